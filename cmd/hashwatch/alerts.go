@@ -1,0 +1,166 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/spf13/cobra"
+)
+
+// alertJSON is one line of `alerts list --json`, part of the CLI contract.
+type alertJSON struct {
+	ID          uint64    `json:"id"`
+	Status      string    `json:"status"`
+	Case        string    `json:"case"`
+	Site        string    `json:"site"`
+	PageURL     string    `json:"page_url"`
+	MediaURL    string    `json:"media_url"`
+	MediaSHA256 string    `json:"media_sha256"`
+	Algorithm   string    `json:"algorithm"`
+	Distance    int       `json:"distance"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func (a *app) alertsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "alerts",
+		Short: "List, show, confirm and dismiss match alerts",
+		Args:  cobra.NoArgs,
+	}
+	var status, site, caseID string
+	var asJSON bool
+	list := &cobra.Command{
+		Use:     "list [--status S] [--site NAME] [--case ID] [--json]",
+		Short:   "List alerts, oldest first",
+		Example: `  hashwatch alerts list --status new`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if status != "" && !index.Status(status).Valid() {
+				return usagef("alerts list: unknown status %q (new, confirmed, dismissed, notice_sent, removed, withdrawn)", status)
+			}
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			alerts, err := db.Alerts(index.AlertFilter{Status: index.Status(status), Site: site, Case: caseID})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out := newJSONLines(a.stdout)
+				for _, al := range alerts {
+					if err := out.write(alertJSON{ID: al.ID, Status: string(al.Status), Case: al.Case, Site: al.Site,
+						PageURL: al.PageURL, MediaURL: al.MediaURL, MediaSHA256: al.MediaSHA256,
+						Algorithm: al.Algorithm, Distance: al.Distance, CreatedAt: al.CreatedAt}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			printAlerts(a, alerts)
+			return nil
+		},
+	}
+	list.Flags().StringVar(&status, "status", "", "only alerts with this status")
+	list.Flags().StringVar(&site, "site", "", "only alerts from this site")
+	list.Flags().StringVar(&caseID, "case", "", "only alerts of this case")
+	list.Flags().BoolVar(&asJSON, "json", false, "one JSON object per alert")
+
+	var showJSON bool
+	show := &cobra.Command{
+		Use:   "show ID [--json]",
+		Short: "Show one alert with its evidence and every URL it was seen at",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			al, err := db.Alert(id)
+			if err != nil {
+				return err
+			}
+			if showJSON {
+				return newJSONLines(a.stdout).write(al)
+			}
+			b, _ := json.MarshalIndent(al, "", "  ")
+			_, err = fmt.Fprintln(a.stdout, string(b))
+			return err
+		},
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "one JSON object")
+
+	confirm := &cobra.Command{
+		Use:   "confirm ID",
+		Short: "Confirm an alert as a re-upload to take down",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.setStatus(cmd, args[0], index.StatusConfirmed, "")
+		},
+	}
+	var reason string
+	dismiss := &cobra.Command{
+		Use:   "dismiss ID --reason TEXT",
+		Short: "Dismiss an alert; the same media and fingerprint never alert again",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if reason == "" {
+				return usagef("alerts dismiss: --reason is required")
+			}
+			return a.setStatus(cmd, args[0], index.StatusDismissed, reason)
+		},
+	}
+	dismiss.Flags().StringVar(&reason, "reason", "", "why the alert is not a re-upload (required)")
+	cmd.AddCommand(list, show, confirm, dismiss)
+	return cmd
+}
+
+func (a *app) setStatus(cmd *cobra.Command, arg string, s index.Status, reason string) error {
+	id, err := parseID(arg)
+	if err != nil {
+		return err
+	}
+	db, err := a.openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	al, err := db.SetAlertStatus(cmd.Context(), id, s, reason)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "alert %d is now %s\n", al.ID, al.Status)
+	return nil
+}
+
+func parseID(s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id == 0 {
+		return 0, usagef("%q is not an ID (a positive whole number)", s)
+	}
+	return id, nil
+}
+
+func printAlerts(a *app, alerts []index.Alert) {
+	if len(alerts) == 0 {
+		fmt.Fprintln(a.stdout, "no alerts")
+		return
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tCASE\tSITE\tMATCH\tPAGE\tMEDIA\tSEEN AT\tCREATED")
+	for _, al := range alerts {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %d\t%s\t%s\t%d URL(s)\t%s\n", al.ID, al.Status, al.Case, al.Site,
+			al.Algorithm, al.Distance, al.PageURL, al.MediaURL, len(al.Sightings), al.CreatedAt.Local().Format(time.DateTime))
+	}
+	tw.Flush()
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) registerCommand() *cobra.Command {
+	var caseID, label string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "register --case ID [--label TEXT] [--json] PATH...",
+		Short: "Register fingerprints of a case's images (the images are not kept)",
+		Long: `register fingerprints each file (folders are walked recursively for image files)
+and stores the fingerprints under the case, creating it if needed. The files are read
+into memory, hashed and discarded: hashwatch never stores registered media or thumbnails.
+All fingerprints of one run are stored in one transaction.`,
+		Example: `  hashwatch register --case 2026-0042 --label "reported by victim" ./case-0042/`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, paths []string) error {
+			if caseID == "" {
+				return usagef("register: --case is required")
+			}
+			hasher := hashing.NewHasher(hashing.Limits{})
+			inputs := expandPaths(paths)
+			if len(inputs) == 0 {
+				fail(a.stderr, "register: no image files found in %v", paths)
+				return errSomeFailed
+			}
+			type result struct {
+				Path        string  `json:"path"`
+				Case        string  `json:"case"`
+				Fingerprint uint64  `json:"fingerprint,omitempty"`
+				Error       *string `json:"error"`
+			}
+			results := make([]result, len(inputs))
+			var regs []index.Registration
+			var regIdx []int
+			failed := 0
+			for i, in := range inputs {
+				results[i] = result{Path: in.path, Case: caseID}
+				fp, err := fingerprintFile(cmd.Context(), hasher, in, hashing.ForRegistration)
+				if err != nil {
+					results[i].Error = errString(err)
+					failed++
+					continue
+				}
+				regs = append(regs, index.Registration{Label: label, Source: filepath.Base(in.path), Print: fp})
+				regIdx = append(regIdx, i)
+			}
+			if len(regs) > 0 {
+				db, err := a.openDB()
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				added, err := db.Register(cmd.Context(), caseID, label, regs)
+				if err != nil {
+					return err
+				}
+				for k, f := range added {
+					results[regIdx[k]].Fingerprint = f.ID
+				}
+			}
+			if asJSON {
+				out := newJSONLines(a.stdout)
+				for _, r := range results {
+					if err := out.write(r); err != nil {
+						return err
+					}
+				}
+			} else {
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				for _, r := range results {
+					if r.Error != nil {
+						fail(a.stderr, "register: %s", *r.Error)
+						continue
+					}
+					fmt.Fprintf(tw, "%s\tfingerprint %d\n", r.Path, r.Fingerprint)
+				}
+				tw.Flush()
+				fmt.Fprintf(a.stdout, "registered %d fingerprint(s) under case %s; %d failed; no media was stored\n", len(regs), caseID, failed)
+			}
+			if failed > 0 {
+				return errSomeFailed
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&caseID, "case", "", "case ID to register under (required)")
+	cmd.Flags().StringVar(&label, "label", "", "label for the case and its fingerprints")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
+	return cmd
+}

@@ -1,0 +1,119 @@
+package hashing
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	_ "image/gif"  // registers GIF (first frame) with image.Decode
+	_ "image/jpeg" // registers JPEG
+	_ "image/png"  // registers PNG
+	"io"
+
+	"github.com/disintegration/imaging"
+	_ "golang.org/x/image/bmp"  // registers BMP
+	_ "golang.org/x/image/tiff" // registers TIFF
+	_ "golang.org/x/image/webp" // registers WebP (still images)
+)
+
+// Format names an encoding recognised by its leading bytes.
+type Format string
+
+// The image formats this package decodes.
+const (
+	FormatJPEG Format = "jpeg"
+	FormatPNG  Format = "png"
+	FormatGIF  Format = "gif"
+	FormatWebP Format = "webp"
+	FormatBMP  Format = "bmp"
+	FormatTIFF Format = "tiff"
+)
+
+// Sniff names the image format of data from its magic bytes, or returns ""
+// when data is not an image this package decodes. It trusts no file name or
+// Content-Type: re-uploads are often served under the wrong ones.
+func Sniff(data []byte) Format {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
+		return FormatJPEG
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return FormatPNG
+	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
+		return FormatGIF
+	case len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
+		return FormatWebP
+	case bytes.HasPrefix(data, []byte("BM")) && len(data) >= 26:
+		return FormatBMP
+	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
+		return FormatTIFF
+	}
+	return ""
+}
+
+// ReadLimited reads all of r, failing with ErrTooLarge as soon as more than
+// max bytes arrive, so an endless or oversized body never fills memory and is
+// never silently truncated.
+func ReadLimited(r io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("more than %d bytes: %w", max, ErrTooLarge)
+	}
+	return data, nil
+}
+
+// DecodeImage decodes data under limits: it sniffs the format, checks the
+// declared dimensions against the pixel limit before allocating pixels, then
+// decodes with EXIF orientation applied. GIFs yield their first frame.
+func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
+	limits = limits.withDefaults()
+	if int64(len(data)) > limits.MaxBytes {
+		return nil, "", fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
+	}
+	format := Sniff(data)
+	if format == "" {
+		return nil, "", fmt.Errorf("not a JPEG, PNG, GIF, WebP, BMP or TIFF image: %w", ErrUnsupported)
+	}
+	cfg, _, err := decodeConfig(data)
+	if err != nil {
+		return nil, format, fmt.Errorf("read %s header: %v: %w", format, err, ErrCorrupt)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, format, fmt.Errorf("%s declares %dx%d pixels: %w", format, cfg.Width, cfg.Height, ErrCorrupt)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > limits.MaxPixels {
+		return nil, format, fmt.Errorf("%s declares %dx%d = %d pixels, limit %d: %w",
+			format, cfg.Width, cfg.Height, px, limits.MaxPixels, ErrTooLarge)
+	}
+	img, err := decode(data)
+	if err != nil {
+		return nil, format, fmt.Errorf("decode %s: %v: %w", format, err, ErrCorrupt)
+	}
+	b := img.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return nil, format, fmt.Errorf("%s decoded to %dx%d pixels: %w", format, b.Dx(), b.Dy(), ErrCorrupt)
+	}
+	return img, format, nil
+}
+
+// decodeConfig and decode turn a decoder panic on hostile bytes into an error:
+// a crawl must outlive any one file, and the decoders in golang.org/x/image
+// have panicked on crafted input before.
+func decodeConfig(data []byte) (cfg image.Config, name string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	return image.DecodeConfig(bytes.NewReader(data))
+}
+
+func decode(data []byte) (img image.Image, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	return imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+}

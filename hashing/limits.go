@@ -1,0 +1,41 @@
+package hashing
+
+import "errors"
+
+// Sentinel errors callers act on. Returned errors wrap them with the detail
+// (which limit, what size), so test with errors.Is.
+var (
+	// ErrTooLarge reports input over a configured byte or pixel limit.
+	ErrTooLarge = errors.New("over the size limit")
+	// ErrUnsupported reports bytes that are not in a format this package decodes.
+	ErrUnsupported = errors.New("unsupported media format")
+	// ErrCorrupt reports bytes in a known format that fail to decode.
+	ErrCorrupt = errors.New("corrupt or truncated media")
+)
+
+// Default limits. They are deliberately generous for photos and strict enough
+// that one hostile file cannot exhaust a crawler's memory.
+const (
+	DefaultMaxImageBytes  = 32 << 20   // 32 MiB of encoded input
+	DefaultMaxImagePixels = 50_000_000 // 50 megapixels declared in the header
+)
+
+// Limits bound the work one input may cause. Zero fields take the defaults.
+type Limits struct {
+	// MaxBytes is the largest encoded input accepted, in bytes.
+	MaxBytes int64
+	// MaxPixels is the largest width×height accepted, checked against the
+	// dimensions the file declares before decoding.
+	MaxPixels int64
+}
+
+// withDefaults returns l with zero fields replaced by the defaults.
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxImageBytes
+	}
+	if l.MaxPixels <= 0 {
+		l.MaxPixels = DefaultMaxImagePixels
+	}
+	return l
+}

@@ -1,0 +1,97 @@
+package hashing
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"testing"
+
+	"github.com/disintegration/imaging"
+)
+
+func TestCodeHexRoundTrip(t *testing.T) {
+	for _, s := range []string{"0123456789abcdef", "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"} {
+		c, n, err := ParseCode(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Hex(n); got != s {
+			t.Errorf("round trip %s → %s", s, got)
+		}
+	}
+	for _, bad := range []string{"", "abc", "zz23456789abcdef"} {
+		if _, _, err := ParseCode(bad); err == nil {
+			t.Errorf("ParseCode(%q) accepted", bad)
+		}
+	}
+}
+
+func TestRuleCompare(t *testing.T) {
+	view := func(p, d uint64, q int) View {
+		return View{Name: "v", Hashes: []Hash{{PHash, Code{p}, q}, {DHash, Code{d}, q}}}
+	}
+	rule := Rule{Thresholds: []Threshold{{PHash, 4}, {DHash, 6}}, MinQuality: 50}
+	tests := []struct {
+		name   string
+		q, r   View
+		want   bool
+		wantPD int
+	}{
+		{"identical views match at distance 0", view(0xff, 0xf0, 100), view(0xff, 0xf0, 100), true, 0},
+		{"both algorithms within their thresholds match", view(0xff, 0xff, 100), view(0x0f, 0x03, 100), true, 4},
+		{"one algorithm past its threshold does not match", view(0xff, 0xff, 100), view(0xff, 0x00, 100), false, 0},
+		{"a low-quality hash never decides", view(0xff, 0xf0, 10), view(0xff, 0xf0, 100), false, 0},
+		{"a view missing an algorithm does not match", View{Hashes: []Hash{{PHash, Code{1}, 100}}}, view(1, 1, 100), false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, ok := rule.Compare(tt.q, tt.r)
+			if ok != tt.want {
+				t.Fatalf("Compare = %v, want %v", ok, tt.want)
+			}
+			if ok && (ev.Algorithm != PHash || ev.Distance != tt.wantPD) {
+				t.Errorf("evidence = %+v, want phash distance %d", ev, tt.wantPD)
+			}
+		})
+	}
+}
+
+func TestDefaultRuleMatchesEditsOfAPicture(t *testing.T) {
+	src := testImage(320, 240)
+	h := NewHasher(Limits{})
+	ctx := context.Background()
+	jpg := func(img image.Image) []byte {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 60}); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	reg, err := h.Image(ctx, jpg(src), ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := DefaultRule()
+	edits := map[string]image.Image{
+		"re-compressed":      src,
+		"resized to half":    imaging.Resize(src, 160, 0, imaging.Lanczos),
+		"mirrored":           imaging.FlipH(src),
+		"letterboxed":        framed(src, 40, 0, 40, 0, color.Black),
+		"mirrored and boxed": framed(imaging.FlipH(src), 0, 50, 0, 50, color.White),
+	}
+	for name, img := range edits {
+		t.Run("a "+name+" copy matches", func(t *testing.T) {
+			q, err := h.Image(ctx, jpg(img), ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev, ok := rule.Best(q, reg); !ok {
+				t.Fatalf("no match")
+			} else {
+				t.Logf("%s: %s view vs %s view, %s %d", name, ev.QueryView, ev.RegisteredView, ev.Algorithm, ev.Distance)
+			}
+		})
+	}
+}

@@ -1,0 +1,257 @@
+package index
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Status is where an alert stands in its review lifecycle:
+// new → confirmed → notice_sent → removed, or new → dismissed; an alert of a
+// withdrawn case is closed as withdrawn.
+type Status string
+
+// Alert statuses.
+const (
+	StatusNew        Status = "new"
+	StatusConfirmed  Status = "confirmed"
+	StatusDismissed  Status = "dismissed"
+	StatusNoticeSent Status = "notice_sent"
+	StatusRemoved    Status = "removed"
+	StatusWithdrawn  Status = "withdrawn"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusNew, StatusConfirmed, StatusDismissed, StatusNoticeSent, StatusRemoved, StatusWithdrawn:
+		return true
+	}
+	return false
+}
+
+// open reports whether an alert in status s still awaits the centre's work.
+func (s Status) open() bool {
+	return s == StatusNew || s == StatusConfirmed || s == StatusNoticeSent
+}
+
+// maxSightings caps how many URLs one alert remembers, so a file mirrored on
+// thousands of pages cannot grow one record without bound.
+const maxSightings = 100
+
+// Sighting is one place the alerted media was seen.
+type Sighting struct {
+	PageURL    string    `json:"page_url"`
+	MediaURL   string    `json:"media_url"`
+	FinalURL   string    `json:"final_url,omitempty"`
+	HTTPStatus int       `json:"http_status,omitempty"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
+}
+
+// Alert is one (media SHA-256, registered fingerprint) pair: a likely
+// re-upload for an operator to review. The first sighting's URLs are its
+// page and media URL; later sightings of the same bytes are appended.
+type Alert struct {
+	ID             uint64     `json:"id"`
+	Status         Status     `json:"status"`
+	Case           string     `json:"case"`
+	Fingerprint    uint64     `json:"fingerprint"`
+	Site           string     `json:"site"`
+	PageURL        string     `json:"page_url"`
+	MediaURL       string     `json:"media_url"`
+	MediaSHA256    string     `json:"media_sha256"`
+	Algorithm      string     `json:"algorithm"`
+	Distance       int        `json:"distance"`
+	QueryView      string     `json:"query_view,omitempty"`
+	RegisteredView string     `json:"registered_view,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	Reason         string     `json:"reason,omitempty"`
+	Sightings      []Sighting `json:"sightings"`
+}
+
+// AlertInput is what a crawler knows when a media file matches.
+type AlertInput struct {
+	Site        string
+	MediaSHA256 [32]byte
+	Match       Match
+	Sighting    Sighting
+}
+
+// RecordAlert stores the alert for (in.MediaSHA256, in.Match.Fingerprint),
+// or adds in.Sighting to the existing one, in one transaction. created
+// reports whether a new alert was made. A dismissed pair stays dismissed:
+// seeing it again only refreshes its sightings.
+func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return Alert{}, false, err
+	}
+	now := db.now().UTC()
+	s := in.Sighting
+	if s.FirstSeen.IsZero() {
+		s.FirstSeen = now
+	}
+	if s.LastSeen.IsZero() {
+		s.LastSeen = s.FirstSeen
+	}
+	key := append(append([]byte{}, in.MediaSHA256[:]...), idKey(in.Match.Fingerprint)...)
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		keys, alerts := tx.Bucket(bucketAlertKeys), tx.Bucket(bucketAlerts)
+		if idb := keys.Get(key); idb != nil {
+			v := alerts.Get(idb)
+			if v == nil {
+				return fmt.Errorf("alert key %x points at missing alert: %w", key, ErrCorrupt)
+			}
+			if err := decode(v, &a); err != nil {
+				return err
+			}
+			a.addSighting(s)
+			a.UpdatedAt = now
+			return putAlert(alerts, &a)
+		}
+		id, err := alerts.NextSequence()
+		if err != nil {
+			return err
+		}
+		a = Alert{
+			ID: id, Status: StatusNew, Case: in.Match.Case, Fingerprint: in.Match.Fingerprint,
+			Site: in.Site, PageURL: s.PageURL, MediaURL: s.MediaURL,
+			MediaSHA256:    hex.EncodeToString(in.MediaSHA256[:]),
+			Algorithm:      string(in.Match.Evidence.Algorithm),
+			Distance:       in.Match.Evidence.Distance,
+			QueryView:      in.Match.Evidence.QueryView,
+			RegisteredView: in.Match.Evidence.RegisteredView,
+			CreatedAt:      now, UpdatedAt: now,
+			Sightings: []Sighting{s},
+		}
+		created = true
+		if err := keys.Put(key, idKey(id)); err != nil {
+			return err
+		}
+		return putAlert(alerts, &a)
+	})
+	if err != nil {
+		return Alert{}, false, fmt.Errorf("record alert: %w", err)
+	}
+	return a, created, nil
+}
+
+func (a *Alert) addSighting(s Sighting) {
+	for i := range a.Sightings {
+		if a.Sightings[i].PageURL == s.PageURL && a.Sightings[i].MediaURL == s.MediaURL {
+			a.Sightings[i].LastSeen = s.LastSeen
+			a.Sightings[i].HTTPStatus = s.HTTPStatus
+			if s.FinalURL != "" {
+				a.Sightings[i].FinalURL = s.FinalURL
+			}
+			return
+		}
+	}
+	if len(a.Sightings) < maxSightings {
+		a.Sightings = append(a.Sightings, s)
+	}
+}
+
+func putAlert(b *bolt.Bucket, a *Alert) error {
+	v, err := encode(a)
+	if err != nil {
+		return err
+	}
+	return b.Put(idKey(a.ID), v)
+}
+
+// AlertFilter selects alerts; zero fields match everything.
+type AlertFilter struct {
+	Status Status
+	Site   string
+	Case   string
+}
+
+// Alerts lists the alerts that match f, oldest first.
+func (db *DB) Alerts(f AlertFilter) ([]Alert, error) {
+	var out []Alert
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
+			var a Alert
+			if err := decode(v, &a); err != nil {
+				return fmt.Errorf("alert %x: %w", k, err)
+			}
+			if (f.Status == "" || a.Status == f.Status) && (f.Site == "" || a.Site == f.Site) && (f.Case == "" || a.Case == f.Case) {
+				out = append(out, a)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Alert returns one alert.
+func (db *DB) Alert(id uint64) (Alert, error) {
+	var a Alert
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketAlerts).Get(idKey(id))
+		if v == nil {
+			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
+		}
+		return decode(v, &a)
+	})
+	return a, err
+}
+
+// SetAlertStatus moves an alert to status, recording reason (required for
+// dismissals). Dismissal is what keeps the pair from alerting again: the
+// de-duplication key stays, so later sightings land on the dismissed alert.
+func (db *DB) SetAlertStatus(ctx context.Context, id uint64, status Status, reason string) (Alert, error) {
+	if err := ctx.Err(); err != nil {
+		return Alert{}, err
+	}
+	if !status.Valid() {
+		return Alert{}, fmt.Errorf("status %q: %w", status, ErrInvalid)
+	}
+	if status == StatusDismissed && reason == "" {
+		return Alert{}, fmt.Errorf("dismissing alert %d needs a reason: %w", id, ErrInvalid)
+	}
+	var a Alert
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAlerts)
+		v := b.Get(idKey(id))
+		if v == nil {
+			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
+		}
+		if err := decode(v, &a); err != nil {
+			return err
+		}
+		a.Status, a.Reason, a.UpdatedAt = status, reason, db.now().UTC()
+		return putAlert(b, &a)
+	})
+	return a, err
+}
+
+// closeCaseAlerts sets every open alert of caseID to withdrawn inside tx.
+func closeCaseAlerts(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
+	b := tx.Bucket(bucketAlerts)
+	var closed []Alert
+	if err := b.ForEach(func(k, v []byte) error {
+		var a Alert
+		if err := decode(v, &a); err != nil {
+			return err
+		}
+		if a.Case == caseID && a.Status.open() {
+			closed = append(closed, a)
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for i := range closed {
+		closed[i].Status, closed[i].Reason, closed[i].UpdatedAt = StatusWithdrawn, "case withdrawn", now
+		if err := putAlert(b, &closed[i]); err != nil {
+			return 0, err
+		}
+	}
+	return len(closed), nil
+}

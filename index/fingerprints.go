@@ -1,0 +1,141 @@
+package index
+
+import (
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/hashwatch/hashwatch/hashing"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Fingerprint is a registered fingerprint: the hashes of one piece of a
+// case's media and where it came from. It never holds the media.
+type Fingerprint struct {
+	ID   uint64
+	Case string
+	// Label is the staff's description; Source is the registered file's base
+	// name, kept so staff can tell fingerprints apart.
+	Label, Source string
+	Print         hashing.Fingerprint
+	CreatedAt     time.Time
+}
+
+// fingerprintRecord is the stored form of a Fingerprint.
+type fingerprintRecord struct {
+	ID        uint64       `json:"id"`
+	Case      string       `json:"case"`
+	Label     string       `json:"label,omitempty"`
+	Source    string       `json:"source,omitempty"`
+	Kind      string       `json:"kind"`
+	Format    string       `json:"format,omitempty"`
+	Width     int          `json:"width"`
+	Height    int          `json:"height"`
+	SHA256    string       `json:"sha256"`
+	Views     []viewRecord `json:"views"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
+type viewRecord struct {
+	Name   string       `json:"name"`
+	Hashes []hashRecord `json:"hashes"`
+}
+
+type hashRecord struct {
+	Algorithm string `json:"alg"`
+	Hex       string `json:"hex"`
+	Quality   int    `json:"q"`
+}
+
+func toRecord(f *Fingerprint) fingerprintRecord {
+	r := fingerprintRecord{
+		ID: f.ID, Case: f.Case, Label: f.Label, Source: f.Source,
+		Kind: string(f.Print.Kind), Format: string(f.Print.Format),
+		Width: f.Print.Width, Height: f.Print.Height,
+		SHA256: hex.EncodeToString(f.Print.SHA256[:]), CreatedAt: f.CreatedAt.UTC(),
+	}
+	for _, v := range f.Print.Views {
+		vr := viewRecord{Name: v.Name}
+		for _, h := range v.Hashes {
+			vr.Hashes = append(vr.Hashes, hashRecord{Algorithm: string(h.Algorithm), Hex: h.Hex(), Quality: h.Quality})
+		}
+		r.Views = append(r.Views, vr)
+	}
+	return r
+}
+
+func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
+	f := &Fingerprint{
+		ID: r.ID, Case: r.Case, Label: r.Label, Source: r.Source, CreatedAt: r.CreatedAt,
+		Print: hashing.Fingerprint{
+			Kind: hashing.Kind(r.Kind), Format: hashing.Format(r.Format),
+			Width: r.Width, Height: r.Height,
+		},
+	}
+	if sum, err := hex.DecodeString(r.SHA256); err == nil && len(sum) == 32 {
+		copy(f.Print.SHA256[:], sum)
+	}
+	for _, vr := range r.Views {
+		v := hashing.View{Name: vr.Name}
+		for _, hr := range vr.Hashes {
+			alg := hashing.Algorithm(hr.Algorithm)
+			code, nbits, err := hashing.ParseCode(hr.Hex)
+			if err != nil || nbits != alg.Bits() {
+				return nil, fmt.Errorf("fingerprint %d view %s: bad %s hash %q: %w", r.ID, vr.Name, alg, hr.Hex, ErrCorrupt)
+			}
+			v.Hashes = append(v.Hashes, hashing.Hash{Algorithm: alg, Code: code, Quality: hr.Quality})
+		}
+		f.Print.Views = append(f.Print.Views, v)
+	}
+	return f, nil
+}
+
+// loadActive reads every stored fingerprint into the in-memory matcher.
+func (db *DB) loadActive() error {
+	active := map[uint64]*Fingerprint{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
+			var r fingerprintRecord
+			if err := decode(v, &r); err != nil {
+				return fmt.Errorf("fingerprint %x: %w", k, err)
+			}
+			f, err := fromRecord(r)
+			if err != nil {
+				return err
+			}
+			active[f.ID] = f
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	db.mu.Lock()
+	db.active = active
+	db.mu.Unlock()
+	return nil
+}
+
+// Fingerprints returns the registered fingerprints of a case (all cases when
+// caseID is empty), oldest first.
+func (db *DB) Fingerprints(caseID string) ([]*Fingerprint, error) {
+	var out []*Fingerprint
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
+			var r fingerprintRecord
+			if err := decode(v, &r); err != nil {
+				return fmt.Errorf("fingerprint %x: %w", k, err)
+			}
+			if caseID != "" && r.Case != caseID {
+				return nil
+			}
+			f, err := fromRecord(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, f)
+			return nil
+		})
+	})
+	return out, err
+}
