@@ -65,9 +65,19 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	}, nil
 }
 
+// workingSize is the long side, in pixels, of the copy of a picture that
+// views are cut from and hashed. pHash and dHash look at 64×64 and 9×8 pixels
+// and border trimming at 256, so nothing is lost by scaling down once, with
+// an area filter that also removes aliasing, instead of inside every hash.
+const workingSize = 256
+
 // HashViews computes the views of img that purpose asks for. The trimmed
-// views are present only when img has borders worth trimming.
+// views are present only when img has borders worth trimming. Hashes are of
+// img scaled to fit workingSize×workingSize.
 func HashViews(img image.Image, purpose Purpose) ([]View, error) {
+	if b := img.Bounds(); b.Dx() > workingSize || b.Dy() > workingSize {
+		img = imaging.Fit(img, workingSize, workingSize, imaging.Box)
+	}
 	type job struct {
 		name string
 		img  image.Image

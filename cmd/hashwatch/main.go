@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -71,7 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, errSomeFailed):
 		return exitFailed
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(usageError)), strings.HasPrefix(err.Error(), "unknown command"):
+		// cobra reports unknown subcommands as a plain error.
 		fmt.Fprintf(stderr, "hashwatch: %v\nRun 'hashwatch --help' for usage.\n", err)
 		return exitUsage
 	default:
