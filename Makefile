@@ -11,6 +11,7 @@ all: build
 build:
 	$(GO) build -o $(BIN)/hashwatch ./cmd/hashwatch
 	$(GO) build -o $(BIN)/fixture-site ./cmd/fixture-site
+	$(GO) build -o $(BIN)/democheck ./fixtures/internal/democheck
 
 # Starts the fixture website on loopback, registers the known photos under a
 # demo case, crawls the site once and prints the alerts.

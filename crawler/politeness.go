@@ -4,16 +4,17 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 	"time"
 )
 
 // politeTransport holds every request of one site — pages fetched by colly,
 // robots.txt, media fetched by our own client — to one budget per host:port:
-// at most parallelism requests in flight and at least delay between the
-// starts of two requests. colly's own LimitRule is not used: it keys on a
-// glob over host:port and knows nothing of the media client, so together
-// they could exceed the budget.
+// at most parallelism requests in flight, and at least delay between the
+// moments two requests reach the wire. colly's own LimitRule is not used: it
+// keys on a glob over host:port, spaces requests by when they were queued
+// rather than sent, and knows nothing of the media client.
 type politeTransport struct {
 	base        http.RoundTripper
 	delay       time.Duration
@@ -23,9 +24,13 @@ type politeTransport struct {
 	hosts map[string]*hostBudget
 }
 
+// hostBudget is one host's share. starting is a one-slot semaphore held by
+// the request currently between its turn and its headers being written; next
+// is guarded by it.
 type hostBudget struct {
-	slots chan struct{}
-	next  time.Time // earliest start of the next request
+	slots    chan struct{}
+	starting chan struct{}
+	next     time.Time
 }
 
 func newPoliteTransport(base http.RoundTripper, delay time.Duration, parallelism int) *politeTransport {
@@ -37,59 +42,73 @@ func (t *politeTransport) budget(host string) *hostBudget {
 	defer t.mu.Unlock()
 	b, ok := t.hosts[host]
 	if !ok {
-		b = &hostBudget{slots: make(chan struct{}, t.parallelism)}
+		b = &hostBudget{slots: make(chan struct{}, t.parallelism), starting: make(chan struct{}, 1)}
 		t.hosts[host] = b
 	}
 	return b
 }
 
-// acquire waits for a slot and for the host's delay, or for ctx.
-func (t *politeTransport) acquire(ctx context.Context, host string) (release func(), err error) {
-	b := t.budget(host)
+// RoundTrip waits for a slot and the host's delay, then holds the slot until
+// the response body is closed.
+func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	b := t.budget(req.URL.Host)
 	select {
 	case b.slots <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	var once sync.Once
-	release = func() { once.Do(func() { <-b.slots }) }
-	if t.delay > 0 {
-		t.mu.Lock()
-		now := time.Now()
-		start := b.next
-		if start.Before(now) {
-			start = now
-		}
-		b.next = start.Add(t.delay)
-		t.mu.Unlock()
-		if wait := time.Until(start); wait > 0 {
-			timer := time.NewTimer(wait)
-			defer timer.Stop()
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				release()
-				return nil, ctx.Err()
-			}
-		}
-	}
-	return release, nil
-}
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { <-b.slots }) }
 
-// RoundTrip waits for the host's budget, then holds its slot until the
-// response body is closed.
-func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	release, err := t.acquire(req.Context(), req.URL.Host)
-	if err != nil {
-		return nil, err
+	started := func() {}
+	if t.delay > 0 {
+		end, err := t.awaitTurn(ctx, b)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		started = end
+		// The turn ends when the headers are on the wire, so a slow dial
+		// cannot squeeze two requests closer together than delay.
+		req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: end}))
 	}
 	resp, err := t.base.RoundTrip(req)
+	started() // if the headers were never written
 	if err != nil {
 		release()
 		return nil, err
 	}
 	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
 	return resp, nil
+}
+
+// awaitTurn waits until no other request of the host is starting and delay
+// has passed since the last one started. The returned func ends the turn; it
+// may be called more than once.
+func (t *politeTransport) awaitTurn(ctx context.Context, b *hostBudget) (func(), error) {
+	select {
+	case b.starting <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if wait := time.Until(b.next); wait > 0 {
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			<-b.starting
+			return nil, ctx.Err()
+		}
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.next = time.Now().Add(t.delay)
+			<-b.starting
+		})
+	}, nil
 }
 
 type releasingBody struct {

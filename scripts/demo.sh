@@ -42,8 +42,6 @@ echo
 echo "== alerts"
 "${hw[@]}" alerts list
 echo
-planted=$(wc -l <"$data/truth.jsonl")
-alerts=$("${hw[@]}" alerts list --json | wc -l)
-printf '== %d alerts; the fixture site planted %d re-upload sightings (see %s)\n' "$alerts" "$planted" "$data/truth.jsonl"
+bin/democheck --db "$db" --truth "$data/truth.jsonl"
 echo "== database: $db"
 echo "   try: bin/hashwatch --db $db alerts show 1"
