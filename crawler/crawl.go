@@ -236,11 +236,14 @@ func (p *pass) collector(ctx context.Context, transport http.RoundTripper, ua st
 	})
 	col.OnError(func(r *colly.Response, err error) {
 		u := r.Request.URL.String()
-		if r.StatusCode != 0 && err == nil {
-			err = fmt.Errorf("%d %s", r.StatusCode, http.StatusText(r.StatusCode))
-		}
-		if r.StatusCode >= 300 {
-			err = fmt.Errorf("page %s: %w: %v", u, ErrHTTPStatus, err)
+		var visited *colly.AlreadyVisitedError
+		switch {
+		case errors.As(err, &visited):
+			// colly refuses to follow a redirect to a URL it has seen,
+			// which is how a redirect loop ends.
+			err = fmt.Errorf("page %s: redirect loop through %s: %w", u, visited.Destination, errTooManyRedirects)
+		case r.StatusCode >= 300:
+			err = fmt.Errorf("page %s: %d %s: %w", u, r.StatusCode, http.StatusText(r.StatusCode), ErrHTTPStatus)
 		}
 		p.fail(classify(err), u, err)
 	})
