@@ -117,6 +117,7 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		a.sitesCommand(),
 		a.alertsCommand(),
 		a.caseCommand(),
+		a.evalCommand(),
 	)
 	root.CompletionOptions.DisableDefaultCmd = true
 	for _, c := range root.Commands() {

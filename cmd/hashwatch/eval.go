@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hashwatch/hashwatch/eval"
+	"github.com/spf13/cobra"
+)
+
+// defaultDataset is where the development photo set lives beside a checkout.
+const defaultDataset = "../shared/datasets/dev"
+
+func (a *app) evalCommand() *cobra.Command {
+	var cfg eval.Config
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json]",
+		Short: "Measure detection: recall per edit and false alerts on a photo folder",
+		Long: `eval registers every other photo of DIR, applies a fixed suite of re-uploader edits
+(re-encode, resize, mirror, rotations, tone, blur, noise, bars, padding, crops, captions,
+watermarks, stretch, combinations) to every photo, matches everything with the default rule
+and prints recall per edit for the registered half, false alerts for the unregistered half
+and its edits, and the distance distributions of true and false pairs.
+
+--swap registers the other half, to check on held-out photos what was tuned on the first.
+The default dataset is ` + defaultDataset + ` (the development photo set beside a checkout).`,
+		Example: `  hashwatch eval --limit 40
+  hashwatch eval --dataset ~/photos --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.Dataset == "" {
+				cfg.Dataset = defaultDataset
+			}
+			if _, err := os.Stat(cfg.Dataset); err != nil {
+				return fmt.Errorf("eval: dataset %s not found; pass --dataset DIR with a folder of JPEG or PNG photos (the development set lives in ../shared/datasets/dev beside a checkout)", cfg.Dataset)
+			}
+			if !asJSON {
+				cfg.Progress = func(done, total int) {
+					fmt.Fprintf(a.stderr, "\r%d/%d photos", done, total)
+					if done == total {
+						fmt.Fprintln(a.stderr)
+					}
+				}
+			}
+			res, err := eval.Run(cmd.Context(), cfg)
+			if errors.Is(err, eval.ErrNoDataset) {
+				return fmt.Errorf("eval: %w", err)
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return newJSONLines(a.stdout).write(res)
+			}
+			printEval(a, res)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&cfg.Dataset, "dataset", "", "folder of photos (default "+defaultDataset+")")
+	cmd.Flags().BoolVar(&cfg.Swap, "swap", false, "register the other half of the photos")
+	cmd.Flags().IntVar(&cfg.Limit, "limit", 0, "use only the first N photos")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
+	return cmd
+}
+
+func printEval(a *app, r *eval.Result) {
+	fmt.Fprintf(a.stdout, "dataset %s: %d photos registered, %d unregistered, %d queries; rule %s\n\n",
+		r.Dataset, r.Registered, r.Unregistered, r.Queries, r.Rule)
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "GROUP\tEDIT\tRECALL\tFOUND\tTARGET\t")
+	groupMin := map[string]float64{}
+	var groups []string
+	for _, e := range r.Edits {
+		mark := ""
+		if e.Recall < e.Target {
+			mark = "below target"
+		}
+		if e.Errors > 0 {
+			mark += fmt.Sprintf(" (%d errors)", e.Errors)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.3f\t%d/%d\t%.2f\t%s\n", e.Group, e.Edit, e.Recall, e.Found, e.Total, e.Target, mark)
+		if v, ok := groupMin[e.Group]; !ok || e.Recall < v {
+			if !ok {
+				groups = append(groups, e.Group)
+			}
+			groupMin[e.Group] = e.Recall
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(a.stdout, "\nfalse alerts: %d", len(r.FalseAlerts))
+	if len(r.FalseAlerts) > 0 {
+		fmt.Fprintln(a.stdout, ":")
+		for i, f := range r.FalseAlerts {
+			if i == 20 {
+				fmt.Fprintf(a.stdout, "  … %d more\n", len(r.FalseAlerts)-20)
+				break
+			}
+			fmt.Fprintf(a.stdout, "  %s (%s) matched %s at distance %d\n", f.Query, f.Edit, f.Matched, f.Distance)
+		}
+	} else {
+		fmt.Fprintln(a.stdout)
+	}
+	fmt.Fprintln(a.stdout, "\nnearest distance of each query (primary algorithm): true pairs vs nearest other photo")
+	fmt.Fprintf(a.stdout, "  true:  %s\n  false: %s\n", histogram(r.TrueDistances), histogram(r.FalseDistances))
+}
+
+// histogram prints counts in distance bins of 4, e.g. "0-3:812 4-7:95 …".
+func histogram(h []int) string {
+	var parts []string
+	for lo := 0; lo < len(h); lo += 4 {
+		n := 0
+		for d := lo; d < lo+4 && d < len(h); d++ {
+			n += h[d]
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d-%d:%d", lo, lo+3, n))
+		}
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,335 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// ErrNoDataset reports a dataset folder that is missing or holds no photos.
+var ErrNoDataset = errors.New("no dataset")
+
+// Config says what to evaluate.
+type Config struct {
+	// Dataset is a folder of photos (JPEG or PNG).
+	Dataset string
+	// Swap registers the odd-numbered photos instead of the even-numbered
+	// ones, to check on held-out photos what was tuned on the others.
+	Swap bool
+	// Limit uses only the first Limit photos (0: all), for quick runs.
+	Limit int
+	// Rule is the match rule; zero means hashing.DefaultRule().
+	Rule hashing.Rule
+	// Suite is the edit suite; nil means DefaultSuite().
+	Suite []Group
+	// Workers hash in parallel; zero means one per CPU.
+	Workers int
+	// Progress, if set, is called after each photo with (done, total).
+	Progress func(done, total int)
+}
+
+// EditResult is recall on one edit of the registered half.
+type EditResult struct {
+	Group  string  `json:"group"`
+	Edit   string  `json:"edit"`
+	Target float64 `json:"target"`
+	Found  int     `json:"found"`
+	Total  int     `json:"total"`
+	Recall float64 `json:"recall"`
+	// Errors counts edited files that failed to decode or hash.
+	Errors int `json:"errors,omitempty"`
+}
+
+// FalseAlert is a query that matched a photo it is not a copy of.
+type FalseAlert struct {
+	Query    string `json:"query"`
+	Edit     string `json:"edit"`
+	Matched  string `json:"matched"`
+	Distance int    `json:"distance"`
+}
+
+// Result is the outcome of an evaluation.
+type Result struct {
+	Dataset      string       `json:"dataset"`
+	Rule         string       `json:"rule"`
+	Registered   int          `json:"registered"`
+	Unregistered int          `json:"unregistered"`
+	Queries      int          `json:"queries"`
+	Edits        []EditResult `json:"edits"`
+	FalseAlerts  []FalseAlert `json:"false_alerts"`
+	// TrueDistances[d] counts registered-half queries whose nearest view
+	// pair to their own original has primary distance d; FalseDistances[d]
+	// counts queries whose nearest view pair to any other photo has
+	// distance d. Their overlap is what no threshold can separate.
+	TrueDistances  []int `json:"true_distances"`
+	FalseDistances []int `json:"false_distances"`
+}
+
+// photo is one dataset file.
+type photo struct {
+	name string
+	data []byte
+	img  image.Image
+}
+
+// Run evaluates cfg. It uses a temporary database that it removes.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if len(cfg.Rule.Thresholds) == 0 {
+		cfg.Rule = hashing.DefaultRule()
+	}
+	if cfg.Suite == nil {
+		cfg.Suite = DefaultSuite()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	photos, err := loadPhotos(cfg.Dataset, cfg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "hashwatch-eval")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	db, err := index.Open(filepath.Join(tmp, "eval.db"), index.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+
+	hasher := hashing.NewHasher(hashing.Limits{})
+	registered := map[string]bool{}
+	var regs []index.Registration
+	for i, p := range photos {
+		if (i%2 == 0) == cfg.Swap {
+			continue
+		}
+		fp, err := hasher.Image(ctx, p.data, hashing.ForRegistration)
+		if err != nil {
+			return nil, fmt.Errorf("register %s: %w", p.name, err)
+		}
+		regs = append(regs, index.Registration{Source: p.name, Print: fp})
+		registered[p.name] = true
+	}
+	if _, err := db.Register(ctx, "eval", "", regs); err != nil {
+		return nil, err
+	}
+	all, err := db.Fingerprints("eval")
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{Dataset: cfg.Dataset, Rule: cfg.Rule.String(), Registered: len(regs), Unregistered: len(photos) - len(regs),
+		TrueDistances: make([]int, 257), FalseDistances: make([]int, 257)}
+	type key struct{ group, edit string }
+	edits := map[key]*EditResult{}
+	var order []key
+	for _, g := range cfg.Suite {
+		for _, e := range g.Edits {
+			k := key{g.Name, e.Name}
+			edits[k] = &EditResult{Group: g.Name, Edit: e.Name, Target: g.Target}
+			order = append(order, k)
+		}
+	}
+
+	var mu sync.Mutex
+	jobs := make(chan photo)
+	var wg sync.WaitGroup
+	done := 0
+	var firstErr error
+	for range cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				isReg := registered[p.name]
+				queries := []struct {
+					group string
+					edit  fixtures.Edit
+				}{{"", fixtures.Edit{Name: "original"}}}
+				for _, g := range cfg.Suite {
+					for _, e := range g.Edits {
+						queries = append(queries, struct {
+							group string
+							edit  fixtures.Edit
+						}{g.Name, e})
+					}
+				}
+				for _, q := range queries {
+					if ctx.Err() != nil {
+						return
+					}
+					data, err := p.data, error(nil)
+					if q.group != "" {
+						data, err = q.edit.Render(p.img)
+					}
+					var matches []index.Match
+					var fp hashing.Fingerprint
+					if err == nil {
+						fp, err = hasher.Image(ctx, data, hashing.ForQuery)
+					}
+					if err == nil {
+						matches, err = db.Match(ctx, fp, cfg.Rule)
+					}
+					trueD, falseD := nearest(fp, all, p.name, cfg.Rule)
+					mu.Lock()
+					res.Queries++
+					if err != nil && q.group != "" {
+						edits[key{q.group, q.edit.Name}].Errors++
+					} else if err != nil && firstErr == nil {
+						firstErr = fmt.Errorf("%s: %w", p.name, err)
+					}
+					found := false
+					for _, m := range matches {
+						if m.Source == p.name {
+							found = true
+							continue
+						}
+						res.FalseAlerts = append(res.FalseAlerts, FalseAlert{Query: p.name, Edit: q.edit.Name, Matched: m.Source, Distance: m.Evidence.Distance})
+					}
+					if isReg {
+						if q.group != "" {
+							er := edits[key{q.group, q.edit.Name}]
+							er.Total++
+							if found {
+								er.Found++
+							}
+						}
+						if trueD >= 0 {
+							res.TrueDistances[trueD]++
+						}
+					}
+					if falseD >= 0 {
+						res.FalseDistances[falseD]++
+					}
+					mu.Unlock()
+				}
+				mu.Lock()
+				done++
+				if cfg.Progress != nil {
+					cfg.Progress(done, len(photos))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, p := range photos {
+		select {
+		case jobs <- p:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	for _, k := range order {
+		er := edits[k]
+		if er.Total > 0 {
+			er.Recall = float64(er.Found) / float64(er.Total)
+		}
+		res.Edits = append(res.Edits, *er)
+	}
+	sort.Slice(res.FalseAlerts, func(i, j int) bool {
+		a, b := res.FalseAlerts[i], res.FalseAlerts[j]
+		return a.Query+a.Edit < b.Query+b.Edit
+	})
+	res.TrueDistances = trim(res.TrueDistances)
+	res.FalseDistances = trim(res.FalseDistances)
+	return res, nil
+}
+
+// nearest returns the smallest primary distance over all view pairs between
+// fp and the registered fingerprint of the same photo (-1 if that photo is
+// not registered), and between fp and any other registered fingerprint.
+func nearest(fp hashing.Fingerprint, all []*index.Fingerprint, name string, rule hashing.Rule) (trueD, falseD int) {
+	alg := rule.Primary().Algorithm
+	trueD, falseD = -1, -1
+	for _, f := range all {
+		d := minDistance(fp, f.Print, alg)
+		if d < 0 {
+			continue
+		}
+		if f.Source == name {
+			trueD = d
+		} else if falseD < 0 || d < falseD {
+			falseD = d
+		}
+	}
+	return trueD, falseD
+}
+
+func minDistance(a, b hashing.Fingerprint, alg hashing.Algorithm) int {
+	best := -1
+	for _, va := range a.Views {
+		ha, ok := va.Hash(alg)
+		if !ok {
+			continue
+		}
+		for _, vb := range b.Views {
+			hb, ok := vb.Hash(alg)
+			if !ok {
+				continue
+			}
+			if d := ha.Code.Distance(hb.Code); best < 0 || d < best {
+				best = d
+			}
+		}
+	}
+	return best
+}
+
+func trim(h []int) []int {
+	n := len(h)
+	for n > 0 && h[n-1] == 0 {
+		n--
+	}
+	return h[:n]
+}
+
+// loadPhotos decodes the dataset's JPEG and PNG files in name order.
+func loadPhotos(dir string, limit int) ([]photo, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w (%v)", dir, ErrNoDataset, err)
+	}
+	var out []photo
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if e.IsDir() || (ext != ".jpg" && ext != ".jpeg" && ext != ".png") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		img, _, err := hashing.DecodeImage(data, hashing.Limits{})
+		if err != nil {
+			return nil, fmt.Errorf("dataset %s: %w", e.Name(), err)
+		}
+		out = append(out, photo{name: e.Name(), data: data, img: img})
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	if len(out) < 2 {
+		return nil, fmt.Errorf("dataset %s holds %d photos, need at least 2: %w", dir, len(out), ErrNoDataset)
+	}
+	return out, nil
+}
