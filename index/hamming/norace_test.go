@@ -1,0 +1,5 @@
+//go:build !race
+
+package hamming
+
+const raceEnabled = false
