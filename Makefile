@@ -4,7 +4,7 @@ BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build demo test test-race fuzz bench clean
+.PHONY: all build demo test fuzz bench eval clean
 
 all: build
 
@@ -20,17 +20,43 @@ demo: build
 
 # Unit, integration and end-to-end tests (real bbolt files, real HTTP servers
 # on loopback, the real CLI binary), plus the seed corpora of the fuzz targets.
+# PDQ must be bit-exact everywhere: the cross script re-runs its tests with
+# GOAMD64=v3, checks the compiled code for fused multiply-adds on every
+# architecture, and runs the arm64 test binary under qemu when it is
+# installed (.ci/run installs it).
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -count=1 -race ./crawler/ ./index/
+	PDQ_SKIP_HOST=1 ./scripts/test-pdq-cross.sh
+
+# Long durability runs, kept out of `make test` (which runs each briefly, the
+# backup one also under the race detector): 30 SIGKILLs of a writing
+# hashwatch, each followed by reopen + verify + a check that every
+# acknowledged write survived (make test: 5), and 60 hot backups under a
+# write loop (make test: 6). HASHWATCH_CRASH_SEED=N replays a crash run.
+# Then the crawler's measurements on a generated 2,000-page site with 6,000
+# distinct images: media fingerprinted per second during a crawl against the
+# hashing rate on the same images, the second pass's time against the
+# first's, and peak RSS over ten passes.
+.PHONY: soak
+soak:
+	PDQ_SKIP_HOST=1 PDQ_CROSS_ALL=1 ./scripts/test-pdq-cross.sh
+	HASHWATCH_SOAK=1 $(GO) test -count=1 -v -run '^(TestCrashSafety|TestBackupWhileWriting)$$' ./cmd/hashwatch/ ./index/
+	$(GO) test -count=1 -v -tags soak -timeout 30m -run '^TestSoak' ./crawler/
 
 # Fuzz the decoders (the seeds already run in `make test`).
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeImage -fuzztime=$(FUZZTIME) ./hashing/
+	$(GO) test -run='^$$' -fuzz=FuzzReadHashList -fuzztime=$(FUZZTIME) ./hashing/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./hashing/...
+
+# Detection quality on the development photo set beside a checkout
+# (../shared/datasets/dev): recall per edit and false alerts.
+eval: build
+	$(BIN)/hashwatch eval
 
 clean:
 	rm -rf $(BIN) demo-data
