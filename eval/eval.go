@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -37,6 +38,10 @@ type Config struct {
 	Workers int
 	// Progress, if set, is called after each photo with (done, total).
 	Progress func(done, total int)
+	// Dump, if set, receives CSV rows of candidate view pairs (the nearest
+	// few by each algorithm, for every query and registered photo) with all
+	// their distances, for designing match rules offline.
+	Dump io.Writer
 }
 
 // EditResult is recall on one edit of the registered half.
@@ -69,7 +74,7 @@ type Result struct {
 	Edits        []EditResult `json:"edits"`
 	FalseAlerts  []FalseAlert `json:"false_alerts"`
 	// TrueDistances[d] counts registered-half queries whose nearest view
-	// pair to their own original has primary distance d; FalseDistances[d]
+	// pair to their own original has PDQ distance d; FalseDistances[d]
 	// counts queries whose nearest view pair to any other photo has
 	// distance d. Their overlap is what no threshold can separate.
 	TrueDistances  []int `json:"true_distances"`
@@ -85,7 +90,7 @@ type photo struct {
 
 // Run evaluates cfg. It uses a temporary database that it removes.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	if len(cfg.Rule.Thresholds) == 0 {
+	if len(cfg.Rule.Clauses) == 0 {
 		cfg.Rule = hashing.DefaultRule()
 	}
 	if cfg.Suite == nil {
@@ -183,8 +188,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					if err == nil {
 						matches, err = db.Match(ctx, fp, cfg.Rule)
 					}
-					trueD, falseD := nearest(fp, all, p.name, cfg.Rule)
+					trueD, falseD := nearest(fp, all, p.name)
+					var rows []string
+					if cfg.Dump != nil && err == nil {
+						rows = candidateRows(fp, all, p.name, q.edit.Name, isReg)
+					}
 					mu.Lock()
+					for _, r := range rows {
+						io.WriteString(cfg.Dump, r)
+					}
 					res.Queries++
 					if err != nil && q.group != "" {
 						edits[key{q.group, q.edit.Name}].Errors++
@@ -255,11 +267,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// nearest returns the smallest primary distance over all view pairs between
+// nearest returns the smallest PDQ distance over all view pairs between
 // fp and the registered fingerprint of the same photo (-1 if that photo is
 // not registered), and between fp and any other registered fingerprint.
-func nearest(fp hashing.Fingerprint, all []*index.Fingerprint, name string, rule hashing.Rule) (trueD, falseD int) {
-	alg := rule.Primary().Algorithm
+func nearest(fp hashing.Fingerprint, all []*index.Fingerprint, name string) (trueD, falseD int) {
+	alg := hashing.PDQ
 	trueD, falseD = -1, -1
 	for _, f := range all {
 		d := minDistance(fp, f.Print, alg)
@@ -293,6 +305,64 @@ func minDistance(a, b hashing.Fingerprint, alg hashing.Algorithm) int {
 		}
 	}
 	return best
+}
+
+// dumpAlgorithms are the algorithms candidateRows reports, in column order.
+var dumpAlgorithms = []hashing.Algorithm{hashing.PDQ, hashing.PHash, hashing.DHash}
+
+// candidateRows lists, for each registered photo, the view pairs nearest to
+// fp by each algorithm, as CSV rows:
+// query,edit,registered,same,query_view,registered_view,pdq,phash,dhash,pdq_quality.
+func candidateRows(fp hashing.Fingerprint, all []*index.Fingerprint, name, edit string, isReg bool) []string {
+	var rows []string
+	for _, f := range all {
+		type pair struct {
+			qv, rv string
+			d      [3]int
+			q      int
+		}
+		var best [3]*pair
+		for _, qv := range fp.Views {
+			for _, rv := range f.Print.Views {
+				var pr pair
+				pr.qv, pr.rv = qv.Name, rv.Name
+				ok := true
+				for i, alg := range dumpAlgorithms {
+					a, ok1 := qv.Hash(alg)
+					b, ok2 := rv.Hash(alg)
+					if !ok1 || !ok2 {
+						ok = false
+						break
+					}
+					pr.d[i] = a.Code.Distance(b.Code)
+					if alg == hashing.PDQ {
+						pr.q = min(a.Quality, b.Quality)
+					}
+				}
+				if !ok {
+					continue
+				}
+				for i := range best {
+					if best[i] == nil || pr.d[i] < best[i].d[i] {
+						c := pr
+						best[i] = &c
+					}
+				}
+			}
+		}
+		seen := map[[2]string]bool{}
+		for _, b := range best {
+			if b == nil || seen[[2]string{b.qv, b.rv}] {
+				continue
+			}
+			seen[[2]string{b.qv, b.rv}] = true
+			if b.d[0] > 100 && b.d[1] > 20 && b.d[2] > 22 {
+				continue
+			}
+			rows = append(rows, fmt.Sprintf("%s,%s,%s,%t,%s,%s,%d,%d,%d,%d\n", name, edit, f.Source, f.Source == name && isReg, b.qv, b.rv, b.d[0], b.d[1], b.d[2], b.q))
+		}
+	}
+	return rows
 }
 
 func trim(h []int) []int {

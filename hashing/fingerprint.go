@@ -91,10 +91,8 @@ func (h Hash) Hex() string { return h.Code.Hex(h.Algorithm.Bits()) }
 
 // View names for the transforms a fingerprint covers.
 const (
-	ViewOriginal      = "original"       // as decoded, after EXIF orientation
-	ViewTrimmed       = "trimmed"        // uniform borders removed
-	ViewMirror        = "mirror"         // original flipped left↔right
-	ViewTrimmedMirror = "trimmed-mirror" // trimmed, then flipped
+	ViewOriginal = "original" // as decoded, after EXIF orientation
+	ViewTrimmed  = "trimmed"  // uniform borders removed
 )
 
 // View is one transform of a picture with its hashes.
@@ -130,6 +128,11 @@ type Fingerprint struct {
 	Width, Height int
 	SHA256        [32]byte
 	Views         []View
+	// Reference holds the reference PDQ of the picture exactly as decoded
+	// (full size, before any view), as partners compute it: the eight
+	// dihedral variants, Original first. Only registration and inspection
+	// compute it; matching uses the views.
+	Reference []Hash
 }
 
 // View returns the named view.

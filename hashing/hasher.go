@@ -3,35 +3,46 @@ package hashing
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"image"
+	"sync"
 
 	"github.com/corona10/goimagehash"
 	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/hashing/pdq"
 )
 
 // Purpose selects how many views a fingerprint covers.
 type Purpose int
 
 const (
-	// ForQuery hashes what a crawler found: the picture as served and its
-	// border-trimmed interior. It is the cheap path taken for every image.
+	// ForQuery hashes what a crawler found: the picture as served, its
+	// border-trimmed interior and a few cuts (see queryViews). It is the
+	// cheap path taken for every image.
 	ForQuery Purpose = iota
-	// ForRegistration also hashes the mirror images, so that re-uploads
-	// which were flipped still land near a registered view. Registration is
-	// rare, so it can afford more work.
+	// ForRegistration also hashes views that undo what re-uploaders do:
+	// mirror image, turns, crops (see registrationViews), and the reference
+	// PDQ of the full picture for export to partners. Registration is rare,
+	// so it can afford the work.
 	ForRegistration
+	// ForInspection is ForQuery plus the reference PDQ of the full picture
+	// and its eight dihedral variants, for `hashwatch hash`.
+	ForInspection
 )
 
-// Hasher fingerprints media under fixed limits. It holds no mutable state and
-// is safe for concurrent use.
+// Hasher fingerprints media under fixed limits. It is safe for concurrent
+// use: its only state is a pool of PDQ buffers.
 type Hasher struct {
 	limits Limits
+	pdq    sync.Pool // of *pdq.Hasher, which are not safe for concurrent use
 }
 
 // NewHasher returns a Hasher enforcing limits (zero fields take defaults).
 func NewHasher(limits Limits) *Hasher {
-	return &Hasher{limits: limits.withDefaults()}
+	h := &Hasher{limits: limits.withDefaults()}
+	h.pdq.New = func() any { return pdq.NewHasher() }
+	return h
 }
 
 // Limits returns the limits the hasher enforces.
@@ -50,19 +61,46 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	views, err := HashViews(img, purpose)
+	views, err := h.Views(img, purpose)
 	if err != nil {
 		return Fingerprint{}, err
 	}
 	b := img.Bounds()
-	return Fingerprint{
+	fp := Fingerprint{
 		Kind:   KindImage,
 		Format: format,
 		Width:  b.Dx(),
 		Height: b.Dy(),
 		SHA256: sha256.Sum256(data),
 		Views:  views,
-	}, nil
+	}
+	if purpose == ForRegistration || purpose == ForInspection {
+		fp.Reference = h.ReferencePDQ(img)
+	}
+	return fp, nil
+}
+
+// ReferencePDQ returns the PDQ hashes of img exactly as decoded, bit-exact
+// with Meta's reference implementation on the same pixels: the eight
+// dihedral variants in the reference's order (Original, Rot90, Rot180,
+// Rot270, FlipX, FlipY, FlipPlus1, FlipMinus1), each with the quality.
+func (h *Hasher) ReferencePDQ(img image.Image) []Hash {
+	ph := h.pdq.Get().(*pdq.Hasher)
+	defer h.pdq.Put(ph)
+	variants, q := ph.DihedralImage(img)
+	out := make([]Hash, len(variants))
+	for i, v := range variants {
+		out[i] = Hash{Algorithm: PDQ, Code: codeFromPDQ(v), Quality: q}
+	}
+	return out
+}
+
+// codeFromPDQ turns a PDQ hash into a Code whose Hex is the reference's hex.
+func codeFromPDQ(p pdq.Hash) Code {
+	return Code{
+		binary.BigEndian.Uint64(p[0:8]), binary.BigEndian.Uint64(p[8:16]),
+		binary.BigEndian.Uint64(p[16:24]), binary.BigEndian.Uint64(p[24:32]),
+	}
 }
 
 // workingSize is the long side, in pixels, of the copy of a picture that
@@ -71,32 +109,35 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 // an area filter that also removes aliasing, instead of inside every hash.
 const workingSize = 256
 
-// HashViews computes the views of img that purpose asks for. The trimmed
-// views are present only when img has borders worth trimming. Hashes are of
-// img scaled to fit workingSize×workingSize.
-func HashViews(img image.Image, purpose Purpose) ([]View, error) {
+// Views computes the views of img that purpose asks for. The trimmed view is
+// present only when img has borders worth trimming. Hashes are of img scaled
+// to fit workingSize×workingSize.
+func (h *Hasher) Views(img image.Image, purpose Purpose) ([]View, error) {
 	if b := img.Bounds(); b.Dx() > workingSize || b.Dy() > workingSize {
 		img = imaging.Fit(img, workingSize, workingSize, imaging.Box)
 	}
-	type job struct {
-		name string
-		img  image.Image
-	}
-	jobs := []job{{ViewOriginal, img}}
-	var trimmed image.Image
+	jobs := []viewSpec{{ViewOriginal, nil}}
+	base := img
 	if r := TrimBorders(img); r != img.Bounds() {
-		trimmed = imaging.Crop(img, r)
-		jobs = append(jobs, job{ViewTrimmed, trimmed})
+		base = imaging.Crop(img, r)
+		jobs = append(jobs, viewSpec{name: ViewTrimmed})
 	}
-	if purpose == ForRegistration {
-		jobs = append(jobs, job{ViewMirror, imaging.FlipH(img)})
-		if trimmed != nil {
-			jobs = append(jobs, job{ViewTrimmedMirror, imaging.FlipH(trimmed)})
-		}
+	switch purpose {
+	case ForQuery, ForInspection:
+		jobs = append(jobs, queryViews...)
+	case ForRegistration:
+		jobs = append(jobs, registrationViews...)
 	}
 	views := make([]View, 0, len(jobs))
 	for _, j := range jobs {
-		hs, err := hashImage(j.img)
+		v := base
+		switch {
+		case j.name == ViewOriginal:
+			v = img
+		case j.make != nil:
+			v = j.make(base)
+		}
+		hs, err := h.hashImage(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s view: %w", j.name, err)
 		}
@@ -106,7 +147,7 @@ func HashViews(img image.Image, purpose Purpose) ([]View, error) {
 }
 
 // hashImage computes every algorithm's hash of one picture.
-func hashImage(img image.Image) ([]Hash, error) {
+func (h *Hasher) hashImage(img image.Image) ([]Hash, error) {
 	p, err := goimagehash.PerceptionHash(img)
 	if err != nil {
 		return nil, fmt.Errorf("phash: %w", err)
@@ -115,7 +156,11 @@ func hashImage(img image.Image) ([]Hash, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dhash: %w", err)
 	}
+	ph := h.pdq.Get().(*pdq.Hasher)
+	q, quality := ph.HashImage(img)
+	h.pdq.Put(ph)
 	return []Hash{
+		{Algorithm: PDQ, Code: codeFromPDQ(q), Quality: quality},
 		{Algorithm: PHash, Code: Code{p.GetHash()}, Quality: 100},
 		{Algorithm: DHash, Code: Code{d.GetHash()}, Quality: 100},
 	}, nil

@@ -12,103 +12,132 @@ type Threshold struct {
 	MaxDistance int
 }
 
+// Clause is one way two views can match: every threshold must hold (an AND
+// over algorithms). The first threshold is the clause's search key: an index
+// finds candidates by that algorithm within that distance, then checks the
+// rest, so it should be the most selective one.
+type Clause []Threshold
+
 // Rule decides whether a query view and a registered view show the same
-// picture. Every threshold must hold (an AND over algorithms): pHash and
-// dHash err on different pictures, so requiring both keeps false alerts down
-// without costing recall on the edits re-uploaders make.
-//
-// The first threshold's algorithm is the rule's primary one: an index can
-// search for candidates by it alone, and alerts report its distance.
+// picture: they match when any clause holds (an OR of ANDs). Hashes below
+// MinQuality never take part, so flat pictures cannot match on their own.
 type Rule struct {
-	Thresholds []Threshold
-	// MinQuality is the quality below which a hash is too weak to decide on
-	// its own (flat or nearly flat pictures).
+	Clauses    []Clause
 	MinQuality int
 }
 
-// DefaultRule is the documented default matching rule. Measured on the dev
-// photo set (280 photos, every photo registered, edits: JPEG, resize 50%,
-// mirror, letterbox 12%, pillarbox 15%, grayscale, brightness +20%, blur σ2)
-// it had recall ≥ 0.975 on each of those edits and no false pair among
-// 234,360 cross pairs, the nearest of which was pHash 12 / dHash 11.
+// DefaultRule is the documented default, designed on the development photo
+// set (see README, "Matching"):
+//
+//   - pHash ≤ 10 and dHash ≤ 12 and PDQ ≤ 90: the three hashes err on
+//     different pictures, so requiring all of them keeps look-alikes (tools
+//     on a white table, two photos of one castle) apart while the many
+//     registered views absorb crops, turns and small rotations;
+//   - or PDQ ≤ 31 alone, PDQ's customary threshold, which also lets
+//     fingerprints imported from partners' PDQ hash lists match.
 func DefaultRule() Rule {
 	return Rule{
-		Thresholds: []Threshold{
-			{Algorithm: PHash, MaxDistance: 10},
-			{Algorithm: DHash, MaxDistance: 12},
+		Clauses: []Clause{
+			{{PHash, 10}, {DHash, 12}, {PDQ, 90}},
+			{{PDQ, 31}},
 		},
 		MinQuality: 50,
 	}
 }
 
-// Primary is the algorithm candidates are searched by and alerts report.
-func (r Rule) Primary() Threshold {
-	if len(r.Thresholds) == 0 {
-		return Threshold{}
-	}
-	return r.Thresholds[0]
-}
-
 // Validate reports a rule that cannot decide anything.
 func (r Rule) Validate() error {
-	if len(r.Thresholds) == 0 {
-		return fmt.Errorf("match rule has no thresholds")
+	if len(r.Clauses) == 0 {
+		return fmt.Errorf("match rule has no clauses")
 	}
-	for _, t := range r.Thresholds {
-		if !t.Algorithm.Valid() {
-			return fmt.Errorf("match rule: unknown algorithm %q", t.Algorithm)
+	for _, c := range r.Clauses {
+		if len(c) == 0 {
+			return fmt.Errorf("match rule has an empty clause")
 		}
-		if t.MaxDistance < 0 || t.MaxDistance > t.Algorithm.Bits() {
-			return fmt.Errorf("match rule: %s distance %d out of range 0..%d", t.Algorithm, t.MaxDistance, t.Algorithm.Bits())
+		for _, t := range c {
+			if !t.Algorithm.Valid() {
+				return fmt.Errorf("match rule: unknown algorithm %q", t.Algorithm)
+			}
+			if t.MaxDistance < 0 || t.MaxDistance > t.Algorithm.Bits() {
+				return fmt.Errorf("match rule: %s distance %d out of range 0..%d", t.Algorithm, t.MaxDistance, t.Algorithm.Bits())
+			}
 		}
 	}
 	return nil
 }
 
-// String formats the rule for logs and help text, e.g. "phash<=10 & dhash<=12".
+// String formats the rule for logs and help text, e.g.
+// "(phash<=10 & dhash<=12 & pdq<=90) | (pdq<=31)".
 func (r Rule) String() string {
-	parts := make([]string, len(r.Thresholds))
-	for i, t := range r.Thresholds {
-		parts[i] = fmt.Sprintf("%s<=%d", t.Algorithm, t.MaxDistance)
+	clauses := make([]string, len(r.Clauses))
+	for i, c := range r.Clauses {
+		parts := make([]string, len(c))
+		for j, t := range c {
+			parts[j] = fmt.Sprintf("%s<=%d", t.Algorithm, t.MaxDistance)
+		}
+		clauses[i] = "(" + strings.Join(parts, " & ") + ")"
 	}
-	return strings.Join(parts, " & ")
+	return strings.Join(clauses, " | ")
 }
 
 // Evidence says why two views matched.
 type Evidence struct {
-	// Algorithm and Distance are the primary algorithm's.
+	// Algorithm and Distance are what an alert reports: PDQ's distance
+	// when both views have PDQ hashes (the hash partners exchange),
+	// otherwise the matching clause's first algorithm.
 	Algorithm Algorithm
 	Distance  int
+	// Distances holds every algorithm's distance between the two views.
+	Distances map[Algorithm]int
 	// QueryView and RegisteredView name the views that matched.
 	QueryView, RegisteredView string
 }
 
-// Compare applies the rule to one pair of views. It reports false when a
-// view lacks a hash the rule needs or a hash is below MinQuality.
+// Compare applies the rule to one pair of views.
 func (r Rule) Compare(query, registered View) (Evidence, bool) {
-	if len(r.Thresholds) == 0 {
-		return Evidence{}, false
-	}
-	var ev Evidence
-	for i, t := range r.Thresholds {
-		q, ok1 := query.Hash(t.Algorithm)
-		g, ok2 := registered.Hash(t.Algorithm)
+	dist := map[Algorithm]int{}
+	distance := func(a Algorithm) (int, bool) {
+		if d, ok := dist[a]; ok {
+			return d, d >= 0
+		}
+		q, ok1 := query.Hash(a)
+		g, ok2 := registered.Hash(a)
 		if !ok1 || !ok2 || q.Quality < r.MinQuality || g.Quality < r.MinQuality {
-			return Evidence{}, false
+			dist[a] = -1
+			return 0, false
 		}
 		d := q.Code.Distance(g.Code)
-		if d > t.MaxDistance {
-			return Evidence{}, false
-		}
-		if i == 0 {
-			ev = Evidence{Algorithm: t.Algorithm, Distance: d, QueryView: query.Name, RegisteredView: registered.Name}
-		}
+		dist[a] = d
+		return d, true
 	}
-	return ev, true
+	for _, c := range r.Clauses {
+		ok := len(c) > 0
+		for _, t := range c {
+			if d, present := distance(t.Algorithm); !present || d > t.MaxDistance {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		ev := Evidence{Algorithm: c[0].Algorithm, QueryView: query.Name, RegisteredView: registered.Name, Distances: map[Algorithm]int{}}
+		ev.Distance, _ = distance(c[0].Algorithm)
+		if d, present := distance(PDQ); present {
+			ev.Algorithm, ev.Distance = PDQ, d
+		}
+		for _, a := range []Algorithm{PDQ, PHash, DHash} {
+			if d, present := distance(a); present {
+				ev.Distances[a] = d
+			}
+		}
+		return ev, true
+	}
+	return Evidence{}, false
 }
 
 // Best compares every view of query with every view of registered and
-// returns the matching pair with the smallest primary distance.
+// returns the matching pair with the smallest reported distance.
 func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 	var best Evidence
 	found := false

@@ -32,7 +32,7 @@ func TestRuleCompare(t *testing.T) {
 	view := func(p, d uint64, q int) View {
 		return View{Name: "v", Hashes: []Hash{{PHash, Code{p}, q}, {DHash, Code{d}, q}}}
 	}
-	rule := Rule{Thresholds: []Threshold{{PHash, 4}, {DHash, 6}}, MinQuality: 50}
+	rule := Rule{Clauses: []Clause{{{PHash, 4}, {DHash, 6}}}, MinQuality: 50}
 	tests := []struct {
 		name   string
 		q, r   View

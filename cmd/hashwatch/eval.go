@@ -17,6 +17,7 @@ const defaultDataset = "../shared/datasets/dev"
 func (a *app) evalCommand() *cobra.Command {
 	var cfg eval.Config
 	var asJSON bool
+	var dumpPath string
 	cmd := &cobra.Command{
 		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
@@ -46,6 +47,15 @@ The default dataset is ` + defaultDataset + ` (the development photo set beside 
 					}
 				}
 			}
+			if dumpPath != "" {
+				f, err := os.Create(dumpPath)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				fmt.Fprintln(f, "query,edit,registered,same,query_view,registered_view,pdq,phash,dhash,pdq_quality")
+				cfg.Dump = f
+			}
 			res, err := eval.Run(cmd.Context(), cfg)
 			if errors.Is(err, eval.ErrNoDataset) {
 				return fmt.Errorf("eval: %w", err)
@@ -64,6 +74,7 @@ The default dataset is ` + defaultDataset + ` (the development photo set beside 
 	cmd.Flags().BoolVar(&cfg.Swap, "swap", false, "register the other half of the photos")
 	cmd.Flags().IntVar(&cfg.Limit, "limit", 0, "use only the first N photos")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
+	cmd.Flags().StringVar(&dumpPath, "dump", "", "write candidate view pairs with all distances as CSV, for rule design")
 	return cmd
 }
 
@@ -104,20 +115,20 @@ func printEval(a *app, r *eval.Result) {
 	} else {
 		fmt.Fprintln(a.stdout)
 	}
-	fmt.Fprintln(a.stdout, "\nnearest distance of each query (primary algorithm): true pairs vs nearest other photo")
+	fmt.Fprintln(a.stdout, "\nnearest PDQ distance of each query: true pairs vs nearest other photo")
 	fmt.Fprintf(a.stdout, "  true:  %s\n  false: %s\n", histogram(r.TrueDistances), histogram(r.FalseDistances))
 }
 
-// histogram prints counts in distance bins of 4, e.g. "0-3:812 4-7:95 …".
+// histogram prints counts in distance bins of 8, e.g. "0-7:812 8-15:95 …".
 func histogram(h []int) string {
 	var parts []string
-	for lo := 0; lo < len(h); lo += 4 {
+	for lo := 0; lo < len(h); lo += 8 {
 		n := 0
-		for d := lo; d < lo+4 && d < len(h); d++ {
+		for d := lo; d < lo+8 && d < len(h); d++ {
 			n += h[d]
 		}
 		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d-%d:%d", lo, lo+3, n))
+			parts = append(parts, fmt.Sprintf("%d-%d:%d", lo, lo+7, n))
 		}
 	}
 	return strings.Join(parts, " ")

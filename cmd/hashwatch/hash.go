@@ -7,16 +7,22 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// hashJSON is one line of `hash --json`, part of the CLI contract. Hashes
-// are of the picture exactly as decoded (after EXIF orientation).
+// hashJSON is one line of `hash --json`, part of the CLI contract. pdq is
+// the reference PDQ of the picture exactly as decoded (after EXIF
+// orientation, before any trimming); pdq_dihedral lists its eight variants
+// in the reference's order. phash and dhash are goimagehash's, of the
+// picture scaled to hashing's working size.
 type hashJSON struct {
-	Path   string  `json:"path"`
-	Kind   string  `json:"kind"`
-	Width  int     `json:"width"`
-	Height int     `json:"height"`
-	PHash  string  `json:"phash"`
-	DHash  string  `json:"dhash"`
-	Error  *string `json:"error"`
+	Path        string   `json:"path"`
+	Kind        string   `json:"kind"`
+	Width       int      `json:"width"`
+	Height      int      `json:"height"`
+	PDQ         string   `json:"pdq"`
+	PDQQuality  int      `json:"pdq_quality"`
+	PDQDihedral []string `json:"pdq_dihedral"`
+	PHash       string   `json:"phash"`
+	DHash       string   `json:"dhash"`
+	Error       *string  `json:"error"`
 }
 
 func (a *app) hashCommand() *cobra.Command {
@@ -31,13 +37,19 @@ func (a *app) hashCommand() *cobra.Command {
 			out := newJSONLines(a.stdout)
 			failed := 0
 			for _, in := range expandPaths(paths) {
-				res := hashJSON{Path: in.path, Kind: string(hashing.KindImage)}
-				fp, err := fingerprintFile(cmd.Context(), hasher, in, hashing.ForQuery)
+				res := hashJSON{Path: in.path, Kind: string(hashing.KindImage), PDQDihedral: []string{}}
+				fp, err := fingerprintFile(cmd.Context(), hasher, in, hashing.ForInspection)
 				if err != nil {
 					failed++
 					res.Error = errString(err)
 				} else if v, ok := fp.View(hashing.ViewOriginal); ok {
 					res.Width, res.Height = fp.Width, fp.Height
+					for i, h := range fp.Reference {
+						if i == 0 {
+							res.PDQ, res.PDQQuality = h.Hex(), h.Quality
+						}
+						res.PDQDihedral = append(res.PDQDihedral, h.Hex())
+					}
 					if h, ok := v.Hash(hashing.PHash); ok {
 						res.PHash = h.Hex()
 					}
@@ -53,7 +65,7 @@ func (a *app) hashCommand() *cobra.Command {
 				case res.Error != nil:
 					fail(a.stderr, "hash: %s", *res.Error)
 				default:
-					fmt.Fprintf(a.stdout, "%s\t%dx%d\tphash %s\tdhash %s\n", res.Path, res.Width, res.Height, res.PHash, res.DHash)
+					fmt.Fprintf(a.stdout, "%s\t%dx%d\tpdq %s (quality %d)\tphash %s\tdhash %s\n", res.Path, res.Width, res.Height, res.PDQ, res.PDQQuality, res.PHash, res.DHash)
 				}
 			}
 			if failed > 0 {

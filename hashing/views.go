@@ -1,0 +1,92 @@
+package hashing
+
+import (
+	"image"
+	"image/color"
+
+	"github.com/disintegration/imaging"
+)
+
+// A view is one transform of a picture that gets its own hashes. Matching
+// compares every query view with every registered view, so each transform
+// a re-uploader might apply needs a registered view that undoes it (for
+// edits that remove content: crops, turns, flips) or a query view that
+// undoes it (for edits that add content: captions and bands).
+type viewSpec struct {
+	name string
+	make func(image.Image) image.Image
+}
+
+// crop cuts the given fractions off each side.
+func crop(left, top, right, bottom float64) func(image.Image) image.Image {
+	return func(img image.Image) image.Image {
+		b := img.Bounds()
+		w, h := float64(b.Dx()), float64(b.Dy())
+		r := image.Rect(b.Min.X+int(w*left), b.Min.Y+int(h*top), b.Max.X-int(w*right), b.Max.Y-int(h*bottom))
+		if r.Dx() < 8 || r.Dy() < 8 {
+			return img
+		}
+		return imaging.Crop(img, r)
+	}
+}
+
+// rotateSmall turns the picture by a few degrees and keeps its size,
+// filling the corners with black, as re-uploaders' editors do.
+func rotateSmall(deg float64) func(image.Image) image.Image {
+	return func(img image.Image) image.Image {
+		b := img.Bounds()
+		return imaging.CropCenter(imaging.Rotate(img, deg, color.Black), b.Dx(), b.Dy())
+	}
+}
+
+// nrgba adapts imaging's transforms, which return *image.NRGBA.
+func nrgba(f func(image.Image) *image.NRGBA) func(image.Image) image.Image {
+	return func(img image.Image) image.Image { return f(img) }
+}
+
+func mirrored(f func(image.Image) image.Image) func(image.Image) image.Image {
+	return func(img image.Image) image.Image { return imaging.FlipH(f(img)) }
+}
+
+// queryViews are hashed for every crawled picture, on top of the picture as
+// served and its trimmed interior: the picture without a band at the top or
+// bottom, where captions and banners are added.
+var queryViews = []viewSpec{
+	{"cut-top-12", crop(0, 0.12, 0, 0)},
+	{"cut-bottom-12", crop(0, 0, 0, 0.12)},
+}
+
+// registrationViews are hashed once per registered picture, on top of the
+// picture and its trimmed interior: mirror image, quarter turns, small
+// rotations, and crops centred, from one side and from a corner.
+var registrationViews = []viewSpec{
+	{"mirror", nrgba(imaging.FlipH)},
+	{"rot90", nrgba(imaging.Rotate90)},
+	{"rot180", nrgba(imaging.Rotate180)},
+	{"rot270", nrgba(imaging.Rotate270)},
+	{"rot+4", rotateSmall(4)},
+	{"rot-4", rotateSmall(-4)},
+	{"crop-c5", crop(0.05, 0.05, 0.05, 0.05)},
+	{"crop-c10", crop(0.10, 0.10, 0.10, 0.10)},
+	{"crop-c15", crop(0.15, 0.15, 0.15, 0.15)},
+	{"crop-c20", crop(0.20, 0.20, 0.20, 0.20)},
+	{"crop-l10", crop(0.10, 0, 0, 0)},
+	{"crop-r10", crop(0, 0, 0.10, 0)},
+	{"crop-t10", crop(0, 0.10, 0, 0)},
+	{"crop-b10", crop(0, 0, 0, 0.10)},
+	{"crop-l20", crop(0.20, 0, 0, 0)},
+	{"crop-r20", crop(0, 0, 0.20, 0)},
+	{"crop-t20", crop(0, 0.20, 0, 0)},
+	{"crop-b20", crop(0, 0, 0, 0.20)},
+	{"crop-tl10", crop(0.10, 0.10, 0, 0)},
+	{"crop-tr10", crop(0, 0.10, 0.10, 0)},
+	{"crop-bl10", crop(0.10, 0, 0, 0.10)},
+	{"crop-br10", crop(0, 0, 0.10, 0.10)},
+	{"crop-tl20", crop(0.20, 0.20, 0, 0)},
+	{"crop-tr20", crop(0, 0.20, 0.20, 0)},
+	{"crop-bl20", crop(0.20, 0, 0, 0.20)},
+	{"crop-br20", crop(0, 0, 0.20, 0.20)},
+	{"mirror-crop-c5", mirrored(crop(0.05, 0.05, 0.05, 0.05))},
+	{"mirror-crop-c10", mirrored(crop(0.10, 0.10, 0.10, 0.10))},
+	{"mirror-crop-c20", mirrored(crop(0.20, 0.20, 0.20, 0.20))},
+}
