@@ -82,10 +82,13 @@ type AlertInput struct {
 	Sighting    Sighting
 }
 
-// RecordAlert stores the alert for (in.MediaSHA256, in.Match.Fingerprint),
-// or adds in.Sighting to the existing one, in one transaction. created
-// reports whether a new alert was made. A dismissed pair stays dismissed:
-// seeing it again only refreshes its sightings.
+// RecordAlert stores the alert for (in.MediaSHA256, in.Match.Fingerprint)
+// together with its de-duplication key, or adds in.Sighting to the existing
+// alert, in one transaction. created reports whether a new alert was made. A
+// dismissed pair stays dismissed: seeing it again only refreshes its
+// sightings. A match on a fingerprint that is no longer registered (its case
+// was withdrawn after the match was made) fails with ErrNotFound and records
+// nothing, so a withdrawal is never followed by new alerts.
 func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return Alert{}, false, err
@@ -98,15 +101,18 @@ func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created 
 	if s.LastSeen.IsZero() {
 		s.LastSeen = s.FirstSeen
 	}
-	key := append(append([]byte{}, in.MediaSHA256[:]...), idKey(in.Match.Fingerprint)...)
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	key := alertKey(in.MediaSHA256, in.Match.Fingerprint)
+	err = db.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketFingerprints).Get(idKey(in.Match.Fingerprint)) == nil {
+			return fmt.Errorf("fingerprint %d is no longer registered (case %s withdrawn?): %w", in.Match.Fingerprint, in.Match.Case, ErrNotFound)
+		}
 		keys, alerts := tx.Bucket(bucketAlertKeys), tx.Bucket(bucketAlerts)
 		if idb := keys.Get(key); idb != nil {
 			v := alerts.Get(idb)
 			if v == nil {
-				return fmt.Errorf("alert key %x points at missing alert: %w", key, ErrCorrupt)
+				return fmt.Errorf("alert key %x points at missing alert %x: %w", key, idb, ErrCorrupt)
 			}
-			if err := decode(v, &a); err != nil {
+			if err := alertCodec.decode(v, &a); err != nil {
 				return err
 			}
 			a.addSighting(s)
@@ -133,7 +139,7 @@ func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created 
 			return err
 		}
 		return putAlert(alerts, &a)
-	})
+	}, nil)
 	if err != nil {
 		return Alert{}, false, fmt.Errorf("record alert: %w", err)
 	}
@@ -156,8 +162,15 @@ func (a *Alert) addSighting(s Sighting) {
 	}
 }
 
+// alertKey is an alert's de-duplication key in bucket alertkeys: the media's
+// SHA-256 followed by the fingerprint's big-endian ID, so all alerts of the
+// same bytes sort together.
+func alertKey(sha [32]byte, fingerprint uint64) []byte {
+	return append(append(make([]byte, 0, 40), sha[:]...), idKey(fingerprint)...)
+}
+
 func putAlert(b *bolt.Bucket, a *Alert) error {
-	v, err := encode(a)
+	v, err := alertCodec.encode(a)
 	if err != nil {
 		return err
 	}
@@ -174,10 +187,10 @@ type AlertFilter struct {
 // Alerts lists the alerts that match f, oldest first.
 func (db *DB) Alerts(f AlertFilter) ([]Alert, error) {
 	var out []Alert
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
 			var a Alert
-			if err := decode(v, &a); err != nil {
+			if err := alertCodec.decode(v, &a); err != nil {
 				return fmt.Errorf("alert %x: %w", k, err)
 			}
 			if (f.Status == "" || a.Status == f.Status) && (f.Site == "" || a.Site == f.Site) && (f.Case == "" || a.Case == f.Case) {
@@ -192,12 +205,12 @@ func (db *DB) Alerts(f AlertFilter) ([]Alert, error) {
 // Alert returns one alert.
 func (db *DB) Alert(id uint64) (Alert, error) {
 	var a Alert
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketAlerts).Get(idKey(id))
 		if v == nil {
 			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
 		}
-		return decode(v, &a)
+		return alertCodec.decode(v, &a)
 	})
 	return a, err
 }
@@ -216,19 +229,22 @@ func (db *DB) SetAlertStatus(ctx context.Context, id uint64, status Status, reas
 		return Alert{}, fmt.Errorf("dismissing alert %d needs a reason: %w", id, ErrInvalid)
 	}
 	var a Alert
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAlerts)
 		v := b.Get(idKey(id))
 		if v == nil {
 			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
 		}
-		if err := decode(v, &a); err != nil {
+		if err := alertCodec.decode(v, &a); err != nil {
 			return err
 		}
 		a.Status, a.Reason, a.UpdatedAt = status, reason, db.now().UTC()
 		return putAlert(b, &a)
-	})
-	return a, err
+	}, nil)
+	if err != nil {
+		return Alert{}, err
+	}
+	return a, nil
 }
 
 // closeCaseAlerts sets every open alert of caseID to withdrawn inside tx.
@@ -237,8 +253,8 @@ func closeCaseAlerts(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
 	var closed []Alert
 	if err := b.ForEach(func(k, v []byte) error {
 		var a Alert
-		if err := decode(v, &a); err != nil {
-			return err
+		if err := alertCodec.decode(v, &a); err != nil {
+			return fmt.Errorf("alert %x: %w", k, err)
 		}
 		if a.Case == caseID && a.Status.open() {
 			closed = append(closed, a)

@@ -49,11 +49,11 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 	}
 	now := db.now().UTC()
 	var added []*Fingerprint
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		cases := tx.Bucket(bucketCases)
 		var c Case
 		if v := cases.Get([]byte(caseID)); v != nil {
-			if err := decode(v, &c); err != nil {
+			if err := caseCodec.decode(v, &c); err != nil {
 				return err
 			}
 			if c.Withdrawn() {
@@ -66,7 +66,7 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 			c.Label = caseLabel
 		}
 		c.Fingerprints = 0 // derived, not stored
-		cv, err := encode(c)
+		cv, err := caseCodec.encode(c)
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 				return err
 			}
 			f := &Fingerprint{ID: id, Case: caseID, Label: r.Label, Source: r.Source, Print: r.Print, CreatedAt: now}
-			v, err := encode(toRecord(f))
+			v, err := fingerprintCodec.encode(toRecord(f))
 			if err != nil {
 				return err
 			}
@@ -90,15 +90,16 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 			added = append(added, f)
 		}
 		return nil
+	}, func() {
+		db.mu.Lock()
+		for _, f := range added {
+			db.active[f.ID] = f
+		}
+		db.mu.Unlock()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register case %s: %w", caseID, err)
 	}
-	db.mu.Lock()
-	for _, f := range added {
-		db.active[f.ID] = f
-	}
-	db.mu.Unlock()
 	return added, nil
 }
 
@@ -112,12 +113,12 @@ func validCaseID(id string) error {
 // Cases lists every case with its fingerprint count, sorted by ID.
 func (db *DB) Cases() ([]Case, error) {
 	var out []Case
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		counts := map[string]int{}
 		if err := tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
 			var r fingerprintRecord
-			if err := decode(v, &r); err != nil {
-				return err
+			if err := fingerprintCodec.decode(v, &r); err != nil {
+				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
 			counts[r.Case]++
 			return nil
@@ -126,8 +127,8 @@ func (db *DB) Cases() ([]Case, error) {
 		}
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			var c Case
-			if err := decode(v, &c); err != nil {
-				return err
+			if err := caseCodec.decode(v, &c); err != nil {
+				return fmt.Errorf("case %q: %w", k, err)
 			}
 			c.Fingerprints = counts[c.ID]
 			out = append(out, c)
@@ -149,20 +150,20 @@ func (db *DB) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts
 	}
 	now := db.now().UTC()
 	var deleted []uint64
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		cases := tx.Bucket(bucketCases)
 		v := cases.Get([]byte(caseID))
 		if v == nil {
 			return fmt.Errorf("case %q: %w", caseID, ErrNotFound)
 		}
 		var c Case
-		if err := decode(v, &c); err != nil {
+		if err := caseCodec.decode(v, &c); err != nil {
 			return err
 		}
 		if !c.Withdrawn() {
 			c.WithdrawnAt = now
 		}
-		cv, err := encode(c)
+		cv, err := caseCodec.encode(c)
 		if err != nil {
 			return err
 		}
@@ -173,8 +174,8 @@ func (db *DB) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts
 		cur := fps.Cursor()
 		for k, v := cur.First(); k != nil; k, v = cur.Next() {
 			var r fingerprintRecord
-			if err := decode(v, &r); err != nil {
-				return err
+			if err := fingerprintCodec.decode(v, &r); err != nil {
+				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
 			if r.Case == caseID {
 				deleted = append(deleted, r.ID)
@@ -188,14 +189,15 @@ func (db *DB) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts
 		}
 		alerts, err = closeCaseAlerts(tx, caseID, now)
 		return err
+	}, func() {
+		db.mu.Lock()
+		for _, id := range deleted {
+			delete(db.active, id)
+		}
+		db.mu.Unlock()
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("withdraw case %s: %w", caseID, err)
 	}
-	db.mu.Lock()
-	for _, id := range deleted {
-		delete(db.active, id)
-	}
-	db.mu.Unlock()
 	return len(deleted), alerts, nil
 }

@@ -72,9 +72,11 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 			Width: r.Width, Height: r.Height,
 		},
 	}
-	if sum, err := hex.DecodeString(r.SHA256); err == nil && len(sum) == 32 {
-		copy(f.Print.SHA256[:], sum)
+	sum, err := hex.DecodeString(r.SHA256)
+	if err != nil || len(sum) != 32 {
+		return nil, fmt.Errorf("fingerprint %d: bad SHA-256 %q: %w", r.ID, r.SHA256, ErrCorrupt)
 	}
+	copy(f.Print.SHA256[:], sum)
 	for _, vr := range r.Views {
 		v := hashing.View{Name: vr.Name}
 		for _, hr := range vr.Hashes {
@@ -93,10 +95,10 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 // loadActive reads every stored fingerprint into the in-memory matcher.
 func (db *DB) loadActive() error {
 	active := map[uint64]*Fingerprint{}
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
 			var r fingerprintRecord
-			if err := decode(v, &r); err != nil {
+			if err := fingerprintCodec.decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
 			f, err := fromRecord(r)
@@ -120,10 +122,10 @@ func (db *DB) loadActive() error {
 // caseID is empty), oldest first.
 func (db *DB) Fingerprints(caseID string) ([]*Fingerprint, error) {
 	var out []*Fingerprint
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
 			var r fingerprintRecord
-			if err := decode(v, &r); err != nil {
+			if err := fingerprintCodec.decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
 			if caseID != "" && r.Case != caseID {

@@ -21,11 +21,13 @@ func openTemp(t *testing.T) (*DB, string) {
 	return db, path
 }
 
-// print makes a fingerprint with one view whose pHash and dHash are p and d.
+// print makes a fingerprint with one view whose pHash and dHash are p and d
+// and whose PDQ repeats them, so that its distances follow theirs.
 func print(p, d uint64, sha byte) hashing.Fingerprint {
 	return hashing.Fingerprint{
 		Kind: hashing.KindImage, Width: 10, Height: 10, SHA256: [32]byte{sha},
 		Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{
+			{Algorithm: hashing.PDQ, Code: hashing.Code{p, d, p, d}, Quality: 100},
 			{Algorithm: hashing.PHash, Code: hashing.Code{p}, Quality: 100},
 			{Algorithm: hashing.DHash, Code: hashing.Code{d}, Quality: 100},
 		}}},
@@ -50,7 +52,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 
 	t.Run("a near copy matches the registered fingerprint at once", func(t *testing.T) {
 		ms, err := db.Match(ctx, print(0xF0F0F0F0F0F0F0F1, 0x0F0F0F0F0F0F0F0E, 9), rule)
-		if err != nil || len(ms) != 1 || ms[0].Fingerprint != added[0].ID || ms[0].Evidence.Distance != 1 {
+		if err != nil || len(ms) != 1 || ms[0].Fingerprint != added[0].ID || ms[0].Evidence.Distance != 4 {
 			t.Fatalf("Match = %+v, %v", ms, err)
 		}
 	})

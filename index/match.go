@@ -26,6 +26,12 @@ func (db *DB) Match(ctx context.Context, query hashing.Fingerprint, rule hashing
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if db.readOnly {
+		db.loadOnce.Do(func() { db.loadErr = db.loadActive() })
+		if db.loadErr != nil {
+			return nil, db.loadErr
+		}
+	}
 	db.mu.RLock()
 	var out []Match
 	for _, f := range db.active {
@@ -43,7 +49,8 @@ func (db *DB) Match(ctx context.Context, query hashing.Fingerprint, rule hashing
 	return out, nil
 }
 
-// ActiveCount is the number of fingerprints Match searches.
+// ActiveCount is the number of fingerprints Match searches (in a read-only
+// DB, zero until the first Match has loaded them).
 func (db *DB) ActiveCount() int {
 	db.mu.RLock()
 	defer db.mu.RUnlock()

@@ -118,6 +118,8 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		a.alertsCommand(),
 		a.caseCommand(),
 		a.evalCommand(),
+		a.importCommand(), a.exportCommand(),
+		a.backupCommand(), a.verifyCommand(), a.debugCommand(),
 	)
 	root.CompletionOptions.DisableDefaultCmd = true
 	for _, c := range root.Commands() {

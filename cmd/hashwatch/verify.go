@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/spf13/cobra"
+)
+
+// verifyJSON is the line `verify --json` prints: the report and whether it
+// found nothing wrong.
+type verifyJSON struct {
+	OK bool `json:"ok"`
+	index.Report
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "verify [--json]",
+		Short: "Check the database file and its contents; exit 1 listing any problems",
+		Long: `verify checks the database without changing it:
+
+  - the file: not truncated, and bbolt's page consistency check (every page
+    reachable or free, exactly once, keys in order);
+  - the schema version, and that every bucket is there;
+  - every case, fingerprint, alert and site status decodes at its current
+    encoding version, under the key it claims;
+  - every fingerprint's case exists and is not withdrawn; every alert's case exists;
+  - every alert has its de-duplication key, and every key points at its alert.
+
+It prints a summary and every problem on stdout and exits 1 if there is any. Like
+backup it opens the database read-only and fails at once while another process writes
+it. Verify a backup with --db BACKUP.`,
+		Example: `  hashwatch --db /backups/hashwatch-2026-05-01.db verify`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := openForInspection(a.dbPath, "verify")
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			r, err := db.Verify(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := newJSONLines(a.stdout).write(verifyJSON{OK: r.OK(), Report: r}); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(a.stdout, "%s: schema %d, %d bytes, %d case(s), %d fingerprint(s), %d alert(s), %d alert key(s), %d site(s)\n",
+					r.Path, r.Schema, r.Bytes, r.Cases, r.Fingerprints, r.Alerts, r.AlertKeys, r.Sites)
+				if r.OK() {
+					fmt.Fprintln(a.stdout, "ok: pages consistent, every value readable, every alert with its key")
+				}
+				for _, p := range r.Problems {
+					fmt.Fprintf(a.stdout, "PROBLEM %s\n", p)
+				}
+				if r.Omitted > 0 {
+					fmt.Fprintf(a.stdout, "PROBLEM and %d more not listed\n", r.Omitted)
+				}
+			}
+			if !r.OK() {
+				fail(a.stderr, "verify: %d problem(s) in %s", len(r.Problems)+r.Omitted, r.Path)
+				return errSomeFailed
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the report as one JSON object: {"ok", "path", "schema", "bytes", "cases", "fingerprints", "alerts", "alert_keys", "sites", "problems":[{"where", "what"}], "omitted"}`)
+	return cmd
+}
