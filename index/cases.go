@@ -46,9 +46,13 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 		if len(r.Print.Views) == 0 {
 			return nil, fmt.Errorf("register %s: fingerprint without hashes: %w", r.Source, ErrInvalid)
 		}
+		if len(r.Print.Views) > 1<<viewBits {
+			return nil, fmt.Errorf("register %s: %d views, at most %d: %w", r.Source, len(r.Print.Views), 1<<viewBits, ErrInvalid)
+		}
 	}
 	now := db.now().UTC()
 	var added []*Fingerprint
+	var addErr error // cannot happen for validated registrations
 	err := db.update(func(tx *bolt.Tx) error {
 		cases := tx.Bucket(bucketCases)
 		var c Case
@@ -93,10 +97,15 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 	}, func() {
 		db.mu.Lock()
 		for _, f := range added {
-			db.active[f.ID] = f
+			if err := db.active.add(f); err != nil {
+				addErr = err
+			}
 		}
 		db.mu.Unlock()
 	})
+	if err == nil {
+		err = addErr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("register case %s: %w", caseID, err)
 	}
@@ -192,7 +201,7 @@ func (db *DB) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts
 	}, func() {
 		db.mu.Lock()
 		for _, id := range deleted {
-			delete(db.active, id)
+			db.active.remove(id)
 		}
 		db.mu.Unlock()
 	})

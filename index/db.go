@@ -80,7 +80,7 @@ type DB struct {
 	writeMu sync.Mutex
 
 	mu     sync.RWMutex
-	active map[uint64]*Fingerprint // registered fingerprints of open cases
+	active *matcher // registered fingerprints of open cases, indexed
 	// A read-only DB loads the matcher at the first Match, so that backup
 	// and verify work on files whose fingerprints do not decode.
 	loadOnce sync.Once
@@ -124,7 +124,7 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, path: path, now: opts.Now, readOnly: opts.ReadOnly, active: map[uint64]*Fingerprint{}}
+	db := &DB{bolt: bdb, path: path, now: opts.Now, readOnly: opts.ReadOnly, active: &matcher{fps: map[uint64]*Fingerprint{}}}
 	if opts.ReadOnly {
 		db.layoutErr = db.checkLayout()
 		return db, nil

@@ -398,11 +398,11 @@ func TestTheMatcherFollowsCommitOrder(t *testing.T) {
 	}
 	db.mu.RLock()
 	defer db.mu.RUnlock()
-	if len(db.active) != len(stored) {
-		t.Fatalf("matcher holds %d fingerprints, the file %d", len(db.active), len(stored))
+	if len(db.active.fps) != len(stored) {
+		t.Fatalf("matcher holds %d fingerprints, the file %d", len(db.active.fps), len(stored))
 	}
 	for _, f := range stored {
-		if db.active[f.ID] == nil {
+		if db.active.fps[f.ID] == nil {
 			t.Fatalf("fingerprint %d is stored but not matched", f.ID)
 		}
 	}

@@ -112,8 +112,12 @@ func (db *DB) loadActive() error {
 	if err != nil {
 		return err
 	}
+	m, err := newMatcher(active)
+	if err != nil {
+		return err
+	}
 	db.mu.Lock()
-	db.active = active
+	db.active = m
 	db.mu.Unlock()
 	return nil
 }

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"sort"
 
 	"github.com/hashwatch/hashwatch/hashing"
 )
@@ -17,11 +16,9 @@ type Match struct {
 }
 
 // Match returns the registered fingerprints that rule says query shows,
-// nearest first. It reads only memory; withdrawn cases are never returned.
-//
-// This is a linear scan over every registered fingerprint, which is fine for
-// thousands of fingerprints; a multi-index Hamming search replaces it for
-// millions.
+// nearest first. It reads only memory: exact multi-index Hamming searches
+// (package hamming) by each rule clause's first algorithm, then the whole
+// rule on each candidate. Withdrawn cases are never returned.
 func (db *DB) Match(ctx context.Context, query hashing.Fingerprint, rule hashing.Rule) ([]Match, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -33,20 +30,8 @@ func (db *DB) Match(ctx context.Context, query hashing.Fingerprint, rule hashing
 		}
 	}
 	db.mu.RLock()
-	var out []Match
-	for _, f := range db.active {
-		if ev, ok := rule.Best(query, f.Print); ok {
-			out = append(out, Match{Fingerprint: f.ID, Case: f.Case, Label: f.Label, Source: f.Source, Evidence: ev})
-		}
-	}
-	db.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Evidence.Distance != out[j].Evidence.Distance {
-			return out[i].Evidence.Distance < out[j].Evidence.Distance
-		}
-		return out[i].Fingerprint < out[j].Fingerprint
-	})
-	return out, nil
+	defer db.mu.RUnlock()
+	return db.active.match(query, rule), nil
 }
 
 // ActiveCount is the number of fingerprints Match searches (in a read-only
@@ -54,5 +39,5 @@ func (db *DB) Match(ctx context.Context, query hashing.Fingerprint, rule hashing
 func (db *DB) ActiveCount() int {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
-	return len(db.active)
+	return len(db.active.fps)
 }
