@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"image/jpeg"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/corona10/goimagehash"
@@ -60,5 +62,39 @@ func BenchmarkBaselineDecodePHash(b *testing.B) {
 		if _, err := goimagehash.PerceptionHash(img); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// devSet reads the development photo set when it is beside the checkout.
+func devSet(b *testing.B) [][]byte {
+	b.Helper()
+	paths, _ := filepath.Glob("../../shared/datasets/dev/*.jpg")
+	if len(paths) == 0 {
+		b.Skip("no ../shared/datasets/dev beside the checkout")
+	}
+	var out [][]byte
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// BenchmarkFingerprintDevSet is crawl-time fingerprinting over the dev set,
+// one image per iteration.
+func BenchmarkFingerprintDevSet(b *testing.B) {
+	files := devSet(b)
+	h := NewHasher(Limits{})
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := h.Image(ctx, files[i%len(files)], ForQuery); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

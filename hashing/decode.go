@@ -10,6 +10,7 @@ import (
 	"io"
 
 	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/hashing/internal/jpegscale"
 	_ "golang.org/x/image/bmp"  // registers BMP
 	_ "golang.org/x/image/tiff" // registers TIFF
 	_ "golang.org/x/image/webp" // registers WebP (still images)
@@ -67,34 +68,94 @@ func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 // declared dimensions against the pixel limit before allocating pixels, then
 // decodes with EXIF orientation applied. GIFs yield their first frame.
 func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
+	img, format, _, err := decodeImage(data, limits, 0)
+	return img, format, err
+}
+
+// decodeImage is DecodeImage that, given minLong > 0, may decode a JPEG at
+// 1/2, 1/4 or 1/8 scale straight from its DCT coefficients, as long as the
+// long side stays at least minLong pixels: hashes look at a few hundred
+// pixels, and most of a full decode's cost is pixels they never see. It
+// also returns the picture's full size as declared, after orientation.
+func decodeImage(data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
-		return nil, "", fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
+		return nil, "", image.Point{}, fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
 	}
 	format := Sniff(data)
 	if format == "" {
-		return nil, "", fmt.Errorf("not a JPEG, PNG, GIF, WebP, BMP or TIFF image: %w", ErrUnsupported)
+		return nil, "", image.Point{}, fmt.Errorf("not a JPEG, PNG, GIF, WebP, BMP or TIFF image: %w", ErrUnsupported)
 	}
 	cfg, _, err := decodeConfig(data)
 	if err != nil {
-		return nil, format, fmt.Errorf("read %s header: %v: %w", format, err, ErrCorrupt)
+		return nil, format, image.Point{}, fmt.Errorf("read %s header: %v: %w", format, err, ErrCorrupt)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, format, fmt.Errorf("%s declares %dx%d pixels: %w", format, cfg.Width, cfg.Height, ErrCorrupt)
+		return nil, format, image.Point{}, fmt.Errorf("%s declares %dx%d pixels: %w", format, cfg.Width, cfg.Height, ErrCorrupt)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > limits.MaxPixels {
-		return nil, format, fmt.Errorf("%s declares %dx%d = %d pixels, limit %d: %w",
+		return nil, format, image.Point{}, fmt.Errorf("%s declares %dx%d = %d pixels, limit %d: %w",
 			format, cfg.Width, cfg.Height, px, limits.MaxPixels, ErrTooLarge)
 	}
-	img, err := decode(data)
+	var img image.Image
+	size := image.Pt(cfg.Width, cfg.Height)
+	if format == FormatJPEG && minLong > 0 {
+		var orientation int
+		img, orientation, err = decodeJPEGScaled(data, minLong)
+		if orientation >= 5 && orientation <= 8 {
+			size = image.Pt(size.Y, size.X)
+		}
+	} else {
+		img, err = decode(data)
+		if err == nil {
+			size = img.Bounds().Size()
+		}
+	}
 	if err != nil {
-		return nil, format, fmt.Errorf("decode %s: %v: %w", format, err, ErrCorrupt)
+		return nil, format, image.Point{}, fmt.Errorf("decode %s: %v: %w", format, err, ErrCorrupt)
 	}
 	b := img.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 {
-		return nil, format, fmt.Errorf("%s decoded to %dx%d pixels: %w", format, b.Dx(), b.Dy(), ErrCorrupt)
+		return nil, format, image.Point{}, fmt.Errorf("%s decoded to %dx%d pixels: %w", format, b.Dx(), b.Dy(), ErrCorrupt)
 	}
-	return img, format, nil
+	return img, format, size, nil
+}
+
+// decodeJPEGScaled decodes a JPEG reduced so its long side is still at least
+// minLong, then applies its EXIF orientation as imaging.Decode would.
+func decodeJPEGScaled(data []byte, minLong int) (img image.Image, orientation int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	img, info, err := jpegscale.DecodeScaledInfo(bytes.NewReader(data), minLong, minLong)
+	if err != nil {
+		return nil, 0, err
+	}
+	return orient(img, info.Orientation), info.Orientation, nil
+}
+
+// orient applies an EXIF orientation (1–8), with the same transforms as
+// imaging's AutoOrientation.
+func orient(img image.Image, o int) image.Image {
+	switch o {
+	case 2:
+		return imaging.FlipH(img)
+	case 3:
+		return imaging.Rotate180(img)
+	case 4:
+		return imaging.FlipV(img)
+	case 5:
+		return imaging.Transpose(img)
+	case 6:
+		return imaging.Rotate270(img)
+	case 7:
+		return imaging.Transverse(img)
+	case 8:
+		return imaging.Rotate90(img)
+	}
+	return img
 }
 
 // decodeConfig and decode turn a decoder panic on hostile bytes into an error:

@@ -27,9 +27,13 @@ func TrimBorders(img image.Image) image.Rectangle {
 	if w < 8 || h < 8 {
 		return b
 	}
-	thumb := greyThumb(img, trimThumb)
-	tw, th := thumb.Rect.Dx(), thumb.Rect.Dy()
-	at := func(x, y int) int { return int(thumb.Pix[y*thumb.Stride+x]) }
+	thumb, ok := img.(*image.Gray)
+	if !ok || w > trimThumb || h > trimThumb {
+		thumb = greyThumb(img, trimThumb)
+	}
+	tb := thumb.Bounds()
+	tw, th := tb.Dx(), tb.Dy()
+	at := func(x, y int) int { return int(thumb.Pix[thumb.PixOffset(tb.Min.X+x, tb.Min.Y+y)]) }
 
 	uniformRow := func(y, ref int) bool {
 		bad := 0

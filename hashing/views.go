@@ -14,38 +14,38 @@ import (
 // undoes it (for edits that add content: captions and bands).
 type viewSpec struct {
 	name string
-	make func(image.Image) image.Image
+	make func(*image.Gray) *image.Gray
 }
 
-// crop cuts the given fractions off each side.
-func crop(left, top, right, bottom float64) func(image.Image) image.Image {
-	return func(img image.Image) image.Image {
-		b := img.Bounds()
+// crop cuts the given fractions off each side. The result shares src's
+// pixels.
+func crop(left, top, right, bottom float64) func(*image.Gray) *image.Gray {
+	return func(src *image.Gray) *image.Gray {
+		b := src.Bounds()
 		w, h := float64(b.Dx()), float64(b.Dy())
 		r := image.Rect(b.Min.X+int(w*left), b.Min.Y+int(h*top), b.Max.X-int(w*right), b.Max.Y-int(h*bottom))
 		if r.Dx() < 8 || r.Dy() < 8 {
-			return img
+			return src
 		}
-		return imaging.Crop(img, r)
+		return src.SubImage(r).(*image.Gray)
 	}
 }
 
 // rotateSmall turns the picture by a few degrees and keeps its size,
 // filling the corners with black, as re-uploaders' editors do.
-func rotateSmall(deg float64) func(image.Image) image.Image {
-	return func(img image.Image) image.Image {
-		b := img.Bounds()
-		return imaging.CropCenter(imaging.Rotate(img, deg, color.Black), b.Dx(), b.Dy())
+func rotateSmall(deg float64) func(*image.Gray) *image.Gray {
+	return func(src *image.Gray) *image.Gray {
+		b := src.Bounds()
+		return toGray(imaging.CropCenter(imaging.Rotate(src, deg, color.Black), b.Dx(), b.Dy()))
 	}
 }
 
-// nrgba adapts imaging's transforms, which return *image.NRGBA.
-func nrgba(f func(image.Image) *image.NRGBA) func(image.Image) image.Image {
-	return func(img image.Image) image.Image { return f(img) }
+func quarterTurns(n int) func(*image.Gray) *image.Gray {
+	return func(src *image.Gray) *image.Gray { return rotate(src, n) }
 }
 
-func mirrored(f func(image.Image) image.Image) func(image.Image) image.Image {
-	return func(img image.Image) image.Image { return imaging.FlipH(f(img)) }
+func mirrored(f func(*image.Gray) *image.Gray) func(*image.Gray) *image.Gray {
+	return func(src *image.Gray) *image.Gray { return flipH(f(src)) }
 }
 
 // queryViews are hashed for every crawled picture, on top of the picture as
@@ -60,10 +60,10 @@ var queryViews = []viewSpec{
 // picture and its trimmed interior: mirror image, quarter turns, small
 // rotations, and crops centred, from one side and from a corner.
 var registrationViews = []viewSpec{
-	{"mirror", nrgba(imaging.FlipH)},
-	{"rot90", nrgba(imaging.Rotate90)},
-	{"rot180", nrgba(imaging.Rotate180)},
-	{"rot270", nrgba(imaging.Rotate270)},
+	{"mirror", flipH},
+	{"rot90", quarterTurns(1)},
+	{"rot180", quarterTurns(2)},
+	{"rot270", quarterTurns(3)},
 	{"rot+4", rotateSmall(4)},
 	{"rot-4", rotateSmall(-4)},
 	{"crop-c5", crop(0.05, 0.05, 0.05, 0.05)},

@@ -23,17 +23,20 @@ type Fingerprint struct {
 
 // fingerprintRecord is the stored form of a Fingerprint.
 type fingerprintRecord struct {
-	ID        uint64       `json:"id"`
-	Case      string       `json:"case"`
-	Label     string       `json:"label,omitempty"`
-	Source    string       `json:"source,omitempty"`
-	Kind      string       `json:"kind"`
-	Format    string       `json:"format,omitempty"`
-	Width     int          `json:"width"`
-	Height    int          `json:"height"`
-	SHA256    string       `json:"sha256"`
-	Views     []viewRecord `json:"views"`
-	CreatedAt time.Time    `json:"created_at"`
+	ID     uint64       `json:"id"`
+	Case   string       `json:"case"`
+	Label  string       `json:"label,omitempty"`
+	Source string       `json:"source,omitempty"`
+	Kind   string       `json:"kind"`
+	Format string       `json:"format,omitempty"`
+	Width  int          `json:"width"`
+	Height int          `json:"height"`
+	SHA256 string       `json:"sha256"`
+	Views  []viewRecord `json:"views"`
+	// Reference is the reference PDQ of the registered picture as decoded
+	// (what export shares with partners), when it was computed.
+	Reference *hashRecord `json:"reference,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
 }
 
 type viewRecord struct {
@@ -53,6 +56,10 @@ func toRecord(f *Fingerprint) fingerprintRecord {
 		Kind: string(f.Print.Kind), Format: string(f.Print.Format),
 		Width: f.Print.Width, Height: f.Print.Height,
 		SHA256: hex.EncodeToString(f.Print.SHA256[:]), CreatedAt: f.CreatedAt.UTC(),
+	}
+	if len(f.Print.Reference) > 0 {
+		h := f.Print.Reference[0]
+		r.Reference = &hashRecord{Algorithm: string(h.Algorithm), Hex: h.Hex(), Quality: h.Quality}
 	}
 	for _, v := range f.Print.Views {
 		vr := viewRecord{Name: v.Name}
@@ -77,6 +84,13 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 		return nil, fmt.Errorf("fingerprint %d: bad SHA-256 %q: %w", r.ID, r.SHA256, ErrCorrupt)
 	}
 	copy(f.Print.SHA256[:], sum)
+	if hr := r.Reference; hr != nil {
+		code, nbits, err := hashing.ParseCode(hr.Hex)
+		if err != nil || nbits != hashing.PDQ.Bits() {
+			return nil, fmt.Errorf("fingerprint %d: bad reference PDQ %q: %w", r.ID, hr.Hex, ErrCorrupt)
+		}
+		f.Print.Reference = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code, Quality: hr.Quality}}
+	}
 	for _, vr := range r.Views {
 		v := hashing.View{Name: vr.Name}
 		for _, hr := range vr.Hashes {

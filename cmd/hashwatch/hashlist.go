@@ -78,9 +78,10 @@ func (a *app) exportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export [--case ID]",
 		Short: "Print registered PDQ hashes as a hash list partners can import",
-		Long: `export prints the PDQ hash of each registered fingerprint (the picture as registered,
-not the derived views) as "hex,quality,label", one per line, for the case or for all
-cases. The label is the fingerprint's label, or its case ID when it has none.`,
+		Long: `export prints the PDQ hash of each registered fingerprint — the reference PDQ of the
+picture as registered (as partners compute it), not of the derived views — as
+"hex,quality,label", one per line, for the case or for all cases. The label is the
+fingerprint's label, or its case ID when it has none.`,
 		Example: `  hashwatch export --case 2026-0042 > case-0042.pdq.txt`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -95,11 +96,7 @@ cases. The label is the fingerprint's label, or its case ID when it has none.`,
 			}
 			var entries []hashing.ListEntry
 			for _, f := range fps {
-				v, ok := f.Print.View(hashing.ViewOriginal)
-				if !ok {
-					continue
-				}
-				h, ok := v.Hash(hashing.PDQ)
+				h, ok := exportedPDQ(f.Print)
 				if !ok {
 					continue
 				}
@@ -114,4 +111,16 @@ cases. The label is the fingerprint's label, or its case ID when it has none.`,
 	}
 	cmd.Flags().StringVar(&caseID, "case", "", "only this case's fingerprints")
 	return cmd
+}
+
+// exportedPDQ is the hash export shares: the reference PDQ of the picture as
+// registered, or for imported fingerprints the PDQ they were imported with.
+func exportedPDQ(fp hashing.Fingerprint) (hashing.Hash, bool) {
+	if len(fp.Reference) > 0 {
+		return fp.Reference[0], true
+	}
+	if v, ok := fp.View(hashing.ViewOriginal); ok {
+		return v.Hash(hashing.PDQ)
+	}
+	return hashing.Hash{}, false
 }

@@ -118,7 +118,7 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		a.alertsCommand(),
 		a.caseCommand(),
 		a.evalCommand(),
-		a.importCommand(), a.exportCommand(),
+		a.importCommand(), a.exportCommand(), a.benchCommand(),
 		a.backupCommand(), a.verifyCommand(), a.debugCommand(),
 	)
 	root.CompletionOptions.DisableDefaultCmd = true
