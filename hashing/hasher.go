@@ -53,7 +53,7 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	img, format, size, err := decodeImage(data, h.limits, workingSize)
+	img, format, size, err := decodeImage(data, h.limits, sourceSize(purpose))
 	if err != nil {
 		return Fingerprint{}, err
 	}
@@ -118,11 +118,26 @@ func codeFromPDQ(p pdq.Hash) Code {
 // image.Decode + pHash yardstick instead of 2.0x) at the same recall.
 const workingSize = 128
 
+// registrationSourceSize is the long side of the copy registration cuts its
+// views from. A registered crop view must carry as much detail as a
+// re-upload of that crop, which a crawler sees at workingSize: cutting a
+// 60% crop from a 128-px copy would leave 77 px. Registration is rare, so it
+// decodes and cuts at 512 and scales each view down to workingSize.
+const registrationSourceSize = 512
+
+// sourceSize is the long side of the working copy views are cut from.
+func sourceSize(p Purpose) int {
+	if p == ForRegistration {
+		return registrationSourceSize
+	}
+	return workingSize
+}
+
 // Views computes the views of img that purpose asks for. The trimmed view is
-// present only when img has borders worth trimming. Hashes are of img scaled
-// to fit workingSize×workingSize.
+// present only when img has borders worth trimming. Each view is hashed
+// scaled to fit workingSize×workingSize.
 func (h *Hasher) Views(img image.Image, purpose Purpose) ([]View, error) {
-	work := workingCopy(img)
+	work := workingCopy(img, sourceSize(purpose))
 	jobs := []viewSpec{{name: ViewOriginal}}
 	base := work
 	if r := TrimBorders(work); r != work.Bounds() {
@@ -144,7 +159,7 @@ func (h *Hasher) Views(img image.Image, purpose Purpose) ([]View, error) {
 		case j.make != nil:
 			v = j.make(base)
 		}
-		hs, err := h.hashImage(v)
+		hs, err := h.hashImage(fit(v, workingSize))
 		if err != nil {
 			return nil, fmt.Errorf("%s view: %w", j.name, err)
 		}

@@ -8,19 +8,18 @@ import (
 )
 
 // workingCopy returns img as 8-bit luma, scaled with an area filter to fit
-// workingSize×workingSize. Every view is cut from it and every hash computed
-// on it: the hashes all reduce a picture to grey first (PDQ and goimagehash
-// with the same 0.299/0.587/0.114 weights), so doing that once, on a small
-// copy, saves each hash its own conversion and large resize, and lets crops
-// be sub-images that copy nothing.
-func workingCopy(img image.Image) *image.Gray {
+// size×size. Every view is cut from it: the hashes all reduce a picture to
+// grey first (PDQ and goimagehash with the same 0.299/0.587/0.114 weights),
+// so doing that once, on a small copy, saves each hash its own conversion
+// and large resize, and lets crops be sub-images that copy nothing.
+func workingCopy(img image.Image, size int) *image.Gray {
 	b := img.Bounds()
-	if b.Dx() > workingSize || b.Dy() > workingSize {
+	if b.Dx() > size || b.Dy() > size {
 		if y, ok := img.(*image.YCbCr); ok {
 			// JPEG's Y is the luma already: scale that plane alone.
-			return toGray(imaging.Fit(lumaPlane(y), workingSize, workingSize, imaging.Box))
+			return toGray(imaging.Fit(lumaPlane(y), size, size, imaging.Box))
 		}
-		img = imaging.Fit(img, workingSize, workingSize, imaging.Box)
+		img = imaging.Fit(img, size, size, imaging.Box)
 	}
 	if y, ok := img.(*image.YCbCr); ok {
 		return lumaPlane(y)
@@ -59,6 +58,14 @@ func toGray(img image.Image) *image.Gray {
 		}
 	}
 	return g
+}
+
+// fit scales a view down to fit size×size, if it is larger.
+func fit(v *image.Gray, size int) *image.Gray {
+	if b := v.Bounds(); b.Dx() <= size && b.Dy() <= size {
+		return v
+	}
+	return toGray(imaging.Fit(v, size, size, imaging.Box))
 }
 
 // The transforms below work on Gray images directly; imaging's return
