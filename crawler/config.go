@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -70,6 +71,7 @@ type Site struct {
 	Parallelism    int       `yaml:"parallelism"`
 	RespectRobots  *bool     `yaml:"respect_robots"`
 	AllowPrivate   bool      `yaml:"allow_private"`
+	AllowNetworks  []string  `yaml:"allow_networks"`
 	Include        []string  `yaml:"include"`
 	Exclude        []string  `yaml:"exclude"`
 	Contact        string    `yaml:"contact"`
@@ -81,6 +83,7 @@ type Site struct {
 	MaxPixels      int64     `yaml:"max_pixels"`
 
 	include, exclude []*regexp.Regexp
+	allowNets        []netip.Prefix
 	line             int
 }
 
@@ -235,6 +238,17 @@ func (s *Site) normalise(where string) error {
 		if *lim.v == 0 {
 			*lim.v = lim.def
 		}
+	}
+	for _, n := range s.AllowNetworks {
+		pfx, err := netip.ParsePrefix(strings.TrimSpace(n))
+		if err != nil {
+			addr, aerr := netip.ParseAddr(strings.TrimSpace(n))
+			if aerr != nil {
+				return bad("allow_networks entry %q is not an address or CIDR prefix like \"127.0.0.0/8\"", n)
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		s.allowNets = append(s.allowNets, pfx.Masked())
 	}
 	for _, p := range s.Include {
 		re, err := regexp.Compile(p)

@@ -27,6 +27,8 @@ func TestParseConfig(t *testing.T) {
 		{"a wrong type is an error", "sites:\n  - name: a\n    seeds: [http://example.com/]\n    parallelism: many\n", "line 4"},
 		{"an empty file is an error", "", "empty file"},
 		{"broken YAML is an error", "sites: [\n", "sites.yaml"},
+		{"allow_networks takes CIDR prefixes and addresses", "sites:\n  - name: a\n    seeds: [http://example.com/]\n    allow_networks: [127.0.0.0/8, \"::1\"]\n", ""},
+		{"a bad allow_networks entry is an error", "sites:\n  - name: a\n    seeds: [http://example.com/]\n    allow_networks: [intranet]\n", `allow_networks entry "intranet"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

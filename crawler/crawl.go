@@ -2,79 +2,111 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/gocolly/colly/v2"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 )
 
 // Crawler runs crawl passes over watched sites and records the alerts they
 // raise. Its fields are its dependencies; it holds no other state and may run
-// passes of different sites concurrently.
+// passes of different sites concurrently (never two of the same site).
 type Crawler struct {
 	DB   *index.DB
 	Rule hashing.Rule
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
-	// Workers is the number of media fetch-and-hash workers per pass; zero
-	// means one per CPU (hashing is CPU-bound, fetching overlaps it).
+	// Workers is the number of media workers per pass; zero means eight per
+	// CPU. Workers spend most of their time waiting (for a response, for
+	// the group commit that makes their item durable), so many are needed
+	// to keep the CPUs busy; decoding itself never runs on more goroutines
+	// than there are CPUs, and a waiting worker holds no media bytes.
 	Workers int
 	Logger  *slog.Logger
 	// Progress, when set, is called after each page and media file with the
-	// pass's running counts, for progress displays.
+	// pass's running counts, for progress displays. It must be quick.
 	Progress func(PassStats)
+	// Metrics, when set, receives the crawl's counters.
+	Metrics *Metrics
+	// NewFrontier makes the frontier of a site's passes; nil means the
+	// single-machine frontier in DB.
+	NewFrontier func(site *Site) (Frontier, error)
+	// CheckpointEvery is how often a running pass stores its status (so a
+	// crash loses at most that much of its counts); zero means 2 s.
+	CheckpointEvery time.Duration
 }
 
 // PassStats counts what one pass did.
 type PassStats struct {
-	Site      string
-	Start     time.Time
-	End       time.Time
-	Pages     int
-	Media     int // media files fetched and fingerprinted
-	Bytes     int64
-	Matches   int // media files that matched at least one fingerprint
-	NewAlerts int
-	Skipped   int // media over a limit
-	Errors    map[string]int
+	Site   string
+	Number uint64 // the site's pass number, from 1
+	// Resumed is true when the pass continued one that a crash or shutdown
+	// had interrupted; the counts include the earlier part.
+	Resumed bool
+	Start   time.Time
+	End     time.Time
+	Pages   int // pages fetched, or revalidated with 304 Not Modified
+	// Media counts media files whose match result the pass established:
+	// fingerprinted now (Hashed) or known from earlier bytes (304, or the
+	// same SHA-256 already fingerprinted).
+	Media       int
+	Hashed      int
+	NotModified int // pages and media answered 304 Not Modified
+	Bytes       int64
+	Matches     int // media files that matched at least one fingerprint
+	NewAlerts   int
+	Skipped     int // media over a limit, never fingerprinted
+	Videos      int // video URLs found and recorded, not fetched yet
+	Robots      int // URLs robots.txt did not allow
+	Queued      int // items still waiting (when the pass stopped, for an interrupted one)
+	Errors      map[string]int
+	// Interrupted is true when the pass stopped before finishing.
+	Interrupted bool
 }
 
-// mediaJob is one media URL found on a page.
-type mediaJob struct {
-	page, media string
-}
+// maxLastErrors caps the recent error messages and skipped media kept in a
+// site's status.
+const maxLastErrors = 20
 
-// pass is the state of one running pass.
+// pass is the state of one running pass of one site.
 type pass struct {
-	c      *Crawler
-	site   *Site
-	hasher *hashing.Hasher
-	fetch  *fetcher
-	log    *slog.Logger
+	c        *Crawler
+	site     *Site
+	info     PassInfo
+	frontier Frontier
+	commit   *committer
+	hasher   *hashing.Hasher
+	hashSem  chan struct{} // bounds concurrent decodes to the CPUs
+	media    *fetcher
+	pages    *pageFetcher
+	robots   *robotsRules
+	log      *slog.Logger
+	metrics  *siteMetrics
+	rule     string
 
-	mu        sync.Mutex
-	stats     PassStats
-	seenMedia map[string]bool            // media URLs queued this pass
-	bySHA     map[[32]byte][]index.Match // media bytes already matched this pass
-	results   map[string]*mediaResult    // media URL → its fetch, once per pass
-	referrers map[string]string          // URL → first page that linked it
-	lastErrs  []string
+	mu          sync.Mutex
+	stats       PassStats
+	lastErrs    []string
+	skipped     []index.SkippedMedia
+	byURL       map[string]*mediaResult // media URL → its result, once per process pass
+	bySHA       map[[32]byte]*shaResult // bytes → their match result, once per process pass
+	videosSeen  map[string]bool
+	prevStatus  index.SiteStatus
+	checkpoints time.Duration
 }
 
-// Pass crawls site once: every in-scope page within max_depth of a seed, and
-// every image those pages show or link. It returns when the pass is done or
-// ctx ends; the site's status is stored either way.
+// Pass crawls site once: every in-scope page within max_depth of a seed,
+// and every image those pages show or link. A pass interrupted earlier (a
+// crash, a shutdown) is resumed instead of started anew. It returns when the
+// pass is done or ctx ends; in-flight items are then put back in the
+// frontier, and the site's status is stored either way.
 func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	log := c.Logger
 	if log == nil {
@@ -88,337 +120,520 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	if err := c.Rule.Validate(); err != nil {
 		return PassStats{}, err
 	}
-	transport := newPoliteTransport(newTransport(site), site.Politeness(), site.Parallelism)
-	p := &pass{
-		c:         c,
-		site:      site,
-		hasher:    hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
-		fetch:     newFetcher(site, transport, ua),
-		log:       log,
-		stats:     PassStats{Site: site.Name, Start: time.Now().UTC(), Errors: map[string]int{}},
-		seenMedia: map[string]bool{},
-		bySHA:     map[[32]byte][]index.Match{},
-		referrers: map[string]string{},
-		results:   map[string]*mediaResult{},
-	}
-	log.Info("pass started", "seeds", len(site.Seeds), "max_depth", site.Depth())
-
-	workers := c.Workers
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
-	jobs := make(chan mediaJob, 1024)
-	var wg sync.WaitGroup
-	for range max(workers, site.Parallelism) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if ctx.Err() == nil {
-					p.handleMedia(ctx, j)
-				}
-			}
-		}()
-	}
-
-	col := p.collector(ctx, transport, ua, jobs)
-	for _, seed := range site.Seeds {
-		if err := col.Visit(seed); err != nil {
-			p.fail("page", seed, err)
+	commit := newCommitter(c.DB, log)
+	defer commit.close()
+	var frontier Frontier = newBoltFrontier(c.DB, site.Name, commit)
+	if c.NewFrontier != nil {
+		f, err := c.NewFrontier(site)
+		if err != nil {
+			return PassStats{}, fmt.Errorf("frontier of %s: %w", site.Name, err)
 		}
+		frontier = f
 	}
-	col.Wait()
-	close(jobs)
-	wg.Wait()
+	seeds := make([]Item, len(site.Seeds))
+	for i, s := range site.Seeds {
+		seeds[i] = Item{Kind: PageItem, URL: s}
+	}
+	info, err := frontier.Begin(ctx, time.Now().UTC(), seeds)
+	if err != nil {
+		return PassStats{}, fmt.Errorf("pass of %s: %w", site.Name, err)
+	}
 
+	base := newTransport(site)
+	// Connections are the pass's: a daemon running passes forever must not
+	// keep every pass's idle connections until they time out.
+	defer base.CloseIdleConnections()
+	transport := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	media := newFetcher(site, transport, ua)
+	p := &pass{
+		c: c, site: site, info: info, frontier: frontier, commit: commit,
+		hasher:     hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
+		hashSem:    make(chan struct{}, runtime.NumCPU()),
+		media:      media,
+		pages:      newPageFetcher(ctx, site, transport, ua),
+		robots:     newRobotsRules(media.client, ua),
+		log:        log,
+		metrics:    c.Metrics.forSite(site.Name),
+		rule:       c.Rule.String(),
+		byURL:      map[string]*mediaResult{},
+		bySHA:      map[[32]byte]*shaResult{},
+		videosSeen: map[string]bool{},
+		stats: PassStats{Site: site.Name, Number: info.Number, Resumed: info.Resumed, Start: info.Start,
+			Errors: map[string]int{}},
+		checkpoints: c.CheckpointEvery,
+	}
+	if p.checkpoints <= 0 {
+		p.checkpoints = 2 * time.Second
+	}
+	if err := p.restore(); err != nil {
+		return p.stats, err
+	}
+	if info.Resumed {
+		log.Info("pass resumed", "pass", info.Number, "started", info.Start.Format(time.RFC3339), "pages", p.stats.Pages, "media", p.stats.Media)
+	} else {
+		log.Info("pass started", "pass", info.Number, "seeds", len(site.Seeds), "max_depth", site.Depth())
+	}
+	p.metrics.passStarted()
+
+	runErr := p.run(ctx)
+	stats, err := p.finish(ctx, runErr)
+	p.metrics.passEnded(stats)
+	return stats, err
+}
+
+// restore continues the counts of a resumed pass from its last checkpoint.
+func (p *pass) restore() error {
+	st, ok, err := p.c.DB.SiteStatus(p.site.Name)
+	if err != nil {
+		return err
+	}
+	p.prevStatus = st
+	if !ok || !p.info.Resumed || !st.Running || st.PassNumber != p.info.Number {
+		return nil
+	}
+	s := &p.stats
+	s.Pages, s.Media, s.Hashed, s.NotModified, s.Bytes = st.Pages, st.Media, st.Hashed, st.NotModified, st.Bytes
+	s.Matches, s.NewAlerts, s.Skipped, s.Videos, s.Robots = st.Matches, st.NewAlerts, st.Skipped, st.Videos, st.Robots
+	for k, v := range st.Errors {
+		s.Errors[k] = v
+	}
+	p.lastErrs = append(p.lastErrs, st.LastErrors...)
+	p.skipped = append(p.skipped, st.RecentSkipped...)
+	return nil
+}
+
+// finish ends the pass: a pass whose frontier ran dry is finished in the
+// frontier; either way the status is stored.
+func (p *pass) finish(ctx context.Context, runErr error) (PassStats, error) {
+	bg := context.WithoutCancel(ctx)
+	pages, media, qerr := p.frontier.Queued(bg)
 	p.mu.Lock()
 	p.stats.End = time.Now().UTC()
-	stats := p.stats
-	lastErrs := p.lastErrs
+	p.stats.Queued = pages + media
+	p.stats.Interrupted = runErr != nil || ctx.Err() != nil || qerr != nil
+	end := p.stats.End
+	interrupted := p.stats.Interrupted
 	p.mu.Unlock()
-
-	if err := c.storeStatus(stats, lastErrs); err != nil {
-		return stats, err
+	if !interrupted {
+		if err := p.frontier.Finish(bg, end); err != nil {
+			runErr = err
+			interrupted = true
+			p.mu.Lock()
+			p.stats.Interrupted = true
+			p.mu.Unlock()
+		}
 	}
-	log.Info("pass finished", "pages", stats.Pages, "media", stats.Media, "new_alerts", stats.NewAlerts,
-		"skipped", stats.Skipped, "errors", sum(stats.Errors), "duration", stats.End.Sub(stats.Start).Round(time.Millisecond))
+	if err := p.storeStatus(!interrupted); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	stats := p.snapshot()
+	if interrupted {
+		p.log.Info("pass interrupted; it resumes on the next start", "pass", stats.Number, "pages", stats.Pages,
+			"media", stats.Media, "queued", stats.Queued, "err", runErr)
+	} else {
+		p.log.Info("pass finished", "pass", stats.Number, "pages", stats.Pages, "media", stats.Media, "hashed", stats.Hashed,
+			"not_modified", stats.NotModified, "new_alerts", stats.NewAlerts, "skipped", stats.Skipped, "videos", stats.Videos,
+			"errors", sum(stats.Errors), "duration", stats.End.Sub(stats.Start).Round(time.Millisecond))
+	}
 	if err := ctx.Err(); err != nil {
-		return stats, fmt.Errorf("pass of %s interrupted: %w", site.Name, err)
+		return stats, fmt.Errorf("pass of %s interrupted: %w", p.site.Name, err)
+	}
+	if runErr != nil {
+		return stats, fmt.Errorf("pass of %s: %w", p.site.Name, runErr)
 	}
 	return stats, nil
 }
 
-func (c *Crawler) storeStatus(s PassStats, lastErrs []string) error {
-	prev, _, err := c.DB.SiteStatus(s.Site)
-	if err != nil {
-		return err
-	}
-	return c.DB.PutSiteStatus(index.SiteStatus{
-		Name: s.Site, PassStart: s.Start, PassEnd: s.End, Pages: s.Pages, Media: s.Media,
-		Bytes: s.Bytes, NewAlerts: s.NewAlerts, Errors: s.Errors, TotalPass: prev.TotalPass + 1,
-		LastErrors: lastErrs,
-	})
-}
-
-// collector builds the colly collector for one pass.
-func (p *pass) collector(ctx context.Context, transport http.RoundTripper, ua string, jobs chan<- mediaJob) *colly.Collector {
-	site := p.site
-	col := colly.NewCollector(
-		colly.Async(true),
-		colly.MaxDepth(site.Depth()+1), // colly counts the seed as depth 1
-		colly.UserAgent(ua),
-		colly.StdlibContext(ctx),
-		colly.MaxBodySize(int(site.MaxPageBytes)),
-	)
-	col.IgnoreRobotsTxt = !site.Robots()
-	col.WithTransport(transport)
-	col.SetRequestTimeout(time.Duration(site.RequestTimeout))
-	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
-		if len(via) > site.MaxRedirects {
-			return fmt.Errorf("%d redirects: %w", len(via), errTooManyRedirects)
-		}
-		if !site.InScope(req.URL) {
-			return fmt.Errorf("redirect to out-of-scope %s refused", req.URL)
-		}
-		return nil
-	})
-	col.OnRequest(func(r *colly.Request) {
-		if !site.InScope(r.URL) {
-			r.Abort()
-		}
-	})
-	col.OnResponseHeaders(func(r *colly.Response) {
-		ct := strings.ToLower(r.Headers.Get("Content-Type"))
-		if strings.HasPrefix(ct, "image/") {
-			// A link without an image extension that serves an image: hand it
-			// to the media path, which has the right limits.
-			r.Request.Abort()
-			p.enqueue(jobs, p.referrer(r.Request), r.Request.URL.String())
-			return
-		}
-		if cl := r.Headers.Get("Content-Length"); cl != "" {
-			var n int64
-			if _, err := fmt.Sscan(cl, &n); err == nil && n > site.MaxPageBytes {
-				r.Request.Abort()
-				p.fail("too_large", r.Request.URL.String(), fmt.Errorf("page declares %d bytes, limit %d: %w", n, site.MaxPageBytes, hashing.ErrTooLarge))
-			}
-		}
-	})
-	col.OnResponse(func(r *colly.Response) {
-		p.mu.Lock()
-		p.stats.Pages++
-		p.stats.Bytes += int64(len(r.Body))
-		s := p.stats
-		p.mu.Unlock()
-		p.progress(s)
-	})
-	col.OnHTML("html", func(e *colly.HTMLElement) {
-		page := e.Request.URL.String()
-		d := discover(e.DOM)
-		for _, ref := range d.media {
-			if abs := resolve(e.Request, ref); abs != nil {
-				p.enqueue(jobs, page, abs.String())
-			}
-		}
-		for _, ref := range d.links {
-			abs := resolve(e.Request, ref)
-			switch {
-			case abs == nil:
-			case isMediaURL(abs):
-				p.enqueue(jobs, page, abs.String())
-			case site.InScope(abs):
-				p.noteReferrer(abs.String(), page)
-				if err := e.Request.Visit(abs.String()); err != nil && !benignVisitError(err) {
-					p.fail("page", abs.String(), err)
-				}
-			}
-		}
-	})
-	col.OnError(func(r *colly.Response, err error) {
-		u := r.Request.URL.String()
-		var visited *colly.AlreadyVisitedError
-		switch {
-		case errors.As(err, &visited):
-			// colly refuses to follow a redirect to a URL it has seen,
-			// which is how a redirect loop ends.
-			err = fmt.Errorf("page %s: redirect loop through %s: %w", u, visited.Destination, errTooManyRedirects)
-		case r.StatusCode >= 300:
-			err = fmt.Errorf("page %s: %d %s: %w", u, r.StatusCode, http.StatusText(r.StatusCode), ErrHTTPStatus)
-		}
-		p.fail(classify(err), u, err)
-	})
-	return col
-}
-
-// noteReferrer remembers which page linked to a URL that turned out to be
-// media, so the alert can name the page.
-func (p *pass) noteReferrer(u, page string) {
+func (p *pass) snapshot() PassStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.referrers[u]; !ok {
-		p.referrers[u] = page
+	s := p.stats
+	s.Errors = make(map[string]int, len(p.stats.Errors))
+	for k, v := range p.stats.Errors {
+		s.Errors[k] = v
 	}
+	return s
 }
 
-func (p *pass) referrer(r *colly.Request) string {
+// storeStatus writes the site's status: a checkpoint of the running pass, or
+// (finished) its final counts.
+func (p *pass) storeStatus(finished bool) error {
+	s := p.snapshot()
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if page, ok := p.referrers[r.URL.String()]; ok {
-		return page
-	}
-	return r.URL.String()
-}
-
-// resolve makes ref absolute against the page (honouring <base href>) and
-// returns nil for references that are not http(s) URLs.
-func resolve(r *colly.Request, ref string) *url.URL {
-	if strings.HasPrefix(ref, "data:") {
-		return nil
-	}
-	abs := r.AbsoluteURL(ref)
-	if abs == "" {
-		return nil
-	}
-	u, err := url.Parse(abs)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil
-	}
-	u.Fragment = ""
-	return u
-}
-
-// benignVisitError reports colly refusals that are scope decisions, not
-// failures: already visited, too deep, or filtered.
-func benignVisitError(err error) bool {
-	var av *colly.AlreadyVisitedError
-	return errors.As(err, &av) || errors.Is(err, colly.ErrMaxDepth) || errors.Is(err, colly.ErrForbiddenDomain) ||
-		errors.Is(err, colly.ErrNoURLFiltersMatch) || errors.Is(err, colly.ErrForbiddenURL) || errors.Is(err, colly.ErrRobotsTxtBlocked)
-}
-
-// enqueue queues a media URL once per pass.
-func (p *pass) enqueue(jobs chan<- mediaJob, page, media string) {
-	p.mu.Lock()
-	key := page + "\x00" + media
-	if p.seenMedia[key] {
-		p.mu.Unlock()
-		return
-	}
-	p.seenMedia[key] = true
+	lastErrs := append([]string(nil), p.lastErrs...)
+	skipped := append([]index.SkippedMedia(nil), p.skipped...)
 	p.mu.Unlock()
-	jobs <- mediaJob{page: page, media: media}
+	total := p.prevStatus.TotalPass
+	if finished {
+		total++
+	}
+	st := index.SiteStatus{
+		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number,
+		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes,
+		Matches: s.Matches, NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots,
+		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
+	}
+	if finished || s.Interrupted {
+		st.PassEnd = s.End
+	}
+	return p.c.DB.PutSiteStatus(st)
 }
 
-// mediaResult is what fetching and matching one media URL gave; each URL is
-// fetched once per pass however many pages show it.
-type mediaResult struct {
-	once    sync.Once
-	ok      bool
-	sum     [32]byte
-	final   string
-	status  int
-	matches []index.Match
-}
+// run hands frontier items to page and media workers until the frontier is
+// empty and nothing is in flight, or ctx ends. Items popped but not started
+// when it stops are released back to the frontier, and so are items whose
+// work a cancellation cut short.
+func (p *pass) run(ctx context.Context) error {
+	// Page workers beyond the site's parallelism wait for the commit of
+	// their page while others fetch.
+	pageWorkers := 4*p.site.Parallelism + 4
+	mediaWorkers := p.c.Workers
+	if mediaWorkers <= 0 {
+		mediaWorkers = 32 * runtime.NumCPU()
+	}
+	mediaWorkers = max(mediaWorkers, p.site.Parallelism)
 
-// handleMedia fetches, fingerprints and matches one media URL (once per pass)
-// and records an alert sighting for each match on this page.
-func (p *pass) handleMedia(ctx context.Context, j mediaJob) {
-	p.mu.Lock()
-	r, ok := p.results[j.media]
-	if !ok {
-		r = &mediaResult{}
-		p.results[j.media] = r
-	}
-	p.mu.Unlock()
-	r.once.Do(func() { p.fetchAndMatch(ctx, j.media, r) })
-	if !r.ok {
-		return
-	}
-	for _, m := range r.matches {
-		a, created, err := p.c.DB.RecordAlert(ctx, index.AlertInput{
-			Site: p.site.Name, MediaSHA256: r.sum, Match: m,
-			Sighting: index.Sighting{PageURL: j.page, MediaURL: j.media, FinalURL: r.final, HTTPStatus: r.status},
+	pageCh := make(chan Item)
+	mediaCh := make(chan Item)
+	doneCh := make(chan struct{}, pageWorkers+mediaWorkers)
+	var wg sync.WaitGroup
+	for range pageWorkers {
+		wg.Go(func() {
+			for it := range pageCh {
+				p.handlePage(ctx, it)
+				doneCh <- struct{}{}
+			}
 		})
+	}
+	for range mediaWorkers {
+		wg.Go(func() {
+			for it := range mediaCh {
+				p.handleMedia(ctx, it)
+				doneCh <- struct{}{}
+			}
+		})
+	}
+
+	ticker := time.NewTicker(p.checkpoints)
+	defer ticker.Stop()
+	var pendingPages, pendingMedia []Item
+	inflight := 0
+	var queueRead time.Time
+	var runErr error
+	for ctx.Err() == nil {
+		var err error
+		if len(pendingPages) == 0 {
+			if pendingPages, err = p.frontier.Pop(ctx, PageItem, 2*pageWorkers); err != nil {
+				runErr = err
+				break
+			}
+		}
+		if len(pendingMedia) == 0 {
+			if pendingMedia, err = p.frontier.Pop(ctx, MediaItem, 2*mediaWorkers); err != nil {
+				runErr = err
+				break
+			}
+		}
+		if len(pendingPages) == 0 && len(pendingMedia) == 0 && inflight == 0 {
+			break // the frontier is empty and nothing can add to it
+		}
+		if time.Since(queueRead) > queueReadEvery {
+			p.refreshQueued(ctx)
+			queueRead = time.Now()
+		}
+		var toPages, toMedia chan Item
+		var nextPage, nextMedia Item
+		if len(pendingPages) > 0 {
+			toPages, nextPage = pageCh, pendingPages[0]
+		}
+		if len(pendingMedia) > 0 {
+			toMedia, nextMedia = mediaCh, pendingMedia[0]
+		}
+		select {
+		case toPages <- nextPage:
+			pendingPages = pendingPages[1:]
+			inflight++
+		case toMedia <- nextMedia:
+			pendingMedia = pendingMedia[1:]
+			inflight++
+		case <-doneCh:
+			inflight--
+		case <-ticker.C:
+			p.checkpoint(ctx)
+		case <-ctx.Done():
+		}
+	}
+	close(pageCh)
+	close(mediaCh)
+	wg.Wait()
+	bg := context.WithoutCancel(ctx)
+	if err := p.frontier.Release(bg, append(pendingPages, pendingMedia...)); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+// queueReadEvery is how often the dispatcher reads the frontier's size for
+// progress displays and the queue-depth metric.
+const queueReadEvery = 250 * time.Millisecond
+
+func (p *pass) refreshQueued(ctx context.Context) {
+	pages, media, err := p.frontier.Queued(ctx)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	p.stats.Queued = pages + media
+	p.mu.Unlock()
+	p.metrics.queue(pages, media)
+}
+
+// checkpoint stores the running pass's counts, so a crash loses little of
+// them and the next start resumes them.
+func (p *pass) checkpoint(ctx context.Context) {
+	p.refreshQueued(ctx)
+	if err := p.storeStatus(false); err != nil {
+		p.log.Warn("storing pass checkpoint failed", "err", err)
+	}
+	p.progress()
+}
+
+// done marks an item done, or puts it back when ctx was cancelled before its
+// work was complete.
+func (p *pass) done(ctx context.Context, it Item, found []Item, complete bool) {
+	bg := context.WithoutCancel(ctx)
+	if !complete {
+		if err := p.frontier.Release(bg, []Item{it}); err != nil {
+			p.log.Error("putting an item back failed", "url", it.URL, "err", err)
+		}
+		return
+	}
+	if err := p.frontier.Done(bg, it, found); err != nil {
+		p.fail("index", it.URL, fmt.Errorf("mark %s done: %w", it.URL, err))
+	}
+	p.progress()
+}
+
+// handlePage fetches one page (conditionally when it was seen before) and
+// queues what it refers to.
+func (p *pass) handlePage(ctx context.Context, it Item) {
+	if ctx.Err() != nil {
+		p.done(ctx, it, nil, false)
+		return
+	}
+	u, err := url.Parse(it.URL)
+	if err != nil || !p.site.InScope(u) {
+		// A seed or a queued URL the (possibly changed) config no longer
+		// allows.
+		p.done(ctx, it, nil, true)
+		return
+	}
+	if ok := p.robotsAllow(ctx, u, it); !ok {
+		p.done(ctx, it, nil, ctx.Err() == nil)
+		return
+	}
+	rec, known, err := p.c.DB.PageRecord(p.site.Name, it.URL)
+	if err != nil {
+		p.fail("index", it.URL, err)
+	}
+	switch {
+	case known && rec.Serves == "media":
+		// A link that served an image before: straight to the media path.
+		p.done(ctx, it, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
+		return
+	case known && rec.Serves == "video":
+		p.recordVideos(p.referrer(it), it.URL)
+		p.done(ctx, it, nil, true)
+		return
+	case known && rec.Pass == p.info.Number:
+		// Fetched earlier in this very pass by a process that died before
+		// marking it done: its links are known, no request needed.
+		p.done(ctx, it, p.found(it, rec.Links, rec.Media, rec.Videos, nil), true)
+		return
+	}
+	var cond validators
+	if known && rec.Serves == "page" {
+		cond = validators{ETag: rec.ETag, LastModified: rec.LastModified}
+	}
+	pf := p.pages.fetch(it.URL, cond)
+	if ctx.Err() != nil {
+		p.done(ctx, it, nil, false)
+		return
+	}
+	now := time.Now().UTC()
+	switch {
+	case pf.serves == "media":
+		p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{{URL: it.URL, Serves: "media", Pass: p.info.Number, Checked: now}}})
+		p.done(ctx, it, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
+		return
+	case pf.serves == "video":
+		p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{{URL: it.URL, Serves: "video", Pass: p.info.Number, Checked: now}}})
+		p.recordVideos(p.referrer(it), it.URL)
+		p.done(ctx, it, nil, true)
+		return
+	case pf.notModified:
+		// The record stays as it is: rewriting it only to note this pass
+		// would cost a scattered page write per page, and a resumed pass
+		// asks again with a cheap conditional request instead.
+		p.count(func(s *PassStats) { s.Pages++; s.NotModified++ })
+		p.metrics.page("not_modified", 0)
+		p.done(ctx, it, p.found(it, rec.Links, rec.Media, rec.Videos, nil), true)
+		return
+	case pf.err != nil:
+		p.fail(classify(pf.err), it.URL, pf.err)
+		p.metrics.page("error", 0)
+		p.done(ctx, it, nil, true)
+		return
+	}
+	rec = index.PageRecord{URL: it.URL, ETag: pf.etag, LastModified: pf.lastModified, Serves: "page",
+		Links: pf.links, Media: pf.media, Videos: pf.videos, Pass: p.info.Number, Checked: now}
+	var final *url.URL
+	if pf.final != nil && pf.final.String() != it.URL {
+		final = pf.final
+		rec.Final = final.String()
+	}
+	p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{rec}})
+	p.count(func(s *PassStats) { s.Pages++; s.Bytes += int64(pf.bytes) })
+	p.metrics.page("fetched", pf.bytes)
+	p.done(ctx, it, p.found(it, pf.links, pf.media, pf.videos, final), true)
+}
+
+// found turns what a page refers to into frontier items: media of any host
+// (sites serve images from CDNs), pages in scope within max_depth, videos
+// recorded and not queued.
+func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []Item {
+	var out []Item
+	if final != nil && p.site.InScope(final) {
+		out = append(out, Item{Kind: PageItem, URL: final.String(), Visited: true})
+	}
+	var vids []string
+	for _, m := range media {
+		u, err := url.Parse(m)
 		if err != nil {
-			p.fail("index", j.media, err)
 			continue
 		}
-		if created {
-			p.mu.Lock()
-			p.stats.NewAlerts++
-			p.mu.Unlock()
-			p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", j.page, "url", j.media,
-				"algorithm", a.Algorithm, "distance", a.Distance)
+		if isVideoURL(u) {
+			vids = append(vids, m)
+			continue
+		}
+		out = append(out, Item{Kind: MediaItem, URL: m, Page: it.URL})
+	}
+	vids = append(vids, videos...)
+	for _, l := range links {
+		u, err := url.Parse(l)
+		if err != nil {
+			continue
+		}
+		switch {
+		case isMediaURL(u):
+			out = append(out, Item{Kind: MediaItem, URL: l, Page: it.URL})
+		case isVideoURL(u):
+			vids = append(vids, l)
+		case it.Depth < p.site.Depth() && p.site.InScope(u):
+			out = append(out, Item{Kind: PageItem, URL: l, Page: it.URL, Depth: it.Depth + 1})
 		}
 	}
-	p.mu.Lock()
-	s := p.stats
-	p.mu.Unlock()
-	p.progress(s)
+	if len(vids) > 0 {
+		p.recordVideos(it.URL, vids...)
+	}
+	return out
 }
 
-// fetchAndMatch fills r for one media URL. Identical bytes seen at another
-// URL in the same pass are not hashed again.
-func (p *pass) fetchAndMatch(ctx context.Context, media string, r *mediaResult) {
-	f, err := p.fetch.get(ctx, media, p.site.MaxImageBytes)
-	if err != nil {
-		p.fail(classify(err), media, err)
+// recordVideos stores video URLs found on a page and counts each once per
+// pass. Videos are not fetched: that waits for video fingerprinting, which
+// starts from these records.
+func (p *pass) recordVideos(page string, urls ...string) {
+	now := time.Now().UTC()
+	var recs []index.VideoRecord
+	p.mu.Lock()
+	for _, v := range urls {
+		if p.videosSeen[v] {
+			continue
+		}
+		p.videosSeen[v] = true
+		p.stats.Videos++
+		recs = append(recs, index.VideoRecord{URL: v, Page: page, FirstSeen: now, LastSeen: now})
+	}
+	p.mu.Unlock()
+	if len(recs) == 0 {
 		return
 	}
-	r.sum, r.final, r.status = sha256.Sum256(f.Body), f.FinalURL, f.Status
+	p.metrics.videos(len(recs))
+	p.log.Debug("videos found; not fetched (video not supported yet)", "count", len(recs), "url", recs[0].URL)
+	p.commit.post(index.CrawlWrite{Site: p.site.Name, Videos: recs})
+}
+
+// referrer is the page to name for media reached through a page item: the
+// page that linked it, or itself for a seed.
+func (p *pass) referrer(it Item) string {
+	if it.Page != "" {
+		return it.Page
+	}
+	return it.URL
+}
+
+// robotsAllow checks robots.txt (unless the site opts out) and counts a
+// refusal. false with ctx alive means the item is done.
+func (p *pass) robotsAllow(ctx context.Context, u *url.URL, it Item) bool {
+	if !p.site.Robots() {
+		return true
+	}
+	ok, err := p.robots.allowed(ctx, u)
+	switch {
+	case ctx.Err() != nil:
+		return false
+	case err != nil:
+		p.fail(classify(err), it.URL, err)
+		return false
+	case !ok:
+		p.count(func(s *PassStats) { s.Robots++ })
+		p.metrics.robots()
+		p.log.Debug("robots.txt disallows", "url", it.URL)
+		return false
+	}
+	return true
+}
+
+func (p *pass) count(f func(*PassStats)) {
 	p.mu.Lock()
-	matches, known := p.bySHA[r.sum]
-	p.stats.Bytes += int64(len(f.Body))
+	f(&p.stats)
 	p.mu.Unlock()
-	if !known {
-		start := time.Now()
-		fp, err := p.hasher.Image(ctx, f.Body, hashing.ForQuery)
-		if err != nil {
-			p.fail(classify(err), media, fmt.Errorf("%s: %w", media, err))
-			return
-		}
-		if matches, err = p.c.DB.Match(ctx, fp, p.c.Rule); err != nil {
-			p.fail("index", media, err)
-			return
-		}
-		p.mu.Lock()
-		p.bySHA[r.sum] = matches
-		p.stats.Media++
-		if len(matches) > 0 {
-			p.stats.Matches++
-		}
-		p.mu.Unlock()
-		p.log.Debug("media hashed", "url", media, "sha256", fmt.Sprintf("%x", r.sum), "matches", len(matches),
-			"hash_ms", time.Since(start).Milliseconds())
-	}
-	r.matches, r.ok = matches, true
 }
 
-func (p *pass) progress(s PassStats) {
+func (p *pass) progress() {
 	if p.c.Progress != nil {
-		p.c.Progress(s)
+		p.c.Progress(p.snapshot())
 	}
 }
-
-// maxLastErrors caps the recent error messages kept in a site's status.
-const maxLastErrors = 20
 
 // fail counts and logs one error of a kind; the pass carries on.
 func (p *pass) fail(kind, u string, err error) {
 	p.mu.Lock()
 	p.stats.Errors[kind]++
-	if kind == "too_large" {
-		p.stats.Skipped++
-	}
 	if len(p.lastErrs) >= maxLastErrors {
 		p.lastErrs = p.lastErrs[1:]
 	}
 	p.lastErrs = append(p.lastErrs, err.Error())
 	p.mu.Unlock()
-	if kind == "too_large" {
-		p.log.Warn("media skipped: over the size limit", "url", u, "err", err)
-		return
-	}
+	p.metrics.error(kind)
 	p.log.Warn("fetch failed", "kind", kind, "url", u, "err", err)
+}
+
+// skip records media not fingerprinted because it is over a limit, with its
+// URL and size, in the counts and in the site's bounded list of recent
+// skips.
+func (p *pass) skip(page, u string, size, limit int64, err error) {
+	p.mu.Lock()
+	p.stats.Skipped++
+	p.stats.Errors["too_large"]++
+	if len(p.skipped) >= maxLastErrors {
+		p.skipped = p.skipped[1:]
+	}
+	p.skipped = append(p.skipped, index.SkippedMedia{URL: u, Page: page, Size: size, Limit: limit, Reason: err.Error(), At: time.Now().UTC()})
+	p.mu.Unlock()
+	p.metrics.skipped()
+	p.metrics.error("too_large")
+	p.log.Warn("media skipped: over a limit", "url", u, "page", page, "size", size, "limit", limit, "err", err)
 }
 
 // classify names the kind of an error for per-site error counts.
@@ -437,6 +652,10 @@ func classify(err error) string {
 		return "http_status"
 	case errors.Is(err, errTooManyRedirects):
 		return "redirects"
+	case errors.Is(err, ErrOutOfScope):
+		return "out_of_scope"
+	case errors.Is(err, ErrVideo):
+		return "video"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return "timeout"
 	case errors.Is(err, context.Canceled):

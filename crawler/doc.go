@@ -1,27 +1,55 @@
 // Package crawler watches websites for re-uploads: it reads the watched-site
-// configuration (sites.yaml), crawls each site's pages with colly, discovers
-// the images they show or link, fetches each with a size- and time-limited
-// streaming client, fingerprints it with package hashing, matches it against
-// package index and records an alert for every match.
+// configuration (sites.yaml), runs each site's passes on its interval, fetches
+// pages with colly and discovers the images and videos they show or link,
+// fetches each image with a size- and time-limited streaming client,
+// fingerprints it with package hashing, matches it against package index and
+// records an alert for every match.
+//
+// # Model
+//
+// A pass is driven by the site's Frontier: the queue of pages and media
+// still to visit and the pass's visited set. Workers pop items, and an item
+// is marked done — together with what it led to — only when its work is
+// complete, so the frontier always says what is left. The default frontier
+// lives in the hashwatch database (package index), so a pass stopped in any
+// way, kill -9 included, resumes on the next start; the interface is small
+// enough for a frontier shared by several machines (NATS JetStream) to
+// replace it without touching the rest.
+//
+// colly fetches and parses one page at a time on behalf of the frontier:
+// its own visited set, queue, depth and domain checks and robots.txt check
+// are switched off, because its visited set is recorded before a fetch
+// succeeds and its queue cannot be run twice.
+//
+// Workers' database writes go through one group committer per pass, so one
+// fsync serves many items.
 //
 // # Guarantees
 //
+//   - Resumable. Each page and media URL is fetched once per pass, apart from
+//     the items in flight when a process died; nothing discovered is lost.
+//   - Cheap recrawls. Pages and media are revalidated with conditional
+//     requests; a page answered 304 yields its stored links and media; bytes
+//     whose match result is stored are not decoded again while no
+//     fingerprint has been registered since.
 //   - Scope. Only URLs on a site's allowed domains (and their subdomains),
 //     within max_depth link hops of a seed and passing the include/exclude
-//     patterns are fetched; robots.txt is honoured unless a site sets
-//     respect_robots: false.
+//     patterns are fetched as pages; robots.txt is honoured for pages and
+//     media unless a site sets respect_robots: false.
+//   - Politeness. delay and parallelism hold per host:port for every request
+//     of a site.
 //   - Safety. Unless a site sets allow_private: true, connections to
 //     loopback, private, link-local, multicast and cloud-metadata addresses
-//     are refused when the socket connects, so neither DNS answers nor
-//     redirects can steer the crawler into an internal network.
+//     (except the site's allow_networks) are refused when the socket
+//     connects, so neither DNS answers nor redirects can steer the crawler
+//     into an internal network.
 //   - Limits. Every response has a byte, time and redirect limit. Media over
-//     the byte limit is counted as skipped with its URL and size, never
-//     truncated and hashed.
+//     the byte limit is recorded as skipped with its URL and size, never
+//     truncated and hashed; videos are recorded, never downloaded.
 //   - Carries on. A bad page, a bad file or a hostile server costs one
 //     logged, counted error; the pass goes on.
-//   - Keeps nothing. Media bytes live in memory while hashed; only the
-//     fingerprint comparison's result (an alert with URLs, SHA-256 and
-//     distance) is stored.
+//   - Keeps nothing. Media bytes live in memory while hashed; only a file's
+//     URL, validators, SHA-256 and match result are stored.
 //
 // The crawler imports hashing and index; neither of them knows it exists.
 package crawler

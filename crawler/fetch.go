@@ -5,41 +5,70 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
 )
 
-// ErrHTTPStatus reports a response whose status is not 200 OK.
+// ErrHTTPStatus reports a response whose status is not 200 OK (or 304 to a
+// conditional request).
 var ErrHTTPStatus = errors.New("unexpected HTTP status")
+
+// ErrVideo reports a media URL that serves a video. Videos are recorded and
+// counted but not downloaded until video fingerprinting arrives.
+var ErrVideo = errors.New("video not supported yet")
 
 // errTooManyRedirects reports a redirect chain longer than the site allows.
 var errTooManyRedirects = errors.New("too many redirects")
 
-// fetched is a media body read into memory under the site's limits.
+// fetched is a media response read into memory under the site's limits.
 type fetched struct {
 	Body        []byte
 	FinalURL    string
 	Status      int
 	ContentType string
+	// ETag and LastModified are the response's validators, for the next
+	// pass's conditional request.
+	ETag, LastModified string
+	// NotModified is true when a conditional request was answered 304: the
+	// file is what it was, and Body is empty.
+	NotModified bool
+	// Size is the declared (Content-Length) or counted size, set also when
+	// the body was refused for being over the limit.
+	Size int64
 }
+
+// validators are what a conditional request sends.
+type validators struct {
+	ETag, LastModified string
+}
+
+func (v validators) set(h http.Header) {
+	if v.ETag != "" {
+		h.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		h.Set("If-Modified-Since", v.LastModified)
+	}
+}
+
+func (v validators) any() bool { return v.ETag != "" || v.LastModified != "" }
 
 // fetcher downloads media with hard limits. Media may live on other hosts
 // than the pages that show it (CDNs), so media URLs are not held to
-// allowed_domains; the private-address guard still applies to them. It streams the body through a
-// byte cap instead of buffering like colly, so an oversized file is detected
-// and reported as skipped rather than silently truncated.
+// allowed_domains; the private-address guard still applies to them. It
+// streams the body through a byte cap instead of buffering like colly, so
+// an oversized file is detected and reported as skipped rather than
+// silently truncated, and it looks at the headers before the body, so a
+// video is never downloaded into memory.
 type fetcher struct {
 	client    *http.Client
 	userAgent string
-	timeout   time.Duration
 }
 
 func newFetcher(site *Site, transport http.RoundTripper, userAgent string) *fetcher {
 	maxRedirects := site.MaxRedirects
 	return &fetcher{
 		userAgent: userAgent,
-		timeout:   time.Duration(site.RequestTimeout),
 		client: &http.Client{
 			Transport: transport,
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -52,34 +81,45 @@ func newFetcher(site *Site, transport http.RoundTripper, userAgent string) *fetc
 	}
 }
 
-// get fetches url with at most maxBytes of body within the site's request
-// timeout. A declared or actual size over maxBytes fails with
-// hashing.ErrTooLarge; the size is in the message.
-func (f *fetcher) get(ctx context.Context, url string, maxBytes int64) (*fetched, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
+// get fetches url with at most maxBytes of body, conditionally when cond
+// has validators; the transport applies the site's request timeout. A
+// declared or actual size over maxBytes fails with hashing.ErrTooLarge and
+// a video with ErrVideo, in both cases without reading the body.
+func (f *fetcher) get(ctx context.Context, url string, maxBytes int64, cond validators) (*fetched, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", url, err)
 	}
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", "image/*,*/*;q=0.5")
+	cond.set(req.Header)
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", url, err)
 	}
 	defer resp.Body.Close()
-	out := &fetched{FinalURL: resp.Request.URL.String(), Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}
-	if resp.StatusCode != http.StatusOK {
-		return out, fmt.Errorf("get %s: %d %s: %w", url, resp.StatusCode, http.StatusText(resp.StatusCode), ErrHTTPStatus)
+	out := &fetched{
+		FinalURL: resp.Request.URL.String(), Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Size: max(resp.ContentLength, 0),
 	}
-	if resp.ContentLength > maxBytes {
+	switch {
+	case resp.StatusCode == http.StatusNotModified && cond.any():
+		out.NotModified = true
+		return out, nil
+	case resp.StatusCode != http.StatusOK:
+		return out, fmt.Errorf("get %s: %d %s: %w", url, resp.StatusCode, http.StatusText(resp.StatusCode), ErrHTTPStatus)
+	case isVideoType(out.ContentType):
+		return out, fmt.Errorf("get %s: %s: %w", url, out.ContentType, ErrVideo)
+	case resp.ContentLength > maxBytes:
 		return out, fmt.Errorf("get %s: declared %d bytes, limit %d: %w", url, resp.ContentLength, maxBytes, hashing.ErrTooLarge)
 	}
 	body, err := hashing.ReadLimited(resp.Body, maxBytes)
 	if err != nil {
+		if errors.Is(err, hashing.ErrTooLarge) {
+			out.Size = maxBytes + 1
+		}
 		return out, fmt.Errorf("get %s: %w", url, err)
 	}
-	out.Body = body
+	out.Body, out.Size = body, int64(len(body))
 	return out, nil
 }

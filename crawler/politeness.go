@@ -15,10 +15,17 @@ import (
 // moments two requests reach the wire. colly's own LimitRule is not used: it
 // keys on a glob over host:port, spaces requests by when they were queued
 // rather than sent, and knows nothing of the media client.
+//
+// It also applies the site's request timeout, from the moment a request has
+// its turn until its body is closed: a request waiting behind dozens of
+// others for a polite turn has not timed out, and a timeout set around the
+// whole wait (http.Client.Timeout, a caller's context) would fail requests
+// for politeness rather than for a slow server.
 type politeTransport struct {
 	base        http.RoundTripper
 	delay       time.Duration
 	parallelism int
+	timeout     time.Duration
 
 	mu    sync.Mutex
 	hosts map[string]*hostBudget
@@ -33,8 +40,8 @@ type hostBudget struct {
 	next     time.Time
 }
 
-func newPoliteTransport(base http.RoundTripper, delay time.Duration, parallelism int) *politeTransport {
-	return &politeTransport{base: base, delay: delay, parallelism: max(parallelism, 1), hosts: map[string]*hostBudget{}}
+func newPoliteTransport(base http.RoundTripper, delay time.Duration, parallelism int, timeout time.Duration) *politeTransport {
+	return &politeTransport{base: base, delay: delay, parallelism: max(parallelism, 1), timeout: timeout, hosts: map[string]*hostBudget{}}
 }
 
 func (t *politeTransport) budget(host string) *hostBudget {
@@ -58,8 +65,9 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	stopTimer := func() {}
 	var releaseOnce sync.Once
-	release := func() { releaseOnce.Do(func() { <-b.slots }) }
+	release := func() { releaseOnce.Do(func() { <-b.slots; stopTimer() }) }
 
 	started := func() {}
 	if t.delay > 0 {
@@ -69,11 +77,18 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		started = end
+	}
+	if t.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+		stopTimer = cancel // when the body is closed, or the request failed
+	}
+	if t.delay > 0 {
 		// The turn ends when the headers are on the wire, so a slow dial
 		// cannot squeeze two requests closer together than delay.
-		req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: end}))
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: started})
 	}
-	resp, err := t.base.RoundTrip(req)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	started() // if the headers were never written
 	if err != nil {
 		release()

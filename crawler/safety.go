@@ -50,27 +50,37 @@ func IsPrivateAddress(addr netip.Addr) bool {
 	return false
 }
 
-// guardControl is a net.Dialer Control function that refuses private
-// addresses. It runs after DNS resolution, on the address actually being
-// connected to, for every connection including those made by redirects.
-func guardControl(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("connect %s: unparsable address: %w", address, ErrPrivateAddress)
+// guard is a net.Dialer Control function that refuses private addresses
+// except those in allow. It runs after DNS resolution, on the address
+// actually being connected to and before any packet is sent, for every
+// connection including those made by redirects.
+func guard(allow []netip.Prefix) func(network, address string, _ syscall.RawConn) error {
+	return func(network, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return fmt.Errorf("connect %s: unparsable address: %w", address, ErrPrivateAddress)
+		}
+		addr := ap.Addr().Unmap()
+		if !IsPrivateAddress(addr) {
+			return nil
+		}
+		for _, p := range allow {
+			if p.Contains(addr) {
+				return nil
+			}
+		}
+		return fmt.Errorf("connect %s: %w (set allow_private: true, or list the network in allow_networks, to permit it)", address, ErrPrivateAddress)
 	}
-	if IsPrivateAddress(ap.Addr()) {
-		return fmt.Errorf("connect %s: %w (set allow_private: true for this site to permit it)", address, ErrPrivateAddress)
-	}
-	return nil
 }
 
 // newTransport returns an HTTP transport for one site: no proxy from the
 // environment (a proxy would connect on our behalf, past the guard), bounded
-// header and handshake times, and the private-address guard unless allowed.
+// header and handshake times, and the private-address guard unless
+// allow_private is set (with the site's allow_networks let through).
 func newTransport(site *Site) *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	if !site.AllowPrivate {
-		d.Control = guardControl
+		d.Control = guard(site.allowNets)
 	}
 	return &http.Transport{
 		Proxy:                 nil,

@@ -38,7 +38,7 @@ func TestGuardRefusesLoopbackAtConnectTime(t *testing.T) {
 	// "localhost" resolves to loopback: the check must happen on the
 	// resolved address, not on the name.
 	for _, u := range []string{srv.URL + "/x.jpg", strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/x.jpg"} {
-		_, err := f.get(context.Background(), u, 1<<20)
+		_, err := f.get(context.Background(), u, 1<<20, validators{})
 		if !errors.Is(err, ErrPrivateAddress) {
 			t.Errorf("get %s: err = %v, want ErrPrivateAddress", u, err)
 		}
@@ -50,8 +50,31 @@ func TestGuardRefusesRedirectToPrivateAddress(t *testing.T) {
 	// loopback can be reached; a redirect is the same connection check.
 	site := &Site{RequestTimeout: Duration(5 * time.Second), Parallelism: 1, MaxRedirects: 3}
 	f := newFetcher(site, newTransport(site), "test")
-	_, err := f.get(context.Background(), "http://169.254.169.254/latest/meta-data/", 1<<20)
+	_, err := f.get(context.Background(), "http://169.254.169.254/latest/meta-data/", 1<<20, validators{})
 	if !errors.Is(err, ErrPrivateAddress) {
 		t.Fatalf("metadata address: err = %v, want ErrPrivateAddress", err)
+	}
+}
+
+func TestAllowNetworksLetsOnlyThoseNetworksThrough(t *testing.T) {
+	// The guard is called directly, as the dialer would before connecting:
+	// no connection is attempted, so no packet can leave for 10.0.0.1.
+	check := guard([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
+	tests := []struct {
+		addr    string
+		allowed bool
+	}{
+		{"127.0.0.1:8080", true},
+		{"[::ffff:127.0.0.1]:8080", true},
+		{"10.0.0.1:80", false},
+		{"169.254.169.254:80", false},
+		{"[::1]:80", false},
+		{"93.184.215.14:443", true},
+	}
+	for _, tt := range tests {
+		err := check("tcp", tt.addr, nil)
+		if (err == nil) != tt.allowed || (err != nil && !errors.Is(err, ErrPrivateAddress)) {
+			t.Errorf("guard(%s) = %v, want allowed %v", tt.addr, err, tt.allowed)
+		}
 	}
 }

@@ -8,48 +8,64 @@ import (
 )
 
 // RunOnce runs one pass of each site, the sites concurrently, and returns
-// their stats in the order given. The error joins every pass's error.
+// their stats in the order given. A site whose last pass was interrupted
+// resumes it. The error joins every pass's error.
 func (c *Crawler) RunOnce(ctx context.Context, sites []*Site) ([]PassStats, error) {
 	stats := make([]PassStats, len(sites))
 	errs := make([]error, len(sites))
 	var wg sync.WaitGroup
 	for i, s := range sites {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			stats[i], errs[i] = c.Pass(ctx, s)
-		}()
+		})
 	}
 	wg.Wait()
 	return stats, errors.Join(errs...)
 }
 
-// Run crawls every site on its interval until ctx ends: a pass at once, then
-// one every interval measured from the start of the previous pass (a pass
-// that overruns its interval is followed by the next at once). A pass in
-// flight when ctx ends is interrupted and returns; Run then returns nil.
+// Run crawls every site on its interval until ctx ends. Each site's next
+// pass starts interval after the start of its previous one (at once if that
+// is past, or if the previous pass was interrupted and has to resume), so
+// restarting the process neither skips nor repeats a pass. When ctx ends,
+// passes in flight put their unfinished items back in the frontier and
+// store their status, and Run returns nil once they have.
 func (c *Crawler) Run(ctx context.Context, sites []*Site) error {
 	var wg sync.WaitGroup
 	for _, s := range sites {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
-				start := time.Now()
+				next := c.nextPass(s)
+				if wait := time.Until(next); wait > 0 {
+					if c.Logger != nil {
+						c.Logger.Info("next pass scheduled", "site", s.Name, "at", next.Local().Format(time.DateTime))
+					}
+					timer := time.NewTimer(wait)
+					select {
+					case <-ctx.Done():
+						timer.Stop()
+						return
+					case <-timer.C:
+					}
+				}
+				if ctx.Err() != nil {
+					return
+				}
 				if _, err := c.Pass(ctx, s); err != nil && ctx.Err() == nil && c.Logger != nil {
 					c.Logger.Error("pass failed", "site", s.Name, "err", err)
 				}
-				wait := time.Until(start.Add(time.Duration(s.Interval)))
-				timer := time.NewTimer(max(wait, 0))
-				select {
-				case <-ctx.Done():
-					timer.Stop()
-					return
-				case <-timer.C:
-				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return nil
+}
+
+// nextPass is when the site's next pass is due: now if it never ran or its
+// last pass is unfinished, else interval after that pass started.
+func (c *Crawler) nextPass(s *Site) time.Time {
+	st, ok, err := c.DB.SiteStatus(s.Name)
+	if err != nil || !ok || st.Running || st.PassStart.IsZero() {
+		return time.Now()
+	}
+	return st.PassStart.Add(time.Duration(s.Interval))
 }

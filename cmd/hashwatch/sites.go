@@ -5,6 +5,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
 )
 
@@ -13,7 +14,17 @@ func (a *app) sitesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sites [--json]",
 		Short: "Show each watched site's last crawl pass",
-		Args:  cobra.NoArgs,
+		Long: `sites shows, for every site crawled with this database, its last pass: when it
+started and ended (or that it was interrupted and resumes on the next crawl), pages
+and media checked, media decoded (HASHED) versus answered 304 Not Modified, new
+alerts, media skipped for a limit, videos found (not fetched yet), and errors by
+kind. Below the table it lists the media recently skipped, with URL and size.
+
+The database is locked while a crawl runs; use crawl's --metrics-addr to watch a
+running crawl.`,
+		Example: `  hashwatch sites
+  hashwatch sites --json | jq '.errors'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, err := a.openDB()
 			if err != nil {
@@ -27,21 +38,55 @@ func (a *app) sitesCommand() *cobra.Command {
 			if asJSON {
 				out := newJSONLines(a.stdout)
 				for _, s := range statuses {
+					if s.Errors == nil {
+						s.Errors = map[string]int{}
+					}
 					if err := out.write(s); err != nil {
 						return err
 					}
 				}
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SITE\tPASSES\tLAST PASS\tDURATION\tPAGES\tMEDIA\tNEW ALERTS\tERRORS")
-			for _, s := range statuses {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, s.TotalPass, s.PassEnd.Local().Format(time.DateTime),
-					s.PassEnd.Sub(s.PassStart).Round(time.Millisecond), s.Pages, s.Media, s.NewAlerts, formatErrors(s.Errors))
-			}
-			return tw.Flush()
+			return printSites(a, statuses)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per site")
 	return cmd
+}
+
+func printSites(a *app, statuses []index.SiteStatus) error {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tPASSES\tLAST PASS\tSTATE\tDURATION\tPAGES\tMEDIA\tHASHED\t304\tNEW ALERTS\tSKIPPED\tVIDEOS\tROBOTS\tERRORS")
+	for _, s := range statuses {
+		// While a crawl runs it holds the database, so a pass still marked
+		// running here was stopped (cleanly, or by a crash before its last
+		// checkpoint) and resumes on the next crawl.
+		state, end := "finished", s.PassEnd
+		if s.Running {
+			state = fmt.Sprintf("interrupted, %d queued", s.Queued)
+			if end.IsZero() {
+				end = s.PassStart
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.Name, s.TotalPass,
+			s.PassStart.Local().Format(time.DateTime), state, end.Sub(s.PassStart).Round(time.Millisecond),
+			s.Pages, s.Media, s.Hashed, s.NotModified, s.NewAlerts, s.Skipped, s.Videos, s.Robots, formatErrors(s.Errors))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range statuses {
+		if len(s.RecentSkipped) == 0 {
+			continue
+		}
+		fmt.Fprintf(a.stdout, "\n%s: media recently skipped for a limit (newest last)\n", s.Name)
+		for _, k := range s.RecentSkipped {
+			size := "size unknown"
+			if k.Size > 0 {
+				size = fmt.Sprintf("%d bytes", k.Size)
+			}
+			fmt.Fprintf(a.stdout, "  %s  %s (limit %d) on %s\n", k.URL, size, k.Limit, k.Page)
+		}
+	}
+	return nil
 }

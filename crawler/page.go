@@ -1,0 +1,187 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gocolly/colly/v2"
+	"github.com/hashwatch/hashwatch/hashing"
+)
+
+// pageFetch is what fetching one page gave. colly's callbacks fill it; they
+// run on the goroutine that called pageFetcher.fetch.
+type pageFetch struct {
+	status      int
+	notModified bool
+	// serves is "page", or "media"/"video" when the URL's Content-Type said
+	// so and the body was not read.
+	serves             string
+	final              *url.URL
+	etag, lastModified string
+	bytes              int
+	links              []string
+	media              []string
+	videos             []string
+	err                error
+}
+
+// pageFetcher drives colly one page at a time. The pass's frontier decides
+// what is fetched, in what order and at what depth, and records what was
+// visited only after the page is done; colly fetches (through the site's
+// polite, guarded transport), decodes the charset, parses the HTML and
+// resolves references against the page's URL or its base element.
+//
+// colly's own visited set, queue, depth limit, domain filter and robots.txt
+// check are all off (AllowURLRevisit, MaxDepth 0, IgnoreRobotsTxt): its
+// visited set is recorded before a fetch succeeds and lives in memory, its
+// queue cannot be run twice, and a page is never visited through
+// e.Request.Visit, so nothing colly keeps needs to survive a restart.
+type pageFetcher struct {
+	col  *colly.Collector
+	site *Site
+}
+
+const pageFetchKey = "hashwatch.page"
+
+func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper, userAgent string) *pageFetcher {
+	col := colly.NewCollector(
+		colly.UserAgent(userAgent),
+		colly.StdlibContext(ctx),
+		// One byte over the limit, so that a page over it is detected and
+		// refused instead of silently truncated (see OnResponse).
+		colly.MaxBodySize(int(min(site.MaxPageBytes+1, int64(^uint(0)>>1)))),
+		colly.AllowURLRevisit(),
+	)
+	col.IgnoreRobotsTxt = true
+	col.WithTransport(transport)
+	// No client-wide timeout (colly's default is 10 s): the transport times
+	// each request from its polite turn, not from when it started waiting.
+	col.SetRequestTimeout(0)
+	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
+		if len(via) > site.MaxRedirects {
+			return fmt.Errorf("%d redirects: %w", len(via), errTooManyRedirects)
+		}
+		if !site.InScope(req.URL) {
+			return fmt.Errorf("redirect to out-of-scope %s refused: %w", req.URL, ErrOutOfScope)
+		}
+		return nil
+	})
+	get := func(c *colly.Context) *pageFetch {
+		pf, _ := c.GetAny(pageFetchKey).(*pageFetch)
+		if pf == nil {
+			pf = &pageFetch{} // not ours; filled and dropped
+		}
+		return pf
+	}
+	col.OnResponseHeaders(func(r *colly.Response) {
+		pf := get(r.Ctx)
+		pf.status, pf.final = r.StatusCode, r.Request.URL
+		ct := r.Headers.Get("Content-Type")
+		switch {
+		case isImageType(ct):
+			// A link without an image extension that serves an image: the
+			// media path has the right limits, so hand it over unread.
+			pf.serves = "media"
+			r.Request.Abort()
+			return
+		case isVideoType(ct):
+			pf.serves = "video"
+			r.Request.Abort()
+			return
+		}
+		if n, err := strconv.ParseInt(r.Headers.Get("Content-Length"), 10, 64); err == nil && n > site.MaxPageBytes {
+			pf.err = fmt.Errorf("page %s declares %d bytes, limit %d: %w", r.Request.URL, n, site.MaxPageBytes, hashing.ErrTooLarge)
+			r.Request.Abort()
+		}
+	})
+	col.OnResponse(func(r *colly.Response) {
+		pf := get(r.Ctx)
+		pf.status, pf.final, pf.bytes = r.StatusCode, r.Request.URL, len(r.Body)
+		pf.etag, pf.lastModified = r.Headers.Get("ETag"), r.Headers.Get("Last-Modified")
+		if int64(len(r.Body)) > site.MaxPageBytes {
+			pf.err = fmt.Errorf("page %s: more than %d bytes: %w", r.Request.URL, site.MaxPageBytes, hashing.ErrTooLarge)
+		}
+	})
+	col.OnHTML("html", func(e *colly.HTMLElement) {
+		pf := get(e.Request.Ctx)
+		if pf.err != nil {
+			return // never parse a truncated page
+		}
+		d := discover(e.DOM)
+		for _, ref := range d.media {
+			if u := resolve(e.Request, ref); u != nil {
+				pf.media = append(pf.media, u.String())
+			}
+		}
+		for _, ref := range d.videos {
+			if u := resolve(e.Request, ref); u != nil {
+				pf.videos = append(pf.videos, u.String())
+			}
+		}
+		for _, ref := range d.links {
+			if u := resolve(e.Request, ref); u != nil {
+				pf.links = append(pf.links, u.String())
+			}
+		}
+	})
+	col.OnError(func(r *colly.Response, err error) {
+		pf := get(r.Ctx)
+		if r.StatusCode != 0 {
+			pf.status = r.StatusCode
+		}
+		switch {
+		case r.StatusCode == http.StatusNotModified:
+			pf.notModified = true
+		case r.StatusCode >= 300:
+			pf.err = fmt.Errorf("page %s: %d %s: %w", r.Request.URL, r.StatusCode, http.StatusText(r.StatusCode), ErrHTTPStatus)
+		default:
+			pf.err = fmt.Errorf("page %s: %w", r.Request.URL, err)
+		}
+	})
+	return &pageFetcher{col: col, site: site}
+}
+
+// ErrOutOfScope reports a redirect from a page to a URL outside the site's
+// scope, which is not followed.
+var ErrOutOfScope = errors.New("out of scope")
+
+// fetch gets one page, conditionally if cond has validators.
+func (f *pageFetcher) fetch(u string, cond validators) *pageFetch {
+	pf := &pageFetch{serves: "page"}
+	cctx := colly.NewContext()
+	cctx.Put(pageFetchKey, pf)
+	hdr := http.Header{}
+	hdr.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+	cond.set(hdr)
+	err := f.col.Request(http.MethodGet, u, nil, cctx, hdr)
+	switch {
+	case pf.serves != "page" || pf.notModified || pf.err != nil:
+	case errors.Is(err, colly.ErrAbortedAfterHeaders):
+	case err != nil:
+		pf.err = fmt.Errorf("page %s: %w", u, err)
+	}
+	return pf
+}
+
+// resolve makes ref absolute against the page (honouring <base href>) and
+// returns nil for references that are not http(s) URLs.
+func resolve(r *colly.Request, ref string) *url.URL {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(ref)), "data:") {
+		return nil
+	}
+	abs := r.AbsoluteURL(ref)
+	if abs == "" {
+		return nil
+	}
+	u, err := url.Parse(abs)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u
+}

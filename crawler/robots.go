@@ -1,0 +1,111 @@
+package crawler
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/temoto/robotstxt"
+)
+
+// maxRobotsBytes bounds a robots.txt; Google reads at most 500 KiB.
+const maxRobotsBytes = 512 << 10
+
+// robotsRules answers "may this URL be fetched?" for every host a pass
+// touches, pages and media alike, fetching each host's robots.txt once per
+// pass. colly's own check is switched off: it fetches without the pass's
+// context and without a size limit, races several fetches for the first
+// pages of a host, and knows nothing of the media client.
+//
+// robots.txt answered 4xx allows everything and 5xx disallows everything
+// (RFC 9309); one that cannot be fetched at all (refused connection,
+// timeout, a private address) fails the URLs of that host for this pass.
+type robotsRules struct {
+	client    *http.Client
+	userAgent string
+
+	mu    sync.Mutex
+	hosts map[string]*robotsHost
+}
+
+type robotsHost struct {
+	ready chan struct{} // closed when group and err are set
+	group *robotstxt.Group
+	err   error
+}
+
+func newRobotsRules(client *http.Client, userAgent string) *robotsRules {
+	return &robotsRules{client: client, userAgent: userAgent, hosts: map[string]*robotsHost{}}
+}
+
+// allowed reports whether u may be fetched.
+func (r *robotsRules) allowed(ctx context.Context, u *url.URL) (bool, error) {
+	key := u.Scheme + "://" + u.Host
+	r.mu.Lock()
+	h, ok := r.hosts[key]
+	if !ok {
+		h = &robotsHost{ready: make(chan struct{})}
+		r.hosts[key] = h
+	}
+	r.mu.Unlock()
+	if !ok {
+		h.group, h.err = r.fetch(ctx, key)
+		if h.err != nil && ctx.Err() != nil {
+			// Cancelled, not failed: let a later pass (or caller) try again.
+			r.mu.Lock()
+			delete(r.hosts, key)
+			r.mu.Unlock()
+		}
+		close(h.ready)
+	} else {
+		select {
+		case <-h.ready:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	if h.err != nil {
+		return false, h.err
+	}
+	if h.group == nil {
+		return true, nil
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	return h.group.Test(path), nil
+}
+
+func (r *robotsRules) fetch(ctx context.Context, base string) (*robotstxt.Group, error) {
+	u := base + "/robots.txt"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("robots.txt %s: %w", u, err)
+	}
+	req.Header.Set("User-Agent", r.userAgent)
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("robots.txt %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	var body []byte
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		// Like Google: honour what fits in the limit, ignore the rest.
+		body, err = io.ReadAll(io.LimitReader(resp.Body, maxRobotsBytes))
+		if err != nil {
+			return nil, fmt.Errorf("robots.txt %s: %w", u, err)
+		}
+	}
+	data, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body)
+	if err != nil {
+		return nil, fmt.Errorf("robots.txt %s: %w", u, err)
+	}
+	return data.FindGroup(r.userAgent), nil
+}
