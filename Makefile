@@ -52,6 +52,7 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./hashing/...
+	HASHWATCH_LOADBENCH=1 $(GO) test -count=1 -v -timeout 30m -run '^TestLoadTenMillionCodes$$' ./index/
 
 # Detection quality on the development photo set beside a checkout
 # (../shared/datasets/dev): recall per edit and false alerts.

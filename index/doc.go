@@ -1,7 +1,11 @@
 // Package index holds everything hashwatch keeps: cases, registered
 // fingerprints, alerts and crawl state, in one bbolt file, plus the
 // in-memory matcher that answers "which registered fingerprints does this
-// media resemble?".
+// media resemble?". The matcher keeps every view's codes in exact
+// multi-index Hamming indexes (package hamming), one per algorithm, loaded
+// from the file at Open and changed in place by registrations and
+// withdrawals; Match returns exactly what comparing the query with every
+// registered view would.
 //
 // # Guarantees
 //
@@ -29,7 +33,9 @@
 // Buckets: meta (schema version), cases (case ID → case), fingerprints
 // (big-endian uint64 ID → fingerprint), alerts (big-endian uint64 ID →
 // alert), alertkeys (SHA-256 ‖ big-endian fingerprint ID → alert ID), sites
-// (site name → crawl status) and crawl (crawler state). Numeric keys are
+// (site name → crawl status) and crawl (the crawler's frontier, validators,
+// discovered videos and per-SHA-256 match results, in sub-buckets described
+// in frontier.go). Numeric keys are
 // big-endian so bbolt's byte order is creation order; cases and sites sort by
 // name. Values are a one-byte encoding version per kind followed by JSON; a
 // later build upgrades old values as it reads them and rewrites them all in

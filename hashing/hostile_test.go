@@ -1,0 +1,78 @@
+package hashing
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/png"
+	"os"
+	"testing"
+)
+
+// TestHasherGivesADefinedResultForOddInput runs unusual but legal pictures
+// through the whole crawl-time and registration paths: each must give a
+// fingerprint or a sentinel error, never a panic.
+func TestHasherGivesADefinedResultForOddInput(t *testing.T) {
+	cmyk, err := os.ReadFile("internal/jpegscale/testdata/video-001.cmyk.jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	progressive, err := os.ReadFile("internal/jpegscale/testdata/macaw.progressive.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sixteen := image.NewNRGBA64(image.Rect(0, 0, 300, 200))
+	for y := 0; y < 200; y++ {
+		for x := 0; x < 300; x++ {
+			sixteen.Set(x, y, color.NRGBA64{uint16(x * 200), uint16(y * 300), 40000, 65535})
+		}
+	}
+	anim := &gif.GIF{}
+	for i := range 3 {
+		fr := image.NewPaletted(image.Rect(0, 0, 64, 48), []color.Color{color.Black, color.White, color.RGBA{200, 0, 0, 255}})
+		for y := 0; y < 48; y++ {
+			for x := 0; x < 64; x++ {
+				fr.SetColorIndex(x, y, uint8((x/8+y/8+i)%3))
+			}
+		}
+		anim.Image = append(anim.Image, fr)
+		anim.Delay = append(anim.Delay, 10)
+	}
+	tests := []struct {
+		name    string
+		data    []byte
+		wantErr error
+	}{
+		{"a CMYK JPEG is fingerprinted", cmyk, nil},
+		{"a progressive JPEG is fingerprinted", progressive, nil},
+		{"a 16-bit PNG is fingerprinted", encodeWith(t, func(b *bytes.Buffer) error { return png.Encode(b, sixteen) }), nil},
+		{"an animated GIF is fingerprinted by its first frame", encodeWith(t, func(b *bytes.Buffer) error { return gif.EncodeAll(b, anim) }), nil},
+		{"a 1x500 PNG is fingerprinted", encodeWith(t, func(b *bytes.Buffer) error { return png.Encode(b, testImage(1, 500)) }), nil},
+		{"a 500x1 PNG is fingerprinted", encodeWith(t, func(b *bytes.Buffer) error { return png.Encode(b, testImage(500, 1)) }), nil},
+		{"a 1x1 PNG is fingerprinted", encodeWith(t, func(b *bytes.Buffer) error { return png.Encode(b, testImage(1, 1)) }), nil},
+		{"a zero-size PNG is refused as corrupt", pngHeaderOnly(0, 0), ErrCorrupt},
+	}
+	h := NewHasher(Limits{})
+	for _, tt := range tests {
+		for _, purpose := range []Purpose{ForQuery, ForRegistration, ForInspection} {
+			t.Run(tt.name, func(t *testing.T) {
+				fp, err := h.Image(context.Background(), tt.data, purpose)
+				if tt.wantErr != nil {
+					if !errors.Is(err, tt.wantErr) {
+						t.Fatalf("err = %v, want %v", err, tt.wantErr)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(fp.Views) == 0 || fp.Width <= 0 || fp.Height <= 0 {
+					t.Fatalf("fingerprint %+v", fp)
+				}
+			})
+		}
+	}
+}
