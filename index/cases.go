@@ -84,7 +84,11 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 				return err
 			}
 			f := &Fingerprint{ID: id, Case: caseID, Label: r.Label, Source: r.Source, Print: r.Print, CreatedAt: now}
-			v, err := fingerprintCodec.encode(toRecord(f))
+			rec, err := toRecord(f)
+			if err != nil {
+				return err
+			}
+			v, err := fingerprintCodec.encode(rec)
 			if err != nil {
 				return err
 			}

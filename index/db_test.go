@@ -88,7 +88,7 @@ func TestSchemaMigrations(t *testing.T) {
 				}
 				return errors.New("disk on fire")
 			})
-		}, errors.New("disk on fire"), "migrate schema 0→1", func(t *testing.T, path string) {
+		}, errors.New("disk on fire"), fmt.Sprintf("migrate schema %d→%d", SchemaVersion-1, SchemaVersion), func(t *testing.T, path string) {
 			if got := rawGet(t, path, bucketMeta, marker); got != nil {
 				t.Fatalf("a failed migration left %q behind", got)
 			}
@@ -97,7 +97,7 @@ func TestSchemaMigrations(t *testing.T) {
 			}
 		}},
 		{"an older file without a migration is refused", func(t *testing.T, path string) {
-			setSchema(t, path, SchemaVersion-1)
+			setSchema(t, path, 0) // older than any migration
 		}, ErrCorrupt, "no migration from schema version 0", nil},
 		{"a file from a newer build is refused and left alone", func(t *testing.T, path string) {
 			setSchema(t, path, SchemaVersion+1)

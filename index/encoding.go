@@ -31,9 +31,10 @@ type codec struct {
 // The codecs of the stored kinds, and the bucket each lives in.
 var (
 	caseCodec        = &codec{kind: "case", version: 1}
-	fingerprintCodec = &codec{kind: "fingerprint", version: 1}
-	alertCodec       = &codec{kind: "alert", version: 1}
-	siteCodec        = &codec{kind: "site status", version: 1}
+	fingerprintCodec = &codec{kind: "fingerprint", version: 2,
+		upgrades: map[byte]func(json.RawMessage) (json.RawMessage, error){1: upgradeFingerprintV1}}
+	alertCodec = &codec{kind: "alert", version: 1}
+	siteCodec  = &codec{kind: "site status", version: 1}
 )
 
 // encode writes v as the codec's version byte followed by JSON.

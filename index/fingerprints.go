@@ -23,22 +23,26 @@ type Fingerprint struct {
 
 // fingerprintRecord is the stored form of a Fingerprint.
 type fingerprintRecord struct {
-	ID     uint64       `json:"id"`
-	Case   string       `json:"case"`
-	Label  string       `json:"label,omitempty"`
-	Source string       `json:"source,omitempty"`
-	Kind   string       `json:"kind"`
-	Format string       `json:"format,omitempty"`
-	Width  int          `json:"width"`
-	Height int          `json:"height"`
-	SHA256 string       `json:"sha256"`
-	Views  []viewRecord `json:"views"`
+	ID     uint64 `json:"id"`
+	Case   string `json:"case"`
+	Label  string `json:"label,omitempty"`
+	Source string `json:"source,omitempty"`
+	Kind   string `json:"kind"`
+	Format string `json:"format,omitempty"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	SHA256 string `json:"sha256"`
+	// Packed holds the views in the packed binary form (see packed.go);
+	// encoding/json carries it as base64.
+	Packed []byte `json:"packed"`
 	// Reference is the reference PDQ of the registered picture as decoded
 	// (what export shares with partners), when it was computed.
 	Reference *hashRecord `json:"reference,omitempty"`
 	CreatedAt time.Time   `json:"created_at"`
 }
 
+// viewRecord is a view as encoding version 1 stored it; version 2 packs
+// views (packed.go), and upgradeFingerprintV1 reads this form.
 type viewRecord struct {
 	Name   string       `json:"name"`
 	Hashes []hashRecord `json:"hashes"`
@@ -50,7 +54,7 @@ type hashRecord struct {
 	Quality   int    `json:"q"`
 }
 
-func toRecord(f *Fingerprint) fingerprintRecord {
+func toRecord(f *Fingerprint) (fingerprintRecord, error) {
 	r := fingerprintRecord{
 		ID: f.ID, Case: f.Case, Label: f.Label, Source: f.Source,
 		Kind: string(f.Print.Kind), Format: string(f.Print.Format),
@@ -61,14 +65,12 @@ func toRecord(f *Fingerprint) fingerprintRecord {
 		h := f.Print.Reference[0]
 		r.Reference = &hashRecord{Algorithm: string(h.Algorithm), Hex: h.Hex(), Quality: h.Quality}
 	}
-	for _, v := range f.Print.Views {
-		vr := viewRecord{Name: v.Name}
-		for _, h := range v.Hashes {
-			vr.Hashes = append(vr.Hashes, hashRecord{Algorithm: string(h.Algorithm), Hex: h.Hex(), Quality: h.Quality})
-		}
-		r.Views = append(r.Views, vr)
+	packed, err := packViews(f.Print.Views)
+	if err != nil {
+		return r, err
 	}
-	return r
+	r.Packed = packed
+	return r, nil
 }
 
 func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
@@ -91,18 +93,11 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 		}
 		f.Print.Reference = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code, Quality: hr.Quality}}
 	}
-	for _, vr := range r.Views {
-		v := hashing.View{Name: vr.Name}
-		for _, hr := range vr.Hashes {
-			alg := hashing.Algorithm(hr.Algorithm)
-			code, nbits, err := hashing.ParseCode(hr.Hex)
-			if err != nil || nbits != alg.Bits() {
-				return nil, fmt.Errorf("fingerprint %d view %s: bad %s hash %q: %w", r.ID, vr.Name, alg, hr.Hex, ErrCorrupt)
-			}
-			v.Hashes = append(v.Hashes, hashing.Hash{Algorithm: alg, Code: code, Quality: hr.Quality})
-		}
-		f.Print.Views = append(f.Print.Views, v)
+	views, err := unpackViews(r.Packed)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint %d: %v: %w", r.ID, err, ErrCorrupt)
 	}
+	f.Print.Views = views
 	return f, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,15 +162,11 @@ func TestVerifyFindsEachKindOfDamage(t *testing.T) {
 			b := tx.Bucket(bucketFingerprints)
 			return b.Put(idKey(1), clone(b.Get(idKey(2))))
 		}, "fingerprints/1", "holds fingerprint 2"},
-		{"a fingerprint with a malformed hash is reported", func(tx *bolt.Tx) error {
+		{"a fingerprint with malformed packed views is reported", func(tx *bolt.Tx) error {
 			return rewrite(tx, bucketFingerprints, idKey(2), func(m map[string]any) {
-				for _, h := range m["views"].([]any)[0].(map[string]any)["hashes"].([]any) {
-					if h := h.(map[string]any); h["alg"] == "phash" {
-						h["hex"] = "zz"
-					}
-				}
+				m["packed"] = "AQ==" // a name length of 1 and no name
 			})
-		}, "fingerprints/2", `bad phash hash "zz"`},
+		}, "fingerprints/2", "malformed packed views"},
 		{"an ID beyond its bucket's sequence is reported", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketFingerprints).SetSequence(1)
 		}, "fingerprints/2", "beyond the bucket's sequence 1"},
@@ -181,7 +178,7 @@ func TestVerifyFindsEachKindOfDamage(t *testing.T) {
 		}, "sites", "bucket missing"},
 		{"a schema version from a newer build is reported", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMeta).Put(keySchemaVersion, binary.BigEndian.AppendUint32(nil, SchemaVersion+1))
-		}, "meta", "schema version 2, this build's is 1"},
+		}, "meta", fmt.Sprintf("schema version %d, this build's is %d", SchemaVersion+1, SchemaVersion)},
 		{"a malformed schema version is reported", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte{1})
 		}, "meta", "schema version key has 1 bytes"},
