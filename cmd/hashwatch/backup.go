@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
@@ -20,10 +21,11 @@ either the old file or a complete, checked backup. The copy opens as a database
 fingerprints and alerts, so keep it as safe as the database.
 
 backup opens the database read-only, so other readers (verify, another backup) may
-run alongside, but not a process that writes it: bbolt locks the file while a crawl
-or another command has it open, and a copy taken behind its back could be torn. Then
-backup fails at once naming the PID holding it. Stop that process (every write it
-acknowledged is already on disk) and run backup again.`,
+run alongside. A process that writes the database (a crawl) holds bbolt's lock, and a
+copy taken behind its back could be torn, so backup asks that process — named by the
+lock's PID file — to write the copy from inside one of its own read transactions
+(a hot backup: its writes go on) and waits for the answer. Only hashwatch crawls
+answer; anything else holding the file makes backup fail, naming the PID.`,
 		Example: `  hashwatch --db /var/lib/hashwatch/hashwatch.db backup /backups/hashwatch-$(date +%F).db`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -32,6 +34,16 @@ acknowledged is already on disk) and run backup again.`,
 				return usagef("backup: %s is the database itself; name another file", dst)
 			}
 			db, err := openForInspection(a.dbPath, "backup")
+			var inUse *index.InUseError
+			if errors.As(err, &inUse) && inUse.PID > 0 {
+				// A crawl holds the database: ask it for the copy.
+				n, err := requestBackup(cmd.Context(), a.dbPath, inUse.PID, dst, 5*time.Minute)
+				if err != nil {
+					return fmt.Errorf("backup: %s is in use by PID %d, which was asked for a hot backup: %w", a.dbPath, inUse.PID, err)
+				}
+				fmt.Fprintf(a.stdout, "hot backup of %s written by PID %d to %s (%d bytes, pages checked); run 'hashwatch --db %s verify' to check its contents\n", a.dbPath, inUse.PID, dst, n, dst)
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -61,8 +73,8 @@ func openForInspection(path, command string) (*index.DB, error) {
 		if inUse.PID > 0 {
 			who = fmt.Sprintf("PID %d", inUse.PID)
 		}
-		return nil, fmt.Errorf("%s: %s: database in use by %s. bbolt locks the file while a hashwatch process writes it, so %s cannot read a consistent state from outside; stop that process (every write it acknowledged is on disk) and run %s again: %w",
-			command, path, who, command, command, index.ErrInUse)
+		return nil, &lockedError{msg: fmt.Sprintf("%s: %s: database in use by %s. bbolt locks the file while a hashwatch process writes it, so %s cannot read a consistent state from outside; stop that process (every write it acknowledged is on disk) and run %s again: %v",
+			command, path, who, command, command, index.ErrInUse), holder: inUse}
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", command, err)
 	}
@@ -81,3 +93,13 @@ func sameFile(a, b string) (bool, error) {
 	}
 	return os.SameFile(fa, fb), nil
 }
+
+// lockedError is openForInspection's message for a locked database; it
+// unwraps to the *index.InUseError, so callers can find the holder's PID.
+type lockedError struct {
+	msg    string
+	holder *index.InUseError
+}
+
+func (e *lockedError) Error() string { return e.msg }
+func (e *lockedError) Unwrap() error { return e.holder }

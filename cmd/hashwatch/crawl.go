@@ -104,6 +104,9 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 				return err
 			}
 			defer db.Close()
+			// Another process's `hashwatch backup` asks this one for a hot
+			// copy, since bbolt's lock keeps it out.
+			defer serveBackups(cmd.Context(), db, a.log)()
 			ctx := cmd.Context()
 
 			log := a.log

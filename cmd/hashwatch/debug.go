@@ -59,6 +59,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				return err
 			}
 			defer db.Close()
+			defer serveBackups(ctx, db, a.log)()
 			out := newJSONLines(a.stdout)
 			run := hex.EncodeToString(randomBytes(4)) // case IDs unique across runs
 			prev := ""

@@ -349,7 +349,8 @@ func TestCrashSafety(t *testing.T) {
 
 // TestLockedDatabase runs commands against a database the write loop holds:
 // each fails within about a second (the lock timeout plus start-up) with
-// exit status 1, naming the holder's PID, instead of hanging.
+// exit status 1, naming the holder's PID, instead of hanging — except
+// backup, which gets a hot copy from the holder.
 func TestLockedDatabase(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hw.db")
@@ -363,7 +364,6 @@ func TestLockedDatabase(t *testing.T) {
 		want string
 	}{
 		{"alerts list fails fast naming the writer", []string{"alerts", "list"}, "another hashwatch is running"},
-		{"backup fails fast and says what to do instead", []string{"backup", filepath.Join(dir, "b.db")}, "stop that process (every write it acknowledged is on disk) and run backup again"},
 		{"verify fails fast and says what to do instead", []string{"verify"}, "run verify again"},
 	}
 	for _, tt := range tests {
@@ -382,9 +382,22 @@ func TestLockedDatabase(t *testing.T) {
 			t.Logf("failed after %v", elapsed.Round(time.Millisecond))
 		})
 	}
-	if _, err := os.Stat(filepath.Join(dir, "b.db")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a refused backup left a file: %v", err)
-	}
+	t.Run("backup asks the writer for a hot copy that verifies", func(t *testing.T) {
+		b := filepath.Join(dir, "b.db")
+		out, errOut, code := cli(t, path, "backup", b)
+		if code != 0 || !strings.Contains(out, fmt.Sprintf("hot backup of %s written by PID %d", path, l.cmd.Process.Pid)) {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+		}
+		out, errOut, code = cli(t, b, "verify")
+		if code != 0 {
+			t.Fatalf("verify of the hot backup: exit %d\n%s%s", code, out, errOut)
+		}
+		for _, f := range []string{path + ".backup-request"} {
+			if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s left behind: %v", f, err)
+			}
+		}
+	})
 
 	t.Run("the writer stops cleanly on SIGTERM and everything it acknowledged verifies", func(t *testing.T) {
 		if err := l.cmd.Process.Signal(syscall.SIGTERM); err != nil {
