@@ -44,7 +44,7 @@ func (a *app) benchHashCommand() *cobra.Command {
 		Long: `bench hash reads every image in DIR into memory, then on one core times, side by side
 in one run, (a) the yardstick — image.Decode plus goimagehash.PerceptionHash — and (b)
 everything hashwatch computes for a crawled image: decode (JPEG at reduced scale), border
-trim, four views, PDQ, pHash and dHash. It prints images per second of each and the ratio.`,
+trim, six views, PDQ, pHash and dHash. It prints images per second of each and the ratio.`,
 		Example: `  hashwatch bench hash ../shared/datasets/dev`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
