@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/corona10/goimagehash"
+	"github.com/disintegration/imaging"
 	"github.com/hashwatch/hashwatch/hashing/pdq"
 )
 
@@ -178,8 +179,12 @@ func (h *Hasher) hashImage(img *image.Gray) ([]Hash, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dhash: %w", err)
 	}
+	// PDQ's own downsampling uses a box window of ceil(side/128) pixels, so
+	// on a view of 128 px or less it samples single pixels and a shift of
+	// one pixel moves many bits. Views are therefore area-averaged to PDQ's
+	// 64×64 first (on 64×64 input PDQ goes straight to the DCT).
 	ph := h.pdq.Get().(*pdq.Hasher)
-	q, quality := ph.HashImage(img)
+	q, quality := ph.HashImage(imaging.Resize(img, 64, 64, imaging.Box))
 	h.pdq.Put(ph)
 	return []Hash{
 		{Algorithm: PDQ, Code: codeFromPDQ(q), Quality: quality},
