@@ -17,12 +17,15 @@
 //
 // # Model
 //
-// A Fingerprint is a set of Views of one picture (the picture as decoded, its
-// border-trimmed interior, its mirror image, ...), each carrying one Hash per
-// Algorithm. A crawled image is hashed cheaply (one decode, the original and
-// trimmed views); a registered image gets extra views so that re-uploads that
-// were mirrored or letterboxed still land near one of them. A Rule compares a
-// query view with a registered view algorithm by algorithm and decides.
+// A Fingerprint is a set of Views of one picture, each carrying one Hash per
+// Algorithm (PDQ, pHash, dHash), all computed on one small grey working copy
+// of the picture. A crawled image is hashed cheaply: one decode (JPEGs at
+// reduced scale), the picture as served, its border-trimmed interior and a
+// few cuts that drop a caption band (queryViews). A registered image also
+// gets the views that undo what re-uploaders do — mirror, turns, crops —
+// cut from a larger copy (registrationViews), plus the reference PDQ of the
+// full picture for export. A Rule compares a query view with a registered
+// view, algorithm by algorithm, and decides.
 //
 // More algorithms slot in by adding an Algorithm constant and computing its
 // Hash in the view hasher: storage and matching are keyed by algorithm name

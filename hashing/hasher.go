@@ -61,7 +61,7 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	views, err := h.Views(img, purpose)
+	views, err := h.views(img, purpose)
 	if err != nil {
 		return Fingerprint{}, err
 	}
@@ -137,10 +137,10 @@ func sourceSize(p Purpose) int {
 	return workingSize
 }
 
-// Views computes the views of img that purpose asks for. The trimmed view is
+// views computes the views of img that purpose asks for. The trimmed view is
 // present only when img has borders worth trimming. Each view is hashed
 // scaled to fit workingSize×workingSize.
-func (h *Hasher) Views(img image.Image, purpose Purpose) ([]View, error) {
+func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 	work := workingCopy(img, sourceSize(purpose))
 	jobs := []viewSpec{{name: ViewOriginal}}
 	base := work

@@ -30,13 +30,7 @@ func (a *app) caseCommand() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				out := newJSONLines(a.stdout)
-				for _, c := range cases {
-					if err := out.write(c); err != nil {
-						return err
-					}
-				}
-				return nil
+				return writeEach(a.stdout, cases)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "CASE\tLABEL\tFINGERPRINTS\tCREATED\tWITHDRAWN")

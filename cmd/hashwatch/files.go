@@ -94,6 +94,17 @@ func newJSONLines(w io.Writer) jsonLines {
 
 func (j jsonLines) write(v any) error { return j.enc.Encode(v) }
 
+// writeEach writes every item as one JSON line.
+func writeEach[T any](w io.Writer, items []T) error {
+	out := newJSONLines(w)
+	for _, it := range items {
+		if err := out.write(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // openDB opens the database named by --db.
 func (a *app) openDB() (*index.DB, error) {
 	return index.Open(a.dbPath, index.Options{})

@@ -68,11 +68,8 @@ All fingerprints of one run are stored in one transaction.`,
 				}
 			}
 			if asJSON {
-				out := newJSONLines(a.stdout)
-				for _, r := range results {
-					if err := out.write(r); err != nil {
-						return err
-					}
+				if err := writeEach(a.stdout, results); err != nil {
+					return err
 				}
 			} else {
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
