@@ -41,10 +41,22 @@ var (
 	bucketAlertKeys    = []byte("alertkeys")
 	bucketSites        = []byte("sites")
 	bucketCrawl        = []byte("crawl")
+	// Console state (accounts, sessions, API tokens, the append-only audit
+	// log), takedown notices, blurred previews of alerted media keyed by
+	// SHA-256, removal re-check state and reported URLs.
+	bucketUsers    = []byte("users")
+	bucketSessions = []byte("sessions")
+	bucketTokens   = []byte("tokens")
+	bucketAudit    = []byte("audit")
+	bucketNotices  = []byte("notices")
+	bucketPreviews = []byte("previews")
+	bucketReports  = []byte("reports")
+	bucketSettings = []byte("settings")
 
 	keySchemaVersion = []byte("schema_version")
 
-	allBuckets = [][]byte{bucketMeta, bucketCases, bucketFingerprints, bucketAlerts, bucketAlertKeys, bucketSites, bucketCrawl}
+	allBuckets = [][]byte{bucketMeta, bucketCases, bucketFingerprints, bucketAlerts, bucketAlertKeys, bucketSites, bucketCrawl,
+		bucketUsers, bucketSessions, bucketTokens, bucketAudit, bucketNotices, bucketPreviews, bucketReports, bucketSettings}
 )
 
 // Options configure Open.
