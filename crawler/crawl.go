@@ -165,6 +165,9 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	if p.checkpoints <= 0 {
 		p.checkpoints = 2 * time.Second
 	}
+	if site.Robots() {
+		p.robots.crawlDelay = transport.honourCrawlDelay
+	}
 	if err := p.restore(); err != nil {
 		return p.stats, err
 	}

@@ -6,8 +6,14 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// MaxCrawlDelay caps the Crawl-delay a robots.txt can impose: a host asking
+// for more is still crawled, at one request per MaxCrawlDelay, rather than
+// stalling a pass for hours on one hostile line.
+const MaxCrawlDelay = 60 * time.Second
 
 // politeTransport holds every request of one site — pages fetched by colly,
 // robots.txt, media fetched by our own client — to one budget per host:port:
@@ -38,6 +44,9 @@ type hostBudget struct {
 	slots    chan struct{}
 	starting chan struct{}
 	next     time.Time
+	// delay is the host's spacing: the site's delay, raised by the host's
+	// robots.txt Crawl-delay when that asks for more.
+	delay atomic.Int64
 }
 
 func newPoliteTransport(base http.RoundTripper, delay time.Duration, parallelism int, timeout time.Duration) *politeTransport {
@@ -50,6 +59,7 @@ func (t *politeTransport) budget(host string) *hostBudget {
 	b, ok := t.hosts[host]
 	if !ok {
 		b = &hostBudget{slots: make(chan struct{}, t.parallelism), starting: make(chan struct{}, 1)}
+		b.delay.Store(int64(t.delay))
 		t.hosts[host] = b
 	}
 	return b
@@ -70,8 +80,9 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	release := func() { releaseOnce.Do(func() { <-b.slots; stopTimer() }) }
 
 	started := func() {}
-	if t.delay > 0 {
-		end, err := t.awaitTurn(ctx, b)
+	delay := time.Duration(b.delay.Load())
+	if delay > 0 {
+		end, err := t.awaitTurn(ctx, b, delay)
 		if err != nil {
 			release()
 			return nil, err
@@ -83,7 +94,7 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ctx, cancel = context.WithTimeout(ctx, t.timeout)
 		stopTimer = cancel // when the body is closed, or the request failed
 	}
-	if t.delay > 0 {
+	if delay > 0 {
 		// The turn ends when the headers are on the wire, so a slow dial
 		// cannot squeeze two requests closer together than delay.
 		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: started})
@@ -101,7 +112,7 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // awaitTurn waits until no other request of the host is starting and delay
 // has passed since the last one started. The returned func ends the turn; it
 // may be called more than once.
-func (t *politeTransport) awaitTurn(ctx context.Context, b *hostBudget) (func(), error) {
+func (t *politeTransport) awaitTurn(ctx context.Context, b *hostBudget, delay time.Duration) (func(), error) {
 	select {
 	case b.starting <- struct{}{}:
 	case <-ctx.Done():
@@ -120,10 +131,24 @@ func (t *politeTransport) awaitTurn(ctx context.Context, b *hostBudget) (func(),
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			b.next = time.Now().Add(t.delay)
+			b.next = time.Now().Add(delay)
 			<-b.starting
 		})
 	}, nil
+}
+
+// honourCrawlDelay raises host's spacing to d (capped at MaxCrawlDelay) when
+// that is more than the site's own delay; a robots.txt can slow a crawl
+// down, never speed it up.
+func (t *politeTransport) honourCrawlDelay(host string, d time.Duration) {
+	d = min(d, MaxCrawlDelay)
+	b := t.budget(host)
+	for {
+		cur := b.delay.Load()
+		if int64(d) <= cur || b.delay.CompareAndSwap(cur, int64(d)) {
+			return
+		}
+	}
 }
 
 type releasingBody struct {

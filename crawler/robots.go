@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/temoto/robotstxt"
 )
@@ -20,12 +21,18 @@ const maxRobotsBytes = 512 << 10
 // context and without a size limit, races several fetches for the first
 // pages of a host, and knows nothing of the media client.
 //
+// A Crawl-delay in the group that applies to us raises the host's spacing
+// (politeTransport.honourCrawlDelay) for the rest of the pass.
+//
 // robots.txt answered 4xx allows everything and 5xx disallows everything
 // (RFC 9309); one that cannot be fetched at all (refused connection,
 // timeout, a private address) fails the URLs of that host for this pass.
 type robotsRules struct {
 	client    *http.Client
 	userAgent string
+	// crawlDelay, when set, is told each host's Crawl-delay (host:port, as
+	// requests name it) once its robots.txt is read.
+	crawlDelay func(host string, d time.Duration)
 
 	mu    sync.Mutex
 	hosts map[string]*robotsHost
@@ -53,6 +60,9 @@ func (r *robotsRules) allowed(ctx context.Context, u *url.URL) (bool, error) {
 	r.mu.Unlock()
 	if !ok {
 		h.group, h.err = r.fetch(ctx, key)
+		if h.group != nil && h.group.CrawlDelay > 0 && r.crawlDelay != nil {
+			r.crawlDelay(u.Host, h.group.CrawlDelay)
+		}
 		if h.err != nil && ctx.Err() != nil {
 			// Cancelled, not failed: let a later pass (or caller) try again.
 			r.mu.Lock()
