@@ -25,6 +25,7 @@ const (
 	DefaultParallelism    = 2
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxRedirects   = 10
+	DefaultRetries        = 2
 	DefaultMaxPageBytes   = 10 << 20
 	DefaultMaxImageBytes  = 32 << 20
 	DefaultMaxVideoBytes  = 512 << 20
@@ -77,6 +78,7 @@ type Site struct {
 	Contact        string    `yaml:"contact"`
 	RequestTimeout Duration  `yaml:"request_timeout"`
 	MaxRedirects   int       `yaml:"max_redirects"`
+	Retries        *int      `yaml:"retries"`
 	MaxPageBytes   int64     `yaml:"max_page_bytes"`
 	MaxImageBytes  int64     `yaml:"max_image_bytes"`
 	MaxVideoBytes  int64     `yaml:"max_video_bytes"`
@@ -92,6 +94,9 @@ func (s *Site) Depth() int { return *s.MaxDepth }
 
 // Politeness returns the delay between requests to the site.
 func (s *Site) Politeness() time.Duration { return time.Duration(*s.Delay) }
+
+// RetryCount is how many times a transiently failed request is tried again.
+func (s *Site) RetryCount() int { return *s.Retries }
 
 // Robots reports whether robots.txt is honoured.
 func (s *Site) Robots() bool { return *s.RespectRobots }
@@ -225,6 +230,12 @@ func (s *Site) normalise(where string) error {
 	}
 	if s.MaxRedirects <= 0 {
 		s.MaxRedirects = DefaultMaxRedirects
+	}
+	if s.Retries == nil {
+		r := DefaultRetries
+		s.Retries = &r
+	} else if *s.Retries < 0 || *s.Retries > 10 {
+		return bad("retries %d must be between 0 and 10", *s.Retries)
 	}
 	for _, lim := range []struct {
 		v   *int64

@@ -28,6 +28,7 @@ func TestParseConfig(t *testing.T) {
 		{"an empty file is an error", "", "empty file"},
 		{"broken YAML is an error", "sites: [\n", "sites.yaml"},
 		{"allow_networks takes CIDR prefixes and addresses", "sites:\n  - name: a\n    seeds: [http://example.com/]\n    allow_networks: [127.0.0.0/8, \"::1\"]\n", ""},
+		{"retries over ten are an error", "sites:\n  - name: a\n    seeds: [http://example.com/]\n    retries: 11\n", "retries 11 must be between 0 and 10"},
 		{"a bad allow_networks entry is an error", "sites:\n  - name: a\n    seeds: [http://example.com/]\n    allow_networks: [intranet]\n", `allow_networks entry "intranet"`},
 	}
 	for _, tt := range tests {
@@ -39,7 +40,7 @@ func TestParseConfig(t *testing.T) {
 				}
 				s := cfg.Sites[0]
 				if s.Depth() != DefaultMaxDepth || s.Politeness() != DefaultDelay || !s.Robots() || s.AllowPrivate ||
-					s.Parallelism != DefaultParallelism || time.Duration(s.Interval) != DefaultInterval || s.AllowedDomains[0] != "example.com" {
+					s.Parallelism != DefaultParallelism || s.RetryCount() != DefaultRetries || time.Duration(s.Interval) != DefaultInterval || s.AllowedDomains[0] != "example.com" {
 					t.Fatalf("defaults not applied: %+v", s)
 				}
 				return

@@ -143,7 +143,8 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	// Connections are the pass's: a daemon running passes forever must not
 	// keep every pass's idle connections until they time out.
 	defer base.CloseIdleConnections()
-	transport := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	polite := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	transport := newRetryTransport(polite, site.RetryCount())
 	media := newFetcher(site, transport, ua)
 	p := &pass{
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
@@ -166,7 +167,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		p.checkpoints = 2 * time.Second
 	}
 	if site.Robots() {
-		p.robots.crawlDelay = transport.honourCrawlDelay
+		p.robots.crawlDelay = polite.honourCrawlDelay
 	}
 	if err := p.restore(); err != nil {
 		return p.stats, err

@@ -1,0 +1,111 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Retry timing. A transient failure is tried again after retryBase, then
+// twice that, and so on (±25% jitter so that many workers do not return in
+// step), or after the server's Retry-After when it names one; never after
+// more than maxRetryWait, so that one overloaded host cannot stall a pass.
+const (
+	retryBase    = 500 * time.Millisecond
+	maxRetryWait = 30 * time.Second
+)
+
+// retryTransport tries idempotent requests again when they fail in a way
+// that usually passes: 429 Too Many Requests, 502/503/504, a timeout or a
+// connection reset by the peer. Everything else — 404, a refused private
+// address, a DNS failure, the caller's cancellation — is final at once. It
+// sits above the politeness budget, so every attempt waits its polite turn
+// and counts against the host's delay like any request.
+type retryTransport struct {
+	base    http.RoundTripper
+	retries int
+}
+
+func newRetryTransport(base http.RoundTripper, retries int) http.RoundTripper {
+	if retries <= 0 {
+		return base
+	}
+	return &retryTransport{base: base, retries: retries}
+}
+
+// RoundTrip sends req, and again up to t.retries times while it fails
+// transiently.
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead || req.Body != nil && req.Body != http.NoBody {
+		return t.base.RoundTrip(req)
+	}
+	ctx := req.Context()
+	for attempt := 0; ; attempt++ {
+		resp, err := t.base.RoundTrip(req)
+		wait, again := retryable(ctx, resp, err)
+		if !again || attempt >= t.retries {
+			return resp, err
+		}
+		if resp != nil {
+			// Drain a little so the connection can be reused, then drop it.
+			io.CopyN(io.Discard, resp.Body, 4<<10)
+			resp.Body.Close()
+		}
+		if wait <= 0 {
+			wait = retryBase << attempt
+			wait += time.Duration(rand.Int64N(int64(wait)/2)) - wait/4
+		}
+		timer := time.NewTimer(min(wait, maxRetryWait))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// retryable reports whether a result is worth another attempt, and how long
+// the server asked to wait (zero when it did not say).
+func retryable(ctx context.Context, resp *http.Response, err error) (time.Duration, bool) {
+	if ctx.Err() != nil {
+		return 0, false
+	}
+	if err != nil {
+		var netErr net.Error
+		switch {
+		case errors.Is(err, ErrPrivateAddress):
+			return 0, false
+		case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+			return 0, true // the request's own timeout; the caller's context is alive
+		case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return 0, true
+		}
+		return 0, false
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return retryAfter(resp.Header.Get("Retry-After"), time.Now()), true
+	}
+	return 0, false
+}
+
+// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
+}
