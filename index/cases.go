@@ -106,6 +106,9 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 			}
 		}
 		db.mu.Unlock()
+		if len(added) > 0 {
+			db.raiseWatermark(added[len(added)-1].ID)
+		}
 	})
 	if err == nil {
 		err = addErr

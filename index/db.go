@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -93,6 +94,11 @@ type DB struct {
 
 	mu     sync.RWMutex
 	active *matcher // registered fingerprints of open cases, indexed
+	// watermark is the highest fingerprint ID the matcher has taken in
+	// (FingerprintWatermark), raised after each registration's in-memory
+	// change, never before: bbolt's sequence moves at commit, a moment
+	// before the matcher sees the new fingerprints.
+	watermark atomic.Uint64
 	// A read-only DB loads the matcher at the first Match, so that backup
 	// and verify work on files whose fingerprints do not decode.
 	loadOnce sync.Once

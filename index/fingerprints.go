@@ -104,7 +104,9 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 // loadActive reads every stored fingerprint into the in-memory matcher.
 func (db *DB) loadActive() error {
 	active := map[uint64]*Fingerprint{}
+	var seq uint64
 	err := db.view(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketFingerprints).Sequence()
 		return tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
 			var r fingerprintRecord
 			if err := fingerprintCodec.decode(v, &r); err != nil {
@@ -128,7 +130,18 @@ func (db *DB) loadActive() error {
 	db.mu.Lock()
 	db.active = m
 	db.mu.Unlock()
+	db.raiseWatermark(seq)
 	return nil
+}
+
+// raiseWatermark records that the matcher holds every fingerprint up to id.
+func (db *DB) raiseWatermark(id uint64) {
+	for {
+		cur := db.watermark.Load()
+		if id <= cur || db.watermark.CompareAndSwap(cur, id) {
+			return
+		}
+	}
 }
 
 // Fingerprints returns the registered fingerprints of a case (all cases when

@@ -89,10 +89,16 @@ func (r HashResult) Fresh(rule string, watermark uint64) bool {
 	return r.Rule == rule && r.Watermark >= watermark
 }
 
-// FingerprintWatermark returns the highest fingerprint ID ever assigned.
-// IDs only grow, so a match result stored with the watermark read before
-// matching is complete for every fingerprint up to it.
+// FingerprintWatermark returns the highest fingerprint ID that Match
+// already searches. IDs only grow, so a match result stored with the
+// watermark read before matching is complete for every fingerprint up to
+// it. It is the matcher's own mark, not bbolt's sequence: a registration
+// commits a moment before its fingerprints reach the matcher, and a result
+// computed in that moment must not claim to cover them.
 func (db *DB) FingerprintWatermark() (uint64, error) {
+	if !db.readOnly {
+		return db.watermark.Load(), nil
+	}
 	var w uint64
 	err := db.view(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketFingerprints); b != nil {
