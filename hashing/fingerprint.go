@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/bits"
+	"time"
 )
 
 // Algorithm names a perceptual hash algorithm. Storage and matching are keyed
@@ -133,6 +134,24 @@ type Fingerprint struct {
 	// dihedral variants, Original first. Only registration and inspection
 	// compute it; matching uses the views.
 	Reference []Hash
+	// Frames are a video's (or animation's) sampled frames in time order,
+	// for Kind video only (package hashing/video computes them); Duration
+	// is the video's length.
+	Frames   []Frame
+	Duration time.Duration
+}
+
+// Frame is one sampled frame of a video: when it is shown and its hashes
+// (PDQ of the frame with its borders trimmed). Like views of a picture,
+// the variants that undo re-uploaders' edits are split between the sides:
+// a query frame carries Mirrored, the hashes of the frame flipped left to
+// right, and a registered frame carries Cropped, the hashes of its centre
+// (a re-upload cut down to it matches that).
+type Frame struct {
+	At       time.Duration
+	Hashes   []Hash
+	Mirrored []Hash
+	Cropped  []Hash
 }
 
 // View returns the named view.

@@ -1,0 +1,102 @@
+package video_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
+)
+
+// needFFmpeg skips tests that run ffmpeg when it is not installed; CI
+// installs it (.ci/run), so there they always run.
+func needFFmpeg(t testing.TB) {
+	t.Helper()
+	if _, err := video.New(video.Config{}).FFmpeg(); err != nil {
+		t.Skip(err)
+	}
+}
+
+func photos(ps []fixtures.Photo, idx ...int) [][]byte {
+	var out [][]byte
+	for _, i := range idx {
+		out = append(out, ps[i].Data)
+	}
+	return out
+}
+
+// TestEditsMatch builds a 4-photo slideshow, applies every edit of the
+// family and checks that each edited copy matches the original in time,
+// while slideshows of the same photos in another order and rhythm (hard
+// negatives) and of other photos do not.
+func TestEditsMatch(t *testing.T) {
+	needFFmpeg(t)
+	ctx := context.Background()
+	b := fixtures.VideoBuilder{Dir: t.TempDir()}
+	known, others := fixtures.Known(), fixtures.Others()
+	sec := time.Second
+	orig, err := b.Slideshow(ctx, fixtures.Slideshow{Photos: photos(known, 0, 1, 2, 3), Durations: []time.Duration{5 * sec}, Fade: sec, Width: 192, Height: 144})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := b.Slideshow(ctx, fixtures.Slideshow{Photos: photos(others, 0, 1), Durations: []time.Duration{4 * sec}, Fade: sec, Seed: 1, Width: 192, Height: 144})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := b.Slideshow(ctx, fixtures.Slideshow{Photos: photos(others, 2, 3), Durations: []time.Duration{4 * sec}, Fade: sec, Seed: 2, Width: 192, Height: 144})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := video.New(video.Config{})
+	reg, err := h.Fingerprint(ctx, orig, hashing.ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("registered: %d frames, %v", len(reg.Frames), reg.Duration)
+	m := video.DefaultMatching()
+	for _, e := range fixtures.VideoEdits(17*sec, 8*sec, before, after) {
+		t.Run(e.Name, func(t *testing.T) {
+			data, err := b.Edit(ctx, orig, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, ok := video.Compare(q, reg, m)
+			t.Logf("%s: ok=%v frames=%d/%d q=%.2f r=%.2f rate=%.2f off=%v dist=%d ranges=%v", e.Name, ok, a.Frames, len(q.Frames), a.QueryShare, a.RegisteredShare, a.Rate, a.Offset, a.Distance, a.Ranges)
+			if !ok {
+				t.Errorf("edit %s does not match its original", e.Name)
+			}
+		})
+	}
+	negatives := []struct {
+		name string
+		show fixtures.Slideshow
+	}{
+		{"same photos in another order and rhythm", fixtures.Slideshow{Photos: photos(known, 2, 0, 3, 1), Durations: []time.Duration{3 * sec, 7 * sec}, Fade: sec, Seed: 1}},
+		{"same photos reversed, slower", fixtures.Slideshow{Photos: photos(known, 3, 2, 1, 0), Durations: []time.Duration{7 * sec}, Fade: 2 * sec}},
+		{"other photos", fixtures.Slideshow{Photos: photos(others, 4, 5, 6, 7), Durations: []time.Duration{5 * sec}, Fade: sec}},
+	}
+	for _, n := range negatives {
+		t.Run(n.name, func(t *testing.T) {
+			n.show.Width, n.show.Height = 192, 144
+			data, err := b.Slideshow(ctx, n.show)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, ok := video.Compare(q, reg, m)
+			t.Logf("ok=%v frames=%d/%d q=%.2f r=%.2f rate=%.2f off=%v dist=%d", ok, a.Frames, len(q.Frames), a.QueryShare, a.RegisteredShare, a.Rate, a.Offset, a.Distance)
+			if ok {
+				t.Errorf("matched an unrelated video: %+v", a)
+			}
+		})
+	}
+}
