@@ -38,7 +38,11 @@ type fingerprintRecord struct {
 	// Reference is the reference PDQ of the registered picture as decoded
 	// (what export shares with partners), when it was computed.
 	Reference *hashRecord `json:"reference,omitempty"`
-	CreatedAt time.Time   `json:"created_at"`
+	// Frames holds a video's frames packed (see video.go), and
+	// DurationMS its length; both absent for pictures.
+	Frames     []byte    `json:"frames,omitempty"`
+	DurationMS int64     `json:"duration_ms,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // viewRecord is a view as encoding version 1 stored it; version 2 packs
@@ -70,6 +74,10 @@ func toRecord(f *Fingerprint) (fingerprintRecord, error) {
 		return r, err
 	}
 	r.Packed = packed
+	if r.Frames, err = packFrames(f.Print.Frames); err != nil {
+		return r, err
+	}
+	r.DurationMS = f.Print.Duration.Milliseconds()
 	return r, nil
 }
 
@@ -98,6 +106,12 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 		return nil, fmt.Errorf("fingerprint %d: %v: %w", r.ID, err, ErrCorrupt)
 	}
 	f.Print.Views = views
+	frames, err := unpackFrames(r.Frames)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint %d: frames: %v: %w", r.ID, err, ErrCorrupt)
+	}
+	f.Print.Frames = frames
+	f.Print.Duration = time.Duration(r.DurationMS) * time.Millisecond
 	return f, nil
 }
 

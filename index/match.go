@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
 // Match is one registered fingerprint a query resembles.
@@ -13,13 +14,24 @@ type Match struct {
 	Label       string
 	Source      string
 	Evidence    hashing.Evidence
+	// Video says where a registered video was found, for video queries
+	// (see MatchVideo); nil for pictures.
+	Video *VideoEvidence
 }
 
 // Match returns the registered fingerprints that rule says query shows,
-// nearest first. It reads only memory: exact multi-index Hamming searches
+// nearest first. A video query (Kind video) is matched against registered
+// videos by MatchVideo with video.DefaultMatching and rule's MinQuality. It reads only memory: exact multi-index Hamming searches
 // (package hamming) by each rule clause's first algorithm, then the whole
 // rule on each candidate. Withdrawn cases are never returned.
 func (db *DB) Match(ctx context.Context, query hashing.Fingerprint, rule hashing.Rule) ([]Match, error) {
+	if query.Kind == hashing.KindVideo {
+		vm := video.DefaultMatching()
+		if rule.MinQuality > 0 {
+			vm.MinQuality = rule.MinQuality
+		}
+		return db.MatchVideo(ctx, query, vm)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -25,6 +25,8 @@ import (
 type matcher struct {
 	fps map[uint64]*Fingerprint
 	idx map[hashing.Algorithm]*hamming.Index
+	// frames indexes registered videos' frames (see video.go).
+	frames *hamming.Index
 }
 
 // viewBits is how many low bits of a code ID name the view; a fingerprint
@@ -54,6 +56,11 @@ func newMatcher(fps map[uint64]*Fingerprint) (*matcher, error) {
 		}
 		m.idx[alg] = ix
 	}
+	frames, err := buildFrames(fps)
+	if err != nil {
+		return nil, err
+	}
+	m.frames = frames
 	return m, nil
 }
 
@@ -65,6 +72,9 @@ func (m *matcher) add(f *Fingerprint) error {
 		return fmt.Errorf("fingerprint %d has %d views, at most %d: %w", f.ID, len(f.Print.Views), 1<<viewBits, ErrInvalid)
 	}
 	m.fps[f.ID] = f
+	if err := m.addFrames(f); err != nil {
+		return err
+	}
 	for vi, v := range f.Print.Views {
 		for _, h := range v.Hashes {
 			ix, ok := m.idx[h.Algorithm]
@@ -86,6 +96,7 @@ func (m *matcher) remove(id uint64) {
 		return
 	}
 	delete(m.fps, id)
+	m.removeFrames(f)
 	for vi, v := range f.Print.Views {
 		for _, h := range v.Hashes {
 			if ix, ok := m.idx[h.Algorithm]; ok {

@@ -35,22 +35,34 @@ func packedID(a hashing.Algorithm) (byte, bool) {
 func packViews(views []hashing.View) ([]byte, error) {
 	var out []byte
 	for _, v := range views {
-		if len(v.Name) > 255 || len(v.Hashes) > 255 {
+		if len(v.Name) > 255 {
 			return nil, fmt.Errorf("view %q too large to pack: %w", v.Name, ErrInvalid)
 		}
 		out = append(out, byte(len(v.Name)))
 		out = append(out, v.Name...)
-		out = append(out, byte(len(v.Hashes)))
-		for _, h := range v.Hashes {
-			id, ok := packedID(h.Algorithm)
-			if !ok {
-				return nil, fmt.Errorf("view %q: unknown algorithm %q: %w", v.Name, h.Algorithm, ErrInvalid)
-			}
-			out = append(out, id, byte(min(max(h.Quality, 0), 255)))
-			for w := range h.Algorithm.Bits() / 64 {
-				for s := 56; s >= 0; s -= 8 {
-					out = append(out, byte(h.Code[w]>>s))
-				}
+		var err error
+		if out, err = packHashes(out, v.Hashes); err != nil {
+			return nil, fmt.Errorf("view %q: %w", v.Name, err)
+		}
+	}
+	return out, nil
+}
+
+// packHashes appends a hash count (1 byte) and the packed hashes to out.
+func packHashes(out []byte, hs []hashing.Hash) ([]byte, error) {
+	if len(hs) > 255 {
+		return nil, fmt.Errorf("%d hashes, too many to pack: %w", len(hs), ErrInvalid)
+	}
+	out = append(out, byte(len(hs)))
+	for _, h := range hs {
+		id, ok := packedID(h.Algorithm)
+		if !ok {
+			return nil, fmt.Errorf("unknown algorithm %q: %w", h.Algorithm, ErrInvalid)
+		}
+		out = append(out, id, byte(min(max(h.Quality, 0), 255)))
+		for w := range h.Algorithm.Bits() / 64 {
+			for s := 56; s >= 0; s -= 8 {
+				out = append(out, byte(h.Code[w]>>s))
 			}
 		}
 	}
@@ -62,50 +74,51 @@ var errPacked = errors.New("malformed packed views")
 // unpackViews decodes packed views.
 func unpackViews(b []byte) ([]hashing.View, error) {
 	var views []hashing.View
-	take := func(n int) ([]byte, error) {
-		if len(b) < n {
+	for len(b) > 0 {
+		n := int(b[0])
+		if len(b) < 1+n {
 			return nil, errPacked
 		}
-		p := b[:n]
-		b = b[n:]
-		return p, nil
-	}
-	for len(b) > 0 {
-		n, err := take(1)
-		if err != nil {
+		v := hashing.View{Name: string(b[1 : 1+n])}
+		var err error
+		if v.Hashes, b, err = unpackHashes(b[1+n:]); err != nil {
 			return nil, err
-		}
-		name, err := take(int(n[0]))
-		if err != nil {
-			return nil, err
-		}
-		cnt, err := take(1)
-		if err != nil {
-			return nil, err
-		}
-		v := hashing.View{Name: string(name), Hashes: make([]hashing.Hash, 0, cnt[0])}
-		for range int(cnt[0]) {
-			hdr, err := take(2)
-			if err != nil {
-				return nil, err
-			}
-			if int(hdr[0]) >= len(packedAlgorithms) || hdr[0] == 0 {
-				return nil, fmt.Errorf("algorithm %d: %w", hdr[0], errPacked)
-			}
-			alg := packedAlgorithms[hdr[0]]
-			raw, err := take(alg.Bits() / 8)
-			if err != nil {
-				return nil, err
-			}
-			var code hashing.Code
-			for i, c := range raw {
-				code[i/8] = code[i/8]<<8 | uint64(c)
-			}
-			v.Hashes = append(v.Hashes, hashing.Hash{Algorithm: alg, Code: code, Quality: int(hdr[1])})
 		}
 		views = append(views, v)
 	}
 	return views, nil
+}
+
+// unpackHashes decodes a hash count and that many packed hashes from the
+// start of b and returns the rest of b.
+func unpackHashes(b []byte) ([]hashing.Hash, []byte, error) {
+	if len(b) < 1 {
+		return nil, nil, errPacked
+	}
+	cnt := int(b[0])
+	b = b[1:]
+	hs := make([]hashing.Hash, 0, cnt)
+	for range cnt {
+		if len(b) < 2 {
+			return nil, nil, errPacked
+		}
+		if int(b[0]) >= len(packedAlgorithms) || b[0] == 0 {
+			return nil, nil, fmt.Errorf("algorithm %d: %w", b[0], errPacked)
+		}
+		alg, q := packedAlgorithms[b[0]], int(b[1])
+		b = b[2:]
+		n := alg.Bits() / 8
+		if len(b) < n {
+			return nil, nil, errPacked
+		}
+		var code hashing.Code
+		for i, c := range b[:n] {
+			code[i/8] = code[i/8]<<8 | uint64(c)
+		}
+		b = b[n:]
+		hs = append(hs, hashing.Hash{Algorithm: alg, Code: code, Quality: q})
+	}
+	return hs, b, nil
 }
 
 // upgradeFingerprintV1 rewrites a version-1 fingerprint (views as JSON

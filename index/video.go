@@ -1,0 +1,338 @@
+package index
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
+	"github.com/hashwatch/hashwatch/index/hamming"
+)
+
+// Registered videos are matched in two steps. Every registered frame's PDQ
+// code (as shown and its centre, see hashing.Frame) sits in one exact
+// Hamming index; a query video's frames, as shown and mirrored, are looked
+// up within the seed radius (video.Matching.SeedDistance), which names the
+// candidate videos; each candidate's frames are then compared with the
+// query's within the frame threshold and aligned in time (video.Align).
+//
+// A frame code's ID is its fingerprint ID shifted left by frameIDBits,
+// plus the frame's position shifted left by one, plus 1 for the centre
+// hash: a candidate leads straight to its fingerprint.
+const (
+	frameIDBits = 17
+	// MaxVideoFrames is the most frames one registered video may have.
+	MaxVideoFrames = 1 << (frameIDBits - 1)
+)
+
+// VideoEvidence says where a registered video was found in a query video:
+// the shares of both that match, the time alignment, and which seconds of
+// the registered video were found at which seconds of the query.
+type VideoEvidence struct {
+	// QueryShare is the share of the query's time showing the registered
+	// video (high for a clip of it); RegisteredShare the share of the
+	// registered video found in the query (high for a compilation
+	// containing it).
+	QueryShare      float64 `json:"query_share"`
+	RegisteredShare float64 `json:"registered_share"`
+	// Rate and OffsetSeconds map query time to registered time:
+	// registered = Rate × query + OffsetSeconds.
+	Rate          float64 `json:"rate"`
+	OffsetSeconds float64 `json:"offset_seconds"`
+	// Frames counts the query frames on the alignment.
+	Frames   int          `json:"frames"`
+	Mirrored bool         `json:"mirrored,omitempty"`
+	Ranges   []VideoRange `json:"ranges"`
+}
+
+// VideoRange is one stretch of the registered video found in the query, in
+// seconds.
+type VideoRange struct {
+	QueryStart      float64 `json:"query_start"`
+	QueryEnd        float64 `json:"query_end"`
+	RegisteredStart float64 `json:"registered_start"`
+	RegisteredEnd   float64 `json:"registered_end"`
+}
+
+func videoEvidence(a video.Alignment) *VideoEvidence {
+	sec := func(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }
+	ev := &VideoEvidence{
+		QueryShare: round3(a.QueryShare), RegisteredShare: round3(a.RegisteredShare),
+		Rate: round3(a.Rate), OffsetSeconds: sec(a.Offset), Frames: a.Frames, Mirrored: a.Mirrored,
+		Ranges: []VideoRange{},
+	}
+	for _, r := range a.Ranges {
+		ev.Ranges = append(ev.Ranges, VideoRange{sec(r.QueryStart), sec(r.QueryEnd), sec(r.RegisteredStart), sec(r.RegisteredEnd)})
+	}
+	return ev
+}
+
+func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+func frameCodeID(fp uint64, frame int, centre bool) uint64 {
+	id := fp<<frameIDBits | uint64(frame)<<1
+	if centre {
+		id |= 1
+	}
+	return id
+}
+
+// frameCodes calls fn with the ID and PDQ code of every hash of f's frames.
+func frameCodes(f *Fingerprint, fn func(id uint64, code hashing.Code)) {
+	for i, fr := range f.Print.Frames {
+		if h, ok := video.FramePDQ(fr.Hashes); ok {
+			fn(frameCodeID(f.ID, i, false), h.Code)
+		}
+		if h, ok := video.FramePDQ(fr.Cropped); ok {
+			fn(frameCodeID(f.ID, i, true), h.Code)
+		}
+	}
+}
+
+// buildFrames bulk-loads the frame index of the registered videos in fps.
+func buildFrames(fps map[uint64]*Fingerprint) (*hamming.Index, error) {
+	var ids, codes []uint64
+	for _, f := range fps {
+		frameCodes(f, func(id uint64, c hashing.Code) {
+			ids = append(ids, id)
+			codes = append(codes, c[:]...)
+		})
+	}
+	ix, err := hamming.Build(hashing.PDQ.Bits(), ids, codes)
+	if err != nil {
+		return nil, fmt.Errorf("build video frame index: %w", err)
+	}
+	return ix, nil
+}
+
+// addFrames makes f's frames searchable.
+func (m *matcher) addFrames(f *Fingerprint) error {
+	var err error
+	frameCodes(f, func(id uint64, c hashing.Code) {
+		if e := m.frames.Insert(id, c[:]); e != nil && err == nil {
+			err = fmt.Errorf("index frames of fingerprint %d: %w", f.ID, e)
+		}
+	})
+	return err
+}
+
+// removeFrames makes f's frames unsearchable.
+func (m *matcher) removeFrames(f *Fingerprint) {
+	frameCodes(f, func(id uint64, _ hashing.Code) { m.frames.Delete(id) })
+}
+
+// validVideo checks a video registration against what the index can hold.
+func validVideo(p hashing.Fingerprint) error {
+	if len(p.Frames) > MaxVideoFrames {
+		return fmt.Errorf("%d frames, at most %d: %w", len(p.Frames), MaxVideoFrames, ErrInvalid)
+	}
+	return nil
+}
+
+// matchVideo returns the registered videos the query video shows.
+func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Match {
+	candidates := map[uint64]bool{}
+	var hits []hamming.Match
+	radius := min(vm.SeedDistance, vm.MaxDistance)
+	if radius <= 0 {
+		radius = vm.MaxDistance
+	}
+	for _, qf := range query.Frames {
+		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored} {
+			h, ok := video.FramePDQ(hs)
+			if !ok || h.Quality < vm.MinQuality {
+				continue
+			}
+			hits = m.frames.Search(h.Code[:], radius, hits[:0])
+			for _, hit := range hits {
+				candidates[hit.ID>>frameIDBits] = true
+			}
+		}
+	}
+	qt := video.TimelineOf(query, vm.MinQuality)
+	var out []Match
+	for id := range candidates {
+		f, ok := m.fps[id]
+		if !ok {
+			continue
+		}
+		a, ok := video.CompareWith(query, qt, f.Print, vm)
+		if !ok {
+			continue
+		}
+		view := "frames"
+		if a.Mirrored {
+			view = "frames-mirrored"
+		}
+		out = append(out, Match{
+			Fingerprint: id, Case: f.Case, Label: f.Label, Source: f.Source,
+			Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: a.Distance,
+				Distances: map[hashing.Algorithm]int{hashing.PDQ: a.Distance}, QueryView: view, RegisteredView: "frames"},
+			Video: videoEvidence(a),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		si := max(out[i].Video.QueryShare, out[i].Video.RegisteredShare)
+		sj := max(out[j].Video.QueryShare, out[j].Video.RegisteredShare)
+		if si != sj {
+			return si > sj
+		}
+		return out[i].Fingerprint < out[j].Fingerprint
+	})
+	return append(out, m.picturesInVideo(query, vm)...)
+}
+
+// picturesInVideo returns the registered pictures some frame of the query
+// video shows: a frame (or its mirror) within the seed radius of a
+// registered picture's view by PDQ, both of quality at least MinQuality.
+// Frames carry only PDQ, so this is the rule's PDQ-alone test; one
+// matching frame suffices, since a picture has no time to line up.
+func (m *matcher) picturesInVideo(query hashing.Fingerprint, vm video.Matching) []Match {
+	ix := m.idx[hashing.PDQ]
+	if ix == nil || vm.SeedDistance <= 0 {
+		return nil
+	}
+	type best struct {
+		d    int
+		at   time.Duration
+		view string
+	}
+	found := map[uint64]best{}
+	var hits []hamming.Match
+	for _, qf := range query.Frames {
+		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored} {
+			h, ok := video.FramePDQ(hs)
+			if !ok || h.Quality < vm.MinQuality {
+				continue
+			}
+			hits = ix.Search(h.Code[:], vm.SeedDistance, hits[:0])
+			for _, hit := range hits {
+				id, vi := hit.ID>>viewBits, int(hit.ID&(1<<viewBits-1))
+				f, ok := m.fps[id]
+				if !ok || vi >= len(f.Print.Views) {
+					continue
+				}
+				rh, ok := f.Print.Views[vi].Hash(hashing.PDQ)
+				if !ok || rh.Quality < vm.MinQuality {
+					continue
+				}
+				if b, seen := found[id]; !seen || hit.Distance < b.d {
+					found[id] = best{hit.Distance, qf.At, f.Print.Views[vi].Name}
+				}
+			}
+		}
+	}
+	out := make([]Match, 0, len(found))
+	for id, b := range found {
+		f := m.fps[id]
+		out = append(out, Match{Fingerprint: id, Case: f.Case, Label: f.Label, Source: f.Source,
+			Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: b.d, Distances: map[hashing.Algorithm]int{hashing.PDQ: b.d},
+				QueryView: fmt.Sprintf("frame@%.1fs", b.at.Seconds()), RegisteredView: b.view}})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Evidence.Distance != out[j].Evidence.Distance {
+			return out[i].Evidence.Distance < out[j].Evidence.Distance
+		}
+		return out[i].Fingerprint < out[j].Fingerprint
+	})
+	return out
+}
+
+// MatchVideo returns the registered videos that the query video (a
+// fingerprint of kind video) shows under vm, best first: a registered
+// video matches when enough query frames match its frames and line up in
+// time (see package video). Registered pictures that a frame shows follow
+// (picturesInVideo). Withdrawn cases are never returned.
+func (db *DB) MatchVideo(ctx context.Context, query hashing.Fingerprint, vm video.Matching) ([]Match, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if db.readOnly {
+		db.loadOnce.Do(func() { db.loadErr = db.loadActive() })
+		if db.loadErr != nil {
+			return nil, db.loadErr
+		}
+	}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.active.matchVideo(query, vm), nil
+}
+
+// Video frames are stored packed in the fingerprint record's "frames"
+// field, like views (packed.go), with encoding/json carrying the bytes as
+// base64:
+//
+//	frame count (uvarint) ‖ frames
+//
+// and a frame is its time in milliseconds since the previous frame
+// (uvarint) ‖ three hash lists (as shown, mirrored, centre), each a count
+// (1 byte) and hashes packed as in views. A registered 60-s video of some
+// 120 frames with two PDQ hashes each takes about 8.5 KB.
+//
+// The field was added without a new encoding version: it is optional, an
+// older value simply has no frames, and an older build ignores it (JSON
+// decoding skips unknown fields), seeing a video as a fingerprint with no
+// views that matches nothing.
+
+// packFrames encodes frames in the packed form.
+func packFrames(frames []hashing.Frame) ([]byte, error) {
+	if len(frames) == 0 {
+		return nil, nil
+	}
+	out := binary.AppendUvarint(nil, uint64(len(frames)))
+	var prev time.Duration
+	for i, f := range frames {
+		if f.At < prev {
+			return nil, fmt.Errorf("frame %d at %v before frame %d: %w", i, f.At, i-1, ErrInvalid)
+		}
+		out = binary.AppendUvarint(out, uint64((f.At - prev).Milliseconds()))
+		prev = prev + (f.At - prev).Truncate(time.Millisecond)
+		for _, hs := range [][]hashing.Hash{f.Hashes, f.Mirrored, f.Cropped} {
+			var err error
+			if out, err = packHashes(out, hs); err != nil {
+				return nil, fmt.Errorf("frame %d: %w", i, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// unpackFrames decodes packed frames.
+func unpackFrames(b []byte) ([]hashing.Frame, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > MaxVideoFrames || n > uint64(len(b)) {
+		return nil, errPacked
+	}
+	b = b[k:]
+	frames := make([]hashing.Frame, 0, n)
+	var at time.Duration
+	for range n {
+		d, k := binary.Uvarint(b)
+		if k <= 0 || d > uint64(24*time.Hour/time.Millisecond) {
+			return nil, errPacked
+		}
+		b = b[k:]
+		at += time.Duration(d) * time.Millisecond
+		f := hashing.Frame{At: at}
+		for _, dst := range []*[]hashing.Hash{&f.Hashes, &f.Mirrored, &f.Cropped} {
+			var err error
+			if *dst, b, err = unpackHashes(b); err != nil {
+				return nil, err
+			}
+			if len(*dst) == 0 {
+				*dst = nil // as hashing.Hasher leaves absent variants
+			}
+		}
+		frames = append(frames, f)
+	}
+	if len(b) != 0 {
+		return nil, errPacked
+	}
+	return frames, nil
+}
