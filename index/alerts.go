@@ -72,6 +72,31 @@ type Alert struct {
 	UpdatedAt      time.Time  `json:"updated_at"`
 	Reason         string     `json:"reason,omitempty"`
 	Sightings      []Sighting `json:"sightings"`
+
+	// Video says where a registered video was found in the media, for
+	// video matches.
+	Video *VideoEvidence `json:"video,omitempty"`
+
+	// Lifecycle times (see Alert.transition): when an operator confirmed
+	// the alert, when a takedown notice for it was marked sent, when
+	// re-checks found the content gone (Alert.TimeToRemoval runs from
+	// ConfirmedAt, or from ReappearedAt after a reappearance, to RemovedAt)
+	// and when it came back after that.
+	ConfirmedAt  time.Time `json:"confirmed_at,omitzero"`
+	NoticeSentAt time.Time `json:"notice_sent_at,omitzero"`
+	// NoticeID is the last notice marked sent for the alert (0 if none).
+	NoticeID     uint64    `json:"notice_id,omitempty"`
+	RemovedAt    time.Time `json:"removed_at,omitzero"`
+	ReappearedAt time.Time `json:"reappeared_at,omitzero"`
+	// LastCheckedAt and NextCheckAt schedule removal re-checks of
+	// confirmed, notice-sent and removed alerts; Checks is the latest of
+	// them, newest last, bounded by maxChecks.
+	LastCheckedAt time.Time `json:"last_checked_at,omitzero"`
+	NextCheckAt   time.Time `json:"next_check_at,omitzero"`
+	Checks        []Check   `json:"checks,omitempty"`
+	// Reported is true when a reported URL (a hotline's or partner's
+	// report, see URLReport) led to the alert rather than a crawl.
+	Reported bool `json:"reported,omitempty"`
 }
 
 // AlertInput is what a crawler knows when a media file matches.
@@ -80,6 +105,13 @@ type AlertInput struct {
 	MediaSHA256 [32]byte
 	Match       Match
 	Sighting    Sighting
+	// Reported marks a sighting that came from a reported URL; the alert
+	// then stays marked Reported.
+	Reported bool
+	// Preview, when set, is the blurred thumbnail of the media
+	// (hashing.Preview), stored with the alert in the same transaction
+	// unless one is stored already. It is never the media itself.
+	Preview []byte
 }
 
 // RecordAlert stores the alert for (in.MediaSHA256, in.Match.Fingerprint)
@@ -116,7 +148,11 @@ func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created 
 				return err
 			}
 			a.addSighting(s)
+			a.Reported = a.Reported || in.Reported
 			a.UpdatedAt = now
+			if err := putPreviewIfAbsent(tx, in.MediaSHA256, in.Preview, now); err != nil {
+				return err
+			}
 			return putAlert(alerts, &a)
 		}
 		id, err := alerts.NextSequence()
@@ -131,11 +167,16 @@ func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created 
 			Distance:       in.Match.Evidence.Distance,
 			QueryView:      in.Match.Evidence.QueryView,
 			RegisteredView: in.Match.Evidence.RegisteredView,
+			Video:          in.Match.Video,
 			CreatedAt:      now, UpdatedAt: now,
 			Sightings: []Sighting{s},
+			Reported:  in.Reported,
 		}
 		created = true
 		if err := keys.Put(key, idKey(id)); err != nil {
+			return err
+		}
+		if err := putPreviewIfAbsent(tx, in.MediaSHA256, in.Preview, now); err != nil {
 			return err
 		}
 		return putAlert(alerts, &a)
@@ -169,9 +210,22 @@ func alertKey(sha [32]byte, fingerprint uint64) []byte {
 	return append(append(make([]byte, 0, 40), sha[:]...), idKey(fingerprint)...)
 }
 
+// putAlert stores a and, in the same transaction, moves its entries in the
+// queue's secondary indexes (indexAlert) from the stored version, if any.
+// Every alert write goes through it.
 func putAlert(b *bolt.Bucket, a *Alert) error {
 	v, err := alertCodec.encode(a)
 	if err != nil {
+		return err
+	}
+	var old *Alert
+	if ov := b.Get(idKey(a.ID)); ov != nil {
+		old = new(Alert)
+		if err := alertCodec.decode(ov, old); err != nil {
+			return fmt.Errorf("alert %d: %w", a.ID, err)
+		}
+	}
+	if err := indexAlert(b.Tx(), old, a); err != nil {
 		return err
 	}
 	return b.Put(idKey(a.ID), v)
@@ -218,6 +272,8 @@ func (db *DB) Alert(id uint64) (Alert, error) {
 // SetAlertStatus moves an alert to status, recording reason (required for
 // dismissals). Dismissal is what keeps the pair from alerting again: the
 // de-duplication key stays, so later sightings land on the dismissed alert.
+// The lifecycle times follow (see Alert.transition): confirming sets
+// ConfirmedAt and schedules the first removal re-check at once.
 func (db *DB) SetAlertStatus(ctx context.Context, id uint64, status Status, reason string) (Alert, error) {
 	if err := ctx.Err(); err != nil {
 		return Alert{}, err
@@ -238,7 +294,8 @@ func (db *DB) SetAlertStatus(ctx context.Context, id uint64, status Status, reas
 		if err := alertCodec.decode(v, &a); err != nil {
 			return err
 		}
-		a.Status, a.Reason, a.UpdatedAt = status, reason, db.now().UTC()
+		a.transition(status, db.now().UTC())
+		a.Reason = reason
 		return putAlert(b, &a)
 	}, nil)
 	if err != nil {
@@ -247,17 +304,22 @@ func (db *DB) SetAlertStatus(ctx context.Context, id uint64, status Status, reas
 	return a, nil
 }
 
-// closeCaseAlerts sets every open alert of caseID to withdrawn inside tx.
+// closeCaseAlerts sets every open alert of caseID to withdrawn inside tx,
+// and deletes the previews of all the case's alerts.
 func closeCaseAlerts(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
 	b := tx.Bucket(bucketAlerts)
 	var closed []Alert
+	var shas []string // of all the case's alerts, open or not
 	if err := b.ForEach(func(k, v []byte) error {
 		var a Alert
 		if err := alertCodec.decode(v, &a); err != nil {
 			return fmt.Errorf("alert %x: %w", k, err)
 		}
-		if a.Case == caseID && a.Status.open() {
-			closed = append(closed, a)
+		if a.Case == caseID {
+			shas = append(shas, a.MediaSHA256)
+			if a.Status.open() {
+				closed = append(closed, a)
+			}
 		}
 		return nil
 	}); err != nil {
@@ -266,6 +328,14 @@ func closeCaseAlerts(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
 	for i := range closed {
 		closed[i].Status, closed[i].Reason, closed[i].UpdatedAt = StatusWithdrawn, "case withdrawn", now
 		if err := putAlert(b, &closed[i]); err != nil {
+			return 0, err
+		}
+	}
+	// The victim's right: a withdrawn case leaves no picture of its
+	// content behind, not even a blurred one, unless the same media still
+	// has an alert of another case.
+	for _, sha := range shas {
+		if err := dropPreviewIfUnused(tx, sha, caseID); err != nil {
 			return 0, err
 		}
 	}

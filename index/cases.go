@@ -43,8 +43,11 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 		return nil, err
 	}
 	for _, r := range regs {
-		if len(r.Print.Views) == 0 {
+		if len(r.Print.Views) == 0 && len(r.Print.Frames) == 0 {
 			return nil, fmt.Errorf("register %s: fingerprint without hashes: %w", r.Source, ErrInvalid)
+		}
+		if err := validVideo(r.Print); err != nil {
+			return nil, fmt.Errorf("register %s: %w", r.Source, err)
 		}
 		if len(r.Print.Views) > 1<<viewBits {
 			return nil, fmt.Errorf("register %s: %d views, at most %d: %w", r.Source, len(r.Print.Views), 1<<viewBits, ErrInvalid)
@@ -216,4 +219,18 @@ func (db *DB) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts
 		return 0, 0, fmt.Errorf("withdraw case %s: %w", caseID, err)
 	}
 	return len(deleted), alerts, nil
+}
+
+// Case returns one case without counting its fingerprints (Fingerprints is
+// left zero): the cheap lookup for showing a case's label beside an alert.
+func (db *DB) Case(id string) (Case, error) {
+	var c Case
+	err := db.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketCases).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("case %q: %w", id, ErrNotFound)
+		}
+		return caseCodec.decode(v, &c)
+	})
+	return c, err
 }

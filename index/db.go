@@ -57,7 +57,9 @@ var (
 	keySchemaVersion = []byte("schema_version")
 
 	allBuckets = [][]byte{bucketMeta, bucketCases, bucketFingerprints, bucketAlerts, bucketAlertKeys, bucketSites, bucketCrawl,
-		bucketUsers, bucketSessions, bucketTokens, bucketAudit, bucketNotices, bucketPreviews, bucketReports, bucketSettings}
+		bucketUsers, bucketSessions, bucketTokens, bucketAudit, bucketNotices, bucketPreviews, bucketReports, bucketSettings,
+		// The alert queue's secondary indexes (alertquery.go).
+		bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours}
 )
 
 // Options configure Open.
@@ -151,6 +153,10 @@ func Open(path string, opts Options) (*DB, error) {
 	// the lock while this one migrates or loads can name it.
 	writePIDFile(path)
 	if err := db.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.ensureAlertIndex(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -63,6 +63,8 @@ func (r *Report) add(where, format string, args ...any) {
 //     deletes them); every alert's case exists and its status is known;
 //   - every alert has its de-duplication key in alertkeys, and every key
 //     there points at an existing alert of that media and fingerprint.
+//   - the alert queue's secondary indexes and counts (alertquery.go) hold
+//     exactly what the alerts imply, at this build's index version.
 //
 // The page check runs in a write transaction when the DB is read-write
 // (bbolt's check reads the shared freelist, which only a writer may), so
@@ -296,7 +298,16 @@ func verifyValues(ctx context.Context, tx *bolt.Tx, r *Report) error {
 			return err
 		}
 	}
-	return nil
+	// Console accounts, sessions, tokens, audit log and settings (audit.go).
+	if err := verifyAccounts(ctx, tx, r); err != nil {
+		return err
+	}
+	// The alert queue's secondary indexes (alertquery.go).
+	if err := verifyAlertIndex(ctx, tx, r); err != nil {
+		return err
+	}
+	// Notices, previews and URL reports (reports.go).
+	return verifyConsoleRecords(ctx, tx, r)
 }
 
 // idWhere names a value keyed by ID and checks the key: 8 bytes, and not
