@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:0", "loopback `address` to listen on; port 0 picks a free one")
 	pages := fs.Int("pages", fixtures.DefaultPages, "number of content `pages`")
 	hostile := fs.Bool("hostile", false, "also serve routes that try to break a crawler (see /hostile.html)")
+	control := fs.Bool("control", false, "serve POST /_control/remove?path=P[&status=404|410] and /_control/restore?path=P, which take media down and put it back")
 	urlFile := fs.String("url-file", "", "write the base URL to `file` once listening")
 	truthFile := fs.String("truth", "", "write the ground truth as JSON lines to `file`")
 	if err := fs.Parse(args); err != nil {
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
-	site, err := fixtures.NewSite(fixtures.SiteConfig{Pages: *pages, Hostile: *hostile})
+	site, err := fixtures.NewSite(fixtures.SiteConfig{Pages: *pages, Hostile: *hostile, Control: *control})
 	if err != nil {
 		return err
 	}
