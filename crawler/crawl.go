@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -41,6 +42,9 @@ type Crawler struct {
 	// CheckpointEvery is how often a running pass stores its status (so a
 	// crash loses at most that much of its counts); zero means 2 s.
 	CheckpointEvery time.Duration
+	// Video, when set, fingerprints the videos a pass finds (see
+	// video.go); nil records them without fetching.
+	Video *video.Hasher
 }
 
 // PassStats counts what one pass did.
@@ -63,7 +67,7 @@ type PassStats struct {
 	Matches     int // media files that matched at least one fingerprint
 	NewAlerts   int
 	Skipped     int // media over a limit, never fingerprinted
-	Videos      int // video URLs found and recorded, not fetched yet
+	Videos      int // video URLs found and recorded (fetched when Crawler.Video is set)
 	Robots      int // URLs robots.txt did not allow
 	Queued      int // items still waiting (when the pass stopped, for an interrupted one)
 	Errors      map[string]int
@@ -98,6 +102,7 @@ type pass struct {
 	byURL       map[string]*mediaResult // media URL → its result, once per process pass
 	bySHA       map[[32]byte]*shaResult // bytes → their match result, once per process pass
 	videosSeen  map[string]bool
+	videos      *videoWorkers // nil when videos are not fetched
 	prevStatus  index.SiteStatus
 	checkpoints time.Duration
 }
@@ -179,7 +184,9 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	}
 	p.metrics.passStarted()
 
+	waitVideos := p.startVideos(ctx)
 	runErr := p.run(ctx)
+	waitVideos()
 	stats, err := p.finish(ctx, runErr)
 	p.metrics.passEnded(stats)
 	return stats, err
@@ -543,9 +550,8 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 	return out
 }
 
-// recordVideos stores video URLs found on a page and counts each once per
-// pass. Videos are not fetched: that waits for video fingerprinting, which
-// starts from these records.
+// recordVideos stores video URLs found on a page, counts each once per
+// pass and queues it for the video workers (video.go), if any.
 func (p *pass) recordVideos(page string, urls ...string) {
 	now := time.Now().UTC()
 	var recs []index.VideoRecord
@@ -563,8 +569,9 @@ func (p *pass) recordVideos(page string, urls ...string) {
 		return
 	}
 	p.metrics.videos(len(recs))
-	p.log.Debug("videos found; not fetched (video not supported yet)", "count", len(recs), "url", recs[0].URL)
+	p.log.Debug("videos found", "count", len(recs), "url", recs[0].URL)
 	p.commit.post(index.CrawlWrite{Site: p.site.Name, Videos: recs})
+	p.queueVideos(recs)
 }
 
 // referrer is the page to name for media reached through a page item: the

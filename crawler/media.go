@@ -25,6 +25,7 @@ type mediaResult struct {
 	final     string
 	status    int
 	matches   []index.Match
+	preview   []byte // blurred thumbnail of matched bytes fetched in this pass
 }
 
 // shaResult is the match result of one file's bytes in this pass, so that
@@ -34,6 +35,9 @@ type shaResult struct {
 	hr   index.HashResult
 	ok   bool
 	err  error // a failure that is not the bytes' fault (cancelled, index)
+	// preview is the blurred thumbnail of bytes that matched, for the
+	// alert; never made for bytes that matched nothing.
+	preview []byte
 }
 
 func (p *pass) resultFor(u string) *mediaResult {
@@ -83,6 +87,7 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 			a, created, err := p.c.DB.RecordAlert(ctx, index.AlertInput{
 				Site: p.site.Name, MediaSHA256: r.sum, Match: m,
 				Sighting: index.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
+				Preview:  r.preview,
 			})
 			if err != nil {
 				if ctx.Err() != nil {
@@ -223,6 +228,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		Size: int64(len(f.Body)), FinalURL: f.FinalURL, Status: f.Status, Pass: p.info.Number, Checked: now}}})
 	p.metrics.media("fetched", len(f.Body))
 	p.use(it, r, f.FinalURL, f.Status, int64(len(f.Body)), s.hr, true)
+	r.preview = s.preview
 }
 
 // match looks up or computes the result for one file's bytes: a stored
@@ -230,6 +236,11 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 // fingerprint and match. A decoding failure is a result too (the bytes will
 // not decode next time either).
 func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, wm uint64, s *shaResult) {
+	defer func() {
+		if s.ok && len(s.hr.Matches) > 0 {
+			s.preview = p.preview(u, sum, body)
+		}
+	}()
 	if hr, ok, err := p.c.DB.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
 		s.hr, s.ok = hr, true
 		return
@@ -303,4 +314,19 @@ func parseSum(h string) (sum [32]byte, ok bool) {
 	}
 	copy(sum[:], b)
 	return sum, true
+}
+
+// preview makes the blurred thumbnail stored with the alerts of bytes that
+// matched (hashing.Preview), unless one is stored already. Failing to make
+// one costs the operator a picture, not the alert: it is logged and nil.
+func (p *pass) preview(u string, sum [32]byte, body []byte) []byte {
+	if have, err := p.c.DB.HasPreview(sum); err == nil && have {
+		return nil
+	}
+	pv, err := p.hasher.Preview(body)
+	if err != nil {
+		p.log.Warn("no preview for matched media", "url", u, "err", err)
+		return nil
+	}
+	return pv
 }

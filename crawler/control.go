@@ -1,0 +1,184 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// ErrUnknownSite reports a site name the scheduler does not watch.
+var ErrUnknownSite = errors.New("unknown site")
+
+// Scheduler is Run with controls, for a long-running process with a
+// console: it crawls every site on its interval, and lets people start a
+// site's pass at once and pause or resume a site. Paused sites are stored
+// in the database (index.DB.SetSitePaused), so they stay paused across
+// restarts; pausing a site interrupts its running pass, which puts its
+// unfinished items back in the frontier and resumes when the site does.
+type Scheduler struct {
+	c     *Crawler
+	sites map[string]*Site
+	order []*Site
+
+	mu      sync.Mutex
+	wake    map[string]chan struct{} // buffered 1: "look again now"
+	now     map[string]bool          // a pass was asked for
+	cancel  map[string]context.CancelFunc
+	running map[string]bool
+}
+
+// NewScheduler returns a scheduler of sites for c. Site names must be
+// unique (LoadConfig checks this).
+func NewScheduler(c *Crawler, sites []*Site) *Scheduler {
+	s := &Scheduler{c: c, sites: map[string]*Site{}, order: sites,
+		wake: map[string]chan struct{}{}, now: map[string]bool{}, cancel: map[string]context.CancelFunc{}, running: map[string]bool{}}
+	for _, site := range sites {
+		s.sites[site.Name] = site
+		s.wake[site.Name] = make(chan struct{}, 1)
+	}
+	return s
+}
+
+// Sites lists the scheduled sites in configuration order.
+func (s *Scheduler) Sites() []*Site { return s.order }
+
+// Running reports whether a pass of site is in progress in this process.
+func (s *Scheduler) Running(site string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running[site]
+}
+
+// PassNow asks for a pass of site at once (after the running one, if any).
+// A paused site must be resumed first.
+func (s *Scheduler) PassNow(ctx context.Context, site string, by index.Actor) error {
+	if _, ok := s.sites[site]; !ok {
+		return fmt.Errorf("site %q: %w", site, ErrUnknownSite)
+	}
+	paused, err := s.c.DB.PausedSites()
+	if err != nil {
+		return err
+	}
+	if paused[site] {
+		return fmt.Errorf("site %q is paused; resume it first: %w", site, index.ErrInvalid)
+	}
+	if err := s.c.DB.Audit(ctx, index.AuditEntry{User: by.User, Remote: by.Remote, Action: "site.pass_now", Target: site}); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.now[site] = true
+	s.mu.Unlock()
+	s.poke(site)
+	return nil
+}
+
+// SetPaused pauses or resumes site, storing the state (with its audit
+// record) before acting on it. Pausing interrupts a running pass.
+func (s *Scheduler) SetPaused(ctx context.Context, site string, paused bool, by index.Actor) error {
+	if _, ok := s.sites[site]; !ok {
+		return fmt.Errorf("site %q: %w", site, ErrUnknownSite)
+	}
+	if err := s.c.DB.SetSitePaused(ctx, site, paused, by); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if cancel := s.cancel[site]; paused && cancel != nil {
+		cancel()
+	}
+	s.mu.Unlock()
+	s.poke(site)
+	return nil
+}
+
+func (s *Scheduler) poke(site string) {
+	select {
+	case s.wake[site] <- struct{}{}:
+	default:
+	}
+}
+
+// Run crawls until ctx ends, each site on its interval (see Crawler.Run)
+// unless paused, and at once when PassNow asks. It returns nil once every
+// pass in flight has stored its state.
+func (s *Scheduler) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, site := range s.order {
+		wg.Go(func() { s.loop(ctx, site) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (s *Scheduler) loop(ctx context.Context, site *Site) {
+	for ctx.Err() == nil {
+		paused, err := s.c.DB.PausedSites()
+		if err != nil {
+			s.logError("read paused sites", site, err)
+		}
+		s.mu.Lock()
+		asked := s.now[site.Name]
+		s.mu.Unlock()
+		wait := time.Duration(-1) // a paused site sleeps until poked
+		if !paused[site.Name] {
+			wait = max(0, time.Until(s.c.nextPass(site)))
+			if asked {
+				wait = 0
+			}
+		}
+		if wait != 0 && !s.sleep(ctx, site, wait) {
+			continue
+		}
+		if ctx.Err() == nil {
+			s.pass(ctx, site)
+		}
+	}
+}
+
+// sleep waits wait (forever when negative) and reports whether it ran out;
+// false means ctx ended or the site was poked, and the loop looks again.
+func (s *Scheduler) sleep(ctx context.Context, site *Site, wait time.Duration) bool {
+	var timer <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.wake[site.Name]:
+		return false
+	case <-timer:
+		return true
+	}
+}
+
+// pass runs one pass of site under a context that SetPaused can cancel.
+func (s *Scheduler) pass(ctx context.Context, site *Site) {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.mu.Lock()
+	s.now[site.Name] = false
+	s.cancel[site.Name] = cancel
+	s.running[site.Name] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.cancel, site.Name)
+		s.running[site.Name] = false
+		s.mu.Unlock()
+	}()
+	if _, err := s.c.Pass(pctx, site); err != nil && pctx.Err() == nil {
+		s.logError("pass failed", site, err)
+	}
+}
+
+func (s *Scheduler) logError(msg string, site *Site, err error) {
+	if s.c.Logger != nil {
+		s.c.Logger.Error(msg, "site", site.Name, "err", err)
+	}
+}

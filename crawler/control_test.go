@@ -1,0 +1,179 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// waitPasses polls the site's stored status until cond holds, for at most a
+// minute (polling a condition with a deadline, not sleeping).
+func waitPasses(t *testing.T, db *index.DB, what string, cond func(index.SiteStatus) bool) index.SiteStatus {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for {
+		st, _, err := db.SiteStatus("fixture")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cond(st) {
+			return st
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("%s: not within a minute (status %+v)", what, st)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func TestSchedulerPassesNowPausesAndResumes(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	db := registerKnown(t)
+	site := siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")
+	s := NewScheduler(&Crawler{DB: db, Rule: hashing.DefaultRule()}, []*Site{site})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after cancellation")
+		}
+	}()
+	ana := index.Actor{User: "ana", Remote: "192.0.2.7"}
+
+	waitPasses(t, db, "the first pass, due at once", func(st index.SiteStatus) bool { return st.TotalPass == 1 && !st.Running })
+	t.Run("pass now runs a pass before the interval is up", func(t *testing.T) {
+		if err := s.PassNow(ctx, "fixture", ana); err != nil {
+			t.Fatal(err)
+		}
+		waitPasses(t, db, "the requested pass", func(st index.SiteStatus) bool { return st.TotalPass == 2 && !st.Running })
+	})
+	t.Run("a paused site takes no pass and stays paused in the database", func(t *testing.T) {
+		if err := s.SetPaused(ctx, "fixture", true, ana); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PassNow(ctx, "fixture", ana); !errors.Is(err, index.ErrInvalid) {
+			t.Fatalf("pass now on a paused site: %v, want ErrInvalid", err)
+		}
+		if p, _ := db.PausedSites(); !p["fixture"] {
+			t.Fatal("the pause is not stored")
+		}
+	})
+	t.Run("resuming lets pass now through again", func(t *testing.T) {
+		if err := s.SetPaused(ctx, "fixture", false, ana); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PassNow(ctx, "fixture", ana); err != nil {
+			t.Fatal(err)
+		}
+		waitPasses(t, db, "the pass after resuming", func(st index.SiteStatus) bool { return st.TotalPass == 3 && !st.Running })
+	})
+	t.Run("unknown sites are refused", func(t *testing.T) {
+		if err := s.PassNow(ctx, "nosuch", ana); !errors.Is(err, ErrUnknownSite) {
+			t.Errorf("pass now: %v", err)
+		}
+		if err := s.SetPaused(ctx, "nosuch", true, ana); !errors.Is(err, ErrUnknownSite) {
+			t.Errorf("pause: %v", err)
+		}
+	})
+	t.Run("every control is audited", func(t *testing.T) {
+		log, _ := db.AuditLog(index.AuditFilter{Action: "site."})
+		var got []string
+		for _, e := range log {
+			if e.User != "ana" || e.Remote != "192.0.2.7" || e.Target != "fixture" {
+				t.Errorf("entry %+v", e)
+			}
+			got = append([]string{e.Action}, got...)
+		}
+		want := "[site.pass_now site.pause site.resume site.pass_now]"
+		if s := fmtList(got); s != want {
+			t.Errorf("audited %s, want %s", s, want)
+		}
+	})
+}
+
+func fmtList(s []string) string {
+	out := "["
+	for i, v := range s {
+		if i > 0 {
+			out += " "
+		}
+		out += v
+	}
+	return out + "]"
+}
+
+func TestPausingInterruptsARunningPass(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	var once bool
+	// The site holds its pages until the test has paused the site.
+	release := make(chan struct{})
+	srv := httptest.NewServer(&gate{h: fs, started: started, release: release, once: &once})
+	defer srv.Close()
+	db := registerKnown(t)
+	site := siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")
+	s := NewScheduler(&Crawler{DB: db, Rule: hashing.DefaultRule()}, []*Site{site})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	select {
+	case <-started:
+	case <-time.After(time.Minute):
+		t.Fatal("the first pass did not start")
+	}
+	if err := s.SetPaused(ctx, "fixture", true, index.Actor{User: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	st := waitPasses(t, db, "the interrupted pass to store its state", func(st index.SiteStatus) bool { return st.PassNumber == 1 && !s.Running("fixture") })
+	if !st.Running {
+		t.Errorf("the paused pass finished instead of stopping: %+v", st)
+	}
+	cancel()
+	<-done
+}
+
+// gate signals the first request and holds every request until release is
+// closed.
+type gate struct {
+	h interface {
+		ServeHTTP(w http.ResponseWriter, r *http.Request)
+	}
+	started chan struct{}
+	release chan struct{}
+	once    *bool
+	mu      sync.Mutex
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	if !*g.once {
+		*g.once = true
+		close(g.started)
+	}
+	g.mu.Unlock()
+	<-g.release
+	g.h.ServeHTTP(w, r)
+}

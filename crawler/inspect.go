@@ -1,0 +1,288 @@
+package crawler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// DefaultInspectMedia caps the media followed from one reported page.
+const DefaultInspectMedia = 100
+
+// Inspector checks reported URLs: where a hotline or partner saw content.
+// Each URL is fetched at once under the crawler's safety limits (the
+// private-address guard, byte, pixel, redirect and time limits): a URL
+// that serves an image is fingerprinted; a page has the images it shows
+// followed one level (the same discovery as a crawl). Every image is
+// matched against the index, and a match is recorded as an alert marked
+// Reported, with its blurred preview, exactly like a crawl's; nothing is
+// kept of images that match nothing.
+//
+// A URL on a watched site is fetched under that site's limits and its
+// alerts carry the site's name; any other URL under the defaults, its
+// alerts named by its host. robots.txt is not consulted: a person asked
+// for this one URL.
+type Inspector struct {
+	DB    *index.DB
+	Rule  hashing.Rule
+	Sites []*Site
+	// AllowPrivate lets URLs outside Sites reach private addresses (tests
+	// and the demo only; a watched site's allow_private applies to its own
+	// URLs).
+	AllowPrivate bool
+	// MaxMedia caps the images followed from one page; zero means
+	// DefaultInspectMedia.
+	MaxMedia  int
+	UserAgent string
+	Logger    *slog.Logger
+}
+
+// MediaOutcome is what one image of a reported URL gave.
+type MediaOutcome struct {
+	URL      string   `json:"url"`
+	SHA256   string   `json:"sha256,omitempty"`
+	AlertIDs []uint64 `json:"alert_ids,omitempty"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// Inspection is what checking one reported URL found.
+type Inspection struct {
+	URL  string `json:"url"`
+	Site string `json:"site"`
+	// Page is true when the URL served a page whose images were followed.
+	Page  bool           `json:"page"`
+	Media []MediaOutcome `json:"media"`
+	// Videos counts videos the page shows, which are not fingerprinted by
+	// inspection.
+	Videos int `json:"videos,omitempty"`
+	// AlertIDs are the alerts the URL raised or added a sighting to.
+	AlertIDs []uint64 `json:"alert_ids,omitempty"`
+	// Err is why the URL itself could not be checked.
+	Err error `json:"-"`
+}
+
+// Outcome turns the inspection into what a URL report stores.
+func (in Inspection) Outcome() index.URLOutcome {
+	o := index.URLOutcome{URL: in.URL, AlertIDs: in.AlertIDs}
+	hashed := 0
+	var firstErr string
+	for _, m := range in.Media {
+		if m.Error == "" {
+			hashed++
+		} else if firstErr == "" {
+			firstErr = m.URL + ": " + m.Error
+		}
+	}
+	o.Media = hashed
+	switch {
+	case in.Err != nil:
+		o.State, o.Error = index.ReportError, in.Err.Error()
+	case len(in.AlertIDs) > 0:
+		o.State = index.ReportMatch
+	case hashed == 0 && firstErr != "":
+		o.State, o.Error = index.ReportError, firstErr
+	case hashed == 0:
+		o.State, o.Error = index.ReportError, "no image found at the URL"
+	default:
+		o.State = index.ReportNoMatch
+	}
+	return o
+}
+
+// adhocSite makes the site a URL outside the watched sites is fetched as:
+// the defaults, scoped to the URL's host.
+func adhocSite(name, rawURL string, allowPrivate bool) (*Site, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("URL %q has no host: %w", rawURL, ErrConfig)
+	}
+	if name == "" {
+		name = u.Hostname()
+	}
+	s := &Site{Name: name, Seeds: []string{u.Scheme + "://" + u.Host + "/"}, AllowPrivate: allowPrivate}
+	if err := s.normalise("reported URL"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// siteOf returns the watched site whose domains hold host, or an ad-hoc one.
+func (in *Inspector) siteOf(u *url.URL) (*Site, error) {
+	for _, s := range in.Sites {
+		if s.inDomains(u.Hostname()) {
+			return s, nil
+		}
+	}
+	return adhocSite("", u.String(), in.AllowPrivate)
+}
+
+// Inspect checks one URL and records alerts for what matches. Errors
+// reaching or reading the URL are reported in Inspection.Err (and per image
+// in Media), never as a panic or a partial alert.
+func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
+	res := Inspection{URL: rawURL, Media: []MediaOutcome{}}
+	if err := in.Rule.Validate(); err != nil {
+		res.Err = err
+		return res
+	}
+	if err := index.CheckReportURL(rawURL); err != nil {
+		res.Err = err
+		return res
+	}
+	u, _ := url.Parse(rawURL)
+	site, err := in.siteOf(u)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	res.Site = site.Name
+	ua := in.UserAgent
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	base := newTransport(site)
+	defer base.CloseIdleConnections()
+	transport := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	media := newFetcher(site, transport, ua)
+	hasher := hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})
+
+	page := rawURL
+	var mediaURLs []string
+	if isMediaURL(u) {
+		mediaURLs = []string{rawURL}
+	} else {
+		pf := newPageFetcher(ctx, site, transport, ua).fetch(rawURL, validators{})
+		switch {
+		case ctx.Err() != nil:
+			res.Err = ctx.Err()
+			return res
+		case pf.err != nil:
+			res.Err = pf.err
+			return res
+		case pf.serves == "media":
+			mediaURLs = []string{rawURL}
+		case pf.serves == "video":
+			res.Err = fmt.Errorf("%s serves a video: %w", rawURL, ErrVideo)
+			return res
+		default:
+			res.Page = true
+			if pf.final != nil {
+				page = pf.final.String()
+			}
+			limit := in.MaxMedia
+			if limit <= 0 {
+				limit = DefaultInspectMedia
+			}
+			seen := map[string]bool{}
+			add := func(m string) {
+				if !seen[m] && len(mediaURLs) < limit {
+					seen[m] = true
+					mediaURLs = append(mediaURLs, m)
+				}
+			}
+			for _, m := range pf.media {
+				add(m)
+			}
+			// Links to image files ("full size") are images the page shows.
+			for _, l := range pf.links {
+				if lu, err := url.Parse(l); err == nil && isMediaURL(lu) {
+					add(l)
+				}
+			}
+			res.Videos = len(pf.videos)
+		}
+	}
+	alerted := map[uint64]bool{}
+	for _, m := range mediaURLs {
+		if ctx.Err() != nil {
+			res.Err = ctx.Err()
+			return res
+		}
+		mo := in.inspectMedia(ctx, site, media, hasher, page, m)
+		for _, id := range mo.AlertIDs {
+			if !alerted[id] {
+				alerted[id] = true
+				res.AlertIDs = append(res.AlertIDs, id)
+			}
+		}
+		res.Media = append(res.Media, mo)
+	}
+	return res
+}
+
+// inspectMedia fetches, fingerprints and matches one image, recording an
+// alert for each match.
+func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetcher, hasher *hashing.Hasher, page, u string) MediaOutcome {
+	mo := MediaOutcome{URL: u}
+	f, err := media.get(ctx, u, site.MaxImageBytes, validators{})
+	if err != nil {
+		mo.Error = err.Error()
+		return mo
+	}
+	sum := sha256.Sum256(f.Body)
+	mo.SHA256 = hex.EncodeToString(sum[:])
+	fp, err := hasher.Image(ctx, f.Body, hashing.ForQuery)
+	if err != nil {
+		mo.Error = err.Error()
+		return mo
+	}
+	ms, err := in.DB.Match(ctx, fp, in.Rule)
+	if err != nil {
+		mo.Error = err.Error()
+		return mo
+	}
+	if len(ms) == 0 {
+		return mo
+	}
+	pv, err := hasher.Preview(f.Body)
+	if err != nil {
+		pv = nil // the alert matters more than its picture
+	}
+	for _, m := range ms {
+		a, created, err := in.DB.RecordAlert(ctx, index.AlertInput{
+			Site: site.Name, MediaSHA256: sum, Match: m, Reported: true, Preview: pv,
+			Sighting: index.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+		})
+		if errors.Is(err, index.ErrNotFound) {
+			continue // the case was withdrawn while matching
+		}
+		if err != nil {
+			mo.Error = err.Error()
+			return mo
+		}
+		mo.AlertIDs = append(mo.AlertIDs, a.ID)
+		if created && in.Logger != nil {
+			in.Logger.Info("new alert from a reported URL", "alert", a.ID, "case", a.Case, "url", u, "page", page,
+				"algorithm", a.Algorithm, "distance", a.Distance)
+		}
+	}
+	return mo
+}
+
+// Submit stores a URL report of urls by the submitter (index.CreateURLReport,
+// which refuses malformed lists), inspects each URL at once and records its
+// outcome, and returns the report as finally stored.
+func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by index.Actor) (index.URLReport, error) {
+	rep, err := in.DB.CreateURLReport(ctx, urls, note, by)
+	if err != nil {
+		return index.URLReport{}, err
+	}
+	for i, u := range rep.URLs {
+		res := in.Inspect(ctx, u.URL)
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		if rep, err = in.DB.SetURLOutcome(ctx, rep.ID, i, res.Outcome()); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,367 @@
+package crawler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// Re-check defaults.
+const (
+	// DefaultRecheckInterval is how often an alert's URLs are re-fetched
+	// while it is confirmed, notice-sent or removed.
+	DefaultRecheckInterval = time.Hour
+	// DefaultRecheckBatch is how many due alerts one CheckDue handles.
+	DefaultRecheckBatch = 200
+	// recheckPoll is how often Run looks for due alerts.
+	recheckPoll = time.Minute
+	// maxRecheckURLs bounds the URLs re-fetched per alert (its sightings'
+	// media and final URLs), so an alert seen at a hundred URLs costs at
+	// most this many requests per check.
+	maxRecheckURLs = 20
+	// recheckJitter spreads checks by up to ±10% of the interval, so alerts
+	// confirmed together are not re-fetched in one burst for ever after.
+	recheckJitter = 0.1
+)
+
+// Rechecker verifies removal: it re-fetches the URLs of confirmed,
+// notice-sent and removed alerts when they are due (index.DB.DueForCheck)
+// and records what it found (index.DB.RecordCheck), which moves an alert to
+// removed when its content is gone and back to confirmed when it reappears.
+//
+// Content counts as gone from a URL that answers 404, 410 or 451, whose
+// host no longer resolves or refuses connections, or that serves bytes that
+// no longer match the alert's fingerprint under Rule (a placeholder image,
+// an HTML page); it counts as present while any URL serves the same bytes
+// or bytes that still match. Anything else (5xx, a timeout, a limit
+// crossed, other 4xx such as 403) is a failed check that changes nothing
+// and is tried again at the next interval.
+//
+// Requests go through the same guarded transport as the crawl (private
+// addresses refused unless the site allows them, size and time limits)
+// with the site's per-host politeness. robots.txt is not consulted: the
+// URLs are ones the crawl was allowed to fetch, or that a person reported.
+// A Rechecker is safe for concurrent use; Close releases its connections.
+type Rechecker struct {
+	DB   *index.DB
+	Rule hashing.Rule
+	// Sites are the watched sites. An alert's URLs are fetched under the
+	// limits of the site named by Alert.Site; an alert of a site not listed
+	// (a reported URL's host) under the defaults, with AllowPrivate.
+	Sites []*Site
+	// AllowPrivate lets the requests for alerts of unlisted sites reach
+	// private addresses (tests and the demo only).
+	AllowPrivate bool
+	// Interval is the time between checks of one alert (jittered by
+	// ±10%); zero means DefaultRecheckInterval.
+	Interval time.Duration
+	// Batch caps the alerts one CheckDue handles; zero means
+	// DefaultRecheckBatch.
+	Batch     int
+	UserAgent string
+	Logger    *slog.Logger
+
+	mu      sync.Mutex
+	clients map[string]*recheckClient // by site name
+}
+
+// recheckClient is one site's HTTP client and hasher, kept across checks so
+// its politeness budget spans them.
+type recheckClient struct {
+	site   *Site
+	base   *http.Transport
+	media  *fetcher
+	hasher *hashing.Hasher
+}
+
+func (r *Rechecker) log() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+func (r *Rechecker) interval() time.Duration {
+	if r.Interval <= 0 {
+		return DefaultRecheckInterval
+	}
+	return r.Interval
+}
+
+// next is when an alert checked at now is due again.
+func (r *Rechecker) next(now time.Time) time.Time {
+	iv := r.interval()
+	j := time.Duration((rand.Float64()*2 - 1) * recheckJitter * float64(iv))
+	return now.Add(iv + j)
+}
+
+// client returns the client for an alert's site, made on first use.
+func (r *Rechecker) client(a index.Alert) (*recheckClient, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.clients[a.Site]; ok {
+		return c, nil
+	}
+	var site *Site
+	for _, s := range r.Sites {
+		if s.Name == a.Site {
+			site = s
+			break
+		}
+	}
+	if site == nil {
+		var err error
+		if site, err = adhocSite(a.Site, a.MediaURL, r.AllowPrivate); err != nil {
+			return nil, err
+		}
+	}
+	ua := r.UserAgent
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	base := newTransport(site)
+	transport := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	c := &recheckClient{site: site, base: base, media: newFetcher(site, transport, ua),
+		hasher: hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})}
+	if r.clients == nil {
+		r.clients = map[string]*recheckClient{}
+	}
+	r.clients[a.Site] = c
+	return c, nil
+}
+
+// Close releases idle connections. The Rechecker may be used again.
+func (r *Rechecker) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for name, c := range r.clients {
+		c.base.CloseIdleConnections()
+		delete(r.clients, name)
+	}
+}
+
+// Run checks due alerts every minute until ctx is done, then returns nil.
+// Errors of one round are logged and the next round tries again.
+func (r *Rechecker) Run(ctx context.Context) error {
+	if err := r.Rule.Validate(); err != nil {
+		return err
+	}
+	defer r.Close()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if _, err := r.CheckDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			r.log().Error("removal re-check round failed", "err", err)
+		}
+		t.Reset(recheckPoll)
+	}
+}
+
+// CheckDue checks the alerts due at now (up to Batch of them, most overdue
+// first), sites in parallel and each site's alerts one after another, and
+// returns the alerts as recorded after their checks. An alert that stopped
+// being checked meanwhile (dismissed, withdrawn) is skipped.
+func (r *Rechecker) CheckDue(ctx context.Context, now time.Time) ([]index.Alert, error) {
+	if err := r.Rule.Validate(); err != nil {
+		return nil, err
+	}
+	batch := r.Batch
+	if batch <= 0 {
+		batch = DefaultRecheckBatch
+	}
+	due, err := r.DB.DueForCheck(now, batch)
+	if err != nil {
+		return nil, fmt.Errorf("removal re-check: %w", err)
+	}
+	bySite := map[string][]index.Alert{}
+	var order []string
+	for _, a := range due {
+		if _, ok := bySite[a.Site]; !ok {
+			order = append(order, a.Site)
+		}
+		bySite[a.Site] = append(bySite[a.Site], a)
+	}
+	var (
+		mu   sync.Mutex
+		out  []index.Alert
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for _, site := range order {
+		wg.Go(func() {
+			for _, a := range bySite[site] {
+				if ctx.Err() != nil {
+					return
+				}
+				got, err := r.Check(ctx, a, now)
+				mu.Lock()
+				switch {
+				case err == nil:
+					out = append(out, got)
+				case errors.Is(err, index.ErrNotChecked), ctx.Err() != nil:
+				default:
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	return out, errors.Join(errs...)
+}
+
+// Check re-fetches one alert's URLs now, records the check (scheduling the
+// next one Interval later) and returns the alert as recorded. at is the
+// time the check counts as made; zero means now. The console calls it for
+// "check now".
+func (r *Rechecker) Check(ctx context.Context, a index.Alert, at time.Time) (index.Alert, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	c := r.check(ctx, a)
+	if err := ctx.Err(); err != nil {
+		return index.Alert{}, err
+	}
+	c.At = at
+	got, err := r.DB.RecordCheck(ctx, a.ID, c, r.next(at))
+	if err != nil {
+		return index.Alert{}, err
+	}
+	level := slog.LevelDebug
+	if last := got.Checks[len(got.Checks)-1]; last.Transition != "" {
+		level = slog.LevelInfo
+	}
+	r.log().Log(ctx, level, "removal re-check", "alert", a.ID, "site", a.Site, "outcome", c.Outcome,
+		"status", got.Status, "detail", c.Detail)
+	return got, nil
+}
+
+// check fetches every URL of a and combines what they show: present if any
+// serves the content, else failed if any could not tell, else gone.
+func (r *Rechecker) check(ctx context.Context, a index.Alert) index.Check {
+	cl, err := r.client(a)
+	if err != nil {
+		return index.Check{Outcome: index.CheckFailed, Detail: err.Error()}
+	}
+	var urls []string
+	seen := map[string]bool{}
+	add := func(u string) {
+		if u != "" && !seen[u] && len(urls) < maxRecheckURLs {
+			seen[u] = true
+			urls = append(urls, u)
+		}
+	}
+	add(a.MediaURL)
+	for _, s := range a.Sightings {
+		add(s.MediaURL)
+		add(s.FinalURL)
+	}
+	var failed, gone []string
+	for _, u := range urls {
+		outcome, detail := r.checkURL(ctx, cl, a, u)
+		if ctx.Err() != nil {
+			return index.Check{Outcome: index.CheckFailed, Detail: "cancelled"}
+		}
+		switch outcome {
+		case index.CheckPresent:
+			return index.Check{Outcome: index.CheckPresent, Detail: u + ": " + detail}
+		case index.CheckFailed:
+			failed = append(failed, u+": "+detail)
+		default:
+			gone = append(gone, u+": "+detail)
+		}
+	}
+	if len(failed) > 0 {
+		return index.Check{Outcome: index.CheckFailed, Detail: joinDetails(failed)}
+	}
+	if len(gone) == 0 {
+		return index.Check{Outcome: index.CheckFailed, Detail: "the alert has no URL to check"}
+	}
+	return index.Check{Outcome: index.CheckGone, Detail: joinDetails(gone)}
+}
+
+func joinDetails(ds []string) string {
+	if len(ds) == 1 {
+		return ds[0]
+	}
+	return fmt.Sprintf("%s (and %d more)", ds[0], len(ds)-1)
+}
+
+// checkURL fetches one URL and says whether it still serves a's content.
+func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a index.Alert, u string) (index.CheckOutcome, string) {
+	if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {
+		return index.CheckFailed, "not an http(s) URL"
+	}
+	f, err := cl.media.get(ctx, u, cl.site.MaxImageBytes, validators{})
+	if err != nil {
+		return fetchOutcome(f, err)
+	}
+	sum := sha256.Sum256(f.Body)
+	if hex.EncodeToString(sum[:]) == a.MediaSHA256 {
+		return index.CheckPresent, fmt.Sprintf("%d, the same bytes", f.Status)
+	}
+	fp, err := cl.hasher.Image(ctx, f.Body, hashing.ForQuery)
+	switch {
+	case ctx.Err() != nil:
+		return index.CheckFailed, "cancelled"
+	case errors.Is(err, hashing.ErrTooLarge):
+		return index.CheckFailed, err.Error()
+	case err != nil:
+		// A placeholder page or broken file where the image was.
+		return index.CheckGone, fmt.Sprintf("%d, no longer an image of it (%v)", f.Status, err)
+	}
+	ms, err := r.DB.Match(ctx, fp, r.Rule)
+	if err != nil {
+		return index.CheckFailed, err.Error()
+	}
+	for _, m := range ms {
+		if m.Fingerprint == a.Fingerprint {
+			return index.CheckPresent, fmt.Sprintf("%d, other bytes that still match (%s distance %d)", f.Status, m.Evidence.Algorithm, m.Evidence.Distance)
+		}
+	}
+	return index.CheckGone, fmt.Sprintf("%d, other bytes that no longer match", f.Status)
+}
+
+// fetchOutcome classifies a failed fetch: the URL is gone, or the check
+// cannot tell.
+func fetchOutcome(f *fetched, err error) (index.CheckOutcome, string) {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, ErrHTTPStatus) && f != nil:
+		switch f.Status {
+		case http.StatusNotFound, http.StatusGone, http.StatusUnavailableForLegalReasons:
+			return index.CheckGone, fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
+		}
+		return index.CheckFailed, fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
+	case errors.Is(err, ErrVideo):
+		// Videos are not re-fingerprinted here: a video still served
+		// counts as present, so nothing is called removed unverified.
+		return index.CheckPresent, "a video is still served"
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return index.CheckGone, "the host no longer resolves"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return index.CheckGone, "the connection was refused"
+	}
+	return index.CheckFailed, err.Error()
+}

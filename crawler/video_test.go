@@ -1,0 +1,202 @@
+package crawler
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
+	"github.com/hashwatch/hashwatch/index"
+)
+
+func needFFmpeg(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+}
+
+// videoSite serves one page showing the given videos, each at /v/NAME.
+func videoSite(videos map[string][]byte, extra http.HandlerFunc) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		var b strings.Builder
+		b.WriteString("<html><body>")
+		for name := range videos {
+			fmt.Fprintf(&b, `<video src="/v/%s"></video>`, name)
+		}
+		if extra != nil {
+			b.WriteString(`<video><source src="/slow/clip.mp4"></video>`)
+		}
+		b.WriteString("</body></html>")
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(b.String()))
+	})
+	mux.HandleFunc("/v/", func(w http.ResponseWriter, r *http.Request) {
+		data, ok := videos[strings.TrimPrefix(r.URL.Path, "/v/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "video/mp4")
+		w.Write(data)
+	})
+	if extra != nil {
+		mux.HandleFunc("/slow/", extra)
+	}
+	return httptest.NewServer(mux)
+}
+
+// TestPassFingerprintsVideos crawls a page with a mirrored copy of a
+// registered video, an unrelated video, a corrupt one and one over the
+// byte limit: one alert with video evidence, one corrupt error, one skip.
+func TestPassFingerprintsVideos(t *testing.T) {
+	needFFmpeg(t)
+	ctx := context.Background()
+	b := fixtures.VideoBuilder{Dir: t.TempDir()}
+	known, others := fixtures.Known(), fixtures.Others()
+	sec := time.Second
+	show := func(ps ...fixtures.Photo) []byte {
+		t.Helper()
+		var imgs [][]byte
+		for _, p := range ps {
+			imgs = append(imgs, p.Data)
+		}
+		data, err := b.Slideshow(ctx, fixtures.Slideshow{Photos: imgs, Durations: []time.Duration{4 * sec}, Fade: sec, Width: 160, Height: 120})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	orig, unrelated := show(known[3], known[4], known[5]), show(others[2], others[3], others[4])
+	mirror, err := b.Edit(ctx, orig, fixtures.MirrorVideo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	vh := video.New(video.Config{TempDir: tmp})
+	fp, err := vh.Fingerprint(ctx, orig, hashing.ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := index.Open(filepath.Join(t.TempDir(), "hw.db"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Register(ctx, "v", "", []index.Registration{{Source: "orig.mp4", Print: fp}}); err != nil {
+		t.Fatal(err)
+	}
+	limit := max(len(orig), len(mirror), len(unrelated)) + 100
+	big := append(append([]byte{}, orig...), make([]byte, limit-len(orig)+1)...)
+	srv := videoSite(map[string][]byte{
+		"mirror.mp4": mirror, "unrelated.mp4": unrelated, "broken.mp4": orig[:len(orig)/4], "big.mp4": big,
+	}, nil)
+	defer srv.Close()
+	c := &Crawler{DB: db, Rule: hashing.DefaultRule(), Video: vh}
+	stats, err := c.Pass(ctx, siteFor(t, srv.URL, fmt.Sprintf("    delay: 0s\n    max_video_bytes: %d\n", limit)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := db.Alerts(index.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 || !strings.HasSuffix(alerts[0].MediaURL, "/v/mirror.mp4") || alerts[0].Video == nil || len(alerts[0].Video.Ranges) == 0 {
+		t.Fatalf("alerts %+v, want one for mirror.mp4 with video evidence", alerts)
+	}
+	if stats.Videos != 4 || stats.Errors["corrupt"] != 1 || stats.Skipped != 1 || stats.Hashed < 2 {
+		t.Errorf("stats %+v, want 4 videos, 1 corrupt, 1 skipped, 2+ hashed", stats)
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("temp files left: %v", ents)
+	}
+}
+
+// TestCancelledVideoCrawlLeavesNothing cancels a pass while ffmpeg
+// fingerprints a video and checks that no ffmpeg process and no temporary
+// file survive.
+func TestCancelledVideoCrawlLeavesNothing(t *testing.T) {
+	needFFmpeg(t)
+	if _, err := os.Stat("/proc/self/task"); err != nil {
+		t.Skip("needs /proc")
+	}
+	// A long, tiny video decoded in full keeps ffmpeg busy for a while.
+	long := filepath.Join(t.TempDir(), "long.mp4")
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi",
+		"-i", "testsrc2=s=96x72:r=30:d=600", "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1",
+		"-pix_fmt", "yuv420p", long).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	data, err := os.ReadFile(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := index.Open(filepath.Join(t.TempDir(), "hw.db"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := videoSite(map[string][]byte{"long.mp4": data}, nil)
+	defer srv.Close()
+	tmp := t.TempDir()
+	c := &Crawler{DB: db, Rule: hashing.DefaultRule(), Video: video.New(video.Config{TempDir: tmp, Decode: video.DecodeFull})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Pass(ctx, siteFor(t, srv.URL, "    delay: 0s\n"))
+		done <- err
+	}()
+	// Wait for ffmpeg to run (its temporary copy of the video exists and
+	// it is our child), then cancel.
+	seen := false
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !seen; {
+		select {
+		case err := <-done:
+			t.Fatalf("pass ended (%v) before ffmpeg was seen running", err)
+		case <-time.After(time.Millisecond):
+		}
+		ents, _ := os.ReadDir(tmp)
+		seen = len(ents) > 0 && len(children()) > 0
+	}
+	if !seen {
+		t.Fatal("ffmpeg never ran")
+	}
+	running := children()
+	cancel()
+	<-done
+	for _, pid := range running {
+		if _, err := os.Stat("/proc/" + pid); err == nil {
+			t.Errorf("process %s survives the cancelled crawl", pid)
+		}
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("temp files left: %v", ents)
+	}
+}
+
+// children lists this process's child process IDs.
+func children() []string {
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	var out []string
+	for _, f := range tasks {
+		if b, err := os.ReadFile(f); err == nil {
+			out = append(out, strings.Fields(string(b))...)
+		}
+	}
+	return out
+}
