@@ -10,7 +10,7 @@ mkdir -p "$data"
 db="$data/hashwatch.db"
 hw=(bin/hashwatch --db "$db")
 
-bin/fixture-site --addr 127.0.0.1:0 --hostile --url-file "$data/url" --truth "$data/truth.jsonl" >"$data/fixture-site.log" 2>&1 &
+bin/fixture-site --addr 127.0.0.1:0 --hostile --control --url-file "$data/url" --truth "$data/truth.jsonl" >"$data/fixture-site.log" 2>&1 &
 site_pid=$!
 trap 'kill "$site_pid" 2>/dev/null || true; wait "$site_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$data/url" ] && break; sleep 0.1; done
@@ -45,3 +45,24 @@ echo
 bin/democheck --db "$db" --truth "$data/truth.jsonl"
 echo "== database: $db"
 echo "   try: bin/hashwatch --db $db alerts show 1"
+
+# The console on the same database and site. On a terminal it serves until
+# Ctrl-C; without one (CI, scripts) it is skipped unless DEMO_SERVE=1, so the
+# crawl-once check above stays a command that ends. DEMO_SERVE=0 skips it.
+serve=${DEMO_SERVE:-auto}
+if [ "$serve" = 1 ] || { [ "$serve" = auto ] && [ -t 0 ] && [ -t 1 ]; }; then
+  pw=demo-password
+  for role in admin staff operator analyst; do
+    printf '%s\n' "$pw" | "${hw[@]}" user add "demo-$role" --role "$role" >/dev/null
+  done
+  addr=${DEMO_ADDR:-127.0.0.1:8080}
+  echo
+  echo "== console at http://$addr/"
+  echo "   log in as demo-operator, demo-staff, demo-analyst or demo-admin; password: $pw"
+  echo "   make the site take a re-upload down (re-checked every minute):"
+  echo "     curl -X POST '$url/_control/remove?path=/media/FILE.jpg'"
+  echo "   Ctrl-C stops the console (log: $data/serve.log)"
+  "${hw[@]}" serve --sites "$data/sites.yaml" --addr "$addr" --recheck-interval 1m 2>"$data/serve.log"
+else
+  echo "   console: DEMO_SERVE=1 make demo, or bin/hashwatch --db $db serve --sites $data/sites.yaml"
+fi

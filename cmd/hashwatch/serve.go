@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+	_ "time/tzdata" // user time zones (Asia/Seoul by default) on hosts without zoneinfo
+
+	"github.com/hashwatch/hashwatch/console"
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+)
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	sitesFile     string
+	addr          string
+	public        bool
+	secureCookies bool
+	trustProxy    bool
+	noCrawl       bool
+	recheckEvery  time.Duration
+	noticeFrom    string
+	noticeSender  string
+	allowPrivate  bool
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve --sites FILE [--addr 127.0.0.1:8080] [--public] [--secure-cookies] [--trust-proxy] [--no-crawl]",
+		Short: "Run the web console, the JSON API, /metrics and the round-the-clock crawler",
+		Long: `serve runs hashwatch as one long-lived process: the web console (operators review
+alerts, staff register and withdraw cases, analysts steer crawls, admins manage users),
+the JSON API under /api/, Prometheus metrics at /metrics, and the crawl scheduler that
+crawls every site of FILE on its interval (pausable and startable from the console).
+
+It listens on loopback by default. Listening on any other address needs --public,
+and then TLS in front (a reverse proxy such as Caddy or nginx, see README) with
+--secure-cookies so session cookies are never sent in clear. Create accounts
+first with 'hashwatch user add'. SIGINT or SIGTERM stops it gracefully: requests
+in flight finish and running passes store where they were.`,
+		Example: `  hashwatch user add kim --role operator
+  hashwatch serve --sites sites.yaml
+  hashwatch serve --sites sites.yaml --addr 0.0.0.0:8080 --public --secure-cookies --trust-proxy`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.sitesFile, "sites", "", "watched-site configuration (YAML; required)")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
+	f.BoolVar(&o.public, "public", false, "allow listening on a non-loopback address (put TLS in front)")
+	f.BoolVar(&o.secureCookies, "secure-cookies", false, "mark cookies Secure (behind a TLS-terminating proxy)")
+	f.BoolVar(&o.trustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your proxy)")
+	f.BoolVar(&o.noCrawl, "no-crawl", false, "serve the console without running the crawl scheduler or removal re-checks")
+	f.DurationVar(&o.recheckEvery, "recheck-interval", crawler.DefaultRecheckInterval, "how often each confirmed or notice-sent alert's URLs are re-fetched to verify removal (jittered ±10%)")
+	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
+	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
+	f.BoolVar(&o.allowPrivate, "allow-private", false, "let reported URLs and re-checks of hosts not in --sites reach private addresses (tests and demos only)")
+	return cmd
+}
+
+// checkListenAddr refuses a non-loopback address unless public is set.
+func checkListenAddr(addr string, public bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("serve: --addr %q: %v", addr, err)
+	}
+	if public {
+		return nil
+	}
+	if host == "localhost" {
+		return nil
+	}
+	// An empty host (":8080") is every interface; so are "0.0.0.0" and
+	// "[::]". Host names other than localhost are refused without
+	// resolving them: what they resolve to can change.
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return usagef("serve: --addr %s is not a loopback address; pass --public to listen there (and put TLS in front, see README)", addr)
+	}
+	return nil
+}
+
+// checkBoundAddr checks the address the listener really got: "localhost"
+// is whatever the resolver says (an edited /etc/hosts can make it a public
+// address), so without --public the bound address itself must be loopback.
+func checkBoundAddr(a net.Addr, public bool) error {
+	if public {
+		return nil
+	}
+	if ta, ok := a.(*net.TCPAddr); ok && ta.IP.IsLoopback() {
+		return nil
+	}
+	return usagef("serve: the listener is bound to %s, which is not a loopback address; pass --public to listen there (and put TLS in front, see README)", a)
+}
+
+func (a *app) serve(ctx context.Context, o serveOptions) error {
+	if o.sitesFile == "" {
+		return usagef("serve: --sites FILE is required")
+	}
+	if err := checkListenAddr(o.addr, o.public); err != nil {
+		return err
+	}
+	cfg, err := crawler.LoadConfig(o.sitesFile)
+	if err != nil {
+		return err
+	}
+	sites := make([]*crawler.Site, len(cfg.Sites))
+	for i := range cfg.Sites {
+		sites[i] = &cfg.Sites[i]
+	}
+	db, err := a.openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer serveBackups(ctx, db, a.log)()
+
+	reg := prometheus.NewRegistry()
+	metrics, err := crawler.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return fmt.Errorf("register Go metrics: %w", err)
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		return fmt.Errorf("register process metrics: %w", err)
+	}
+	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: a.log, Metrics: metrics}
+	c.Progress = newProgressLog(a.log, progressLogEvery).update
+	var sched *crawler.Scheduler
+	if !o.noCrawl {
+		sched = crawler.NewScheduler(c, sites)
+	}
+	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, UserAgent: cfg.UserAgent, Logger: a.log}
+	srv, err := console.New(console.Config{
+		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender,
+		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", o.addr, err)
+	}
+	if err := checkBoundAddr(ln.Addr(), o.public); err != nil {
+		ln.Close()
+		return err
+	}
+	if o.public && !o.secureCookies {
+		a.log.Warn("listening on a public address without --secure-cookies: unless TLS terminates in front of this process, session cookies travel in clear", "addr", ln.Addr().String())
+	}
+	// Requests run under their own context, not the signal's, so a
+	// shutdown lets them finish; once the grace period is over it is
+	// cancelled, so no handler (a reported URL being fetched, a backup
+	// being streamed) outlives serve and the database it uses.
+	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10, BaseContext: func(net.Listener) context.Context { return reqCtx }}
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 1)
+	wg.Go(func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	})
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	if sched != nil {
+		wg.Go(func() { _ = sched.Run(workCtx) })
+	}
+	if !o.noCrawl {
+		rc := &crawler.Rechecker{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate,
+			Interval: o.recheckEvery, UserAgent: cfg.UserAgent, Logger: a.log}
+		defer rc.Close()
+		wg.Go(func() {
+			if err := rc.Run(workCtx); err != nil && workCtx.Err() == nil {
+				a.log.Error("removal re-checks stopped", "err", err)
+			}
+		})
+	}
+	a.log.Info("console listening", "url", "http://"+ln.Addr().String()+"/", "sites", len(sites), "crawl", sched != nil)
+	fmt.Fprintf(a.stdout, "hashwatch console: http://%s/\n", ln.Addr())
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	a.log.Info("shutting down")
+	stopWork()
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if serr := hs.Shutdown(shutdownCtx); serr != nil {
+		a.log.Warn("requests still running at the end of the grace period are cancelled", "err", serr)
+	}
+	cancelRequests()
+	wg.Wait()
+	return err
+}

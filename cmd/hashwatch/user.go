@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+func (a *app) userCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Manage console accounts: add, list, issue API tokens",
+		Args:  cobra.NoArgs,
+	}
+	var role, lang, tz string
+	add := &cobra.Command{
+		Use:   "add NAME --role admin|staff|operator|analyst [--lang ko|en] [--tz ZONE]",
+		Short: "Add a console account (the password is read from the terminal or stdin)",
+		Long: `add creates a console account. The password is never a flag (flags end up in shell
+history and process lists): on a terminal it is prompted for twice without echo,
+otherwise the first line of standard input is the password. At least 10 bytes.
+
+Roles: admin manages users and reads the audit log; staff register and withdraw
+cases; operator reviews alerts and sends notices; analyst manages sites and crawls.`,
+		Example: `  hashwatch user add kim --role operator
+  printf '%s\n' "$PASSWORD" | hashwatch user add bot --role analyst`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !index.Role(role).Valid() {
+				return usagef("user add: --role must be admin, staff, operator or analyst (got %q)", role)
+			}
+			pw, err := readPassword(cmd.InOrStdin(), a.stderr)
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			u, err := db.AddUser(cmd.Context(), index.NewUser{Name: args[0], Role: index.Role(role), Password: pw, Language: lang, TimeZone: tz}, cliActor())
+			if err != nil {
+				if errors.Is(err, index.ErrInvalid) {
+					return usageError{err}
+				}
+				return err
+			}
+			fmt.Fprintf(a.stdout, "added user %s (%s)\n", u.Name, u.Role)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&role, "role", "", "admin, staff, operator or analyst (required)")
+	add.Flags().StringVar(&lang, "lang", "", "console language: ko or en (default: the browser's)")
+	add.Flags().StringVar(&tz, "tz", "", "time zone for shown times (default "+index.DefaultTimeZone+")")
+
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List console accounts",
+		Example: `  hashwatch user list`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			users, err := db.Users()
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tLANGUAGE\tTIME ZONE\tCREATED")
+			for _, u := range users {
+				state := "active"
+				if u.Disabled {
+					state = "disabled"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, orDash(u.Language), orDash(u.TimeZone), u.CreatedAt.Format("2006-01-02"))
+			}
+			return tw.Flush()
+		},
+	}
+
+	var tokenName string
+	token := &cobra.Command{
+		Use:   "token NAME [--name LABEL]",
+		Short: "Issue an API token for a user's scripts (printed once, stored hashed)",
+		Long: `token issues a new API token acting with the user's role. Only its hash is kept:
+copy it now, it cannot be shown again. Scripts send it as
+"Authorization: Bearer TOKEN" to the console's /api/ routes.`,
+		Example: `  hashwatch user token bot --name nightly-report`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			secret, _, err := db.CreateToken(cmd.Context(), args[0], tokenName, cliActor())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, secret)
+			return nil
+		},
+	}
+	token.Flags().StringVar(&tokenName, "name", "", "what the token is for")
+	cmd.AddCommand(add, list, token)
+	return cmd
+}
+
+// cliActor is the audit log's "who" for changes made on the command line:
+// the operating-system user, since there is no console login.
+func cliActor() index.Actor {
+	name := os.Getenv("USER")
+	if name == "" {
+		name = "?"
+	}
+	return index.Actor{User: "cli:" + name}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// readPassword prompts twice without echo on a terminal, or reads the first
+// line of in otherwise.
+func readPassword(in io.Reader, prompt io.Writer) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(prompt, "Password: ")
+		p1, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(prompt, "Again: ")
+		p2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(p1) != string(p2) {
+			return "", usagef("user add: the passwords differ")
+		}
+		return string(p1), nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(in, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", usagef("user add: no password on stdin (one line expected)")
+	}
+	return line, nil
+}

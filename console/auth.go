@@ -1,0 +1,276 @@
+package console
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// Cookie names. The login cookie carries the double-submitted CSRF token of
+// the login form, before there is a session to hold one.
+const (
+	sessionCookie = "hw_session"
+	loginCookie   = "hw_login"
+)
+
+// request is what the guard learned about a request before its handler
+// runs.
+type request struct {
+	user    index.User     // zero when anonymous
+	session *index.Session // nil for API tokens and anonymous requests
+	token   *index.Token   // the API token used, if any
+	remote  string
+	api     bool // JSON answers
+	loc     *locale
+}
+
+func (rq *request) actor() index.Actor { return index.Actor{User: rq.user.Name, Remote: rq.remote} }
+
+// guard wraps a route's handler with authentication, the role check, the
+// body limit and the CSRF check.
+func (s *Server) guard(rt route) http.Handler {
+	isAPI := strings.HasPrefix(rt.Path, "/api/") || rt.Path == "/metrics"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq := &request{remote: s.remote(r), api: isAPI}
+		authErr := s.authenticate(r, rq)
+		rq.loc = s.locale(r, rq.user)
+		if !rt.Multipart {
+			r.Body = http.MaxBytesReader(w, r.Body, s.limits.FormBytes)
+		}
+		if rt.Public {
+			rt.h(w, r, rq)
+			return
+		}
+		if rq.user.Name == "" {
+			if authErr != nil && !errors.Is(authErr, index.ErrNotFound) && !errors.Is(authErr, index.ErrExpired) {
+				s.fail(w, r, rq, authErr)
+				return
+			}
+			if rq.api || r.Method != http.MethodGet {
+				s.failStatus(w, r, rq, http.StatusUnauthorized, rq.loc.T("err.login_required"))
+				return
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if !rt.allows(rq.user.Role) {
+			s.failStatus(w, r, rq, http.StatusForbidden, rq.loc.T("err.forbidden"))
+			return
+		}
+		if r.Method == http.MethodPost && !rt.Multipart && !rq.api {
+			if err := r.ParseForm(); err != nil {
+				s.fail(w, r, rq, badRequest(err))
+				return
+			}
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.session != nil && !rt.Multipart {
+			if !s.csrfOK(r, rq) {
+				s.failStatus(w, r, rq, http.StatusForbidden, rq.loc.T("err.csrf"))
+				return
+			}
+		}
+		rt.h(w, r, rq)
+	})
+}
+
+// authenticate finds the request's user: an API token (Authorization:
+// Bearer, API routes only) or a session cookie.
+func (s *Server) authenticate(r *http.Request, rq *request) error {
+	ctx := r.Context()
+	if auth := r.Header.Get("Authorization"); auth != "" && rq.api {
+		secret, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			return fmt.Errorf("authorization: want a Bearer token: %w", index.ErrNotFound)
+		}
+		t, u, err := s.db.TokenBySecret(ctx, strings.TrimSpace(secret))
+		if err != nil {
+			return err
+		}
+		rq.user, rq.token = u, &t
+		return nil
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return index.ErrNotFound
+	}
+	sess, u, err := s.db.SessionByToken(ctx, c.Value)
+	if err != nil {
+		return err
+	}
+	rq.user, rq.session = u, &sess
+	return nil
+}
+
+// csrfOK checks the session's CSRF token in the form field "csrf" or, for
+// API calls from a page, the X-CSRF-Token header.
+func (s *Server) csrfOK(r *http.Request, rq *request) bool {
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" && !rq.api {
+		if err := r.ParseForm(); err != nil {
+			return false
+		}
+		got = r.PostForm.Get("csrf")
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(rq.session.CSRF)) == 1
+}
+
+// secure reports whether cookies must be marked Secure.
+func (s *Server) secure(r *http.Request) bool { return s.cfg.SecureCookies || r.TLS != nil }
+
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails on supported platforms (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+type loginData struct {
+	Next, Name, Error, LoginCSRF string
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	if rq.user.Name != "" {
+		http.Redirect(w, r, s.homeOf(rq.user.Role), http.StatusSeeOther)
+		return
+	}
+	s.renderLogin(w, r, rq, http.StatusOK, loginData{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, rq *request, status int, d loginData) {
+	d.LoginCSRF = randomToken()
+	s.setCookie(w, r, loginCookie, d.LoginCSRF, 3600)
+	s.render(w, r, rq, status, "login", rq.loc.T("login.title"), d)
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, rq, badRequest(err))
+		return
+	}
+	name, password := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("password")
+	d := loginData{Next: safeNext(r.PostForm.Get("next")), Name: name}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
+		d.Error = rq.loc.T("err.csrf")
+		s.renderLogin(w, r, rq, http.StatusForbidden, d)
+		return
+	}
+	if len(name) > 64 || len(password) > index.MaxPasswordLen*4 {
+		d.Error = rq.loc.T("login.failed")
+		s.renderLogin(w, r, rq, http.StatusBadRequest, d)
+		return
+	}
+	if blocked, until := s.passwordBlocked(rq.remote, name); blocked {
+		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
+		d.Error = rq.loc.T("login.too_many", rq.loc.Time(until))
+		s.renderLogin(w, r, rq, http.StatusTooManyRequests, d)
+		return
+	}
+	u, err := s.db.Authenticate(r.Context(), name, password)
+	if err != nil {
+		if !errors.Is(err, index.ErrBadCredentials) {
+			s.fail(w, r, rq, err)
+			return
+		}
+		s.passwordFailed(rq.remote, name)
+		s.log.Warn("login failed", "user", name, "remote", rq.remote)
+		if aerr := s.db.Audit(r.Context(), index.AuditEntry{User: "", Remote: rq.remote, Action: "login.failed", Target: name}); aerr != nil {
+			s.log.Error("audit record failed", "err", aerr)
+		}
+		d.Error = rq.loc.T("login.failed")
+		s.renderLogin(w, r, rq, http.StatusUnauthorized, d)
+		return
+	}
+	s.userLimit.reset(strings.ToLower(name))
+	if rq.session != nil {
+		// A browser that was logged in (perhaps as someone else) gets a
+		// new session; the old one ends server-side, not only in its
+		// cookie.
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			if err := s.db.DeleteSession(r.Context(), c.Value, rq.actor()); err != nil {
+				s.fail(w, r, rq, err)
+				return
+			}
+		}
+	}
+	token, _, err := s.db.CreateSession(r.Context(), u.Name, s.cfg.Session, index.Actor{User: u.Name, Remote: rq.remote})
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	s.setCookie(w, r, loginCookie, "", -1)
+	ttl := s.cfg.Session.TTL
+	if ttl <= 0 {
+		ttl = index.DefaultSessionTTL
+	}
+	s.setCookie(w, r, sessionCookie, token, int(ttl.Seconds()))
+	next := d.Next
+	if next == "" {
+		next = s.homeOf(u.Role)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.db.DeleteSession(r.Context(), c.Value, rq.actor()); err != nil {
+			s.fail(w, r, rq, err)
+			return
+		}
+	}
+	s.setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// safeNext keeps a post-login redirect on this site: a local path, never
+// "//host" or a scheme. Browsers drop tabs and line breaks from a URL and
+// read a backslash as a slash, so "/\t/evil.example" or "/\\evil.example"
+// would become "//evil.example" on their side: any control character,
+// space or backslash makes next unsafe.
+func safeNext(next string) string {
+	if len(next) > 2000 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return ""
+	}
+	if strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
+		return ""
+	}
+	return next
+}
+
+// homeOf is where a role lands after login.
+func (s *Server) homeOf(role index.Role) string {
+	switch role {
+	case index.RoleOperator:
+		return "/alerts"
+	case index.RoleStaff:
+		return "/cases"
+	case index.RoleAnalyst:
+		return "/sites"
+	default:
+		return "/users"
+	}
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) {
+	http.Redirect(w, r, s.homeOf(rq.user.Role), http.StatusSeeOther)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, rq *request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}

@@ -1,0 +1,238 @@
+package console
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+)
+
+type casesData struct {
+	Cases       []index.Case
+	MaxFileMB   int64
+	MaxUploadMB int64
+	MaxFiles    int
+	Result      *registerResult
+}
+
+func (s *Server) casesData() (casesData, error) {
+	cases, err := s.db.Cases()
+	return casesData{Cases: cases, MaxFileMB: s.hasher.Limits().MaxBytes >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
+}
+
+func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	d, err := s.casesData()
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	s.render(w, r, rq, http.StatusOK, "cases", rq.loc.T("cases.title"), d)
+}
+
+// registerResult is what a browser registration did, per file.
+type registerResult struct {
+	Case       string
+	Registered int
+	Files      []fileResult
+}
+
+type fileResult struct {
+	Name        string
+	Fingerprint uint64
+	Error       string
+}
+
+// registerCase reads a multipart upload part by part — the CSRF token
+// first, then the case ID, label and files in any order — hashing each
+// file in a bounded memory buffer and dropping its bytes before the next
+// part is read. Nothing touches the disk. All fingerprints are stored in
+// one transaction.
+func (s *Server) registerCase(w http.ResponseWriter, r *http.Request, rq *request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.limits.UploadBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.fail(w, r, rq, badRequest(fmt.Errorf("want a multipart/form-data upload: %w", err)))
+		return
+	}
+	res, err := s.readRegistration(r.Context(), mr, rq)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	d, err := s.casesData()
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	d.Result = res
+	status := http.StatusOK
+	if res.Registered == 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, rq, status, "cases", rq.loc.T("cases.title"), d)
+}
+
+// smallField bounds the text fields of a registration.
+const smallField = 1024
+
+func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq *request) (*registerResult, error) {
+	res := &registerResult{}
+	var caseID, label string
+	var regs []index.Registration
+	var regIdx []int
+	first := true
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, badRequest(fmt.Errorf("read upload: %w", err))
+		}
+		name := part.FormName()
+		if first {
+			// The CSRF check comes before anything is read or hashed.
+			first = false
+			tok, err := readField(part)
+			if name != "csrf" || err != nil || rq.session == nil || subtle.ConstantTimeCompare([]byte(tok), []byte(rq.session.CSRF)) != 1 {
+				return nil, errorf(http.StatusForbidden, "%s", rq.loc.T("err.csrf"))
+			}
+			continue
+		}
+		switch name {
+		case "case":
+			if caseID, err = readField(part); err != nil {
+				return nil, err
+			}
+		case "label":
+			if label, err = readField(part); err != nil {
+				return nil, err
+			}
+		case "files":
+			if part.FileName() == "" {
+				continue // the empty file input of a form sent without files
+			}
+			if len(res.Files) >= s.limits.UploadFiles {
+				return nil, errorf(http.StatusRequestEntityTooLarge, "more than %d files in one registration", s.limits.UploadFiles)
+			}
+			fr := fileResult{Name: truncate(part.FileName(), 200)}
+			fp, err := s.hashPart(ctx, part)
+			if err != nil {
+				if st, _ := statusOf(err); st == http.StatusInternalServerError || st == http.StatusServiceUnavailable {
+					return nil, err
+				}
+				fr.Error = err.Error()
+			} else {
+				regs = append(regs, index.Registration{Label: label, Source: fr.Name, Print: fp})
+				regIdx = append(regIdx, len(res.Files))
+			}
+			res.Files = append(res.Files, fr)
+		default:
+			if _, err := io.Copy(io.Discard, io.LimitReader(part, smallField)); err != nil {
+				return nil, badRequest(err)
+			}
+		}
+		part.Close()
+	}
+	if first {
+		// No part at all, so no CSRF token either.
+		return nil, errorf(http.StatusForbidden, "%s", rq.loc.T("err.csrf"))
+	}
+	caseID = strings.TrimSpace(caseID)
+	if caseID == "" {
+		return nil, errorf(400, "%s", rq.loc.T("cases.need_id"))
+	}
+	if caseID == "." || caseID == ".." {
+		// A dot segment cannot be a path segment of /cases/ID/withdraw:
+		// such a case could never be withdrawn from the browser.
+		return nil, errorf(400, "case ID %q: not a usable ID", caseID)
+	}
+	if len(res.Files) == 0 {
+		return nil, errorf(400, "%s", rq.loc.T("cases.need_files"))
+	}
+	res.Case = caseID
+	if len(regs) == 0 {
+		return res, nil
+	}
+	added, err := s.db.Register(ctx, caseID, label, regs)
+	if err != nil {
+		return nil, err
+	}
+	for k, f := range added {
+		res.Files[regIdx[k]].Fingerprint = f.ID
+	}
+	res.Registered = len(added)
+	s.audit(ctx, rq, "case.register", caseID, fmt.Sprintf("%d fingerprint(s) from %d file(s)", len(added), len(res.Files)))
+	return res, nil
+}
+
+// hashPart reads one uploaded file into memory under the hasher's byte
+// limit, fingerprints it for registration and lets the bytes go.
+func (s *Server) hashPart(ctx context.Context, part *multipart.Part) (hashing.Fingerprint, error) {
+	data, err := hashing.ReadLimited(part, s.hasher.Limits().MaxBytes)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return hashing.Fingerprint{}, badRequest(mbe)
+		}
+		if errors.Is(err, hashing.ErrTooLarge) {
+			// Drain the rest of the part so the next one can be read.
+			if _, derr := io.Copy(io.Discard, part); derr != nil {
+				return hashing.Fingerprint{}, badRequest(derr)
+			}
+			return hashing.Fingerprint{}, err
+		}
+		return hashing.Fingerprint{}, badRequest(err)
+	}
+	return s.hasher.Image(ctx, data, hashing.ForRegistration)
+}
+
+// readField reads a small text part.
+func readField(p *multipart.Part) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(p, smallField+1))
+	if err != nil {
+		return "", badRequest(err)
+	}
+	if len(b) > smallField {
+		return "", errorf(http.StatusRequestEntityTooLarge, "form field %q over %d bytes", p.FormName(), smallField)
+	}
+	return string(b), nil
+}
+
+// withdraw honours a victim's withdrawal, after the person typed the case
+// ID again to confirm it.
+func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) (fingerprints, alerts int, err error) {
+	if confirm != id {
+		return 0, 0, errorf(400, "%s", rq.loc.T("cases.confirm_mismatch"))
+	}
+	c, err := s.db.Case(id)
+	if err != nil {
+		return 0, 0, err
+	}
+	if c.Withdrawn() {
+		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
+	}
+	fps, alerts, err := s.db.Withdraw(ctx, id)
+	if err != nil {
+		return 0, 0, err
+	}
+	s.audit(ctx, rq, "case.withdraw", id, fmt.Sprintf("%d fingerprint(s) deleted, %d alert(s) closed", fps, alerts))
+	return fps, alerts, nil
+}
+
+func (s *Server) withdrawCase(w http.ResponseWriter, r *http.Request, rq *request) {
+	id := r.PathValue("id")
+	if _, _, err := s.withdraw(r.Context(), rq, id, r.PostForm.Get("confirm")); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, "/cases?done=withdrawn&case="+url.QueryEscape(id), http.StatusSeeOther)
+}

@@ -1,0 +1,140 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// Languages of the console; the first is the default (the users are Korean
+// support centres).
+var languages = []string{"ko", "en"}
+
+// locale is one request's language and time zone.
+type locale struct {
+	Lang string
+	Zone *time.Location
+	msgs map[string]string
+}
+
+// T returns the message key in the locale's language, formatted with args
+// (fmt verbs). A missing key shows as itself; a test keeps both catalogs
+// complete.
+func (l *locale) T(key string, args ...any) string {
+	m, ok := l.msgs[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}
+
+// Has reports whether key is in the catalog.
+func (l *locale) Has(key string) bool { _, ok := l.msgs[key]; return ok }
+
+// Time shows t in the locale's zone, to the minute.
+func (l *locale) Time(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(l.Zone).Format("2006-01-02 15:04 MST")
+}
+
+// Date shows t's day in the locale's zone.
+func (l *locale) Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(l.Zone).Format("2006-01-02")
+}
+
+// Percent shows a share (0–1) as a whole percentage.
+func (l *locale) Percent(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+
+// Seconds shows a media time as m:ss.s.
+func (l *locale) Seconds(f float64) string {
+	m := int(f) / 60
+	return fmt.Sprintf("%d:%04.1f", m, f-float64(m*60))
+}
+
+// Duration shows d rounded for people.
+func (l *locale) Duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	default:
+		return d.Round(time.Minute).String()
+	}
+}
+
+// zones caches loaded time zones (LoadLocation reads a file each call).
+var zones sync.Map
+
+func loadZone(name string) *time.Location {
+	if name == "" {
+		name = index.DefaultTimeZone
+	}
+	if z, ok := zones.Load(name); ok {
+		return z.(*time.Location)
+	}
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		z = time.UTC
+	}
+	zones.Store(name, z)
+	return z
+}
+
+// locale picks the request's language (the user's choice, else the best of
+// Accept-Language, else Korean) and time zone (the user's, else Asia/Seoul).
+func (s *Server) locale(r *http.Request, u index.User) *locale {
+	lang := u.Language
+	if lang == "" {
+		lang = negotiate(r.Header.Get("Accept-Language"))
+	}
+	return &locale{Lang: lang, Zone: loadZone(u.TimeZone), msgs: catalog[lang]}
+}
+
+// negotiate picks a supported language from an Accept-Language header.
+func negotiate(header string) string {
+	type choice struct {
+		lang string
+		q    float64
+		pos  int
+	}
+	var cs []choice
+	for i, part := range strings.Split(header, ",") {
+		if i > 20 {
+			break
+		}
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if _, ok := catalog[base]; !ok {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		if q > 0 {
+			cs = append(cs, choice{base, q, i})
+		}
+	}
+	if len(cs) == 0 {
+		return languages[0]
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].q > cs[j].q })
+	return cs[0].lang
+}

@@ -1,0 +1,353 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/notice"
+)
+
+// Notice defaults; Config overrides them.
+const (
+	defaultNoticeFrom   = "hashwatch <takedown@hashwatch.invalid>"
+	defaultNoticeSender = "hashwatch"
+)
+
+// contactOf is where a site's notices go: the contact saved in the console,
+// else the one in sites.yaml.
+func (s *Server) contactOf(site string) (string, error) {
+	c, ok, err := s.db.SiteContact(site)
+	if err != nil || ok {
+		return c, err
+	}
+	if st := s.site(site); st != nil {
+		return st.Contact, nil
+	}
+	return "", nil
+}
+
+// siteGroup is a site's confirmed alerts awaiting a notice.
+type siteGroup struct {
+	Site    string
+	Contact string
+	Alerts  []index.Alert
+}
+
+type noticesData struct {
+	Groups    []siteGroup
+	Notices   []index.Notice
+	Overdue   map[uint64]bool
+	Languages []string
+	Draft     *index.Notice // a generated draft to edit before saving
+	Error     string
+}
+
+func (s *Server) noticesData() (noticesData, error) {
+	d := noticesData{Overdue: map[uint64]bool{}, Languages: notice.Languages()}
+	confirmed, err := s.db.Alerts(index.AlertFilter{Status: index.StatusConfirmed})
+	if err != nil {
+		return d, err
+	}
+	bySite := map[string]*siteGroup{}
+	for _, a := range confirmed {
+		g := bySite[a.Site]
+		if g == nil {
+			c, err := s.contactOf(a.Site)
+			if err != nil {
+				return d, err
+			}
+			g = &siteGroup{Site: a.Site, Contact: c}
+			bySite[a.Site] = g
+		}
+		g.Alerts = append(g.Alerts, a)
+	}
+	for _, g := range bySite {
+		d.Groups = append(d.Groups, *g)
+	}
+	slices.SortFunc(d.Groups, func(a, b siteGroup) int { return strings.Compare(a.Site, b.Site) })
+	if d.Notices, err = s.db.Notices(index.NoticeFilter{}); err != nil {
+		return d, err
+	}
+	overdue, err := s.db.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
+	if err != nil {
+		return d, err
+	}
+	for _, n := range overdue {
+		d.Overdue[n.ID] = true
+	}
+	return d, nil
+}
+
+func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	d, err := s.noticesData()
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
+}
+
+// draftNotice renders the template for the chosen confirmed alerts of one
+// site into an editable draft; nothing is stored until it is saved.
+func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request) {
+	f := r.PostForm
+	site, lang := f.Get("site"), f.Get("lang")
+	ids, err := parseIDs(f["id"])
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	var alerts []index.Alert
+	for _, id := range ids {
+		a, err := s.db.Alert(id)
+		if err != nil {
+			s.fail(w, r, rq, err)
+			return
+		}
+		if a.Site != site {
+			s.fail(w, r, rq, errorf(400, "alert %d is of site %q, not %q", id, a.Site, site))
+			return
+		}
+		if a.Status != index.StatusConfirmed && a.Status != index.StatusNoticeSent {
+			// A dismissed or withdrawn alert's URLs do not go into a
+			// notice, not even a draft (CreateNotice refuses them too).
+			s.fail(w, r, rq, errorf(http.StatusConflict, "alert %d is %s; a notice needs confirmed alerts", id, a.Status))
+			return
+		}
+		alerts = append(alerts, a)
+	}
+	text, _, err := s.db.NoticeTemplate(lang)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	to, err := s.contactOf(site)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	subject, body, err := notice.Render(text, notice.Data{Site: site, To: to, Sender: s.cfg.NoticeSender, SenderContact: s.cfg.NoticeFrom,
+		Reference: rq.loc.T("notices.reference_draft"), Date: s.now(), Items: index.NoticeItems(alerts), Location: rq.loc.Zone})
+	if err != nil {
+		s.fail(w, r, rq, errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err))
+		return
+	}
+	d, err := s.noticesData()
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	d.Draft = &index.Notice{Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}
+	s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
+}
+
+// createNotice stores the (possibly edited) draft; index.DB.CreateNotice
+// checks the alerts and audits it.
+func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *request) {
+	f := r.PostForm
+	ids, err := parseIDs(f["id"])
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	// The recipient is a contact like a site's (mail addresses or a report
+	// form's URL), or none yet: never a line break that would add lines
+	// to the exported notice.
+	to := strings.TrimSpace(f.Get("to"))
+	if to != "" {
+		if err := index.ValidContact(to); err != nil {
+			s.fail(w, r, rq, fmt.Errorf("recipient: %w", err))
+			return
+		}
+	}
+	n, err := s.db.CreateNotice(r.Context(), index.Notice{Site: f.Get("site"), To: to, Lang: f.Get("lang"),
+		Subject: strings.TrimSpace(f.Get("subject")), Body: strings.ReplaceAll(f.Get("body"), "\r\n", "\n"), AlertIDs: ids}, rq.actor())
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/notices/%d?done=notice_saved", n.ID), http.StatusSeeOther)
+}
+
+type noticeData struct {
+	N       index.Notice
+	Overdue bool
+	Alerts  []index.Alert
+}
+
+func (s *Server) noticeByPath(r *http.Request) (index.Notice, error) {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return index.Notice{}, err
+	}
+	return s.db.Notice(id)
+}
+
+func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request) {
+	n, err := s.noticeByPath(r)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	d := noticeData{N: n}
+	overdue, err := s.db.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	for _, o := range overdue {
+		d.Overdue = d.Overdue || o.ID == n.ID
+	}
+	for _, id := range n.AlertIDs {
+		if a, err := s.db.Alert(id); err == nil {
+			d.Alerts = append(d.Alerts, a)
+		}
+	}
+	s.render(w, r, rq, http.StatusOK, "notice", rq.loc.T("notice.title", n.ID), d)
+}
+
+// noticeFile answers a notice as a download: .eml for a mail client, or
+// plain text for a web form or a letter.
+func (s *Server) noticeFile(w http.ResponseWriter, r *http.Request, rq *request, ext string) {
+	n, err := s.noticeByPath(r)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	name := fmt.Sprintf("notice-%d-%s.%s", n.ID, safeFileName(n.Site), ext)
+	var data []byte
+	ctype := "text/plain; charset=utf-8"
+	if ext == "eml" {
+		data, err = notice.EML(s.cfg.NoticeFrom, n.To, n.Subject, n.Body, n.CreatedAt, fmt.Sprintf("notice-%d@hashwatch", n.ID))
+		if err != nil {
+			s.fail(w, r, rq, errorf(http.StatusConflict, "%s: %v", rq.loc.T("notice.no_eml"), err))
+			return
+		}
+		ctype = "message/rfc822"
+	} else {
+		data = []byte("To: " + n.To + "\nSubject: " + n.Subject + "\n\n" + n.Body)
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_, _ = w.Write(data)
+}
+
+func (s *Server) noticeEML(w http.ResponseWriter, r *http.Request, rq *request) {
+	s.noticeFile(w, r, rq, "eml")
+}
+func (s *Server) noticeTXT(w http.ResponseWriter, r *http.Request, rq *request) {
+	s.noticeFile(w, r, rq, "txt")
+}
+
+// safeFileName keeps letters, digits, '.', '-' and '_' of a site name.
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// markSent records that the operator sent the notice: its alerts become
+// notice_sent (index.DB.MarkNoticeSent, audited).
+func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) {
+	n, err := s.noticeByPath(r)
+	if err == nil {
+		_, err = s.db.MarkNoticeSent(r.Context(), n.ID, rq.actor())
+	}
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/notices/%d?done=notice_sent", n.ID), http.StatusSeeOther)
+}
+
+// setContact saves a site's takedown contact (empty restores sites.yaml's).
+func (s *Server) setContact(w http.ResponseWriter, r *http.Request, rq *request) {
+	site := r.PathValue("site")
+	if err := s.db.SetSiteContact(r.Context(), site, r.PostForm.Get("contact"), rq.actor()); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	back := "/notices?done=contact_saved"
+	if rq.user.Role == index.RoleAnalyst {
+		back = "/sites?done=contact_saved"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+type templatesData struct {
+	Templates []noticeTemplate
+}
+
+type noticeTemplate struct {
+	Lang   string
+	Text   string
+	Custom bool
+}
+
+func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	var d templatesData
+	for _, lang := range notice.Languages() {
+		text, custom, err := s.db.NoticeTemplate(lang)
+		if err != nil {
+			s.fail(w, r, rq, err)
+			return
+		}
+		d.Templates = append(d.Templates, noticeTemplate{Lang: lang, Text: text, Custom: custom})
+	}
+	s.render(w, r, rq, http.StatusOK, "templates", rq.loc.T("templates.title"), d)
+}
+
+// saveTemplate stores an edited template (checked to render); an empty one
+// restores the shipped template.
+func (s *Server) saveTemplate(w http.ResponseWriter, r *http.Request, rq *request) {
+	lang := r.PathValue("lang")
+	text := strings.ReplaceAll(r.PostForm.Get("text"), "\r\n", "\n")
+	if r.PostForm.Get("reset") != "" {
+		text = ""
+	}
+	if err := s.db.SetNoticeTemplate(r.Context(), lang, text, rq.actor()); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, "/notice-templates?done=saved", http.StatusSeeOther)
+}
+
+func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request) {
+	f := index.NoticeFilter{Site: r.URL.Query().Get("site")}
+	if v := r.URL.Query().Get("alert"); v != "" {
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			s.fail(w, r, rq, errorf(400, "alert %q: want a number", truncate(v, 40)))
+			return
+		}
+		f.Alert = id
+	}
+	ns, err := s.db.Notices(f)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	if ns == nil {
+		ns = []index.Notice{}
+	}
+	writeJSON(w, http.StatusOK, ns)
+}
+
+func (s *Server) apiMarkSent(w http.ResponseWriter, r *http.Request, rq *request) {
+	n, err := s.noticeByPath(r)
+	if err == nil {
+		n, err = s.db.MarkNoticeSent(r.Context(), n.ID, rq.actor())
+	}
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, n)
+}

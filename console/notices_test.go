@@ -1,0 +1,166 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func TestNoticeFromDraftToOverdue(t *testing.T) {
+	now := time.Now()
+	e := newEnv(t, func(c *Config) {
+		c.Now = func() time.Time { return now }
+		c.NoticeFrom = "Centre <takedown@centre.example>"
+	})
+	e.seedAlerts(3)
+	op := e.login("op1")
+	for _, id := range []string{"1", "2"} {
+		if resp := op.postForm("/alerts/"+id+"/confirm", nil, op.csrf); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("confirm %s: %d", id, resp.StatusCode)
+		}
+	}
+	if resp := op.postForm("/contacts/board", url.Values{"contact": {"abuse@board.example"}}, op.csrf); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("contact: %d %s", resp.StatusCode, readAll(resp))
+	}
+	page := readAll(op.postForm("/notices/draft", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1", "2"}}, op.csrf))
+	if !strings.Contains(page, `id="draft"`) || !strings.Contains(page, "abuse@board.example") {
+		t.Fatalf("no draft: %.2000s", page)
+	}
+	if n, _ := e.db.Notices(index.NoticeFilter{}); len(n) != 0 {
+		t.Fatal("a draft was stored before it was saved")
+	}
+	subject := regexp.MustCompile(`name="subject" value="([^"]*)"`).FindStringSubmatch(page)
+	if subject == nil {
+		t.Fatal("no subject in the draft")
+	}
+	resp := op.postForm("/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1", "2"}, "to": {"abuse@board.example"},
+		"subject": {subject[1]}, "body": {"Please remove http://board.example/m.jpg (edited by the operator)."}}, op.csrf)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/notices/1") {
+		t.Fatalf("save: %d %s", resp.StatusCode, readAll(resp))
+	}
+	t.Run("the .eml export is a mail to the site's contact", func(t *testing.T) {
+		resp := op.get("/notices/1/eml")
+		eml := readAll(resp)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "message/rfc822" {
+			t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		for _, want := range []string{"To: <abuse@board.example>", "From: \"Centre\" <takedown@centre.example>", "edited by the operator"} {
+			if !strings.Contains(eml, want) {
+				t.Errorf("the .eml lacks %q:\n%s", want, eml)
+			}
+		}
+		if txt := readAll(op.get("/notices/1/txt")); !strings.Contains(txt, "edited by the operator") {
+			t.Errorf("text export: %s", txt)
+		}
+	})
+	t.Run("marking it sent moves its alerts to notice_sent, once", func(t *testing.T) {
+		if resp := op.postForm("/notices/1/sent", nil, op.csrf); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("mark sent: %d", resp.StatusCode)
+		}
+		for _, id := range []uint64{1, 2} {
+			if a, _ := e.db.Alert(id); a.Status != index.StatusNoticeSent {
+				t.Errorf("alert %d is %s", id, a.Status)
+			}
+		}
+		if resp := op.postForm("/notices/1/sent", nil, op.csrf); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("second mark: %d", resp.StatusCode)
+		}
+	})
+	t.Run("unanswered after 24 hours it shows as overdue", func(t *testing.T) {
+		if strings.Contains(readAll(op.get("/notices")), `class="status status-new overdue"`) {
+			t.Fatal("overdue at once")
+		}
+		now = now.Add(25 * time.Hour)
+		if !strings.Contains(readAll(op.get("/notices")), `class="status status-new overdue"`) {
+			t.Fatal("not overdue after 25 hours")
+		}
+		if !strings.Contains(readAll(op.get("/dashboard")), "1 overdue notice(s)") {
+			t.Error("the dashboard does not count it")
+		}
+	})
+	t.Run("a web-form contact gets no .eml, with a message", func(t *testing.T) {
+		e.db.SetSiteContact(context.Background(), "board", "https://board.example/report", index.Actor{})
+		op.postForm("/alerts/3/confirm", nil, op.csrf)
+		resp := op.postForm("/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"3"}, "to": {"https://board.example/report"},
+			"subject": {"Takedown"}, "body": {"Please remove it."}}, op.csrf)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", resp.StatusCode, readAll(resp))
+		}
+		if resp := op.get("/notices/2/eml"); resp.StatusCode != http.StatusConflict {
+			t.Errorf("eml: %d", resp.StatusCode)
+		}
+	})
+	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "notice."}); len(log) < 3 {
+		t.Errorf("notice audit: %+v", log)
+	}
+}
+
+func TestMetricsAreServedToAnalystsAndAdmins(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if _, err := crawler.NewMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { c.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{}) })
+	secret, _, _ := e.db.CreateToken(context.Background(), "ana1", "prometheus", index.Actor{})
+	req, _ := http.NewRequest("GET", e.ts.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp := e.anon().do(req)
+	body := readAll(resp)
+	if resp.StatusCode != 200 || !strings.Contains(body, "hashwatch_crawl_hash_seconds") {
+		t.Fatalf("%d %.300s", resp.StatusCode, body)
+	}
+}
+
+func TestReportedURLsAreCheckedAtOnce(t *testing.T) {
+	fsite, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := httptest.NewServer(fsite)
+	defer site.Close()
+	e := newEnv(t, func(c *Config) {
+		c.Inspector = &crawler.Inspector{DB: c.DB, Rule: hashing.DefaultRule(), AllowPrivate: true}
+	})
+	h := hashing.NewHasher(hashing.Limits{})
+	var regs []index.Registration
+	for _, p := range fixtures.Known() {
+		fp, err := h.Image(context.Background(), p.Data, hashing.ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
+	}
+	if _, err := e.db.Register(context.Background(), "demo", "", regs); err != nil {
+		t.Fatal(err)
+	}
+	truth := fsite.Truth()
+	secret, _, _ := e.db.CreateToken(context.Background(), "staff1", "hotline", index.Actor{})
+	body := fmt.Sprintf(`{"urls":[%q,%q],"note":"from the hotline"}`, site.URL+truth[0].Page, site.URL+"/no/such/page")
+	req, _ := http.NewRequest("POST", e.ts.URL+"/api/reports", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp := e.anon().do(req)
+	got := readAll(resp)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, got)
+	}
+	if !strings.Contains(got, `"state":"match"`) || !strings.Contains(got, `"state":"error"`) {
+		t.Fatalf("outcomes: %s", got)
+	}
+	alerts, _ := e.db.Alerts(index.AlertFilter{})
+	if len(alerts) == 0 || !alerts[0].Reported {
+		t.Fatalf("no reported alert: %+v", alerts)
+	}
+}

@@ -1,0 +1,160 @@
+package console
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// queueQuery is the alert queue's filter, sort and page, read from a URL
+// query; index.DB.QueryAlerts does the filtering, counting, ordering and
+// paging from its secondary indexes.
+type queueQuery struct {
+	Status  index.Status
+	Site    string
+	Case    string
+	From    string // YYYY-MM-DD in the viewer's zone, inclusive
+	To      string // YYYY-MM-DD, inclusive
+	Sort    string // "newest" (default) or "confidence" (lowest distance first)
+	Page    int    // from 1
+	PerPage int
+
+	from, to time.Time
+}
+
+// maxPerPage bounds a page of the queue.
+const maxPerPage = 200
+
+// parseQueue reads a queue query; bad values are errors for the user.
+func parseQueue(q url.Values, zone *time.Location) (queueQuery, error) {
+	qq := queueQuery{Status: index.Status(q.Get("status")), Site: q.Get("site"), Case: q.Get("case"),
+		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Page: 1, PerPage: 50}
+	if qq.Status != "" && !qq.Status.Valid() {
+		return qq, errorf(400, "unknown status %q", qq.Status)
+	}
+	switch qq.Sort {
+	case "", "newest":
+		qq.Sort = "newest"
+	case "confidence":
+	default:
+		return qq, errorf(400, "unknown sort %q (newest or confidence)", qq.Sort)
+	}
+	for _, d := range []struct {
+		s   string
+		t   *time.Time
+		add int
+	}{{qq.From, &qq.from, 0}, {qq.To, &qq.to, 1}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", d.s, zone)
+		if err != nil {
+			return qq, errorf(400, "date %q: want YYYY-MM-DD", d.s)
+		}
+		*d.t = t.AddDate(0, 0, d.add)
+	}
+	for _, n := range []struct {
+		name string
+		v    *int
+		max  int
+	}{{"page", &qq.Page, 1 << 30}, {"per_page", &qq.PerPage, maxPerPage}} {
+		if s := q.Get(n.name); s != "" {
+			v, err := strconv.Atoi(s)
+			if err != nil || v < 1 || v > n.max {
+				return qq, errorf(400, "%s %q: want a number from 1 to %d", n.name, s, n.max)
+			}
+			*n.v = v
+		}
+	}
+	return qq, nil
+}
+
+// queueResult is one page of the queue with the counts per status of the
+// whole selection (before the status filter).
+type queueResult struct {
+	Alerts []index.Alert
+	Counts map[index.Status]int
+	Total  int // alerts matching every filter
+	Pages  int
+}
+
+// run selects, counts, sorts and pages through the index's alert queries,
+// which read only the selected statuses' keys and decode only the page.
+func (qq queueQuery) run(ctx context.Context, db *index.DB) (queueResult, error) {
+	q := index.AlertQuery{Status: qq.Status, Site: qq.Site, Case: qq.Case, From: qq.from, To: qq.to,
+		Offset: (qq.Page - 1) * qq.PerPage, Limit: qq.PerPage}
+	if qq.Sort == "confidence" {
+		q.Sort = index.SortConfidence
+	}
+	page, err := db.QueryAlerts(ctx, q)
+	if err != nil {
+		return queueResult{}, err
+	}
+	return queueResult{Alerts: page.Alerts, Counts: page.Counts, Total: page.Total,
+		Pages: max(1, (page.Total+qq.PerPage-1)/qq.PerPage)}, nil
+}
+
+// link is the queue URL with page set to p (other filters kept).
+func (qq queueQuery) Link(p int) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"status": string(qq.Status), "site": qq.Site, "case": qq.Case, "from": qq.From, "to": qq.To, "sort": qq.Sort} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if p > 1 {
+		v.Set("page", strconv.Itoa(p))
+	}
+	if qq.PerPage != 50 {
+		v.Set("per_page", strconv.Itoa(qq.PerPage))
+	}
+	if len(v) == 0 {
+		return "/alerts"
+	}
+	return "/alerts?" + v.Encode()
+}
+
+// parseID reads a positive decimal ID from a path segment.
+func parseID(s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id == 0 {
+		return 0, errorf(400, "ID %q: want a positive number", truncate(s, 40))
+	}
+	return id, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// parseIDs reads the IDs of a bulk action, at most maxBulk.
+func parseIDs(ss []string) ([]uint64, error) {
+	if len(ss) == 0 {
+		return nil, errorf(400, "no alerts selected")
+	}
+	if len(ss) > maxBulk {
+		return nil, errorf(400, "%d alerts selected; at most %d at once", len(ss), maxBulk)
+	}
+	ids := make([]uint64, 0, len(ss))
+	for _, s := range ss {
+		id, err := parseID(strings.TrimSpace(s))
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// maxBulk bounds one bulk action.
+const maxBulk = 500
+
+// maxReason bounds a dismissal reason.
+const maxReason = 1000

@@ -1,0 +1,136 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+type reportsData struct {
+	Reports []index.URLReport
+	Result  *index.URLReport
+}
+
+// reportFilter limits what a user sees of reported URLs: operators review
+// every alert, reported ones included, and see every report; anyone else
+// (staff, partners' scripts) sees only the reports they submitted, which
+// may carry another hotline's notes and the places a victim was seen.
+func reportFilter(rq *request, limit int) index.URLReportFilter {
+	f := index.URLReportFilter{Limit: limit}
+	if rq.user.Role != index.RoleOperator {
+		f.SubmittedBy = rq.user.Name
+	}
+	return f
+}
+
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	reps, err := s.db.URLReports(reportFilter(rq, 50))
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: reps})
+}
+
+// errNoInspector reports a reported-URL submission to a console that
+// fetches nothing.
+var errNoInspector = errors.New("this console does not inspect reported URLs (start it with `hashwatch serve`)")
+
+// submitURLs has each URL fetched, hashed and matched at once
+// (crawler.Inspector.Submit, which stores the report with its submitter and
+// each URL's outcome).
+func (s *Server) submitURLs(r *http.Request, rq *request, urls []string, note string) (index.URLReport, error) {
+	if s.cfg.Inspector == nil {
+		return index.URLReport{}, &httpError{http.StatusConflict, errNoInspector.Error()}
+	}
+	var clean []string
+	for _, u := range urls {
+		if u = strings.TrimSpace(u); u != "" {
+			clean = append(clean, u)
+		}
+	}
+	if len(clean) == 0 {
+		return index.URLReport{}, errorf(400, "no URLs given (one per line)")
+	}
+	rep, err := s.cfg.Inspector.Submit(r.Context(), clean, strings.TrimSpace(note), rq.actor())
+	if err != nil {
+		return rep, fmt.Errorf("report: %w", err)
+	}
+	return rep, nil
+}
+
+func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, rq *request) {
+	rep, err := s.submitURLs(r, rq, strings.Split(r.PostForm.Get("urls"), "\n"), r.PostForm.Get("note"))
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	reps, err := s.db.URLReports(reportFilter(rq, 50))
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: reps, Result: &rep})
+}
+
+func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request, rq *request) {
+	var body struct {
+		URLs []string `json:"urls"`
+		Note string   `json:"note"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	rep, err := s.submitURLs(r, rq, body.URLs, body.Note)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, rq *request) {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	rep, err := s.db.URLReport(id)
+	if err == nil && reportFilter(rq, 0).SubmittedBy != "" && rep.SubmittedBy != rq.user.Name {
+		// Someone else's report does not exist, as far as this user is
+		// told.
+		err = fmt.Errorf("URL report %d: %w", id, index.ErrNotFound)
+	}
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// apiReports lists the latest reports (?limit=N, at most 1000; default 100).
+func (s *Server) apiReports(w http.ResponseWriter, r *http.Request, rq *request) {
+	f := reportFilter(rq, 0)
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.fail(w, r, rq, errorf(400, "limit %q: want 1–1000", truncate(v, 40)))
+			return
+		}
+		f.Limit = n
+	}
+	reps, err := s.db.URLReports(f)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	if reps == nil {
+		reps = []index.URLReport{}
+	}
+	writeJSON(w, http.StatusOK, reps)
+}

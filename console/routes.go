@@ -1,0 +1,131 @@
+package console
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// handler serves one route for an authenticated (or, on public routes,
+// possibly anonymous) request.
+type handler func(w http.ResponseWriter, r *http.Request, rq *request)
+
+// route is one entry of the route table: the only place access is granted.
+type route struct {
+	Method string
+	Path   string // net/http pattern path, with {wildcards}
+	// Roles may use the route; Public routes need no login at all.
+	Roles  []index.Role
+	Public bool
+	// Multipart routes read their body as a stream and check the CSRF
+	// token themselves (it is the first part), since parsing the form
+	// first would buffer the uploads.
+	Multipart bool
+	h         handler
+}
+
+// RouteInfo describes one route for documentation and tests.
+type RouteInfo struct {
+	Method string       `json:"method"`
+	Path   string       `json:"path"`
+	Roles  []index.Role `json:"roles"`
+	Public bool         `json:"public"`
+}
+
+// Routes lists every route with the roles allowed on it.
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, len(s.routes))
+	for i, rt := range s.routes {
+		out[i] = RouteInfo{Method: rt.Method, Path: rt.Path, Roles: slices.Clone(rt.Roles), Public: rt.Public}
+	}
+	return out
+}
+
+// Who does what (issue 7): staff register and withdraw cases, operators
+// review alerts and send notices, analysts manage sites and crawls, admins
+// manage users and read the audit log. Everyone logged in sees the
+// dashboard and their own settings.
+var (
+	admin     = []index.Role{index.RoleAdmin}
+	staff     = []index.Role{index.RoleStaff}
+	operator  = []index.Role{index.RoleOperator}
+	analyst   = []index.Role{index.RoleAnalyst}
+	reporters = []index.Role{index.RoleStaff, index.RoleOperator}
+	watchers  = []index.Role{index.RoleAdmin, index.RoleAnalyst}
+	// noticeWriters set a site's takedown contact: operators write the
+	// notices, analysts keep the site list.
+	noticeWriters = []index.Role{index.RoleOperator, index.RoleAnalyst}
+	anyone        = []index.Role{index.RoleAdmin, index.RoleStaff, index.RoleOperator, index.RoleAnalyst}
+)
+
+func (s *Server) routeTable() []route {
+	rs := []route{
+		{Method: "GET", Path: "/login", Public: true, h: s.loginPage},
+		{Method: "POST", Path: "/login", Public: true, h: s.login},
+		{Method: "GET", Path: "/healthz", Public: true, h: s.healthz},
+		{Method: "POST", Path: "/logout", Roles: anyone, h: s.logout},
+		{Method: "GET", Path: "/{$}", Roles: anyone, h: s.home},
+		{Method: "GET", Path: "/settings", Roles: anyone, h: s.settingsPage},
+		{Method: "POST", Path: "/settings", Roles: anyone, h: s.saveSettings},
+
+		{Method: "GET", Path: "/alerts", Roles: operator, h: s.alertsPage},
+		{Method: "GET", Path: "/alerts/{id}", Roles: operator, h: s.alertPage},
+		{Method: "POST", Path: "/alerts/{id}/reveal", Roles: operator, h: s.revealPreview},
+		{Method: "GET", Path: "/alerts/{id}/preview", Roles: operator, h: s.preview},
+		{Method: "POST", Path: "/alerts/{id}/confirm", Roles: operator, h: s.confirmAlert},
+		{Method: "POST", Path: "/alerts/{id}/dismiss", Roles: operator, h: s.dismissAlert},
+		{Method: "POST", Path: "/alerts/bulk", Roles: operator, h: s.bulkAlerts},
+
+		{Method: "GET", Path: "/cases", Roles: staff, h: s.casesPage},
+		{Method: "POST", Path: "/cases", Roles: staff, Multipart: true, h: s.registerCase},
+		{Method: "POST", Path: "/cases/{id}/withdraw", Roles: staff, h: s.withdrawCase},
+
+		{Method: "GET", Path: "/sites", Roles: analyst, h: s.sitesPage},
+		{Method: "POST", Path: "/sites/{name}/pass", Roles: analyst, h: s.sitePassNow},
+		{Method: "POST", Path: "/sites/{name}/pause", Roles: analyst, h: s.sitePause},
+		{Method: "POST", Path: "/sites/{name}/resume", Roles: analyst, h: s.siteResume},
+
+		{Method: "GET", Path: "/users", Roles: admin, h: s.usersPage},
+		{Method: "POST", Path: "/users", Roles: admin, h: s.addUser},
+		{Method: "POST", Path: "/users/{name}", Roles: admin, h: s.updateUser},
+		{Method: "POST", Path: "/users/{name}/tokens", Roles: admin, h: s.createToken},
+		{Method: "POST", Path: "/tokens/{id}/revoke", Roles: admin, h: s.revokeToken},
+		{Method: "GET", Path: "/audit", Roles: admin, h: s.auditPage},
+
+		{Method: "GET", Path: "/metrics", Roles: watchers, h: s.metrics},
+
+		{Method: "GET", Path: "/api/me", Roles: anyone, h: s.apiMe},
+		{Method: "GET", Path: "/api/alerts", Roles: operator, h: s.apiAlerts},
+		{Method: "GET", Path: "/api/alerts/{id}", Roles: operator, h: s.apiAlert},
+		{Method: "POST", Path: "/api/alerts/{id}/confirm", Roles: operator, h: s.apiConfirm},
+		{Method: "POST", Path: "/api/alerts/{id}/dismiss", Roles: operator, h: s.apiDismiss},
+		{Method: "POST", Path: "/api/alerts/bulk", Roles: operator, h: s.apiBulk},
+		{Method: "GET", Path: "/api/cases", Roles: staff, h: s.apiCases},
+		{Method: "POST", Path: "/api/cases/{id}/withdraw", Roles: staff, h: s.apiWithdraw},
+		{Method: "GET", Path: "/api/sites", Roles: analyst, h: s.apiSites},
+		{Method: "POST", Path: "/api/sites/{name}/pass", Roles: analyst, h: s.apiSiteAction},
+		{Method: "POST", Path: "/api/sites/{name}/pause", Roles: analyst, h: s.apiSiteAction},
+		{Method: "POST", Path: "/api/sites/{name}/resume", Roles: analyst, h: s.apiSiteAction},
+		{Method: "GET", Path: "/api/users", Roles: admin, h: s.apiUsers},
+		{Method: "GET", Path: "/api/audit", Roles: admin, h: s.apiAudit},
+		{Method: "GET", Path: "/api/verify", Roles: admin, h: s.apiVerify},
+		{Method: "GET", Path: "/api/backup", Roles: admin, h: s.apiBackup},
+	}
+	return append(rs, s.extraRoutes()...)
+}
+
+// allows reports whether role may use rt.
+func (rt route) allows(role index.Role) bool {
+	return rt.Public || slices.Contains(rt.Roles, role)
+}
+
+// mayGet reports whether role may GET path (for the navigation bar).
+func (s *Server) mayGet(path string, role index.Role) bool {
+	for _, rt := range s.routes {
+		if rt.Method == "GET" && rt.Path == path {
+			return rt.allows(role)
+		}
+	}
+	return false
+}

@@ -1,0 +1,444 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+func TestFormsWithoutTheSessionsCSRFTokenAreRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seedAlerts(1)
+	op := e.login("op1")
+	for _, tc := range []struct{ name, csrf string }{{"no token", ""}, {"a wrong token", "x" + op.csrf[1:]}} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := op.postForm("/alerts/1/confirm", nil, tc.csrf)
+			if body := readAll(resp); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			if a, _ := e.db.Alert(1); a.Status != index.StatusNew {
+				t.Fatalf("alert became %s", a.Status)
+			}
+		})
+	}
+	t.Run("an API call from a session needs the token in X-CSRF-Token", func(t *testing.T) {
+		req, _ := http.NewRequest("POST", e.ts.URL+"/api/alerts/1/confirm", nil)
+		if resp := op.do(req); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("an API token needs no CSRF token", func(t *testing.T) {
+		secret, _, err := e.db.CreateToken(context.Background(), "op1", "script", index.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", e.ts.URL+"/api/alerts/1/confirm", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp := e.anon().do(req)
+		if body := readAll(resp); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+		if a, _ := e.db.Alert(1); a.Status != index.StatusConfirmed {
+			t.Fatalf("alert is %s", a.Status)
+		}
+	})
+	t.Run("an API token does not open pages", func(t *testing.T) {
+		secret, _, _ := e.db.CreateToken(context.Background(), "op1", "script", index.Actor{})
+		req, _ := http.NewRequest("GET", e.ts.URL+"/alerts", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		if resp := e.anon().do(req); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("status %d, want a redirect to the login page", resp.StatusCode)
+		}
+	})
+	t.Run("the login form has its own token", func(t *testing.T) {
+		c := e.anon()
+		resp := c.postForm("/login", url.Values{"name": {"op1"}, "password": {testPassword}}, "")
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestLoginIsRateLimited(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	e := newEnv(t, func(c *Config) {
+		c.Now = clock
+		c.Limits = Limits{LoginFailuresPerUser: 3, LoginFailuresPerIP: 6, LoginWindow: 10 * time.Minute}
+	})
+	try := func(name, pw string) int {
+		c := e.anon()
+		resp := c.postForm("/login", url.Values{"name": {name}, "password": {pw}}, c.loginCSRF())
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 3 {
+		if got := try("op1", "wrong password!"); got != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d", i+1, got)
+		}
+	}
+	if got := try("op1", testPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("after 3 failures the right password got %d, want 429", got)
+	}
+	if got := try("staff1", testPassword); got != http.StatusSeeOther {
+		t.Fatalf("another user from the same address: %d", got)
+	}
+	for range 3 {
+		try("nobody", "wrong password!")
+	}
+	if got := try("ana1", testPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("after 6 failures from one address: %d, want 429", got)
+	}
+	now = now.Add(11 * time.Minute)
+	if got := try("op1", testPassword); got != http.StatusSeeOther {
+		t.Fatalf("after the window: %d", got)
+	}
+	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "login.failed"}); len(log) != 6 {
+		t.Errorf("%d failed logins audited, want 6", len(log))
+	}
+}
+
+func TestMalformedInputGets4xxWithAMessage(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Limits.FormBytes = 4 << 10 })
+	e.seedAlerts(2)
+	op, st, adm := e.login("op1"), e.login("staff1"), e.login("admin1")
+	big := strings.Repeat("x", 8<<10)
+	cases := []struct {
+		name   string
+		c      *client
+		method string
+		path   string
+		body   string
+		ctype  string
+		want   int
+	}{
+		{"a non-numeric alert ID", op, "GET", "/alerts/abc", "", "", 400},
+		{"an unknown alert", op, "GET", "/alerts/99999", "", "", 404},
+		{"an unknown status", op, "GET", "/alerts?status=bogus", "", "", 400},
+		{"a negative page", op, "GET", "/alerts?page=-1", "", "", 400},
+		{"a huge page size", op, "GET", "/api/alerts?per_page=100000", "", "", 400},
+		{"a malformed date", op, "GET", "/alerts?from=yesterday", "", "", 400},
+		{"an unknown sort", op, "GET", "/api/alerts?sort=random", "", "", 400},
+		{"JSON that does not parse", op, "POST", "/api/alerts/1/dismiss", "{reason:", "application/json", 400},
+		{"JSON with unknown fields", op, "POST", "/api/alerts/1/dismiss", `{"reason":"dup","evil":1}`, "application/json", 400},
+		{"a dismissal without reason", op, "POST", "/api/alerts/1/dismiss", `{}`, "application/json", 400},
+		{"a body over the limit", op, "POST", "/api/alerts/1/dismiss", `{"reason":"` + big + `"}`, "application/json", 413},
+		{"a form over the limit", op, "POST", "/alerts/1/dismiss", "reason=" + big, "application/x-www-form-urlencoded", 413},
+		{"a bulk action with bad IDs", op, "POST", "/api/alerts/bulk", `{"action":"confirm","ids":[]}`, "application/json", 400},
+		{"an unknown bulk action", op, "POST", "/api/alerts/bulk", `{"action":"delete","ids":[1]}`, "application/json", 400},
+		{"a preview before the reveal", op, "GET", "/alerts/1/preview", "", "", 409},
+		{"a registration that is not multipart", st, "POST", "/cases", "case=x", "application/x-www-form-urlencoded", 400},
+		{"a truncated multipart body", st, "POST", "/cases", "--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n", "multipart/form-data; boundary=b", 403},
+		{"a withdrawal not confirmed", st, "POST", "/api/cases/c1/withdraw", `{"confirm":"c2"}`, "application/json", 400},
+		{"a withdrawal of an unknown case", st, "POST", "/api/cases/nosuch/withdraw", `{"confirm":"nosuch"}`, "application/json", 404},
+		{"an audit page cursor that is no number", adm, "GET", "/audit?before=x", "", "", 400},
+		{"a new user with a short password", adm, "POST", "/users", "name=x&role=staff&password=short", "application/x-www-form-urlencoded", 400},
+		{"a new user with an unknown role", adm, "POST", "/users", "name=x&role=god&password=long+enough+pw", "application/x-www-form-urlencoded", 400},
+		{"a token of an unknown user", adm, "POST", "/users/nosuch/tokens", "", "application/x-www-form-urlencoded", 404},
+		{"an unknown route", op, "GET", "/nosuch", "", "", 404},
+		{"a wrong method", op, "DELETE", "/alerts/1", "", "", 405},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var body *strings.Reader
+			if tc.ctype == "application/x-www-form-urlencoded" {
+				v, _ := url.ParseQuery(tc.body)
+				v.Set("csrf", tc.c.csrf)
+				body = strings.NewReader(v.Encode())
+			} else {
+				body = strings.NewReader(tc.body)
+			}
+			req, _ := http.NewRequest(tc.method, e.ts.URL+tc.path, body)
+			if tc.ctype != "" {
+				req.Header.Set("Content-Type", tc.ctype)
+			}
+			req.Header.Set("X-CSRF-Token", tc.c.csrf)
+			resp := tc.c.do(req)
+			got := readAll(resp)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.want, got)
+			}
+			if strings.Contains(got, "goroutine") || strings.Contains(got, ".go:") {
+				t.Fatalf("the answer leaks internals: %s", got)
+			}
+			if len(strings.TrimSpace(got)) == 0 {
+				t.Fatalf("no message")
+			}
+		})
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seedAlerts(1)
+	resp := e.login("op1").get("/alerts/1")
+	readAll(resp)
+	h := resp.Header
+	for k, want := range map[string]string{"X-Frame-Options": "DENY", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"} {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s: %q, want %q", k, got, want)
+		}
+	}
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP %q", csp)
+	}
+	c := e.anon()
+	c.get("/login").Body.Close()
+	resp = c.postForm("/login", url.Values{"name": {"op1"}, "password": {testPassword}}, c.loginCSRF())
+	resp.Body.Close()
+	var sc *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie && ck.Value != "" {
+			sc = ck
+		}
+	}
+	if sc == nil || !sc.HttpOnly || sc.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("session cookie %+v", sc)
+	}
+}
+
+func TestSecureCookiesBehindAProxy(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.SecureCookies = true })
+	c := e.anon()
+	resp := c.get("/login")
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if !ck.Secure {
+			t.Errorf("cookie %s not Secure", ck.Name)
+		}
+	}
+}
+
+func TestRevealIsAuditedAndGatesThePreview(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seedAlerts(1)
+	op := e.login("op1")
+	page := readAll(op.get("/alerts/1"))
+	if strings.Contains(page, "/alerts/1/preview") {
+		t.Fatal("the preview is linked before the reveal")
+	}
+	resp := op.postForm("/alerts/1/reveal", nil, op.csrf)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reveal: %d", resp.StatusCode)
+	}
+	if page := readAll(op.get("/alerts/1")); !strings.Contains(page, `src="/alerts/1/preview"`) {
+		t.Fatal("the revealed preview is not shown")
+	}
+	resp = op.get("/alerts/1/preview")
+	img := readAll(resp)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || !strings.HasPrefix(img, "\xff\xd8\xff") {
+		t.Fatalf("preview: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	other := e.login("op1") // another session of the same user has not revealed it
+	if resp := other.get("/alerts/1/preview"); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("another session: %d", resp.StatusCode)
+	}
+	log, _ := e.db.AuditLog(index.AuditFilter{Action: "alert.reveal"})
+	if len(log) != 1 || log[0].User != "op1" || log[0].Target != "1" || log[0].Remote != "127.0.0.1" {
+		t.Fatalf("audit: %+v", log)
+	}
+}
+
+func TestDecisionsAreAudited(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seedAlerts(4)
+	op := e.login("op1")
+	check := func(resp *http.Response, want int) {
+		t.Helper()
+		if body := readAll(resp); resp.StatusCode != want {
+			t.Fatalf("status %d, want %d: %s", resp.StatusCode, want, body)
+		}
+	}
+	check(op.postForm("/alerts/1/confirm", nil, op.csrf), http.StatusSeeOther)
+	check(op.postForm("/alerts/1/confirm", nil, op.csrf), http.StatusConflict) // already confirmed
+	check(op.postForm("/alerts/2/dismiss", url.Values{"reason": {"not the same picture"}}, op.csrf), http.StatusSeeOther)
+	check(op.postForm("/alerts/bulk", url.Values{"id": {"3", "4"}, "action": {"dismiss"}, "reason": {"duplicates"}}, op.csrf), http.StatusSeeOther)
+	want := map[uint64]index.Status{1: index.StatusConfirmed, 2: index.StatusDismissed, 3: index.StatusDismissed, 4: index.StatusDismissed}
+	for id, st := range want {
+		if a, _ := e.db.Alert(id); a.Status != st {
+			t.Errorf("alert %d is %s, want %s", id, a.Status, st)
+		}
+	}
+	log, _ := e.db.AuditLog(index.AuditFilter{Action: "alert."})
+	got := map[string]string{}
+	for _, l := range log {
+		if l.User != "op1" || l.Remote == "" {
+			t.Errorf("entry without who or where: %+v", l)
+		}
+		got[l.Target] = l.Action + " " + l.Detail
+	}
+	for target, w := range map[string]string{"1": "alert.confirm ", "2": "alert.dismiss not the same picture", "3": "alert.dismiss duplicates", "4": "alert.dismiss duplicates"} {
+		if got[target] != w {
+			t.Errorf("alert %s: audit %q, want %q", target, got[target], w)
+		}
+	}
+}
+
+func TestQueueFiltersSortsAndCounts(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seedAlerts(5)
+	e.db.SetAlertStatus(context.Background(), 2, index.StatusConfirmed, "")
+	op := e.login("op1")
+	var got alertsJSON
+	get := func(q string) {
+		t.Helper()
+		resp := op.get("/api/alerts?" + q)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", q, resp.StatusCode, readAll(resp))
+		}
+		got = alertsJSON{}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	ids := func() []uint64 {
+		var out []uint64
+		for _, a := range got.Alerts {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	get("")
+	if fmt.Sprint(ids()) != "[5 4 3 2 1]" || got.Counts[index.StatusNew] != 4 || got.Counts[index.StatusConfirmed] != 1 {
+		t.Errorf("newest first: %v counts %v", ids(), got.Counts)
+	}
+	get("sort=confidence&status=new")
+	if fmt.Sprint(ids()) != "[1 3 4 5]" {
+		t.Errorf("confidence: %v", ids())
+	}
+	get("per_page=2&page=2")
+	if fmt.Sprint(ids()) != "[3 2]" || got.Pages != 3 {
+		t.Errorf("page 2: %v of %d", ids(), got.Pages)
+	}
+	get("site=other")
+	if len(got.Alerts) != 0 {
+		t.Errorf("site filter: %v", ids())
+	}
+	tomorrow := time.Now().In(loadZone("")).AddDate(0, 0, 1).Format("2006-01-02")
+	get("from=" + tomorrow)
+	if len(got.Alerts) != 0 {
+		t.Errorf("date filter: %v", ids())
+	}
+}
+
+// multipartUpload builds a registration form; csrfFirst puts the token
+// first as the console requires.
+func multipartUpload(t *testing.T, csrf, caseID string, files map[string][]byte) (*bytes.Buffer, string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("csrf", csrf)
+	w.WriteField("case", caseID)
+	w.WriteField("label", "browser upload")
+	for name, data := range files {
+		fw, err := w.CreateFormFile("files", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(data)
+	}
+	w.Close()
+	return &buf, w.FormDataContentType()
+}
+
+func TestBrowserRegistrationKeepsNothing(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where multipart parsing would spill files
+	e := newEnv(t, func(c *Config) { c.Limits.Media.MaxBytes = 200 << 10 })
+	st := e.login("staff1")
+	good := photo(t, testPhoto)
+	if len(good) > 200<<10 {
+		t.Fatalf("test photo %d bytes is over the test limit", len(good))
+	}
+	body, ctype := multipartUpload(t, st.csrf, "case-9", map[string][]byte{
+		"a.jpg":     good,
+		"notes.txt": []byte("not an image"),
+		"huge.jpg":  bytes.Repeat([]byte{0xff}, 300<<10),
+	})
+	req, _ := http.NewRequest("POST", e.ts.URL+"/cases", body)
+	req.Header.Set("Content-Type", ctype)
+	resp := st.do(req)
+	page := readAll(resp)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, page)
+	}
+	cases, _ := e.db.Cases()
+	if len(cases) != 1 || cases[0].ID != "case-9" || cases[0].Fingerprints != 1 {
+		t.Fatalf("cases %+v", cases)
+	}
+	for _, want := range []string{"unsupported", "over the size limit"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page does not report %q per file", want)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the upload left files in TMPDIR: %v", left)
+	}
+	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "case.register"}); len(log) != 1 || log[0].Target != "case-9" {
+		t.Errorf("audit: %+v", log)
+	}
+
+	t.Run("without the CSRF token first nothing is read", func(t *testing.T) {
+		body, ctype := multipartUpload(t, "wrong", "case-10", map[string][]byte{"a.jpg": good})
+		req, _ := http.NewRequest("POST", e.ts.URL+"/cases", body)
+		req.Header.Set("Content-Type", ctype)
+		if resp := st.do(req); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("an upload over the total limit is refused", func(t *testing.T) {
+		e2 := newEnv(t, func(c *Config) { c.Limits.UploadBytes = int64(len(good) / 2) })
+		st := e2.login("staff1")
+		body, ctype := multipartUpload(t, st.csrf, "case-11", map[string][]byte{"a.jpg": good})
+		req, _ := http.NewRequest("POST", e2.ts.URL+"/cases", body)
+		req.Header.Set("Content-Type", ctype)
+		if resp := st.do(req); resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status %d: %s", resp.StatusCode, readAll(resp))
+		}
+	})
+	t.Run("withdrawing needs the case ID typed again, and is audited", func(t *testing.T) {
+		resp := st.postForm("/cases/case-9/withdraw", url.Values{"confirm": {"case-x"}}, st.csrf)
+		if resp.StatusCode != 400 {
+			t.Fatalf("mismatch: %d", resp.StatusCode)
+		}
+		resp = st.postForm("/cases/case-9/withdraw", url.Values{"confirm": {"case-9"}}, st.csrf)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d %s", resp.StatusCode, readAll(resp))
+		}
+		if log, _ := e.db.AuditLog(index.AuditFilter{Action: "case.withdraw"}); len(log) != 1 || log[0].User != "staff1" {
+			t.Errorf("audit: %+v", log)
+		}
+	})
+}
+
+func TestAVideoAlertShowsTheMatchedSeconds(t *testing.T) {
+	e := newEnv(t, nil)
+	seeded := e.seedAlerts(1)
+	a := seeded[0]
+	_, _, err := e.db.RecordAlert(context.Background(), index.AlertInput{
+		Site: "board", MediaSHA256: [32]byte{0xee},
+		Match: index.Match{Fingerprint: a.Fingerprint, Case: "c1", Video: &index.VideoEvidence{QueryShare: 0.5, RegisteredShare: 0.25, Rate: 1, OffsetSeconds: 60,
+			Frames: 12, Ranges: []index.VideoRange{{QueryStart: 5, QueryEnd: 17.5, RegisteredStart: 65, RegisteredEnd: 77.5}}}},
+		Sighting: index.Sighting{PageURL: "http://board.example/v", MediaURL: "http://board.example/v.mp4"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readAll(e.login("op1").get("/alerts/2"))
+	for _, want := range []string{"50% of the upload", "upload 0:05.0–0:17.5 = registered 1:05.0–1:17.5"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+}

@@ -1,0 +1,249 @@
+package console
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Limits bound what a request may send. Zero fields take the defaults.
+type Limits struct {
+	// FormBytes bounds a urlencoded form or a JSON body; default 64 KiB.
+	FormBytes int64
+	// UploadBytes bounds a whole registration upload; default 256 MiB.
+	UploadBytes int64
+	// UploadFiles bounds the files of one registration; default 200.
+	UploadFiles int
+	// Media bounds each uploaded file (bytes, pixels) as the hasher does;
+	// zero fields take hashing's defaults.
+	Media hashing.Limits
+	// LoginFailuresPerIP and LoginFailuresPerUser are the failed logins
+	// allowed within LoginWindow before further attempts get 429; defaults
+	// 20, 5 and 15 minutes.
+	LoginFailuresPerIP   int
+	LoginFailuresPerUser int
+	LoginWindow          time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.FormBytes <= 0 {
+		l.FormBytes = 64 << 10
+	}
+	if l.UploadBytes <= 0 {
+		l.UploadBytes = 256 << 20
+	}
+	if l.UploadFiles <= 0 {
+		l.UploadFiles = 200
+	}
+	if l.LoginFailuresPerIP <= 0 {
+		l.LoginFailuresPerIP = 20
+	}
+	if l.LoginFailuresPerUser <= 0 {
+		l.LoginFailuresPerUser = 5
+	}
+	if l.LoginWindow <= 0 {
+		l.LoginWindow = 15 * time.Minute
+	}
+	return l
+}
+
+// Config is what a Server needs. DB is required; the rest may be nil, and
+// the pages that need a missing part say it is not available.
+type Config struct {
+	DB *index.DB
+	// Scheduler crawls the watched sites; nil means no crawling in this
+	// process (the sites page still shows stored status).
+	Scheduler *crawler.Scheduler
+	// Sites are the watched sites from sites.yaml, for contacts and the
+	// sites page.
+	Sites []*crawler.Site
+	// Metrics serves /metrics; nil means 404.
+	Metrics http.Handler
+	// SecureCookies marks cookies Secure even when the request came without
+	// TLS: set it behind a TLS-terminating reverse proxy.
+	SecureCookies bool
+	// TrustProxy takes the client's address from the last X-Forwarded-For
+	// entry (set it only behind a proxy that writes that header).
+	TrustProxy bool
+	// Inspector fetches and matches reported URLs; nil means the reported
+	// URLs page only lists earlier reports.
+	Inspector *crawler.Inspector
+	// NoticeFrom is the From address of exported .eml notices ("Centre
+	// <takedown@centre.example>"); NoticeSender the centre's name in the
+	// notice text. Defaults say hashwatch.
+	NoticeFrom   string
+	NoticeSender string
+	// NoticeOverdue is how long a sent notice may go unanswered before it
+	// shows as overdue; zero means index.DefaultNoticeOverdue (24 h).
+	NoticeOverdue time.Duration
+	Session       index.SessionOptions
+	Limits        Limits
+	Logger        *slog.Logger
+	// Now returns the current time; nil means time.Now. Tests set it.
+	Now func() time.Time
+}
+
+// Server is the console. Create it with New; it is an http.Handler.
+type Server struct {
+	cfg    Config
+	db     *index.DB
+	log    *slog.Logger
+	now    func() time.Time
+	limits Limits
+	hasher *hashing.Hasher
+	pages  map[string]*pageTemplate
+	routes []route
+	mux    *http.ServeMux
+
+	ipLimit, userLimit *limiter
+
+	// decideMu serialises operators' decisions on alerts (see decide).
+	decideMu sync.Mutex
+
+	// revealed remembers which session revealed which alert's preview, so
+	// the preview is served only after the audited reveal.
+	revealMu sync.Mutex
+	revealed map[string]time.Time
+}
+
+// revealFor is how long a reveal lets its session load the preview.
+const revealFor = 10 * time.Minute
+
+// New checks cfg and builds the server.
+func New(cfg Config) (*Server, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("console: no database")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NoticeFrom == "" {
+		cfg.NoticeFrom = defaultNoticeFrom
+	}
+	if cfg.NoticeSender == "" {
+		cfg.NoticeSender = defaultNoticeSender
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(), revealed: map[string]time.Time{}}
+	s.hasher = hashing.NewHasher(s.limits.Media)
+	s.ipLimit = newLimiter(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.now)
+	s.userLimit = newLimiter(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.now)
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.routes = s.routeTable()
+	s.mux = http.NewServeMux()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	return s, nil
+}
+
+// ServeHTTP answers one request: security headers, panic containment, then
+// the route table.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	if !strings.HasPrefix(r.URL.Path, "/static/") {
+		// Pages carry evidence and personal data: never stored by a
+		// browser or a proxy.
+		h.Set("Cache-Control", "no-store")
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+			http.Error(w, "internal error; it was logged", http.StatusInternalServerError)
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// remote is the client's address for rate limits and the audit log.
+func (s *Server) remote(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		// The last entry is the one the trusted proxy wrote; anything that
+		// is not an address (a proxy misconfigured to pass the client's
+		// header on) is ignored rather than logged as the client.
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
+				return ip.Unmap().String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// site returns the configured site called name, or nil.
+func (s *Server) site(name string) *crawler.Site {
+	for _, st := range s.cfg.Sites {
+		if st.Name == name {
+			return st
+		}
+	}
+	return nil
+}
+
+// reveal records that session revealed alert id's preview.
+func (s *Server) reveal(session string, id uint64) {
+	s.revealMu.Lock()
+	defer s.revealMu.Unlock()
+	now := s.now()
+	for k, until := range s.revealed {
+		if now.After(until) {
+			delete(s.revealed, k)
+		}
+	}
+	s.revealed[fmt.Sprintf("%s/%d", session, id)] = now.Add(revealFor)
+}
+
+// isRevealed reports whether session revealed alert id's preview recently.
+func (s *Server) isRevealed(session string, id uint64) bool {
+	s.revealMu.Lock()
+	defer s.revealMu.Unlock()
+	until, ok := s.revealed[fmt.Sprintf("%s/%d", session, id)]
+	return ok && s.now().Before(until)
+}
+
+// audit records a change made through a call that takes no index.Actor.
+// Its failure is logged: the change itself has already happened.
+func (s *Server) audit(ctx context.Context, rq *request, action, target, detail string) {
+	e := index.AuditEntry{User: rq.user.Name, Remote: rq.remote, Action: action, Target: target, Detail: detail}
+	if err := s.db.Audit(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Error("audit record failed", "action", action, "target", target, "err", err)
+	}
+}

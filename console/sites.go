@@ -1,0 +1,154 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+// siteRow is one watched site on the sites page and in /api/sites.
+type siteRow struct {
+	Name    string           `json:"name"`
+	Contact string           `json:"contact,omitempty"`
+	Paused  bool             `json:"paused"`
+	Running bool             `json:"running"` // a pass runs in this process now
+	Status  index.SiteStatus `json:"status"`
+	HasRun  bool             `json:"has_run"`
+	Errors  int              `json:"errors"`
+}
+
+// siteRows joins the configured sites with their stored crawl status and
+// paused state. Sites with stored status but no longer configured are
+// listed too, so nothing the database knows is hidden.
+func (s *Server) siteRows() ([]siteRow, error) {
+	statuses, err := s.db.SiteStatuses()
+	if err != nil {
+		return nil, err
+	}
+	paused, err := s.db.PausedSites()
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]index.SiteStatus{}
+	for _, st := range statuses {
+		byName[st.Name] = st
+	}
+	var rows []siteRow
+	seen := map[string]bool{}
+	add := func(name, contact string) {
+		if c, ok, err := s.db.SiteContact(name); err == nil && ok {
+			contact = c
+		}
+		st, ok := byName[name]
+		row := siteRow{Name: name, Contact: contact, Paused: paused[name], Status: st, HasRun: ok}
+		for _, n := range st.Errors {
+			row.Errors += n
+		}
+		if s.cfg.Scheduler != nil {
+			row.Running = s.cfg.Scheduler.Running(name)
+		}
+		rows = append(rows, row)
+		seen[name] = true
+	}
+	for _, site := range s.cfg.Sites {
+		add(site.Name, site.Contact)
+	}
+	for _, st := range statuses {
+		if !seen[st.Name] {
+			add(st.Name, "")
+		}
+	}
+	return rows, nil
+}
+
+type sitesData struct {
+	Sites     []siteRow
+	Scheduler bool
+}
+
+func (s *Server) sitesPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	rows, err := s.siteRows()
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	s.render(w, r, rq, http.StatusOK, "sites", rq.loc.T("sites.title"), sitesData{Sites: rows, Scheduler: s.cfg.Scheduler != nil})
+}
+
+// errNoScheduler reports a crawl control asked of a console that runs no
+// crawler.
+var errNoScheduler = errors.New("this console runs no crawler (start it with `hashwatch serve --sites FILE`)")
+
+// siteAction runs pass, pause or resume on a site (each audited by the
+// scheduler in the same transaction as the change, or just before the
+// pass is queued).
+func (s *Server) siteAction(ctx context.Context, rq *request, name, action string) error {
+	if s.cfg.Scheduler == nil {
+		return &httpError{http.StatusConflict, errNoScheduler.Error()}
+	}
+	switch action {
+	case "pass":
+		return s.cfg.Scheduler.PassNow(ctx, name, rq.actor())
+	case "pause":
+		return s.cfg.Scheduler.SetPaused(ctx, name, true, rq.actor())
+	case "resume":
+		return s.cfg.Scheduler.SetPaused(ctx, name, false, rq.actor())
+	}
+	return errorf(404, "unknown site action %q", action)
+}
+
+func (s *Server) sitePassNow(w http.ResponseWriter, r *http.Request, rq *request) {
+	s.siteForm(w, r, rq, "pass")
+}
+
+func (s *Server) sitePause(w http.ResponseWriter, r *http.Request, rq *request) {
+	s.siteForm(w, r, rq, "pause")
+}
+
+func (s *Server) siteResume(w http.ResponseWriter, r *http.Request, rq *request) {
+	s.siteForm(w, r, rq, "resume")
+}
+
+func (s *Server) siteForm(w http.ResponseWriter, r *http.Request, rq *request, action string) {
+	name := r.PathValue("name")
+	if err := s.siteAction(r.Context(), rq, name, action); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, "/sites?done="+url.QueryEscape("site_"+action), http.StatusSeeOther)
+}
+
+func (s *Server) apiSites(w http.ResponseWriter, r *http.Request, rq *request) {
+	rows, err := s.siteRows()
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	if rows == nil {
+		rows = []siteRow{}
+	}
+	writeJSON(w, http.StatusOK, rows)
+}
+
+func (s *Server) apiSiteAction(w http.ResponseWriter, r *http.Request, rq *request) {
+	action := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	name := r.PathValue("name")
+	if err := s.siteAction(r.Context(), rq, name, action); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"site": name, "done": action})
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request, rq *request) {
+	if s.cfg.Metrics == nil {
+		s.fail(w, r, rq, fmt.Errorf("metrics are not served by this console: %w", index.ErrNotFound))
+		return
+	}
+	s.cfg.Metrics.ServeHTTP(w, r)
+}

@@ -1,0 +1,220 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashwatch/hashwatch/index"
+)
+
+type usersData struct {
+	Users  []index.User
+	Tokens []index.Token
+	Roles  []index.Role
+	// NewToken is a token just created, shown this once.
+	NewToken     string
+	NewTokenUser string
+}
+
+func (s *Server) usersData() (usersData, error) {
+	users, err := s.db.Users()
+	if err != nil {
+		return usersData{}, err
+	}
+	tokens, err := s.db.Tokens("")
+	return usersData{Users: users, Tokens: tokens, Roles: index.Roles}, err
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	d, err := s.usersData()
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	s.render(w, r, rq, http.StatusOK, "users", rq.loc.T("users.title"), d)
+}
+
+func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) {
+	f := r.PostForm
+	_, err := s.db.AddUser(r.Context(), index.NewUser{Name: strings.TrimSpace(f.Get("name")), Role: index.Role(f.Get("role")),
+		Password: f.Get("password"), Language: f.Get("language"), TimeZone: f.Get("time_zone")}, rq.actor())
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, "/users?done=user_added", http.StatusSeeOther)
+}
+
+// updateUser changes a user's role or enabled state, or sets a new
+// password. An admin cannot disable or demote themselves, so the console
+// never locks out its last administrator by accident.
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request) {
+	name := r.PathValue("name")
+	f := r.PostForm
+	var ch index.UserChange
+	if v := f.Get("role"); v != "" {
+		role := index.Role(v)
+		ch.Role = &role
+	}
+	switch f.Get("state") {
+	case "":
+	case "disabled":
+		ch.Disabled = ptr(true)
+	case "active":
+		ch.Disabled = ptr(false)
+	default:
+		s.fail(w, r, rq, errorf(400, "state %q: want active or disabled", truncate(f.Get("state"), 40)))
+		return
+	}
+	if v := f.Get("password"); v != "" {
+		ch.Password = &v
+	}
+	if name == rq.user.Name && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != rq.user.Role)) {
+		s.fail(w, r, rq, errorf(http.StatusConflict, "%s", rq.loc.T("users.not_self")))
+		return
+	}
+	if _, err := s.db.UpdateUser(r.Context(), name, ch, rq.actor()); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, "/users?done=user_updated", http.StatusSeeOther)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request) {
+	name := r.PathValue("name")
+	secret, _, err := s.db.CreateToken(r.Context(), name, strings.TrimSpace(r.PostForm.Get("label")), rq.actor())
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	d, err := s.usersData()
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	d.NewToken, d.NewTokenUser = secret, name
+	s.render(w, r, rq, http.StatusOK, "users", rq.loc.T("users.title"), d)
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request) {
+	if err := s.db.RevokeToken(r.Context(), r.PathValue("id"), rq.actor()); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, "/users?done=token_revoked", http.StatusSeeOther)
+}
+
+// auditQuery reads the audit log filter from a URL query.
+func auditQuery(q url.Values, zone *time.Location) (index.AuditFilter, error) {
+	f := index.AuditFilter{User: q.Get("user"), Action: q.Get("action"), Target: q.Get("target"), Limit: 100}
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return f, errorf(400, "before %q: want a sequence number", truncate(v, 40))
+		}
+		f.Before = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return f, errorf(400, "limit %q: want 1–1000", truncate(v, 40))
+		}
+		f.Limit = n
+	}
+	for _, d := range []struct {
+		s   string
+		t   *time.Time
+		add int
+	}{{q.Get("from"), &f.Since, 0}, {q.Get("to"), &f.Until, 1}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", d.s, zone)
+		if err != nil {
+			return f, errorf(400, "date %q: want YYYY-MM-DD", truncate(d.s, 40))
+		}
+		*d.t = t.AddDate(0, 0, d.add)
+	}
+	return f, nil
+}
+
+type auditData struct {
+	Entries []index.AuditEntry
+	Q       url.Values
+	Older   string
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	f, err := auditQuery(r.URL.Query(), rq.loc.Zone)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	entries, err := s.db.AuditLog(f)
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	d := auditData{Entries: entries, Q: r.URL.Query()}
+	if len(entries) == f.Limit {
+		q := r.URL.Query()
+		q.Set("before", strconv.FormatUint(entries[len(entries)-1].Seq, 10))
+		d.Older = "/audit?" + q.Encode()
+	}
+	s.render(w, r, rq, http.StatusOK, "audit", rq.loc.T("audit.title"), d)
+}
+
+type settingsData struct {
+	Zones []string
+}
+
+// commonZones are offered in the settings form; any IANA name is accepted.
+var commonZones = []string{"Asia/Seoul", "UTC", "Asia/Tokyo", "Europe/London", "America/New_York", "America/Los_Angeles"}
+
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	s.render(w, r, rq, http.StatusOK, "settings", rq.loc.T("settings.title"), settingsData{Zones: commonZones})
+}
+
+// saveSettings sets the user's own language, time zone and, given the
+// current password, a new password.
+func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *request) {
+	f := r.PostForm
+	lang, tz := f.Get("language"), f.Get("time_zone")
+	ch := index.UserChange{Language: &lang, TimeZone: &tz}
+	if np := f.Get("new_password"); np != "" {
+		// The current password is checked under the login limits: a stolen
+		// session must not become a way to guess the password itself.
+		if blocked, until := s.passwordBlocked(rq.remote, rq.user.Name); blocked {
+			w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
+			s.fail(w, r, rq, errorf(http.StatusTooManyRequests, "%s", rq.loc.T("login.too_many", rq.loc.Time(until))))
+			return
+		}
+		if _, err := s.db.Authenticate(r.Context(), rq.user.Name, f.Get("password")); err != nil {
+			if !errors.Is(err, index.ErrBadCredentials) {
+				s.fail(w, r, rq, err)
+				return
+			}
+			s.passwordFailed(rq.remote, rq.user.Name)
+			s.audit(r.Context(), rq, "password.check_failed", rq.user.Name, "settings: wrong current password")
+			s.fail(w, r, rq, errorf(http.StatusForbidden, "%s", rq.loc.T("settings.wrong_password")))
+			return
+		}
+		ch.Password = &np
+		// The other sessions end with the old password; this one goes on.
+		if rq.session != nil {
+			ch.KeepSession = rq.session.ID
+		}
+	}
+	if _, err := s.db.UpdateUser(r.Context(), rq.user.Name, ch, rq.actor()); err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	http.Redirect(w, r, "/settings?done=saved", http.StatusSeeOther)
+}
