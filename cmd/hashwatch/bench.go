@@ -21,7 +21,7 @@ func (a *app) benchCommand() *cobra.Command {
 		Short: "Measure hashing and index speed",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(a.benchHashCommand(), a.benchIndexCommand())
+	cmd.AddCommand(a.benchHashCommand(), a.benchIndexCommand(), a.benchVideoCommand())
 	return cmd
 }
 

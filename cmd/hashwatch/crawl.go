@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -62,6 +63,7 @@ func toPassJSON(s crawler.PassStats) passJSON {
 const progressLogEvery = 10 * time.Second
 
 func (a *app) crawlCommand() *cobra.Command {
+	var vcfg video.Config
 	var sitesFile, only, metricsAddr string
 	var once, asJSON bool
 	cmd := &cobra.Command{
@@ -115,7 +117,7 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 				bars = newProgressBars(ctx, a.stderr, sites)
 				log = slog.New(slog.NewTextHandler(bars.p, &slog.HandlerOptions{Level: a.logLevel()}))
 			}
-			c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: log}
+			c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: log, Video: video.New(vcfg)}
 			if bars != nil {
 				c.Progress = bars.update
 			} else {
@@ -153,6 +155,7 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 	cmd.Flags().BoolVar(&once, "once", false, "one pass of each site, then exit")
 	cmd.Flags().StringVar(&only, "site", "", "crawl only the site with this name")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print each pass's counts as one JSON object per line")
+	videoFlags(cmd, &vcfg)
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`HOST:PORT`/metrics while crawling (off when empty)")
 	return cmd
 }

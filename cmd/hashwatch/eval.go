@@ -18,6 +18,7 @@ func (a *app) evalCommand() *cobra.Command {
 	var cfg eval.Config
 	var asJSON bool
 	var dumpPath string
+	var videoSuite bool
 	cmd := &cobra.Command{
 		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
@@ -38,6 +39,9 @@ The default dataset is ` + defaultDataset + ` (the development photo set beside 
 			}
 			if _, err := os.Stat(cfg.Dataset); err != nil {
 				return fmt.Errorf("eval: dataset %s not found; pass --dataset DIR with a folder of JPEG or PNG photos (the development set lives in ../shared/datasets/dev beside a checkout)", cfg.Dataset)
+			}
+			if videoSuite {
+				return a.evalVideo(cmd, cfg, asJSON)
 			}
 			if !asJSON {
 				cfg.Progress = func(done, total int) {
@@ -75,6 +79,7 @@ The default dataset is ` + defaultDataset + ` (the development photo set beside 
 	cmd.Flags().IntVar(&cfg.Limit, "limit", 0, "use only the first N photos")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	cmd.Flags().StringVar(&dumpPath, "dump", "", "write candidate view pairs with all distances as CSV, for rule design")
+	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
 	return cmd
 }
 

@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/spf13/cobra"
 )
 
 // mediaExtensions are the file name endings taken from folders; files named
@@ -20,6 +22,7 @@ import (
 var mediaExtensions = map[string]bool{
 	".jpg": true, ".jpeg": true, ".jpe": true, ".png": true, ".gif": true,
 	".webp": true, ".bmp": true, ".tif": true, ".tiff": true,
+	".mp4": true, ".m4v": true, ".mov": true, ".webm": true, ".mkv": true, ".avi": true,
 }
 
 // input is one file to process, or a path that could not be read (err set).
@@ -55,32 +58,60 @@ func expandPaths(paths []string) []input {
 	return out
 }
 
-// fingerprintFile reads a local file under the hasher's limits and
-// fingerprints it. The bytes are dropped when it returns.
-func fingerprintFile(ctx context.Context, h *hashing.Hasher, in input, purpose hashing.Purpose) (hashing.Fingerprint, error) {
+// media fingerprints pictures and videos (animated GIFs included), telling
+// them apart by their bytes, never by file name.
+type media struct {
+	image *hashing.Hasher
+	video *video.Hasher
+}
+
+// videoFlags adds the video options of commands that hash files.
+func videoFlags(cmd *cobra.Command, cfg *video.Config) {
+	cmd.Flags().StringVar(&cfg.FFmpeg, "ffmpeg", "", "ffmpeg executable for videos (default: ffmpeg from PATH)")
+}
+
+// newMedia returns the hashers for a command, saying once on w when
+// ffmpeg is missing: pictures still work, videos then fail.
+func newMedia(w io.Writer, cfg video.Config) media {
+	m := media{image: hashing.NewHasher(hashing.Limits{}), video: video.New(cfg)}
+	if _, err := m.video.FFmpeg(); err != nil {
+		fail(w, "warning: %v", err)
+	}
+	return m
+}
+
+// fingerprintFile reads a local file under the hashers' byte limits and
+// fingerprints it as a video or a picture. The bytes are dropped when it
+// returns.
+func fingerprintFile(ctx context.Context, m media, in input, purpose hashing.Purpose) (hashing.Fingerprint, error) {
 	if in.err != nil {
 		return hashing.Fingerprint{}, in.err
 	}
-	data, err := readMedia(in.path, h.Limits())
+	data, err := readMedia(in.path, max(m.image.Limits().MaxBytes, m.video.Limits().MaxBytes))
 	if err != nil {
 		return hashing.Fingerprint{}, fmt.Errorf("%s: %w", in.path, err)
 	}
-	fp, err := h.Image(ctx, data, purpose)
+	var fp hashing.Fingerprint
+	if video.Sniff(data) != "" {
+		fp, err = m.video.Fingerprint(ctx, data, purpose)
+	} else {
+		fp, err = m.image.Image(ctx, data, purpose)
+	}
 	if err != nil {
 		return hashing.Fingerprint{}, fmt.Errorf("%s: %w", in.path, err)
 	}
 	return fp, nil
 }
 
-// readMedia reads a local file under the hasher's byte limit. The bytes are
-// held only until the caller has hashed them.
-func readMedia(path string, limits hashing.Limits) ([]byte, error) {
+// readMedia reads a local file of at most max bytes. The bytes are held
+// only until the caller has hashed them.
+func readMedia(path string, max int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return hashing.ReadLimited(f, limits.MaxBytes)
+	return hashing.ReadLimited(f, max)
 }
 
 // jsonLines writes one JSON object per line.

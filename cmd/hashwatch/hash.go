@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/spf13/cobra"
 )
 
@@ -11,7 +12,10 @@ import (
 // the reference PDQ of the picture exactly as decoded (after EXIF
 // orientation, before any trimming); pdq_dihedral lists its eight variants
 // in the reference's order. phash and dhash are goimagehash's, of the
-// picture scaled to hashing's working size.
+// picture scaled to hashing's working size. For a video (kind "video")
+// the picture fields stay empty and duration_seconds, frame_count and
+// frames give its sampled frames: time in seconds, PDQ of the frame (its
+// borders trimmed) and of the frame mirrored, and the PDQ quality.
 type hashJSON struct {
 	Path        string   `json:"path"`
 	Kind        string   `json:"kind"`
@@ -22,18 +26,32 @@ type hashJSON struct {
 	PDQDihedral []string `json:"pdq_dihedral"`
 	PHash       string   `json:"phash"`
 	DHash       string   `json:"dhash"`
-	Error       *string  `json:"error"`
+	// Videos only.
+	DurationSeconds float64     `json:"duration_seconds,omitempty"`
+	FrameCount      int         `json:"frame_count,omitempty"`
+	Frames          []frameJSON `json:"frames,omitempty"`
+	Error           *string     `json:"error"`
+}
+
+// frameJSON is one sampled video frame in `hash --json`.
+type frameJSON struct {
+	Seconds     float64 `json:"t"`
+	PDQ         string  `json:"pdq"`
+	PDQMirrored string  `json:"pdq_mirrored,omitempty"`
+	Quality     int     `json:"quality"`
 }
 
 func (a *app) hashCommand() *cobra.Command {
 	var asJSON bool
+	var vcfg video.Config
 	cmd := &cobra.Command{
-		Use:     "hash [--json] PATH...",
-		Short:   "Print fingerprints of files without registering anything",
-		Example: `  hashwatch hash --json photo.jpg`,
-		Args:    cobra.MinimumNArgs(1),
+		Use:   "hash [--json] PATH...",
+		Short: "Print fingerprints of files without registering anything",
+		Example: `  hashwatch hash --json photo.jpg
+  hashwatch hash --json clip.mp4`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			hasher := hashing.NewHasher(hashing.Limits{})
+			hasher := newMedia(a.stderr, vcfg)
 			out := newJSONLines(a.stdout)
 			failed := 0
 			for _, in := range expandPaths(paths) {
@@ -42,6 +60,20 @@ func (a *app) hashCommand() *cobra.Command {
 				if err != nil {
 					failed++
 					res.Error = errString(err)
+				} else if fp.Kind == hashing.KindVideo {
+					res.Kind, res.Width, res.Height = string(fp.Kind), fp.Width, fp.Height
+					res.DurationSeconds = float64(fp.Duration.Milliseconds()) / 1000
+					res.FrameCount = len(fp.Frames)
+					for _, f := range fp.Frames {
+						fj := frameJSON{Seconds: float64(f.At.Milliseconds()) / 1000}
+						if h, ok := video.FramePDQ(f.Hashes); ok {
+							fj.PDQ, fj.Quality = h.Hex(), h.Quality
+						}
+						if h, ok := video.FramePDQ(f.Mirrored); ok {
+							fj.PDQMirrored = h.Hex()
+						}
+						res.Frames = append(res.Frames, fj)
+					}
 				} else if v, ok := fp.View(hashing.ViewOriginal); ok {
 					res.Width, res.Height = fp.Width, fp.Height
 					for i, h := range fp.Reference {
@@ -64,6 +96,8 @@ func (a *app) hashCommand() *cobra.Command {
 					}
 				case res.Error != nil:
 					fail(a.stderr, "hash: %s", *res.Error)
+				case res.Kind == string(hashing.KindVideo):
+					fmt.Fprintf(a.stdout, "%s\tvideo %dx%d\t%.1f s\t%d frames\n", res.Path, res.Width, res.Height, res.DurationSeconds, res.FrameCount)
 				default:
 					fmt.Fprintf(a.stdout, "%s\t%dx%d\tpdq %s (quality %d)\tphash %s\tdhash %s\n", res.Path, res.Width, res.Height, res.PDQ, res.PDQQuality, res.PHash, res.DHash)
 				}
@@ -75,5 +109,6 @@ func (a *app) hashCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
+	videoFlags(cmd, &vcfg)
 	return cmd
 }

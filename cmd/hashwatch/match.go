@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
+	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
 )
 
@@ -20,25 +22,36 @@ type matchHitJSON struct {
 	Fingerprint uint64 `json:"fingerprint"`
 	Algorithm   string `json:"algorithm"`
 	Distance    int    `json:"distance"`
+	// For videos: the share of the file's time that shows the registered
+	// video, the share of the registered video found, and which seconds
+	// of the registered video were found at which seconds of the file.
+	QueryShare      *float64           `json:"query_share,omitempty"`
+	RegisteredShare *float64           `json:"registered_share,omitempty"`
+	Ranges          []index.VideoRange `json:"ranges,omitempty"`
 }
 
 func (a *app) matchCommand() *cobra.Command {
 	var asJSON bool
+	var vcfg video.Config
 	cmd := &cobra.Command{
 		Use:   "match [--json] PATH...",
 		Short: "Match local files against registered fingerprints (creates no alerts)",
-		Long: `match fingerprints each file (folders are walked recursively for image files) and
-lists the registered fingerprints it matches under the default rule (` + hashing.DefaultRule().String() + `).
+		Long: `match fingerprints each file (folders are walked recursively for image and video files)
+and lists the registered fingerprints it matches under the default rule (` + hashing.DefaultRule().String() + `).
+A video matches a registered video when enough of its frames match and line up in time
+(one offset, playback rate within 10%); --json then gives query_share (of the file's time),
+registered_share (of the registered video's) and the matched ranges in seconds.
 It records nothing.`,
-		Example: `  hashwatch match --json suspicious.jpg downloads/`,
-		Args:    cobra.MinimumNArgs(1),
+		Example: `  hashwatch match --json suspicious.jpg downloads/
+  hashwatch match --json clip.mp4`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
 			db, err := a.openDB()
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			hasher := hashing.NewHasher(hashing.Limits{})
+			hasher := newMedia(a.stderr, vcfg)
 			rule := hashing.DefaultRule()
 			out := newJSONLines(a.stdout)
 			failed := 0
@@ -50,8 +63,12 @@ It records nothing.`,
 					ms, merr := db.Match(cmd.Context(), fp, rule)
 					err = merr
 					for _, m := range ms {
-						res.Matches = append(res.Matches, matchHitJSON{Case: m.Case, Fingerprint: m.Fingerprint,
-							Algorithm: string(m.Evidence.Algorithm), Distance: m.Evidence.Distance})
+						hit := matchHitJSON{Case: m.Case, Fingerprint: m.Fingerprint,
+							Algorithm: string(m.Evidence.Algorithm), Distance: m.Evidence.Distance}
+						if v := m.Video; v != nil {
+							hit.QueryShare, hit.RegisteredShare, hit.Ranges = &v.QueryShare, &v.RegisteredShare, v.Ranges
+						}
+						res.Matches = append(res.Matches, hit)
 					}
 				}
 				if err != nil {
@@ -69,7 +86,14 @@ It records nothing.`,
 					fmt.Fprintf(a.stdout, "%s: no match\n", res.Path)
 				default:
 					for _, m := range res.Matches {
-						fmt.Fprintf(a.stdout, "%s: MATCH case %s fingerprint %d (%s distance %d)\n", res.Path, m.Case, m.Fingerprint, m.Algorithm, m.Distance)
+						fmt.Fprintf(a.stdout, "%s: MATCH case %s fingerprint %d (%s distance %d)", res.Path, m.Case, m.Fingerprint, m.Algorithm, m.Distance)
+						if m.QueryShare != nil {
+							fmt.Fprintf(a.stdout, " query share %.2f, registered share %.2f", *m.QueryShare, *m.RegisteredShare)
+							for _, r := range m.Ranges {
+								fmt.Fprintf(a.stdout, "; registered %.1f–%.1f s at %.1f–%.1f s", r.RegisteredStart, r.RegisteredEnd, r.QueryStart, r.QueryEnd)
+							}
+						}
+						fmt.Fprintln(a.stdout)
 					}
 				}
 			}
@@ -80,5 +104,6 @@ It records nothing.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
+	videoFlags(cmd, &vcfg)
 	return cmd
 }

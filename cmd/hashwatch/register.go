@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
 )
@@ -13,12 +14,15 @@ import (
 func (a *app) registerCommand() *cobra.Command {
 	var caseID, label string
 	var asJSON bool
+	var vcfg video.Config
 	cmd := &cobra.Command{
 		Use:   "register --case ID [--label TEXT] [--json] PATH...",
-		Short: "Register fingerprints of a case's images (the images are not kept)",
-		Long: `register fingerprints each file (folders are walked recursively for image files)
-and stores the fingerprints under the case, creating it if needed. The files are read
+		Short: "Register fingerprints of a case's images and videos (the media are not kept)",
+		Long: `register fingerprints each file (folders are walked recursively for image and video
+files) and stores the fingerprints under the case, creating it if needed. The files are read
 into memory, hashed and discarded: hashwatch never stores registered media or thumbnails.
+A video (MP4, MOV, WebM, MKV, AVI, animated GIF) is stored as the PDQ hashes of frames
+sampled every half second, with their times; videos need ffmpeg (--ffmpeg).
 All fingerprints of one run are stored in one transaction.`,
 		Example: `  hashwatch register --case 2026-0042 --label "reported by victim" ./case-0042/`,
 		Args:    cobra.MinimumNArgs(1),
@@ -26,10 +30,10 @@ All fingerprints of one run are stored in one transaction.`,
 			if caseID == "" {
 				return usagef("register: --case is required")
 			}
-			hasher := hashing.NewHasher(hashing.Limits{})
+			hasher := newMedia(a.stderr, vcfg)
 			inputs := expandPaths(paths)
 			if len(inputs) == 0 {
-				fail(a.stderr, "register: no image files found in %v", paths)
+				fail(a.stderr, "register: no image or video files found in %v", paths)
 				return errSomeFailed
 			}
 			type result struct {
@@ -92,5 +96,6 @@ All fingerprints of one run are stored in one transaction.`,
 	cmd.Flags().StringVar(&caseID, "case", "", "case ID to register under (required)")
 	cmd.Flags().StringVar(&label, "label", "", "label for the case and its fingerprints")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per file")
+	videoFlags(cmd, &vcfg)
 	return cmd
 }

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/hashwatch/hashwatch/eval"
+	"github.com/spf13/cobra"
+)
+
+// evalVideo runs `eval --video`: slideshow videos made from the photos
+// with ffmpeg, the video edit family, hard negatives and unrelated videos.
+func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error {
+	vcfg := eval.VideoConfig{Dataset: cfg.Dataset, Videos: cfg.Limit}
+	if !asJSON {
+		vcfg.Progress = func(done, total int) {
+			fmt.Fprintf(a.stderr, "\r%d/%d videos", done, total)
+			if done == total {
+				fmt.Fprintln(a.stderr)
+			}
+		}
+	}
+	res, err := eval.RunVideo(cmd.Context(), vcfg)
+	if err != nil {
+		return fmt.Errorf("eval --video: %w", err)
+	}
+	if asJSON {
+		return newJSONLines(a.stdout).write(res)
+	}
+	fmt.Fprintf(a.stdout, "dataset %s: %d registered videos; %d negatives (%d hard: same photos, other order and rhythm)\n\n",
+		res.Dataset, res.Registered, res.Negatives, res.HardNegatives)
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EDIT\tRECALL\tFOUND\tTARGET\t")
+	for _, e := range res.Edits {
+		mark := ""
+		if e.Recall < e.Target {
+			mark = "below target"
+		}
+		if e.Errors > 0 {
+			mark += fmt.Sprintf(" (%d errors)", e.Errors)
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%d/%d\t%.2f\t%s\n", e.Edit, e.Recall, e.Found, e.Total, e.Target, mark)
+	}
+	tw.Flush()
+	fmt.Fprintf(a.stdout, "\nfalse alerts: %d\n", len(res.FalseAlerts))
+	for _, f := range res.FalseAlerts {
+		fmt.Fprintf(a.stdout, "  %s (%s) matched %s at distance %d\n", f.Query, f.Edit, f.Matched, f.Distance)
+	}
+	fmt.Fprintf(a.stdout, "fingerprinting: %.0f ms CPU per minute of video (ffmpeg included)\n", res.FingerprintMSPerMinute)
+	return nil
+}

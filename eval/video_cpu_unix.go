@@ -1,0 +1,17 @@
+//go:build unix
+
+package eval
+
+import (
+	"syscall"
+	"time"
+)
+
+// cpuNow is the CPU time (user+sys) this process has used.
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
