@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -25,7 +26,7 @@ type casesData struct {
 
 func (s *Server) casesData() (casesData, error) {
 	cases, err := s.db.Cases()
-	return casesData{Cases: cases, MaxFileMB: s.hasher.Limits().MaxBytes >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
+	return casesData{Cases: cases, MaxFileMB: s.uploadFileLimit() >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
 }
 
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -174,10 +175,21 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 	return res, nil
 }
 
-// hashPart reads one uploaded file into memory under the hasher's byte
-// limit, fingerprints it for registration and lets the bytes go.
+// uploadFileLimit is the most one uploaded file may hold: the picture
+// limit, or the video limit when videos are taken and it is larger.
+func (s *Server) uploadFileLimit() int64 {
+	limit := s.hasher.Limits().MaxBytes
+	if s.cfg.Video != nil {
+		limit = max(limit, s.cfg.Video.Limits().MaxBytes)
+	}
+	return limit
+}
+
+// hashPart reads one uploaded file into memory under the hashers' byte
+// limits, fingerprints it for registration — as a video when it is one —
+// and lets the bytes go.
 func (s *Server) hashPart(ctx context.Context, part *multipart.Part) (hashing.Fingerprint, error) {
-	data, err := hashing.ReadLimited(part, s.hasher.Limits().MaxBytes)
+	data, err := hashing.ReadLimited(part, s.uploadFileLimit())
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -191,6 +203,15 @@ func (s *Server) hashPart(ctx context.Context, part *multipart.Part) (hashing.Fi
 			return hashing.Fingerprint{}, err
 		}
 		return hashing.Fingerprint{}, badRequest(err)
+	}
+	if video.Sniff(data) != "" {
+		if s.cfg.Video == nil {
+			return hashing.Fingerprint{}, fmt.Errorf("videos cannot be registered here: the console runs without ffmpeg: %w", hashing.ErrUnsupported)
+		}
+		return s.cfg.Video.Fingerprint(ctx, data, hashing.ForRegistration)
+	}
+	if int64(len(data)) > s.hasher.Limits().MaxBytes {
+		return hashing.Fingerprint{}, fmt.Errorf("%d bytes, over the %d-byte limit for pictures: %w", len(data), s.hasher.Limits().MaxBytes, hashing.ErrTooLarge)
 	}
 	return s.hasher.Image(ctx, data, hashing.ForRegistration)
 }

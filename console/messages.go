@@ -46,7 +46,7 @@ var catalog = map[string]map[string]string{
 		"alert.reveal":      "미리보기 보기 (기록됨)", "alert.actions": "조치", "alert.confirm": "확인", "alert.dismiss": "기각",
 		"alert.no_actions": "이 상태에서는 할 수 있는 조치가 없습니다.", "alert.to_notices": "삭제 요청서 작성 →",
 
-		"cases.title": "사건", "cases.register": "브라우저에서 등록", "cases.id": "사건 ID", "cases.label": "라벨", "cases.files": "이미지 파일",
+		"cases.title": "사건", "cases.register": "브라우저에서 등록", "cases.id": "사건 ID", "cases.label": "라벨", "cases.files": "이미지·동영상 파일",
 		"cases.nothing_kept": "업로드한 파일은 메모리에서 지문(해시)만 계산한 뒤 즉시 버려집니다. 디스크에 기록되거나 보관되는 것은 없습니다.",
 		"cases.limits":       "파일당 최대 %d MiB, 한 번에 %d개, 전체 %d MiB.", "cases.register_button": "지문 등록",
 		"cases.result": "%d개 지문을 사건 %s에 등록했습니다", "cases.file": "파일", "cases.outcome": "결과", "cases.fingerprint": "지문 #%d",
@@ -146,7 +146,7 @@ var catalog = map[string]map[string]string{
 		"alert.reveal":      "Reveal preview (recorded)", "alert.actions": "Actions", "alert.confirm": "Confirm", "alert.dismiss": "Dismiss",
 		"alert.no_actions": "No action applies in this status.", "alert.to_notices": "Write a takedown notice →",
 
-		"cases.title": "Cases", "cases.register": "Register in the browser", "cases.id": "Case ID", "cases.label": "Label", "cases.files": "Image files",
+		"cases.title": "Cases", "cases.register": "Register in the browser", "cases.id": "Case ID", "cases.label": "Label", "cases.files": "Image and video files",
 		"cases.nothing_kept": "Uploaded files are fingerprinted (hashed) in memory and discarded at once. Nothing is written to disk or kept.",
 		"cases.limits":       "At most %d MiB per file, %d files at once, %d MiB in all.", "cases.register_button": "Register fingerprints",
 		"cases.result": "Registered %d fingerprint(s) under case %s", "cases.file": "File", "cases.outcome": "Outcome", "cases.fingerprint": "fingerprint #%d",

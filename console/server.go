@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -87,6 +88,9 @@ type Config struct {
 	// Inspector fetches and matches reported URLs; nil means the reported
 	// URLs page only lists earlier reports.
 	Inspector *crawler.Inspector
+	// Video fingerprints uploaded videos and animations for registration;
+	// nil means uploads that are videos are refused (pictures still work).
+	Video *video.Hasher
 	// NoticeFrom is the From address of exported .eml notices ("Centre
 	// <takedown@centre.example>"); NoticeSender the centre's name in the
 	// notice text. Defaults say hashwatch.

@@ -13,6 +13,7 @@ import (
 	"github.com/hashwatch/hashwatch/console"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -31,6 +32,7 @@ type serveOptions struct {
 	noticeFrom    string
 	noticeSender  string
 	allowPrivate  bool
+	video         video.Config
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -66,6 +68,7 @@ in flight finish and running passes store where they were.`,
 	f.DurationVar(&o.recheckEvery, "recheck-interval", crawler.DefaultRecheckInterval, "how often each confirmed or notice-sent alert's URLs are re-fetched to verify removal (jittered ±10%)")
 	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
 	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
+	videoFlags(cmd, &o.video)
 	f.BoolVar(&o.allowPrivate, "allow-private", false, "let reported URLs and re-checks of hosts not in --sites reach private addresses (tests and demos only)")
 	return cmd
 }
@@ -138,7 +141,12 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
 		return fmt.Errorf("register process metrics: %w", err)
 	}
-	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: a.log, Metrics: metrics}
+	vh := video.New(o.video)
+	if _, err := vh.FFmpeg(); err != nil {
+		a.log.Warn("videos are neither crawled nor registered; pictures work", "err", err)
+		vh = nil
+	}
+	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: a.log, Metrics: metrics, Video: vh}
 	c.Progress = newProgressLog(a.log, progressLogEvery).update
 	var sched *crawler.Scheduler
 	if !o.noCrawl {
@@ -146,7 +154,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, UserAgent: cfg.UserAgent, Logger: a.log}
 	srv, err := console.New(console.Config{
-		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender,
+		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: vh, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
 	})
