@@ -18,32 +18,11 @@ func (s *Server) decide(ctx context.Context, rq *request, id uint64, to index.St
 	if len(reason) > maxReason {
 		return index.Alert{}, errorf(400, "reason longer than %d bytes", maxReason)
 	}
-	// The check and the change are one step: two operators deciding the
-	// same alert at once get one decision and one conflict, never two
-	// decisions (and two audit records) from the same "new" state.
-	s.decideMu.Lock()
-	defer s.decideMu.Unlock()
-	a, err := s.db.Alert(id)
-	if err != nil {
-		return index.Alert{}, err
-	}
-	switch {
-	case to == index.StatusConfirmed && a.Status != index.StatusNew,
-		to == index.StatusDismissed && a.Status != index.StatusNew && a.Status != index.StatusConfirmed:
-		return a, errorf(http.StatusConflict, "alert %d is %s; it cannot become %s", id, a.Status, to)
-	case to == index.StatusDismissed && reason == "":
-		return a, errorf(400, "dismissing alert %d needs a reason", id)
-	}
-	a, err = s.db.SetAlertStatus(ctx, id, to, reason)
-	if err != nil {
-		return a, err
-	}
-	action := "alert.confirm"
-	if to == index.StatusDismissed {
-		action = "alert.dismiss"
-	}
-	s.audit(ctx, rq, action, fmt.Sprint(id), reason)
-	return a, nil
+	// The check, the change and its audit record are one transaction
+	// (index.DB.DecideAlert): two operators deciding the same alert at
+	// once get one decision and one conflict, never two decisions from the
+	// same "new" state, and no decision is ever left unrecorded.
+	return s.db.DecideAlert(ctx, id, to, reason, index.Actor{User: rq.user.Name, Remote: rq.remote})
 }
 
 type alertsData struct {

@@ -163,7 +163,8 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 	if len(regs) == 0 {
 		return res, nil
 	}
-	added, err := s.db.Register(ctx, caseID, label, regs)
+	// The registration and its audit record commit together.
+	added, err := s.db.RegisterAs(ctx, index.Actor{User: rq.user.Name, Remote: rq.remote}, caseID, label, regs)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +172,6 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 		res.Files[regIdx[k]].Fingerprint = f.ID
 	}
 	res.Registered = len(added)
-	s.audit(ctx, rq, "case.register", caseID, fmt.Sprintf("%d fingerprint(s) from %d file(s)", len(added), len(res.Files)))
 	return res, nil
 }
 
@@ -241,12 +241,8 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 	if c.Withdrawn() {
 		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
 	}
-	fps, alerts, err := s.db.Withdraw(ctx, id)
-	if err != nil {
-		return 0, 0, err
-	}
-	s.audit(ctx, rq, "case.withdraw", id, fmt.Sprintf("%d fingerprint(s) deleted, %d alert(s) closed", fps, alerts))
-	return fps, alerts, nil
+	// The withdrawal and its audit record commit together.
+	return s.db.WithdrawAs(ctx, index.Actor{User: rq.user.Name, Remote: rq.remote}, id)
 }
 
 func (s *Server) withdrawCase(w http.ResponseWriter, r *http.Request, rq *request) {

@@ -156,6 +156,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over the limit of %d bytes", mbe.Limit)
 	case errors.Is(err, index.ErrNotFound), errors.Is(err, crawler.ErrUnknownSite):
 		return http.StatusNotFound, err.Error()
+	case errors.Is(err, index.ErrConflict):
+		return http.StatusConflict, err.Error()
 	case errors.Is(err, index.ErrInvalid):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, hashing.ErrTooLarge):

@@ -120,9 +120,6 @@ type Server struct {
 
 	ipLimit, userLimit *limiter
 
-	// decideMu serialises operators' decisions on alerts (see decide).
-	decideMu sync.Mutex
-
 	// revealed remembers which session revealed which alert's preview, so
 	// the preview is served only after the audited reveal.
 	revealMu sync.Mutex

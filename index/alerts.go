@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -284,6 +285,48 @@ func (db *DB) SetAlertStatus(ctx context.Context, id uint64, status Status, reas
 	if status == StatusDismissed && reason == "" {
 		return Alert{}, fmt.Errorf("dismissing alert %d needs a reason: %w", id, ErrInvalid)
 	}
+	return db.setAlertStatus(ctx, id, status, reason, nil)
+}
+
+// DecideAlert records a person's decision on an alert — confirm a new one,
+// or dismiss a new or confirmed one with a reason — together with its audit
+// record, in one transaction: the decision and the record of who made it
+// commit or fail together, and two people deciding the same alert at once
+// (in one process or two) get one decision and one ErrConflict. to must be
+// StatusConfirmed or StatusDismissed.
+func (db *DB) DecideAlert(ctx context.Context, id uint64, to Status, reason string, by Actor) (Alert, error) {
+	if err := ctx.Err(); err != nil {
+		return Alert{}, err
+	}
+	var action string
+	switch to {
+	case StatusConfirmed:
+		action = "alert.confirm"
+	case StatusDismissed:
+		action = "alert.dismiss"
+		if reason == "" {
+			return Alert{}, fmt.Errorf("dismissing alert %d needs a reason: %w", id, ErrInvalid)
+		}
+	default:
+		return Alert{}, fmt.Errorf("a decision confirms or dismisses, not %q: %w", to, ErrInvalid)
+	}
+	return db.setAlertStatus(ctx, id, to, reason, func(tx *bolt.Tx, a *Alert, now time.Time) error {
+		if to == StatusConfirmed && a.Status != StatusNew ||
+			to == StatusDismissed && a.Status != StatusNew && a.Status != StatusConfirmed {
+			return fmt.Errorf("alert %d is %s; it cannot become %s: %w", id, a.Status, to, ErrConflict)
+		}
+		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: action,
+			Target: strconv.FormatUint(id, 10), Detail: reason})
+	})
+}
+
+// setAlertStatus moves alert id to status inside one transaction; check,
+// when set, runs first on the stored alert and may refuse the change or
+// write more (an audit record) in the same transaction.
+func (db *DB) setAlertStatus(ctx context.Context, id uint64, status Status, reason string, check func(*bolt.Tx, *Alert, time.Time) error) (Alert, error) {
+	if err := ctx.Err(); err != nil {
+		return Alert{}, err
+	}
 	var a Alert
 	err := db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAlerts)
@@ -294,12 +337,18 @@ func (db *DB) SetAlertStatus(ctx context.Context, id uint64, status Status, reas
 		if err := alertCodec.decode(v, &a); err != nil {
 			return err
 		}
-		a.transition(status, db.now().UTC())
+		now := db.now().UTC()
+		if check != nil {
+			if err := check(tx, &a, now); err != nil {
+				return err
+			}
+		}
+		a.transition(status, now)
 		a.Reason = reason
 		return putAlert(b, &a)
 	}, nil)
 	if err != nil {
-		return Alert{}, err
+		return a, err
 	}
 	return a, nil
 }

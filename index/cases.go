@@ -36,6 +36,16 @@ type Registration struct {
 // case if needed, and makes them visible to the next Match. A withdrawn case
 // cannot take new fingerprints: a new case ID must be used.
 func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Registration) ([]*Fingerprint, error) {
+	return db.register(ctx, caseID, caseLabel, regs, nil)
+}
+
+// RegisterAs is Register on behalf of a person: the registration and its
+// audit record ("case.register") commit in one transaction.
+func (db *DB) RegisterAs(ctx context.Context, by Actor, caseID, caseLabel string, regs []Registration) ([]*Fingerprint, error) {
+	return db.register(ctx, caseID, caseLabel, regs, &by)
+}
+
+func (db *DB) register(ctx context.Context, caseID, caseLabel string, regs []Registration, by *Actor) ([]*Fingerprint, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -99,6 +109,10 @@ func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Reg
 				return err
 			}
 			added = append(added, f)
+		}
+		if by != nil {
+			return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "case.register",
+				Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s)", len(added))})
 		}
 		return nil
 	}, func() {
@@ -164,6 +178,16 @@ func (db *DB) Cases() ([]Case, error) {
 // fingerprints stop matching before Withdraw returns. It returns the number
 // of fingerprints deleted and alerts closed.
 func (db *DB) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts int, err error) {
+	return db.withdraw(ctx, caseID, nil)
+}
+
+// WithdrawAs is Withdraw on behalf of a person: the withdrawal and its
+// audit record ("case.withdraw") commit in one transaction.
+func (db *DB) WithdrawAs(ctx context.Context, by Actor, caseID string) (fingerprints, alerts int, err error) {
+	return db.withdraw(ctx, caseID, &by)
+}
+
+func (db *DB) withdraw(ctx context.Context, caseID string, by *Actor) (fingerprints, alerts int, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, err
 	}
@@ -207,7 +231,11 @@ func (db *DB) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts
 			}
 		}
 		alerts, err = closeCaseAlerts(tx, caseID, now)
-		return err
+		if err != nil || by == nil {
+			return err
+		}
+		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "case.withdraw",
+			Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s) deleted, %d alert(s) closed", len(deleted), alerts)})
 	}, func() {
 		db.mu.Lock()
 		for _, id := range deleted {

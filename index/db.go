@@ -28,6 +28,10 @@ var (
 	// ErrReadOnly reports a write to a database opened with
 	// Options.ReadOnly.
 	ErrReadOnly = errors.New("database opened read-only")
+	// ErrConflict reports a change the current state does not allow (an
+	// alert already decided, a case already withdrawn), typically because
+	// someone else acted first.
+	ErrConflict = errors.New("conflicts with the current state")
 )
 
 // SchemaVersion is the layout version this build writes. Open migrates files

@@ -135,7 +135,7 @@ func (a *app) setStatus(cmd *cobra.Command, arg string, s index.Status, reason s
 		return err
 	}
 	defer db.Close()
-	al, err := db.SetAlertStatus(cmd.Context(), id, s, reason)
+	al, err := db.DecideAlert(cmd.Context(), id, s, reason, cliActor())
 	if err != nil {
 		return err
 	}

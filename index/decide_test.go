@@ -1,0 +1,115 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+)
+
+// TestDecisionsAreAuditedInTheirOwnTransaction checks that a decision,
+// registration or withdrawal made on someone's behalf leaves exactly one
+// audit record naming them, and that a refused decision leaves none.
+func TestDecisionsAreAuditedInTheirOwnTransaction(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	kim := Actor{User: "kim", Remote: "192.0.2.7"}
+	fps, err := db.RegisterAs(ctx, kim, "c1", "", []Registration{{Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint64
+	for i := range 3 {
+		a, _, err := db.RecordAlert(ctx, AlertInput{Site: "s", MediaSHA256: [32]byte{byte(i + 10)}, Match: Match{Fingerprint: fps[0].ID, Case: "c1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	steps := []struct {
+		name    string
+		do      func() error
+		wantErr error
+		audited string // action recorded, "" for none
+	}{
+		{"confirming a new alert is recorded", func() error { _, err := db.DecideAlert(ctx, ids[0], StatusConfirmed, "", kim); return err }, nil, "alert.confirm"},
+		{"confirming it again conflicts and records nothing", func() error { _, err := db.DecideAlert(ctx, ids[0], StatusConfirmed, "", kim); return err }, ErrConflict, ""},
+		{"dismissing without a reason is refused", func() error { _, err := db.DecideAlert(ctx, ids[1], StatusDismissed, "", kim); return err }, ErrInvalid, ""},
+		{"dismissing with a reason is recorded", func() error {
+			_, err := db.DecideAlert(ctx, ids[1], StatusDismissed, "a different person", kim)
+			return err
+		}, nil, "alert.dismiss"},
+		{"a decision is only confirm or dismiss", func() error { _, err := db.DecideAlert(ctx, ids[2], StatusRemoved, "", kim); return err }, ErrInvalid, ""},
+		{"a missing alert is not found", func() error { _, err := db.DecideAlert(ctx, 999, StatusConfirmed, "", kim); return err }, ErrNotFound, ""},
+		{"withdrawing is recorded", func() error { _, _, err := db.WithdrawAs(ctx, kim, "c1"); return err }, nil, "case.withdraw"},
+	}
+	before := 1 // the registration
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			err := st.do()
+			if !errors.Is(err, st.wantErr) || (st.wantErr == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, st.wantErr)
+			}
+			log, err := db.AuditLog(AuditFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := before
+			if st.audited != "" {
+				want++
+			}
+			if len(log) != want {
+				t.Fatalf("%d audit records, want %d", len(log), want)
+			}
+			before = want
+			if st.audited == "" {
+				return
+			}
+			last := log[0]
+			for _, e := range log {
+				if e.Seq > last.Seq {
+					last = e
+				}
+			}
+			if last.Action != st.audited || last.User != "kim" || last.Remote != "192.0.2.7" {
+				t.Errorf("last record %+v, want %s by kim from 192.0.2.7", last, st.audited)
+			}
+		})
+	}
+}
+
+// TestConcurrentDecisionsDecideOnce races four confirmations of one alert:
+// one wins, three conflict, one record.
+func TestConcurrentDecisionsDecideOnce(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	fps, err := db.Register(ctx, "c1", "", []Registration{{Print: print(1, 1, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := db.RecordAlert(ctx, AlertInput{Site: "s", MediaSHA256: [32]byte{9}, Match: Match{Fingerprint: fps[0].ID, Case: "c1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = db.DecideAlert(ctx, a.ID, StatusConfirmed, "", Actor{User: "op"}) })
+	}
+	wg.Wait()
+	won, conflicts := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, ErrConflict):
+			conflicts++
+		default:
+			t.Fatal(err)
+		}
+	}
+	log, _ := db.AuditLog(AuditFilter{Action: "alert.confirm"})
+	if won != 1 || conflicts != 3 || len(log) != 1 {
+		t.Fatalf("%d won, %d conflicted, %d records; want 1, 3, 1", won, conflicts, len(log))
+	}
+}
