@@ -1,9 +1,15 @@
 // Package crawler watches websites for re-uploads: it reads the watched-site
 // configuration (sites.yaml), runs each site's passes on its interval, fetches
 // pages with colly and discovers the images and videos they show or link,
-// fetches each image with a size- and time-limited streaming client,
-// fingerprints it with package hashing, matches it against package index and
-// records an alert for every match.
+// fetches each image and video with a size- and time-limited streaming
+// client, fingerprints it with package hashing (videos through
+// hashing/video and ffmpeg), matches it against package index and records an
+// alert for every match.
+//
+// Around the passes it provides what a long-running service needs: a
+// Scheduler (the round-the-clock passes, with pass-now, pause and resume),
+// a Rechecker (re-fetches confirmed and notice-sent URLs to verify removal
+// and time it) and an Inspector (fetches and matches one reported URL).
 //
 // # Model
 //
@@ -37,7 +43,9 @@
 //     patterns are fetched as pages; robots.txt is honoured for pages and
 //     media unless a site sets respect_robots: false.
 //   - Politeness. delay and parallelism hold per host:port for every request
-//     of a site.
+//     of a site, raised by a robots.txt Crawl-delay; transient failures
+//     (429, 5xx gateways, timeouts, resets) are retried with backoff within
+//     the pass, each attempt taking its polite turn.
 //   - Safety. Unless a site sets allow_private: true, connections to
 //     loopback, private, link-local, multicast and cloud-metadata addresses
 //     (except the site's allow_networks) are refused when the socket
@@ -45,11 +53,14 @@
 //     into an internal network.
 //   - Limits. Every response has a byte, time and redirect limit. Media over
 //     the byte limit is recorded as skipped with its URL and size, never
-//     truncated and hashed; videos are recorded, never downloaded.
+//     truncated and hashed. Videos are fetched only when Crawler.Video is
+//     set, under max_video_bytes and hashing/video's duration, frame and
+//     time limits; a cancelled crawl leaves no ffmpeg process or temp file.
 //   - Carries on. A bad page, a bad file or a hostile server costs one
 //     logged, counted error; the pass goes on.
 //   - Keeps nothing. Media bytes live in memory while hashed; only a file's
-//     URL, validators, SHA-256 and match result are stored.
+//     URL, validators, SHA-256 and match result are stored, plus a small
+//     blurred preview of media that matched, for operators' review.
 //
 // The crawler imports hashing and index; neither of them knows it exists.
 package crawler

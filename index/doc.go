@@ -1,5 +1,8 @@
 // Package index holds everything hashwatch keeps: cases, registered
-// fingerprints, alerts and crawl state, in one bbolt file, plus the
+// fingerprints (pictures and videos), alerts with their lifecycle, takedown
+// notices, blurred previews, reported URLs, crawl state, and the console's
+// accounts, sessions, API tokens and append-only audit log, in one bbolt
+// file, plus the
 // in-memory matcher that answers "which registered fingerprints does this
 // media resemble?". The matcher keeps every view's codes in exact
 // multi-index Hamming indexes (package hamming), one per algorithm, loaded
@@ -27,15 +30,28 @@
 //     alert. The matcher applies changes in commit order.
 //   - One alert per (media SHA-256, fingerprint). Seeing the same media again,
 //     at the same or another URL, adds a sighting to the existing alert.
+//   - Decisions are recorded with who made them. DecideAlert, RegisterAs,
+//     WithdrawAs and the account, notice, template and contact calls that
+//     take an Actor write their audit record in the change's own
+//     transaction; the audit log has no call that edits or deletes.
+//   - Secrets only as hashes: passwords (bcrypt), session and API tokens
+//     (SHA-256).
 //
 // # Layout
 //
 // Buckets: meta (schema version), cases (case ID → case), fingerprints
-// (big-endian uint64 ID → fingerprint), alerts (big-endian uint64 ID →
-// alert), alertkeys (SHA-256 ‖ big-endian fingerprint ID → alert ID), sites
-// (site name → crawl status) and crawl (the crawler's frontier, validators,
+// (big-endian uint64 ID → fingerprint; a video's frames packed in it, see
+// video.go), alerts (big-endian uint64 ID → alert), alertkeys (SHA-256 ‖
+// big-endian fingerprint ID → alert ID), the alert query indexes by status,
+// site, case, confidence and hour with their counts (alertquery.go), sites
+// (site name → crawl status), crawl (the crawler's frontier, validators,
 // discovered videos and per-SHA-256 match results, in sub-buckets described
-// in frontier.go). Numeric keys are
+// in frontier.go), users, sessions and tokens (keyed by name or token hash),
+// audit (big-endian sequence → entry), notices, previews (media SHA-256 →
+// JPEG), reports (reported URLs) and settings (notice templates, site
+// contacts, paused sites). Buckets a build adds are created at Open without
+// a migration; the alert indexes are built then for older files. Numeric
+// keys are
 // big-endian so bbolt's byte order is creation order; cases and sites sort by
 // name. Values are a one-byte encoding version per kind followed by JSON; a
 // later build upgrades old values as it reads them and rewrites them all in
@@ -60,12 +76,10 @@
 // lock (cp, rsync) can be torn, because bbolt reuses freed pages in place.
 // `hashwatch backup FILE` opens the database read-only, so it works whenever
 // no other hashwatch is writing; while a crawl runs it fails fast saying
-// which PID holds the file. The long-running `serve` process (console and
-// API, to come) is where hot backups belong: an admin-only
-// `GET /api/backup` that streams DB.Backup to the client, a scheduled
-// DB.BackupFile into a backup directory, and
-// `GET /api/verify` returning DB.Verify's Report as JSON. Until then, stop
-// the crawl (every write it acknowledged is on disk), back up, restart.
+// which PID holds the file, unless the holder answers the hot-backup
+// request (cmd/hashwatch). The long-running `serve` process offers admins
+// `GET /api/backup`, which streams DB.Backup, and `GET /api/verify`, which
+// returns DB.Verify's Report as JSON.
 //
 // DB.Verify checks page consistency (bbolt's Tx.Check), the schema, every
 // value's encoding, and the cross-references between buckets; it returns a
