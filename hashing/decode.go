@@ -13,7 +13,7 @@ import (
 	"github.com/hashwatch/hashwatch/hashing/internal/jpegscale"
 	_ "golang.org/x/image/bmp"  // registers BMP
 	_ "golang.org/x/image/tiff" // registers TIFF
-	_ "golang.org/x/image/webp" // registers WebP (still images)
+	"golang.org/x/image/webp"
 )
 
 // Format names an encoding recognised by its leading bytes.
@@ -161,12 +161,21 @@ func orient(img image.Image, o int) image.Image {
 // decodeConfig and decode turn a decoder panic on hostile bytes into an error:
 // a crawl must outlive any one file, and the decoders in golang.org/x/image
 // have panicked on crafted input before.
+//
+// WebP goes to golang.org/x/image/webp by name rather than through package
+// image's registry: another package linked into the same binary (the eval's
+// WebP encoder, github.com/gen2brain/webp) registers a libwebp-in-WebAssembly
+// decoder for the same magic bytes, and whichever registers first would win.
 func decodeConfig(data []byte) (cfg image.Config, name string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
+	if Sniff(data) == FormatWebP {
+		cfg, err = webp.DecodeConfig(bytes.NewReader(data))
+		return cfg, string(FormatWebP), err
+	}
 	return image.DecodeConfig(bytes.NewReader(data))
 }
 
@@ -176,5 +185,8 @@ func decode(data []byte) (img image.Image, err error) {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
+	if Sniff(data) == FormatWebP {
+		return webp.Decode(bytes.NewReader(data))
+	}
 	return imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
 }

@@ -142,28 +142,46 @@ func sourceSize(p Purpose) int {
 // scaled to fit workingSize×workingSize.
 func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 	work := workingCopy(img, sourceSize(purpose))
-	jobs := []viewSpec{{name: ViewOriginal}}
-	base := work
+	type job struct {
+		name string
+		img  *image.Gray
+	}
+	jobs := []job{{ViewOriginal, work}}
+	trimmed := work
 	if r := TrimBorders(work); r != work.Bounds() {
-		base = work.SubImage(r).(*image.Gray)
-		jobs = append(jobs, viewSpec{name: ViewTrimmed})
+		trimmed = work.SubImage(r).(*image.Gray)
+		jobs = append(jobs, job{ViewTrimmed, trimmed})
 	}
 	switch purpose {
 	case ForQuery, ForInspection:
-		jobs = append(jobs, queryViews...)
+		for _, v := range queryViews {
+			jobs = append(jobs, job{v.name, v.make(trimmed)})
+		}
+		for _, band := range []struct {
+			name    string
+			fromTop bool
+		}{{ViewUncaptionedTop, true}, {ViewUncaptionedBottom, false}} {
+			if r, ok := captionBand(work, band.fromTop); ok {
+				rest := work.SubImage(r).(*image.Gray)
+				if t := TrimBorders(rest); t != r {
+					rest = rest.SubImage(t).(*image.Gray)
+				}
+				jobs = append(jobs, job{band.name, rest})
+			}
+		}
 	case ForRegistration:
-		jobs = append(jobs, registrationViews...)
+		for _, v := range registrationViews {
+			jobs = append(jobs, job{v.name, v.make(work)})
+		}
+		if trimmed != work {
+			for _, v := range trimmedViews {
+				jobs = append(jobs, job{v.name, v.make(trimmed)})
+			}
+		}
 	}
 	views := make([]View, 0, len(jobs))
 	for _, j := range jobs {
-		v := base
-		switch {
-		case j.name == ViewOriginal:
-			v = work
-		case j.make != nil:
-			v = j.make(base)
-		}
-		hs, err := h.hashImage(fit(v, workingSize))
+		hs, err := h.hashImage(fit(j.img, workingSize))
 		if err != nil {
 			return nil, fmt.Errorf("%s view: %w", j.name, err)
 		}

@@ -1,0 +1,125 @@
+package hashing
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/fixtures"
+)
+
+// A registered picture whose edge is a uniform backdrop (a clear sky, a
+// studio wall) gets a trimmed view, but re-uploads keep its frame: turns and
+// crops of the picture as registered must match without relying on trimming
+// being redone alike on the edited copy.
+func TestEditsOfAPictureWithABackdropMatch(t *testing.T) {
+	src := framed(testImage(320, 200), 60, 0, 0, 0, color.NRGBA{R: 160, G: 200, B: 240, A: 255})
+	h := NewHasher(Limits{})
+	jpg := func(img image.Image) []byte {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	reg, err := h.Image(t.Context(), jpg(src), ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := reg.View(ViewTrimmed); !ok {
+		t.Fatal("the backdrop was not trimmed: the test pictures no backdrop")
+	}
+	rule := DefaultRule()
+	for _, e := range []fixtures.Edit{
+		fixtures.Rotate(90), fixtures.Rotate(180), fixtures.Rotate(270), fixtures.Mirror(),
+		fixtures.Crop(0.2, 0.2, 0.2, 0.2), fixtures.CaptionAbove(0.1), fixtures.CaptionBelow(0.1),
+	} {
+		t.Run("its "+e.Name+" copy matches", func(t *testing.T) {
+			q, err := h.Image(t.Context(), jpg(e.Apply(src)), ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, ok := rule.Best(q, reg)
+			if !ok {
+				t.Fatal("no match")
+			}
+			if ev.Distance > 31 {
+				t.Errorf("%s view vs %s view at PDQ %d, want a near-exact view (≤31)", ev.QueryView, ev.RegisteredView, ev.Distance)
+			}
+		})
+	}
+}
+
+func TestQueryViewsCutAtACaptionBand(t *testing.T) {
+	photo := testImage(320, 240)
+	h := NewHasher(Limits{})
+	for _, tc := range []struct {
+		edit fixtures.Edit
+		want string
+	}{
+		{fixtures.CaptionAbove(0.12), ViewUncaptionedTop},
+		{fixtures.CaptionBelow(0.12), ViewUncaptionedBottom},
+		{fixtures.JPEGQuality(85), ""},
+	} {
+		t.Run(tc.edit.Name, func(t *testing.T) {
+			data, err := tc.edit.Render(photo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp, err := h.Image(t.Context(), data, ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{ViewUncaptionedTop, ViewUncaptionedBottom} {
+				if _, ok := fp.View(name); ok != (name == tc.want) {
+					t.Errorf("view %s present = %v", name, ok)
+				}
+			}
+		})
+	}
+}
+
+// The eval's WebP encoder (gen2brain/webp, linked into this test binary
+// through fixtures) registers a decoder of its own with package image;
+// hashing must keep decoding WebP with golang.org/x/image/webp, pure Go.
+func TestWebPDecodesWithTheGoDecoder(t *testing.T) {
+	src := testImage(200, 150)
+	data, err := fixtures.WebP(75).Render(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, format, err := DecodeImage(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if format != FormatWebP || img.Bounds().Size() != image.Pt(200, 150) {
+		t.Fatalf("decoded %s %v", format, img.Bounds())
+	}
+	if _, ok := img.(*image.YCbCr); !ok {
+		t.Errorf("decoded to %T; golang.org/x/image/webp gives *image.YCbCr for lossy WebP", img)
+	}
+	h := NewHasher(Limits{})
+	reg, err := h.Image(t.Context(), fixturesJPEG(t, src), ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := h.Image(t.Context(), data, ForQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := DefaultRule().Best(q, reg); !ok {
+		t.Error("the WebP copy does not match its JPEG original")
+	}
+}
+
+func fixturesJPEG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	data, err := fixtures.Encode(imaging.Clone(img), fixtures.FormatJPEG, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
