@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -79,6 +80,20 @@ type Result struct {
 	// distance d. Their overlap is what no threshold can separate.
 	TrueDistances  []int `json:"true_distances"`
 	FalseDistances []int `json:"false_distances"`
+	// NearestFalse holds, per algorithm, the smallest distance between a
+	// view of any query and a view of a registered photo it is not a copy
+	// of, over hashes the rule lets take part (quality at least its
+	// MinQuality): how close unrelated pictures come, algorithm by
+	// algorithm.
+	NearestFalse map[hashing.Algorithm]int `json:"nearest_false"`
+	// FalseMargin is how far the nearest unrelated view pair stays from
+	// matching: for one pair and one clause, the largest excess of a
+	// distance over its threshold; minimised over clauses and over every
+	// unrelated pair. A margin of m means every threshold could grow by
+	// m-1 bits without a false alert; 0 or less means false alerts.
+	// MarginPair names that pair.
+	FalseMargin int    `json:"false_margin"`
+	MarginPair  string `json:"margin_pair"`
 }
 
 // photo is one dataset file.
@@ -137,7 +152,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	res := &Result{Dataset: cfg.Dataset, Rule: cfg.Rule.String(), Registered: len(regs), Unregistered: len(photos) - len(regs),
-		TrueDistances: make([]int, 257), FalseDistances: make([]int, 257)}
+		TrueDistances: make([]int, 257), FalseDistances: make([]int, 257),
+		NearestFalse: map[hashing.Algorithm]int{}, FalseMargin: -1}
 	type key struct{ group, edit string }
 	edits := map[key]*EditResult{}
 	var order []key
@@ -189,6 +205,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 						matches, err = db.Match(ctx, fp, cfg.Rule)
 					}
 					trueD, falseD := nearest(fp, all, p.name)
+					near := nearestFalse(fp, all, p.name, cfg.Rule)
 					var rows []string
 					if cfg.Dump != nil && err == nil {
 						rows = candidateRows(fp, all, p.name, q.edit.Name, isReg)
@@ -225,6 +242,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					}
 					if falseD >= 0 {
 						res.FalseDistances[falseD]++
+					}
+					for a, d := range near.dist {
+						if old, ok := res.NearestFalse[a]; !ok || d < old {
+							res.NearestFalse[a] = d
+						}
+					}
+					if near.margin >= 0 && (res.FalseMargin < 0 || near.margin < res.FalseMargin) {
+						res.FalseMargin = near.margin
+						res.MarginPair = fmt.Sprintf("%s (%s) %s vs %s", p.name, q.edit.Name, near.pair, near.source)
 					}
 					mu.Unlock()
 				}
@@ -285,6 +311,61 @@ func nearest(fp hashing.Fingerprint, all []*index.Fingerprint, name string) (tru
 		}
 	}
 	return trueD, falseD
+}
+
+// falseNear is what nearestFalse finds.
+type falseNear struct {
+	dist   map[hashing.Algorithm]int
+	margin int // -1 when no pair was comparable
+	pair   string
+	source string
+}
+
+// nearestFalse measures how close fp comes to the registered fingerprints
+// of other photos than name: the smallest distance per algorithm, and the
+// smallest rule margin (see Result.FalseMargin).
+func nearestFalse(fp hashing.Fingerprint, all []*index.Fingerprint, name string, rule hashing.Rule) falseNear {
+	out := falseNear{dist: map[hashing.Algorithm]int{}, margin: -1}
+	const absent = 1 << 20
+	for _, f := range all {
+		if f.Source == name {
+			continue
+		}
+		for _, qv := range fp.Views {
+			for _, rv := range f.Print.Views {
+				var d [3]int // by dumpAlgorithms; -1 when a hash takes no part
+				for i, a := range dumpAlgorithms {
+					d[i] = -1
+					x, ok1 := qv.Hash(a)
+					y, ok2 := rv.Hash(a)
+					if !ok1 || !ok2 || x.Quality < rule.MinQuality || y.Quality < rule.MinQuality {
+						continue
+					}
+					d[i] = x.Code.Distance(y.Code)
+					if old, ok := out.dist[a]; !ok || d[i] < old {
+						out.dist[a] = d[i]
+					}
+				}
+				for _, c := range rule.Clauses {
+					excess := -absent
+					for _, t := range c {
+						i := slices.Index(dumpAlgorithms, t.Algorithm)
+						if i < 0 || d[i] < 0 {
+							excess = absent
+							break
+						}
+						excess = max(excess, d[i]-t.MaxDistance)
+					}
+					if excess < absent && (out.margin < 0 || max(excess, 0) < out.margin) {
+						out.margin = max(excess, 0)
+						out.pair = qv.Name + "/" + rv.Name
+						out.source = f.Source
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 func minDistance(a, b hashing.Fingerprint, alg hashing.Algorithm) int {

@@ -20,7 +20,7 @@ func DefaultSuite() []Group {
 	return []Group{
 		{"re-encode and resize", 0.99, []fixtures.Edit{
 			fixtures.JPEGQuality(90), fixtures.JPEGQuality(70), fixtures.JPEGQuality(50), fixtures.JPEGQuality(30),
-			fixtures.PNG(), fixtures.Resize(0.25), fixtures.Resize(0.5), fixtures.Resize(2),
+			fixtures.PNG(), fixtures.WebP(75), fixtures.WebP(50), fixtures.Resize(0.25), fixtures.Resize(0.5), fixtures.Resize(2),
 		}},
 		{"mirror and quarter turns", 0.99, []fixtures.Edit{
 			fixtures.Mirror(), fixtures.Rotate(90), fixtures.Rotate(180), fixtures.Rotate(270),

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hashwatch/hashwatch/eval"
+	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/spf13/cobra"
 )
 
@@ -122,6 +123,11 @@ func printEval(a *app, r *eval.Result) {
 	}
 	fmt.Fprintln(a.stdout, "\nnearest PDQ distance of each query: true pairs vs nearest other photo")
 	fmt.Fprintf(a.stdout, "  true:  %s\n  false: %s\n", histogram(r.TrueDistances), histogram(r.FalseDistances))
+	if len(r.NearestFalse) > 0 {
+		fmt.Fprintf(a.stdout, "\nnearest unrelated view pair (hashes the rule uses): pdq %d, phash %d, dhash %d\n",
+			r.NearestFalse[hashing.PDQ], r.NearestFalse[hashing.PHash], r.NearestFalse[hashing.DHash])
+		fmt.Fprintf(a.stdout, "rule margin: %d bits (%s)\n", r.FalseMargin, r.MarginPair)
+	}
 }
 
 // histogram prints counts in distance bins of 8, e.g. "0-7:812 8-15:95 …".
