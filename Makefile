@@ -1,5 +1,9 @@
 # hashwatch — the two commands a newcomer needs are `make demo` and `make test`.
 GO      ?= go
+# The eval's WebP edit encodes with libwebp compiled to WebAssembly
+# (gen2brain/webp); nodynamic keeps it from loading a system libwebp.so
+# instead, so the edit makes the same bytes on every machine.
+export GOFLAGS += -tags=nodynamic
 BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 30s

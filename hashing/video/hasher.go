@@ -127,22 +127,33 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 		return fp, usage, fmt.Errorf("not a video or animation: %w", hashing.ErrUnsupported)
 	case FormatWebP:
 		return fp, usage, fmt.Errorf("animated WebP: the ffmpeg in Debian 12 cannot decode animation frames: %w", hashing.ErrUnsupported)
+	}
+	// One wall-time budget for the whole fingerprint, however many ffmpeg
+	// runs it takes; running out is ErrTimeout, the caller's own
+	// cancellation stays the caller's error.
+	wall, cancel := context.WithTimeout(ctx, l.WallTime)
+	defer cancel()
+	overTime := func(err error) error {
+		if ctx.Err() == nil && wall.Err() != nil && !errors.Is(err, ErrTimeout) {
+			return fmt.Errorf("fingerprinting ran over %v: %w", l.WallTime, ErrTimeout)
+		}
+		return err
+	}
+	switch format {
 	case FormatGIF:
-		ctx, cancel := context.WithTimeout(ctx, l.WallTime)
-		defer cancel()
-		d, err := gifFrames(ctx, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
+		d, err := gifFrames(wall, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
 		if err != nil {
-			return fp, usage, fmt.Errorf("gif: %w", err)
+			return fp, usage, overTime(fmt.Errorf("gif: %w", err))
 		}
 		fp.Duration = d
 		if b, err := imageSize(data); err == nil {
 			fp.Width, fp.Height = b.X, b.Y
 		}
 	default:
-		pr, u, err := h.decodeFrames(ctx, data, format, purpose, interval, &raw)
+		pr, u, err := h.decodeFrames(wall, data, format, purpose, interval, &raw)
 		usage = u
 		if err != nil {
-			return fp, usage, err
+			return fp, usage, overTime(err)
 		}
 		fp.Width, fp.Height, fp.Duration = pr.width, pr.height, pr.duration
 	}
