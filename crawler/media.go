@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -236,6 +237,12 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 // fingerprint and match. A decoding failure is a result too (the bytes will
 // not decode next time either).
 func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, wm uint64, s *shaResult) {
+	if p.c.Video != nil && video.Sniff(body) != "" {
+		// An animated GIF or WebP shown as an image is a video: all its
+		// frames, not only the first, are matched.
+		p.matchVideo(ctx, u, sum, body, wm, s)
+		return
+	}
 	defer func() {
 		if s.ok && len(s.hr.Matches) > 0 {
 			s.preview = p.preview(u, sum, body)

@@ -1,8 +1,14 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/draw"
+	"image/gif"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/disintegration/imaging"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -199,4 +206,68 @@ func children() []string {
 		}
 	}
 	return out
+}
+
+// TestAnAnimatedGIFShownAsAnImageIsMatchedFrameByFrame serves, as an <img>,
+// an animated GIF whose first frame is an unrelated photo and whose later
+// frames show a registered one: as a picture only its first frame would be
+// hashed; with a video hasher every frame is, and it alerts.
+func TestAnAnimatedGIFShownAsAnImageIsMatchedFrameByFrame(t *testing.T) {
+	frames := []fixtures.Photo{fixtures.Others()[0], fixtures.Known()[0], fixtures.Known()[0]}
+	anim := &gif.GIF{}
+	for _, p := range frames {
+		img, err := imaging.Decode(bytes.NewReader(p.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img = imaging.Fit(img, 240, 240, imaging.Box)
+		pal := image.NewPaletted(img.Bounds(), palette.Plan9)
+		draw.FloydSteinberg.Draw(pal, img.Bounds(), img, image.Point{})
+		anim.Image = append(anim.Image, pal)
+		anim.Delay = append(anim.Delay, 150) // 1.5 s
+	}
+	// One canvas size for every frame, as encoders write it.
+	anim.Config = image.Config{Width: 240, Height: 240, ColorModel: color.Palette(palette.Plan9)}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, anim); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		video  *video.Hasher
+		alerts int
+	}{
+		{"with a video hasher every frame is matched", video.New(video.Config{}), 1},
+		{"without one only the first frame is", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := registerKnown(t)
+			mux := http.NewServeMux()
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/":
+					fmt.Fprint(w, `<html><body><img src="/a.gif"></body></html>`)
+				case "/a.gif":
+					w.Header().Set("Content-Type", "image/gif")
+					w.Write(buf.Bytes())
+				default:
+					http.NotFound(w, r)
+				}
+			})
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			c := &Crawler{DB: db, Rule: hashing.DefaultRule(), Video: tt.video}
+			if _, err := c.Pass(context.Background(), siteFor(t, srv.URL, "    delay: 0s\n")); err != nil {
+				t.Fatal(err)
+			}
+			alerts, err := db.Alerts(index.AlertFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(alerts) != tt.alerts {
+				t.Fatalf("%d alerts, want %d: %+v", len(alerts), tt.alerts, alerts)
+			}
+		})
+	}
 }

@@ -22,9 +22,11 @@
 // are at most KeyframeGap apart (DecodeAuto), which keeps a 60-s 720p
 // H.264 video under a second of CPU; otherwise B-frames and deblocking are
 // skipped. Animated GIFs are decoded natively (image/gif, per-frame delays
-// and disposal), without ffmpeg. Animated WebP is refused with
-// hashing.ErrUnsupported: the ffmpeg of Debian 12 (5.1) cannot decode its
-// frames.
+// and disposal), without ffmpeg. Animated WebPs, which the ffmpeg of
+// Debian 12 (5.1) cannot decode, go through libwebp's animation decoder
+// compiled to WebAssembly (github.com/gen2brain/webp), after their canvas
+// and frame count are checked against MaxPixels and MaxWebPPixels from the
+// RIFF chunks.
 //
 // Matching is vPDQ's idea made temporal (align.go): frames match frames
 // within Matching.MaxDistance, and a query matches a registered video when

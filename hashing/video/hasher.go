@@ -125,8 +125,6 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 	switch format {
 	case "":
 		return fp, usage, fmt.Errorf("not a video or animation: %w", hashing.ErrUnsupported)
-	case FormatWebP:
-		return fp, usage, fmt.Errorf("animated WebP: the ffmpeg in Debian 12 cannot decode animation frames: %w", hashing.ErrUnsupported)
 	}
 	// One wall-time budget for the whole fingerprint, however many ffmpeg
 	// runs it takes; running out is ErrTimeout, the caller's own
@@ -140,6 +138,15 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 		return err
 	}
 	switch format {
+	case FormatWebP:
+		// Debian 12's ffmpeg cannot decode animation frames; libwebp can.
+		d, err := webpFrames(wall, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
+		if err != nil {
+			return fp, usage, overTime(err)
+		}
+		fp.Duration = d
+		sz := webpSize(data)
+		fp.Width, fp.Height = sz.X, sz.Y
 	case FormatGIF:
 		d, err := gifFrames(wall, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
 		if err != nil {

@@ -57,6 +57,9 @@ type Limits struct {
 	MaxPixels int64
 	// MaxGIFPixels bounds the sum of an animated GIF's frame areas.
 	MaxGIFPixels int64
+	// MaxWebPPixels bounds an animated WebP's canvas area times its frame
+	// count (DefaultMaxWebPPixels).
+	MaxWebPPixels int64
 }
 
 // withDefaults returns l with zero fields replaced by the defaults.
@@ -78,6 +81,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxGIFPixels <= 0 {
 		l.MaxGIFPixels = DefaultMaxGIFPixels
+	}
+	if l.MaxWebPPixels <= 0 {
+		l.MaxWebPPixels = DefaultMaxWebPPixels
 	}
 	return l
 }
