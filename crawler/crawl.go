@@ -653,7 +653,8 @@ func classify(err error) string {
 	switch {
 	case errors.Is(err, ErrPrivateAddress):
 		return "private_address"
-	case errors.Is(err, hashing.ErrTooLarge):
+	case errors.Is(err, hashing.ErrTooLarge),
+		errors.Is(err, video.ErrTooLong), errors.Is(err, video.ErrTooManyFrames), errors.Is(err, video.ErrTimeout):
 		return "too_large"
 	case errors.Is(err, hashing.ErrUnsupported):
 		return "unsupported"

@@ -248,6 +248,17 @@ func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, w
 			s.preview = p.preview(u, sum, body)
 		}
 	}()
+	p.resolve(ctx, "media", u, sum, body, wm, s, p.hasher.Image)
+}
+
+// resolve fills s for one file's bytes, pictures and videos alike: the
+// stored result when it is still valid for the registered fingerprints
+// (watermark wm), else fingerprint (on one of the pass's hashing slots) and
+// match, and post the result for storage. Bytes that cannot be
+// fingerprinted — corrupt, unsupported, over a limit — get a failure
+// result, which stays valid; other errors leave s.err for the caller.
+func (p *pass) resolve(ctx context.Context, what, u string, sum [32]byte, body []byte, wm uint64, s *shaResult,
+	fingerprint func(context.Context, []byte, hashing.Purpose) (hashing.Fingerprint, error)) {
 	if hr, ok, err := p.c.DB.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
 		s.hr, s.ok = hr, true
 		return
@@ -259,7 +270,7 @@ func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, w
 		return
 	}
 	start := time.Now()
-	fp, err := p.hasher.Image(ctx, body, hashing.ForQuery)
+	fp, err := fingerprint(ctx, body, hashing.ForQuery)
 	<-p.hashSem
 	p.metrics.hashed(time.Since(start))
 	now := time.Now().UTC()
@@ -282,8 +293,8 @@ func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, w
 		}
 		s.hr = index.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
 		p.count(func(st *PassStats) { st.Hashed++ })
-		p.log.Debug("media hashed", "url", u, "sha256", hex.EncodeToString(sum[:]), "matches", len(matches),
-			"hash_ms", time.Since(start).Milliseconds())
+		p.log.Debug(what+" hashed", "url", u, "sha256", hex.EncodeToString(sum[:]), "frames", len(fp.Frames),
+			"matches", len(matches), "hash_ms", time.Since(start).Milliseconds())
 	}
 	s.ok = true
 	p.commit.post(index.CrawlWrite{Site: p.site.Name, Hashes: []index.HashResult{s.hr}})

@@ -3,16 +3,13 @@ package crawler
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
-	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -182,50 +179,10 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 
 // matchVideo looks up or computes the result for one video's bytes, as
 // match does for pictures. A video over a limit of package video is a
-// too_large result; a corrupt or unsupported one a failure result.
+// too_large result (classify); a corrupt or unsupported one a failure
+// result.
 func (p *pass) matchVideo(ctx context.Context, u string, sum [32]byte, body []byte, wm uint64, s *shaResult) {
-	if hr, ok, err := p.c.DB.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
-		s.hr, s.ok = hr, true
-		return
-	}
-	select {
-	case p.hashSem <- struct{}{}:
-	case <-ctx.Done():
-		s.err = ctx.Err()
-		return
-	}
-	start := time.Now()
-	fp, err := p.c.Video.Fingerprint(ctx, body, hashing.ForQuery)
-	<-p.hashSem
-	p.metrics.hashed(time.Since(start))
-	now := time.Now().UTC()
-	if err != nil {
-		if ctx.Err() != nil {
-			s.err = ctx.Err()
-			return
-		}
-		kind := classify(err)
-		if errors.Is(err, video.ErrTooLong) || errors.Is(err, video.ErrTooManyFrames) || errors.Is(err, video.ErrTimeout) {
-			kind = "too_large"
-		}
-		if kind != "corrupt" && kind != "unsupported" && kind != "too_large" {
-			s.err = fmt.Errorf("%s: %w", u, err)
-			return
-		}
-		s.hr = index.HashResult{SHA256: sum, Failure: kind, Message: err.Error(), Checked: now}
-	} else {
-		matches, err := p.c.DB.Match(ctx, fp, p.c.Rule)
-		if err != nil {
-			s.err = fmt.Errorf("match %s: %w", u, err)
-			return
-		}
-		s.hr = index.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
-		p.count(func(st *PassStats) { st.Hashed++ })
-		p.log.Debug("video hashed", "url", u, "sha256", hex.EncodeToString(sum[:]), "frames", len(fp.Frames),
-			"matches", len(matches), "hash_ms", time.Since(start).Milliseconds())
-	}
-	s.ok = true
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Hashes: []index.HashResult{s.hr}})
+	p.resolve(ctx, "video", u, sum, body, wm, s, p.c.Video.Fingerprint)
 }
 
 // getVideo fetches a video's bytes, at most maxBytes of them (declared or
