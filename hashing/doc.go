@@ -20,11 +20,15 @@
 // A Fingerprint is a set of Views of one picture, each carrying one Hash per
 // Algorithm (PDQ, pHash, dHash), all computed on one small grey working copy
 // of the picture. A crawled image is hashed cheaply: one decode (JPEGs at
-// reduced scale), the picture as served, its border-trimmed interior and a
-// few cuts that drop a caption band (queryViews). A registered image also
-// gets the views that undo what re-uploaders do — mirror, turns, crops —
-// cut from a larger copy (registrationViews), plus the reference PDQ of the
-// full picture for export. A Rule compares a query view with a registered
+// reduced scale), the picture as served, its border-trimmed interior, a
+// few fixed cuts that drop a caption band, and, when row statistics find a
+// caption band (band.go), the picture without it (queryViews). A registered
+// image also gets the views that undo what re-uploaders do — mirror, turns,
+// crops — cut from a larger copy of the whole picture (not its trimmed
+// interior: trimming an edited copy does not land where trimming the
+// original did), plus trimmed mirror and turns when it has borders
+// (registrationViews), and the reference PDQ of the full picture for
+// export. A Rule compares a query view with a registered
 // view, algorithm by algorithm, and decides.
 //
 // More algorithms slot in by adding an Algorithm constant and computing its
