@@ -26,7 +26,7 @@ type casesData struct {
 
 func (s *Server) casesData() (casesData, error) {
 	cases, err := s.db.Cases()
-	return casesData{Cases: cases, MaxFileMB: s.uploadFileLimit() >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
+	return casesData{Cases: cases, MaxFileMB: min(s.uploadFileLimit(), s.limits.UploadBytes) >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
 }
 
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, rq *request) {

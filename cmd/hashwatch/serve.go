@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 	_ "time/tzdata" // user time zones (Asia/Seoul by default) on hosts without zoneinfo
@@ -147,6 +148,21 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		vh = nil
 	}
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: a.log, Metrics: metrics, Video: vh}
+	// A victim's video registered in the browser must never touch disk, but
+	// an MP4 whose index follows its media cannot be streamed to ffmpeg and
+	// goes through a temporary file: keep that file in memory (tmpfs).
+	var regVideo *video.Hasher
+	if vh != nil {
+		rcfg := o.video
+		if rcfg.TempDir == "" {
+			if dir, ok := memoryTempDir(); ok {
+				rcfg.TempDir = dir
+			} else {
+				a.log.Warn("no memory-backed temporary directory (/dev/shm): a registered MP4 with its index at the end is briefly written to the default temporary directory")
+			}
+		}
+		regVideo = video.New(rcfg)
+	}
 	c.Progress = newProgressLog(a.log, progressLogEvery).update
 	var sched *crawler.Scheduler
 	if !o.noCrawl {
@@ -154,7 +170,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, UserAgent: cfg.UserAgent, Logger: a.log}
 	srv, err := console.New(console.Config{
-		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: vh, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender,
+		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
 	})
@@ -220,4 +236,18 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	cancelRequests()
 	wg.Wait()
 	return err
+}
+
+// memoryTempDir returns a writable memory-backed directory (Linux's
+// /dev/shm tmpfs), if there is one.
+func memoryTempDir() (string, bool) {
+	const dir = "/dev/shm"
+	f, err := os.CreateTemp(dir, "hashwatch-probe-*")
+	if err != nil {
+		return "", false
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return dir, true
 }
