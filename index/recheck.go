@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -113,17 +114,33 @@ func (a Alert) TimeToRemoval() (d time.Duration, ok bool) {
 func (db *DB) DueForCheck(now time.Time, limit int) ([]Alert, error) {
 	var due []Alert
 	err := db.view(func(tx *bolt.Tx) error {
-		fps := tx.Bucket(bucketFingerprints)
-		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			var a Alert
-			if err := alertCodec.decode(v, &a); err != nil {
-				return fmt.Errorf("alert %x: %w", k, err)
+		fps, alerts := tx.Bucket(bucketFingerprints), tx.Bucket(bucketAlerts)
+		byStatus := tx.Bucket(bucketAlertsByStatus)
+		// Only alerts under re-check are read, through the status index
+		// (status ‖ created ‖ ID): the new and dismissed alerts that make
+		// up most of a large file are never decoded.
+		for _, st := range []Status{StatusConfirmed, StatusNoticeSent, StatusRemoved} {
+			prefix := lp(nil, st)
+			c := byStatus.Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				if len(k) < len(prefix)+8 {
+					return fmt.Errorf("status index key %x: %w", k, ErrCorrupt)
+				}
+				id := k[len(k)-8:]
+				v := alerts.Get(id)
+				if v == nil {
+					return fmt.Errorf("status index names missing alert %x: %w", id, ErrCorrupt)
+				}
+				var a Alert
+				if err := alertCodec.decode(v, &a); err != nil {
+					return fmt.Errorf("alert %x: %w", id, err)
+				}
+				if a.Status.Checked() && !a.NextCheckAt.After(now) && fps.Get(idKey(a.Fingerprint)) != nil {
+					due = append(due, a)
+				}
 			}
-			if a.Status.Checked() && !a.NextCheckAt.After(now) && fps.Get(idKey(a.Fingerprint)) != nil {
-				due = append(due, a)
-			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
