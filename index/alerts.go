@@ -1,9 +1,12 @@
 package index
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -239,16 +242,46 @@ type AlertFilter struct {
 	Case   string
 }
 
-// Alerts lists the alerts that match f, oldest first.
+// Alerts lists the alerts that match f, oldest first. With a status it
+// reads only that status's alerts, through the status index; without one
+// it reads them all (QueryAlerts pages any filter without that).
 func (db *DB) Alerts(f AlertFilter) ([]Alert, error) {
 	var out []Alert
 	err := db.view(func(tx *bolt.Tx) error {
+		keep := func(a *Alert) bool {
+			return (f.Status == "" || a.Status == f.Status) && (f.Site == "" || a.Site == f.Site) && (f.Case == "" || a.Case == f.Case)
+		}
+		if f.Status != "" && alertIndexCurrent(tx) {
+			alerts := tx.Bucket(bucketAlerts)
+			prefix := lp(nil, f.Status)
+			c := tx.Bucket(bucketAlertsByStatus).Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				if len(k) < len(prefix)+8 {
+					return fmt.Errorf("status index key %x: %w", k, ErrCorrupt)
+				}
+				id := k[len(k)-8:]
+				v := alerts.Get(id)
+				if v == nil {
+					return fmt.Errorf("status index names missing alert %x: %w", id, ErrCorrupt)
+				}
+				var a Alert
+				if err := alertCodec.decode(v, &a); err != nil {
+					return fmt.Errorf("alert %x: %w", id, err)
+				}
+				if keep(&a) {
+					out = append(out, a)
+				}
+			}
+			// The index orders by creation time; callers expect ID order.
+			slices.SortFunc(out, func(a, b Alert) int { return cmp.Compare(a.ID, b.ID) })
+			return nil
+		}
 		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
 			var a Alert
 			if err := alertCodec.decode(v, &a); err != nil {
 				return fmt.Errorf("alert %x: %w", k, err)
 			}
-			if (f.Status == "" || a.Status == f.Status) && (f.Site == "" || a.Site == f.Site) && (f.Case == "" || a.Case == f.Case) {
+			if keep(&a) {
 				out = append(out, a)
 			}
 			return nil

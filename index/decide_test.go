@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 )
@@ -111,5 +112,55 @@ func TestConcurrentDecisionsDecideOnce(t *testing.T) {
 	log, _ := db.AuditLog(AuditFilter{Action: "alert.confirm"})
 	if won != 1 || conflicts != 3 || len(log) != 1 {
 		t.Fatalf("%d won, %d conflicted, %d records; want 1, 3, 1", won, conflicts, len(log))
+	}
+}
+
+// TestAlertsByStatusReadThroughTheIndexAgreeWithAFullScan compares the
+// indexed path of Alerts (a status given) with filtering every alert.
+func TestAlertsByStatusReadThroughTheIndexAgreeWithAFullScan(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	fps, err := db.Register(ctx, "c1", "", []Registration{{Print: print(1, 1, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		a, _, err := db.RecordAlert(ctx, AlertInput{Site: []string{"s1", "s2"}[i%2], MediaSHA256: [32]byte{byte(i), 1},
+			Match: Match{Fingerprint: fps[0].ID, Case: "c1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch i % 3 {
+		case 1:
+			_, err = db.DecideAlert(ctx, a.ID, StatusConfirmed, "", Actor{})
+		case 2:
+			_, err = db.DecideAlert(ctx, a.ID, StatusDismissed, "not her", Actor{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := db.Alerts(AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []AlertFilter{{Status: StatusNew}, {Status: StatusConfirmed, Site: "s1"}, {Status: StatusDismissed, Case: "c1"}, {Status: StatusRemoved}} {
+		var want []uint64
+		for _, a := range all {
+			if a.Status == f.Status && (f.Site == "" || a.Site == f.Site) && (f.Case == "" || a.Case == f.Case) {
+				want = append(want, a.ID)
+			}
+		}
+		got, err := db.Alerts(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []uint64
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Errorf("Alerts(%+v) = %v, want %v", f, ids, want)
+		}
 	}
 }
