@@ -392,7 +392,7 @@ func closeCaseAlerts(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
 	b := tx.Bucket(bucketAlerts)
 	var closed []Alert
 	var shas []string // of all the case's alerts, open or not
-	if err := b.ForEach(func(k, v []byte) error {
+	visit := func(k, v []byte) error {
 		var a Alert
 		if err := alertCodec.decode(v, &a); err != nil {
 			return fmt.Errorf("alert %x: %w", k, err)
@@ -404,7 +404,30 @@ func closeCaseAlerts(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
 			}
 		}
 		return nil
-	}); err != nil {
+	}
+	if alertIndexCurrent(tx) {
+		// Only the case's alerts, through the case index (case ‖ status ‖
+		// created ‖ ID), so a withdrawal costs its own alerts, not the
+		// file's.
+		prefix := lp2(nil, caseID)
+		c := tx.Bucket(bucketAlertsByCase).Cursor()
+		var ids [][]byte
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(k) < len(prefix)+8 {
+				return 0, fmt.Errorf("case index key %x: %w", k, ErrCorrupt)
+			}
+			ids = append(ids, slices.Clone(k[len(k)-8:]))
+		}
+		for _, id := range ids {
+			v := b.Get(id)
+			if v == nil {
+				return 0, fmt.Errorf("case index names missing alert %x: %w", id, ErrCorrupt)
+			}
+			if err := visit(id, v); err != nil {
+				return 0, err
+			}
+		}
+	} else if err := b.ForEach(visit); err != nil {
 		return 0, err
 	}
 	for i := range closed {
