@@ -852,3 +852,30 @@ func verifyAlertIndex(ctx context.Context, tx *bolt.Tx, r *Report) error {
 	}
 	return nil
 }
+
+// alertsUnder calls fn with every alert whose entry in the index bucket
+// starts with prefix (index keys end with the alert's big-endian ID), so a
+// caller reads the alerts of one status or case and no others. fn must not
+// write the alerts bucket: the cursor walks an index that writes change.
+func alertsUnder(tx *bolt.Tx, bucket, prefix []byte, fn func(*Alert) error) error {
+	alerts := tx.Bucket(bucketAlerts)
+	c := tx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) < len(prefix)+8 {
+			return fmt.Errorf("%s key %x: %w", bucket, k, ErrCorrupt)
+		}
+		id := k[len(k)-8:]
+		v := alerts.Get(id)
+		if v == nil {
+			return fmt.Errorf("%s names missing alert %x: %w", bucket, id, ErrCorrupt)
+		}
+		var a Alert
+		if err := alertCodec.decode(v, &a); err != nil {
+			return fmt.Errorf("alert %x: %w", id, err)
+		}
+		if err := fn(&a); err != nil {
+			return err
+		}
+	}
+	return nil
+}

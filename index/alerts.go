@@ -1,7 +1,6 @@
 package index
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/hex"
@@ -252,25 +251,14 @@ func (db *DB) Alerts(f AlertFilter) ([]Alert, error) {
 			return (f.Status == "" || a.Status == f.Status) && (f.Site == "" || a.Site == f.Site) && (f.Case == "" || a.Case == f.Case)
 		}
 		if f.Status != "" && alertIndexCurrent(tx) {
-			alerts := tx.Bucket(bucketAlerts)
-			prefix := lp(nil, f.Status)
-			c := tx.Bucket(bucketAlertsByStatus).Cursor()
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-				if len(k) < len(prefix)+8 {
-					return fmt.Errorf("status index key %x: %w", k, ErrCorrupt)
+			err := alertsUnder(tx, bucketAlertsByStatus, lp(nil, f.Status), func(a *Alert) error {
+				if keep(a) {
+					out = append(out, *a)
 				}
-				id := k[len(k)-8:]
-				v := alerts.Get(id)
-				if v == nil {
-					return fmt.Errorf("status index names missing alert %x: %w", id, ErrCorrupt)
-				}
-				var a Alert
-				if err := alertCodec.decode(v, &a); err != nil {
-					return fmt.Errorf("alert %x: %w", id, err)
-				}
-				if keep(&a) {
-					out = append(out, a)
-				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			// The index orders by creation time; callers expect ID order.
 			slices.SortFunc(out, func(a, b Alert) int { return cmp.Compare(a.ID, b.ID) })
@@ -392,42 +380,28 @@ func closeCaseAlerts(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
 	b := tx.Bucket(bucketAlerts)
 	var closed []Alert
 	var shas []string // of all the case's alerts, open or not
-	visit := func(k, v []byte) error {
-		var a Alert
-		if err := alertCodec.decode(v, &a); err != nil {
-			return fmt.Errorf("alert %x: %w", k, err)
-		}
+	visit := func(a *Alert) error {
 		if a.Case == caseID {
 			shas = append(shas, a.MediaSHA256)
 			if a.Status.open() {
-				closed = append(closed, a)
+				closed = append(closed, *a)
 			}
 		}
 		return nil
 	}
 	if alertIndexCurrent(tx) {
-		// Only the case's alerts, through the case index (case ‖ status ‖
-		// created ‖ ID), so a withdrawal costs its own alerts, not the
-		// file's.
-		prefix := lp2(nil, caseID)
-		c := tx.Bucket(bucketAlertsByCase).Cursor()
-		var ids [][]byte
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			if len(k) < len(prefix)+8 {
-				return 0, fmt.Errorf("case index key %x: %w", k, ErrCorrupt)
-			}
-			ids = append(ids, slices.Clone(k[len(k)-8:]))
+		// Only the case's alerts, through the case index, so a withdrawal
+		// costs its own alerts, not the file's.
+		if err := alertsUnder(tx, bucketAlertsByCase, lp2(nil, caseID), visit); err != nil {
+			return 0, err
 		}
-		for _, id := range ids {
-			v := b.Get(id)
-			if v == nil {
-				return 0, fmt.Errorf("case index names missing alert %x: %w", id, ErrCorrupt)
-			}
-			if err := visit(id, v); err != nil {
-				return 0, err
-			}
+	} else if err := b.ForEach(func(k, v []byte) error {
+		var a Alert
+		if err := alertCodec.decode(v, &a); err != nil {
+			return fmt.Errorf("alert %x: %w", k, err)
 		}
-	} else if err := b.ForEach(visit); err != nil {
+		return visit(&a)
+	}); err != nil {
 		return 0, err
 	}
 	for i := range closed {

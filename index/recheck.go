@@ -1,7 +1,6 @@
 package index
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -114,30 +113,19 @@ func (a Alert) TimeToRemoval() (d time.Duration, ok bool) {
 func (db *DB) DueForCheck(now time.Time, limit int) ([]Alert, error) {
 	var due []Alert
 	err := db.view(func(tx *bolt.Tx) error {
-		fps, alerts := tx.Bucket(bucketFingerprints), tx.Bucket(bucketAlerts)
-		byStatus := tx.Bucket(bucketAlertsByStatus)
-		// Only alerts under re-check are read, through the status index
-		// (status ‖ created ‖ ID): the new and dismissed alerts that make
-		// up most of a large file are never decoded.
+		fps := tx.Bucket(bucketFingerprints)
+		// Only alerts under re-check are read, through the status index:
+		// the new and dismissed alerts that make up most of a large file
+		// are never decoded.
 		for _, st := range []Status{StatusConfirmed, StatusNoticeSent, StatusRemoved} {
-			prefix := lp(nil, st)
-			c := byStatus.Cursor()
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-				if len(k) < len(prefix)+8 {
-					return fmt.Errorf("status index key %x: %w", k, ErrCorrupt)
+			err := alertsUnder(tx, bucketAlertsByStatus, lp(nil, st), func(a *Alert) error {
+				if !a.NextCheckAt.After(now) && fps.Get(idKey(a.Fingerprint)) != nil {
+					due = append(due, *a)
 				}
-				id := k[len(k)-8:]
-				v := alerts.Get(id)
-				if v == nil {
-					return fmt.Errorf("status index names missing alert %x: %w", id, ErrCorrupt)
-				}
-				var a Alert
-				if err := alertCodec.decode(v, &a); err != nil {
-					return fmt.Errorf("alert %x: %w", id, err)
-				}
-				if a.Status.Checked() && !a.NextCheckAt.After(now) && fps.Get(idKey(a.Fingerprint)) != nil {
-					due = append(due, a)
-				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 		}
 		return nil
