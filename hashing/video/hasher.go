@@ -140,13 +140,11 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 	switch format {
 	case FormatWebP:
 		// Debian 12's ffmpeg cannot decode animation frames; libwebp can.
-		d, err := webpFrames(wall, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
+		d, sz, err := webpFrames(wall, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
 		if err != nil {
 			return fp, usage, overTime(err)
 		}
-		fp.Duration = d
-		sz := webpSize(data)
-		fp.Width, fp.Height = sz.X, sz.Y
+		fp.Duration, fp.Width, fp.Height = d, sz.X, sz.Y
 	case FormatGIF:
 		d, err := gifFrames(wall, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
 		if err != nil {
