@@ -127,8 +127,12 @@ type Fingerprint struct {
 	Kind          Kind
 	Format        Format
 	Width, Height int
-	SHA256        [32]byte
-	Views         []View
+	// SHA256 is the SHA-256 of the input bytes, computed for registration
+	// and inspection (Purpose.NeedsSum); a query leaves it zero, since its
+	// caller (the crawler) has already summed the bytes to look up earlier
+	// results, and a second pass over a large video costs real time.
+	SHA256 [32]byte
+	Views  []View
 	// Reference holds the reference PDQ of the picture exactly as decoded
 	// (full size, before any view), as partners compute it: the eight
 	// dihedral variants, Original first. Only registration and inspection

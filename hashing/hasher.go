@@ -31,6 +31,11 @@ const (
 	ForInspection
 )
 
+// NeedsSum reports whether fingerprints made for p carry the SHA-256 of
+// their input: registration stores it and inspection prints it; a query's
+// caller already has it.
+func (p Purpose) NeedsSum() bool { return p != ForQuery }
+
 // Hasher fingerprints media under fixed limits. It is safe for concurrent
 // use: its only state is a pool of PDQ buffers.
 type Hasher struct {
@@ -70,8 +75,10 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		Format: format,
 		Width:  size.X,
 		Height: size.Y,
-		SHA256: sha256.Sum256(data),
 		Views:  views,
+	}
+	if purpose.NeedsSum() {
+		fp.SHA256 = sha256.Sum256(data)
 	}
 	if purpose == ForRegistration || purpose == ForInspection {
 		// The reference PDQ is defined on the full picture, so decode it

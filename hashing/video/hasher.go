@@ -121,7 +121,10 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 	}
 	var raw []rawFrame
 	var usage Usage
-	fp := hashing.Fingerprint{Kind: hashing.KindVideo, Format: format, SHA256: sha256.Sum256(data)}
+	fp := hashing.Fingerprint{Kind: hashing.KindVideo, Format: format}
+	if purpose.NeedsSum() {
+		fp.SHA256 = sha256.Sum256(data)
+	}
 	switch format {
 	case "":
 		return fp, usage, fmt.Errorf("not a video or animation: %w", hashing.ErrUnsupported)
