@@ -260,16 +260,24 @@ func floodStatus(tx *bolt.Tx, m Match, sum [32]byte, now time.Time, limit FloodL
 	}
 	q = Quarantine{Fingerprint: m.Fingerprint, Case: m.Case, Label: m.Label, Source: m.Source,
 		State: QuarantineHeld, Since: now, Limit: limit, Floods: q.Floods + 1}
+	// The stored fingerprint names its case, label and source for sure (a
+	// match carries them too, but a caller may leave them out).
+	if v := tx.Bucket(bucketFingerprints).Get(fpKey); v != nil {
+		var r fingerprintRecord
+		if err := fingerprintCodec.decode(v, &r); err == nil {
+			q.Case, q.Label, q.Source = r.Case, r.Label, r.Source
+		}
+	}
 	if err := putQuarantine(qb, &q); err != nil {
 		return "", err
 	}
-	held, err := moveFingerprintAlerts(tx, m.Case, m.Fingerprint, StatusNew, StatusQuarantined, "", now)
+	held, err := moveFingerprintAlerts(tx, q.Case, m.Fingerprint, StatusNew, StatusQuarantined, "", now)
 	if err != nil {
 		return "", err
 	}
 	return StatusQuarantined, appendAudit(tx, AuditEntry{At: now, User: "", Action: "quarantine.hold",
 		Target: strconv.FormatUint(m.Fingerprint, 10),
-		Detail: fmt.Sprintf("case %s: %s; %d waiting alert(s) held", m.Case, limit, held)})
+		Detail: fmt.Sprintf("case %s: %s; %d waiting alert(s) held", q.Case, limit, held)})
 }
 
 func putQuarantine(b *bolt.Bucket, q *Quarantine) error {
