@@ -34,7 +34,7 @@ type alertsData struct {
 	Next     string
 }
 
-var allStatuses = []index.Status{index.StatusNew, index.StatusConfirmed, index.StatusNoticeSent, index.StatusRemoved, index.StatusDismissed, index.StatusWithdrawn}
+var allStatuses = []index.Status{index.StatusNew, index.StatusConfirmed, index.StatusNoticeSent, index.StatusRemoved, index.StatusDismissed, index.StatusWithdrawn, index.StatusQuarantined}
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	qq, err := parseQueue(r.URL.Query(), rq.loc.Zone)
@@ -156,6 +156,12 @@ func (s *Server) confirmAlert(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) dismissAlert(w http.ResponseWriter, r *http.Request, rq *request) {
+	if r.PostForm.Get("negative") != "" {
+		// "Not this content": dismissed and added to the negative bank in
+		// one transaction (quarantine.go).
+		s.negativeForm(w, r, rq)
+		return
+	}
 	s.decideForm(w, r, rq, index.StatusDismissed)
 }
 

@@ -254,9 +254,15 @@ func floodStatus(tx *bolt.Tx, m Match, sum [32]byte, now time.Time, limit FloodL
 		return StatusNew, fb.Put(append(timeKey(slices.Clone(fpKey), now), sum[:]...), nil)
 	}
 	// Crossing: quarantine the fingerprint, forget its recent media (the
-	// count restarts after a release) and hold its waiting alerts.
+	// count restarts after a release) and hold its waiting alerts — those
+	// raised since staff last released it: the ones staff released stay in
+	// the queue.
 	if err := dropFloodMedia(tx, m.Fingerprint); err != nil {
 		return "", err
+	}
+	var after time.Time
+	if q.State == QuarantineReleased {
+		after = q.DecidedAt
 	}
 	q = Quarantine{Fingerprint: m.Fingerprint, Case: m.Case, Label: m.Label, Source: m.Source,
 		State: QuarantineHeld, Since: now, Limit: limit, Floods: q.Floods + 1}
@@ -271,7 +277,7 @@ func floodStatus(tx *bolt.Tx, m Match, sum [32]byte, now time.Time, limit FloodL
 	if err := putQuarantine(qb, &q); err != nil {
 		return "", err
 	}
-	held, err := moveFingerprintAlerts(tx, q.Case, m.Fingerprint, StatusNew, StatusQuarantined, "", now)
+	held, err := moveFingerprintAlerts(tx, q.Case, m.Fingerprint, StatusNew, StatusQuarantined, "", after, now)
 	if err != nil {
 		return "", err
 	}
@@ -323,12 +329,13 @@ func dropQuarantine(tx *bolt.Tx, fps []uint64) error {
 }
 
 // moveFingerprintAlerts moves every alert of fingerprint fp (of case
-// caseID) in status from to status to, through the case index, and returns
-// how many moved. reason, when set, becomes their reason.
-func moveFingerprintAlerts(tx *bolt.Tx, caseID string, fp uint64, from, to Status, reason string, now time.Time) (int, error) {
+// caseID) in status from, created after after, to status to, through the
+// case index, and returns how many moved. reason, when set, becomes their
+// reason.
+func moveFingerprintAlerts(tx *bolt.Tx, caseID string, fp uint64, from, to Status, reason string, after, now time.Time) (int, error) {
 	var moving []Alert
 	err := alertsUnder(tx, bucketAlertsByCase, lp(lp2(nil, caseID), from), func(a *Alert) error {
-		if a.Fingerprint == fp {
+		if a.Fingerprint == fp && a.CreatedAt.After(after) {
 			moving = append(moving, *a)
 		}
 		return nil
@@ -519,7 +526,7 @@ func (db *DB) ReleaseQuarantine(ctx context.Context, fp uint64, by Actor) (Quara
 		if q, err = heldQuarantine(tx, fp); err != nil {
 			return err
 		}
-		if n, err = moveFingerprintAlerts(tx, q.Case, fp, StatusQuarantined, StatusNew, "", now); err != nil {
+		if n, err = moveFingerprintAlerts(tx, q.Case, fp, StatusQuarantined, StatusNew, "", time.Time{}, now); err != nil {
 			return err
 		}
 		if err := dropFloodMedia(tx, fp); err != nil {
@@ -568,7 +575,7 @@ func (db *DB) RetireQuarantine(ctx context.Context, fp uint64, reason string, by
 			}
 			deleted = true
 		}
-		if n, err = moveFingerprintAlerts(tx, q.Case, fp, StatusQuarantined, StatusDismissed, "fingerprint retired: "+reason, now); err != nil {
+		if n, err = moveFingerprintAlerts(tx, q.Case, fp, StatusQuarantined, StatusDismissed, "fingerprint retired: "+reason, time.Time{}, now); err != nil {
 			return err
 		}
 		if err := dropFloodMedia(tx, fp); err != nil {
