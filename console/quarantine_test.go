@@ -172,3 +172,44 @@ func TestOperatorsKeepTheNegativeBank(t *testing.T) {
 		}
 	}
 }
+
+// heldFingerprints registers n fingerprints under case "cq" and floods each
+// past a limit of one medium, so each is quarantined; the limit is then
+// turned off again.
+func heldFingerprints(t *testing.T, db *index.DB, n int) []uint64 {
+	t.Helper()
+	ctx := context.Background()
+	fp, err := hashing.NewHasher(hashing.Limits{}).Image(ctx, photo(t, testPhoto), hashing.ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	regs := make([]index.Registration, n)
+	for i := range regs {
+		regs[i] = index.Registration{Source: fmt.Sprintf("hub-%d.jpg", i), Print: fp}
+	}
+	fps, err := db.Register(ctx, "cq", "", regs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetFloodLimit(index.FloodLimit{Media: 1, Window: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint64
+	for i, f := range fps {
+		for j := range 2 {
+			a, _, err := db.RecordAlert(ctx, index.AlertInput{Site: "board", MediaSHA256: sha256.Sum256([]byte{0xF0, byte(i), byte(j)}),
+				Match: index.Match{Fingerprint: f.ID, Case: "cq"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j == 1 && a.Status != index.StatusQuarantined {
+				t.Fatalf("fingerprint %d not quarantined: %s", f.ID, a.Status)
+			}
+		}
+		ids = append(ids, f.ID)
+	}
+	if err := db.SetFloodLimit(index.FloodLimit{}); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
