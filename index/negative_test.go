@@ -3,9 +3,12 @@ package index
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	bolt "go.etcd.io/bbolt"
 )
 
 // pdqFlip is a quality-q PDQ whose code differs from base in its first n
@@ -158,3 +161,63 @@ func TestPDQFlipDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyFindsABrokenNegativeBankAndQuarantine(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name    string
+		breakIt func(tx *bolt.Tx) error
+		where   string
+	}{
+		{"a bank entry without its SHA-256 index", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketNegativeSHA).Delete(mediaSumSlice(1))
+		}, "negative/1"},
+		{"a PDQ of no entry", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketNegativePDQ).Put(idKey(9), make([]byte, 33))
+		}, "negativepdq/"},
+		{"a held fingerprint that is gone", func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketFingerprints).Delete(idKey(2))
+		}, "quarantine/2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := openTemp(t)
+			fps, err := db.Register(ctx, "c1", "", []Registration{{Print: print(1, 1, 1)}, {Print: print(7, 7, 7)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _, err := db.RecordAlert(ctx, AlertInput{Site: "s", MediaSHA256: mediaSum(1), Match: Match{Fingerprint: fps[0].ID, Case: "c1"},
+				QueryPDQ: hashing.Hash{Algorithm: hashing.PDQ, Code: hashing.Code{1, 2, 3, 4}, Quality: 90}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := db.AddNegative(ctx, a.ID, "logo", Actor{User: "kim"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetFloodLimit(FloodLimit{Media: 1, Window: time.Hour}); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 {
+				if _, _, err := db.RecordAlert(ctx, AlertInput{Site: "s", MediaSHA256: mediaSum(10 + i), Match: Match{Fingerprint: fps[1].ID, Case: "c1"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mustVerify(t, db)
+			if err := db.bolt.Update(tt.breakIt); err != nil {
+				t.Fatal(err)
+			}
+			r, err := db.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, p := range r.Problems {
+				found = found || strings.HasPrefix(p.Where, tt.where)
+			}
+			if !found {
+				t.Fatalf("no problem under %s: %+v", tt.where, r.Problems)
+			}
+		})
+	}
+}
+
+func mediaSumSlice(i int) []byte { s := mediaSum(i); return s[:] }
