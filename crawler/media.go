@@ -112,7 +112,7 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 				})
 				p.metrics.alert()
 				p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", it.Page, "url", it.URL,
-					"algorithm", a.Algorithm, "distance", a.Distance)
+					"algorithm", a.Algorithm, "distance", a.Distance, "status", a.Status)
 			}
 		}
 	}

@@ -181,7 +181,7 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 			})
 			p.metrics.alert()
 			p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", j.page, "url", j.url,
-				"algorithm", a.Algorithm, "distance", a.Distance, "video", true)
+				"algorithm", a.Algorithm, "distance", a.Distance, "video", true, "status", a.Status)
 		}
 	}
 }
