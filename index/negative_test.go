@@ -221,3 +221,40 @@ func TestVerifyFindsABrokenNegativeBankAndQuarantine(t *testing.T) {
 }
 
 func mediaSumSlice(i int) []byte { s := mediaSum(i); return s[:] }
+
+func TestTheNegativeBankIsBounded(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	fps, err := db.Register(ctx, "c1", "", []Registration{{Print: print(1, 1, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := db.RecordAlert(ctx, AlertInput{Site: "s", MediaSHA256: mediaSum(1), Match: Match{Fingerprint: fps[0].ID, Case: "c1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fill the bank to its limit directly: MaxNegatives additions through
+	// AddNegative would cost as many fsyncs.
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		bank := tx.Bucket(bucketNegative)
+		for range MaxNegatives {
+			id, err := bank.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := bank.Put(idKey(id), []byte{1, '{', '}'}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.AddNegative(ctx, a.ID, "logo", Actor{User: "kim"}); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("adding past the limit: %v", err)
+	}
+	if got, _ := db.Alert(a.ID); got.Status != StatusNew {
+		t.Fatalf("a refused addition changed the alert to %s", got.Status)
+	}
+}
