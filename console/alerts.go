@@ -65,6 +65,8 @@ type alertData struct {
 	CaseLabel string
 	Revealed  bool
 	Preview   bool // a preview is stored
+	// Negative is the media's negative bank entry (quarantine.go), if any.
+	Negative *index.NegativeEntry
 }
 
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -83,6 +85,9 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		d.Preview = true
 	}
 	d.Revealed = d.Preview && rq.session != nil && s.isRevealed(rq.session.ID, id)
+	if e, ok, err := s.db.NegativeOf(a.MediaSHA256); err == nil && ok {
+		d.Negative = &e
+	}
 	s.render(w, r, rq, http.StatusOK, "alert", rq.loc.T("alert.title", id), d)
 }
 

@@ -153,6 +153,9 @@ func TestOperatorsKeepTheNegativeBank(t *testing.T) {
 	if resp := op.postForm(fmt.Sprintf("/alerts/%d/negative", alerts[1].ID), url.Values{"reason": {"stock photo"}}, op.csrf); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add a dismissed alert: %d %s", resp.StatusCode, readAll(resp))
 	}
+	if body := readAll(op.get(fmt.Sprintf("/alerts/%d", alerts[1].ID))); !strings.Contains(body, `id="in-negative"`) || strings.Contains(body, `id="add-negative"`) {
+		t.Fatal("a banked alert's page does not say so, or still offers to add it")
+	}
 	body := readAll(op.get("/negative"))
 	for _, want := range []string{"the board&#39;s banner", "stock photo", alerts[0].MediaSHA256} {
 		if !strings.Contains(body, want) {

@@ -259,3 +259,26 @@ func (db *DB) RemoveNegative(ctx context.Context, id uint64, by Actor) (Negative
 	}
 	return e, nil
 }
+
+// NegativeOf returns the bank entry of media sha256 (hex), if there is one.
+func (db *DB) NegativeOf(sha256Hex string) (NegativeEntry, bool, error) {
+	sha, err := parseSHA256(sha256Hex)
+	if err != nil {
+		return NegativeEntry{}, false, fmt.Errorf("negative bank: %w", ErrInvalid)
+	}
+	var e NegativeEntry
+	found := false
+	err = db.view(func(tx *bolt.Tx) error {
+		idb := tx.Bucket(bucketNegativeSHA).Get(sha[:])
+		if idb == nil {
+			return nil
+		}
+		v := tx.Bucket(bucketNegative).Get(idb)
+		if v == nil {
+			return fmt.Errorf("negativesha names missing entry %s: %w", idString(idb), ErrCorrupt)
+		}
+		found = true
+		return negativeCodec.decode(v, &e)
+	})
+	return e, found, err
+}
