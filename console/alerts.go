@@ -34,7 +34,7 @@ type alertsData struct {
 	Next     string
 }
 
-var allStatuses = []index.Status{index.StatusNew, index.StatusConfirmed, index.StatusNoticeSent, index.StatusRemoved, index.StatusDismissed, index.StatusWithdrawn}
+var allStatuses = []index.Status{index.StatusNew, index.StatusConfirmed, index.StatusNoticeSent, index.StatusRemoved, index.StatusDismissed, index.StatusWithdrawn, index.StatusQuarantined}
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	qq, err := parseQueue(r.URL.Query(), rq.loc.Zone)
@@ -65,6 +65,8 @@ type alertData struct {
 	CaseLabel string
 	Revealed  bool
 	Preview   bool // a preview is stored
+	// Negative is the media's negative bank entry (quarantine.go), if any.
+	Negative *index.NegativeEntry
 }
 
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -83,6 +85,9 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		d.Preview = true
 	}
 	d.Revealed = d.Preview && rq.session != nil && s.isRevealed(rq.session.ID, id)
+	if e, ok, err := s.db.NegativeOf(a.MediaSHA256); err == nil && ok {
+		d.Negative = &e
+	}
 	s.render(w, r, rq, http.StatusOK, "alert", rq.loc.T("alert.title", id), d)
 }
 
@@ -156,6 +161,12 @@ func (s *Server) confirmAlert(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) dismissAlert(w http.ResponseWriter, r *http.Request, rq *request) {
+	if r.PostForm.Get("negative") != "" {
+		// "Not this content": dismissed and added to the negative bank in
+		// one transaction (quarantine.go).
+		s.negativeForm(w, r, rq)
+		return
+	}
 	s.decideForm(w, r, rq, index.StatusDismissed)
 }
 

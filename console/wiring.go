@@ -3,7 +3,7 @@ package console
 // extraRoutes are the routes of takedown notices, the dashboard and
 // reported URLs (notices.go, dashboard.go, reports.go).
 func (s *Server) extraRoutes() []route {
-	return []route{
+	rs := []route{
 		{Method: "GET", Path: "/dashboard", Roles: anyone, h: s.dashboardPage},
 		{Method: "GET", Path: "/api/dashboard", Roles: anyone, h: s.apiDashboard},
 
@@ -26,4 +26,6 @@ func (s *Server) extraRoutes() []route {
 		{Method: "POST", Path: "/api/reports", Roles: reporters, h: s.apiSubmitReport},
 		{Method: "GET", Path: "/api/reports/{id}", Roles: reporters, h: s.apiReport},
 	}
+	// Flood quarantine and the negative bank (quarantine.go).
+	return append(rs, s.quarantineRoutes()...)
 }

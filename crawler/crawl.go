@@ -66,6 +66,11 @@ type PassStats struct {
 	Bytes       int64
 	Matches     int // media files that matched at least one fingerprint
 	NewAlerts   int
+	// Quarantined counts the new alerts held for staff because their
+	// fingerprint matched too many distinct media (index.FloodLimit);
+	// Suppressed the matches the negative bank kept from alerting.
+	Quarantined int
+	Suppressed  int
 	Skipped     int // media over a limit, never fingerprinted
 	Videos      int // video URLs found and recorded (fetched when Crawler.Video is set)
 	Robots      int // URLs robots.txt did not allow
@@ -243,7 +248,7 @@ func (p *pass) finish(ctx context.Context, runErr error) (PassStats, error) {
 			"media", stats.Media, "queued", stats.Queued, "err", runErr)
 	} else {
 		p.log.Info("pass finished", "pass", stats.Number, "pages", stats.Pages, "media", stats.Media, "hashed", stats.Hashed,
-			"not_modified", stats.NotModified, "new_alerts", stats.NewAlerts, "skipped", stats.Skipped, "videos", stats.Videos,
+			"not_modified", stats.NotModified, "new_alerts", stats.NewAlerts, "quarantined", stats.Quarantined, "suppressed", stats.Suppressed, "skipped", stats.Skipped, "videos", stats.Videos,
 			"errors", sum(stats.Errors), "duration", stats.End.Sub(stats.Start).Round(time.Millisecond))
 	}
 	if err := ctx.Err(); err != nil {

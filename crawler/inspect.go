@@ -51,6 +51,8 @@ type MediaOutcome struct {
 	SHA256   string   `json:"sha256,omitempty"`
 	AlertIDs []uint64 `json:"alert_ids,omitempty"`
 	Error    string   `json:"error,omitempty"`
+	// Suppressed counts matches the negative bank kept from alerting.
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Inspection is what checking one reported URL found.
@@ -253,6 +255,10 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 		})
 		if errors.Is(err, index.ErrNotFound) {
 			continue // the case was withdrawn while matching
+		}
+		if errors.Is(err, index.ErrSuppressed) {
+			mo.Suppressed++
+			continue // the negative bank says it is not this content
 		}
 		if err != nil {
 			mo.Error = err.Error()

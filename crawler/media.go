@@ -90,6 +90,11 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 				Sighting: index.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
 				Preview:  r.preview,
 			})
+			if errors.Is(err, index.ErrSuppressed) {
+				p.count(func(s *PassStats) { s.Suppressed++ })
+				p.log.Debug("match suppressed by the negative bank", "url", it.URL, "err", err)
+				continue
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					p.done(ctx, it, nil, false)
@@ -99,10 +104,15 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 				continue
 			}
 			if created {
-				p.count(func(s *PassStats) { s.NewAlerts++ })
+				p.count(func(s *PassStats) {
+					s.NewAlerts++
+					if a.Status == index.StatusQuarantined {
+						s.Quarantined++
+					}
+				})
 				p.metrics.alert()
 				p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", it.Page, "url", it.URL,
-					"algorithm", a.Algorithm, "distance", a.Distance)
+					"algorithm", a.Algorithm, "distance", a.Distance, "status", a.Status)
 			}
 		}
 	}

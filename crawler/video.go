@@ -162,6 +162,10 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 			Site: p.site.Name, MediaSHA256: sum, Match: m,
 			Sighting: index.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
 		})
+		if errors.Is(err, index.ErrSuppressed) {
+			p.count(func(s *PassStats) { s.Suppressed++ })
+			continue
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				p.fail("index", j.url, err)
@@ -169,10 +173,15 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 			continue
 		}
 		if created {
-			p.count(func(s *PassStats) { s.NewAlerts++ })
+			p.count(func(s *PassStats) {
+				s.NewAlerts++
+				if a.Status == index.StatusQuarantined {
+					s.Quarantined++
+				}
+			})
 			p.metrics.alert()
 			p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", j.page, "url", j.url,
-				"algorithm", a.Algorithm, "distance", a.Distance, "video", true)
+				"algorithm", a.Algorithm, "distance", a.Distance, "video", true, "status", a.Status)
 		}
 	}
 }

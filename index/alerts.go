@@ -9,12 +9,15 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Status is where an alert stands in its review lifecycle:
 // new → confirmed → notice_sent → removed, or new → dismissed; an alert of a
-// withdrawn case is closed as withdrawn.
+// withdrawn case is closed as withdrawn. An alert of a flooding fingerprint
+// is held as quarantined (quarantine.go) until staff release it to new or
+// retire the fingerprint, which dismisses it.
 type Status string
 
 // Alert statuses.
@@ -30,15 +33,16 @@ const (
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusNew, StatusConfirmed, StatusDismissed, StatusNoticeSent, StatusRemoved, StatusWithdrawn:
+	case StatusNew, StatusConfirmed, StatusDismissed, StatusNoticeSent, StatusRemoved, StatusWithdrawn, StatusQuarantined:
 		return true
 	}
 	return false
 }
 
-// open reports whether an alert in status s still awaits the centre's work.
+// open reports whether an alert in status s still awaits the centre's work
+// (a quarantined one awaits staff's), so a withdrawal closes it.
 func (s Status) open() bool {
-	return s == StatusNew || s == StatusConfirmed || s == StatusNoticeSent
+	return s == StatusNew || s == StatusConfirmed || s == StatusNoticeSent || s == StatusQuarantined
 }
 
 // maxSightings caps how many URLs one alert remembers, so a file mirrored on
@@ -100,6 +104,11 @@ type Alert struct {
 	// Reported is true when a reported URL (a hotline's or partner's
 	// report, see URLReport) led to the alert rather than a crawl.
 	Reported bool `json:"reported,omitempty"`
+	// QueryPDQ is the PDQ hash (hex) of the crawled media as served, with
+	// its quality: what the negative bank keeps when an operator dismisses
+	// the media as not this content. Empty for videos.
+	QueryPDQ        string `json:"query_pdq,omitempty"`
+	QueryPDQQuality int    `json:"query_pdq_quality,omitempty"`
 }
 
 // AlertInput is what a crawler knows when a media file matches.
@@ -115,6 +124,8 @@ type AlertInput struct {
 	// (hashing.Preview), stored with the alert in the same transaction
 	// unless one is stored already. It is never the media itself.
 	Preview []byte
+	// QueryPDQ is the as-served PDQ of the media; zero means Match.QueryPDQ.
+	QueryPDQ hashing.Hash
 }
 
 // RecordAlert stores the alert for (in.MediaSHA256, in.Match.Fingerprint)
@@ -124,6 +135,11 @@ type AlertInput struct {
 // sightings. A match on a fingerprint that is no longer registered (its case
 // was withdrawn after the match was made) fails with ErrNotFound and records
 // nothing, so a withdrawal is never followed by new alerts.
+//
+// A new alert passes two checks in the same transaction: media in the
+// negative bank (negative.go) raise none (ErrSuppressed, nothing recorded),
+// and a fingerprint over the flood limit (quarantine.go) gets its alert as
+// quarantined instead of new.
 func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return Alert{}, false, err
@@ -137,6 +153,11 @@ func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created 
 		s.LastSeen = s.FirstSeen
 	}
 	key := alertKey(in.MediaSHA256, in.Match.Fingerprint)
+	pdq := in.QueryPDQ
+	if pdq.Algorithm == "" {
+		pdq = in.Match.QueryPDQ
+	}
+	limit := db.FloodLimit()
 	err = db.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketFingerprints).Get(idKey(in.Match.Fingerprint)) == nil {
 			return fmt.Errorf("fingerprint %d is no longer registered (case %s withdrawn?): %w", in.Match.Fingerprint, in.Match.Case, ErrNotFound)
@@ -158,12 +179,19 @@ func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created 
 			}
 			return putAlert(alerts, &a)
 		}
+		if err := negativeCheck(tx, in.MediaSHA256, pdq); err != nil {
+			return err
+		}
+		status, err := floodStatus(tx, in.Match, in.MediaSHA256, now, limit)
+		if err != nil {
+			return err
+		}
 		id, err := alerts.NextSequence()
 		if err != nil {
 			return err
 		}
 		a = Alert{
-			ID: id, Status: StatusNew, Case: in.Match.Case, Fingerprint: in.Match.Fingerprint,
+			ID: id, Status: status, Case: in.Match.Case, Fingerprint: in.Match.Fingerprint,
 			Site: in.Site, PageURL: s.PageURL, MediaURL: s.MediaURL,
 			MediaSHA256:    hex.EncodeToString(in.MediaSHA256[:]),
 			Algorithm:      string(in.Match.Evidence.Algorithm),
@@ -174,6 +202,9 @@ func (db *DB) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created 
 			CreatedAt:      now, UpdatedAt: now,
 			Sightings: []Sighting{s},
 			Reported:  in.Reported,
+		}
+		if pdq.Algorithm == hashing.PDQ {
+			a.QueryPDQ, a.QueryPDQQuality = pdq.Hex(), pdq.Quality
 		}
 		created = true
 		if err := keys.Put(key, idKey(id)); err != nil {

@@ -230,6 +230,9 @@ func (db *DB) withdraw(ctx context.Context, caseID string, by *Actor) (fingerpri
 				return err
 			}
 		}
+		if err := dropQuarantine(tx, deleted); err != nil {
+			return err
+		}
 		alerts, err = closeCaseAlerts(tx, caseID, now)
 		if err != nil || by == nil {
 			return err

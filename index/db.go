@@ -63,7 +63,9 @@ var (
 	allBuckets = [][]byte{bucketMeta, bucketCases, bucketFingerprints, bucketAlerts, bucketAlertKeys, bucketSites, bucketCrawl,
 		bucketUsers, bucketSessions, bucketTokens, bucketAudit, bucketNotices, bucketPreviews, bucketReports, bucketSettings,
 		// The alert queue's secondary indexes (alertquery.go).
-		bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours}
+		bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours,
+		// Flood quarantine (quarantine.go) and the negative bank (negative.go).
+		bucketFloodMedia, bucketQuarantine, bucketNegative, bucketNegativeSHA, bucketNegativePDQ}
 )
 
 // Options configure Open.
@@ -109,6 +111,10 @@ type DB struct {
 	// and verify work on files whose fingerprints do not decode.
 	loadOnce sync.Once
 	loadErr  error
+
+	// flood is the flood quarantine's limit (SetFloodLimit); nil means
+	// DefaultFloodLimit.
+	flood atomic.Pointer[FloodLimit]
 }
 
 // Open opens or creates the database at path, migrating an older schema.

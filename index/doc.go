@@ -48,8 +48,10 @@
 // discovered videos and per-SHA-256 match results, in sub-buckets described
 // in frontier.go), users, sessions and tokens (keyed by name or token hash),
 // audit (big-endian sequence → entry), notices, previews (media SHA-256 →
-// JPEG), reports (reported URLs) and settings (notice templates, site
-// contacts, paused sites). Buckets a build adds are created at Open without
+// JPEG), reports (reported URLs), settings (notice templates, site
+// contacts, paused sites), floodmedia and quarantine (the flood quarantine,
+// quarantine.go) and negative, negativesha and negativepdq (the negative
+// bank, negative.go). Buckets a build adds are created at Open without
 // a migration; the alert indexes are built then for older files. Numeric
 // keys are
 // big-endian so bbolt's byte order is creation order; cases and sites sort by

@@ -306,6 +306,10 @@ func verifyValues(ctx context.Context, tx *bolt.Tx, r *Report) error {
 	if err := verifyAlertIndex(ctx, tx, r); err != nil {
 		return err
 	}
+	// Flood quarantine and the negative bank (quarantine_verify.go).
+	if err := verifyFloodAndBank(ctx, tx, r); err != nil {
+		return err
+	}
 	// Notices, previews and URL reports (reports.go).
 	return verifyConsoleRecords(ctx, tx, r)
 }

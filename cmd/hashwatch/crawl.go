@@ -18,6 +18,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
+	"github.com/hashwatch/hashwatch/index"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -42,6 +43,8 @@ type passJSON struct {
 	Bytes       int64          `json:"bytes"`
 	Matches     int            `json:"matches"`
 	NewAlerts   int            `json:"new_alerts"`
+	Quarantined int            `json:"quarantined"`
+	Suppressed  int            `json:"suppressed"`
 	Skipped     int            `json:"skipped"`
 	Videos      int            `json:"videos"`
 	Robots      int            `json:"robots_blocked"`
@@ -55,7 +58,7 @@ func toPassJSON(s crawler.PassStats) passJSON {
 	}
 	return passJSON{Site: s.Site, Pass: s.Number, Resumed: s.Resumed, Interrupted: s.Interrupted, Start: s.Start, End: s.End,
 		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes, Matches: s.Matches,
-		NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots, Errors: errs}
+		NewAlerts: s.NewAlerts, Quarantined: s.Quarantined, Suppressed: s.Suppressed, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots, Errors: errs}
 }
 
 // progressLogEvery is how often a crawl whose stderr is not a terminal logs
@@ -66,6 +69,7 @@ func (a *app) crawlCommand() *cobra.Command {
 	var vcfg video.Config
 	var sitesFile, only, metricsAddr string
 	var once, asJSON bool
+	var flood index.FloodLimit
 	cmd := &cobra.Command{
 		Use:   "crawl --sites FILE [--once] [--site NAME] [--json] [--metrics-addr HOST:PORT]",
 		Short: "Crawl watched sites and raise alerts for matching images",
@@ -106,6 +110,9 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 				return err
 			}
 			defer db.Close()
+			if err := applyFlood(db, flood); err != nil {
+				return err
+			}
 			// Another process's `hashwatch backup` asks this one for a hot
 			// copy, since bbolt's lock keeps it out.
 			defer serveBackups(cmd.Context(), db, a.log)()
@@ -156,6 +163,7 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 	cmd.Flags().StringVar(&only, "site", "", "crawl only the site with this name")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print each pass's counts as one JSON object per line")
 	videoFlags(cmd, &vcfg)
+	floodFlags(cmd, &flood)
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`HOST:PORT`/metrics while crawling (off when empty)")
 	return cmd
 }

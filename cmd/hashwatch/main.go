@@ -121,6 +121,7 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		a.importCommand(), a.exportCommand(), a.benchCommand(),
 		a.backupCommand(), a.verifyCommand(), a.debugCommand(),
 		a.userCommand(), a.serveCommand(),
+		a.quarantineCommand(), a.negativeCommand(),
 	)
 	root.CompletionOptions.DisableDefaultCmd = true
 	for _, c := range root.Commands() {
