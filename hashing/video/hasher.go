@@ -24,7 +24,8 @@ type Config struct {
 	// "" means "ffmpeg".
 	FFmpeg string
 	// TempDir receives the temporary copies of MP4s that cannot be
-	// streamed; "" means os.TempDir().
+	// streamed, only where in-memory files (Linux's memfd_create) are
+	// unavailable; "" means os.TempDir().
 	TempDir string
 	Limits  Limits
 	Decode  Decode
@@ -48,7 +49,9 @@ type Hasher struct {
 	limits    Limits
 	decode    Decode
 	threads   int
-	pdq       sync.Pool
+	// inMemory says ffmpeg reads videos from sealed in-memory files.
+	inMemory bool
+	pdq      sync.Pool
 }
 
 // New returns a Hasher for cfg. It looks ffmpeg up once; FFmpeg reports
@@ -65,8 +68,16 @@ func New(cfg Config) *Hasher {
 	}
 	h.ffmpeg = path
 	h.pdq.New = func() any { return pdq.NewHasher() }
+	h.inMemory = memfdWorks()
+	removeStale(h.tempDir, h.limits.WallTime)
 	return h
 }
+
+// InMemory reports whether videos reach ffmpeg only through memory (a
+// sealed memfd, Linux). Where it is false, an MP4 whose index follows its
+// media is written to a temporary file for the length of one call;
+// programs say so at start-up.
+func (h *Hasher) InMemory() bool { return h.inMemory }
 
 // FFmpeg returns the path of the ffmpeg the Hasher runs, or an error
 // wrapping ErrNoFFmpeg. Programs call it at start-up to say once, clearly,
@@ -175,37 +186,101 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 	return fp, usage, nil
 }
 
-// decodeFrames runs ffmpeg as h.decode says: with DecodeAuto, a query is
-// first sampled from keyframes alone; at the first gap between keyframes
-// wider than KeyframeGap that pass is stopped (having decoded little) and
-// the video decoded again as DecodeFast.
+// decodeFrames runs ffmpeg as h.decode says. With DecodeAuto a query is
+// first sampled from its keyframes alone (the demuxer reads nothing else
+// of an indexed file). When some keyframes lie more than KeyframeGap
+// apart, ffmpeg decodes again, now only SegmentSpan forward from each
+// keyframe (B-frames and deblocking skipped), seeking from segment to
+// segment in the in-memory copy: most of a long group of pictures is
+// never decoded. Where it cannot seek (no memfd, or a format without an
+// index) it decodes the whole video as DecodeFast instead.
 func (h *Hasher) decodeFrames(ctx context.Context, data []byte, format hashing.Format, purpose hashing.Purpose, interval time.Duration, raw *[]rawFrame) (probe, Usage, error) {
+	src, err := h.openSource(data, format)
+	if err != nil {
+		return probe{}, Usage{}, err
+	}
+	defer src.Close()
 	collect := func(f rawFrame) error { *raw = append(*raw, f); return nil }
 	mode := h.decode
-	if mode == DecodeAuto {
-		if purpose == hashing.ForRegistration {
-			mode = DecodeFast
-		} else {
-			prev := time.Duration(0)
-			pr, u, err := h.ffmpegFrames(ctx, data, format, interval, DecodeKeyframes, func(f rawFrame) error {
-				if f.At-prev > KeyframeGap {
-					return errSparse
-				}
-				prev = f.At
-				return collect(f)
-			})
-			if err == nil && pr.duration-prev > KeyframeGap {
+	if mode == DecodeAuto && purpose == hashing.ForRegistration {
+		mode = DecodeFast
+	}
+	if mode != DecodeAuto {
+		return h.ffmpegFrames(ctx, src, format, interval, mode, nil, collect)
+	}
+	seek := src.seekable() && seekable[format]
+	var keys []time.Duration
+	pr, u, err := h.ffmpegFrames(ctx, src, format, interval, DecodeKeyframes, nil, func(f rawFrame) error {
+		if !seek && f.At-prevOr(keys, 0) > KeyframeGap {
+			return errSparse // to be decoded again in full: stop early
+		}
+		keys = append(keys, f.At)
+		return collect(f)
+	})
+	if err == nil && pr.duration-prevOr(keys, 0) > KeyframeGap {
+		err = errSparse
+	}
+	if err == nil {
+		for i := 1; i < len(keys); i++ {
+			if keys[i]-keys[i-1] > KeyframeGap {
 				err = errSparse
+				break
 			}
-			if !errors.Is(err, errSparse) {
-				return pr, u, err
-			}
-			*raw = (*raw)[:0]
-			pr, u2, err := h.ffmpegFrames(ctx, data, format, interval, DecodeFast, collect)
-			return pr, Usage{u.FFmpegUser + u2.FFmpegUser, u.FFmpegSys + u2.FFmpegSys}, err
 		}
 	}
-	return h.ffmpegFrames(ctx, data, format, interval, mode, collect)
+	if !errors.Is(err, errSparse) {
+		return pr, u, err
+	}
+	*raw = (*raw)[:0]
+	var segs []segment
+	if seek {
+		segs = segments(keys, pr.duration, pr.start)
+	}
+	pr2, u2, err := h.ffmpegFrames(ctx, src, format, interval, DecodeFast, segs, collect)
+	if segs != nil {
+		// The concatenation knows neither duration nor start.
+		pr2.duration, pr2.start = pr.duration, pr.start
+	}
+	return pr2, Usage{u.FFmpegUser + u2.FFmpegUser, u.FFmpegSys + u2.FFmpegSys}, err
+}
+
+// SegmentSpan is how far forward from each keyframe a crawled video whose
+// keyframes lie far apart is decoded: with one frame a second that is
+// three frames per group of pictures, and at x264's default spacing of
+// about 8 s a third of the decoding. Matching counts a frame for the time
+// up to the next one (at most 5 s), so shares of time do not suffer.
+const SegmentSpan = 2 * time.Second
+
+// seekable lists the formats whose index lets ffmpeg seek to a keyframe.
+var seekable = map[hashing.Format]bool{FormatMP4: true, FormatMKV: true}
+
+// segments returns the stretches to decode: SegmentSpan from each
+// keyframe in keys (times from the first frame), or up to the next one,
+// in the file's own timeline (which starts at start).
+func segments(keys []time.Duration, duration, start time.Duration) []segment {
+	var out []segment
+	for i, k := range keys {
+		end := k + SegmentSpan
+		if i+1 < len(keys) {
+			end = min(end, keys[i+1])
+		} else if duration > 0 {
+			end = min(end, max(duration, k+interFrame))
+		}
+		if end > k {
+			out = append(out, segment{In: start + k, Out: start + end})
+		}
+	}
+	return out
+}
+
+// interFrame is a frame's time at 30 fps: the least a segment lasts.
+const interFrame = time.Second / 30
+
+func prevOr(keys []time.Duration, d time.Duration) time.Duration {
+	if len(keys) == 0 {
+		return d
+	}
+	return keys[len(keys)-1]
 }
 
 // errSparse stops a keyframe pass whose keyframes lie too far apart.
