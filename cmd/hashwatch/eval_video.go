@@ -11,7 +11,7 @@ import (
 // evalVideo runs `eval --video`: slideshow videos made from the photos
 // with ffmpeg, the video edit family, hard negatives and unrelated videos.
 func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error {
-	vcfg := eval.VideoConfig{Dataset: cfg.Dataset, Videos: cfg.Limit}
+	vcfg := eval.VideoConfig{Dataset: cfg.Dataset, Videos: cfg.Limit, Cameras: cfg.Limit, Swap: cfg.Swap}
 	if !asJSON {
 		vcfg.Progress = func(done, total int) {
 			fmt.Fprintf(a.stderr, "\r%d/%d videos", done, total)
@@ -27,8 +27,8 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	if asJSON {
 		return newJSONLines(a.stdout).write(res)
 	}
-	fmt.Fprintf(a.stdout, "dataset %s: %d registered videos; %d negatives (%d hard: same photos, other order and rhythm)\n\n",
-		res.Dataset, res.Registered, res.Negatives, res.HardNegatives)
+	fmt.Fprintf(a.stdout, "dataset %s: %d registered videos (%d slideshows, %d fixed-camera clips); %d negatives (%d hard: same photos, other order and rhythm)\n\n",
+		res.Dataset, res.Registered, res.Registered-res.Cameras, res.Cameras, res.Negatives, res.HardNegatives)
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EDIT\tRECALL\tFOUND\tTARGET\t")
 	for _, e := range res.Edits {
@@ -46,6 +46,9 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	for _, f := range res.FalseAlerts {
 		fmt.Fprintf(a.stdout, "  %s (%s) matched %s at distance %d\n", f.Query, f.Edit, f.Matched, f.Distance)
 	}
+	mg := res.Margin
+	fmt.Fprintf(a.stdout, "margin: nearest negative frame at PDQ %d (%s; frames match at <= 40); best negative alignment %d frames, share %.2f (%s; a match needs >= 3 frames and share 0.5)\n",
+		mg.NearestFrameDistance, mg.NearestFrameQuery, mg.BestAlignFrames, mg.BestAlignShare, mg.BestAlignQuery)
 	fmt.Fprintf(a.stdout, "fingerprinting: %.0f ms CPU per minute of video (ffmpeg included)\n", res.FingerprintMSPerMinute)
 	return nil
 }

@@ -104,12 +104,15 @@ func Best(straight, mirrored []Pair, query, registered Timeline, p AlignParams) 
 	return a, ok
 }
 
-// frameDistance is the distance from a query code to the nearer of a
-// registered frame's PDQ hashes (as shown and its centre).
+// frameDistance is the distance from a query code to the nearest of a
+// registered frame's PDQ hashes (as shown and its centre crops).
 func frameDistance(q hashing.Code, rf hashing.Frame) (int, bool) {
 	best, ok := -1, false
-	for _, hs := range [][]hashing.Hash{rf.Hashes, rf.Cropped} {
-		if h, present := FramePDQ(hs); present {
+	for _, hs := range [][]hashing.Hash{rf.Hashes[:min(len(rf.Hashes), 1)], rf.Cropped} {
+		for _, h := range hs {
+			if h.Algorithm != hashing.PDQ {
+				continue
+			}
 			if d := q.Distance(h.Code); !ok || d < best {
 				best, ok = d, true
 			}

@@ -287,12 +287,10 @@ func prevOr(keys []time.Duration, d time.Duration) time.Duration {
 var errSparse = errors.New("keyframes too sparse")
 
 // hashFrames trims the borders the whole video shares (letterbox and
-// pillarbox bars), hashes each frame and drops near-repeats.
+// pillarbox bars, see videoBorders), hashes each frame and drops
+// near-repeats.
 func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
-	content := image.Rectangle{}
-	for _, f := range raw {
-		content = content.Union(hashing.TrimBorders(f.Pix))
-	}
+	content := videoBorders(raw)
 	ph := h.pdq.Get().(*pdq.Hasher)
 	defer h.pdq.Put(ph)
 	var out []hashing.Frame
@@ -300,7 +298,7 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 	var prevAt time.Duration
 	for _, f := range raw {
 		g := f.Pix
-		if content.Dx() >= 8 && content.Dy() >= 8 && content != g.Rect {
+		if content != g.Rect {
 			g = g.SubImage(content).(*image.Gray)
 		}
 		small := gray(imaging.Resize(g, 64, 64, imaging.Box))
@@ -313,10 +311,12 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 			v, q := ph.HashImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(v), Quality: q}}
 			b := g.Bounds()
-			dx, dy := b.Dx()*cropEach/100, b.Dy()*cropEach/100
-			centre := g.SubImage(image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)).(*image.Gray)
-			v, q = ph.HashImage(gray(imaging.Resize(centre, 64, 64, imaging.Box)))
-			fr.Cropped = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(v), Quality: q}}
+			for _, pct := range cropEach {
+				dx, dy := b.Dx()*pct/100, b.Dy()*pct/100
+				centre := g.SubImage(image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)).(*image.Gray)
+				v, q := ph.HashImage(gray(imaging.Resize(centre, 64, 64, imaging.Box)))
+				fr.Cropped = append(fr.Cropped, hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q})
+			}
 		}
 		c := fr.Hashes[0].Code
 		if len(out) > 0 && c.Distance(prev) <= dupDistance && f.At-prevAt < keepEvery {
@@ -328,10 +328,11 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 	return out
 }
 
-// cropEach is the percentage cut from each side of a registered frame for
-// its Cropped hash: sites crop videos by some 10% to dodge matching, which
-// moves PDQ beyond any safe threshold.
-const cropEach = 5
+// cropEach lists the percentages cut from each side of a registered frame
+// for its Cropped hashes: sites crop videos by 10–20% to dodge matching,
+// and PDQ moves by some 50 bits for every 5% of scale, so each crop needs
+// its own hash: the middle 90% and the middle 80%.
+var cropEach = [...]int{5, 10}
 
 func code(p pdq.Hash) hashing.Code {
 	return hashing.Code{
