@@ -48,11 +48,11 @@ type VideoConfig struct {
 
 // VideoResult is the outcome of a video evaluation.
 type VideoResult struct {
-	Dataset    string       `json:"dataset"`
-	Registered int          `json:"registered"`
+	Dataset    string `json:"dataset"`
+	Registered int    `json:"registered"`
 	// Cameras counts the registered fixed-camera clips among Registered.
-	Cameras int `json:"cameras"`
-	Edits      []EditResult `json:"edits"`
+	Cameras int          `json:"cameras"`
+	Edits   []EditResult `json:"edits"`
 	// Negatives counts queries that must match nothing: unrelated videos
 	// and hard negatives (the registered videos' photos in another order
 	// and rhythm).
