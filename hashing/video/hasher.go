@@ -209,6 +209,18 @@ func (h *Hasher) decodeFrames(ctx context.Context, data []byte, format hashing.F
 		return h.ffmpegFrames(ctx, src, format, interval, mode, nil, collect)
 	}
 	seek := src.seekable() && seekable[format]
+	if seek && format == FormatMP4 {
+		// The index names the keyframes: no keyframe pass needed when
+		// they lie far apart.
+		if k, err := mp4Keyframes(data); err == nil && sparse(k.Keys, k.Duration) {
+			if k.Duration > h.limits.MaxDuration {
+				return probe{duration: k.Duration}, Usage{}, fmt.Errorf("video declares %v, limit %v: %w", k.Duration.Round(time.Second), h.limits.MaxDuration, ErrTooLong)
+			}
+			pr, u, err := h.ffmpegFrames(ctx, src, format, interval, DecodeFast, segments(k.Keys, k.Duration, 0), collect)
+			pr.duration = k.Duration
+			return pr, u, err
+		}
+	}
 	var keys []time.Duration
 	pr, u, err := h.ffmpegFrames(ctx, src, format, interval, DecodeKeyframes, nil, func(f rawFrame) error {
 		if !seek && f.At-prevOr(keys, 0) > KeyframeGap {
@@ -217,16 +229,8 @@ func (h *Hasher) decodeFrames(ctx context.Context, data []byte, format hashing.F
 		keys = append(keys, f.At)
 		return collect(f)
 	})
-	if err == nil && pr.duration-prevOr(keys, 0) > KeyframeGap {
+	if err == nil && sparse(keys, pr.duration) {
 		err = errSparse
-	}
-	if err == nil {
-		for i := 1; i < len(keys); i++ {
-			if keys[i]-keys[i-1] > KeyframeGap {
-				err = errSparse
-				break
-			}
-		}
 	}
 	if !errors.Is(err, errSparse) {
 		return pr, u, err
@@ -249,7 +253,7 @@ func (h *Hasher) decodeFrames(ctx context.Context, data []byte, format hashing.F
 // three frames per group of pictures, and at x264's default spacing of
 // about 8 s a third of the decoding. Matching counts a frame for the time
 // up to the next one (at most 5 s), so shares of time do not suffer.
-const SegmentSpan = 2 * time.Second
+const SegmentSpan = 3 * time.Second
 
 // seekable lists the formats whose index lets ffmpeg seek to a keyframe.
 var seekable = map[hashing.Format]bool{FormatMP4: true, FormatMKV: true}
@@ -275,6 +279,19 @@ func segments(keys []time.Duration, duration, start time.Duration) []segment {
 
 // interFrame is a frame's time at 30 fps: the least a segment lasts.
 const interFrame = time.Second / 30
+
+// sparse reports whether some keyframe lies more than KeyframeGap after
+// the one before it (or the start), or the end after the last.
+func sparse(keys []time.Duration, duration time.Duration) bool {
+	prev := time.Duration(0)
+	for _, k := range keys {
+		if k-prev > KeyframeGap {
+			return true
+		}
+		prev = k
+	}
+	return duration-prev > KeyframeGap
+}
 
 func prevOr(keys []time.Duration, d time.Duration) time.Duration {
 	if len(keys) == 0 {
