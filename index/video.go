@@ -144,7 +144,9 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 		radius = vm.MaxDistance
 	}
 	for _, qf := range query.Frames {
-		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored} {
+		// The query frame as shown, mirrored, and its inner part (see
+		// video.Compare).
+		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped} {
 			h, ok := video.FramePDQ(hs)
 			if !ok || h.Quality < vm.MinQuality {
 				continue

@@ -66,12 +66,16 @@ func TestVideoBorders(t *testing.T) {
 func TestSegments(t *testing.T) {
 	sec := time.Second
 	keys := []time.Duration{0, 8 * sec, 9 * sec, 20 * sec}
-	got := segments(keys, 22*sec, 500*time.Millisecond)
+	got := segments(keys, 21*sec+sec/2, 500*time.Millisecond)
+	half := 500 * time.Millisecond
+	if SegmentSpan <= 1500*time.Millisecond || SegmentSpan >= 8*sec {
+		t.Fatalf("the test wants SegmentSpan between 1.5 and 8 s, not %v", SegmentSpan)
+	}
 	want := []segment{
-		{In: 500 * time.Millisecond, Out: 2500 * time.Millisecond},
-		{In: 8500 * time.Millisecond, Out: 9500 * time.Millisecond},
-		{In: 9500 * time.Millisecond, Out: 11500 * time.Millisecond},
-		{In: 20500 * time.Millisecond, Out: 22500 * time.Millisecond},
+		{In: half, Out: half + SegmentSpan},   // up to SegmentSpan...
+		{In: 8*sec + half, Out: 9*sec + half}, // ...or to the next keyframe
+		{In: 9*sec + half, Out: 9*sec + half + SegmentSpan},
+		{In: 20*sec + half, Out: 22 * sec}, // or to the end (start + duration)
 	}
 	if len(got) != len(want) {
 		t.Fatalf("segments %v, want %v", got, want)

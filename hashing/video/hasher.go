@@ -320,19 +320,23 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 		}
 		small := gray(imaging.Resize(g, 64, 64, imaging.Box))
 		fr := hashing.Frame{At: f.At}
+		centre := func(pct int) hashing.Hash {
+			b := g.Bounds()
+			dx, dy := b.Dx()*pct/100, b.Dy()*pct/100
+			c := g.SubImage(image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)).(*image.Gray)
+			v, q := ph.HashImage(gray(imaging.Resize(c, 64, 64, imaging.Box)))
+			return hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q}
+		}
 		if query {
 			vs, q := ph.DihedralImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.Original]), Quality: q}}
 			fr.Mirrored = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.FlipY]), Quality: q}}
+			fr.Cropped = []hashing.Hash{centre(innerEach)}
 		} else {
 			v, q := ph.HashImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(v), Quality: q}}
-			b := g.Bounds()
 			for _, pct := range cropEach {
-				dx, dy := b.Dx()*pct/100, b.Dy()*pct/100
-				centre := g.SubImage(image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)).(*image.Gray)
-				v, q := ph.HashImage(gray(imaging.Resize(centre, 64, 64, imaging.Box)))
-				fr.Cropped = append(fr.Cropped, hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q})
+				fr.Cropped = append(fr.Cropped, centre(pct))
 			}
 		}
 		c := fr.Hashes[0].Code
@@ -348,8 +352,14 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 // cropEach lists the percentages cut from each side of a registered frame
 // for its Cropped hashes: sites crop videos by 10–20% to dodge matching,
 // and PDQ moves by some 50 bits for every 5% of scale, so each crop needs
-// its own hash: the middle 90% and the middle 80%.
-var cropEach = [...]int{5, 10}
+// its own hash: the middle 90% and the middle 80%. The last, the middle
+// 60% (innerEach), is also hashed in every query frame and compared with
+// its like only: it leaves out the bands along the edges where sites put
+// watermarks, logos and captions.
+var cropEach = [...]int{5, 10, innerEach}
+
+// innerEach is the percentage cut from each side for the inner hash.
+const innerEach = 20
 
 func code(p pdq.Hash) hashing.Code {
 	return hashing.Code{
