@@ -5,6 +5,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hashwatch/hashwatch/eval"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/spf13/cobra"
 )
 
@@ -46,9 +47,9 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	for _, f := range res.FalseAlerts {
 		fmt.Fprintf(a.stdout, "  %s (%s) matched %s at distance %d\n", f.Query, f.Edit, f.Matched, f.Distance)
 	}
-	mg := res.Margin
-	fmt.Fprintf(a.stdout, "margin: nearest negative frame at PDQ %d (%s; frames match at <= 40); best negative alignment %d frames, share %.2f (%s; a match needs >= 3 frames and share 0.5)\n",
-		mg.NearestFrameDistance, mg.NearestFrameQuery, mg.BestAlignFrames, mg.BestAlignShare, mg.BestAlignQuery)
+	mg, vm := res.Margin, video.DefaultMatching()
+	fmt.Fprintf(a.stdout, "margin: nearest negative frame at PDQ %d (%s; frames match at <= %d); best negative alignment %d frames, share %.2f (%s; a match needs >= %d frames and share %.2f)\n",
+		mg.NearestFrameDistance, mg.NearestFrameQuery, vm.MaxDistance, mg.BestAlignFrames, mg.BestAlignShare, mg.BestAlignQuery, vm.Align.MinFrames, vm.Align.MinShare)
 	fmt.Fprintf(a.stdout, "fingerprinting: %.0f ms CPU per minute of video (ffmpeg included)\n", res.FingerprintMSPerMinute)
 	return nil
 }
