@@ -52,6 +52,9 @@ func TestVideoBorders(t *testing.T) {
 			image.Rect(20, 0, frameSize-20, frameSize), image.Rect(24, 0, frameSize-24, frameSize)},
 		{"a flat sky along one edge is content, not a bar", frames(6, 0, 0, 3, sky), full, full},
 		{"a video without bars keeps its frame", frames(3, 0, 0, 3, textured), full, full},
+		// Frames of different pictures average to a flat grey at the
+		// edges; changing content is not a bar.
+		{"changing content that averages flat is no bar", frames(8, 0, 0, 3, func(x, y, i int) int { return 40 + 160*((x/16+y/16+i)%2) }), full, full},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
