@@ -63,9 +63,9 @@ type VideoResult struct {
 	// spent fingerprinting queries, in milliseconds per minute of video.
 	FingerprintMSPerMinute float64 `json:"fingerprint_ms_per_minute"`
 
-	// Margin is how near the negatives came to matching (see
-	// NegativeMargin).
-	Margin NegativeMargin `json:"margin"`
+	// Margins say how near the negatives came to matching (see
+	// NegativeMargin), per kind: "unrelated" and "hard-negative".
+	Margins map[string]*NegativeMargin `json:"margins"`
 
 	fpCPU     time.Duration
 	fpMinutes float64
@@ -316,7 +316,7 @@ func (res *VideoResult) score(ctx context.Context, h *video.Hasher, db *index.DB
 	}
 	res.fpMinutes += fp.Duration.Minutes()
 	if want == 0 {
-		res.margin(name, fp, vm)
+		res.margin(edit, name, fp, vm)
 	}
 	ms, err := db.MatchVideo(ctx, fp, vm)
 	if err != nil {
@@ -379,10 +379,14 @@ func cleanDir(dir string) {
 }
 
 // margin updates the negatives' margin with one negative query.
-func (res *VideoResult) margin(name string, q hashing.Fingerprint, vm video.Matching) {
-	m := &res.Margin
-	if m.NearestFrameQuery == "" {
-		m.NearestFrameDistance = hashing.PDQ.Bits() + 1
+func (res *VideoResult) margin(kind, name string, q hashing.Fingerprint, vm video.Matching) {
+	if res.Margins == nil {
+		res.Margins = map[string]*NegativeMargin{}
+	}
+	m := res.Margins[kind]
+	if m == nil {
+		m = &NegativeMargin{NearestFrameDistance: hashing.PDQ.Bits() + 1}
+		res.Margins[kind] = m
 	}
 	qt := video.TimelineOf(q, vm.MinQuality)
 	for _, r := range res.regs {

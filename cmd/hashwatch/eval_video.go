@@ -47,9 +47,15 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	for _, f := range res.FalseAlerts {
 		fmt.Fprintf(a.stdout, "  %s (%s) matched %s at distance %d\n", f.Query, f.Edit, f.Matched, f.Distance)
 	}
-	mg, vm := res.Margin, video.DefaultMatching()
-	fmt.Fprintf(a.stdout, "margin: nearest negative frame at PDQ %d (%s; frames match at <= %d); best negative alignment %d frames, share %.2f (%s; a match needs >= %d frames and share %.2f)\n",
-		mg.NearestFrameDistance, mg.NearestFrameQuery, vm.MaxDistance, mg.BestAlignFrames, mg.BestAlignShare, mg.BestAlignQuery, vm.Align.MinFrames, vm.Align.MinShare)
+	vm := video.DefaultMatching()
+	fmt.Fprintf(a.stdout, "margins (frames match at PDQ <= %d; a video match needs >= %d frames on one line and a share >= %.2f):\n",
+		vm.MaxDistance, vm.Align.MinFrames, vm.Align.MinShare)
+	for _, kind := range []string{"unrelated", "hard-negative"} {
+		if mg := res.Margins[kind]; mg != nil {
+			fmt.Fprintf(a.stdout, "  %s: nearest frame at PDQ %d (%s); best alignment %d frames, share %.2f (%s)\n",
+				kind, mg.NearestFrameDistance, mg.NearestFrameQuery, mg.BestAlignFrames, mg.BestAlignShare, mg.BestAlignQuery)
+		}
+	}
 	fmt.Fprintf(a.stdout, "fingerprinting: %.0f ms CPU per minute of video (ffmpeg included)\n", res.FingerprintMSPerMinute)
 	return nil
 }
