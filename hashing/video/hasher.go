@@ -187,13 +187,14 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 }
 
 // decodeFrames runs ffmpeg as h.decode says. With DecodeAuto a query is
-// first sampled from its keyframes alone (the demuxer reads nothing else
-// of an indexed file). When some keyframes lie more than KeyframeGap
-// apart, ffmpeg decodes again, now only SegmentSpan forward from each
-// keyframe (B-frames and deblocking skipped), seeking from segment to
-// segment in the in-memory copy: most of a long group of pictures is
-// never decoded. Where it cannot seek (no memfd, or a format without an
-// index) it decodes the whole video as DecodeFast instead.
+// first sampled from its keyframes alone. When some keyframes lie more
+// than KeyframeGap apart, ffmpeg decodes again, now only SegmentSpan
+// forward from each keyframe (B-frames and deblocking skipped), seeking
+// from segment to segment in the in-memory copy: most of a long group of
+// pictures is never decoded. An MP4's index gives the keyframe times
+// without the keyframe pass. Where ffmpeg cannot seek (no memfd, or a
+// format without an index) it decodes the whole video as DecodeFast
+// instead.
 func (h *Hasher) decodeFrames(ctx context.Context, data []byte, format hashing.Format, purpose hashing.Purpose, interval time.Duration, raw *[]rawFrame) (probe, Usage, error) {
 	src, err := h.openSource(data, format)
 	if err != nil {
@@ -240,7 +241,13 @@ func (h *Hasher) decodeFrames(ctx context.Context, data []byte, format hashing.F
 	if seek {
 		segs = segments(keys, pr.duration, pr.start)
 	}
-	pr2, u2, err := h.ffmpegFrames(ctx, src, format, interval, DecodeFast, segs, collect)
+	again := collect
+	if segs != nil {
+		// Segments are in the file's own timeline; frames are timed from
+		// its start, as in every other pass.
+		again = func(f rawFrame) error { f.At = max(f.At-pr.start, 0); return collect(f) }
+	}
+	pr2, u2, err := h.ffmpegFrames(ctx, src, format, interval, DecodeFast, segs, again)
 	if segs != nil {
 		// The concatenation knows neither duration nor start.
 		pr2.duration, pr2.start = pr.duration, pr.start
