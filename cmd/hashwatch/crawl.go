@@ -124,7 +124,11 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 				bars = newProgressBars(ctx, a.stderr, sites)
 				log = slog.New(slog.NewTextHandler(bars.p, &slog.HandlerOptions{Level: a.logLevel()}))
 			}
-			c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: log, Video: video.New(vcfg)}
+			vh := video.New(vcfg)
+			if _, err := vh.FFmpeg(); err == nil && !vh.InMemory() {
+				log.Warn("no in-memory files (memfd) here: an MP4 whose index follows its media is written to a temporary file while it is hashed")
+			}
+			c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: log, Video: vh}
 			if bars != nil {
 				c.Progress = bars.update
 			} else {
