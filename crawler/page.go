@@ -1,9 +1,11 @@
 package crawler
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,7 +60,7 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 		colly.AllowURLRevisit(),
 	)
 	col.IgnoreRobotsTxt = true
-	col.WithTransport(transport)
+	col.WithTransport(gunzipTransport{transport})
 	// No client-wide timeout (colly's default is 10 s): the transport times
 	// each request from its polite turn, not from when it started waiting.
 	col.SetRequestTimeout(0)
@@ -131,6 +133,9 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 	})
 	col.OnError(func(r *colly.Response, err error) {
 		pf := get(r.Ctx)
+		if errors.Is(err, colly.ErrAbortedAfterHeaders) {
+			return // OnResponseHeaders aborted it and said why in pf
+		}
 		if r.StatusCode != 0 {
 			pf.status = r.StatusCode
 		}
@@ -145,6 +150,61 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 	})
 	return &pageFetcher{col: col, site: site}
 }
+
+// gunzipTransport decodes the gzip bodies colly would otherwise decode
+// itself. colly caps the bytes it reads from the wire (MaxBodySize) and then
+// gunzips all of them into memory, so a page of a few KiB served as
+// "text/html; x=gzip", or at a .xml.gz path, could expand to gigabytes.
+// Decoding here and marking the response Uncompressed puts colly's cap on
+// the decoded bytes instead.
+type gunzipTransport struct{ base http.RoundTripper }
+
+func (t gunzipTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || resp.Uncompressed || !collyGunzips(resp) {
+		return resp, err
+	}
+	resp.Body = &gunzipBody{raw: resp.Body}
+	resp.Uncompressed = true
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Content-Length") // counted the compressed bytes
+	resp.ContentLength = -1
+	return resp, nil
+}
+
+// collyGunzips is colly's test (http_backend.go) for a body it gunzips.
+func collyGunzips(resp *http.Response) bool {
+	ce := strings.ToLower(resp.Header.Get("Content-Encoding"))
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	path := ""
+	if resp.Request != nil {
+		path = strings.ToLower(resp.Request.URL.Path)
+	}
+	return strings.Contains(ce, "gzip") || (ce == "" && strings.Contains(ct, "gzip")) || strings.HasSuffix(path, ".xml.gz")
+}
+
+// gunzipBody gunzips raw as it is read; the gzip header is read on the
+// first Read, so RoundTrip does not wait for the body.
+type gunzipBody struct {
+	raw io.ReadCloser
+	zr  *gzip.Reader
+	err error
+}
+
+func (b *gunzipBody) Read(p []byte) (int, error) {
+	if b.zr == nil && b.err == nil {
+		b.zr, b.err = gzip.NewReader(b.raw)
+		if b.err != nil {
+			b.err = fmt.Errorf("gzip body: %w", b.err)
+		}
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	return b.zr.Read(p)
+}
+
+func (b *gunzipBody) Close() error { return b.raw.Close() }
 
 // ErrOutOfScope reports a redirect from a page to a URL outside the site's
 // scope, which is not followed.
