@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -161,6 +162,10 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, index.ErrInvalid):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, hashing.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, err.Error()
+	case errors.Is(err, video.ErrTimeout), errors.Is(err, video.ErrTooLong), errors.Is(err, video.ErrTooManyFrames):
+		// A file too costly to fingerprint is the file's fault, not the
+		// server's: an upload reports it per file and goes on.
 		return http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, hashing.ErrUnsupported), errors.Is(err, hashing.ErrCorrupt):
 		return http.StatusUnprocessableEntity, err.Error()
