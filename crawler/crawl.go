@@ -71,9 +71,18 @@ type PassStats struct {
 	Robots      int // URLs robots.txt did not allow
 	Queued      int // items still waiting (when the pass stopped, for an interrupted one)
 	Errors      map[string]int
+	// Bounds counts the site's bounds the pass reached: "max_pages" and
+	// "max_pass_duration" (1 when the pass ended early for it, the rest of
+	// its queue dropped) and "max_links_per_page" (pages whose references
+	// were cut at the limit).
+	Bounds map[string]int
 	// Interrupted is true when the pass stopped before finishing.
 	Interrupted bool
 }
+
+// errPassDuration is the cause of a pass's context ending at the site's
+// max_pass_duration.
+var errPassDuration = errors.New("max_pass_duration reached")
 
 // maxLastErrors caps the recent error messages and skipped media kept in a
 // site's status.
@@ -105,6 +114,10 @@ type pass struct {
 	videos      *videoWorkers // nil when videos are not fetched
 	prevStatus  index.SiteStatus
 	checkpoints time.Duration
+	// pagesStarted counts the page items handed to workers this pass
+	// (restored on resume), queuedPages the frontier's last page count;
+	// together they hold the pass to max_pages.
+	pagesStarted, queuedPages int
 }
 
 // Pass crawls site once: every in-scope page within max_depth of a seed,
@@ -144,6 +157,10 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		return PassStats{}, fmt.Errorf("pass of %s: %w", site.Name, err)
 	}
 
+	// A pass ends at max_pass_duration from its start, resumed or not; it
+	// then finishes like a pass whose frontier ran dry.
+	runCtx, cancelRun := context.WithDeadlineCause(ctx, info.Start.Add(time.Duration(site.MaxPassDuration)), errPassDuration)
+	defer cancelRun()
 	base := newTransport(site)
 	// Connections are the pass's: a daemon running passes forever must not
 	// keep every pass's idle connections until they time out.
@@ -156,7 +173,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		hasher:     hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
 		hashSem:    make(chan struct{}, runtime.NumCPU()),
 		media:      media,
-		pages:      newPageFetcher(ctx, site, transport, ua),
+		pages:      newPageFetcher(runCtx, site, transport, ua),
 		robots:     newRobotsRules(media.client, ua),
 		log:        log,
 		metrics:    c.Metrics.forSite(site.Name),
@@ -165,7 +182,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		bySHA:      map[[32]byte]*shaResult{},
 		videosSeen: map[string]bool{},
 		stats: PassStats{Site: site.Name, Number: info.Number, Resumed: info.Resumed, Start: info.Start,
-			Errors: map[string]int{}},
+			Errors: map[string]int{}, Bounds: map[string]int{}},
 		checkpoints: c.CheckpointEvery,
 	}
 	if p.checkpoints <= 0 {
@@ -184,9 +201,15 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	}
 	p.metrics.passStarted()
 
-	waitVideos := p.startVideos(ctx)
-	runErr := p.run(ctx)
+	waitVideos := p.startVideos(runCtx)
+	runErr := p.run(runCtx)
 	waitVideos()
+	if ctx.Err() == nil && errors.Is(context.Cause(runCtx), errPassDuration) {
+		p.bound("max_pass_duration", fmt.Sprintf("pass ended after max_pass_duration %v; the rest of its queue is dropped", time.Duration(site.MaxPassDuration)))
+		if errors.Is(runErr, context.DeadlineExceeded) {
+			runErr = nil
+		}
+	}
 	stats, err := p.finish(ctx, runErr)
 	p.metrics.passEnded(stats)
 	return stats, err
@@ -208,6 +231,10 @@ func (p *pass) restore() error {
 	for k, v := range st.Errors {
 		s.Errors[k] = v
 	}
+	for k, v := range st.Bounds {
+		s.Bounds[k] = v
+	}
+	p.pagesStarted = st.Pages
 	p.lastErrs = append(p.lastErrs, st.LastErrors...)
 	p.skipped = append(p.skipped, st.RecentSkipped...)
 	return nil
@@ -263,6 +290,10 @@ func (p *pass) snapshot() PassStats {
 	for k, v := range p.stats.Errors {
 		s.Errors[k] = v
 	}
+	s.Bounds = make(map[string]int, len(p.stats.Bounds))
+	for k, v := range p.stats.Bounds {
+		s.Bounds[k] = v
+	}
 	return s
 }
 
@@ -283,6 +314,7 @@ func (p *pass) storeStatus(finished bool) error {
 		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes,
 		Matches: s.Matches, NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots,
 		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
+		Bounds: s.Bounds,
 	}
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
@@ -333,7 +365,7 @@ func (p *pass) run(ctx context.Context) error {
 	var runErr error
 	for ctx.Err() == nil {
 		var err error
-		if len(pendingPages) == 0 {
+		if len(pendingPages) == 0 && !p.pagesFull() {
 			if pendingPages, err = p.frontier.Pop(ctx, PageItem, 2*pageWorkers); err != nil {
 				runErr = err
 				break
@@ -360,9 +392,20 @@ func (p *pass) run(ctx context.Context) error {
 		if len(pendingMedia) > 0 {
 			toMedia, nextMedia = mediaCh, pendingMedia[0]
 		}
+		if toPages != nil && p.pagesFull() {
+			// max_pages: the pages waiting are dropped with the rest of
+			// the queue when the pass finishes; media still run.
+			toPages, pendingPages = nil, nil
+			if len(pendingMedia) == 0 && inflight == 0 {
+				continue
+			}
+		}
 		select {
 		case toPages <- nextPage:
 			pendingPages = pendingPages[1:]
+			p.mu.Lock()
+			p.pagesStarted++
+			p.mu.Unlock()
 			inflight++
 		case toMedia <- nextMedia:
 			pendingMedia = pendingMedia[1:]
@@ -395,6 +438,7 @@ func (p *pass) refreshQueued(ctx context.Context) {
 	}
 	p.mu.Lock()
 	p.stats.Queued = pages + media
+	p.queuedPages = pages
 	p.mu.Unlock()
 	p.metrics.queue(pages, media)
 }
@@ -496,6 +540,9 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, nil, true)
 		return
 	}
+	if pf.dropped > 0 {
+		p.bound("max_links_per_page", fmt.Sprintf("page %s: %d references beyond max_links_per_page %d dropped", it.URL, pf.dropped, p.site.MaxLinksPerPage))
+	}
 	rec = index.PageRecord{URL: it.URL, ETag: pf.etag, LastModified: pf.lastModified, Serves: "page",
 		Links: pf.links, Media: pf.media, Videos: pf.videos, Pass: p.info.Number, Checked: now}
 	var final *url.URL
@@ -547,7 +594,48 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 	if len(vids) > 0 {
 		p.recordVideos(it.URL, vids...)
 	}
+	return p.holdToMaxPages(out)
+}
+
+// pagesFull reports whether the pass has started max_pages pages, and
+// records the bound the first time.
+func (p *pass) pagesFull() bool {
+	p.mu.Lock()
+	full := p.pagesStarted >= p.site.MaxPages
+	first := full && p.stats.Bounds["max_pages"] == 0
+	p.mu.Unlock()
+	if first {
+		p.bound("max_pages", fmt.Sprintf("pass reached max_pages %d; the rest of its queue is dropped", p.site.MaxPages))
+	}
+	return full
+}
+
+// holdToMaxPages drops the new page items of found once the pages started
+// and queued reach max_pages: the pass could never fetch them, and a link
+// trap would otherwise fill the database with its queue.
+func (p *pass) holdToMaxPages(found []Item) []Item {
+	p.mu.Lock()
+	room := p.site.MaxPages - p.pagesStarted - p.queuedPages
+	p.mu.Unlock()
+	out := found[:0]
+	for _, it := range found {
+		if it.Kind == PageItem && !it.Visited {
+			if room <= 0 {
+				continue
+			}
+			room--
+		}
+		out = append(out, it)
+	}
 	return out
+}
+
+// bound counts a site bound the pass reached and logs why.
+func (p *pass) bound(name, why string) {
+	p.mu.Lock()
+	p.stats.Bounds[name]++
+	p.mu.Unlock()
+	p.log.Warn("site bound reached", "bound", name, "detail", why)
 }
 
 // recordVideos stores video URLs found on a page, counts each once per

@@ -29,7 +29,9 @@ type pageFetch struct {
 	links              []string
 	media              []string
 	videos             []string
-	err                error
+	// dropped counts references beyond the site's max_links_per_page.
+	dropped int
+	err     error
 }
 
 // pageFetcher drives colly one page at a time. The pass's frontier decides
@@ -115,21 +117,23 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 			return // never parse a truncated page
 		}
 		d := discover(e.DOM)
-		for _, ref := range d.media {
-			if u := resolve(e.Request, ref); u != nil {
-				pf.media = append(pf.media, u.String())
+		// Media first: they are what a pass is for; then videos, then links.
+		left := site.MaxLinksPerPage
+		take := func(refs []string, to *[]string) {
+			for _, ref := range refs {
+				if left <= 0 {
+					pf.dropped++
+					continue
+				}
+				if u := resolve(e.Request, ref); u != nil {
+					*to = append(*to, u.String())
+					left--
+				}
 			}
 		}
-		for _, ref := range d.videos {
-			if u := resolve(e.Request, ref); u != nil {
-				pf.videos = append(pf.videos, u.String())
-			}
-		}
-		for _, ref := range d.links {
-			if u := resolve(e.Request, ref); u != nil {
-				pf.links = append(pf.links, u.String())
-			}
-		}
+		take(d.media, &pf.media)
+		take(d.videos, &pf.videos)
+		take(d.links, &pf.links)
 	})
 	col.OnError(func(r *colly.Response, err error) {
 		pf := get(r.Ctx)

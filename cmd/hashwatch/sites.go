@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -76,6 +77,11 @@ func printSites(a *app, statuses []index.SiteStatus) error {
 		return err
 	}
 	for _, s := range statuses {
+		if len(s.Bounds) > 0 {
+			fmt.Fprintf(a.stdout, "\n%s: the last pass reached a bound: %s\n", s.Name, formatBounds(s.Bounds))
+		}
+	}
+	for _, s := range statuses {
 		if len(s.RecentSkipped) == 0 {
 			continue
 		}
@@ -89,4 +95,19 @@ func printSites(a *app, statuses []index.SiteStatus) error {
 		}
 	}
 	return nil
+}
+
+// formatBounds says which site bounds a pass reached.
+func formatBounds(b map[string]int) string {
+	var parts []string
+	for _, k := range []string{"max_pages", "max_pass_duration", "max_links_per_page"} {
+		switch n := b[k]; {
+		case n == 0:
+		case k == "max_links_per_page":
+			parts = append(parts, fmt.Sprintf("%s (%d pages cut short)", k, n))
+		default:
+			parts = append(parts, k+" (the rest of the queue was dropped)")
+		}
+	}
+	return strings.Join(parts, ", ")
 }
