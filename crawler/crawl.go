@@ -76,6 +76,11 @@ type PassStats struct {
 	// its queue dropped) and "max_links_per_page" (pages whose references
 	// were cut at the limit).
 	Bounds map[string]int
+	// Recovered counts requests that failed transiently and then
+	// succeeded on a retry, by the kind of the first failure ("reset",
+	// "timeout", "http_status"): they cost nothing, but a site that resets
+	// half its connections is worth knowing about.
+	Recovered map[string]int
 	// Interrupted is true when the pass stopped before finishing.
 	Interrupted bool
 }
@@ -166,9 +171,10 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	// keep every pass's idle connections until they time out.
 	defer base.CloseIdleConnections()
 	polite := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
-	transport := newRetryTransport(polite, site.RetryCount())
+	var p *pass
+	transport := newRetryTransport(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
 	media := newFetcher(site, transport, ua)
-	p := &pass{
+	p = &pass{
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
 		hasher:     hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
 		hashSem:    make(chan struct{}, runtime.NumCPU()),
@@ -182,7 +188,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		bySHA:      map[[32]byte]*shaResult{},
 		videosSeen: map[string]bool{},
 		stats: PassStats{Site: site.Name, Number: info.Number, Resumed: info.Resumed, Start: info.Start,
-			Errors: map[string]int{}, Bounds: map[string]int{}},
+			Errors: map[string]int{}, Bounds: map[string]int{}, Recovered: map[string]int{}},
 		checkpoints: c.CheckpointEvery,
 	}
 	if p.checkpoints <= 0 {
@@ -233,6 +239,9 @@ func (p *pass) restore() error {
 	}
 	for k, v := range st.Bounds {
 		s.Bounds[k] = v
+	}
+	for k, v := range st.Recovered {
+		s.Recovered[k] = v
 	}
 	p.pagesStarted = st.Pages
 	p.lastErrs = append(p.lastErrs, st.LastErrors...)
@@ -294,6 +303,10 @@ func (p *pass) snapshot() PassStats {
 	for k, v := range p.stats.Bounds {
 		s.Bounds[k] = v
 	}
+	s.Recovered = make(map[string]int, len(p.stats.Recovered))
+	for k, v := range p.stats.Recovered {
+		s.Recovered[k] = v
+	}
 	return s
 }
 
@@ -314,7 +327,7 @@ func (p *pass) storeStatus(finished bool) error {
 		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes,
 		Matches: s.Matches, NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots,
 		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
-		Bounds: s.Bounds,
+		Bounds: s.Bounds, Recovered: s.Recovered,
 	}
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
@@ -628,6 +641,13 @@ func (p *pass) holdToMaxPages(found []Item) []Item {
 		out = append(out, it)
 	}
 	return out
+}
+
+// recovered counts a request that succeeded on a retry.
+func (p *pass) recovered(kind string) {
+	p.mu.Lock()
+	p.stats.Recovered[kind]++
+	p.mu.Unlock()
 }
 
 // bound counts a site bound the pass reached and logs why.

@@ -30,13 +30,17 @@ const (
 type retryTransport struct {
 	base    http.RoundTripper
 	retries int
+	// recovered, when set, is told of every request that succeeded on a
+	// retry, with the kind of its first failure ("reset", "timeout",
+	// "http_status"): failures that cost nothing are still worth seeing.
+	recovered func(kind string)
 }
 
-func newRetryTransport(base http.RoundTripper, retries int) http.RoundTripper {
+func newRetryTransport(base http.RoundTripper, retries int, recovered func(kind string)) http.RoundTripper {
 	if retries <= 0 {
 		return base
 	}
-	return &retryTransport{base: base, retries: retries}
+	return &retryTransport{base: base, retries: retries, recovered: recovered}
 }
 
 // RoundTrip sends req, and again up to t.retries times while it fails
@@ -46,11 +50,18 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	ctx := req.Context()
+	first := ""
 	for attempt := 0; ; attempt++ {
 		resp, err := t.base.RoundTrip(req)
 		wait, again := retryable(ctx, resp, err)
+		if !again && attempt > 0 && err == nil && t.recovered != nil {
+			t.recovered(first)
+		}
 		if !again || attempt >= t.retries {
 			return resp, err
+		}
+		if attempt == 0 {
+			first = transientKind(err)
 		}
 		if resp != nil {
 			// Drain a little so the connection can be reused, then drop it.
@@ -69,6 +80,18 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case <-timer.C:
 		}
 	}
+}
+
+// transientKind names a retryable failure for the recovered counts.
+func transientKind(err error) string {
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return "http_status"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	}
+	return "reset"
 }
 
 // retryable reports whether a result is worth another attempt, and how long

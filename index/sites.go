@@ -44,6 +44,9 @@ type SiteStatus struct {
 	// max_pass_duration, max_links_per_page), so an analyst sees that a
 	// pass was cut short and why.
 	Bounds map[string]int `json:"bounds,omitempty"`
+	// Recovered counts requests that succeeded on a retry, by the kind of
+	// their first failure (reset, timeout, http_status).
+	Recovered map[string]int `json:"recovered,omitempty"`
 }
 
 // SkippedMedia is one media file a pass did not fingerprint because it was

@@ -47,6 +47,7 @@ type passJSON struct {
 	Robots      int            `json:"robots_blocked"`
 	Errors      map[string]int `json:"errors"`
 	Bounds      map[string]int `json:"bounds,omitempty"`
+	Recovered   map[string]int `json:"recovered,omitempty"`
 }
 
 func toPassJSON(s crawler.PassStats) passJSON {
@@ -56,7 +57,7 @@ func toPassJSON(s crawler.PassStats) passJSON {
 	}
 	return passJSON{Site: s.Site, Pass: s.Number, Resumed: s.Resumed, Interrupted: s.Interrupted, Start: s.Start, End: s.End,
 		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes, Matches: s.Matches,
-		NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots, Errors: errs, Bounds: s.Bounds}
+		NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots, Errors: errs, Bounds: s.Bounds, Recovered: s.Recovered}
 }
 
 // progressLogEvery is how often a crawl whose stderr is not a terminal logs

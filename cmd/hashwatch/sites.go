@@ -80,6 +80,9 @@ func printSites(a *app, statuses []index.SiteStatus) error {
 		if len(s.Bounds) > 0 {
 			fmt.Fprintf(a.stdout, "\n%s: the last pass reached a bound: %s\n", s.Name, formatBounds(s.Bounds))
 		}
+		if len(s.Recovered) > 0 {
+			fmt.Fprintf(a.stdout, "\n%s: requests that succeeded on a retry, by first failure: %s\n", s.Name, formatErrors(s.Recovered))
+		}
 	}
 	for _, s := range statuses {
 		if len(s.RecentSkipped) == 0 {
