@@ -196,6 +196,9 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	}
 	if site.Robots() {
 		p.robots.crawlDelay = polite.honourCrawlDelay
+		p.robots.truncated = func(u string) {
+			p.fail("robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, maxRobotsBytes))
+		}
 	}
 	if err := p.restore(); err != nil {
 		return p.stats, err
