@@ -13,6 +13,7 @@ import (
 
 	"github.com/gocolly/colly/v2"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
 // pageFetch is what fetching one page gave. colly's callbacks fill it; they
@@ -109,12 +110,22 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 		pf.etag, pf.lastModified = r.Headers.Get("ETag"), r.Headers.Get("Last-Modified")
 		if int64(len(r.Body)) > site.MaxPageBytes {
 			pf.err = fmt.Errorf("page %s: more than %d bytes: %w", r.Request.URL, site.MaxPageBytes, hashing.ErrTooLarge)
+			return
+		}
+		// Sites serve pictures and videos as text/html too (a viewer
+		// script, a misconfigured server): trust the bytes, not the
+		// header, and hand them to the media path like an image type.
+		switch {
+		case hashing.Sniff(r.Body) != "":
+			pf.serves = "media"
+		case video.Sniff(r.Body) != "":
+			pf.serves = "video"
 		}
 	})
 	col.OnHTML("html", func(e *colly.HTMLElement) {
 		pf := get(e.Request.Ctx)
-		if pf.err != nil {
-			return // never parse a truncated page
+		if pf.err != nil || pf.serves != "page" {
+			return // never parse a truncated page, or a picture
 		}
 		d := discover(e.DOM)
 		// Media first: they are what a pass is for; then videos, then links.
