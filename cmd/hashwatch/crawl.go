@@ -322,7 +322,7 @@ func printPasses(a *app, stats []crawler.PassStats) {
 		} else if s.Resumed {
 			state = " (resumed)"
 		}
-		fmt.Fprintf(tw, "%s\t%d%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.Site, s.Number, state, s.Pages, s.Media, s.Hashed,
+		fmt.Fprintf(tw, "%s\t%d%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", safe(s.Site), s.Number, state, s.Pages, s.Media, s.Hashed,
 			s.NotModified, s.Matches, s.NewAlerts, s.Skipped, s.Videos, formatErrors(s.Errors), s.End.Sub(s.Start).Round(time.Millisecond))
 	}
 	tw.Flush()

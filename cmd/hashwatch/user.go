@@ -53,7 +53,7 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				}
 				return err
 			}
-			fmt.Fprintf(a.stdout, "added user %s (%s)\n", u.Name, u.Role)
+			fmt.Fprintf(a.stdout, "added user %s (%s)\n", safe(u.Name), u.Role)
 			return nil
 		},
 	}
@@ -83,7 +83,7 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				if u.Disabled {
 					state = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, orDash(u.Language), orDash(u.TimeZone), u.CreatedAt.Format("2006-01-02"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Name), u.Role, state, safe(orDash(u.Language)), safe(orDash(u.TimeZone)), u.CreatedAt.Format("2006-01-02"))
 			}
 			return tw.Flush()
 		},
