@@ -133,7 +133,20 @@ func Open(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open %s: empty file, not a database yet (a read-write command lays it out): %w", path, ErrCorrupt)
 		}
 	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("open %s: a symbolic link; the database is never opened through one (a planted link could point it at another file): give the real path: %w", path, ErrInvalid)
+	}
+	var file *os.File
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		// Without following a link (one planted between the check above
+		// and the open included), and keeping the file for the mode check.
+		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag|oNoFollow, mode)
+			if err == nil && name == path {
+				file = f
+			}
+			return f, err
+		},
 		Timeout:  opts.LockTimeout,
 		ReadOnly: opts.ReadOnly,
 		// Durability: fsync data and freelist on every commit. These are
@@ -156,6 +169,10 @@ func Open(path string, opts Options) (*DB, error) {
 	// Written as soon as the lock is held, so that a process waiting for
 	// the lock while this one migrates or loads can name it.
 	writePIDFile(path)
+	if err := tightenMode(file); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := db.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -351,4 +368,28 @@ func (db *DB) Schema() (uint32, error) {
 		return err
 	})
 	return v, err
+}
+
+// tightenMode makes the database file readable and writable by its owner
+// only. It holds password hashes, session and token hashes and the audit
+// log, so a file other users can read (a copy or restore made with the
+// umask's 0644) is tightened at every read-write open rather than refused:
+// refusing would stop a crawl or the console over a mode the owner can
+// always fix, while tightening through the open descriptor costs nothing
+// and cannot be redirected. A file we may not chmod (not ours) is refused.
+func tightenMode(f *os.File) error {
+	if f == nil {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := f.Chmod(fi.Mode().Perm() & 0o700); err != nil {
+		return fmt.Errorf("database file mode %v lets other users read it, and it cannot be tightened to owner-only: %w", fi.Mode().Perm(), err)
+	}
+	return nil
 }
