@@ -171,19 +171,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.renderLogin(w, r, rq, http.StatusBadRequest, d)
 		return
 	}
-	if blocked, until := s.passwordBlocked(rq.remote, name); blocked {
+	settle, admitted, until := s.passwordAttempt(rq.remote, name)
+	if !admitted {
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
 		d.Error = rq.loc.T("login.too_many", rq.loc.Time(until))
 		s.renderLogin(w, r, rq, http.StatusTooManyRequests, d)
 		return
 	}
 	u, err := s.db.Authenticate(r.Context(), name, password)
+	settle(err == nil)
 	if err != nil {
 		if !errors.Is(err, index.ErrBadCredentials) {
 			s.fail(w, r, rq, err)
 			return
 		}
-		s.passwordFailed(rq.remote, name)
 		s.log.Warn("login failed", "user", name, "remote", rq.remote)
 		if aerr := s.db.Audit(r.Context(), index.AuditEntry{User: "", Remote: rq.remote, Action: "login.failed", Target: name}); aerr != nil {
 			s.log.Error("audit record failed", "err", aerr)
@@ -192,7 +193,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.renderLogin(w, r, rq, http.StatusUnauthorized, d)
 		return
 	}
-	s.userLimit.reset(strings.ToLower(name))
 	if rq.session != nil {
 		// A browser that was logged in (perhaps as someone else) gets a
 		// new session; the old one ends server-side, not only in its

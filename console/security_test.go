@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -440,5 +441,87 @@ func TestAVideoAlertShowsTheMatchedSeconds(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page does not say %q", want)
 		}
+	}
+}
+
+// TestParallelWrongPasswordsAreCountedBeforeTheCheck sends 40 wrong
+// passwords for one user at once: each is counted before bcrypt runs and
+// one check per user runs at a time, so no more than the free failures are
+// ever checked (before, all 40 were).
+func TestParallelWrongPasswordsAreCountedBeforeTheCheck(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) {
+		c.Now = func() time.Time { return now }
+		c.Limits = Limits{LoginFailuresPerUser: 5, LoginFailuresPerIP: 1000}
+	})
+	type attempt struct {
+		c    *client
+		csrf string
+	}
+	var attempts []attempt
+	for range 40 {
+		c := e.anon()
+		attempts = append(attempts, attempt{c, c.loginCSRF()})
+	}
+	codes := make(chan int, len(attempts))
+	var wg sync.WaitGroup
+	for _, a := range attempts {
+		wg.Go(func() {
+			resp := a.c.postForm("/login", url.Values{"name": {"admin1"}, "password": {"wrong password!"}}, a.csrf)
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got[http.StatusUnauthorized] > 5 || got[http.StatusTooManyRequests] < 35 {
+		t.Errorf("statuses %v: want at most 5 passwords checked (401) and the rest refused (429)", got)
+	}
+}
+
+// TestFailedLoginsDelayRatherThanLockOut fails five times on purpose as
+// admin1 from one address: the admin, from another address, waits the
+// growing delay (seconds), not the 15-minute window.
+func TestFailedLoginsDelayRatherThanLockOut(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) {
+		c.Now = func() time.Time { return now }
+		c.Limits = Limits{LoginFailuresPerUser: 5}
+	})
+	try := func(pw string) int {
+		c := e.anon()
+		resp := c.postForm("/login", url.Values{"name": {"admin1"}, "password": {pw}}, c.loginCSRF())
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 5 {
+		if got := try("wrong password!"); got != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d", i+1, got)
+		}
+	}
+	if got := try(testPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("right after 5 failures: %d, want 429 (wait the first delay)", got)
+	}
+	now = now.Add(2 * time.Second)
+	if got := try(testPassword); got != http.StatusSeeOther {
+		t.Fatalf("2 s after 5 failures the right password got %d, want in: a delay, not a lock-out", got)
+	}
+	// The delays grow: eight failures after that success (which forgave
+	// the earlier ones), the next attempt waits 8 s.
+	for range 8 {
+		now = now.Add(time.Minute)
+		try("wrong password!")
+	}
+	now = now.Add(2 * time.Second)
+	if got := try(testPassword); got != http.StatusTooManyRequests {
+		t.Errorf("2 s after 8 failures: %d, want 429 (the delay has grown)", got)
+	}
+	now = now.Add(31 * time.Second)
+	if got := try(testPassword); got != http.StatusSeeOther {
+		t.Errorf("after the 30-s cap: %d, want in", got)
 	}
 }

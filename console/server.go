@@ -37,12 +37,16 @@ type Limits struct {
 	// Media bounds each uploaded file (bytes, pixels) as the hasher does;
 	// zero fields take hashing's defaults.
 	Media hashing.Limits
-	// LoginFailuresPerIP and LoginFailuresPerUser are the failed logins
-	// allowed within LoginWindow before further attempts get 429; defaults
-	// 20, 5 and 15 minutes.
+	// LoginFailuresPerIP and LoginFailuresPerUser are the failed password
+	// checks allowed within LoginWindow before each further attempt must
+	// wait a delay doubling from 1 s (429 with Retry-After until then): at
+	// most LoginMaxUserDelay for a user name, so failing on purpose cannot
+	// lock anyone out, and at most LoginWindow for an address. Defaults
+	// 20, 5, 15 minutes and 30 s.
 	LoginFailuresPerIP   int
 	LoginFailuresPerUser int
 	LoginWindow          time.Duration
+	LoginMaxUserDelay    time.Duration
 }
 
 func (l Limits) withDefaults() Limits {
@@ -63,6 +67,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.LoginWindow <= 0 {
 		l.LoginWindow = 15 * time.Minute
+	}
+	if l.LoginMaxUserDelay <= 0 {
+		l.LoginMaxUserDelay = 30 * time.Second
 	}
 	return l
 }
@@ -148,8 +155,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(), revealed: map[string]time.Time{}}
 	s.hasher = hashing.NewHasher(s.limits.Media)
-	s.ipLimit = newLimiter(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.now)
-	s.userLimit = newLimiter(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.now)
+	s.ipLimit = newLimiter(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
+	s.userLimit = newLimiter(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -191,17 +191,19 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *reques
 	if np := f.Get("new_password"); np != "" {
 		// The current password is checked under the login limits: a stolen
 		// session must not become a way to guess the password itself.
-		if blocked, until := s.passwordBlocked(rq.remote, rq.user.Name); blocked {
+		settle, admitted, until := s.passwordAttempt(rq.remote, rq.user.Name)
+		if !admitted {
 			w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
 			s.fail(w, r, rq, errorf(http.StatusTooManyRequests, "%s", rq.loc.T("login.too_many", rq.loc.Time(until))))
 			return
 		}
-		if _, err := s.db.Authenticate(r.Context(), rq.user.Name, f.Get("password")); err != nil {
+		_, err := s.db.Authenticate(r.Context(), rq.user.Name, f.Get("password"))
+		settle(err == nil)
+		if err != nil {
 			if !errors.Is(err, index.ErrBadCredentials) {
 				s.fail(w, r, rq, err)
 				return
 			}
-			s.passwordFailed(rq.remote, rq.user.Name)
 			s.audit(r.Context(), rq, "password.check_failed", rq.user.Name, "settings: wrong current password")
 			s.fail(w, r, rq, errorf(http.StatusForbidden, "%s", rq.loc.T("settings.wrong_password")))
 			return
