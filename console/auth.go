@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/hashwatch/hashwatch/index"
 )
@@ -43,6 +44,9 @@ func (s *Server) guard(rt route) http.Handler {
 		rq.loc = s.locale(r, rq.user)
 		if !rt.Multipart {
 			r.Body = http.MaxBytesReader(w, r.Body, s.limits.FormBytes)
+			// Not supported by every ResponseWriter (a test recorder):
+			// then the server's own timeouts are the bound.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.limits.FormReadTime))
 		}
 		if rt.Public {
 			rt.h(w, r, rq)

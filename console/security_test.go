@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -523,5 +526,57 @@ func TestFailedLoginsDelayRatherThanLockOut(t *testing.T) {
 	now = now.Add(31 * time.Second)
 	if got := try(testPassword); got != http.StatusSeeOther {
 		t.Errorf("after the 30-s cap: %d, want in", got)
+	}
+}
+
+// TestASlowFormBodyIsCutShort opens a login POST that promises a body and
+// never sends it: the server gives up after the form read time instead of
+// holding the connection for the upload timeout.
+func TestASlowFormBodyIsCutShort(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Limits.FormReadTime = 200 * time.Millisecond })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nname=")
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	_, err = conn.Read(buf) // a response or the connection closed
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("no answer after %v to a body that never came; want the server to give up after 200ms", time.Since(start))
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the server held a stalled form body for %v", d)
+	}
+}
+
+// TestAnUploadThatIsNotMediaIsRefusedFromItsFirstBytes uploads 20 MB that
+// are no picture or video: the file is refused from its first bytes and
+// never buffered (before, the whole file was read into memory first).
+func TestAnUploadThatIsNotMediaIsRefusedFromItsFirstBytes(t *testing.T) {
+	e := newEnv(t, nil)
+	st := e.login("staff1")
+	upload := func(caseID string, files map[string][]byte) (int, string, uint64) {
+		body, ctype := multipartUpload(t, st.csrf, caseID, files)
+		req, _ := http.NewRequest("POST", e.ts.URL+"/cases", body)
+		req.Header.Set("Content-Type", ctype)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		resp := st.do(req)
+		page := readAll(resp)
+		runtime.ReadMemStats(&after)
+		return resp.StatusCode, page, after.TotalAlloc - before.TotalAlloc
+	}
+	photo := fixtures.Known()[2].Data
+	_, _, base := upload("case-photo", map[string][]byte{"a.jpg": photo})
+	junk := bytes.Repeat([]byte("not a picture "), 20<<20/14)
+	status, page, grew := upload("case-junk", map[string][]byte{"junk.jpg": junk, "a.jpg": photo})
+	if status != http.StatusOK || !strings.Contains(page, "not a picture or video") {
+		t.Errorf("status %d; want 200 with the junk refused as not a picture or video", status)
+	}
+	if grew > base+6<<20 {
+		t.Errorf("the upload allocated %d MiB, the photo alone %d MiB: the 20 MB that are not media were buffered", grew>>20, base>>20)
 	}
 }

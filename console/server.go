@@ -47,6 +47,11 @@ type Limits struct {
 	LoginFailuresPerUser int
 	LoginWindow          time.Duration
 	LoginMaxUserDelay    time.Duration
+	// FormReadTime bounds reading a form or JSON body (not an upload):
+	// small bodies arrive at once, and a client trickling one would
+	// otherwise hold a connection for the server's upload timeout.
+	// Default 10 s.
+	FormReadTime time.Duration
 }
 
 func (l Limits) withDefaults() Limits {
@@ -67,6 +72,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.LoginWindow <= 0 {
 		l.LoginWindow = 15 * time.Minute
+	}
+	if l.FormReadTime <= 0 {
+		l.FormReadTime = 10 * time.Second
 	}
 	if l.LoginMaxUserDelay <= 0 {
 		l.LoginMaxUserDelay = 30 * time.Second
