@@ -32,7 +32,13 @@ type request struct {
 	loc     *locale
 }
 
-func (rq *request) actor() index.Actor { return index.Actor{User: rq.user.Name, Remote: rq.remote} }
+func (rq *request) actor() index.Actor {
+	a := index.Actor{User: rq.user.Name, Remote: rq.remote}
+	if rq.token != nil {
+		a.Token = rq.token.ID
+	}
+	return a
+}
 
 // guard wraps a route's handler with authentication, the role check, the
 // body limit and the CSRF check.
@@ -66,6 +72,10 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		if !rt.allows(rq.user.Role) {
 			s.failStatus(w, r, rq, http.StatusForbidden, rq.loc.T("err.forbidden"))
+			return
+		}
+		if rq.token != nil && !tokenAllows(rq.token.Scope, rt) {
+			s.failStatus(w, r, rq, http.StatusForbidden, fmt.Sprintf("this API token's scope (%s) does not allow %s %s", rq.token.Scope, rt.Method, rt.Path))
 			return
 		}
 		if r.Method == http.MethodPost && !rt.Multipart && !rq.api {

@@ -165,7 +165,7 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 		return res, nil
 	}
 	// The registration and its audit record commit together.
-	added, err := s.db.RegisterAs(ctx, index.Actor{User: rq.user.Name, Remote: rq.remote}, caseID, label, regs)
+	added, err := s.db.RegisterAs(ctx, rq.actor(), caseID, label, regs)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
 	}
 	// The withdrawal and its audit record commit together.
-	return s.db.WithdrawAs(ctx, index.Actor{User: rq.user.Name, Remote: rq.remote}, id)
+	return s.db.WithdrawAs(ctx, rq.actor(), id)
 }
 
 func (s *Server) withdrawCase(w http.ResponseWriter, r *http.Request, rq *request) {

@@ -217,8 +217,8 @@ func TestRoleAndStateChangesTakeEffectAtOnce(t *testing.T) {
 		t.Errorf("a disabled user's token: %d", got)
 	}
 	adm.postForm("/users/op1", url.Values{"state": {"active"}}, adm.csrf).Body.Close()
-	if got := bearer("/api/me"); got != http.StatusOK {
-		t.Errorf("re-enabled user's token: %d", got)
+	if got := bearer("/api/me"); got != http.StatusUnauthorized {
+		t.Errorf("re-enabled user's token: %d; disabling revokes tokens for good (issue 14)", got)
 	}
 	adm.postForm("/tokens/"+tok.ID+"/revoke", nil, adm.csrf).Body.Close()
 	if got := bearer("/api/me"); got != http.StatusUnauthorized {

@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -579,4 +580,71 @@ func TestAnUploadThatIsNotMediaIsRefusedFromItsFirstBytes(t *testing.T) {
 	if grew > base+6<<20 {
 		t.Errorf("the upload allocated %d MiB, the photo alone %d MiB: the 20 MB that are not media were buffered", grew>>20, base>>20)
 	}
+}
+
+func TestAPITokenScopesExpiryAndAudit(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	e.seedAlerts(2)
+	ctx := context.Background()
+	call := func(secret, method, path string) int {
+		req, _ := http.NewRequest(method, e.ts.URL+path, strings.NewReader(`{"reason":"test"}`))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp := e.anon().do(req)
+		readAll(resp)
+		return resp.StatusCode
+	}
+	token := func(user string, o index.TokenOptions) (string, index.Token) {
+		t.Helper()
+		secret, tok, err := e.db.CreateTokenWith(ctx, user, "test", o, index.Actor{User: "admin1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret, tok
+	}
+	t.Run("a read-only token reads and changes nothing", func(t *testing.T) {
+		secret, _ := token("op1", index.TokenOptions{Scope: index.ScopeRead})
+		if got := call(secret, "GET", "/api/alerts"); got != http.StatusOK {
+			t.Errorf("GET /api/alerts: %d", got)
+		}
+		if got := call(secret, "POST", "/api/alerts/1/confirm"); got != http.StatusForbidden {
+			t.Errorf("POST confirm with a read token: %d, want 403", got)
+		}
+	})
+	t.Run("a report-only token reaches only reported URLs", func(t *testing.T) {
+		secret, _ := token("staff1", index.TokenOptions{Scope: index.ScopeReport})
+		if got := call(secret, "GET", "/api/reports"); got != http.StatusOK {
+			t.Errorf("GET /api/reports: %d", got)
+		}
+		if got := call(secret, "GET", "/api/cases"); got != http.StatusForbidden {
+			t.Errorf("GET /api/cases with a report token: %d, want 403", got)
+		}
+	})
+	t.Run("a scope above the owner's role is refused", func(t *testing.T) {
+		if _, _, err := e.db.CreateTokenWith(ctx, "staff1", "x", index.TokenOptions{Scope: index.ScopeOperator}, index.Actor{}); !errors.Is(err, index.ErrInvalid) {
+			t.Errorf("an operator token for staff: %v, want ErrInvalid", err)
+		}
+	})
+	t.Run("the audit log names the token a change was made with", func(t *testing.T) {
+		secret, tok := token("op1", index.TokenOptions{})
+		if got := call(secret, "POST", "/api/alerts/2/confirm"); got != http.StatusOK {
+			t.Fatalf("confirm: %d", got)
+		}
+		log, err := e.db.AuditLog(index.AuditFilter{Action: "alert.confirm"})
+		if err != nil || len(log) != 1 || log[0].User != "op1" || log[0].Token != tok.ID {
+			t.Errorf("audit %+v (%v), want op1 with token %s", log, err, tok.ID)
+		}
+	})
+	t.Run("an admin's own password needs the current one", func(t *testing.T) {
+		adm := e.login("admin1")
+		resp := adm.postForm("/users/admin1", url.Values{"password": {"a brand new password"}}, adm.csrf)
+		readAll(resp)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("admin set their own password without the current one: %d", resp.StatusCode)
+		}
+		if _, err := e.db.Authenticate(ctx, "admin1", testPassword); err != nil {
+			t.Errorf("the old password no longer works: %v", err)
+		}
+	})
 }

@@ -258,7 +258,7 @@ func (s *Server) isRevealed(session string, id uint64) bool {
 // audit records a change made through a call that takes no index.Actor.
 // Its failure is logged: the change itself has already happened.
 func (s *Server) audit(ctx context.Context, rq *request, action, target, detail string) {
-	e := index.AuditEntry{User: rq.user.Name, Remote: rq.remote, Action: action, Target: target, Detail: detail}
+	e := index.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: action, Target: target, Detail: detail}
 	if err := s.db.Audit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("audit record failed", "action", action, "target", target, "err", err)
 	}

@@ -74,6 +74,12 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request)
 	if v := f.Get("password"); v != "" {
 		ch.Password = &v
 	}
+	if name == rq.user.Name && ch.Password != nil {
+		// An admin's own password needs the current one, like anyone's:
+		// a hijacked admin session must not become the account for good.
+		s.fail(w, r, rq, errorf(http.StatusForbidden, "%s", rq.loc.T("users.own_password")))
+		return
+	}
 	if name == rq.user.Name && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != rq.user.Role)) {
 		s.fail(w, r, rq, errorf(http.StatusConflict, "%s", rq.loc.T("users.not_self")))
 		return
@@ -89,7 +95,21 @@ func ptr[T any](v T) *T { return &v }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request) {
 	name := r.PathValue("name")
-	secret, _, err := s.db.CreateToken(r.Context(), name, strings.TrimSpace(r.PostForm.Get("label")), rq.actor())
+	scope, err := index.ParseTokenScope(r.PostForm.Get("scope"))
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	var ttl time.Duration
+	if v := strings.TrimSpace(r.PostForm.Get("expires_days")); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 0 || days > 3650 {
+			s.fail(w, r, rq, errorf(400, "expires_days %q: want 0–3650", truncate(v, 20)))
+			return
+		}
+		ttl = time.Duration(days) * 24 * time.Hour
+	}
+	secret, _, err := s.db.CreateTokenWith(r.Context(), name, strings.TrimSpace(r.PostForm.Get("label")), index.TokenOptions{Scope: scope, TTL: ttl}, rq.actor())
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
