@@ -3,8 +3,8 @@ package console
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net"
