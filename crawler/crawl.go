@@ -45,6 +45,10 @@ type Crawler struct {
 	// Video, when set, fingerprints the videos a pass finds (see
 	// video.go); nil records them without fetching.
 	Video *video.Hasher
+
+	// recordAlert, when set, stands in for DB.RecordAlert: tests use it to
+	// make an alert write fail the way a full disk does.
+	recordAlert func(context.Context, index.AlertInput) (index.Alert, bool, error)
 }
 
 // PassStats counts what one pass did.
@@ -123,6 +127,27 @@ type pass struct {
 	// (restored on resume), queuedPages the frontier's last page count;
 	// together they hold the pass to max_pages.
 	pagesStarted, queuedPages int
+	// stop ends the pass early with a cause (storageFailed).
+	stop context.CancelCauseFunc
+}
+
+// errStorage is the cause of a pass stopped by a storage error.
+var errStorage = errors.New("pass stopped: the database failed a write")
+
+// storageFailed counts a storage error and stops the pass: an item whose
+// results could not be stored is put back, never marked done, and going on
+// would only repeat the failure for every item (a full disk).
+func (p *pass) storageFailed(u string, err error) {
+	if errors.Is(err, index.ErrNotFound) || errors.Is(err, index.ErrInvalid) {
+		// Not the storage: a fingerprint withdrawn meanwhile, or input
+		// the database refuses. Retrying would refuse it again.
+		p.fail("index", u, err)
+		return
+	}
+	p.fail("index", u, err)
+	if p.stop != nil {
+		p.stop(fmt.Errorf("%w: %w", errStorage, err))
+	}
 }
 
 // Pass crawls site once: every in-scope page within max_depth of a seed,
@@ -164,8 +189,12 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 
 	// A pass ends at max_pass_duration from its start, resumed or not; it
 	// then finishes like a pass whose frontier ran dry.
-	runCtx, cancelRun := context.WithDeadlineCause(ctx, info.Start.Add(time.Duration(site.MaxPassDuration)), errPassDuration)
-	defer cancelRun()
+	durCtx, cancelDur := context.WithDeadlineCause(ctx, info.Start.Add(time.Duration(site.MaxPassDuration)), errPassDuration)
+	defer cancelDur()
+	// The first storage error stops the pass (p.storageFailed): going on
+	// would fetch and hash while results cannot be kept.
+	runCtx, stopRun := context.WithCancelCause(durCtx)
+	defer stopRun(nil)
 	base := newTransport(site)
 	// Connections are the pass's: a daemon running passes forever must not
 	// keep every pass's idle connections until they time out.
@@ -190,6 +219,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		stats: PassStats{Site: site.Name, Number: info.Number, Resumed: info.Resumed, Start: info.Start,
 			Errors: map[string]int{}, Bounds: map[string]int{}, Recovered: map[string]int{}},
 		checkpoints: c.CheckpointEvery,
+		stop:        stopRun,
 	}
 	if p.checkpoints <= 0 {
 		p.checkpoints = 2 * time.Second
@@ -213,7 +243,11 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	waitVideos := p.startVideos(runCtx)
 	runErr := p.run(runCtx)
 	waitVideos()
-	if ctx.Err() == nil && errors.Is(context.Cause(runCtx), errPassDuration) {
+	if cause := context.Cause(runCtx); ctx.Err() == nil && errors.Is(cause, errStorage) {
+		// Interrupted, not finished: what could not be stored stays in the
+		// frontier, and the next start resumes the pass.
+		runErr = errors.Join(runErr, cause)
+	} else if ctx.Err() == nil && errors.Is(cause, errPassDuration) {
 		p.bound("max_pass_duration", fmt.Sprintf("pass ended after max_pass_duration %v; the rest of its queue is dropped", time.Duration(site.MaxPassDuration)))
 		if errors.Is(runErr, context.DeadlineExceeded) {
 			runErr = nil
@@ -480,7 +514,7 @@ func (p *pass) done(ctx context.Context, it Item, found []Item, complete bool) {
 		return
 	}
 	if err := p.frontier.Done(bg, it, found); err != nil {
-		p.fail("index", it.URL, fmt.Errorf("mark %s done: %w", it.URL, err))
+		p.storageFailed(it.URL, fmt.Errorf("mark %s done: %w", it.URL, err))
 	}
 	p.progress()
 }
