@@ -109,6 +109,38 @@ type DB struct {
 	// and verify work on files whose fingerprints do not decode.
 	loadOnce sync.Once
 	loadErr  error
+
+	// damaged holds the error of the first page-check panic: from then on
+	// every write is refused, so a damaged file is never written into.
+	damaged atomic.Pointer[error]
+}
+
+// ErrDamaged reports a database whose pages failed bbolt's own checks
+// (bytes changed on disk). It wraps ErrCorrupt. Reads that reach the
+// damage fail, every write is refused; run `hashwatch verify`, and restore
+// from a backup.
+var ErrDamaged = errors.New("database damaged")
+
+// recoverDamage turns a panic inside bbolt — its page checks panic on
+// damaged pages ("invalid page type", "unreachable" …) — into ErrDamaged,
+// and marks the database damaged. A damaged file must cost one clear error,
+// not the process.
+func (db *DB) recoverDamage(err *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	e := fmt.Errorf("%w at %s (%v): run `hashwatch verify`, then restore from a backup: %w", ErrDamaged, db.path, r, ErrCorrupt)
+	db.damaged.CompareAndSwap(nil, &e)
+	*err = e
+}
+
+// Damaged returns the error that marked the database damaged, or nil.
+func (db *DB) Damaged() error {
+	if e := db.damaged.Load(); e != nil {
+		return *e
+	}
+	return nil
 }
 
 // Open opens or creates the database at path, migrating an older schema.
@@ -204,22 +236,27 @@ func (db *DB) Close() error {
 }
 
 // view runs a read transaction, refusing a layout this build cannot read.
-func (db *DB) view(fn func(*bolt.Tx) error) error {
+func (db *DB) view(fn func(*bolt.Tx) error) (err error) {
 	if db.layoutErr != nil {
 		return db.layoutErr
 	}
+	defer db.recoverDamage(&err)
 	return db.bolt.View(fn)
 }
 
 // update runs fn as one write transaction (committed and fsynced when update
 // returns nil) and then, still holding the writer's turn, applies the
 // in-memory change after describes. One logical change, one call.
-func (db *DB) update(fn func(*bolt.Tx) error, after func()) error {
+func (db *DB) update(fn func(*bolt.Tx) error, after func()) (err error) {
 	if db.readOnly {
 		return ErrReadOnly
 	}
+	if err := db.Damaged(); err != nil {
+		return err
+	}
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
+	defer db.recoverDamage(&err)
 	if err := db.bolt.Update(fn); err != nil {
 		return err
 	}
@@ -232,9 +269,10 @@ func (db *DB) update(fn func(*bolt.Tx) error, after func()) error {
 // init creates the buckets of a new file, or checks and migrates the schema
 // of an existing one. A file already at the current layout is not written:
 // read-only commands such as `alerts list` cost no fsync.
-func (db *DB) init() error {
+func (db *DB) init() (err error) {
+	defer db.recoverDamage(&err)
 	current := false
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
 		if err := checkSize(tx, db.path); err != nil {
 			return err
 		}
