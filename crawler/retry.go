@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -50,12 +52,25 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	ctx := req.Context()
+	// net/http itself resends a request whose reused keep-alive connection
+	// was reset before any answer; a second connection for one attempt is
+	// how that shows, and it is a recovered reset like ours.
+	var conns atomic.Int32
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { conns.Add(1) },
+	}))
 	first := ""
 	for attempt := 0; ; attempt++ {
+		conns.Store(0)
 		resp, err := t.base.RoundTrip(req)
 		wait, again := retryable(ctx, resp, err)
-		if !again && attempt > 0 && err == nil && t.recovered != nil {
-			t.recovered(first)
+		if !again && err == nil && t.recovered != nil {
+			switch {
+			case attempt > 0:
+				t.recovered(first)
+			case conns.Load() > 1:
+				t.recovered("reset")
+			}
 		}
 		if !again || attempt >= t.retries {
 			return resp, err
