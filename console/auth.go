@@ -1,11 +1,13 @@
 package console
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,10 +51,28 @@ func (s *Server) guard(rt route) http.Handler {
 		authErr := s.authenticate(r, rq)
 		rq.loc = s.locale(r, rq.user)
 		if !rt.Multipart {
-			r.Body = http.MaxBytesReader(w, r.Body, s.limits.FormBytes)
-			// Not supported by every ResponseWriter (a test recorder):
-			// then the server's own timeouts are the bound.
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.limits.FormReadTime))
+			// A form or JSON body is small: read it whole now, within
+			// FormReadTime, so a client trickling it cannot hold the
+			// connection; then lift the deadline again, since net/http
+			// cancels a request whose connection read times out, and a
+			// handler may run longer than that (a reported URL checked).
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(s.limits.FormReadTime)) // unsupported by a test recorder: the server's timeouts bound it
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.FormBytes))
+			if err == nil {
+				// Kept when the read failed: net/http then answers at
+				// once instead of waiting for the rest of the body.
+				_ = rc.SetReadDeadline(time.Time{})
+			}
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if !errors.As(err, &mbe) {
+					err = badRequest(fmt.Errorf("read request body: %w", err))
+				}
+				s.fail(w, r, rq, err)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		if rt.Public {
 			rt.h(w, r, rq)

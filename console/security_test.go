@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/hashing"
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"runtime"
@@ -649,4 +652,36 @@ func TestAPITokenScopesExpiryAndAudit(t *testing.T) {
 			t.Errorf("the old password no longer works: %v", err)
 		}
 	})
+}
+
+// TestAFormHandlerMayOutlastTheFormReadTime submits a reported URL whose
+// server answers after several form read times: the body deadline must
+// not cancel the check (net/http cancels a request whose connection read
+// times out).
+func TestAFormHandlerMayOutlastTheFormReadTime(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		http.NotFound(w, r)
+	}))
+	defer slow.Close()
+	e := newEnv(t, func(c *Config) {
+		c.Limits.FormReadTime = 100 * time.Millisecond
+		c.Inspector = &crawler.Inspector{DB: c.DB, Rule: hashing.DefaultRule(), AllowPrivate: true}
+	})
+	st := e.login("staff1")
+	resp := st.postForm("/reports", url.Values{"urls": {slow.URL + "/gone.jpg"}}, st.csrf)
+	readAll(resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	reps, err := e.db.URLReports(index.URLReportFilter{})
+	if err != nil || len(reps) != 1 || len(reps[0].URLs) != 1 {
+		t.Fatalf("reports %+v (%v)", reps, err)
+	}
+	if o := reps[0].URLs[0]; strings.Contains(o.Error, "interrupted") || o.State == index.ReportPending {
+		t.Errorf("the check was cut short: %+v", o)
+	}
 }
