@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,26 @@ func TestADamagedFileCostsAnErrorNotTheProcess(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(path); string(after) != string(before) {
 		t.Errorf("the damaged file was written")
+	}
+}
+
+func TestAZeroedHeaderIsExplained(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hw.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(data[:2*4096]) // both meta pages
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path, Options{})
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "restore from a backup") {
+		t.Errorf("opening a file with zeroed headers: %v; want ErrDamaged with the remedy", err)
 	}
 }

@@ -191,6 +191,11 @@ func Open(path string, opts Options) (*DB, error) {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, &InUseError{Path: path, PID: holderPID(path)}
 		}
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+			// Both header (meta) pages unusable: zeroed, overwritten, or
+			// not a database at all. Say so, and what to do.
+			return nil, fmt.Errorf("open %s: its header pages are damaged or it is not a hashwatch database (%v); nothing was written to it: check the path, run `hashwatch verify` on it, and restore from a backup: %w: %w", path, err, ErrDamaged, ErrCorrupt)
+		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, path: path, now: opts.Now, readOnly: opts.ReadOnly, active: &matcher{fps: map[uint64]*Fingerprint{}}}
