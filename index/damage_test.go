@@ -51,6 +51,13 @@ func TestADamagedFileCostsAnErrorNotTheProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if ro, err := Open(path, Options{ReadOnly: true}); err == nil {
+		r, err := ro.Verify(ctx)
+		ro.Close()
+		if err != nil || !r.Damaged || r.OK() {
+			t.Errorf("verify of the damaged file: damaged %v, ok %v, err %v", r.Damaged, r.OK(), err)
+		}
+	}
 	db, err = Open(path, Options{})
 	if err != nil {
 		if !errors.Is(err, ErrCorrupt) {

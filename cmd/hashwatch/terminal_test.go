@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/index"
 )
 
 func TestSafeEscapesWhatATerminalWouldObey(t *testing.T) {
@@ -49,5 +50,15 @@ func TestTablesPrintNoControlCharacters(t *testing.T) {
 	}
 	if !strings.Contains(list, `x\x1b]0;pwned`) {
 		t.Errorf("case list does not show the label escaped: %q", list)
+	}
+}
+
+func TestVerifyOfADamagedFileShowsNoCounts(t *testing.T) {
+	var b strings.Builder
+	printVerify(&b, index.Report{Path: "hw.db", Bytes: 65536, Damaged: true,
+		Problems: []index.Problem{{Where: "file", What: "page 7: unreachable unfreed"}}})
+	out := b.String()
+	if !strings.Contains(out, "DAMAGED") || strings.Contains(out, "schema 0") || strings.Contains(out, "0 case(s)") {
+		t.Errorf("verify of a damaged file printed %q; want DAMAGED and no counts that read as an empty database", out)
 	}
 }
