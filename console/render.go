@@ -64,7 +64,10 @@ type view struct {
 	CSRF  string
 	Nav   []navItem
 	Done  string // a localised "done" message after a redirect
-	D     any
+	// Damaged is set while the database is damaged (index.ErrDamaged):
+	// every page says so, since every change is refused until a restore.
+	Damaged string
+	D       any
 }
 
 // navPages are the pages of the navigation bar, shown to the roles the
@@ -100,6 +103,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 				v.Nav = append(v.Nav, navItem{Path: p.path, Label: rq.loc.T(p.key), Current: strings.HasPrefix(r.URL.Path, p.path)})
 			}
 		}
+	}
+	if err := s.db.Damaged(); err != nil {
+		v.Damaged = err.Error()
 	}
 	if done := r.URL.Query().Get("done"); done != "" && rq.loc.Has("done."+done) {
 		v.Done = rq.loc.T("done." + done)
@@ -173,7 +179,7 @@ func statusOf(err error) (int, string) {
 		return http.StatusUnauthorized, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "the request was cancelled"
-	case errors.Is(err, index.ErrReadOnly):
+	case errors.Is(err, index.ErrReadOnly), errors.Is(err, index.ErrDamaged):
 		return http.StatusServiceUnavailable, err.Error()
 	}
 	return http.StatusInternalServerError, ""
