@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/hashwatch/hashwatch/index"
 )
@@ -113,6 +114,24 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/backup", Roles: admin, h: s.apiBackup},
 	}
 	return append(rs, s.extraRoutes()...)
+}
+
+// tokenAllows reports whether an API token of scope may use rt, on top of
+// its owner's role.
+func tokenAllows(scope index.TokenScope, rt route) bool {
+	switch scope {
+	case index.ScopeFull:
+		return true
+	case index.ScopeRead:
+		return rt.Method == http.MethodGet || rt.Method == http.MethodHead
+	case index.ScopeReport:
+		return rt.Path == "/api/me" || rt.Path == "/api/reports" || strings.HasPrefix(rt.Path, "/api/reports/")
+	case index.ScopeOperator:
+		return rt.allows(index.RoleOperator)
+	case index.ScopeStaff:
+		return rt.allows(index.RoleStaff)
+	}
+	return false
 }
 
 // allows reports whether role may use rt.

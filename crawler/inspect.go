@@ -273,9 +273,32 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 	return mo
 }
 
+// abandon records the URLs of rep from i on as failed because the check
+// was cancelled (the client hung up, or serve is stopping), so none stays
+// "pending" for ever; the submitter sees why and can submit them again.
+// Finishing the checks detached from the request instead would let work
+// outlive the request that asked for it, and serve's shutdown with it.
+func (in *Inspector) abandon(ctx context.Context, rep index.URLReport, i int) (index.URLReport, error) {
+	cause := ctx.Err()
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := time.Now().UTC()
+	for ; i < len(rep.URLs); i++ {
+		o := index.URLOutcome{URL: rep.URLs[i].URL, State: index.ReportError, CheckedAt: now,
+			Error: "check interrupted before it finished (the request was cancelled); submit the URL again"}
+		r, err := in.DB.SetURLOutcome(bg, rep.ID, i, o)
+		if err != nil {
+			return rep, errors.Join(cause, err)
+		}
+		rep = r
+	}
+	return rep, cause
+}
+
 // Submit stores a URL report of urls by the submitter (index.CreateURLReport,
 // which refuses malformed lists), inspects each URL at once and records its
-// outcome, and returns the report as finally stored.
+// outcome, and returns the report as finally stored. When ctx ends
+// first, the URLs not yet checked are recorded as interrupted (abandon).
 func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by index.Actor) (index.URLReport, error) {
 	rep, err := in.DB.CreateURLReport(ctx, urls, note, by)
 	if err != nil {
@@ -284,7 +307,7 @@ func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by 
 	for i, u := range rep.URLs {
 		res := in.Inspect(ctx, u.URL)
 		if ctx.Err() != nil {
-			return rep, ctx.Err()
+			return in.abandon(ctx, rep, i)
 		}
 		if rep, err = in.DB.SetURLOutcome(ctx, rep.ID, i, res.Outcome()); err != nil {
 			return rep, err

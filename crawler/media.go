@@ -67,7 +67,8 @@ func (p *pass) shaFor(sum [32]byte) *shaResult {
 // where they are still valid, else by fetching and fingerprinting it) and
 // records an alert sighting on this item's page for each match. Alerts are
 // stored before the item is marked done, so a crash between the two repeats
-// a sighting (which is idempotent) rather than losing an alert.
+// a sighting (which is idempotent) rather than losing an alert; an alert
+// that fails to be stored leaves the item queued and stops the pass.
 func (p *pass) handleMedia(ctx context.Context, it Item) {
 	if ctx.Err() != nil {
 		p.done(ctx, it, nil, false)
@@ -82,10 +83,16 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 	if r.ok && len(r.matches) > 0 {
 		matches, err := p.c.DB.ActiveMatches(r.matches)
 		if err != nil {
-			p.fail("index", it.URL, err)
+			p.storageFailed(it.URL, err)
+			p.done(ctx, it, nil, false)
+			return
 		}
 		for _, m := range matches {
-			a, created, err := p.c.DB.RecordAlert(ctx, index.AlertInput{
+			record := p.c.DB.RecordAlert
+			if p.c.recordAlert != nil {
+				record = p.c.recordAlert
+			}
+			a, created, err := record(ctx, index.AlertInput{
 				Site: p.site.Name, MediaSHA256: r.sum, Match: m,
 				Sighting: index.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
 				Preview:  r.preview,
@@ -96,12 +103,17 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 				continue
 			}
 			if err != nil {
-				if ctx.Err() != nil {
-					p.done(ctx, it, nil, false)
-					return
+				if errors.Is(err, index.ErrNotFound) || errors.Is(err, index.ErrInvalid) {
+					p.fail("index", it.URL, err) // withdrawn meanwhile, or refused
+					continue
 				}
-				p.fail("index", it.URL, err)
-				continue
+				if ctx.Err() == nil {
+					// An alert that could not be stored: the item stays
+					// queued for the resumed pass, never marked done.
+					p.storageFailed(it.URL, err)
+				}
+				p.done(ctx, it, nil, false)
+				return
 			}
 			if created {
 				p.count(func(s *PassStats) {

@@ -367,7 +367,7 @@ func (db *DB) DecideAlert(ctx context.Context, id uint64, to Status, reason stri
 			to == StatusDismissed && a.Status != StatusNew && a.Status != StatusConfirmed {
 			return fmt.Errorf("alert %d is %s; it cannot become %s: %w", id, a.Status, to, ErrConflict)
 		}
-		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: action,
+		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: action,
 			Target: strconv.FormatUint(id, 10), Detail: reason})
 	})
 }

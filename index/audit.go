@@ -23,6 +23,9 @@ type AuditEntry struct {
 	Action string    `json:"action"`           // "login", "alert.confirm", "case.withdraw", …
 	Target string    `json:"target,omitempty"` // what was acted on: alert ID, case ID, user name…
 	Detail string    `json:"detail,omitempty"`
+	// Token is the ID of the API token the change was made with, so an
+	// admin-issued token acting as its owner is told apart from the owner.
+	Token string `json:"token,omitempty"`
 }
 
 var auditCodec = &codec{kind: "audit entry", version: 1}
@@ -44,7 +47,7 @@ func appendAudit(tx *bolt.Tx, e AuditEntry) error {
 	}
 	e.Seq = seq
 	e.At = e.At.UTC()
-	for _, f := range []*string{&e.User, &e.Remote, &e.Action, &e.Target, &e.Detail} {
+	for _, f := range []*string{&e.User, &e.Remote, &e.Action, &e.Target, &e.Detail, &e.Token} {
 		if len(*f) > maxAuditField {
 			// Cut at a character boundary: the entry stays valid UTF-8.
 			cut := maxAuditField

@@ -111,7 +111,7 @@ func (db *DB) register(ctx context.Context, caseID, caseLabel string, regs []Reg
 			added = append(added, f)
 		}
 		if by != nil {
-			return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "case.register",
+			return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.register",
 				Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s)", len(added))})
 		}
 		return nil
@@ -237,7 +237,7 @@ func (db *DB) withdraw(ctx context.Context, caseID string, by *Actor) (fingerpri
 		if err != nil || by == nil {
 			return err
 		}
-		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "case.withdraw",
+		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.withdraw",
 			Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s) deleted, %d alert(s) closed", len(deleted), alerts)})
 	}, func() {
 		db.mu.Lock()

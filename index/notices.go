@@ -116,7 +116,7 @@ func (db *DB) CreateNotice(ctx context.Context, n Notice, by Actor) (Notice, err
 		if err := b.Put(idKey(id), v); err != nil {
 			return err
 		}
-		return appendAudit(tx, AuditEntry{At: n.CreatedAt, User: by.User, Remote: by.Remote, Action: "notice.create",
+		return appendAudit(tx, AuditEntry{At: n.CreatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.create",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("site %s, alerts %v", n.Site, n.AlertIDs)})
 	}, nil)
 	if err != nil {
@@ -230,7 +230,7 @@ func (db *DB) MarkNoticeSent(ctx context.Context, id uint64, by Actor) (Notice, 
 				return err
 			}
 		}
-		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "notice.sent",
+		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.sent",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("site %s, to %s", n.Site, n.To)})
 	}, nil)
 	if err != nil {
@@ -333,7 +333,7 @@ func (db *DB) putSetting(key, value, action, target string, by Actor) error {
 				return err
 			}
 		}
-		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: action, Target: target})
+		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: action, Target: target})
 	}, nil)
 }
 

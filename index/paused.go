@@ -53,7 +53,7 @@ func (db *DB) SetSitePaused(ctx context.Context, site string, paused bool, by Ac
 		} else if err := b.Delete(key); err != nil {
 			return err
 		}
-		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: action, Target: site})
+		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: action, Target: site})
 	}, nil)
 }
 

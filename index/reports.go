@@ -110,7 +110,7 @@ func (db *DB) CreateURLReport(ctx context.Context, urls []string, note string, b
 		if err := b.Put(idKey(id), v); err != nil {
 			return err
 		}
-		return appendAudit(tx, AuditEntry{At: r.SubmittedAt, User: by.User, Remote: by.Remote, Action: "report.submit",
+		return appendAudit(tx, AuditEntry{At: r.SubmittedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "report.submit",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("%d URLs", len(r.URLs))})
 	}, nil)
 	if err != nil {

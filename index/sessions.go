@@ -211,7 +211,7 @@ func (db *DB) DeleteSession(ctx context.Context, token string, by Actor) error {
 		if err := b.Delete(sum[:]); err != nil {
 			return err
 		}
-		return appendAudit(tx, AuditEntry{At: db.now().UTC(), User: by.User, Remote: by.Remote, Action: "logout", Target: by.User})
+		return appendAudit(tx, AuditEntry{At: db.now().UTC(), User: by.User, Remote: by.Remote, Token: by.Token, Action: "logout", Target: by.User})
 	}, nil)
 }
 

@@ -87,6 +87,7 @@ type NewUser struct {
 type Actor struct {
 	User   string // "" for the command line or the system
 	Remote string // remote address, "" for the command line
+	Token  string // ID of the API token the request used, "" for a session or the command line
 }
 
 var userCodec = &codec{kind: "user", version: 1}
@@ -156,7 +157,7 @@ func (db *DB) AddUser(ctx context.Context, nu NewUser, by Actor) (User, error) {
 		if err := putUser(b, &u); err != nil {
 			return err
 		}
-		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "user.add", Target: u.Name, Detail: "role " + string(u.Role)})
+		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "user.add", Target: u.Name, Detail: "role " + string(u.Role)})
 	}, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("add user: %w", err)
@@ -296,6 +297,16 @@ func (db *DB) UpdateUser(ctx context.Context, name string, ch UserChange, by Act
 				if err := deleteUserSessions(tx, name, ""); err != nil {
 					return err
 				}
+				// Disabling ends every way in: the tokens are revoked
+				// for good, so re-enabling the account does not bring
+				// back a script key that may have leaked meanwhile.
+				n, err := revokeUserTokens(tx, name, db.now().UTC())
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					details = append(details, fmt.Sprintf("%d API token(s) revoked", n))
+				}
 			} else {
 				details = append(details, "enabled")
 			}
@@ -325,7 +336,7 @@ func (db *DB) UpdateUser(ctx context.Context, name string, ch UserChange, by Act
 		if err := putUser(tx.Bucket(bucketUsers), &u); err != nil {
 			return err
 		}
-		return appendAudit(tx, AuditEntry{At: u.UpdatedAt, User: by.User, Remote: by.Remote, Action: "user.update", Target: name, Detail: strings.Join(details, ", ")})
+		return appendAudit(tx, AuditEntry{At: u.UpdatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "user.update", Target: name, Detail: strings.Join(details, ", ")})
 	}, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("update user: %w", err)

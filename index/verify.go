@@ -38,6 +38,9 @@ type Report struct {
 	Problems     []Problem `json:"problems"`
 	// Omitted counts problems found beyond the first maxProblems.
 	Omitted int `json:"omitted"`
+	// Damaged is true when the page structure is broken: the values were
+	// not read, so the counts above are not the file's (they stay zero).
+	Damaged bool `json:"damaged,omitempty"`
 }
 
 // OK reports whether Verify found nothing wrong.
@@ -82,6 +85,7 @@ func (db *DB) Verify(ctx context.Context) (Report, error) {
 		return r, fmt.Errorf("verify %s: %w", db.path, err)
 	}
 	if damaged {
+		r.Damaged = true
 		r.add("file", "value checks skipped: the page structure is damaged")
 		return r, nil
 	}
@@ -91,6 +95,7 @@ func (db *DB) Verify(ctx context.Context) (Report, error) {
 	err = db.bolt.View(func(tx *bolt.Tx) (err error) {
 		defer func() {
 			if p := recover(); p != nil {
+				r.Damaged = true
 				r.add("file", "reading the data panicked: %v", p)
 				err = nil
 			}

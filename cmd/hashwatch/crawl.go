@@ -49,6 +49,8 @@ type passJSON struct {
 	Videos      int            `json:"videos"`
 	Robots      int            `json:"robots_blocked"`
 	Errors      map[string]int `json:"errors"`
+	Bounds      map[string]int `json:"bounds,omitempty"`
+	Recovered   map[string]int `json:"recovered,omitempty"`
 }
 
 func toPassJSON(s crawler.PassStats) passJSON {
@@ -58,7 +60,7 @@ func toPassJSON(s crawler.PassStats) passJSON {
 	}
 	return passJSON{Site: s.Site, Pass: s.Number, Resumed: s.Resumed, Interrupted: s.Interrupted, Start: s.Start, End: s.End,
 		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes, Matches: s.Matches,
-		NewAlerts: s.NewAlerts, Quarantined: s.Quarantined, Suppressed: s.Suppressed, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots, Errors: errs}
+		NewAlerts: s.NewAlerts, Quarantined: s.Quarantined, Suppressed: s.Suppressed, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots, Errors: errs, Bounds: s.Bounds, Recovered: s.Recovered}
 }
 
 // progressLogEvery is how often a crawl whose stderr is not a terminal logs
@@ -332,7 +334,7 @@ func printPasses(a *app, stats []crawler.PassStats) {
 		} else if s.Resumed {
 			state = " (resumed)"
 		}
-		fmt.Fprintf(tw, "%s\t%d%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.Site, s.Number, state, s.Pages, s.Media, s.Hashed,
+		fmt.Fprintf(tw, "%s\t%d%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", safe(s.Site), s.Number, state, s.Pages, s.Media, s.Hashed,
 			s.NotModified, s.Matches, s.NewAlerts, s.Skipped, s.Videos, formatErrors(s.Errors), s.End.Sub(s.Start).Round(time.Millisecond))
 	}
 	tw.Flush()

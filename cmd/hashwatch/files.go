@@ -153,5 +153,5 @@ func errString(err error) *string {
 }
 
 func fail(w io.Writer, format string, args ...any) {
-	fmt.Fprintf(w, "hashwatch: "+format+"\n", args...)
+	fmt.Fprintln(w, "hashwatch: "+safe(fmt.Sprintf(format, args...)))
 }

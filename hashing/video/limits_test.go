@@ -321,3 +321,52 @@ func TestStaleTempFilesRemoved(t *testing.T) {
 		}
 	}
 }
+
+// canvasBombGIF is a GIF of a w×h canvas and n frames of one pixel each,
+// shown delay hundredths of a second: a few bytes a frame, yet a decoder
+// that composites and samples the whole canvas pays w×h per sampled frame
+// (issue 14: 7000×7000 and 3,500 frames cost 45 s of CPU and 785 MB).
+func canvasBombGIF(t testing.TB, w, h, n, delay int, disposal byte) []byte {
+	t.Helper()
+	pal := color.Palette{color.Black, color.White}
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: w, Height: h}}
+	for i := range n {
+		img := image.NewPaletted(image.Rect(i%w, 0, i%w+1, 1), pal)
+		img.Pix[0] = uint8(i % 2)
+		g.Image = append(g.Image, img)
+		g.Delay = append(g.Delay, delay)
+		g.Disposal = append(g.Disposal, disposal)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestAGIFIsBoundedByCanvasTimesSampledFrames(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"a 5000x5000 canvas sampled 25 times is too large",
+			canvasBombGIF(t, 5000, 5000, 25, 100, gif.DisposalNone), hashing.ErrTooLarge},
+		{"a 4000x4000 canvas restored to its previous state 40 times is too large",
+			canvasBombGIF(t, 4000, 4000, 40, 2, gif.DisposalPrevious), hashing.ErrTooLarge},
+		{"a 1000x1000 canvas sampled 25 times is fingerprinted",
+			canvasBombGIF(t, 1000, 1000, 25, 100, gif.DisposalNone), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := New(Config{}).Fingerprint(context.Background(), tt.data, hashing.ForQuery)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+			if tt.want != nil && time.Since(start) > 200*time.Millisecond {
+				t.Errorf("refusing took %v; the limit is checked before decoding", time.Since(start))
+			}
+		})
+	}
+}
