@@ -669,6 +669,9 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 	}
 	res.CrossComparisons = res.Comparisons - same
 
+	// Lists are empty, never null, in JSON.
+	res.FamilyPairs, res.BusiestRegistered, res.BusiestQueries = []FamilyPair{}, []Busy{}, []Busy{}
+	res.Alerts, res.DuplicateList = []PoolAlert{}, []PoolAlert{}
 	res.Clauses = make([]PoolClause, len(rule.Clauses))
 	for c := range rule.Clauses {
 		res.Clauses[c] = PoolClause{Index: c, Clause: hashing.Rule{Clauses: []hashing.Clause{rule.Clauses[c]}}.String(), NearestExcess: -1}
@@ -771,7 +774,7 @@ func distOr(ev hashing.Evidence, a hashing.Algorithm) int {
 
 // busiest lists the ten images with the highest counts.
 func busiest(counts map[int]int, images []hashedImage) []Busy {
-	var out []Busy
+	out := []Busy{}
 	for i, n := range counts {
 		out = append(out, Busy{Path: images[i].path, Family: images[i].family, Count: n})
 	}
