@@ -24,7 +24,8 @@ type thumb struct {
 // newThumb shrinks data's picture to thumbSide² grey pixels (the whole
 // picture, stretched: a duplicate at another aspect still correlates).
 func newThumb(data []byte) (*thumb, error) {
-	img, _, err := hashing.DecodeImage(data, hashing.Limits{})
+	// 64 px on the long side are plenty for a box filter down to 32.
+	img, _, err := hashing.DecodeImageSmall(data, hashing.Limits{}, 2*thumbSide)
 	if err != nil {
 		return nil, err
 	}
