@@ -33,8 +33,10 @@ func newThumb(data []byte) (*thumb, error) {
 	t := &thumb{}
 	var sum float64
 	for i := range t.v {
+		// Transparent pixels show black, as if drawn on a dark page
+		// (imaging filters with premultiplied alpha).
 		p := small.Pix[i*4 : i*4+4]
-		y := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+		y := (0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])) * float64(p[3]) / 255
 		t.v[i] = float32(y)
 		sum += y
 	}
