@@ -75,6 +75,14 @@ func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
 	return img, format, err
 }
 
+// DecodeImageSmall is DecodeImage for a caller that needs only a small
+// copy: it may decode a JPEG at 1/2, 1/4 or 1/8 scale, keeping the long
+// side at least minLong pixels (see decodeImage).
+func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, Format, error) {
+	img, format, _, err := decodeImage(data, limits, max(minLong, 1))
+	return img, format, err
+}
+
 // decodeImage is DecodeImage that, given minLong > 0, may decode a JPEG at
 // 1/2, 1/4 or 1/8 scale straight from its DCT coefficients, as long as the
 // long side stays at least minLong pixels: hashes look at a few hundred

@@ -43,7 +43,7 @@ and reports false alerts per comparison with a 95% upper bound, per rule clause,
 family pair, the busiest fingerprints, and how close the nearest unrelated pair comes to
 each clause. Matches whose thumbnails correlate >= 0.9 are counted as duplicates apart.
 --cache DIR keeps fingerprints between runs; --dump writes every view pair within
-PDQ <= 90 or pHash <= 14 as CSV.`,
+PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 		Example: `  hashwatch eval --limit 40
   hashwatch eval --dataset ~/photos --json
   hashwatch eval --pool ~/.cache/hashwatch-pool --cache ~/.cache/hashwatch-pool-fp --dump tune.csv`,
