@@ -79,7 +79,7 @@ func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
 // copy: it may decode a JPEG at 1/2, 1/4 or 1/8 scale, keeping the long
 // side at least minLong pixels (see decodeImage).
 func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, Format, error) {
-	img, format, _, err := decodeImage(data, limits, max(minLong, 1))
+	img, format, _, err := decodeImage(context.Background(), data, limits, max(minLong, 1))
 	return img, format, err
 }
 
