@@ -14,6 +14,14 @@ import (
 
 // evalPool runs `hashwatch eval --pool`.
 func (a *app) evalPool(cmd *cobra.Command, cfg eval.PoolConfig, asJSON bool, dumpPath string) error {
+	switch cfg.Split {
+	case "tune", "holdout", "all":
+	default:
+		return usagef("eval: --split %q: want tune, holdout or all", cfg.Split)
+	}
+	if cfg.Register < 0 || cfg.Query < 0 {
+		return usagef("eval: --register and --query take a positive count")
+	}
 	if _, err := os.Stat(cfg.Pool); err != nil {
 		return fmt.Errorf("eval: pool %s not found; build it with scripts/build-pool.sh %s", cfg.Pool, cfg.Pool)
 	}

@@ -58,3 +58,10 @@ func TestEvalPoolJSON(t *testing.T) {
 		t.Errorf("clauses = %v, want one entry per clause of the default rule", r["clauses"])
 	}
 }
+
+func TestEvalPoolRefusesAnUnknownSplit(t *testing.T) {
+	_, errOut, code := cli(t, filepath.Join(t.TempDir(), "hw.db"), "eval", "--pool", t.TempDir(), "--split", "train")
+	if code != 2 || !strings.Contains(errOut, "tune, holdout or all") {
+		t.Errorf("exit %d, stderr %q; want 2 and the splits there are", code, errOut)
+	}
+}
