@@ -13,9 +13,10 @@ import (
 	"path"
 	"strings"
 
+	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // pageTemplate is one page parsed together with the shared layout.
@@ -59,7 +60,7 @@ type navItem struct {
 type view struct {
 	Title string
 	L     *locale
-	User  index.User
+	User  accounts.User
 	CSRF  string
 	Nav   []navItem
 	Done  string // a localised "done" message after a redirect
@@ -154,21 +155,21 @@ func statusOf(err error) (int, string) {
 		return he.status, he.msg
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over the limit of %d bytes", mbe.Limit)
-	case errors.Is(err, index.ErrNotFound), errors.Is(err, crawler.ErrUnknownSite):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, crawler.ErrUnknownSite):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, index.ErrConflict):
+	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, err.Error()
-	case errors.Is(err, index.ErrInvalid):
+	case errors.Is(err, store.ErrInvalid):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, hashing.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, hashing.ErrUnsupported), errors.Is(err, hashing.ErrCorrupt):
 		return http.StatusUnprocessableEntity, err.Error()
-	case errors.Is(err, index.ErrExpired), errors.Is(err, index.ErrBadCredentials):
+	case errors.Is(err, accounts.ErrExpired), errors.Is(err, accounts.ErrBadCredentials):
 		return http.StatusUnauthorized, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "the request was cancelled"
-	case errors.Is(err, index.ErrReadOnly):
+	case errors.Is(err, store.ErrReadOnly):
 		return http.StatusServiceUnavailable, err.Error()
 	}
 	return http.StatusInternalServerError, ""

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
 )
 
 // handler serves one route for an authenticated (or, on public routes,
@@ -16,7 +16,7 @@ type route struct {
 	Method string
 	Path   string // net/http pattern path, with {wildcards}
 	// Roles may use the route; Public routes need no login at all.
-	Roles  []index.Role
+	Roles  []accounts.Role
 	Public bool
 	// Multipart routes read their body as a stream and check the CSRF
 	// token themselves (it is the first part), since parsing the form
@@ -27,10 +27,10 @@ type route struct {
 
 // RouteInfo describes one route for documentation and tests.
 type RouteInfo struct {
-	Method string       `json:"method"`
-	Path   string       `json:"path"`
-	Roles  []index.Role `json:"roles"`
-	Public bool         `json:"public"`
+	Method string          `json:"method"`
+	Path   string          `json:"path"`
+	Roles  []accounts.Role `json:"roles"`
+	Public bool            `json:"public"`
 }
 
 // Routes lists every route with the roles allowed on it.
@@ -47,16 +47,16 @@ func (s *Server) Routes() []RouteInfo {
 // manage users and read the audit log. Everyone logged in sees the
 // dashboard and their own settings.
 var (
-	admin     = []index.Role{index.RoleAdmin}
-	staff     = []index.Role{index.RoleStaff}
-	operator  = []index.Role{index.RoleOperator}
-	analyst   = []index.Role{index.RoleAnalyst}
-	reporters = []index.Role{index.RoleStaff, index.RoleOperator}
-	watchers  = []index.Role{index.RoleAdmin, index.RoleAnalyst}
+	admin     = []accounts.Role{accounts.RoleAdmin}
+	staff     = []accounts.Role{accounts.RoleStaff}
+	operator  = []accounts.Role{accounts.RoleOperator}
+	analyst   = []accounts.Role{accounts.RoleAnalyst}
+	reporters = []accounts.Role{accounts.RoleStaff, accounts.RoleOperator}
+	watchers  = []accounts.Role{accounts.RoleAdmin, accounts.RoleAnalyst}
 	// noticeWriters set a site's takedown contact: operators write the
 	// notices, analysts keep the site list.
-	noticeWriters = []index.Role{index.RoleOperator, index.RoleAnalyst}
-	anyone        = []index.Role{index.RoleAdmin, index.RoleStaff, index.RoleOperator, index.RoleAnalyst}
+	noticeWriters = []accounts.Role{accounts.RoleOperator, accounts.RoleAnalyst}
+	anyone        = []accounts.Role{accounts.RoleAdmin, accounts.RoleStaff, accounts.RoleOperator, accounts.RoleAnalyst}
 )
 
 func (s *Server) routeTable() []route {
@@ -116,12 +116,12 @@ func (s *Server) routeTable() []route {
 }
 
 // allows reports whether role may use rt.
-func (rt route) allows(role index.Role) bool {
+func (rt route) allows(role accounts.Role) bool {
 	return rt.Public || slices.Contains(rt.Roles, role)
 }
 
 // mayGet reports whether role may GET path (for the navigation bar).
-func (s *Server) mayGet(path string, role index.Role) bool {
+func (s *Server) mayGet(path string, role accounts.Role) bool {
 	for _, rt := range s.routes {
 		if rt.Method == "GET" && rt.Path == path {
 			return rt.allows(role)

@@ -56,7 +56,7 @@ func TestStaffRegisterAVideoThroughTheBrowser(t *testing.T) {
 			if tt.wantPage != "" && !strings.Contains(page, tt.wantPage) {
 				t.Errorf("page does not say %q", tt.wantPage)
 			}
-			fps, err := e.db.Fingerprints(caseID)
+			fps, err := e.db.Index.Fingerprints(caseID)
 			if err != nil {
 				t.Fatal(err)
 			}

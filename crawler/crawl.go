@@ -11,16 +11,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/index"
 )
 
 // Crawler runs crawl passes over watched sites and records the alerts they
 // raise. Its fields are its dependencies; it holds no other state and may run
 // passes of different sites concurrently (never two of the same site).
 type Crawler struct {
-	DB   *index.DB
+	DB   *database.DB
 	Rule hashing.Rule
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
@@ -98,12 +99,12 @@ type pass struct {
 	mu          sync.Mutex
 	stats       PassStats
 	lastErrs    []string
-	skipped     []index.SkippedMedia
+	skipped     []crawlstate.SkippedMedia
 	byURL       map[string]*mediaResult // media URL → its result, once per process pass
 	bySHA       map[[32]byte]*shaResult // bytes → their match result, once per process pass
 	videosSeen  map[string]bool
 	videos      *videoWorkers // nil when videos are not fetched
-	prevStatus  index.SiteStatus
+	prevStatus  crawlstate.SiteStatus
 	checkpoints time.Duration
 }
 
@@ -194,7 +195,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 
 // restore continues the counts of a resumed pass from its last checkpoint.
 func (p *pass) restore() error {
-	st, ok, err := p.c.DB.SiteStatus(p.site.Name)
+	st, ok, err := p.c.DB.Crawl.SiteStatus(p.site.Name)
 	if err != nil {
 		return err
 	}
@@ -272,13 +273,13 @@ func (p *pass) storeStatus(finished bool) error {
 	s := p.snapshot()
 	p.mu.Lock()
 	lastErrs := append([]string(nil), p.lastErrs...)
-	skipped := append([]index.SkippedMedia(nil), p.skipped...)
+	skipped := append([]crawlstate.SkippedMedia(nil), p.skipped...)
 	p.mu.Unlock()
 	total := p.prevStatus.TotalPass
 	if finished {
 		total++
 	}
-	st := index.SiteStatus{
+	st := crawlstate.SiteStatus{
 		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number,
 		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes,
 		Matches: s.Matches, NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots,
@@ -287,7 +288,7 @@ func (p *pass) storeStatus(finished bool) error {
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
 	}
-	return p.c.DB.PutSiteStatus(st)
+	return p.c.DB.Crawl.PutSiteStatus(st)
 }
 
 // run hands frontier items to page and media workers until the frontier is
@@ -443,7 +444,7 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, nil, ctx.Err() == nil)
 		return
 	}
-	rec, known, err := p.c.DB.PageRecord(p.site.Name, it.URL)
+	rec, known, err := p.c.DB.Crawl.PageRecord(p.site.Name, it.URL)
 	if err != nil {
 		p.fail("index", it.URL, err)
 	}
@@ -474,11 +475,11 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 	now := time.Now().UTC()
 	switch {
 	case pf.serves == "media":
-		p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{{URL: it.URL, Serves: "media", Pass: p.info.Number, Checked: now}}})
+		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "media", Pass: p.info.Number, Checked: now}}})
 		p.done(ctx, it, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
 		return
 	case pf.serves == "video":
-		p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{{URL: it.URL, Serves: "video", Pass: p.info.Number, Checked: now}}})
+		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "video", Pass: p.info.Number, Checked: now}}})
 		p.recordVideos(p.referrer(it), it.URL)
 		p.done(ctx, it, nil, true)
 		return
@@ -496,14 +497,14 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, nil, true)
 		return
 	}
-	rec = index.PageRecord{URL: it.URL, ETag: pf.etag, LastModified: pf.lastModified, Serves: "page",
+	rec = crawlstate.PageRecord{URL: it.URL, ETag: pf.etag, LastModified: pf.lastModified, Serves: "page",
 		Links: pf.links, Media: pf.media, Videos: pf.videos, Pass: p.info.Number, Checked: now}
 	var final *url.URL
 	if pf.final != nil && pf.final.String() != it.URL {
 		final = pf.final
 		rec.Final = final.String()
 	}
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{rec}})
+	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{rec}})
 	p.count(func(s *PassStats) { s.Pages++; s.Bytes += int64(pf.bytes) })
 	p.metrics.page("fetched", pf.bytes)
 	p.done(ctx, it, p.found(it, pf.links, pf.media, pf.videos, final), true)
@@ -554,7 +555,7 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 // pass and queues it for the video workers (video.go), if any.
 func (p *pass) recordVideos(page string, urls ...string) {
 	now := time.Now().UTC()
-	var recs []index.VideoRecord
+	var recs []crawlstate.VideoRecord
 	p.mu.Lock()
 	for _, v := range urls {
 		if p.videosSeen[v] {
@@ -562,7 +563,7 @@ func (p *pass) recordVideos(page string, urls ...string) {
 		}
 		p.videosSeen[v] = true
 		p.stats.Videos++
-		recs = append(recs, index.VideoRecord{URL: v, Page: page, FirstSeen: now, LastSeen: now})
+		recs = append(recs, crawlstate.VideoRecord{URL: v, Page: page, FirstSeen: now, LastSeen: now})
 	}
 	p.mu.Unlock()
 	if len(recs) == 0 {
@@ -570,7 +571,7 @@ func (p *pass) recordVideos(page string, urls ...string) {
 	}
 	p.metrics.videos(len(recs))
 	p.log.Debug("videos found", "count", len(recs), "url", recs[0].URL)
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Videos: recs})
+	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Videos: recs})
 	p.queueVideos(recs)
 }
 
@@ -640,7 +641,7 @@ func (p *pass) skip(page, u string, size, limit int64, err error) {
 	if len(p.skipped) >= maxLastErrors {
 		p.skipped = p.skipped[1:]
 	}
-	p.skipped = append(p.skipped, index.SkippedMedia{URL: u, Page: page, Size: size, Limit: limit, Reason: err.Error(), At: time.Now().UTC()})
+	p.skipped = append(p.skipped, crawlstate.SkippedMedia{URL: u, Page: page, Size: size, Limit: limit, Reason: err.Error(), At: time.Now().UTC()})
 	p.mu.Unlock()
 	p.metrics.skipped()
 	p.metrics.error("too_large")

@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // DefaultInspectMedia caps the media followed from one reported page.
@@ -31,7 +33,7 @@ const DefaultInspectMedia = 100
 // alerts named by its host. robots.txt is not consulted: a person asked
 // for this one URL.
 type Inspector struct {
-	DB    *index.DB
+	DB    *database.DB
 	Rule  hashing.Rule
 	Sites []*Site
 	// AllowPrivate lets URLs outside Sites reach private addresses (tests
@@ -70,8 +72,8 @@ type Inspection struct {
 }
 
 // Outcome turns the inspection into what a URL report stores.
-func (in Inspection) Outcome() index.URLOutcome {
-	o := index.URLOutcome{URL: in.URL, AlertIDs: in.AlertIDs}
+func (in Inspection) Outcome() alerts.URLOutcome {
+	o := alerts.URLOutcome{URL: in.URL, AlertIDs: in.AlertIDs}
 	hashed := 0
 	var firstErr string
 	for _, m := range in.Media {
@@ -84,15 +86,15 @@ func (in Inspection) Outcome() index.URLOutcome {
 	o.Media = hashed
 	switch {
 	case in.Err != nil:
-		o.State, o.Error = index.ReportError, in.Err.Error()
+		o.State, o.Error = alerts.ReportError, in.Err.Error()
 	case len(in.AlertIDs) > 0:
-		o.State = index.ReportMatch
+		o.State = alerts.ReportMatch
 	case hashed == 0 && firstErr != "":
-		o.State, o.Error = index.ReportError, firstErr
+		o.State, o.Error = alerts.ReportError, firstErr
 	case hashed == 0:
-		o.State, o.Error = index.ReportError, "no image found at the URL"
+		o.State, o.Error = alerts.ReportError, "no image found at the URL"
 	default:
-		o.State = index.ReportNoMatch
+		o.State = alerts.ReportNoMatch
 	}
 	return o
 }
@@ -133,7 +135,7 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 		res.Err = err
 		return res
 	}
-	if err := index.CheckReportURL(rawURL); err != nil {
+	if err := alerts.CheckReportURL(rawURL); err != nil {
 		res.Err = err
 		return res
 	}
@@ -234,7 +236,7 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 		mo.Error = err.Error()
 		return mo
 	}
-	ms, err := in.DB.Match(ctx, fp, in.Rule)
+	ms, err := in.DB.Index.Match(ctx, fp, in.Rule)
 	if err != nil {
 		mo.Error = err.Error()
 		return mo
@@ -247,11 +249,11 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 		pv = nil // the alert matters more than its picture
 	}
 	for _, m := range ms {
-		a, created, err := in.DB.RecordAlert(ctx, index.AlertInput{
+		a, created, err := in.DB.Alerts.RecordAlert(ctx, alerts.AlertInput{
 			Site: site.Name, MediaSHA256: sum, Match: m, Reported: true, Preview: pv,
-			Sighting: index.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+			Sighting: alerts.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
 		})
-		if errors.Is(err, index.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			continue // the case was withdrawn while matching
 		}
 		if err != nil {
@@ -270,17 +272,17 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 // Submit stores a URL report of urls by the submitter (index.CreateURLReport,
 // which refuses malformed lists), inspects each URL at once and records its
 // outcome, and returns the report as finally stored.
-func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by index.Actor) (index.URLReport, error) {
-	rep, err := in.DB.CreateURLReport(ctx, urls, note, by)
+func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by store.Actor) (alerts.URLReport, error) {
+	rep, err := in.DB.Alerts.CreateURLReport(ctx, urls, note, by)
 	if err != nil {
-		return index.URLReport{}, err
+		return alerts.URLReport{}, err
 	}
 	for i, u := range rep.URLs {
 		res := in.Inspect(ctx, u.URL)
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
-		if rep, err = in.DB.SetURLOutcome(ctx, rep.ID, i, res.Outcome()); err != nil {
+		if rep, err = in.DB.Alerts.SetURLOutcome(ctx, rep.ID, i, res.Outcome()); err != nil {
 			return rep, err
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
@@ -33,7 +35,7 @@ type mediaResult struct {
 // the same bytes at several URLs are looked up or decoded once.
 type shaResult struct {
 	once sync.Once
-	hr   index.HashResult
+	hr   crawlstate.HashResult
 	ok   bool
 	err  error // a failure that is not the bytes' fault (cancelled, index)
 	// preview is the blurred thumbnail of bytes that matched, for the
@@ -80,14 +82,14 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 		return
 	}
 	if r.ok && len(r.matches) > 0 {
-		matches, err := p.c.DB.ActiveMatches(r.matches)
+		matches, err := p.c.DB.Index.ActiveMatches(r.matches)
 		if err != nil {
 			p.fail("index", it.URL, err)
 		}
 		for _, m := range matches {
-			a, created, err := p.c.DB.RecordAlert(ctx, index.AlertInput{
+			a, created, err := p.c.DB.Alerts.RecordAlert(ctx, alerts.AlertInput{
 				Site: p.site.Name, MediaSHA256: r.sum, Match: m,
-				Sighting: index.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
+				Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
 				Preview:  r.preview,
 			})
 			if err != nil {
@@ -120,7 +122,7 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 //     match.
 //
 // A result is valid while no fingerprint has been registered since it was
-// computed (index.HashResult.Fresh); withdrawn fingerprints are dropped
+// computed (crawlstate.HashResult.Fresh); withdrawn fingerprints are dropped
 // when alerts are recorded.
 func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 	u, err := url.Parse(it.URL)
@@ -128,19 +130,19 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		p.fail("fetch", it.URL, fmt.Errorf("media URL %q: %w", it.URL, err))
 		return
 	}
-	rec, known, err := p.c.DB.MediaRecord(p.site.Name, it.URL)
+	rec, known, err := p.c.DB.Crawl.MediaRecord(p.site.Name, it.URL)
 	if err != nil {
 		p.fail("index", it.URL, err)
 		known = false
 	}
-	wm, err := p.c.DB.FingerprintWatermark()
+	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
 		p.fail("index", it.URL, err)
 		return
 	}
 	recSum, haveSum := parseSum(rec.SHA256)
-	freshFor := func(sum [32]byte) (index.HashResult, bool) {
-		hr, ok, err := p.c.DB.HashResult(sum)
+	freshFor := func(sum [32]byte) (crawlstate.HashResult, bool) {
+		hr, ok, err := p.c.DB.Crawl.HashResult(sum)
 		return hr, err == nil && ok && hr.Fresh(p.rule, wm)
 	}
 	if known && haveSum && rec.Pass == p.info.Number {
@@ -176,7 +178,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		return
 	case errors.Is(err, hashing.ErrTooLarge):
 		p.skip(it.Page, it.URL, f.Size, p.site.MaxImageBytes, err)
-		p.commit.post(index.CrawlWrite{Site: p.site.Name, Media: []index.MediaRecord{{
+		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
 			URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, TooLarge: f.Size, Status: f.Status, Pass: p.info.Number, Checked: now}}})
 		return
 	case err != nil:
@@ -187,7 +189,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		p.skip(it.Page, it.URL, rec.TooLarge, p.site.MaxImageBytes,
 			fmt.Errorf("%s: unchanged since it was %d bytes, limit %d: %w", it.URL, rec.TooLarge, p.site.MaxImageBytes, hashing.ErrTooLarge))
 		rec.Pass, rec.Checked = p.info.Number, now
-		p.commit.post(index.CrawlWrite{Site: p.site.Name, Media: []index.MediaRecord{rec}})
+		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{rec}})
 		return
 	case f.NotModified:
 		hr, ok := freshFor(recSum)
@@ -224,7 +226,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		p.fail(classify(s.err), it.URL, s.err)
 		return
 	}
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Media: []index.MediaRecord{{
+	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
 		URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, SHA256: hex.EncodeToString(sum[:]),
 		Size: int64(len(f.Body)), FinalURL: f.FinalURL, Status: f.Status, Pass: p.info.Number, Checked: now}}})
 	p.metrics.media("fetched", len(f.Body))
@@ -259,7 +261,7 @@ func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, w
 // result, which stays valid; other errors leave s.err for the caller.
 func (p *pass) resolve(ctx context.Context, what, u string, sum [32]byte, body []byte, wm uint64, s *shaResult,
 	fingerprint func(context.Context, []byte, hashing.Purpose) (hashing.Fingerprint, error)) {
-	if hr, ok, err := p.c.DB.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
+	if hr, ok, err := p.c.DB.Crawl.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
 		s.hr, s.ok = hr, true
 		return
 	}
@@ -284,26 +286,26 @@ func (p *pass) resolve(ctx context.Context, what, u string, sum [32]byte, body [
 			s.err = fmt.Errorf("%s: %w", u, err)
 			return
 		}
-		s.hr = index.HashResult{SHA256: sum, Failure: kind, Message: err.Error(), Checked: now}
+		s.hr = crawlstate.HashResult{SHA256: sum, Failure: kind, Message: err.Error(), Checked: now}
 	} else {
-		matches, err := p.c.DB.Match(ctx, fp, p.c.Rule)
+		matches, err := p.c.DB.Index.Match(ctx, fp, p.c.Rule)
 		if err != nil {
 			s.err = fmt.Errorf("match %s: %w", u, err)
 			return
 		}
-		s.hr = index.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
+		s.hr = crawlstate.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
 		p.count(func(st *PassStats) { st.Hashed++ })
 		p.log.Debug(what+" hashed", "url", u, "sha256", hex.EncodeToString(sum[:]), "frames", len(fp.Frames),
 			"matches", len(matches), "hash_ms", time.Since(start).Milliseconds())
 	}
 	s.ok = true
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Hashes: []index.HashResult{s.hr}})
+	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Hashes: []crawlstate.HashResult{s.hr}})
 }
 
 // use records a URL's result in r and the pass's counts. A stored decoding
 // failure counts as that error again (the site still serves the broken
 // file), without decoding it again.
-func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64, hr index.HashResult, fetched bool) {
+func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64, hr crawlstate.HashResult, fetched bool) {
 	switch hr.Failure {
 	case "":
 	case "too_large":
@@ -338,7 +340,7 @@ func parseSum(h string) (sum [32]byte, ok bool) {
 // matched (hashing.Preview), unless one is stored already. Failing to make
 // one costs the operator a picture, not the alert: it is logged and nil.
 func (p *pass) preview(u string, sum [32]byte, body []byte) []byte {
-	if have, err := p.c.DB.HasPreview(sum); err == nil && have {
+	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
 		return nil
 	}
 	pv, err := p.hasher.Preview(body)

@@ -9,8 +9,9 @@ import (
 	"net/url"
 	"sync"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
 )
 
 // Videos a pass finds (video and source elements, og:video, links to video
@@ -80,7 +81,7 @@ func (p *pass) startVideos(ctx context.Context) (wait func()) {
 }
 
 // queueVideos hands newly found videos to the workers.
-func (p *pass) queueVideos(recs []index.VideoRecord) {
+func (p *pass) queueVideos(recs []crawlstate.VideoRecord) {
 	p.mu.Lock()
 	w := p.videos
 	p.mu.Unlock()
@@ -124,7 +125,7 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 	}
 	sum := sha256.Sum256(f.Body)
 	p.count(func(s *PassStats) { s.Bytes += int64(len(f.Body)) })
-	wm, err := p.c.DB.FingerprintWatermark()
+	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
 		p.fail("index", j.url, err)
 		return
@@ -153,14 +154,14 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 			st.Matches++
 		}
 	})
-	matches, err := p.c.DB.ActiveMatches(s.hr.Matches)
+	matches, err := p.c.DB.Index.ActiveMatches(s.hr.Matches)
 	if err != nil {
 		p.fail("index", j.url, err)
 	}
 	for _, m := range matches {
-		a, created, err := p.c.DB.RecordAlert(ctx, index.AlertInput{
+		a, created, err := p.c.DB.Alerts.RecordAlert(ctx, alerts.AlertInput{
 			Site: p.site.Name, MediaSHA256: sum, Match: m,
-			Sighting: index.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+			Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
 		})
 		if err != nil {
 			if ctx.Err() == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
@@ -75,7 +76,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				for k := range regs {
 					regs[k] = index.Registration{Source: fmt.Sprintf("synthetic-%d.jpg", k), Print: syntheticPrint()}
 				}
-				fps, err := db.Register(ctx, c, "write-loop", regs)
+				fps, err := db.Index.Register(ctx, c, "write-loop", regs)
 				if err != nil {
 					return stopped(ctx, err)
 				}
@@ -94,10 +95,10 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				if err := out.write(line); err != nil {
 					return err
 				}
-				al, _, err := db.RecordAlert(ctx, index.AlertInput{
+				al, _, err := db.Alerts.RecordAlert(ctx, alerts.AlertInput{
 					Site: "write-loop", MediaSHA256: sha,
 					Match:    index.Match{Fingerprint: ids[0], Case: c, Evidence: hashing.Evidence{Algorithm: hashing.PHash, Distance: 1}},
-					Sighting: index.Sighting{PageURL: fmt.Sprintf("http://write-loop.invalid/page/%d", i), MediaURL: fmt.Sprintf("http://write-loop.invalid/media/%d.jpg", i)},
+					Sighting: alerts.Sighting{PageURL: fmt.Sprintf("http://write-loop.invalid/page/%d", i), MediaURL: fmt.Sprintf("http://write-loop.invalid/media/%d.jpg", i)},
 				})
 				if err != nil {
 					return stopped(ctx, err)
@@ -111,7 +112,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 					if err := out.write(loopLine{Op: "withdraw", State: "begin", Case: prev}); err != nil {
 						return err
 					}
-					deleted, _, err := db.Withdraw(ctx, prev)
+					deleted, _, err := db.Index.Withdraw(ctx, prev)
 					if err != nil {
 						return stopped(ctx, err)
 					}

@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/database"
 )
 
 // serveBackups is a no-op where there are no Unix signals.
-func serveBackups(context.Context, *index.DB, *slog.Logger) func() { return func() {} }
+func serveBackups(context.Context, *database.DB, *slog.Logger) func() { return func() {} }
 
 // requestBackup needs Unix signals.
 func requestBackup(context.Context, string, int, string, time.Duration) (int64, error) {

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/database"
 )
 
 // Hot backups across processes. bbolt's lock keeps every other process out
@@ -42,7 +42,7 @@ func backupResultFile(db, nonce string) string { return db + ".backup-" + nonce 
 
 // serveBackups answers backup requests for db until the returned stop
 // function is called (it waits for an answer in progress).
-func serveBackups(ctx context.Context, db *index.DB, log *slog.Logger) (stop func()) {
+func serveBackups(ctx context.Context, db *database.DB, log *slog.Logger) (stop func()) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGUSR1)
 	ctx, cancel := context.WithCancel(ctx)
@@ -67,8 +67,8 @@ func serveBackups(ctx context.Context, db *index.DB, log *slog.Logger) (stop fun
 
 // answerBackup writes the backup a request file asks for and the result
 // file the requester waits on.
-func answerBackup(ctx context.Context, db *index.DB, log *slog.Logger) {
-	reqPath := backupRequestFile(db.Path())
+func answerBackup(ctx context.Context, db *database.DB, log *slog.Logger) {
+	reqPath := backupRequestFile(db.Store.Path())
 	data, err := os.ReadFile(reqPath)
 	if err != nil {
 		log.Warn("backup signal without a request", "err", err)
@@ -80,7 +80,7 @@ func answerBackup(ctx context.Context, db *index.DB, log *slog.Logger) {
 		log.Warn("malformed backup request ignored", "file", reqPath)
 		return
 	}
-	n, err := db.BackupFile(ctx, req.Path)
+	n, err := db.Store.BackupFile(ctx, req.Path)
 	res := backupResult{Bytes: n}
 	if err != nil {
 		res.Error = err.Error()
@@ -89,7 +89,7 @@ func answerBackup(ctx context.Context, db *index.DB, log *slog.Logger) {
 		log.Info("hot backup written", "path", req.Path, "bytes", n)
 	}
 	out, _ := json.Marshal(res)
-	final := backupResultFile(db.Path(), req.Nonce)
+	final := backupResultFile(db.Store.Path(), req.Nonce)
 	if err := os.WriteFile(final+".tmp", out, 0o600); err == nil {
 		os.Rename(final+".tmp", final)
 	}

@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/spf13/cobra"
 )
 
@@ -11,7 +11,7 @@ import (
 // found nothing wrong.
 type verifyJSON struct {
 	OK bool `json:"ok"`
-	index.Report
+	store.Report
 }
 
 func (a *app) verifyCommand() *cobra.Command {
