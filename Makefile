@@ -8,7 +8,7 @@ BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build demo test fuzz bench eval clean
+.PHONY: all build demo test fuzz bench eval eval-pool pool clean
 
 all: build
 
@@ -62,6 +62,21 @@ bench:
 # (../shared/datasets/dev): recall per edit and false alerts.
 eval: build
 	$(BIN)/hashwatch eval
+
+# False alerts per comparison on a pool of unrelated real images (README,
+# "Measuring false alerts at scale"). `make pool` builds the pool once
+# (about 3.5 GB of Debian packages, kept in ~/.cache/hashwatch-pool-debs);
+# eval-pool measures the tune split, SPLIT=holdout the held-out one.
+# Fingerprints are cached in POOL_CACHE, so a second run hashes nothing.
+POOL       ?= $(HOME)/.cache/hashwatch-pool
+POOL_CACHE ?= $(HOME)/.cache/hashwatch-pool-fp
+SPLIT      ?= tune
+pool:
+	./scripts/build-pool.sh $(POOL)
+
+eval-pool: build
+	@test -f $(POOL)/MANIFEST.tsv || { echo "no pool in $(POOL): run 'make pool' (or POOL=DIR)"; exit 2; }
+	$(BIN)/hashwatch eval --pool $(POOL) --split $(SPLIT) --cache $(POOL_CACHE)
 
 clean:
 	rm -rf $(BIN) demo-data

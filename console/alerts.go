@@ -20,7 +20,7 @@ func (s *Server) decide(ctx context.Context, rq *request, id uint64, to alerts.S
 		return alerts.Alert{}, errorf(400, "reason longer than %d bytes", maxReason)
 	}
 	// The check, the change and its audit record are one transaction
-	// (index.DB.DecideAlert): two operators deciding the same alert at
+	// (alerts.Store.DecideAlert): two operators deciding the same alert at
 	// once get one decision and one conflict, never two decisions from the
 	// same "new" state, and no decision is ever left unrecorded.
 	return s.db.Alerts.DecideAlert(ctx, id, to, reason, store.Actor{User: rq.user.Name, Remote: rq.remote})

@@ -209,7 +209,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *request) {
 	writeJSON(w, http.StatusOK, entries)
 }
 
-// apiVerify runs the database check (index.DB.Verify) on the live file.
+// apiVerify runs the database check (database.DB.Verify) on the live file.
 func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request, rq *request) {
 	rep, err := s.db.Verify(r.Context())
 	if err != nil {

@@ -147,7 +147,7 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
 }
 
-// createNotice stores the (possibly edited) draft; index.DB.CreateNotice
+// createNotice stores the (possibly edited) draft; takedown.Store.CreateNotice
 // checks the alerts and audits it.
 func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
@@ -256,7 +256,7 @@ func safeFileName(s string) string {
 }
 
 // markSent records that the operator sent the notice: its alerts become
-// notice_sent (index.DB.MarkNoticeSent, audited).
+// notice_sent (takedown.Store.MarkNoticeSent, audited).
 func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) {
 	n, err := s.noticeByPath(r)
 	if err == nil {

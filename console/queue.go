@@ -12,7 +12,7 @@ import (
 )
 
 // queueQuery is the alert queue's filter, sort and page, read from a URL
-// query; index.DB.QueryAlerts does the filtering, counting, ordering and
+// query; alerts.Store.QueryAlerts does the filtering, counting, ordering and
 // paging from its secondary indexes.
 type queueQuery struct {
 	Status  alerts.Status

@@ -16,7 +16,7 @@ var ErrUnknownSite = errors.New("unknown site")
 // Scheduler is Run with controls, for a long-running process with a
 // console: it crawls every site on its interval, and lets people start a
 // site's pass at once and pause or resume a site. Paused sites are stored
-// in the database (index.DB.SetSitePaused), so they stay paused across
+// in the database (crawlstate.Store.SetSitePaused), so they stay paused across
 // restarts; pausing a site interrupts its running pass, which puts its
 // unfinished items back in the frontier and resumes when the site does.
 type Scheduler struct {

@@ -91,7 +91,7 @@ type Frontier interface {
 }
 
 // boltFrontier is the single-machine Frontier: the queue and visited set of
-// the site's pass live in the hashwatch database (index.BeginFrontierPass
+// the site's pass live in the hashwatch database (crawlstate.Store.BeginFrontierPass
 // and friends). Pop only reads: an item leaves the queue in the same
 // transaction that records it done and queues what it found, so there is
 // no "leased" state on disk to repair after a crash. Writes go through the

@@ -269,7 +269,7 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 	return mo
 }
 
-// Submit stores a URL report of urls by the submitter (index.CreateURLReport,
+// Submit stores a URL report of urls by the submitter (alerts.Store.CreateURLReport,
 // which refuses malformed lists), inspects each URL at once and records its
 // outcome, and returns the report as finally stored.
 func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by store.Actor) (alerts.URLReport, error) {

@@ -39,8 +39,8 @@ const (
 )
 
 // Rechecker verifies removal: it re-fetches the URLs of confirmed,
-// notice-sent and removed alerts when they are due (index.DB.DueForCheck)
-// and records what it found (index.DB.RecordCheck), which moves an alert to
+// notice-sent and removed alerts when they are due (alerts.Store.DueForCheck)
+// and records what it found (alerts.Store.RecordCheck), which moves an alert to
 // removed when its content is gone and back to confirmed when it reappears.
 //
 // Content counts as gone from a URL that answers 404, 410 or 451, whose

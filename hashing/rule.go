@@ -95,6 +95,9 @@ type Evidence struct {
 	Distances map[Algorithm]int
 	// QueryView and RegisteredView name the views that matched.
 	QueryView, RegisteredView string
+	// Clause is the index in Rule.Clauses of the clause that held, so a
+	// measurement can say which clause an alert came through.
+	Clause int
 }
 
 // Compare applies the rule to one pair of views.
@@ -114,7 +117,7 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 		dist[a] = d
 		return d, true
 	}
-	for _, c := range r.Clauses {
+	for ci, c := range r.Clauses {
 		ok := len(c) > 0
 		for _, t := range c {
 			if d, present := distance(t.Algorithm); !present || d > t.MaxDistance {
@@ -125,7 +128,7 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 		if !ok {
 			continue
 		}
-		ev := Evidence{Algorithm: c[0].Algorithm, QueryView: query.Name, RegisteredView: registered.Name, Distances: map[Algorithm]int{}}
+		ev := Evidence{Algorithm: c[0].Algorithm, QueryView: query.Name, RegisteredView: registered.Name, Distances: map[Algorithm]int{}, Clause: ci}
 		ev.Distance, _ = distance(c[0].Algorithm)
 		if d, present := distance(PDQ); present {
 			ev.Algorithm, ev.Distance = PDQ, d

@@ -95,3 +95,26 @@ func TestDefaultRuleMatchesEditsOfAPicture(t *testing.T) {
 		})
 	}
 }
+
+func TestRuleCompareNamesTheClauseThatHeld(t *testing.T) {
+	view := func(p, d uint64) View {
+		return View{Name: "v", Hashes: []Hash{{PHash, Code{p}, 100}, {DHash, Code{d}, 100}}}
+	}
+	rule := Rule{Clauses: []Clause{{{PHash, 2}, {DHash, 2}}, {{DHash, 0}}}}
+	tests := []struct {
+		name string
+		q, r View
+		want int
+	}{
+		{"a pair near by both hashes holds by the first clause", view(0xff, 0xff), view(0xfe, 0xfe), 0},
+		{"a pair near by dHash only holds by the second", view(0xff, 0xff), view(0x00, 0xff), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, ok := rule.Compare(tt.q, tt.r)
+			if !ok || ev.Clause != tt.want {
+				t.Errorf("Compare = %+v, %v; want clause %d", ev, ok, tt.want)
+			}
+		})
+	}
+}

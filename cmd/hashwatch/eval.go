@@ -20,8 +20,9 @@ func (a *app) evalCommand() *cobra.Command {
 	var asJSON bool
 	var dumpPath string
 	var videoSuite bool
+	var pool eval.PoolConfig
 	cmd := &cobra.Command{
-		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json]",
+		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json] | eval --pool DIR [--split tune|holdout|all] [--register N] [--query N] [--cache DIR]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
 		Long: `eval registers every other photo of DIR, applies a fixed suite of re-uploader edits
 (re-encode, resize, mirror, rotations, tone, blur, noise, bars, padding, crops, captions,
@@ -30,11 +31,25 @@ and prints recall per edit for the registered half, false alerts for the unregis
 and its edits, and the distance distributions of true and false pairs.
 
 --swap registers the other half, to check on held-out photos what was tuned on the first.
-The default dataset is ` + defaultDataset + ` (the development photo set beside a checkout).`,
+The default dataset is ` + defaultDataset + ` (the development photo set beside a checkout).
+
+--pool DIR measures false alerts at scale instead, on a pool of unrelated images built by
+scripts/build-pool.sh: it registers --register images of the --split (default: half, at
+most 10,000), queries --query others (default: all the rest) through the crawler's path,
+and reports false alerts per comparison with a 95% upper bound, per rule clause, per
+family pair, the busiest fingerprints, and how close the nearest unrelated pair comes to
+each clause. Matches whose thumbnails correlate >= 0.9 are counted as duplicates apart.
+--cache DIR keeps fingerprints between runs; --dump writes every view pair within
+PDQ <= 90 or pHash <= 14 as CSV.`,
 		Example: `  hashwatch eval --limit 40
-  hashwatch eval --dataset ~/photos --json`,
+  hashwatch eval --dataset ~/photos --json
+  hashwatch eval --pool ~/.cache/hashwatch-pool --cache ~/.cache/hashwatch-pool-fp --dump tune.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if pool.Pool != "" {
+				pool.Workers = cfg.Workers
+				return a.evalPool(cmd, pool, asJSON, dumpPath)
+			}
 			if cfg.Dataset == "" {
 				cfg.Dataset = defaultDataset
 			}
@@ -80,6 +95,12 @@ The default dataset is ` + defaultDataset + ` (the development photo set beside 
 	cmd.Flags().IntVar(&cfg.Limit, "limit", 0, "use only the first N photos")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	cmd.Flags().StringVar(&dumpPath, "dump", "", "write candidate view pairs with all distances as CSV, for rule design")
+	cmd.Flags().IntVar(&cfg.Workers, "workers", 0, "hash in parallel on N goroutines (default: one per CPU)")
+	cmd.Flags().StringVar(&pool.Pool, "pool", "", "measure false alerts on a pool built by scripts/build-pool.sh instead")
+	cmd.Flags().StringVar(&pool.Split, "split", "tune", "with --pool: tune, holdout or all")
+	cmd.Flags().IntVar(&pool.Register, "register", 0, "with --pool: images to register (default half the split, at most 10,000)")
+	cmd.Flags().IntVar(&pool.Query, "query", 0, "with --pool: images to query (default all the others)")
+	cmd.Flags().StringVar(&pool.Cache, "cache", "", "with --pool: folder caching fingerprints between runs")
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
 	return cmd
 }

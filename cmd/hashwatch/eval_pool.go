@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/hashwatch/hashwatch/eval"
+	"github.com/spf13/cobra"
+)
+
+// evalPool runs `hashwatch eval --pool`.
+func (a *app) evalPool(cmd *cobra.Command, cfg eval.PoolConfig, asJSON bool, dumpPath string) error {
+	if _, err := os.Stat(cfg.Pool); err != nil {
+		return fmt.Errorf("eval: pool %s not found; build it with scripts/build-pool.sh %s", cfg.Pool, cfg.Pool)
+	}
+	last := ""
+	cfg.Progress = func(stage string, done, total int) {
+		if stage != last && last != "" {
+			fmt.Fprintln(a.stderr)
+		}
+		last = stage
+		fmt.Fprintf(a.stderr, "\r%s: %d/%d", stage, done, total)
+	}
+	if dumpPath != "" {
+		f, err := os.Create(dumpPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		cfg.Dump = f
+	}
+	res, err := eval.RunPool(cmd.Context(), cfg)
+	fmt.Fprintln(a.stderr)
+	if errors.Is(err, eval.ErrNoDataset) {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return newJSONLines(a.stdout).write(res)
+	}
+	printPool(a, res)
+	return nil
+}
+
+func printPool(a *app, r *eval.PoolResult) {
+	w := a.stdout
+	fmt.Fprintf(w, "pool %s, split %s: %d registered × %d queried = %d comparisons (%d files failed, %d hashed, the rest cached)\nrule %s\n\n",
+		r.Pool, r.Split, r.Registered, r.Queried, r.Comparisons, r.Errors, r.Hashed, r.Rule)
+	fmt.Fprintf(w, "matches between different images: %d = %d duplicates (thumbnails correlate >= %.1f) + %d false alerts (%d within one family)\n",
+		r.Matches, r.Duplicates, eval.DuplicateCorrelation, r.FalseAlerts, r.SameFamily)
+	fmt.Fprintf(w, "false alerts per comparison: %.3g (95%% upper bound %.3g)\n", r.Rate, r.Upper)
+	fmt.Fprintf(w, "  between families only:     %.3g (95%% upper bound %.3g) over %d comparisons\n", r.CrossRate, r.CrossUpper, r.CrossComparisons)
+	if r.Disagreements > 0 {
+		fmt.Fprintf(w, "WARNING: the index and an exhaustive comparison disagree on %d image pairs\n", r.Disagreements)
+	}
+
+	fmt.Fprintln(w, "\nper clause (alerts by the clause of their evidence; passing: image pairs some view pair of which passes the clause alone)")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLAUSE\tFALSE ALERTS\tDUPLICATES\tPASSING\tRATE\tUPPER 95%\tNEAREST MISS\t")
+	for _, c := range r.Clauses {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.3g\t%.3g\t+%d bits: %s\t\n", c.Clause, c.FalseAlerts, c.Duplicates, c.Passing, c.Rate, c.Upper, c.NearestExcess, c.NearestPair)
+	}
+	tw.Flush()
+
+	if len(r.FamilyPairs) > 0 {
+		fmt.Fprintln(w, "\nfalse alerts by family pair (query family → registered family)")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "QUERY FAMILY\tREGISTERED FAMILY\tFALSE ALERTS\tCOMPARISONS\tRATE\t")
+		for i, f := range r.FamilyPairs {
+			if i == 15 {
+				fmt.Fprintf(tw, "… %d more pairs\t\t\t\t\t\n", len(r.FamilyPairs)-15)
+				break
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.3g\t\n", f.Query, f.Registered, f.FalseAlerts, f.Comparisons, f.Rate)
+		}
+		tw.Flush()
+	}
+	for _, b := range []struct {
+		title string
+		list  []eval.Busy
+	}{{"busiest registered images (distinct queries falsely matched)", r.BusiestRegistered},
+		{"busiest queries (registered images falsely matched)", r.BusiestQueries}} {
+		if len(b.list) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s\n", b.title)
+		for _, x := range b.list {
+			fmt.Fprintf(w, "  %4d  %s\n", x.Count, x.Path)
+		}
+	}
+	for _, l := range []struct {
+		title string
+		list  []eval.PoolAlert
+	}{{"false alerts, nearest by PDQ first", r.Alerts}, {"duplicates set aside", r.DuplicateList}} {
+		if len(l.list) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s:\n", l.title)
+		for i, x := range l.list {
+			if i == 15 {
+				fmt.Fprintf(w, "  … %d more (see --json)\n", len(l.list)-15)
+				break
+			}
+			fmt.Fprintf(w, "  %s (%s) ~ %s (%s): clause %d, pdq %d phash %d dhash %d, correlation %.2f\n",
+				x.Query, x.QueryView, x.Registered, x.RegisteredView, x.Clause, x.PDQ, x.PHash, x.DHash, x.Correlation)
+		}
+	}
+}

@@ -1,0 +1,856 @@
+package eval
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/hashwatch/hashwatch/database"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
+)
+
+// PoolConfig says what a pool evaluation measures: false alerts between
+// unrelated images, per comparison, at a scale where rare errors show.
+type PoolConfig struct {
+	// Pool is a folder laid out by scripts/build-pool.sh, with MANIFEST.tsv.
+	Pool string
+	// Split is "tune" (the default), "holdout" or "all".
+	Split string
+	// Register is how many images of the split are registered; zero means
+	// half of the split, at most DefaultPoolRegister.
+	Register int
+	// Query is how many of the others are queried; zero means all of them.
+	Query int
+	// Rule is the match rule; zero means hashing.DefaultRule().
+	Rule hashing.Rule
+	// Workers hash and compare in parallel; zero means one per CPU.
+	Workers int
+	// Cache, if set, is a folder keeping fingerprints by file SHA-256 and
+	// hasher version, so a second run hashes nothing again.
+	Cache string
+	// Progress, if set, is called as work advances, with the stage's name.
+	Progress func(stage string, done, total int)
+	// Dump, if set, receives a CSV of every view pair between a queried and
+	// a registered image within DumpMaxPDQ or DumpMaxPHash (see PoolDumpHeader).
+	Dump io.Writer
+}
+
+// DefaultPoolRegister is the most images a pool run registers by default.
+const DefaultPoolRegister = 10_000
+
+// Bounds of the view pairs --dump writes: generous, so rules can be
+// designed offline well beyond today's thresholds.
+const (
+	DumpMaxPDQ   = 90
+	DumpMaxPHash = 14
+)
+
+// DuplicateCorrelation is the correlation of 32×32 grey thumbnails, under
+// one of the eight dihedral transforms, at or above which two pool images
+// count as the same picture (a duplicate the pool's de-duplication
+// missed) rather than a false alert.
+const DuplicateCorrelation = 0.9
+
+// PoolDumpHeader is the first line of a pool dump.
+const PoolDumpHeader = "query_family,query,registered_family,registered,query_view,registered_view,pdq,phash,dhash,query_pdq_quality,registered_pdq_quality,clause,alert,duplicate,correlation"
+
+// PoolResult is the outcome of a pool evaluation.
+type PoolResult struct {
+	Pool       string `json:"pool"`
+	Split      string `json:"split"`
+	Rule       string `json:"rule"`
+	Registered int    `json:"registered"`
+	Queried    int    `json:"queried"`
+	// Errors counts pool files that failed to read or hash (left out).
+	Errors int `json:"errors"`
+	// Hashed counts fingerprints computed by this run (the others came
+	// from the cache).
+	Hashed int `json:"hashed"`
+	// Comparisons is Registered × Queried: every query is compared with
+	// every registered image.
+	Comparisons int64 `json:"comparisons"`
+	// Matches counts (query, registered image) pairs the index returned;
+	// each is either a duplicate or a false alert.
+	Matches int `json:"matches"`
+	// Duplicates are matches whose thumbnails correlate at least
+	// DuplicateCorrelation: the same picture slipped into the pool twice.
+	Duplicates int `json:"duplicates"`
+	// FalseAlerts are the other matches; SameFamily of them are between
+	// images of one family (one package's sprites, one photo's tiles).
+	FalseAlerts int `json:"false_alerts"`
+	SameFamily  int `json:"same_family"`
+	// Rate is FalseAlerts per comparison and Upper its one-sided 95%
+	// upper bound (exact Poisson); the Cross fields count only pairs of
+	// different families, over the comparisons between different families.
+	Rate             float64      `json:"rate"`
+	Upper            float64      `json:"upper_95"`
+	CrossComparisons int64        `json:"cross_family_comparisons"`
+	CrossRate        float64      `json:"cross_family_rate"`
+	CrossUpper       float64      `json:"cross_family_upper_95"`
+	Clauses          []PoolClause `json:"clauses"`
+	FamilyPairs      []FamilyPair `json:"family_pairs"`
+	// BusiestRegistered are the registered images that raised false
+	// alerts for the most distinct queries; BusiestQueries the queries
+	// that matched the most registered images.
+	BusiestRegistered []Busy      `json:"busiest_registered"`
+	BusiestQueries    []Busy      `json:"busiest_queries"`
+	Alerts            []PoolAlert `json:"false_alert_list"`
+	DuplicateList     []PoolAlert `json:"duplicate_list"`
+	// Disagreements counts image pairs on which the index's matches and
+	// an exhaustive comparison of every view pair disagree; it must be 0.
+	Disagreements int `json:"index_scan_disagreements"`
+}
+
+// PoolClause is what one clause of the rule lets through.
+type PoolClause struct {
+	Index  int    `json:"index"`
+	Clause string `json:"clause"`
+	// FalseAlerts and Duplicates count matches whose reported evidence
+	// came through this clause (the smallest distance's clause).
+	FalseAlerts int `json:"false_alerts"`
+	Duplicates  int `json:"duplicates"`
+	// Passing counts non-duplicate image pairs with some view pair that
+	// passes this clause, whatever the others do; Rate and Upper are per
+	// comparison.
+	Passing int     `json:"passing"`
+	Rate    float64 `json:"rate"`
+	Upper   float64 `json:"upper_95"`
+	// NearestExcess is how far the closest non-passing, non-duplicate
+	// image pair stays from passing the clause: the largest excess of one
+	// of its distances over that threshold, minimised over view pairs
+	// (1 means one threshold one bit higher would let it through); -1
+	// when no pair was comparable. NearestPair names it.
+	NearestExcess int    `json:"nearest_excess"`
+	NearestPair   string `json:"nearest_pair"`
+}
+
+// FamilyPair counts false alerts between a query family and a registered one.
+type FamilyPair struct {
+	Query       string  `json:"query_family"`
+	Registered  string  `json:"registered_family"`
+	Comparisons int64   `json:"comparisons"`
+	FalseAlerts int     `json:"false_alerts"`
+	Rate        float64 `json:"rate"`
+}
+
+// Busy is a pool image and how many distinct others it falsely matched.
+type Busy struct {
+	Path   string `json:"path"`
+	Family string `json:"family"`
+	Count  int    `json:"count"`
+}
+
+// PoolAlert is one match between two different pool images.
+type PoolAlert struct {
+	Query            string `json:"query"`
+	QueryFamily      string `json:"query_family"`
+	Registered       string `json:"registered"`
+	RegisteredFamily string `json:"registered_family"`
+	Clause           int    `json:"clause"`
+	QueryView        string `json:"query_view"`
+	RegisteredView   string `json:"registered_view"`
+	PDQ              int    `json:"pdq"`
+	PHash            int    `json:"phash"`
+	DHash            int    `json:"dhash"`
+	// Correlation is the best dihedral correlation of the two thumbnails.
+	Correlation float64 `json:"correlation"`
+}
+
+// poolImage is one manifest line.
+type poolImage struct {
+	family, path string
+	sum          string // hex SHA-256 from the manifest
+}
+
+// maxManifestLine bounds one line of MANIFEST.tsv.
+const maxManifestLine = 64 << 10
+
+// readManifest reads dir/MANIFEST.tsv and keeps the images of split.
+func readManifest(dir, split string) ([]poolImage, error) {
+	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
+	if err != nil {
+		return nil, fmt.Errorf("pool %s: %w (%v); build one with scripts/build-pool.sh", dir, ErrNoDataset, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 4096), maxManifestLine)
+	var out []poolImage
+	line := 0
+	for sc.Scan() {
+		line++
+		if line == 1 {
+			continue // header
+		}
+		fields := strings.Split(sc.Text(), "\t")
+		if len(fields) != 6 {
+			return nil, fmt.Errorf("pool %s: MANIFEST.tsv:%d: want 6 tab-separated fields, got %d", dir, line, len(fields))
+		}
+		if split == "all" || fields[5] == split {
+			out = append(out, poolImage{family: fields[0], path: fields[1], sum: fields[2]})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("pool %s: MANIFEST.tsv: %w", dir, err)
+	}
+	// A fixed order that mixes families: by content checksum.
+	sort.Slice(out, func(i, j int) bool { return out[i].sum < out[j].sum })
+	return out, nil
+}
+
+// hashedImage is a pool image with its fingerprint.
+type hashedImage struct {
+	poolImage
+	fp hashing.Fingerprint
+	ok bool
+}
+
+// RunPool evaluates cfg: it registers cfg.Register images of the pool's
+// split in a temporary index, queries others through the production path
+// (hashing.ForQuery, index.Index.Match) and counts every match between
+// different images.
+func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
+	if len(cfg.Rule.Clauses) == 0 {
+		cfg.Rule = hashing.DefaultRule()
+	}
+	if err := cfg.Rule.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Split == "" {
+		cfg.Split = "tune"
+	}
+	if cfg.Split != "tune" && cfg.Split != "holdout" && cfg.Split != "all" {
+		return nil, fmt.Errorf("pool split %q: want tune, holdout or all", cfg.Split)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	images, err := readManifest(cfg.Pool, cfg.Split)
+	if err != nil {
+		return nil, err
+	}
+	nreg := cfg.Register
+	if nreg <= 0 {
+		nreg = min(len(images)/2, DefaultPoolRegister)
+	}
+	if nreg >= len(images) {
+		return nil, fmt.Errorf("pool %s split %s holds %d images, cannot register %d and query others: %w", cfg.Pool, cfg.Split, len(images), nreg, ErrNoDataset)
+	}
+	nq := len(images) - nreg
+	if cfg.Query > 0 && cfg.Query < nq {
+		nq = cfg.Query
+	}
+	hasher := hashing.NewHasher(hashing.Limits{})
+	cache, err := openFPCache(ctx, cfg.Cache, hasher)
+	if err != nil {
+		return nil, err
+	}
+	defer cache.close()
+
+	res := &PoolResult{Pool: cfg.Pool, Split: cfg.Split, Rule: cfg.Rule.String()}
+	regs, err := hashPool(ctx, cfg, hasher, cache, "registering", images[:nreg], hashing.ForRegistration, &res.Hashed)
+	if err != nil {
+		return nil, err
+	}
+	queries, err := hashPool(ctx, cfg, hasher, cache, "querying", images[nreg:nreg+nq], hashing.ForQuery, &res.Hashed)
+	if err != nil {
+		return nil, err
+	}
+	if err := cache.flush(); err != nil {
+		return nil, err
+	}
+	regs = keepHashed(regs, &res.Errors)
+	queries = keepHashed(queries, &res.Errors)
+	res.Registered, res.Queried = len(regs), len(queries)
+	res.Comparisons = int64(len(regs)) * int64(len(queries))
+
+	matches, err := indexMatches(ctx, cfg, regs, queries)
+	if err != nil {
+		return nil, err
+	}
+	sc := scanPairs(ctx, cfg, regs, queries)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Thumbnails of every image some match or dump row involves.
+	need := map[string]bool{}
+	for _, m := range matches {
+		need[m.Query], need[m.Registered] = true, true
+	}
+	for _, p := range sc.pairs {
+		need[queries[p.q].path], need[regs[p.r].path] = true, true
+	}
+	for _, n := range sc.nearest {
+		for _, p := range n {
+			need[queries[p.q].path], need[regs[p.r].path] = true, true
+		}
+	}
+	thumbs, err := poolThumbs(ctx, cfg, need)
+	if err != nil {
+		return nil, err
+	}
+	corr := func(a, b string) float64 {
+		ta, tb := thumbs[a], thumbs[b]
+		if ta == nil || tb == nil {
+			return 0
+		}
+		return ta.correlation(tb)
+	}
+	summarise(res, cfg.Rule, regs, queries, matches, sc, corr)
+	if cfg.Dump != nil {
+		if err := writePoolDump(cfg.Dump, regs, queries, sc, corr); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// keepHashed drops images that failed to hash, counting them in errs.
+func keepHashed(in []hashedImage, errs *int) []hashedImage {
+	out := in[:0]
+	for _, h := range in {
+		if h.ok {
+			out = append(out, h)
+		} else {
+			*errs++
+		}
+	}
+	return out
+}
+
+// hashPool fingerprints images for purpose, from the cache when it can.
+func hashPool(ctx context.Context, cfg PoolConfig, hasher *hashing.Hasher, cache *fpCache, stage string, images []poolImage, purpose hashing.Purpose, hashed *int) ([]hashedImage, error) {
+	out := make([]hashedImage, len(images))
+	var mu sync.Mutex
+	done := 0
+	parallel(ctx, cfg.Workers, len(images), func(i int) {
+		im := images[i]
+		out[i].poolImage = im
+		data, err := readPoolFile(cfg.Pool, im.path)
+		fresh := false
+		if err == nil {
+			sum := sha256.Sum256(data)
+			fp, hit := cache.get(purpose, sum)
+			if !hit {
+				fp, err = hasher.Image(ctx, data, purpose)
+				fresh = true
+				if err == nil {
+					cache.put(purpose, sum, fp)
+				}
+			}
+			out[i].fp, out[i].ok = fp, err == nil
+		}
+		mu.Lock()
+		done++
+		if fresh {
+			*hashed++
+		}
+		if cfg.Progress != nil && (done%200 == 0 || done == len(images)) {
+			cfg.Progress(stage, done, len(images))
+		}
+		mu.Unlock()
+	})
+	return out, ctx.Err()
+}
+
+// readPoolFile reads one pool file under the hashing byte limit.
+func readPoolFile(pool, rel string) ([]byte, error) {
+	f, err := os.Open(filepath.Join(pool, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return hashing.ReadLimited(f, hashing.DefaultMaxImageBytes)
+}
+
+// parallel calls fn(i) for i in [0,n) on workers goroutines and waits.
+func parallel(ctx context.Context, workers, n int, fn func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// poolMatch is one match the index returned.
+type poolMatch struct {
+	Query, Registered string
+	q, r              int
+	ev                hashing.Evidence
+}
+
+// indexMatches registers regs in a temporary index, exactly as eval.Run
+// and `hashwatch register` do, and matches every query against it.
+func indexMatches(ctx context.Context, cfg PoolConfig, regs, queries []hashedImage) ([]poolMatch, error) {
+	tmp, err := os.MkdirTemp("", "hashwatch-eval-pool")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	db, err := database.Open(filepath.Join(tmp, "eval.db"), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	regIndex := map[string]int{}
+	var batch []index.Registration
+	for i, r := range regs {
+		regIndex[r.path] = i
+		batch = append(batch, index.Registration{Source: r.path, Print: r.fp})
+		if len(batch) == 1000 || i == len(regs)-1 {
+			if _, err := db.Index.Register(ctx, "pool", "", batch); err != nil {
+				return nil, err
+			}
+			batch = batch[:0]
+		}
+	}
+	var mu sync.Mutex
+	var out []poolMatch
+	var firstErr error
+	done := 0
+	parallel(ctx, cfg.Workers, len(queries), func(i int) {
+		ms, err := db.Index.Match(ctx, queries[i].fp, cfg.Rule)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("match %s: %w", queries[i].path, err)
+		}
+		for _, m := range ms {
+			r, ok := regIndex[m.Source]
+			if !ok {
+				continue
+			}
+			out = append(out, poolMatch{Query: queries[i].path, Registered: m.Source, q: i, r: r, ev: m.Evidence})
+		}
+		done++
+		if cfg.Progress != nil && (done%500 == 0 || done == len(queries)) {
+			cfg.Progress("matching", done, len(queries))
+		}
+	})
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].q != out[j].q {
+			return out[i].q < out[j].q
+		}
+		return out[i].r < out[j].r
+	})
+	return out, ctx.Err()
+}
+
+// flatView is one view's hashes packed for the exhaustive scan.
+type flatView struct {
+	pdq          [4]uint64
+	phash, dhash uint64
+	quality      int     // PDQ's
+	has          [3]bool // by dumpAlgorithms
+}
+
+func flatten(fp hashing.Fingerprint) []flatView {
+	out := make([]flatView, len(fp.Views))
+	for i, v := range fp.Views {
+		for a, alg := range dumpAlgorithms {
+			h, ok := v.Hash(alg)
+			if !ok {
+				continue
+			}
+			out[i].has[a] = true
+			switch alg {
+			case hashing.PDQ:
+				out[i].pdq, out[i].quality = h.Code, h.Quality
+			case hashing.PHash:
+				out[i].phash = h.Code[0]
+			case hashing.DHash:
+				out[i].dhash = h.Code[0]
+			}
+		}
+	}
+	return out
+}
+
+// viewPair is one compared view pair, kept for the dump.
+type viewPair struct {
+	q, r         int32
+	qv, rv       uint8
+	pdq          uint16
+	phash, dhash uint8
+	clause       int8 // first clause passing, -1 none
+}
+
+// nearPair is a candidate for a clause's nearest non-passing pair.
+type nearPair struct {
+	q, r   int
+	qv, rv int
+	excess int
+}
+
+// scan is what the exhaustive comparison found.
+type scan struct {
+	pairs []viewPair
+	// passing[c] lists image pairs (q<<32|r) with a view pair passing c.
+	passing [][]uint64
+	// nearest[c] holds the closest non-passing image pairs for clause c
+	// (a few, since some may turn out to be duplicates).
+	nearest [][]nearPair
+}
+
+// keepNearest is how many nearest non-passing pairs are kept per clause.
+const keepNearest = 12
+
+// scanPairs compares every view of every query with every view of every
+// registered image, as the index would if it had no search structure: the
+// reference that the index's answer is checked against, and the source of
+// the dump and of the nearest non-passing distances.
+func scanPairs(ctx context.Context, cfg PoolConfig, regs, queries []hashedImage) *scan {
+	rule := cfg.Rule
+	rflat := make([][]flatView, len(regs))
+	for i, r := range regs {
+		rflat[i] = flatten(r.fp)
+	}
+	// Clause thresholds by dumpAlgorithms index; -1 when the clause does
+	// not use the algorithm.
+	type cl struct{ t [3]int }
+	clauses := make([]cl, len(rule.Clauses))
+	for c, clause := range rule.Clauses {
+		clauses[c].t = [3]int{-1, -1, -1}
+		for _, t := range clause {
+			a := slices.Index(dumpAlgorithms, t.Algorithm)
+			clauses[c].t[a] = t.MaxDistance
+		}
+	}
+	out := &scan{passing: make([][]uint64, len(rule.Clauses)), nearest: make([][]nearPair, len(rule.Clauses))}
+	var mu sync.Mutex
+	done := 0
+	parallel(ctx, cfg.Workers, len(queries), func(qi int) {
+		qflat := flatten(queries[qi].fp)
+		var pairs []viewPair
+		passing := make([][]uint64, len(clauses))
+		nearest := make([][]nearPair, len(clauses))
+		passed := make([]bool, len(clauses))
+		best := make([]nearPair, len(clauses))
+		for ri, rv := range rflat {
+			for c := range clauses {
+				passed[c] = false
+				best[c].excess = -1
+			}
+			for qvi := range qflat {
+				a := &qflat[qvi]
+				for rvi := range rv {
+					b := &rv[rvi]
+					var d [3]int
+					d[0] = bits.OnesCount64(a.pdq[0]^b.pdq[0]) + bits.OnesCount64(a.pdq[1]^b.pdq[1]) +
+						bits.OnesCount64(a.pdq[2]^b.pdq[2]) + bits.OnesCount64(a.pdq[3]^b.pdq[3])
+					d[1] = bits.OnesCount64(a.phash ^ b.phash)
+					d[2] = bits.OnesCount64(a.dhash ^ b.dhash)
+					// Which hashes take part, as in Rule.Compare: PDQ
+					// only at its quality floor; the 64-bit hashes
+					// carry quality 100.
+					part := [3]bool{a.has[0] && b.has[0] && a.quality >= rule.MinQuality && b.quality >= rule.MinQuality,
+						a.has[1] && b.has[1] && rule.MinQuality <= 100, a.has[2] && b.has[2] && rule.MinQuality <= 100}
+					first := int8(-1)
+					for c := range clauses {
+						excess := -1 << 20
+						for k, t := range clauses[c].t {
+							if t < 0 {
+								continue
+							}
+							if !part[k] {
+								excess = 1 << 20
+								break
+							}
+							excess = max(excess, d[k]-t)
+						}
+						if excess <= 0 {
+							if first < 0 {
+								first = int8(c)
+							}
+							passed[c] = true
+						} else if excess < 1<<20 && (best[c].excess < 0 || excess < best[c].excess) {
+							best[c] = nearPair{q: qi, r: ri, qv: qvi, rv: rvi, excess: excess}
+						}
+					}
+					if cfg.Dump != nil && (d[0] <= DumpMaxPDQ || d[1] <= DumpMaxPHash) {
+						pairs = append(pairs, viewPair{q: int32(qi), r: int32(ri), qv: uint8(qvi), rv: uint8(rvi),
+							pdq: uint16(d[0]), phash: uint8(d[1]), dhash: uint8(d[2]), clause: first})
+					}
+				}
+			}
+			for c := range clauses {
+				if passed[c] {
+					passing[c] = append(passing[c], uint64(qi)<<32|uint64(ri))
+				} else if best[c].excess > 0 {
+					nearest[c] = insertNearest(nearest[c], best[c])
+				}
+			}
+		}
+		mu.Lock()
+		out.pairs = append(out.pairs, pairs...)
+		for c := range clauses {
+			out.passing[c] = append(out.passing[c], passing[c]...)
+			for _, n := range nearest[c] {
+				out.nearest[c] = insertNearest(out.nearest[c], n)
+			}
+		}
+		done++
+		if cfg.Progress != nil && (done%200 == 0 || done == len(queries)) {
+			cfg.Progress("comparing all view pairs", done, len(queries))
+		}
+		mu.Unlock()
+	})
+	sort.Slice(out.pairs, func(i, j int) bool {
+		a, b := out.pairs[i], out.pairs[j]
+		if a.q != b.q {
+			return a.q < b.q
+		}
+		if a.r != b.r {
+			return a.r < b.r
+		}
+		if a.qv != b.qv {
+			return a.qv < b.qv
+		}
+		return a.rv < b.rv
+	})
+	for c := range out.passing {
+		slices.Sort(out.passing[c])
+	}
+	return out
+}
+
+// insertNearest keeps the keepNearest smallest excesses, in order.
+func insertNearest(list []nearPair, p nearPair) []nearPair {
+	i := sort.Search(len(list), func(i int) bool {
+		a := list[i]
+		if a.excess != p.excess {
+			return a.excess > p.excess
+		}
+		return a.q > p.q || (a.q == p.q && a.r > p.r)
+	})
+	if i >= keepNearest {
+		return list
+	}
+	list = slices.Insert(list, i, p)
+	if len(list) > keepNearest {
+		list = list[:keepNearest]
+	}
+	return list
+}
+
+// summarise fills res from the index's matches and the scan.
+func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, matches []poolMatch, sc *scan, corr func(a, b string) float64) {
+	famQ, famR := map[string]int64{}, map[string]int64{}
+	for _, q := range queries {
+		famQ[q.family]++
+	}
+	for _, r := range regs {
+		famR[r.family]++
+	}
+	var same int64
+	for f, n := range famQ {
+		same += n * famR[f]
+	}
+	res.CrossComparisons = res.Comparisons - same
+
+	res.Clauses = make([]PoolClause, len(rule.Clauses))
+	for c := range rule.Clauses {
+		res.Clauses[c] = PoolClause{Index: c, Clause: hashing.Rule{Clauses: []hashing.Clause{rule.Clauses[c]}}.String(), NearestExcess: -1}
+	}
+	type fpair struct{ q, r string }
+	byFamily := map[fpair]int{}
+	busyR, busyQ := map[int]int{}, map[int]int{}
+	dup := map[uint64]bool{}
+	indexed := map[uint64]bool{}
+	for _, m := range matches {
+		key := uint64(m.q)<<32 | uint64(m.r)
+		indexed[key] = true
+		q, r := queries[m.q], regs[m.r]
+		a := PoolAlert{Query: q.path, QueryFamily: q.family, Registered: r.path, RegisteredFamily: r.family,
+			Clause: m.ev.Clause, QueryView: m.ev.QueryView, RegisteredView: m.ev.RegisteredView,
+			PDQ: distOr(m.ev, hashing.PDQ), PHash: distOr(m.ev, hashing.PHash), DHash: distOr(m.ev, hashing.DHash),
+			Correlation: corr(q.path, r.path)}
+		res.Matches++
+		ci := min(max(m.ev.Clause, 0), len(res.Clauses)-1)
+		if a.Correlation >= DuplicateCorrelation {
+			dup[key] = true
+			res.Duplicates++
+			res.Clauses[ci].Duplicates++
+			res.DuplicateList = append(res.DuplicateList, a)
+			continue
+		}
+		res.FalseAlerts++
+		res.Clauses[ci].FalseAlerts++
+		if q.family == r.family {
+			res.SameFamily++
+		}
+		byFamily[fpair{q.family, r.family}]++
+		busyR[m.r]++
+		busyQ[m.q]++
+		res.Alerts = append(res.Alerts, a)
+	}
+	res.Rate, res.Upper = rate(res.FalseAlerts, res.Comparisons)
+	res.CrossRate, res.CrossUpper = rate(res.FalseAlerts-res.SameFamily, res.CrossComparisons)
+
+	// The index must return exactly the image pairs some clause passes.
+	scanned := map[uint64]bool{}
+	for c := range sc.passing {
+		for _, key := range sc.passing[c] {
+			scanned[key] = true
+			q, r := queries[key>>32], regs[key&(1<<32-1)]
+			if !dup[key] && (indexed[key] || corr(q.path, r.path) < DuplicateCorrelation) {
+				res.Clauses[c].Passing++
+			}
+		}
+	}
+	for key := range scanned {
+		if !indexed[key] {
+			res.Disagreements++
+		}
+	}
+	for key := range indexed {
+		if !scanned[key] {
+			res.Disagreements++
+		}
+	}
+	for c := range res.Clauses {
+		pc := &res.Clauses[c]
+		pc.Rate, pc.Upper = rate(pc.Passing, res.Comparisons)
+		for _, n := range sc.nearest[c] {
+			q, r := queries[n.q], regs[n.r]
+			if corr(q.path, r.path) >= DuplicateCorrelation {
+				continue
+			}
+			pc.NearestExcess = n.excess
+			pc.NearestPair = fmt.Sprintf("%s (%s) vs %s (%s)", q.path, q.fp.Views[n.qv].Name, r.path, r.fp.Views[n.rv].Name)
+			break
+		}
+	}
+	for k, n := range byFamily {
+		fp := FamilyPair{Query: k.q, Registered: k.r, Comparisons: famQ[k.q] * famR[k.r], FalseAlerts: n}
+		fp.Rate = float64(n) / float64(fp.Comparisons)
+		res.FamilyPairs = append(res.FamilyPairs, fp)
+	}
+	sort.Slice(res.FamilyPairs, func(i, j int) bool {
+		a, b := res.FamilyPairs[i], res.FamilyPairs[j]
+		if a.FalseAlerts != b.FalseAlerts {
+			return a.FalseAlerts > b.FalseAlerts
+		}
+		return a.Query+"\x00"+a.Registered < b.Query+"\x00"+b.Registered
+	})
+	res.BusiestRegistered = busiest(busyR, regs)
+	res.BusiestQueries = busiest(busyQ, queries)
+	sort.SliceStable(res.Alerts, func(i, j int) bool { return res.Alerts[i].PDQ < res.Alerts[j].PDQ })
+	if len(res.DuplicateList) > 50 {
+		res.DuplicateList = res.DuplicateList[:50]
+	}
+}
+
+func distOr(ev hashing.Evidence, a hashing.Algorithm) int {
+	if d, ok := ev.Distances[a]; ok {
+		return d
+	}
+	return -1
+}
+
+// busiest lists the ten images with the highest counts.
+func busiest(counts map[int]int, images []hashedImage) []Busy {
+	var out []Busy
+	for i, n := range counts {
+		out = append(out, Busy{Path: images[i].path, Family: images[i].family, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Path < out[j].Path
+	})
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	return out
+}
+
+// rate returns k/n and the one-sided 95% upper bound of the rate.
+func rate(k int, n int64) (float64, float64) {
+	if n <= 0 {
+		return 0, 0
+	}
+	return float64(k) / float64(n), PoissonUpper95(k) / float64(n)
+}
+
+// writePoolDump writes the scan's view pairs as CSV (PoolDumpHeader).
+func writePoolDump(w io.Writer, regs, queries []hashedImage, sc *scan, corr func(a, b string) float64) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	fmt.Fprintln(bw, PoolDumpHeader)
+	lastKey, lastCorr := uint64(1<<63), 0.0
+	var buf []byte
+	for _, p := range sc.pairs {
+		q, r := queries[p.q], regs[p.r]
+		key := uint64(p.q)<<32 | uint64(p.r)
+		if key != lastKey {
+			lastKey, lastCorr = key, corr(q.path, r.path)
+		}
+		qv, rv := q.fp.Views[p.qv], r.fp.Views[p.rv]
+		qh, _ := qv.Hash(hashing.PDQ)
+		rh, _ := rv.Hash(hashing.PDQ)
+		alert := p.clause >= 0
+		buf = buf[:0]
+		for _, s := range []string{q.family, q.path, r.family, r.path, qv.Name, rv.Name} {
+			buf = append(buf, csvField(s)...)
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendInt(buf, int64(p.pdq), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(p.phash), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(p.dhash), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(qh.Quality), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(rh.Quality), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(p.clause), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendBool(buf, alert)
+		buf = append(buf, ',')
+		buf = strconv.AppendBool(buf, lastCorr >= DuplicateCorrelation)
+		buf = append(buf, ',')
+		buf = strconv.AppendFloat(buf, lastCorr, 'f', 3, 64)
+		buf = append(buf, '\n')
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// csvField quotes s when CSV needs it.
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n\r") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}

@@ -1,0 +1,234 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+)
+
+// TestPoissonUpper95 checks the bound against the published one-sided 95%
+// upper limits of a Poisson mean (Garwood 1936; e.g. the tables of Gehrels
+// 1986, ApJ 303:336, for CL 0.95).
+func TestPoissonUpper95(t *testing.T) {
+	for _, tt := range []struct {
+		k    int
+		want float64
+	}{{0, 2.996}, {1, 4.744}, {2, 6.296}, {3, 7.754}, {4, 9.154}, {5, 10.513}, {10, 16.962}, {20, 29.062}, {50, 63.287}} {
+		if got := PoissonUpper95(tt.k); math.Abs(got-tt.want) > 0.002 {
+			t.Errorf("PoissonUpper95(%d) = %.4f, want %.3f", tt.k, got, tt.want)
+		}
+	}
+	if got := PoissonUpper95(1000); got < 1000 || got > 1060 {
+		t.Errorf("PoissonUpper95(1000) = %.1f, want about 1000+1.645·√1000 ≈ 1052", got)
+	}
+}
+
+// poolFile is one image of a generated pool; order sets its manifest
+// checksum, so that the registered part is known in advance.
+type poolFile struct {
+	family, name string
+	data         []byte
+}
+
+// writePool lays files out as build-pool.sh does, all in the tune split,
+// in the given order.
+func writePool(t *testing.T, files []poolFile) string {
+	t.Helper()
+	dir := t.TempDir()
+	var m strings.Builder
+	m.WriteString("family\tpath\tsha256\twidth\theight\tsplit\n")
+	for i, f := range files {
+		if err := os.MkdirAll(filepath.Join(dir, f.family), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.family, f.name), f.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&m, "%s\t%s/%s\t%064x\t0\t0\ttune\n", f.family, f.family, f.name, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "MANIFEST.tsv"), []byte(m.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func decodePhoto(t *testing.T, p fixtures.Photo) image.Image {
+	t.Helper()
+	img, err := p.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func encodeJPEG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	data, err := fixtures.Encode(img, "jpeg", 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestRunPoolSeparatesDuplicatesFromFalseAlerts(t *testing.T) {
+	known, others := fixtures.Known(), fixtures.Others()
+	// A framed picture: one photo in the middle 60% of another. Its
+	// registered crop-c20 view is the middle photo alone, so a query of
+	// that photo matches it although the two pictures as wholes differ: a
+	// false alert by the pool's definition.
+	inner := imaging.Resize(decodePhoto(t, others[0]), 240, 240, imaging.Lanczos)
+	framed := image.NewRGBA(image.Rect(0, 0, 400, 400))
+	draw.Draw(framed, framed.Bounds(), imaging.Resize(decodePhoto(t, others[9]), 400, 400, imaging.Lanczos), image.Point{}, draw.Src)
+	draw.Draw(framed, image.Rect(80, 80, 320, 320), inner, image.Point{}, draw.Src)
+	// A near-duplicate: the same photo a little brighter and re-encoded.
+	dupSrc := decodePhoto(t, known[4])
+	brighter, err := fixtures.Brightness(8).Render(dupSrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	files := []poolFile{
+		{"known", known[0].Name, known[0].Data},
+		{"known", known[1].Name, known[1].Data},
+		{"known", known[2].Name, known[2].Data},
+		{"known", known[3].Name, known[3].Data},
+		{"made", "framed.jpg", encodeJPEG(t, framed)},
+		{"known", known[4].Name, known[4].Data},
+		// queried:
+		{"other", others[1].Name, others[1].Data},
+		{"other", others[2].Name, others[2].Data},
+		{"other", others[3].Name, others[3].Data},
+		{"made", "inner.jpg", encodeJPEG(t, inner)},
+		{"copies", "brighter.jpg", brighter},
+	}
+	pool := writePool(t, files)
+	var dump bytes.Buffer
+	cfg := PoolConfig{Pool: pool, Register: 6, Workers: 2, Cache: t.TempDir(), Dump: &dump}
+	res, err := RunPool(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Registered != 6 || res.Queried != 5 || res.Comparisons != 30 || res.Errors != 0 {
+		t.Fatalf("registered %d, queried %d, comparisons %d, errors %d; want 6, 5, 30, 0", res.Registered, res.Queried, res.Comparisons, res.Errors)
+	}
+	if res.Disagreements != 0 {
+		t.Errorf("index and exhaustive scan disagree on %d pairs", res.Disagreements)
+	}
+	t.Run("the brightened copy is a duplicate, not a false alert", func(t *testing.T) {
+		if res.Duplicates != 1 || len(res.DuplicateList) != 1 || res.DuplicateList[0].Query != "copies/brighter.jpg" ||
+			res.DuplicateList[0].Registered != "known/"+known[4].Name {
+			t.Fatalf("duplicates = %d %+v, want copies/brighter.jpg ~ known/%s", res.Duplicates, res.DuplicateList, known[4].Name)
+		}
+	})
+	t.Run("the framed picture's middle is a false alert", func(t *testing.T) {
+		if res.FalseAlerts != 1 || len(res.Alerts) != 1 || res.Alerts[0].Query != "made/inner.jpg" || res.Alerts[0].Registered != "made/framed.jpg" {
+			t.Fatalf("false alerts = %d %+v, want made/inner.jpg ~ made/framed.jpg", res.FalseAlerts, res.Alerts)
+		}
+		a := res.Alerts[0]
+		if a.Correlation >= DuplicateCorrelation {
+			t.Errorf("correlation %.2f, want below %.1f", a.Correlation, DuplicateCorrelation)
+		}
+		if res.SameFamily != 1 || res.CrossComparisons != 30-1*1 {
+			t.Errorf("same family %d, cross comparisons %d; want 1 and 29", res.SameFamily, res.CrossComparisons)
+		}
+		if len(res.FamilyPairs) != 1 || res.FamilyPairs[0].Query != "made" || res.FamilyPairs[0].Comparisons != 1 {
+			t.Errorf("family pairs = %+v, want one made→made pair over 1 comparison", res.FamilyPairs)
+		}
+		if len(res.BusiestRegistered) != 1 || res.BusiestRegistered[0].Path != "made/framed.jpg" || res.BusiestRegistered[0].Count != 1 {
+			t.Errorf("busiest registered = %+v", res.BusiestRegistered)
+		}
+		if c := res.Clauses[a.Clause]; c.FalseAlerts != 1 {
+			t.Errorf("clause %d counts %d false alerts, want 1", a.Clause, c.FalseAlerts)
+		}
+		wantRate, wantUpper := 1.0/30, 4.744/30
+		if math.Abs(res.Rate-wantRate) > 1e-9 || math.Abs(res.Upper-wantUpper) > 1e-3 {
+			t.Errorf("rate %.4f upper %.4f, want %.4f and %.4f", res.Rate, res.Upper, wantRate, wantUpper)
+		}
+	})
+	t.Run("every clause reports how near the closest unrelated pair comes", func(t *testing.T) {
+		for _, c := range res.Clauses {
+			if c.NearestExcess <= 0 || c.NearestPair == "" {
+				t.Errorf("clause %s: nearest excess %d (%q), want a positive excess and a pair", c.Clause, c.NearestExcess, c.NearestPair)
+			}
+		}
+	})
+	t.Run("the dump lists the matching view pairs with both families", func(t *testing.T) {
+		lines := strings.Split(strings.TrimSpace(dump.String()), "\n")
+		if lines[0] != PoolDumpHeader {
+			t.Fatalf("dump header %q", lines[0])
+		}
+		var alertRows, dupRows int
+		for _, l := range lines[1:] {
+			f := strings.Split(l, ",")
+			if len(f) != strings.Count(PoolDumpHeader, ",")+1 {
+				t.Fatalf("dump row %q has %d fields", l, len(f))
+			}
+			if f[12] == "true" && f[1] == "made/inner.jpg" && f[0] == "made" && f[2] == "made" {
+				alertRows++
+			}
+			if f[12] == "true" && f[13] == "true" && f[1] == "copies/brighter.jpg" {
+				dupRows++
+			}
+		}
+		if alertRows == 0 || dupRows == 0 {
+			t.Errorf("dump has %d alerting rows of the false alert and %d of the duplicate, want some of each", alertRows, dupRows)
+		}
+	})
+	t.Run("a second run reads every fingerprint from the cache", func(t *testing.T) {
+		cfg2 := cfg
+		cfg2.Dump = nil
+		if res.Hashed != 11 {
+			t.Errorf("first run hashed %d images, want 11", res.Hashed)
+		}
+		cache, err := openFPCache(context.Background(), cfg.Cache, hashing.NewHasher(hashing.Limits{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(cache.m); n != 11 {
+			t.Errorf("cache holds %d fingerprints, want 11", n)
+		}
+		cache.close()
+		res2, err := RunPool(context.Background(), cfg2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res2.Hashed != 0 {
+			t.Errorf("second run hashed %d images, want 0", res2.Hashed)
+		}
+		if res2.FalseAlerts != res.FalseAlerts || res2.Duplicates != res.Duplicates {
+			t.Errorf("cached run: %d false alerts, %d duplicates; want %d and %d", res2.FalseAlerts, res2.Duplicates, res.FalseAlerts, res.Duplicates)
+		}
+	})
+}
+
+func TestFingerprintCacheRoundTrip(t *testing.T) {
+	h := hashing.NewHasher(hashing.Limits{})
+	fp, err := h.Image(context.Background(), fixtures.Known()[0].Data, hashing.ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeFP(encodeFP(fp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Views) != len(fp.Views) || got.Width != fp.Width || got.Views[3].Name != fp.Views[3].Name ||
+		got.Views[3].Hashes[0] != fp.Views[3].Hashes[0] {
+		t.Errorf("round trip lost data")
+	}
+	for _, cut := range []int{0, 1, 7, len(encodeFP(fp)) - 1} {
+		if _, err := decodeFP(encodeFP(fp)[:cut]); err == nil {
+			t.Errorf("a record cut to %d bytes decoded", cut)
+		}
+	}
+}
