@@ -161,7 +161,7 @@ func (al *Store) QueryAlerts(ctx context.Context, q AlertQuery) (AlertPage, erro
 				return fmt.Errorf("alert index names alert %d, which does not exist: %w", id, store.ErrCorrupt)
 			}
 			var a Alert
-			if err := alertCodec.Decode(v, &a); err != nil {
+			if err := decodeAlert(v, &a); err != nil {
 				return fmt.Errorf("alert %d: %w", id, err)
 			}
 			page.Alerts = append(page.Alerts, a)
@@ -726,7 +726,7 @@ func indexedAlerts(tx *bolt.Tx, tick func() error, bad func(k []byte, err error)
 	var out []Alert
 	err := alerts.ForEach(func(k, v []byte) error {
 		var a Alert
-		err := alertCodec.Decode(v, &a)
+		err := decodeAlert(v, &a)
 		if err == nil {
 			_, _, err = alertIndexEntries(&a)
 		}
@@ -874,7 +874,7 @@ func alertsUnder(tx *bolt.Tx, bucket, prefix []byte, fn func(*Alert) error) erro
 			return fmt.Errorf("%s names missing alert %x: %w", bucket, id, store.ErrCorrupt)
 		}
 		var a Alert
-		if err := alertCodec.Decode(v, &a); err != nil {
+		if err := decodeAlert(v, &a); err != nil {
 			return fmt.Errorf("alert %x: %w", id, err)
 		}
 		if err := fn(&a); err != nil {

@@ -322,11 +322,11 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 		}},
 		{"stale entry after a status change", func(tx *bolt.Tx) error {
 			a := &Alert{}
-			if err := alertCodec.Decode(tx.Bucket(bucketAlerts).Get(store.IDKey(1)), a); err != nil {
+			if err := decodeAlert(tx.Bucket(bucketAlerts).Get(store.IDKey(1)), a); err != nil {
 				return err
 			}
 			a.Status = StatusDismissed
-			v, err := alertCodec.Encode(a)
+			v, err := encodeAlert(a)
 			if err != nil {
 				return err
 			}

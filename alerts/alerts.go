@@ -49,59 +49,59 @@ const maxSightings = 100
 
 // Sighting is one place the alerted media was seen.
 type Sighting struct {
-	PageURL    string    `json:"page_url"`
-	MediaURL   string    `json:"media_url"`
-	FinalURL   string    `json:"final_url,omitempty"`
-	HTTPStatus int       `json:"http_status,omitempty"`
-	FirstSeen  time.Time `json:"first_seen"`
-	LastSeen   time.Time `json:"last_seen"`
+	PageURL    string
+	MediaURL   string
+	FinalURL   string
+	HTTPStatus int
+	FirstSeen  time.Time
+	LastSeen   time.Time
 }
 
 // Alert is one (media SHA-256, registered fingerprint) pair: a likely
 // re-upload for an operator to review. The first sighting's URLs are its
 // page and media URL; later sightings of the same bytes are appended.
 type Alert struct {
-	ID             uint64     `json:"id"`
-	Status         Status     `json:"status"`
-	Case           string     `json:"case"`
-	Fingerprint    uint64     `json:"fingerprint"`
-	Site           string     `json:"site"`
-	PageURL        string     `json:"page_url"`
-	MediaURL       string     `json:"media_url"`
-	MediaSHA256    string     `json:"media_sha256"`
-	Algorithm      string     `json:"algorithm"`
-	Distance       int        `json:"distance"`
-	QueryView      string     `json:"query_view,omitempty"`
-	RegisteredView string     `json:"registered_view,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-	Reason         string     `json:"reason,omitempty"`
-	Sightings      []Sighting `json:"sightings"`
+	ID             uint64
+	Status         Status
+	Case           string
+	Fingerprint    uint64
+	Site           string
+	PageURL        string
+	MediaURL       string
+	MediaSHA256    string
+	Algorithm      string
+	Distance       int
+	QueryView      string
+	RegisteredView string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Reason         string
+	Sightings      []Sighting
 
 	// Video says where a registered video was found in the media, for
 	// video matches.
-	Video *index.VideoEvidence `json:"video,omitempty"`
+	Video *index.VideoEvidence
 
 	// Lifecycle times (see Alert.transition): when an operator confirmed
 	// the alert, when a takedown notice for it was marked sent, when
 	// re-checks found the content gone (Alert.TimeToRemoval runs from
 	// ConfirmedAt, or from ReappearedAt after a reappearance, to RemovedAt)
 	// and when it came back after that.
-	ConfirmedAt  time.Time `json:"confirmed_at,omitzero"`
-	NoticeSentAt time.Time `json:"notice_sent_at,omitzero"`
+	ConfirmedAt  time.Time
+	NoticeSentAt time.Time
 	// NoticeID is the last notice marked sent for the alert (0 if none).
-	NoticeID     uint64    `json:"notice_id,omitempty"`
-	RemovedAt    time.Time `json:"removed_at,omitzero"`
-	ReappearedAt time.Time `json:"reappeared_at,omitzero"`
+	NoticeID     uint64
+	RemovedAt    time.Time
+	ReappearedAt time.Time
 	// LastCheckedAt and NextCheckAt schedule removal re-checks of
 	// confirmed, notice-sent and removed alerts; Checks is the latest of
 	// them, newest last, bounded by maxChecks.
-	LastCheckedAt time.Time `json:"last_checked_at,omitzero"`
-	NextCheckAt   time.Time `json:"next_check_at,omitzero"`
-	Checks        []Check   `json:"checks,omitempty"`
+	LastCheckedAt time.Time
+	NextCheckAt   time.Time
+	Checks        []Check
 	// Reported is true when a reported URL (a hotline's or partner's
 	// report, see URLReport) led to the alert rather than a crawl.
-	Reported bool `json:"reported,omitempty"`
+	Reported bool
 }
 
 // AlertInput is what a crawler knows when a media file matches.
@@ -149,7 +149,7 @@ func (al *Store) RecordAlert(ctx context.Context, in AlertInput) (a Alert, creat
 			if v == nil {
 				return fmt.Errorf("alert key %x points at missing alert %x: %w", key, idb, store.ErrCorrupt)
 			}
-			if err := alertCodec.Decode(v, &a); err != nil {
+			if err := decodeAlert(v, &a); err != nil {
 				return err
 			}
 			a.addSighting(s)
@@ -219,14 +219,14 @@ func alertKey(sha [32]byte, fingerprint uint64) []byte {
 // queue's secondary indexes (indexAlert) from the stored version, if any.
 // Every alert write goes through it.
 func putAlert(b *bolt.Bucket, a *Alert) error {
-	v, err := alertCodec.Encode(a)
+	v, err := encodeAlert(a)
 	if err != nil {
 		return err
 	}
 	var old *Alert
 	if ov := b.Get(store.IDKey(a.ID)); ov != nil {
 		old = new(Alert)
-		if err := alertCodec.Decode(ov, old); err != nil {
+		if err := decodeAlert(ov, old); err != nil {
 			return fmt.Errorf("alert %d: %w", a.ID, err)
 		}
 	}
@@ -268,7 +268,7 @@ func (al *Store) Alerts(f AlertFilter) ([]Alert, error) {
 		}
 		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
 			var a Alert
-			if err := alertCodec.Decode(v, &a); err != nil {
+			if err := decodeAlert(v, &a); err != nil {
 				return fmt.Errorf("alert %x: %w", k, err)
 			}
 			if keep(&a) {
@@ -288,7 +288,7 @@ func (al *Store) Alert(id uint64) (Alert, error) {
 		if v == nil {
 			return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
 		}
-		return alertCodec.Decode(v, &a)
+		return decodeAlert(v, &a)
 	})
 	return a, err
 }
@@ -357,7 +357,7 @@ func (al *Store) setAlertStatus(ctx context.Context, id uint64, status Status, r
 		if v == nil {
 			return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
 		}
-		if err := alertCodec.Decode(v, &a); err != nil {
+		if err := decodeAlert(v, &a); err != nil {
 			return err
 		}
 		now := al.st.Now().UTC()
@@ -400,7 +400,7 @@ func CloseCase(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
 		}
 	} else if err := b.ForEach(func(k, v []byte) error {
 		var a Alert
-		if err := alertCodec.Decode(v, &a); err != nil {
+		if err := decodeAlert(v, &a); err != nil {
 			return fmt.Errorf("alert %x: %w", k, err)
 		}
 		return visit(&a)
@@ -431,7 +431,7 @@ func AlertIn(tx *bolt.Tx, id uint64) (a Alert, ok bool, err error) {
 	if v == nil {
 		return a, false, nil
 	}
-	if err := alertCodec.Decode(v, &a); err != nil {
+	if err := decodeAlert(v, &a); err != nil {
 		return a, false, err
 	}
 	return a, true, nil
@@ -448,7 +448,7 @@ func NoticeSentIn(tx *bolt.Tx, id, noticeID uint64, now time.Time) error {
 		return nil
 	}
 	var a Alert
-	if err := alertCodec.Decode(av, &a); err != nil {
+	if err := decodeAlert(av, &a); err != nil {
 		return err
 	}
 	if a.Status != StatusConfirmed && a.Status != StatusNoticeSent {

@@ -121,7 +121,7 @@ func dropPreviewIfUnused(tx *bolt.Tx, sha256Hex, exceptCase string) error {
 			continue
 		}
 		var a Alert
-		if err := alertCodec.Decode(v, &a); err != nil {
+		if err := decodeAlert(v, &a); err != nil {
 			return err
 		}
 		if a.Case == exceptCase || a.Status == StatusWithdrawn {

@@ -42,13 +42,13 @@ const maxCheckDetail = 500
 
 // Check is one removal re-check of an alert.
 type Check struct {
-	At      time.Time    `json:"at"`
-	Outcome CheckOutcome `json:"outcome"`
+	At      time.Time
+	Outcome CheckOutcome
 	// Detail says what was seen, for people: "https://…: 404 Not Found".
-	Detail string `json:"detail,omitempty"`
+	Detail string
 	// Transition is the status change the check caused: "removed",
 	// "reappeared", or "" for none.
-	Transition string `json:"transition,omitempty"`
+	Transition string
 }
 
 // Checked reports whether an alert in status s is re-checked for removal:
@@ -181,7 +181,7 @@ func (al *Store) RecordCheck(ctx context.Context, id uint64, c Check, next time.
 		if v == nil {
 			return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
 		}
-		if err := alertCodec.Decode(v, &a); err != nil {
+		if err := decodeAlert(v, &a); err != nil {
 			return err
 		}
 		if !a.Status.Checked() {

@@ -70,7 +70,7 @@ func DashboardIn(tx *bolt.Tx, now time.Time, loc *time.Location, days int) (Dash
 	err := func() error {
 		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
 			var a Alert
-			if err := alertCodec.Decode(v, &a); err != nil {
+			if err := decodeAlert(v, &a); err != nil {
 				return fmt.Errorf("alert %x: %w", k, err)
 			}
 			d.Queue[a.Status]++

@@ -22,7 +22,7 @@ func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 			r.Alerts++
 			where, id, ok := store.IDWhere("alerts", k, seq, r)
 			var a Alert
-			if err := alertCodec.DecodeCurrent(v, &a); err != nil {
+			if err := decodeAlertCurrent(v, &a); err != nil {
 				r.Add(where, "%v", err)
 				return tick()
 			}
@@ -79,7 +79,7 @@ func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 				return tick()
 			}
 			var a Alert
-			if err := alertCodec.Decode(av, &a); err != nil {
+			if err := decodeAlert(av, &a); err != nil {
 				return tick() // reported under alerts/
 			}
 			if sha, err := store.ParseSHA256(a.MediaSHA256); err == nil && string(alertKey(sha, a.Fingerprint)) != string(k) {

@@ -48,7 +48,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *request) {
 }
 
 type alertsJSON struct {
-	Alerts  []alerts.Alert        `json:"alerts"`
+	Alerts  []AlertJSON           `json:"alerts"`
 	Counts  map[alerts.Status]int `json:"counts"`
 	Total   int                   `json:"total"`
 	Page    int                   `json:"page"`
@@ -69,10 +69,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, rq *request) 
 		s.fail(w, r, rq, err)
 		return
 	}
-	if res.Alerts == nil {
-		res.Alerts = []alerts.Alert{}
-	}
-	writeJSON(w, http.StatusOK, alertsJSON{Alerts: res.Alerts, Counts: res.Counts, Total: res.Total, Page: qq.Page, Pages: res.Pages, PerPage: qq.PerPage})
+	writeJSON(w, http.StatusOK, alertsJSON{Alerts: alertsJSONOf(res.Alerts), Counts: res.Counts, Total: res.Total, Page: qq.Page, Pages: res.Pages, PerPage: qq.PerPage})
 }
 
 func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -86,7 +83,7 @@ func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.fail(w, r, rq, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, NewAlertJSON(a))
 }
 
 type decisionJSON struct {
@@ -119,7 +116,7 @@ func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request, rq *request, 
 		s.fail(w, r, rq, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, NewAlertJSON(a))
 }
 
 func (s *Server) apiBulk(w http.ResponseWriter, r *http.Request, rq *request) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/console"
 	"github.com/spf13/cobra"
 )
 
@@ -91,9 +92,9 @@ func (a *app) alertsCommand() *cobra.Command {
 				return err
 			}
 			if showJSON {
-				return newJSONLines(a.stdout).write(al)
+				return newJSONLines(a.stdout).write(console.NewAlertJSON(al))
 			}
-			b, _ := json.MarshalIndent(al, "", "  ")
+			b, _ := json.MarshalIndent(console.NewAlertJSON(al), "", "  ")
 			_, err = fmt.Fprintln(a.stdout, string(b))
 			return err
 		},
