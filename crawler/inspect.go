@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -244,27 +243,26 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 	if len(ms) == 0 {
 		return mo
 	}
-	pv, err := hasher.Preview(f.Body)
-	if err != nil {
-		pv = nil // the alert matters more than its picture
+	rs, errs := raiseAlerts(ctx, in.DB, found{
+		Site: site.Name, SHA256: sum, Matches: ms, Reported: true,
+		Sighting: alerts.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+		Preview: func() []byte {
+			pv, err := hasher.Preview(f.Body)
+			if err != nil {
+				return nil // the alert matters more than its picture
+			}
+			return pv
+		},
+	})
+	for _, ra := range rs {
+		mo.AlertIDs = append(mo.AlertIDs, ra.Alert.ID)
+		if ra.Created && in.Logger != nil {
+			in.Logger.Info("new alert from a reported URL", "alert", ra.Alert.ID, "case", ra.Alert.Case, "url", u, "page", page,
+				"algorithm", ra.Alert.Algorithm, "distance", ra.Alert.Distance)
+		}
 	}
-	for _, m := range ms {
-		a, created, err := in.DB.Alerts.RecordAlert(ctx, alerts.AlertInput{
-			Site: site.Name, MediaSHA256: sum, Match: m, Reported: true, Preview: pv,
-			Sighting: alerts.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
-		})
-		if errors.Is(err, store.ErrNotFound) {
-			continue // the case was withdrawn while matching
-		}
-		if err != nil {
-			mo.Error = err.Error()
-			return mo
-		}
-		mo.AlertIDs = append(mo.AlertIDs, a.ID)
-		if created && in.Logger != nil {
-			in.Logger.Info("new alert from a reported URL", "alert", a.ID, "case", a.Case, "url", u, "page", page,
-				"algorithm", a.Algorithm, "distance", a.Distance)
-		}
+	if len(errs) > 0 {
+		mo.Error = errs[0].Error()
 	}
 	return mo
 }

@@ -82,29 +82,21 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 		return
 	}
 	if r.ok && len(r.matches) > 0 {
-		matches, err := p.c.DB.Index.ActiveMatches(r.matches)
-		if err != nil {
+		rs, errs := raiseAlerts(ctx, p.c.DB, found{
+			Site: p.site.Name, SHA256: r.sum, Matches: r.matches,
+			Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
+			Preview:  func() []byte { return r.preview },
+		})
+		if ctx.Err() != nil {
+			p.done(ctx, it, nil, false)
+			return
+		}
+		for _, err := range errs {
 			p.fail("index", it.URL, err)
 		}
-		for _, m := range matches {
-			a, created, err := p.c.DB.Alerts.RecordAlert(ctx, alerts.AlertInput{
-				Site: p.site.Name, MediaSHA256: r.sum, Match: m,
-				Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
-				Preview:  r.preview,
-			})
-			if err != nil {
-				if ctx.Err() != nil {
-					p.done(ctx, it, nil, false)
-					return
-				}
-				p.fail("index", it.URL, err)
-				continue
-			}
-			if created {
-				p.count(func(s *PassStats) { s.NewAlerts++ })
-				p.metrics.alert()
-				p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", it.Page, "url", it.URL,
-					"algorithm", a.Algorithm, "distance", a.Distance)
+		for _, ra := range rs {
+			if ra.Created {
+				p.newAlert(ra.Alert, it.Page, it.URL, false)
 			}
 		}
 	}
@@ -334,6 +326,17 @@ func parseSum(h string) (sum [32]byte, ok bool) {
 	}
 	copy(sum[:], b)
 	return sum, true
+}
+
+// newAlert counts, measures and logs an alert the pass created.
+func (p *pass) newAlert(a alerts.Alert, page, u string, isVideo bool) {
+	p.count(func(s *PassStats) { s.NewAlerts++ })
+	p.metrics.alert()
+	args := []any{"alert", a.ID, "case", a.Case, "page", page, "url", u, "algorithm", a.Algorithm, "distance", a.Distance}
+	if isVideo {
+		args = append(args, "video", true)
+	}
+	p.log.Info("new alert", args...)
 }
 
 // preview makes the blurred thumbnail stored with the alerts of bytes that

@@ -132,6 +132,10 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 	}
 	s := p.shaFor(sum)
 	s.once.Do(func() { p.matchVideo(ctx, j.url, sum, f.Body, wm, s) })
+	var preview []byte
+	if s.err == nil && len(s.hr.Matches) > 0 {
+		preview = p.videoPreview(sum, f.Body)
+	}
 	f.Body = nil
 	if s.err != nil {
 		if ctx.Err() == nil {
@@ -154,26 +158,20 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 			st.Matches++
 		}
 	})
-	matches, err := p.c.DB.Index.ActiveMatches(s.hr.Matches)
-	if err != nil {
+	rs, errs := raiseAlerts(ctx, p.c.DB, found{
+		Site: p.site.Name, SHA256: sum, Matches: s.hr.Matches,
+		Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+		Preview:  func() []byte { return preview },
+	})
+	if ctx.Err() != nil {
+		return
+	}
+	for _, err := range errs {
 		p.fail("index", j.url, err)
 	}
-	for _, m := range matches {
-		a, created, err := p.c.DB.Alerts.RecordAlert(ctx, alerts.AlertInput{
-			Site: p.site.Name, MediaSHA256: sum, Match: m,
-			Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
-		})
-		if err != nil {
-			if ctx.Err() == nil {
-				p.fail("index", j.url, err)
-			}
-			continue
-		}
-		if created {
-			p.count(func(s *PassStats) { s.NewAlerts++ })
-			p.metrics.alert()
-			p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", j.page, "url", j.url,
-				"algorithm", a.Algorithm, "distance", a.Distance, "video", true)
+	for _, ra := range rs {
+		if ra.Created {
+			p.newAlert(ra.Alert, j.page, j.url, true)
 		}
 	}
 }
@@ -217,4 +215,19 @@ func (f *fetcher) getVideo(ctx context.Context, url string, maxBytes int64) (*fe
 	}
 	out.Body, out.Size = body, int64(len(body))
 	return out, nil
+}
+
+// videoPreview is the blurred thumbnail of a matched video whose bytes are
+// a picture format (an animated GIF or WebP: its first frame), unless one
+// is stored already. Other videos have none: their frames come from ffmpeg
+// and are not kept.
+func (p *pass) videoPreview(sum [32]byte, body []byte) []byte {
+	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
+		return nil
+	}
+	pv, err := p.hasher.Preview(body)
+	if err != nil {
+		return nil
+	}
+	return pv
 }
