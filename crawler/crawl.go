@@ -57,21 +57,9 @@ type PassStats struct {
 	Resumed bool
 	Start   time.Time
 	End     time.Time
-	Pages   int // pages fetched, or revalidated with 304 Not Modified
-	// Media counts media files whose match result the pass established:
-	// fingerprinted now (Hashed) or known from earlier bytes (304, or the
-	// same SHA-256 already fingerprinted).
-	Media       int
-	Hashed      int
-	NotModified int // pages and media answered 304 Not Modified
-	Bytes       int64
-	Matches     int // media files that matched at least one fingerprint
-	NewAlerts   int
-	Skipped     int // media over a limit, never fingerprinted
-	Videos      int // video URLs found and recorded (fetched when Crawler.Video is set)
-	Robots      int // URLs robots.txt did not allow
-	Queued      int // items still waiting (when the pass stopped, for an interrupted one)
-	Errors      map[string]int
+	crawlstate.Counts
+	Queued int // items still waiting (when the pass stopped, for an interrupted one)
+	Errors map[string]int
 	// Interrupted is true when the pass stopped before finishing.
 	Interrupted bool
 }
@@ -204,8 +192,7 @@ func (p *pass) restore() error {
 		return nil
 	}
 	s := &p.stats
-	s.Pages, s.Media, s.Hashed, s.NotModified, s.Bytes = st.Pages, st.Media, st.Hashed, st.NotModified, st.Bytes
-	s.Matches, s.NewAlerts, s.Skipped, s.Videos, s.Robots = st.Matches, st.NewAlerts, st.Skipped, st.Videos, st.Robots
+	s.Counts = st.Counts
 	for k, v := range st.Errors {
 		s.Errors[k] = v
 	}
@@ -280,9 +267,7 @@ func (p *pass) storeStatus(finished bool) error {
 		total++
 	}
 	st := crawlstate.SiteStatus{
-		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number,
-		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes,
-		Matches: s.Matches, NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots,
+		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number, Counts: s.Counts,
 		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
 	}
 	if finished || s.Interrupted {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,23 +30,14 @@ import (
 
 // passJSON is one line of `crawl --json`: what one pass of one site did.
 type passJSON struct {
-	Site        string         `json:"site"`
-	Pass        uint64         `json:"pass"`
-	Resumed     bool           `json:"resumed"`
-	Interrupted bool           `json:"interrupted"`
-	Start       time.Time      `json:"start"`
-	End         time.Time      `json:"end"`
-	Pages       int            `json:"pages"`
-	Media       int            `json:"media"`
-	Hashed      int            `json:"hashed"`
-	NotModified int            `json:"not_modified"`
-	Bytes       int64          `json:"bytes"`
-	Matches     int            `json:"matches"`
-	NewAlerts   int            `json:"new_alerts"`
-	Skipped     int            `json:"skipped"`
-	Videos      int            `json:"videos"`
-	Robots      int            `json:"robots_blocked"`
-	Errors      map[string]int `json:"errors"`
+	Site        string    `json:"site"`
+	Pass        uint64    `json:"pass"`
+	Resumed     bool      `json:"resumed"`
+	Interrupted bool      `json:"interrupted"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	crawlstate.Counts
+	Errors map[string]int `json:"errors"`
 }
 
 func toPassJSON(s crawler.PassStats) passJSON {
@@ -54,8 +46,7 @@ func toPassJSON(s crawler.PassStats) passJSON {
 		errs = map[string]int{}
 	}
 	return passJSON{Site: s.Site, Pass: s.Number, Resumed: s.Resumed, Interrupted: s.Interrupted, Start: s.Start, End: s.End,
-		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes, Matches: s.Matches,
-		NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots, Errors: errs}
+		Counts: s.Counts, Errors: errs}
 }
 
 // progressLogEvery is how often a crawl whose stderr is not a terminal logs

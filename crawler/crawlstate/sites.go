@@ -22,25 +22,33 @@ type SiteStatus struct {
 	Running bool `json:"running"`
 	// PassNumber counts the site's passes from 1.
 	PassNumber uint64 `json:"pass_number,omitempty"`
-	Pages      int    `json:"pages"`
-	Media      int    `json:"media"`
-	// Hashed counts media decoded and fingerprinted; the rest of Media was
-	// answered from earlier results (304 Not Modified or known bytes).
-	Hashed      int            `json:"hashed"`
-	NotModified int            `json:"not_modified"`
-	Bytes       int64          `json:"bytes"`
-	Matches     int            `json:"matches"`
-	NewAlerts   int            `json:"new_alerts"`
-	Skipped     int            `json:"skipped"`
-	Videos      int            `json:"videos"`
-	Robots      int            `json:"robots_blocked"`
-	Queued      int            `json:"queued"`
-	Errors      map[string]int `json:"errors"`
-	TotalPass   int            `json:"passes"`
-	LastErrors  []string       `json:"last_errors,omitempty"`
+	Counts
+	Queued     int            `json:"queued"`
+	Errors     map[string]int `json:"errors"`
+	TotalPass  int            `json:"passes"`
+	LastErrors []string       `json:"last_errors,omitempty"`
 	// RecentSkipped lists the latest media skipped for a limit, newest last
 	// and bounded, so an analyst can see what was not checked and why.
 	RecentSkipped []SkippedMedia `json:"recent_skipped,omitempty"`
+}
+
+// Counts are what one pass of one site did, counted as it goes: the one
+// counter type that the crawler's PassStats, the stored SiteStatus and the
+// command line's JSON embed, so a new counter is added in one place.
+type Counts struct {
+	Pages int `json:"pages"` // pages fetched, or revalidated with 304 Not Modified
+	// Media counts media files whose match result the pass established:
+	// fingerprinted now (Hashed) or known from earlier bytes (304, or the
+	// same SHA-256 already fingerprinted).
+	Media       int   `json:"media"`
+	Hashed      int   `json:"hashed"`
+	NotModified int   `json:"not_modified"` // pages and media answered 304 Not Modified
+	Bytes       int64 `json:"bytes"`
+	Matches     int   `json:"matches"` // media files that matched at least one fingerprint
+	NewAlerts   int   `json:"new_alerts"`
+	Skipped     int   `json:"skipped"`        // media over a limit, never fingerprinted
+	Videos      int   `json:"videos"`         // video URLs found and recorded
+	Robots      int   `json:"robots_blocked"` // URLs robots.txt did not allow
 }
 
 // SkippedMedia is one media file a pass did not fingerprint because it was
