@@ -1,3 +1,5 @@
+//go:build hashwatch_debug
+
 package main
 
 import (
@@ -12,22 +14,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// loopLine is one line of `debug write-loop`: a change about to be made
-// ("begin") or committed and fsynced ("ack"). The crash test kills the
-// process at random and checks that every acknowledged change survived and
-// that the one in flight is wholly there or wholly absent.
-type loopLine struct {
-	Op    string `json:"op"`    // register, alert, withdraw
-	State string `json:"state"` // begin, ack
-	Case  string `json:"case"`
-	// Count is the number of fingerprints registered (register) or deleted
-	// (withdraw).
-	Count        int      `json:"count"`
-	Fingerprints []uint64 `json:"fingerprints,omitempty"` // register ack
-	Fingerprint  uint64   `json:"fingerprint,omitempty"`  // alert
-	MediaSHA256  string   `json:"media_sha256,omitempty"` // alert
-	Alert        uint64   `json:"alert,omitempty"`        // alert ack
-}
+// debugCommands are the tools for testing hashwatch itself: only in a
+// binary built with -tags hashwatch_debug (the end-to-end tests build one),
+// never in the operator's, and not part of the CLI contract.
+func (a *app) debugCommands() []*cobra.Command { return []*cobra.Command{a.debugCommand()} }
 
 // debugCommand holds tools for testing hashwatch itself. It is hidden and
 // not part of the CLI contract.
@@ -152,14 +142,4 @@ func syntheticPrint() hashing.Fingerprint {
 			{Algorithm: hashing.DHash, Code: hashing.Code{rand.Uint64()}, Quality: 100},
 		}}},
 	}
-}
-
-// randomBytes are unpredictable enough to keep runs and media apart; they
-// protect nothing.
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(rand.Uint32())
-	}
-	return b
 }
