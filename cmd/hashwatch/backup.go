@@ -38,7 +38,7 @@ answer; anything else holding the file makes backup fail, naming the PID.`,
 			var inUse *store.InUseError
 			if errors.As(err, &inUse) && inUse.PID > 0 {
 				// A crawl holds the database: ask it for the copy.
-				n, err := requestBackup(cmd.Context(), a.dbPath, inUse.PID, dst, 5*time.Minute)
+				n, err := store.RequestHotBackup(cmd.Context(), a.dbPath, inUse.PID, dst, 5*time.Minute)
 				if err != nil {
 					return fmt.Errorf("backup: %s is in use by PID %d, which was asked for a hot backup: %w", a.dbPath, inUse.PID, err)
 				}

@@ -1,29 +1,30 @@
 //go:build unix
 
-package main
+package store
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"syscall"
 	"time"
-
-	"github.com/hashwatch/hashwatch/database"
 )
 
 // Hot backups across processes. bbolt's lock keeps every other process out
 // of a database a crawl holds, so `hashwatch backup` cannot read it; instead
-// it asks the holder — whose PID the lock file names — to write the copy
+// it asks the holder — whose PID the PID file names — to write the copy
 // from inside one of its own read transactions, which is consistent while
-// its writes go on. The request is a file beside the database and a
-// SIGUSR1; the answer is a result file the requester waits for.
+// its writes go on. The request is a file beside the database (PATH.
+// backup-request, holding the copy's absolute path and a nonce) and a
+// SIGUSR1; the answer is a result file (PATH.backup-NONCE) the requester
+// waits for. The holder's main routes SIGUSR1 to DB.AnswerHotBackup; the
+// requester calls RequestHotBackup.
 
 // backupRequest is the request file's content.
 type backupRequest struct {
@@ -40,35 +41,12 @@ type backupResult struct {
 func backupRequestFile(db string) string       { return db + ".backup-request" }
 func backupResultFile(db, nonce string) string { return db + ".backup-" + nonce }
 
-// serveBackups answers backup requests for db until the returned stop
-// function is called (it waits for an answer in progress).
-func serveBackups(ctx context.Context, db *database.DB, log *slog.Logger) (stop func()) {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGUSR1)
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sig:
-				answerBackup(ctx, db, log)
-			}
-		}
-	}()
-	return func() {
-		signal.Stop(sig)
-		cancel()
-		<-done
-	}
-}
-
-// answerBackup writes the backup a request file asks for and the result
-// file the requester waits on.
-func answerBackup(ctx context.Context, db *database.DB, log *slog.Logger) {
-	reqPath := backupRequestFile(db.Store.Path())
+// AnswerHotBackup writes the backup the request file beside the database
+// asks for, and the result file the requester waits on: what a holder does
+// when it receives SIGUSR1. A signal without a valid request is logged and
+// ignored.
+func (db *DB) AnswerHotBackup(ctx context.Context, log *slog.Logger) {
+	reqPath := backupRequestFile(db.path)
 	data, err := os.ReadFile(reqPath)
 	if err != nil {
 		log.Warn("backup signal without a request", "err", err)
@@ -80,7 +58,7 @@ func answerBackup(ctx context.Context, db *database.DB, log *slog.Logger) {
 		log.Warn("malformed backup request ignored", "file", reqPath)
 		return
 	}
-	n, err := db.Store.BackupFile(ctx, req.Path)
+	n, err := db.BackupFile(ctx, req.Path)
 	res := backupResult{Bytes: n}
 	if err != nil {
 		res.Error = err.Error()
@@ -89,7 +67,7 @@ func answerBackup(ctx context.Context, db *database.DB, log *slog.Logger) {
 		log.Info("hot backup written", "path", req.Path, "bytes", n)
 	}
 	out, _ := json.Marshal(res)
-	final := backupResultFile(db.Store.Path(), req.Nonce)
+	final := backupResultFile(db.path, req.Nonce)
 	if err := os.WriteFile(final+".tmp", out, 0o600); err == nil {
 		os.Rename(final+".tmp", final)
 	}
@@ -100,14 +78,18 @@ func validNonce(s string) bool {
 	return err == nil && len(b) == 8
 }
 
-// requestBackup asks the process pid, which holds dbPath, to back it up to
-// dst, and waits up to timeout for its answer.
-func requestBackup(ctx context.Context, dbPath string, pid int, dst string, timeout time.Duration) (int64, error) {
+// RequestHotBackup asks the process pid, which holds dbPath (InUseError
+// names it), to back it up to dst, and waits up to timeout for its answer.
+func RequestHotBackup(ctx context.Context, dbPath string, pid int, dst string, timeout time.Duration) (int64, error) {
 	abs, err := filepath.Abs(dst)
 	if err != nil {
 		return 0, err
 	}
-	nonce := hex.EncodeToString(randomBytes(8))
+	var nb [8]byte
+	if _, err := rand.Read(nb[:]); err != nil {
+		return 0, err
+	}
+	nonce := hex.EncodeToString(nb[:])
 	body, _ := json.Marshal(backupRequest{Path: abs, Nonce: nonce})
 	reqPath := backupRequestFile(dbPath)
 	f, err := os.OpenFile(reqPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -159,3 +141,7 @@ func requestBackup(ctx context.Context, dbPath string, pid int, dst string, time
 		return res.Bytes, nil
 	}
 }
+
+// HotBackupSignal is the signal RequestHotBackup sends the holder, which
+// its main routes to AnswerHotBackup.
+func HotBackupSignal() os.Signal { return syscall.SIGUSR1 }
