@@ -52,7 +52,8 @@
 // no other hashwatch is writing; while a crawl runs it fails fast saying
 // which PID holds the file, unless the holder answers the hot-backup
 // request (RequestHotBackup asks with a request file and SIGUSR1, the
-// holder's AnswerHotBackup writes the copy from its own read transaction). The long-running `serve` process offers admins
+// holder's AnswerHotBackup writes the copy from its own read
+// transaction). The long-running `serve` process offers admins
 // `GET /api/backup`, which streams DB.Backup, and `GET /api/verify`, which
 // returns the Report of database.DB.Verify as JSON.
 //
