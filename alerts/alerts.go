@@ -293,24 +293,6 @@ func (al *Store) Alert(id uint64) (Alert, error) {
 	return a, err
 }
 
-// SetAlertStatus moves an alert to status, recording reason (required for
-// dismissals). Dismissal is what keeps the pair from alerting again: the
-// de-duplication key stays, so later sightings land on the dismissed alert.
-// The lifecycle times follow (see Alert.transition): confirming sets
-// ConfirmedAt and schedules the first removal re-check at once.
-func (al *Store) SetAlertStatus(ctx context.Context, id uint64, status Status, reason string) (Alert, error) {
-	if err := ctx.Err(); err != nil {
-		return Alert{}, err
-	}
-	if !status.Valid() {
-		return Alert{}, fmt.Errorf("status %q: %w", status, store.ErrInvalid)
-	}
-	if status == StatusDismissed && reason == "" {
-		return Alert{}, fmt.Errorf("dismissing alert %d needs a reason: %w", id, store.ErrInvalid)
-	}
-	return al.setAlertStatus(ctx, id, status, reason, nil)
-}
-
 // DecideAlert records a person's decision on an alert — confirm a new one,
 // or dismiss a new or confirmed one with a reason — together with its audit
 // record, in one transaction: the decision and the record of who made it

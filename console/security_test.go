@@ -290,7 +290,7 @@ func TestDecisionsAreAudited(t *testing.T) {
 func TestQueueFiltersSortsAndCounts(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seedAlerts(5)
-	e.db.Alerts.SetAlertStatus(context.Background(), 2, alerts.StatusConfirmed, "")
+	e.db.Alerts.DecideAlert(context.Background(), 2, alerts.StatusConfirmed, "", store.Actor{})
 	op := e.login("op1")
 	var got alertsJSON
 	get := func(q string) {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // reportedAlert raises an alert for u through an Inspector and confirms it.
@@ -24,7 +25,7 @@ func reportedAlert(t *testing.T, db *database.DB, site *Site, u string) alerts.A
 	if res.Err != nil || len(res.AlertIDs) == 0 {
 		t.Fatalf("Inspect(%s): %+v", u, res)
 	}
-	a, err := db.Alerts.SetAlertStatus(ctx, res.AlertIDs[0], alerts.StatusConfirmed, "")
+	a, err := db.Alerts.DecideAlert(ctx, res.AlertIDs[0], alerts.StatusConfirmed, "", store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,8 +183,11 @@ func TestRecheckComparesTheBytesServed(t *testing.T) {
 		})
 	}
 	t.Run("a refused connection is gone", func(t *testing.T) {
-		if _, err := db.Alerts.SetAlertStatus(context.Background(), a.ID, alerts.StatusConfirmed, ""); err != nil {
-			t.Fatal(err)
+		// Back to confirmed first: the picture reappears at the URL.
+		h.set(200, "image/jpeg", known.Data)
+		now = now.Add(2 * time.Hour)
+		if got := checkAt(t, r, a.ID, now); got.Status != alerts.StatusConfirmed {
+			t.Fatalf("status %s after the picture came back, want confirmed", got.Status)
 		}
 		srv.Close() // the port now refuses connections
 		now = now.Add(2 * time.Hour)

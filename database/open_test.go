@@ -223,8 +223,8 @@ func TestReadOnlyOpen(t *testing.T) {
 			if _, err := db.Index.Register(ctx, "new", "", []index.Registration{{Print: print(1, 1, 1)}}); !errors.Is(err, store.ErrReadOnly) {
 				t.Errorf("Register: %v", err)
 			}
-			if _, err := db.Alerts.SetAlertStatus(ctx, 1, alerts.StatusConfirmed, ""); !errors.Is(err, store.ErrReadOnly) {
-				t.Errorf("SetAlertStatus: %v", err)
+			if _, err := db.Alerts.DecideAlert(ctx, 1, alerts.StatusConfirmed, "", store.Actor{}); !errors.Is(err, store.ErrReadOnly) {
+				t.Errorf("DecideAlert: %v", err)
 			}
 			if _, _, err := db.Index.Withdraw(ctx, "a"); !errors.Is(err, store.ErrReadOnly) {
 				t.Errorf("Withdraw: %v", err)

@@ -30,7 +30,7 @@ func TestDashboard(t *testing.T) {
 	removeAfter := func(site string, d time.Duration) {
 		a := alert(site)
 		start := c.t
-		if _, err := db.SetAlertStatus(ctx, a.ID, alerts.StatusConfirmed, ""); err != nil {
+		if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.RecordCheck(ctx, a.ID, alerts.Check{At: start.Add(d), Outcome: alerts.CheckGone}, start.Add(d+time.Hour)); err != nil {
@@ -44,7 +44,7 @@ func TestDashboard(t *testing.T) {
 	// An open queue: one new, one notice sent long ago and unanswered.
 	alert("b")
 	sent := alert("b")
-	if _, err := db.SetAlertStatus(ctx, sent.ID, alerts.StatusConfirmed, ""); err != nil {
+	if _, err := db.DecideAlert(ctx, sent.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	n, err := db.CreateNotice(ctx, Notice{Site: "b", Subject: "s", Body: "b", AlertIDs: []uint64{sent.ID}}, store.Actor{})

@@ -20,7 +20,7 @@ func TestNoticesMoveTheirAlertsAndBecomeOverdue(t *testing.T) {
 	a1, a2, fresh := newAlert(t, db, m, 1, "s"), newAlert(t, db, m, 2, "s"), newAlert(t, db, m, 3, "s")
 	other := newAlert(t, db, m, 4, "other-site")
 	for _, id := range []uint64{a1.ID, a2.ID, other.ID} {
-		if _, err := db.SetAlertStatus(ctx, id, alerts.StatusConfirmed, ""); err != nil {
+		if _, err := db.DecideAlert(ctx, id, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 	}
