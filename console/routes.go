@@ -59,8 +59,9 @@ var (
 	anyone        = []accounts.Role{accounts.RoleAdmin, accounts.RoleStaff, accounts.RoleOperator, accounts.RoleAnalyst}
 )
 
+// routeTable is every route of the console, in one place.
 func (s *Server) routeTable() []route {
-	rs := []route{
+	return []route{
 		{Method: "GET", Path: "/login", Public: true, h: s.loginPage},
 		{Method: "POST", Path: "/login", Public: true, h: s.login},
 		{Method: "GET", Path: "/healthz", Public: true, h: s.healthz},
@@ -111,8 +112,31 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/audit", Roles: admin, h: s.apiAudit},
 		{Method: "GET", Path: "/api/verify", Roles: admin, h: s.apiVerify},
 		{Method: "GET", Path: "/api/backup", Roles: admin, h: s.apiBackup},
+
+		// Takedown notices, the dashboard and reported URLs (notices.go,
+		// dashboard.go, reports.go).
+		{Method: "GET", Path: "/dashboard", Roles: anyone, h: s.dashboardPage},
+		{Method: "GET", Path: "/api/dashboard", Roles: anyone, h: s.apiDashboard},
+
+		{Method: "GET", Path: "/notices", Roles: operator, h: s.noticesPage},
+		{Method: "POST", Path: "/notices/draft", Roles: operator, h: s.draftNotice},
+		{Method: "POST", Path: "/notices", Roles: operator, h: s.createNotice},
+		{Method: "GET", Path: "/notices/{id}", Roles: operator, h: s.noticePage},
+		{Method: "GET", Path: "/notices/{id}/eml", Roles: operator, h: s.noticeEML},
+		{Method: "GET", Path: "/notices/{id}/txt", Roles: operator, h: s.noticeTXT},
+		{Method: "POST", Path: "/notices/{id}/sent", Roles: operator, h: s.markSent},
+		{Method: "GET", Path: "/notice-templates", Roles: operator, h: s.templatesPage},
+		{Method: "POST", Path: "/notice-templates/{lang}", Roles: operator, h: s.saveTemplate},
+		{Method: "POST", Path: "/contacts/{site}", Roles: noticeWriters, h: s.setContact},
+		{Method: "GET", Path: "/api/notices", Roles: operator, h: s.apiNotices},
+		{Method: "POST", Path: "/api/notices/{id}/sent", Roles: operator, h: s.apiMarkSent},
+
+		{Method: "GET", Path: "/reports", Roles: reporters, h: s.reportsPage},
+		{Method: "POST", Path: "/reports", Roles: reporters, h: s.submitReport},
+		{Method: "GET", Path: "/api/reports", Roles: reporters, h: s.apiReports},
+		{Method: "POST", Path: "/api/reports", Roles: reporters, h: s.apiSubmitReport},
+		{Method: "GET", Path: "/api/reports/{id}", Roles: reporters, h: s.apiReport},
 	}
-	return append(rs, s.extraRoutes()...)
 }
 
 // allows reports whether role may use rt.
