@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -107,7 +108,7 @@ type Alert struct {
 // AlertInput is what a crawler knows when a media file matches.
 type AlertInput struct {
 	Site        string
-	MediaSHA256 [32]byte
+	MediaSHA256 hashing.SHA256
 	Match       index.Match
 	Sighting    Sighting
 	// Reported marks a sighting that came from a reported URL; the alert

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/database"
+	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -14,7 +15,7 @@ import (
 // re-check knows when media matched: the input of the alert step.
 type found struct {
 	Site     string
-	SHA256   [32]byte
+	SHA256   hashing.SHA256
 	Matches  []index.Match
 	Sighting alerts.Sighting
 	// Reported marks a sighting that came from a reported URL.

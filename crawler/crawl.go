@@ -88,8 +88,8 @@ type pass struct {
 	stats       PassStats
 	lastErrs    []string
 	skipped     []crawlstate.SkippedMedia
-	byURL       map[string]*mediaResult // media URL → its result, once per process pass
-	bySHA       map[[32]byte]*shaResult // bytes → their match result, once per process pass
+	byURL       map[string]*mediaResult       // media URL → its result, once per process pass
+	bySHA       map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
 	videosSeen  map[string]bool
 	videos      *videoWorkers // nil when videos are not fetched
 	prevStatus  crawlstate.SiteStatus
@@ -151,7 +151,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		metrics:    c.Metrics.forSite(site.Name),
 		rule:       c.Rule.String(),
 		byURL:      map[string]*mediaResult{},
-		bySHA:      map[[32]byte]*shaResult{},
+		bySHA:      map[hashing.SHA256]*shaResult{},
 		videosSeen: map[string]bool{},
 		stats: PassStats{Site: site.Name, Number: info.Number, Resumed: info.Resumed, Start: info.Start,
 			Errors: map[string]int{}},

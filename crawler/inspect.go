@@ -2,8 +2,6 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -48,10 +46,10 @@ type Inspector struct {
 
 // MediaOutcome is what one image of a reported URL gave.
 type MediaOutcome struct {
-	URL      string   `json:"url"`
-	SHA256   string   `json:"sha256,omitempty"`
-	AlertIDs []uint64 `json:"alert_ids,omitempty"`
-	Error    string   `json:"error,omitempty"`
+	URL      string         `json:"url"`
+	SHA256   hashing.SHA256 `json:"sha256,omitzero"`
+	AlertIDs []uint64       `json:"alert_ids,omitempty"`
+	Error    string         `json:"error,omitempty"`
 }
 
 // Inspection is what checking one reported URL found.
@@ -228,8 +226,8 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 		mo.Error = err.Error()
 		return mo
 	}
-	sum := sha256.Sum256(f.Body)
-	mo.SHA256 = hex.EncodeToString(sum[:])
+	sum := hashing.SumSHA256(f.Body)
+	mo.SHA256 = sum
 	fp, err := hasher.Image(ctx, f.Body, hashing.ForQuery)
 	if err != nil {
 		mo.Error = err.Error()

@@ -2,8 +2,6 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -24,7 +22,7 @@ type mediaResult struct {
 	once      sync.Once
 	ok        bool // matches is the URL's answer
 	cancelled bool // the pass stopped before the answer was known
-	sum       [32]byte
+	sum       hashing.SHA256
 	final     string
 	status    int
 	matches   []index.Match
@@ -54,7 +52,7 @@ func (p *pass) resultFor(u string) *mediaResult {
 	return r
 }
 
-func (p *pass) shaFor(sum [32]byte) *shaResult {
+func (p *pass) shaFor(sum hashing.SHA256) *shaResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.bySHA[sum]
@@ -132,8 +130,8 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		p.fail("index", it.URL, err)
 		return
 	}
-	recSum, haveSum := parseSum(rec.SHA256)
-	freshFor := func(sum [32]byte) (crawlstate.HashResult, bool) {
+	recSum, haveSum := rec.SHA256, !rec.SHA256.IsZero()
+	freshFor := func(sum hashing.SHA256) (crawlstate.HashResult, bool) {
 		hr, ok, err := p.c.DB.Crawl.HashResult(sum)
 		return hr, err == nil && ok && hr.Fresh(p.rule, wm)
 	}
@@ -206,7 +204,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		return
 	}
 
-	sum := sha256.Sum256(f.Body)
+	sum := hashing.SumSHA256(f.Body)
 	p.count(func(s *PassStats) { s.Bytes += int64(len(f.Body)) })
 	s := p.shaFor(sum)
 	s.once.Do(func() { p.match(ctx, it.URL, sum, f.Body, wm, s) })
@@ -219,7 +217,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		return
 	}
 	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
-		URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, SHA256: hex.EncodeToString(sum[:]),
+		URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, SHA256: sum,
 		Size: int64(len(f.Body)), FinalURL: f.FinalURL, Status: f.Status, Pass: p.info.Number, Checked: now}}})
 	p.metrics.media("fetched", len(f.Body))
 	p.use(it, r, f.FinalURL, f.Status, int64(len(f.Body)), s.hr, true)
@@ -230,7 +228,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 // result still valid for the registered fingerprints, or decode,
 // fingerprint and match. A decoding failure is a result too (the bytes will
 // not decode next time either).
-func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, wm uint64, s *shaResult) {
+func (p *pass) match(ctx context.Context, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult) {
 	if p.c.Video != nil && video.Sniff(body) != "" {
 		// An animated GIF or WebP shown as an image is a video: all its
 		// frames, not only the first, are matched.
@@ -251,7 +249,7 @@ func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, w
 // match, and post the result for storage. Bytes that cannot be
 // fingerprinted — corrupt, unsupported, over a limit — get a failure
 // result, which stays valid; other errors leave s.err for the caller.
-func (p *pass) resolve(ctx context.Context, what, u string, sum [32]byte, body []byte, wm uint64, s *shaResult,
+func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult,
 	fingerprint func(context.Context, []byte, hashing.Purpose) (hashing.Fingerprint, error)) {
 	if hr, ok, err := p.c.DB.Crawl.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
 		s.hr, s.ok = hr, true
@@ -287,7 +285,7 @@ func (p *pass) resolve(ctx context.Context, what, u string, sum [32]byte, body [
 		}
 		s.hr = crawlstate.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
 		p.count(func(st *PassStats) { st.Hashed++ })
-		p.log.Debug(what+" hashed", "url", u, "sha256", hex.EncodeToString(sum[:]), "frames", len(fp.Frames),
+		p.log.Debug(what+" hashed", "url", u, "sha256", sum.String(), "frames", len(fp.Frames),
 			"matches", len(matches), "hash_ms", time.Since(start).Milliseconds())
 	}
 	s.ok = true
@@ -319,15 +317,6 @@ func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64
 	}
 }
 
-func parseSum(h string) (sum [32]byte, ok bool) {
-	b, err := hex.DecodeString(h)
-	if err != nil || len(b) != 32 {
-		return sum, false
-	}
-	copy(sum[:], b)
-	return sum, true
-}
-
 // newAlert counts, measures and logs an alert the pass created.
 func (p *pass) newAlert(a alerts.Alert, page, u string, isVideo bool) {
 	p.count(func(s *PassStats) { s.NewAlerts++ })
@@ -342,7 +331,7 @@ func (p *pass) newAlert(a alerts.Alert, page, u string, isVideo bool) {
 // preview makes the blurred thumbnail stored with the alerts of bytes that
 // matched (hashing.Preview), unless one is stored already. Failing to make
 // one costs the operator a picture, not the alert: it is logged and nil.
-func (p *pass) preview(u string, sum [32]byte, body []byte) []byte {
+func (p *pass) preview(u string, sum hashing.SHA256, body []byte) []byte {
 	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
 		return nil
 	}

@@ -2,8 +2,6 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -318,8 +316,8 @@ func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a alerts.Al
 	if err != nil {
 		return fetchOutcome(f, err)
 	}
-	sum := sha256.Sum256(f.Body)
-	if hex.EncodeToString(sum[:]) == a.MediaSHA256 {
+	sum := hashing.SumSHA256(f.Body)
+	if sum.String() == a.MediaSHA256 {
 		return alerts.CheckPresent, fmt.Sprintf("%d, the same bytes", f.Status)
 	}
 	fp, err := cl.hasher.Image(ctx, f.Body, hashing.ForQuery)

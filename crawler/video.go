@@ -2,7 +2,6 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -123,7 +122,7 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 		p.fail(classify(err), j.url, err)
 		return
 	}
-	sum := sha256.Sum256(f.Body)
+	sum := hashing.SumSHA256(f.Body)
 	p.count(func(s *PassStats) { s.Bytes += int64(len(f.Body)) })
 	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
@@ -180,7 +179,7 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 // match does for pictures. A video over a limit of package video is a
 // too_large result (classify); a corrupt or unsupported one a failure
 // result.
-func (p *pass) matchVideo(ctx context.Context, u string, sum [32]byte, body []byte, wm uint64, s *shaResult) {
+func (p *pass) matchVideo(ctx context.Context, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult) {
 	p.resolve(ctx, "video", u, sum, body, wm, s, p.c.Video.Fingerprint)
 }
 
@@ -221,7 +220,7 @@ func (f *fetcher) getVideo(ctx context.Context, url string, maxBytes int64) (*fe
 // a picture format (an animated GIF or WebP: its first frame), unless one
 // is stored already. Other videos have none: their frames come from ffmpeg
 // and are not kept.
-func (p *pass) videoPreview(sum [32]byte, body []byte) []byte {
+func (p *pass) videoPreview(sum hashing.SHA256, body []byte) []byte {
 	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
 		return nil
 	}

@@ -176,7 +176,7 @@ func TestPageAndMediaRecordsRoundTrip(t *testing.T) {
 	db, _ := openCrawlDB(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	page := PageRecord{URL: "http://a/", ETag: `"e"`, Serves: "page", Links: []string{"http://a/1"}, Media: []string{"http://a/x.jpg"}, Pass: 1, Checked: now}
-	media := MediaRecord{URL: "http://a/x.jpg", ETag: `"m"`, SHA256: "ab", Size: 10, Pass: 1, Checked: now}
+	media := MediaRecord{URL: "http://a/x.jpg", ETag: `"m"`, SHA256: hashing.SHA256{0xab}, Size: 10, Pass: 1, Checked: now}
 	video := VideoRecord{URL: "http://a/v.mp4", Page: "http://a/", FirstSeen: now, LastSeen: now}
 	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pages: []PageRecord{page}, Media: []MediaRecord{media}, Videos: []VideoRecord{video}}}); err != nil {
 		t.Fatal(err)

@@ -1,10 +1,10 @@
 package crawlstate
 
 import (
-	"encoding/hex"
 	"fmt"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -35,13 +35,13 @@ type PageRecord struct {
 // validators and the SHA-256 of the bytes it served, which keys the
 // HashResult, so an unchanged file is neither downloaded nor decoded again.
 type MediaRecord struct {
-	URL          string `json:"url"`
-	ETag         string `json:"etag,omitempty"`
-	LastModified string `json:"last_modified,omitempty"`
-	SHA256       string `json:"sha256,omitempty"`
-	Size         int64  `json:"size,omitempty"`
-	FinalURL     string `json:"final_url,omitempty"`
-	Status       int    `json:"status,omitempty"`
+	URL          string         `json:"url"`
+	ETag         string         `json:"etag,omitempty"`
+	LastModified string         `json:"last_modified,omitempty"`
+	SHA256       hashing.SHA256 `json:"sha256,omitzero"`
+	Size         int64          `json:"size,omitempty"`
+	FinalURL     string         `json:"final_url,omitempty"`
+	Status       int            `json:"status,omitempty"`
 	// TooLarge is the size in bytes of a file skipped for being over the
 	// site's limit (0 if it was not).
 	TooLarge int64 `json:"too_large,omitempty"`
@@ -65,7 +65,7 @@ type VideoRecord struct {
 // registered fingerprints they matched under a rule, or why they could not
 // be fingerprinted. It holds no hashes of the file and none of its bytes.
 type HashResult struct {
-	SHA256 [32]byte `json:"-"`
+	SHA256 hashing.SHA256 `json:"-"`
 	// Rule is the match rule (hashing.Rule.String) the matches were found
 	// under; a result under another rule is stale.
 	Rule string `json:"rule,omitempty"`
@@ -146,7 +146,7 @@ func (cs *Store) Videos(site string) ([]VideoRecord, error) {
 
 // HashResult returns what the bytes with SHA-256 sum were found to be; ok is
 // false if they were never fingerprinted.
-func (cs *Store) HashResult(sum [32]byte) (r HashResult, ok bool, err error) {
+func (cs *Store) HashResult(sum hashing.SHA256) (r HashResult, ok bool, err error) {
 	err = cs.st.View(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketCrawlState)
 		if root == nil {
@@ -164,7 +164,7 @@ func (cs *Store) HashResult(sum [32]byte) (r HashResult, ok bool, err error) {
 		return hashCodec.Decode(raw, &r)
 	})
 	if err != nil {
-		return HashResult{}, false, fmt.Errorf("hash result %s: %w", hex.EncodeToString(sum[:]), err)
+		return HashResult{}, false, fmt.Errorf("hash result %s: %w", sum.String(), err)
 	}
 	r.SHA256 = sum
 	return r, ok, nil
