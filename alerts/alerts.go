@@ -17,7 +17,9 @@ import (
 
 // Status is where an alert stands in its review lifecycle:
 // new → confirmed → notice_sent → removed, or new → dismissed; an alert of a
-// withdrawn case is closed as withdrawn.
+// withdrawn case is closed as withdrawn. An alert of a flooding fingerprint
+// is held as quarantined (quarantine.go) until staff release it to new or
+// retire the fingerprint, which dismisses it.
 type Status string
 
 // Alert statuses.
@@ -33,15 +35,16 @@ const (
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusNew, StatusConfirmed, StatusDismissed, StatusNoticeSent, StatusRemoved, StatusWithdrawn:
+	case StatusNew, StatusConfirmed, StatusDismissed, StatusNoticeSent, StatusRemoved, StatusWithdrawn, StatusQuarantined:
 		return true
 	}
 	return false
 }
 
-// open reports whether an alert in status s still awaits the centre's work.
+// open reports whether an alert in status s still awaits the centre's work
+// (a quarantined one awaits staff's), so a withdrawal closes it.
 func (s Status) open() bool {
-	return s == StatusNew || s == StatusConfirmed || s == StatusNoticeSent
+	return s == StatusNew || s == StatusConfirmed || s == StatusNoticeSent || s == StatusQuarantined
 }
 
 // maxSightings caps how many URLs one alert remembers, so a file mirrored on
@@ -103,6 +106,11 @@ type Alert struct {
 	// Reported is true when a reported URL (a hotline's or partner's
 	// report, see URLReport) led to the alert rather than a crawl.
 	Reported bool
+	// QueryPDQ is the PDQ hash (hex) of the crawled media as served, with
+	// its quality: what the negative bank keeps when an operator dismisses
+	// the media as not this content. Empty for videos.
+	QueryPDQ        string
+	QueryPDQQuality int
 }
 
 // AlertInput is what a crawler knows when a media file matches.
@@ -118,6 +126,8 @@ type AlertInput struct {
 	// (hashing.Preview), stored with the alert in the same transaction
 	// unless one is stored already. It is never the media itself.
 	Preview []byte
+	// QueryPDQ is the as-served PDQ of the media; zero means Match.QueryPDQ.
+	QueryPDQ hashing.Hash
 }
 
 // RecordAlert stores the alert for (in.MediaSHA256, in.Match.Fingerprint)
@@ -127,6 +137,11 @@ type AlertInput struct {
 // sightings. A match on a fingerprint that is no longer registered (its case
 // was withdrawn after the match was made) fails with store.ErrNotFound and records
 // nothing, so a withdrawal is never followed by new alerts.
+//
+// A new alert passes two checks in the same transaction: media in the
+// negative bank (negative.go) raise none (ErrSuppressed, nothing recorded),
+// and a fingerprint over the flood limit (quarantine.go) gets its alert as
+// quarantined instead of new.
 func (al *Store) RecordAlert(ctx context.Context, in AlertInput) (a Alert, created bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return Alert{}, false, err
@@ -140,6 +155,11 @@ func (al *Store) RecordAlert(ctx context.Context, in AlertInput) (a Alert, creat
 		s.LastSeen = s.FirstSeen
 	}
 	key := alertKey(in.MediaSHA256, in.Match.Fingerprint)
+	pdq := in.QueryPDQ
+	if pdq.Algorithm == "" {
+		pdq = in.Match.QueryPDQ
+	}
+	limit := al.FloodLimit()
 	err = al.st.Update(func(tx *bolt.Tx) error {
 		if !index.Registered(tx, in.Match.Fingerprint) {
 			return fmt.Errorf("fingerprint %d is no longer registered (case %s withdrawn?): %w", in.Match.Fingerprint, in.Match.Case, store.ErrNotFound)
@@ -161,12 +181,19 @@ func (al *Store) RecordAlert(ctx context.Context, in AlertInput) (a Alert, creat
 			}
 			return putAlert(alerts, &a)
 		}
+		if err := negativeCheck(tx, in.MediaSHA256, pdq); err != nil {
+			return err
+		}
+		status, err := floodStatus(tx, in.Match, in.MediaSHA256, now, limit)
+		if err != nil {
+			return err
+		}
 		id, err := alerts.NextSequence()
 		if err != nil {
 			return err
 		}
 		a = Alert{
-			ID: id, Status: StatusNew, Case: in.Match.Case, Fingerprint: in.Match.Fingerprint,
+			ID: id, Status: status, Case: in.Match.Case, Fingerprint: in.Match.Fingerprint,
 			Site: in.Site, PageURL: s.PageURL, MediaURL: s.MediaURL,
 			MediaSHA256:    hex.EncodeToString(in.MediaSHA256[:]),
 			Algorithm:      string(in.Match.Evidence.Algorithm),
@@ -177,6 +204,9 @@ func (al *Store) RecordAlert(ctx context.Context, in AlertInput) (a Alert, creat
 			CreatedAt:      now, UpdatedAt: now,
 			Sightings: []Sighting{s},
 			Reported:  in.Reported,
+		}
+		if pdq.Algorithm == hashing.PDQ {
+			a.QueryPDQ, a.QueryPDQQuality = pdq.Hex(), pdq.Quality
 		}
 		created = true
 		if err := keys.Put(key, store.IDKey(id)); err != nil {
@@ -360,9 +390,13 @@ func (al *Store) setAlertStatus(ctx context.Context, id uint64, status Status, r
 }
 
 // CloseCase sets every open alert of caseID to withdrawn inside tx,
-// and deletes the previews of all the case's alerts: the index.WithdrawHook
-// that database.Open gives the fingerprint index.
-func CloseCase(tx *bolt.Tx, caseID string, now time.Time) (int, error) {
+// deletes the previews of all the case's alerts and forgets the flood
+// state of its deleted fingerprints: the index.WithdrawHook that
+// database.Open gives the fingerprint index.
+func CloseCase(tx *bolt.Tx, caseID string, deleted []uint64, now time.Time) (int, error) {
+	if err := dropQuarantine(tx, deleted); err != nil {
+		return 0, err
+	}
 	b := tx.Bucket(bucketAlerts)
 	var closed []Alert
 	var shas []string // of all the case's alerts, open or not

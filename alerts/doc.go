@@ -1,7 +1,8 @@
 // Package alerts is the alerts room: every likely re-upload the crawl, an
 // inspected URL report or a re-check found, with its lifecycle
 // (new → confirmed → notice_sent → removed, or new → dismissed; withdrawn
-// when its case is), its sightings, a blurred preview, its removal
+// when its case is; quarantined while its fingerprint floods), its
+// sightings, a blurred preview, its removal
 // re-checks, the review queue's query indexes, the dashboard's figures and
 // reported URLs.
 //
@@ -22,6 +23,11 @@
 //   - The query indexes (alertquery.go) are derived data written in every
 //     alert's transaction (putAlert), rebuilt at Open when their version
 //     differs, and checked by VerifyIndex.
+//   - A flooding fingerprint (more than FloodLimit distinct media in its
+//     window) gets its new alerts quarantined, in the alert's own
+//     transaction, until staff release or retire it (quarantine.go); media
+//     an operator dismissed as not this content go to the negative bank
+//     and raise no alert again (ErrSuppressed, negative.go).
 //   - A preview is a blurred thumbnail of at most MaxPreviewBytes, never the
 //     media itself.
 package alerts

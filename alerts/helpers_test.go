@@ -30,23 +30,23 @@ func openDB(path string, opts store.Options) (*testDB, error) {
 		return nil, err
 	}
 	db := &testDB{DB: st}
-	al, err := Open(st)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	db.Store = al
 	ix, err := index.Open(st, index.Options{OnWithdraw: CloseCase})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	db.Index = ix
+	al, err := Open(st, ix)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	db.Store = al
 	return db, nil
 }
 
 func (db *testDB) Verify(ctx context.Context) (store.Report, error) {
-	return db.DB.Verify(ctx, index.Verify, Verify, VerifyIndex, VerifyRecords)
+	return db.DB.Verify(ctx, index.Verify, Verify, VerifyIndex, VerifyQuarantine, VerifyRecords)
 }
 
 func openTemp(t *testing.T) (*testDB, string) {
@@ -143,3 +143,7 @@ func verifyFile(t *testing.T, path string) store.Report {
 	}
 	return r
 }
+
+// rawUpdate runs fn as one write transaction, past every room's checks:
+// for tests that damage or bulk-fill buckets.
+func (db *testDB) rawUpdate(fn func(*bolt.Tx) error) error { return db.DB.Update(fn, nil) }

@@ -31,15 +31,17 @@ type alertRecord struct {
 
 	Video *index.VideoEvidence `json:"video,omitempty"`
 
-	ConfirmedAt   time.Time     `json:"confirmed_at,omitzero"`
-	NoticeSentAt  time.Time     `json:"notice_sent_at,omitzero"`
-	NoticeID      uint64        `json:"notice_id,omitempty"`
-	RemovedAt     time.Time     `json:"removed_at,omitzero"`
-	ReappearedAt  time.Time     `json:"reappeared_at,omitzero"`
-	LastCheckedAt time.Time     `json:"last_checked_at,omitzero"`
-	NextCheckAt   time.Time     `json:"next_check_at,omitzero"`
-	Checks        []checkRecord `json:"checks,omitempty"`
-	Reported      bool          `json:"reported,omitempty"`
+	ConfirmedAt     time.Time     `json:"confirmed_at,omitzero"`
+	NoticeSentAt    time.Time     `json:"notice_sent_at,omitzero"`
+	NoticeID        uint64        `json:"notice_id,omitempty"`
+	RemovedAt       time.Time     `json:"removed_at,omitzero"`
+	ReappearedAt    time.Time     `json:"reappeared_at,omitzero"`
+	LastCheckedAt   time.Time     `json:"last_checked_at,omitzero"`
+	NextCheckAt     time.Time     `json:"next_check_at,omitzero"`
+	Checks          []checkRecord `json:"checks,omitempty"`
+	Reported        bool          `json:"reported,omitempty"`
+	QueryPDQ        string        `json:"query_pdq,omitempty"`
+	QueryPDQQuality int           `json:"query_pdq_quality,omitempty"`
 }
 
 // sightingRecord is a Sighting as stored.
@@ -69,6 +71,7 @@ func (a *Alert) record() *alertRecord {
 		ConfirmedAt: a.ConfirmedAt, NoticeSentAt: a.NoticeSentAt, NoticeID: a.NoticeID,
 		RemovedAt: a.RemovedAt, ReappearedAt: a.ReappearedAt,
 		LastCheckedAt: a.LastCheckedAt, NextCheckAt: a.NextCheckAt, Reported: a.Reported,
+		QueryPDQ: a.QueryPDQ, QueryPDQQuality: a.QueryPDQQuality,
 	}
 	if a.Sightings != nil {
 		r.Sightings = make([]sightingRecord, len(a.Sightings))
@@ -94,6 +97,7 @@ func (r *alertRecord) alert() Alert {
 		ConfirmedAt: r.ConfirmedAt, NoticeSentAt: r.NoticeSentAt, NoticeID: r.NoticeID,
 		RemovedAt: r.RemovedAt, ReappearedAt: r.ReappearedAt,
 		LastCheckedAt: r.LastCheckedAt, NextCheckAt: r.NextCheckAt, Reported: r.Reported,
+		QueryPDQ: r.QueryPDQ, QueryPDQQuality: r.QueryPDQQuality,
 	}
 	if r.Sightings != nil {
 		a.Sightings = make([]Sighting, len(r.Sightings))

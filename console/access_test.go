@@ -85,6 +85,20 @@ func TestTheRouteTableGivesEachRoleItsWork(t *testing.T) {
 		"GET /api/backup":               admin,
 		"POST /api/alerts/bulk":         operator,
 		"POST /api/cases/{id}/withdraw": staff,
+		// Issue 17: staff judge quarantined fingerprints, operators keep
+		// the negative bank.
+		"GET /quarantine":                   staff,
+		"POST /quarantine/{id}/release":     staff,
+		"POST /quarantine/{id}/retire":      staff,
+		"GET /api/quarantine":               staff,
+		"POST /api/quarantine/{id}/release": staff,
+		"POST /api/quarantine/{id}/retire":  staff,
+		"GET /negative":                     operator,
+		"POST /alerts/{id}/negative":        operator,
+		"POST /negative/{id}/remove":        operator,
+		"GET /api/negative":                 operator,
+		"POST /api/alerts/{id}/negative":    operator,
+		"POST /api/negative/{id}/remove":    operator,
 	}
 	got := map[string][]accounts.Role{}
 	for _, r := range e.srv.Routes() {

@@ -31,15 +31,17 @@ type AlertJSON struct {
 
 	Video *index.VideoEvidence `json:"video,omitempty"`
 
-	ConfirmedAt   time.Time   `json:"confirmed_at,omitzero"`
-	NoticeSentAt  time.Time   `json:"notice_sent_at,omitzero"`
-	NoticeID      uint64      `json:"notice_id,omitempty"`
-	RemovedAt     time.Time   `json:"removed_at,omitzero"`
-	ReappearedAt  time.Time   `json:"reappeared_at,omitzero"`
-	LastCheckedAt time.Time   `json:"last_checked_at,omitzero"`
-	NextCheckAt   time.Time   `json:"next_check_at,omitzero"`
-	Checks        []CheckJSON `json:"checks,omitempty"`
-	Reported      bool        `json:"reported,omitempty"`
+	ConfirmedAt     time.Time   `json:"confirmed_at,omitzero"`
+	NoticeSentAt    time.Time   `json:"notice_sent_at,omitzero"`
+	NoticeID        uint64      `json:"notice_id,omitempty"`
+	RemovedAt       time.Time   `json:"removed_at,omitzero"`
+	ReappearedAt    time.Time   `json:"reappeared_at,omitzero"`
+	LastCheckedAt   time.Time   `json:"last_checked_at,omitzero"`
+	NextCheckAt     time.Time   `json:"next_check_at,omitzero"`
+	Checks          []CheckJSON `json:"checks,omitempty"`
+	Reported        bool        `json:"reported,omitempty"`
+	QueryPDQ        string      `json:"query_pdq,omitempty"`
+	QueryPDQQuality int         `json:"query_pdq_quality,omitempty"`
 }
 
 // SightingJSON is one place an alert's media was seen, in AlertJSON.
@@ -70,6 +72,7 @@ func NewAlertJSON(a alerts.Alert) AlertJSON {
 		ConfirmedAt: a.ConfirmedAt, NoticeSentAt: a.NoticeSentAt, NoticeID: a.NoticeID,
 		RemovedAt: a.RemovedAt, ReappearedAt: a.ReappearedAt,
 		LastCheckedAt: a.LastCheckedAt, NextCheckAt: a.NextCheckAt, Reported: a.Reported,
+		QueryPDQ: a.QueryPDQ, QueryPDQQuality: a.QueryPDQQuality,
 	}
 	if a.Sightings != nil {
 		j.Sightings = make([]SightingJSON, len(a.Sightings))

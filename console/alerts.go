@@ -35,7 +35,7 @@ type alertsData struct {
 	Next     string
 }
 
-var allStatuses = []alerts.Status{alerts.StatusNew, alerts.StatusConfirmed, alerts.StatusNoticeSent, alerts.StatusRemoved, alerts.StatusDismissed, alerts.StatusWithdrawn}
+var allStatuses = []alerts.Status{alerts.StatusNew, alerts.StatusConfirmed, alerts.StatusNoticeSent, alerts.StatusRemoved, alerts.StatusDismissed, alerts.StatusWithdrawn, alerts.StatusQuarantined}
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	qq, err := parseQueue(r.URL.Query(), rq.loc.Zone)
@@ -66,6 +66,8 @@ type alertData struct {
 	CaseLabel string
 	Revealed  bool
 	Preview   bool // a preview is stored
+	// Negative is the media's negative bank entry (quarantine.go), if any.
+	Negative *alerts.NegativeEntry
 }
 
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -84,6 +86,9 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		d.Preview = true
 	}
 	d.Revealed = d.Preview && rq.session != nil && s.isRevealed(rq.session.ID, id)
+	if e, ok, err := s.db.Alerts.NegativeOf(a.MediaSHA256); err == nil && ok {
+		d.Negative = &e
+	}
 	s.render(w, r, rq, http.StatusOK, "alert", rq.loc.T("alert.title", id), d)
 }
 
@@ -157,6 +162,12 @@ func (s *Server) confirmAlert(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) dismissAlert(w http.ResponseWriter, r *http.Request, rq *request) {
+	if r.PostForm.Get("negative") != "" {
+		// "Not this content": dismissed and added to the negative bank in
+		// one transaction (quarantine.go).
+		s.negativeForm(w, r, rq)
+		return
+	}
 	s.decideForm(w, r, rq, alerts.StatusDismissed)
 }
 

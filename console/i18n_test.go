@@ -66,11 +66,15 @@ func TestEveryKeyInUseExists(t *testing.T) {
 	for _, r := range accounts.Roles {
 		keys = append(keys, "role."+string(r))
 	}
+	for _, st := range []alerts.QuarantineState{alerts.QuarantineHeld, alerts.QuarantineReleased, alerts.QuarantineRetired} {
+		keys = append(keys, "qstate."+string(st))
+	}
 	for _, st := range []string{alerts.ReportPending, alerts.ReportError, alerts.ReportNoMatch, alerts.ReportMatch} {
 		keys = append(keys, "reports.state_"+st)
 	}
 	for _, d := range []string{"confirmed", "dismissed", "bulk", "withdrawn", "site_pass", "site_pause", "site_resume", "user_added",
-		"user_updated", "token_revoked", "saved", "notice_saved", "notice_sent", "contact_saved"} {
+		"user_updated", "token_revoked", "saved", "notice_saved", "notice_sent", "contact_saved",
+		"released", "retired", "negative", "negative_removed"} {
 		keys = append(keys, "done."+d) // the ?done= values the handlers redirect with
 	}
 	if len(keys) < 100 {

@@ -104,6 +104,26 @@ var catalog = map[string]map[string]string{
 		"reports.state_pending": "대기", "reports.state_error": "오류", "reports.state_no_match": "일치 없음", "reports.state_match": "일치 — 알림 생성",
 
 		"pager.prev": "이전", "pager.next": "다음", "pager.older": "이전 기록",
+
+		// Flood quarantine and the negative bank (quarantine.go).
+		"nav.quarantine": "격리", "nav.negative": "제외 목록", "status.quarantined": "격리됨",
+		"qstate.quarantined": "격리 중", "qstate.released": "해제됨", "qstate.retired": "폐기됨",
+		"done.released": "지문을 해제했습니다. 보류된 알림이 대기열로 돌아갔습니다.", "done.retired": "지문을 폐기했습니다. 더 이상 일치하지 않으며 보류된 알림은 기각되었습니다.",
+		"done.negative": "알림을 기각하고 미디어를 제외 목록에 추가했습니다.", "done.negative_removed": "제외 목록에서 삭제했습니다.",
+		"quarantine.title": "격리된 지문", "quarantine.limit": "%d개를 넘는 서로 다른 미디어가 %s 안에 일치하면 격리합니다.", "quarantine.off": "격리가 꺼져 있습니다.",
+		"quarantine.note": "한 지문이 짧은 시간에 서로 다른 미디어와 많이 일치하면 대개 무관한 그림과 닮은 지문입니다. 그 알림은 운영자 대기열 대신 여기 보류됩니다.",
+		"quarantine.none": "격리된 지문이 없습니다.", "quarantine.fingerprint": "지문 #%d", "quarantine.since": "격리 시각", "quarantine.floods": "%d번째",
+		"quarantine.media": "미디어", "quarantine.media_count": "서로 다른 미디어 %d개 (보류 %d개), %s – %s",
+		"quarantine.days": "날짜별", "quarantine.sites": "사이트별", "quarantine.distances": "거리 분포",
+		"quarantine.release": "해제 (알림을 대기열로)", "quarantine.retire": "폐기 (지문 삭제)",
+		"quarantine.decide_note": "해제하면 보류된 알림이 신규로 대기열에 들어가고 횟수가 다시 시작됩니다. 폐기하면 이 지문이 즉시 삭제되어 더 이상 일치하지 않고 보류된 알림은 사유와 함께 기각됩니다. 모두 감사 로그에 기록됩니다.",
+		"quarantine.closed":      "해제·폐기된 지문", "quarantine.state": "상태", "quarantine.decided": "결정",
+		"negative.title": "제외 목록", "negative.note": "운영자가 '이 콘텐츠가 아님'(사이트 로고, 배너, 스톡 사진)으로 기각한 미디어입니다. SHA-256이 같거나 PDQ 거리가 %d 이하인 미디어는 어느 사이트, 어느 사건에서도 알림을 만들지 않습니다. 미디어 자체는 보관하지 않습니다.",
+		"negative.none": "제외 목록이 비어 있습니다.", "negative.alert": "알림", "negative.added": "추가", "negative.remove": "삭제",
+		"alert.negative": "이 콘텐츠가 아님 — 제외 목록에 추가 (모든 사이트·사건에서 다시 알리지 않음)", "alert.negative_add": "제외 목록에 추가",
+		"alert.in_negative":      "이 미디어는 제외 목록 #%d에 있습니다.",
+		"alert.negative_note":    "제외 목록에는 미디어의 SHA-256과 PDQ 해시만 저장되며, 추가와 삭제는 감사 로그에 기록됩니다.",
+		"alert.quarantined_note": "이 알림의 지문은 너무 많은 미디어와 일치하여 격리되었습니다. 상담원이 해제하거나 폐기할 때까지 보류됩니다.",
 	},
 	"en": {
 		"nav.dashboard": "Dashboard", "nav.alerts": "Alerts", "nav.notices": "Notices", "nav.reports": "Reported URLs", "nav.cases": "Cases",
@@ -204,5 +224,25 @@ var catalog = map[string]map[string]string{
 		"reports.state_pending": "pending", "reports.state_error": "error", "reports.state_no_match": "no match", "reports.state_match": "match — alert raised",
 
 		"pager.prev": "Previous", "pager.next": "Next", "pager.older": "Older entries",
+
+		// Flood quarantine and the negative bank (quarantine.go).
+		"nav.quarantine": "Quarantine", "nav.negative": "Negative bank", "status.quarantined": "quarantined",
+		"qstate.quarantined": "held", "qstate.released": "released", "qstate.retired": "retired",
+		"done.released": "Fingerprint released; its held alerts are back in the queue.", "done.retired": "Fingerprint retired; it no longer matches and its held alerts were dismissed.",
+		"done.negative": "Alert dismissed and its media added to the negative bank.", "done.negative_removed": "Removed from the negative bank.",
+		"quarantine.title": "Quarantined fingerprints", "quarantine.limit": "A fingerprint is quarantined when it matches more than %d distinct media within %s.", "quarantine.off": "Quarantine is off.",
+		"quarantine.note": "A fingerprint that matches many different files in a short time is usually one that resembles unrelated pictures. Its alerts are held here instead of in the operators' queue.",
+		"quarantine.none": "No fingerprint is quarantined.", "quarantine.fingerprint": "Fingerprint #%d", "quarantine.since": "Quarantined", "quarantine.floods": "flood %d",
+		"quarantine.media": "Media", "quarantine.media_count": "%d distinct media (%d held), %s – %s",
+		"quarantine.days": "Per day", "quarantine.sites": "Per site", "quarantine.distances": "Distances",
+		"quarantine.release": "Release (alerts to the queue)", "quarantine.retire": "Retire (delete the fingerprint)",
+		"quarantine.decide_note": "Releasing sends the held alerts to the queue as new and restarts the count. Retiring deletes this fingerprint at once — it stops matching — and dismisses the held alerts with the reason. Both are recorded in the audit log.",
+		"quarantine.closed":      "Released and retired fingerprints", "quarantine.state": "State", "quarantine.decided": "Decided",
+		"negative.title": "Negative bank", "negative.note": "Media operators dismissed as not this content (site logos, banners, stock pictures). Media with the same SHA-256, or a PDQ hash within %d bits, raise no alert on any site for any case. The media itself is not kept.",
+		"negative.none": "The negative bank is empty.", "negative.alert": "Alert", "negative.added": "Added", "negative.remove": "Remove",
+		"alert.negative": "Not this content — add to the negative bank (never alert again on any site or case)", "alert.negative_add": "Add to the negative bank",
+		"alert.in_negative":      "This media is negative bank entry #%d.",
+		"alert.negative_note":    "The negative bank keeps only the media's SHA-256 and PDQ hash; adding and removing are recorded in the audit log.",
+		"alert.quarantined_note": "This alert's fingerprint matched too many media and is quarantined. The alert is held until staff release or retire it.",
 	},
 }

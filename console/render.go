@@ -75,6 +75,8 @@ var navPages = []struct{ path, key string }{
 	{"/notices", "nav.notices"},
 	{"/reports", "nav.reports"},
 	{"/cases", "nav.cases"},
+	{"/quarantine", "nav.quarantine"},
+	{"/negative", "nav.negative"},
 	{"/sites", "nav.sites"},
 	{"/users", "nav.users"},
 	{"/audit", "nav.audit"},

@@ -429,6 +429,7 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 	e := newEnv(t, withCrawling)
 	e.seedAlerts(8)
 	ctx := context.Background()
+	heldFingerprints(t, e.db, 4) // fingerprints 2–5, for release and retire
 	adm, op, st, ana := e.login("admin1"), e.login("op1"), e.login("staff1"), e.login("ana1")
 	_, tok, err := e.db.Accounts.CreateToken(ctx, "op1", "for revoking", store.Actor{})
 	if err != nil {
@@ -476,6 +477,14 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /api/alerts/{id}/confirm", api(op, "/api/alerts/4/confirm", `{}`), "op1", "alert.confirm", "4"},
 		{"POST /api/alerts/{id}/dismiss", api(op, "/api/alerts/5/dismiss", `{"reason":"no"}`), "op1", "alert.dismiss", "5"},
 		{"POST /api/alerts/bulk", api(op, "/api/alerts/bulk", `{"action":"confirm","ids":[6]}`), "op1", "alert.confirm", "6"},
+		{"POST /alerts/{id}/negative", form(op, "/alerts/2/negative", url.Values{"reason": {"logo"}}), "op1", "negative.add", "1"},
+		{"POST /api/alerts/{id}/negative", api(op, "/api/alerts/7/negative", `{"reason":"banner"}`), "op1", "negative.add", "2"},
+		{"POST /negative/{id}/remove", form(op, "/negative/1/remove", nil), "op1", "negative.remove", "1"},
+		{"POST /api/negative/{id}/remove", api(op, "/api/negative/2/remove", ``), "op1", "negative.remove", "2"},
+		{"POST /quarantine/{id}/release", form(st, "/quarantine/2/release", nil), "staff1", "quarantine.release", "2"},
+		{"POST /api/quarantine/{id}/release", api(st, "/api/quarantine/3/release", ``), "staff1", "quarantine.release", "3"},
+		{"POST /quarantine/{id}/retire", form(st, "/quarantine/4/retire", url.Values{"reason": {"hub"}}), "staff1", "quarantine.retire", "4"},
+		{"POST /api/quarantine/{id}/retire", api(st, "/api/quarantine/5/retire", `{"reason":"hub"}`), "staff1", "quarantine.retire", "5"},
 		{"POST /notices/draft", nil, "", "", ""}, // renders a draft, stores nothing
 		{"POST /notices", form(op, "/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1"}, "to": {"abuse@board.example"}, "subject": {"s"}, "body": {"b"}}), "op1", "notice.create", "1"},
 		{"POST /notices/{id}/sent", form(op, "/notices/1/sent", nil), "op1", "notice.sent", "1"},

@@ -136,6 +136,21 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/reports", Roles: reporters, h: s.apiReports},
 		{Method: "POST", Path: "/api/reports", Roles: reporters, h: s.apiSubmitReport},
 		{Method: "GET", Path: "/api/reports/{id}", Roles: reporters, h: s.apiReport},
+
+		// Flood quarantine and the negative bank (quarantine.go).
+		{Method: "GET", Path: "/quarantine", Roles: staff, h: s.quarantinePage},
+		{Method: "POST", Path: "/quarantine/{id}/release", Roles: staff, h: s.releaseForm},
+		{Method: "POST", Path: "/quarantine/{id}/retire", Roles: staff, h: s.retireForm},
+		{Method: "GET", Path: "/api/quarantine", Roles: staff, h: s.apiQuarantine},
+		{Method: "POST", Path: "/api/quarantine/{id}/release", Roles: staff, h: s.apiRelease},
+		{Method: "POST", Path: "/api/quarantine/{id}/retire", Roles: staff, h: s.apiRetire},
+
+		{Method: "GET", Path: "/negative", Roles: operator, h: s.negativePage},
+		{Method: "POST", Path: "/alerts/{id}/negative", Roles: operator, h: s.negativeForm},
+		{Method: "POST", Path: "/negative/{id}/remove", Roles: operator, h: s.removeNegativeForm},
+		{Method: "GET", Path: "/api/negative", Roles: operator, h: s.apiNegatives},
+		{Method: "POST", Path: "/api/alerts/{id}/negative", Roles: operator, h: s.apiAddNegative},
+		{Method: "POST", Path: "/api/negative/{id}/remove", Roles: operator, h: s.apiRemoveNegative},
 	}
 }
 

@@ -32,14 +32,28 @@ type raised struct {
 	Created bool
 }
 
+// stepResult is what the alert step did with one file's matches.
+type stepResult struct {
+	Raised []raised
+	// Suppressed counts matches the negative bank kept from alerting.
+	Suppressed int
+	// Errs are the matches whose alert could not be stored, or ctx's error
+	// when the step was cancelled.
+	Errs []error
+}
+
 // raiseAlerts is the one step from matches to alerts, with one set of
 // rules for every path that finds media:
 //
 //   - only fingerprints still registered alert: the matches are filtered
-//     with index.ActiveMatches (a cached match result may name a withdrawn
+//     with index.Index.ActiveMatches (a cached match result may name a withdrawn
 //     case), and a fingerprint withdrawn between that and its alert's
 //     transaction is skipped (alerts.Store.RecordAlert refuses it with
 //     ErrNotFound), never counted as a failure;
+//   - media in the negative bank raise nothing (alerts.ErrSuppressed) and
+//     are counted as suppressed; a quarantined fingerprint's alert is
+//     created quarantined (the alerts room decides, in the alert's
+//     transaction);
 //   - the preview is made once, for the first alert, and stored with it;
 //   - each match records a sighting (the same media at the same or another
 //     URL adds to its alert);
@@ -47,14 +61,16 @@ type raised struct {
 //     leaves its item undone rather than marking it done half-alerted.
 //
 // A match whose alert cannot be stored does not stop the others; its error
-// is in errs.
-func raiseAlerts(ctx context.Context, db *database.DB, f found) (out []raised, errs []error) {
+// is in Errs.
+func raiseAlerts(ctx context.Context, db *database.DB, f found) (res stepResult) {
 	if err := ctx.Err(); err != nil {
-		return nil, []error{err}
+		res.Errs = []error{err}
+		return res
 	}
 	matches, err := db.Index.ActiveMatches(f.Matches)
 	if err != nil {
-		return nil, []error{err}
+		res.Errs = []error{err}
+		return res
 	}
 	var preview []byte
 	made := false
@@ -68,14 +84,18 @@ func raiseAlerts(ctx context.Context, db *database.DB, f found) (out []raised, e
 		})
 		switch {
 		case ctx.Err() != nil:
-			return out, append(errs, ctx.Err())
+			res.Errs = append(res.Errs, ctx.Err())
+			return res
 		case errors.Is(err, store.ErrNotFound):
 			continue // the case was withdrawn while matching
+		case errors.Is(err, alerts.ErrSuppressed):
+			res.Suppressed++
+			continue // the negative bank says it is not this content
 		case err != nil:
-			errs = append(errs, err)
+			res.Errs = append(res.Errs, err)
 			continue
 		}
-		out = append(out, raised{Alert: a, Created: created})
+		res.Raised = append(res.Raised, raised{Alert: a, Created: created})
 	}
-	return out, errs
+	return res
 }

@@ -231,7 +231,7 @@ func (p *pass) finish(ctx context.Context, runErr error) (PassStats, error) {
 			"media", stats.Media, "queued", stats.Queued, "err", runErr)
 	} else {
 		p.log.Info("pass finished", "pass", stats.Number, "pages", stats.Pages, "media", stats.Media, "hashed", stats.Hashed,
-			"not_modified", stats.NotModified, "new_alerts", stats.NewAlerts, "skipped", stats.Skipped, "videos", stats.Videos,
+			"not_modified", stats.NotModified, "new_alerts", stats.NewAlerts, "quarantined", stats.Quarantined, "suppressed", stats.Suppressed, "skipped", stats.Skipped, "videos", stats.Videos,
 			"errors", sum(stats.Errors), "duration", stats.End.Sub(stats.Start).Round(time.Millisecond))
 	}
 	if err := ctx.Err(); err != nil {

@@ -50,6 +50,8 @@ type MediaOutcome struct {
 	SHA256   hashing.SHA256 `json:"sha256,omitzero"`
 	AlertIDs []uint64       `json:"alert_ids,omitempty"`
 	Error    string         `json:"error,omitempty"`
+	// Suppressed counts matches the negative bank kept from alerting.
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Inspection is what checking one reported URL found.
@@ -241,7 +243,7 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 	if len(ms) == 0 {
 		return mo
 	}
-	rs, errs := raiseAlerts(ctx, in.DB, found{
+	res := raiseAlerts(ctx, in.DB, found{
 		Site: site.Name, SHA256: sum, Matches: ms, Reported: true,
 		Sighting: alerts.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
 		Preview: func() []byte {
@@ -252,15 +254,16 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 			return pv
 		},
 	})
-	for _, ra := range rs {
+	mo.Suppressed = res.Suppressed
+	for _, ra := range res.Raised {
 		mo.AlertIDs = append(mo.AlertIDs, ra.Alert.ID)
 		if ra.Created && in.Logger != nil {
 			in.Logger.Info("new alert from a reported URL", "alert", ra.Alert.ID, "case", ra.Alert.Case, "url", u, "page", page,
 				"algorithm", ra.Alert.Algorithm, "distance", ra.Alert.Distance)
 		}
 	}
-	if len(errs) > 0 {
-		mo.Error = errs[0].Error()
+	if len(res.Errs) > 0 {
+		mo.Error = res.Errs[0].Error()
 	}
 	return mo
 }

@@ -80,7 +80,7 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 		return
 	}
 	if r.ok && len(r.matches) > 0 {
-		rs, errs := raiseAlerts(ctx, p.c.DB, found{
+		res := raiseAlerts(ctx, p.c.DB, found{
 			Site: p.site.Name, SHA256: r.sum, Matches: r.matches,
 			Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
 			Preview:  func() []byte { return r.preview },
@@ -89,14 +89,7 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 			p.done(ctx, it, nil, false)
 			return
 		}
-		for _, err := range errs {
-			p.fail("index", it.URL, err)
-		}
-		for _, ra := range rs {
-			if ra.Created {
-				p.newAlert(ra.Alert, it.Page, it.URL, false)
-			}
-		}
+		p.stepDone(res, it.Page, it.URL, false)
 	}
 	p.done(ctx, it, nil, true)
 }
@@ -317,15 +310,34 @@ func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64
 	}
 }
 
-// newAlert counts, measures and logs an alert the pass created.
-func (p *pass) newAlert(a alerts.Alert, page, u string, isVideo bool) {
-	p.count(func(s *PassStats) { s.NewAlerts++ })
-	p.metrics.alert()
-	args := []any{"alert", a.ID, "case", a.Case, "page", page, "url", u, "algorithm", a.Algorithm, "distance", a.Distance}
-	if isVideo {
-		args = append(args, "video", true)
+// stepDone counts, measures and logs what the alert step did with the
+// matches of the media at u on page.
+func (p *pass) stepDone(res stepResult, page, u string, isVideo bool) {
+	for _, err := range res.Errs {
+		p.fail("index", u, err)
 	}
-	p.log.Info("new alert", args...)
+	if res.Suppressed > 0 {
+		p.count(func(s *PassStats) { s.Suppressed += res.Suppressed })
+		p.log.Debug("match suppressed by the negative bank", "url", u, "matches", res.Suppressed)
+	}
+	for _, ra := range res.Raised {
+		if !ra.Created {
+			continue
+		}
+		a := ra.Alert
+		p.count(func(s *PassStats) {
+			s.NewAlerts++
+			if a.Status == alerts.StatusQuarantined {
+				s.Quarantined++
+			}
+		})
+		p.metrics.alert()
+		args := []any{"alert", a.ID, "case", a.Case, "page", page, "url", u, "algorithm", a.Algorithm, "distance", a.Distance}
+		if isVideo {
+			args = append(args, "video", true)
+		}
+		p.log.Info("new alert", append(args, "status", a.Status)...)
+	}
 }
 
 // preview makes the blurred thumbnail stored with the alerts of bytes that

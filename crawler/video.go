@@ -157,7 +157,7 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 			st.Matches++
 		}
 	})
-	rs, errs := raiseAlerts(ctx, p.c.DB, found{
+	res := raiseAlerts(ctx, p.c.DB, found{
 		Site: p.site.Name, SHA256: sum, Matches: s.hr.Matches,
 		Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
 		Preview:  func() []byte { return preview },
@@ -165,14 +165,7 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 	if ctx.Err() != nil {
 		return
 	}
-	for _, err := range errs {
-		p.fail("index", j.url, err)
-	}
-	for _, ra := range rs {
-		if ra.Created {
-			p.newAlert(ra.Alert, j.page, j.url, true)
-		}
-	}
+	p.stepDone(res, j.page, j.url, true)
 }
 
 // matchVideo looks up or computes the result for one video's bytes, as

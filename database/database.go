@@ -37,12 +37,12 @@ func Open(path string, opts store.Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	al, err := alerts.Open(st)
+	ix, err := index.Open(st, index.Options{OnWithdraw: alerts.CloseCase})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	ix, err := index.Open(st, index.Options{OnWithdraw: alerts.CloseCase})
+	al, err := alerts.Open(st, ix)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -72,6 +72,6 @@ func (db *DB) Verify(ctx context.Context) (store.Report, error) {
 func Checks() []store.Check {
 	return []store.Check{
 		index.Verify, alerts.Verify, crawlstate.Verify, accounts.Verify,
-		alerts.VerifyIndex, takedown.Verify, alerts.VerifyRecords,
+		alerts.VerifyIndex, alerts.VerifyQuarantine, takedown.Verify, alerts.VerifyRecords,
 	}
 }

@@ -232,7 +232,7 @@ func (ix *Index) withdraw(ctx context.Context, caseID string, by *store.Actor) (
 			}
 		}
 		if ix.onWithdraw != nil {
-			if alerts, err = ix.onWithdraw(tx, caseID, now); err != nil {
+			if alerts, err = ix.onWithdraw(tx, caseID, deleted, now); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -36,10 +37,11 @@ func Migrations() map[uint32]store.Migration {
 }
 
 // WithdrawHook runs inside a withdrawal's transaction, after the case is
-// marked withdrawn and its fingerprints deleted, so that what hangs off the
-// case elsewhere (its open alerts, their previews) goes in the same commit.
-// It returns how many alerts it closed.
-type WithdrawHook func(tx *bolt.Tx, caseID string, now time.Time) (closed int, err error)
+// marked withdrawn and its fingerprints (deleted) deleted, so that what
+// hangs off the case elsewhere (its open alerts, their previews, the
+// fingerprints' flood state) goes in the same commit. It returns how many
+// alerts it closed.
+type WithdrawHook func(tx *bolt.Tx, caseID string, deleted []uint64, now time.Time) (closed int, err error)
 
 // Options configure Open.
 type Options struct {
@@ -146,4 +148,51 @@ func CaseIn(tx *bolt.Tx, id string) (c Case, ok bool, err error) {
 	}
 	err = caseCodec.Decode(v, &c)
 	return c, err == nil, err
+}
+
+// FingerprintIn reads fingerprint id inside tx; ok is false when it is not
+// registered.
+func FingerprintIn(tx *bolt.Tx, id uint64) (f *Fingerprint, ok bool, err error) {
+	b := tx.Bucket(bucketFingerprints)
+	if b == nil {
+		return nil, false, nil
+	}
+	v := b.Get(store.IDKey(id))
+	if v == nil {
+		return nil, false, nil
+	}
+	var r fingerprintRecord
+	if err := fingerprintCodec.Decode(v, &r); err != nil {
+		return nil, false, err
+	}
+	f, err = fromRecord(r)
+	return f, err == nil, err
+}
+
+// DeleteFingerprint deletes fingerprint id, if it is registered, and runs
+// also (told whether it deleted one) in the same transaction: a decision
+// that one fingerprint must stop matching (a quarantined one retired by
+// staff) and its record of who decided commit together. The fingerprint
+// stops matching before DeleteFingerprint returns, as after a withdrawal.
+func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, also func(tx *bolt.Tx, deleted bool) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deleted := false
+	return ix.st.Update(func(tx *bolt.Tx) error {
+		fps := tx.Bucket(bucketFingerprints)
+		if fps.Get(store.IDKey(id)) != nil {
+			if err := fps.Delete(store.IDKey(id)); err != nil {
+				return err
+			}
+			deleted = true
+		}
+		return also(tx, deleted)
+	}, func() {
+		if deleted {
+			ix.mu.Lock()
+			ix.active.remove(id)
+			ix.mu.Unlock()
+		}
+	})
 }

@@ -17,6 +17,9 @@ type Match struct {
 	// Video says where a registered video was found, for video queries
 	// (see MatchVideo); nil for pictures.
 	Video *VideoEvidence
+	// QueryPDQ is the query's own PDQ as served (its original view), kept
+	// with the alert for the negative bank; zero for videos.
+	QueryPDQ hashing.Hash `json:",omitzero"`
 }
 
 // Match returns the registered fingerprints that rule says query shows,

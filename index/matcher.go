@@ -141,9 +141,10 @@ func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 		}
 	}
 	out := make([]Match, 0, len(best))
+	served := servedPDQ(query)
 	for id, ev := range best {
 		f := m.fps[id]
-		out = append(out, Match{Fingerprint: id, Case: f.Case, Label: f.Label, Source: f.Source, Evidence: ev})
+		out = append(out, Match{Fingerprint: id, Case: f.Case, Label: f.Label, Source: f.Source, Evidence: ev, QueryPDQ: served})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Evidence.Distance != out[j].Evidence.Distance {
@@ -152,4 +153,16 @@ func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 		return out[i].Fingerprint < out[j].Fingerprint
 	})
 	return out
+}
+
+// servedPDQ is the PDQ of the query's original view (the picture as
+// served), or the zero Hash when it has none.
+func servedPDQ(query hashing.Fingerprint) hashing.Hash {
+	for _, v := range query.Views {
+		if v.Name == hashing.ViewOriginal {
+			h, _ := v.Hash(hashing.PDQ)
+			return h
+		}
+	}
+	return hashing.Hash{}
 }

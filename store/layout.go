@@ -19,6 +19,9 @@ var layout = []string{
 	"alertsbystatus", "alertsbysite", "alertsbycase", "alertsbyconfidence", "alertcounts", "alerthours",
 	"previews", // alerts: media SHA-256 → blurred JPEG
 	"reports",  // alerts: reported URLs
+	// alerts: the flood quarantine (quarantine.go) and the negative bank
+	// (negative.go)
+	"floodmedia", "quarantine", "negative", "negativesha", "negativepdq",
 
 	"users", "sessions", "tokens", // accounts: by name or token hash
 

@@ -31,23 +31,23 @@ func openDB(path string, opts store.Options) (*testDB, error) {
 		return nil, err
 	}
 	db := &testDB{DB: st}
-	al, err := alerts.Open(st)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	db.alertsRoom, db.Store = al, New(st, al)
 	ix, err := index.Open(st, index.Options{OnWithdraw: alerts.CloseCase})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	db.Index = ix
+	al, err := alerts.Open(st, ix)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	db.alertsRoom, db.Store = al, New(st, al)
 	return db, nil
 }
 
 func (db *testDB) Verify(ctx context.Context) (store.Report, error) {
-	return db.DB.Verify(ctx, index.Verify, alerts.Verify, alerts.VerifyIndex, Verify, alerts.VerifyRecords)
+	return db.DB.Verify(ctx, index.Verify, alerts.Verify, alerts.VerifyIndex, alerts.VerifyQuarantine, Verify, alerts.VerifyRecords)
 }
 
 func openTemp(t *testing.T) (*testDB, string) {

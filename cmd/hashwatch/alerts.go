@@ -41,7 +41,7 @@ func (a *app) alertsCommand() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if status != "" && !alerts.Status(status).Valid() {
-				return usagef("alerts list: unknown status %q (new, confirmed, dismissed, notice_sent, removed, withdrawn)", status)
+				return usagef("alerts list: unknown status %q (new, confirmed, dismissed, notice_sent, removed, withdrawn, quarantined)", status)
 			}
 			db, err := a.openDB()
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -57,6 +58,7 @@ func (a *app) crawlCommand() *cobra.Command {
 	var vcfg video.Config
 	var sitesFile, only, metricsAddr string
 	var once, asJSON bool
+	var flood alerts.FloodLimit
 	cmd := &cobra.Command{
 		Use:   "crawl --sites FILE [--once] [--site NAME] [--json] [--metrics-addr HOST:PORT]",
 		Short: "Crawl watched sites and raise alerts for matching images",
@@ -97,6 +99,9 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 				return err
 			}
 			defer db.Close()
+			if err := applyFlood(db, flood); err != nil {
+				return err
+			}
 			// Another process's `hashwatch backup` asks this one for a hot
 			// copy, since bbolt's lock keeps it out.
 			defer serveBackups(cmd.Context(), db, a.log)()
@@ -147,6 +152,7 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 	cmd.Flags().StringVar(&only, "site", "", "crawl only the site with this name")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print each pass's counts as one JSON object per line")
 	videoFlags(cmd, &vcfg)
+	floodFlags(cmd, &flood)
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`HOST:PORT`/metrics while crawling (off when empty)")
 	return cmd
 }

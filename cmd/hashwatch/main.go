@@ -122,6 +122,7 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		a.importCommand(), a.exportCommand(), a.benchCommand(),
 		a.backupCommand(), a.verifyCommand(),
 		a.userCommand(), a.serveCommand(),
+		a.quarantineCommand(), a.negativeCommand(),
 	)
 	root.AddCommand(a.debugCommands()...)
 	root.CompletionOptions.DisableDefaultCmd = true

@@ -11,6 +11,7 @@ import (
 	"time"
 	_ "time/tzdata" // user time zones (Asia/Seoul by default) on hosts without zoneinfo
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/console"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -23,6 +24,7 @@ import (
 
 // serveOptions are serve's flags.
 type serveOptions struct {
+	flood         alerts.FloodLimit
 	sitesFile     string
 	addr          string
 	public        bool
@@ -70,6 +72,7 @@ in flight finish and running passes store where they were.`,
 	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
 	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
 	videoFlags(cmd, &o.video)
+	floodFlags(cmd, &o.flood)
 	f.BoolVar(&o.allowPrivate, "allow-private", false, "let reported URLs and re-checks of hosts not in --sites reach private addresses (tests and demos only)")
 	return cmd
 }
@@ -129,6 +132,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer db.Close()
+	if err := applyFlood(db, o.flood); err != nil {
+		return err
+	}
 	defer serveBackups(ctx, db, a.log)()
 
 	reg := prometheus.NewRegistry()

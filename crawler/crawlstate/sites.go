@@ -46,9 +46,14 @@ type Counts struct {
 	Bytes       int64 `json:"bytes"`
 	Matches     int   `json:"matches"` // media files that matched at least one fingerprint
 	NewAlerts   int   `json:"new_alerts"`
-	Skipped     int   `json:"skipped"`        // media over a limit, never fingerprinted
-	Videos      int   `json:"videos"`         // video URLs found and recorded
-	Robots      int   `json:"robots_blocked"` // URLs robots.txt did not allow
+	// Quarantined counts the new alerts held for staff because their
+	// fingerprint matched too many distinct media (alerts.FloodLimit);
+	// Suppressed the matches the negative bank kept from alerting.
+	Quarantined int `json:"quarantined"`
+	Suppressed  int `json:"suppressed"`
+	Skipped     int `json:"skipped"`        // media over a limit, never fingerprinted
+	Videos      int `json:"videos"`         // video URLs found and recorded
+	Robots      int `json:"robots_blocked"` // URLs robots.txt did not allow
 }
 
 // SkippedMedia is one media file a pass did not fingerprint because it was
