@@ -42,7 +42,9 @@ test:
 # Then the crawler's measurements on a generated 2,000-page site with 6,000
 # distinct images: media fingerprinted per second during a crawl against the
 # hashing rate on the same images, the second pass's time against the
-# first's, and peak RSS over ten passes.
+# first's, and peak RSS over ten passes; and the hostile routes of
+# fixtures.HostileSite, one by one and all at once, with CPU and peak RSS
+# per route.
 .PHONY: soak
 soak:
 	PDQ_SKIP_HOST=1 PDQ_CROSS_ALL=1 ./scripts/test-pdq-cross.sh

@@ -212,7 +212,7 @@ func (ac *Store) DeleteSession(ctx context.Context, token string, by store.Actor
 		if err := b.Delete(sum[:]); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: ac.st.Now().UTC(), User: by.User, Remote: by.Remote, Action: "logout", Target: by.User})
+		return store.AppendAudit(tx, store.AuditEntry{At: ac.st.Now().UTC(), User: by.User, Remote: by.Remote, Token: by.Token, Action: "logout", Target: by.User})
 	}, nil)
 }
 

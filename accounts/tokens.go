@@ -26,16 +26,64 @@ type Token struct {
 	Name      string    `json:"name,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	// Scope narrows what the token may do below its owner's role (see
+	// TokenScope); "" is the whole role, as tokens made before scopes.
+	Scope TokenScope `json:"scope,omitempty"`
+	// ExpiresAt, when set, is when the token stops working.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Revoked reports whether the token was revoked.
 func (t Token) Revoked() bool { return !t.RevokedAt.IsZero() }
+
+// TokenScope narrows an API token below its owner's role. The console
+// enforces it on every request, on top of the owner's current role.
+type TokenScope string
+
+// Token scopes.
+const (
+	ScopeFull     TokenScope = ""         // everything the owner's role may do
+	ScopeRead     TokenScope = "read"     // GET requests only
+	ScopeReport   TokenScope = "report"   // submit and read reported URLs only
+	ScopeOperator TokenScope = "operator" // what an operator may do (owner: operator or admin)
+	ScopeStaff    TokenScope = "staff"    // what staff may do (owner: staff or admin)
+)
+
+// ParseTokenScope checks a scope name ("full" or "" for the whole role).
+func ParseTokenScope(s string) (TokenScope, error) {
+	switch TokenScope(s) {
+	case ScopeFull, "full":
+		return ScopeFull, nil
+	case ScopeRead, ScopeReport, ScopeOperator, ScopeStaff:
+		return TokenScope(s), nil
+	}
+	return "", fmt.Errorf("token scope %q: want full, read, report, operator or staff: %w", s, store.ErrInvalid)
+}
+
+// TokenOptions are the optional properties of a new token.
+type TokenOptions struct {
+	Scope TokenScope
+	// TTL, when positive, makes the token expire that long after creation.
+	TTL time.Duration
+}
 
 var tokenCodec = &store.Codec{Kind: "token", Version: 1}
 
 // CreateToken makes a new API token for user and returns its secret, which
 // is never retrievable again.
 func (ac *Store) CreateToken(ctx context.Context, user, name string, by store.Actor) (secret string, t Token, err error) {
+	return ac.CreateTokenWith(ctx, user, name, TokenOptions{}, by)
+}
+
+// CreateTokenWith is CreateToken with a scope and an expiry. A scope the
+// owner's role cannot use (operator for a staff member) is refused.
+func (ac *Store) CreateTokenWith(ctx context.Context, user, name string, o TokenOptions, by store.Actor) (secret string, t Token, err error) {
+	if _, err := ParseTokenScope(string(o.Scope)); err != nil {
+		return "", Token{}, err
+	}
+	if o.TTL < 0 {
+		return "", Token{}, fmt.Errorf("token lifetime %v: %w", o.TTL, store.ErrInvalid)
+	}
 	if err := ctx.Err(); err != nil {
 		return "", Token{}, err
 	}
@@ -49,10 +97,18 @@ func (ac *Store) CreateToken(ctx context.Context, user, name string, by store.Ac
 	secret = TokenPrefix + raw
 	sum := sha256.Sum256([]byte(secret))
 	now := ac.st.Now().UTC()
-	t = Token{ID: hex.EncodeToString(sum[:8]), User: user, Name: name, CreatedAt: now}
+	t = Token{ID: hex.EncodeToString(sum[:8]), User: user, Name: name, CreatedAt: now, Scope: o.Scope}
+	if o.TTL > 0 {
+		t.ExpiresAt = now.Add(o.TTL)
+	}
 	err = ac.st.Update(func(tx *bolt.Tx) error {
-		if _, err := getUser(tx, user); err != nil {
+		u, err := getUser(tx, user)
+		if err != nil {
 			return err
+		}
+		if (o.Scope == ScopeOperator && u.Role != RoleOperator && u.Role != RoleAdmin) ||
+			(o.Scope == ScopeStaff && u.Role != RoleStaff && u.Role != RoleAdmin) {
+			return fmt.Errorf("a %s token for %s, whose role is %s: %w", o.Scope, user, u.Role, store.ErrInvalid)
 		}
 		v, err := tokenCodec.Encode(&t)
 		if err != nil {
@@ -61,7 +117,14 @@ func (ac *Store) CreateToken(ctx context.Context, user, name string, by store.Ac
 		if err := tx.Bucket(bucketTokens).Put(sum[:], v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "token.create", Target: user, Detail: "token " + t.ID})
+		detail := "token " + t.ID
+		if t.Scope != ScopeFull {
+			detail += ", scope " + string(t.Scope)
+		}
+		if !t.ExpiresAt.IsZero() {
+			detail += ", expires " + t.ExpiresAt.Format(time.RFC3339)
+		}
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "token.create", Target: user, Detail: detail})
 	}, nil)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
@@ -97,7 +160,7 @@ func (ac *Store) TokenBySecret(ctx context.Context, secret string) (Token, User,
 	if err != nil {
 		return Token{}, User{}, err
 	}
-	if t.Revoked() || u.Disabled {
+	if t.Revoked() || u.Disabled || (!t.ExpiresAt.IsZero() && !ac.st.Now().Before(t.ExpiresAt)) {
 		return Token{}, User{}, fmt.Errorf("token %s: %w", t.ID, ErrExpired)
 	}
 	return t, u, nil
@@ -156,6 +219,40 @@ func (ac *Store) RevokeToken(ctx context.Context, id string, by store.Actor) err
 		if err := b.Put(key, v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: t.RevokedAt, User: by.User, Remote: by.Remote, Action: "token.revoke", Target: t.User, Detail: "token " + t.ID})
+		return store.AppendAudit(tx, store.AuditEntry{At: t.RevokedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "token.revoke", Target: t.User, Detail: "token " + t.ID})
 	}, nil)
+}
+
+// revokeUserTokens revokes every live token of user, in tx, and returns
+// how many.
+func revokeUserTokens(tx *bolt.Tx, user string, at time.Time) (int, error) {
+	b := tx.Bucket(bucketTokens)
+	type kv struct {
+		k []byte
+		t Token
+	}
+	var live []kv
+	if err := b.ForEach(func(k, v []byte) error {
+		var t Token
+		if err := tokenCodec.Decode(v, &t); err != nil {
+			return err
+		}
+		if t.User == user && !t.Revoked() {
+			live = append(live, kv{store.Clone(k), t})
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, e := range live {
+		e.t.RevokedAt = at
+		v, err := tokenCodec.Encode(&e.t)
+		if err != nil {
+			return 0, err
+		}
+		if err := b.Put(e.k, v); err != nil {
+			return 0, err
+		}
+	}
+	return len(live), nil
 }

@@ -150,7 +150,7 @@ func (ac *Store) AddUser(ctx context.Context, nu NewUser, by store.Actor) (User,
 		if err := putUser(b, &u); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "user.add", Target: u.Name, Detail: "role " + string(u.Role)})
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "user.add", Target: u.Name, Detail: "role " + string(u.Role)})
 	}, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("add user: %w", err)
@@ -290,6 +290,16 @@ func (ac *Store) UpdateUser(ctx context.Context, name string, ch UserChange, by 
 				if err := deleteUserSessions(tx, name, ""); err != nil {
 					return err
 				}
+				// Disabling ends every way in: the tokens are revoked
+				// for good, so re-enabling the account does not bring
+				// back a script key that may have leaked meanwhile.
+				n, err := revokeUserTokens(tx, name, ac.st.Now().UTC())
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					details = append(details, fmt.Sprintf("%d API token(s) revoked", n))
+				}
 			} else {
 				details = append(details, "enabled")
 			}
@@ -319,7 +329,7 @@ func (ac *Store) UpdateUser(ctx context.Context, name string, ch UserChange, by 
 		if err := putUser(tx.Bucket(bucketUsers), &u); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: u.UpdatedAt, User: by.User, Remote: by.Remote, Action: "user.update", Target: name, Detail: strings.Join(details, ", ")})
+		return store.AppendAudit(tx, store.AuditEntry{At: u.UpdatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "user.update", Target: name, Detail: strings.Join(details, ", ")})
 	}, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("update user: %w", err)

@@ -351,7 +351,7 @@ func (al *Store) DecideAlert(ctx context.Context, id uint64, to Status, reason s
 			to == StatusDismissed && a.Status != StatusNew && a.Status != StatusConfirmed {
 			return fmt.Errorf("alert %d is %s; it cannot become %s: %w", id, a.Status, to, store.ErrConflict)
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: action,
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: action,
 			Target: strconv.FormatUint(id, 10), Detail: reason})
 	})
 }

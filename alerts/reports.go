@@ -111,7 +111,7 @@ func (al *Store) CreateURLReport(ctx context.Context, urls []string, note string
 		if err := b.Put(store.IDKey(id), v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: r.SubmittedAt, User: by.User, Remote: by.Remote, Action: "report.submit",
+		return store.AppendAudit(tx, store.AuditEntry{At: r.SubmittedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "report.submit",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("%d URLs", len(r.URLs))})
 	}, nil)
 	if err != nil {

@@ -23,7 +23,7 @@ func (s *Server) decide(ctx context.Context, rq *request, id uint64, to alerts.S
 	// (alerts.Store.DecideAlert): two operators deciding the same alert at
 	// once get one decision and one conflict, never two decisions from the
 	// same "new" state, and no decision is ever left unrecorded.
-	return s.db.Alerts.DecideAlert(ctx, id, to, reason, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	return s.db.Alerts.DecideAlert(ctx, id, to, reason, rq.actor())
 }
 
 type alertsData struct {
@@ -123,7 +123,7 @@ func (s *Server) revealPreview(w http.ResponseWriter, r *http.Request, rq *reque
 		s.fail(w, r, rq, errorf(400, "previews are revealed in a browser session"))
 		return
 	}
-	if err := s.db.Store.Audit(r.Context(), store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Action: "alert.reveal", Target: fmt.Sprint(id)}); err != nil {
+	if err := s.db.Store.Audit(r.Context(), store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: "alert.reveal", Target: fmt.Sprint(id)}); err != nil {
 		s.fail(w, r, rq, err) // no record, no reveal
 		return
 	}

@@ -1,14 +1,17 @@
 package console
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/store"
@@ -32,7 +35,13 @@ type request struct {
 	loc     *locale
 }
 
-func (rq *request) actor() store.Actor { return store.Actor{User: rq.user.Name, Remote: rq.remote} }
+func (rq *request) actor() store.Actor {
+	a := store.Actor{User: rq.user.Name, Remote: rq.remote}
+	if rq.token != nil {
+		a.Token = rq.token.ID
+	}
+	return a
+}
 
 // guard wraps a route's handler with authentication, the role check, the
 // body limit and the CSRF check.
@@ -43,7 +52,28 @@ func (s *Server) guard(rt route) http.Handler {
 		authErr := s.authenticate(r, rq)
 		rq.loc = s.locale(r, rq.user)
 		if !rt.Multipart {
-			r.Body = http.MaxBytesReader(w, r.Body, s.limits.FormBytes)
+			// A form or JSON body is small: read it whole now, within
+			// FormReadTime, so a client trickling it cannot hold the
+			// connection; then lift the deadline again, since net/http
+			// cancels a request whose connection read times out, and a
+			// handler may run longer than that (a reported URL checked).
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(s.limits.FormReadTime)) // unsupported by a test recorder: the server's timeouts bound it
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.FormBytes))
+			if err == nil {
+				// Kept when the read failed: net/http then answers at
+				// once instead of waiting for the rest of the body.
+				_ = rc.SetReadDeadline(time.Time{})
+			}
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if !errors.As(err, &mbe) {
+					err = badRequest(fmt.Errorf("read request body: %w", err))
+				}
+				s.fail(w, r, rq, err)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		if rt.Public {
 			rt.h(w, r, rq)
@@ -63,6 +93,10 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		if !rt.allows(rq.user.Role) {
 			s.failStatus(w, r, rq, http.StatusForbidden, rq.loc.T("err.forbidden"))
+			return
+		}
+		if rq.token != nil && !tokenAllows(rq.token.Scope, rt) {
+			s.failStatus(w, r, rq, http.StatusForbidden, fmt.Sprintf("this API token's scope (%s) does not allow %s %s", rq.token.Scope, rt.Method, rt.Path))
 			return
 		}
 		if r.Method == http.MethodPost && !rt.Multipart && !rq.api {
@@ -172,19 +206,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.renderLogin(w, r, rq, http.StatusBadRequest, d)
 		return
 	}
-	if blocked, until := s.passwordBlocked(rq.remote, name); blocked {
+	settle, admitted, until := s.passwordAttempt(rq.remote, name)
+	if !admitted {
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
 		d.Error = rq.loc.T("login.too_many", rq.loc.Time(until))
 		s.renderLogin(w, r, rq, http.StatusTooManyRequests, d)
 		return
 	}
 	u, err := s.db.Accounts.Authenticate(r.Context(), name, password)
+	settle(err == nil)
 	if err != nil {
 		if !errors.Is(err, accounts.ErrBadCredentials) {
 			s.fail(w, r, rq, err)
 			return
 		}
-		s.passwordFailed(rq.remote, name)
 		s.log.Warn("login failed", "user", name, "remote", rq.remote)
 		if aerr := s.db.Store.Audit(r.Context(), store.AuditEntry{User: "", Remote: rq.remote, Action: "login.failed", Target: name}); aerr != nil {
 			s.log.Error("audit record failed", "err", aerr)
@@ -193,7 +228,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.renderLogin(w, r, rq, http.StatusUnauthorized, d)
 		return
 	}
-	s.userLimit.reset(strings.ToLower(name))
 	if rq.session != nil {
 		// A browser that was logged in (perhaps as someone else) gets a
 		// new session; the old one ends server-side, not only in its

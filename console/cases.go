@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -14,7 +15,6 @@ import (
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
-	"github.com/hashwatch/hashwatch/store"
 )
 
 type casesData struct {
@@ -165,7 +165,7 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 		return res, nil
 	}
 	// The registration and its audit record commit together.
-	added, err := s.db.Index.RegisterAs(ctx, store.Actor{User: rq.user.Name, Remote: rq.remote}, caseID, label, regs)
+	added, err := s.db.Index.RegisterAs(ctx, rq.actor(), caseID, label, regs)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,23 @@ func (s *Server) uploadFileLimit() int64 {
 // limits, fingerprints it for registration — as a video when it is one —
 // and lets the bytes go.
 func (s *Server) hashPart(ctx context.Context, part *multipart.Part) (hashing.Fingerprint, error) {
-	data, err := hashing.ReadLimited(part, s.uploadFileLimit())
+	// Look at the first bytes before buffering anything: a file that is
+	// no picture or video is refused at once, and the rest of it is
+	// skipped in small chunks by the multipart reader, never held.
+	head := make([]byte, sniffBytes)
+	n, err := io.ReadFull(part, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return hashing.Fingerprint{}, badRequest(mbe)
+		}
+		return hashing.Fingerprint{}, badRequest(err)
+	}
+	head = head[:n]
+	if hashing.Sniff(head) == "" && video.Sniff(head) == "" {
+		return hashing.Fingerprint{}, fmt.Errorf("not a picture or video (JPEG, PNG, GIF, WebP, BMP, TIFF, MP4, WebM …) by its first bytes: %w", hashing.ErrUnsupported)
+	}
+	data, err := hashing.ReadLimited(io.MultiReader(bytes.NewReader(head), part), s.uploadFileLimit())
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -216,6 +232,11 @@ func (s *Server) hashPart(ctx context.Context, part *multipart.Part) (hashing.Fi
 	}
 	return s.hasher.Image(ctx, data, hashing.ForRegistration)
 }
+
+// sniffBytes is how much of an uploaded file is read to tell whether it is
+// media at all: enough for every magic number Sniff knows (MPEG-TS needs
+// three 188-byte packets).
+const sniffBytes = 512
 
 // readField reads a small text part.
 func readField(p *multipart.Part) (string, error) {
@@ -243,7 +264,7 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
 	}
 	// The withdrawal and its audit record commit together.
-	return s.db.Index.WithdrawAs(ctx, store.Actor{User: rq.user.Name, Remote: rq.remote}, id)
+	return s.db.Index.WithdrawAs(ctx, rq.actor(), id)
 }
 
 func (s *Server) withdrawCase(w http.ResponseWriter, r *http.Request, rq *request) {

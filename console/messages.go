@@ -66,7 +66,9 @@ var catalog = map[string]map[string]string{
 
 		"users.title": "사용자", "users.name": "이름", "users.role": "역할", "users.state": "상태", "users.created": "생성일",
 		"users.active": "활성", "users.disabled": "비활성", "users.new_password": "새 비밀번호", "users.save": "저장", "users.add": "사용자 추가",
-		"users.new_token": "API 토큰 발급", "users.token_label": "용도", "users.tokens": "API 토큰", "users.revoke": "폐기", "users.revoked": "폐기됨",
+		"users.token_scope": "범위", "users.scope_full": "역할 전체", "users.token_days": "유효 일수", "users.token_until": "만료",
+		"users.own_password": "자기 비밀번호는 설정에서 현재 비밀번호와 함께 바꾸세요.",
+		"users.new_token":    "API 토큰 발급", "users.token_label": "용도", "users.tokens": "API 토큰", "users.revoke": "폐기", "users.revoked": "폐기됨",
 		"users.no_tokens": "발급된 토큰이 없습니다.", "users.token_once": "%s 사용자의 새 토큰입니다. 지금 복사하세요. 다시 표시되지 않습니다.",
 		"users.not_self": "자기 계정을 비활성화하거나 역할을 바꿀 수 없습니다.",
 
@@ -186,7 +188,9 @@ var catalog = map[string]map[string]string{
 
 		"users.title": "Users", "users.name": "Name", "users.role": "Role", "users.state": "State", "users.created": "Created",
 		"users.active": "active", "users.disabled": "disabled", "users.new_password": "New password", "users.save": "Save", "users.add": "Add user",
-		"users.new_token": "Issue API token", "users.token_label": "Purpose", "users.tokens": "API tokens", "users.revoke": "Revoke", "users.revoked": "revoked",
+		"users.token_scope": "Scope", "users.scope_full": "whole role", "users.token_days": "days valid", "users.token_until": "until",
+		"users.own_password": "Change your own password under Settings, which asks for the current one.",
+		"users.new_token":    "Issue API token", "users.token_label": "Purpose", "users.tokens": "API tokens", "users.revoke": "Revoke", "users.revoked": "revoked",
 		"users.no_tokens": "No tokens issued.", "users.token_once": "New token for %s. Copy it now: it will not be shown again.",
 		"users.not_self": "You cannot disable your own account or change your own role.",
 

@@ -7,56 +7,96 @@ import (
 	"time"
 )
 
-// limiter counts failures per key (a remote address, a user name) in a
-// sliding window and refuses a key that reached its limit until the oldest
-// failure leaves the window. Memory is bounded: at most maxKeys keys are
-// kept, the stalest dropped first.
+// limiter counts failed password checks per key (a remote address, a user
+// name) in a sliding window. The first max failures are free; after that
+// each attempt must wait a delay that doubles with every further failure
+// (1 s, 2 s, 4 s, …, at most maxDelay) — a guesser is slowed to a crawl,
+// but nobody can lock another person out for good by failing on purpose.
+//
+// Admission is atomic: an attempt is counted as a failure when it is
+// admitted, before the (slow) password check, and undone if the password
+// was right; and only maxInflight checks per key run at once. So 40
+// parallel wrong passwords get one check, not 40. Memory is bounded: at
+// most maxKeys keys are kept, the stalest dropped first.
 type limiter struct {
-	max    int
-	window time.Duration
-	now    func() time.Time
+	max         int
+	window      time.Duration
+	maxDelay    time.Duration
+	maxInflight int
+	now         func() time.Time
 
-	mu   sync.Mutex
-	hits map[string][]time.Time
+	mu       sync.Mutex
+	hits     map[string][]time.Time
+	inflight map[string]int
 }
 
 // maxLimiterKeys bounds a limiter's memory under a flood of distinct keys.
 const maxLimiterKeys = 10000
 
-func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: max, window: window, now: now, hits: map[string][]time.Time{}}
+// limiterBaseDelay is the first delay after the free failures.
+const limiterBaseDelay = time.Second
+
+func newLimiter(max int, window, maxDelay time.Duration, now func() time.Time) *limiter {
+	return &limiter{max: max, window: window, maxDelay: maxDelay, maxInflight: 1, now: now,
+		hits: map[string][]time.Time{}, inflight: map[string]int{}}
 }
 
-// blocked reports whether key is over its limit, and until when.
-func (l *limiter) blocked(key string) (bool, time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	h := l.live(key)
+// next returns when key may try again given its live failures h.
+func (l *limiter) next(h []time.Time) time.Time {
 	if len(h) < l.max {
-		return false, time.Time{}
+		return time.Time{}
 	}
-	return true, h[0].Add(l.window)
+	d := l.maxDelay
+	if k := len(h) - l.max; k < 32 && limiterBaseDelay<<k < d {
+		d = limiterBaseDelay << k
+	}
+	return h[len(h)-1].Add(d)
 }
 
-// fail records a failure of key.
-func (l *limiter) fail(key string) {
+// admit reserves an attempt for key: it counts it as a failure now and
+// marks a check in flight, unless key must wait (then it returns false and
+// when to come back). Every admitted attempt must be settled.
+func (l *limiter) admit(key string) (bool, time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	h := append(l.live(key), l.now())
-	if len(h) > l.max {
-		h = h[len(h)-l.max:]
+	now := l.now()
+	if l.inflight[key] >= l.maxInflight {
+		return false, now.Add(limiterBaseDelay)
+	}
+	h := l.live(key)
+	if at := l.next(h); now.Before(at) {
+		return false, at
 	}
 	if _, ok := l.hits[key]; !ok && len(l.hits) >= maxLimiterKeys {
 		l.evict()
 	}
+	h = append(h, now)
+	if len(h) > l.max+32 {
+		h = h[len(h)-l.max-32:]
+	}
 	l.hits[key] = h
+	l.inflight[key]++
+	return true, time.Time{}
 }
 
-// reset forgets key's failures (after a successful login).
-func (l *limiter) reset(key string) {
+// settle ends an admitted attempt: a right password takes back the
+// failure admit counted (and, with forget, all of key's failures).
+func (l *limiter) settle(key string, ok, forget bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.hits, key)
+	if l.inflight[key]--; l.inflight[key] <= 0 {
+		delete(l.inflight, key)
+	}
+	if !ok {
+		return
+	}
+	h := l.hits[key]
+	switch {
+	case forget || len(h) <= 1:
+		delete(l.hits, key)
+	default:
+		l.hits[key] = h[:len(h)-1]
+	}
 }
 
 // live drops key's failures older than the window and returns the rest.
@@ -112,19 +152,21 @@ func limitKey(remote string) string {
 	return p.String()
 }
 
-// passwordBlocked reports whether password checks from remote or for user
-// are refused for now (too many failures), and until when.
-func (s *Server) passwordBlocked(remote, user string) (bool, time.Time) {
-	ipBlocked, until1 := s.ipLimit.blocked(limitKey(remote))
-	userBlocked, until2 := s.userLimit.blocked(strings.ToLower(user))
-	if until2.After(until1) {
-		until1 = until2
+// passwordAttempt admits one password check from remote for user, counted
+// as a failure before it runs. When it is refused it returns false and when
+// to come back; otherwise the check must end with the returned settle,
+// given whether the password was right.
+func (s *Server) passwordAttempt(remote, user string) (settle func(ok bool), admitted bool, retry time.Time) {
+	ipKey, userKey := limitKey(remote), strings.ToLower(user)
+	if ok, at := s.ipLimit.admit(ipKey); !ok {
+		return nil, false, at
 	}
-	return ipBlocked || userBlocked, until1
-}
-
-// passwordFailed counts a wrong password from remote for user.
-func (s *Server) passwordFailed(remote, user string) {
-	s.ipLimit.fail(limitKey(remote))
-	s.userLimit.fail(strings.ToLower(user))
+	if ok, at := s.userLimit.admit(userKey); !ok {
+		s.ipLimit.settle(ipKey, true, false)
+		return nil, false, at
+	}
+	return func(ok bool) {
+		s.ipLimit.settle(ipKey, ok, false)
+		s.userLimit.settle(userKey, ok, true)
+	}, true, time.Time{}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/store"
 )
 
@@ -64,7 +65,10 @@ type view struct {
 	CSRF  string
 	Nav   []navItem
 	Done  string // a localised "done" message after a redirect
-	D     any
+	// Damaged is set while the database is damaged (store.ErrDamaged):
+	// every page says so, since every change is refused until a restore.
+	Damaged string
+	D       any
 }
 
 // navPages are the pages of the navigation bar, shown to the roles the
@@ -102,6 +106,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 				v.Nav = append(v.Nav, navItem{Path: p.path, Label: rq.loc.T(p.key), Current: strings.HasPrefix(r.URL.Path, p.path)})
 			}
 		}
+	}
+	if err := s.db.Store.Damaged(); err != nil {
+		v.Damaged = err.Error()
 	}
 	if done := r.URL.Query().Get("done"); done != "" && rq.loc.Has("done."+done) {
 		v.Done = rq.loc.T("done." + done)
@@ -165,13 +172,17 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, hashing.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, err.Error()
+	case errors.Is(err, video.ErrTimeout), errors.Is(err, video.ErrTooLong), errors.Is(err, video.ErrTooManyFrames):
+		// A file too costly to fingerprint is the file's fault, not the
+		// server's: an upload reports it per file and goes on.
+		return http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, hashing.ErrUnsupported), errors.Is(err, hashing.ErrCorrupt):
 		return http.StatusUnprocessableEntity, err.Error()
 	case errors.Is(err, accounts.ErrExpired), errors.Is(err, accounts.ErrBadCredentials):
 		return http.StatusUnauthorized, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "the request was cancelled"
-	case errors.Is(err, store.ErrReadOnly):
+	case errors.Is(err, store.ErrReadOnly), errors.Is(err, store.ErrDamaged):
 		return http.StatusServiceUnavailable, err.Error()
 	}
 	return http.StatusInternalServerError, ""

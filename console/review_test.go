@@ -221,8 +221,8 @@ func TestRoleAndStateChangesTakeEffectAtOnce(t *testing.T) {
 		t.Errorf("a disabled user's token: %d", got)
 	}
 	adm.postForm("/users/op1", url.Values{"state": {"active"}}, adm.csrf).Body.Close()
-	if got := bearer("/api/me"); got != http.StatusOK {
-		t.Errorf("re-enabled user's token: %d", got)
+	if got := bearer("/api/me"); got != http.StatusUnauthorized {
+		t.Errorf("re-enabled user's token: %d; disabling revokes tokens for good (issue 14)", got)
 	}
 	adm.postForm("/tokens/"+tok.ID+"/revoke", nil, adm.csrf).Body.Close()
 	if got := bearer("/api/me"); got != http.StatusUnauthorized {
@@ -391,9 +391,11 @@ func TestLimiterKeysIPv6ByPrefixAndStaysBounded(t *testing.T) {
 		t.Error("IPv4 addresses share a key")
 	}
 	now := time.Now()
-	l := newLimiter(2, time.Minute, func() time.Time { return now })
+	l := newLimiter(2, time.Minute, time.Minute, func() time.Time { return now })
 	for i := range maxLimiterKeys + 50 {
-		l.fail(strconv.Itoa(i))
+		if ok, _ := l.admit(strconv.Itoa(i)); ok {
+			l.settle(strconv.Itoa(i), false, false)
+		}
 	}
 	if n := len(l.hits); n > maxLimiterKeys {
 		t.Errorf("%d keys kept, limit %d", n, maxLimiterKeys)

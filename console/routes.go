@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/hashwatch/hashwatch/accounts"
 )
@@ -152,6 +153,24 @@ func (s *Server) routeTable() []route {
 		{Method: "POST", Path: "/api/alerts/{id}/negative", Roles: operator, h: s.apiAddNegative},
 		{Method: "POST", Path: "/api/negative/{id}/remove", Roles: operator, h: s.apiRemoveNegative},
 	}
+}
+
+// tokenAllows reports whether an API token of scope may use rt, on top of
+// its owner's role.
+func tokenAllows(scope accounts.TokenScope, rt route) bool {
+	switch scope {
+	case accounts.ScopeFull:
+		return true
+	case accounts.ScopeRead:
+		return rt.Method == http.MethodGet || rt.Method == http.MethodHead
+	case accounts.ScopeReport:
+		return rt.Path == "/api/me" || rt.Path == "/api/reports" || strings.HasPrefix(rt.Path, "/api/reports/")
+	case accounts.ScopeOperator:
+		return rt.allows(accounts.RoleOperator)
+	case accounts.ScopeStaff:
+		return rt.allows(accounts.RoleStaff)
+	}
+	return false
 }
 
 // allows reports whether role may use rt.

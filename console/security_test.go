@@ -4,16 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/hashing"
+
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -366,7 +376,9 @@ func TestBrowserRegistrationKeepsNothing(t *testing.T) {
 	body, ctype := multipartUpload(t, st.csrf, "case-9", map[string][]byte{
 		"a.jpg":     good,
 		"notes.txt": []byte("not an image"),
-		"huge.jpg":  bytes.Repeat([]byte{0xff}, 300<<10),
+		// JPEG magic, so it is judged by its size, not refused by its
+		// first bytes as non-media.
+		"huge.jpg": append([]byte{0xff, 0xd8, 0xff, 0xe0}, bytes.Repeat([]byte{0xff}, 300<<10)...),
 	})
 	req, _ := http.NewRequest("POST", e.ts.URL+"/cases", body)
 	req.Header.Set("Content-Type", ctype)
@@ -442,5 +454,238 @@ func TestAVideoAlertShowsTheMatchedSeconds(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page does not say %q", want)
 		}
+	}
+}
+
+// TestParallelWrongPasswordsAreCountedBeforeTheCheck sends 40 wrong
+// passwords for one user at once: each is counted before bcrypt runs and
+// one check per user runs at a time, so no more than the free failures are
+// ever checked (before, all 40 were).
+func TestParallelWrongPasswordsAreCountedBeforeTheCheck(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) {
+		c.Now = func() time.Time { return now }
+		c.Limits = Limits{LoginFailuresPerUser: 5, LoginFailuresPerIP: 1000}
+	})
+	type attempt struct {
+		c    *client
+		csrf string
+	}
+	var attempts []attempt
+	for range 40 {
+		c := e.anon()
+		attempts = append(attempts, attempt{c, c.loginCSRF()})
+	}
+	codes := make(chan int, len(attempts))
+	var wg sync.WaitGroup
+	for _, a := range attempts {
+		wg.Go(func() {
+			resp := a.c.postForm("/login", url.Values{"name": {"admin1"}, "password": {"wrong password!"}}, a.csrf)
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got[http.StatusUnauthorized] > 5 || got[http.StatusTooManyRequests] < 35 {
+		t.Errorf("statuses %v: want at most 5 passwords checked (401) and the rest refused (429)", got)
+	}
+}
+
+// TestFailedLoginsDelayRatherThanLockOut fails five times on purpose as
+// admin1 from one address: the admin, from another address, waits the
+// growing delay (seconds), not the 15-minute window.
+func TestFailedLoginsDelayRatherThanLockOut(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) {
+		c.Now = func() time.Time { return now }
+		c.Limits = Limits{LoginFailuresPerUser: 5}
+	})
+	try := func(pw string) int {
+		c := e.anon()
+		resp := c.postForm("/login", url.Values{"name": {"admin1"}, "password": {pw}}, c.loginCSRF())
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 5 {
+		if got := try("wrong password!"); got != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d", i+1, got)
+		}
+	}
+	if got := try(testPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("right after 5 failures: %d, want 429 (wait the first delay)", got)
+	}
+	now = now.Add(2 * time.Second)
+	if got := try(testPassword); got != http.StatusSeeOther {
+		t.Fatalf("2 s after 5 failures the right password got %d, want in: a delay, not a lock-out", got)
+	}
+	// The delays grow: eight failures after that success (which forgave
+	// the earlier ones), the next attempt waits 8 s.
+	for range 8 {
+		now = now.Add(time.Minute)
+		try("wrong password!")
+	}
+	now = now.Add(2 * time.Second)
+	if got := try(testPassword); got != http.StatusTooManyRequests {
+		t.Errorf("2 s after 8 failures: %d, want 429 (the delay has grown)", got)
+	}
+	now = now.Add(31 * time.Second)
+	if got := try(testPassword); got != http.StatusSeeOther {
+		t.Errorf("after the 30-s cap: %d, want in", got)
+	}
+}
+
+// TestASlowFormBodyIsCutShort opens a login POST that promises a body and
+// never sends it: the server gives up after the form read time instead of
+// holding the connection for the upload timeout.
+func TestASlowFormBodyIsCutShort(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Limits.FormReadTime = 200 * time.Millisecond })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nname=")
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	_, err = conn.Read(buf) // a response or the connection closed
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("no answer after %v to a body that never came; want the server to give up after 200ms", time.Since(start))
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the server held a stalled form body for %v", d)
+	}
+}
+
+// TestAnUploadThatIsNotMediaIsRefusedFromItsFirstBytes uploads 20 MB that
+// are no picture or video: the file is refused from its first bytes and
+// never buffered (before, the whole file was read into memory first).
+func TestAnUploadThatIsNotMediaIsRefusedFromItsFirstBytes(t *testing.T) {
+	e := newEnv(t, nil)
+	st := e.login("staff1")
+	upload := func(caseID string, files map[string][]byte) (int, string, uint64) {
+		body, ctype := multipartUpload(t, st.csrf, caseID, files)
+		req, _ := http.NewRequest("POST", e.ts.URL+"/cases", body)
+		req.Header.Set("Content-Type", ctype)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		resp := st.do(req)
+		page := readAll(resp)
+		runtime.ReadMemStats(&after)
+		return resp.StatusCode, page, after.TotalAlloc - before.TotalAlloc
+	}
+	photo := fixtures.Known()[2].Data
+	_, _, base := upload("case-photo", map[string][]byte{"a.jpg": photo})
+	junk := bytes.Repeat([]byte("not a picture "), 20<<20/14)
+	status, page, grew := upload("case-junk", map[string][]byte{"junk.jpg": junk, "a.jpg": photo})
+	if status != http.StatusOK || !strings.Contains(page, "not a picture or video") {
+		t.Errorf("status %d; want 200 with the junk refused as not a picture or video", status)
+	}
+	if grew > base+6<<20 {
+		t.Errorf("the upload allocated %d MiB, the photo alone %d MiB: the 20 MB that are not media were buffered", grew>>20, base>>20)
+	}
+}
+
+func TestAPITokenScopesExpiryAndAudit(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	e.seedAlerts(2)
+	ctx := context.Background()
+	call := func(secret, method, path string) int {
+		req, _ := http.NewRequest(method, e.ts.URL+path, strings.NewReader(`{"reason":"test"}`))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp := e.anon().do(req)
+		readAll(resp)
+		return resp.StatusCode
+	}
+	token := func(user string, o accounts.TokenOptions) (string, accounts.Token) {
+		t.Helper()
+		secret, tok, err := e.db.Accounts.CreateTokenWith(ctx, user, "test", o, store.Actor{User: "admin1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret, tok
+	}
+	t.Run("a read-only token reads and changes nothing", func(t *testing.T) {
+		secret, _ := token("op1", accounts.TokenOptions{Scope: accounts.ScopeRead})
+		if got := call(secret, "GET", "/api/alerts"); got != http.StatusOK {
+			t.Errorf("GET /api/alerts: %d", got)
+		}
+		if got := call(secret, "POST", "/api/alerts/1/confirm"); got != http.StatusForbidden {
+			t.Errorf("POST confirm with a read token: %d, want 403", got)
+		}
+	})
+	t.Run("a report-only token reaches only reported URLs", func(t *testing.T) {
+		secret, _ := token("staff1", accounts.TokenOptions{Scope: accounts.ScopeReport})
+		if got := call(secret, "GET", "/api/reports"); got != http.StatusOK {
+			t.Errorf("GET /api/reports: %d", got)
+		}
+		if got := call(secret, "GET", "/api/cases"); got != http.StatusForbidden {
+			t.Errorf("GET /api/cases with a report token: %d, want 403", got)
+		}
+	})
+	t.Run("a scope above the owner's role is refused", func(t *testing.T) {
+		if _, _, err := e.db.Accounts.CreateTokenWith(ctx, "staff1", "x", accounts.TokenOptions{Scope: accounts.ScopeOperator}, store.Actor{}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("an operator token for staff: %v, want ErrInvalid", err)
+		}
+	})
+	t.Run("the audit log names the token a change was made with", func(t *testing.T) {
+		secret, tok := token("op1", accounts.TokenOptions{})
+		if got := call(secret, "POST", "/api/alerts/2/confirm"); got != http.StatusOK {
+			t.Fatalf("confirm: %d", got)
+		}
+		log, err := e.db.Store.AuditLog(store.AuditFilter{Action: "alert.confirm"})
+		if err != nil || len(log) != 1 || log[0].User != "op1" || log[0].Token != tok.ID {
+			t.Errorf("audit %+v (%v), want op1 with token %s", log, err, tok.ID)
+		}
+	})
+	t.Run("an admin's own password needs the current one", func(t *testing.T) {
+		adm := e.login("admin1")
+		resp := adm.postForm("/users/admin1", url.Values{"password": {"a brand new password"}}, adm.csrf)
+		readAll(resp)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("admin set their own password without the current one: %d", resp.StatusCode)
+		}
+		if _, err := e.db.Accounts.Authenticate(ctx, "admin1", testPassword); err != nil {
+			t.Errorf("the old password no longer works: %v", err)
+		}
+	})
+}
+
+// TestAFormHandlerMayOutlastTheFormReadTime submits a reported URL whose
+// server answers after several form read times: the body deadline must
+// not cancel the check (net/http cancels a request whose connection read
+// times out).
+func TestAFormHandlerMayOutlastTheFormReadTime(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		http.NotFound(w, r)
+	}))
+	defer slow.Close()
+	e := newEnv(t, func(c *Config) {
+		c.Limits.FormReadTime = 100 * time.Millisecond
+		c.Inspector = &crawler.Inspector{DB: c.DB, Rule: hashing.DefaultRule(), AllowPrivate: true}
+	})
+	st := e.login("staff1")
+	resp := st.postForm("/reports", url.Values{"urls": {slow.URL + "/gone.jpg"}}, st.csrf)
+	readAll(resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	reps, err := e.db.Alerts.URLReports(alerts.URLReportFilter{})
+	if err != nil || len(reps) != 1 || len(reps[0].URLs) != 1 {
+		t.Fatalf("reports %+v (%v)", reps, err)
+	}
+	if o := reps[0].URLs[0]; strings.Contains(o.Error, "interrupted") || o.State == alerts.ReportPending {
+		t.Errorf("the check was cut short: %+v", o)
 	}
 }

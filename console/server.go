@@ -39,12 +39,21 @@ type Limits struct {
 	// Media bounds each uploaded file (bytes, pixels) as the hasher does;
 	// zero fields take hashing's defaults.
 	Media hashing.Limits
-	// LoginFailuresPerIP and LoginFailuresPerUser are the failed logins
-	// allowed within LoginWindow before further attempts get 429; defaults
-	// 20, 5 and 15 minutes.
+	// LoginFailuresPerIP and LoginFailuresPerUser are the failed password
+	// checks allowed within LoginWindow before each further attempt must
+	// wait a delay doubling from 1 s (429 with Retry-After until then): at
+	// most LoginMaxUserDelay for a user name, so failing on purpose cannot
+	// lock anyone out, and at most LoginWindow for an address. Defaults
+	// 20, 5, 15 minutes and 30 s.
 	LoginFailuresPerIP   int
 	LoginFailuresPerUser int
 	LoginWindow          time.Duration
+	LoginMaxUserDelay    time.Duration
+	// FormReadTime bounds reading a form or JSON body (not an upload):
+	// small bodies arrive at once, and a client trickling one would
+	// otherwise hold a connection for the server's upload timeout.
+	// Default 10 s.
+	FormReadTime time.Duration
 }
 
 func (l Limits) withDefaults() Limits {
@@ -65,6 +74,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.LoginWindow <= 0 {
 		l.LoginWindow = 15 * time.Minute
+	}
+	if l.FormReadTime <= 0 {
+		l.FormReadTime = 10 * time.Second
+	}
+	if l.LoginMaxUserDelay <= 0 {
+		l.LoginMaxUserDelay = 30 * time.Second
 	}
 	return l
 }
@@ -150,8 +165,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(), revealed: map[string]time.Time{}}
 	s.hasher = hashing.NewHasher(s.limits.Media)
-	s.ipLimit = newLimiter(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.now)
-	s.userLimit = newLimiter(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.now)
+	s.ipLimit = newLimiter(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
+	s.userLimit = newLimiter(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -245,7 +260,7 @@ func (s *Server) isRevealed(session string, id uint64) bool {
 // audit records a change made through a call that takes no store.Actor.
 // Its failure is logged: the change itself has already happened.
 func (s *Server) audit(ctx context.Context, rq *request, action, target, detail string) {
-	e := store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Action: action, Target: target, Detail: detail}
+	e := store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: action, Target: target, Detail: detail}
 	if err := s.db.Store.Audit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("audit record failed", "action", action, "target", target, "err", err)
 	}

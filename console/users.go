@@ -75,6 +75,12 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request)
 	if v := f.Get("password"); v != "" {
 		ch.Password = &v
 	}
+	if name == rq.user.Name && ch.Password != nil {
+		// An admin's own password needs the current one, like anyone's:
+		// a hijacked admin session must not become the account for good.
+		s.fail(w, r, rq, errorf(http.StatusForbidden, "%s", rq.loc.T("users.own_password")))
+		return
+	}
 	if name == rq.user.Name && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != rq.user.Role)) {
 		s.fail(w, r, rq, errorf(http.StatusConflict, "%s", rq.loc.T("users.not_self")))
 		return
@@ -90,7 +96,21 @@ func ptr[T any](v T) *T { return &v }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request) {
 	name := r.PathValue("name")
-	secret, _, err := s.db.Accounts.CreateToken(r.Context(), name, strings.TrimSpace(r.PostForm.Get("label")), rq.actor())
+	scope, err := accounts.ParseTokenScope(r.PostForm.Get("scope"))
+	if err != nil {
+		s.fail(w, r, rq, err)
+		return
+	}
+	var ttl time.Duration
+	if v := strings.TrimSpace(r.PostForm.Get("expires_days")); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 0 || days > 3650 {
+			s.fail(w, r, rq, errorf(400, "expires_days %q: want 0–3650", truncate(v, 20)))
+			return
+		}
+		ttl = time.Duration(days) * 24 * time.Hour
+	}
+	secret, _, err := s.db.Accounts.CreateTokenWith(r.Context(), name, strings.TrimSpace(r.PostForm.Get("label")), accounts.TokenOptions{Scope: scope, TTL: ttl}, rq.actor())
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -192,17 +212,19 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *reques
 	if np := f.Get("new_password"); np != "" {
 		// The current password is checked under the login limits: a stolen
 		// session must not become a way to guess the password itself.
-		if blocked, until := s.passwordBlocked(rq.remote, rq.user.Name); blocked {
+		settle, admitted, until := s.passwordAttempt(rq.remote, rq.user.Name)
+		if !admitted {
 			w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
 			s.fail(w, r, rq, errorf(http.StatusTooManyRequests, "%s", rq.loc.T("login.too_many", rq.loc.Time(until))))
 			return
 		}
-		if _, err := s.db.Accounts.Authenticate(r.Context(), rq.user.Name, f.Get("password")); err != nil {
+		_, err := s.db.Accounts.Authenticate(r.Context(), rq.user.Name, f.Get("password"))
+		settle(err == nil)
+		if err != nil {
 			if !errors.Is(err, accounts.ErrBadCredentials) {
 				s.fail(w, r, rq, err)
 				return
 			}
-			s.passwordFailed(rq.remote, rq.user.Name)
 			s.audit(r.Context(), rq, "password.check_failed", rq.user.Name, "settings: wrong current password")
 			s.fail(w, r, rq, errorf(http.StatusForbidden, "%s", rq.loc.T("settings.wrong_password")))
 			return

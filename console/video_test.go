@@ -1,7 +1,11 @@
 package console
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/gif"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -72,5 +76,48 @@ func TestStaffRegisterAVideoThroughTheBrowser(t *testing.T) {
 				t.Errorf("registered kinds %v, want %v", kinds, want)
 			}
 		})
+	}
+}
+
+// TestAnUploadOverAVideoLimitIsRefusedPerFile uploads two animated GIFs
+// that run over the video hasher's wall time beside a photo: the GIFs are
+// refused one by one with the limit named, the photo is registered, and
+// the upload is not a server error.
+func TestAnUploadOverAVideoLimitIsRefusedPerFile(t *testing.T) {
+	pal := color.Palette{color.Black, color.White}
+	g := &gif.GIF{}
+	for i := range 40 {
+		fr := image.NewPaletted(image.Rect(0, 0, 400, 400), pal)
+		for p := range fr.Pix {
+			fr.Pix[p] = uint8((p/(7+i) + p/400) % 2)
+		}
+		g.Image = append(g.Image, fr)
+		g.Delay = append(g.Delay, 100)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) {
+		c.Video = video.New(video.Config{Limits: video.Limits{WallTime: time.Millisecond}})
+	})
+	st := e.login("staff1")
+	body, ctype := multipartUpload(t, st.csrf, "case-gif", map[string][]byte{
+		"one.gif": buf.Bytes(),
+		"two.gif": buf.Bytes(),
+		"a.jpg":   fixtures.Known()[2].Data,
+	})
+	req, _ := http.NewRequest("POST", e.ts.URL+"/cases", body)
+	req.Header.Set("Content-Type", ctype)
+	resp := st.do(req)
+	page := readAll(resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200 with the GIFs refused per file: %s", resp.StatusCode, page)
+	}
+	if n := strings.Count(page, "wall-time limit"); n != 2 {
+		t.Errorf("the page names the wall-time limit %d times, want once per GIF", n)
+	}
+	if fps, err := e.db.Index.Fingerprints("case-gif"); err != nil || len(fps) != 1 {
+		t.Errorf("registered %d fingerprints (%v), want the photo's", len(fps), err)
 	}
 }

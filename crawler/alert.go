@@ -37,10 +37,18 @@ type stepResult struct {
 	Raised []raised
 	// Suppressed counts matches the negative bank kept from alerting.
 	Suppressed int
-	// Errs are the matches whose alert could not be stored, or ctx's error
-	// when the step was cancelled.
-	Errs []error
+	// Refused are the matches the alerts room refused (ErrInvalid): they
+	// would be refused again, so the others go on.
+	Refused []error
+	// Err stopped the step: ctx ended, or an alert could not be stored (a
+	// full disk). The caller leaves its item undone, so a resumed pass
+	// raises the alert rather than losing it.
+	Err error
 }
+
+// recordFunc stores one alert (alerts.Store.RecordAlert; tests stand in a
+// failing one).
+type recordFunc func(context.Context, alerts.AlertInput) (alerts.Alert, bool, error)
 
 // raiseAlerts is the one step from matches to alerts, with one set of
 // rules for every path that finds media:
@@ -57,19 +65,23 @@ type stepResult struct {
 //   - the preview is made once, for the first alert, and stored with it;
 //   - each match records a sighting (the same media at the same or another
 //     URL adds to its alert);
-//   - cancellation stops the step at once with ctx's error, so the caller
-//     leaves its item undone rather than marking it done half-alerted.
+//   - cancellation, or an alert that cannot be stored, stops the step at
+//     once (Err), so the caller leaves its item undone rather than marking
+//     it done half-alerted; a match the alerts room refuses (ErrInvalid)
+//     is counted (Refused) and the others go on.
 //
-// A match whose alert cannot be stored does not stop the others; its error
-// is in Errs.
-func raiseAlerts(ctx context.Context, db *database.DB, f found) (res stepResult) {
+// record, when not nil, stands in for db.Alerts.RecordAlert.
+func raiseAlerts(ctx context.Context, db *database.DB, record recordFunc, f found) (res stepResult) {
 	if err := ctx.Err(); err != nil {
-		res.Errs = []error{err}
+		res.Err = err
 		return res
+	}
+	if record == nil {
+		record = db.Alerts.RecordAlert
 	}
 	matches, err := db.Index.ActiveMatches(f.Matches)
 	if err != nil {
-		res.Errs = []error{err}
+		res.Err = err
 		return res
 	}
 	var preview []byte
@@ -78,22 +90,25 @@ func raiseAlerts(ctx context.Context, db *database.DB, f found) (res stepResult)
 		if !made && f.Preview != nil {
 			preview, made = f.Preview(), true
 		}
-		a, created, err := db.Alerts.RecordAlert(ctx, alerts.AlertInput{
+		a, created, err := record(ctx, alerts.AlertInput{
 			Site: f.Site, MediaSHA256: f.SHA256, Match: m, Sighting: f.Sighting,
 			Reported: f.Reported, Preview: preview,
 		})
 		switch {
 		case ctx.Err() != nil:
-			res.Errs = append(res.Errs, ctx.Err())
+			res.Err = ctx.Err()
 			return res
 		case errors.Is(err, store.ErrNotFound):
 			continue // the case was withdrawn while matching
 		case errors.Is(err, alerts.ErrSuppressed):
 			res.Suppressed++
 			continue // the negative bank says it is not this content
-		case err != nil:
-			res.Errs = append(res.Errs, err)
+		case errors.Is(err, store.ErrInvalid):
+			res.Refused = append(res.Refused, err)
 			continue
+		case err != nil:
+			res.Err = err
+			return res
 		}
 		res.Raised = append(res.Raised, raised{Alert: a, Created: created})
 	}

@@ -46,18 +46,18 @@ func TestTheAlertStep(t *testing.T) {
 
 	t.Run("a withdrawn case's match raises nothing, fails nothing and makes no preview", func(t *testing.T) {
 		calls := 0
-		res := raiseAlerts(ctx, db, found{Site: "s", SHA256: [32]byte{9}, Matches: []index.Match{goneMatch},
+		res := raiseAlerts(ctx, db, nil, found{Site: "s", SHA256: [32]byte{9}, Matches: []index.Match{goneMatch},
 			Sighting: sighting("http://s/1"), Preview: func() []byte { calls++; return []byte{0xFF, 0xD8, 0xFF} }})
-		rs, errs := res.Raised, res.Errs
+		rs, errs := res.Raised, res.Refused
 		if len(rs) != 0 || len(errs) != 0 || calls != 0 {
 			t.Fatalf("raised %+v, errors %v, preview made %d times", rs, errs, calls)
 		}
 	})
 	t.Run("an active match raises one alert with its preview, made once", func(t *testing.T) {
 		calls := 0
-		res := raiseAlerts(ctx, db, found{Site: "s", SHA256: [32]byte{7}, Matches: []index.Match{goneMatch, keptMatch},
+		res := raiseAlerts(ctx, db, nil, found{Site: "s", SHA256: [32]byte{7}, Matches: []index.Match{goneMatch, keptMatch},
 			Sighting: sighting("http://s/1"), Preview: func() []byte { calls++; return tinyJPEG(t) }})
-		rs, errs := res.Raised, res.Errs
+		rs, errs := res.Raised, res.Refused
 		if len(errs) != 0 || len(rs) != 1 || !rs[0].Created || rs[0].Alert.Case != "kept" || calls != 1 {
 			t.Fatalf("raised %+v, errors %v, preview made %d times", rs, errs, calls)
 		}
@@ -66,15 +66,24 @@ func TestTheAlertStep(t *testing.T) {
 		}
 	})
 	t.Run("the same media seen again adds a sighting to its alert", func(t *testing.T) {
-		res := raiseAlerts(ctx, db, found{Site: "s", SHA256: [32]byte{7}, Matches: []index.Match{keptMatch},
+		res := raiseAlerts(ctx, db, nil, found{Site: "s", SHA256: [32]byte{7}, Matches: []index.Match{keptMatch},
 			Sighting: sighting("http://s/2")})
-		rs, errs := res.Raised, res.Errs
+		rs, errs := res.Raised, res.Refused
 		if len(errs) != 0 || len(rs) != 1 || rs[0].Created || len(rs[0].Alert.Sightings) != 2 {
 			t.Fatalf("raised %+v, errors %v", rs, errs)
 		}
 	})
+	t.Run("an alert that cannot be stored stops the step", func(t *testing.T) {
+		full := errors.New("no space left on device")
+		res := raiseAlerts(ctx, db, func(context.Context, alerts.AlertInput) (alerts.Alert, bool, error) {
+			return alerts.Alert{}, false, full
+		}, found{Site: "s", SHA256: [32]byte{5}, Matches: []index.Match{keptMatch, keptMatch}, Sighting: sighting("http://s/5")})
+		if len(res.Raised) != 0 || !errors.Is(res.Err, full) {
+			t.Fatalf("raised %+v, error %v", res.Raised, res.Err)
+		}
+	})
 	t.Run("a reported sighting marks the alert reported", func(t *testing.T) {
-		rs := raiseAlerts(ctx, db, found{Site: "s", SHA256: [32]byte{8}, Matches: []index.Match{keptMatch},
+		rs := raiseAlerts(ctx, db, nil, found{Site: "s", SHA256: [32]byte{8}, Matches: []index.Match{keptMatch},
 			Sighting: sighting("http://s/3"), Reported: true}).Raised
 		if len(rs) != 1 || !rs[0].Alert.Reported {
 			t.Fatalf("raised %+v", rs)
@@ -83,11 +92,10 @@ func TestTheAlertStep(t *testing.T) {
 	t.Run("a cancelled step records nothing and says why", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		res := raiseAlerts(cctx, db, found{Site: "s", SHA256: [32]byte{6}, Matches: []index.Match{keptMatch},
+		res := raiseAlerts(cctx, db, nil, found{Site: "s", SHA256: [32]byte{6}, Matches: []index.Match{keptMatch},
 			Sighting: sighting("http://s/4")})
-		rs, errs := res.Raised, res.Errs
-		if len(rs) != 0 || len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
-			t.Fatalf("raised %+v, errors %v", rs, errs)
+		if len(res.Raised) != 0 || !errors.Is(res.Err, context.Canceled) {
+			t.Fatalf("raised %+v, error %v", res.Raised, res.Err)
 		}
 		if all, _ := db.Alerts.Alerts(alerts.AlertFilter{}); len(all) != 2 {
 			t.Fatalf("%d alerts stored, want the 2 raised before", len(all))

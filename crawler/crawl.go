@@ -11,10 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // Crawler runs crawl passes over watched sites and records the alerts they
@@ -46,6 +48,10 @@ type Crawler struct {
 	// Video, when set, fingerprints the videos a pass finds (see
 	// video.go); nil records them without fetching.
 	Video *video.Hasher
+
+	// recordAlert, when set, stands in for DB.RecordAlert: tests use it to
+	// make an alert write fail the way a full disk does.
+	recordAlert func(context.Context, alerts.AlertInput) (alerts.Alert, bool, error)
 }
 
 // PassStats counts what one pass did.
@@ -60,9 +66,23 @@ type PassStats struct {
 	crawlstate.Counts
 	Queued int // items still waiting (when the pass stopped, for an interrupted one)
 	Errors map[string]int
+	// Bounds counts the site's bounds the pass reached: "max_pages" and
+	// "max_pass_duration" (1 when the pass ended early for it, the rest of
+	// its queue dropped) and "max_links_per_page" (pages whose references
+	// were cut at the limit).
+	Bounds map[string]int
+	// Recovered counts requests that failed transiently and then
+	// succeeded on a retry, by the kind of the first failure ("reset",
+	// "timeout", "http_status"): they cost nothing, but a site that resets
+	// half its connections is worth knowing about.
+	Recovered map[string]int
 	// Interrupted is true when the pass stopped before finishing.
 	Interrupted bool
 }
+
+// errPassDuration is the cause of a pass's context ending at the site's
+// max_pass_duration.
+var errPassDuration = errors.New("max_pass_duration reached")
 
 // maxLastErrors caps the recent error messages and skipped media kept in a
 // site's status.
@@ -94,6 +114,31 @@ type pass struct {
 	videos      *videoWorkers // nil when videos are not fetched
 	prevStatus  crawlstate.SiteStatus
 	checkpoints time.Duration
+	// pagesStarted counts the page items handed to workers this pass
+	// (restored on resume), queuedPages the frontier's last page count;
+	// together they hold the pass to max_pages.
+	pagesStarted, queuedPages int
+	// stop ends the pass early with a cause (storageFailed).
+	stop context.CancelCauseFunc
+}
+
+// errStorage is the cause of a pass stopped by a storage error.
+var errStorage = errors.New("pass stopped: the database failed a write")
+
+// storageFailed counts a storage error and stops the pass: an item whose
+// results could not be stored is put back, never marked done, and going on
+// would only repeat the failure for every item (a full disk).
+func (p *pass) storageFailed(u string, err error) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		// Not the storage: a fingerprint withdrawn meanwhile, or input
+		// the database refuses. Retrying would refuse it again.
+		p.fail("index", u, err)
+		return
+	}
+	p.fail("index", u, err)
+	if p.stop != nil {
+		p.stop(fmt.Errorf("%w: %w", errStorage, err))
+	}
 }
 
 // Pass crawls site once: every in-scope page within max_depth of a seed,
@@ -133,19 +178,28 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		return PassStats{}, fmt.Errorf("pass of %s: %w", site.Name, err)
 	}
 
+	// A pass ends at max_pass_duration from its start, resumed or not; it
+	// then finishes like a pass whose frontier ran dry.
+	durCtx, cancelDur := context.WithDeadlineCause(ctx, info.Start.Add(time.Duration(site.MaxPassDuration)), errPassDuration)
+	defer cancelDur()
+	// The first storage error stops the pass (p.storageFailed): going on
+	// would fetch and hash while results cannot be kept.
+	runCtx, stopRun := context.WithCancelCause(durCtx)
+	defer stopRun(nil)
 	base := newTransport(site)
 	// Connections are the pass's: a daemon running passes forever must not
 	// keep every pass's idle connections until they time out.
 	defer base.CloseIdleConnections()
 	polite := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
-	transport := newRetryTransport(polite, site.RetryCount())
+	var p *pass
+	transport := newRetryTransport(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
 	media := newFetcher(site, transport, ua)
-	p := &pass{
+	p = &pass{
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
 		hasher:     hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
 		hashSem:    make(chan struct{}, runtime.NumCPU()),
 		media:      media,
-		pages:      newPageFetcher(ctx, site, transport, ua),
+		pages:      newPageFetcher(runCtx, site, transport, ua),
 		robots:     newRobotsRules(media.client, ua),
 		log:        log,
 		metrics:    c.Metrics.forSite(site.Name),
@@ -154,14 +208,18 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		bySHA:      map[hashing.SHA256]*shaResult{},
 		videosSeen: map[string]bool{},
 		stats: PassStats{Site: site.Name, Number: info.Number, Resumed: info.Resumed, Start: info.Start,
-			Errors: map[string]int{}},
+			Errors: map[string]int{}, Bounds: map[string]int{}, Recovered: map[string]int{}},
 		checkpoints: c.CheckpointEvery,
+		stop:        stopRun,
 	}
 	if p.checkpoints <= 0 {
 		p.checkpoints = 2 * time.Second
 	}
 	if site.Robots() {
 		p.robots.crawlDelay = polite.honourCrawlDelay
+		p.robots.truncated = func(u string) {
+			p.fail("robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, maxRobotsBytes))
+		}
 	}
 	if err := p.restore(); err != nil {
 		return p.stats, err
@@ -173,9 +231,19 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	}
 	p.metrics.passStarted()
 
-	waitVideos := p.startVideos(ctx)
-	runErr := p.run(ctx)
+	waitVideos := p.startVideos(runCtx)
+	runErr := p.run(runCtx)
 	waitVideos()
+	if cause := context.Cause(runCtx); ctx.Err() == nil && errors.Is(cause, errStorage) {
+		// Interrupted, not finished: what could not be stored stays in the
+		// frontier, and the next start resumes the pass.
+		runErr = errors.Join(runErr, cause)
+	} else if ctx.Err() == nil && errors.Is(cause, errPassDuration) {
+		p.bound("max_pass_duration", fmt.Sprintf("pass ended after max_pass_duration %v; the rest of its queue is dropped", time.Duration(site.MaxPassDuration)))
+		if errors.Is(runErr, context.DeadlineExceeded) {
+			runErr = nil
+		}
+	}
 	stats, err := p.finish(ctx, runErr)
 	p.metrics.passEnded(stats)
 	return stats, err
@@ -196,6 +264,13 @@ func (p *pass) restore() error {
 	for k, v := range st.Errors {
 		s.Errors[k] = v
 	}
+	for k, v := range st.Bounds {
+		s.Bounds[k] = v
+	}
+	for k, v := range st.Recovered {
+		s.Recovered[k] = v
+	}
+	p.pagesStarted = st.Pages
 	p.lastErrs = append(p.lastErrs, st.LastErrors...)
 	p.skipped = append(p.skipped, st.RecentSkipped...)
 	return nil
@@ -251,6 +326,14 @@ func (p *pass) snapshot() PassStats {
 	for k, v := range p.stats.Errors {
 		s.Errors[k] = v
 	}
+	s.Bounds = make(map[string]int, len(p.stats.Bounds))
+	for k, v := range p.stats.Bounds {
+		s.Bounds[k] = v
+	}
+	s.Recovered = make(map[string]int, len(p.stats.Recovered))
+	for k, v := range p.stats.Recovered {
+		s.Recovered[k] = v
+	}
 	return s
 }
 
@@ -269,6 +352,7 @@ func (p *pass) storeStatus(finished bool) error {
 	st := crawlstate.SiteStatus{
 		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number, Counts: s.Counts,
 		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
+		Bounds: s.Bounds, Recovered: s.Recovered,
 	}
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
@@ -319,7 +403,7 @@ func (p *pass) run(ctx context.Context) error {
 	var runErr error
 	for ctx.Err() == nil {
 		var err error
-		if len(pendingPages) == 0 {
+		if len(pendingPages) == 0 && !p.pagesFull() {
 			if pendingPages, err = p.frontier.Pop(ctx, PageItem, 2*pageWorkers); err != nil {
 				runErr = err
 				break
@@ -346,9 +430,20 @@ func (p *pass) run(ctx context.Context) error {
 		if len(pendingMedia) > 0 {
 			toMedia, nextMedia = mediaCh, pendingMedia[0]
 		}
+		if toPages != nil && p.pagesFull() {
+			// max_pages: the pages waiting are dropped with the rest of
+			// the queue when the pass finishes; media still run.
+			toPages, pendingPages = nil, nil
+			if len(pendingMedia) == 0 && inflight == 0 {
+				continue
+			}
+		}
 		select {
 		case toPages <- nextPage:
 			pendingPages = pendingPages[1:]
+			p.mu.Lock()
+			p.pagesStarted++
+			p.mu.Unlock()
 			inflight++
 		case toMedia <- nextMedia:
 			pendingMedia = pendingMedia[1:]
@@ -381,6 +476,7 @@ func (p *pass) refreshQueued(ctx context.Context) {
 	}
 	p.mu.Lock()
 	p.stats.Queued = pages + media
+	p.queuedPages = pages
 	p.mu.Unlock()
 	p.metrics.queue(pages, media)
 }
@@ -406,7 +502,7 @@ func (p *pass) done(ctx context.Context, it Item, found []Item, complete bool) {
 		return
 	}
 	if err := p.frontier.Done(bg, it, found); err != nil {
-		p.fail("index", it.URL, fmt.Errorf("mark %s done: %w", it.URL, err))
+		p.storageFailed(it.URL, fmt.Errorf("mark %s done: %w", it.URL, err))
 	}
 	p.progress()
 }
@@ -482,6 +578,9 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, nil, true)
 		return
 	}
+	if pf.dropped > 0 {
+		p.bound("max_links_per_page", fmt.Sprintf("page %s: %d references beyond max_links_per_page %d dropped", it.URL, pf.dropped, p.site.MaxLinksPerPage))
+	}
 	rec = crawlstate.PageRecord{URL: it.URL, ETag: pf.etag, LastModified: pf.lastModified, Serves: "page",
 		Links: pf.links, Media: pf.media, Videos: pf.videos, Pass: p.info.Number, Checked: now}
 	var final *url.URL
@@ -533,7 +632,55 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 	if len(vids) > 0 {
 		p.recordVideos(it.URL, vids...)
 	}
+	return p.holdToMaxPages(out)
+}
+
+// pagesFull reports whether the pass has started max_pages pages, and
+// records the bound the first time.
+func (p *pass) pagesFull() bool {
+	p.mu.Lock()
+	full := p.pagesStarted >= p.site.MaxPages
+	first := full && p.stats.Bounds["max_pages"] == 0
+	p.mu.Unlock()
+	if first {
+		p.bound("max_pages", fmt.Sprintf("pass reached max_pages %d; the rest of its queue is dropped", p.site.MaxPages))
+	}
+	return full
+}
+
+// holdToMaxPages drops the new page items of found once the pages started
+// and queued reach max_pages: the pass could never fetch them, and a link
+// trap would otherwise fill the database with its queue.
+func (p *pass) holdToMaxPages(found []Item) []Item {
+	p.mu.Lock()
+	room := p.site.MaxPages - p.pagesStarted - p.queuedPages
+	p.mu.Unlock()
+	out := found[:0]
+	for _, it := range found {
+		if it.Kind == PageItem && !it.Visited {
+			if room <= 0 {
+				continue
+			}
+			room--
+		}
+		out = append(out, it)
+	}
 	return out
+}
+
+// recovered counts a request that succeeded on a retry.
+func (p *pass) recovered(kind string) {
+	p.mu.Lock()
+	p.stats.Recovered[kind]++
+	p.mu.Unlock()
+}
+
+// bound counts a site bound the pass reached and logs why.
+func (p *pass) bound(name, why string) {
+	p.mu.Lock()
+	p.stats.Bounds[name]++
+	p.mu.Unlock()
+	p.log.Warn("site bound reached", "bound", name, "detail", why)
 }
 
 // recordVideos stores video URLs found on a page, counts each once per

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -243,7 +244,7 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 	if len(ms) == 0 {
 		return mo
 	}
-	res := raiseAlerts(ctx, in.DB, found{
+	res := raiseAlerts(ctx, in.DB, nil, found{
 		Site: site.Name, SHA256: sum, Matches: ms, Reported: true,
 		Sighting: alerts.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
 		Preview: func() []byte {
@@ -262,15 +263,41 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 				"algorithm", ra.Alert.Algorithm, "distance", ra.Alert.Distance)
 		}
 	}
-	if len(res.Errs) > 0 {
-		mo.Error = res.Errs[0].Error()
+	switch {
+	case res.Err != nil:
+		mo.Error = res.Err.Error()
+	case len(res.Refused) > 0:
+		mo.Error = res.Refused[0].Error()
 	}
 	return mo
 }
 
+// abandon records the URLs of rep from i on as failed because the check
+// was cancelled (the client hung up, or serve is stopping), so none stays
+// "pending" for ever; the submitter sees why and can submit them again.
+// Finishing the checks detached from the request instead would let work
+// outlive the request that asked for it, and serve's shutdown with it.
+func (in *Inspector) abandon(ctx context.Context, rep alerts.URLReport, i int) (alerts.URLReport, error) {
+	cause := ctx.Err()
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := time.Now().UTC()
+	for ; i < len(rep.URLs); i++ {
+		o := alerts.URLOutcome{URL: rep.URLs[i].URL, State: alerts.ReportError, CheckedAt: now,
+			Error: "check interrupted before it finished (the request was cancelled); submit the URL again"}
+		r, err := in.DB.Alerts.SetURLOutcome(bg, rep.ID, i, o)
+		if err != nil {
+			return rep, errors.Join(cause, err)
+		}
+		rep = r
+	}
+	return rep, cause
+}
+
 // Submit stores a URL report of urls by the submitter (alerts.Store.CreateURLReport,
 // which refuses malformed lists), inspects each URL at once and records its
-// outcome, and returns the report as finally stored.
+// outcome, and returns the report as finally stored. When ctx ends
+// first, the URLs not yet checked are recorded as interrupted (abandon).
 func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by store.Actor) (alerts.URLReport, error) {
 	rep, err := in.DB.Alerts.CreateURLReport(ctx, urls, note, by)
 	if err != nil {
@@ -279,7 +306,7 @@ func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by 
 	for i, u := range rep.URLs {
 		res := in.Inspect(ctx, u.URL)
 		if ctx.Err() != nil {
-			return rep, ctx.Err()
+			return in.abandon(ctx, rep, i)
 		}
 		if rep, err = in.DB.Alerts.SetURLOutcome(ctx, rep.ID, i, res.Outcome()); err != nil {
 			return rep, err

@@ -206,3 +206,35 @@ func TestACrawlStoresPreviewsOfMatchedMediaOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestAReportAbandonedMidCheckLeavesNoURLPending cancels a submission while
+// its first URL is being fetched (the client hung up): every URL of the
+// report must end in a final state, not stay pending for ever.
+func TestAReportAbandonedMidCheckLeavesNoURLPending(t *testing.T) {
+	arrived := make(chan struct{}, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	db := registerKnown(t)
+	in := &Inspector{DB: db, Rule: hashing.DefaultRule(), AllowPrivate: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	rep, err := in.Submit(ctx, []string{srv.URL + "/a.jpg", srv.URL + "/b.jpg"}, "", store.Actor{User: "staff1"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Submit: %v, want the cancellation", err)
+	}
+	stored, err := db.Alerts.URLReport(rep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range stored.URLs {
+		if u.State == alerts.ReportPending || u.Error == "" {
+			t.Errorf("%s left %q (%q); want an error saying the check was interrupted", u.URL, u.State, u.Error)
+		}
+	}
+}

@@ -67,7 +67,8 @@ func (p *pass) shaFor(sum hashing.SHA256) *shaResult {
 // where they are still valid, else by fetching and fingerprinting it) and
 // records an alert sighting on this item's page for each match. Alerts are
 // stored before the item is marked done, so a crash between the two repeats
-// a sighting (which is idempotent) rather than losing an alert.
+// a sighting (which is idempotent) rather than losing an alert; an alert
+// that fails to be stored leaves the item queued and stops the pass.
 func (p *pass) handleMedia(ctx context.Context, it Item) {
 	if ctx.Err() != nil {
 		p.done(ctx, it, nil, false)
@@ -80,12 +81,17 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 		return
 	}
 	if r.ok && len(r.matches) > 0 {
-		res := raiseAlerts(ctx, p.c.DB, found{
+		res := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
 			Site: p.site.Name, SHA256: r.sum, Matches: r.matches,
 			Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
 			Preview:  func() []byte { return r.preview },
 		})
-		if ctx.Err() != nil {
+		if res.Err != nil {
+			if ctx.Err() == nil {
+				// An alert that could not be stored: the item stays
+				// queued for the resumed pass, never marked done.
+				p.storageFailed(it.URL, res.Err)
+			}
 			p.done(ctx, it, nil, false)
 			return
 		}
@@ -313,7 +319,7 @@ func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64
 // stepDone counts, measures and logs what the alert step did with the
 // matches of the media at u on page.
 func (p *pass) stepDone(res stepResult, page, u string, isVideo bool) {
-	for _, err := range res.Errs {
+	for _, err := range res.Refused {
 		p.fail("index", u, err)
 	}
 	if res.Suppressed > 0 {

@@ -1,9 +1,11 @@
 package crawler
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gocolly/colly/v2"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
 // pageFetch is what fetching one page gave. colly's callbacks fill it; they
@@ -27,7 +30,9 @@ type pageFetch struct {
 	links              []string
 	media              []string
 	videos             []string
-	err                error
+	// dropped counts references beyond the site's max_links_per_page.
+	dropped int
+	err     error
 }
 
 // pageFetcher drives colly one page at a time. The pass's frontier decides
@@ -58,7 +63,7 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 		colly.AllowURLRevisit(),
 	)
 	col.IgnoreRobotsTxt = true
-	col.WithTransport(transport)
+	col.WithTransport(gunzipTransport{transport})
 	// No client-wide timeout (colly's default is 10 s): the transport times
 	// each request from its polite turn, not from when it started waiting.
 	col.SetRequestTimeout(0)
@@ -105,32 +110,47 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 		pf.etag, pf.lastModified = r.Headers.Get("ETag"), r.Headers.Get("Last-Modified")
 		if int64(len(r.Body)) > site.MaxPageBytes {
 			pf.err = fmt.Errorf("page %s: more than %d bytes: %w", r.Request.URL, site.MaxPageBytes, hashing.ErrTooLarge)
+			return
+		}
+		// Sites serve pictures and videos as text/html too (a viewer
+		// script, a misconfigured server): trust the bytes, not the
+		// header, and hand them to the media path like an image type.
+		switch {
+		case hashing.Sniff(r.Body) != "":
+			pf.serves = "media"
+		case video.Sniff(r.Body) != "":
+			pf.serves = "video"
 		}
 	})
 	col.OnHTML("html", func(e *colly.HTMLElement) {
 		pf := get(e.Request.Ctx)
-		if pf.err != nil {
-			return // never parse a truncated page
+		if pf.err != nil || pf.serves != "page" {
+			return // never parse a truncated page, or a picture
 		}
 		d := discover(e.DOM)
-		for _, ref := range d.media {
-			if u := resolve(e.Request, ref); u != nil {
-				pf.media = append(pf.media, u.String())
+		// Media first: they are what a pass is for; then videos, then links.
+		left := site.MaxLinksPerPage
+		take := func(refs []string, to *[]string) {
+			for _, ref := range refs {
+				if left <= 0 {
+					pf.dropped++
+					continue
+				}
+				if u := resolve(e.Request, ref); u != nil {
+					*to = append(*to, u.String())
+					left--
+				}
 			}
 		}
-		for _, ref := range d.videos {
-			if u := resolve(e.Request, ref); u != nil {
-				pf.videos = append(pf.videos, u.String())
-			}
-		}
-		for _, ref := range d.links {
-			if u := resolve(e.Request, ref); u != nil {
-				pf.links = append(pf.links, u.String())
-			}
-		}
+		take(d.media, &pf.media)
+		take(d.videos, &pf.videos)
+		take(d.links, &pf.links)
 	})
 	col.OnError(func(r *colly.Response, err error) {
 		pf := get(r.Ctx)
+		if errors.Is(err, colly.ErrAbortedAfterHeaders) {
+			return // OnResponseHeaders aborted it and said why in pf
+		}
 		if r.StatusCode != 0 {
 			pf.status = r.StatusCode
 		}
@@ -145,6 +165,61 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 	})
 	return &pageFetcher{col: col, site: site}
 }
+
+// gunzipTransport decodes the gzip bodies colly would otherwise decode
+// itself. colly caps the bytes it reads from the wire (MaxBodySize) and then
+// gunzips all of them into memory, so a page of a few KiB served as
+// "text/html; x=gzip", or at a .xml.gz path, could expand to gigabytes.
+// Decoding here and marking the response Uncompressed puts colly's cap on
+// the decoded bytes instead.
+type gunzipTransport struct{ base http.RoundTripper }
+
+func (t gunzipTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || resp.Uncompressed || !collyGunzips(resp) {
+		return resp, err
+	}
+	resp.Body = &gunzipBody{raw: resp.Body}
+	resp.Uncompressed = true
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Content-Length") // counted the compressed bytes
+	resp.ContentLength = -1
+	return resp, nil
+}
+
+// collyGunzips is colly's test (http_backend.go) for a body it gunzips.
+func collyGunzips(resp *http.Response) bool {
+	ce := strings.ToLower(resp.Header.Get("Content-Encoding"))
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	path := ""
+	if resp.Request != nil {
+		path = strings.ToLower(resp.Request.URL.Path)
+	}
+	return strings.Contains(ce, "gzip") || (ce == "" && strings.Contains(ct, "gzip")) || strings.HasSuffix(path, ".xml.gz")
+}
+
+// gunzipBody gunzips raw as it is read; the gzip header is read on the
+// first Read, so RoundTrip does not wait for the body.
+type gunzipBody struct {
+	raw io.ReadCloser
+	zr  *gzip.Reader
+	err error
+}
+
+func (b *gunzipBody) Read(p []byte) (int, error) {
+	if b.zr == nil && b.err == nil {
+		b.zr, b.err = gzip.NewReader(b.raw)
+		if b.err != nil {
+			b.err = fmt.Errorf("gzip body: %w", b.err)
+		}
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	return b.zr.Read(p)
+}
+
+func (b *gunzipBody) Close() error { return b.raw.Close() }
 
 // ErrOutOfScope reports a redirect from a page to a URL outside the site's
 // scope, which is not followed.

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -30,13 +32,17 @@ const (
 type retryTransport struct {
 	base    http.RoundTripper
 	retries int
+	// recovered, when set, is told of every request that succeeded on a
+	// retry, with the kind of its first failure ("reset", "timeout",
+	// "http_status"): failures that cost nothing are still worth seeing.
+	recovered func(kind string)
 }
 
-func newRetryTransport(base http.RoundTripper, retries int) http.RoundTripper {
+func newRetryTransport(base http.RoundTripper, retries int, recovered func(kind string)) http.RoundTripper {
 	if retries <= 0 {
 		return base
 	}
-	return &retryTransport{base: base, retries: retries}
+	return &retryTransport{base: base, retries: retries, recovered: recovered}
 }
 
 // RoundTrip sends req, and again up to t.retries times while it fails
@@ -46,11 +52,31 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	ctx := req.Context()
+	// net/http itself resends a request whose reused keep-alive connection
+	// was reset before any answer; a second connection for one attempt is
+	// how that shows, and it is a recovered reset like ours.
+	var conns atomic.Int32
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { conns.Add(1) },
+	}))
+	first := ""
 	for attempt := 0; ; attempt++ {
+		conns.Store(0)
 		resp, err := t.base.RoundTrip(req)
 		wait, again := retryable(ctx, resp, err)
+		if !again && err == nil && t.recovered != nil {
+			switch {
+			case attempt > 0:
+				t.recovered(first)
+			case conns.Load() > 1:
+				t.recovered("reset")
+			}
+		}
 		if !again || attempt >= t.retries {
 			return resp, err
+		}
+		if attempt == 0 {
+			first = transientKind(err)
 		}
 		if resp != nil {
 			// Drain a little so the connection can be reused, then drop it.
@@ -69,6 +95,18 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case <-timer.C:
 		}
 	}
+}
+
+// transientKind names a retryable failure for the recovered counts.
+func transientKind(err error) string {
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return "http_status"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	}
+	return "reset"
 }
 
 // retryable reports whether a result is worth another attempt, and how long

@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -30,7 +31,19 @@ func TestTransientFailuresAreRetriedWithinThePass(t *testing.T) {
 		case "/robots.txt":
 			http.NotFound(w, r)
 		case "/":
-			fmt.Fprint(w, `<html><body><img src="/flaky.jpg"><img src="/down.jpg"><img src="/gone.jpg"></body></html>`)
+			fmt.Fprint(w, `<html><body><img src="/flaky.jpg"><img src="/down.jpg"><img src="/gone.jpg"><img src="/reset.jpg"></body></html>`)
+		case "/reset.jpg":
+			if n == 1 {
+				// Reset the connection: close with SO_LINGER 0 sends RST.
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					conn.(*net.TCPConn).SetLinger(0)
+					conn.Close()
+				}
+				return
+			}
+			w.Header().Set("Content-Type", "image/jpeg")
+			w.Write(fixtures.Others()[0].Data)
 		case "/flaky.jpg":
 			if n == 1 {
 				w.Header().Set("Retry-After", "0")
@@ -58,13 +71,19 @@ func TestTransientFailuresAreRetriedWithinThePass(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for path, want := range map[string]int{"/flaky.jpg": 2, "/down.jpg": 3, "/gone.jpg": 1} {
+	for path, want := range map[string]int{"/flaky.jpg": 2, "/down.jpg": 3, "/gone.jpg": 1, "/reset.jpg": 2} {
 		if hits[path] != want {
 			t.Errorf("%s requested %d times, want %d", path, hits[path], want)
 		}
 	}
 	if st.Errors["http_status"] != 2 {
 		t.Errorf("errors %v, want 2 http_status (the 502 after its retries, the 404)", st.Errors)
+	}
+	if st.Recovered["reset"] != 1 || st.Recovered["http_status"] != 1 {
+		t.Errorf("recovered %v, want the reset and the 503 each counted once", st.Recovered)
+	}
+	if ss, _, err := db.Crawl.SiteStatus("fixture"); err != nil || ss.Recovered["reset"] != 1 {
+		t.Errorf("site status recovered %v (%v), want the reset counted", ss.Recovered, err)
 	}
 	// Two backoffs of ~0.5 s and ~1 s for /down.jpg, never the 30-s cap.
 	if d := time.Since(start); d > 10*time.Second {

@@ -25,7 +25,8 @@ const maxRobotsBytes = 512 << 10
 // (politeTransport.honourCrawlDelay) for the rest of the pass.
 //
 // robots.txt answered 4xx allows everything and 5xx disallows everything
-// (RFC 9309); one that cannot be fetched at all (refused connection,
+// (RFC 9309), and so does one longer than maxRobotsBytes, since its rules
+// cannot all be read; one that cannot be fetched at all (refused connection,
 // timeout, a private address) fails the URLs of that host for this pass.
 type robotsRules struct {
 	client    *http.Client
@@ -33,6 +34,8 @@ type robotsRules struct {
 	// crawlDelay, when set, is told each host's Crawl-delay (host:port, as
 	// requests name it) once its robots.txt is read.
 	crawlDelay func(host string, d time.Duration)
+	// truncated, when set, is told of a robots.txt over maxRobotsBytes.
+	truncated func(url string)
 
 	mu    sync.Mutex
 	hosts map[string]*robotsHost
@@ -106,14 +109,30 @@ func (r *robotsRules) fetch(ctx context.Context, base string) (*robotstxt.Group,
 	}
 	defer resp.Body.Close()
 	var body []byte
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		// Like Google: honour what fits in the limit, ignore the rest.
-		body, err = io.ReadAll(io.LimitReader(resp.Body, maxRobotsBytes))
+	status := resp.StatusCode
+	if status >= 200 && status < 300 {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, maxRobotsBytes+1))
 		if err != nil {
 			return nil, fmt.Errorf("robots.txt %s: %w", u, err)
 		}
+		if len(body) > maxRobotsBytes {
+			// Honouring only what fits (as Google does) would silently
+			// ignore a Disallow further down. A monitor cannot know what
+			// the rest says, so it takes the conservative reading: the
+			// whole host is disallowed, as for a 5xx.
+			if r.truncated != nil {
+				r.truncated(u)
+			}
+			status, body = http.StatusServiceUnavailable, nil
+		}
 	}
-	data, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body)
+	if status >= 500 && status < 600 {
+		// robotstxt's FromStatusAndBytes marks a 5xx "disallow all", but
+		// FindGroup ignores that mark and answers with an empty group that
+		// allows everything; spell the rule out instead.
+		status, body = http.StatusOK, []byte("User-agent: *\nDisallow: /\n")
+	}
+	data, err := robotstxt.FromStatusAndBytes(status, body)
 	if err != nil {
 		return nil, fmt.Errorf("robots.txt %s: %w", u, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,5 +69,62 @@ func TestRobotsCrawlDelaySlowsTheHost(t *testing.T) {
 				t.Errorf("%d requests took %v although robots.txt is ignored", len(starts)-1, span)
 			}
 		})
+	}
+}
+
+// TestATruncatedRobotsTxtDisallowsItsHost serves a robots.txt whose
+// Disallow comes after 512 KiB of comments: the crawler cannot read it, so
+// it must not crawl the host, and it says why.
+func TestATruncatedRobotsTxtDisallowsItsHost(t *testing.T) {
+	var pages atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			io.WriteString(w, "User-agent: *\n")
+			line := "# " + strings.Repeat("padding ", 12) + "\n"
+			for n := 0; n <= maxRobotsBytes; n += len(line) {
+				io.WriteString(w, line)
+			}
+			io.WriteString(w, "Disallow: /\n")
+			return
+		}
+		pages.Add(1)
+		io.WriteString(w, `<html><body><a href="/private.html">x</a></body></html>`)
+	}))
+	defer srv.Close()
+	db := registerKnown(t)
+	site := parseSite(t, fmt.Sprintf("sites:\n  - name: fixture\n    seeds: [%q]\n    allow_private: true\n    delay: 0s\n", srv.URL+"/"))
+	st, err := (&Crawler{DB: db, Rule: hashing.DefaultRule(), Workers: 4}).Pass(context.Background(), site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pages.Load(); n != 0 {
+		t.Errorf("%d pages fetched from a host whose robots.txt disallows all after 512 KiB", n)
+	}
+	if st.Errors["robots_truncated"] != 1 || st.Robots == 0 {
+		t.Errorf("errors %v, robots-blocked %d; want the truncated robots.txt named and the seed blocked", st.Errors, st.Robots)
+	}
+}
+
+// TestARobotsTxtAnswered5xxDisallowsItsHost: RFC 9309 reads a server error
+// as "disallow all" (robotstxt's FindGroup alone would allow all).
+func TestARobotsTxtAnswered5xxDisallowsItsHost(t *testing.T) {
+	var pages atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		pages.Add(1)
+		io.WriteString(w, `<html><body></body></html>`)
+	}))
+	defer srv.Close()
+	db := registerKnown(t)
+	site := parseSite(t, fmt.Sprintf("sites:\n  - name: fixture\n    seeds: [%q]\n    allow_private: true\n    delay: 0s\n    retries: 0\n", srv.URL+"/"))
+	st, err := (&Crawler{DB: db, Rule: hashing.DefaultRule(), Workers: 4}).Pass(context.Background(), site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pages.Load(); n != 0 || st.Robots != 1 {
+		t.Errorf("%d pages fetched, %d robots-blocked; a 5xx robots.txt disallows the host", n, st.Robots)
 	}
 }

@@ -29,7 +29,14 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("203.0.113.0/24"),
 	netip.MustParsePrefix("240.0.0.0/4"),
 	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64 (RFC 8215)
 	netip.MustParsePrefix("2002::/16"),
+	netip.MustParsePrefix("2001::/32"),       // Teredo, which embeds an IPv4 address
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("100::/64"),        // discard-only
+	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local, still routed internally
+	netip.MustParsePrefix("::ffff:0:0/96"),   // IPv4-mapped: never a public IPv6 destination
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (SIIT)
 }
 
 // IsPrivateAddress reports whether addr is one the crawler refuses unless
@@ -37,6 +44,11 @@ var blockedPrefixes = []netip.Prefix{
 // (which includes the 169.254.169.254 cloud metadata service), multicast,
 // unspecified and the special ranges above.
 func IsPrivateAddress(addr netip.Addr) bool {
+	for _, p := range blockedPrefixes {
+		if p.Contains(addr) {
+			return true // the IPv6 forms that carry an IPv4 address included
+		}
+	}
 	addr = addr.Unmap()
 	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
 		addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsUnspecified() {
@@ -60,10 +72,11 @@ func guard(allow []netip.Prefix) func(network, address string, _ syscall.RawConn
 		if err != nil {
 			return fmt.Errorf("connect %s: unparsable address: %w", address, ErrPrivateAddress)
 		}
-		addr := ap.Addr().Unmap()
+		addr := ap.Addr()
 		if !IsPrivateAddress(addr) {
 			return nil
 		}
+		addr = addr.Unmap() // allow_networks name IPv4 networks as IPv4
 		for _, p := range allow {
 			if p.Contains(addr) {
 				return nil

@@ -19,6 +19,8 @@ func TestIsPrivateAddress(t *testing.T) {
 		{"127.0.0.1", true}, {"::1", true}, {"10.1.2.3", true}, {"172.16.0.1", true}, {"192.168.1.1", true},
 		{"169.254.169.254", true}, {"fe80::1", true}, {"fd00:ec2::254", true}, {"0.0.0.0", true}, {"::", true},
 		{"100.64.0.1", true}, {"::ffff:127.0.0.1", true}, {"224.0.0.1", true},
+		{"64:ff9b:1::a00:1", true}, {"::ffff:8.8.8.8", true}, {"::ffff:0:808:808", true}, {"2001::1", true},
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", true}, {"fec0::1", true}, {"2001:db8::1", true},
 		{"93.184.215.14", false}, {"2606:2800:21f:cb07:6820:80da:af6b:8b2c", false}, {"8.8.8.8", false},
 	}
 	for _, tt := range tests {

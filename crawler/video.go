@@ -157,12 +157,15 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 			st.Matches++
 		}
 	})
-	res := raiseAlerts(ctx, p.c.DB, found{
+	res := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
 		Site: p.site.Name, SHA256: sum, Matches: s.hr.Matches,
 		Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
 		Preview:  func() []byte { return preview },
 	})
-	if ctx.Err() != nil {
+	if res.Err != nil {
+		if ctx.Err() == nil {
+			p.storageFailed(j.url, res.Err)
+		}
 		return
 	}
 	p.stepDone(res, j.page, j.url, true)

@@ -10,6 +10,16 @@
 // one half can be checked on the other. The edits are made in Go by package
 // fixtures and are deterministic, so a run is reproducible bit for bit.
 //
+// RunPool measures false alerts at scale instead: it registers thousands of
+// unrelated images of a pool (scripts/build-pool.sh) and queries thousands
+// of others, and reports the false-alert rate per comparison with an exact
+// 95% upper bound, per rule clause and per family pair, the busiest
+// fingerprints, and how near the closest unrelated pairs come to each
+// clause. It checks the index's answer against an exhaustive comparison of
+// every view pair, and tells slipped duplicates (thumbnails that correlate)
+// from false alerts. Fingerprints can be cached by file checksum and hasher
+// version; thumbnails live in memory only.
+//
 // Nothing here is used by the crawler; it is a tool for developers and for
 // deciding defaults.
 package eval

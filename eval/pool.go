@@ -36,6 +36,11 @@ type PoolConfig struct {
 	Query int
 	// Rule is the match rule; zero means hashing.DefaultRule().
 	Rule hashing.Rule
+	// NoScan skips the exhaustive comparison of every view pair (the
+	// check of the index, the per-clause passing counts and nearest
+	// misses, and the dump), which costs minutes per 10^7 image pairs,
+	// for quick runs while designing a rule.
+	NoScan bool
 	// Workers hash and compare in parallel; zero means one per CPU.
 	Workers int
 	// Cache, if set, is a folder keeping fingerprints by file SHA-256 and
@@ -280,7 +285,10 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := scanPairs(ctx, cfg, regs, queries)
+	sc := &scan{passing: make([][]uint64, len(cfg.Rule.Clauses)), nearest: make([][]nearPair, len(cfg.Rule.Clauses))}
+	if !cfg.NoScan {
+		sc = scanPairs(ctx, cfg, regs, queries)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -468,10 +476,10 @@ type flatView struct {
 	pdq          [4]uint64
 	phash, dhash uint64
 	quality      int     // PDQ's
-	has          [3]bool // by dumpAlgorithms
+	ok           [3]bool // by dumpAlgorithms: present and at the rule's quality floor
 }
 
-func flatten(fp hashing.Fingerprint) []flatView {
+func flatten(fp hashing.Fingerprint, minQuality int) []flatView {
 	out := make([]flatView, len(fp.Views))
 	for i, v := range fp.Views {
 		for a, alg := range dumpAlgorithms {
@@ -479,7 +487,7 @@ func flatten(fp hashing.Fingerprint) []flatView {
 			if !ok {
 				continue
 			}
-			out[i].has[a] = true
+			out[i].ok[a] = h.Quality >= minQuality
 			switch alg {
 			case hashing.PDQ:
 				out[i].pdq, out[i].quality = h.Code, h.Quality
@@ -530,24 +538,26 @@ func scanPairs(ctx context.Context, cfg PoolConfig, regs, queries []hashedImage)
 	rule := cfg.Rule
 	rflat := make([][]flatView, len(regs))
 	for i, r := range regs {
-		rflat[i] = flatten(r.fp)
+		rflat[i] = flatten(r.fp, rule.MinQuality)
 	}
-	// Clause thresholds by dumpAlgorithms index; -1 when the clause does
-	// not use the algorithm.
-	type cl struct{ t [3]int }
-	clauses := make([]cl, len(rule.Clauses))
+	// A distance of absent stands for a hash that takes no part (missing,
+	// or below the quality floor, as in Rule.Compare), a threshold of
+	// unused for an algorithm a clause does not use: then the excess
+	// d - t is hugely positive for a used threshold the pair cannot meet
+	// and hugely negative for an unused one.
+	const absent, unused = 1 << 20, 1 << 22
+	clauses := make([][3]int, len(rule.Clauses))
 	for c, clause := range rule.Clauses {
-		clauses[c].t = [3]int{-1, -1, -1}
+		clauses[c] = [3]int{unused, unused, unused}
 		for _, t := range clause {
-			a := slices.Index(dumpAlgorithms, t.Algorithm)
-			clauses[c].t[a] = t.MaxDistance
+			clauses[c][slices.Index(dumpAlgorithms, t.Algorithm)] = t.MaxDistance
 		}
 	}
 	out := &scan{passing: make([][]uint64, len(rule.Clauses)), nearest: make([][]nearPair, len(rule.Clauses))}
 	var mu sync.Mutex
 	done := 0
 	parallel(ctx, cfg.Workers, len(queries), func(qi int) {
-		qflat := flatten(queries[qi].fp)
+		qflat := flatten(queries[qi].fp, rule.MinQuality)
 		var pairs []viewPair
 		passing := make([][]uint64, len(clauses))
 		nearest := make([][]nearPair, len(clauses))
@@ -556,54 +566,48 @@ func scanPairs(ctx context.Context, cfg PoolConfig, regs, queries []hashedImage)
 		for ri, rv := range rflat {
 			for c := range clauses {
 				passed[c] = false
-				best[c].excess = -1
+				best[c].excess = absent
 			}
 			for qvi := range qflat {
 				a := &qflat[qvi]
 				for rvi := range rv {
 					b := &rv[rvi]
-					var d [3]int
-					d[0] = bits.OnesCount64(a.pdq[0]^b.pdq[0]) + bits.OnesCount64(a.pdq[1]^b.pdq[1]) +
+					p := bits.OnesCount64(a.pdq[0]^b.pdq[0]) + bits.OnesCount64(a.pdq[1]^b.pdq[1]) +
 						bits.OnesCount64(a.pdq[2]^b.pdq[2]) + bits.OnesCount64(a.pdq[3]^b.pdq[3])
-					d[1] = bits.OnesCount64(a.phash ^ b.phash)
-					d[2] = bits.OnesCount64(a.dhash ^ b.dhash)
-					// Which hashes take part, as in Rule.Compare: PDQ
-					// only at its quality floor; the 64-bit hashes
-					// carry quality 100.
-					part := [3]bool{a.has[0] && b.has[0] && a.quality >= rule.MinQuality && b.quality >= rule.MinQuality,
-						a.has[1] && b.has[1] && rule.MinQuality <= 100, a.has[2] && b.has[2] && rule.MinQuality <= 100}
+					ph := bits.OnesCount64(a.phash ^ b.phash)
+					dh := bits.OnesCount64(a.dhash ^ b.dhash)
+					d0, d1, d2 := p, ph, dh
+					if !a.ok[0] || !b.ok[0] {
+						d0 = absent
+					}
+					if !a.ok[1] || !b.ok[1] {
+						d1 = absent
+					}
+					if !a.ok[2] || !b.ok[2] {
+						d2 = absent
+					}
 					first := int8(-1)
-					for c := range clauses {
-						excess := -1 << 20
-						for k, t := range clauses[c].t {
-							if t < 0 {
-								continue
-							}
-							if !part[k] {
-								excess = 1 << 20
-								break
-							}
-							excess = max(excess, d[k]-t)
-						}
+					for c, t := range clauses {
+						excess := max(d0-t[0], d1-t[1], d2-t[2])
 						if excess <= 0 {
 							if first < 0 {
 								first = int8(c)
 							}
 							passed[c] = true
-						} else if excess < 1<<20 && (best[c].excess < 0 || excess < best[c].excess) {
+						} else if excess < best[c].excess {
 							best[c] = nearPair{q: qi, r: ri, qv: qvi, rv: rvi, excess: excess}
 						}
 					}
-					if cfg.Dump != nil && (d[0] <= DumpMaxPDQ || d[1] <= DumpMaxPHash) {
+					if cfg.Dump != nil && (p <= DumpMaxPDQ || ph <= DumpMaxPHash) {
 						pairs = append(pairs, viewPair{q: int32(qi), r: int32(ri), qv: uint8(qvi), rv: uint8(rvi),
-							pdq: uint16(d[0]), phash: uint8(d[1]), dhash: uint8(d[2]), clause: first})
+							pdq: uint16(p), phash: uint8(ph), dhash: uint8(dh), clause: first})
 					}
 				}
 			}
 			for c := range clauses {
 				if passed[c] {
 					passing[c] = append(passing[c], uint64(qi)<<32|uint64(ri))
-				} else if best[c].excess > 0 {
+				} else if best[c].excess < absent/2 {
 					nearest[c] = insertNearest(nearest[c], best[c])
 				}
 			}
@@ -675,6 +679,9 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 	}
 	res.CrossComparisons = res.Comparisons - same
 
+	// Lists are empty, never null, in JSON.
+	res.FamilyPairs, res.BusiestRegistered, res.BusiestQueries = []FamilyPair{}, []Busy{}, []Busy{}
+	res.Alerts, res.DuplicateList = []PoolAlert{}, []PoolAlert{}
 	res.Clauses = make([]PoolClause, len(rule.Clauses))
 	for c := range rule.Clauses {
 		res.Clauses[c] = PoolClause{Index: c, Clause: hashing.Rule{Clauses: []hashing.Clause{rule.Clauses[c]}}.String(), NearestExcess: -1}
@@ -726,7 +733,9 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 		}
 	}
 	for key := range scanned {
-		if !indexed[key] {
+		// The scan applies the clauses' thresholds only; a rule's ratio
+		// test (hashing.Rule.Background) may reject what they pass.
+		if !indexed[key] && rule.Background == nil {
 			res.Disagreements++
 		}
 	}
@@ -777,7 +786,7 @@ func distOr(ev hashing.Evidence, a hashing.Algorithm) int {
 
 // busiest lists the ten images with the highest counts.
 func busiest(counts map[int]int, images []hashedImage) []Busy {
-	var out []Busy
+	out := []Busy{}
 	for i, n := range counts {
 		out = append(out, Busy{Path: images[i].path, Family: images[i].family, Count: n})
 	}

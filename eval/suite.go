@@ -44,6 +44,10 @@ func DefaultSuite() []Group {
 		{"heavy crops, small rotations, combinations", 0.80, []fixtures.Edit{
 			fixtures.Crop(0.20, 0.20, 0.20, 0.20), fixtures.Crop(0.20, 0, 0, 0), fixtures.Crop(0, 0.20, 0.20, 0),
 			fixtures.Rotate(5), fixtures.Rotate(-5),
+			// Corner crops: 15% cut from two adjacent sides (85% × 85%
+			// kept from one corner), and an off-grid 18% from another
+			// corner that no registered view was cut at.
+			fixtures.Crop(0.15, 0.15, 0, 0), fixtures.Crop(0, 0, 0.15, 0.15), fixtures.Crop(0.18, 0, 0, 0.18),
 			fixtures.Combine("mirror+crop-all10+jpeg-q50", fixtures.Mirror(), fixtures.Crop(0.10, 0.10, 0.10, 0.10), fixtures.JPEGQuality(50)),
 		}},
 	}

@@ -24,7 +24,8 @@ type thumb struct {
 // newThumb shrinks data's picture to thumbSide² grey pixels (the whole
 // picture, stretched: a duplicate at another aspect still correlates).
 func newThumb(data []byte) (*thumb, error) {
-	img, _, err := hashing.DecodeImage(data, hashing.Limits{})
+	// 64 px on the long side are plenty for a box filter down to 32.
+	img, _, err := hashing.DecodeImageSmall(data, hashing.Limits{}, 2*thumbSide)
 	if err != nil {
 		return nil, err
 	}
@@ -32,8 +33,10 @@ func newThumb(data []byte) (*thumb, error) {
 	t := &thumb{}
 	var sum float64
 	for i := range t.v {
+		// Transparent pixels show black, as if drawn on a dark page
+		// (imaging filters with premultiplied alpha).
 		p := small.Pix[i*4 : i*4+4]
-		y := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+		y := (0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])) * float64(p[3]) / 255
 		t.v[i] = float32(y)
 		sum += y
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +30,15 @@ type VideoConfig struct {
 	// per registered video from its own photos in another order and
 	// rhythm.
 	Videos int
+	// Cameras is the number of registered fixed-camera clips (default:
+	// Videos): 40–60 s of one still scene with sensor noise, exposure
+	// drift, handheld jitter and a small moving object (fixtures.Camera),
+	// each edited as fixtures.CameraEdits says, with as many unrelated
+	// camera clips of other photos as negatives.
+	Cameras int
+	// Swap takes the photos from the other end of the dataset, so what
+	// was tuned on one set of clips is reported on another.
+	Swap bool
 	// FFmpeg is the ffmpeg executable ("" means from PATH).
 	FFmpeg string
 	// Matching decides video matches; zero means video.DefaultMatching().
@@ -40,9 +50,11 @@ type VideoConfig struct {
 
 // VideoResult is the outcome of a video evaluation.
 type VideoResult struct {
-	Dataset    string       `json:"dataset"`
-	Registered int          `json:"registered"`
-	Edits      []EditResult `json:"edits"`
+	Dataset    string `json:"dataset"`
+	Registered int    `json:"registered"`
+	// Cameras counts the registered fixed-camera clips among Registered.
+	Cameras int          `json:"cameras"`
+	Edits   []EditResult `json:"edits"`
 	// Negatives counts queries that must match nothing: unrelated videos
 	// and hard negatives (the registered videos' photos in another order
 	// and rhythm).
@@ -53,8 +65,26 @@ type VideoResult struct {
 	// spent fingerprinting queries, in milliseconds per minute of video.
 	FingerprintMSPerMinute float64 `json:"fingerprint_ms_per_minute"`
 
+	// Margins say how near the negatives came to matching (see
+	// NegativeMargin), per kind: "unrelated" and "hard-negative".
+	Margins map[string]*NegativeMargin `json:"margins"`
+
 	fpCPU     time.Duration
 	fpMinutes float64
+	regs      []hashing.Fingerprint
+}
+
+// NegativeMargin says how far the negatives stayed from a match: of every
+// negative query against every registered video, the nearest frame pair
+// (PDQ distance, mirrored queries included) and the best time alignment,
+// matched or not. A match needs MinFrames frames on one line and half of
+// either video (or MinMatched seconds).
+type NegativeMargin struct {
+	NearestFrameDistance int     `json:"nearest_frame_distance"`
+	NearestFrameQuery    string  `json:"nearest_frame_query"`
+	BestAlignFrames      int     `json:"best_align_frames"`
+	BestAlignShare       float64 `json:"best_align_share"`
+	BestAlignQuery       string  `json:"best_align_query"`
 }
 
 const (
@@ -76,6 +106,12 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 	photos, err := photoFiles(cfg.Dataset)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Swap {
+		slices.Reverse(photos)
+	}
+	if cfg.Cameras <= 0 {
+		cfg.Cameras = cfg.Videos
 	}
 	// Registered videos take the photos from the front, unrelated ones and
 	// the compilation footage from the back.
@@ -113,7 +149,11 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		return nil, fmt.Errorf("compilation footage: %w", err)
 	}
 
-	res := &VideoResult{Dataset: cfg.Dataset, Registered: cfg.Videos, FalseAlerts: []FalseAlert{}}
+	// Camera clips take the photos between the registered and the
+	// unrelated slideshows' ones.
+	middle := photos[cfg.Videos*photosPerVideo : len(photos)-8-cfg.Videos*photosPerVideo]
+	cfg.Cameras = min(cfg.Cameras, len(middle)/2)
+	res := &VideoResult{Dataset: cfg.Dataset, Registered: cfg.Videos + cfg.Cameras, Cameras: cfg.Cameras, FalseAlerts: []FalseAlert{}}
 	type query struct {
 		name, edit string
 		data       []byte
@@ -148,6 +188,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		}
 		id := added[0].ID
 		idOf[id] = name
+		res.regs = append(res.regs, fp)
 		edits := fixtures.VideoEdits(fp.Duration, 15*sec, before, after)
 		for _, e := range edits {
 			data, err := b.Edit(ctx, orig, e)
@@ -188,7 +229,54 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		}
 		queries = queries[:0]
 		if cfg.Progress != nil {
-			cfg.Progress(i+1, cfg.Videos)
+			cfg.Progress(i+1, cfg.Videos+cfg.Cameras)
+		}
+		cleanDir(tmp)
+	}
+	for j := range cfg.Cameras {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("camera-%02d", j)
+		length := time.Duration(40+10*(j%3)) * sec
+		orig, err := b.Camera(ctx, fixtures.Camera{Photo: middle[2*j], Duration: length, Width: videoW, Height: videoH, Seed: j})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		fp, err := h.Fingerprint(ctx, orig, hashing.ForRegistration)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		added, err := db.Index.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}})
+		if err != nil {
+			return nil, err
+		}
+		id := added[0].ID
+		idOf[id] = name
+		res.regs = append(res.regs, fp)
+		for _, e := range fixtures.CameraEdits() {
+			data, err := b.Edit(ctx, orig, e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if err := res.score(ctx, h, db, cfg.Matching, name, "camera/"+e.Name, data, id, false, idOf); err != nil {
+				return nil, err
+			}
+			if j == 0 {
+				editNames = append(editNames, "camera/"+e.Name)
+			}
+		}
+		// An unrelated clip from the same kind of camera, of another
+		// scene, with other jitter and drift.
+		unrel, err := b.Camera(ctx, fixtures.Camera{Photo: middle[2*j+1], Duration: length, Width: videoW, Height: videoH, Seed: j + 100})
+		if err != nil {
+			return nil, fmt.Errorf("unrelated camera clip %d: %w", j, err)
+		}
+		if err := res.score(ctx, h, db, cfg.Matching, fmt.Sprintf("unrelated-camera-%02d", j), "unrelated", unrel, 0, false, idOf); err != nil {
+			return nil, err
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(cfg.Videos+j+1, cfg.Videos+cfg.Cameras)
 		}
 		cleanDir(tmp)
 	}
@@ -229,6 +317,9 @@ func (res *VideoResult) score(ctx context.Context, h *video.Hasher, db *database
 		return nil
 	}
 	res.fpMinutes += fp.Duration.Minutes()
+	if want == 0 {
+		res.margin(edit, name, fp, vm)
+	}
 	ms, err := db.Index.MatchVideo(ctx, fp, vm)
 	if err != nil {
 		return err
@@ -285,6 +376,44 @@ func cleanDir(dir string) {
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), "video-") {
 			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// margin updates the negatives' margin with one negative query.
+func (res *VideoResult) margin(kind, name string, q hashing.Fingerprint, vm video.Matching) {
+	if res.Margins == nil {
+		res.Margins = map[string]*NegativeMargin{}
+	}
+	m := res.Margins[kind]
+	if m == nil {
+		m = &NegativeMargin{NearestFrameDistance: hashing.PDQ.Bits() + 1}
+		res.Margins[kind] = m
+	}
+	qt := video.TimelineOf(q, vm.MinQuality)
+	for _, r := range res.regs {
+		for _, qf := range q.Frames {
+			for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored} {
+				qh, ok := video.FramePDQ(hs)
+				if !ok || qh.Quality < vm.MinQuality {
+					continue
+				}
+				for _, rf := range r.Frames {
+					for _, rh := range append(rf.Hashes[:min(len(rf.Hashes), 1):1], rf.Cropped...) {
+						if rh.Quality < vm.MinQuality {
+							continue
+						}
+						if d := qh.Code.Distance(rh.Code); d < m.NearestFrameDistance {
+							m.NearestFrameDistance, m.NearestFrameQuery = d, name
+						}
+					}
+				}
+			}
+		}
+		a, _ := video.CompareWith(q, qt, r, vm)
+		share := max(a.QueryShare, a.RegisteredShare)
+		if a.Frames > m.BestAlignFrames || (a.Frames == m.BestAlignFrames && share > m.BestAlignShare) {
+			m.BestAlignFrames, m.BestAlignShare, m.BestAlignQuery = a.Frames, share, name
 		}
 	}
 }

@@ -2,12 +2,15 @@ package hashing
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/gif"  // registers GIF (first frame) with image.Decode
 	_ "image/jpeg" // registers JPEG
 	_ "image/png"  // registers PNG
 	"io"
+	"math"
 
 	"github.com/disintegration/imaging"
 	"github.com/hashwatch/hashwatch/hashing/internal/jpegscale"
@@ -68,7 +71,15 @@ func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 // declared dimensions against the pixel limit before allocating pixels, then
 // decodes with EXIF orientation applied. GIFs yield their first frame.
 func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
-	img, format, _, err := decodeImage(data, limits, 0)
+	img, format, _, err := decodeImage(context.Background(), data, limits, 0)
+	return img, format, err
+}
+
+// DecodeImageSmall is DecodeImage for a caller that needs only a small
+// copy: it may decode a JPEG at 1/2, 1/4 or 1/8 scale, keeping the long
+// side at least minLong pixels (see decodeImage).
+func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, Format, error) {
+	img, format, _, err := decodeImage(context.Background(), data, limits, max(minLong, 1))
 	return img, format, err
 }
 
@@ -77,7 +88,9 @@ func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
 // long side stays at least minLong pixels: hashes look at a few hundred
 // pixels, and most of a full decode's cost is pixels they never see. It
 // also returns the picture's full size as declared, after orientation.
-func decodeImage(data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
+// A JPEG's decode stops when ctx is done or limits.MaxDecodeTime has
+// passed.
+func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
 		return nil, "", image.Point{}, fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
@@ -99,9 +112,23 @@ func decodeImage(data []byte, limits Limits, minLong int) (image.Image, Format, 
 	}
 	var img image.Image
 	size := image.Pt(cfg.Width, cfg.Height)
-	if format == FormatJPEG && minLong > 0 {
+	if format == FormatJPEG {
+		if _, err := jpegScanCount(data, limits.MaxJPEGScans); err != nil {
+			return nil, format, image.Point{}, err
+		}
+		if minLong <= 0 {
+			minLong = math.MaxInt32 // no reduction reaches it: full size
+		}
+		dctx, cancel := context.WithTimeout(ctx, limits.MaxDecodeTime)
 		var orientation int
-		img, orientation, err = decodeJPEGScaled(data, minLong)
+		img, orientation, err = decodeJPEGScaled(dctx, data, minLong)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil, format, image.Point{}, fmt.Errorf("decode %s: %w", format, ctx.Err())
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil, format, image.Point{}, fmt.Errorf("decode %s: longer than %v: %w", format, limits.MaxDecodeTime, ErrTooLarge)
+		}
 		if orientation >= 5 && orientation <= 8 {
 			size = image.Pt(size.Y, size.X)
 		}
@@ -122,14 +149,16 @@ func decodeImage(data []byte, limits Limits, minLong int) (image.Image, Format, 
 }
 
 // decodeJPEGScaled decodes a JPEG reduced so its long side is still at least
-// minLong, then applies its EXIF orientation as imaging.Decode would.
-func decodeJPEGScaled(data []byte, minLong int) (img image.Image, orientation int, err error) {
+// minLong (at full size when no reduction keeps that much), then applies its
+// EXIF orientation as imaging.Decode would. It stops with ctx's error soon
+// after ctx is done.
+func decodeJPEGScaled(ctx context.Context, data []byte, minLong int) (img image.Image, orientation int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	img, info, err := jpegscale.DecodeScaledInfo(bytes.NewReader(data), minLong, minLong)
+	img, info, err := jpegscale.DecodeScaledContext(ctx, bytes.NewReader(data), minLong, minLong)
 	if err != nil {
 		return nil, 0, err
 	}

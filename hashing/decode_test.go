@@ -195,3 +195,38 @@ func FuzzDecodeImage(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeImageSmallKeepsTheLongSideItAsksFor(t *testing.T) {
+	var jpg, pngData bytes.Buffer
+	src := testImage(1600, 1200)
+	if err := jpeg.Encode(&jpg, src, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(&pngData, src); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		data    []byte
+		minLong int
+		want    int
+	}{
+		{"a JPEG is decoded at 1/8 scale when 200 px are enough", jpg.Bytes(), 200, 200},
+		{"a JPEG asked for 300 px is decoded at 1/4 scale", jpg.Bytes(), 300, 400},
+		{"a PNG is decoded whole", pngData.Bytes(), 64, 1600},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img, _, err := DecodeImageSmall(tt.data, Limits{}, tt.minLong)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if long := max(img.Bounds().Dx(), img.Bounds().Dy()); long != tt.want {
+				t.Errorf("long side %d, want %d", long, tt.want)
+			}
+		})
+	}
+	if _, _, err := DecodeImageSmall(jpg.Bytes(), Limits{MaxPixels: 1000}, 64); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("over the pixel limit: err = %v, want ErrTooLarge", err)
+	}
+}

@@ -59,7 +59,7 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	img, format, size, err := decodeImage(data, h.limits, sourceSize(purpose))
+	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
 	if err != nil {
 		return Fingerprint{}, err
 	}
@@ -85,7 +85,7 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		// again at full size (registration and inspection are rare).
 		full := img
 		if full.Bounds().Size() != size {
-			if full, _, err = DecodeImage(data, h.limits); err != nil {
+			if full, _, _, err = decodeImage(ctx, data, h.limits, 0); err != nil {
 				return Fingerprint{}, err
 			}
 		}

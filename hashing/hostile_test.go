@@ -10,6 +10,9 @@ import (
 	"image/png"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/fixtures"
 )
 
 // TestHasherGivesADefinedResultForOddInput runs unusual but legal pictures
@@ -75,4 +78,57 @@ func TestHasherGivesADefinedResultForOddInput(t *testing.T) {
 			})
 		}
 	}
+}
+
+func TestAJPEGOfTooManyScansIsRefusedBeforeDecoding(t *testing.T) {
+	h := NewHasher(Limits{})
+	for _, tt := range []struct {
+		name    string
+		data    []byte
+		wantErr error
+	}{
+		{"a progressive JPEG of 10 scans is fingerprinted", fixtures.ManyScanJPEG(64, 64, 10), nil},
+		{"a progressive JPEG of 500 scans is fingerprinted", fixtures.ManyScanJPEG(64, 64, DefaultMaxJPEGScans), nil},
+		{"a progressive JPEG of 501 scans is too large", fixtures.ManyScanJPEG(64, 64, DefaultMaxJPEGScans+1), ErrTooLarge},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, purpose := range []Purpose{ForQuery, ForRegistration} {
+				_, err := h.Image(context.Background(), tt.data, purpose)
+				if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+					t.Errorf("purpose %d: err = %v, want %v", purpose, err, tt.wantErr)
+				}
+			}
+			if _, err := h.Preview(tt.data); !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Errorf("preview: err = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestAJPEGDecodeStopsAtItsBudgetAndOnCancellation(t *testing.T) {
+	// 400 scans of 65,536 blocks: about 0.6 s of CPU to decode in full.
+	data := fixtures.ManyScanJPEG(2048, 2048, 400)
+	t.Run("a decode over the time budget is too large", func(t *testing.T) {
+		h := NewHasher(Limits{MaxDecodeTime: 20 * time.Millisecond})
+		start := time.Now()
+		_, err := h.Image(context.Background(), data, ForQuery)
+		if !errors.Is(err, ErrTooLarge) {
+			t.Errorf("err = %v, want ErrTooLarge", err)
+		}
+		if d := time.Since(start); d > 300*time.Millisecond {
+			t.Errorf("a decode with a 20ms budget took %v", d)
+		}
+	})
+	t.Run("a cancelled decode stops soon with the context's error", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := NewHasher(Limits{}).Image(ctx, data, ForRegistration)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want the context's deadline", err)
+		}
+		if d := time.Since(start); d > 300*time.Millisecond {
+			t.Errorf("a decode cancelled after 20ms took %v", d)
+		}
+	})
 }

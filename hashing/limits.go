@@ -1,6 +1,9 @@
 package hashing
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Sentinel errors callers act on. Returned errors wrap them with the detail
 // (which limit, what size), so test with errors.Is.
@@ -18,6 +21,14 @@ var (
 const (
 	DefaultMaxImageBytes  = 32 << 20   // 32 MiB of encoded input
 	DefaultMaxImagePixels = 50_000_000 // 50 megapixels declared in the header
+	// DefaultMaxJPEGScans is libjpeg-turbo's own reference limit: its
+	// fuzz targets set TJPARAM_SCANLIMIT to 500. Encoders write 1 (baseline)
+	// to a few dozen (progressive) scans.
+	DefaultMaxJPEGScans = 500
+	// DefaultMaxDecodeTime bounds one decode: a 50-megapixel progressive
+	// JPEG takes a few seconds on a busy core; a hostile one of 500 cheap
+	// scans could take several times that.
+	DefaultMaxDecodeTime = 15 * time.Second
 )
 
 // Limits bound the work one input may cause. Zero fields take the defaults.
@@ -27,6 +38,13 @@ type Limits struct {
 	// MaxPixels is the largest width×height accepted, checked against the
 	// dimensions the file declares before decoding.
 	MaxPixels int64
+	// MaxJPEGScans is the most scans a JPEG may have, counted by walking
+	// its markers before decoding.
+	MaxJPEGScans int
+	// MaxDecodeTime bounds the wall time of one JPEG decode; the decoder
+	// also stops when the caller's context is done. A decode over it fails
+	// with ErrTooLarge.
+	MaxDecodeTime time.Duration
 }
 
 // withDefaults returns l with zero fields replaced by the defaults.
@@ -36,6 +54,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxPixels <= 0 {
 		l.MaxPixels = DefaultMaxImagePixels
+	}
+	if l.MaxJPEGScans <= 0 {
+		l.MaxJPEGScans = DefaultMaxJPEGScans
+	}
+	if l.MaxDecodeTime <= 0 {
+		l.MaxDecodeTime = DefaultMaxDecodeTime
 	}
 	return l
 }

@@ -2,6 +2,7 @@ package hashing
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -10,6 +11,13 @@ import (
 type Threshold struct {
 	Algorithm   Algorithm
 	MaxDistance int
+	// IfPresent makes the threshold apply only when both views carry the
+	// algorithm's hash: fingerprints imported from partners' PDQ lists
+	// have no pHash or dHash, and a clause that checks those on native
+	// fingerprints must still let them match by PDQ. A hash present but
+	// below the rule's MinQuality still fails the threshold. A clause's
+	// first threshold, its search key, is never IfPresent.
+	IfPresent bool
 }
 
 // Clause is one way two views can match: every threshold must hold (an AND
@@ -24,30 +32,60 @@ type Clause []Threshold
 type Rule struct {
 	Clauses    []Clause
 	MinQuality int
+	// Background, when set, adds a ratio test to every clause: a pair of
+	// views that satisfies the clause still matches only when its
+	// normalised distance (the largest of its distances, each divided by
+	// the clause's threshold for that algorithm) is below Ratio times the
+	// normalised distance from either view to the nearest background view.
+	// A view lying among many unrelated pictures then matches only
+	// near-identical copies. Nil disables the test.
+	Background *Background
+	// Ratio is the ratio test's factor (see Background); 0 means 1.
+	Ratio float64
 }
 
-// DefaultRule is the documented default, designed with `hashwatch eval
-// --dump` on one half of the development photo set and checked on the
-// other (see README, "Matching"):
+// DefaultRule is the documented default. It was designed on one half of
+// the development photo set (recall per edit, `hashwatch eval --dump`) and
+// on the tune split of a pool of unrelated images (`hashwatch eval --pool`,
+// false alerts per comparison), and checked on the other halves (README,
+// "Matching" and "Measuring false alerts at scale"):
 //
-//   - pHash ≤ 10 and dHash ≤ 14 and PDQ ≤ 76: the three hashes err on
-//     different pictures, so requiring all of them keeps look-alikes (two
-//     hammers on a white table, pliers and cutters, two photos of one
-//     castle) apart while the many registered views absorb crops, turns and
-//     small rotations. Tuned to PDQ ≤ 80 on the first half, the held-out
-//     half had one unrelated pair at exactly 80, so the bound is 76; true
-//     pairs mostly lie under 64;
-//   - or PDQ ≤ 31 alone, PDQ's customary threshold (not tuned here), which
-//     also lets fingerprints imported from partners' PDQ hash lists match.
+//   - pHash ≤ 8 and dHash ≤ 10 and PDQ ≤ 56: the three hashes err on
+//     different pictures, so requiring all of them lets hard edits
+//     (captions, pads, small rotations, heavy crops) match through views
+//     near PDQ 32–56 while keeping look-alikes apart. It was pHash ≤ 10,
+//     dHash ≤ 14, PDQ ≤ 76: at scale, that clause let through 1.2×10⁻⁵
+//     unrelated pairs per comparison (sprites, icons and sky pictures at
+//     PDQ 60–76 with pHash 6–10), while true pairs beyond PDQ 31 lie almost
+//     all under PDQ 56 with pHash ≤ 6;
+//   - or PDQ ≤ 31, PDQ's customary threshold, with pHash ≤ 12 and dHash ≤
+//     16 where both fingerprints have them: a near-degenerate view (a crop
+//     of a frame, a blank page) can sit at PDQ 0–20 from an unrelated one
+//     while its 64-bit hashes disagree, which true pairs under PDQ 31
+//     (pHash ≤ 10, dHash ≤ 13 on the dev set) never do. Fingerprints
+//     imported from partners' PDQ lists have no 64-bit hashes and match by
+//     PDQ alone;
+//   - and every match passes the background ratio test (Rule.Background):
+//     it must be nearer than the nearest of the default background's
+//     70,000 unrelated views is to either side, which costs no recall on
+//     the dev set and halves what reaches operators from pictures that lie
+//     where many unrelated ones do.
+//
+// Hashes of PDQ quality below 50 (flat pictures) never take part.
 func DefaultRule() Rule {
 	return Rule{
 		Clauses: []Clause{
-			{{PHash, 10}, {DHash, 14}, {PDQ, 76}},
-			{{PDQ, 31}},
+			{{PHash, 8, false}, {DHash, 10, false}, {PDQ, 56, false}},
+			{{PDQ, 31, false}, {PHash, 12, true}, {DHash, 16, true}},
 		},
 		MinQuality: 50,
+		Background: DefaultBackground(),
+		Ratio:      defaultRatio,
 	}
 }
+
+// defaultRatio is the default rule's ratio test factor (Rule.Ratio).
+const defaultRatio = 1.0
 
 // Validate reports a rule that cannot decide anything.
 func (r Rule) Validate() error {
@@ -57,6 +95,9 @@ func (r Rule) Validate() error {
 	for _, c := range r.Clauses {
 		if len(c) == 0 {
 			return fmt.Errorf("match rule has an empty clause")
+		}
+		if c[0].IfPresent {
+			return fmt.Errorf("match rule: a clause's first threshold (%s) is its search key and cannot be optional", c[0].Algorithm)
 		}
 		for _, t := range c {
 			if !t.Algorithm.Valid() {
@@ -77,7 +118,11 @@ func (r Rule) String() string {
 	for i, c := range r.Clauses {
 		parts := make([]string, len(c))
 		for j, t := range c {
-			parts[j] = fmt.Sprintf("%s<=%d", t.Algorithm, t.MaxDistance)
+			opt := ""
+			if t.IfPresent {
+				opt = "?"
+			}
+			parts[j] = fmt.Sprintf("%s%s<=%d", t.Algorithm, opt, t.MaxDistance)
 		}
 		clauses[i] = "(" + strings.Join(parts, " & ") + ")"
 	}
@@ -95,22 +140,32 @@ type Evidence struct {
 	Distances map[Algorithm]int
 	// QueryView and RegisteredView name the views that matched.
 	QueryView, RegisteredView string
-	// Clause is the index in Rule.Clauses of the clause that held, so a
-	// measurement can say which clause an alert came through.
+	// Clause is the index in Rule.Clauses of the clause that matched.
 	Clause int
+	// Ratio is the pair's normalised distance divided by the nearer of
+	// the two views' normalised distances to the rule's background (see
+	// Rule.Background): below the rule's Ratio, and the lower the surer;
+	// 0 when the rule has no background.
+	Ratio float64
 }
 
 // Compare applies the rule to one pair of views.
 func (r Rule) Compare(query, registered View) (Evidence, bool) {
 	dist := map[Algorithm]int{}
+	// dist holds each algorithm's distance, or -1 when a side lacks the
+	// hash, or -2 when a hash is below MinQuality.
 	distance := func(a Algorithm) (int, bool) {
 		if d, ok := dist[a]; ok {
 			return d, d >= 0
 		}
 		q, ok1 := query.Hash(a)
 		g, ok2 := registered.Hash(a)
-		if !ok1 || !ok2 || q.Quality < r.MinQuality || g.Quality < r.MinQuality {
+		if !ok1 || !ok2 {
 			dist[a] = -1
+			return 0, false
+		}
+		if q.Quality < r.MinQuality || g.Quality < r.MinQuality {
+			dist[a] = -2
 			return 0, false
 		}
 		d := q.Code.Distance(g.Code)
@@ -120,7 +175,11 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 	for ci, c := range r.Clauses {
 		ok := len(c) > 0
 		for _, t := range c {
-			if d, present := distance(t.Algorithm); !present || d > t.MaxDistance {
+			d, present := distance(t.Algorithm)
+			if !present && t.IfPresent && dist[t.Algorithm] == -1 {
+				continue
+			}
+			if !present || d > t.MaxDistance {
 				ok = false
 				break
 			}
@@ -128,7 +187,25 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 		if !ok {
 			continue
 		}
-		ev := Evidence{Algorithm: c[0].Algorithm, QueryView: query.Name, RegisteredView: registered.Name, Distances: map[Algorithm]int{}, Clause: ci}
+		ratio := 0.0
+		if r.Background != nil {
+			n := 0.0
+			for _, t := range c {
+				if d, present := distance(t.Algorithm); present {
+					n = max(n, float64(d)/float64(max(t.MaxDistance, 1)))
+				}
+			}
+			k := r.Ratio
+			if k <= 0 {
+				k = 1
+			}
+			near := min(r.Background.nearest(registered, c, r.MinQuality), r.Background.nearest(query, c, r.MinQuality))
+			if n >= k*near {
+				continue
+			}
+			ratio = n / near
+		}
+		ev := Evidence{Algorithm: c[0].Algorithm, Clause: ci, Ratio: ratio, QueryView: query.Name, RegisteredView: registered.Name, Distances: map[Algorithm]int{}}
 		ev.Distance, _ = distance(c[0].Algorithm)
 		if d, present := distance(PDQ); present {
 			ev.Algorithm, ev.Distance = PDQ, d
@@ -156,4 +233,31 @@ func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 		}
 	}
 	return best, found
+}
+
+// ParseRule reads a rule's clauses in the form String prints, e.g.
+// "(phash<=10 & dhash<=14 & pdq<=76) | (pdq<=31)", with the given
+// MinQuality and no background; eval uses it to try rules out.
+func ParseRule(s string, minQuality int) (Rule, error) {
+	r := Rule{MinQuality: minQuality}
+	for _, cs := range strings.Split(s, "|") {
+		cs = strings.TrimSpace(cs)
+		cs = strings.TrimSuffix(strings.TrimPrefix(cs, "("), ")")
+		var c Clause
+		for _, ts := range strings.Split(cs, "&") {
+			alg, dist, ok := strings.Cut(strings.TrimSpace(ts), "<=")
+			if !ok {
+				return Rule{}, fmt.Errorf("match rule %q: %q is not ALGORITHM<=DISTANCE", s, ts)
+			}
+			d, err := strconv.Atoi(strings.TrimSpace(dist))
+			if err != nil {
+				return Rule{}, fmt.Errorf("match rule %q: %q: %w", s, ts, err)
+			}
+			alg = strings.TrimSpace(alg)
+			opt := strings.HasSuffix(alg, "?")
+			c = append(c, Threshold{Algorithm: Algorithm(strings.TrimSuffix(alg, "?")), MaxDistance: d, IfPresent: opt})
+		}
+		r.Clauses = append(r.Clauses, c)
+	}
+	return r, r.Validate()
 }

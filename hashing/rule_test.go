@@ -32,7 +32,7 @@ func TestRuleCompare(t *testing.T) {
 	view := func(p, d uint64, q int) View {
 		return View{Name: "v", Hashes: []Hash{{PHash, Code{p}, q}, {DHash, Code{d}, q}}}
 	}
-	rule := Rule{Clauses: []Clause{{{PHash, 4}, {DHash, 6}}}, MinQuality: 50}
+	rule := Rule{Clauses: []Clause{{{Algorithm: PHash, MaxDistance: 4}, {Algorithm: DHash, MaxDistance: 6}}}, MinQuality: 50}
 	tests := []struct {
 		name   string
 		q, r   View
@@ -100,7 +100,7 @@ func TestRuleCompareNamesTheClauseThatHeld(t *testing.T) {
 	view := func(p, d uint64) View {
 		return View{Name: "v", Hashes: []Hash{{PHash, Code{p}, 100}, {DHash, Code{d}, 100}}}
 	}
-	rule := Rule{Clauses: []Clause{{{PHash, 2}, {DHash, 2}}, {{DHash, 0}}}}
+	rule := Rule{Clauses: []Clause{{{Algorithm: PHash, MaxDistance: 2}, {Algorithm: DHash, MaxDistance: 2}}, {{Algorithm: DHash, MaxDistance: 0}}}}
 	tests := []struct {
 		name string
 		q, r View
@@ -116,5 +116,48 @@ func TestRuleCompareNamesTheClauseThatHeld(t *testing.T) {
 				t.Errorf("Compare = %+v, %v; want clause %d", ev, ok, tt.want)
 			}
 		})
+	}
+}
+
+// TestRuleOptionalThresholds checks IfPresent: a threshold on an algorithm
+// one side lacks (an imported PDQ-only fingerprint) is skipped, one on a
+// hash both sides have still applies, and a weak hash still fails it.
+func TestRuleOptionalThresholds(t *testing.T) {
+	rule := Rule{Clauses: []Clause{{{Algorithm: PDQ, MaxDistance: 31}, {Algorithm: PHash, MaxDistance: 4, IfPresent: true}}}, MinQuality: 50}
+	pdqOnly := View{Name: "imported", Hashes: []Hash{{PDQ, Code{}, 100}}}
+	native := func(ph uint64, q int) View {
+		return View{Name: "native", Hashes: []Hash{{PDQ, Code{}, 100}, {PHash, Code{ph}, q}}}
+	}
+	tests := []struct {
+		name string
+		q, r View
+		want bool
+	}{
+		{"a PDQ-only registered fingerprint matches by PDQ alone", native(0xffff, 100), pdqOnly, true},
+		{"both with pHash near match", native(0x7, 100), native(0, 100), true},
+		{"both with pHash far do not match", native(0xffff, 100), native(0, 100), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, ok := rule.Compare(tt.q, tt.r); ok != tt.want {
+				t.Errorf("Compare = %v, want %v", ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseRuleRoundTrip(t *testing.T) {
+	want := DefaultRule()
+	got, err := ParseRule(want.String(), want.MinQuality)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("ParseRule(%q) = %q", want.String(), got.String())
+	}
+	for _, bad := range []string{"", "(pdq<31)", "(pdq<=x)", "(phash?<=4 & pdq<=31)", "(md5<=3)"} {
+		if _, err := ParseRule(bad, 50); err == nil {
+			t.Errorf("ParseRule(%q) accepted", bad)
+		}
 	}
 }

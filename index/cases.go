@@ -112,7 +112,7 @@ func (ix *Index) register(ctx context.Context, caseID, caseLabel string, regs []
 			added = append(added, f)
 		}
 		if by != nil {
-			return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "case.register",
+			return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.register",
 				Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s)", len(added))})
 		}
 		return nil
@@ -239,7 +239,7 @@ func (ix *Index) withdraw(ctx context.Context, caseID string, by *store.Actor) (
 		if by == nil {
 			return nil
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "case.withdraw",
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.withdraw",
 			Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s) deleted, %d alert(s) closed", len(deleted), alerts)})
 	}, func() {
 		ix.mu.Lock()

@@ -21,12 +21,15 @@ import (
 // query's within the frame threshold and aligned in time (video.Align).
 //
 // A frame code's ID is its fingerprint ID shifted left by frameIDBits,
-// plus the frame's position shifted left by one, plus 1 for the centre
-// hash: a candidate leads straight to its fingerprint.
+// plus the frame's position shifted left by two, plus which hash of the
+// frame it is (0 as shown, 1–3 its centre crops): a candidate leads
+// straight to its fingerprint.
 const (
-	frameIDBits = 17
+	frameIDBits = 18
 	// MaxVideoFrames is the most frames one registered video may have.
-	MaxVideoFrames = 1 << (frameIDBits - 1)
+	MaxVideoFrames = 1 << (frameIDBits - 2)
+	// maxFrameCrops is the most centre-crop hashes of a frame indexed.
+	maxFrameCrops = 3
 )
 
 // VideoEvidence says where a registered video was found in a query video:
@@ -73,22 +76,22 @@ func videoEvidence(a video.Alignment) *VideoEvidence {
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
-func frameCodeID(fp uint64, frame int, centre bool) uint64 {
-	id := fp<<frameIDBits | uint64(frame)<<1
-	if centre {
-		id |= 1
-	}
-	return id
+func frameCodeID(fp uint64, frame, view int) uint64 {
+	return fp<<frameIDBits | uint64(frame)<<2 | uint64(view)
 }
 
 // frameCodes calls fn with the ID and PDQ code of every hash of f's frames.
 func frameCodes(f *Fingerprint, fn func(id uint64, code hashing.Code)) {
 	for i, fr := range f.Print.Frames {
 		if h, ok := video.FramePDQ(fr.Hashes); ok {
-			fn(frameCodeID(f.ID, i, false), h.Code)
+			fn(frameCodeID(f.ID, i, 0), h.Code)
 		}
-		if h, ok := video.FramePDQ(fr.Cropped); ok {
-			fn(frameCodeID(f.ID, i, true), h.Code)
+		view := 0
+		for _, h := range fr.Cropped {
+			if h.Algorithm == hashing.PDQ && view < maxFrameCrops {
+				view++
+				fn(frameCodeID(f.ID, i, view), h.Code)
+			}
 		}
 	}
 }
@@ -142,7 +145,9 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 		radius = vm.MaxDistance
 	}
 	for _, qf := range query.Frames {
-		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored} {
+		// The query frame as shown, mirrored, and its inner part (see
+		// video.Compare).
+		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped} {
 			h, ok := video.FramePDQ(hs)
 			if !ok || h.Quality < vm.MinQuality {
 				continue

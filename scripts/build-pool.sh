@@ -8,7 +8,9 @@
 # textures, astronomy pictures, maps, wallpapers, icons — extracts each with
 # dpkg-deb -x into a staging folder, and lets eval/internal/poolbuild keep
 # the PNG/JPEG/GIF/WebP/BMP files of at least 64×64 px and at most 20 MP,
-# de-duplicated by SHA-256 and by identical pHash, as DIR/<package>/<file>,
+# de-duplicated by SHA-256 and by identical pHash, at most 3,000 per package
+# (POOL_MAX_PER_FAMILY; games ship thousands of animation frames), as
+# DIR/<package>/<file>,
 # plus 2×2 tiles of the development photos as DIR/dev-tiles/. Each
 # package's copyright file goes to DIR/LICENSES/<package>. DIR/MANIFEST.tsv
 # lists family, path, sha256, width, height and split (tune or holdout).
@@ -97,7 +99,8 @@ for p in "${available[@]}"; do
 done
 
 cd "$repo"
-GOFLAGS=-tags=nodynamic go run ./eval/internal/poolbuild -staging "$staging/files" -dev "$dev" -out "$new"
+GOFLAGS=-tags=nodynamic go run ./eval/internal/poolbuild -staging "$staging/files" -dev "$dev" -out "$new" \
+	-max-per-family "${POOL_MAX_PER_FAMILY:-3000}"
 if [[ -n $dev ]]; then
 	cat >"$new/LICENSES/dev-tiles" <<'EOF'
 dev-tiles: 2×2 non-overlapping tiles of the development photos

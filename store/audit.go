@@ -22,6 +22,9 @@ type AuditEntry struct {
 	Action string    `json:"action"`           // "login", "alert.confirm", "case.withdraw", …
 	Target string    `json:"target,omitempty"` // what was acted on: alert ID, case ID, user name…
 	Detail string    `json:"detail,omitempty"`
+	// Token is the ID of the API token the change was made with, so an
+	// admin-issued token acting as its owner is told apart from the owner.
+	Token string `json:"token,omitempty"`
 }
 
 var auditCodec = &Codec{Kind: "audit entry", Version: 1}
@@ -37,11 +40,12 @@ const maxAuditField = 2000
 type Actor struct {
 	User   string // "" for the command line or the system
 	Remote string // remote address, "" for the command line
+	Token  string // ID of the API token the request used, "" for a session or the command line
 }
 
 // Entry is the audit record of an action by a.
 func (a Actor) Entry(at time.Time, action, target, detail string) AuditEntry {
-	return AuditEntry{At: at, User: a.User, Remote: a.Remote, Action: action, Target: target, Detail: detail}
+	return AuditEntry{At: at, User: a.User, Remote: a.Remote, Token: a.Token, Action: action, Target: target, Detail: detail}
 }
 
 // AppendAudit adds e to the log inside tx, so the record commits or fails
@@ -57,7 +61,7 @@ func AppendAudit(tx *bolt.Tx, e AuditEntry) error {
 	}
 	e.Seq = seq
 	e.At = e.At.UTC()
-	for _, f := range []*string{&e.User, &e.Remote, &e.Action, &e.Target, &e.Detail} {
+	for _, f := range []*string{&e.User, &e.Remote, &e.Action, &e.Target, &e.Detail, &e.Token} {
 		if len(*f) > maxAuditField {
 			// Cut at a character boundary: the entry stays valid UTF-8.
 			cut := maxAuditField

@@ -36,9 +36,20 @@ func (e *InUseError) Unwrap() error { return ErrInUse }
 func pidPath(path string) string { return path + ".pid" }
 
 // writePIDFile records this process as the holder. It only improves the
-// "in use" message, so failing to write it is not an error.
+// "in use" message, so failing to write it is not an error. Whatever is at
+// PATH.pid — a stale file, or a symbolic link planted to make us overwrite
+// another file — is unlinked first, and the new file is created exclusively
+// without following links, so the write can only ever land in a fresh file
+// of our own.
 func writePIDFile(path string) {
-	_ = os.WriteFile(pidPath(path), []byte(strconv.Itoa(os.Getpid())), 0o600)
+	p := pidPath(path)
+	_ = os.Remove(p)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
+	if err != nil {
+		return
+	}
+	f.WriteString(strconv.Itoa(os.Getpid()))
+	f.Close()
 }
 
 // removePIDFile removes the PID file if it names this process.

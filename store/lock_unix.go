@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// oNoFollow makes an open fail on a symbolic link instead of following it.
+const oNoFollow = syscall.O_NOFOLLOW
+
 // processAlive reports whether a process with this PID exists. Signal 0
 // checks without sending anything; EPERM means it exists but belongs to
 // someone else.

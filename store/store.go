@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -81,6 +82,38 @@ type DB struct {
 	// changes in commit order (bbolt runs its commit handlers after
 	// releasing its writer lock).
 	writeMu sync.Mutex
+
+	// damaged holds the error of the first page-check panic: from then on
+	// every write is refused, so a damaged file is never written into.
+	damaged atomic.Pointer[error]
+}
+
+// ErrDamaged reports a database whose pages failed bbolt's own checks
+// (bytes changed on disk). It wraps ErrCorrupt. Reads that reach the
+// damage fail, every write is refused; run `hashwatch verify`, and restore
+// from a backup.
+var ErrDamaged = errors.New("database damaged")
+
+// recoverDamage turns a panic inside bbolt — its page checks panic on
+// damaged pages ("invalid page type", "unreachable" …) — into ErrDamaged,
+// and marks the database damaged. A damaged file must cost one clear error,
+// not the process.
+func (db *DB) recoverDamage(err *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	e := fmt.Errorf("%w at %s (%v): run `hashwatch verify`, then restore from a backup: %w", ErrDamaged, db.path, r, ErrCorrupt)
+	db.damaged.CompareAndSwap(nil, &e)
+	*err = e
+}
+
+// Damaged returns the error that marked the database damaged, or nil.
+func (db *DB) Damaged() error {
+	if e := db.damaged.Load(); e != nil {
+		return *e
+	}
+	return nil
 }
 
 // Open opens or creates the database at path, migrating an older schema.
@@ -105,7 +138,20 @@ func Open(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open %s: empty file, not a database yet (a read-write command lays it out): %w", path, ErrCorrupt)
 		}
 	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("open %s: a symbolic link; the database is never opened through one (a planted link could point it at another file): give the real path: %w", path, ErrInvalid)
+	}
+	var file *os.File
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		// Without following a link (one planted between the check above
+		// and the open included), and keeping the file for the mode check.
+		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag|oNoFollow, mode)
+			if err == nil && name == path {
+				file = f
+			}
+			return f, err
+		},
 		Timeout:  opts.LockTimeout,
 		ReadOnly: opts.ReadOnly,
 		// Durability: fsync data and freelist on every commit. These are
@@ -118,6 +164,11 @@ func Open(path string, opts Options) (*DB, error) {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, &InUseError{Path: path, PID: holderPID(path)}
 		}
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+			// Both header (meta) pages unusable: zeroed, overwritten, or
+			// not a database at all. Say so, and what to do.
+			return nil, fmt.Errorf("open %s: its header pages are damaged or it is not a hashwatch database (%v); nothing was written to it: check the path, run `hashwatch verify` on it, and restore from a backup: %w: %w", path, err, ErrDamaged, ErrCorrupt)
+		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, path: path, now: opts.Now, readOnly: opts.ReadOnly, migrations: opts.Migrations}
@@ -128,6 +179,10 @@ func Open(path string, opts Options) (*DB, error) {
 	// Written as soon as the lock is held, so that a process waiting for
 	// the lock while this one migrates or loads can name it.
 	writePIDFile(path)
+	if err := tightenMode(file); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := db.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -154,11 +209,13 @@ func (db *DB) Close() error {
 func (db *DB) Now() time.Time { return db.now() }
 
 // View runs fn as one read transaction, refusing a layout this build cannot
-// read. Slices fn sees are valid only inside it.
-func (db *DB) View(fn func(*bolt.Tx) error) error {
+// read. Slices fn sees are valid only inside it. A panic of bbolt's page
+// checks inside it marks the database damaged (ErrDamaged).
+func (db *DB) View(fn func(*bolt.Tx) error) (err error) {
 	if db.layoutErr != nil {
 		return db.layoutErr
 	}
+	defer db.recoverDamage(&err)
 	return db.bolt.View(fn)
 }
 
@@ -166,13 +223,18 @@ func (db *DB) View(fn func(*bolt.Tx) error) error {
 // Update returns nil) and then, still holding the writer's turn, applies
 // the in-memory change after describes (nil for none). One logical change,
 // one call: a room writes its records and their audit entry (AppendAudit)
-// in the same fn, so they commit or fail together.
-func (db *DB) Update(fn func(*bolt.Tx) error, after func()) error {
+// in the same fn, so they commit or fail together. A damaged database
+// takes no write.
+func (db *DB) Update(fn func(*bolt.Tx) error, after func()) (err error) {
 	if db.readOnly {
 		return ErrReadOnly
 	}
+	if err := db.Damaged(); err != nil {
+		return err
+	}
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
+	defer db.recoverDamage(&err)
 	if err := db.bolt.Update(fn); err != nil {
 		return err
 	}
@@ -185,9 +247,10 @@ func (db *DB) Update(fn func(*bolt.Tx) error, after func()) error {
 // init creates the buckets of a new file, or checks and migrates the schema
 // of an existing one. A file already at the current layout is not written:
 // read-only commands such as `alerts list` cost no fsync.
-func (db *DB) init() error {
+func (db *DB) init() (err error) {
+	defer db.recoverDamage(&err)
 	current := false
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
 		if err := checkSize(tx, db.path); err != nil {
 			return err
 		}
@@ -311,4 +374,28 @@ func (db *DB) Schema() (uint32, error) {
 		return err
 	})
 	return v, err
+}
+
+// tightenMode makes the database file readable and writable by its owner
+// only. It holds password hashes, session and token hashes and the audit
+// log, so a file other users can read (a copy or restore made with the
+// umask's 0644) is tightened at every read-write open rather than refused:
+// refusing would stop a crawl or the console over a mode the owner can
+// always fix, while tightening through the open descriptor costs nothing
+// and cannot be redirected. A file we may not chmod (not ours) is refused.
+func tightenMode(f *os.File) error {
+	if f == nil {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := f.Chmod(fi.Mode().Perm() & 0o700); err != nil {
+		return fmt.Errorf("database file mode %v lets other users read it, and it cannot be tightened to owner-only: %w", fi.Mode().Perm(), err)
+	}
+	return nil
 }

@@ -45,6 +45,9 @@ type Report struct {
 	Problems     []Problem `json:"problems"`
 	// Omitted counts problems found beyond the first maxProblems.
 	Omitted int `json:"omitted"`
+	// Damaged is true when the page structure is broken: the values were
+	// not read, so the counts above are not the file's (they stay zero).
+	Damaged bool `json:"damaged,omitempty"`
 }
 
 // OK reports whether Verify found nothing wrong.
@@ -91,6 +94,7 @@ func (db *DB) Verify(ctx context.Context, checks ...Check) (Report, error) {
 		return r, fmt.Errorf("verify %s: %w", db.path, err)
 	}
 	if damaged {
+		r.Damaged = true
 		r.Add("file", "value checks skipped: the page structure is damaged")
 		return r, nil
 	}
@@ -100,6 +104,7 @@ func (db *DB) Verify(ctx context.Context, checks ...Check) (Report, error) {
 	err = db.bolt.View(func(tx *bolt.Tx) (err error) {
 		defer func() {
 			if p := recover(); p != nil {
+				r.Damaged = true
 				r.Add("file", "reading the data panicked: %v", p)
 				err = nil
 			}

@@ -116,7 +116,7 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 		if err := b.Put(store.IDKey(id), v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: n.CreatedAt, User: by.User, Remote: by.Remote, Action: "notice.create",
+		return store.AppendAudit(tx, store.AuditEntry{At: n.CreatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.create",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("site %s, alerts %v", n.Site, n.AlertIDs)})
 	}, nil)
 	if err != nil {
@@ -216,7 +216,7 @@ func (tk *Store) MarkNoticeSent(ctx context.Context, id uint64, by store.Actor) 
 				return err
 			}
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "notice.sent",
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.sent",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("site %s, to %s", n.Site, n.To)})
 	}, nil)
 	if err != nil {

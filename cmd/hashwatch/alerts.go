@@ -160,8 +160,8 @@ func printAlerts(a *app, alerts []alerts.Alert) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tCASE\tSITE\tMATCH\tPAGE\tMEDIA\tSEEN AT\tCREATED")
 	for _, al := range alerts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %d\t%s\t%s\t%d URL(s)\t%s\n", al.ID, al.Status, al.Case, al.Site,
-			al.Algorithm, al.Distance, al.PageURL, al.MediaURL, len(al.Sightings), al.CreatedAt.Local().Format(time.DateTime))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %d\t%s\t%s\t%d URL(s)\t%s\n", al.ID, al.Status, safe(al.Case), safe(al.Site),
+			al.Algorithm, al.Distance, safe(al.PageURL), safe(al.MediaURL), len(al.Sightings), al.CreatedAt.Local().Format(time.DateTime))
 	}
 	tw.Flush()
 }

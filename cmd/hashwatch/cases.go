@@ -39,7 +39,7 @@ func (a *app) caseCommand() *cobra.Command {
 				if c.Withdrawn() {
 					w = c.WithdrawnAt.Local().Format(time.DateTime)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", c.ID, c.Label, c.Fingerprints, c.CreatedAt.Local().Format(time.DateTime), w)
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safe(c.ID), safe(c.Label), c.Fingerprints, c.CreatedAt.Local().Format(time.DateTime), w)
 			}
 			return tw.Flush()
 		},
@@ -59,7 +59,7 @@ func (a *app) caseCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "case %s withdrawn: %d fingerprint(s) deleted, %d open alert(s) closed\n", args[0], fps, alerts)
+			fmt.Fprintf(a.stdout, "case %s withdrawn: %d fingerprint(s) deleted, %d open alert(s) closed\n", safe(args[0]), fps, alerts)
 			return nil
 		},
 	}

@@ -38,7 +38,9 @@ type passJSON struct {
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end"`
 	crawlstate.Counts
-	Errors map[string]int `json:"errors"`
+	Errors    map[string]int `json:"errors"`
+	Bounds    map[string]int `json:"bounds,omitempty"`
+	Recovered map[string]int `json:"recovered,omitempty"`
 }
 
 func toPassJSON(s crawler.PassStats) passJSON {
@@ -47,7 +49,7 @@ func toPassJSON(s crawler.PassStats) passJSON {
 		errs = map[string]int{}
 	}
 	return passJSON{Site: s.Site, Pass: s.Number, Resumed: s.Resumed, Interrupted: s.Interrupted, Start: s.Start, End: s.End,
-		Counts: s.Counts, Errors: errs}
+		Counts: s.Counts, Errors: errs, Bounds: s.Bounds, Recovered: s.Recovered}
 }
 
 // progressLogEvery is how often a crawl whose stderr is not a terminal logs
@@ -113,7 +115,11 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 				bars = newProgressBars(ctx, a.stderr, sites)
 				log = slog.New(slog.NewTextHandler(bars.p, &slog.HandlerOptions{Level: a.logLevel()}))
 			}
-			c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: log, Video: video.New(vcfg)}
+			vh := video.New(vcfg)
+			if _, err := vh.FFmpeg(); err == nil && !vh.InMemory() {
+				log.Warn("no in-memory files (memfd) here: an MP4 whose index follows its media is written to a temporary file while it is hashed")
+			}
+			c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), UserAgent: cfg.UserAgent, Logger: log, Video: vh}
 			if bars != nil {
 				c.Progress = bars.update
 			} else {
@@ -317,7 +323,7 @@ func printPasses(a *app, stats []crawler.PassStats) {
 		} else if s.Resumed {
 			state = " (resumed)"
 		}
-		fmt.Fprintf(tw, "%s\t%d%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.Site, s.Number, state, s.Pages, s.Media, s.Hashed,
+		fmt.Fprintf(tw, "%s\t%d%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", safe(s.Site), s.Number, state, s.Pages, s.Media, s.Hashed,
 			s.NotModified, s.Matches, s.NewAlerts, s.Skipped, s.Videos, formatErrors(s.Errors), s.End.Sub(s.Start).Round(time.Millisecond))
 	}
 	tw.Flush()

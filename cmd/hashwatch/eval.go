@@ -21,6 +21,9 @@ func (a *app) evalCommand() *cobra.Command {
 	var dumpPath string
 	var videoSuite bool
 	var pool eval.PoolConfig
+	var ratio float64
+	var clauses string
+	var background string
 	cmd := &cobra.Command{
 		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json] | eval --pool DIR [--split tune|holdout|all] [--register N] [--query N] [--cache DIR]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
@@ -40,12 +43,17 @@ and reports false alerts per comparison with a 95% upper bound, per rule clause,
 family pair, the busiest fingerprints, and how close the nearest unrelated pair comes to
 each clause. Matches whose thumbnails correlate >= 0.9 are counted as duplicates apart.
 --cache DIR keeps fingerprints between runs; --dump writes every view pair within
-PDQ <= 90 or pHash <= 14 as CSV.`,
+PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 		Example: `  hashwatch eval --limit 40
   hashwatch eval --dataset ~/photos --json
   hashwatch eval --pool ~/.cache/hashwatch-pool --cache ~/.cache/hashwatch-pool-fp --dump tune.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			rule, err := evalRule(clauses, ratio, background)
+			if err != nil {
+				return err
+			}
+			cfg.Rule, pool.Rule = rule, rule
 			if pool.Pool != "" {
 				pool.Workers = cfg.Workers
 				return a.evalPool(cmd, pool, asJSON, dumpPath)
@@ -101,6 +109,10 @@ PDQ <= 90 or pHash <= 14 as CSV.`,
 	cmd.Flags().IntVar(&pool.Register, "register", 0, "with --pool: images to register (default half the split, at most 10,000)")
 	cmd.Flags().IntVar(&pool.Query, "query", 0, "with --pool: images to query (default all the others)")
 	cmd.Flags().StringVar(&pool.Cache, "cache", "", "with --pool: folder caching fingerprints between runs")
+	cmd.Flags().BoolVar(&pool.NoScan, "no-scan", false, "with --pool: skip the exhaustive comparison of every view pair (no index check, nearest misses or dump)")
+	cmd.Flags().StringVar(&clauses, "rule", "", `the rule's clauses, e.g. "(phash<=6 & dhash<=8 & pdq<=52) | (pdq<=31)" (default: the default rule's)`)
+	cmd.Flags().Float64Var(&ratio, "ratio", 0, "the rule's background ratio test factor (default: the default rule's)")
+	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
 	return cmd
 }
@@ -164,4 +176,35 @@ func histogram(h []int) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// evalRule is the default rule with the ratio test's factor and background
+// replaced, for designing the rule: eval measures what a change would do
+// before it becomes the default.
+func evalRule(clauses string, ratio float64, background string) (hashing.Rule, error) {
+	rule := hashing.DefaultRule()
+	if clauses != "" {
+		r, err := hashing.ParseRule(clauses, rule.MinQuality)
+		if err != nil {
+			return rule, fmt.Errorf("eval: %w", err)
+		}
+		rule.Clauses = r.Clauses
+	}
+	if ratio > 0 {
+		rule.Ratio = ratio
+	}
+	switch background {
+	case "":
+	case "none":
+		rule.Background = nil
+	default:
+		data, err := os.ReadFile(background)
+		if err != nil {
+			return rule, fmt.Errorf("eval: %w", err)
+		}
+		if rule.Background, err = hashing.ReadBackground(data); err != nil {
+			return rule, fmt.Errorf("eval: %s: %w", background, err)
+		}
+	}
+	return rule, nil
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/hashwatch/hashwatch/eval"
@@ -12,6 +14,14 @@ import (
 
 // evalPool runs `hashwatch eval --pool`.
 func (a *app) evalPool(cmd *cobra.Command, cfg eval.PoolConfig, asJSON bool, dumpPath string) error {
+	switch cfg.Split {
+	case "tune", "holdout", "all":
+	default:
+		return usagef("eval: --split %q: want tune, holdout or all", cfg.Split)
+	}
+	if cfg.Register < 0 || cfg.Query < 0 {
+		return usagef("eval: --register and --query take a positive count")
+	}
 	if _, err := os.Stat(cfg.Pool); err != nil {
 		return fmt.Errorf("eval: pool %s not found; build it with scripts/build-pool.sh %s", cfg.Pool, cfg.Pool)
 	}
@@ -23,16 +33,29 @@ func (a *app) evalPool(cmd *cobra.Command, cfg eval.PoolConfig, asJSON bool, dum
 		last = stage
 		fmt.Fprintf(a.stderr, "\r%s: %d/%d", stage, done, total)
 	}
+	var dump *os.File
+	var zw *gzip.Writer
 	if dumpPath != "" {
-		f, err := os.Create(dumpPath)
-		if err != nil {
+		var err error
+		if dump, err = os.Create(dumpPath); err != nil {
 			return err
 		}
-		defer f.Close()
-		cfg.Dump = f
+		defer dump.Close()
+		cfg.Dump = dump
+		if strings.HasSuffix(dumpPath, ".gz") {
+			// A dump of a large pool runs to millions of rows.
+			zw = gzip.NewWriter(dump)
+			cfg.Dump = zw
+		}
 	}
 	res, err := eval.RunPool(cmd.Context(), cfg)
 	fmt.Fprintln(a.stderr)
+	if err == nil && zw != nil {
+		err = zw.Close()
+	}
+	if err == nil && dump != nil {
+		err = dump.Close()
+	}
 	if errors.Is(err, eval.ErrNoDataset) {
 		return fmt.Errorf("eval: %w", err)
 	}

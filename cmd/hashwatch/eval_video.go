@@ -5,13 +5,14 @@ import (
 	"text/tabwriter"
 
 	"github.com/hashwatch/hashwatch/eval"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/spf13/cobra"
 )
 
 // evalVideo runs `eval --video`: slideshow videos made from the photos
 // with ffmpeg, the video edit family, hard negatives and unrelated videos.
 func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error {
-	vcfg := eval.VideoConfig{Dataset: cfg.Dataset, Videos: cfg.Limit}
+	vcfg := eval.VideoConfig{Dataset: cfg.Dataset, Videos: cfg.Limit, Cameras: cfg.Limit, Swap: cfg.Swap}
 	if !asJSON {
 		vcfg.Progress = func(done, total int) {
 			fmt.Fprintf(a.stderr, "\r%d/%d videos", done, total)
@@ -27,8 +28,8 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	if asJSON {
 		return newJSONLines(a.stdout).write(res)
 	}
-	fmt.Fprintf(a.stdout, "dataset %s: %d registered videos; %d negatives (%d hard: same photos, other order and rhythm)\n\n",
-		res.Dataset, res.Registered, res.Negatives, res.HardNegatives)
+	fmt.Fprintf(a.stdout, "dataset %s: %d registered videos (%d slideshows, %d fixed-camera clips); %d negatives (%d hard: same photos, other order and rhythm)\n\n",
+		res.Dataset, res.Registered, res.Registered-res.Cameras, res.Cameras, res.Negatives, res.HardNegatives)
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EDIT\tRECALL\tFOUND\tTARGET\t")
 	for _, e := range res.Edits {
@@ -45,6 +46,15 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	fmt.Fprintf(a.stdout, "\nfalse alerts: %d\n", len(res.FalseAlerts))
 	for _, f := range res.FalseAlerts {
 		fmt.Fprintf(a.stdout, "  %s (%s) matched %s at distance %d\n", f.Query, f.Edit, f.Matched, f.Distance)
+	}
+	vm := video.DefaultMatching()
+	fmt.Fprintf(a.stdout, "margins (frames match at PDQ <= %d; a video match needs >= %d frames on one line and a share >= %.2f):\n",
+		vm.MaxDistance, vm.Align.MinFrames, vm.Align.MinShare)
+	for _, kind := range []string{"unrelated", "hard-negative"} {
+		if mg := res.Margins[kind]; mg != nil {
+			fmt.Fprintf(a.stdout, "  %s: nearest frame at PDQ %d (%s); best alignment %d frames, share %.2f (%s)\n",
+				kind, mg.NearestFrameDistance, mg.NearestFrameQuery, mg.BestAlignFrames, mg.BestAlignShare, mg.BestAlignQuery)
+		}
 	}
 	fmt.Fprintf(a.stdout, "fingerprinting: %.0f ms CPU per minute of video (ffmpeg included)\n", res.FingerprintMSPerMinute)
 	return nil

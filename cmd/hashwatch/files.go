@@ -77,6 +77,8 @@ func newMedia(w io.Writer, cfg video.Config) media {
 	m := media{image: hashing.NewHasher(hashing.Limits{}), video: video.New(cfg)}
 	if _, err := m.video.FFmpeg(); err != nil {
 		fail(w, "warning: %v", err)
+	} else if !m.video.InMemory() {
+		fail(w, "warning: no in-memory files (memfd) here: an MP4 whose index follows its media is written to a temporary file while it is hashed")
 	}
 	return m
 }
@@ -152,5 +154,5 @@ func errString(err error) *string {
 }
 
 func fail(w io.Writer, format string, args ...any) {
-	fmt.Fprintf(w, "hashwatch: "+format+"\n", args...)
+	fmt.Fprintln(w, "hashwatch: "+safe(fmt.Sprintf(format, args...)))
 }

@@ -97,9 +97,9 @@ func (a *app) hashCommand() *cobra.Command {
 				case res.Error != nil:
 					fail(a.stderr, "hash: %s", *res.Error)
 				case res.Kind == string(hashing.KindVideo):
-					fmt.Fprintf(a.stdout, "%s\tvideo %dx%d\t%.1f s\t%d frames\n", res.Path, res.Width, res.Height, res.DurationSeconds, res.FrameCount)
+					fmt.Fprintf(a.stdout, "%s\tvideo %dx%d\t%.1f s\t%d frames\n", safe(res.Path), res.Width, res.Height, res.DurationSeconds, res.FrameCount)
 				default:
-					fmt.Fprintf(a.stdout, "%s\t%dx%d\tpdq %s (quality %d)\tphash %s\tdhash %s\n", res.Path, res.Width, res.Height, res.PDQ, res.PDQQuality, res.PHash, res.DHash)
+					fmt.Fprintf(a.stdout, "%s\t%dx%d\tpdq %s (quality %d)\tphash %s\tdhash %s\n", safe(res.Path), res.Width, res.Height, res.PDQ, res.PDQQuality, res.PHash, res.DHash)
 				}
 			}
 			if failed > 0 {

@@ -83,10 +83,10 @@ It records nothing.`,
 				case res.Error != nil:
 					fail(a.stderr, "match: %s", *res.Error)
 				case len(res.Matches) == 0:
-					fmt.Fprintf(a.stdout, "%s: no match\n", res.Path)
+					fmt.Fprintf(a.stdout, "%s: no match\n", safe(res.Path))
 				default:
 					for _, m := range res.Matches {
-						fmt.Fprintf(a.stdout, "%s: MATCH case %s fingerprint %d (%s distance %d)", res.Path, m.Case, m.Fingerprint, m.Algorithm, m.Distance)
+						fmt.Fprintf(a.stdout, "%s: MATCH case %s fingerprint %d (%s distance %d)", safe(res.Path), safe(m.Case), m.Fingerprint, m.Algorithm, m.Distance)
 						if m.QueryShare != nil {
 							fmt.Fprintf(a.stdout, " query share %.2f, registered share %.2f", *m.QueryShare, *m.RegisteredShare)
 							for _, r := range m.Ranges {

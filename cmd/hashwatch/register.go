@@ -82,10 +82,10 @@ All fingerprints of one run are stored in one transaction.`,
 						fail(a.stderr, "register: %s", *r.Error)
 						continue
 					}
-					fmt.Fprintf(tw, "%s\tfingerprint %d\n", r.Path, r.Fingerprint)
+					fmt.Fprintf(tw, "%s\tfingerprint %d\n", safe(r.Path), r.Fingerprint)
 				}
 				tw.Flush()
-				fmt.Fprintf(a.stdout, "registered %d fingerprint(s) under case %s; %d failed; no media was stored\n", len(regs), caseID, failed)
+				fmt.Fprintf(a.stdout, "registered %d fingerprint(s) under case %s; %d failed; no media was stored\n", len(regs), safe(caseID), failed)
 			}
 			if failed > 0 {
 				return errSomeFailed

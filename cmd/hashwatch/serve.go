@@ -11,6 +11,8 @@ import (
 	"time"
 	_ "time/tzdata" // user time zones (Asia/Seoul by default) on hosts without zoneinfo
 
+	"golang.org/x/net/netutil"
+
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/console"
 	"github.com/hashwatch/hashwatch/crawler"
@@ -35,7 +37,25 @@ type serveOptions struct {
 	noticeFrom    string
 	noticeSender  string
 	allowPrivate  bool
+	maxConns      int
 	video         video.Config
+}
+
+// defaultMaxConns bounds the console's open connections: far more than a
+// centre's staff use, few enough that a flood of slow clients cannot take
+// every file descriptor and goroutine.
+const defaultMaxConns = 256
+
+// listen opens the console's listener, accepting at most maxConns
+// connections at once; further clients wait in the kernel's backlog until
+// one closes, and the server's header, form-body and idle timeouts make
+// sure one does.
+func listen(addr string, maxConns int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return netutil.LimitListener(ln, max(maxConns, 1)), nil
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -73,6 +93,7 @@ in flight finish and running passes store where they were.`,
 	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
 	videoFlags(cmd, &o.video)
 	floodFlags(cmd, &o.flood)
+	f.IntVar(&o.maxConns, "max-connections", defaultMaxConns, "most client connections open at once")
 	f.BoolVar(&o.allowPrivate, "allow-private", false, "let reported URLs and re-checks of hosts not in --sites reach private addresses (tests and demos only)")
 	return cmd
 }
@@ -183,7 +204,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := listen(o.addr, o.maxConns)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", o.addr, err)
 	}
@@ -200,7 +221,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	// being streamed) outlives serve and the database it uses.
 	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute,
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute, IdleTimeout: time.Minute,
 		MaxHeaderBytes: 64 << 10, BaseContext: func(net.Listener) context.Context { return reqCtx }}
 
 	var wg sync.WaitGroup

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -68,7 +69,7 @@ func printSites(a *app, statuses []crawlstate.SiteStatus) error {
 				end = s.PassStart
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.Name, s.TotalPass,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", safe(s.Name), s.TotalPass,
 			s.PassStart.Local().Format(time.DateTime), state, end.Sub(s.PassStart).Round(time.Millisecond),
 			s.Pages, s.Media, s.Hashed, s.NotModified, s.NewAlerts, s.Skipped, s.Videos, s.Robots, formatErrors(s.Errors))
 	}
@@ -76,17 +77,40 @@ func printSites(a *app, statuses []crawlstate.SiteStatus) error {
 		return err
 	}
 	for _, s := range statuses {
+		if len(s.Bounds) > 0 {
+			fmt.Fprintf(a.stdout, "\n%s: the last pass reached a bound: %s\n", safe(s.Name), formatBounds(s.Bounds))
+		}
+		if len(s.Recovered) > 0 {
+			fmt.Fprintf(a.stdout, "\n%s: requests that succeeded on a retry, by first failure: %s\n", safe(s.Name), formatErrors(s.Recovered))
+		}
+	}
+	for _, s := range statuses {
 		if len(s.RecentSkipped) == 0 {
 			continue
 		}
-		fmt.Fprintf(a.stdout, "\n%s: media recently skipped for a limit (newest last)\n", s.Name)
+		fmt.Fprintf(a.stdout, "\n%s: media recently skipped for a limit (newest last)\n", safe(s.Name))
 		for _, k := range s.RecentSkipped {
 			size := "size unknown"
 			if k.Size > 0 {
 				size = fmt.Sprintf("%d bytes", k.Size)
 			}
-			fmt.Fprintf(a.stdout, "  %s  %s (limit %d) on %s\n", k.URL, size, k.Limit, k.Page)
+			fmt.Fprintf(a.stdout, "  %s  %s (limit %d) on %s\n", safe(k.URL), size, k.Limit, safe(k.Page))
 		}
 	}
 	return nil
+}
+
+// formatBounds says which site bounds a pass reached.
+func formatBounds(b map[string]int) string {
+	var parts []string
+	for _, k := range []string{"max_pages", "max_pass_duration", "max_links_per_page"} {
+		switch n := b[k]; {
+		case n == 0:
+		case k == "max_links_per_page":
+			parts = append(parts, fmt.Sprintf("%s (%d pages cut short)", k, n))
+		default:
+			parts = append(parts, k+" (the rest of the queue was dropped)")
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/store"
@@ -54,7 +55,7 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				}
 				return err
 			}
-			fmt.Fprintf(a.stdout, "added user %s (%s)\n", u.Name, u.Role)
+			fmt.Fprintf(a.stdout, "added user %s (%s)\n", safe(u.Name), u.Role)
 			return nil
 		},
 	}
@@ -84,28 +85,36 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				if u.Disabled {
 					state = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, orDash(u.Language), orDash(u.TimeZone), u.CreatedAt.Format("2006-01-02"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Name), u.Role, state, safe(orDash(u.Language)), safe(orDash(u.TimeZone)), u.CreatedAt.Format("2006-01-02"))
 			}
 			return tw.Flush()
 		},
 	}
 
-	var tokenName string
+	var tokenName, tokenScope string
+	var tokenTTL time.Duration
 	token := &cobra.Command{
 		Use:   "token NAME [--name LABEL]",
 		Short: "Issue an API token for a user's scripts (printed once, stored hashed)",
-		Long: `token issues a new API token acting with the user's role. Only its hash is kept:
+		Long: `token issues a new API token acting with the user's role, narrowed by --scope
+(read: GET requests only; report: reported URLs only; operator or staff: what that
+role may do) and ending after --expires if given. Only its hash is kept:
 copy it now, it cannot be shown again. Scripts send it as
 "Authorization: Bearer TOKEN" to the console's /api/ routes.`,
-		Example: `  hashwatch user token bot --name nightly-report`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  hashwatch user token bot --name nightly-report
+  hashwatch user token partner1 --name hotline-feed --scope report --expires 2160h`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := a.openDB()
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			secret, _, err := db.Accounts.CreateToken(cmd.Context(), args[0], tokenName, cliActor())
+			scope, err := accounts.ParseTokenScope(tokenScope)
+			if err != nil {
+				return usagef("user token: %v", err)
+			}
+			secret, _, err := db.Accounts.CreateTokenWith(cmd.Context(), args[0], tokenName, accounts.TokenOptions{Scope: scope, TTL: tokenTTL}, cliActor())
 			if err != nil {
 				return err
 			}
@@ -114,6 +123,8 @@ copy it now, it cannot be shown again. Scripts send it as
 		},
 	}
 	token.Flags().StringVar(&tokenName, "name", "", "what the token is for")
+	token.Flags().StringVar(&tokenScope, "scope", "full", "what the token may do below the user's role: full, read (GET only), report (reported URLs only), operator or staff")
+	token.Flags().DurationVar(&tokenTTL, "expires", 0, "lifetime, e.g. 720h (0: until revoked)")
 	cmd.AddCommand(add, list, token)
 	return cmd
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/hashwatch/hashwatch/store"
 	"github.com/spf13/cobra"
@@ -49,17 +50,7 @@ it. Verify a backup with --db BACKUP.`,
 					return err
 				}
 			} else {
-				fmt.Fprintf(a.stdout, "%s: schema %d, %d bytes, %d case(s), %d fingerprint(s), %d alert(s), %d alert key(s), %d site(s)\n",
-					r.Path, r.Schema, r.Bytes, r.Cases, r.Fingerprints, r.Alerts, r.AlertKeys, r.Sites)
-				if r.OK() {
-					fmt.Fprintln(a.stdout, "ok: pages consistent, every value readable, every alert with its key")
-				}
-				for _, p := range r.Problems {
-					fmt.Fprintf(a.stdout, "PROBLEM %s\n", p)
-				}
-				if r.Omitted > 0 {
-					fmt.Fprintf(a.stdout, "PROBLEM and %d more not listed\n", r.Omitted)
-				}
+				printVerify(a.stdout, r)
 			}
 			if !r.OK() {
 				fail(a.stderr, "verify: %d problem(s) in %s", len(r.Problems)+r.Omitted, r.Path)
@@ -68,6 +59,27 @@ it. Verify a backup with --db BACKUP.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print the report as one JSON object: {"ok", "path", "schema", "bytes", "cases", "fingerprints", "alerts", "alert_keys", "sites", "problems":[{"where", "what"}], "omitted"}`)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the report as one JSON object: {"ok", "path", "schema", "bytes", "cases", "fingerprints", "alerts", "alert_keys", "sites", "problems":[{"where", "what"}], "omitted", "damaged"}`)
 	return cmd
+}
+
+// printVerify prints a verify report for people. A damaged file's counts
+// were never taken, so they are not printed: zeros would read as an empty
+// database.
+func printVerify(w io.Writer, r store.Report) {
+	if r.Damaged {
+		fmt.Fprintf(w, "%s: DAMAGED (%d bytes): the page structure is broken, so its contents were not read or counted; restore from a backup\n", safe(r.Path), r.Bytes)
+	} else {
+		fmt.Fprintf(w, "%s: schema %d, %d bytes, %d case(s), %d fingerprint(s), %d alert(s), %d alert key(s), %d site(s)\n",
+			safe(r.Path), r.Schema, r.Bytes, r.Cases, r.Fingerprints, r.Alerts, r.AlertKeys, r.Sites)
+	}
+	if r.OK() {
+		fmt.Fprintln(w, "ok: pages consistent, every value readable, every alert with its key")
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "PROBLEM %s\n", safe(p.String()))
+	}
+	if r.Omitted > 0 {
+		fmt.Fprintf(w, "PROBLEM and %d more not listed\n", r.Omitted)
+	}
 }

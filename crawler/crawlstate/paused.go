@@ -54,7 +54,7 @@ func (cs *Store) SetSitePaused(ctx context.Context, site string, paused bool, by
 		} else if err := b.Delete(key); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: action, Target: site})
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: action, Target: site})
 	}, nil)
 }
 

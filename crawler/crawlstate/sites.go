@@ -30,6 +30,13 @@ type SiteStatus struct {
 	// RecentSkipped lists the latest media skipped for a limit, newest last
 	// and bounded, so an analyst can see what was not checked and why.
 	RecentSkipped []SkippedMedia `json:"recent_skipped,omitempty"`
+	// Bounds counts the site bounds the last pass reached (max_pages,
+	// max_pass_duration, max_links_per_page), so an analyst sees that a
+	// pass was cut short and why.
+	Bounds map[string]int `json:"bounds,omitempty"`
+	// Recovered counts requests that succeeded on a retry, by the kind of
+	// their first failure (reset, timeout, http_status).
+	Recovered map[string]int `json:"recovered,omitempty"`
 }
 
 // Counts are what one pass of one site did, counted as it goes: the one

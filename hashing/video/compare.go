@@ -77,11 +77,11 @@ func CompareWith(query hashing.Fingerprint, qt Timeline, registered hashing.Fing
 			if !decisive(rf.Hashes, m.MinQuality) {
 				continue
 			}
-			if d, ok := frameDistance(qh.Code, rf); ok && d <= m.MaxDistance {
+			if d, ok := frameDistance(qh.Code, innerOf(qf), rf, m.MinQuality); ok && d <= m.MaxDistance {
 				straight = append(straight, Pair{Query: qf.At, Registered: rf.At, Distance: d})
 			}
 			if hasMirror {
-				if d, ok := frameDistance(qm.Code, rf); ok && d <= m.MaxDistance {
+				if d, ok := frameDistance(qm.Code, nil, rf, m.MinQuality); ok && d <= m.MaxDistance {
 					mirrored = append(mirrored, Pair{Query: qf.At, Registered: rf.At, Distance: d})
 				}
 			}
@@ -104,16 +104,38 @@ func Best(straight, mirrored []Pair, query, registered Timeline, p AlignParams) 
 	return a, ok
 }
 
-// frameDistance is the distance from a query code to the nearer of a
-// registered frame's PDQ hashes (as shown and its centre).
-func frameDistance(q hashing.Code, rf hashing.Frame) (int, bool) {
+// frameDistance is the distance from a query code to the nearest of a
+// registered frame's PDQ hashes (as shown and its centre crops), or from
+// the query frame's inner hash to the registered frame's, whichever is
+// nearer.
+func frameDistance(q hashing.Code, inner *hashing.Hash, rf hashing.Frame, minQuality int) (int, bool) {
 	best, ok := -1, false
-	for _, hs := range [][]hashing.Hash{rf.Hashes, rf.Cropped} {
-		if h, present := FramePDQ(hs); present {
-			if d := q.Distance(h.Code); !ok || d < best {
-				best, ok = d, true
+	for i, h := range rf.Cropped {
+		if h.Algorithm != hashing.PDQ {
+			continue
+		}
+		if d := q.Distance(h.Code); !ok || d < best {
+			best, ok = d, true
+		}
+		if i == len(cropEach)-1 && inner != nil && inner.Quality >= minQuality && h.Quality >= minQuality {
+			if d := inner.Code.Distance(h.Code); d < best {
+				best = d
 			}
 		}
 	}
+	if h, present := FramePDQ(rf.Hashes); present {
+		if d := q.Distance(h.Code); !ok || d < best {
+			best, ok = d, true
+		}
+	}
 	return best, ok
+}
+
+// innerOf returns a query frame's inner hash (the middle 60%), if it has
+// one.
+func innerOf(qf hashing.Frame) *hashing.Hash {
+	if h, ok := FramePDQ(qf.Cropped); ok {
+		return &h
+	}
+	return nil
 }

@@ -8,9 +8,12 @@
 // per second of a registered one (QueryInterval, RegistrationInterval), plus
 // scene changes, each with its time and the PDQ hash and quality of the
 // frame with the borders the whole video shares trimmed (letterbox and
-// pillarbox bars). A query frame also carries the PDQ of its mirror image
-// and a registered frame that of its centre, so mirrored and cropped
-// re-uploads match. Consecutive near-identical frames are dropped (a still
+// pillarbox bars, found on the mean frame, still over the video and in
+// centred pairs: see videoBorders). A query frame also carries the PDQ of
+// its mirror image and a registered frame those of its middle 90% and
+// 80%, so mirrored and cropped re-uploads match; both carry the PDQ of
+// their middle 60%, compared with its like only, against watermarks and
+// captions along the edges. Consecutive near-identical frames are dropped (a still
 // scene keeps a frame every 5 s); frames of low PDQ quality (dark, flat,
 // faded) are kept but never decide a match.
 //
@@ -19,9 +22,12 @@
 // them to 128×128 grey inside ffmpeg and writes raw pixels to a pipe, with
 // -fps_mode passthrough so no frame is invented; frame times come from its
 // showinfo log. Crawled videos are decoded from keyframes alone when those
-// are at most KeyframeGap apart (DecodeAuto), which keeps a 60-s 720p
-// H.264 video under a second of CPU; otherwise B-frames and deblocking are
-// skipped. Animated GIFs are decoded natively (image/gif, per-frame delays
+// are at most KeyframeGap apart (DecodeAuto); when they lie farther apart,
+// ffmpeg seeks to each keyframe and decodes only SegmentSpan after it
+// (concat demuxer with in and out points; keyframe times from the MP4
+// index, or from a keyframe pass), skipping B-frames and deblocking: a
+// 60-s 720p H.264 video with x264's default keyframe spacing costs about a
+// quarter of a full decode. Animated GIFs are decoded natively (image/gif, per-frame delays
 // and disposal), without ffmpeg. Animated WebPs, which the ffmpeg of
 // Debian 12 (5.1) cannot decode, go through libwebp's animation decoder
 // compiled to WebAssembly (github.com/gen2brain/webp), after their canvas
@@ -42,10 +48,13 @@
 // # Guarantees
 //
 //   - Nothing is kept. Video bytes are held by the caller for the duration
-//     of a call; ffmpeg reads them from a pipe, or, for an MP4 whose index
-//     follows its media (which cannot be streamed), from a temporary file
-//     that is removed before Fingerprint returns, also on error or
-//     cancellation. A fingerprint holds hashes and times, never pixels.
+//     of a call; ffmpeg reads them from a sealed in-memory file (Linux's
+//     memfd_create, inherited as /proc/self/fd/3), which has no name in any
+//     file system and goes with the last descriptor, even after kill -9.
+//     Where memfd is unavailable (InMemory), ffmpeg reads a pipe, or, for
+//     an MP4 whose index follows its media, a temporary file removed before
+//     Fingerprint returns; New removes such copies a killed process left.
+//     A fingerprint holds hashes and times, never pixels.
 //   - Limits first (Limits, each with a default and a test crossing it):
 //     bytes before anything runs; duration (ffmpeg is told to stop reading
 //     there, and a longer declared or decoded timeline fails with

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math/big"
 	"os"
 	"os/exec"
 	"regexp"
@@ -61,43 +62,53 @@ const KeyframeGap = 2500 * time.Millisecond
 type rawFrame struct {
 	At  time.Duration
 	Pix *image.Gray
+	key bool
+}
+
+// frameInfo is what showinfo says of a frame written.
+type frameInfo struct {
+	at  time.Duration
+	key bool
 }
 
 // probe is what ffmpeg says about its input on stderr.
 type probe struct {
-	duration      time.Duration
+	duration time.Duration
+	// start is the time of the input's first frame in its own timeline;
+	// frame times are counted from it.
+	start         time.Duration
 	width, height int
 }
 
 var (
 	durationRE = regexp.MustCompile(`Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)`)
 	sizeRE     = regexp.MustCompile(`, (\d{1,6})x(\d{1,6})[ ,\[]`)
-	ptsRE      = regexp.MustCompile(`pts_time:\s*(-?[0-9.]+)`)
+	ptsRE      = regexp.MustCompile(`pts:\s*(-?\d+)\s+pts_time:\s*(-?[0-9.]+)`)
+	timeBaseRE = regexp.MustCompile(`config in time_base: (\d+)/(\d+)`)
+	startRE    = regexp.MustCompile(`, start: (-?\d+(?:\.\d+)?)`)
 )
 
-// ffmpegFrames runs ffmpeg on data and passes each sampled frame to fn.
-func (h *Hasher) ffmpegFrames(ctx context.Context, data []byte, format hashing.Format, interval time.Duration, decode Decode, fn func(rawFrame) error) (probe, Usage, error) {
+// segment is a stretch [In, Out) of a video's own timeline that a
+// segmented run decodes: from a keyframe, forward, for a few seconds.
+type segment struct{ In, Out time.Duration }
+
+// ffmpegFrames runs ffmpeg on src and passes each sampled frame to fn.
+// With segments (src must be seekable), ffmpeg's concat demuxer seeks to
+// each segment's start and decodes only the segment; frame times are
+// given in the video's own timeline all the same.
+func (h *Hasher) ffmpegFrames(ctx context.Context, src *source, format hashing.Format, interval time.Duration, decode Decode, segs []segment, fn func(rawFrame) error) (probe, Usage, error) {
 	if h.ffmpegErr != nil {
 		return probe{}, Usage{}, h.ffmpegErr
 	}
 	l := h.limits
-	input := "pipe:0"
-	var stdin io.Reader
-	if streamable(format, data) {
-		stdin = bytes.NewReader(data)
-	} else {
-		name, err := h.tempFile(data)
-		if err != nil {
-			return probe{}, Usage{}, err
-		}
-		defer os.Remove(name)
-		input = name
-	}
+	url, stdin, extra := src.input()
 	args := []string{"-hide_banner", "-nostats", "-loglevel", "info"}
 	switch decode {
 	case DecodeFast:
 		args = append(args, "-skip_frame", "bidir", "-skip_loop_filter", "all")
 	case DecodeKeyframes:
+		// Not -discard nokey as well, which would save reading the other
+		// packets but leaves ffmpeg guessing the keyframes' times.
 		args = append(args, "-skip_frame", "nokey")
 	}
 	args = append(args,
@@ -107,11 +118,28 @@ func (h *Hasher) ffmpegFrames(ctx context.Context, data []byte, format hashing.F
 		"-max_pixels", strconv.FormatInt(2*l.MaxPixels, 10),
 		"-protocol_whitelist", "file,pipe",
 		"-t", strconv.FormatFloat((l.MaxDuration+interval).Seconds(), 'f', 3, 64),
-		"-f", demuxers[format],
-		"-i", input,
+	)
+	selectExpr := fmt.Sprintf(`isnan(prev_selected_t)+gte(t-prev_selected_t\,%g)+gt(scene\,%g)`, interval.Seconds(), sceneThreshold)
+	var timeline *segmentClock
+	if len(segs) > 0 {
+		if !src.seekable() {
+			return probe{}, Usage{}, fmt.Errorf("segmented decoding of an unseekable input")
+		}
+		// The concat demuxer opens the video itself; the format whitelist,
+		// which it passes on, keeps that open to the sniffed demuxer.
+		script, clock := concatScript(url, segs)
+		timeline = clock
+		stdin, url = strings.NewReader(script), "pipe:0"
+		args = append(args, "-format_whitelist", "concat,"+demuxers[format], "-f", "concat", "-safe", "0")
+		// Every segment starts at a keyframe: always take it.
+		selectExpr = "key+" + selectExpr
+	} else {
+		args = append(args, "-f", demuxers[format])
+	}
+	args = append(args,
+		"-i", url,
 		"-map", "0:v:0", "-an", "-sn", "-dn",
-		"-vf", fmt.Sprintf(`select='isnan(prev_selected_t)+gte(t-prev_selected_t\,%g)+gt(scene\,%g)',scale=%d:%d:flags=area,format=gray,showinfo`,
-			interval.Seconds(), sceneThreshold, frameSize, frameSize),
+		"-vf", fmt.Sprintf(`select='%s',scale=%d:%d:flags=area,format=gray,showinfo`, selectExpr, frameSize, frameSize),
 		"-fps_mode", "passthrough",
 		"-frames:v", strconv.Itoa(l.MaxFrames+1),
 		"-f", "rawvideo", "-pix_fmt", "gray", "pipe:1",
@@ -125,6 +153,9 @@ func (h *Hasher) ffmpegFrames(ctx context.Context, data []byte, format hashing.F
 	ownProcessGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdin = stdin
+	if extra != nil {
+		cmd.ExtraFiles = []*os.File{extra}
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return probe{}, Usage{}, err
@@ -137,7 +168,7 @@ func (h *Hasher) ffmpegFrames(ctx context.Context, data []byte, format hashing.F
 		return probe{}, Usage{}, fmt.Errorf("start %s: %w", h.ffmpeg, err)
 	}
 
-	log := &stderrLog{pts: make(chan time.Duration), stop: make(chan struct{})}
+	log := &stderrLog{pts: make(chan frameInfo), stop: make(chan struct{})}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -145,7 +176,14 @@ func (h *Hasher) ffmpegFrames(ctx context.Context, data []byte, format hashing.F
 		log.read(stderr)
 	}()
 
-	frames, ferr := readFrames(stdout, log, l, fn)
+	emit := fn
+	if timeline != nil {
+		emit = func(f rawFrame) error {
+			f.At = timeline.source(f.At, f.key)
+			return fn(f)
+		}
+	}
+	frames, ferr := readFrames(stdout, log, l, emit)
 	if ferr != nil {
 		kill()
 	}
@@ -175,6 +213,110 @@ func (h *Hasher) ffmpegFrames(ctx context.Context, data []byte, format hashing.F
 	return pr, usage, nil
 }
 
+// concatScript writes the ffconcat script that plays segs of the file at
+// url one after the other, and the clock that maps the concatenation's
+// times back to the file's.
+//
+// An in point makes the demuxer seek to the last keyframe at or before it,
+// so each in point is put a little after its keyframe's time (which
+// ffmpeg's log gives to the microsecond at best): decoding then starts at
+// that very keyframe, which comes out a hair before the segment's start.
+func concatScript(url string, segs []segment) (string, *segmentClock) {
+	var b strings.Builder
+	b.WriteString("ffconcat version 1.0\n")
+	quoted := "'" + strings.ReplaceAll(url, "'", `'\''`) + "'"
+	clock := &segmentClock{}
+	var at time.Duration
+	for _, s := range segs {
+		in := s.In + inpointSlack
+		fmt.Fprintf(&b, "file %s\ninpoint %s\noutpoint %s\n", quoted, usec(in), usec(s.Out))
+		clock.starts = append(clock.starts, at)
+		clock.ins = append(clock.ins, in)
+		at += s.Out - in
+	}
+	return b.String(), clock
+}
+
+// inpointSlack is how far after a keyframe's time its segment's in point
+// lies: above the rounding of logged times, below a frame at 240 fps.
+const inpointSlack = 2 * time.Millisecond
+
+func usec(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 6, 64) }
+
+// segmentClock maps times of a concatenation of segments to times of the
+// source. Frames arrive in order. A segment opens with its keyframe, a
+// hair (inpointSlack) before the segment's start; a segment's last frame
+// may come a little after its end (the demuxer stops at a decoding time,
+// frames are shown later), so only a keyframe opens the next segment.
+type segmentClock struct {
+	starts, ins []time.Duration
+	cur         int
+}
+
+func (c *segmentClock) source(at time.Duration, key bool) time.Duration {
+	for key && c.cur+1 < len(c.starts) && at >= c.starts[c.cur+1]-4*inpointSlack {
+		c.cur++
+	}
+	return max(at-c.starts[c.cur]+c.ins[c.cur], 0)
+}
+
+// source is how ffmpeg reads one video's bytes: from an in-memory file
+// (memfd) it can seek in, else from a pipe, else (an MP4 whose index
+// follows its media, where memfd is unavailable) from a temporary file.
+type source struct {
+	data []byte
+	mem  *os.File
+	temp string
+}
+
+// openSource prepares data for ffmpeg; Close releases it.
+func (h *Hasher) openSource(data []byte, format hashing.Format) (*source, error) {
+	s := &source{data: data}
+	if h.inMemory {
+		f, err := memFile(data)
+		if err == nil {
+			s.mem = f
+			return s, nil
+		}
+		if !streamable(format, data) {
+			return nil, fmt.Errorf("video in memory: %w", err)
+		}
+		return s, nil
+	}
+	if !streamable(format, data) {
+		name, err := h.tempFile(data)
+		if err != nil {
+			return nil, err
+		}
+		s.temp = name
+	}
+	return s, nil
+}
+
+// Close releases the in-memory or temporary copy.
+func (s *source) Close() {
+	if s.mem != nil {
+		s.mem.Close()
+	}
+	if s.temp != "" {
+		os.Remove(s.temp)
+	}
+}
+
+func (s *source) seekable() bool { return s.mem != nil || s.temp != "" }
+
+// input returns ffmpeg's input URL, its stdin and the file to pass it as
+// descriptor 3.
+func (s *source) input() (url string, stdin io.Reader, extra *os.File) {
+	switch {
+	case s.mem != nil:
+		return "file:" + procFD + "3", nil, s.mem
+	case s.temp != "":
+		return "file:" + s.temp, nil, nil
+	}
+	return "pipe:0", bytes.NewReader(s.data), nil
+}
+
 // readFrames reads raw grey frames from ffmpeg's stdout, pairs each with
 // its timestamp from the showinfo log and checks the limits.
 func readFrames(stdout io.Reader, log *stderrLog, l Limits, fn func(rawFrame) error) (int, error) {
@@ -188,7 +330,8 @@ func readFrames(stdout io.Reader, log *stderrLog, l Limits, fn func(rawFrame) er
 			}
 			return n, fmt.Errorf("ffmpeg output ended inside a frame: %v: %w", err, hashing.ErrCorrupt)
 		}
-		at, ok := <-log.pts
+		info, ok := <-log.pts
+		at := info.at
 		if !ok {
 			return n, fmt.Errorf("ffmpeg gave a frame without a timestamp: %w", hashing.ErrCorrupt)
 		}
@@ -206,7 +349,7 @@ func readFrames(stdout io.Reader, log *stderrLog, l Limits, fn func(rawFrame) er
 			return n, fmt.Errorf("more than %d sampled frames: %w", l.MaxFrames, ErrTooManyFrames)
 		}
 		g := &image.Gray{Pix: pix, Stride: frameSize, Rect: image.Rect(0, 0, frameSize, frameSize)}
-		if err := fn(rawFrame{At: max(at, 0), Pix: g}); err != nil {
+		if err := fn(rawFrame{At: max(at, 0), Pix: g, key: info.key}); err != nil {
 			return n, err
 		}
 	}
@@ -216,7 +359,7 @@ func readFrames(stdout io.Reader, log *stderrLog, l Limits, fn func(rawFrame) er
 // showinfo line per frame written (in output order), and the last other
 // lines for error messages.
 type stderrLog struct {
-	pts  chan time.Duration
+	pts  chan frameInfo
 	stop chan struct{}
 
 	mu    sync.Mutex
@@ -228,16 +371,30 @@ func (s *stderrLog) read(r io.Reader) {
 	defer close(s.pts)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	var num, den int64 // showinfo's time base
 	for sc.Scan() {
 		line := sc.Text()
 		if strings.Contains(line, "Parsed_showinfo") {
+			if m := timeBaseRE.FindStringSubmatch(line); m != nil {
+				num, _ = strconv.ParseInt(m[1], 10, 64)
+				den, _ = strconv.ParseInt(m[2], 10, 64)
+				continue
+			}
 			m := ptsRE.FindStringSubmatch(line)
 			if m == nil {
 				continue // showinfo's second line per frame, or its config
 			}
-			sec, _ := strconv.ParseFloat(m[1], 64)
+			// pts_time has six significant digits; pts × time base is
+			// exact, which seeking to a keyframe by its time needs.
+			sec, _ := strconv.ParseFloat(m[2], 64)
+			at := time.Duration(sec * float64(time.Second))
+			if pts, err := strconv.ParseInt(m[1], 10, 64); err == nil && num > 0 && den > 0 && num <= 1<<20 && den <= 1<<40 {
+				if x := new(big.Int).Quo(new(big.Int).Mul(big.NewInt(pts), big.NewInt(num*int64(time.Second))), big.NewInt(den)); x.IsInt64() {
+					at = time.Duration(x.Int64())
+				}
+			}
 			select {
-			case s.pts <- time.Duration(sec * float64(time.Second)):
+			case s.pts <- frameInfo{at, strings.Contains(line, "iskey:1")}:
 			case <-s.stop:
 				io.Copy(io.Discard, r)
 				return
@@ -250,6 +407,10 @@ func (s *stderrLog) read(r io.Reader) {
 			mm, _ := strconv.Atoi(m[2])
 			ss, _ := strconv.ParseFloat(m[3], 64)
 			s.pr.duration = time.Duration((float64(hh*3600+mm*60) + ss) * float64(time.Second))
+			if m := startRE.FindStringSubmatch(line); m != nil {
+				st, _ := strconv.ParseFloat(m[1], 64)
+				s.pr.start = time.Duration(st * float64(time.Second))
+			}
 		}
 		if strings.Contains(line, "Video:") && s.pr.width == 0 {
 			if m := sizeRE.FindStringSubmatch(line); m != nil {
@@ -281,7 +442,7 @@ func (s *stderrLog) tail() string {
 // tempFile writes data to a new temporary file for ffmpeg to seek in and
 // returns its name; the caller removes it.
 func (h *Hasher) tempFile(data []byte) (string, error) {
-	f, err := os.CreateTemp(h.tempDir, "hashwatch-video-*")
+	f, err := os.CreateTemp(h.tempDir, tempPattern)
 	if err != nil {
 		return "", fmt.Errorf("video temp file: %w", err)
 	}

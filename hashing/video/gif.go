@@ -17,12 +17,20 @@ import (
 
 var errGIFBlocks = errors.New("malformed GIF block structure")
 
+// gifFrameInfo is what a GIF's Graphic Control Extension says of one
+// frame: how long it is shown and what happens to the canvas after it.
+type gifFrameInfo struct {
+	delay    time.Duration // as declared; 0 is shown as gifDefaultDelay
+	disposal byte
+}
+
 // gifScan walks a GIF's block structure without decoding pixels and
-// returns how many frames it has and the sum of their declared areas, so
-// the limits can be checked before image/gif allocates every frame.
-func gifScan(data []byte) (frames int, pixels int64, err error) {
+// returns its frames' timing and disposal and the sum of their declared
+// areas, so the limits can be checked before image/gif allocates every
+// frame.
+func gifScan(data []byte) (frames []gifFrameInfo, pixels int64, err error) {
 	if len(data) < 13 {
-		return 0, 0, errGIFBlocks
+		return nil, 0, errGIFBlocks
 	}
 	p := 13
 	if flags := data[10]; flags&0x80 != 0 {
@@ -39,9 +47,14 @@ func gifScan(data []byte) (frames int, pixels int64, err error) {
 		}
 		return false
 	}
+	var next gifFrameInfo // from the last Graphic Control Extension
 	for p < len(data) {
 		switch data[p] {
 		case 0x21: // extension: label, then sub-blocks
+			if p+7 < len(data) && data[p+1] == 0xF9 && data[p+2] == 4 {
+				next.disposal = (data[p+3] >> 2) & 7
+				next.delay = time.Duration(binary.LittleEndian.Uint16(data[p+4:])) * 10 * time.Millisecond
+			}
 			p += 2
 			if !skipSubBlocks() {
 				return frames, pixels, errGIFBlocks
@@ -61,7 +74,8 @@ func gifScan(data []byte) (frames int, pixels int64, err error) {
 			if !skipSubBlocks() {
 				return frames, pixels, errGIFBlocks
 			}
-			frames++
+			frames = append(frames, next)
+			next = gifFrameInfo{}
 			pixels += int64(w) * int64(h)
 		case 0x3B: // trailer
 			return frames, pixels, nil
@@ -72,6 +86,32 @@ func gifScan(data []byte) (frames int, pixels int64, err error) {
 	return frames, pixels, nil
 }
 
+// gifCanvasWork is how many canvas pixels gifFrames will touch beyond
+// drawing the frames themselves: the whole canvas is scaled down for every
+// sampled frame, and saved and restored for every frame disposed of to the
+// previous canvas. It follows gifFrames' sampling rule, so it is exact.
+func gifCanvasWork(frames []gifFrameInfo, canvas int64, interval time.Duration) int64 {
+	var at, last time.Duration
+	visits := int64(0)
+	sampled := 0
+	for _, f := range frames {
+		if sampled == 0 || at-last >= interval {
+			sampled++
+			visits++
+			last = at
+		}
+		if f.disposal == gif.DisposalPrevious {
+			visits++
+		}
+		d := f.delay
+		if d <= 0 {
+			d = gifDefaultDelay
+		}
+		at += d
+	}
+	return visits * canvas
+}
+
 // gifDefaultDelay is shown for frames that declare a delay of zero, as
 // browsers do.
 const gifDefaultDelay = 100 * time.Millisecond
@@ -80,19 +120,24 @@ const gifDefaultDelay = 100 * time.Millisecond
 // frames as a browser would and passes one frame per interval of
 // display time to fn, as grey frameSize×frameSize pictures.
 func gifFrames(ctx context.Context, data []byte, l Limits, interval time.Duration, fn func(rawFrame) error) (time.Duration, error) {
-	n, px, err := gifScan(data)
+	frames, px, err := gifScan(data)
 	if err != nil {
 		return 0, fmt.Errorf("gif: %v: %w", err, hashing.ErrCorrupt)
 	}
 	if px > l.MaxGIFPixels {
-		return 0, fmt.Errorf("gif: %d frames of %d pixels in all, limit %d: %w", n, px, l.MaxGIFPixels, hashing.ErrTooLarge)
+		return 0, fmt.Errorf("gif: %d frames of %d pixels in all, limit %d: %w", len(frames), px, l.MaxGIFPixels, hashing.ErrTooLarge)
 	}
 	cfg, err := gif.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return 0, fmt.Errorf("gif header: %v: %w", err, hashing.ErrCorrupt)
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > l.MaxPixels {
+	area := int64(cfg.Width) * int64(cfg.Height)
+	if area > l.MaxPixels {
 		return 0, fmt.Errorf("gif: %dx%d pixels, limit %d: %w", cfg.Width, cfg.Height, l.MaxPixels, hashing.ErrTooLarge)
+	}
+	if work := gifCanvasWork(frames, area, interval); work > l.MaxGIFWork {
+		return 0, fmt.Errorf("gif: %d frames on a %dx%d canvas would take %d canvas pixels to sample, limit %d: %w",
+			len(frames), cfg.Width, cfg.Height, work, l.MaxGIFWork, hashing.ErrTooLarge)
 	}
 	g, err := gif.DecodeAll(bytes.NewReader(data))
 	if err != nil {

@@ -24,7 +24,8 @@ type Config struct {
 	// "" means "ffmpeg".
 	FFmpeg string
 	// TempDir receives the temporary copies of MP4s that cannot be
-	// streamed; "" means os.TempDir().
+	// streamed, only where in-memory files (Linux's memfd_create) are
+	// unavailable; "" means os.TempDir().
 	TempDir string
 	Limits  Limits
 	Decode  Decode
@@ -48,7 +49,9 @@ type Hasher struct {
 	limits    Limits
 	decode    Decode
 	threads   int
-	pdq       sync.Pool
+	// inMemory says ffmpeg reads videos from sealed in-memory files.
+	inMemory bool
+	pdq      sync.Pool
 }
 
 // New returns a Hasher for cfg. It looks ffmpeg up once; FFmpeg reports
@@ -65,8 +68,16 @@ func New(cfg Config) *Hasher {
 	}
 	h.ffmpeg = path
 	h.pdq.New = func() any { return pdq.NewHasher() }
+	h.inMemory = memfdWorks()
+	removeStale(h.tempDir, h.limits.WallTime)
 	return h
 }
+
+// InMemory reports whether videos reach ffmpeg only through memory (a
+// sealed memfd, Linux). Where it is false, an MP4 whose index follows its
+// media is written to a temporary file for the length of one call;
+// programs say so at start-up.
+func (h *Hasher) InMemory() bool { return h.inMemory }
 
 // FFmpeg returns the path of the ffmpeg the Hasher runs, or an error
 // wrapping ErrNoFFmpeg. Programs call it at start-up to say once, clearly,
@@ -175,49 +186,135 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 	return fp, usage, nil
 }
 
-// decodeFrames runs ffmpeg as h.decode says: with DecodeAuto, a query is
-// first sampled from keyframes alone; at the first gap between keyframes
-// wider than KeyframeGap that pass is stopped (having decoded little) and
-// the video decoded again as DecodeFast.
+// decodeFrames runs ffmpeg as h.decode says. With DecodeAuto a query is
+// first sampled from its keyframes alone. When some keyframes lie more
+// than KeyframeGap apart, ffmpeg decodes again, now only SegmentSpan
+// forward from each keyframe (B-frames and deblocking skipped), seeking
+// from segment to segment in the in-memory copy: most of a long group of
+// pictures is never decoded. An MP4's index gives the keyframe times
+// without the keyframe pass. Where ffmpeg cannot seek (no memfd, or a
+// format without an index) it decodes the whole video as DecodeFast
+// instead.
 func (h *Hasher) decodeFrames(ctx context.Context, data []byte, format hashing.Format, purpose hashing.Purpose, interval time.Duration, raw *[]rawFrame) (probe, Usage, error) {
+	src, err := h.openSource(data, format)
+	if err != nil {
+		return probe{}, Usage{}, err
+	}
+	defer src.Close()
 	collect := func(f rawFrame) error { *raw = append(*raw, f); return nil }
 	mode := h.decode
-	if mode == DecodeAuto {
-		if purpose == hashing.ForRegistration {
-			mode = DecodeFast
-		} else {
-			prev := time.Duration(0)
-			pr, u, err := h.ffmpegFrames(ctx, data, format, interval, DecodeKeyframes, func(f rawFrame) error {
-				if f.At-prev > KeyframeGap {
-					return errSparse
-				}
-				prev = f.At
-				return collect(f)
-			})
-			if err == nil && pr.duration-prev > KeyframeGap {
-				err = errSparse
+	if mode == DecodeAuto && purpose == hashing.ForRegistration {
+		mode = DecodeFast
+	}
+	if mode != DecodeAuto {
+		return h.ffmpegFrames(ctx, src, format, interval, mode, nil, collect)
+	}
+	seek := src.seekable() && seekable[format]
+	if seek && format == FormatMP4 {
+		// The index names the keyframes: no keyframe pass needed when
+		// they lie far apart.
+		if k, err := mp4Keyframes(data); err == nil && sparse(k.Keys, k.Duration) {
+			if k.Duration > h.limits.MaxDuration {
+				return probe{duration: k.Duration}, Usage{}, fmt.Errorf("video declares %v, limit %v: %w", k.Duration.Round(time.Second), h.limits.MaxDuration, ErrTooLong)
 			}
-			if !errors.Is(err, errSparse) {
-				return pr, u, err
-			}
-			*raw = (*raw)[:0]
-			pr, u2, err := h.ffmpegFrames(ctx, data, format, interval, DecodeFast, collect)
-			return pr, Usage{u.FFmpegUser + u2.FFmpegUser, u.FFmpegSys + u2.FFmpegSys}, err
+			pr, u, err := h.ffmpegFrames(ctx, src, format, interval, DecodeFast, segments(k.Keys, k.Duration, 0), collect)
+			pr.duration = k.Duration
+			return pr, u, err
 		}
 	}
-	return h.ffmpegFrames(ctx, data, format, interval, mode, collect)
+	var keys []time.Duration
+	pr, u, err := h.ffmpegFrames(ctx, src, format, interval, DecodeKeyframes, nil, func(f rawFrame) error {
+		if !seek && f.At-prevOr(keys, 0) > KeyframeGap {
+			return errSparse // to be decoded again in full: stop early
+		}
+		keys = append(keys, f.At)
+		return collect(f)
+	})
+	if err == nil && sparse(keys, pr.duration) {
+		err = errSparse
+	}
+	if !errors.Is(err, errSparse) {
+		return pr, u, err
+	}
+	*raw = (*raw)[:0]
+	var segs []segment
+	if seek {
+		segs = segments(keys, pr.duration, pr.start)
+	}
+	again := collect
+	if segs != nil {
+		// Segments are in the file's own timeline; frames are timed from
+		// its start, as in every other pass.
+		again = func(f rawFrame) error { f.At = max(f.At-pr.start, 0); return collect(f) }
+	}
+	pr2, u2, err := h.ffmpegFrames(ctx, src, format, interval, DecodeFast, segs, again)
+	if segs != nil {
+		// The concatenation knows neither duration nor start.
+		pr2.duration, pr2.start = pr.duration, pr.start
+	}
+	return pr2, Usage{u.FFmpegUser + u2.FFmpegUser, u.FFmpegSys + u2.FFmpegSys}, err
+}
+
+// SegmentSpan is how far forward from each keyframe a crawled video whose
+// keyframes lie far apart is decoded: with one frame a second that is
+// three frames per group of pictures, and at x264's default spacing of
+// about 8 s a third of the decoding. Matching counts a frame for the time
+// up to the next one (at most 5 s), so shares of time do not suffer.
+const SegmentSpan = 3 * time.Second
+
+// seekable lists the formats whose index lets ffmpeg seek to a keyframe.
+var seekable = map[hashing.Format]bool{FormatMP4: true, FormatMKV: true}
+
+// segments returns the stretches to decode: SegmentSpan from each
+// keyframe in keys (times from the first frame), or up to the next one,
+// in the file's own timeline (which starts at start).
+func segments(keys []time.Duration, duration, start time.Duration) []segment {
+	var out []segment
+	for i, k := range keys {
+		end := k + SegmentSpan
+		if i+1 < len(keys) {
+			end = min(end, keys[i+1])
+		} else if duration > 0 {
+			end = min(end, max(duration, k+interFrame))
+		}
+		if end > k {
+			out = append(out, segment{In: start + k, Out: start + end})
+		}
+	}
+	return out
+}
+
+// interFrame is a frame's time at 30 fps: the least a segment lasts.
+const interFrame = time.Second / 30
+
+// sparse reports whether some keyframe lies more than KeyframeGap after
+// the one before it (or the start), or the end after the last.
+func sparse(keys []time.Duration, duration time.Duration) bool {
+	prev := time.Duration(0)
+	for _, k := range keys {
+		if k-prev > KeyframeGap {
+			return true
+		}
+		prev = k
+	}
+	return duration-prev > KeyframeGap
+}
+
+func prevOr(keys []time.Duration, d time.Duration) time.Duration {
+	if len(keys) == 0 {
+		return d
+	}
+	return keys[len(keys)-1]
 }
 
 // errSparse stops a keyframe pass whose keyframes lie too far apart.
 var errSparse = errors.New("keyframes too sparse")
 
 // hashFrames trims the borders the whole video shares (letterbox and
-// pillarbox bars), hashes each frame and drops near-repeats.
+// pillarbox bars, see videoBorders), hashes each frame and drops
+// near-repeats.
 func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
-	content := image.Rectangle{}
-	for _, f := range raw {
-		content = content.Union(hashing.TrimBorders(f.Pix))
-	}
+	content := videoBorders(raw)
 	ph := h.pdq.Get().(*pdq.Hasher)
 	defer h.pdq.Put(ph)
 	var out []hashing.Frame
@@ -225,23 +322,29 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 	var prevAt time.Duration
 	for _, f := range raw {
 		g := f.Pix
-		if content.Dx() >= 8 && content.Dy() >= 8 && content != g.Rect {
+		if content != g.Rect {
 			g = g.SubImage(content).(*image.Gray)
 		}
 		small := gray(imaging.Resize(g, 64, 64, imaging.Box))
 		fr := hashing.Frame{At: f.At}
+		centre := func(pct int) hashing.Hash {
+			b := g.Bounds()
+			dx, dy := b.Dx()*pct/100, b.Dy()*pct/100
+			c := g.SubImage(image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)).(*image.Gray)
+			v, q := ph.HashImage(gray(imaging.Resize(c, 64, 64, imaging.Box)))
+			return hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q}
+		}
 		if query {
 			vs, q := ph.DihedralImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.Original]), Quality: q}}
 			fr.Mirrored = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.FlipY]), Quality: q}}
+			fr.Cropped = []hashing.Hash{centre(innerEach)}
 		} else {
 			v, q := ph.HashImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(v), Quality: q}}
-			b := g.Bounds()
-			dx, dy := b.Dx()*cropEach/100, b.Dy()*cropEach/100
-			centre := g.SubImage(image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)).(*image.Gray)
-			v, q = ph.HashImage(gray(imaging.Resize(centre, 64, 64, imaging.Box)))
-			fr.Cropped = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(v), Quality: q}}
+			for _, pct := range cropEach {
+				fr.Cropped = append(fr.Cropped, centre(pct))
+			}
 		}
 		c := fr.Hashes[0].Code
 		if len(out) > 0 && c.Distance(prev) <= dupDistance && f.At-prevAt < keepEvery {
@@ -253,10 +356,17 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 	return out
 }
 
-// cropEach is the percentage cut from each side of a registered frame for
-// its Cropped hash: sites crop videos by some 10% to dodge matching, which
-// moves PDQ beyond any safe threshold.
-const cropEach = 5
+// cropEach lists the percentages cut from each side of a registered frame
+// for its Cropped hashes: sites crop videos by 10–20% to dodge matching,
+// and PDQ moves by some 50 bits for every 5% of scale, so each crop needs
+// its own hash: the middle 90% and the middle 80%. The last, the middle
+// 60% (innerEach), is also hashed in every query frame and compared with
+// its like only: it leaves out the bands along the edges where sites put
+// watermarks, logos and captions.
+var cropEach = [...]int{5, 10, innerEach}
+
+// innerEach is the percentage cut from each side for the inner hash.
+const innerEach = 20
 
 func code(p pdq.Hash) hashing.Code {
 	return hashing.Code{

@@ -36,6 +36,12 @@ const (
 	// DefaultMaxGIFPixels bounds the pixels an animated GIF's frames
 	// declare in total, since image/gif decodes every frame at once.
 	DefaultMaxGIFPixels = 200_000_000
+	// DefaultMaxGIFWork bounds the canvas pixels an animated GIF costs to
+	// sample: its canvas area times (sampled frames + frames restoring the
+	// previous canvas). Scaling a canvas down costs about 13 ns a pixel, so
+	// this is some 3 s of CPU; a 500×500 GIF may run 13 minutes of
+	// sampled frames, a 7000×7000 canvas of 1×1 frames four samples.
+	DefaultMaxGIFWork = 200_000_000
 )
 
 // Limits bound the work one video may cause. Zero fields take the defaults.
@@ -57,6 +63,9 @@ type Limits struct {
 	MaxPixels int64
 	// MaxGIFPixels bounds the sum of an animated GIF's frame areas.
 	MaxGIFPixels int64
+	// MaxGIFWork bounds an animated GIF's canvas area times the frames
+	// that touch the whole canvas (DefaultMaxGIFWork).
+	MaxGIFWork int64
 	// MaxWebPPixels bounds an animated WebP's canvas area times its frame
 	// count (DefaultMaxWebPPixels).
 	MaxWebPPixels int64
@@ -81,6 +90,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxGIFPixels <= 0 {
 		l.MaxGIFPixels = DefaultMaxGIFPixels
+	}
+	if l.MaxGIFWork <= 0 {
+		l.MaxGIFWork = DefaultMaxGIFWork
 	}
 	if l.MaxWebPPixels <= 0 {
 		l.MaxWebPPixels = DefaultMaxWebPPixels

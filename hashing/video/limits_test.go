@@ -49,7 +49,8 @@ func TestLimits(t *testing.T) {
 	}{
 		{"a video over the byte limit is refused", Limits{MaxBytes: int64(len(data) - 1)}, hashing.ErrTooLarge},
 		{"a video over the duration limit is refused", Limits{MaxDuration: 3 * time.Second}, ErrTooLong},
-		{"a video over the frame limit is refused", Limits{MaxFrames: 4}, ErrTooManyFrames},
+		// A query of this video (one keyframe) samples its first SegmentSpan.
+		{"a video over the frame limit is refused", Limits{MaxFrames: 2}, ErrTooManyFrames},
 		{"a video over the pixel limit is refused", Limits{MaxPixels: 160*120 - 1}, hashing.ErrTooLarge},
 		{"a video over the wall-time limit is refused", Limits{WallTime: time.Millisecond}, ErrTimeout},
 		{"a video within every limit is hashed", Limits{MaxBytes: int64(len(data)), MaxDuration: 7 * time.Second, MaxFrames: 6, MaxPixels: 160 * 120}, nil},
@@ -189,27 +190,32 @@ func children(t testing.TB) []string {
 }
 
 // TestCancelLeavesNothing cancels an extraction while ffmpeg runs and
-// checks that ffmpeg is gone (killed and reaped, no zombie) and that the
-// temporary copy of the video was removed.
+// checks that ffmpeg is gone (killed and reaped, no zombie) and that no
+// copy of the video was ever written to the temporary directory.
 func TestCancelLeavesNothing(t *testing.T) {
 	if _, err := os.Stat("/proc/self/task"); err != nil {
 		t.Skip("needs /proc")
 	}
 	data := testVideo(t, 20)
 	if streamable(FormatMP4, data) {
-		t.Fatal("test video should need a temporary file")
+		t.Fatal("test video should not be streamable")
 	}
 	tmp := t.TempDir()
 	h := New(Config{TempDir: tmp})
+	src, err := h.openSource(data, FormatMP4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var running []string
 	frames := 0
-	_, _, err := h.ffmpegFrames(ctx, data, FormatMP4, QueryInterval, DecodeFast, func(rawFrame) error {
+	_, _, err = h.ffmpegFrames(ctx, src, FormatMP4, QueryInterval, DecodeFast, nil, func(rawFrame) error {
 		if frames++; frames == 1 {
 			running = children(t)
-			if ents, _ := os.ReadDir(tmp); len(ents) != 1 {
-				t.Errorf("%d files in the temp dir while ffmpeg runs, want the 1 copy", len(ents))
+			if ents, _ := os.ReadDir(tmp); h.InMemory() && len(ents) != 0 {
+				t.Errorf("%d files in the temp dir while ffmpeg runs, want none", len(ents))
 			}
 			cancel()
 		}
@@ -235,5 +241,132 @@ func TestCancelLeavesNothing(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
 		t.Errorf("temp files left: %v", ents)
+	}
+}
+
+// TestNoTempFile fingerprints an MP4 whose index follows its media, which
+// ffmpeg must seek in, and checks that no file appears in TMPDIR (nor in
+// /dev/shm) while ffmpeg reads it: the video stays in memory.
+func TestNoTempFile(t *testing.T) {
+	if !memfdWorks() {
+		t.Skip("no memfd here: videos that need seeking go through a temporary file")
+	}
+	data := testVideo(t, 4)
+	if streamable(FormatMP4, data) {
+		t.Fatal("test video should not be streamable")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	h := New(Config{})
+	if !h.InMemory() {
+		t.Fatal("InMemory false where memfd works")
+	}
+	shm, _ := filepath.Glob("/dev/shm/" + tempPattern)
+	for _, purpose := range []hashing.Purpose{hashing.ForQuery, hashing.ForRegistration} {
+		src, err := h.openSource(data, FormatMP4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := -1
+		_, _, err = h.ffmpegFrames(context.Background(), src, FormatMP4, QueryInterval, DecodeFast, nil, func(rawFrame) error {
+			if seen < 0 {
+				ents, _ := os.ReadDir(tmp)
+				now, _ := filepath.Glob("/dev/shm/" + tempPattern)
+				seen = len(ents) + len(now) - len(shm)
+			}
+			return nil
+		})
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen != 0 {
+			t.Errorf("%d files appeared while ffmpeg read the video, want none", seen)
+		}
+		if _, err := h.Fingerprint(context.Background(), data, purpose); err != nil {
+			t.Fatalf("fingerprint: %v", err)
+		}
+		if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+			t.Errorf("files in TMPDIR after fingerprinting: %v", ents)
+		}
+	}
+}
+
+// TestStaleTempFilesRemoved plants the temporary copy a killed process
+// left behind and checks that a new Hasher removes it, and leaves a fresh
+// one (another process may be using it) and other files alone.
+func TestStaleTempFilesRemoved(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "hashwatch-video-123")
+	fresh := filepath.Join(dir, "hashwatch-video-456")
+	other := filepath.Join(dir, "keep-me")
+	for _, name := range []string{stale, fresh, other} {
+		if err := os.WriteFile(name, []byte("video bytes"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, name := range []string{stale, other} {
+		if err := os.Chtimes(name, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	New(Config{TempDir: dir, Limits: Limits{WallTime: time.Minute}})
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale copy still there: %v", err)
+	}
+	for _, name := range []string{fresh, other} {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("%s removed: %v", filepath.Base(name), err)
+		}
+	}
+}
+
+// canvasBombGIF is a GIF of a w×h canvas and n frames of one pixel each,
+// shown delay hundredths of a second: a few bytes a frame, yet a decoder
+// that composites and samples the whole canvas pays w×h per sampled frame
+// (issue 14: 7000×7000 and 3,500 frames cost 45 s of CPU and 785 MB).
+func canvasBombGIF(t testing.TB, w, h, n, delay int, disposal byte) []byte {
+	t.Helper()
+	pal := color.Palette{color.Black, color.White}
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: w, Height: h}}
+	for i := range n {
+		img := image.NewPaletted(image.Rect(i%w, 0, i%w+1, 1), pal)
+		img.Pix[0] = uint8(i % 2)
+		g.Image = append(g.Image, img)
+		g.Delay = append(g.Delay, delay)
+		g.Disposal = append(g.Disposal, disposal)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestAGIFIsBoundedByCanvasTimesSampledFrames(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"a 5000x5000 canvas sampled 25 times is too large",
+			canvasBombGIF(t, 5000, 5000, 25, 100, gif.DisposalNone), hashing.ErrTooLarge},
+		{"a 4000x4000 canvas restored to its previous state 40 times is too large",
+			canvasBombGIF(t, 4000, 4000, 40, 2, gif.DisposalPrevious), hashing.ErrTooLarge},
+		{"a 1000x1000 canvas sampled 25 times is fingerprinted",
+			canvasBombGIF(t, 1000, 1000, 25, 100, gif.DisposalNone), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := New(Config{}).Fingerprint(context.Background(), tt.data, hashing.ForQuery)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+			if tt.want != nil && time.Since(start) > 200*time.Millisecond {
+				t.Errorf("refusing took %v; the limit is checked before decoding", time.Since(start))
+			}
+		})
 	}
 }

@@ -100,3 +100,58 @@ func TestEditsMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestCameraFootageMatches registers a short fixed-camera clip (a still
+// scene with noise, drift, jitter and a small moving object, keyframes
+// ~8 s apart) and checks that its letterboxed, watermarked and
+// crop-from-every-side copies match, and a clip of another scene does
+// not: the edits that missed on camera footage.
+func TestCameraFootageMatches(t *testing.T) {
+	needFFmpeg(t)
+	ctx := context.Background()
+	b := fixtures.VideoBuilder{Dir: t.TempDir()}
+	known, others := fixtures.Known(), fixtures.Others()
+	cam := fixtures.Camera{Photo: known[4].Data, Duration: 16 * time.Second, Width: 192, Height: 144, Seed: 3}
+	orig, err := b.Camera(ctx, cam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := video.New(video.Config{})
+	reg, err := h.Fingerprint(ctx, orig, hashing.ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := video.DefaultMatching()
+	for _, e := range []fixtures.VideoEdit{fixtures.Letterbox16x9(), fixtures.WatermarkVideo(), fixtures.CropAllSides(0.10)} {
+		t.Run(e.Name, func(t *testing.T) {
+			data, err := b.Edit(ctx, orig, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, ok := video.Compare(q, reg, m)
+			t.Logf("ok=%v frames=%d/%d q=%.2f r=%.2f dist=%d", ok, a.Frames, len(q.Frames), a.QueryShare, a.RegisteredShare, a.Distance)
+			if !ok {
+				t.Errorf("edit %s of camera footage does not match its original", e.Name)
+			}
+		})
+	}
+	t.Run("another scene", func(t *testing.T) {
+		other := cam
+		other.Photo, other.Seed = others[5].Data, 4
+		data, err := b.Camera(ctx, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, ok := video.Compare(q, reg, m); ok {
+			t.Errorf("camera footage of another scene matched: %+v", a)
+		}
+	})
+}

@@ -53,7 +53,7 @@ func Sniff(data []byte) hashing.Format {
 	case bytes.HasPrefix(data, []byte{0, 0, 1, 0xBA}):
 		return FormatMPEG
 	case hashing.Sniff(data) == hashing.FormatGIF:
-		if n, _, _ := gifScan(data); n > 1 {
+		if frames, _, _ := gifScan(data); len(frames) > 1 {
 			return FormatGIF
 		}
 	case hashing.Sniff(data) == hashing.FormatWebP:

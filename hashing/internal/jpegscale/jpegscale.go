@@ -3,6 +3,7 @@
 package jpegscale
 
 import (
+	"context"
 	"errors"
 	"image"
 	"image/color"
@@ -71,6 +72,20 @@ func DecodeScaled(r io.Reader, minWidth, minHeight int) (image.Image, error) {
 // second pass over the header for. Info is valid only when err is nil.
 func DecodeScaledInfo(r io.Reader, minWidth, minHeight int) (image.Image, Info, error) {
 	d := decoder{pickShift: func(w, h int) uint {
+		return denomShift(ScaleDenom(w, h, minWidth, minHeight))
+	}}
+	img, err := d.decode(r, false)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	return img, Info{Width: d.width, Height: d.height, Denom: 1 << d.shift, Orientation: d.orientation}, nil
+}
+
+// DecodeScaledContext is DecodeScaledInfo that stops with ctx's error soon
+// after ctx is done (it looks before every scan and every row of blocks).
+// minWidth and minHeight both larger than the image ask for a full decode.
+func DecodeScaledContext(ctx context.Context, r io.Reader, minWidth, minHeight int) (image.Image, Info, error) {
+	d := decoder{ctx: ctx, pickShift: func(w, h int) uint {
 		return denomShift(ScaleDenom(w, h, minWidth, minHeight))
 	}}
 	img, err := d.decode(r, false)

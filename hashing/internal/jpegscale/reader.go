@@ -12,6 +12,7 @@
 package jpegscale
 
 import (
+	"context"
 	"image"
 	"image/color"
 	"io"
@@ -110,6 +111,10 @@ type bits struct {
 type decoder struct {
 	r    io.Reader
 	bits bits
+	// ctx, when not nil, is checked before every scan and every row of
+	// MCUs, so a decode stops soon after it is cancelled: a progressive
+	// JPEG of many cheap scans can otherwise cost minutes.
+	ctx context.Context
 	// bytes is a byte buffer, similar to a bufio.Reader, except that it
 	// has to be able to unread more than 1 byte, due to byte stuffing.
 	// Byte stuffing is specified in section F.1.2.3.
@@ -545,6 +550,14 @@ func (d *decoder) processApp14Marker(n int) error {
 	return nil
 }
 
+// cancelled returns the context's error once it is done.
+func (d *decoder) cancelled() error {
+	if d.ctx == nil {
+		return nil
+	}
+	return d.ctx.Err()
+}
+
 // decode reads a JPEG image from r and returns it as an image.Image.
 func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 	d.r = r
@@ -657,6 +670,9 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 		case sosMarker:
 			if configOnly {
 				return nil, nil
+			}
+			if err := d.cancelled(); err != nil {
+				return nil, err
 			}
 			err = d.processSOS(n)
 		case driMarker:

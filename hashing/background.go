@@ -1,0 +1,195 @@
+package hashing
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"sync"
+)
+
+// A Background is a sample of what a crawler finds on the web that is not
+// anyone's registered content: the views of a few thousand unrelated
+// pictures (game art, textures, clip art, flags, maps, sky photographs,
+// wallpapers). A Rule holding a Background accepts a pair of views only
+// when they are clearly nearer to each other than either is to anything in
+// the background (Rule.Ratio): a registered view that lies where many
+// unrelated pictures lie — a dark sky with one blob, a flag, a frame, a
+// gradient — then needs a near-identical copy to match, while a
+// distinctive photograph keeps the rule's full reach. It is a ratio test
+// in the sense of Lowe's: a threshold per view, set by the density of
+// unrelated pictures around it, instead of one threshold for all.
+//
+// A Background is immutable and safe for concurrent use. Its entries are
+// hashes only.
+type Background struct {
+	entries []bgEntry
+}
+
+// bgEntry is one background view: its three codes and PDQ quality.
+type bgEntry struct {
+	pdq          Code
+	phash, dhash uint64
+	quality      uint8
+}
+
+// Len is the number of background views.
+func (b *Background) Len() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.entries)
+}
+
+// background file format, little-endian:
+//
+//	magic "HWBG" | version uint16 (1) | count uint32 |
+//	count × (pdq [32]byte big-endian words | quality uint8 | phash uint64 | dhash uint64)
+const (
+	bgMagic     = "HWBG"
+	bgVersion   = 1
+	bgEntrySize = 32 + 1 + 8 + 8
+	// bgMaxEntries bounds what ReadBackground allocates for a file it is
+	// handed.
+	bgMaxEntries = 1 << 22
+)
+
+// NewBackground collects the views of the given fingerprints (each must
+// carry PDQ, pHash and dHash) into a Background.
+func NewBackground(views []View) (*Background, error) {
+	b := &Background{entries: make([]bgEntry, 0, len(views))}
+	for _, v := range views {
+		p, ok1 := v.Hash(PDQ)
+		ph, ok2 := v.Hash(PHash)
+		dh, ok3 := v.Hash(DHash)
+		if !ok1 || !ok2 || !ok3 {
+			return nil, fmt.Errorf("background view %q lacks a pdq, phash or dhash hash", v.Name)
+		}
+		b.entries = append(b.entries, bgEntry{pdq: p.Code, phash: ph.Code[0], dhash: dh.Code[0], quality: uint8(min(max(p.Quality, 0), 100))})
+	}
+	return b, nil
+}
+
+// WriteTo writes b in the background file format.
+func (b *Background) WriteTo(w io.Writer) (int64, error) {
+	var buf bytes.Buffer
+	buf.WriteString(bgMagic)
+	binary.Write(&buf, binary.LittleEndian, uint16(bgVersion))
+	binary.Write(&buf, binary.LittleEndian, uint32(len(b.entries)))
+	for _, e := range b.entries {
+		for _, word := range e.pdq {
+			binary.Write(&buf, binary.BigEndian, word)
+		}
+		buf.WriteByte(e.quality)
+		binary.Write(&buf, binary.LittleEndian, e.phash)
+		binary.Write(&buf, binary.LittleEndian, e.dhash)
+	}
+	return buf.WriteTo(w)
+}
+
+// ErrBadBackground reports a background file that is not one.
+var ErrBadBackground = errors.New("not a background file")
+
+// ReadBackground reads a background file written by WriteTo.
+func ReadBackground(data []byte) (*Background, error) {
+	if len(data) < 10 || string(data[:4]) != bgMagic {
+		return nil, ErrBadBackground
+	}
+	if v := binary.LittleEndian.Uint16(data[4:]); v != bgVersion {
+		return nil, fmt.Errorf("%w: version %d, want %d", ErrBadBackground, v, bgVersion)
+	}
+	n := int(binary.LittleEndian.Uint32(data[6:]))
+	body := data[10:]
+	if n > bgMaxEntries || len(body) != n*bgEntrySize {
+		return nil, fmt.Errorf("%w: %d entries in %d bytes", ErrBadBackground, n, len(body))
+	}
+	b := &Background{entries: make([]bgEntry, n)}
+	for i := range b.entries {
+		e := body[i*bgEntrySize:]
+		for w := range 4 {
+			b.entries[i].pdq[w] = binary.BigEndian.Uint64(e[w*8:])
+		}
+		b.entries[i].quality = e[32]
+		b.entries[i].phash = binary.LittleEndian.Uint64(e[33:])
+		b.entries[i].dhash = binary.LittleEndian.Uint64(e[41:])
+	}
+	return b, nil
+}
+
+//go:embed background/default.bin
+var defaultBackgroundData []byte
+
+// DefaultBackground returns the background shipped with hashwatch (see
+// background/README.md for what it was built from and how to rebuild it).
+// It is parsed once and shared: a Background never changes.
+var DefaultBackground = sync.OnceValue(func() *Background {
+	b, err := ReadBackground(defaultBackgroundData)
+	if err != nil {
+		panic(fmt.Sprintf("hashing: embedded background: %v", err))
+	}
+	return b
+})
+
+// nearest returns the smallest normalised distance (see Clause.normalised)
+// under clause c from view v to any background view whose PDQ quality is
+// at least minQuality, or +Inf-like 1e9 when none is comparable. It scans
+// every entry: it runs only for view pairs that already satisfy a clause,
+// which are rare, and 20,000 entries take a few tens of microseconds.
+func (b *Background) nearest(v View, c Clause, minQuality int) float64 {
+	best := 1e9
+	if b == nil {
+		return best
+	}
+	var pdqCode, phCode, dhCode Code
+	var usePDQ, usePH, useDH bool
+	var tPDQ, tPH, tDH float64
+	for _, t := range c {
+		h, ok := v.Hash(t.Algorithm)
+		if !ok && t.IfPresent {
+			continue
+		}
+		if !ok || h.Quality < minQuality {
+			return best
+		}
+		switch t.Algorithm {
+		case PDQ:
+			pdqCode, usePDQ, tPDQ = h.Code, true, float64(max(t.MaxDistance, 1))
+		case PHash:
+			phCode, usePH, tPH = h.Code, true, float64(max(t.MaxDistance, 1))
+		case DHash:
+			dhCode, useDH, tDH = h.Code, true, float64(max(t.MaxDistance, 1))
+		}
+	}
+	for i := range b.entries {
+		e := &b.entries[i]
+		n := 0.0
+		if usePH {
+			n = float64(bits.OnesCount64(e.phash^phCode[0])) / tPH
+			if n >= best {
+				continue
+			}
+		}
+		if useDH {
+			if d := float64(bits.OnesCount64(e.dhash^dhCode[0])) / tDH; d > n {
+				if n = d; n >= best {
+					continue
+				}
+			}
+		}
+		if usePDQ {
+			if int(e.quality) < minQuality {
+				continue
+			}
+			if d := float64(e.pdq.Distance(pdqCode)) / tPDQ; d > n {
+				n = d
+			}
+		}
+		if n < best {
+			best = n
+		}
+	}
+	return best
+}
