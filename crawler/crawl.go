@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/transport"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -190,9 +191,9 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	// Connections are the pass's: a daemon running passes forever must not
 	// keep every pass's idle connections until they time out.
 	defer base.CloseIdleConnections()
-	polite := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	polite := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	var p *pass
-	transport := newRetryTransport(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
+	transport := transport.NewRetry(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
 	media := newFetcher(site, transport, ua)
 	p = &pass{
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
@@ -216,7 +217,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		p.checkpoints = 2 * time.Second
 	}
 	if site.Robots() {
-		p.robots.crawlDelay = polite.honourCrawlDelay
+		p.robots.crawlDelay = polite.HonourCrawlDelay
 		p.robots.truncated = func(u string) {
 			p.fail("robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, maxRobotsBytes))
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/transport"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/store"
@@ -152,7 +153,7 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 	}
 	base := newTransport(site)
 	defer base.CloseIdleConnections()
-	transport := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	transport := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	media := newFetcher(site, transport, ua)
 	hasher := hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})
 

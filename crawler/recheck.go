@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/transport"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 )
@@ -132,7 +133,7 @@ func (r *Rechecker) client(a alerts.Alert) (*recheckClient, error) {
 		ua = DefaultUserAgent
 	}
 	base := newTransport(site)
-	transport := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	transport := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	c := &recheckClient{site: site, base: base, media: newFetcher(site, transport, ua),
 		hasher: hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})}
 	if r.clients == nil {

@@ -1,4 +1,4 @@
-package crawler
+package transport
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // stalling a pass for hours on one hostile line.
 const MaxCrawlDelay = 60 * time.Second
 
-// politeTransport holds every request of one site — pages fetched by colly,
+// Polite holds every request of one site — pages fetched by colly,
 // robots.txt, media fetched by our own client — to one budget per host:port:
 // at most parallelism requests in flight, and at least delay between the
 // moments two requests reach the wire. colly's own LimitRule is not used: it
@@ -27,7 +27,7 @@ const MaxCrawlDelay = 60 * time.Second
 // others for a polite turn has not timed out, and a timeout set around the
 // whole wait (http.Client.Timeout, a caller's context) would fail requests
 // for politeness rather than for a slow server.
-type politeTransport struct {
+type Polite struct {
 	base        http.RoundTripper
 	delay       time.Duration
 	parallelism int
@@ -49,11 +49,14 @@ type hostBudget struct {
 	delay atomic.Int64
 }
 
-func newPoliteTransport(base http.RoundTripper, delay time.Duration, parallelism int, timeout time.Duration) *politeTransport {
-	return &politeTransport{base: base, delay: delay, parallelism: max(parallelism, 1), timeout: timeout, hosts: map[string]*hostBudget{}}
+// NewPolite wraps base in one site's politeness budget: at most
+// parallelism requests in flight per host, delay between two requests
+// reaching the wire, and timeout per request from its turn on.
+func NewPolite(base http.RoundTripper, delay time.Duration, parallelism int, timeout time.Duration) *Polite {
+	return &Polite{base: base, delay: delay, parallelism: max(parallelism, 1), timeout: timeout, hosts: map[string]*hostBudget{}}
 }
 
-func (t *politeTransport) budget(host string) *hostBudget {
+func (t *Polite) budget(host string) *hostBudget {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b, ok := t.hosts[host]
@@ -67,7 +70,7 @@ func (t *politeTransport) budget(host string) *hostBudget {
 
 // RoundTrip waits for a slot and the host's delay, then holds the slot until
 // the response body is closed.
-func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *Polite) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	b := t.budget(req.URL.Host)
 	select {
@@ -112,7 +115,7 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // awaitTurn waits until no other request of the host is starting and delay
 // has passed since the last one started. The returned func ends the turn; it
 // may be called more than once.
-func (t *politeTransport) awaitTurn(ctx context.Context, b *hostBudget, delay time.Duration) (func(), error) {
+func (t *Polite) awaitTurn(ctx context.Context, b *hostBudget, delay time.Duration) (func(), error) {
 	select {
 	case b.starting <- struct{}{}:
 	case <-ctx.Done():
@@ -137,10 +140,10 @@ func (t *politeTransport) awaitTurn(ctx context.Context, b *hostBudget, delay ti
 	}, nil
 }
 
-// honourCrawlDelay raises host's spacing to d (capped at MaxCrawlDelay) when
+// HonourCrawlDelay raises host's spacing to d (capped at MaxCrawlDelay) when
 // that is more than the site's own delay; a robots.txt can slow a crawl
 // down, never speed it up.
-func (t *politeTransport) honourCrawlDelay(host string, d time.Duration) {
+func (t *Polite) HonourCrawlDelay(host string, d time.Duration) {
 	d = min(d, MaxCrawlDelay)
 	b := t.budget(host)
 	for {

@@ -1,4 +1,4 @@
-package crawler
+package transport
 
 import (
 	"context"
@@ -13,6 +13,11 @@ import (
 	"syscall"
 	"time"
 )
+
+// ErrPrivateAddress reports a connection refused because its address is
+// internal and the site does not allow it (the crawler's dialer guard
+// returns it); it is final, never retried.
+var ErrPrivateAddress = errors.New("refused to connect to a private address")
 
 // Retry timing. A transient failure is tried again after retryBase, then
 // twice that, and so on (±25% jitter so that many workers do not return in
@@ -38,7 +43,10 @@ type retryTransport struct {
 	recovered func(kind string)
 }
 
-func newRetryTransport(base http.RoundTripper, retries int, recovered func(kind string)) http.RoundTripper {
+// NewRetry wraps base so that idempotent requests failing transiently are
+// tried again up to retries times; recovered, when set, is told of each
+// request that succeeded on a retry. retries ≤ 0 returns base.
+func NewRetry(base http.RoundTripper, retries int, recovered func(kind string)) http.RoundTripper {
 	if retries <= 0 {
 		return base
 	}
