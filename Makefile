@@ -31,7 +31,7 @@ demo: build
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 $(PKGS)
-	$(GO) test -count=1 -race ./crawler/ ./index/
+	$(GO) test -count=1 -race -timeout 20m ./crawler/ ./index/
 	PDQ_SKIP_HOST=1 ./scripts/test-pdq-cross.sh
 
 # Long durability runs, kept out of `make test` (which runs each briefly, the

@@ -42,7 +42,7 @@ func TestALinkTrapIsHeldToTheSiteBounds(t *testing.T) {
 	trap := &linkTrap{}
 	srv := httptest.NewServer(trap)
 	defer srv.Close()
-	db := registerKnown(t)
+	db := emptyDB(t)
 	site := parseSite(t, largeSiteYAML(srv.URL, "    max_pages: 25\n    max_links_per_page: 40\n    respect_robots: false\n"))
 	stats, err := (&Crawler{DB: db, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
 	if err != nil {
@@ -80,7 +80,7 @@ func TestAPassEndsAtItsMaxPassDuration(t *testing.T) {
 		<-r.Context().Done() // answers never; the client gives up
 	}))
 	defer srv.Close()
-	db := registerKnown(t)
+	db := emptyDB(t)
 	site := parseSite(t, largeSiteYAML(srv.URL, "    max_pass_duration: 300ms\n    request_timeout: 1m\n    respect_robots: false\n"))
 	start := time.Now()
 	stats, err := (&Crawler{DB: db, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)

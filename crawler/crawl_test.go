@@ -20,6 +20,38 @@ import (
 	"github.com/hashwatch/hashwatch/store"
 )
 
+// emptyDB opens a fresh database with nothing registered, for tests that
+// need no matches (registering costs seconds under the race detector).
+func emptyDB(t *testing.T) *database.DB {
+	t.Helper()
+	db, err := database.Open(t.TempDir()+"/hw.db", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// registerFirst registers the fixture's first n known photos in a fresh
+// database.
+func registerFirst(t *testing.T, n int) *database.DB {
+	t.Helper()
+	db := emptyDB(t)
+	h := hashing.NewHasher(hashing.Limits{})
+	var regs []index.Registration
+	for _, p := range fixtures.Known()[:n] {
+		fp, err := h.Image(context.Background(), p.Data, hashing.ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
+	}
+	if _, err := db.Index.Register(context.Background(), "demo", "", regs); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // registerKnown registers the fixture's known photos in a fresh database.
 func registerKnown(t *testing.T) *database.DB {
 	t.Helper()

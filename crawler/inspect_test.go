@@ -217,7 +217,7 @@ func TestAReportAbandonedMidCheckLeavesNoURLPending(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer srv.Close()
-	db := registerKnown(t)
+	db := emptyDB(t)
 	in := &Inspector{DB: db, Rule: hashing.DefaultRule(), AllowPrivate: true}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {

@@ -117,7 +117,7 @@ func TestAPictureServedAsHTMLIsSniffedAndMatched(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	db := registerKnown(t)
+	db := registerFirst(t, 1)
 	site := parseSite(t, largeSiteYAML(srv.URL, "    respect_robots: false\n"))
 	stats, err := (&Crawler{DB: db, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
 	if err != nil {

@@ -91,7 +91,7 @@ func TestATruncatedRobotsTxtDisallowsItsHost(t *testing.T) {
 		io.WriteString(w, `<html><body><a href="/private.html">x</a></body></html>`)
 	}))
 	defer srv.Close()
-	db := registerKnown(t)
+	db := emptyDB(t)
 	site := parseSite(t, fmt.Sprintf("sites:\n  - name: fixture\n    seeds: [%q]\n    allow_private: true\n    delay: 0s\n", srv.URL+"/"))
 	st, err := (&Crawler{DB: db, Rule: hashing.DefaultRule(), Workers: 4}).Pass(context.Background(), site)
 	if err != nil {
@@ -118,7 +118,7 @@ func TestARobotsTxtAnswered5xxDisallowsItsHost(t *testing.T) {
 		io.WriteString(w, `<html><body></body></html>`)
 	}))
 	defer srv.Close()
-	db := registerKnown(t)
+	db := emptyDB(t)
 	site := parseSite(t, fmt.Sprintf("sites:\n  - name: fixture\n    seeds: [%q]\n    allow_private: true\n    delay: 0s\n    retries: 0\n", srv.URL+"/"))
 	st, err := (&Crawler{DB: db, Rule: hashing.DefaultRule(), Workers: 4}).Pass(context.Background(), site)
 	if err != nil {

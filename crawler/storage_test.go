@@ -36,7 +36,7 @@ func TestAFailedAlertWriteStopsThePassAndIsNeverMarkedDone(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	db := registerKnown(t)
+	db := registerFirst(t, 2)
 	site := parseSite(t, largeSiteYAML(srv.URL, "    respect_robots: false\n"))
 	var failed atomic.Bool
 	c := &Crawler{DB: db, Rule: hashing.DefaultRule(), Workers: 1,

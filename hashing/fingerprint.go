@@ -150,7 +150,10 @@ type Fingerprint struct {
 // the variants that undo re-uploaders' edits are split between the sides:
 // a query frame carries Mirrored, the hashes of the frame flipped left to
 // right, and a registered frame carries Cropped, the hashes of its centre
-// (a re-upload cut down to it matches that).
+// (a re-upload cut down to it matches that). A query frame whose own
+// borders differ from the video's carries a second hash in Hashes and
+// Mirrored, of the frame trimmed on its own borders, for finding a
+// registered picture shown in it; video matching uses the first.
 type Frame struct {
 	At       time.Duration
 	Hashes   []Hash

@@ -192,8 +192,9 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 }
 
 // picturesInVideo returns the registered pictures some frame of the query
-// video shows: a frame (or its mirror) within the seed radius of a
-// registered picture's view by PDQ, both of quality at least MinQuality.
+// video shows: a frame (or its mirror), trimmed as the whole video is or
+// on its own borders, within the seed radius of a registered picture's
+// view by PDQ, both of quality at least MinQuality.
 // Frames carry only PDQ, so this is the rule's PDQ-alone test; one
 // matching frame suffices, since a picture has no time to line up.
 func (m *matcher) picturesInVideo(query hashing.Fingerprint, vm video.Matching) []Match {
@@ -209,24 +210,28 @@ func (m *matcher) picturesInVideo(query hashing.Fingerprint, vm video.Matching) 
 	found := map[uint64]best{}
 	var hits []hamming.Match
 	for _, qf := range query.Frames {
+		// Every PDQ hash of the frame and its mirror: the frame trimmed
+		// as the whole video is, and on its own borders (see
+		// video.Hasher).
 		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored} {
-			h, ok := video.FramePDQ(hs)
-			if !ok || h.Quality < vm.MinQuality {
-				continue
-			}
-			hits = ix.Search(h.Code[:], vm.SeedDistance, hits[:0])
-			for _, hit := range hits {
-				id, vi := hit.ID>>viewBits, int(hit.ID&(1<<viewBits-1))
-				f, ok := m.fps[id]
-				if !ok || vi >= len(f.Print.Views) {
+			for _, h := range hs {
+				if h.Algorithm != hashing.PDQ || h.Quality < vm.MinQuality {
 					continue
 				}
-				rh, ok := f.Print.Views[vi].Hash(hashing.PDQ)
-				if !ok || rh.Quality < vm.MinQuality {
-					continue
-				}
-				if b, seen := found[id]; !seen || hit.Distance < b.d {
-					found[id] = best{hit.Distance, qf.At, f.Print.Views[vi].Name}
+				hits = ix.Search(h.Code[:], vm.SeedDistance, hits[:0])
+				for _, hit := range hits {
+					id, vi := hit.ID>>viewBits, int(hit.ID&(1<<viewBits-1))
+					f, ok := m.fps[id]
+					if !ok || vi >= len(f.Print.Views) {
+						continue
+					}
+					rh, ok := f.Print.Views[vi].Hash(hashing.PDQ)
+					if !ok || rh.Quality < vm.MinQuality {
+						continue
+					}
+					if b, seen := found[id]; !seen || hit.Distance < b.d {
+						found[id] = best{hit.Distance, qf.At, f.Print.Views[vi].Name}
+					}
 				}
 			}
 		}

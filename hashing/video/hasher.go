@@ -339,6 +339,21 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.Original]), Quality: q}}
 			fr.Mirrored = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.FlipY]), Quality: q}}
 			fr.Cropped = []hashing.Hash{centre(innerEach)}
+			// The frame trimmed on its own borders, when they differ from
+			// the video's: a picture shown in one frame of a slideshow or
+			// an animation sits in bars of its own — one-sided on a GIF
+			// canvas larger than the frame drawn at its corner, or of
+			// another size than the other pictures' — which the bars the
+			// whole video shares leave in, and a picture's border-trimmed
+			// view is hashed the same way. Only picturesInVideo (package
+			// index) looks past the first hash; video matching keeps to
+			// the first, trimmed alike in every frame.
+			if own := hashing.TrimBorders(f.Pix); !near(own, content) && own.Dx() >= 8 && own.Dy() >= 8 {
+				t := gray(imaging.Resize(f.Pix.SubImage(own), 64, 64, imaging.Box))
+				vs, q := ph.DihedralImage(t)
+				fr.Hashes = append(fr.Hashes, hashing.Hash{Algorithm: hashing.PDQ, Code: code(vs[pdq.Original]), Quality: q})
+				fr.Mirrored = append(fr.Mirrored, hashing.Hash{Algorithm: hashing.PDQ, Code: code(vs[pdq.FlipY]), Quality: q})
+			}
 		} else {
 			v, q := ph.HashImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(v), Quality: q}}
@@ -354,6 +369,14 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 		out = append(out, fr)
 	}
 	return out
+}
+
+// near reports whether every side of a lies within two pixels of b's:
+// frames trimmed to either hash alike, so the second hash is not worth
+// its cost (videoBorders steps a pixel past a bar's edge).
+func near(a, b image.Rectangle) bool {
+	d := func(x, y int) bool { return x-y <= 2 && y-x <= 2 }
+	return d(a.Min.X, b.Min.X) && d(a.Min.Y, b.Min.Y) && d(a.Max.X, b.Max.X) && d(a.Max.Y, b.Max.Y)
 }
 
 // cropEach lists the percentages cut from each side of a registered frame
