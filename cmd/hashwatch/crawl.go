@@ -52,6 +52,24 @@ func toPassJSON(s crawler.PassStats) passJSON {
 		Counts: s.Counts, Errors: errs, Bounds: s.Bounds, Recovered: s.Recovered}
 }
 
+// newMetricsRegistry is the one place a process's Prometheus registry is
+// set up: the crawler's metrics, plus the Go runtime's and the process's
+// (memory, CPU).
+func newMetricsRegistry() (*prometheus.Registry, *crawler.Metrics, error) {
+	reg := prometheus.NewRegistry()
+	m, err := crawler.NewMetrics(reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return nil, nil, fmt.Errorf("register Go metrics: %w", err)
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		return nil, nil, fmt.Errorf("register process metrics: %w", err)
+	}
+	return reg, m, nil
+}
+
 // progressLogEvery is how often a crawl whose stderr is not a terminal logs
 // each running pass's counts.
 const progressLogEvery = 10 * time.Second
@@ -180,16 +198,9 @@ func isTerminal(w io.Writer) bool {
 // process's, for memory and CPU) on a fresh registry and serves them at
 // addr/metrics until stop is called.
 func serveMetrics(ctx context.Context, c *crawler.Crawler, addr string, log *slog.Logger) (stop func(), err error) {
-	reg := prometheus.NewRegistry()
-	m, err := crawler.NewMetrics(reg)
+	reg, m, err := newMetricsRegistry()
 	if err != nil {
 		return nil, err
-	}
-	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return nil, fmt.Errorf("register Go metrics: %w", err)
-	}
-	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		return nil, fmt.Errorf("register process metrics: %w", err)
 	}
 	c.Metrics = m
 	ln, err := net.Listen("tcp", addr)

@@ -18,8 +18,6 @@ import (
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 )
@@ -158,16 +156,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	defer serveBackups(ctx, db, a.log)()
 
-	reg := prometheus.NewRegistry()
-	metrics, err := crawler.NewMetrics(reg)
+	reg, metrics, err := newMetricsRegistry()
 	if err != nil {
 		return err
-	}
-	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return fmt.Errorf("register Go metrics: %w", err)
-	}
-	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		return fmt.Errorf("register process metrics: %w", err)
 	}
 	vh := video.New(o.video)
 	if _, err := vh.FFmpeg(); err != nil {
