@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
 )
 
 // TestEveryRouteAllowsExactlyItsRoles requests every route as every role
@@ -19,11 +19,11 @@ import (
 func TestEveryRouteAllowsExactlyItsRoles(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seedAlerts(1)
-	sessions := map[index.Role]*client{}
+	sessions := map[accounts.Role]*client{}
 	for role, name := range testUsers {
 		sessions[role] = e.login(name)
 	}
-	callers := append([]index.Role{""}, index.Roles...)
+	callers := append([]accounts.Role{""}, accounts.Roles...)
 	for _, rt := range e.srv.Routes() {
 		path := strings.NewReplacer("{id}", "1", "{name}", "nosuch", "{$}", "").Replace(rt.Path)
 		for _, role := range callers {
@@ -73,7 +73,7 @@ func TestEveryRouteAllowsExactlyItsRoles(t *testing.T) {
 // division of work, so a change to who may do what is a visible decision.
 func TestTheRouteTableGivesEachRoleItsWork(t *testing.T) {
 	e := newEnv(t, nil)
-	want := map[string][]index.Role{
+	want := map[string][]accounts.Role{
 		"POST /alerts/{id}/confirm":     operator,
 		"POST /alerts/{id}/reveal":      operator,
 		"POST /cases":                   staff,
@@ -100,7 +100,7 @@ func TestTheRouteTableGivesEachRoleItsWork(t *testing.T) {
 		"POST /api/alerts/{id}/negative":    operator,
 		"POST /api/negative/{id}/remove":    operator,
 	}
-	got := map[string][]index.Role{}
+	got := map[string][]accounts.Role{}
 	for _, r := range e.srv.Routes() {
 		key := r.Method + " " + r.Path
 		if _, dup := got[key]; dup {

@@ -6,35 +6,36 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // decide applies an operator's decision to one alert and records it in the
 // audit log: confirm only a new alert; dismiss a new or confirmed one, with
 // a reason. Other moves (re-opening, confirming a removed alert) are
 // refused with a message rather than silently rewriting history.
-func (s *Server) decide(ctx context.Context, rq *request, id uint64, to index.Status, reason string) (index.Alert, error) {
+func (s *Server) decide(ctx context.Context, rq *request, id uint64, to alerts.Status, reason string) (alerts.Alert, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > maxReason {
-		return index.Alert{}, errorf(400, "reason longer than %d bytes", maxReason)
+		return alerts.Alert{}, errorf(400, "reason longer than %d bytes", maxReason)
 	}
 	// The check, the change and its audit record are one transaction
-	// (index.DB.DecideAlert): two operators deciding the same alert at
+	// (alerts.Store.DecideAlert): two operators deciding the same alert at
 	// once get one decision and one conflict, never two decisions from the
 	// same "new" state, and no decision is ever left unrecorded.
-	return s.db.DecideAlert(ctx, id, to, reason, rq.actor())
+	return s.db.Alerts.DecideAlert(ctx, id, to, reason, rq.actor())
 }
 
 type alertsData struct {
 	Q        queueQuery
 	R        queueResult
-	Statuses []index.Status
+	Statuses []alerts.Status
 	Sites    []string
 	Prev     string
 	Next     string
 }
 
-var allStatuses = []index.Status{index.StatusNew, index.StatusConfirmed, index.StatusNoticeSent, index.StatusRemoved, index.StatusDismissed, index.StatusWithdrawn, index.StatusQuarantined}
+var allStatuses = []alerts.Status{alerts.StatusNew, alerts.StatusConfirmed, alerts.StatusNoticeSent, alerts.StatusRemoved, alerts.StatusDismissed, alerts.StatusWithdrawn, alerts.StatusQuarantined}
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	qq, err := parseQueue(r.URL.Query(), rq.loc.Zone)
@@ -61,12 +62,12 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 type alertData struct {
-	A         index.Alert
+	A         alerts.Alert
 	CaseLabel string
 	Revealed  bool
 	Preview   bool // a preview is stored
 	// Negative is the media's negative bank entry (quarantine.go), if any.
-	Negative *index.NegativeEntry
+	Negative *alerts.NegativeEntry
 }
 
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -75,17 +76,17 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		s.fail(w, r, rq, err)
 		return
 	}
-	a, err := s.db.Alert(id)
+	a, err := s.db.Alerts.Alert(id)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
 	d := alertData{A: a, CaseLabel: s.caseLabel(a.Case)}
-	if _, err := s.db.Preview(a.MediaSHA256); err == nil {
+	if _, err := s.db.Alerts.Preview(a.MediaSHA256); err == nil {
 		d.Preview = true
 	}
 	d.Revealed = d.Preview && rq.session != nil && s.isRevealed(rq.session.ID, id)
-	if e, ok, err := s.db.NegativeOf(a.MediaSHA256); err == nil && ok {
+	if e, ok, err := s.db.Alerts.NegativeOf(a.MediaSHA256); err == nil && ok {
 		d.Negative = &e
 	}
 	s.render(w, r, rq, http.StatusOK, "alert", rq.loc.T("alert.title", id), d)
@@ -94,7 +95,7 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) 
 // caseLabel is the label staff gave a case ("" when none or unknown):
 // operators see what a match is about, never the registered content.
 func (s *Server) caseLabel(id string) string {
-	c, err := s.db.Case(id)
+	c, err := s.db.Index.Case(id)
 	if err != nil {
 		return ""
 	}
@@ -109,12 +110,12 @@ func (s *Server) revealPreview(w http.ResponseWriter, r *http.Request, rq *reque
 		s.fail(w, r, rq, err)
 		return
 	}
-	a, err := s.db.Alert(id)
+	a, err := s.db.Alerts.Alert(id)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
-	if _, err := s.db.Preview(a.MediaSHA256); err != nil {
+	if _, err := s.db.Alerts.Preview(a.MediaSHA256); err != nil {
 		s.fail(w, r, rq, fmt.Errorf("alert %d has no stored preview: %w", id, err))
 		return
 	}
@@ -122,7 +123,7 @@ func (s *Server) revealPreview(w http.ResponseWriter, r *http.Request, rq *reque
 		s.fail(w, r, rq, errorf(400, "previews are revealed in a browser session"))
 		return
 	}
-	if err := s.db.Audit(r.Context(), index.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: "alert.reveal", Target: fmt.Sprint(id)}); err != nil {
+	if err := s.db.Store.Audit(r.Context(), store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: "alert.reveal", Target: fmt.Sprint(id)}); err != nil {
 		s.fail(w, r, rq, err) // no record, no reveal
 		return
 	}
@@ -141,12 +142,12 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.fail(w, r, rq, errorf(http.StatusConflict, "reveal the preview of alert %d first (the reveal is recorded)", id))
 		return
 	}
-	a, err := s.db.Alert(id)
+	a, err := s.db.Alerts.Alert(id)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
-	jpeg, err := s.db.Preview(a.MediaSHA256)
+	jpeg, err := s.db.Alerts.Preview(a.MediaSHA256)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -157,7 +158,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, rq *request) {
 }
 
 func (s *Server) confirmAlert(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.decideForm(w, r, rq, index.StatusConfirmed)
+	s.decideForm(w, r, rq, alerts.StatusConfirmed)
 }
 
 func (s *Server) dismissAlert(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -167,10 +168,10 @@ func (s *Server) dismissAlert(w http.ResponseWriter, r *http.Request, rq *reques
 		s.negativeForm(w, r, rq)
 		return
 	}
-	s.decideForm(w, r, rq, index.StatusDismissed)
+	s.decideForm(w, r, rq, alerts.StatusDismissed)
 }
 
-func (s *Server) decideForm(w http.ResponseWriter, r *http.Request, rq *request, to index.Status) {
+func (s *Server) decideForm(w http.ResponseWriter, r *http.Request, rq *request, to alerts.Status) {
 	id, err := parseID(r.PathValue("id"))
 	if err == nil {
 		_, err = s.decide(r.Context(), rq, id, to, r.PostForm.Get("reason"))
@@ -192,12 +193,12 @@ type bulkResult struct {
 // bulk applies one decision to several alerts; each alert succeeds or
 // fails on its own.
 func (s *Server) bulk(ctx context.Context, rq *request, action string, ids []uint64, reason string) ([]bulkResult, error) {
-	var to index.Status
+	var to alerts.Status
 	switch action {
 	case "confirm":
-		to = index.StatusConfirmed
+		to = alerts.StatusConfirmed
 	case "dismiss":
-		to = index.StatusDismissed
+		to = alerts.StatusDismissed
 		if strings.TrimSpace(reason) == "" {
 			return nil, errorf(400, "dismissing needs a reason")
 		}

@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // decodeJSON reads a JSON body into v, refusing unknown fields, trailing
@@ -29,11 +32,11 @@ func decodeJSON(r *http.Request, v any) error {
 }
 
 type meJSON struct {
-	Name     string     `json:"name"`
-	Role     index.Role `json:"role"`
-	Language string     `json:"language"`
-	TimeZone string     `json:"time_zone"`
-	Via      string     `json:"via"` // "session" or "token"
+	Name     string        `json:"name"`
+	Role     accounts.Role `json:"role"`
+	Language string        `json:"language"`
+	TimeZone string        `json:"time_zone"`
+	Via      string        `json:"via"` // "session" or "token"
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -45,12 +48,12 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *request) {
 }
 
 type alertsJSON struct {
-	Alerts  []index.Alert        `json:"alerts"`
-	Counts  map[index.Status]int `json:"counts"`
-	Total   int                  `json:"total"`
-	Page    int                  `json:"page"`
-	Pages   int                  `json:"pages"`
-	PerPage int                  `json:"per_page"`
+	Alerts  []AlertJSON           `json:"alerts"`
+	Counts  map[alerts.Status]int `json:"counts"`
+	Total   int                   `json:"total"`
+	Page    int                   `json:"page"`
+	Pages   int                   `json:"pages"`
+	PerPage int                   `json:"per_page"`
 }
 
 // apiAlerts is the queue as JSON, with the same query parameters as the
@@ -66,10 +69,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, rq *request) 
 		s.fail(w, r, rq, err)
 		return
 	}
-	if res.Alerts == nil {
-		res.Alerts = []index.Alert{}
-	}
-	writeJSON(w, http.StatusOK, alertsJSON{Alerts: res.Alerts, Counts: res.Counts, Total: res.Total, Page: qq.Page, Pages: res.Pages, PerPage: qq.PerPage})
+	writeJSON(w, http.StatusOK, alertsJSON{Alerts: alertsJSONOf(res.Alerts), Counts: res.Counts, Total: res.Total, Page: qq.Page, Pages: res.Pages, PerPage: qq.PerPage})
 }
 
 func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -78,12 +78,12 @@ func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.fail(w, r, rq, err)
 		return
 	}
-	a, err := s.db.Alert(id)
+	a, err := s.db.Alerts.Alert(id)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, NewAlertJSON(a))
 }
 
 type decisionJSON struct {
@@ -93,14 +93,14 @@ type decisionJSON struct {
 }
 
 func (s *Server) apiConfirm(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.apiDecide(w, r, rq, index.StatusConfirmed)
+	s.apiDecide(w, r, rq, alerts.StatusConfirmed)
 }
 
 func (s *Server) apiDismiss(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.apiDecide(w, r, rq, index.StatusDismissed)
+	s.apiDecide(w, r, rq, alerts.StatusDismissed)
 }
 
-func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request, rq *request, to index.Status) {
+func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request, rq *request, to alerts.Status) {
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, rq, err)
@@ -116,7 +116,7 @@ func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request, rq *request, 
 		s.fail(w, r, rq, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, NewAlertJSON(a))
 }
 
 func (s *Server) apiBulk(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -138,7 +138,7 @@ func (s *Server) apiBulk(w http.ResponseWriter, r *http.Request, rq *request) {
 }
 
 func (s *Server) apiCases(w http.ResponseWriter, r *http.Request, rq *request) {
-	cases, err := s.db.Cases()
+	cases, err := s.db.Index.Cases()
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -168,16 +168,16 @@ func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request, rq *request
 
 // userJSON is a user without the password hash.
 type userJSON struct {
-	Name      string     `json:"name"`
-	Role      index.Role `json:"role"`
-	Language  string     `json:"language,omitempty"`
-	TimeZone  string     `json:"time_zone,omitempty"`
-	Disabled  bool       `json:"disabled"`
-	CreatedAt time.Time  `json:"created_at"`
+	Name      string        `json:"name"`
+	Role      accounts.Role `json:"role"`
+	Language  string        `json:"language,omitempty"`
+	TimeZone  string        `json:"time_zone,omitempty"`
+	Disabled  bool          `json:"disabled"`
+	CreatedAt time.Time     `json:"created_at"`
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, rq *request) {
-	users, err := s.db.Users()
+	users, err := s.db.Accounts.Users()
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -195,18 +195,18 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.fail(w, r, rq, err)
 		return
 	}
-	entries, err := s.db.AuditLog(f)
+	entries, err := s.db.Store.AuditLog(f)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
 	if entries == nil {
-		entries = []index.AuditEntry{}
+		entries = []store.AuditEntry{}
 	}
 	writeJSON(w, http.StatusOK, entries)
 }
 
-// apiVerify runs the database check (index.DB.Verify) on the live file.
+// apiVerify runs the database check (database.DB.Verify) on the live file.
 func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request, rq *request) {
 	rep, err := s.db.Verify(r.Context())
 	if err != nil {
@@ -222,7 +222,7 @@ func (s *Server) apiBackup(w http.ResponseWriter, r *http.Request, rq *request) 
 	s.audit(r.Context(), rq, "backup.download", "", "")
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="hashwatch-`+s.now().UTC().Format("20060102-150405")+`.db"`)
-	if _, err := s.db.Backup(r.Context(), w); err != nil {
+	if _, err := s.db.Store.Backup(r.Context(), w); err != nil {
 		// Headers are gone; the client sees a truncated body.
 		s.log.Error("backup download failed", "err", err)
 	}

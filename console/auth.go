@@ -13,7 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // Cookie names. The login cookie carries the double-submitted CSRF token of
@@ -26,16 +27,16 @@ const (
 // request is what the guard learned about a request before its handler
 // runs.
 type request struct {
-	user    index.User     // zero when anonymous
-	session *index.Session // nil for API tokens and anonymous requests
-	token   *index.Token   // the API token used, if any
+	user    accounts.User     // zero when anonymous
+	session *accounts.Session // nil for API tokens and anonymous requests
+	token   *accounts.Token   // the API token used, if any
 	remote  string
 	api     bool // JSON answers
 	loc     *locale
 }
 
-func (rq *request) actor() index.Actor {
-	a := index.Actor{User: rq.user.Name, Remote: rq.remote}
+func (rq *request) actor() store.Actor {
+	a := store.Actor{User: rq.user.Name, Remote: rq.remote}
 	if rq.token != nil {
 		a.Token = rq.token.ID
 	}
@@ -79,7 +80,7 @@ func (s *Server) guard(rt route) http.Handler {
 			return
 		}
 		if rq.user.Name == "" {
-			if authErr != nil && !errors.Is(authErr, index.ErrNotFound) && !errors.Is(authErr, index.ErrExpired) {
+			if authErr != nil && !errors.Is(authErr, store.ErrNotFound) && !errors.Is(authErr, accounts.ErrExpired) {
 				s.fail(w, r, rq, authErr)
 				return
 			}
@@ -121,9 +122,9 @@ func (s *Server) authenticate(r *http.Request, rq *request) error {
 	if auth := r.Header.Get("Authorization"); auth != "" && rq.api {
 		secret, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok {
-			return fmt.Errorf("authorization: want a Bearer token: %w", index.ErrNotFound)
+			return fmt.Errorf("authorization: want a Bearer token: %w", store.ErrNotFound)
 		}
-		t, u, err := s.db.TokenBySecret(ctx, strings.TrimSpace(secret))
+		t, u, err := s.db.Accounts.TokenBySecret(ctx, strings.TrimSpace(secret))
 		if err != nil {
 			return err
 		}
@@ -132,9 +133,9 @@ func (s *Server) authenticate(r *http.Request, rq *request) error {
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return index.ErrNotFound
+		return store.ErrNotFound
 	}
-	sess, u, err := s.db.SessionByToken(ctx, c.Value)
+	sess, u, err := s.db.Accounts.SessionByToken(ctx, c.Value)
 	if err != nil {
 		return err
 	}
@@ -200,7 +201,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.renderLogin(w, r, rq, http.StatusForbidden, d)
 		return
 	}
-	if len(name) > 64 || len(password) > index.MaxPasswordLen*4 {
+	if len(name) > 64 || len(password) > accounts.MaxPasswordLen*4 {
 		d.Error = rq.loc.T("login.failed")
 		s.renderLogin(w, r, rq, http.StatusBadRequest, d)
 		return
@@ -212,15 +213,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		s.renderLogin(w, r, rq, http.StatusTooManyRequests, d)
 		return
 	}
-	u, err := s.db.Authenticate(r.Context(), name, password)
+	u, err := s.db.Accounts.Authenticate(r.Context(), name, password)
 	settle(err == nil)
 	if err != nil {
-		if !errors.Is(err, index.ErrBadCredentials) {
+		if !errors.Is(err, accounts.ErrBadCredentials) {
 			s.fail(w, r, rq, err)
 			return
 		}
 		s.log.Warn("login failed", "user", name, "remote", rq.remote)
-		if aerr := s.db.Audit(r.Context(), index.AuditEntry{User: "", Remote: rq.remote, Action: "login.failed", Target: name}); aerr != nil {
+		if aerr := s.db.Store.Audit(r.Context(), store.AuditEntry{User: "", Remote: rq.remote, Action: "login.failed", Target: name}); aerr != nil {
 			s.log.Error("audit record failed", "err", aerr)
 		}
 		d.Error = rq.loc.T("login.failed")
@@ -232,13 +233,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		// new session; the old one ends server-side, not only in its
 		// cookie.
 		if c, err := r.Cookie(sessionCookie); err == nil {
-			if err := s.db.DeleteSession(r.Context(), c.Value, rq.actor()); err != nil {
+			if err := s.db.Accounts.DeleteSession(r.Context(), c.Value, rq.actor()); err != nil {
 				s.fail(w, r, rq, err)
 				return
 			}
 		}
 	}
-	token, _, err := s.db.CreateSession(r.Context(), u.Name, s.cfg.Session, index.Actor{User: u.Name, Remote: rq.remote})
+	token, _, err := s.db.Accounts.CreateSession(r.Context(), u.Name, s.cfg.Session, store.Actor{User: u.Name, Remote: rq.remote})
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -246,7 +247,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 	s.setCookie(w, r, loginCookie, "", -1)
 	ttl := s.cfg.Session.TTL
 	if ttl <= 0 {
-		ttl = index.DefaultSessionTTL
+		ttl = accounts.DefaultSessionTTL
 	}
 	s.setCookie(w, r, sessionCookie, token, int(ttl.Seconds()))
 	next := d.Next
@@ -258,7 +259,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.db.DeleteSession(r.Context(), c.Value, rq.actor()); err != nil {
+		if err := s.db.Accounts.DeleteSession(r.Context(), c.Value, rq.actor()); err != nil {
 			s.fail(w, r, rq, err)
 			return
 		}
@@ -287,13 +288,13 @@ func safeNext(next string) string {
 }
 
 // homeOf is where a role lands after login.
-func (s *Server) homeOf(role index.Role) string {
+func (s *Server) homeOf(role accounts.Role) string {
 	switch role {
-	case index.RoleOperator:
+	case accounts.RoleOperator:
 		return "/alerts"
-	case index.RoleStaff:
+	case accounts.RoleStaff:
 		return "/cases"
-	case index.RoleAnalyst:
+	case accounts.RoleAnalyst:
 		return "/sites"
 	default:
 		return "/users"

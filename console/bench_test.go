@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 )
@@ -22,9 +23,9 @@ func BenchmarkAlertQueue(b *testing.B) {
 	for i := 2; i <= 2000; i++ {
 		var seed [8]byte
 		binary.BigEndian.PutUint64(seed[:], uint64(i))
-		if _, _, err := e.db.RecordAlert(ctx, index.AlertInput{Site: "board", MediaSHA256: sha256.Sum256(seed[:]),
+		if _, _, err := e.db.Alerts.RecordAlert(ctx, alerts.AlertInput{Site: "board", MediaSHA256: sha256.Sum256(seed[:]),
 			Match:    index.Match{Fingerprint: a.Fingerprint, Case: "c1", Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: i % 32}},
-			Sighting: index.Sighting{PageURL: "http://board.example/p", MediaURL: "http://board.example/m.jpg", FirstSeen: time.Now()}}); err != nil {
+			Sighting: alerts.Sighting{PageURL: "http://board.example/p", MediaURL: "http://board.example/m.jpg", FirstSeen: time.Now()}}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,10 +12,14 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // chromiumPath is Debian's Chromium, which .ci/run installs.
@@ -46,7 +50,7 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	sites := []*crawler.Site{&cfg.Sites[0]}
-	db, err := index.Open(filepath.Join(t.TempDir(), "hw.db"), index.Options{})
+	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,17 +64,17 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	if _, err := db.Register(ctx, "demo", "demo case", regs); err != nil {
+	if _, err := db.Index.Register(ctx, "demo", "demo case", regs); err != nil {
 		t.Fatal(err)
 	}
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
 	if _, err := c.Pass(ctx, sites[0]); err != nil {
 		t.Fatal(err)
 	}
-	if as, _ := db.Alerts(index.AlertFilter{}); len(as) == 0 {
+	if as, _ := db.Alerts.Alerts(alerts.AlertFilter{}); len(as) == 0 {
 		t.Fatal("the crawl raised no alerts")
 	}
-	if _, err := db.AddUser(ctx, index.NewUser{Name: "op1", Role: index.RoleOperator, Password: testPassword, Language: "en"}, index.Actor{}); err != nil {
+	if _, err := db.Accounts.AddUser(ctx, accounts.NewUser{Name: "op1", Role: accounts.RoleOperator, Password: testPassword, Language: "en"}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := New(Config{DB: db, Sites: sites, NoticeFrom: "Centre <takedown@centre.example>", NoticeSender: "Test centre"})
@@ -115,8 +119,8 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(css("#alert-status")),
 	)
 	mediaURL := strings.TrimSpace(value(b, "read the media URL", chromedp.Text(css("#media-url"))))
-	var alert index.Alert
-	for _, a := range must(db.Alerts(index.AlertFilter{})) {
+	var alert alerts.Alert
+	for _, a := range must(db.Alerts.Alerts(alerts.AlertFilter{})) {
 		if a.MediaURL == mediaURL {
 			alert = a
 		}
@@ -154,7 +158,7 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 		chromedp.Click(css("#mark-sent"), chromedp.NodeVisible),
 		chromedp.WaitNotPresent(css("#mark-sent")),
 	)
-	if a, _ := db.Alert(alert.ID); a.Status != index.StatusNoticeSent {
+	if a, _ := db.Alerts.Alert(alert.ID); a.Status != alerts.StatusNoticeSent {
 		t.Fatalf("alert %d is %s after the notice was marked sent", alert.ID, a.Status)
 	}
 
@@ -173,7 +177,7 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 	if _, err := rc.CheckDue(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := db.Alert(alert.ID); a.Status != index.StatusRemoved {
+	if a, _ := db.Alerts.Alert(alert.ID); a.Status != alerts.StatusRemoved {
 		t.Fatalf("after the re-check alert %d is %s, want removed (checks %+v)", alert.ID, a.Status, a.Checks)
 	}
 
@@ -184,7 +188,7 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 		t.Fatalf("dashboard removal row: site %q, median %q", site, median)
 	}
 	b.do("see when removal was seen on the alert page", chromedp.Navigate(fmt.Sprintf("%s/alerts/%d", base, alert.ID)), chromedp.WaitVisible(css("#removed-at")))
-	if log, _ := db.AuditLog(index.AuditFilter{User: "op1"}); len(log) < 5 {
+	if log, _ := db.Store.AuditLog(store.AuditFilter{User: "op1"}); len(log) < 5 {
 		t.Errorf("the operator's steps left %d audit entries: %+v", len(log), log)
 	}
 }

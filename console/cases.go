@@ -26,7 +26,7 @@ type casesData struct {
 }
 
 func (s *Server) casesData() (casesData, error) {
-	cases, err := s.db.Cases()
+	cases, err := s.db.Index.Cases()
 	return casesData{Cases: cases, MaxFileMB: min(s.uploadFileLimit(), s.limits.UploadBytes) >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
 }
 
@@ -165,7 +165,7 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 		return res, nil
 	}
 	// The registration and its audit record commit together.
-	added, err := s.db.RegisterAs(ctx, rq.actor(), caseID, label, regs)
+	added, err := s.db.Index.RegisterAs(ctx, rq.actor(), caseID, label, regs)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 	if confirm != id {
 		return 0, 0, errorf(400, "%s", rq.loc.T("cases.confirm_mismatch"))
 	}
-	c, err := s.db.Case(id)
+	c, err := s.db.Index.Case(id)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -264,7 +264,7 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
 	}
 	// The withdrawal and its audit record commit together.
-	return s.db.WithdrawAs(ctx, rq.actor(), id)
+	return s.db.Index.WithdrawAs(ctx, rq.actor(), id)
 }
 
 func (s *Server) withdrawCase(w http.ResponseWriter, r *http.Request, rq *request) {

@@ -5,16 +5,16 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/console/chart"
-	"github.com/hashwatch/hashwatch/index"
 )
 
 type dashboardData struct {
-	D          index.Dashboard
+	D          alerts.Dashboard
 	Days       int
 	AlertsSVG  template.HTML
 	RemovalSVG template.HTML
-	Statuses   []index.Status
+	Statuses   []alerts.Status
 }
 
 // dashboardDays reads ?days=N (default 30, at most a year).
@@ -36,7 +36,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, rq *reque
 		s.fail(w, r, rq, err)
 		return
 	}
-	d, err := s.db.Dashboard(s.now(), rq.loc.Zone, days)
+	d, err := s.db.Takedown.Dashboard(s.now(), rq.loc.Zone, days)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -62,7 +62,7 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request, rq *reques
 		s.fail(w, r, rq, err)
 		return
 	}
-	d, err := s.db.Dashboard(s.now(), rq.loc.Zone, days)
+	d, err := s.db.Takedown.Dashboard(s.now(), rq.loc.Zone, days)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return

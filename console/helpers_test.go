@@ -15,33 +15,37 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // testPassword is every test account's password.
 const testPassword = "correct horse battery"
 
 // testUsers are one account per role, named after it.
-var testUsers = map[index.Role]string{index.RoleAdmin: "admin1", index.RoleStaff: "staff1", index.RoleOperator: "op1", index.RoleAnalyst: "ana1"}
+var testUsers = map[accounts.Role]string{accounts.RoleAdmin: "admin1", accounts.RoleStaff: "staff1", accounts.RoleOperator: "op1", accounts.RoleAnalyst: "ana1"}
 
 // env is a console on a loopback test server over a real database file.
 type env struct {
 	t   testing.TB
-	db  *index.DB
+	db  *database.DB
 	srv *Server
 	ts  *httptest.Server
 }
 
 func newEnv(t testing.TB, mod func(*Config)) *env {
 	t.Helper()
-	db, err := index.Open(filepath.Join(t.TempDir(), "hw.db"), index.Options{})
+	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	for role, name := range testUsers {
-		if _, err := db.AddUser(context.Background(), index.NewUser{Name: name, Role: role, Password: testPassword, Language: "en"}, index.Actor{User: "test"}); err != nil {
+		if _, err := db.Accounts.AddUser(context.Background(), accounts.NewUser{Name: name, Role: role, Password: testPassword, Language: "en"}, store.Actor{User: "test"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -151,10 +155,10 @@ const testPhoto = "dev-009-eiffelTower.jpg"
 // blurred preview each. So many distinct media on one fingerprint would be
 // a flood, so it turns the flood quarantine off: the tests that use it are
 // about the queue (quarantine_test.go tests the quarantine).
-func (e *env) seedAlerts(n int) []index.Alert {
+func (e *env) seedAlerts(n int) []alerts.Alert {
 	e.t.Helper()
 	ctx := context.Background()
-	if err := e.db.SetFloodLimit(index.FloodLimit{}); err != nil {
+	if err := e.db.Alerts.SetFloodLimit(alerts.FloodLimit{}); err != nil {
 		e.t.Fatal(err)
 	}
 	h := hashing.NewHasher(hashing.Limits{})
@@ -163,7 +167,7 @@ func (e *env) seedAlerts(n int) []index.Alert {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	fps, err := e.db.Register(ctx, "c1", "test case", []index.Registration{{Source: testPhoto, Print: fp}})
+	fps, err := e.db.Index.Register(ctx, "c1", "test case", []index.Registration{{Source: testPhoto, Print: fp}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -171,12 +175,12 @@ func (e *env) seedAlerts(n int) []index.Alert {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var out []index.Alert
+	var out []alerts.Alert
 	for i := 1; i <= n; i++ {
-		a, _, err := e.db.RecordAlert(ctx, index.AlertInput{
+		a, _, err := e.db.Alerts.RecordAlert(ctx, alerts.AlertInput{
 			Site: "board", MediaSHA256: sha256.Sum256([]byte{byte(i)}),
 			Match:    index.Match{Fingerprint: fps[0].ID, Case: "c1", Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: i}},
-			Sighting: index.Sighting{PageURL: "http://board.example/p", MediaURL: "http://board.example/m.jpg", HTTPStatus: 200, FirstSeen: time.Now()},
+			Sighting: alerts.Sighting{PageURL: "http://board.example/p", MediaURL: "http://board.example/m.jpg", HTTPStatus: 200, FirstSeen: time.Now()},
 			Preview:  preview,
 		})
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
 )
 
 // Languages of the console; the first is the default (the users are Korean
@@ -82,7 +82,7 @@ var zones sync.Map
 
 func loadZone(name string) *time.Location {
 	if name == "" {
-		name = index.DefaultTimeZone
+		name = accounts.DefaultTimeZone
 	}
 	if z, ok := zones.Load(name); ok {
 		return z.(*time.Location)
@@ -97,7 +97,7 @@ func loadZone(name string) *time.Location {
 
 // locale picks the request's language (the user's choice, else the best of
 // Accept-Language, else Korean) and time zone (the user's, else Asia/Seoul).
-func (s *Server) locale(r *http.Request, u index.User) *locale {
+func (s *Server) locale(r *http.Request, u accounts.User) *locale {
 	lang := u.Language
 	if lang == "" {
 		lang = negotiate(r.Header.Get("Accept-Language"))

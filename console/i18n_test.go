@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
 )
 
 // verbs lists a message's fmt verbs in order, so translations take the
@@ -62,13 +63,13 @@ func TestEveryKeyInUseExists(t *testing.T) {
 	for _, s := range allStatuses {
 		keys = append(keys, "status."+string(s))
 	}
-	for _, r := range index.Roles {
+	for _, r := range accounts.Roles {
 		keys = append(keys, "role."+string(r))
 	}
-	for _, st := range []index.QuarantineState{index.QuarantineHeld, index.QuarantineReleased, index.QuarantineRetired} {
+	for _, st := range []alerts.QuarantineState{alerts.QuarantineHeld, alerts.QuarantineReleased, alerts.QuarantineRetired} {
 		keys = append(keys, "qstate."+string(st))
 	}
-	for _, st := range []string{index.ReportPending, index.ReportError, index.ReportNoMatch, index.ReportMatch} {
+	for _, st := range []string{alerts.ReportPending, alerts.ReportError, alerts.ReportNoMatch, alerts.ReportMatch} {
 		keys = append(keys, "reports.state_"+st)
 	}
 	for _, d := range []string{"confirmed", "dismissed", "bulk", "withdrawn", "site_pass", "site_pause", "site_resume", "user_added",
@@ -114,11 +115,11 @@ func TestLanguageAndTimeZone(t *testing.T) {
 	})
 	t.Run("times show in the user's zone, Asia/Seoul by default", func(t *testing.T) {
 		at := time.Date(2026, 11, 30, 15, 4, 0, 0, time.UTC)
-		l := e.srv.locale(&http.Request{Header: http.Header{}}, index.User{})
+		l := e.srv.locale(&http.Request{Header: http.Header{}}, accounts.User{})
 		if got := l.Time(at); got != "2026-12-01 00:04 KST" {
 			t.Errorf("default zone: %s", got)
 		}
-		l = e.srv.locale(&http.Request{Header: http.Header{}}, index.User{TimeZone: "Europe/London"})
+		l = e.srv.locale(&http.Request{Header: http.Header{}}, accounts.User{TimeZone: "Europe/London"})
 		if got := l.Time(at); got != "2026-11-30 15:04 GMT" {
 			t.Errorf("London: %s", got)
 		}

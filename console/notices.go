@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/notice"
+	"github.com/hashwatch/hashwatch/takedown"
 )
 
 // Notice defaults; Config overrides them.
@@ -20,7 +22,7 @@ const (
 // contactOf is where a site's notices go: the contact saved in the console,
 // else the one in sites.yaml.
 func (s *Server) contactOf(site string) (string, error) {
-	c, ok, err := s.db.SiteContact(site)
+	c, ok, err := s.db.Takedown.SiteContact(site)
 	if err != nil || ok {
 		return c, err
 	}
@@ -34,21 +36,21 @@ func (s *Server) contactOf(site string) (string, error) {
 type siteGroup struct {
 	Site    string
 	Contact string
-	Alerts  []index.Alert
+	Alerts  []alerts.Alert
 }
 
 type noticesData struct {
 	Groups    []siteGroup
-	Notices   []index.Notice
+	Notices   []takedown.Notice
 	Overdue   map[uint64]bool
 	Languages []string
-	Draft     *index.Notice // a generated draft to edit before saving
+	Draft     *takedown.Notice // a generated draft to edit before saving
 	Error     string
 }
 
 func (s *Server) noticesData() (noticesData, error) {
 	d := noticesData{Overdue: map[uint64]bool{}, Languages: notice.Languages()}
-	confirmed, err := s.db.Alerts(index.AlertFilter{Status: index.StatusConfirmed})
+	confirmed, err := s.db.Alerts.Alerts(alerts.AlertFilter{Status: alerts.StatusConfirmed})
 	if err != nil {
 		return d, err
 	}
@@ -69,10 +71,10 @@ func (s *Server) noticesData() (noticesData, error) {
 		d.Groups = append(d.Groups, *g)
 	}
 	slices.SortFunc(d.Groups, func(a, b siteGroup) int { return strings.Compare(a.Site, b.Site) })
-	if d.Notices, err = s.db.Notices(index.NoticeFilter{}); err != nil {
+	if d.Notices, err = s.db.Takedown.Notices(takedown.NoticeFilter{}); err != nil {
 		return d, err
 	}
-	overdue, err := s.db.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
+	overdue, err := s.db.Takedown.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
 	if err != nil {
 		return d, err
 	}
@@ -101,9 +103,9 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 		s.fail(w, r, rq, err)
 		return
 	}
-	var alerts []index.Alert
+	var as []alerts.Alert
 	for _, id := range ids {
-		a, err := s.db.Alert(id)
+		a, err := s.db.Alerts.Alert(id)
 		if err != nil {
 			s.fail(w, r, rq, err)
 			return
@@ -112,15 +114,15 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 			s.fail(w, r, rq, errorf(400, "alert %d is of site %q, not %q", id, a.Site, site))
 			return
 		}
-		if a.Status != index.StatusConfirmed && a.Status != index.StatusNoticeSent {
+		if a.Status != alerts.StatusConfirmed && a.Status != alerts.StatusNoticeSent {
 			// A dismissed or withdrawn alert's URLs do not go into a
 			// notice, not even a draft (CreateNotice refuses them too).
 			s.fail(w, r, rq, errorf(http.StatusConflict, "alert %d is %s; a notice needs confirmed alerts", id, a.Status))
 			return
 		}
-		alerts = append(alerts, a)
+		as = append(as, a)
 	}
-	text, _, err := s.db.NoticeTemplate(lang)
+	text, _, err := s.db.Takedown.NoticeTemplate(lang)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -131,7 +133,7 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 		return
 	}
 	subject, body, err := notice.Render(text, notice.Data{Site: site, To: to, Sender: s.cfg.NoticeSender, SenderContact: s.cfg.NoticeFrom,
-		Reference: rq.loc.T("notices.reference_draft"), Date: s.now(), Items: index.NoticeItems(alerts), Location: rq.loc.Zone})
+		Reference: rq.loc.T("notices.reference_draft"), Date: s.now(), Items: takedown.NoticeItems(as), Location: rq.loc.Zone})
 	if err != nil {
 		s.fail(w, r, rq, errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err))
 		return
@@ -141,11 +143,11 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 		s.fail(w, r, rq, err)
 		return
 	}
-	d.Draft = &index.Notice{Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}
+	d.Draft = &takedown.Notice{Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}
 	s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
 }
 
-// createNotice stores the (possibly edited) draft; index.DB.CreateNotice
+// createNotice stores the (possibly edited) draft; takedown.Store.CreateNotice
 // checks the alerts and audits it.
 func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
@@ -159,12 +161,12 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *reques
 	// to the exported notice.
 	to := strings.TrimSpace(f.Get("to"))
 	if to != "" {
-		if err := index.ValidContact(to); err != nil {
+		if err := takedown.ValidContact(to); err != nil {
 			s.fail(w, r, rq, fmt.Errorf("recipient: %w", err))
 			return
 		}
 	}
-	n, err := s.db.CreateNotice(r.Context(), index.Notice{Site: f.Get("site"), To: to, Lang: f.Get("lang"),
+	n, err := s.db.Takedown.CreateNotice(r.Context(), takedown.Notice{Site: f.Get("site"), To: to, Lang: f.Get("lang"),
 		Subject: strings.TrimSpace(f.Get("subject")), Body: strings.ReplaceAll(f.Get("body"), "\r\n", "\n"), AlertIDs: ids}, rq.actor())
 	if err != nil {
 		s.fail(w, r, rq, err)
@@ -174,17 +176,17 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 type noticeData struct {
-	N       index.Notice
+	N       takedown.Notice
 	Overdue bool
-	Alerts  []index.Alert
+	Alerts  []alerts.Alert
 }
 
-func (s *Server) noticeByPath(r *http.Request) (index.Notice, error) {
+func (s *Server) noticeByPath(r *http.Request) (takedown.Notice, error) {
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
-		return index.Notice{}, err
+		return takedown.Notice{}, err
 	}
-	return s.db.Notice(id)
+	return s.db.Takedown.Notice(id)
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -194,7 +196,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request)
 		return
 	}
 	d := noticeData{N: n}
-	overdue, err := s.db.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
+	overdue, err := s.db.Takedown.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -203,7 +205,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request)
 		d.Overdue = d.Overdue || o.ID == n.ID
 	}
 	for _, id := range n.AlertIDs {
-		if a, err := s.db.Alert(id); err == nil {
+		if a, err := s.db.Alerts.Alert(id); err == nil {
 			d.Alerts = append(d.Alerts, a)
 		}
 	}
@@ -254,11 +256,11 @@ func safeFileName(s string) string {
 }
 
 // markSent records that the operator sent the notice: its alerts become
-// notice_sent (index.DB.MarkNoticeSent, audited).
+// notice_sent (takedown.Store.MarkNoticeSent, audited).
 func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) {
 	n, err := s.noticeByPath(r)
 	if err == nil {
-		_, err = s.db.MarkNoticeSent(r.Context(), n.ID, rq.actor())
+		_, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
 	}
 	if err != nil {
 		s.fail(w, r, rq, err)
@@ -270,12 +272,12 @@ func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) {
 // setContact saves a site's takedown contact (empty restores sites.yaml's).
 func (s *Server) setContact(w http.ResponseWriter, r *http.Request, rq *request) {
 	site := r.PathValue("site")
-	if err := s.db.SetSiteContact(r.Context(), site, r.PostForm.Get("contact"), rq.actor()); err != nil {
+	if err := s.db.Takedown.SetSiteContact(r.Context(), site, r.PostForm.Get("contact"), rq.actor()); err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
 	back := "/notices?done=contact_saved"
-	if rq.user.Role == index.RoleAnalyst {
+	if rq.user.Role == accounts.RoleAnalyst {
 		back = "/sites?done=contact_saved"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
@@ -294,7 +296,7 @@ type noticeTemplate struct {
 func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	var d templatesData
 	for _, lang := range notice.Languages() {
-		text, custom, err := s.db.NoticeTemplate(lang)
+		text, custom, err := s.db.Takedown.NoticeTemplate(lang)
 		if err != nil {
 			s.fail(w, r, rq, err)
 			return
@@ -312,7 +314,7 @@ func (s *Server) saveTemplate(w http.ResponseWriter, r *http.Request, rq *reques
 	if r.PostForm.Get("reset") != "" {
 		text = ""
 	}
-	if err := s.db.SetNoticeTemplate(r.Context(), lang, text, rq.actor()); err != nil {
+	if err := s.db.Takedown.SetNoticeTemplate(r.Context(), lang, text, rq.actor()); err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
@@ -320,7 +322,7 @@ func (s *Server) saveTemplate(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request) {
-	f := index.NoticeFilter{Site: r.URL.Query().Get("site")}
+	f := takedown.NoticeFilter{Site: r.URL.Query().Get("site")}
 	if v := r.URL.Query().Get("alert"); v != "" {
 		id, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -329,13 +331,13 @@ func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request)
 		}
 		f.Alert = id
 	}
-	ns, err := s.db.Notices(f)
+	ns, err := s.db.Takedown.Notices(f)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
 	if ns == nil {
-		ns = []index.Notice{}
+		ns = []takedown.Notice{}
 	}
 	writeJSON(w, http.StatusOK, ns)
 }
@@ -343,7 +345,7 @@ func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request)
 func (s *Server) apiMarkSent(w http.ResponseWriter, r *http.Request, rq *request) {
 	n, err := s.noticeByPath(r)
 	if err == nil {
-		n, err = s.db.MarkNoticeSent(r.Context(), n.ID, rq.actor())
+		n, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
 	}
 	if err != nil {
 		s.fail(w, r, rq, err)

@@ -11,10 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
+	"github.com/hashwatch/hashwatch/takedown"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -39,7 +42,7 @@ func TestNoticeFromDraftToOverdue(t *testing.T) {
 	if !strings.Contains(page, `id="draft"`) || !strings.Contains(page, "abuse@board.example") {
 		t.Fatalf("no draft: %.2000s", page)
 	}
-	if n, _ := e.db.Notices(index.NoticeFilter{}); len(n) != 0 {
+	if n, _ := e.db.Takedown.Notices(takedown.NoticeFilter{}); len(n) != 0 {
 		t.Fatal("a draft was stored before it was saved")
 	}
 	subject := regexp.MustCompile(`name="subject" value="([^"]*)"`).FindStringSubmatch(page)
@@ -71,7 +74,7 @@ func TestNoticeFromDraftToOverdue(t *testing.T) {
 			t.Fatalf("mark sent: %d", resp.StatusCode)
 		}
 		for _, id := range []uint64{1, 2} {
-			if a, _ := e.db.Alert(id); a.Status != index.StatusNoticeSent {
+			if a, _ := e.db.Alerts.Alert(id); a.Status != alerts.StatusNoticeSent {
 				t.Errorf("alert %d is %s", id, a.Status)
 			}
 		}
@@ -92,7 +95,7 @@ func TestNoticeFromDraftToOverdue(t *testing.T) {
 		}
 	})
 	t.Run("a web-form contact gets no .eml, with a message", func(t *testing.T) {
-		e.db.SetSiteContact(context.Background(), "board", "https://board.example/report", index.Actor{})
+		e.db.Takedown.SetSiteContact(context.Background(), "board", "https://board.example/report", store.Actor{})
 		op.postForm("/alerts/3/confirm", nil, op.csrf)
 		resp := op.postForm("/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"3"}, "to": {"https://board.example/report"},
 			"subject": {"Takedown"}, "body": {"Please remove it."}}, op.csrf)
@@ -103,7 +106,7 @@ func TestNoticeFromDraftToOverdue(t *testing.T) {
 			t.Errorf("eml: %d", resp.StatusCode)
 		}
 	})
-	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "notice."}); len(log) < 3 {
+	if log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "notice."}); len(log) < 3 {
 		t.Errorf("notice audit: %+v", log)
 	}
 }
@@ -114,7 +117,7 @@ func TestMetricsAreServedToAnalystsAndAdmins(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t, func(c *Config) { c.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{}) })
-	secret, _, _ := e.db.CreateToken(context.Background(), "ana1", "prometheus", index.Actor{})
+	secret, _, _ := e.db.Accounts.CreateToken(context.Background(), "ana1", "prometheus", store.Actor{})
 	req, _ := http.NewRequest("GET", e.ts.URL+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+secret)
 	resp := e.anon().do(req)
@@ -143,11 +146,11 @@ func TestReportedURLsAreCheckedAtOnce(t *testing.T) {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	if _, err := e.db.Register(context.Background(), "demo", "", regs); err != nil {
+	if _, err := e.db.Index.Register(context.Background(), "demo", "", regs); err != nil {
 		t.Fatal(err)
 	}
 	truth := fsite.Truth()
-	secret, _, _ := e.db.CreateToken(context.Background(), "staff1", "hotline", index.Actor{})
+	secret, _, _ := e.db.Accounts.CreateToken(context.Background(), "staff1", "hotline", store.Actor{})
 	body := fmt.Sprintf(`{"urls":[%q,%q],"note":"from the hotline"}`, site.URL+truth[0].Page, site.URL+"/no/such/page")
 	req, _ := http.NewRequest("POST", e.ts.URL+"/api/reports", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+secret)
@@ -159,7 +162,7 @@ func TestReportedURLsAreCheckedAtOnce(t *testing.T) {
 	if !strings.Contains(got, `"state":"match"`) || !strings.Contains(got, `"state":"error"`) {
 		t.Fatalf("outcomes: %s", got)
 	}
-	alerts, _ := e.db.Alerts(index.AlertFilter{})
+	alerts, _ := e.db.Alerts.Alerts(alerts.AlertFilter{})
 	if len(alerts) == 0 || !alerts[0].Reported {
 		t.Fatalf("no reported alert: %+v", alerts)
 	}

@@ -7,14 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 )
 
 // queueQuery is the alert queue's filter, sort and page, read from a URL
-// query; index.DB.QueryAlerts does the filtering, counting, ordering and
+// query; alerts.Store.QueryAlerts does the filtering, counting, ordering and
 // paging from its secondary indexes.
 type queueQuery struct {
-	Status  index.Status
+	Status  alerts.Status
 	Site    string
 	Case    string
 	From    string // YYYY-MM-DD in the viewer's zone, inclusive
@@ -31,7 +32,7 @@ const maxPerPage = 200
 
 // parseQueue reads a queue query; bad values are errors for the user.
 func parseQueue(q url.Values, zone *time.Location) (queueQuery, error) {
-	qq := queueQuery{Status: index.Status(q.Get("status")), Site: q.Get("site"), Case: q.Get("case"),
+	qq := queueQuery{Status: alerts.Status(q.Get("status")), Site: q.Get("site"), Case: q.Get("case"),
 		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Page: 1, PerPage: 50}
 	if qq.Status != "" && !qq.Status.Valid() {
 		return qq, errorf(400, "unknown status %q", qq.Status)
@@ -76,21 +77,21 @@ func parseQueue(q url.Values, zone *time.Location) (queueQuery, error) {
 // queueResult is one page of the queue with the counts per status of the
 // whole selection (before the status filter).
 type queueResult struct {
-	Alerts []index.Alert
-	Counts map[index.Status]int
+	Alerts []alerts.Alert
+	Counts map[alerts.Status]int
 	Total  int // alerts matching every filter
 	Pages  int
 }
 
 // run selects, counts, sorts and pages through the index's alert queries,
 // which read only the selected statuses' keys and decode only the page.
-func (qq queueQuery) run(ctx context.Context, db *index.DB) (queueResult, error) {
-	q := index.AlertQuery{Status: qq.Status, Site: qq.Site, Case: qq.Case, From: qq.from, To: qq.to,
+func (qq queueQuery) run(ctx context.Context, db *database.DB) (queueResult, error) {
+	q := alerts.AlertQuery{Status: qq.Status, Site: qq.Site, Case: qq.Case, From: qq.from, To: qq.to,
 		Offset: (qq.Page - 1) * qq.PerPage, Limit: qq.PerPage}
 	if qq.Sort == "confidence" {
-		q.Sort = index.SortConfidence
+		q.Sort = alerts.SortConfidence
 	}
-	page, err := db.QueryAlerts(ctx, q)
+	page, err := db.Alerts.QueryAlerts(ctx, q)
 	if err != nil {
 		return queueResult{}, err
 	}

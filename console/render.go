@@ -13,10 +13,11 @@ import (
 	"path"
 	"strings"
 
+	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // pageTemplate is one page parsed together with the shared layout.
@@ -60,11 +61,11 @@ type navItem struct {
 type view struct {
 	Title string
 	L     *locale
-	User  index.User
+	User  accounts.User
 	CSRF  string
 	Nav   []navItem
 	Done  string // a localised "done" message after a redirect
-	// Damaged is set while the database is damaged (index.ErrDamaged):
+	// Damaged is set while the database is damaged (store.ErrDamaged):
 	// every page says so, since every change is refused until a restore.
 	Damaged string
 	D       any
@@ -106,7 +107,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 			}
 		}
 	}
-	if err := s.db.Damaged(); err != nil {
+	if err := s.db.Store.Damaged(); err != nil {
 		v.Damaged = err.Error()
 	}
 	if done := r.URL.Query().Get("done"); done != "" && rq.loc.Has("done."+done) {
@@ -163,11 +164,11 @@ func statusOf(err error) (int, string) {
 		return he.status, he.msg
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over the limit of %d bytes", mbe.Limit)
-	case errors.Is(err, index.ErrNotFound), errors.Is(err, crawler.ErrUnknownSite):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, crawler.ErrUnknownSite):
 		return http.StatusNotFound, err.Error()
-	case errors.Is(err, index.ErrConflict):
+	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, err.Error()
-	case errors.Is(err, index.ErrInvalid):
+	case errors.Is(err, store.ErrInvalid):
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, hashing.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, err.Error()
@@ -177,11 +178,11 @@ func statusOf(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, hashing.ErrUnsupported), errors.Is(err, hashing.ErrCorrupt):
 		return http.StatusUnprocessableEntity, err.Error()
-	case errors.Is(err, index.ErrExpired), errors.Is(err, index.ErrBadCredentials):
+	case errors.Is(err, accounts.ErrExpired), errors.Is(err, accounts.ErrBadCredentials):
 		return http.StatusUnauthorized, err.Error()
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "the request was cancelled"
-	case errors.Is(err, index.ErrReadOnly), errors.Is(err, index.ErrDamaged):
+	case errors.Is(err, store.ErrReadOnly), errors.Is(err, store.ErrDamaged):
 		return http.StatusServiceUnavailable, err.Error()
 	}
 	return http.StatusInternalServerError, ""

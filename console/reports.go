@@ -7,28 +7,30 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 type reportsData struct {
-	Reports []index.URLReport
-	Result  *index.URLReport
+	Reports []alerts.URLReport
+	Result  *alerts.URLReport
 }
 
 // reportFilter limits what a user sees of reported URLs: operators review
 // every alert, reported ones included, and see every report; anyone else
 // (staff, partners' scripts) sees only the reports they submitted, which
 // may carry another hotline's notes and the places a victim was seen.
-func reportFilter(rq *request, limit int) index.URLReportFilter {
-	f := index.URLReportFilter{Limit: limit}
-	if rq.user.Role != index.RoleOperator {
+func reportFilter(rq *request, limit int) alerts.URLReportFilter {
+	f := alerts.URLReportFilter{Limit: limit}
+	if rq.user.Role != accounts.RoleOperator {
 		f.SubmittedBy = rq.user.Name
 	}
 	return f
 }
 
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	reps, err := s.db.URLReports(reportFilter(rq, 50))
+	reps, err := s.db.Alerts.URLReports(reportFilter(rq, 50))
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -43,9 +45,9 @@ var errNoInspector = errors.New("this console does not inspect reported URLs (st
 // submitURLs has each URL fetched, hashed and matched at once
 // (crawler.Inspector.Submit, which stores the report with its submitter and
 // each URL's outcome).
-func (s *Server) submitURLs(r *http.Request, rq *request, urls []string, note string) (index.URLReport, error) {
+func (s *Server) submitURLs(r *http.Request, rq *request, urls []string, note string) (alerts.URLReport, error) {
 	if s.cfg.Inspector == nil {
-		return index.URLReport{}, &httpError{http.StatusConflict, errNoInspector.Error()}
+		return alerts.URLReport{}, &httpError{http.StatusConflict, errNoInspector.Error()}
 	}
 	var clean []string
 	for _, u := range urls {
@@ -54,7 +56,7 @@ func (s *Server) submitURLs(r *http.Request, rq *request, urls []string, note st
 		}
 	}
 	if len(clean) == 0 {
-		return index.URLReport{}, errorf(400, "no URLs given (one per line)")
+		return alerts.URLReport{}, errorf(400, "no URLs given (one per line)")
 	}
 	rep, err := s.cfg.Inspector.Submit(r.Context(), clean, strings.TrimSpace(note), rq.actor())
 	if err != nil {
@@ -69,7 +71,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, rq *reques
 		s.fail(w, r, rq, err)
 		return
 	}
-	reps, err := s.db.URLReports(reportFilter(rq, 50))
+	reps, err := s.db.Alerts.URLReports(reportFilter(rq, 50))
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -100,11 +102,11 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, rq *request) 
 		s.fail(w, r, rq, err)
 		return
 	}
-	rep, err := s.db.URLReport(id)
+	rep, err := s.db.Alerts.URLReport(id)
 	if err == nil && reportFilter(rq, 0).SubmittedBy != "" && rep.SubmittedBy != rq.user.Name {
 		// Someone else's report does not exist, as far as this user is
 		// told.
-		err = fmt.Errorf("URL report %d: %w", id, index.ErrNotFound)
+		err = fmt.Errorf("URL report %d: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		s.fail(w, r, rq, err)
@@ -124,13 +126,13 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request, rq *request)
 		}
 		f.Limit = n
 	}
-	reps, err := s.db.URLReports(f)
+	reps, err := s.db.Alerts.URLReports(f)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
 	if reps == nil {
-		reps = []index.URLReport{}
+		reps = []alerts.URLReport{}
 	}
 	writeJSON(w, http.StatusOK, reps)
 }

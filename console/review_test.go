@@ -16,9 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
+	"github.com/hashwatch/hashwatch/takedown"
 )
 
 // browserLocation resolves a Location header the way a browser's URL
@@ -57,22 +61,22 @@ func TestLoginNextNeverLeavesTheSite(t *testing.T) {
 }
 
 // addUser adds one more account.
-func (e *env) addUser(name string, role index.Role) {
+func (e *env) addUser(name string, role accounts.Role) {
 	e.t.Helper()
-	if _, err := e.db.AddUser(context.Background(), index.NewUser{Name: name, Role: role, Password: testPassword, Language: "en"}, index.Actor{User: "test"}); err != nil {
+	if _, err := e.db.Accounts.AddUser(context.Background(), accounts.NewUser{Name: name, Role: role, Password: testPassword, Language: "en"}, store.Actor{User: "test"}); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
 func TestStaffSeeOnlyTheirOwnReportedURLs(t *testing.T) {
 	e := newEnv(t, nil)
-	e.addUser("staff2", index.RoleStaff)
+	e.addUser("staff2", accounts.RoleStaff)
 	ctx := context.Background()
-	mine, err := e.db.CreateURLReport(ctx, []string{"http://mine.example/a"}, "", index.Actor{User: "staff1"})
+	mine, err := e.db.Alerts.CreateURLReport(ctx, []string{"http://mine.example/a"}, "", store.Actor{User: "staff1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, err := e.db.CreateURLReport(ctx, []string{"http://theirs.example/b"}, "victim's name in a note", index.Actor{User: "staff2"})
+	theirs, err := e.db.Alerts.CreateURLReport(ctx, []string{"http://theirs.example/b"}, "victim's name in a note", store.Actor{User: "staff2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +176,7 @@ func TestSettingsPasswordCheckIsRateLimited(t *testing.T) {
 	if got := try(testPassword); got != http.StatusTooManyRequests {
 		t.Fatalf("after 3 wrong current passwords: %d, want 429", got)
 	}
-	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "password.check_failed"}); len(log) != 3 || log[0].User != "op1" {
+	if log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "password.check_failed"}); len(log) != 3 || log[0].User != "op1" {
 		t.Errorf("audit: %+v", log)
 	}
 }
@@ -180,7 +184,7 @@ func TestSettingsPasswordCheckIsRateLimited(t *testing.T) {
 func TestRoleAndStateChangesTakeEffectAtOnce(t *testing.T) {
 	e := newEnv(t, nil)
 	adm, op := e.login("admin1"), e.login("op1")
-	secret, tok, err := e.db.CreateToken(context.Background(), "op1", "script", index.Actor{})
+	secret, tok, err := e.db.Accounts.CreateToken(context.Background(), "op1", "script", store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +232,7 @@ func TestRoleAndStateChangesTakeEffectAtOnce(t *testing.T) {
 
 func TestAPITokensAreNeverTakenFromTheURL(t *testing.T) {
 	e := newEnv(t, nil)
-	secret, _, _ := e.db.CreateToken(context.Background(), "op1", "script", index.Actor{})
+	secret, _, _ := e.db.Accounts.CreateToken(context.Background(), "op1", "script", store.Actor{})
 	for _, q := range []string{"token", "access_token", "api_key", "bearer", "auth"} {
 		resp := e.anon().get("/api/me?" + q + "=" + url.QueryEscape(secret))
 		if body := readAll(resp); resp.StatusCode != http.StatusUnauthorized {
@@ -257,13 +261,13 @@ func TestLoggingInEndsTheBrowsersEarlierSession(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || c.sessionOf() == old {
 		t.Fatalf("login: %d, session not renewed", resp.StatusCode)
 	}
-	if _, _, err := e.db.SessionByToken(context.Background(), old); err == nil {
+	if _, _, err := e.db.Accounts.SessionByToken(context.Background(), old); err == nil {
 		t.Error("the replaced session still works server-side")
 	}
 	// Logging out ends the session server-side, not only the cookie.
 	cur := c.sessionOf()
 	c.postForm("/logout", nil, csrfOf(t, c)).Body.Close()
-	if _, _, err := e.db.SessionByToken(context.Background(), cur); err == nil {
+	if _, _, err := e.db.Accounts.SessionByToken(context.Background(), cur); err == nil {
 		t.Error("the session outlived logout")
 	}
 }
@@ -281,10 +285,10 @@ func TestCrawledURLsAreNeverLinks(t *testing.T) {
 	ctx := context.Background()
 	seeded := e.seedAlerts(1)
 	evil := `javascript:alert(document.cookie)//"><script>alert(1)</script>`
-	a, _, err := e.db.RecordAlert(ctx, index.AlertInput{
+	a, _, err := e.db.Alerts.RecordAlert(ctx, alerts.AlertInput{
 		Site: "board", MediaSHA256: [32]byte{0xab},
 		Match:    index.Match{Fingerprint: seeded[0].Fingerprint, Case: "c1", Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: 3}},
-		Sighting: index.Sighting{PageURL: evil, MediaURL: evil, FinalURL: evil, HTTPStatus: 200, FirstSeen: time.Now()},
+		Sighting: alerts.Sighting{PageURL: evil, MediaURL: evil, FinalURL: evil, HTTPStatus: 200, FirstSeen: time.Now()},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +318,7 @@ func TestPathSegmentsInFormsAreEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	const odd = "2026/11 case?#%41"
-	if _, err := e.db.Register(ctx, odd, "", []index.Registration{{Print: fp}}); err != nil {
+	if _, err := e.db.Index.Register(ctx, odd, "", []index.Registration{{Print: fp}}); err != nil {
 		t.Fatal(err)
 	}
 	st := e.login("staff1")
@@ -327,7 +331,7 @@ func TestPathSegmentsInFormsAreEscaped(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("withdraw through the escaped path: %d %s", resp.StatusCode, readAll(resp))
 	}
-	if c, _ := e.db.Case(odd); !c.Withdrawn() {
+	if c, _ := e.db.Index.Case(odd); !c.Withdrawn() {
 		t.Error("the case was not withdrawn")
 	}
 	t.Run("dot segments cannot be registered from the browser", func(t *testing.T) {
@@ -372,7 +376,7 @@ func TestForwardedForIsTrustedOnlyWhenConfiguredAndChecked(t *testing.T) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Forwarded-For", tc.xff)
 		readAll(c.do(req))
-		log, _ := e.db.AuditLog(index.AuditFilter{Action: "login.failed"})
+		log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "login.failed"})
 		if len(log) != 1 || log[0].Remote != tc.want {
 			t.Errorf("trust %v, X-Forwarded-For %q: audit %+v, want remote %s", tc.trust, tc.xff, log, tc.want)
 		}
@@ -429,7 +433,7 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 	ctx := context.Background()
 	heldFingerprints(t, e.db, 4) // fingerprints 2–5, for release and retire
 	adm, op, st, ana := e.login("admin1"), e.login("op1"), e.login("staff1"), e.login("ana1")
-	_, tok, err := e.db.CreateToken(ctx, "op1", "for revoking", index.Actor{})
+	_, tok, err := e.db.Accounts.CreateToken(ctx, "op1", "for revoking", store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -512,7 +516,7 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		if s.do == nil {
 			continue
 		}
-		before, _ := e.db.AuditLog(index.AuditFilter{Limit: 1})
+		before, _ := e.db.Store.AuditLog(store.AuditFilter{Limit: 1})
 		var from uint64
 		if len(before) > 0 {
 			from = before[0].Seq
@@ -523,7 +527,7 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 			t.Errorf("%s: %d %.300s", s.route, resp.StatusCode, body)
 			continue
 		}
-		entries, _ := e.db.AuditLog(index.AuditFilter{Limit: 50})
+		entries, _ := e.db.Store.AuditLog(store.AuditFilter{Limit: 50})
 		found := false
 		for _, en := range entries {
 			if en.Seq > from && en.Action == s.action && en.Target == s.target && en.User == s.user {
@@ -545,7 +549,7 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 	// The backup download, which changes nothing but hands out everything.
 	resp := adm.get("/api/backup")
 	readAll(resp)
-	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "backup.download"}); resp.StatusCode != 200 || len(log) != 1 || log[0].User != "admin1" {
+	if log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "backup.download"}); resp.StatusCode != 200 || len(log) != 1 || log[0].User != "admin1" {
 		t.Errorf("backup: %d audit %+v", resp.StatusCode, log)
 	}
 }
@@ -561,7 +565,7 @@ func TestANoticeRecipientIsOneValidContact(t *testing.T) {
 			t.Errorf("to %q: %d %.200s", to, resp.StatusCode, body)
 		}
 	}
-	if n, _ := e.db.Notices(index.NoticeFilter{}); len(n) != 0 {
+	if n, _ := e.db.Takedown.Notices(takedown.NoticeFilter{}); len(n) != 0 {
 		t.Errorf("stored %d notices with a bad recipient", len(n))
 	}
 }
@@ -593,7 +597,7 @@ func TestADecompressionBombIsRefusedPerFile(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "bomb.png") {
 		t.Fatalf("status %d: %.500s", resp.StatusCode, page)
 	}
-	if cases, _ := e.db.Cases(); len(cases) != 0 {
+	if cases, _ := e.db.Index.Cases(); len(cases) != 0 {
 		t.Errorf("a bomb registered a case: %+v", cases)
 	}
 }
@@ -609,7 +613,7 @@ func TestTooManyFilesInOneRegistrationAreRefused(t *testing.T) {
 	if page := readAll(resp); resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("status %d: %.300s", resp.StatusCode, page)
 	}
-	if cases, _ := e.db.Cases(); len(cases) != 0 {
+	if cases, _ := e.db.Index.Cases(); len(cases) != 0 {
 		t.Errorf("a refused upload registered: %+v", cases)
 	}
 }
@@ -658,7 +662,7 @@ func TestConcurrentDecisionsOnOneAlertDecideOnce(t *testing.T) {
 			t.Errorf("status %d", code)
 		}
 	}
-	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "alert.confirm"}); won != 1 || len(log) != 1 {
+	if log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "alert.confirm"}); won != 1 || len(log) != 1 {
 		t.Errorf("%d confirmations succeeded, %d audited; want 1", won, len(log))
 	}
 }

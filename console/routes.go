@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
 )
 
 // handler serves one route for an authenticated (or, on public routes,
@@ -17,7 +17,7 @@ type route struct {
 	Method string
 	Path   string // net/http pattern path, with {wildcards}
 	// Roles may use the route; Public routes need no login at all.
-	Roles  []index.Role
+	Roles  []accounts.Role
 	Public bool
 	// Multipart routes read their body as a stream and check the CSRF
 	// token themselves (it is the first part), since parsing the form
@@ -28,10 +28,10 @@ type route struct {
 
 // RouteInfo describes one route for documentation and tests.
 type RouteInfo struct {
-	Method string       `json:"method"`
-	Path   string       `json:"path"`
-	Roles  []index.Role `json:"roles"`
-	Public bool         `json:"public"`
+	Method string          `json:"method"`
+	Path   string          `json:"path"`
+	Roles  []accounts.Role `json:"roles"`
+	Public bool            `json:"public"`
 }
 
 // Routes lists every route with the roles allowed on it.
@@ -48,20 +48,21 @@ func (s *Server) Routes() []RouteInfo {
 // manage users and read the audit log. Everyone logged in sees the
 // dashboard and their own settings.
 var (
-	admin     = []index.Role{index.RoleAdmin}
-	staff     = []index.Role{index.RoleStaff}
-	operator  = []index.Role{index.RoleOperator}
-	analyst   = []index.Role{index.RoleAnalyst}
-	reporters = []index.Role{index.RoleStaff, index.RoleOperator}
-	watchers  = []index.Role{index.RoleAdmin, index.RoleAnalyst}
+	admin     = []accounts.Role{accounts.RoleAdmin}
+	staff     = []accounts.Role{accounts.RoleStaff}
+	operator  = []accounts.Role{accounts.RoleOperator}
+	analyst   = []accounts.Role{accounts.RoleAnalyst}
+	reporters = []accounts.Role{accounts.RoleStaff, accounts.RoleOperator}
+	watchers  = []accounts.Role{accounts.RoleAdmin, accounts.RoleAnalyst}
 	// noticeWriters set a site's takedown contact: operators write the
 	// notices, analysts keep the site list.
-	noticeWriters = []index.Role{index.RoleOperator, index.RoleAnalyst}
-	anyone        = []index.Role{index.RoleAdmin, index.RoleStaff, index.RoleOperator, index.RoleAnalyst}
+	noticeWriters = []accounts.Role{accounts.RoleOperator, accounts.RoleAnalyst}
+	anyone        = []accounts.Role{accounts.RoleAdmin, accounts.RoleStaff, accounts.RoleOperator, accounts.RoleAnalyst}
 )
 
+// routeTable is every route of the console, in one place.
 func (s *Server) routeTable() []route {
-	rs := []route{
+	return []route{
 		{Method: "GET", Path: "/login", Public: true, h: s.loginPage},
 		{Method: "POST", Path: "/login", Public: true, h: s.login},
 		{Method: "GET", Path: "/healthz", Public: true, h: s.healthz},
@@ -112,35 +113,73 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/audit", Roles: admin, h: s.apiAudit},
 		{Method: "GET", Path: "/api/verify", Roles: admin, h: s.apiVerify},
 		{Method: "GET", Path: "/api/backup", Roles: admin, h: s.apiBackup},
+
+		// Takedown notices, the dashboard and reported URLs (notices.go,
+		// dashboard.go, reports.go).
+		{Method: "GET", Path: "/dashboard", Roles: anyone, h: s.dashboardPage},
+		{Method: "GET", Path: "/api/dashboard", Roles: anyone, h: s.apiDashboard},
+
+		{Method: "GET", Path: "/notices", Roles: operator, h: s.noticesPage},
+		{Method: "POST", Path: "/notices/draft", Roles: operator, h: s.draftNotice},
+		{Method: "POST", Path: "/notices", Roles: operator, h: s.createNotice},
+		{Method: "GET", Path: "/notices/{id}", Roles: operator, h: s.noticePage},
+		{Method: "GET", Path: "/notices/{id}/eml", Roles: operator, h: s.noticeEML},
+		{Method: "GET", Path: "/notices/{id}/txt", Roles: operator, h: s.noticeTXT},
+		{Method: "POST", Path: "/notices/{id}/sent", Roles: operator, h: s.markSent},
+		{Method: "GET", Path: "/notice-templates", Roles: operator, h: s.templatesPage},
+		{Method: "POST", Path: "/notice-templates/{lang}", Roles: operator, h: s.saveTemplate},
+		{Method: "POST", Path: "/contacts/{site}", Roles: noticeWriters, h: s.setContact},
+		{Method: "GET", Path: "/api/notices", Roles: operator, h: s.apiNotices},
+		{Method: "POST", Path: "/api/notices/{id}/sent", Roles: operator, h: s.apiMarkSent},
+
+		{Method: "GET", Path: "/reports", Roles: reporters, h: s.reportsPage},
+		{Method: "POST", Path: "/reports", Roles: reporters, h: s.submitReport},
+		{Method: "GET", Path: "/api/reports", Roles: reporters, h: s.apiReports},
+		{Method: "POST", Path: "/api/reports", Roles: reporters, h: s.apiSubmitReport},
+		{Method: "GET", Path: "/api/reports/{id}", Roles: reporters, h: s.apiReport},
+
+		// Flood quarantine and the negative bank (quarantine.go).
+		{Method: "GET", Path: "/quarantine", Roles: staff, h: s.quarantinePage},
+		{Method: "POST", Path: "/quarantine/{id}/release", Roles: staff, h: s.releaseForm},
+		{Method: "POST", Path: "/quarantine/{id}/retire", Roles: staff, h: s.retireForm},
+		{Method: "GET", Path: "/api/quarantine", Roles: staff, h: s.apiQuarantine},
+		{Method: "POST", Path: "/api/quarantine/{id}/release", Roles: staff, h: s.apiRelease},
+		{Method: "POST", Path: "/api/quarantine/{id}/retire", Roles: staff, h: s.apiRetire},
+
+		{Method: "GET", Path: "/negative", Roles: operator, h: s.negativePage},
+		{Method: "POST", Path: "/alerts/{id}/negative", Roles: operator, h: s.negativeForm},
+		{Method: "POST", Path: "/negative/{id}/remove", Roles: operator, h: s.removeNegativeForm},
+		{Method: "GET", Path: "/api/negative", Roles: operator, h: s.apiNegatives},
+		{Method: "POST", Path: "/api/alerts/{id}/negative", Roles: operator, h: s.apiAddNegative},
+		{Method: "POST", Path: "/api/negative/{id}/remove", Roles: operator, h: s.apiRemoveNegative},
 	}
-	return append(rs, s.extraRoutes()...)
 }
 
 // tokenAllows reports whether an API token of scope may use rt, on top of
 // its owner's role.
-func tokenAllows(scope index.TokenScope, rt route) bool {
+func tokenAllows(scope accounts.TokenScope, rt route) bool {
 	switch scope {
-	case index.ScopeFull:
+	case accounts.ScopeFull:
 		return true
-	case index.ScopeRead:
+	case accounts.ScopeRead:
 		return rt.Method == http.MethodGet || rt.Method == http.MethodHead
-	case index.ScopeReport:
+	case accounts.ScopeReport:
 		return rt.Path == "/api/me" || rt.Path == "/api/reports" || strings.HasPrefix(rt.Path, "/api/reports/")
-	case index.ScopeOperator:
-		return rt.allows(index.RoleOperator)
-	case index.ScopeStaff:
-		return rt.allows(index.RoleStaff)
+	case accounts.ScopeOperator:
+		return rt.allows(accounts.RoleOperator)
+	case accounts.ScopeStaff:
+		return rt.allows(accounts.RoleStaff)
 	}
 	return false
 }
 
 // allows reports whether role may use rt.
-func (rt route) allows(role index.Role) bool {
+func (rt route) allows(role accounts.Role) bool {
 	return rt.Public || slices.Contains(rt.Roles, role)
 }
 
 // mayGet reports whether role may GET path (for the navigation bar).
-func (s *Server) mayGet(path string, role index.Role) bool {
+func (s *Server) mayGet(path string, role accounts.Role) bool {
 	for _, rt := range s.routes {
 		if rt.Method == "GET" && rt.Path == path {
 			return rt.allows(role)

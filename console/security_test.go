@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hashwatch/hashwatch/crawler"
-	"github.com/hashwatch/hashwatch/hashing"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -20,8 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/hashing"
+
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 func TestFormsWithoutTheSessionsCSRFTokenAreRefused(t *testing.T) {
@@ -34,7 +38,7 @@ func TestFormsWithoutTheSessionsCSRFTokenAreRefused(t *testing.T) {
 			if body := readAll(resp); resp.StatusCode != http.StatusForbidden {
 				t.Fatalf("status %d: %s", resp.StatusCode, body)
 			}
-			if a, _ := e.db.Alert(1); a.Status != index.StatusNew {
+			if a, _ := e.db.Alerts.Alert(1); a.Status != alerts.StatusNew {
 				t.Fatalf("alert became %s", a.Status)
 			}
 		})
@@ -46,7 +50,7 @@ func TestFormsWithoutTheSessionsCSRFTokenAreRefused(t *testing.T) {
 		}
 	})
 	t.Run("an API token needs no CSRF token", func(t *testing.T) {
-		secret, _, err := e.db.CreateToken(context.Background(), "op1", "script", index.Actor{})
+		secret, _, err := e.db.Accounts.CreateToken(context.Background(), "op1", "script", store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,12 +60,12 @@ func TestFormsWithoutTheSessionsCSRFTokenAreRefused(t *testing.T) {
 		if body := readAll(resp); resp.StatusCode != http.StatusOK {
 			t.Fatalf("status %d: %s", resp.StatusCode, body)
 		}
-		if a, _ := e.db.Alert(1); a.Status != index.StatusConfirmed {
+		if a, _ := e.db.Alerts.Alert(1); a.Status != alerts.StatusConfirmed {
 			t.Fatalf("alert is %s", a.Status)
 		}
 	})
 	t.Run("an API token does not open pages", func(t *testing.T) {
-		secret, _, _ := e.db.CreateToken(context.Background(), "op1", "script", index.Actor{})
+		secret, _, _ := e.db.Accounts.CreateToken(context.Background(), "op1", "script", store.Actor{})
 		req, _ := http.NewRequest("GET", e.ts.URL+"/alerts", nil)
 		req.Header.Set("Authorization", "Bearer "+secret)
 		if resp := e.anon().do(req); resp.StatusCode != http.StatusSeeOther {
@@ -111,7 +115,7 @@ func TestLoginIsRateLimited(t *testing.T) {
 	if got := try("op1", testPassword); got != http.StatusSeeOther {
 		t.Fatalf("after the window: %d", got)
 	}
-	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "login.failed"}); len(log) != 6 {
+	if log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "login.failed"}); len(log) != 6 {
 		t.Errorf("%d failed logins audited, want 6", len(log))
 	}
 }
@@ -252,7 +256,7 @@ func TestRevealIsAuditedAndGatesThePreview(t *testing.T) {
 	if resp := other.get("/alerts/1/preview"); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("another session: %d", resp.StatusCode)
 	}
-	log, _ := e.db.AuditLog(index.AuditFilter{Action: "alert.reveal"})
+	log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "alert.reveal"})
 	if len(log) != 1 || log[0].User != "op1" || log[0].Target != "1" || log[0].Remote != "127.0.0.1" {
 		t.Fatalf("audit: %+v", log)
 	}
@@ -272,13 +276,13 @@ func TestDecisionsAreAudited(t *testing.T) {
 	check(op.postForm("/alerts/1/confirm", nil, op.csrf), http.StatusConflict) // already confirmed
 	check(op.postForm("/alerts/2/dismiss", url.Values{"reason": {"not the same picture"}}, op.csrf), http.StatusSeeOther)
 	check(op.postForm("/alerts/bulk", url.Values{"id": {"3", "4"}, "action": {"dismiss"}, "reason": {"duplicates"}}, op.csrf), http.StatusSeeOther)
-	want := map[uint64]index.Status{1: index.StatusConfirmed, 2: index.StatusDismissed, 3: index.StatusDismissed, 4: index.StatusDismissed}
+	want := map[uint64]alerts.Status{1: alerts.StatusConfirmed, 2: alerts.StatusDismissed, 3: alerts.StatusDismissed, 4: alerts.StatusDismissed}
 	for id, st := range want {
-		if a, _ := e.db.Alert(id); a.Status != st {
+		if a, _ := e.db.Alerts.Alert(id); a.Status != st {
 			t.Errorf("alert %d is %s, want %s", id, a.Status, st)
 		}
 	}
-	log, _ := e.db.AuditLog(index.AuditFilter{Action: "alert."})
+	log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "alert."})
 	got := map[string]string{}
 	for _, l := range log {
 		if l.User != "op1" || l.Remote == "" {
@@ -296,7 +300,7 @@ func TestDecisionsAreAudited(t *testing.T) {
 func TestQueueFiltersSortsAndCounts(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seedAlerts(5)
-	e.db.SetAlertStatus(context.Background(), 2, index.StatusConfirmed, "")
+	e.db.Alerts.DecideAlert(context.Background(), 2, alerts.StatusConfirmed, "", store.Actor{})
 	op := e.login("op1")
 	var got alertsJSON
 	get := func(q string) {
@@ -319,7 +323,7 @@ func TestQueueFiltersSortsAndCounts(t *testing.T) {
 		return out
 	}
 	get("")
-	if fmt.Sprint(ids()) != "[5 4 3 2 1]" || got.Counts[index.StatusNew] != 4 || got.Counts[index.StatusConfirmed] != 1 {
+	if fmt.Sprint(ids()) != "[5 4 3 2 1]" || got.Counts[alerts.StatusNew] != 4 || got.Counts[alerts.StatusConfirmed] != 1 {
 		t.Errorf("newest first: %v counts %v", ids(), got.Counts)
 	}
 	get("sort=confidence&status=new")
@@ -383,7 +387,7 @@ func TestBrowserRegistrationKeepsNothing(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, page)
 	}
-	cases, _ := e.db.Cases()
+	cases, _ := e.db.Index.Cases()
 	if len(cases) != 1 || cases[0].ID != "case-9" || cases[0].Fingerprints != 1 {
 		t.Fatalf("cases %+v", cases)
 	}
@@ -395,7 +399,7 @@ func TestBrowserRegistrationKeepsNothing(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("the upload left files in TMPDIR: %v", left)
 	}
-	if log, _ := e.db.AuditLog(index.AuditFilter{Action: "case.register"}); len(log) != 1 || log[0].Target != "case-9" {
+	if log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "case.register"}); len(log) != 1 || log[0].Target != "case-9" {
 		t.Errorf("audit: %+v", log)
 	}
 
@@ -426,7 +430,7 @@ func TestBrowserRegistrationKeepsNothing(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("withdraw: %d %s", resp.StatusCode, readAll(resp))
 		}
-		if log, _ := e.db.AuditLog(index.AuditFilter{Action: "case.withdraw"}); len(log) != 1 || log[0].User != "staff1" {
+		if log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "case.withdraw"}); len(log) != 1 || log[0].User != "staff1" {
 			t.Errorf("audit: %+v", log)
 		}
 	})
@@ -436,11 +440,11 @@ func TestAVideoAlertShowsTheMatchedSeconds(t *testing.T) {
 	e := newEnv(t, nil)
 	seeded := e.seedAlerts(1)
 	a := seeded[0]
-	_, _, err := e.db.RecordAlert(context.Background(), index.AlertInput{
+	_, _, err := e.db.Alerts.RecordAlert(context.Background(), alerts.AlertInput{
 		Site: "board", MediaSHA256: [32]byte{0xee},
 		Match: index.Match{Fingerprint: a.Fingerprint, Case: "c1", Video: &index.VideoEvidence{QueryShare: 0.5, RegisteredShare: 0.25, Rate: 1, OffsetSeconds: 60,
 			Frames: 12, Ranges: []index.VideoRange{{QueryStart: 5, QueryEnd: 17.5, RegisteredStart: 65, RegisteredEnd: 77.5}}}},
-		Sighting: index.Sighting{PageURL: "http://board.example/v", MediaURL: "http://board.example/v.mp4"},
+		Sighting: alerts.Sighting{PageURL: "http://board.example/v", MediaURL: "http://board.example/v.mp4"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -600,16 +604,16 @@ func TestAPITokenScopesExpiryAndAudit(t *testing.T) {
 		readAll(resp)
 		return resp.StatusCode
 	}
-	token := func(user string, o index.TokenOptions) (string, index.Token) {
+	token := func(user string, o accounts.TokenOptions) (string, accounts.Token) {
 		t.Helper()
-		secret, tok, err := e.db.CreateTokenWith(ctx, user, "test", o, index.Actor{User: "admin1"})
+		secret, tok, err := e.db.Accounts.CreateTokenWith(ctx, user, "test", o, store.Actor{User: "admin1"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return secret, tok
 	}
 	t.Run("a read-only token reads and changes nothing", func(t *testing.T) {
-		secret, _ := token("op1", index.TokenOptions{Scope: index.ScopeRead})
+		secret, _ := token("op1", accounts.TokenOptions{Scope: accounts.ScopeRead})
 		if got := call(secret, "GET", "/api/alerts"); got != http.StatusOK {
 			t.Errorf("GET /api/alerts: %d", got)
 		}
@@ -618,7 +622,7 @@ func TestAPITokenScopesExpiryAndAudit(t *testing.T) {
 		}
 	})
 	t.Run("a report-only token reaches only reported URLs", func(t *testing.T) {
-		secret, _ := token("staff1", index.TokenOptions{Scope: index.ScopeReport})
+		secret, _ := token("staff1", accounts.TokenOptions{Scope: accounts.ScopeReport})
 		if got := call(secret, "GET", "/api/reports"); got != http.StatusOK {
 			t.Errorf("GET /api/reports: %d", got)
 		}
@@ -627,16 +631,16 @@ func TestAPITokenScopesExpiryAndAudit(t *testing.T) {
 		}
 	})
 	t.Run("a scope above the owner's role is refused", func(t *testing.T) {
-		if _, _, err := e.db.CreateTokenWith(ctx, "staff1", "x", index.TokenOptions{Scope: index.ScopeOperator}, index.Actor{}); !errors.Is(err, index.ErrInvalid) {
+		if _, _, err := e.db.Accounts.CreateTokenWith(ctx, "staff1", "x", accounts.TokenOptions{Scope: accounts.ScopeOperator}, store.Actor{}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("an operator token for staff: %v, want ErrInvalid", err)
 		}
 	})
 	t.Run("the audit log names the token a change was made with", func(t *testing.T) {
-		secret, tok := token("op1", index.TokenOptions{})
+		secret, tok := token("op1", accounts.TokenOptions{})
 		if got := call(secret, "POST", "/api/alerts/2/confirm"); got != http.StatusOK {
 			t.Fatalf("confirm: %d", got)
 		}
-		log, err := e.db.AuditLog(index.AuditFilter{Action: "alert.confirm"})
+		log, err := e.db.Store.AuditLog(store.AuditFilter{Action: "alert.confirm"})
 		if err != nil || len(log) != 1 || log[0].User != "op1" || log[0].Token != tok.ID {
 			t.Errorf("audit %+v (%v), want op1 with token %s", log, err, tok.ID)
 		}
@@ -648,7 +652,7 @@ func TestAPITokenScopesExpiryAndAudit(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("admin set their own password without the current one: %d", resp.StatusCode)
 		}
-		if _, err := e.db.Authenticate(ctx, "admin1", testPassword); err != nil {
+		if _, err := e.db.Accounts.Authenticate(ctx, "admin1", testPassword); err != nil {
 			t.Errorf("the old password no longer works: %v", err)
 		}
 	})
@@ -677,11 +681,11 @@ func TestAFormHandlerMayOutlastTheFormReadTime(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	reps, err := e.db.URLReports(index.URLReportFilter{})
+	reps, err := e.db.Alerts.URLReports(alerts.URLReportFilter{})
 	if err != nil || len(reps) != 1 || len(reps[0].URLs) != 1 {
 		t.Fatalf("reports %+v (%v)", reps, err)
 	}
-	if o := reps[0].URLs[0]; strings.Contains(o.Error, "interrupted") || o.State == index.ReportPending {
+	if o := reps[0].URLs[0]; strings.Contains(o.Error, "interrupted") || o.State == alerts.ReportPending {
 		t.Errorf("the check was cut short: %+v", o)
 	}
 }

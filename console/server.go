@@ -14,10 +14,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 //go:embed templates/*.html
@@ -85,7 +87,7 @@ func (l Limits) withDefaults() Limits {
 // Config is what a Server needs. DB is required; the rest may be nil, and
 // the pages that need a missing part say it is not available.
 type Config struct {
-	DB *index.DB
+	DB *database.DB
 	// Scheduler crawls the watched sites; nil means no crawling in this
 	// process (the sites page still shows stored status).
 	Scheduler *crawler.Scheduler
@@ -112,9 +114,9 @@ type Config struct {
 	NoticeFrom   string
 	NoticeSender string
 	// NoticeOverdue is how long a sent notice may go unanswered before it
-	// shows as overdue; zero means index.DefaultNoticeOverdue (24 h).
+	// shows as overdue; zero means takedown.DefaultNoticeOverdue (24 h).
 	NoticeOverdue time.Duration
-	Session       index.SessionOptions
+	Session       accounts.SessionOptions
 	Limits        Limits
 	Logger        *slog.Logger
 	// Now returns the current time; nil means time.Now. Tests set it.
@@ -124,7 +126,7 @@ type Config struct {
 // Server is the console. Create it with New; it is an http.Handler.
 type Server struct {
 	cfg    Config
-	db     *index.DB
+	db     *database.DB
 	log    *slog.Logger
 	now    func() time.Time
 	limits Limits
@@ -255,11 +257,11 @@ func (s *Server) isRevealed(session string, id uint64) bool {
 	return ok && s.now().Before(until)
 }
 
-// audit records a change made through a call that takes no index.Actor.
+// audit records a change made through a call that takes no store.Actor.
 // Its failure is logged: the change itself has already happened.
 func (s *Server) audit(ctx context.Context, rq *request, action, target, detail string) {
-	e := index.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: action, Target: target, Detail: detail}
-	if err := s.db.Audit(context.WithoutCancel(ctx), e); err != nil {
+	e := store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: action, Target: target, Detail: detail}
+	if err := s.db.Store.Audit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("audit record failed", "action", action, "target", target, "err", err)
 	}
 }

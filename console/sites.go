@@ -8,40 +8,41 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // siteRow is one watched site on the sites page and in /api/sites.
 type siteRow struct {
-	Name    string           `json:"name"`
-	Contact string           `json:"contact,omitempty"`
-	Paused  bool             `json:"paused"`
-	Running bool             `json:"running"` // a pass runs in this process now
-	Status  index.SiteStatus `json:"status"`
-	HasRun  bool             `json:"has_run"`
-	Errors  int              `json:"errors"`
+	Name    string                `json:"name"`
+	Contact string                `json:"contact,omitempty"`
+	Paused  bool                  `json:"paused"`
+	Running bool                  `json:"running"` // a pass runs in this process now
+	Status  crawlstate.SiteStatus `json:"status"`
+	HasRun  bool                  `json:"has_run"`
+	Errors  int                   `json:"errors"`
 }
 
 // siteRows joins the configured sites with their stored crawl status and
 // paused state. Sites with stored status but no longer configured are
 // listed too, so nothing the database knows is hidden.
 func (s *Server) siteRows() ([]siteRow, error) {
-	statuses, err := s.db.SiteStatuses()
+	statuses, err := s.db.Crawl.SiteStatuses()
 	if err != nil {
 		return nil, err
 	}
-	paused, err := s.db.PausedSites()
+	paused, err := s.db.Crawl.PausedSites()
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]index.SiteStatus{}
+	byName := map[string]crawlstate.SiteStatus{}
 	for _, st := range statuses {
 		byName[st.Name] = st
 	}
 	var rows []siteRow
 	seen := map[string]bool{}
 	add := func(name, contact string) {
-		if c, ok, err := s.db.SiteContact(name); err == nil && ok {
+		if c, ok, err := s.db.Takedown.SiteContact(name); err == nil && ok {
 			contact = c
 		}
 		st, ok := byName[name]
@@ -147,7 +148,7 @@ func (s *Server) apiSiteAction(w http.ResponseWriter, r *http.Request, rq *reque
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, rq *request) {
 	if s.cfg.Metrics == nil {
-		s.fail(w, r, rq, fmt.Errorf("metrics are not served by this console: %w", index.ErrNotFound))
+		s.fail(w, r, rq, fmt.Errorf("metrics are not served by this console: %w", store.ErrNotFound))
 		return
 	}
 	s.cfg.Metrics.ServeHTTP(w, r)

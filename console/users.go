@@ -9,25 +9,26 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 type usersData struct {
-	Users  []index.User
-	Tokens []index.Token
-	Roles  []index.Role
+	Users  []accounts.User
+	Tokens []accounts.Token
+	Roles  []accounts.Role
 	// NewToken is a token just created, shown this once.
 	NewToken     string
 	NewTokenUser string
 }
 
 func (s *Server) usersData() (usersData, error) {
-	users, err := s.db.Users()
+	users, err := s.db.Accounts.Users()
 	if err != nil {
 		return usersData{}, err
 	}
-	tokens, err := s.db.Tokens("")
-	return usersData{Users: users, Tokens: tokens, Roles: index.Roles}, err
+	tokens, err := s.db.Accounts.Tokens("")
+	return usersData{Users: users, Tokens: tokens, Roles: accounts.Roles}, err
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -41,7 +42,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, rq *request) 
 
 func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
-	_, err := s.db.AddUser(r.Context(), index.NewUser{Name: strings.TrimSpace(f.Get("name")), Role: index.Role(f.Get("role")),
+	_, err := s.db.Accounts.AddUser(r.Context(), accounts.NewUser{Name: strings.TrimSpace(f.Get("name")), Role: accounts.Role(f.Get("role")),
 		Password: f.Get("password"), Language: f.Get("language"), TimeZone: f.Get("time_zone")}, rq.actor())
 	if err != nil {
 		s.fail(w, r, rq, err)
@@ -56,9 +57,9 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) {
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request) {
 	name := r.PathValue("name")
 	f := r.PostForm
-	var ch index.UserChange
+	var ch accounts.UserChange
 	if v := f.Get("role"); v != "" {
-		role := index.Role(v)
+		role := accounts.Role(v)
 		ch.Role = &role
 	}
 	switch f.Get("state") {
@@ -84,7 +85,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request)
 		s.fail(w, r, rq, errorf(http.StatusConflict, "%s", rq.loc.T("users.not_self")))
 		return
 	}
-	if _, err := s.db.UpdateUser(r.Context(), name, ch, rq.actor()); err != nil {
+	if _, err := s.db.Accounts.UpdateUser(r.Context(), name, ch, rq.actor()); err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
@@ -95,7 +96,7 @@ func ptr[T any](v T) *T { return &v }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request) {
 	name := r.PathValue("name")
-	scope, err := index.ParseTokenScope(r.PostForm.Get("scope"))
+	scope, err := accounts.ParseTokenScope(r.PostForm.Get("scope"))
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -109,7 +110,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request
 		}
 		ttl = time.Duration(days) * 24 * time.Hour
 	}
-	secret, _, err := s.db.CreateTokenWith(r.Context(), name, strings.TrimSpace(r.PostForm.Get("label")), index.TokenOptions{Scope: scope, TTL: ttl}, rq.actor())
+	secret, _, err := s.db.Accounts.CreateTokenWith(r.Context(), name, strings.TrimSpace(r.PostForm.Get("label")), accounts.TokenOptions{Scope: scope, TTL: ttl}, rq.actor())
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -124,7 +125,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request) {
-	if err := s.db.RevokeToken(r.Context(), r.PathValue("id"), rq.actor()); err != nil {
+	if err := s.db.Accounts.RevokeToken(r.Context(), r.PathValue("id"), rq.actor()); err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}
@@ -132,8 +133,8 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 // auditQuery reads the audit log filter from a URL query.
-func auditQuery(q url.Values, zone *time.Location) (index.AuditFilter, error) {
-	f := index.AuditFilter{User: q.Get("user"), Action: q.Get("action"), Target: q.Get("target"), Limit: 100}
+func auditQuery(q url.Values, zone *time.Location) (store.AuditFilter, error) {
+	f := store.AuditFilter{User: q.Get("user"), Action: q.Get("action"), Target: q.Get("target"), Limit: 100}
 	if v := q.Get("before"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -166,7 +167,7 @@ func auditQuery(q url.Values, zone *time.Location) (index.AuditFilter, error) {
 }
 
 type auditData struct {
-	Entries []index.AuditEntry
+	Entries []store.AuditEntry
 	Q       url.Values
 	Older   string
 }
@@ -177,7 +178,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		s.fail(w, r, rq, err)
 		return
 	}
-	entries, err := s.db.AuditLog(f)
+	entries, err := s.db.Store.AuditLog(f)
 	if err != nil {
 		s.fail(w, r, rq, err)
 		return
@@ -207,7 +208,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, rq *reques
 func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *request) {
 	f := r.PostForm
 	lang, tz := f.Get("language"), f.Get("time_zone")
-	ch := index.UserChange{Language: &lang, TimeZone: &tz}
+	ch := accounts.UserChange{Language: &lang, TimeZone: &tz}
 	if np := f.Get("new_password"); np != "" {
 		// The current password is checked under the login limits: a stolen
 		// session must not become a way to guess the password itself.
@@ -217,10 +218,10 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *reques
 			s.fail(w, r, rq, errorf(http.StatusTooManyRequests, "%s", rq.loc.T("login.too_many", rq.loc.Time(until))))
 			return
 		}
-		_, err := s.db.Authenticate(r.Context(), rq.user.Name, f.Get("password"))
+		_, err := s.db.Accounts.Authenticate(r.Context(), rq.user.Name, f.Get("password"))
 		settle(err == nil)
 		if err != nil {
-			if !errors.Is(err, index.ErrBadCredentials) {
+			if !errors.Is(err, accounts.ErrBadCredentials) {
 				s.fail(w, r, rq, err)
 				return
 			}
@@ -234,7 +235,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *reques
 			ch.KeepSession = rq.session.ID
 		}
 	}
-	if _, err := s.db.UpdateUser(r.Context(), rq.user.Name, ch, rq.actor()); err != nil {
+	if _, err := s.db.Accounts.UpdateUser(r.Context(), rq.user.Name, ch, rq.actor()); err != nil {
 		s.fail(w, r, rq, err)
 		return
 	}

@@ -60,7 +60,7 @@ func TestStaffRegisterAVideoThroughTheBrowser(t *testing.T) {
 			if tt.wantPage != "" && !strings.Contains(page, tt.wantPage) {
 				t.Errorf("page does not say %q", tt.wantPage)
 			}
-			fps, err := e.db.Fingerprints(caseID)
+			fps, err := e.db.Index.Fingerprints(caseID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +117,7 @@ func TestAnUploadOverAVideoLimitIsRefusedPerFile(t *testing.T) {
 	if n := strings.Count(page, "wall-time limit"); n != 2 {
 		t.Errorf("the page names the wall-time limit %d times, want once per GIF", n)
 	}
-	if fps, err := e.db.Fingerprints("case-gif"); err != nil || len(fps) != 1 {
+	if fps, err := e.db.Index.Fingerprints("case-gif"); err != nil || len(fps) != 1 {
 		t.Errorf("registered %d fingerprints (%v), want the photo's", len(fps), err)
 	}
 }

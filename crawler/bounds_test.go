@@ -57,14 +57,14 @@ func TestALinkTrapIsHeldToTheSiteBounds(t *testing.T) {
 	if stats.Bounds["max_pages"] != 1 || stats.Bounds["max_links_per_page"] == 0 {
 		t.Errorf("bounds %v, want max_pages once and max_links_per_page for the cut pages", stats.Bounds)
 	}
-	st, _, err := db.SiteStatus("fixture")
+	st, _, err := db.Crawl.SiteStatus("fixture")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Running || st.Bounds["max_pages"] != 1 {
 		t.Errorf("site status running %v, bounds %v; want a finished pass that names max_pages", st.Running, st.Bounds)
 	}
-	if p, _, err := db.FrontierPass("fixture"); err != nil || p.QueuedPages != 0 {
+	if p, _, err := db.Crawl.FrontierPass("fixture"); err != nil || p.QueuedPages != 0 {
 		t.Errorf("%d pages left queued (%v); a finished pass leaves none", p.QueuedPages, err)
 	}
 }

@@ -5,7 +5,8 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/database"
 )
 
 // maxCommitBatch bounds how many workers' writes share one transaction.
@@ -20,18 +21,18 @@ const maxCommitBatch = 512
 // throughput. The goroutine is owned by the pass, which closes the
 // committer when its workers are done.
 type committer struct {
-	db   *index.DB
+	db   *database.DB
 	log  *slog.Logger
 	reqs chan commitReq
 	wg   sync.WaitGroup
 }
 
 type commitReq struct {
-	w   index.CrawlWrite
+	w   crawlstate.CrawlWrite
 	ack chan error // nil for writes posted without waiting
 }
 
-func newCommitter(db *index.DB, log *slog.Logger) *committer {
+func newCommitter(db *database.DB, log *slog.Logger) *committer {
 	c := &committer{db: db, log: log, reqs: make(chan commitReq, maxCommitBatch)}
 	c.wg.Add(1)
 	go func() {
@@ -43,7 +44,7 @@ func newCommitter(db *index.DB, log *slog.Logger) *committer {
 
 // write stores w and returns once it is durable. If ctx ends first, write
 // returns ctx's error; w may still be stored.
-func (c *committer) write(ctx context.Context, w index.CrawlWrite) error {
+func (c *committer) write(ctx context.Context, w crawlstate.CrawlWrite) error {
 	req := commitReq{w: w, ack: make(chan error, 1)}
 	select {
 	case c.reqs <- req:
@@ -60,13 +61,13 @@ func (c *committer) write(ctx context.Context, w index.CrawlWrite) error {
 
 // post queues w without waiting: for records whose loss in a crash only
 // costs a later pass some work (validators, hash results).
-func (c *committer) post(w index.CrawlWrite) {
+func (c *committer) post(w crawlstate.CrawlWrite) {
 	c.reqs <- commitReq{w: w}
 }
 
 // flush returns once everything posted before it is stored.
 func (c *committer) flush(ctx context.Context) error {
-	return c.write(ctx, index.CrawlWrite{})
+	return c.write(ctx, crawlstate.CrawlWrite{})
 }
 
 // close stores what is queued and stops the goroutine. No write may follow.
@@ -77,7 +78,7 @@ func (c *committer) close() {
 
 func (c *committer) loop() {
 	batch := make([]commitReq, 0, maxCommitBatch)
-	ws := make([]index.CrawlWrite, 0, maxCommitBatch)
+	ws := make([]crawlstate.CrawlWrite, 0, maxCommitBatch)
 	for first := range c.reqs {
 		batch = append(batch[:0], first)
 	drain:
@@ -98,11 +99,11 @@ func (c *committer) loop() {
 		}
 		// Writes are short and must land even while the pass is being
 		// cancelled: that is when in-flight items are put back.
-		err := c.db.ApplyCrawlWrites(context.Background(), ws)
+		err := c.db.Crawl.ApplyCrawlWrites(context.Background(), ws)
 		if err != nil && len(batch) > 1 {
 			// One bad write must not fail the others: store them one by one.
 			for _, r := range batch {
-				c.ack(r, c.db.ApplyCrawlWrites(context.Background(), []index.CrawlWrite{r.w}))
+				c.ack(r, c.db.Crawl.ApplyCrawlWrites(context.Background(), []crawlstate.CrawlWrite{r.w}))
 			}
 			continue
 		}

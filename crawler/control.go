@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // ErrUnknownSite reports a site name the scheduler does not watch.
@@ -16,7 +16,7 @@ var ErrUnknownSite = errors.New("unknown site")
 // Scheduler is Run with controls, for a long-running process with a
 // console: it crawls every site on its interval, and lets people start a
 // site's pass at once and pause or resume a site. Paused sites are stored
-// in the database (index.DB.SetSitePaused), so they stay paused across
+// in the database (crawlstate.Store.SetSitePaused), so they stay paused across
 // restarts; pausing a site interrupts its running pass, which puts its
 // unfinished items back in the frontier and resumes when the site does.
 type Scheduler struct {
@@ -55,18 +55,18 @@ func (s *Scheduler) Running(site string) bool {
 
 // PassNow asks for a pass of site at once (after the running one, if any).
 // A paused site must be resumed first.
-func (s *Scheduler) PassNow(ctx context.Context, site string, by index.Actor) error {
+func (s *Scheduler) PassNow(ctx context.Context, site string, by store.Actor) error {
 	if _, ok := s.sites[site]; !ok {
 		return fmt.Errorf("site %q: %w", site, ErrUnknownSite)
 	}
-	paused, err := s.c.DB.PausedSites()
+	paused, err := s.c.DB.Crawl.PausedSites()
 	if err != nil {
 		return err
 	}
 	if paused[site] {
-		return fmt.Errorf("site %q is paused; resume it first: %w", site, index.ErrInvalid)
+		return fmt.Errorf("site %q is paused; resume it first: %w", site, store.ErrInvalid)
 	}
-	if err := s.c.DB.Audit(ctx, index.AuditEntry{User: by.User, Remote: by.Remote, Action: "site.pass_now", Target: site}); err != nil {
+	if err := s.c.DB.Store.Audit(ctx, store.AuditEntry{User: by.User, Remote: by.Remote, Action: "site.pass_now", Target: site}); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -78,11 +78,11 @@ func (s *Scheduler) PassNow(ctx context.Context, site string, by index.Actor) er
 
 // SetPaused pauses or resumes site, storing the state (with its audit
 // record) before acting on it. Pausing interrupts a running pass.
-func (s *Scheduler) SetPaused(ctx context.Context, site string, paused bool, by index.Actor) error {
+func (s *Scheduler) SetPaused(ctx context.Context, site string, paused bool, by store.Actor) error {
 	if _, ok := s.sites[site]; !ok {
 		return fmt.Errorf("site %q: %w", site, ErrUnknownSite)
 	}
-	if err := s.c.DB.SetSitePaused(ctx, site, paused, by); err != nil {
+	if err := s.c.DB.Crawl.SetSitePaused(ctx, site, paused, by); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -115,7 +115,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 func (s *Scheduler) loop(ctx context.Context, site *Site) {
 	for ctx.Err() == nil {
-		paused, err := s.c.DB.PausedSites()
+		paused, err := s.c.DB.Crawl.PausedSites()
 		if err != nil {
 			s.logError("read paused sites", site, err)
 		}

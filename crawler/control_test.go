@@ -9,18 +9,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // waitPasses polls the site's stored status until cond holds, for at most a
 // minute (polling a condition with a deadline, not sleeping).
-func waitPasses(t *testing.T, db *index.DB, what string, cond func(index.SiteStatus) bool) index.SiteStatus {
+func waitPasses(t *testing.T, db *database.DB, what string, cond func(crawlstate.SiteStatus) bool) crawlstate.SiteStatus {
 	t.Helper()
 	deadline := time.After(time.Minute)
 	for {
-		st, _, err := db.SiteStatus("fixture")
+		st, _, err := db.Crawl.SiteStatus("fixture")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,23 +58,23 @@ func TestSchedulerPassesNowPausesAndResumes(t *testing.T) {
 			t.Error("Run did not return after cancellation")
 		}
 	}()
-	ana := index.Actor{User: "ana", Remote: "192.0.2.7"}
+	ana := store.Actor{User: "ana", Remote: "192.0.2.7"}
 
-	waitPasses(t, db, "the first pass, due at once", func(st index.SiteStatus) bool { return st.TotalPass == 1 && !st.Running })
+	waitPasses(t, db, "the first pass, due at once", func(st crawlstate.SiteStatus) bool { return st.TotalPass == 1 && !st.Running })
 	t.Run("pass now runs a pass before the interval is up", func(t *testing.T) {
 		if err := s.PassNow(ctx, "fixture", ana); err != nil {
 			t.Fatal(err)
 		}
-		waitPasses(t, db, "the requested pass", func(st index.SiteStatus) bool { return st.TotalPass == 2 && !st.Running })
+		waitPasses(t, db, "the requested pass", func(st crawlstate.SiteStatus) bool { return st.TotalPass == 2 && !st.Running })
 	})
 	t.Run("a paused site takes no pass and stays paused in the database", func(t *testing.T) {
 		if err := s.SetPaused(ctx, "fixture", true, ana); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.PassNow(ctx, "fixture", ana); !errors.Is(err, index.ErrInvalid) {
+		if err := s.PassNow(ctx, "fixture", ana); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("pass now on a paused site: %v, want ErrInvalid", err)
 		}
-		if p, _ := db.PausedSites(); !p["fixture"] {
+		if p, _ := db.Crawl.PausedSites(); !p["fixture"] {
 			t.Fatal("the pause is not stored")
 		}
 	})
@@ -83,7 +85,7 @@ func TestSchedulerPassesNowPausesAndResumes(t *testing.T) {
 		if err := s.PassNow(ctx, "fixture", ana); err != nil {
 			t.Fatal(err)
 		}
-		waitPasses(t, db, "the pass after resuming", func(st index.SiteStatus) bool { return st.TotalPass == 3 && !st.Running })
+		waitPasses(t, db, "the pass after resuming", func(st crawlstate.SiteStatus) bool { return st.TotalPass == 3 && !st.Running })
 	})
 	t.Run("unknown sites are refused", func(t *testing.T) {
 		if err := s.PassNow(ctx, "nosuch", ana); !errors.Is(err, ErrUnknownSite) {
@@ -94,7 +96,7 @@ func TestSchedulerPassesNowPausesAndResumes(t *testing.T) {
 		}
 	})
 	t.Run("every control is audited", func(t *testing.T) {
-		log, _ := db.AuditLog(index.AuditFilter{Action: "site."})
+		log, _ := db.Store.AuditLog(store.AuditFilter{Action: "site."})
 		var got []string
 		for _, e := range log {
 			if e.User != "ana" || e.Remote != "192.0.2.7" || e.Target != "fixture" {
@@ -143,11 +145,11 @@ func TestPausingInterruptsARunningPass(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the first pass did not start")
 	}
-	if err := s.SetPaused(ctx, "fixture", true, index.Actor{User: "ana"}); err != nil {
+	if err := s.SetPaused(ctx, "fixture", true, store.Actor{User: "ana"}); err != nil {
 		t.Fatal(err)
 	}
 	close(release)
-	st := waitPasses(t, db, "the interrupted pass to store its state", func(st index.SiteStatus) bool { return st.PassNumber == 1 && !s.Running("fixture") })
+	st := waitPasses(t, db, "the interrupted pass to store its state", func(st crawlstate.SiteStatus) bool { return st.PassNumber == 1 && !s.Running("fixture") })
 	if !st.Running {
 		t.Errorf("the paused pass finished instead of stopping: %+v", st)
 	}

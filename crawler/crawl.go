@@ -11,16 +11,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/transport"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // Crawler runs crawl passes over watched sites and records the alerts they
 // raise. Its fields are its dependencies; it holds no other state and may run
 // passes of different sites concurrently (never two of the same site).
 type Crawler struct {
-	DB   *index.DB
+	DB   *database.DB
 	Rule hashing.Rule
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
@@ -48,7 +52,7 @@ type Crawler struct {
 
 	// recordAlert, when set, stands in for DB.RecordAlert: tests use it to
 	// make an alert write fail the way a full disk does.
-	recordAlert func(context.Context, index.AlertInput) (index.Alert, bool, error)
+	recordAlert func(context.Context, alerts.AlertInput) (alerts.Alert, bool, error)
 }
 
 // PassStats counts what one pass did.
@@ -60,26 +64,9 @@ type PassStats struct {
 	Resumed bool
 	Start   time.Time
 	End     time.Time
-	Pages   int // pages fetched, or revalidated with 304 Not Modified
-	// Media counts media files whose match result the pass established:
-	// fingerprinted now (Hashed) or known from earlier bytes (304, or the
-	// same SHA-256 already fingerprinted).
-	Media       int
-	Hashed      int
-	NotModified int // pages and media answered 304 Not Modified
-	Bytes       int64
-	Matches     int // media files that matched at least one fingerprint
-	NewAlerts   int
-	// Quarantined counts the new alerts held for staff because their
-	// fingerprint matched too many distinct media (index.FloodLimit);
-	// Suppressed the matches the negative bank kept from alerting.
-	Quarantined int
-	Suppressed  int
-	Skipped     int // media over a limit, never fingerprinted
-	Videos      int // video URLs found and recorded (fetched when Crawler.Video is set)
-	Robots      int // URLs robots.txt did not allow
-	Queued      int // items still waiting (when the pass stopped, for an interrupted one)
-	Errors      map[string]int
+	crawlstate.Counts
+	Queued int // items still waiting (when the pass stopped, for an interrupted one)
+	Errors map[string]int
 	// Bounds counts the site's bounds the pass reached: "max_pages" and
 	// "max_pass_duration" (1 when the pass ended early for it, the rest of
 	// its queue dropped) and "max_links_per_page" (pages whose references
@@ -121,12 +108,12 @@ type pass struct {
 	mu          sync.Mutex
 	stats       PassStats
 	lastErrs    []string
-	skipped     []index.SkippedMedia
-	byURL       map[string]*mediaResult // media URL → its result, once per process pass
-	bySHA       map[[32]byte]*shaResult // bytes → their match result, once per process pass
+	skipped     []crawlstate.SkippedMedia
+	byURL       map[string]*mediaResult       // media URL → its result, once per process pass
+	bySHA       map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
 	videosSeen  map[string]bool
 	videos      *videoWorkers // nil when videos are not fetched
-	prevStatus  index.SiteStatus
+	prevStatus  crawlstate.SiteStatus
 	checkpoints time.Duration
 	// pagesStarted counts the page items handed to workers this pass
 	// (restored on resume), queuedPages the frontier's last page count;
@@ -143,7 +130,7 @@ var errStorage = errors.New("pass stopped: the database failed a write")
 // results could not be stored is put back, never marked done, and going on
 // would only repeat the failure for every item (a full disk).
 func (p *pass) storageFailed(u string, err error) {
-	if errors.Is(err, index.ErrNotFound) || errors.Is(err, index.ErrInvalid) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		// Not the storage: a fingerprint withdrawn meanwhile, or input
 		// the database refuses. Retrying would refuse it again.
 		p.fail("index", u, err)
@@ -204,9 +191,9 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	// Connections are the pass's: a daemon running passes forever must not
 	// keep every pass's idle connections until they time out.
 	defer base.CloseIdleConnections()
-	polite := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	polite := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	var p *pass
-	transport := newRetryTransport(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
+	transport := transport.NewRetry(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
 	media := newFetcher(site, transport, ua)
 	p = &pass{
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
@@ -219,7 +206,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		metrics:    c.Metrics.forSite(site.Name),
 		rule:       c.Rule.String(),
 		byURL:      map[string]*mediaResult{},
-		bySHA:      map[[32]byte]*shaResult{},
+		bySHA:      map[hashing.SHA256]*shaResult{},
 		videosSeen: map[string]bool{},
 		stats: PassStats{Site: site.Name, Number: info.Number, Resumed: info.Resumed, Start: info.Start,
 			Errors: map[string]int{}, Bounds: map[string]int{}, Recovered: map[string]int{}},
@@ -230,7 +217,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		p.checkpoints = 2 * time.Second
 	}
 	if site.Robots() {
-		p.robots.crawlDelay = polite.honourCrawlDelay
+		p.robots.crawlDelay = polite.HonourCrawlDelay
 		p.robots.truncated = func(u string) {
 			p.fail("robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, maxRobotsBytes))
 		}
@@ -265,7 +252,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 
 // restore continues the counts of a resumed pass from its last checkpoint.
 func (p *pass) restore() error {
-	st, ok, err := p.c.DB.SiteStatus(p.site.Name)
+	st, ok, err := p.c.DB.Crawl.SiteStatus(p.site.Name)
 	if err != nil {
 		return err
 	}
@@ -274,8 +261,7 @@ func (p *pass) restore() error {
 		return nil
 	}
 	s := &p.stats
-	s.Pages, s.Media, s.Hashed, s.NotModified, s.Bytes = st.Pages, st.Media, st.Hashed, st.NotModified, st.Bytes
-	s.Matches, s.NewAlerts, s.Skipped, s.Videos, s.Robots = st.Matches, st.NewAlerts, st.Skipped, st.Videos, st.Robots
+	s.Counts = st.Counts
 	for k, v := range st.Errors {
 		s.Errors[k] = v
 	}
@@ -358,23 +344,21 @@ func (p *pass) storeStatus(finished bool) error {
 	s := p.snapshot()
 	p.mu.Lock()
 	lastErrs := append([]string(nil), p.lastErrs...)
-	skipped := append([]index.SkippedMedia(nil), p.skipped...)
+	skipped := append([]crawlstate.SkippedMedia(nil), p.skipped...)
 	p.mu.Unlock()
 	total := p.prevStatus.TotalPass
 	if finished {
 		total++
 	}
-	st := index.SiteStatus{
-		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number,
-		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes,
-		Matches: s.Matches, NewAlerts: s.NewAlerts, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots,
+	st := crawlstate.SiteStatus{
+		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number, Counts: s.Counts,
 		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
 		Bounds: s.Bounds, Recovered: s.Recovered,
 	}
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
 	}
-	return p.c.DB.PutSiteStatus(st)
+	return p.c.DB.Crawl.PutSiteStatus(st)
 }
 
 // run hands frontier items to page and media workers until the frontier is
@@ -542,7 +526,7 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, nil, ctx.Err() == nil)
 		return
 	}
-	rec, known, err := p.c.DB.PageRecord(p.site.Name, it.URL)
+	rec, known, err := p.c.DB.Crawl.PageRecord(p.site.Name, it.URL)
 	if err != nil {
 		p.fail("index", it.URL, err)
 	}
@@ -573,11 +557,11 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 	now := time.Now().UTC()
 	switch {
 	case pf.serves == "media":
-		p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{{URL: it.URL, Serves: "media", Pass: p.info.Number, Checked: now}}})
+		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "media", Pass: p.info.Number, Checked: now}}})
 		p.done(ctx, it, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
 		return
 	case pf.serves == "video":
-		p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{{URL: it.URL, Serves: "video", Pass: p.info.Number, Checked: now}}})
+		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "video", Pass: p.info.Number, Checked: now}}})
 		p.recordVideos(p.referrer(it), it.URL)
 		p.done(ctx, it, nil, true)
 		return
@@ -598,14 +582,14 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 	if pf.dropped > 0 {
 		p.bound("max_links_per_page", fmt.Sprintf("page %s: %d references beyond max_links_per_page %d dropped", it.URL, pf.dropped, p.site.MaxLinksPerPage))
 	}
-	rec = index.PageRecord{URL: it.URL, ETag: pf.etag, LastModified: pf.lastModified, Serves: "page",
+	rec = crawlstate.PageRecord{URL: it.URL, ETag: pf.etag, LastModified: pf.lastModified, Serves: "page",
 		Links: pf.links, Media: pf.media, Videos: pf.videos, Pass: p.info.Number, Checked: now}
 	var final *url.URL
 	if pf.final != nil && pf.final.String() != it.URL {
 		final = pf.final
 		rec.Final = final.String()
 	}
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Pages: []index.PageRecord{rec}})
+	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{rec}})
 	p.count(func(s *PassStats) { s.Pages++; s.Bytes += int64(pf.bytes) })
 	p.metrics.page("fetched", pf.bytes)
 	p.done(ctx, it, p.found(it, pf.links, pf.media, pf.videos, final), true)
@@ -704,7 +688,7 @@ func (p *pass) bound(name, why string) {
 // pass and queues it for the video workers (video.go), if any.
 func (p *pass) recordVideos(page string, urls ...string) {
 	now := time.Now().UTC()
-	var recs []index.VideoRecord
+	var recs []crawlstate.VideoRecord
 	p.mu.Lock()
 	for _, v := range urls {
 		if p.videosSeen[v] {
@@ -712,7 +696,7 @@ func (p *pass) recordVideos(page string, urls ...string) {
 		}
 		p.videosSeen[v] = true
 		p.stats.Videos++
-		recs = append(recs, index.VideoRecord{URL: v, Page: page, FirstSeen: now, LastSeen: now})
+		recs = append(recs, crawlstate.VideoRecord{URL: v, Page: page, FirstSeen: now, LastSeen: now})
 	}
 	p.mu.Unlock()
 	if len(recs) == 0 {
@@ -720,7 +704,7 @@ func (p *pass) recordVideos(page string, urls ...string) {
 	}
 	p.metrics.videos(len(recs))
 	p.log.Debug("videos found", "count", len(recs), "url", recs[0].URL)
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Videos: recs})
+	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Videos: recs})
 	p.queueVideos(recs)
 }
 
@@ -790,7 +774,7 @@ func (p *pass) skip(page, u string, size, limit int64, err error) {
 	if len(p.skipped) >= maxLastErrors {
 		p.skipped = p.skipped[1:]
 	}
-	p.skipped = append(p.skipped, index.SkippedMedia{URL: u, Page: page, Size: size, Limit: limit, Reason: err.Error(), At: time.Now().UTC()})
+	p.skipped = append(p.skipped, crawlstate.SkippedMedia{URL: u, Page: page, Size: size, Limit: limit, Reason: err.Error(), At: time.Now().UTC()})
 	p.mu.Unlock()
 	p.metrics.skipped()
 	p.metrics.error("too_large")

@@ -12,16 +12,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // emptyDB opens a fresh database with nothing registered, for tests that
 // need no matches (registering costs seconds under the race detector).
-func emptyDB(t *testing.T) *index.DB {
+func emptyDB(t *testing.T) *database.DB {
 	t.Helper()
-	db, err := index.Open(t.TempDir()+"/hw.db", index.Options{})
+	db, err := database.Open(t.TempDir()+"/hw.db", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +34,7 @@ func emptyDB(t *testing.T) *index.DB {
 
 // registerFirst registers the fixture's first n known photos in a fresh
 // database.
-func registerFirst(t *testing.T, n int) *index.DB {
+func registerFirst(t *testing.T, n int) *database.DB {
 	t.Helper()
 	db := emptyDB(t)
 	h := hashing.NewHasher(hashing.Limits{})
@@ -43,16 +46,16 @@ func registerFirst(t *testing.T, n int) *index.DB {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	if _, err := db.Register(context.Background(), "demo", "", regs); err != nil {
+	if _, err := db.Index.Register(context.Background(), "demo", "", regs); err != nil {
 		t.Fatal(err)
 	}
 	return db
 }
 
 // registerKnown registers the fixture's known photos in a fresh database.
-func registerKnown(t *testing.T) *index.DB {
+func registerKnown(t *testing.T) *database.DB {
 	t.Helper()
-	db, err := index.Open(t.TempDir()+"/hw.db", index.Options{})
+	db, err := database.Open(t.TempDir()+"/hw.db", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +69,7 @@ func registerKnown(t *testing.T) *index.DB {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	if _, err := db.Register(context.Background(), "demo", "", regs); err != nil {
+	if _, err := db.Index.Register(context.Background(), "demo", "", regs); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -124,7 +127,7 @@ func TestPassAlertsExactlyThePlantedReuploadsAndSurvivesHostileRoutes(t *testing
 	for _, r := range site.Truth() {
 		want[r.Page+" "+r.Media] = true
 	}
-	alerts, err := db.Alerts(index.AlertFilter{})
+	alerts, err := db.Alerts.Alerts(alerts.AlertFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +149,7 @@ func TestPassAlertsExactlyThePlantedReuploadsAndSurvivesHostileRoutes(t *testing
 	if stats.Skipped < 1 {
 		t.Errorf("the 60000×60000 PNG was not counted as skipped: %+v", stats)
 	}
-	st, ok, err := db.SiteStatus("fixture")
+	st, ok, err := db.Crawl.SiteStatus("fixture")
 	if err != nil || !ok || st.Pages != stats.Pages || st.TotalPass != 1 {
 		t.Fatalf("stored status = %+v, %v, %v", st, ok, err)
 	}

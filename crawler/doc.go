@@ -4,7 +4,7 @@
 // fetches each image and video with a size- and time-limited streaming
 // client, fingerprints it with package hashing (videos through
 // hashing/video and ffmpeg), matches it against package index and records an
-// alert for every match.
+// alert (package alerts) for every match.
 //
 // Around the passes it provides what a long-running service needs: a
 // Scheduler (the round-the-clock passes, with pass-now, pause and resume),
@@ -17,7 +17,7 @@
 // still to visit and the pass's visited set. Workers pop items, and an item
 // is marked done — together with what it led to — only when its work is
 // complete, so the frontier always says what is left. The default frontier
-// lives in the hashwatch database (package index), so a pass stopped in any
+// lives in the hashwatch database (package crawlstate), so a pass stopped in any
 // way, kill -9 included, resumes on the next start; the interface is small
 // enough for a frontier shared by several machines (NATS JetStream) to
 // replace it without touching the rest.

@@ -6,7 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/database"
 )
 
 // ItemKind says whether a frontier item is a page (fetched with colly and
@@ -90,14 +91,14 @@ type Frontier interface {
 }
 
 // boltFrontier is the single-machine Frontier: the queue and visited set of
-// the site's pass live in the hashwatch database (index.BeginFrontierPass
+// the site's pass live in the hashwatch database (crawlstate.Store.BeginFrontierPass
 // and friends). Pop only reads: an item leaves the queue in the same
 // transaction that records it done and queues what it found, so there is
 // no "leased" state on disk to repair after a crash. Writes go through the
 // pass's committer, which groups the workers' writes into one transaction
 // and one fsync.
 type boltFrontier struct {
-	db     *index.DB
+	db     *database.DB
 	site   string
 	commit *committer
 
@@ -107,27 +108,27 @@ type boltFrontier struct {
 	released map[ItemKind][]Item
 }
 
-func newBoltFrontier(db *index.DB, site string, commit *committer) *boltFrontier {
+func newBoltFrontier(db *database.DB, site string, commit *committer) *boltFrontier {
 	return &boltFrontier{db: db, site: site, commit: commit, cursor: map[ItemKind]uint64{}, released: map[ItemKind][]Item{}}
 }
 
-func toIndexKind(k ItemKind) index.FrontierKind {
+func toIndexKind(k ItemKind) crawlstate.FrontierKind {
 	if k == MediaItem {
-		return index.FrontierMedia
+		return crawlstate.FrontierMedia
 	}
-	return index.FrontierPage
+	return crawlstate.FrontierPage
 }
 
-func toIndexItem(it Item) index.FrontierItem {
-	return index.FrontierItem{Seq: it.ID, Kind: toIndexKind(it.Kind), URL: it.URL, Page: it.Page, Depth: it.Depth}
+func toIndexItem(it Item) crawlstate.FrontierItem {
+	return crawlstate.FrontierItem{Seq: it.ID, Kind: toIndexKind(it.Kind), URL: it.URL, Page: it.Page, Depth: it.Depth}
 }
 
 func (f *boltFrontier) Begin(ctx context.Context, start time.Time, seeds []Item) (PassInfo, error) {
-	items := make([]index.FrontierItem, len(seeds))
+	items := make([]crawlstate.FrontierItem, len(seeds))
 	for i, s := range seeds {
 		items[i] = toIndexItem(s)
 	}
-	p, resumed, err := f.db.BeginFrontierPass(ctx, f.site, start, items)
+	p, resumed, err := f.db.Crawl.BeginFrontierPass(ctx, f.site, start, items)
 	if err != nil {
 		return PassInfo{}, err
 	}
@@ -154,7 +155,7 @@ func (f *boltFrontier) Pop(ctx context.Context, kind ItemKind, max int) ([]Item,
 	if len(out) == max {
 		return out, nil
 	}
-	items, err := f.db.FrontierScan(f.site, toIndexKind(kind), f.cursor[kind], max-len(out))
+	items, err := f.db.Crawl.FrontierScan(f.site, toIndexKind(kind), f.cursor[kind], max-len(out))
 	if err != nil {
 		return out, err
 	}
@@ -167,7 +168,7 @@ func (f *boltFrontier) Pop(ctx context.Context, kind ItemKind, max int) ([]Item,
 
 func (f *boltFrontier) Done(ctx context.Context, it Item, found []Item) error {
 	f.mu.Lock()
-	w := index.CrawlWrite{Site: f.site, Pass: f.pass, Done: []index.FrontierItem{toIndexItem(it)}}
+	w := crawlstate.CrawlWrite{Site: f.site, Pass: f.pass, Done: []crawlstate.FrontierItem{toIndexItem(it)}}
 	f.mu.Unlock()
 	for _, x := range found {
 		if x.Visited {
@@ -189,7 +190,7 @@ func (f *boltFrontier) Release(_ context.Context, items []Item) error {
 }
 
 func (f *boltFrontier) Queued(context.Context) (pages, media int, err error) {
-	p, _, err := f.db.FrontierPass(f.site)
+	p, _, err := f.db.Crawl.FrontierPass(f.site)
 	return p.QueuedPages, p.QueuedMedia, err
 }
 
@@ -199,6 +200,6 @@ func (f *boltFrontier) Finish(ctx context.Context, end time.Time) error {
 	if err := f.commit.flush(ctx); err != nil {
 		return err
 	}
-	_, err := f.db.FinishFrontierPass(ctx, f.site, end)
+	_, err := f.db.Crawl.FinishFrontierPass(ctx, f.site, end)
 	return err
 }

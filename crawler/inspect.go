@@ -2,16 +2,17 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/transport"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // DefaultInspectMedia caps the media followed from one reported page.
@@ -31,7 +32,7 @@ const DefaultInspectMedia = 100
 // alerts named by its host. robots.txt is not consulted: a person asked
 // for this one URL.
 type Inspector struct {
-	DB    *index.DB
+	DB    *database.DB
 	Rule  hashing.Rule
 	Sites []*Site
 	// AllowPrivate lets URLs outside Sites reach private addresses (tests
@@ -47,10 +48,10 @@ type Inspector struct {
 
 // MediaOutcome is what one image of a reported URL gave.
 type MediaOutcome struct {
-	URL      string   `json:"url"`
-	SHA256   string   `json:"sha256,omitempty"`
-	AlertIDs []uint64 `json:"alert_ids,omitempty"`
-	Error    string   `json:"error,omitempty"`
+	URL      string         `json:"url"`
+	SHA256   hashing.SHA256 `json:"sha256,omitzero"`
+	AlertIDs []uint64       `json:"alert_ids,omitempty"`
+	Error    string         `json:"error,omitempty"`
 	// Suppressed counts matches the negative bank kept from alerting.
 	Suppressed int `json:"suppressed,omitempty"`
 }
@@ -72,8 +73,8 @@ type Inspection struct {
 }
 
 // Outcome turns the inspection into what a URL report stores.
-func (in Inspection) Outcome() index.URLOutcome {
-	o := index.URLOutcome{URL: in.URL, AlertIDs: in.AlertIDs}
+func (in Inspection) Outcome() alerts.URLOutcome {
+	o := alerts.URLOutcome{URL: in.URL, AlertIDs: in.AlertIDs}
 	hashed := 0
 	var firstErr string
 	for _, m := range in.Media {
@@ -86,15 +87,15 @@ func (in Inspection) Outcome() index.URLOutcome {
 	o.Media = hashed
 	switch {
 	case in.Err != nil:
-		o.State, o.Error = index.ReportError, in.Err.Error()
+		o.State, o.Error = alerts.ReportError, in.Err.Error()
 	case len(in.AlertIDs) > 0:
-		o.State = index.ReportMatch
+		o.State = alerts.ReportMatch
 	case hashed == 0 && firstErr != "":
-		o.State, o.Error = index.ReportError, firstErr
+		o.State, o.Error = alerts.ReportError, firstErr
 	case hashed == 0:
-		o.State, o.Error = index.ReportError, "no image found at the URL"
+		o.State, o.Error = alerts.ReportError, "no image found at the URL"
 	default:
-		o.State = index.ReportNoMatch
+		o.State = alerts.ReportNoMatch
 	}
 	return o
 }
@@ -135,7 +136,7 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 		res.Err = err
 		return res
 	}
-	if err := index.CheckReportURL(rawURL); err != nil {
+	if err := alerts.CheckReportURL(rawURL); err != nil {
 		res.Err = err
 		return res
 	}
@@ -152,7 +153,7 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 	}
 	base := newTransport(site)
 	defer base.CloseIdleConnections()
-	transport := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	transport := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	media := newFetcher(site, transport, ua)
 	hasher := hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})
 
@@ -229,14 +230,14 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 		mo.Error = err.Error()
 		return mo
 	}
-	sum := sha256.Sum256(f.Body)
-	mo.SHA256 = hex.EncodeToString(sum[:])
+	sum := hashing.SumSHA256(f.Body)
+	mo.SHA256 = sum
 	fp, err := hasher.Image(ctx, f.Body, hashing.ForQuery)
 	if err != nil {
 		mo.Error = err.Error()
 		return mo
 	}
-	ms, err := in.DB.Match(ctx, fp, in.Rule)
+	ms, err := in.DB.Index.Match(ctx, fp, in.Rule)
 	if err != nil {
 		mo.Error = err.Error()
 		return mo
@@ -244,31 +245,30 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 	if len(ms) == 0 {
 		return mo
 	}
-	pv, err := hasher.Preview(f.Body)
-	if err != nil {
-		pv = nil // the alert matters more than its picture
+	res := raiseAlerts(ctx, in.DB, nil, found{
+		Site: site.Name, SHA256: sum, Matches: ms, Reported: true,
+		Sighting: alerts.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+		Preview: func() []byte {
+			pv, err := hasher.Preview(f.Body)
+			if err != nil {
+				return nil // the alert matters more than its picture
+			}
+			return pv
+		},
+	})
+	mo.Suppressed = res.Suppressed
+	for _, ra := range res.Raised {
+		mo.AlertIDs = append(mo.AlertIDs, ra.Alert.ID)
+		if ra.Created && in.Logger != nil {
+			in.Logger.Info("new alert from a reported URL", "alert", ra.Alert.ID, "case", ra.Alert.Case, "url", u, "page", page,
+				"algorithm", ra.Alert.Algorithm, "distance", ra.Alert.Distance)
+		}
 	}
-	for _, m := range ms {
-		a, created, err := in.DB.RecordAlert(ctx, index.AlertInput{
-			Site: site.Name, MediaSHA256: sum, Match: m, Reported: true, Preview: pv,
-			Sighting: index.Sighting{PageURL: page, MediaURL: u, FinalURL: f.FinalURL, HTTPStatus: f.Status},
-		})
-		if errors.Is(err, index.ErrNotFound) {
-			continue // the case was withdrawn while matching
-		}
-		if errors.Is(err, index.ErrSuppressed) {
-			mo.Suppressed++
-			continue // the negative bank says it is not this content
-		}
-		if err != nil {
-			mo.Error = err.Error()
-			return mo
-		}
-		mo.AlertIDs = append(mo.AlertIDs, a.ID)
-		if created && in.Logger != nil {
-			in.Logger.Info("new alert from a reported URL", "alert", a.ID, "case", a.Case, "url", u, "page", page,
-				"algorithm", a.Algorithm, "distance", a.Distance)
-		}
+	switch {
+	case res.Err != nil:
+		mo.Error = res.Err.Error()
+	case len(res.Refused) > 0:
+		mo.Error = res.Refused[0].Error()
 	}
 	return mo
 }
@@ -278,15 +278,15 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 // "pending" for ever; the submitter sees why and can submit them again.
 // Finishing the checks detached from the request instead would let work
 // outlive the request that asked for it, and serve's shutdown with it.
-func (in *Inspector) abandon(ctx context.Context, rep index.URLReport, i int) (index.URLReport, error) {
+func (in *Inspector) abandon(ctx context.Context, rep alerts.URLReport, i int) (alerts.URLReport, error) {
 	cause := ctx.Err()
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	now := time.Now().UTC()
 	for ; i < len(rep.URLs); i++ {
-		o := index.URLOutcome{URL: rep.URLs[i].URL, State: index.ReportError, CheckedAt: now,
+		o := alerts.URLOutcome{URL: rep.URLs[i].URL, State: alerts.ReportError, CheckedAt: now,
 			Error: "check interrupted before it finished (the request was cancelled); submit the URL again"}
-		r, err := in.DB.SetURLOutcome(bg, rep.ID, i, o)
+		r, err := in.DB.Alerts.SetURLOutcome(bg, rep.ID, i, o)
 		if err != nil {
 			return rep, errors.Join(cause, err)
 		}
@@ -295,21 +295,21 @@ func (in *Inspector) abandon(ctx context.Context, rep index.URLReport, i int) (i
 	return rep, cause
 }
 
-// Submit stores a URL report of urls by the submitter (index.CreateURLReport,
+// Submit stores a URL report of urls by the submitter (alerts.Store.CreateURLReport,
 // which refuses malformed lists), inspects each URL at once and records its
 // outcome, and returns the report as finally stored. When ctx ends
 // first, the URLs not yet checked are recorded as interrupted (abandon).
-func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by index.Actor) (index.URLReport, error) {
-	rep, err := in.DB.CreateURLReport(ctx, urls, note, by)
+func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by store.Actor) (alerts.URLReport, error) {
+	rep, err := in.DB.Alerts.CreateURLReport(ctx, urls, note, by)
 	if err != nil {
-		return index.URLReport{}, err
+		return alerts.URLReport{}, err
 	}
 	for i, u := range rep.URLs {
 		res := in.Inspect(ctx, u.URL)
 		if ctx.Err() != nil {
 			return in.abandon(ctx, rep, i)
 		}
-		if rep, err = in.DB.SetURLOutcome(ctx, rep.ID, i, res.Outcome()); err != nil {
+		if rep, err = in.DB.Alerts.SetURLOutcome(ctx, rep.ID, i, res.Outcome()); err != nil {
 			return rep, err
 		}
 	}

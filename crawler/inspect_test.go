@@ -11,9 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // fixtureServer serves a fixture site (with control routes) for the test.
@@ -84,14 +85,14 @@ func TestInspectReportedURLs(t *testing.T) {
 		}
 		got := map[string]bool{}
 		for _, id := range res.AlertIDs {
-			a, err := db.Alert(id)
+			a, err := db.Alerts.Alert(id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !a.Reported || a.PageURL != srv.URL+page || a.Site != "127.0.0.1" {
 				t.Errorf("alert %d: reported %v page %q site %q", id, a.Reported, a.PageURL, a.Site)
 			}
-			if _, err := db.Preview(a.MediaSHA256); err != nil {
+			if _, err := db.Alerts.Preview(a.MediaSHA256); err != nil {
 				t.Errorf("alert %d has no preview: %v", id, err)
 			}
 			got[requestURI(a.MediaURL)] = true
@@ -101,7 +102,7 @@ func TestInspectReportedURLs(t *testing.T) {
 				t.Errorf("re-upload %s on %s raised no alert (alerts on %v)", m, page, sortedKeys(got))
 			}
 		}
-		if o := res.Outcome(); o.State != index.ReportMatch || o.Media != len(res.Media) {
+		if o := res.Outcome(); o.State != alerts.ReportMatch || o.Media != len(res.Media) {
 			t.Errorf("outcome %+v", o)
 		}
 	})
@@ -117,10 +118,10 @@ func TestInspectReportedURLs(t *testing.T) {
 		if res.Err != nil || len(res.Media) != 1 || res.Media[0].Error != "" || len(res.AlertIDs) != 0 {
 			t.Fatalf("Inspect: %+v", res)
 		}
-		if _, err := db.Preview(shaOf(t, srv.URL+other)); !errors.Is(err, index.ErrNotFound) {
+		if _, err := db.Alerts.Preview(shaOf(t, srv.URL+other)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a preview of unmatched media: %v", err)
 		}
-		if o := res.Outcome(); o.State != index.ReportNoMatch {
+		if o := res.Outcome(); o.State != alerts.ReportNoMatch {
 			t.Errorf("outcome %+v", o)
 		}
 	})
@@ -131,9 +132,9 @@ func TestInspectReportedURLs(t *testing.T) {
 		wantErr error
 		state   string
 	}{
-		{"a missing page is an error", in, srv.URL + "/no/such/page", ErrHTTPStatus, index.ReportError},
-		{"a private address is refused by default", &Inspector{DB: db, Rule: hashing.DefaultRule()}, srv.URL + truth[0].Page, ErrPrivateAddress, index.ReportError},
-		{"a URL that is not http(s) is refused", in, "file:///etc/passwd", index.ErrInvalid, index.ReportError},
+		{"a missing page is an error", in, srv.URL + "/no/such/page", ErrHTTPStatus, alerts.ReportError},
+		{"a private address is refused by default", &Inspector{DB: db, Rule: hashing.DefaultRule()}, srv.URL + truth[0].Page, ErrPrivateAddress, alerts.ReportError},
+		{"a URL that is not http(s) is refused", in, "file:///etc/passwd", store.ErrInvalid, alerts.ReportError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := tc.in.Inspect(ctx, tc.url)
@@ -152,27 +153,27 @@ func TestInspectReportedURLs(t *testing.T) {
 		if res.Err != nil || len(res.Media) != 1 || !strings.Contains(res.Media[0].Error, "limit 1000") || res.Site != "fixture" {
 			t.Fatalf("Inspect: %+v", res)
 		}
-		if o := res.Outcome(); o.State != index.ReportError {
+		if o := res.Outcome(); o.State != alerts.ReportError {
 			t.Errorf("outcome %+v", o)
 		}
 	})
 	t.Run("a submitted list records each URL's outcome", func(t *testing.T) {
 		urls := []string{srv.URL + truth[0].Media, srv.URL + unmatchedMedia(site)[1], srv.URL + "/missing.jpg"}
-		rep, err := in.Submit(ctx, urls, "hotline 123", index.Actor{User: "staff"})
+		rep, err := in.Submit(ctx, urls, "hotline 123", store.Actor{User: "staff"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantStates := []string{index.ReportMatch, index.ReportNoMatch, index.ReportError}
+		wantStates := []string{alerts.ReportMatch, alerts.ReportNoMatch, alerts.ReportError}
 		for i, o := range rep.URLs {
 			if o.URL != urls[i] || o.State != wantStates[i] || o.CheckedAt.IsZero() {
 				t.Errorf("URL %d: %+v, want state %s", i, o, wantStates[i])
 			}
 		}
-		stored, _ := db.URLReport(rep.ID)
-		if stored.URLs[0].State != index.ReportMatch || len(stored.URLs[0].AlertIDs) == 0 || stored.SubmittedBy != "staff" {
+		stored, _ := db.Alerts.URLReport(rep.ID)
+		if stored.URLs[0].State != alerts.ReportMatch || len(stored.URLs[0].AlertIDs) == 0 || stored.SubmittedBy != "staff" {
 			t.Errorf("stored report %+v", stored)
 		}
-		if _, err := in.Submit(ctx, []string{"not a url"}, "", index.Actor{}); !errors.Is(err, index.ErrInvalid) {
+		if _, err := in.Submit(ctx, []string{"not a url"}, "", store.Actor{}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Submit of a malformed list: %v", err)
 		}
 	})
@@ -185,12 +186,12 @@ func TestACrawlStoresPreviewsOfMatchedMediaOnly(t *testing.T) {
 	if _, err := c.Pass(context.Background(), siteFor(t, srv.URL, "    delay: 0s\n    parallelism: 4\n")); err != nil {
 		t.Fatal(err)
 	}
-	alerts, err := db.Alerts(index.AlertFilter{})
+	alerts, err := db.Alerts.Alerts(alerts.AlertFilter{})
 	if err != nil || len(alerts) == 0 {
 		t.Fatalf("alerts %d, %v", len(alerts), err)
 	}
 	for _, a := range alerts {
-		pv, err := db.Preview(a.MediaSHA256)
+		pv, err := db.Alerts.Preview(a.MediaSHA256)
 		if err != nil {
 			t.Errorf("alert %d (%s) has no preview: %v", a.ID, a.MediaURL, err)
 			continue
@@ -200,7 +201,7 @@ func TestACrawlStoresPreviewsOfMatchedMediaOnly(t *testing.T) {
 		}
 	}
 	for _, p := range unmatchedMedia(site) {
-		if _, err := db.Preview(shaOf(t, srv.URL+p)); !errors.Is(err, index.ErrNotFound) {
+		if _, err := db.Alerts.Preview(shaOf(t, srv.URL+p)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unmatched media %s has a stored preview (%v)", p, err)
 		}
 	}
@@ -223,16 +224,16 @@ func TestAReportAbandonedMidCheckLeavesNoURLPending(t *testing.T) {
 		<-arrived
 		cancel()
 	}()
-	rep, err := in.Submit(ctx, []string{srv.URL + "/a.jpg", srv.URL + "/b.jpg"}, "", index.Actor{User: "staff1"})
+	rep, err := in.Submit(ctx, []string{srv.URL + "/a.jpg", srv.URL + "/b.jpg"}, "", store.Actor{User: "staff1"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Submit: %v, want the cancellation", err)
 	}
-	stored, err := db.URLReport(rep.ID)
+	stored, err := db.Alerts.URLReport(rep.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range stored.URLs {
-		if u.State == index.ReportPending || u.Error == "" {
+		if u.State == alerts.ReportPending || u.Error == "" {
 			t.Errorf("%s left %q (%q); want an error saying the check was interrupted", u.URL, u.State, u.Error)
 		}
 	}

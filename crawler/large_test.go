@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
 )
 
 // largeSiteYAML is a crawl of a fixture site on loopback that keeps the
@@ -35,9 +36,9 @@ func parseSite(t testing.TB, yaml string) *Site {
 
 // alertedPairs returns the (page path, media path) pairs of every alert
 // sighting.
-func alertedPairs(t testing.TB, db *index.DB) map[string]bool {
+func alertedPairs(t testing.TB, db *database.DB) map[string]bool {
 	t.Helper()
-	alerts, err := db.Alerts(index.AlertFilter{})
+	alerts, err := db.Alerts.Alerts(alerts.AlertFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestLargeSiteIsCrawledCompletelyOnceAndCheaplyTheSecondTime(t *testing.T) {
 				t.Errorf("fetched video %s", r.Path)
 			}
 		}
-		vids, err := db.Videos("fixture")
+		vids, err := db.Crawl.Videos("fixture")
 		if err != nil || len(vids) != first.Videos {
 			t.Errorf("%d video records stored (err %v), %d counted", len(vids), err, first.Videos)
 		}

@@ -2,14 +2,14 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"sync"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
@@ -22,7 +22,7 @@ type mediaResult struct {
 	once      sync.Once
 	ok        bool // matches is the URL's answer
 	cancelled bool // the pass stopped before the answer was known
-	sum       [32]byte
+	sum       hashing.SHA256
 	final     string
 	status    int
 	matches   []index.Match
@@ -33,7 +33,7 @@ type mediaResult struct {
 // the same bytes at several URLs are looked up or decoded once.
 type shaResult struct {
 	once sync.Once
-	hr   index.HashResult
+	hr   crawlstate.HashResult
 	ok   bool
 	err  error // a failure that is not the bytes' fault (cancelled, index)
 	// preview is the blurred thumbnail of bytes that matched, for the
@@ -52,7 +52,7 @@ func (p *pass) resultFor(u string) *mediaResult {
 	return r
 }
 
-func (p *pass) shaFor(sum [32]byte) *shaResult {
+func (p *pass) shaFor(sum hashing.SHA256) *shaResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.bySHA[sum]
@@ -81,52 +81,21 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 		return
 	}
 	if r.ok && len(r.matches) > 0 {
-		matches, err := p.c.DB.ActiveMatches(r.matches)
-		if err != nil {
-			p.storageFailed(it.URL, err)
+		res := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
+			Site: p.site.Name, SHA256: r.sum, Matches: r.matches,
+			Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
+			Preview:  func() []byte { return r.preview },
+		})
+		if res.Err != nil {
+			if ctx.Err() == nil {
+				// An alert that could not be stored: the item stays
+				// queued for the resumed pass, never marked done.
+				p.storageFailed(it.URL, res.Err)
+			}
 			p.done(ctx, it, nil, false)
 			return
 		}
-		for _, m := range matches {
-			record := p.c.DB.RecordAlert
-			if p.c.recordAlert != nil {
-				record = p.c.recordAlert
-			}
-			a, created, err := record(ctx, index.AlertInput{
-				Site: p.site.Name, MediaSHA256: r.sum, Match: m,
-				Sighting: index.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: r.final, HTTPStatus: r.status},
-				Preview:  r.preview,
-			})
-			if errors.Is(err, index.ErrSuppressed) {
-				p.count(func(s *PassStats) { s.Suppressed++ })
-				p.log.Debug("match suppressed by the negative bank", "url", it.URL, "err", err)
-				continue
-			}
-			if err != nil {
-				if errors.Is(err, index.ErrNotFound) || errors.Is(err, index.ErrInvalid) {
-					p.fail("index", it.URL, err) // withdrawn meanwhile, or refused
-					continue
-				}
-				if ctx.Err() == nil {
-					// An alert that could not be stored: the item stays
-					// queued for the resumed pass, never marked done.
-					p.storageFailed(it.URL, err)
-				}
-				p.done(ctx, it, nil, false)
-				return
-			}
-			if created {
-				p.count(func(s *PassStats) {
-					s.NewAlerts++
-					if a.Status == index.StatusQuarantined {
-						s.Quarantined++
-					}
-				})
-				p.metrics.alert()
-				p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", it.Page, "url", it.URL,
-					"algorithm", a.Algorithm, "distance", a.Distance, "status", a.Status)
-			}
-		}
+		p.stepDone(res, it.Page, it.URL, false)
 	}
 	p.done(ctx, it, nil, true)
 }
@@ -142,7 +111,7 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 //     match.
 //
 // A result is valid while no fingerprint has been registered since it was
-// computed (index.HashResult.Fresh); withdrawn fingerprints are dropped
+// computed (crawlstate.HashResult.Fresh); withdrawn fingerprints are dropped
 // when alerts are recorded.
 func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 	u, err := url.Parse(it.URL)
@@ -150,19 +119,19 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		p.fail("fetch", it.URL, fmt.Errorf("media URL %q: %w", it.URL, err))
 		return
 	}
-	rec, known, err := p.c.DB.MediaRecord(p.site.Name, it.URL)
+	rec, known, err := p.c.DB.Crawl.MediaRecord(p.site.Name, it.URL)
 	if err != nil {
 		p.fail("index", it.URL, err)
 		known = false
 	}
-	wm, err := p.c.DB.FingerprintWatermark()
+	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
 		p.fail("index", it.URL, err)
 		return
 	}
-	recSum, haveSum := parseSum(rec.SHA256)
-	freshFor := func(sum [32]byte) (index.HashResult, bool) {
-		hr, ok, err := p.c.DB.HashResult(sum)
+	recSum, haveSum := rec.SHA256, !rec.SHA256.IsZero()
+	freshFor := func(sum hashing.SHA256) (crawlstate.HashResult, bool) {
+		hr, ok, err := p.c.DB.Crawl.HashResult(sum)
 		return hr, err == nil && ok && hr.Fresh(p.rule, wm)
 	}
 	if known && haveSum && rec.Pass == p.info.Number {
@@ -198,7 +167,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		return
 	case errors.Is(err, hashing.ErrTooLarge):
 		p.skip(it.Page, it.URL, f.Size, p.site.MaxImageBytes, err)
-		p.commit.post(index.CrawlWrite{Site: p.site.Name, Media: []index.MediaRecord{{
+		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
 			URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, TooLarge: f.Size, Status: f.Status, Pass: p.info.Number, Checked: now}}})
 		return
 	case err != nil:
@@ -209,7 +178,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		p.skip(it.Page, it.URL, rec.TooLarge, p.site.MaxImageBytes,
 			fmt.Errorf("%s: unchanged since it was %d bytes, limit %d: %w", it.URL, rec.TooLarge, p.site.MaxImageBytes, hashing.ErrTooLarge))
 		rec.Pass, rec.Checked = p.info.Number, now
-		p.commit.post(index.CrawlWrite{Site: p.site.Name, Media: []index.MediaRecord{rec}})
+		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{rec}})
 		return
 	case f.NotModified:
 		hr, ok := freshFor(recSum)
@@ -234,7 +203,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		return
 	}
 
-	sum := sha256.Sum256(f.Body)
+	sum := hashing.SumSHA256(f.Body)
 	p.count(func(s *PassStats) { s.Bytes += int64(len(f.Body)) })
 	s := p.shaFor(sum)
 	s.once.Do(func() { p.match(ctx, it.URL, sum, f.Body, wm, s) })
@@ -246,8 +215,8 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		p.fail(classify(s.err), it.URL, s.err)
 		return
 	}
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Media: []index.MediaRecord{{
-		URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, SHA256: hex.EncodeToString(sum[:]),
+	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
+		URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, SHA256: sum,
 		Size: int64(len(f.Body)), FinalURL: f.FinalURL, Status: f.Status, Pass: p.info.Number, Checked: now}}})
 	p.metrics.media("fetched", len(f.Body))
 	p.use(it, r, f.FinalURL, f.Status, int64(len(f.Body)), s.hr, true)
@@ -258,7 +227,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 // result still valid for the registered fingerprints, or decode,
 // fingerprint and match. A decoding failure is a result too (the bytes will
 // not decode next time either).
-func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, wm uint64, s *shaResult) {
+func (p *pass) match(ctx context.Context, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult) {
 	if p.c.Video != nil && video.Sniff(body) != "" {
 		// An animated GIF or WebP shown as an image is a video: all its
 		// frames, not only the first, are matched.
@@ -279,9 +248,9 @@ func (p *pass) match(ctx context.Context, u string, sum [32]byte, body []byte, w
 // match, and post the result for storage. Bytes that cannot be
 // fingerprinted — corrupt, unsupported, over a limit — get a failure
 // result, which stays valid; other errors leave s.err for the caller.
-func (p *pass) resolve(ctx context.Context, what, u string, sum [32]byte, body []byte, wm uint64, s *shaResult,
+func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult,
 	fingerprint func(context.Context, []byte, hashing.Purpose) (hashing.Fingerprint, error)) {
-	if hr, ok, err := p.c.DB.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
+	if hr, ok, err := p.c.DB.Crawl.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
 		s.hr, s.ok = hr, true
 		return
 	}
@@ -306,26 +275,26 @@ func (p *pass) resolve(ctx context.Context, what, u string, sum [32]byte, body [
 			s.err = fmt.Errorf("%s: %w", u, err)
 			return
 		}
-		s.hr = index.HashResult{SHA256: sum, Failure: kind, Message: err.Error(), Checked: now}
+		s.hr = crawlstate.HashResult{SHA256: sum, Failure: kind, Message: err.Error(), Checked: now}
 	} else {
-		matches, err := p.c.DB.Match(ctx, fp, p.c.Rule)
+		matches, err := p.c.DB.Index.Match(ctx, fp, p.c.Rule)
 		if err != nil {
 			s.err = fmt.Errorf("match %s: %w", u, err)
 			return
 		}
-		s.hr = index.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
+		s.hr = crawlstate.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
 		p.count(func(st *PassStats) { st.Hashed++ })
-		p.log.Debug(what+" hashed", "url", u, "sha256", hex.EncodeToString(sum[:]), "frames", len(fp.Frames),
+		p.log.Debug(what+" hashed", "url", u, "sha256", sum.String(), "frames", len(fp.Frames),
 			"matches", len(matches), "hash_ms", time.Since(start).Milliseconds())
 	}
 	s.ok = true
-	p.commit.post(index.CrawlWrite{Site: p.site.Name, Hashes: []index.HashResult{s.hr}})
+	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Hashes: []crawlstate.HashResult{s.hr}})
 }
 
 // use records a URL's result in r and the pass's counts. A stored decoding
 // failure counts as that error again (the site still serves the broken
 // file), without decoding it again.
-func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64, hr index.HashResult, fetched bool) {
+func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64, hr crawlstate.HashResult, fetched bool) {
 	switch hr.Failure {
 	case "":
 	case "too_large":
@@ -347,20 +316,41 @@ func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64
 	}
 }
 
-func parseSum(h string) (sum [32]byte, ok bool) {
-	b, err := hex.DecodeString(h)
-	if err != nil || len(b) != 32 {
-		return sum, false
+// stepDone counts, measures and logs what the alert step did with the
+// matches of the media at u on page.
+func (p *pass) stepDone(res stepResult, page, u string, isVideo bool) {
+	for _, err := range res.Refused {
+		p.fail("index", u, err)
 	}
-	copy(sum[:], b)
-	return sum, true
+	if res.Suppressed > 0 {
+		p.count(func(s *PassStats) { s.Suppressed += res.Suppressed })
+		p.log.Debug("match suppressed by the negative bank", "url", u, "matches", res.Suppressed)
+	}
+	for _, ra := range res.Raised {
+		if !ra.Created {
+			continue
+		}
+		a := ra.Alert
+		p.count(func(s *PassStats) {
+			s.NewAlerts++
+			if a.Status == alerts.StatusQuarantined {
+				s.Quarantined++
+			}
+		})
+		p.metrics.alert()
+		args := []any{"alert", a.ID, "case", a.Case, "page", page, "url", u, "algorithm", a.Algorithm, "distance", a.Distance}
+		if isVideo {
+			args = append(args, "video", true)
+		}
+		p.log.Info("new alert", append(args, "status", a.Status)...)
+	}
 }
 
 // preview makes the blurred thumbnail stored with the alerts of bytes that
 // matched (hashing.Preview), unless one is stored already. Failing to make
 // one costs the operator a picture, not the alert: it is logged and nil.
-func (p *pass) preview(u string, sum [32]byte, body []byte) []byte {
-	if have, err := p.c.DB.HasPreview(sum); err == nil && have {
+func (p *pass) preview(u string, sum hashing.SHA256, body []byte) []byte {
+	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
 		return nil
 	}
 	pv, err := p.hasher.Preview(body)

@@ -13,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -57,7 +60,7 @@ func TestAnInterruptedPassPutsItsWorkBackAndResumes(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !first.Interrupted || first.Queued == 0 {
 		t.Fatalf("interrupted pass: err %v, stats %+v", err, first)
 	}
-	st, _, err := db.SiteStatus("fixture")
+	st, _, err := db.Crawl.SiteStatus("fixture")
 	if err != nil || !st.Running || st.PassEnd.IsZero() || st.TotalPass != 0 {
 		t.Fatalf("status after the interruption = %+v (%v); want running, not counted as a pass", st, err)
 	}
@@ -96,7 +99,7 @@ func TestAnInterruptedPassPutsItsWorkBackAndResumes(t *testing.T) {
 	if second.Pages < 150 {
 		t.Errorf("resumed pass counts %d pages; the counts of the interrupted part were lost", second.Pages)
 	}
-	st, _, _ = db.SiteStatus("fixture")
+	st, _, _ = db.Crawl.SiteStatus("fixture")
 	if st.Running || st.TotalPass != 1 {
 		t.Errorf("status after the resumed pass = %+v", st)
 	}
@@ -109,7 +112,7 @@ func TestFingerprintsRegisteredLaterAreMatchedAgainstKnownMedia(t *testing.T) {
 	}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
-	db, err := index.Open(t.TempDir()+"/hw.db", index.Options{})
+	db, err := database.Open(t.TempDir()+"/hw.db", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +128,7 @@ func TestFingerprintsRegisteredLaterAreMatchedAgainstKnownMedia(t *testing.T) {
 			}
 			regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 		}
-		if _, err := db.Register(context.Background(), caseID, "", regs); err != nil {
+		if _, err := db.Index.Register(context.Background(), caseID, "", regs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -159,12 +162,12 @@ func TestFingerprintsRegisteredLaterAreMatchedAgainstKnownMedia(t *testing.T) {
 		t.Errorf("third pass over an unchanged site: hashed %d, new alerts %d, not modified %d", third.Hashed, third.NewAlerts, third.NotModified)
 	}
 
-	if _, _, err := db.Withdraw(context.Background(), "late"); err != nil {
+	if _, _, err := db.Index.Withdraw(context.Background(), "late"); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := db.Alerts(index.AlertFilter{Case: "late"})
+	before, _ := db.Alerts.Alerts(alerts.AlertFilter{Case: "late"})
 	fourth := pass()
-	after, _ := db.Alerts(index.AlertFilter{Case: "late"})
+	after, _ := db.Alerts.Alerts(alerts.AlertFilter{Case: "late"})
 	if fourth.NewAlerts != 0 {
 		t.Errorf("a pass after the withdrawal raised %d alerts", fourth.NewAlerts)
 	}
@@ -211,7 +214,7 @@ func TestMediaOverTheLimitIsSkippedWithItsURLAndSize(t *testing.T) {
 	if stats.Skipped != 2 || stats.Media != 1 {
 		t.Fatalf("skipped %d, media %d; want the two big files skipped and the photo checked", stats.Skipped, stats.Media)
 	}
-	st, _, err := db.SiteStatus("fixture")
+	st, _, err := db.Crawl.SiteStatus("fixture")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +373,7 @@ func TestRunStopsCleanlyAndWaitsForTheInterval(t *testing.T) {
 	// The first pass is due at once; wait for its status to be stored.
 	deadline := time.After(time.Minute)
 	for {
-		st, ok, err := db.SiteStatus("fixture")
+		st, ok, err := db.Crawl.SiteStatus("fixture")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,9 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // disc is variant i of one simple graphic — a dark disc on white, moved by
@@ -76,9 +79,9 @@ func mediaSite(t testing.TB, media [][]byte, perPage int) *httptest.Server {
 	return srv
 }
 
-func openDB(t testing.TB) *index.DB {
+func openDB(t testing.TB) *database.DB {
 	t.Helper()
-	db, err := index.Open(t.TempDir()+"/hw.db", index.Options{})
+	db, err := database.Open(t.TempDir()+"/hw.db", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +89,7 @@ func openDB(t testing.TB) *index.DB {
 	return db
 }
 
-func registerData(t testing.TB, db *index.DB, caseID string, data ...[]byte) []*index.Fingerprint {
+func registerData(t testing.TB, db *database.DB, caseID string, data ...[]byte) []*index.Fingerprint {
 	t.Helper()
 	h := hashing.NewHasher(hashing.Limits{})
 	var regs []index.Registration
@@ -97,7 +100,7 @@ func registerData(t testing.TB, db *index.DB, caseID string, data ...[]byte) []*
 		}
 		regs = append(regs, index.Registration{Source: fmt.Sprintf("%s-%d", caseID, i), Print: fp})
 	}
-	fps, err := db.Register(context.Background(), caseID, "", regs)
+	fps, err := db.Index.Register(context.Background(), caseID, "", regs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +125,12 @@ func TestAHubFingerprintIsQuarantinedAndTheQueueStaysClean(t *testing.T) {
 	}
 	srv := mediaSite(t, media, 10)
 	ctx := context.Background()
-	staff := index.Actor{User: "sun", Remote: "127.0.0.1"}
+	staff := store.Actor{User: "sun", Remote: "127.0.0.1"}
 
-	crawl := func(t *testing.T) (*index.DB, uint64, PassStats) {
+	crawl := func(t *testing.T) (*database.DB, uint64, PassStats) {
 		t.Helper()
 		db := openDB(t)
-		if got := db.FloodLimit(); got != index.DefaultFloodLimit() || got.Media != 10 {
+		if got := db.Alerts.FloodLimit(); got != alerts.DefaultFloodLimit() || got.Media != 10 {
 			t.Fatalf("flood limit %+v, want the default of 10", got)
 		}
 		hub := registerData(t, db, "hub", disc(t, 1000))[0]
@@ -138,21 +141,21 @@ func TestAHubFingerprintIsQuarantinedAndTheQueueStaysClean(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if stats.NewAlerts != variants || stats.Quarantined != variants-index.DefaultFloodMedia || len(stats.Errors) != 0 {
+		if stats.NewAlerts != variants || stats.Quarantined != variants-alerts.DefaultFloodMedia || len(stats.Errors) != 0 {
 			t.Fatalf("pass: %d new alerts (%d quarantined), errors %v; want %d, %d quarantined (the fixture's variants must all match by the default rule)",
-				stats.NewAlerts, stats.Quarantined, stats.Errors, variants, variants-index.DefaultFloodMedia)
+				stats.NewAlerts, stats.Quarantined, stats.Errors, variants, variants-alerts.DefaultFloodMedia)
 		}
 		return db, hub.ID, stats
 	}
-	queue := func(t *testing.T, db *index.DB) map[index.Status]int {
+	queue := func(t *testing.T, db *database.DB) map[alerts.Status]int {
 		t.Helper()
-		page, err := db.QueryAlerts(ctx, index.AlertQuery{})
+		page, err := db.Alerts.QueryAlerts(ctx, alerts.AlertQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return page.Counts
 	}
-	verify := func(t *testing.T, db *index.DB) {
+	verify := func(t *testing.T, db *database.DB) {
 		t.Helper()
 		r, err := db.Verify(ctx)
 		if err != nil || !r.OK() {
@@ -162,21 +165,21 @@ func TestAHubFingerprintIsQuarantinedAndTheQueueStaysClean(t *testing.T) {
 
 	t.Run("the queue stays clean and the quarantine shows the fingerprint", func(t *testing.T) {
 		db, hub, _ := crawl(t)
-		if got := queue(t, db); got[index.StatusNew] != 0 || got[index.StatusQuarantined] != variants {
+		if got := queue(t, db); got[alerts.StatusNew] != 0 || got[alerts.StatusQuarantined] != variants {
 			t.Fatalf("queue counts %v: want no new alert and %d quarantined", got, variants)
 		}
-		qs, err := db.Quarantines(ctx)
+		qs, err := db.Alerts.Quarantines(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(qs) != 1 || qs[0].Fingerprint != hub || qs[0].State != index.QuarantineHeld || qs[0].Case != "hub" {
+		if len(qs) != 1 || qs[0].Fingerprint != hub || qs[0].State != alerts.QuarantineHeld || qs[0].Case != "hub" {
 			t.Fatalf("quarantine: %+v", qs)
 		}
 		h := qs[0].History
-		if h.Media != variants || h.Held != variants || len(h.Sites) != 1 || h.Sites[0] != (index.SiteMedia{Site: "fixture", Media: variants}) {
+		if h.Media != variants || h.Held != variants || len(h.Sites) != 1 || h.Sites[0] != (alerts.SiteMedia{Site: "fixture", Media: variants}) {
 			t.Fatalf("history: %+v", h)
 		}
-		if log, _ := db.AuditLog(index.AuditFilter{Action: "quarantine.hold"}); len(log) != 1 || log[0].Target != fmt.Sprint(hub) {
+		if log, _ := db.Store.AuditLog(store.AuditFilter{Action: "quarantine.hold"}); len(log) != 1 || log[0].Target != fmt.Sprint(hub) {
 			t.Fatalf("audit: %+v", log)
 		}
 		verify(t, db)
@@ -184,14 +187,14 @@ func TestAHubFingerprintIsQuarantinedAndTheQueueStaysClean(t *testing.T) {
 
 	t.Run("release puts the fifty in the queue, audited, and a recrawl holds nothing", func(t *testing.T) {
 		db, hub, _ := crawl(t)
-		_, n, err := db.ReleaseQuarantine(ctx, hub, staff)
+		_, n, err := db.Alerts.ReleaseQuarantine(ctx, hub, staff)
 		if err != nil || n != variants {
 			t.Fatalf("release: %d, %v", n, err)
 		}
-		if got := queue(t, db); got[index.StatusNew] != variants || got[index.StatusQuarantined] != 0 {
+		if got := queue(t, db); got[alerts.StatusNew] != variants || got[alerts.StatusQuarantined] != 0 {
 			t.Fatalf("after release: %v", got)
 		}
-		if log, _ := db.AuditLog(index.AuditFilter{Action: "quarantine.release"}); len(log) != 1 || log[0].User != "sun" {
+		if log, _ := db.Store.AuditLog(store.AuditFilter{Action: "quarantine.release"}); len(log) != 1 || log[0].User != "sun" {
 			t.Fatalf("audit: %+v", log)
 		}
 		// The same fifty seen again are sightings, not new media: no flood.
@@ -200,7 +203,7 @@ func TestAHubFingerprintIsQuarantinedAndTheQueueStaysClean(t *testing.T) {
 		if err != nil || stats.NewAlerts != 0 || stats.Quarantined != 0 {
 			t.Fatalf("recrawl: %+v, %v", stats, err)
 		}
-		if got := queue(t, db); got[index.StatusNew] != variants {
+		if got := queue(t, db); got[alerts.StatusNew] != variants {
 			t.Fatalf("after the recrawl: %v", got)
 		}
 		verify(t, db)
@@ -208,14 +211,14 @@ func TestAHubFingerprintIsQuarantinedAndTheQueueStaysClean(t *testing.T) {
 
 	t.Run("retire dismisses the fifty, audited, and the fingerprint stops matching", func(t *testing.T) {
 		db, hub, _ := crawl(t)
-		_, n, err := db.RetireQuarantine(ctx, hub, "matches any dark disc", staff)
+		_, n, err := db.Alerts.RetireQuarantine(ctx, hub, "matches any dark disc", staff)
 		if err != nil || n != variants {
 			t.Fatalf("retire: %d, %v", n, err)
 		}
-		if got := queue(t, db); got[index.StatusDismissed] != variants || len(got) != 1 {
+		if got := queue(t, db); got[alerts.StatusDismissed] != variants || len(got) != 1 {
 			t.Fatalf("after retire: %v", got)
 		}
-		if log, _ := db.AuditLog(index.AuditFilter{Action: "quarantine.retire"}); len(log) != 1 || log[0].User != "sun" {
+		if log, _ := db.Store.AuditLog(store.AuditFilter{Action: "quarantine.retire"}); len(log) != 1 || log[0].User != "sun" {
 			t.Fatalf("audit: %+v", log)
 		}
 		// A new variant, never seen, and the old ones: nothing matches now,
@@ -224,7 +227,7 @@ func TestAHubFingerprintIsQuarantinedAndTheQueueStaysClean(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ms, _ := db.Match(ctx, q, hashing.DefaultRule()); len(ms) != 0 {
+		if ms, _ := db.Index.Match(ctx, q, hashing.DefaultRule()); len(ms) != 0 {
 			t.Fatalf("the retired fingerprint still matches: %+v", ms)
 		}
 		c := &Crawler{DB: db, Rule: hashing.DefaultRule()}
@@ -264,18 +267,18 @@ func TestTheNegativeBankSilencesAPictureOnEverySite(t *testing.T) {
 	if err != nil || stats.NewAlerts != 2 {
 		t.Fatalf("site A: %+v, %v", stats, err)
 	}
-	alerts, _ := db.Alerts(index.AlertFilter{})
-	if alerts[0].QueryPDQ == "" || alerts[0].QueryPDQQuality < 50 {
-		t.Fatalf("the alert keeps no as-served PDQ: %+v", alerts[0])
+	first, _ := db.Alerts.Alerts(alerts.AlertFilter{})
+	if first[0].QueryPDQ == "" || first[0].QueryPDQQuality < 50 {
+		t.Fatalf("the alert keeps no as-served PDQ: %+v", first[0])
 	}
-	op := index.Actor{User: "kim", Remote: "127.0.0.1"}
-	e, _, err := db.AddNegative(ctx, alerts[0].ID, "the board's banner", op)
+	op := store.Actor{User: "kim", Remote: "127.0.0.1"}
+	e, _, err := db.Alerts.AddNegative(ctx, first[0].ID, "the board's banner", op)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The other case's alert of the same bytes is already there; the
 	// operator dismisses it plainly.
-	if _, err := db.DecideAlert(ctx, alerts[1].ID, index.StatusDismissed, "the board's banner", op); err != nil {
+	if _, err := db.Alerts.DecideAlert(ctx, first[1].ID, alerts.StatusDismissed, "the board's banner", op); err != nil {
 		t.Fatal(err)
 	}
 
@@ -288,15 +291,15 @@ func TestTheNegativeBankSilencesAPictureOnEverySite(t *testing.T) {
 	if stats.Suppressed != 2 || stats.NewAlerts != 1 {
 		t.Fatalf("site B: %d suppressed, %d new alerts; want 2 (the banner under both cases) and 1 (the real re-upload)", stats.Suppressed, stats.NewAlerts)
 	}
-	all, _ := db.Alerts(index.AlertFilter{Site: "mirror"})
+	all, _ := db.Alerts.Alerts(alerts.AlertFilter{Site: "mirror"})
 	if len(all) != 1 || !strings.HasSuffix(all[0].MediaURL, "/img/1.jpg") {
 		t.Fatalf("alerts on the mirror: %+v", all)
 	}
-	if log, _ := db.AuditLog(index.AuditFilter{Action: "negative.add"}); len(log) != 1 || log[0].User != "kim" || log[0].Target != fmt.Sprint(e.ID) {
+	if log, _ := db.Store.AuditLog(store.AuditFilter{Action: "negative.add"}); len(log) != 1 || log[0].User != "kim" || log[0].Target != fmt.Sprint(e.ID) {
 		t.Fatalf("audit: %+v", log)
 	}
 	// Removing the entry lets the picture alert again.
-	if _, err := db.RemoveNegative(ctx, e.ID, op); err != nil {
+	if _, err := db.Alerts.RemoveNegative(ctx, e.ID, op); err != nil {
 		t.Fatal(err)
 	}
 	stats, err = c.Pass(ctx, siteBConf)
@@ -332,10 +335,10 @@ func TestTheNegativeRadiusCoversReencodings(t *testing.T) {
 			}
 			d := orig.Code.Distance(served(b.Bytes()).Code)
 			worst = max(worst, d)
-			if d > index.NegativeRadius {
-				t.Errorf("%s at quality %d: PDQ %d from the original, radius %d", p.Name, q, d, index.NegativeRadius)
+			if d > alerts.NegativeRadius {
+				t.Errorf("%s at quality %d: PDQ %d from the original, radius %d", p.Name, q, d, alerts.NegativeRadius)
 			}
 		}
 	}
-	t.Logf("largest PDQ distance of a re-encoding: %d (radius %d)", worst, index.NegativeRadius)
+	t.Logf("largest PDQ distance of a re-encoding: %d (radius %d)", worst, alerts.NegativeRadius)
 }

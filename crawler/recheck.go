@@ -2,8 +2,6 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,8 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/transport"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
 )
 
 // Re-check defaults.
@@ -38,8 +38,8 @@ const (
 )
 
 // Rechecker verifies removal: it re-fetches the URLs of confirmed,
-// notice-sent and removed alerts when they are due (index.DB.DueForCheck)
-// and records what it found (index.DB.RecordCheck), which moves an alert to
+// notice-sent and removed alerts when they are due (alerts.Store.DueForCheck)
+// and records what it found (alerts.Store.RecordCheck), which moves an alert to
 // removed when its content is gone and back to confirmed when it reappears.
 //
 // Content counts as gone from a URL that answers 404, 410 or 451, whose
@@ -56,7 +56,7 @@ const (
 // URLs are ones the crawl was allowed to fetch, or that a person reported.
 // A Rechecker is safe for concurrent use; Close releases its connections.
 type Rechecker struct {
-	DB   *index.DB
+	DB   *database.DB
 	Rule hashing.Rule
 	// Sites are the watched sites. An alert's URLs are fetched under the
 	// limits of the site named by Alert.Site; an alert of a site not listed
@@ -109,7 +109,7 @@ func (r *Rechecker) next(now time.Time) time.Time {
 }
 
 // client returns the client for an alert's site, made on first use.
-func (r *Rechecker) client(a index.Alert) (*recheckClient, error) {
+func (r *Rechecker) client(a alerts.Alert) (*recheckClient, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c, ok := r.clients[a.Site]; ok {
@@ -133,7 +133,7 @@ func (r *Rechecker) client(a index.Alert) (*recheckClient, error) {
 		ua = DefaultUserAgent
 	}
 	base := newTransport(site)
-	transport := newPoliteTransport(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
+	transport := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	c := &recheckClient{site: site, base: base, media: newFetcher(site, transport, ua),
 		hasher: hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})}
 	if r.clients == nil {
@@ -179,7 +179,7 @@ func (r *Rechecker) Run(ctx context.Context) error {
 // first), sites in parallel and each site's alerts one after another, and
 // returns the alerts as recorded after their checks. An alert that stopped
 // being checked meanwhile (dismissed, withdrawn) is skipped.
-func (r *Rechecker) CheckDue(ctx context.Context, now time.Time) ([]index.Alert, error) {
+func (r *Rechecker) CheckDue(ctx context.Context, now time.Time) ([]alerts.Alert, error) {
 	if err := r.Rule.Validate(); err != nil {
 		return nil, err
 	}
@@ -187,11 +187,11 @@ func (r *Rechecker) CheckDue(ctx context.Context, now time.Time) ([]index.Alert,
 	if batch <= 0 {
 		batch = DefaultRecheckBatch
 	}
-	due, err := r.DB.DueForCheck(now, batch)
+	due, err := r.DB.Alerts.DueForCheck(now, batch)
 	if err != nil {
 		return nil, fmt.Errorf("removal re-check: %w", err)
 	}
-	bySite := map[string][]index.Alert{}
+	bySite := map[string][]alerts.Alert{}
 	var order []string
 	for _, a := range due {
 		if _, ok := bySite[a.Site]; !ok {
@@ -201,7 +201,7 @@ func (r *Rechecker) CheckDue(ctx context.Context, now time.Time) ([]index.Alert,
 	}
 	var (
 		mu   sync.Mutex
-		out  []index.Alert
+		out  []alerts.Alert
 		errs []error
 		wg   sync.WaitGroup
 	)
@@ -216,7 +216,7 @@ func (r *Rechecker) CheckDue(ctx context.Context, now time.Time) ([]index.Alert,
 				switch {
 				case err == nil:
 					out = append(out, got)
-				case errors.Is(err, index.ErrNotChecked), ctx.Err() != nil:
+				case errors.Is(err, alerts.ErrNotChecked), ctx.Err() != nil:
 				default:
 					errs = append(errs, err)
 				}
@@ -235,18 +235,18 @@ func (r *Rechecker) CheckDue(ctx context.Context, now time.Time) ([]index.Alert,
 // next one Interval later) and returns the alert as recorded. at is the
 // time the check counts as made; zero means now. The console calls it for
 // "check now".
-func (r *Rechecker) Check(ctx context.Context, a index.Alert, at time.Time) (index.Alert, error) {
+func (r *Rechecker) Check(ctx context.Context, a alerts.Alert, at time.Time) (alerts.Alert, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
 	c := r.check(ctx, a)
 	if err := ctx.Err(); err != nil {
-		return index.Alert{}, err
+		return alerts.Alert{}, err
 	}
 	c.At = at
-	got, err := r.DB.RecordCheck(ctx, a.ID, c, r.next(at))
+	got, err := r.DB.Alerts.RecordCheck(ctx, a.ID, c, r.next(at))
 	if err != nil {
-		return index.Alert{}, err
+		return alerts.Alert{}, err
 	}
 	level := slog.LevelDebug
 	if last := got.Checks[len(got.Checks)-1]; last.Transition != "" {
@@ -259,10 +259,10 @@ func (r *Rechecker) Check(ctx context.Context, a index.Alert, at time.Time) (ind
 
 // check fetches every URL of a and combines what they show: present if any
 // serves the content, else failed if any could not tell, else gone.
-func (r *Rechecker) check(ctx context.Context, a index.Alert) index.Check {
+func (r *Rechecker) check(ctx context.Context, a alerts.Alert) alerts.Check {
 	cl, err := r.client(a)
 	if err != nil {
-		return index.Check{Outcome: index.CheckFailed, Detail: err.Error()}
+		return alerts.Check{Outcome: alerts.CheckFailed, Detail: err.Error()}
 	}
 	var urls []string
 	seen := map[string]bool{}
@@ -281,24 +281,24 @@ func (r *Rechecker) check(ctx context.Context, a index.Alert) index.Check {
 	for _, u := range urls {
 		outcome, detail := r.checkURL(ctx, cl, a, u)
 		if ctx.Err() != nil {
-			return index.Check{Outcome: index.CheckFailed, Detail: "cancelled"}
+			return alerts.Check{Outcome: alerts.CheckFailed, Detail: "cancelled"}
 		}
 		switch outcome {
-		case index.CheckPresent:
-			return index.Check{Outcome: index.CheckPresent, Detail: u + ": " + detail}
-		case index.CheckFailed:
+		case alerts.CheckPresent:
+			return alerts.Check{Outcome: alerts.CheckPresent, Detail: u + ": " + detail}
+		case alerts.CheckFailed:
 			failed = append(failed, u+": "+detail)
 		default:
 			gone = append(gone, u+": "+detail)
 		}
 	}
 	if len(failed) > 0 {
-		return index.Check{Outcome: index.CheckFailed, Detail: joinDetails(failed)}
+		return alerts.Check{Outcome: alerts.CheckFailed, Detail: joinDetails(failed)}
 	}
 	if len(gone) == 0 {
-		return index.Check{Outcome: index.CheckFailed, Detail: "the alert has no URL to check"}
+		return alerts.Check{Outcome: alerts.CheckFailed, Detail: "the alert has no URL to check"}
 	}
-	return index.Check{Outcome: index.CheckGone, Detail: joinDetails(gone)}
+	return alerts.Check{Outcome: alerts.CheckGone, Detail: joinDetails(gone)}
 }
 
 func joinDetails(ds []string) string {
@@ -309,59 +309,59 @@ func joinDetails(ds []string) string {
 }
 
 // checkURL fetches one URL and says whether it still serves a's content.
-func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a index.Alert, u string) (index.CheckOutcome, string) {
+func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a alerts.Alert, u string) (alerts.CheckOutcome, string) {
 	if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {
-		return index.CheckFailed, "not an http(s) URL"
+		return alerts.CheckFailed, "not an http(s) URL"
 	}
 	f, err := cl.media.get(ctx, u, cl.site.MaxImageBytes, validators{})
 	if err != nil {
 		return fetchOutcome(f, err)
 	}
-	sum := sha256.Sum256(f.Body)
-	if hex.EncodeToString(sum[:]) == a.MediaSHA256 {
-		return index.CheckPresent, fmt.Sprintf("%d, the same bytes", f.Status)
+	sum := hashing.SumSHA256(f.Body)
+	if sum.String() == a.MediaSHA256 {
+		return alerts.CheckPresent, fmt.Sprintf("%d, the same bytes", f.Status)
 	}
 	fp, err := cl.hasher.Image(ctx, f.Body, hashing.ForQuery)
 	switch {
 	case ctx.Err() != nil:
-		return index.CheckFailed, "cancelled"
+		return alerts.CheckFailed, "cancelled"
 	case errors.Is(err, hashing.ErrTooLarge):
-		return index.CheckFailed, err.Error()
+		return alerts.CheckFailed, err.Error()
 	case err != nil:
 		// A placeholder page or broken file where the image was.
-		return index.CheckGone, fmt.Sprintf("%d, no longer an image of it (%v)", f.Status, err)
+		return alerts.CheckGone, fmt.Sprintf("%d, no longer an image of it (%v)", f.Status, err)
 	}
-	ms, err := r.DB.Match(ctx, fp, r.Rule)
+	ms, err := r.DB.Index.Match(ctx, fp, r.Rule)
 	if err != nil {
-		return index.CheckFailed, err.Error()
+		return alerts.CheckFailed, err.Error()
 	}
 	for _, m := range ms {
 		if m.Fingerprint == a.Fingerprint {
-			return index.CheckPresent, fmt.Sprintf("%d, other bytes that still match (%s distance %d)", f.Status, m.Evidence.Algorithm, m.Evidence.Distance)
+			return alerts.CheckPresent, fmt.Sprintf("%d, other bytes that still match (%s distance %d)", f.Status, m.Evidence.Algorithm, m.Evidence.Distance)
 		}
 	}
-	return index.CheckGone, fmt.Sprintf("%d, other bytes that no longer match", f.Status)
+	return alerts.CheckGone, fmt.Sprintf("%d, other bytes that no longer match", f.Status)
 }
 
 // fetchOutcome classifies a failed fetch: the URL is gone, or the check
 // cannot tell.
-func fetchOutcome(f *fetched, err error) (index.CheckOutcome, string) {
+func fetchOutcome(f *fetched, err error) (alerts.CheckOutcome, string) {
 	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, ErrHTTPStatus) && f != nil:
 		switch f.Status {
 		case http.StatusNotFound, http.StatusGone, http.StatusUnavailableForLegalReasons:
-			return index.CheckGone, fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
+			return alerts.CheckGone, fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
 		}
-		return index.CheckFailed, fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
+		return alerts.CheckFailed, fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
 	case errors.Is(err, ErrVideo):
 		// Videos are not re-fingerprinted here: a video still served
 		// counts as present, so nothing is called removed unverified.
-		return index.CheckPresent, "a video is still served"
+		return alerts.CheckPresent, "a video is still served"
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return index.CheckGone, "the host no longer resolves"
+		return alerts.CheckGone, "the host no longer resolves"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return index.CheckGone, "the connection was refused"
+		return alerts.CheckGone, "the connection was refused"
 	}
-	return index.CheckFailed, err.Error()
+	return alerts.CheckFailed, err.Error()
 }

@@ -9,13 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // reportedAlert raises an alert for u through an Inspector and confirms it.
-func reportedAlert(t *testing.T, db *index.DB, site *Site, u string) index.Alert {
+func reportedAlert(t *testing.T, db *database.DB, site *Site, u string) alerts.Alert {
 	t.Helper()
 	ctx := context.Background()
 	in := &Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: []*Site{site}}
@@ -23,7 +25,7 @@ func reportedAlert(t *testing.T, db *index.DB, site *Site, u string) index.Alert
 	if res.Err != nil || len(res.AlertIDs) == 0 {
 		t.Fatalf("Inspect(%s): %+v", u, res)
 	}
-	a, err := db.SetAlertStatus(ctx, res.AlertIDs[0], index.StatusConfirmed, "")
+	a, err := db.Alerts.DecideAlert(ctx, res.AlertIDs[0], alerts.StatusConfirmed, "", store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,21 +33,21 @@ func reportedAlert(t *testing.T, db *index.DB, site *Site, u string) index.Alert
 }
 
 // checkAt runs one CheckDue at now and returns alert id as recorded.
-func checkAt(t *testing.T, r *Rechecker, id uint64, now time.Time) index.Alert {
+func checkAt(t *testing.T, r *Rechecker, id uint64, now time.Time) alerts.Alert {
 	t.Helper()
 	if _, err := r.CheckDue(context.Background(), now); err != nil {
 		t.Fatalf("CheckDue: %v", err)
 	}
-	a, err := r.DB.Alert(id)
+	a, err := r.DB.Alerts.Alert(id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-func lastCheck(a index.Alert) index.Check {
+func lastCheck(a alerts.Alert) alerts.Check {
 	if len(a.Checks) == 0 {
-		return index.Check{}
+		return alerts.Check{}
 	}
 	return a.Checks[len(a.Checks)-1]
 }
@@ -64,15 +66,15 @@ func TestRecheckSeesTheSiteRemoveAndRestoreMedia(t *testing.T) {
 		name    string
 		at      time.Duration
 		change  func()
-		status  index.Status
-		outcome index.CheckOutcome
+		status  alerts.Status
+		outcome alerts.CheckOutcome
 		checked bool
 	}{
-		{"still served: confirmed", 0, func() {}, index.StatusConfirmed, index.CheckPresent, true},
-		{"not due again within the interval", 30 * time.Minute, func() { site.Remove(media, 410) }, index.StatusConfirmed, index.CheckPresent, false},
-		{"410 Gone: removed", 2 * time.Hour, func() {}, index.StatusRemoved, index.CheckGone, true},
-		{"served again: reappeared, open again", 4 * time.Hour, func() { site.Restore(media) }, index.StatusConfirmed, index.CheckPresent, true},
-		{"404 Not Found: removed again", 6 * time.Hour, func() { site.Remove(media, 404) }, index.StatusRemoved, index.CheckGone, true},
+		{"still served: confirmed", 0, func() {}, alerts.StatusConfirmed, alerts.CheckPresent, true},
+		{"not due again within the interval", 30 * time.Minute, func() { site.Remove(media, 410) }, alerts.StatusConfirmed, alerts.CheckPresent, false},
+		{"410 Gone: removed", 2 * time.Hour, func() {}, alerts.StatusRemoved, alerts.CheckGone, true},
+		{"served again: reappeared, open again", 4 * time.Hour, func() { site.Restore(media) }, alerts.StatusConfirmed, alerts.CheckPresent, true},
+		{"404 Not Found: removed again", 6 * time.Hour, func() { site.Remove(media, 404) }, alerts.StatusRemoved, alerts.CheckGone, true},
 	}
 	checks := 0
 	for _, s := range steps {
@@ -97,7 +99,7 @@ func TestRecheckSeesTheSiteRemoveAndRestoreMedia(t *testing.T) {
 			}
 		})
 	}
-	got, _ := db.Alert(a.ID)
+	got, _ := db.Alerts.Alert(a.ID)
 	if d, ok := got.TimeToRemoval(); !ok || d != 2*time.Hour {
 		t.Errorf("TimeToRemoval = %v, %v; want 2h from the reappearance", d, ok)
 	}
@@ -156,19 +158,19 @@ func TestRecheckComparesTheBytesServed(t *testing.T) {
 		code       int
 		ct         string
 		body       []byte
-		outcome    index.CheckOutcome
-		status     index.Status
+		outcome    alerts.CheckOutcome
+		status     alerts.Status
 		transition string
 	}{
-		{"the same bytes are present", 200, "image/jpeg", known.Data, index.CheckPresent, index.StatusConfirmed, ""},
-		{"a re-encoded copy still matches", 200, "image/jpeg", reencoded, index.CheckPresent, index.StatusConfirmed, ""},
-		{"a server error tells nothing", 503, "text/plain", []byte("busy"), index.CheckFailed, index.StatusConfirmed, ""},
-		{"403 tells nothing either", 403, "text/plain", []byte("no"), index.CheckFailed, index.StatusConfirmed, ""},
-		{"another picture at the URL is a removal", 200, "image/jpeg", other.Data, index.CheckGone, index.StatusRemoved, "removed"},
-		{"the picture back is a reappearance", 200, "image/jpeg", known.Data, index.CheckPresent, index.StatusConfirmed, "reappeared"},
-		{"a placeholder page at the URL is a removal", 200, "image/jpeg", []byte("<html>removed</html>"), index.CheckGone, index.StatusRemoved, "removed"},
-		{"451 is gone", 451, "text/plain", []byte("blocked"), index.CheckGone, index.StatusRemoved, ""},
-		{"an image over the limit tells nothing", 200, "image/jpeg", make([]byte, 10000001), index.CheckFailed, index.StatusRemoved, ""},
+		{"the same bytes are present", 200, "image/jpeg", known.Data, alerts.CheckPresent, alerts.StatusConfirmed, ""},
+		{"a re-encoded copy still matches", 200, "image/jpeg", reencoded, alerts.CheckPresent, alerts.StatusConfirmed, ""},
+		{"a server error tells nothing", 503, "text/plain", []byte("busy"), alerts.CheckFailed, alerts.StatusConfirmed, ""},
+		{"403 tells nothing either", 403, "text/plain", []byte("no"), alerts.CheckFailed, alerts.StatusConfirmed, ""},
+		{"another picture at the URL is a removal", 200, "image/jpeg", other.Data, alerts.CheckGone, alerts.StatusRemoved, "removed"},
+		{"the picture back is a reappearance", 200, "image/jpeg", known.Data, alerts.CheckPresent, alerts.StatusConfirmed, "reappeared"},
+		{"a placeholder page at the URL is a removal", 200, "image/jpeg", []byte("<html>removed</html>"), alerts.CheckGone, alerts.StatusRemoved, "removed"},
+		{"451 is gone", 451, "text/plain", []byte("blocked"), alerts.CheckGone, alerts.StatusRemoved, ""},
+		{"an image over the limit tells nothing", 200, "image/jpeg", make([]byte, 10000001), alerts.CheckFailed, alerts.StatusRemoved, ""},
 	} {
 		t.Run(s.name, func(t *testing.T) {
 			h.set(s.code, s.ct, s.body)
@@ -181,13 +183,16 @@ func TestRecheckComparesTheBytesServed(t *testing.T) {
 		})
 	}
 	t.Run("a refused connection is gone", func(t *testing.T) {
-		if _, err := db.SetAlertStatus(context.Background(), a.ID, index.StatusConfirmed, ""); err != nil {
-			t.Fatal(err)
+		// Back to confirmed first: the picture reappears at the URL.
+		h.set(200, "image/jpeg", known.Data)
+		now = now.Add(2 * time.Hour)
+		if got := checkAt(t, r, a.ID, now); got.Status != alerts.StatusConfirmed {
+			t.Fatalf("status %s after the picture came back, want confirmed", got.Status)
 		}
 		srv.Close() // the port now refuses connections
 		now = now.Add(2 * time.Hour)
 		got := checkAt(t, r, a.ID, now)
-		if c := lastCheck(got); c.Outcome != index.CheckGone || got.Status != index.StatusRemoved || !strings.Contains(c.Detail, "refused") {
+		if c := lastCheck(got); c.Outcome != alerts.CheckGone || got.Status != alerts.StatusRemoved || !strings.Contains(c.Detail, "refused") {
 			t.Fatalf("outcome %s (%s), status %s", c.Outcome, c.Detail, got.Status)
 		}
 	})

@@ -82,32 +82,11 @@ func TestTransientFailuresAreRetriedWithinThePass(t *testing.T) {
 	if st.Recovered["reset"] != 1 || st.Recovered["http_status"] != 1 {
 		t.Errorf("recovered %v, want the reset and the 503 each counted once", st.Recovered)
 	}
-	if ss, _, err := db.SiteStatus("fixture"); err != nil || ss.Recovered["reset"] != 1 {
+	if ss, _, err := db.Crawl.SiteStatus("fixture"); err != nil || ss.Recovered["reset"] != 1 {
 		t.Errorf("site status recovered %v (%v), want the reset counted", ss.Recovered, err)
 	}
 	// Two backoffs of ~0.5 s and ~1 s for /down.jpg, never the 30-s cap.
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("pass took %v", d)
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name, header string
-		want         time.Duration
-	}{
-		{"absent means the transport's own backoff", "", 0},
-		{"seconds are taken as given", "7", 7 * time.Second},
-		{"an HTTP date is a wait until then", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{"a date in the past means no wait", now.Add(-time.Hour).Format(http.TimeFormat), 0},
-		{"garbage is ignored", "soon", 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := retryAfter(tt.header, now); got != tt.want {
-				t.Errorf("retryAfter(%q) = %v, want %v", tt.header, got, tt.want)
-			}
-		})
 	}
 }

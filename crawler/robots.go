@@ -22,7 +22,7 @@ const maxRobotsBytes = 512 << 10
 // pages of a host, and knows nothing of the media client.
 //
 // A Crawl-delay in the group that applies to us raises the host's spacing
-// (politeTransport.honourCrawlDelay) for the rest of the pass.
+// (transport.Polite.HonourCrawlDelay) for the rest of the pass.
 //
 // robots.txt answered 4xx allows everything and 5xx disallows everything
 // (RFC 9309), and so does one longer than maxRobotsBytes, since its rules

@@ -1,19 +1,21 @@
 package crawler
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"syscall"
 	"time"
+
+	"github.com/hashwatch/hashwatch/crawler/transport"
 )
 
 // ErrPrivateAddress reports a connection refused because its address is
 // loopback, private, link-local or otherwise internal, and the site does not
-// set allow_private.
-var ErrPrivateAddress = errors.New("refused to connect to a private address")
+// set allow_private. It is transport.ErrPrivateAddress, which the retrying
+// transport never retries.
+var ErrPrivateAddress = transport.ErrPrivateAddress
 
 // blockedPrefixes are the ranges a crawler of public websites has no reason
 // to reach, beyond what netip's predicates cover: carrier-grade NAT, the

@@ -63,7 +63,7 @@ func (c *Crawler) Run(ctx context.Context, sites []*Site) error {
 // nextPass is when the site's next pass is due: now if it never ran or its
 // last pass is unfinished, else interval after that pass started.
 func (c *Crawler) nextPass(s *Site) time.Time {
-	st, ok, err := c.DB.SiteStatus(s.Name)
+	st, ok, err := c.DB.Crawl.SiteStatus(s.Name)
 	if err != nil || !ok || st.Running || st.PassStart.IsZero() {
 		return time.Now()
 	}

@@ -119,7 +119,7 @@ func TestSoakThroughputSecondPassAndMemory(t *testing.T) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fi, _ := os.Stat(db.Path())
+		fi, _ := os.Stat(db.Store.Path())
 		mem := fmt.Sprintf("peak RSS %.0f MiB, Go heap after GC %.1f MiB, %d goroutines, database %.1f MiB",
 			rss, float64(ms.HeapInuse)/(1<<20), runtime.NumGoroutine(), float64(fi.Size())/(1<<20))
 		switch i {

@@ -9,9 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
 )
 
 // TestAFailedAlertWriteStopsThePassAndIsNeverMarkedDone makes the first
@@ -40,24 +40,24 @@ func TestAFailedAlertWriteStopsThePassAndIsNeverMarkedDone(t *testing.T) {
 	site := parseSite(t, largeSiteYAML(srv.URL, "    respect_robots: false\n"))
 	var failed atomic.Bool
 	c := &Crawler{DB: db, Rule: hashing.DefaultRule(), Workers: 1,
-		recordAlert: func(ctx context.Context, in index.AlertInput) (index.Alert, bool, error) {
+		recordAlert: func(ctx context.Context, in alerts.AlertInput) (alerts.Alert, bool, error) {
 			if failed.CompareAndSwap(false, true) {
-				return index.Alert{}, false, errors.New("write hw.db: no space left on device")
+				return alerts.Alert{}, false, errors.New("write hw.db: no space left on device")
 			}
-			return db.RecordAlert(ctx, in)
+			return db.Alerts.RecordAlert(ctx, in)
 		}}
 	first, err := c.Pass(context.Background(), site)
 	if err == nil || !first.Interrupted {
 		t.Fatalf("pass with a failed alert write: err %v, interrupted %v; want it stopped, unfinished", err, first.Interrupted)
 	}
-	if st, _, _ := db.SiteStatus("fixture"); !st.Running {
+	if st, _, _ := db.Crawl.SiteStatus("fixture"); !st.Running {
 		t.Errorf("the site's pass is not marked to resume")
 	}
 	second, err := c.Pass(context.Background(), site)
 	if err != nil || !second.Resumed || second.Interrupted {
 		t.Fatalf("resumed pass: err %v, resumed %v, interrupted %v", err, second.Resumed, second.Interrupted)
 	}
-	alerts, err := db.Alerts(index.AlertFilter{})
+	alerts, err := db.Alerts.Alerts(alerts.AlertFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

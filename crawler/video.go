@@ -2,15 +2,15 @@ package crawler
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/index"
 )
 
 // Videos a pass finds (video and source elements, og:video, links to video
@@ -80,7 +80,7 @@ func (p *pass) startVideos(ctx context.Context) (wait func()) {
 }
 
 // queueVideos hands newly found videos to the workers.
-func (p *pass) queueVideos(recs []index.VideoRecord) {
+func (p *pass) queueVideos(recs []crawlstate.VideoRecord) {
 	p.mu.Lock()
 	w := p.videos
 	p.mu.Unlock()
@@ -122,15 +122,19 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 		p.fail(classify(err), j.url, err)
 		return
 	}
-	sum := sha256.Sum256(f.Body)
+	sum := hashing.SumSHA256(f.Body)
 	p.count(func(s *PassStats) { s.Bytes += int64(len(f.Body)) })
-	wm, err := p.c.DB.FingerprintWatermark()
+	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
 		p.fail("index", j.url, err)
 		return
 	}
 	s := p.shaFor(sum)
 	s.once.Do(func() { p.matchVideo(ctx, j.url, sum, f.Body, wm, s) })
+	var preview []byte
+	if s.err == nil && len(s.hr.Matches) > 0 {
+		preview = p.videoPreview(sum, f.Body)
+	}
 	f.Body = nil
 	if s.err != nil {
 		if ctx.Err() == nil {
@@ -153,44 +157,25 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 			st.Matches++
 		}
 	})
-	matches, err := p.c.DB.ActiveMatches(s.hr.Matches)
-	if err != nil {
-		p.fail("index", j.url, err)
+	res := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
+		Site: p.site.Name, SHA256: sum, Matches: s.hr.Matches,
+		Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+		Preview:  func() []byte { return preview },
+	})
+	if res.Err != nil {
+		if ctx.Err() == nil {
+			p.storageFailed(j.url, res.Err)
+		}
+		return
 	}
-	for _, m := range matches {
-		a, created, err := p.c.DB.RecordAlert(ctx, index.AlertInput{
-			Site: p.site.Name, MediaSHA256: sum, Match: m,
-			Sighting: index.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
-		})
-		if errors.Is(err, index.ErrSuppressed) {
-			p.count(func(s *PassStats) { s.Suppressed++ })
-			continue
-		}
-		if err != nil {
-			if ctx.Err() == nil {
-				p.fail("index", j.url, err)
-			}
-			continue
-		}
-		if created {
-			p.count(func(s *PassStats) {
-				s.NewAlerts++
-				if a.Status == index.StatusQuarantined {
-					s.Quarantined++
-				}
-			})
-			p.metrics.alert()
-			p.log.Info("new alert", "alert", a.ID, "case", a.Case, "page", j.page, "url", j.url,
-				"algorithm", a.Algorithm, "distance", a.Distance, "video", true, "status", a.Status)
-		}
-	}
+	p.stepDone(res, j.page, j.url, true)
 }
 
 // matchVideo looks up or computes the result for one video's bytes, as
 // match does for pictures. A video over a limit of package video is a
 // too_large result (classify); a corrupt or unsupported one a failure
 // result.
-func (p *pass) matchVideo(ctx context.Context, u string, sum [32]byte, body []byte, wm uint64, s *shaResult) {
+func (p *pass) matchVideo(ctx context.Context, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult) {
 	p.resolve(ctx, "video", u, sum, body, wm, s, p.c.Video.Fingerprint)
 }
 
@@ -225,4 +210,19 @@ func (f *fetcher) getVideo(ctx context.Context, url string, maxBytes int64) (*fe
 	}
 	out.Body, out.Size = body, int64(len(body))
 	return out, nil
+}
+
+// videoPreview is the blurred thumbnail of a matched video whose bytes are
+// a picture format (an animated GIF or WebP: its first frame), unless one
+// is stored already. Other videos have none: their frames come from ffmpeg
+// and are not kept.
+func (p *pass) videoPreview(sum hashing.SHA256, body []byte) []byte {
+	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
+		return nil
+	}
+	pv, err := p.hasher.Preview(body)
+	if err != nil {
+		return nil
+	}
+	return pv
 }

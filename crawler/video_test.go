@@ -19,10 +19,13 @@ import (
 	"time"
 
 	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 func needFFmpeg(t *testing.T) {
@@ -99,12 +102,12 @@ func TestPassFingerprintsVideos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := index.Open(filepath.Join(t.TempDir(), "hw.db"), index.Options{})
+	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Register(ctx, "v", "", []index.Registration{{Source: "orig.mp4", Print: fp}}); err != nil {
+	if _, err := db.Index.Register(ctx, "v", "", []index.Registration{{Source: "orig.mp4", Print: fp}}); err != nil {
 		t.Fatal(err)
 	}
 	limit := max(len(orig), len(mirror), len(unrelated)) + 100
@@ -118,7 +121,7 @@ func TestPassFingerprintsVideos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alerts, err := db.Alerts(index.AlertFilter{})
+	alerts, err := db.Alerts.Alerts(alerts.AlertFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +155,7 @@ func TestCancelledVideoCrawlLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := index.Open(filepath.Join(t.TempDir(), "hw.db"), index.Options{})
+	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +266,7 @@ func TestAnAnimatedGIFShownAsAnImageIsMatchedFrameByFrame(t *testing.T) {
 			if _, err := c.Pass(context.Background(), siteFor(t, srv.URL, "    delay: 0s\n")); err != nil {
 				t.Fatal(err)
 			}
-			alerts, err := db.Alerts(index.AlertFilter{})
+			alerts, err := db.Alerts.Alerts(alerts.AlertFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}

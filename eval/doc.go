@@ -1,7 +1,7 @@
 // Package eval measures detection quality: it registers half of a folder of
 // photos, applies a fixed suite of the edits re-uploaders make to every
 // photo of both halves, matches everything through the production path
-// (hashing.Hasher, index.DB, hashing.Rule) and reports recall per edit on the
+// (hashing.Hasher, database.DB, hashing.Rule) and reports recall per edit on the
 // registered half, false alerts on the unregistered half and its edits, and
 // the distances of true and false pairs.
 //

@@ -14,9 +14,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // ErrNoDataset reports a dataset folder that is missing or holds no photos.
@@ -123,7 +125,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	db, err := index.Open(filepath.Join(tmp, "eval.db"), index.Options{})
+	db, err := database.Open(filepath.Join(tmp, "eval.db"), store.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -143,10 +145,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		regs = append(regs, index.Registration{Source: p.name, Print: fp})
 		registered[p.name] = true
 	}
-	if _, err := db.Register(ctx, "eval", "", regs); err != nil {
+	if _, err := db.Index.Register(ctx, "eval", "", regs); err != nil {
 		return nil, err
 	}
-	all, err := db.Fingerprints("eval")
+	all, err := db.Index.Fingerprints("eval")
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +204,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 						fp, err = hasher.Image(ctx, data, hashing.ForQuery)
 					}
 					if err == nil {
-						matches, err = db.Match(ctx, fp, cfg.Rule)
+						matches, err = db.Index.Match(ctx, fp, cfg.Rule)
 					}
 					trueD, falseD := nearest(fp, all, p.name)
 					near := nearestFalse(fp, all, p.name, cfg.Rule)

@@ -16,8 +16,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // PoolConfig says what a pool evaluation measures: false alerts between
@@ -222,7 +224,7 @@ type hashedImage struct {
 
 // RunPool evaluates cfg: it registers cfg.Register images of the pool's
 // split in a temporary index, queries others through the production path
-// (hashing.ForQuery, index.DB.Match) and counts every match between
+// (hashing.ForQuery, index.Index.Match) and counts every match between
 // different images.
 func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 	if len(cfg.Rule.Clauses) == 0 {
@@ -417,7 +419,7 @@ func indexMatches(ctx context.Context, cfg PoolConfig, regs, queries []hashedIma
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	db, err := index.Open(filepath.Join(tmp, "eval.db"), index.Options{})
+	db, err := database.Open(filepath.Join(tmp, "eval.db"), store.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +430,7 @@ func indexMatches(ctx context.Context, cfg PoolConfig, regs, queries []hashedIma
 		regIndex[r.path] = i
 		batch = append(batch, index.Registration{Source: r.path, Print: r.fp})
 		if len(batch) == 1000 || i == len(regs)-1 {
-			if _, err := db.Register(ctx, "pool", "", batch); err != nil {
+			if _, err := db.Index.Register(ctx, "pool", "", batch); err != nil {
 				return nil, err
 			}
 			batch = batch[:0]
@@ -439,7 +441,7 @@ func indexMatches(ctx context.Context, cfg PoolConfig, regs, queries []hashedIma
 	var firstErr error
 	done := 0
 	parallel(ctx, cfg.Workers, len(queries), func(i int) {
-		ms, err := db.Match(ctx, queries[i].fp, cfg.Rule)
+		ms, err := db.Index.Match(ctx, queries[i].fp, cfg.Rule)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil && firstErr == nil {

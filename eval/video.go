@@ -10,10 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // VideoConfig says what the video evaluation builds. Videos are made
@@ -130,7 +132,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 	if _, err := h.FFmpeg(); err != nil {
 		return nil, err
 	}
-	db, err := index.Open(filepath.Join(tmp, "eval.db"), index.Options{})
+	db, err := database.Open(filepath.Join(tmp, "eval.db"), store.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +182,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		added, err := db.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}})
+		added, err := db.Index.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}})
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +247,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		added, err := db.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}})
+		added, err := db.Index.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}})
 		if err != nil {
 			return nil, err
 		}
@@ -291,7 +293,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 }
 
 // score fingerprints and matches one query and counts it.
-func (res *VideoResult) score(ctx context.Context, h *video.Hasher, db *index.DB, vm video.Matching, name, edit string, data []byte, want uint64, hard bool, idOf map[uint64]string) error {
+func (res *VideoResult) score(ctx context.Context, h *video.Hasher, db *database.DB, vm video.Matching, name, edit string, data []byte, want uint64, hard bool, idOf map[uint64]string) error {
 	var r *EditResult
 	if want != 0 {
 		r = res.edit(edit)
@@ -318,7 +320,7 @@ func (res *VideoResult) score(ctx context.Context, h *video.Hasher, db *index.DB
 	if want == 0 {
 		res.margin(edit, name, fp, vm)
 	}
-	ms, err := db.MatchVideo(ctx, fp, vm)
+	ms, err := db.Index.MatchVideo(ctx, fp, vm)
 	if err != nil {
 		return err
 	}

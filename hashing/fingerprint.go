@@ -131,7 +131,7 @@ type Fingerprint struct {
 	// and inspection (Purpose.NeedsSum); a query leaves it zero, since its
 	// caller (the crawler) has already summed the bytes to look up earlier
 	// results, and a second pass over a large video costs real time.
-	SHA256 [32]byte
+	SHA256 SHA256
 	Views  []View
 	// Reference holds the reference PDQ of the picture exactly as decoded
 	// (full size, before any view), as partners compute it: the eight

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -35,17 +36,17 @@ type Registration struct {
 // Register stores fingerprints under caseID in one transaction, creating the
 // case if needed, and makes them visible to the next Match. A withdrawn case
 // cannot take new fingerprints: a new case ID must be used.
-func (db *DB) Register(ctx context.Context, caseID, caseLabel string, regs []Registration) ([]*Fingerprint, error) {
-	return db.register(ctx, caseID, caseLabel, regs, nil)
+func (ix *Index) Register(ctx context.Context, caseID, caseLabel string, regs []Registration) ([]*Fingerprint, error) {
+	return ix.register(ctx, caseID, caseLabel, regs, nil)
 }
 
 // RegisterAs is Register on behalf of a person: the registration and its
 // audit record ("case.register") commit in one transaction.
-func (db *DB) RegisterAs(ctx context.Context, by Actor, caseID, caseLabel string, regs []Registration) ([]*Fingerprint, error) {
-	return db.register(ctx, caseID, caseLabel, regs, &by)
+func (ix *Index) RegisterAs(ctx context.Context, by store.Actor, caseID, caseLabel string, regs []Registration) ([]*Fingerprint, error) {
+	return ix.register(ctx, caseID, caseLabel, regs, &by)
 }
 
-func (db *DB) register(ctx context.Context, caseID, caseLabel string, regs []Registration, by *Actor) ([]*Fingerprint, error) {
+func (ix *Index) register(ctx context.Context, caseID, caseLabel string, regs []Registration, by *store.Actor) ([]*Fingerprint, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -54,27 +55,27 @@ func (db *DB) register(ctx context.Context, caseID, caseLabel string, regs []Reg
 	}
 	for _, r := range regs {
 		if len(r.Print.Views) == 0 && len(r.Print.Frames) == 0 {
-			return nil, fmt.Errorf("register %s: fingerprint without hashes: %w", r.Source, ErrInvalid)
+			return nil, fmt.Errorf("register %s: fingerprint without hashes: %w", r.Source, store.ErrInvalid)
 		}
 		if err := validVideo(r.Print); err != nil {
 			return nil, fmt.Errorf("register %s: %w", r.Source, err)
 		}
 		if len(r.Print.Views) > 1<<viewBits {
-			return nil, fmt.Errorf("register %s: %d views, at most %d: %w", r.Source, len(r.Print.Views), 1<<viewBits, ErrInvalid)
+			return nil, fmt.Errorf("register %s: %d views, at most %d: %w", r.Source, len(r.Print.Views), 1<<viewBits, store.ErrInvalid)
 		}
 	}
-	now := db.now().UTC()
+	now := ix.st.Now().UTC()
 	var added []*Fingerprint
 	var addErr error // cannot happen for validated registrations
-	err := db.update(func(tx *bolt.Tx) error {
+	err := ix.st.Update(func(tx *bolt.Tx) error {
 		cases := tx.Bucket(bucketCases)
 		var c Case
 		if v := cases.Get([]byte(caseID)); v != nil {
-			if err := caseCodec.decode(v, &c); err != nil {
+			if err := caseCodec.Decode(v, &c); err != nil {
 				return err
 			}
 			if c.Withdrawn() {
-				return fmt.Errorf("case %q was withdrawn on %s; register under a new case ID: %w", caseID, c.WithdrawnAt.Format(time.RFC3339), ErrInvalid)
+				return fmt.Errorf("case %q was withdrawn on %s; register under a new case ID: %w", caseID, c.WithdrawnAt.Format(time.RFC3339), store.ErrInvalid)
 			}
 		} else {
 			c = Case{ID: caseID, CreatedAt: now}
@@ -83,7 +84,7 @@ func (db *DB) register(ctx context.Context, caseID, caseLabel string, regs []Reg
 			c.Label = caseLabel
 		}
 		c.Fingerprints = 0 // derived, not stored
-		cv, err := caseCodec.encode(c)
+		cv, err := caseCodec.Encode(c)
 		if err != nil {
 			return err
 		}
@@ -101,30 +102,30 @@ func (db *DB) register(ctx context.Context, caseID, caseLabel string, regs []Reg
 			if err != nil {
 				return err
 			}
-			v, err := fingerprintCodec.encode(rec)
+			v, err := fingerprintCodec.Encode(rec)
 			if err != nil {
 				return err
 			}
-			if err := fps.Put(idKey(id), v); err != nil {
+			if err := fps.Put(store.IDKey(id), v); err != nil {
 				return err
 			}
 			added = append(added, f)
 		}
 		if by != nil {
-			return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.register",
+			return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.register",
 				Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s)", len(added))})
 		}
 		return nil
 	}, func() {
-		db.mu.Lock()
+		ix.mu.Lock()
 		for _, f := range added {
-			if err := db.active.add(f); err != nil {
+			if err := ix.active.add(f); err != nil {
 				addErr = err
 			}
 		}
-		db.mu.Unlock()
+		ix.mu.Unlock()
 		if len(added) > 0 {
-			db.raiseWatermark(added[len(added)-1].ID)
+			ix.raiseWatermark(added[len(added)-1].ID)
 		}
 	})
 	if err == nil {
@@ -138,19 +139,19 @@ func (db *DB) register(ctx context.Context, caseID, caseLabel string, regs []Reg
 
 func validCaseID(id string) error {
 	if id == "" || len(id) > 128 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return fmt.Errorf("case ID %q: want 1–128 printable characters: %w", id, ErrInvalid)
+		return fmt.Errorf("case ID %q: want 1–128 printable characters: %w", id, store.ErrInvalid)
 	}
 	return nil
 }
 
 // Cases lists every case with its fingerprint count, sorted by ID.
-func (db *DB) Cases() ([]Case, error) {
+func (ix *Index) Cases() ([]Case, error) {
 	var out []Case
-	err := db.view(func(tx *bolt.Tx) error {
+	err := ix.st.View(func(tx *bolt.Tx) error {
 		counts := map[string]int{}
 		if err := tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
 			var r fingerprintRecord
-			if err := fingerprintCodec.decode(v, &r); err != nil {
+			if err := fingerprintCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
 			counts[r.Case]++
@@ -160,7 +161,7 @@ func (db *DB) Cases() ([]Case, error) {
 		}
 		return tx.Bucket(bucketCases).ForEach(func(k, v []byte) error {
 			var c Case
-			if err := caseCodec.decode(v, &c); err != nil {
+			if err := caseCodec.Decode(v, &c); err != nil {
 				return fmt.Errorf("case %q: %w", k, err)
 			}
 			c.Fingerprints = counts[c.ID]
@@ -177,36 +178,36 @@ func (db *DB) Cases() ([]Case, error) {
 // victim asks) and closes its open alerts with status withdrawn. The
 // fingerprints stop matching before Withdraw returns. It returns the number
 // of fingerprints deleted and alerts closed.
-func (db *DB) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts int, err error) {
-	return db.withdraw(ctx, caseID, nil)
+func (ix *Index) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts int, err error) {
+	return ix.withdraw(ctx, caseID, nil)
 }
 
 // WithdrawAs is Withdraw on behalf of a person: the withdrawal and its
 // audit record ("case.withdraw") commit in one transaction.
-func (db *DB) WithdrawAs(ctx context.Context, by Actor, caseID string) (fingerprints, alerts int, err error) {
-	return db.withdraw(ctx, caseID, &by)
+func (ix *Index) WithdrawAs(ctx context.Context, by store.Actor, caseID string) (fingerprints, alerts int, err error) {
+	return ix.withdraw(ctx, caseID, &by)
 }
 
-func (db *DB) withdraw(ctx context.Context, caseID string, by *Actor) (fingerprints, alerts int, err error) {
+func (ix *Index) withdraw(ctx context.Context, caseID string, by *store.Actor) (fingerprints, alerts int, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, err
 	}
-	now := db.now().UTC()
+	now := ix.st.Now().UTC()
 	var deleted []uint64
-	err = db.update(func(tx *bolt.Tx) error {
+	err = ix.st.Update(func(tx *bolt.Tx) error {
 		cases := tx.Bucket(bucketCases)
 		v := cases.Get([]byte(caseID))
 		if v == nil {
-			return fmt.Errorf("case %q: %w", caseID, ErrNotFound)
+			return fmt.Errorf("case %q: %w", caseID, store.ErrNotFound)
 		}
 		var c Case
-		if err := caseCodec.decode(v, &c); err != nil {
+		if err := caseCodec.Decode(v, &c); err != nil {
 			return err
 		}
 		if !c.Withdrawn() {
 			c.WithdrawnAt = now
 		}
-		cv, err := caseCodec.encode(c)
+		cv, err := caseCodec.Encode(c)
 		if err != nil {
 			return err
 		}
@@ -217,7 +218,7 @@ func (db *DB) withdraw(ctx context.Context, caseID string, by *Actor) (fingerpri
 		cur := fps.Cursor()
 		for k, v := cur.First(); k != nil; k, v = cur.Next() {
 			var r fingerprintRecord
-			if err := fingerprintCodec.decode(v, &r); err != nil {
+			if err := fingerprintCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
 			if r.Case == caseID {
@@ -226,25 +227,26 @@ func (db *DB) withdraw(ctx context.Context, caseID string, by *Actor) (fingerpri
 		}
 		// Deleting behind a moving cursor can skip keys, so delete afterwards.
 		for _, id := range deleted {
-			if err := fps.Delete(idKey(id)); err != nil {
+			if err := fps.Delete(store.IDKey(id)); err != nil {
 				return err
 			}
 		}
-		if err := dropQuarantine(tx, deleted); err != nil {
-			return err
+		if ix.onWithdraw != nil {
+			if alerts, err = ix.onWithdraw(tx, caseID, deleted, now); err != nil {
+				return err
+			}
 		}
-		alerts, err = closeCaseAlerts(tx, caseID, now)
-		if err != nil || by == nil {
-			return err
+		if by == nil {
+			return nil
 		}
-		return appendAudit(tx, AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.withdraw",
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.withdraw",
 			Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s) deleted, %d alert(s) closed", len(deleted), alerts)})
 	}, func() {
-		db.mu.Lock()
+		ix.mu.Lock()
 		for _, id := range deleted {
-			db.active.remove(id)
+			ix.active.remove(id)
 		}
-		db.mu.Unlock()
+		ix.mu.Unlock()
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("withdraw case %s: %w", caseID, err)
@@ -254,14 +256,14 @@ func (db *DB) withdraw(ctx context.Context, caseID string, by *Actor) (fingerpri
 
 // Case returns one case without counting its fingerprints (Fingerprints is
 // left zero): the cheap lookup for showing a case's label beside an alert.
-func (db *DB) Case(id string) (Case, error) {
+func (ix *Index) Case(id string) (Case, error) {
 	var c Case
-	err := db.view(func(tx *bolt.Tx) error {
+	err := ix.st.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketCases).Get([]byte(id))
 		if v == nil {
-			return fmt.Errorf("case %q: %w", id, ErrNotFound)
+			return fmt.Errorf("case %q: %w", id, store.ErrNotFound)
 		}
-		return caseCodec.decode(v, &c)
+		return caseCodec.Decode(v, &c)
 	})
 	return c, err
 }

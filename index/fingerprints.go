@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -91,24 +92,24 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 	}
 	sum, err := hex.DecodeString(r.SHA256)
 	if err != nil || len(sum) != 32 {
-		return nil, fmt.Errorf("fingerprint %d: bad SHA-256 %q: %w", r.ID, r.SHA256, ErrCorrupt)
+		return nil, fmt.Errorf("fingerprint %d: bad SHA-256 %q: %w", r.ID, r.SHA256, store.ErrCorrupt)
 	}
 	copy(f.Print.SHA256[:], sum)
 	if hr := r.Reference; hr != nil {
 		code, nbits, err := hashing.ParseCode(hr.Hex)
 		if err != nil || nbits != hashing.PDQ.Bits() {
-			return nil, fmt.Errorf("fingerprint %d: bad reference PDQ %q: %w", r.ID, hr.Hex, ErrCorrupt)
+			return nil, fmt.Errorf("fingerprint %d: bad reference PDQ %q: %w", r.ID, hr.Hex, store.ErrCorrupt)
 		}
 		f.Print.Reference = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code, Quality: hr.Quality}}
 	}
 	views, err := unpackViews(r.Packed)
 	if err != nil {
-		return nil, fmt.Errorf("fingerprint %d: %v: %w", r.ID, err, ErrCorrupt)
+		return nil, fmt.Errorf("fingerprint %d: %v: %w", r.ID, err, store.ErrCorrupt)
 	}
 	f.Print.Views = views
 	frames, err := unpackFrames(r.Frames)
 	if err != nil {
-		return nil, fmt.Errorf("fingerprint %d: frames: %v: %w", r.ID, err, ErrCorrupt)
+		return nil, fmt.Errorf("fingerprint %d: frames: %v: %w", r.ID, err, store.ErrCorrupt)
 	}
 	f.Print.Frames = frames
 	f.Print.Duration = time.Duration(r.DurationMS) * time.Millisecond
@@ -116,14 +117,14 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 }
 
 // loadActive reads every stored fingerprint into the in-memory matcher.
-func (db *DB) loadActive() error {
+func (ix *Index) loadActive() error {
 	active := map[uint64]*Fingerprint{}
 	var seq uint64
-	err := db.view(func(tx *bolt.Tx) error {
+	err := ix.st.View(func(tx *bolt.Tx) error {
 		seq = tx.Bucket(bucketFingerprints).Sequence()
 		return tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
 			var r fingerprintRecord
-			if err := fingerprintCodec.decode(v, &r); err != nil {
+			if err := fingerprintCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
 			f, err := fromRecord(r)
@@ -141,18 +142,18 @@ func (db *DB) loadActive() error {
 	if err != nil {
 		return err
 	}
-	db.mu.Lock()
-	db.active = m
-	db.mu.Unlock()
-	db.raiseWatermark(seq)
+	ix.mu.Lock()
+	ix.active = m
+	ix.mu.Unlock()
+	ix.raiseWatermark(seq)
 	return nil
 }
 
 // raiseWatermark records that the matcher holds every fingerprint up to id.
-func (db *DB) raiseWatermark(id uint64) {
+func (ix *Index) raiseWatermark(id uint64) {
 	for {
-		cur := db.watermark.Load()
-		if id <= cur || db.watermark.CompareAndSwap(cur, id) {
+		cur := ix.watermark.Load()
+		if id <= cur || ix.watermark.CompareAndSwap(cur, id) {
 			return
 		}
 	}
@@ -160,12 +161,12 @@ func (db *DB) raiseWatermark(id uint64) {
 
 // Fingerprints returns the registered fingerprints of a case (all cases when
 // caseID is empty), oldest first.
-func (db *DB) Fingerprints(caseID string) ([]*Fingerprint, error) {
+func (ix *Index) Fingerprints(caseID string) ([]*Fingerprint, error) {
 	var out []*Fingerprint
-	err := db.view(func(tx *bolt.Tx) error {
+	err := ix.st.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
 			var r fingerprintRecord
-			if err := fingerprintCodec.decode(v, &r); err != nil {
+			if err := fingerprintCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
 			if caseID != "" && r.Case != caseID {

@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // TestLoadTenMillionCodes measures opening a database of about 10M codes
@@ -23,7 +25,7 @@ func TestLoadTenMillionCodes(t *testing.T) {
 		t.Skip("set HASHWATCH_LOADBENCH=1 to write and load a 10M-code database")
 	}
 	path := filepath.Join(t.TempDir(), "load.db")
-	db, err := index.Open(path, index.Options{})
+	db, err := database.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +48,7 @@ func TestLoadTenMillionCodes(t *testing.T) {
 			}
 			regs = append(regs, index.Registration{Print: fp})
 		}
-		if _, err := db.Register(ctx, fmt.Sprint("c", b/20000), "", regs); err != nil {
+		if _, err := db.Index.Register(ctx, fmt.Sprint("c", b/20000), "", regs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -55,11 +57,11 @@ func TestLoadTenMillionCodes(t *testing.T) {
 	st, _ := os.Stat(path)
 	runtime.GC()
 	start = time.Now()
-	db, err = index.Open(path, index.Options{})
+	db, err = database.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("open+load of %d fingerprints (%d codes) took %v; file %d MB", db.ActiveCount(), db.ActiveCount()*93, time.Since(start), st.Size()>>20)
+	t.Logf("open+load of %d fingerprints (%d codes) took %v; file %d MB", db.Index.ActiveCount(), db.Index.ActiveCount()*93, time.Since(start), st.Size()>>20)
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)

@@ -27,32 +27,32 @@ type Match struct {
 // videos by MatchVideo with video.DefaultMatching and rule's MinQuality. It reads only memory: exact multi-index Hamming searches
 // (package hamming) by each rule clause's first algorithm, then the whole
 // rule on each candidate. Withdrawn cases are never returned.
-func (db *DB) Match(ctx context.Context, query hashing.Fingerprint, rule hashing.Rule) ([]Match, error) {
+func (ix *Index) Match(ctx context.Context, query hashing.Fingerprint, rule hashing.Rule) ([]Match, error) {
 	if query.Kind == hashing.KindVideo {
 		vm := video.DefaultMatching()
 		if rule.MinQuality > 0 {
 			vm.MinQuality = rule.MinQuality
 		}
-		return db.MatchVideo(ctx, query, vm)
+		return ix.MatchVideo(ctx, query, vm)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if db.readOnly {
-		db.loadOnce.Do(func() { db.loadErr = db.loadActive() })
-		if db.loadErr != nil {
-			return nil, db.loadErr
+	if ix.st.ReadOnly() {
+		ix.loadOnce.Do(func() { ix.loadErr = ix.loadActive() })
+		if ix.loadErr != nil {
+			return nil, ix.loadErr
 		}
 	}
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	return db.active.match(query, rule), nil
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.active.match(query, rule), nil
 }
 
 // ActiveCount is the number of fingerprints Match searches (in a read-only
 // DB, zero until the first Match has loaded them).
-func (db *DB) ActiveCount() int {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	return len(db.active.fps)
+func (ix *Index) ActiveCount() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return len(ix.active.fps)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index/hamming"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // matcher is the in-memory side of the index: every registered fingerprint
@@ -69,7 +70,7 @@ func codeID(fp uint64, view int) uint64 { return fp<<viewBits | uint64(view) }
 // add makes f's views searchable.
 func (m *matcher) add(f *Fingerprint) error {
 	if len(f.Print.Views) > 1<<viewBits {
-		return fmt.Errorf("fingerprint %d has %d views, at most %d: %w", f.ID, len(f.Print.Views), 1<<viewBits, ErrInvalid)
+		return fmt.Errorf("fingerprint %d has %d views, at most %d: %w", f.ID, len(f.Print.Views), 1<<viewBits, store.ErrInvalid)
 	}
 	m.fps[f.ID] = f
 	if err := m.addFrames(f); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // Fingerprint values from encoding version 2 on keep their views packed:
@@ -36,7 +37,7 @@ func packViews(views []hashing.View) ([]byte, error) {
 	var out []byte
 	for _, v := range views {
 		if len(v.Name) > 255 {
-			return nil, fmt.Errorf("view %q too large to pack: %w", v.Name, ErrInvalid)
+			return nil, fmt.Errorf("view %q too large to pack: %w", v.Name, store.ErrInvalid)
 		}
 		out = append(out, byte(len(v.Name)))
 		out = append(out, v.Name...)
@@ -51,13 +52,13 @@ func packViews(views []hashing.View) ([]byte, error) {
 // packHashes appends a hash count (1 byte) and the packed hashes to out.
 func packHashes(out []byte, hs []hashing.Hash) ([]byte, error) {
 	if len(hs) > 255 {
-		return nil, fmt.Errorf("%d hashes, too many to pack: %w", len(hs), ErrInvalid)
+		return nil, fmt.Errorf("%d hashes, too many to pack: %w", len(hs), store.ErrInvalid)
 	}
 	out = append(out, byte(len(hs)))
 	for _, h := range hs {
 		id, ok := packedID(h.Algorithm)
 		if !ok {
-			return nil, fmt.Errorf("unknown algorithm %q: %w", h.Algorithm, ErrInvalid)
+			return nil, fmt.Errorf("unknown algorithm %q: %w", h.Algorithm, store.ErrInvalid)
 		}
 		out = append(out, id, byte(min(max(h.Quality, 0), 255)))
 		for w := range h.Algorithm.Bits() / 64 {

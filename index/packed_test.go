@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -34,7 +35,7 @@ func TestPackedViewsRoundTrip(t *testing.T) {
 func TestMigrationPacksVersion1Fingerprints(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hw.db")
-	db, err := Open(path, Options{})
+	db, err := openDB(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,19 +63,19 @@ func TestMigrationPacksVersion1Fingerprints(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := bdb.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketFingerprints).Put(idKey(1), append([]byte{1}, body...))
+		return tx.Bucket(bucketFingerprints).Put(store.IDKey(1), append([]byte{1}, body...))
 	}); err != nil {
 		t.Fatal(err)
 	}
 	bdb.Close()
 	setSchema(t, path, 1)
 
-	db, err = Open(path, Options{})
+	db, err = openDB(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if raw := rawGetOpen(t, db, bucketFingerprints, idKey(1)); raw[0] != fingerprintCodec.version {
+	if raw := rawGetOpen(t, db, bucketFingerprints, store.IDKey(1)); raw[0] != fingerprintCodec.Version {
 		t.Fatalf("value still at encoding version %d", raw[0])
 	}
 	ms, err := db.Match(ctx, fp, hashing.DefaultRule())
@@ -86,11 +87,11 @@ func TestMigrationPacksVersion1Fingerprints(t *testing.T) {
 	}
 }
 
-func rawGetOpen(t *testing.T, db *DB, bucket, key []byte) []byte {
+func rawGetOpen(t *testing.T, db *testDB, bucket, key []byte) []byte {
 	t.Helper()
 	var out []byte
-	if err := db.bolt.View(func(tx *bolt.Tx) error {
-		out = clone(tx.Bucket(bucket).Get(key))
+	if err := db.View(func(tx *bolt.Tx) error {
+		out = store.Clone(tx.Bucket(bucket).Get(key))
 		return nil
 	}); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index/hamming"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // Registered videos are matched in two steps. Every registered frame's PDQ
@@ -130,7 +131,7 @@ func (m *matcher) removeFrames(f *Fingerprint) {
 // validVideo checks a video registration against what the index can hold.
 func validVideo(p hashing.Fingerprint) error {
 	if len(p.Frames) > MaxVideoFrames {
-		return fmt.Errorf("%d frames, at most %d: %w", len(p.Frames), MaxVideoFrames, ErrInvalid)
+		return fmt.Errorf("%d frames, at most %d: %w", len(p.Frames), MaxVideoFrames, store.ErrInvalid)
 	}
 	return nil
 }
@@ -256,19 +257,19 @@ func (m *matcher) picturesInVideo(query hashing.Fingerprint, vm video.Matching) 
 // video matches when enough query frames match its frames and line up in
 // time (see package video). Registered pictures that a frame shows follow
 // (picturesInVideo). Withdrawn cases are never returned.
-func (db *DB) MatchVideo(ctx context.Context, query hashing.Fingerprint, vm video.Matching) ([]Match, error) {
+func (ix *Index) MatchVideo(ctx context.Context, query hashing.Fingerprint, vm video.Matching) ([]Match, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if db.readOnly {
-		db.loadOnce.Do(func() { db.loadErr = db.loadActive() })
-		if db.loadErr != nil {
-			return nil, db.loadErr
+	if ix.st.ReadOnly() {
+		ix.loadOnce.Do(func() { ix.loadErr = ix.loadActive() })
+		if ix.loadErr != nil {
+			return nil, ix.loadErr
 		}
 	}
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	return db.active.matchVideo(query, vm), nil
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.active.matchVideo(query, vm), nil
 }
 
 // Video frames are stored packed in the fingerprint record's "frames"
@@ -296,7 +297,7 @@ func packFrames(frames []hashing.Frame) ([]byte, error) {
 	var prev time.Duration
 	for i, f := range frames {
 		if f.At < prev {
-			return nil, fmt.Errorf("frame %d at %v before frame %d: %w", i, f.At, i-1, ErrInvalid)
+			return nil, fmt.Errorf("frame %d at %v before frame %d: %w", i, f.At, i-1, store.ErrInvalid)
 		}
 		out = binary.AppendUvarint(out, uint64((f.At - prev).Milliseconds()))
 		prev = prev + (f.At - prev).Truncate(time.Millisecond)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // synthVideo returns a video fingerprint of n frames every half second
@@ -60,73 +61,8 @@ func clipOf(rng *rand.Rand, reg hashing.Fingerprint, from, n, flip int) hashing.
 	return q
 }
 
-func TestVideoRegisterMatchWithdraw(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "hw.db")
-	db, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	long := synthVideo(rng, 240, false) // two minutes
-	other := synthVideo(rng, 120, false)
-	if _, err := db.Register(ctx, "case-v", "", []Registration{{Source: "long.mp4", Print: long}, {Source: "other.mp4", Print: other}}); err != nil {
-		t.Fatal(err)
-	}
-	// A 20-s clip from 30 s into the long video.
-	query := clipOf(rng, long, 60, 20, 8)
-	ms, err := db.Match(ctx, query, hashing.DefaultRule())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ms) != 1 || ms[0].Source != "long.mp4" || ms[0].Video == nil {
-		t.Fatalf("matches %+v, want long.mp4 with video evidence", ms)
-	}
-	ev := ms[0].Video
-	if ev.QueryShare < 0.9 || ev.RegisteredShare > 0.3 || len(ev.Ranges) != 1 {
-		t.Fatalf("evidence %+v, want query share ~1, registered ~1/6, one range", ev)
-	}
-	if r := ev.Ranges[0]; r.QueryStart != 0 || r.RegisteredStart < 29 || r.RegisteredStart > 31 || r.RegisteredEnd < 48 || r.RegisteredEnd > 52 {
-		t.Errorf("range %+v, want query 0– at registered 30–50", r)
-	}
-
-	// Frames survive a reopen exactly.
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if db, err = Open(path, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	fps, err := db.Fingerprints("case-v")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(fps) != 2 || !reflect.DeepEqual(fps[0].Print.Frames, long.Frames) || fps[0].Print.Duration != long.Duration {
-		t.Fatalf("reopened frames differ from the registered ones")
-	}
-	if ms, _ := db.Match(ctx, query, hashing.DefaultRule()); len(ms) != 1 {
-		t.Fatalf("after reopen: %d matches, want 1", len(ms))
-	}
-	// An alert carries the video evidence.
-	a, _, err := db.RecordAlert(ctx, AlertInput{Site: "s", MediaSHA256: query.SHA256, Match: ms[0], Sighting: Sighting{PageURL: "http://s/p", MediaURL: "http://s/v.mp4"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Video == nil || a.Video.QueryShare != ms[0].Video.QueryShare {
-		t.Fatalf("alert video evidence %+v", a.Video)
-	}
-	// Withdrawal stops matching at once.
-	if _, _, err := db.Withdraw(ctx, "case-v"); err != nil {
-		t.Fatal(err)
-	}
-	if ms, _ := db.Match(ctx, query, hashing.DefaultRule()); len(ms) != 0 {
-		t.Fatalf("withdrawn video still matches: %+v", ms)
-	}
-}
-
 func TestVideoUnrelatedDoesNotMatch(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "hw.db"), Options{})
+	db, err := openDB(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,8 +96,8 @@ func TestPackFrames(t *testing.T) {
 			}
 		}
 	}
-	if _, err := packFrames([]hashing.Frame{{At: time.Second}, {At: 0}}); !errors.Is(err, ErrInvalid) {
-		t.Fatalf("frames out of order: %v, want ErrInvalid", err)
+	if _, err := packFrames([]hashing.Frame{{At: time.Second}, {At: 0}}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("frames out of order: %v, want store.ErrInvalid", err)
 	}
 }
 
@@ -226,7 +162,7 @@ func FuzzUnpackFrames(f *testing.F) {
 // TestPictureInVideo registers a picture and finds it in a video one of
 // whose frames shows it.
 func TestPictureInVideo(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "hw.db"), Options{})
+	db, err := openDB(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // TestTheWatermarkNeverRunsAheadOfTheMatcher registers while other
@@ -59,7 +60,7 @@ func TestTheWatermarkNeverRunsAheadOfTheMatcher(t *testing.T) {
 		t.Fatalf("watermark %d after %d registrations", wm, n)
 	}
 	db.Close()
-	db2, err := Open(path, Options{})
+	db2, err := openDB(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

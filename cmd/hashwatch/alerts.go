@@ -7,7 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/console"
 	"github.com/spf13/cobra"
 )
 
@@ -39,7 +40,7 @@ func (a *app) alertsCommand() *cobra.Command {
 		Example: `  hashwatch alerts list --status new`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if status != "" && !index.Status(status).Valid() {
+			if status != "" && !alerts.Status(status).Valid() {
 				return usagef("alerts list: unknown status %q (new, confirmed, dismissed, notice_sent, removed, withdrawn, quarantined)", status)
 			}
 			db, err := a.openDB()
@@ -47,7 +48,7 @@ func (a *app) alertsCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			alerts, err := db.Alerts(index.AlertFilter{Status: index.Status(status), Site: site, Case: caseID})
+			alerts, err := db.Alerts.Alerts(alerts.AlertFilter{Status: alerts.Status(status), Site: site, Case: caseID})
 			if err != nil {
 				return err
 			}
@@ -86,14 +87,14 @@ func (a *app) alertsCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			al, err := db.Alert(id)
+			al, err := db.Alerts.Alert(id)
 			if err != nil {
 				return err
 			}
 			if showJSON {
-				return newJSONLines(a.stdout).write(al)
+				return newJSONLines(a.stdout).write(console.NewAlertJSON(al))
 			}
-			b, _ := json.MarshalIndent(al, "", "  ")
+			b, _ := json.MarshalIndent(console.NewAlertJSON(al), "", "  ")
 			_, err = fmt.Fprintln(a.stdout, string(b))
 			return err
 		},
@@ -105,7 +106,7 @@ func (a *app) alertsCommand() *cobra.Command {
 		Short: "Confirm an alert as a re-upload to take down",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.setStatus(cmd, args[0], index.StatusConfirmed, "")
+			return a.setStatus(cmd, args[0], alerts.StatusConfirmed, "")
 		},
 	}
 	var reason string
@@ -117,7 +118,7 @@ func (a *app) alertsCommand() *cobra.Command {
 			if reason == "" {
 				return usagef("alerts dismiss: --reason is required")
 			}
-			return a.setStatus(cmd, args[0], index.StatusDismissed, reason)
+			return a.setStatus(cmd, args[0], alerts.StatusDismissed, reason)
 		},
 	}
 	dismiss.Flags().StringVar(&reason, "reason", "", "why the alert is not a re-upload (required)")
@@ -125,7 +126,7 @@ func (a *app) alertsCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) setStatus(cmd *cobra.Command, arg string, s index.Status, reason string) error {
+func (a *app) setStatus(cmd *cobra.Command, arg string, s alerts.Status, reason string) error {
 	id, err := parseID(arg)
 	if err != nil {
 		return err
@@ -135,7 +136,7 @@ func (a *app) setStatus(cmd *cobra.Command, arg string, s index.Status, reason s
 		return err
 	}
 	defer db.Close()
-	al, err := db.DecideAlert(cmd.Context(), id, s, reason, cliActor())
+	al, err := db.Alerts.DecideAlert(cmd.Context(), id, s, reason, cliActor())
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func parseID(s string) (uint64, error) {
 	return id, nil
 }
 
-func printAlerts(a *app, alerts []index.Alert) {
+func printAlerts(a *app, alerts []alerts.Alert) {
 	if len(alerts) == 0 {
 		fmt.Fprintln(a.stdout, "no alerts")
 		return

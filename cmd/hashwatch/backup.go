@@ -6,7 +6,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/database"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/spf13/cobra"
 )
 
@@ -34,10 +35,10 @@ answer; anything else holding the file makes backup fail, naming the PID.`,
 				return usagef("backup: %s is the database itself; name another file", dst)
 			}
 			db, err := openForInspection(a.dbPath, "backup")
-			var inUse *index.InUseError
+			var inUse *store.InUseError
 			if errors.As(err, &inUse) && inUse.PID > 0 {
 				// A crawl holds the database: ask it for the copy.
-				n, err := requestBackup(cmd.Context(), a.dbPath, inUse.PID, dst, 5*time.Minute)
+				n, err := store.RequestHotBackup(cmd.Context(), a.dbPath, inUse.PID, dst, 5*time.Minute)
 				if err != nil {
 					return fmt.Errorf("backup: %s is in use by PID %d, which was asked for a hot backup: %w", a.dbPath, inUse.PID, err)
 				}
@@ -48,7 +49,7 @@ answer; anything else holding the file makes backup fail, naming the PID.`,
 				return err
 			}
 			defer db.Close()
-			n, err := db.BackupFile(cmd.Context(), dst)
+			n, err := db.Store.BackupFile(cmd.Context(), dst)
 			if err != nil {
 				return err
 			}
@@ -61,12 +62,12 @@ answer; anything else holding the file makes backup fail, naming the PID.`,
 // openForInspection opens the database read-only for backup or verify. A
 // database another process is writing gets a message that says why these
 // commands cannot work around the lock and what to do instead.
-func openForInspection(path, command string) (*index.DB, error) {
+func openForInspection(path, command string) (*database.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%s: %w", command, err)
 	}
-	db, err := index.Open(path, index.Options{ReadOnly: true})
-	var inUse *index.InUseError
+	db, err := database.Open(path, store.Options{ReadOnly: true})
+	var inUse *store.InUseError
 	switch {
 	case errors.As(err, &inUse):
 		who := "another process"
@@ -74,7 +75,7 @@ func openForInspection(path, command string) (*index.DB, error) {
 			who = fmt.Sprintf("PID %d", inUse.PID)
 		}
 		return nil, &lockedError{msg: fmt.Sprintf("%s: %s: database in use by %s. bbolt locks the file while a hashwatch process writes it, so %s cannot read a consistent state from outside; stop that process (every write it acknowledged is on disk) and run %s again: %v",
-			command, path, who, command, command, index.ErrInUse), holder: inUse}
+			command, path, who, command, command, store.ErrInUse), holder: inUse}
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", command, err)
 	}
@@ -95,10 +96,10 @@ func sameFile(a, b string) (bool, error) {
 }
 
 // lockedError is openForInspection's message for a locked database; it
-// unwraps to the *index.InUseError, so callers can find the holder's PID.
+// unwraps to the *store.InUseError, so callers can find the holder's PID.
 type lockedError struct {
 	msg    string
-	holder *index.InUseError
+	holder *store.InUseError
 }
 
 func (e *lockedError) Error() string { return e.msg }

@@ -25,7 +25,7 @@ func (a *app) caseCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			cases, err := db.Cases()
+			cases, err := db.Index.Cases()
 			if err != nil {
 				return err
 			}
@@ -55,7 +55,7 @@ func (a *app) caseCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			fps, alerts, err := db.WithdrawAs(cmd.Context(), cliActor(), args[0])
+			fps, alerts, err := db.Index.WithdrawAs(cmd.Context(), cliActor(), args[0])
 			if err != nil {
 				return err
 			}

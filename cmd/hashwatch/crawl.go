@@ -15,10 +15,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/index"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -30,27 +31,16 @@ import (
 
 // passJSON is one line of `crawl --json`: what one pass of one site did.
 type passJSON struct {
-	Site        string         `json:"site"`
-	Pass        uint64         `json:"pass"`
-	Resumed     bool           `json:"resumed"`
-	Interrupted bool           `json:"interrupted"`
-	Start       time.Time      `json:"start"`
-	End         time.Time      `json:"end"`
-	Pages       int            `json:"pages"`
-	Media       int            `json:"media"`
-	Hashed      int            `json:"hashed"`
-	NotModified int            `json:"not_modified"`
-	Bytes       int64          `json:"bytes"`
-	Matches     int            `json:"matches"`
-	NewAlerts   int            `json:"new_alerts"`
-	Quarantined int            `json:"quarantined"`
-	Suppressed  int            `json:"suppressed"`
-	Skipped     int            `json:"skipped"`
-	Videos      int            `json:"videos"`
-	Robots      int            `json:"robots_blocked"`
-	Errors      map[string]int `json:"errors"`
-	Bounds      map[string]int `json:"bounds,omitempty"`
-	Recovered   map[string]int `json:"recovered,omitempty"`
+	Site        string    `json:"site"`
+	Pass        uint64    `json:"pass"`
+	Resumed     bool      `json:"resumed"`
+	Interrupted bool      `json:"interrupted"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	crawlstate.Counts
+	Errors    map[string]int `json:"errors"`
+	Bounds    map[string]int `json:"bounds,omitempty"`
+	Recovered map[string]int `json:"recovered,omitempty"`
 }
 
 func toPassJSON(s crawler.PassStats) passJSON {
@@ -59,8 +49,25 @@ func toPassJSON(s crawler.PassStats) passJSON {
 		errs = map[string]int{}
 	}
 	return passJSON{Site: s.Site, Pass: s.Number, Resumed: s.Resumed, Interrupted: s.Interrupted, Start: s.Start, End: s.End,
-		Pages: s.Pages, Media: s.Media, Hashed: s.Hashed, NotModified: s.NotModified, Bytes: s.Bytes, Matches: s.Matches,
-		NewAlerts: s.NewAlerts, Quarantined: s.Quarantined, Suppressed: s.Suppressed, Skipped: s.Skipped, Videos: s.Videos, Robots: s.Robots, Errors: errs, Bounds: s.Bounds, Recovered: s.Recovered}
+		Counts: s.Counts, Errors: errs, Bounds: s.Bounds, Recovered: s.Recovered}
+}
+
+// newMetricsRegistry is the one place a process's Prometheus registry is
+// set up: the crawler's metrics, plus the Go runtime's and the process's
+// (memory, CPU).
+func newMetricsRegistry() (*prometheus.Registry, *crawler.Metrics, error) {
+	reg := prometheus.NewRegistry()
+	m, err := crawler.NewMetrics(reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return nil, nil, fmt.Errorf("register Go metrics: %w", err)
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		return nil, nil, fmt.Errorf("register process metrics: %w", err)
+	}
+	return reg, m, nil
 }
 
 // progressLogEvery is how often a crawl whose stderr is not a terminal logs
@@ -71,7 +78,7 @@ func (a *app) crawlCommand() *cobra.Command {
 	var vcfg video.Config
 	var sitesFile, only, metricsAddr string
 	var once, asJSON bool
-	var flood index.FloodLimit
+	var flood alerts.FloodLimit
 	cmd := &cobra.Command{
 		Use:   "crawl --sites FILE [--once] [--site NAME] [--json] [--metrics-addr HOST:PORT]",
 		Short: "Crawl watched sites and raise alerts for matching images",
@@ -191,16 +198,9 @@ func isTerminal(w io.Writer) bool {
 // process's, for memory and CPU) on a fresh registry and serves them at
 // addr/metrics until stop is called.
 func serveMetrics(ctx context.Context, c *crawler.Crawler, addr string, log *slog.Logger) (stop func(), err error) {
-	reg := prometheus.NewRegistry()
-	m, err := crawler.NewMetrics(reg)
+	reg, m, err := newMetricsRegistry()
 	if err != nil {
 		return nil, err
-	}
-	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return nil, fmt.Errorf("register Go metrics: %w", err)
-	}
-	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		return nil, fmt.Errorf("register process metrics: %w", err)
 	}
 	c.Metrics = m
 	ln, err := net.Listen("tcp", addr)

@@ -1,3 +1,5 @@
+//go:build hashwatch_debug
+
 package main
 
 import (
@@ -6,27 +8,16 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
 )
 
-// loopLine is one line of `debug write-loop`: a change about to be made
-// ("begin") or committed and fsynced ("ack"). The crash test kills the
-// process at random and checks that every acknowledged change survived and
-// that the one in flight is wholly there or wholly absent.
-type loopLine struct {
-	Op    string `json:"op"`    // register, alert, withdraw
-	State string `json:"state"` // begin, ack
-	Case  string `json:"case"`
-	// Count is the number of fingerprints registered (register) or deleted
-	// (withdraw).
-	Count        int      `json:"count"`
-	Fingerprints []uint64 `json:"fingerprints,omitempty"` // register ack
-	Fingerprint  uint64   `json:"fingerprint,omitempty"`  // alert
-	MediaSHA256  string   `json:"media_sha256,omitempty"` // alert
-	Alert        uint64   `json:"alert,omitempty"`        // alert ack
-}
+// debugCommands are the tools for testing hashwatch itself: only in a
+// binary built with -tags hashwatch_debug (the end-to-end tests build one),
+// never in the operator's, and not part of the CLI contract.
+func (a *app) debugCommands() []*cobra.Command { return []*cobra.Command{a.debugCommand()} }
 
 // debugCommand holds tools for testing hashwatch itself. It is hidden and
 // not part of the CLI contract.
@@ -75,7 +66,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				for k := range regs {
 					regs[k] = index.Registration{Source: fmt.Sprintf("synthetic-%d.jpg", k), Print: syntheticPrint()}
 				}
-				fps, err := db.Register(ctx, c, "write-loop", regs)
+				fps, err := db.Index.Register(ctx, c, "write-loop", regs)
 				if err != nil {
 					return stopped(ctx, err)
 				}
@@ -94,10 +85,10 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				if err := out.write(line); err != nil {
 					return err
 				}
-				al, _, err := db.RecordAlert(ctx, index.AlertInput{
+				al, _, err := db.Alerts.RecordAlert(ctx, alerts.AlertInput{
 					Site: "write-loop", MediaSHA256: sha,
 					Match:    index.Match{Fingerprint: ids[0], Case: c, Evidence: hashing.Evidence{Algorithm: hashing.PHash, Distance: 1}},
-					Sighting: index.Sighting{PageURL: fmt.Sprintf("http://write-loop.invalid/page/%d", i), MediaURL: fmt.Sprintf("http://write-loop.invalid/media/%d.jpg", i)},
+					Sighting: alerts.Sighting{PageURL: fmt.Sprintf("http://write-loop.invalid/page/%d", i), MediaURL: fmt.Sprintf("http://write-loop.invalid/media/%d.jpg", i)},
 				})
 				if err != nil {
 					return stopped(ctx, err)
@@ -111,7 +102,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 					if err := out.write(loopLine{Op: "withdraw", State: "begin", Case: prev}); err != nil {
 						return err
 					}
-					deleted, _, err := db.Withdraw(ctx, prev)
+					deleted, _, err := db.Index.Withdraw(ctx, prev)
 					if err != nil {
 						return stopped(ctx, err)
 					}
@@ -151,14 +142,4 @@ func syntheticPrint() hashing.Fingerprint {
 			{Algorithm: hashing.DHash, Code: hashing.Code{rand.Uint64()}, Quality: 100},
 		}}},
 	}
-}
-
-// randomBytes are unpredictable enough to keep runs and media apart; they
-// protect nothing.
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(rand.Uint32())
-	}
-	return b
 }

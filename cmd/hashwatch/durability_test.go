@@ -20,7 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -189,20 +192,20 @@ func (m *crashModel) apply(t *testing.T, lines []loopLine) (inflight *loopLine) 
 // else is.
 func (m *crashModel) check(t *testing.T, path string, inflight *loopLine) {
 	t.Helper()
-	db, err := index.Open(path, index.Options{ReadOnly: true})
+	db, err := database.Open(path, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatalf("the database does not open after the kill: %v", err)
 	}
 	defer db.Close()
-	cases, err := db.Cases()
+	cases, err := db.Index.Cases()
 	if err != nil {
 		t.Fatal(err)
 	}
-	fps, err := db.Fingerprints("")
+	fps, err := db.Index.Fingerprints("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	alerts, err := db.Alerts(index.AlertFilter{})
+	all, err := db.Alerts.Alerts(alerts.AlertFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +227,7 @@ func (m *crashModel) check(t *testing.T, path string, inflight *loopLine) {
 				m.cases[inflight.Case] = &modelCase{count: inflight.Count, ids: byCase[inflight.Case]}
 			}
 		case "alert":
-			for _, a := range alerts {
+			for _, a := range all {
 				if _, known := m.alerts[a.ID]; !known && a.MediaSHA256 == inflight.MediaSHA256 && a.Fingerprint == inflight.Fingerprint {
 					kept = true
 					m.alerts[a.ID] = modelAlert{caseID: inflight.Case, fingerprint: inflight.Fingerprint, sha: inflight.MediaSHA256}
@@ -264,7 +267,7 @@ func (m *crashModel) check(t *testing.T, path string, inflight *loopLine) {
 		}
 	}
 	seen := map[uint64]bool{}
-	for _, a := range alerts {
+	for _, a := range all {
 		seen[a.ID] = true
 		ma, ok := m.alerts[a.ID]
 		if !ok {
@@ -274,9 +277,9 @@ func (m *crashModel) check(t *testing.T, path string, inflight *loopLine) {
 		if a.Case != ma.caseID || a.Fingerprint != ma.fingerprint || a.MediaSHA256 != ma.sha {
 			t.Errorf("alert %d = case %s fingerprint %d media %s; acknowledged %+v", a.ID, a.Case, a.Fingerprint, a.MediaSHA256, ma)
 		}
-		want := index.StatusNew
+		want := alerts.StatusNew
 		if c := m.cases[ma.caseID]; c != nil && c.withdrawn {
-			want = index.StatusWithdrawn
+			want = alerts.StatusWithdrawn
 		}
 		if a.Status != want {
 			t.Errorf("alert %d is %s, want %s: a withdrawal and its alerts were torn apart", a.ID, a.Status, want)

@@ -31,7 +31,9 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		binary += ".exe"
 	}
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	// The test tools (`debug write-loop`) are only in a binary built with
+	// the hashwatch_debug tag; the tags GOFLAGS sets are kept.
+	out, err := exec.Command("go", "build", "-tags", buildTags("hashwatch_debug"), "-o", binary, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build hashwatch: %v\n%s", err, out)
 		os.Exit(1)
@@ -39,6 +41,18 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// buildTags is tag added to the build tags GOFLAGS sets (a -tags flag on
+// the command line replaces them).
+func buildTags(tag string) string {
+	tags := []string{tag}
+	for _, f := range strings.Fields(os.Getenv("GOFLAGS")) {
+		if v, ok := strings.CutPrefix(f, "-tags="); ok {
+			tags = append(tags, strings.Split(v, ",")...)
+		}
+	}
+	return strings.Join(tags, ",")
 }
 
 // cli runs the real binary against db and returns stdout, stderr and the

@@ -11,9 +11,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/spf13/cobra"
 )
 
@@ -139,8 +140,8 @@ func writeEach[T any](w io.Writer, items []T) error {
 }
 
 // openDB opens the database named by --db.
-func (a *app) openDB() (*index.DB, error) {
-	return index.Open(a.dbPath, index.Options{})
+func (a *app) openDB() (*database.DB, error) {
+	return database.Open(a.dbPath, store.Options{})
 }
 
 // errString is the JSON form of an optional error: null when there is none.

@@ -57,7 +57,7 @@ reported with their line numbers and the rest are imported (exit status 1 if any
 					return err
 				}
 				defer db.Close()
-				if _, err := db.RegisterAs(cmd.Context(), cliActor(), caseID, label, regs); err != nil {
+				if _, err := db.Index.RegisterAs(cmd.Context(), cliActor(), caseID, label, regs); err != nil {
 					return err
 				}
 			}
@@ -90,7 +90,7 @@ fingerprint's label, or its case ID when it has none.`,
 				return err
 			}
 			defer db.Close()
-			fps, err := db.Fingerprints(caseID)
+			fps, err := db.Index.Fingerprints(caseID)
 			if err != nil {
 				return err
 			}

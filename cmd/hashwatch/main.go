@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"strings"
@@ -119,10 +120,11 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		a.caseCommand(),
 		a.evalCommand(),
 		a.importCommand(), a.exportCommand(), a.benchCommand(),
-		a.backupCommand(), a.verifyCommand(), a.debugCommand(),
+		a.backupCommand(), a.verifyCommand(),
 		a.userCommand(), a.serveCommand(),
 		a.quarantineCommand(), a.negativeCommand(),
 	)
+	root.AddCommand(a.debugCommands()...)
 	root.CompletionOptions.DisableDefaultCmd = true
 	for _, c := range root.Commands() {
 		wrapArgs(c)
@@ -144,4 +146,14 @@ func wrapArgs(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		wrapArgs(sub)
 	}
+}
+
+// randomBytes are unpredictable enough to keep runs and media apart; they
+// protect nothing.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rand.Uint32())
+	}
+	return b
 }

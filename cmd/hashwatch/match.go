@@ -60,7 +60,7 @@ It records nothing.`,
 				fp, err := fingerprintFile(cmd.Context(), hasher, in, hashing.ForQuery)
 				if err == nil {
 					res.Kind = string(fp.Kind)
-					ms, merr := db.Match(cmd.Context(), fp, rule)
+					ms, merr := db.Index.Match(cmd.Context(), fp, rule)
 					err = merr
 					for _, m := range ms {
 						hit := matchHitJSON{Case: m.Case, Fingerprint: m.Fingerprint,

@@ -6,21 +6,22 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/spf13/cobra"
 )
 
 // floodFlags adds the flood quarantine's limit to a command that records
 // alerts (crawl, serve).
-func floodFlags(cmd *cobra.Command, l *index.FloodLimit) {
-	*l = index.DefaultFloodLimit()
+func floodFlags(cmd *cobra.Command, l *alerts.FloodLimit) {
+	*l = alerts.DefaultFloodLimit()
 	cmd.Flags().IntVar(&l.Media, "flood-media", l.Media, "quarantine a fingerprint that alerts on more than this many distinct media within --flood-window (0: never)")
 	cmd.Flags().DurationVar(&l.Window, "flood-window", l.Window, "the window of --flood-media")
 }
 
 // applyFlood puts the flags' limit in force on db.
-func applyFlood(db *index.DB, l index.FloodLimit) error {
-	if err := db.SetFloodLimit(l); err != nil {
+func applyFlood(db *database.DB, l alerts.FloodLimit) error {
+	if err := db.Alerts.SetFloodLimit(l); err != nil {
 		return usageError{fmt.Errorf("--flood-media/--flood-window: %w", err)}
 	}
 	return nil
@@ -28,20 +29,20 @@ func applyFlood(db *index.DB, l index.FloodLimit) error {
 
 // quarantineJSON is one line of `quarantine list --json`.
 type quarantineJSON struct {
-	Fingerprint uint64              `json:"fingerprint"`
-	Case        string              `json:"case"`
-	Label       string              `json:"label,omitempty"`
-	State       string              `json:"state"`
-	Since       time.Time           `json:"since"`
-	Floods      int                 `json:"floods"`
-	Limit       string              `json:"limit"`
-	DecidedAt   *time.Time          `json:"decided_at,omitempty"`
-	DecidedBy   string              `json:"decided_by,omitempty"`
-	Reason      string              `json:"reason,omitempty"`
-	History     *index.MatchHistory `json:"history"`
+	Fingerprint uint64               `json:"fingerprint"`
+	Case        string               `json:"case"`
+	Label       string               `json:"label,omitempty"`
+	State       string               `json:"state"`
+	Since       time.Time            `json:"since"`
+	Floods      int                  `json:"floods"`
+	Limit       string               `json:"limit"`
+	DecidedAt   *time.Time           `json:"decided_at,omitempty"`
+	DecidedBy   string               `json:"decided_by,omitempty"`
+	Reason      string               `json:"reason,omitempty"`
+	History     *alerts.MatchHistory `json:"history"`
 }
 
-func toQuarantineJSON(q index.Quarantine) quarantineJSON {
+func toQuarantineJSON(q alerts.Quarantine) quarantineJSON {
 	out := quarantineJSON{Fingerprint: q.Fingerprint, Case: q.Case, Label: q.Label, State: string(q.State),
 		Since: q.Since, Floods: q.Floods, Limit: q.Limit.String(), DecidedBy: q.DecidedBy, Reason: q.Reason, History: q.History}
 	if !q.DecidedAt.IsZero() {
@@ -76,7 +77,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			qs, err := db.Quarantines(cmd.Context())
+			qs, err := db.Alerts.Quarantines(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -129,7 +130,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			q, n, err := db.ReleaseQuarantine(cmd.Context(), id, cliActor())
+			q, n, err := db.Alerts.ReleaseQuarantine(cmd.Context(), id, cliActor())
 			if err != nil {
 				return err
 			}
@@ -156,7 +157,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			q, n, err := db.RetireQuarantine(cmd.Context(), id, strings.TrimSpace(reason), cliActor())
+			q, n, err := db.Alerts.RetireQuarantine(cmd.Context(), id, strings.TrimSpace(reason), cliActor())
 			if err != nil {
 				return err
 			}
@@ -191,7 +192,7 @@ recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			es, err := db.Negatives()
+			es, err := db.Alerts.Negatives()
 			if err != nil {
 				return err
 			}
@@ -231,7 +232,7 @@ recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			e, al, err := db.AddNegative(cmd.Context(), id, strings.TrimSpace(reason), cliActor())
+			e, al, err := db.Alerts.AddNegative(cmd.Context(), id, strings.TrimSpace(reason), cliActor())
 			if err != nil {
 				return err
 			}
@@ -254,7 +255,7 @@ recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			e, err := db.RemoveNegative(cmd.Context(), id, cliActor())
+			e, err := db.Alerts.RemoveNegative(cmd.Context(), id, cliActor())
 			if err != nil {
 				return err
 			}

@@ -14,7 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/database"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 // discJPEG is variant i of a dark disc on white (moved by a pixel, saved at
@@ -141,13 +142,13 @@ func TestQuarantineAndNegativeBankCommands(t *testing.T) {
 		t.Fatalf("negative remove: %d %s", code, errOut)
 	}
 
-	d, err := index.Open(db, index.Options{ReadOnly: true})
+	d, err := database.Open(db, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
 	for _, action := range []string{"quarantine.release", "negative.add", "negative.remove", "alert.dismiss"} {
-		if log, _ := d.AuditLog(index.AuditFilter{Action: action}); len(log) != 1 || log[0].User != "cli:tester" {
+		if log, _ := d.Store.AuditLog(store.AuditFilter{Action: action}); len(log) != 1 || log[0].User != "cli:tester" {
 			t.Errorf("%s audit: %+v", action, log)
 		}
 	}

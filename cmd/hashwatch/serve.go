@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"golang.org/x/net/netutil"
 	"net"
 	"net/http"
 	"os"
@@ -12,20 +11,20 @@ import (
 	"time"
 	_ "time/tzdata" // user time zones (Asia/Seoul by default) on hosts without zoneinfo
 
+	"golang.org/x/net/netutil"
+
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/console"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/index"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 )
 
 // serveOptions are serve's flags.
 type serveOptions struct {
-	flood         index.FloodLimit
+	flood         alerts.FloodLimit
 	sitesFile     string
 	addr          string
 	public        bool
@@ -157,16 +156,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	defer serveBackups(ctx, db, a.log)()
 
-	reg := prometheus.NewRegistry()
-	metrics, err := crawler.NewMetrics(reg)
+	reg, metrics, err := newMetricsRegistry()
 	if err != nil {
 		return err
-	}
-	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return fmt.Errorf("register Go metrics: %w", err)
-	}
-	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		return fmt.Errorf("register process metrics: %w", err)
 	}
 	vh := video.New(o.video)
 	if _, err := vh.FFmpeg(); err != nil {

@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/spf13/cobra"
 )
 
@@ -32,7 +32,7 @@ running crawl.`,
 				return err
 			}
 			defer db.Close()
-			statuses, err := db.SiteStatuses()
+			statuses, err := db.Crawl.SiteStatuses()
 			if err != nil {
 				return err
 			}
@@ -55,7 +55,7 @@ running crawl.`,
 	return cmd
 }
 
-func printSites(a *app, statuses []index.SiteStatus) error {
+func printSites(a *app, statuses []crawlstate.SiteStatus) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SITE\tPASSES\tLAST PASS\tSTATE\tDURATION\tPAGES\tMEDIA\tHASHED\t304\tNEW ALERTS\tSKIPPED\tVIDEOS\tROBOTS\tERRORS")
 	for _, s := range statuses {

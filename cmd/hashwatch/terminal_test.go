@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/fixtures"
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 func TestSafeEscapesWhatATerminalWouldObey(t *testing.T) {
@@ -55,8 +55,8 @@ func TestTablesPrintNoControlCharacters(t *testing.T) {
 
 func TestVerifyOfADamagedFileShowsNoCounts(t *testing.T) {
 	var b strings.Builder
-	printVerify(&b, index.Report{Path: "hw.db", Bytes: 65536, Damaged: true,
-		Problems: []index.Problem{{Where: "file", What: "page 7: unreachable unfreed"}}})
+	printVerify(&b, store.Report{Path: "hw.db", Bytes: 65536, Damaged: true,
+		Problems: []store.Problem{{Where: "file", What: "page 7: unreachable unfreed"}}})
 	out := b.String()
 	if !strings.Contains(out, "DAMAGED") || strings.Contains(out, "schema 0") || strings.Contains(out, "0 case(s)") {
 		t.Errorf("verify of a damaged file printed %q; want DAMAGED and no counts that read as an empty database", out)

@@ -10,7 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -35,7 +36,7 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
   printf '%s\n' "$PASSWORD" | hashwatch user add bot --role analyst`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !index.Role(role).Valid() {
+			if !accounts.Role(role).Valid() {
 				return usagef("user add: --role must be admin, staff, operator or analyst (got %q)", role)
 			}
 			pw, err := readPassword(cmd.InOrStdin(), a.stderr)
@@ -47,9 +48,9 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				return err
 			}
 			defer db.Close()
-			u, err := db.AddUser(cmd.Context(), index.NewUser{Name: args[0], Role: index.Role(role), Password: pw, Language: lang, TimeZone: tz}, cliActor())
+			u, err := db.Accounts.AddUser(cmd.Context(), accounts.NewUser{Name: args[0], Role: accounts.Role(role), Password: pw, Language: lang, TimeZone: tz}, cliActor())
 			if err != nil {
-				if errors.Is(err, index.ErrInvalid) {
+				if errors.Is(err, store.ErrInvalid) {
 					return usageError{err}
 				}
 				return err
@@ -60,7 +61,7 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 	}
 	add.Flags().StringVar(&role, "role", "", "admin, staff, operator or analyst (required)")
 	add.Flags().StringVar(&lang, "lang", "", "console language: ko or en (default: the browser's)")
-	add.Flags().StringVar(&tz, "tz", "", "time zone for shown times (default "+index.DefaultTimeZone+")")
+	add.Flags().StringVar(&tz, "tz", "", "time zone for shown times (default "+accounts.DefaultTimeZone+")")
 
 	list := &cobra.Command{
 		Use:     "list",
@@ -73,7 +74,7 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				return err
 			}
 			defer db.Close()
-			users, err := db.Users()
+			users, err := db.Accounts.Users()
 			if err != nil {
 				return err
 			}
@@ -109,11 +110,11 @@ copy it now, it cannot be shown again. Scripts send it as
 				return err
 			}
 			defer db.Close()
-			scope, err := index.ParseTokenScope(tokenScope)
+			scope, err := accounts.ParseTokenScope(tokenScope)
 			if err != nil {
 				return usagef("user token: %v", err)
 			}
-			secret, _, err := db.CreateTokenWith(cmd.Context(), args[0], tokenName, index.TokenOptions{Scope: scope, TTL: tokenTTL}, cliActor())
+			secret, _, err := db.Accounts.CreateTokenWith(cmd.Context(), args[0], tokenName, accounts.TokenOptions{Scope: scope, TTL: tokenTTL}, cliActor())
 			if err != nil {
 				return err
 			}
@@ -130,12 +131,12 @@ copy it now, it cannot be shown again. Scripts send it as
 
 // cliActor is the audit log's "who" for changes made on the command line:
 // the operating-system user, since there is no console login.
-func cliActor() index.Actor {
+func cliActor() store.Actor {
 	name := os.Getenv("USER")
 	if name == "" {
 		name = "?"
 	}
-	return index.Actor{User: "cli:" + name}
+	return store.Actor{User: "cli:" + name}
 }
 
 func orDash(s string) string {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/spf13/cobra"
 )
 
@@ -12,7 +12,7 @@ import (
 // found nothing wrong.
 type verifyJSON struct {
 	OK bool `json:"ok"`
-	index.Report
+	store.Report
 }
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -66,7 +66,7 @@ it. Verify a backup with --db BACKUP.`,
 // printVerify prints a verify report for people. A damaged file's counts
 // were never taken, so they are not printed: zeros would read as an empty
 // database.
-func printVerify(w io.Writer, r index.Report) {
+func printVerify(w io.Writer, r store.Report) {
 	if r.Damaged {
 		fmt.Fprintf(w, "%s: DAMAGED (%d bytes): the page structure is broken, so its contents were not read or counted; restore from a backup\n", safe(r.Path), r.Bytes)
 	} else {

@@ -1,0 +1,166 @@
+package transport
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// MaxCrawlDelay caps the Crawl-delay a robots.txt can impose: a host asking
+// for more is still crawled, at one request per MaxCrawlDelay, rather than
+// stalling a pass for hours on one hostile line.
+const MaxCrawlDelay = 60 * time.Second
+
+// Polite holds every request of one site — pages fetched by colly,
+// robots.txt, media fetched by our own client — to one budget per host:port:
+// at most parallelism requests in flight, and at least delay between the
+// moments two requests reach the wire. colly's own LimitRule is not used: it
+// keys on a glob over host:port, spaces requests by when they were queued
+// rather than sent, and knows nothing of the media client.
+//
+// It also applies the site's request timeout, from the moment a request has
+// its turn until its body is closed: a request waiting behind dozens of
+// others for a polite turn has not timed out, and a timeout set around the
+// whole wait (http.Client.Timeout, a caller's context) would fail requests
+// for politeness rather than for a slow server.
+type Polite struct {
+	base        http.RoundTripper
+	delay       time.Duration
+	parallelism int
+	timeout     time.Duration
+
+	mu    sync.Mutex
+	hosts map[string]*hostBudget
+}
+
+// hostBudget is one host's share. starting is a one-slot semaphore held by
+// the request currently between its turn and its headers being written; next
+// is guarded by it.
+type hostBudget struct {
+	slots    chan struct{}
+	starting chan struct{}
+	next     time.Time
+	// delay is the host's spacing: the site's delay, raised by the host's
+	// robots.txt Crawl-delay when that asks for more.
+	delay atomic.Int64
+}
+
+// NewPolite wraps base in one site's politeness budget: at most
+// parallelism requests in flight per host, delay between two requests
+// reaching the wire, and timeout per request from its turn on.
+func NewPolite(base http.RoundTripper, delay time.Duration, parallelism int, timeout time.Duration) *Polite {
+	return &Polite{base: base, delay: delay, parallelism: max(parallelism, 1), timeout: timeout, hosts: map[string]*hostBudget{}}
+}
+
+func (t *Polite) budget(host string) *hostBudget {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b, ok := t.hosts[host]
+	if !ok {
+		b = &hostBudget{slots: make(chan struct{}, t.parallelism), starting: make(chan struct{}, 1)}
+		b.delay.Store(int64(t.delay))
+		t.hosts[host] = b
+	}
+	return b
+}
+
+// RoundTrip waits for a slot and the host's delay, then holds the slot until
+// the response body is closed.
+func (t *Polite) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	b := t.budget(req.URL.Host)
+	select {
+	case b.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	stopTimer := func() {}
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { <-b.slots; stopTimer() }) }
+
+	started := func() {}
+	delay := time.Duration(b.delay.Load())
+	if delay > 0 {
+		end, err := t.awaitTurn(ctx, b, delay)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		started = end
+	}
+	if t.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+		stopTimer = cancel // when the body is closed, or the request failed
+	}
+	if delay > 0 {
+		// The turn ends when the headers are on the wire, so a slow dial
+		// cannot squeeze two requests closer together than delay.
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: started})
+	}
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	started() // if the headers were never written
+	if err != nil {
+		release()
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// awaitTurn waits until no other request of the host is starting and delay
+// has passed since the last one started. The returned func ends the turn; it
+// may be called more than once.
+func (t *Polite) awaitTurn(ctx context.Context, b *hostBudget, delay time.Duration) (func(), error) {
+	select {
+	case b.starting <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if wait := time.Until(b.next); wait > 0 {
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			<-b.starting
+			return nil, ctx.Err()
+		}
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.next = time.Now().Add(delay)
+			<-b.starting
+		})
+	}, nil
+}
+
+// HonourCrawlDelay raises host's spacing to d (capped at MaxCrawlDelay) when
+// that is more than the site's own delay; a robots.txt can slow a crawl
+// down, never speed it up.
+func (t *Polite) HonourCrawlDelay(host string, d time.Duration) {
+	d = min(d, MaxCrawlDelay)
+	b := t.budget(host)
+	for {
+		cur := b.delay.Load()
+		if int64(d) <= cur || b.delay.CompareAndSwap(cur, int64(d)) {
+			return
+		}
+	}
+}
+
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
+}

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// AuditEntry is one record of the audit log: who did what to which target,
+// when and from where. The log is append-only: this package has no call
+// that edits or deletes an entry, and entries are keyed by a sequence so
+// that a gap would show.
+type AuditEntry struct {
+	Seq    uint64    `json:"seq"`
+	At     time.Time `json:"at"`
+	User   string    `json:"user"`             // "" for the command line or the system
+	Remote string    `json:"remote,omitempty"` // remote address of the request
+	Action string    `json:"action"`           // "login", "alert.confirm", "case.withdraw", …
+	Target string    `json:"target,omitempty"` // what was acted on: alert ID, case ID, user name…
+	Detail string    `json:"detail,omitempty"`
+	// Token is the ID of the API token the change was made with, so an
+	// admin-issued token acting as its owner is told apart from the owner.
+	Token string `json:"token,omitempty"`
+}
+
+var auditCodec = &Codec{Kind: "audit entry", Version: 1}
+
+// maxAuditField bounds each text field of an entry, so a hostile request
+// cannot bloat the log.
+const maxAuditField = 2000
+
+// Actor is who makes a change: a console user (with the remote address of
+// the request) or, with an empty User, the command line or the system.
+// Every call that changes what a person decides takes one, and writes its
+// audit record in the change's own transaction.
+type Actor struct {
+	User   string // "" for the command line or the system
+	Remote string // remote address, "" for the command line
+	Token  string // ID of the API token the request used, "" for a session or the command line
+}
+
+// Entry is the audit record of an action by a.
+func (a Actor) Entry(at time.Time, action, target, detail string) AuditEntry {
+	return AuditEntry{At: at, User: a.User, Remote: a.Remote, Token: a.Token, Action: action, Target: target, Detail: detail}
+}
+
+// AppendAudit adds e to the log inside tx, so the record commits or fails
+// together with the change it describes.
+func AppendAudit(tx *bolt.Tx, e AuditEntry) error {
+	if e.Action == "" {
+		return fmt.Errorf("audit entry without an action: %w", ErrInvalid)
+	}
+	b := tx.Bucket(bucketAudit)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	e.Seq = seq
+	e.At = e.At.UTC()
+	for _, f := range []*string{&e.User, &e.Remote, &e.Action, &e.Target, &e.Detail, &e.Token} {
+		if len(*f) > maxAuditField {
+			// Cut at a character boundary: the entry stays valid UTF-8.
+			cut := maxAuditField
+			for cut > 0 && !utf8.RuneStart((*f)[cut]) {
+				cut--
+			}
+			*f = (*f)[:cut] + "…"
+		}
+	}
+	v, err := auditCodec.Encode(&e)
+	if err != nil {
+		return err
+	}
+	return b.Put(IDKey(seq), v)
+}
+
+// Audit appends e to the audit log in its own transaction; At defaults to
+// now. Changes made through the rooms' calls that take an Actor record
+// themselves; Audit is for events that change nothing but must be on record
+// (a login, revealing a preview).
+func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if e.At.IsZero() {
+		e.At = db.now()
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return AppendAudit(tx, e) }, nil); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// AuditFilter selects audit entries; zero fields match everything.
+type AuditFilter struct {
+	User   string
+	Action string // exact, or a prefix ending in "." ("alert.")
+	Target string
+	Since  time.Time // inclusive
+	Until  time.Time // exclusive
+	Before uint64    // only entries with Seq < Before (paging); 0 means no bound
+	Limit  int       // at most this many; 0 means 100
+}
+
+// AuditLog returns the entries matching f, newest first.
+func (db *DB) AuditLog(f AuditFilter) ([]AuditEntry, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	var out []AuditEntry
+	err := db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		var k, v []byte
+		if f.Before > 0 {
+			c.Seek(IDKey(f.Before))
+			k, v = c.Prev()
+		} else {
+			k, v = c.Last()
+		}
+		for ; k != nil && len(out) < f.Limit; k, v = c.Prev() {
+			var e AuditEntry
+			if err := auditCodec.Decode(v, &e); err != nil {
+				return fmt.Errorf("audit entry %s: %w", IDString(k), err)
+			}
+			if !f.Since.IsZero() && e.At.Before(f.Since) {
+				break // sequence order is time order
+			}
+			if f.matches(e) {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (f AuditFilter) matches(e AuditEntry) bool {
+	switch {
+	case f.User != "" && e.User != f.User,
+		f.Target != "" && e.Target != f.Target,
+		!f.Until.IsZero() && !e.At.Before(f.Until):
+		return false
+	case f.Action != "" && strings.HasSuffix(f.Action, "."):
+		return strings.HasPrefix(e.Action, f.Action)
+	case f.Action != "":
+		return e.Action == f.Action
+	}
+	return true
+}
+
+// checkAudit checks the audit log for Verify: every entry decodes at its
+// current version under the sequence it holds.
+func checkAudit(ctx context.Context, tx *bolt.Tx, r *Report) error {
+	b := tx.Bucket(bucketAudit)
+	if b == nil {
+		return nil
+	}
+	tick := Ticker(ctx)
+	seq := b.Sequence()
+	return b.ForEach(func(k, v []byte) error {
+		where, id, ok := IDWhere("audit", k, seq, r)
+		var e AuditEntry
+		if err := auditCodec.DecodeCurrent(v, &e); err != nil {
+			r.Add(where, "%v", err)
+		} else if ok && e.Seq != id {
+			r.Add(where, "holds entry %d", e.Seq)
+		}
+		return tick()
+	})
+}

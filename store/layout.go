@@ -1,0 +1,40 @@
+package store
+
+// The buckets of the file, each kept by one room; Open creates any that are
+// missing (a bucket a build adds needs no migration). Each room names its
+// own buckets; this list is the one place that shows the whole file.
+var layout = []string{
+	"meta",  // store: the schema version; alerts: the alert index version
+	"audit", // store: the append-only audit log, big-endian sequence → AuditEntry
+	// store: editable settings by key (notice templates, site contacts,
+	// paused sites), see settings.go.
+	"settings",
+
+	"cases",        // index: case ID → case
+	"fingerprints", // index: big-endian ID → fingerprint, frames packed
+
+	"alerts",    // alerts: big-endian ID → alert
+	"alertkeys", // alerts: SHA-256 ‖ big-endian fingerprint ID → alert ID
+	// alerts: the alert queue's secondary indexes and counts
+	"alertsbystatus", "alertsbysite", "alertsbycase", "alertsbyconfidence", "alertcounts", "alerthours",
+	"previews", // alerts: media SHA-256 → blurred JPEG
+	"reports",  // alerts: reported URLs
+	// alerts: the flood quarantine (quarantine.go) and the negative bank
+	// (negative.go)
+	"floodmedia", "quarantine", "negative", "negativesha", "negativepdq",
+
+	"users", "sessions", "tokens", // accounts: by name or token hash
+
+	"notices", // takedown: sent and drafted takedown notices
+
+	"sites", // crawlstate: site name → crawl status
+	"crawl", // crawlstate: frontier, validators, per-SHA-256 match results
+}
+
+// bucketMeta holds the schema version.
+var (
+	bucketMeta       = []byte("meta")
+	bucketAudit      = []byte("audit")
+	bucketSettings   = []byte("settings")
+	keySchemaVersion = []byte("schema_version")
+)
