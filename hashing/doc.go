@@ -29,7 +29,10 @@
 // original did), plus trimmed mirror and turns when it has borders
 // (registrationViews), and the reference PDQ of the full picture for
 // export. A Rule compares a query view with a registered
-// view, algorithm by algorithm, and decides.
+// view, algorithm by algorithm, and decides; with a Background (an
+// embedded sample of unrelated pictures' hashes) it also asks the pair to
+// be nearer than either view is to anything in that sample, so views that
+// lie where many unrelated pictures lie match only near-identical copies.
 //
 // More algorithms slot in by adding an Algorithm constant and computing its
 // Hash in the view hasher: storage and matching are keyed by algorithm name
