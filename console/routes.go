@@ -6,11 +6,8 @@ import (
 	"strings"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
 )
-
-// handler serves one route for an authenticated (or, on public routes,
-// possibly anonymous) request.
-type handler func(w http.ResponseWriter, r *http.Request, rq *request)
 
 // route is one entry of the route table: the only place access is granted.
 type route struct {
@@ -71,66 +68,66 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/settings", Roles: anyone, h: s.settingsPage},
 		{Method: "POST", Path: "/settings", Roles: anyone, h: s.saveSettings},
 
-		{Method: "GET", Path: "/alerts", Roles: operator, h: s.alertsPage},
-		{Method: "GET", Path: "/alerts/{id}", Roles: operator, h: s.alertPage},
+		{Method: "GET", Path: "/alerts", Roles: operator, h: s.alertQueue},
+		{Method: "GET", Path: "/alerts/{id}", Roles: operator, h: s.alert},
 		{Method: "POST", Path: "/alerts/{id}/reveal", Roles: operator, h: s.revealPreview},
 		{Method: "GET", Path: "/alerts/{id}/preview", Roles: operator, h: s.preview},
-		{Method: "POST", Path: "/alerts/{id}/confirm", Roles: operator, h: s.confirmAlert},
+		{Method: "POST", Path: "/alerts/{id}/confirm", Roles: operator, h: s.decideAlert(alerts.StatusConfirmed)},
 		{Method: "POST", Path: "/alerts/{id}/dismiss", Roles: operator, h: s.dismissAlert},
 		{Method: "POST", Path: "/alerts/bulk", Roles: operator, h: s.bulkAlerts},
 
-		{Method: "GET", Path: "/cases", Roles: staff, h: s.casesPage},
+		{Method: "GET", Path: "/cases", Roles: staff, h: s.cases},
 		{Method: "POST", Path: "/cases", Roles: staff, Multipart: true, h: s.registerCase},
 		{Method: "POST", Path: "/cases/{id}/withdraw", Roles: staff, h: s.withdrawCase},
 
-		{Method: "GET", Path: "/sites", Roles: analyst, h: s.sitesPage},
-		{Method: "POST", Path: "/sites/{name}/pass", Roles: analyst, h: s.sitePassNow},
-		{Method: "POST", Path: "/sites/{name}/pause", Roles: analyst, h: s.sitePause},
-		{Method: "POST", Path: "/sites/{name}/resume", Roles: analyst, h: s.siteResume},
+		{Method: "GET", Path: "/sites", Roles: analyst, h: s.sites},
+		{Method: "POST", Path: "/sites/{name}/pass", Roles: analyst, h: s.siteAction("pass")},
+		{Method: "POST", Path: "/sites/{name}/pause", Roles: analyst, h: s.siteAction("pause")},
+		{Method: "POST", Path: "/sites/{name}/resume", Roles: analyst, h: s.siteAction("resume")},
 
-		{Method: "GET", Path: "/users", Roles: admin, h: s.usersPage},
+		{Method: "GET", Path: "/users", Roles: admin, h: s.users},
 		{Method: "POST", Path: "/users", Roles: admin, h: s.addUser},
 		{Method: "POST", Path: "/users/{name}", Roles: admin, h: s.updateUser},
 		{Method: "POST", Path: "/users/{name}/tokens", Roles: admin, h: s.createToken},
 		{Method: "POST", Path: "/tokens/{id}/revoke", Roles: admin, h: s.revokeToken},
-		{Method: "GET", Path: "/audit", Roles: admin, h: s.auditPage},
+		{Method: "GET", Path: "/audit", Roles: admin, h: s.auditLog},
 
 		{Method: "GET", Path: "/metrics", Roles: watchers, h: s.metrics},
 
 		{Method: "GET", Path: "/api/me", Roles: anyone, h: s.apiMe},
-		{Method: "GET", Path: "/api/alerts", Roles: operator, h: s.apiAlerts},
-		{Method: "GET", Path: "/api/alerts/{id}", Roles: operator, h: s.apiAlert},
-		{Method: "POST", Path: "/api/alerts/{id}/confirm", Roles: operator, h: s.apiConfirm},
-		{Method: "POST", Path: "/api/alerts/{id}/dismiss", Roles: operator, h: s.apiDismiss},
+		{Method: "GET", Path: "/api/alerts", Roles: operator, h: s.alertQueue},
+		{Method: "GET", Path: "/api/alerts/{id}", Roles: operator, h: s.alert},
+		{Method: "POST", Path: "/api/alerts/{id}/confirm", Roles: operator, h: s.decideAlert(alerts.StatusConfirmed)},
+		{Method: "POST", Path: "/api/alerts/{id}/dismiss", Roles: operator, h: s.dismissAlert},
 		{Method: "POST", Path: "/api/alerts/bulk", Roles: operator, h: s.apiBulk},
-		{Method: "GET", Path: "/api/cases", Roles: staff, h: s.apiCases},
-		{Method: "POST", Path: "/api/cases/{id}/withdraw", Roles: staff, h: s.apiWithdraw},
-		{Method: "GET", Path: "/api/sites", Roles: analyst, h: s.apiSites},
-		{Method: "POST", Path: "/api/sites/{name}/pass", Roles: analyst, h: s.apiSiteAction},
-		{Method: "POST", Path: "/api/sites/{name}/pause", Roles: analyst, h: s.apiSiteAction},
-		{Method: "POST", Path: "/api/sites/{name}/resume", Roles: analyst, h: s.apiSiteAction},
-		{Method: "GET", Path: "/api/users", Roles: admin, h: s.apiUsers},
-		{Method: "GET", Path: "/api/audit", Roles: admin, h: s.apiAudit},
+		{Method: "GET", Path: "/api/cases", Roles: staff, h: s.cases},
+		{Method: "POST", Path: "/api/cases/{id}/withdraw", Roles: staff, h: s.withdrawCase},
+		{Method: "GET", Path: "/api/sites", Roles: analyst, h: s.sites},
+		{Method: "POST", Path: "/api/sites/{name}/pass", Roles: analyst, h: s.siteAction("pass")},
+		{Method: "POST", Path: "/api/sites/{name}/pause", Roles: analyst, h: s.siteAction("pause")},
+		{Method: "POST", Path: "/api/sites/{name}/resume", Roles: analyst, h: s.siteAction("resume")},
+		{Method: "GET", Path: "/api/users", Roles: admin, h: s.users},
+		{Method: "GET", Path: "/api/audit", Roles: admin, h: s.auditLog},
 		{Method: "GET", Path: "/api/verify", Roles: admin, h: s.apiVerify},
 		{Method: "GET", Path: "/api/backup", Roles: admin, h: s.apiBackup},
 
 		// Takedown notices, the dashboard and reported URLs (notices.go,
 		// dashboard.go, reports.go).
-		{Method: "GET", Path: "/dashboard", Roles: anyone, h: s.dashboardPage},
-		{Method: "GET", Path: "/api/dashboard", Roles: anyone, h: s.apiDashboard},
+		{Method: "GET", Path: "/dashboard", Roles: anyone, h: s.dashboard},
+		{Method: "GET", Path: "/api/dashboard", Roles: anyone, h: s.dashboard},
 
 		{Method: "GET", Path: "/notices", Roles: operator, h: s.noticesPage},
 		{Method: "POST", Path: "/notices/draft", Roles: operator, h: s.draftNotice},
 		{Method: "POST", Path: "/notices", Roles: operator, h: s.createNotice},
 		{Method: "GET", Path: "/notices/{id}", Roles: operator, h: s.noticePage},
-		{Method: "GET", Path: "/notices/{id}/eml", Roles: operator, h: s.noticeEML},
-		{Method: "GET", Path: "/notices/{id}/txt", Roles: operator, h: s.noticeTXT},
+		{Method: "GET", Path: "/notices/{id}/eml", Roles: operator, h: s.noticeFile("eml")},
+		{Method: "GET", Path: "/notices/{id}/txt", Roles: operator, h: s.noticeFile("txt")},
 		{Method: "POST", Path: "/notices/{id}/sent", Roles: operator, h: s.markSent},
 		{Method: "GET", Path: "/notice-templates", Roles: operator, h: s.templatesPage},
 		{Method: "POST", Path: "/notice-templates/{lang}", Roles: operator, h: s.saveTemplate},
 		{Method: "POST", Path: "/contacts/{site}", Roles: noticeWriters, h: s.setContact},
 		{Method: "GET", Path: "/api/notices", Roles: operator, h: s.apiNotices},
-		{Method: "POST", Path: "/api/notices/{id}/sent", Roles: operator, h: s.apiMarkSent},
+		{Method: "POST", Path: "/api/notices/{id}/sent", Roles: operator, h: s.markSent},
 
 		{Method: "GET", Path: "/reports", Roles: reporters, h: s.reportsPage},
 		{Method: "POST", Path: "/reports", Roles: reporters, h: s.submitReport},
@@ -139,19 +136,19 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/reports/{id}", Roles: reporters, h: s.apiReport},
 
 		// Flood quarantine and the negative bank (quarantine.go).
-		{Method: "GET", Path: "/quarantine", Roles: staff, h: s.quarantinePage},
-		{Method: "POST", Path: "/quarantine/{id}/release", Roles: staff, h: s.releaseForm},
-		{Method: "POST", Path: "/quarantine/{id}/retire", Roles: staff, h: s.retireForm},
-		{Method: "GET", Path: "/api/quarantine", Roles: staff, h: s.apiQuarantine},
-		{Method: "POST", Path: "/api/quarantine/{id}/release", Roles: staff, h: s.apiRelease},
-		{Method: "POST", Path: "/api/quarantine/{id}/retire", Roles: staff, h: s.apiRetire},
+		{Method: "GET", Path: "/quarantine", Roles: staff, h: s.quarantine},
+		{Method: "POST", Path: "/quarantine/{id}/release", Roles: staff, h: s.release},
+		{Method: "POST", Path: "/quarantine/{id}/retire", Roles: staff, h: s.retire},
+		{Method: "GET", Path: "/api/quarantine", Roles: staff, h: s.quarantine},
+		{Method: "POST", Path: "/api/quarantine/{id}/release", Roles: staff, h: s.release},
+		{Method: "POST", Path: "/api/quarantine/{id}/retire", Roles: staff, h: s.retire},
 
-		{Method: "GET", Path: "/negative", Roles: operator, h: s.negativePage},
-		{Method: "POST", Path: "/alerts/{id}/negative", Roles: operator, h: s.negativeForm},
-		{Method: "POST", Path: "/negative/{id}/remove", Roles: operator, h: s.removeNegativeForm},
-		{Method: "GET", Path: "/api/negative", Roles: operator, h: s.apiNegatives},
-		{Method: "POST", Path: "/api/alerts/{id}/negative", Roles: operator, h: s.apiAddNegative},
-		{Method: "POST", Path: "/api/negative/{id}/remove", Roles: operator, h: s.apiRemoveNegative},
+		{Method: "GET", Path: "/negative", Roles: operator, h: s.negatives},
+		{Method: "POST", Path: "/alerts/{id}/negative", Roles: operator, h: s.addNegative},
+		{Method: "POST", Path: "/negative/{id}/remove", Roles: operator, h: s.removeNegative},
+		{Method: "GET", Path: "/api/negative", Roles: operator, h: s.negatives},
+		{Method: "POST", Path: "/api/alerts/{id}/negative", Roles: operator, h: s.addNegative},
+		{Method: "POST", Path: "/api/negative/{id}/remove", Roles: operator, h: s.removeNegative},
 	}
 }
 

@@ -174,7 +174,7 @@ func New(cfg Config) (*Server, error) {
 	s.routes = s.routeTable()
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
-		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
+		s.mux.Handle(rt.Method+" "+rt.Path, s.serve(rt))
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
