@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/crawler"
@@ -26,12 +25,30 @@ import (
 // possibly anonymous) request.
 type handler func(w http.ResponseWriter, r *http.Request, rq *request) error
 
+// output is how a route answers, its errors included.
+type output int
+
+const (
+	// asHTML routes answer browsers: pages, form posts that redirect with
+	// a flash message (?done=…), downloads; errors as an error page.
+	asHTML output = iota
+	// asJSON routes answer scripts, errors included ({"error": "…"}), and
+	// are the only routes that accept an API token.
+	asJSON
+)
+
+func (o output) String() string {
+	if o == asJSON {
+		return "json"
+	}
+	return "html"
+}
+
 // serve adapts a route to net/http: the guard, then the handler, and the
 // one answer to whatever error either returned.
 func (s *Server) serve(rt route) http.Handler {
-	isAPI := strings.HasPrefix(rt.Path, "/api/") || rt.Path == "/metrics"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rq := &request{remote: s.remote(r), api: isAPI}
+		rq := &request{remote: s.remote(r), api: rt.Out == asJSON}
 		ok, err := s.guard(w, r, rq, rt)
 		if ok && err == nil {
 			err = rt.h(w, r, rq)

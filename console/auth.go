@@ -51,7 +51,7 @@ func (rq *request) actor() store.Actor {
 func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt route) (bool, error) {
 	authErr := s.authenticate(r, rq)
 	rq.loc = s.locale(r, rq.user)
-	if !rt.Multipart {
+	if rt.CSRF != csrfUpload {
 		// A form or JSON body is small: read it whole now, within
 		// FormReadTime, so a client trickling it cannot hold the
 		// connection; then lift the deadline again, since net/http
@@ -74,7 +74,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if rt.Public {
+	if rt.public() {
 		return true, nil
 	}
 	if rq.user.Name == "" {
@@ -93,15 +93,13 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 	if rq.token != nil && !tokenAllows(rq.token.Scope, rt) {
 		return false, errorf(http.StatusForbidden, "this API token's scope (%s) does not allow %s %s", rq.token.Scope, rt.Method, rt.Path)
 	}
-	if r.Method == http.MethodPost && !rt.Multipart && !rq.api {
+	if r.Method == http.MethodPost && rt.CSRF != csrfUpload && !rq.api {
 		if err := r.ParseForm(); err != nil {
 			return false, badRequest(err)
 		}
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.session != nil && !rt.Multipart {
-		if !s.csrfOK(r, rq) {
-			return false, refuse(http.StatusForbidden, "err.csrf")
-		}
+	if rt.CSRF == csrfSession && rq.session != nil && !s.csrfOK(r, rq) {
+		return false, refuse(http.StatusForbidden, "err.csrf")
 	}
 	return true, nil
 }

@@ -172,6 +172,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.routeTable()
+	if err := checkRoutes(s.routes); err != nil {
+		return nil, err
+	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.serve(rt))
