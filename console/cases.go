@@ -39,7 +39,7 @@ func (s *Server) cases(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if d.Cases == nil {
 		d.Cases = []index.Case{}
 	}
-	return s.respond(w, r, rq, reply{page: "cases", title: rq.loc.T("cases.title"), html: d, json: d.Cases})
+	return s.respond(w, r, rq, reply{page: "cases", title: rq.loc.T("cases.title"), html: d, json: convert(d.Cases, NewCaseJSON)})
 }
 
 // registerResult is what a browser registration did, per file.

@@ -52,5 +52,5 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 		AlertsSVG: chart.Bars(rq.loc.T("dashboard.alerts_per_day"), pts, chart.Options{Width: 640}),
 		RemovalSVG: chart.Bars(rq.loc.T("dashboard.median_hours"), rem, chart.Options{Width: 640,
 			Format: func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + " h" }})}
-	return s.respond(w, r, rq, reply{page: "dashboard", title: rq.loc.T("dashboard.title"), html: data, json: d})
+	return s.respond(w, r, rq, reply{page: "dashboard", title: rq.loc.T("dashboard.title"), html: data, json: NewDashboardJSON(d)})
 }

@@ -247,7 +247,7 @@ func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/notices/%d?done=notice_sent", n.ID), json: n})
+	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/notices/%d?done=notice_sent", n.ID), json: NewNoticeJSON(n)})
 }
 
 // setContact saves a site's takedown contact (empty restores sites.yaml's).
@@ -317,6 +317,6 @@ func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request)
 	if ns == nil {
 		ns = []takedown.Notice{}
 	}
-	writeJSON(w, http.StatusOK, ns)
+	writeJSON(w, http.StatusOK, convert(ns, NewNoticeJSON))
 	return nil
 }

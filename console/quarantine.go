@@ -47,13 +47,13 @@ func (s *Server) quarantine(w http.ResponseWriter, r *http.Request, rq *request)
 		}
 	}
 	return s.respond(w, r, rq, reply{page: "quarantine", title: rq.loc.T("quarantine.title"), html: d,
-		json: quarantineJSON{Limit: d.Limit, Fingerprints: qs}})
+		json: quarantineJSON{Limit: NewFloodLimitJSON(d.Limit), Fingerprints: convert(qs, NewQuarantineJSON)}})
 }
 
 // quarantineJSON is GET /api/quarantine's answer.
 type quarantineJSON struct {
-	Limit        alerts.FloodLimit   `json:"limit"`
-	Fingerprints []alerts.Quarantine `json:"fingerprints"`
+	Limit        FloodLimitJSON   `json:"limit"`
+	Fingerprints []QuarantineJSON `json:"fingerprints"`
 }
 
 // release sends a held fingerprint's alerts back to the queue: a form post
@@ -69,7 +69,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	return s.respond(w, r, rq, reply{redirect: "/quarantine?done=released",
-		json: map[string]any{"fingerprint": q, "alerts_released": n}})
+		json: map[string]any{"fingerprint": NewQuarantineJSON(q), "alerts_released": n}})
 }
 
 // retire deletes a held fingerprint and dismisses its alerts, with the
@@ -95,7 +95,7 @@ func (s *Server) retire(w http.ResponseWriter, r *http.Request, rq *request) err
 		return err
 	}
 	return s.respond(w, r, rq, reply{redirect: "/quarantine?done=retired",
-		json: map[string]any{"fingerprint": q, "alerts_dismissed": n}})
+		json: map[string]any{"fingerprint": NewQuarantineJSON(q), "alerts_dismissed": n}})
 }
 
 // addNegative dismisses an alert (if it is not yet) and adds its media to
@@ -121,7 +121,7 @@ func (s *Server) addNegative(w http.ResponseWriter, r *http.Request, rq *request
 		return err
 	}
 	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/alerts/%d?done=negative", a.ID),
-		json: map[string]any{"entry": e, "alert": NewAlertJSON(a)}})
+		json: map[string]any{"entry": NewNegativeJSON(e), "alert": NewAlertJSON(a)}})
 }
 
 type negativeData struct {
@@ -136,7 +136,7 @@ func (s *Server) negatives(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	return s.respond(w, r, rq, reply{page: "negative", title: rq.loc.T("negative.title"),
-		html: negativeData{Entries: es, Radius: alerts.NegativeRadius}, json: es})
+		html: negativeData{Entries: es, Radius: alerts.NegativeRadius}, json: convert(es, NewNegativeJSON)})
 }
 
 // removeNegative takes an entry out of the negative bank.
@@ -149,5 +149,5 @@ func (s *Server) removeNegative(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	return s.respond(w, r, rq, reply{redirect: "/negative?done=negative_removed", json: e})
+	return s.respond(w, r, rq, reply{redirect: "/negative?done=negative_removed", json: NewNegativeJSON(e)})
 }

@@ -88,7 +88,7 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, NewURLReportJSON(rep))
 	return nil
 }
 
@@ -106,7 +106,7 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, NewURLReportJSON(rep))
 	return nil
 }
 
@@ -127,6 +127,6 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request, rq *request)
 	if reps == nil {
 		reps = []alerts.URLReport{}
 	}
-	writeJSON(w, http.StatusOK, reps)
+	writeJSON(w, http.StatusOK, convert(reps, NewURLReportJSON))
 	return nil
 }

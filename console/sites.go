@@ -11,15 +11,16 @@ import (
 	"github.com/hashwatch/hashwatch/store"
 )
 
-// siteRow is one watched site on the sites page and in /api/sites.
+// siteRow is one watched site on the sites page (and, as SiteJSON, in
+// /api/sites).
 type siteRow struct {
-	Name    string                `json:"name"`
-	Contact string                `json:"contact,omitempty"`
-	Paused  bool                  `json:"paused"`
-	Running bool                  `json:"running"` // a pass runs in this process now
-	Status  crawlstate.SiteStatus `json:"status"`
-	HasRun  bool                  `json:"has_run"`
-	Errors  int                   `json:"errors"`
+	Name    string
+	Contact string
+	Paused  bool
+	Running bool // a pass runs in this process now
+	Status  crawlstate.SiteStatus
+	HasRun  bool
+	Errors  int
 }
 
 // siteRows joins the configured sites with their stored crawl status and
@@ -82,7 +83,7 @@ func (s *Server) sites(w http.ResponseWriter, r *http.Request, rq *request) erro
 		rows = []siteRow{}
 	}
 	return s.respond(w, r, rq, reply{page: "sites", title: rq.loc.T("sites.title"),
-		html: sitesData{Sites: rows, Scheduler: s.cfg.Scheduler != nil}, json: rows})
+		html: sitesData{Sites: rows, Scheduler: s.cfg.Scheduler != nil}, json: convert(rows, siteRow.json)})
 }
 
 // errNoScheduler reports a crawl control asked of a console that runs no

@@ -200,7 +200,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, rq *request) e
 		q.Set("before", strconv.FormatUint(entries[len(entries)-1].Seq, 10))
 		d.Older = "/audit?" + q.Encode()
 	}
-	return s.respond(w, r, rq, reply{page: "audit", title: rq.loc.T("audit.title"), html: d, json: entries})
+	return s.respond(w, r, rq, reply{page: "audit", title: rq.loc.T("audit.title"), html: d, json: convert(entries, NewAuditEntryJSON)})
 }
 
 type settingsData struct {
