@@ -103,9 +103,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // httpError is an error with the status and message a person should get.
-// A message from the catalog keeps its key and arguments, and is shown in
-// the reader's language; msg is then its English text (for logs and
-// errors.Is-style checks).
+// A message from the catalog keeps its key and arguments and is shown in
+// the reader's language; msg is then its English text, for the log and
+// for callers that read Error() (a bulk action's per-alert result).
 type httpError struct {
 	status int
 	msg    string

@@ -81,6 +81,7 @@ func (s *Server) Routes() []RouteInfo {
 // manage users and read the audit log. Everyone logged in sees the
 // dashboard and their own settings.
 var (
+	// public routes are open to anyone, logged in or not.
 	public    = []accounts.Role{anonymous}
 	admin     = []accounts.Role{accounts.RoleAdmin}
 	staff     = []accounts.Role{accounts.RoleStaff}
