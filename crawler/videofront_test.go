@@ -26,8 +26,8 @@ import (
 // re-upload) and an unrelated video, made once per test binary: ffmpeg
 // takes seconds.
 type videoSet struct {
-	reg               hashing.Fingerprint
-	mirror, unrelated []byte
+	reg                     hashing.Fingerprint
+	orig, mirror, unrelated []byte
 }
 
 var (
@@ -70,6 +70,7 @@ func testVideos(t *testing.T) videoSet {
 			videoSetErr = err
 			return
 		}
+		videoSetVal.orig = orig
 		videoSetVal.reg, videoSetErr = video.New(video.Config{}).Fingerprint(ctx, orig, hashing.ForRegistration)
 	})
 	if videoSetErr != nil {
