@@ -88,7 +88,7 @@ func openVideoDB(t *testing.T, path string, vs videoSet, register bool) *databas
 		t.Fatal(err)
 	}
 	if register {
-		if _, err := db.Index.Register(context.Background(), "v", "", []index.Registration{{Source: "orig.mp4", Print: vs.reg}}); err != nil {
+		if _, err := db.Index.Register(context.Background(), "v", "", []index.Registration{{Source: "orig.mp4", Print: vs.reg}}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 	}

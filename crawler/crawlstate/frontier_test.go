@@ -137,7 +137,7 @@ func TestCachedMatchResultsGoStaleWhenFingerprintsAreRegistered(t *testing.T) {
 	if err != nil || !ok || !got.Fresh(rule, w0) {
 		t.Fatalf("stored result = %+v, %v, %v", got, ok, err)
 	}
-	added, err := db.Register(ctx, "c", "", []index.Registration{{Source: "a.jpg", Print: print(1, 2, 3)}})
+	added, err := db.Register(ctx, "c", "", []index.Registration{{Source: "a.jpg", Print: print(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestCachedMatchResultsGoStaleWhenFingerprintsAreRegistered(t *testing.T) {
 	if err != nil || len(active) != 1 || active[0].Fingerprint != added[0].ID {
 		t.Fatalf("ActiveMatches = %v, %v; want only the registered fingerprint", active, err)
 	}
-	if _, _, err := db.Withdraw(ctx, "c"); err != nil {
+	if _, _, err := db.Withdraw(ctx, "c", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	if active, _ := db.ActiveMatches(ms); len(active) != 0 {
