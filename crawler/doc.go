@@ -10,7 +10,8 @@
 // Scheduler (the round-the-clock passes, with pass-now, pause and resume),
 // a Rechecker (re-fetches confirmed and notice-sent URLs, images and videos,
 // to verify removal and time it) and an Inspector (fetches and matches one
-// reported URL: an image, a video or a page showing images).
+// reported URL: an image, a video, or a page and the images and videos it
+// shows).
 //
 // # Model
 //
