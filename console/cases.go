@@ -165,7 +165,7 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 		return res, nil
 	}
 	// The registration and its audit record commit together.
-	added, err := s.db.Index.RegisterAs(ctx, rq.actor(), caseID, label, regs)
+	added, err := s.db.Index.Register(ctx, caseID, label, regs, rq.actor())
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
 	}
 	// The withdrawal and its audit record commit together.
-	return s.db.Index.WithdrawAs(ctx, rq.actor(), id)
+	return s.db.Index.Withdraw(ctx, id, rq.actor())
 }
 
 // withdrawCase withdraws a case: a form post that returns to the cases

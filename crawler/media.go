@@ -22,6 +22,7 @@ type mediaResult struct {
 	once      sync.Once
 	ok        bool // matches is the URL's answer
 	cancelled bool // the pass stopped before the answer was known
+	video     bool // the URL serves a video: the video path takes it
 	sum       hashing.SHA256
 	final     string
 	status    int
@@ -78,6 +79,10 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 	r.once.Do(func() { p.resolveMedia(ctx, it, r) })
 	if r.cancelled || ctx.Err() != nil {
 		p.done(ctx, it, nil, false)
+		return
+	}
+	if r.video {
+		p.done(ctx, it, p.foundVideos(it.Page, it.URL), true)
 		return
 	}
 	if r.ok && len(r.matches) > 0 {
@@ -163,7 +168,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 	now := time.Now().UTC()
 	switch {
 	case errors.Is(err, ErrVideo):
-		p.recordVideos(it.Page, it.URL)
+		r.video = true
 		return
 	case errors.Is(err, hashing.ErrTooLarge):
 		p.skip(it.Page, it.URL, f.Size, p.site.MaxImageBytes, err)
