@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
@@ -64,8 +66,11 @@ const bcryptCost = bcrypt.DefaultCost
 
 // User is one console account. The password is kept only as a bcrypt hash.
 type User struct {
-	Name         string    `json:"name"`
-	Role         Role      `json:"role"`
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// Centre is the centre the user works for; users of the national
+	// centre have national scope (see package centres).
+	Centre       string    `json:"centre"`
 	PasswordHash []byte    `json:"password_hash"`
 	Language     string    `json:"language,omitempty"`  // "ko", "en" or empty (Accept-Language decides)
 	TimeZone     string    `json:"time_zone,omitempty"` // IANA name; empty means DefaultTimeZone
@@ -76,14 +81,26 @@ type User struct {
 
 // NewUser is what AddUser needs to create an account.
 type NewUser struct {
-	Name     string
-	Role     Role
+	Name string
+	Role Role
+	// Centre is the user's centre; empty means the national centre.
+	Centre   string
 	Password string
 	Language string
 	TimeZone string
 }
 
-var userCodec = &store.Codec{Kind: "user", Version: 1}
+// userCodec: encoding version 2 names the user's centre; version 1 users,
+// from before centres, are the national centre's.
+var userCodec = &store.Codec{Kind: "user", Version: 2,
+	Upgrades: map[byte]func(json.RawMessage) (json.RawMessage, error){1: store.AddField("centre", centres.National)}}
+
+// MigrateCentres is this room's part of the migration to centres (schema
+// 2 → 3): every user is rewritten as a user of the national centre.
+func MigrateCentres(tx *bolt.Tx) error { return store.Reencode(tx, bucketUsers, userCodec) }
+
+// NationalScope reports whether u sees every centre's work.
+func (u User) NationalScope() bool { return u.Centre == centres.National }
 
 // validUserName accepts 1–64 letters, digits and . _ - @, but not "." or
 // "..", which cannot be a path segment of the console's /users/NAME.
@@ -136,21 +153,30 @@ func (ac *Store) AddUser(ctx context.Context, nu NewUser, by store.Actor) (User,
 	if err := validPrefs(nu.Language, nu.TimeZone); err != nil {
 		return User{}, err
 	}
+	if nu.Centre == "" {
+		nu.Centre = centres.National
+	}
+	if err := centres.Valid(nu.Centre); err != nil {
+		return User{}, err
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), bcryptCost)
 	if err != nil {
 		return User{}, fmt.Errorf("hash password: %w", err)
 	}
 	now := ac.st.Now().UTC()
-	u := User{Name: nu.Name, Role: nu.Role, PasswordHash: hash, Language: nu.Language, TimeZone: nu.TimeZone, CreatedAt: now, UpdatedAt: now}
+	u := User{Name: nu.Name, Role: nu.Role, Centre: nu.Centre, PasswordHash: hash, Language: nu.Language, TimeZone: nu.TimeZone, CreatedAt: now, UpdatedAt: now}
 	err = ac.st.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		if b.Get([]byte(u.Name)) != nil {
 			return fmt.Errorf("user %q already exists: %w", u.Name, store.ErrInvalid)
 		}
+		if u.Centre != centres.National && !centres.Exists(tx, u.Centre) {
+			return fmt.Errorf("centre %q: %w", u.Centre, store.ErrNotFound)
+		}
 		if err := putUser(b, &u); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "user.add", Target: u.Name, Detail: "role " + string(u.Role)})
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: u.Centre, Action: "user.add", Target: u.Name, Detail: "role " + string(u.Role) + ", centre " + u.Centre})
 	}, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("add user: %w", err)

@@ -4,13 +4,14 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Verify is this room's part of store.DB.Verify: every user, session and
-// token decodes at its current version, and sessions and tokens name
-// existing users.
+// token decodes at its current version, users belong to existing
+// centres, and sessions and tokens name existing users.
 func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 	tick := store.Ticker(ctx)
 	users := map[string]bool{}
@@ -24,6 +25,8 @@ func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 				r.Add(where, "holds user %q", u.Name)
 			} else if !u.Role.Valid() {
 				r.Add(where, "unknown role %q", u.Role)
+			} else if u.Centre != centres.National && !centres.Exists(tx, u.Centre) {
+				r.Add(where, "its centre %q does not exist", u.Centre)
 			}
 			users[string(k)] = true
 			return tick()

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -24,13 +25,18 @@ import (
 //
 //   - alertsbystatus: lp(status) ‖ time ‖ id → entry value;
 //   - alertsbysite: lp2(site) ‖ lp(status) ‖ time ‖ id → entry value;
-//   - alertsbycase: lp2(case) ‖ lp(status) ‖ time ‖ id → entry value;
+//   - alertsbycase: lp2(centre "/" case) ‖ lp(status) ‖ time ‖ id → entry
+//     value (case IDs are unique per centre, see centres.Key);
+//   - alertsbycentre: lp2(centre) ‖ lp(status) ‖ time ‖ id → entry value,
+//     the queue of one centre;
 //   - alertsbyconfidence: lp(status) ‖ ^distance ‖ time ‖ id → empty, so
 //     that reading a status backwards yields the lowest distance first and,
 //     among equal distances, the newest first;
 //   - alertcounts: 'a' ‖ status, 's' ‖ lp2(site) ‖ status,
-//     'c' ‖ lp2(case) ‖ status and 'b' ‖ lp2(site) ‖ lp2(case) ‖ status →
-//     big-endian uint64 count (absent when 0);
+//     'c' ‖ lp2(case) ‖ status, 'b' ‖ lp2(site) ‖ lp2(case) ‖ status,
+//     'r' ‖ lp2(centre) ‖ status and 'e' ‖ lp2(centre) ‖ lp2(site) ‖ status
+//     → big-endian uint64 count (absent when 0), case meaning centre "/"
+//     case;
 //   - alerthours: the same counts per hour of creation: a counts key's
 //     prefix ‖ lp(status) ‖ hour (big-endian Unix hours, sign bit flipped),
 //     so that a date range is counted from the hours it covers whole and
@@ -41,7 +47,7 @@ import (
 // seconds (sign bit flipped) and nanoseconds, which sorts as Time.Before
 // does. An entry value is the distance (int64, sign bit flipped) followed
 // by lp2(site): enough to sort by confidence and to filter by site while
-// walking a case's keys, without decoding alerts.
+// walking a case's or a centre's keys, without decoding alerts.
 //
 // The indexes are derived data: meta's alert_index_version says which
 // layout they have, and Open rebuilds them from the alerts bucket, in one
@@ -51,18 +57,19 @@ var (
 	bucketAlertsByStatus     = []byte("alertsbystatus")
 	bucketAlertsBySite       = []byte("alertsbysite")
 	bucketAlertsByCase       = []byte("alertsbycase")
+	bucketAlertsByCentre     = []byte("alertsbycentre")
 	bucketAlertsByConfidence = []byte("alertsbyconfidence")
 	bucketAlertCounts        = []byte("alertcounts")
 	bucketAlertHours         = []byte("alerthours")
 
-	alertIndexBuckets = [][]byte{bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours}
+	alertIndexBuckets = [][]byte{bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByCentre, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours}
 
 	keyAlertIndexVersion = []byte("alert_index_version")
 )
 
 // alertIndexVersion is the layout of the alert indexes this build writes;
 // changing the layout means raising it, which makes Open rebuild them.
-const alertIndexVersion = 3
+const alertIndexVersion = 4
 
 // AlertSort orders a QueryAlerts page.
 type AlertSort int
@@ -84,6 +91,10 @@ const MaxAlertPage = 1000
 type AlertQuery struct {
 	Status Status
 	Site   string
+	// Centre keeps one centre's alerts (empty: every centre's). Case
+	// names a case of Centre, of the national centre when Centre is
+	// empty.
+	Centre string
 	Case   string
 	// From and To bound the creation time: From ≤ CreatedAt < To. Zero
 	// means unbounded.
@@ -127,7 +138,7 @@ func (al *Store) QueryAlerts(ctx context.Context, q AlertQuery) (AlertPage, erro
 		return AlertPage{}, fmt.Errorf("query alerts: sort %d: %w", q.Sort, store.ErrInvalid)
 	case q.Offset < 0 || q.Limit < 0 || q.Limit > MaxAlertPage:
 		return AlertPage{}, fmt.Errorf("query alerts: offset %d, limit %d (0 to %d): %w", q.Offset, q.Limit, MaxAlertPage, store.ErrInvalid)
-	case len(q.Site) > math.MaxUint16 || len(q.Case) > math.MaxUint16:
+	case len(q.Site) > math.MaxUint16 || len(q.Case)+len(q.Centre)+1 > math.MaxUint16 || len(q.Centre) > math.MaxUint16:
 		return AlertPage{}, fmt.Errorf("query alerts: site or case name too long: %w", store.ErrInvalid)
 	}
 	page := AlertPage{Counts: map[Status]int{}}
@@ -179,12 +190,13 @@ type alertScan struct {
 	tx *bolt.Tx
 	q  AlertQuery
 	// base is the index walked: by case when the query names one, else by
-	// site when it names one, else by status; prefix is the case's or
-	// site's part of its keys.
+	// centre when it names one, else by site when it names one, else by
+	// status; prefix is the case's, centre's or site's part of its keys.
 	base   *bolt.Bucket
 	prefix []byte
-	// site is the site every entry must have (a query naming a case and a
-	// site walks the case's keys); nil when the base does the filtering.
+	// site is the site every entry must have (a query naming a case or a
+	// centre and a site walks the case's or centre's keys); nil when the
+	// base does the filtering.
 	site    []byte
 	counter []byte // alertcounts prefix of the base and site
 	from    []byte // time key bounds, nil when unbounded
@@ -193,14 +205,26 @@ type alertScan struct {
 
 func newAlertScan(tx *bolt.Tx, q AlertQuery) *alertScan {
 	s := &alertScan{tx: tx, q: q}
+	centre := q.Centre
+	if centre == "" {
+		centre = centres.National
+	}
+	kase := centres.Key(centre, q.Case)
 	switch {
 	case q.Case != "" && q.Site != "":
-		s.base, s.prefix = tx.Bucket(bucketAlertsByCase), lp2(nil, q.Case)
+		s.base, s.prefix = tx.Bucket(bucketAlertsByCase), lp2(nil, kase)
 		s.site = []byte(q.Site)
-		s.counter = lp2(lp2([]byte{'b'}, q.Site), q.Case)
+		s.counter = lp2(lp2([]byte{'b'}, q.Site), kase)
 	case q.Case != "":
-		s.base, s.prefix = tx.Bucket(bucketAlertsByCase), lp2(nil, q.Case)
+		s.base, s.prefix = tx.Bucket(bucketAlertsByCase), lp2(nil, kase)
 		s.counter = append([]byte{'c'}, s.prefix...)
+	case q.Centre != "" && q.Site != "":
+		s.base, s.prefix = tx.Bucket(bucketAlertsByCentre), lp2(nil, q.Centre)
+		s.site = []byte(q.Site)
+		s.counter = lp2(lp2([]byte{'e'}, q.Centre), q.Site)
+	case q.Centre != "":
+		s.base, s.prefix = tx.Bucket(bucketAlertsByCentre), lp2(nil, q.Centre)
+		s.counter = append([]byte{'r'}, s.prefix...)
 	case q.Site != "":
 		s.base, s.prefix = tx.Bucket(bucketAlertsBySite), lp2(nil, q.Site)
 		s.counter = append([]byte{'s'}, s.prefix...)
@@ -385,7 +409,7 @@ func (s *alertScan) statuses() []Status {
 }
 
 // keep applies the filters the base's keys do not: the site when walking a
-// case's keys.
+// case's or a centre's keys.
 func (s *alertScan) keep(v []byte) (bool, error) {
 	if s.site == nil {
 		return true, nil
@@ -587,21 +611,24 @@ type alertEntry struct {
 // alertIndexEntries lists a's index entries and counter keys. Names longer
 // than the prefixes allow are refused (store.ErrInvalid).
 func alertIndexEntries(a *Alert) (entries, counters []alertEntry, err error) {
-	if len(a.Status) > math.MaxUint8 || len(a.Site) > math.MaxUint16 || len(a.Case) > math.MaxUint16 {
+	caseKey := centres.Key(a.Centre, a.Case)
+	if len(a.Status) > math.MaxUint8 || len(a.Site) > math.MaxUint16 || len(caseKey) > math.MaxUint16 {
 		return nil, nil, fmt.Errorf("alert %d: status, site or case name too long to index: %w", a.ID, store.ErrInvalid)
 	}
 	suffix := binary.BigEndian.AppendUint64(timeKey(nil, a.CreatedAt), a.ID)
 	value := lp2(binary.BigEndian.AppendUint64(nil, uint64(int64(a.Distance))^(1<<63)), a.Site)
-	site, kase := lp2(nil, a.Site), lp2(nil, a.Case)
+	site, kase, centre := lp2(nil, a.Site), lp2(nil, caseKey), lp2(nil, a.Centre)
 	conf := binary.BigEndian.AppendUint64(lp(nil, a.Status), ^(uint64(int64(a.Distance)) ^ (1 << 63)))
 	entries = []alertEntry{
 		{bucketAlertsByStatus, append(lp(nil, a.Status), suffix...), value},
 		{bucketAlertsBySite, append(lp(site, a.Status), suffix...), value},
 		{bucketAlertsByCase, append(lp(kase, a.Status), suffix...), value},
+		{bucketAlertsByCentre, append(lp(centre, a.Status), suffix...), value},
 		{bucketAlertsByConfidence, append(conf, suffix...), nil},
 	}
 	hour := hourKey(hourOf(a.CreatedAt))
-	for _, prefix := range [][]byte{{'a'}, append([]byte{'s'}, site...), append([]byte{'c'}, kase...), lp2(lp2([]byte{'b'}, a.Site), a.Case)} {
+	for _, prefix := range [][]byte{{'a'}, append([]byte{'s'}, site...), append([]byte{'c'}, kase...), lp2(lp2([]byte{'b'}, a.Site), caseKey),
+		append([]byte{'r'}, centre...), lp2(lp2([]byte{'e'}, a.Centre), a.Site)} {
 		counters = append(counters,
 			alertEntry{bucket: bucketAlertCounts, key: append(slices.Clip(prefix), a.Status...)},
 			alertEntry{bucket: bucketAlertHours, key: append(lp(prefix, a.Status), hour...)})
@@ -628,7 +655,7 @@ func entryDistance(v []byte) int64 {
 // case and distance (a new sighting) costs nothing.
 func indexAlert(tx *bolt.Tx, old, a *Alert) error {
 	if old != nil && old.Status == a.Status && old.CreatedAt.Equal(a.CreatedAt) && old.Site == a.Site &&
-		old.Case == a.Case && old.Distance == a.Distance && old.ID == a.ID {
+		old.Centre == a.Centre && old.Case == a.Case && old.Distance == a.Distance && old.ID == a.ID {
 		return nil
 	}
 	if old != nil {
@@ -737,7 +764,7 @@ func indexedAlerts(tx *bolt.Tx, tick func() error, bad func(k []byte, err error)
 			bad(k, err)
 			return tick()
 		}
-		out = append(out, Alert{ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, Site: a.Site, Case: a.Case, Distance: a.Distance})
+		out = append(out, Alert{ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, Site: a.Site, Centre: a.Centre, Case: a.Case, Distance: a.Distance})
 		return tick()
 	})
 	return out, err

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
@@ -65,8 +66,11 @@ type Sighting struct {
 // re-upload for an operator to review. The first sighting's URLs are its
 // page and media URL; later sightings of the same bytes are appended.
 type Alert struct {
-	ID             uint64
-	Status         Status
+	ID     uint64
+	Status Status
+	// Centre is the centre of the matched fingerprint's case: the alert
+	// is its centre's (and national users') to see and work.
+	Centre         string
 	Case           string
 	Fingerprint    uint64
 	Site           string
@@ -161,7 +165,11 @@ func (al *Store) RecordAlert(ctx context.Context, in AlertInput) (a Alert, creat
 	}
 	limit := al.FloodLimit()
 	err = al.st.Update(func(tx *bolt.Tx) error {
-		if !index.Registered(tx, in.Match.Fingerprint) {
+		centre, caseID, ok, err := index.RegisteredCase(tx, in.Match.Fingerprint)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return fmt.Errorf("fingerprint %d is no longer registered (case %s withdrawn?): %w", in.Match.Fingerprint, in.Match.Case, store.ErrNotFound)
 		}
 		keys, alerts := tx.Bucket(bucketAlertKeys), tx.Bucket(bucketAlerts)
@@ -193,7 +201,10 @@ func (al *Store) RecordAlert(ctx context.Context, in AlertInput) (a Alert, creat
 			return err
 		}
 		a = Alert{
-			ID: id, Status: status, Case: in.Match.Case, Fingerprint: in.Match.Fingerprint,
+			// The stored fingerprint's case, not the match's: a case
+			// moved to another centre since the match routes its alert
+			// there.
+			ID: id, Status: status, Centre: centre, Case: caseID, Fingerprint: in.Match.Fingerprint,
 			Site: in.Site, PageURL: s.PageURL, MediaURL: s.MediaURL,
 			MediaSHA256:    hex.EncodeToString(in.MediaSHA256[:]),
 			Algorithm:      string(in.Match.Evidence.Algorithm),
@@ -271,6 +282,9 @@ func putAlert(b *bolt.Bucket, a *Alert) error {
 type AlertFilter struct {
 	Status Status
 	Site   string
+	// Centre keeps one centre's alerts (empty: every centre's); Case
+	// keeps a case's, of any centre unless Centre names one.
+	Centre string
 	Case   string
 }
 
@@ -281,7 +295,8 @@ func (al *Store) Alerts(f AlertFilter) ([]Alert, error) {
 	var out []Alert
 	err := al.st.View(func(tx *bolt.Tx) error {
 		keep := func(a *Alert) bool {
-			return (f.Status == "" || a.Status == f.Status) && (f.Site == "" || a.Site == f.Site) && (f.Case == "" || a.Case == f.Case)
+			return (f.Status == "" || a.Status == f.Status) && (f.Site == "" || a.Site == f.Site) &&
+				(f.Centre == "" || a.Centre == f.Centre) && (f.Case == "" || a.Case == f.Case)
 		}
 		if f.Status != "" && alertIndexCurrent(tx) {
 			err := alertsUnder(tx, bucketAlertsByStatus, lp(nil, f.Status), func(a *Alert) error {
@@ -393,7 +408,7 @@ func (al *Store) setAlertStatus(ctx context.Context, id uint64, status Status, r
 // deletes the previews of all the case's alerts and forgets the flood
 // state of its deleted fingerprints: the index.WithdrawHook that
 // database.Open gives the fingerprint index.
-func CloseCase(tx *bolt.Tx, caseID string, deleted []uint64, now time.Time) (int, error) {
+func CloseCase(tx *bolt.Tx, centre, caseID string, deleted []uint64, now time.Time) (int, error) {
 	if err := dropQuarantine(tx, deleted); err != nil {
 		return 0, err
 	}
@@ -401,7 +416,7 @@ func CloseCase(tx *bolt.Tx, caseID string, deleted []uint64, now time.Time) (int
 	var closed []Alert
 	var shas []string // of all the case's alerts, open or not
 	visit := func(a *Alert) error {
-		if a.Case == caseID {
+		if a.Centre == centre && a.Case == caseID {
 			shas = append(shas, a.MediaSHA256)
 			if a.Status.open() {
 				closed = append(closed, *a)
@@ -412,7 +427,7 @@ func CloseCase(tx *bolt.Tx, caseID string, deleted []uint64, now time.Time) (int
 	if alertIndexCurrent(tx) {
 		// Only the case's alerts, through the case index, so a withdrawal
 		// costs its own alerts, not the file's.
-		if err := alertsUnder(tx, bucketAlertsByCase, lp2(nil, caseID), visit); err != nil {
+		if err := alertsUnder(tx, bucketAlertsByCase, lp2(nil, centres.Key(centre, caseID)), visit); err != nil {
 			return 0, err
 		}
 	} else if err := b.ForEach(func(k, v []byte) error {
@@ -434,11 +449,60 @@ func CloseCase(tx *bolt.Tx, caseID string, deleted []uint64, now time.Time) (int
 	// content behind, not even a blurred one, unless the same media still
 	// has an alert of another case.
 	for _, sha := range shas {
-		if err := dropPreviewIfUnused(tx, sha, caseID); err != nil {
+		if err := dropPreviewIfUnused(tx, sha, centre, caseID); err != nil {
 			return 0, err
 		}
 	}
 	return len(closed), nil
+}
+
+// MoveCase gives centre to the alerts of centre from's case caseID, and
+// the quarantine records of its fingerprints, inside a case move's
+// transaction (index.MoveHook, which database.Open gives the fingerprint
+// index): the queue indexes move with each alert (putAlert), so the case's
+// alerts leave from's queue and join to's in the same commit.
+func MoveCase(tx *bolt.Tx, from, to, caseID string, now time.Time) (int, error) {
+	var moving []Alert
+	if err := alertsUnder(tx, bucketAlertsByCase, lp2(nil, centres.Key(from, caseID)), func(a *Alert) error {
+		moving = append(moving, *a)
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	b := tx.Bucket(bucketAlerts)
+	for i := range moving {
+		moving[i].Centre = to
+		if err := putAlert(b, &moving[i]); err != nil {
+			return 0, err
+		}
+	}
+	qb := tx.Bucket(bucketQuarantine)
+	type kv struct{ k, v []byte }
+	var rewrites []kv
+	if err := qb.ForEach(func(k, v []byte) error {
+		var q Quarantine
+		if err := quarantineCodec.Decode(v, &q); err != nil {
+			return fmt.Errorf("quarantine %x: %w", k, err)
+		}
+		if q.Centre != from || q.Case != caseID {
+			return nil
+		}
+		q.Centre = to
+		nv, err := quarantineCodec.Encode(&q)
+		if err != nil {
+			return err
+		}
+		rewrites = append(rewrites, kv{store.Clone(k), nv})
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, r := range rewrites {
+		if err := qb.Put(r.k, r.v); err != nil {
+			return 0, err
+		}
+	}
+	return len(moving), nil
 }
 
 // AlertIn reads alert id inside tx, for rooms that act on alerts in their

@@ -82,9 +82,9 @@ func putPreviewIfAbsent(tx *bolt.Tx, sha [32]byte, jpeg []byte, now time.Time) e
 }
 
 // dropPreviewIfUnused deletes the preview of the media sha256Hex inside tx
-// unless an alert of a case other than exceptCase, and not withdrawn,
-// still shows that media.
-func dropPreviewIfUnused(tx *bolt.Tx, sha256Hex, exceptCase string) error {
+// unless an alert of a case other than exceptCentre's exceptCase, and not
+// withdrawn, still shows that media.
+func dropPreviewIfUnused(tx *bolt.Tx, sha256Hex, exceptCentre, exceptCase string) error {
 	sum, err := store.ParseSHA256(sha256Hex)
 	if err != nil {
 		return nil // reported by Verify; nothing stored under it
@@ -104,10 +104,10 @@ func dropPreviewIfUnused(tx *bolt.Tx, sha256Hex, exceptCase string) error {
 		if err := decodeAlert(v, &a); err != nil {
 			return err
 		}
-		if a.Case == exceptCase || a.Status == StatusWithdrawn {
+		if (a.Centre == exceptCentre && a.Case == exceptCase) || a.Status == StatusWithdrawn {
 			continue
 		}
-		cs, ok, err := index.CaseIn(tx, a.Case)
+		cs, ok, err := index.CaseIn(tx, a.Centre, a.Case)
 		if err != nil {
 			return err
 		}

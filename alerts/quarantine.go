@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -55,7 +57,8 @@ var (
 	bucketQuarantine = []byte("quarantine")
 )
 
-var quarantineCodec = &store.Codec{Kind: "quarantine", Version: 1}
+var quarantineCodec = &store.Codec{Kind: "quarantine", Version: 2,
+	Upgrades: map[byte]func(json.RawMessage) (json.RawMessage, error){1: store.AddField("centre", centres.National)}}
 
 // StatusQuarantined is the status of an alert held for staff because its
 // fingerprint matched too many distinct media (see FloodLimit).
@@ -140,6 +143,7 @@ const (
 // a retired fingerprint's record keeps nothing matchable).
 type Quarantine struct {
 	Fingerprint uint64          `json:"fingerprint"`
+	Centre      string          `json:"centre"` // since encoding version 2
 	Case        string          `json:"case"`
 	Label       string          `json:"label,omitempty"`
 	Source      string          `json:"source,omitempty"`
@@ -266,17 +270,17 @@ func floodStatus(tx *bolt.Tx, m index.Match, sum [32]byte, now time.Time, limit 
 	if q.State == QuarantineReleased {
 		after = q.DecidedAt
 	}
-	q = Quarantine{Fingerprint: m.Fingerprint, Case: m.Case, Label: m.Label, Source: m.Source,
+	q = Quarantine{Fingerprint: m.Fingerprint, Centre: m.Centre, Case: m.Case, Label: m.Label, Source: m.Source,
 		State: QuarantineHeld, Since: now, Limit: limit, Floods: q.Floods + 1}
 	// The stored fingerprint names its case, label and source for sure (a
 	// match carries them too, but a caller may leave them out).
 	if f, ok, err := index.FingerprintIn(tx, m.Fingerprint); err == nil && ok {
-		q.Case, q.Label, q.Source = f.Case, f.Label, f.Source
+		q.Centre, q.Case, q.Label, q.Source = f.Centre, f.Case, f.Label, f.Source
 	}
 	if err := putQuarantine(qb, &q); err != nil {
 		return "", err
 	}
-	held, err := moveFingerprintAlerts(tx, q.Case, m.Fingerprint, StatusNew, StatusQuarantined, "", after, now)
+	held, err := moveFingerprintAlerts(tx, q.Centre, q.Case, m.Fingerprint, StatusNew, StatusQuarantined, "", after, now)
 	if err != nil {
 		return "", err
 	}
@@ -331,9 +335,9 @@ func dropQuarantine(tx *bolt.Tx, fps []uint64) error {
 // caseID) in status from, created after after, to status to, through the
 // case index, and returns how many moved. reason, when set, becomes their
 // reason.
-func moveFingerprintAlerts(tx *bolt.Tx, caseID string, fp uint64, from, to Status, reason string, after, now time.Time) (int, error) {
+func moveFingerprintAlerts(tx *bolt.Tx, centre, caseID string, fp uint64, from, to Status, reason string, after, now time.Time) (int, error) {
 	var moving []Alert
-	err := alertsUnder(tx, bucketAlertsByCase, lp(lp2(nil, caseID), from), func(a *Alert) error {
+	err := alertsUnder(tx, bucketAlertsByCase, lp(lp2(nil, centres.Key(centre, caseID)), from), func(a *Alert) error {
 		if a.Fingerprint == fp && a.CreatedAt.After(after) {
 			moving = append(moving, *a)
 		}
@@ -372,7 +376,7 @@ func (al *Store) Quarantines(ctx context.Context) ([]Quarantine, error) {
 				return fmt.Errorf("quarantine %x: %w", k, err)
 			}
 			q.History = &MatchHistory{Statuses: map[Status]int{}, Days: []DayMedia{}, Sites: []SiteMedia{}}
-			byCase[q.Case] = append(byCase[q.Case], len(out))
+			byCase[centres.Key(q.Centre, q.Case)] = append(byCase[centres.Key(q.Centre, q.Case)], len(out))
 			out = append(out, q)
 			return nil
 		})
@@ -381,7 +385,7 @@ func (al *Store) Quarantines(ctx context.Context) ([]Quarantine, error) {
 		}
 		// One walk over each case's alerts fills all its fingerprints'
 		// histories.
-		for caseID, idx := range byCase {
+		for key, idx := range byCase {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -389,7 +393,7 @@ func (al *Store) Quarantines(ctx context.Context) ([]Quarantine, error) {
 			for _, i := range idx {
 				hs[out[i].Fingerprint] = newHistoryBuilder()
 			}
-			err := alertsUnder(tx, bucketAlertsByCase, lp2(nil, caseID), func(a *Alert) error {
+			err := alertsUnder(tx, bucketAlertsByCase, lp2(nil, key), func(a *Alert) error {
 				if h := hs[a.Fingerprint]; h != nil {
 					h.add(a)
 				}
@@ -525,7 +529,7 @@ func (al *Store) ReleaseQuarantine(ctx context.Context, fp uint64, by store.Acto
 		if q, err = heldQuarantine(tx, fp); err != nil {
 			return err
 		}
-		if n, err = moveFingerprintAlerts(tx, q.Case, fp, StatusQuarantined, StatusNew, "", time.Time{}, now); err != nil {
+		if n, err = moveFingerprintAlerts(tx, q.Centre, q.Case, fp, StatusQuarantined, StatusNew, "", time.Time{}, now); err != nil {
 			return err
 		}
 		if err := dropFloodMedia(tx, fp); err != nil {
@@ -566,7 +570,7 @@ func (al *Store) RetireQuarantine(ctx context.Context, fp uint64, reason string,
 		if q, err = heldQuarantine(tx, fp); err != nil {
 			return "", err
 		}
-		if n, err = moveFingerprintAlerts(tx, q.Case, fp, StatusQuarantined, StatusDismissed, "fingerprint retired: "+reason, time.Time{}, now); err != nil {
+		if n, err = moveFingerprintAlerts(tx, q.Centre, q.Case, fp, StatusQuarantined, StatusDismissed, "fingerprint retired: "+reason, time.Time{}, now); err != nil {
 			return "", err
 		}
 		if err := dropFloodMedia(tx, fp); err != nil {

@@ -6,7 +6,9 @@ import (
 	"github.com/hashwatch/hashwatch/index"
 )
 
-// alertRecord is an alert as stored (encoding version 1 of alertCodec):
+// alertRecord is an alert as stored (encoding version 2 of alertCodec;
+// version 1, before centres, had no centre: its alerts are the national
+// centre's):
 // private, so that Alert can change without a migration and the console's
 // and the CLI's JSON can change without touching the file. Its JSON is
 // what files already hold; change it only with a codec version and a
@@ -14,6 +16,7 @@ import (
 type alertRecord struct {
 	ID             uint64           `json:"id"`
 	Status         Status           `json:"status"`
+	Centre         string           `json:"centre"`
 	Case           string           `json:"case"`
 	Fingerprint    uint64           `json:"fingerprint"`
 	Site           string           `json:"site"`
@@ -64,7 +67,7 @@ type checkRecord struct {
 
 func (a *Alert) record() *alertRecord {
 	r := &alertRecord{
-		ID: a.ID, Status: a.Status, Case: a.Case, Fingerprint: a.Fingerprint, Site: a.Site,
+		ID: a.ID, Status: a.Status, Centre: a.Centre, Case: a.Case, Fingerprint: a.Fingerprint, Site: a.Site,
 		PageURL: a.PageURL, MediaURL: a.MediaURL, MediaSHA256: a.MediaSHA256,
 		Algorithm: a.Algorithm, Distance: a.Distance, QueryView: a.QueryView, RegisteredView: a.RegisteredView,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Reason: a.Reason, Video: a.Video,
@@ -90,7 +93,7 @@ func (a *Alert) record() *alertRecord {
 
 func (r *alertRecord) alert() Alert {
 	a := Alert{
-		ID: r.ID, Status: r.Status, Case: r.Case, Fingerprint: r.Fingerprint, Site: r.Site,
+		ID: r.ID, Status: r.Status, Centre: r.Centre, Case: r.Case, Fingerprint: r.Fingerprint, Site: r.Site,
 		PageURL: r.PageURL, MediaURL: r.MediaURL, MediaSHA256: r.MediaSHA256,
 		Algorithm: r.Algorithm, Distance: r.Distance, QueryView: r.QueryView, RegisteredView: r.RegisteredView,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Reason: r.Reason, Video: r.Video,

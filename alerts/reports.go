@@ -2,12 +2,14 @@ package alerts
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -47,14 +49,18 @@ type URLOutcome struct {
 // submitted through the console or API, with the outcome per URL so the
 // submitter sees what became of each.
 type URLReport struct {
-	ID          uint64       `json:"id"`
+	ID uint64 `json:"id"`
+	// Centre is the submitter's centre: its users (and national ones)
+	// see the report.
+	Centre      string       `json:"centre"`
 	SubmittedBy string       `json:"submitted_by,omitempty"`
 	SubmittedAt time.Time    `json:"submitted_at"`
 	Note        string       `json:"note,omitempty"`
 	URLs        []URLOutcome `json:"urls"`
 }
 
-var reportCodec = &store.Codec{Kind: "URL report", Version: 1}
+var reportCodec = &store.Codec{Kind: "URL report", Version: 2,
+	Upgrades: map[byte]func(json.RawMessage) (json.RawMessage, error){1: store.AddField("centre", centres.National)}}
 
 // CheckReportURL reports whether raw is a URL a report may list: an
 // absolute http or https URL with a host, within MaxReportURLBytes.
@@ -78,7 +84,10 @@ func (al *Store) CreateURLReport(ctx context.Context, urls []string, note string
 	if err := ctx.Err(); err != nil {
 		return URLReport{}, err
 	}
-	r := URLReport{SubmittedBy: by.User, SubmittedAt: al.st.Now().UTC(), Note: strings.TrimSpace(note)}
+	if by.Centre == "" {
+		by.Centre = centres.National // the command line acts nationally
+	}
+	r := URLReport{Centre: by.Centre, SubmittedBy: by.User, SubmittedAt: al.st.Now().UTC(), Note: strings.TrimSpace(note)}
 	if len(r.Note) > maxReportNote {
 		return URLReport{}, fmt.Errorf("note of %d bytes, limit %d: %w", len(r.Note), maxReportNote, store.ErrInvalid)
 	}
@@ -111,7 +120,7 @@ func (al *Store) CreateURLReport(ctx context.Context, urls []string, note string
 		if err := b.Put(store.IDKey(id), v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: r.SubmittedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "report.submit",
+		return store.AppendAudit(tx, store.AuditEntry{At: r.SubmittedAt, User: by.User, Remote: by.Remote, Token: by.Token, Centre: r.Centre, Action: "report.submit",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("%d URLs", len(r.URLs))})
 	}, nil)
 	if err != nil {
@@ -179,6 +188,8 @@ func (al *Store) URLReport(id uint64) (URLReport, error) {
 
 // URLReportFilter selects reports; zero fields match everything.
 type URLReportFilter struct {
+	// Centre keeps one centre's reports; empty keeps every centre's.
+	Centre      string
 	SubmittedBy string
 	// Limit caps the reports returned; zero means 100.
 	Limit int
@@ -197,7 +208,7 @@ func (al *Store) URLReports(f URLReportFilter) ([]URLReport, error) {
 			if err := reportCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("URL report %x: %w", k, err)
 			}
-			if f.SubmittedBy == "" || r.SubmittedBy == f.SubmittedBy {
+			if (f.SubmittedBy == "" || r.SubmittedBy == f.SubmittedBy) && (f.Centre == "" || r.Centre == f.Centre) {
 				out = append(out, r)
 			}
 		}

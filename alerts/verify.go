@@ -32,8 +32,8 @@ func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 			if !a.Status.Valid() {
 				r.Add(where, "unknown status %q", a.Status)
 			}
-			if !index.CaseExists(tx, a.Case) {
-				r.Add(where, "its case %q does not exist", a.Case)
+			if !index.CaseExists(tx, a.Centre, a.Case) {
+				r.Add(where, "its case %q does not exist (centre %q)", a.Case, a.Centre)
 			}
 			sha, err := store.ParseSHA256(a.MediaSHA256)
 			if err != nil {

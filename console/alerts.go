@@ -82,7 +82,7 @@ func (s *Server) alert(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if err != nil {
 		return err
 	}
-	d := alertData{A: a, CaseLabel: s.caseLabel(a.Case)}
+	d := alertData{A: a, CaseLabel: s.caseLabel(rq, a.Centre, a.Case)}
 	if _, err := s.db.Alerts.Preview(a.MediaSHA256); err == nil {
 		d.Preview = true
 	}
@@ -93,10 +93,15 @@ func (s *Server) alert(w http.ResponseWriter, r *http.Request, rq *request) erro
 	return s.respond(w, r, rq, reply{page: "alert", title: rq.loc.T("alert.title", id), html: d, json: NewAlertJSON(a)})
 }
 
-// caseLabel is the label staff gave a case ("" when none or unknown):
-// operators see what a match is about, never the registered content.
-func (s *Server) caseLabel(id string) string {
-	c, err := s.db.Index.Case(id)
+// caseLabel is the label staff gave centre's case ("" when none or
+// unknown): operators see what a match is about, never the registered
+// content. A label is its centre's alone: other centres' users, national
+// ones included, see the case ID only.
+func (s *Server) caseLabel(rq *request, centre, id string) string {
+	if rq.user.Centre != centre {
+		return ""
+	}
+	c, err := s.db.Index.CaseOf(centre, id)
 	if err != nil {
 		return ""
 	}

@@ -36,7 +36,7 @@ type request struct {
 }
 
 func (rq *request) actor() store.Actor {
-	a := store.Actor{User: rq.user.Name, Remote: rq.remote}
+	a := store.Actor{User: rq.user.Name, Remote: rq.remote, Centre: rq.user.Centre}
 	if rq.token != nil {
 		a.Token = rq.token.ID
 	}

@@ -256,7 +256,9 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 	if confirm != id {
 		return 0, 0, refuse(400, "cases.confirm_mismatch")
 	}
-	c, err := s.db.Index.Case(id)
+	// A centre's staff withdraw their own centre's cases only.
+	centre := rq.user.Centre
+	c, err := s.db.Index.CaseOf(centre, id)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -264,7 +266,7 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
 	}
 	// The withdrawal and its audit record commit together.
-	return s.db.Index.Withdraw(ctx, id, rq.actor())
+	return s.db.Index.WithdrawIn(ctx, centre, id, rq.actor())
 }
 
 // withdrawCase withdraws a case: a form post that returns to the cases

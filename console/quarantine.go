@@ -38,7 +38,7 @@ func (s *Server) quarantine(w http.ResponseWriter, r *http.Request, rq *request)
 	d := quarantineData{Limit: s.db.Alerts.FloodLimit(), CaseLabels: map[string]string{}}
 	for _, q := range qs {
 		if _, ok := d.CaseLabels[q.Case]; !ok {
-			d.CaseLabels[q.Case] = s.caseLabel(q.Case)
+			d.CaseLabels[q.Case] = s.caseLabel(rq, q.Centre, q.Case)
 		}
 		if q.State == alerts.QuarantineHeld {
 			d.Held = append(d.Held, q)

@@ -5,10 +5,12 @@ import (
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	"github.com/hashwatch/hashwatch/takedown"
+	bolt "go.etcd.io/bbolt"
 )
 
 // DB is an open hashwatch database: the store and the rooms over it. The
@@ -16,6 +18,7 @@ import (
 // use.
 type DB struct {
 	Store    *store.DB
+	Centres  *centres.Store
 	Index    *index.Index
 	Alerts   *alerts.Store
 	Accounts *accounts.Store
@@ -29,6 +32,18 @@ type DB struct {
 // every room over it.
 func Open(path string, opts store.Options) (*DB, error) {
 	ms := index.Migrations()
+	// 2 → 3: centres. Everything the file holds becomes the national
+	// centre's, each room rewriting its own values, in the one opening
+	// transaction.
+	ms[2] = func(tx *bolt.Tx) error {
+		for _, m := range []store.Migration{centres.Migrate, index.MigrateCentres, alerts.MigrateCentres,
+			accounts.MigrateCentres, takedown.MigrateCentres} {
+			if err := m(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for v, m := range opts.Migrations {
 		ms[v] = m
 	}
@@ -37,7 +52,12 @@ func Open(path string, opts store.Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix, err := index.Open(st, index.Options{OnWithdraw: alerts.CloseCase})
+	cs, err := centres.Open(st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	ix, err := index.Open(st, index.Options{OnWithdraw: alerts.CloseCase, OnMove: alerts.MoveCase})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -49,6 +69,7 @@ func Open(path string, opts store.Options) (*DB, error) {
 	}
 	return &DB{
 		Store:    st,
+		Centres:  cs,
 		Index:    ix,
 		Alerts:   al,
 		Accounts: accounts.New(st),
@@ -71,7 +92,7 @@ func (db *DB) Verify(ctx context.Context) (store.Report, error) {
 // Checks are the rooms' parts of Verify, in the order they run.
 func Checks() []store.Check {
 	return []store.Check{
-		index.Verify, alerts.Verify, crawlstate.Verify, accounts.Verify,
+		centres.Verify, index.Verify, alerts.Verify, crawlstate.Verify, accounts.Verify,
 		alerts.VerifyIndex, alerts.VerifyQuarantine, takedown.Verify, alerts.VerifyRecords,
 	}
 }

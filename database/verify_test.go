@@ -136,10 +136,10 @@ func TestVerifyFindsEachKindOfDamage(t *testing.T) {
 			return rewrite(tx, bucketAlerts, store.IDKey(3), func(m map[string]any) { m["id"] = 3 })
 		}, "alerts/3", "points at alert 1: two alerts for one pair"},
 		{"a fingerprint whose case does not exist is reported", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketCases).Delete([]byte("a"))
+			return tx.Bucket(bucketCases).Delete([]byte("national/a"))
 		}, "fingerprints/1", `its case "a" does not exist`},
 		{"a fingerprint kept after its case was withdrawn is reported", func(tx *bolt.Tx) error {
-			return rewrite(tx, bucketCases, []byte("a"), func(m map[string]any) { m["withdrawn_at"] = "2026-01-02T03:04:05Z" })
+			return rewrite(tx, bucketCases, []byte("national/a"), func(m map[string]any) { m["withdrawn_at"] = "2026-01-02T03:04:05Z" })
 		}, "fingerprints/2", `its case "a" was withdrawn`},
 		{"an alert whose case does not exist is reported", func(tx *bolt.Tx) error {
 			return rewrite(tx, bucketAlerts, store.IDKey(1), func(m map[string]any) { m["case"] = "nobody" })

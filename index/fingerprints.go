@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -13,8 +14,10 @@ import (
 // Fingerprint is a registered fingerprint: the hashes of one piece of a
 // case's media and where it came from. It never holds the media.
 type Fingerprint struct {
-	ID   uint64
-	Case string
+	ID uint64
+	// Centre and Case name the case it is registered under.
+	Centre string
+	Case   string
 	// Label is the staff's description; Source is the registered file's base
 	// name, kept so staff can tell fingerprints apart.
 	Label, Source string
@@ -25,6 +28,7 @@ type Fingerprint struct {
 // fingerprintRecord is the stored form of a Fingerprint.
 type fingerprintRecord struct {
 	ID     uint64 `json:"id"`
+	Centre string `json:"centre"` // since encoding version 3
 	Case   string `json:"case"`
 	Label  string `json:"label,omitempty"`
 	Source string `json:"source,omitempty"`
@@ -61,7 +65,7 @@ type hashRecord struct {
 
 func toRecord(f *Fingerprint) (fingerprintRecord, error) {
 	r := fingerprintRecord{
-		ID: f.ID, Case: f.Case, Label: f.Label, Source: f.Source,
+		ID: f.ID, Centre: f.Centre, Case: f.Case, Label: f.Label, Source: f.Source,
 		Kind: string(f.Print.Kind), Format: string(f.Print.Format),
 		Width: f.Print.Width, Height: f.Print.Height,
 		SHA256: hex.EncodeToString(f.Print.SHA256[:]), CreatedAt: f.CreatedAt.UTC(),
@@ -84,7 +88,7 @@ func toRecord(f *Fingerprint) (fingerprintRecord, error) {
 
 func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 	f := &Fingerprint{
-		ID: r.ID, Case: r.Case, Label: r.Label, Source: r.Source, CreatedAt: r.CreatedAt,
+		ID: r.ID, Centre: r.Centre, Case: r.Case, Label: r.Label, Source: r.Source, CreatedAt: r.CreatedAt,
 		Print: hashing.Fingerprint{
 			Kind: hashing.Kind(r.Kind), Format: hashing.Format(r.Format),
 			Width: r.Width, Height: r.Height,
@@ -159,9 +163,19 @@ func (ix *Index) raiseWatermark(id uint64) {
 	}
 }
 
-// Fingerprints returns the registered fingerprints of a case (all cases when
-// caseID is empty), oldest first.
+// Fingerprints returns the registered fingerprints of a national case (all
+// cases of every centre when caseID is empty), oldest first.
 func (ix *Index) Fingerprints(caseID string) ([]*Fingerprint, error) {
+	if caseID == "" {
+		return ix.FingerprintsOf("", "")
+	}
+	return ix.FingerprintsOf(centres.National, caseID)
+}
+
+// FingerprintsOf returns the registered fingerprints of centre's case
+// caseID, oldest first: of all centre's cases when caseID is empty, of
+// every centre's when centre is empty too.
+func (ix *Index) FingerprintsOf(centre, caseID string) ([]*Fingerprint, error) {
 	var out []*Fingerprint
 	err := ix.st.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketFingerprints).ForEach(func(k, v []byte) error {
@@ -169,7 +183,7 @@ func (ix *Index) Fingerprints(caseID string) ([]*Fingerprint, error) {
 			if err := fingerprintCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
-			if caseID != "" && r.Case != caseID {
+			if (centre != "" && r.Centre != centre) || (caseID != "" && r.Case != caseID) {
 				return nil
 			}
 			f, err := fromRecord(r)

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -21,9 +22,11 @@ var (
 
 // The codecs of the stored kinds (see store.Codec).
 var (
-	caseCodec        = &store.Codec{Kind: "case", Version: 1}
-	fingerprintCodec = &store.Codec{Kind: "fingerprint", Version: 2,
-		Upgrades: map[byte]func(json.RawMessage) (json.RawMessage, error){1: upgradeFingerprintV1}}
+	caseCodec = &store.Codec{Kind: "case", Version: 2,
+		Upgrades: map[byte]func(json.RawMessage) (json.RawMessage, error){1: store.AddField("centre", centres.National)}}
+	fingerprintCodec = &store.Codec{Kind: "fingerprint", Version: 3,
+		Upgrades: map[byte]func(json.RawMessage) (json.RawMessage, error){
+			1: upgradeFingerprintV1, 2: store.AddField("centre", centres.National)}}
 )
 
 // Migrations are the schema migrations of this room's values, for
@@ -31,10 +34,56 @@ var (
 //
 //   - 1 → 2: fingerprint values are rewritten with their views packed
 //     (encoding version 2), which loads several times faster.
+//   - 2 → 3 (centres): every case and fingerprint is handed to the
+//     national centre, and cases are keyed by centre and ID (case IDs are
+//     unique per centre); see MigrateCentres. database.Open runs it
+//     together with the other rooms' parts of the same migration.
 func Migrations() map[uint32]store.Migration {
 	return map[uint32]store.Migration{
 		1: func(tx *bolt.Tx) error { return store.Reencode(tx, bucketFingerprints, fingerprintCodec) },
+		2: MigrateCentres,
 	}
+}
+
+// MigrateCentres is this room's part of the migration to centres (schema
+// 2 → 3): each case, keyed until then by its bare ID, moves to the key
+// centres.Key(national, ID) at case encoding version 2 (which names its
+// centre), and every fingerprint is rewritten at encoding version 3
+// (which names its case's centre, national).
+func MigrateCentres(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketCases)
+	if b == nil {
+		return fmt.Errorf("bucket %s missing: %w", bucketCases, store.ErrCorrupt)
+	}
+	type kv struct{ k, v []byte }
+	var moves []kv
+	err := b.ForEach(func(k, v []byte) error {
+		var c Case
+		if err := caseCodec.Decode(v, &c); err != nil {
+			return fmt.Errorf("case %q: %w", k, err)
+		}
+		if string(k) == caseKey(c.Centre, c.ID) {
+			return nil // already keyed by centre
+		}
+		nv, err := caseCodec.Encode(caseRecordOf(c))
+		if err != nil {
+			return err
+		}
+		moves = append(moves, kv{store.Clone(k), nv})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range moves {
+		if err := b.Delete(m.k); err != nil {
+			return err
+		}
+		if err := b.Put([]byte(caseKey(centres.National, string(m.k))), m.v); err != nil {
+			return err
+		}
+	}
+	return store.Reencode(tx, bucketFingerprints, fingerprintCodec)
 }
 
 // WithdrawHook runs inside a withdrawal's transaction, after the case is
@@ -42,13 +91,16 @@ func Migrations() map[uint32]store.Migration {
 // hangs off the case elsewhere (its open alerts, their previews, the
 // fingerprints' flood state) goes in the same commit. It returns how many
 // alerts it closed.
-type WithdrawHook func(tx *bolt.Tx, caseID string, deleted []uint64, now time.Time) (closed int, err error)
+type WithdrawHook func(tx *bolt.Tx, centre, caseID string, deleted []uint64, now time.Time) (closed int, err error)
 
 // Options configure Open.
 type Options struct {
 	// OnWithdraw, when set, runs inside every withdrawal's transaction
 	// (database.Open sets alerts.CloseCase).
 	OnWithdraw WithdrawHook
+	// OnMove, when set, runs inside every case move's transaction
+	// (database.Open sets alerts.MoveCase).
+	OnMove MoveHook
 }
 
 // Index is the fingerprint index over one store: cases, registered
@@ -57,6 +109,7 @@ type Options struct {
 type Index struct {
 	st         *store.DB
 	onWithdraw WithdrawHook
+	onMove     MoveHook
 
 	mu     sync.RWMutex
 	active *matcher // registered fingerprints of open cases, indexed
@@ -74,7 +127,7 @@ type Index struct {
 // Open loads the registered fingerprints of st into the matcher (at the
 // first Match when st is read-only).
 func Open(st *store.DB, opts Options) (*Index, error) {
-	ix := &Index{st: st, onWithdraw: opts.OnWithdraw, active: &matcher{fps: map[uint64]*Fingerprint{}}}
+	ix := &Index{st: st, onWithdraw: opts.OnWithdraw, onMove: opts.OnMove, active: &matcher{fps: map[uint64]*Fingerprint{}}}
 	if st.ReadOnly() {
 		return ix, nil
 	}
@@ -122,6 +175,9 @@ func (ix *Index) ActiveMatches(ms []Match) ([]Match, error) {
 	return out, err
 }
 
+// caseKey is a case's key in bucket cases: case IDs are unique per centre.
+func caseKey(centre, id string) string { return centres.Key(centre, id) }
+
 // Registered reports, inside tx, whether fingerprint id is registered (its
 // case not withdrawn): other rooms check it in their own transactions, so
 // that a withdrawal is never followed by a new alert.
@@ -130,24 +186,46 @@ func Registered(tx *bolt.Tx, id uint64) bool {
 	return b != nil && b.Get(store.IDKey(id)) != nil
 }
 
-// CaseExists reports, inside tx, whether a case with this ID was ever
-// registered (withdrawn or not).
-func CaseExists(tx *bolt.Tx, id string) bool {
-	b := tx.Bucket(bucketCases)
-	return b != nil && b.Get([]byte(id)) != nil
+// RegisteredCase is Registered that also names, inside tx, the centre and
+// case the fingerprint is registered under, so an alert goes to the
+// centre owning the case as it stands when the alert commits.
+func RegisteredCase(tx *bolt.Tx, id uint64) (centre, caseID string, ok bool, err error) {
+	b := tx.Bucket(bucketFingerprints)
+	if b == nil {
+		return "", "", false, nil
+	}
+	v := b.Get(store.IDKey(id))
+	if v == nil {
+		return "", "", false, nil
+	}
+	var r struct {
+		Centre string `json:"centre"`
+		Case   string `json:"case"`
+	}
+	if err := fingerprintCodec.Decode(v, &r); err != nil {
+		return "", "", false, fmt.Errorf("fingerprint %d: %w", id, err)
+	}
+	return r.Centre, r.Case, true, nil
 }
 
-// CaseIn reads a case inside tx; ok is false when there is none.
-func CaseIn(tx *bolt.Tx, id string) (c Case, ok bool, err error) {
+// CaseExists reports, inside tx, whether centre's case with this ID was
+// ever registered (withdrawn or not).
+func CaseExists(tx *bolt.Tx, centre, id string) bool {
+	b := tx.Bucket(bucketCases)
+	return b != nil && b.Get([]byte(caseKey(centre, id))) != nil
+}
+
+// CaseIn reads centre's case id inside tx; ok is false when there is none.
+func CaseIn(tx *bolt.Tx, centre, id string) (c Case, ok bool, err error) {
 	b := tx.Bucket(bucketCases)
 	if b == nil {
 		return c, false, nil
 	}
-	v := b.Get([]byte(id))
+	v := b.Get([]byte(caseKey(centre, id)))
 	if v == nil {
 		return c, false, nil
 	}
-	err = caseCodec.Decode(v, &c)
+	c, err = decodeCase(v)
 	return c, err == nil, err
 }
 

@@ -10,10 +10,13 @@ import (
 // Match is one registered fingerprint a query resembles.
 type Match struct {
 	Fingerprint uint64
-	Case        string
-	Label       string
-	Source      string
-	Evidence    hashing.Evidence
+	// Centre and Case name the case the fingerprint is registered under:
+	// its alert goes to that centre.
+	Centre   string
+	Case     string
+	Label    string
+	Source   string
+	Evidence hashing.Evidence
 	// Video says where a registered video was found, for video queries
 	// (see MatchVideo); nil for pictures.
 	Video *VideoEvidence

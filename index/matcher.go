@@ -144,7 +144,7 @@ func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 	served := servedPDQ(query)
 	for id, ev := range best {
 		f := m.fps[id]
-		out = append(out, Match{Fingerprint: id, Case: f.Case, Label: f.Label, Source: f.Source, Evidence: ev, QueryPDQ: served})
+		out = append(out, Match{Fingerprint: id, Centre: f.Centre, Case: f.Case, Label: f.Label, Source: f.Source, Evidence: ev, QueryPDQ: served})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Evidence.Distance != out[j].Evidence.Distance {

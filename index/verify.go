@@ -4,31 +4,37 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Verify is this room's part of store.DB.Verify: every case and fingerprint
-// decodes at its current version under the key it claims, and every
-// fingerprint's case exists and is not withdrawn (withdrawal deletes them).
+// decodes at its current version under the key it claims (a case under
+// centre/ID), every case's centre exists, and every fingerprint's case
+// exists and is not withdrawn (withdrawal deletes them).
 func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 	tick := store.Ticker(ctx)
-	// Cases, kept (ID → withdrawn) for the cross-checks; there are few.
+	// Cases, kept (key → withdrawn) for the cross-checks; there are few.
 	cases := map[string]bool{}
 	if b := tx.Bucket(bucketCases); b != nil {
 		err := b.ForEach(func(k, v []byte) error {
 			r.Cases++
 			where := "cases/" + strconv.Quote(string(k))
-			var c Case
-			if err := caseCodec.DecodeCurrent(v, &c); err != nil {
+			var rec caseRecord
+			if err := caseCodec.DecodeCurrent(v, &rec); err != nil {
 				r.Add(where, "%v", err)
 				return tick()
 			}
-			if c.ID != string(k) {
-				r.Add(where, "holds case %q", c.ID)
+			c := rec.kase()
+			if caseKey(c.Centre, c.ID) != string(k) {
+				r.Add(where, "holds case %q of centre %q", c.ID, c.Centre)
 			}
 			if err := validCaseID(c.ID); err != nil {
 				r.Add(where, "%v", err)
+			}
+			if c.Centre != centres.National && !centres.Exists(tx, c.Centre) {
+				r.Add(where, "its centre %q does not exist", c.Centre)
 			}
 			cases[string(k)] = c.Withdrawn()
 			return tick()
@@ -54,11 +60,12 @@ func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 			if ok && rec.ID != id {
 				r.Add(where, "holds fingerprint %d", rec.ID)
 			}
-			switch withdrawn, exists := cases[rec.Case]; {
+			key := caseKey(rec.Centre, rec.Case)
+			switch withdrawn, exists := cases[key]; {
 			case !exists:
-				r.Add(where, "its case %q does not exist", rec.Case)
+				r.Add(where, "its case %q does not exist (centre %q)", rec.Case, rec.Centre)
 			case withdrawn:
-				r.Add(where, "its case %q was withdrawn, which should have deleted it", rec.Case)
+				r.Add(where, "its case %q was withdrawn, which should have deleted it (centre %q)", rec.Case, rec.Centre)
 			}
 			return tick()
 		})

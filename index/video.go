@@ -174,7 +174,7 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 			view = "frames-mirrored"
 		}
 		out = append(out, Match{
-			Fingerprint: id, Case: f.Case, Label: f.Label, Source: f.Source,
+			Fingerprint: id, Centre: f.Centre, Case: f.Case, Label: f.Label, Source: f.Source,
 			Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: a.Distance,
 				Distances: map[hashing.Algorithm]int{hashing.PDQ: a.Distance}, QueryView: view, RegisteredView: "frames"},
 			Video: videoEvidence(a),
@@ -239,7 +239,7 @@ func (m *matcher) picturesInVideo(query hashing.Fingerprint, vm video.Matching) 
 	out := make([]Match, 0, len(found))
 	for id, b := range found {
 		f := m.fps[id]
-		out = append(out, Match{Fingerprint: id, Case: f.Case, Label: f.Label, Source: f.Source,
+		out = append(out, Match{Fingerprint: id, Centre: f.Centre, Case: f.Case, Label: f.Label, Source: f.Source,
 			Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: b.d, Distances: map[hashing.Algorithm]int{hashing.PDQ: b.d},
 				QueryView: fmt.Sprintf("frame@%.1fs", b.at.Seconds()), RegisteredView: b.view}})
 	}

@@ -25,6 +25,11 @@ type AuditEntry struct {
 	// Token is the ID of the API token the change was made with, so an
 	// admin-issued token acting as its owner is told apart from the owner.
 	Token string `json:"token,omitempty"`
+	// Centre is the centre the entry concerns: the centre of the case or
+	// alert acted on, else the actor's. Empty for entries written before
+	// centres existed and for the command line and the system, which act
+	// with national scope: such entries are the national centre's.
+	Centre string `json:"centre,omitempty"`
 }
 
 var auditCodec = &Codec{Kind: "audit entry", Version: 1}
@@ -41,11 +46,23 @@ type Actor struct {
 	User   string // "" for the command line or the system
 	Remote string // remote address, "" for the command line
 	Token  string // ID of the API token the request used, "" for a session or the command line
+	// Centre is the actor's centre; "" for the command line and the
+	// system, which act with national scope.
+	Centre string
 }
 
-// Entry is the audit record of an action by a.
+// Entry is the audit record of an action by a, concerning a's centre.
 func (a Actor) Entry(at time.Time, action, target, detail string) AuditEntry {
-	return AuditEntry{At: at, User: a.User, Remote: a.Remote, Token: a.Token, Action: action, Target: target, Detail: detail}
+	return AuditEntry{At: at, User: a.User, Remote: a.Remote, Token: a.Token, Centre: a.Centre, Action: action, Target: target, Detail: detail}
+}
+
+// EntryFor is Entry for an action on something of centre (a case, an
+// alert), which may not be the actor's own: its audit entry is that
+// centre's.
+func (a Actor) EntryFor(centre string, at time.Time, action, target, detail string) AuditEntry {
+	e := a.Entry(at, action, target, detail)
+	e.Centre = centre
+	return e
 }
 
 // AppendAudit adds e to the log inside tx, so the record commits or fails
@@ -61,7 +78,7 @@ func AppendAudit(tx *bolt.Tx, e AuditEntry) error {
 	}
 	e.Seq = seq
 	e.At = e.At.UTC()
-	for _, f := range []*string{&e.User, &e.Remote, &e.Action, &e.Target, &e.Detail, &e.Token} {
+	for _, f := range []*string{&e.User, &e.Remote, &e.Action, &e.Target, &e.Detail, &e.Token, &e.Centre} {
 		if len(*f) > maxAuditField {
 			// Cut at a character boundary: the entry stays valid UTF-8.
 			cut := maxAuditField
@@ -97,6 +114,9 @@ func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
 
 // AuditFilter selects audit entries; zero fields match everything.
 type AuditFilter struct {
+	// Centre keeps the entries of one centre ("national" includes the
+	// entries that name none); empty keeps every centre's.
+	Centre string
 	User   string
 	Action string // exact, or a prefix ending in "." ("alert.")
 	Target string
@@ -139,8 +159,13 @@ func (db *DB) AuditLog(f AuditFilter) ([]AuditEntry, error) {
 }
 
 func (f AuditFilter) matches(e AuditEntry) bool {
+	centre := e.Centre
+	if centre == "" {
+		centre = "national"
+	}
 	switch {
-	case f.User != "" && e.User != f.User,
+	case f.Centre != "" && centre != f.Centre,
+		f.User != "" && e.User != f.User,
 		f.Target != "" && e.Target != f.Target,
 		!f.Until.IsZero() && !e.At.Before(f.Until):
 		return false

@@ -140,3 +140,28 @@ func KeyID(k []byte) (id uint64, ok bool) {
 	}
 	return binary.BigEndian.Uint64(k), true
 }
+
+// AddField returns a codec upgrade (Codec.Upgrades) that sets field to
+// value in a JSON object that lacks it: how a new field whose old values
+// all share one value (everything before centres belongs to the national
+// centre) enters an encoding. Fields the build does not know survive.
+func AddField(field string, value any) func(json.RawMessage) (json.RawMessage, error) {
+	return func(body json.RawMessage) (json.RawMessage, error) {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(body, &obj); err != nil {
+			return nil, err
+		}
+		if obj == nil {
+			return nil, fmt.Errorf("not a JSON object")
+		}
+		if _, ok := obj[field]; ok {
+			return body, nil
+		}
+		v, err := json.Marshal(value)
+		if err != nil {
+			return nil, err
+		}
+		obj[field] = v
+		return json.Marshal(obj)
+	}
+}

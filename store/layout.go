@@ -10,13 +10,15 @@ var layout = []string{
 	// paused sites), see settings.go.
 	"settings",
 
-	"cases",        // index: case ID → case
+	"centres", // centres: centre ID → centre
+
+	"cases",        // index: centre ID "/" case ID → case
 	"fingerprints", // index: big-endian ID → fingerprint, frames packed
 
 	"alerts",    // alerts: big-endian ID → alert
 	"alertkeys", // alerts: SHA-256 ‖ big-endian fingerprint ID → alert ID
 	// alerts: the alert queue's secondary indexes and counts
-	"alertsbystatus", "alertsbysite", "alertsbycase", "alertsbyconfidence", "alertcounts", "alerthours",
+	"alertsbystatus", "alertsbysite", "alertsbycase", "alertsbycentre", "alertsbyconfidence", "alertcounts", "alerthours",
 	"previews", // alerts: media SHA-256 → blurred JPEG
 	"reports",  // alerts: reported URLs
 	// alerts: the flood quarantine (quarantine.go) and the negative bank

@@ -36,7 +36,7 @@ var (
 
 // SchemaVersion is the layout version this build writes. Open migrates files
 // of older versions and refuses newer ones.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Options configure Open.
 type Options struct {

@@ -2,6 +2,7 @@ package takedown
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/notice"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -32,8 +34,11 @@ const (
 // may have edited the text), so what was sent stays on record. It holds
 // URLs and hashes, never media.
 type Notice struct {
-	ID   uint64 `json:"id"`
-	Site string `json:"site"`
+	ID uint64 `json:"id"`
+	// Centre is the centre whose alerts the notice lists: it signs the
+	// notice, and its users (and national ones) see it.
+	Centre string `json:"centre"`
+	Site   string `json:"site"`
 	// To is the recipient: the site's contact when the notice was made.
 	To        string    `json:"to"`
 	Lang      string    `json:"lang"`
@@ -52,12 +57,19 @@ type Notice struct {
 // Sent reports whether the notice was marked sent.
 func (n Notice) Sent() bool { return !n.SentAt.IsZero() }
 
-var noticeCodec = &store.Codec{Kind: "notice", Version: 1}
+// noticeCodec: encoding version 2 names the notice's centre; version 1
+// notices, from before centres, are the national centre's.
+var noticeCodec = &store.Codec{Kind: "notice", Version: 2,
+	Upgrades: map[byte]func(json.RawMessage) (json.RawMessage, error){1: store.AddField("centre", centres.National)}}
+
+// MigrateCentres is this room's part of the migration to centres (schema
+// 2 → 3): every notice is rewritten as the national centre's.
+func MigrateCentres(tx *bolt.Tx) error { return store.Reencode(tx, bucketNotices, noticeCodec) }
 
 // CreateNotice stores n as a draft notice and returns it with its ID and
 // creation time. Every alert it lists must exist, belong to n.Site and be
-// confirmed or already notice-sent (a reminder); the subject and body must
-// be set. The creation is audited (action "notice.create") in the same
+// confirmed or already notice-sent (a reminder), and all be of one
+// centre, which becomes the notice's; the subject and body must be set. The creation is audited (action "notice.create") in the same
 // transaction.
 func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (Notice, error) {
 	if err := ctx.Err(); err != nil {
@@ -96,6 +108,12 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 			if !ok {
 				return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
 			}
+			if n.Centre == "" {
+				n.Centre = a.Centre
+			}
+			if a.Centre != n.Centre {
+				return fmt.Errorf("alert %d is of centre %q, not %q; a notice is one centre's: %w", id, a.Centre, n.Centre, store.ErrInvalid)
+			}
 			if a.Site != n.Site {
 				return fmt.Errorf("alert %d is of site %q, not %q: %w", id, a.Site, n.Site, store.ErrInvalid)
 			}
@@ -116,7 +134,7 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 		if err := b.Put(store.IDKey(id), v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: n.CreatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.create",
+		return store.AppendAudit(tx, store.AuditEntry{At: n.CreatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Centre: n.Centre, Action: "notice.create",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("site %s, alerts %v", n.Site, n.AlertIDs)})
 	}, nil)
 	if err != nil {
@@ -140,7 +158,9 @@ func (tk *Store) Notice(id uint64) (Notice, error) {
 
 // NoticeFilter selects notices; zero fields match everything.
 type NoticeFilter struct {
-	Site string
+	// Centre keeps one centre's notices; empty keeps every centre's.
+	Centre string
+	Site   string
 	// Alert selects the notices that list this alert.
 	Alert uint64
 	// Drafts selects notices not yet marked sent; Sent those marked sent.
@@ -157,7 +177,7 @@ func (tk *Store) Notices(f NoticeFilter) ([]Notice, error) {
 			if err := noticeCodec.Decode(v, &n); err != nil {
 				return fmt.Errorf("notice %x: %w", k, err)
 			}
-			if f.Site != "" && n.Site != f.Site || f.Drafts && n.Sent() || f.Sent && !n.Sent() {
+			if f.Centre != "" && n.Centre != f.Centre || f.Site != "" && n.Site != f.Site || f.Drafts && n.Sent() || f.Sent && !n.Sent() {
 				continue
 			}
 			if f.Alert != 0 && !containsID(n.AlertIDs, f.Alert) {

@@ -16,6 +16,7 @@ import (
 type alertJSON struct {
 	ID          uint64    `json:"id"`
 	Status      string    `json:"status"`
+	Centre      string    `json:"centre"`
 	Case        string    `json:"case"`
 	Site        string    `json:"site"`
 	PageURL     string    `json:"page_url"`
@@ -32,13 +33,16 @@ func (a *app) alertsCommand() *cobra.Command {
 		Short: "List, show, confirm and dismiss match alerts",
 		Args:  cobra.NoArgs,
 	}
-	var status, site, caseID string
+	var status, site, caseID, centre string
 	var asJSON bool
 	list := &cobra.Command{
-		Use:     "list [--status S] [--site NAME] [--case ID] [--json]",
-		Short:   "List alerts, oldest first",
-		Example: `  hashwatch alerts list --status new`,
-		Args:    cobra.NoArgs,
+		Use:   "list [--status S] [--site NAME] [--centre ID] [--case ID] [--json]",
+		Short: "List alerts, oldest first",
+		Long: `list prints alerts, oldest first. The command line acts as the national operator
+of the machine: it lists every centre's alerts unless --centre names one.`,
+		Example: `  hashwatch alerts list --status new
+  hashwatch alerts list --centre busan --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if status != "" && !alerts.Status(status).Valid() {
 				return usagef("alerts list: unknown status %q (new, confirmed, dismissed, notice_sent, removed, withdrawn, quarantined)", status)
@@ -48,14 +52,14 @@ func (a *app) alertsCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			alerts, err := db.Alerts.Alerts(alerts.AlertFilter{Status: alerts.Status(status), Site: site, Case: caseID})
+			alerts, err := db.Alerts.Alerts(alerts.AlertFilter{Status: alerts.Status(status), Site: site, Centre: centre, Case: caseID})
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				out := newJSONLines(a.stdout)
 				for _, al := range alerts {
-					if err := out.write(alertJSON{ID: al.ID, Status: string(al.Status), Case: al.Case, Site: al.Site,
+					if err := out.write(alertJSON{ID: al.ID, Status: string(al.Status), Centre: al.Centre, Case: al.Case, Site: al.Site,
 						PageURL: al.PageURL, MediaURL: al.MediaURL, MediaSHA256: al.MediaSHA256,
 						Algorithm: al.Algorithm, Distance: al.Distance, CreatedAt: al.CreatedAt}); err != nil {
 						return err
@@ -70,6 +74,7 @@ func (a *app) alertsCommand() *cobra.Command {
 	list.Flags().StringVar(&status, "status", "", "only alerts with this status")
 	list.Flags().StringVar(&site, "site", "", "only alerts from this site")
 	list.Flags().StringVar(&caseID, "case", "", "only alerts of this case")
+	list.Flags().StringVar(&centre, "centre", "", "only alerts of this centre")
 	list.Flags().BoolVar(&asJSON, "json", false, "one JSON object per alert")
 
 	var showJSON bool
@@ -158,9 +163,9 @@ func printAlerts(a *app, alerts []alerts.Alert) {
 		return
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tCASE\tSITE\tMATCH\tPAGE\tMEDIA\tSEEN AT\tCREATED")
+	fmt.Fprintln(tw, "ID\tSTATUS\tCENTRE\tCASE\tSITE\tMATCH\tPAGE\tMEDIA\tSEEN AT\tCREATED")
 	for _, al := range alerts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %d\t%s\t%s\t%d URL(s)\t%s\n", al.ID, al.Status, safe(al.Case), safe(al.Site),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %d\t%s\t%s\t%d URL(s)\t%s\n", al.ID, al.Status, safe(al.Centre), safe(al.Case), safe(al.Site),
 			al.Algorithm, al.Distance, safe(al.PageURL), safe(al.MediaURL), len(al.Sightings), al.CreatedAt.Local().Format(time.DateTime))
 	}
 	tw.Flush()

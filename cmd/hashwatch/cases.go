@@ -5,64 +5,127 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) caseCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "case",
-		Short: "List cases, or withdraw one at the victim's request",
-		Args:  cobra.NoArgs,
+		Short: "List cases, withdraw one at the victim's request, or move one to another centre",
+		Long: `Cases belong to a centre, and case IDs are unique per centre. The command line acts
+as the national operator of the machine: it sees every centre's cases, but shows a
+case's label only for the national centre's cases (a label is its centre's alone).`,
+		Args: cobra.NoArgs,
 	}
 	var asJSON bool
+	var listCentre string
 	list := &cobra.Command{
-		Use:   "list [--json]",
-		Short: "List cases with their fingerprint counts",
-		Args:  cobra.NoArgs,
+		Use:     "list [--centre ID] [--json]",
+		Short:   "List cases with their fingerprint counts",
+		Example: `  hashwatch case list --centre busan --json`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, err := a.openDB()
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			cases, err := db.Index.Cases()
+			cases, err := db.Index.CasesOf(listCentre)
 			if err != nil {
 				return err
+			}
+			for i := range cases {
+				if cases[i].Centre != centres.National {
+					cases[i].Label = ""
+				}
 			}
 			if asJSON {
 				return writeEach(a.stdout, cases)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CASE\tLABEL\tFINGERPRINTS\tCREATED\tWITHDRAWN")
+			fmt.Fprintln(tw, "CENTRE\tCASE\tLABEL\tFINGERPRINTS\tCREATED\tWITHDRAWN")
 			for _, c := range cases {
 				w := ""
 				if c.Withdrawn() {
 					w = c.WithdrawnAt.Local().Format(time.DateTime)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safe(c.ID), safe(c.Label), c.Fingerprints, c.CreatedAt.Local().Format(time.DateTime), w)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", safe(c.Centre), safe(c.ID), safe(c.Label), c.Fingerprints, c.CreatedAt.Local().Format(time.DateTime), w)
 			}
 			return tw.Flush()
 		},
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "one JSON object per case")
+	list.Flags().StringVar(&listCentre, "centre", "", "only this centre's cases")
+	var centre string
 	withdraw := &cobra.Command{
-		Use:   "withdraw ID",
-		Short: "Withdraw a case: delete its fingerprints and close its open alerts",
-		Args:  cobra.ExactArgs(1),
+		Use:     "withdraw ID [--centre ID]",
+		Short:   "Withdraw a case: delete its fingerprints and close its open alerts",
+		Example: `  hashwatch case withdraw 2026-0042 --centre busan`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := a.openDB()
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			fps, alerts, err := db.Index.Withdraw(cmd.Context(), args[0], cliActor())
+			cs, err := db.Centres.List()
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "case %s withdrawn: %d fingerprint(s) deleted, %d open alert(s) closed\n", safe(args[0]), fps, alerts)
+			in, err := centreFlag(cs, centre, "case withdraw")
+			if err != nil {
+				return err
+			}
+			fps, alerts, err := db.Index.WithdrawIn(cmd.Context(), in, args[0], cliActor())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "case %s of centre %s withdrawn: %d fingerprint(s) deleted, %d open alert(s) closed\n", safe(args[0]), safe(in), fps, alerts)
 			return nil
 		},
 	}
-	cmd.AddCommand(list, withdraw)
+	withdraw.Flags().StringVar(&centre, "centre", "", "the case's centre (default national; required once there are several)")
+	var to string
+	move := &cobra.Command{
+		Use:   "move ID --centre FROM --to CENTRE",
+		Short: "Move a case, its fingerprints and its alerts to another centre (audited)",
+		Long: `move hands a case to another centre: its fingerprints, its alerts (which leave the
+old centre's queue and join the new one's) and the alerts it raises from then on.
+The new centre must not have a case of the same ID. The move is recorded in the
+audit log as case.move.`,
+		Example: `  hashwatch case move 2026-0042 --centre national --to busan`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if to == "" {
+				return usagef("case move: --to is required")
+			}
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			cs, err := db.Centres.List()
+			if err != nil {
+				return err
+			}
+			from, err := centreFlag(cs, centre, "case move")
+			if err != nil {
+				return err
+			}
+			if _, err := centreFlag(cs, to, "case move"); err != nil {
+				return err
+			}
+			fps, alerts, err := db.Index.MoveCase(cmd.Context(), from, args[0], to, cliActor())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "case %s moved from centre %s to centre %s: %d fingerprint(s), %d alert(s)\n", safe(args[0]), safe(from), safe(to), fps, alerts)
+			return nil
+		},
+	}
+	move.Flags().StringVar(&centre, "centre", "", "the case's centre now (default national; required once there are several)")
+	move.Flags().StringVar(&to, "to", "", "the centre to move it to (required)")
+	cmd.AddCommand(list, withdraw, move)
 	return cmd
 }

@@ -22,17 +22,22 @@ func (a *app) userCommand() *cobra.Command {
 		Short: "Manage console accounts: add, list, issue API tokens",
 		Args:  cobra.NoArgs,
 	}
-	var role, lang, tz string
+	var role, lang, tz, centre string
 	add := &cobra.Command{
-		Use:   "add NAME --role admin|staff|operator|analyst [--lang ko|en] [--tz ZONE]",
+		Use:   "add NAME --role admin|staff|operator|analyst [--centre ID] [--lang ko|en] [--tz ZONE]",
 		Short: "Add a console account (the password is read from the terminal or stdin)",
 		Long: `add creates a console account. The password is never a flag (flags end up in shell
 history and process lists): on a terminal it is prompted for twice without echo,
 otherwise the first line of standard input is the password. At least 10 bytes.
 
 Roles: admin manages users and reads the audit log; staff register and withdraw
-cases; operator reviews alerts and sends notices; analyst manages sites and crawls.`,
+cases; operator reviews alerts and sends notices; analyst manages sites and crawls.
+
+Every user belongs to one centre (--centre; the national centre by default while
+it is the only one, required once there are others). Users of the national
+centre see every centre's work; a regional centre's users see only their own.`,
 		Example: `  hashwatch user add kim --role operator
+  hashwatch user add lee --role staff --centre busan
   printf '%s\n' "$PASSWORD" | hashwatch user add bot --role analyst`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -48,18 +53,27 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				return err
 			}
 			defer db.Close()
-			u, err := db.Accounts.AddUser(cmd.Context(), accounts.NewUser{Name: args[0], Role: accounts.Role(role), Password: pw, Language: lang, TimeZone: tz}, cliActor())
+			cs, err := db.Centres.List()
+			if err != nil {
+				return err
+			}
+			in, err := centreFlag(cs, centre, "user add")
+			if err != nil {
+				return err
+			}
+			u, err := db.Accounts.AddUser(cmd.Context(), accounts.NewUser{Name: args[0], Role: accounts.Role(role), Centre: in, Password: pw, Language: lang, TimeZone: tz}, cliActor())
 			if err != nil {
 				if errors.Is(err, store.ErrInvalid) {
 					return usageError{err}
 				}
 				return err
 			}
-			fmt.Fprintf(a.stdout, "added user %s (%s)\n", safe(u.Name), u.Role)
+			fmt.Fprintf(a.stdout, "added user %s (%s, centre %s)\n", safe(u.Name), u.Role, safe(u.Centre))
 			return nil
 		},
 	}
 	add.Flags().StringVar(&role, "role", "", "admin, staff, operator or analyst (required)")
+	add.Flags().StringVar(&centre, "centre", "", "the user's centre (default national; required once there are several)")
 	add.Flags().StringVar(&lang, "lang", "", "console language: ko or en (default: the browser's)")
 	add.Flags().StringVar(&tz, "tz", "", "time zone for shown times (default "+accounts.DefaultTimeZone+")")
 
@@ -79,13 +93,13 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				return err
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tLANGUAGE\tTIME ZONE\tCREATED")
+			fmt.Fprintln(tw, "NAME\tROLE\tCENTRE\tSTATE\tLANGUAGE\tTIME ZONE\tCREATED")
 			for _, u := range users {
 				state := "active"
 				if u.Disabled {
 					state = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Name), u.Role, state, safe(orDash(u.Language)), safe(orDash(u.TimeZone)), u.CreatedAt.Format("2006-01-02"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Name), u.Role, safe(u.Centre), state, safe(orDash(u.Language)), safe(orDash(u.TimeZone)), u.CreatedAt.Format("2006-01-02"))
 			}
 			return tw.Flush()
 		},
