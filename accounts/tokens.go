@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -206,6 +207,10 @@ func (ac *Store) RevokeToken(ctx context.Context, id string, by store.Actor) err
 			return err
 		}
 		if key == nil {
+			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
+		}
+		// A regional admin revokes their own centre's users' tokens only.
+		if u, err := getUser(tx, t.User); err == nil && !centres.Sees(by.Centre, u.Centre) {
 			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
 		}
 		if t.Revoked() {

@@ -344,7 +344,8 @@ func (al *Store) Alert(id uint64) (Alert, error) {
 // record, in one transaction: the decision and the record of who made it
 // commit or fail together, and two people deciding the same alert at once
 // (in one process or two) get one decision and one store.ErrConflict. to must be
-// StatusConfirmed or StatusDismissed.
+// StatusConfirmed or StatusDismissed. An alert of a centre by's centre
+// does not see (centres.Sees) is store.ErrNotFound to it.
 func (al *Store) DecideAlert(ctx context.Context, id uint64, to Status, reason string, by store.Actor) (Alert, error) {
 	if err := ctx.Err(); err != nil {
 		return Alert{}, err
@@ -362,12 +363,14 @@ func (al *Store) DecideAlert(ctx context.Context, id uint64, to Status, reason s
 		return Alert{}, fmt.Errorf("a decision confirms or dismisses, not %q: %w", to, store.ErrInvalid)
 	}
 	return al.setAlertStatus(ctx, id, to, reason, func(tx *bolt.Tx, a *Alert, now time.Time) error {
+		if !centres.Sees(by.Centre, a.Centre) {
+			return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
+		}
 		if to == StatusConfirmed && a.Status != StatusNew ||
 			to == StatusDismissed && a.Status != StatusNew && a.Status != StatusConfirmed {
 			return fmt.Errorf("alert %d is %s; it cannot become %s: %w", id, a.Status, to, store.ErrConflict)
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: action,
-			Target: strconv.FormatUint(id, 10), Detail: reason})
+		return store.AppendAudit(tx, by.EntryFor(a.Centre, now, action, strconv.FormatUint(id, 10), reason))
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -143,6 +144,9 @@ func (al *Store) AddNegative(ctx context.Context, alertID uint64, reason string,
 		}
 		if err := decodeAlert(v, &a); err != nil {
 			return err
+		}
+		if !centres.Sees(by.Centre, a.Centre) {
+			return fmt.Errorf("alert %d: %w", alertID, store.ErrNotFound)
 		}
 		sha, err := store.ParseSHA256(a.MediaSHA256)
 		if err != nil {

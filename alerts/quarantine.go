@@ -526,7 +526,7 @@ func (al *Store) ReleaseQuarantine(ctx context.Context, fp uint64, by store.Acto
 	var n int
 	err := al.st.Update(func(tx *bolt.Tx) error {
 		var err error
-		if q, err = heldQuarantine(tx, fp); err != nil {
+		if q, err = heldQuarantine(tx, fp, by); err != nil {
 			return err
 		}
 		if n, err = moveFingerprintAlerts(tx, q.Centre, q.Case, fp, StatusQuarantined, StatusNew, "", time.Time{}, now); err != nil {
@@ -539,7 +539,7 @@ func (al *Store) ReleaseQuarantine(ctx context.Context, fp uint64, by store.Acto
 		if err := putQuarantine(tx.Bucket(bucketQuarantine), &q); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "quarantine.release",
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Centre: q.Centre, Action: "quarantine.release",
 			Target: strconv.FormatUint(fp, 10), Detail: fmt.Sprintf("case %s: %d alert(s) to the queue", q.Case, n)})
 	}, nil)
 	if err != nil {
@@ -567,7 +567,7 @@ func (al *Store) RetireQuarantine(ctx context.Context, fp uint64, reason string,
 	var n int
 	err := al.ix.DeleteFingerprint(ctx, fp, by, "quarantine.retire", func(tx *bolt.Tx, _ bool) (string, error) {
 		var err error
-		if q, err = heldQuarantine(tx, fp); err != nil {
+		if q, err = heldQuarantine(tx, fp, by); err != nil {
 			return "", err
 		}
 		if n, err = moveFingerprintAlerts(tx, q.Centre, q.Case, fp, StatusQuarantined, StatusDismissed, "fingerprint retired: "+reason, time.Time{}, now); err != nil {
@@ -588,8 +588,9 @@ func (al *Store) RetireQuarantine(ctx context.Context, fp uint64, reason string,
 	return q, n, nil
 }
 
-// heldQuarantine reads fingerprint fp's record and checks it is held.
-func heldQuarantine(tx *bolt.Tx, fp uint64) (Quarantine, error) {
+// heldQuarantine reads fingerprint fp's record and checks it is held, and
+// of a centre by sees (another centre's is store.ErrNotFound to by).
+func heldQuarantine(tx *bolt.Tx, fp uint64, by store.Actor) (Quarantine, error) {
 	var q Quarantine
 	v := tx.Bucket(bucketQuarantine).Get(store.IDKey(fp))
 	if v == nil {
@@ -597,6 +598,9 @@ func heldQuarantine(tx *bolt.Tx, fp uint64) (Quarantine, error) {
 	}
 	if err := quarantineCodec.Decode(v, &q); err != nil {
 		return q, err
+	}
+	if !centres.Sees(by.Centre, q.Centre) {
+		return Quarantine{}, fmt.Errorf("fingerprint %d is not in quarantine: %w", fp, store.ErrNotFound)
 	}
 	if q.State != QuarantineHeld {
 		return q, fmt.Errorf("fingerprint %d is %s, not quarantined: %w", fp, q.State, store.ErrConflict)

@@ -66,6 +66,16 @@ func SplitKey(key string) (centre, id string, ok bool) {
 	return strings.Cut(key, "/")
 }
 
+// Sees reports whether a viewer of centre viewer may see and act on what
+// belongs to centre owner: national users (and the command line and the
+// system, whose centre is empty) see every centre, everyone else only
+// their own. Rooms check it against store.Actor.Centre inside their
+// transactions, so a regional user cannot act on another centre's alert,
+// case or notice even by naming its ID; to them it does not exist.
+func Sees(viewer, owner string) bool {
+	return viewer == "" || viewer == National || viewer == owner
+}
+
 // Store is the centres room over one store. It is safe for concurrent use.
 type Store struct {
 	st *store.DB

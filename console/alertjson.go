@@ -13,6 +13,7 @@ import (
 type AlertJSON struct {
 	ID             uint64         `json:"id"`
 	Status         alerts.Status  `json:"status"`
+	Centre         string         `json:"centre"`
 	Case           string         `json:"case"`
 	Fingerprint    uint64         `json:"fingerprint"`
 	Site           string         `json:"site"`
@@ -64,7 +65,7 @@ type CheckJSON struct {
 // NewAlertJSON is a's JSON form.
 func NewAlertJSON(a alerts.Alert) AlertJSON {
 	j := AlertJSON{
-		ID: a.ID, Status: a.Status, Case: a.Case, Fingerprint: a.Fingerprint, Site: a.Site,
+		ID: a.ID, Status: a.Status, Centre: a.Centre, Case: a.Case, Fingerprint: a.Fingerprint, Site: a.Site,
 		PageURL: a.PageURL, MediaURL: a.MediaURL, MediaSHA256: a.MediaSHA256,
 		Algorithm: a.Algorithm, Distance: a.Distance, QueryView: a.QueryView, RegisteredView: a.RegisteredView,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Reason: a.Reason, Video: newVideoEvidenceJSON(a.Video),

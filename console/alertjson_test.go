@@ -14,11 +14,12 @@ import (
 // TestTheAlertJSONContractDoesNotChange pins the body of /api/alerts/{id}
 // (and each element of /api/alerts, and `alerts show --json`): the golden
 // files were written by the build in which the stored alert was also the
-// API's body, so the split of the two changed no byte.
+// API's body, so the split of the two changed no byte; centres (issue 13)
+// added "centre".
 func TestTheAlertJSONContractDoesNotChange(t *testing.T) {
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	for name, a := range map[string]alerts.Alert{
-		"full": {ID: 7, Status: alerts.StatusNoticeSent, Case: "2026-0042", Fingerprint: 3, Site: "forum", PageURL: "http://f/p", MediaURL: "http://f/m.jpg",
+		"full": {ID: 7, Status: alerts.StatusNoticeSent, Centre: "busan", Case: "2026-0042", Fingerprint: 3, Site: "forum", PageURL: "http://f/p", MediaURL: "http://f/m.jpg",
 			MediaSHA256: "ab", Algorithm: "pdq", Distance: 12, QueryView: "original", RegisteredView: "mirror", CreatedAt: at, UpdatedAt: at.Add(time.Hour),
 			Reason: "r", Sightings: []alerts.Sighting{{PageURL: "http://f/p", MediaURL: "http://f/m.jpg", FinalURL: "http://cdn/m.jpg", HTTPStatus: 200, FirstSeen: at, LastSeen: at.Add(time.Minute)}},
 			Video: &index.VideoEvidence{QueryShare: 0.5, RegisteredShare: 0.25, Rate: 1, OffsetSeconds: 1.5, Frames: 5, Mirrored: true,

@@ -45,6 +45,9 @@ func (s *Server) alertQueue(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
+	if qq.Centre, err = rq.scope(r); err != nil {
+		return err
+	}
 	res, err := qq.run(r.Context(), s.db)
 	if err != nil {
 		return err
@@ -78,7 +81,7 @@ func (s *Server) alert(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if err != nil {
 		return err
 	}
-	a, err := s.db.Alerts.Alert(id)
+	a, err := s.alertFor(rq, id)
 	if err != nil {
 		return err
 	}
@@ -115,7 +118,7 @@ func (s *Server) revealPreview(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
-	a, err := s.db.Alerts.Alert(id)
+	a, err := s.alertFor(rq, id)
 	if err != nil {
 		return err
 	}
@@ -125,7 +128,7 @@ func (s *Server) revealPreview(w http.ResponseWriter, r *http.Request, rq *reque
 	if rq.session == nil {
 		return errorf(400, "previews are revealed in a browser session")
 	}
-	if err := s.db.Store.Audit(r.Context(), store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: "alert.reveal", Target: fmt.Sprint(id)}); err != nil {
+	if err := s.db.Store.Audit(r.Context(), store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Centre: a.Centre, Action: "alert.reveal", Target: fmt.Sprint(id)}); err != nil {
 		return err // no record, no reveal
 	}
 	s.reveal(rq.session.ID, id)
@@ -139,12 +142,12 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	if rq.session == nil || !s.isRevealed(rq.session.ID, id) {
-		return errorf(http.StatusConflict, "reveal the preview of alert %d first (the reveal is recorded)", id)
-	}
-	a, err := s.db.Alerts.Alert(id)
+	a, err := s.alertFor(rq, id)
 	if err != nil {
 		return err
+	}
+	if rq.session == nil || !s.isRevealed(rq.session.ID, id) {
+		return errorf(http.StatusConflict, "reveal the preview of alert %d first (the reveal is recorded)", id)
 	}
 	jpeg, err := s.db.Alerts.Preview(a.MediaSHA256)
 	if err != nil {
@@ -163,6 +166,11 @@ func (s *Server) decideAlert(to alerts.Status) handler {
 	return func(w http.ResponseWriter, r *http.Request, rq *request) error {
 		id, err := parseID(r.PathValue("id"))
 		if err != nil {
+			return err
+		}
+		// Another centre's alert does not exist for rq, whatever was sent
+		// (DecideAlert checks again in its transaction).
+		if _, err := s.alertFor(rq, id); err != nil {
 			return err
 		}
 		reason, err := reasonOf(r, rq)

@@ -51,6 +51,8 @@ func reasonOf(r *http.Request, rq *request) (string, error) {
 type meJSON struct {
 	Name     string        `json:"name"`
 	Role     accounts.Role `json:"role"`
+	Centre   string        `json:"centre"`
+	National bool          `json:"national"` // national scope: sees every centre
 	Language string        `json:"language"`
 	TimeZone string        `json:"time_zone"`
 	Via      string        `json:"via"` // "session" or "token"
@@ -61,7 +63,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if rq.token != nil {
 		via = "token"
 	}
-	writeJSON(w, http.StatusOK, meJSON{Name: rq.user.Name, Role: rq.user.Role, Language: rq.loc.Lang, TimeZone: rq.loc.Zone.String(), Via: via})
+	writeJSON(w, http.StatusOK, meJSON{Name: rq.user.Name, Role: rq.user.Role, Centre: rq.user.Centre, National: rq.national(), Language: rq.loc.Lang, TimeZone: rq.loc.Zone.String(), Via: via})
 	return nil
 }
 

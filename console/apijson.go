@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
@@ -35,6 +36,7 @@ func convert[S, J any](in []S, f func(S) J) []J {
 
 // CaseJSON is a case in /api/cases.
 type CaseJSON struct {
+	Centre       string    `json:"centre"`
 	ID           string    `json:"id"`
 	Label        string    `json:"label,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -44,7 +46,7 @@ type CaseJSON struct {
 
 // NewCaseJSON is c's JSON form.
 func NewCaseJSON(c index.Case) CaseJSON {
-	return CaseJSON{ID: c.ID, Label: c.Label, CreatedAt: c.CreatedAt, WithdrawnAt: c.WithdrawnAt, Fingerprints: c.Fingerprints}
+	return CaseJSON{Centre: c.Centre, ID: c.ID, Label: c.Label, CreatedAt: c.CreatedAt, WithdrawnAt: c.WithdrawnAt, Fingerprints: c.Fingerprints}
 }
 
 // AuditEntryJSON is one audit record in /api/audit.
@@ -57,17 +59,23 @@ type AuditEntryJSON struct {
 	Target string    `json:"target,omitempty"`
 	Detail string    `json:"detail,omitempty"`
 	Token  string    `json:"token,omitempty"`
+	Centre string    `json:"centre"`
 }
 
 // NewAuditEntryJSON is e's JSON form.
 func NewAuditEntryJSON(e store.AuditEntry) AuditEntryJSON {
-	return AuditEntryJSON{Seq: e.Seq, At: e.At, User: e.User, Remote: e.Remote, Action: e.Action, Target: e.Target, Detail: e.Detail, Token: e.Token}
+	centre := e.Centre
+	if centre == "" {
+		centre = centres.National // the command line, the system, and entries from before centres
+	}
+	return AuditEntryJSON{Seq: e.Seq, At: e.At, User: e.User, Remote: e.Remote, Action: e.Action, Target: e.Target, Detail: e.Detail, Token: e.Token, Centre: centre}
 }
 
 // NoticeJSON is a takedown notice in /api/notices and the answer to
 // marking one sent.
 type NoticeJSON struct {
 	ID        uint64    `json:"id"`
+	Centre    string    `json:"centre"`
 	Site      string    `json:"site"`
 	To        string    `json:"to"`
 	Lang      string    `json:"lang"`
@@ -82,7 +90,7 @@ type NoticeJSON struct {
 
 // NewNoticeJSON is n's JSON form.
 func NewNoticeJSON(n takedown.Notice) NoticeJSON {
-	return NoticeJSON{ID: n.ID, Site: n.Site, To: n.To, Lang: n.Lang, Subject: n.Subject, Body: n.Body, AlertIDs: slices.Clone(n.AlertIDs),
+	return NoticeJSON{ID: n.ID, Centre: n.Centre, Site: n.Site, To: n.To, Lang: n.Lang, Subject: n.Subject, Body: n.Body, AlertIDs: slices.Clone(n.AlertIDs),
 		CreatedAt: n.CreatedAt, CreatedBy: n.CreatedBy, SentAt: n.SentAt, SentBy: n.SentBy}
 }
 
@@ -90,6 +98,7 @@ func NewNoticeJSON(n takedown.Notice) NoticeJSON {
 // each URL.
 type URLReportJSON struct {
 	ID          uint64           `json:"id"`
+	Centre      string           `json:"centre"`
 	SubmittedBy string           `json:"submitted_by,omitempty"`
 	SubmittedAt time.Time        `json:"submitted_at"`
 	Note        string           `json:"note,omitempty"`
@@ -108,7 +117,7 @@ type URLOutcomeJSON struct {
 
 // NewURLReportJSON is r's JSON form.
 func NewURLReportJSON(r alerts.URLReport) URLReportJSON {
-	return URLReportJSON{ID: r.ID, SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt, Note: r.Note,
+	return URLReportJSON{ID: r.ID, Centre: r.Centre, SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt, Note: r.Note,
 		URLs: convert(r.URLs, func(o alerts.URLOutcome) URLOutcomeJSON {
 			return URLOutcomeJSON{URL: o.URL, State: o.State, Error: o.Error, Media: o.Media, AlertIDs: slices.Clone(o.AlertIDs), CheckedAt: o.CheckedAt}
 		})}
@@ -204,6 +213,7 @@ func NewFloodLimitJSON(l alerts.FloodLimit) FloodLimitJSON {
 // /api/quarantine, with its match history.
 type QuarantineJSON struct {
 	Fingerprint uint64                 `json:"fingerprint"`
+	Centre      string                 `json:"centre"`
 	Case        string                 `json:"case"`
 	Label       string                 `json:"label,omitempty"`
 	Source      string                 `json:"source,omitempty"`
@@ -251,7 +261,7 @@ type DistanceBandJSON struct {
 
 // NewQuarantineJSON is q's JSON form.
 func NewQuarantineJSON(q alerts.Quarantine) QuarantineJSON {
-	j := QuarantineJSON{Fingerprint: q.Fingerprint, Case: q.Case, Label: q.Label, Source: q.Source, State: q.State, Since: q.Since,
+	j := QuarantineJSON{Fingerprint: q.Fingerprint, Centre: q.Centre, Case: q.Case, Label: q.Label, Source: q.Source, State: q.State, Since: q.Since,
 		Limit: NewFloodLimitJSON(q.Limit), Floods: q.Floods, DecidedAt: q.DecidedAt, DecidedBy: q.DecidedBy, Reason: q.Reason}
 	if h := q.History; h != nil {
 		j.History = &MatchHistoryJSON{Media: h.Media, Held: h.Held, First: h.First, Last: h.Last,

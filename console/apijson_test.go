@@ -21,21 +21,21 @@ var jsonAt = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 // API bodies the golden files under testdata/ pin.
 func goldenCases() map[string]index.Case {
 	return map[string]index.Case{
-		"full": {ID: "2026-0042", Label: "victim A", CreatedAt: jsonAt, WithdrawnAt: jsonAt.Add(time.Hour), Fingerprints: 12},
+		"full": {Centre: "busan", ID: "2026-0042", Label: "victim A", CreatedAt: jsonAt, WithdrawnAt: jsonAt.Add(time.Hour), Fingerprints: 12},
 		"min":  {ID: "c1"},
 	}
 }
 
 func goldenAudit() map[string]store.AuditEntry {
 	return map[string]store.AuditEntry{
-		"full": {Seq: 9, At: jsonAt, User: "op1", Remote: "127.0.0.1", Action: "alert.confirm", Target: "7", Detail: "d", Token: "t1"},
+		"full": {Seq: 9, At: jsonAt, Centre: "busan", User: "op1", Remote: "127.0.0.1", Action: "alert.confirm", Target: "7", Detail: "d", Token: "t1"},
 		"min":  {Seq: 1, Action: "login"},
 	}
 }
 
 func goldenNotices() map[string]takedown.Notice {
 	return map[string]takedown.Notice{
-		"full": {ID: 3, Site: "forum", To: "abuse@forum.example", Lang: "en", Subject: "s", Body: "b\nc", AlertIDs: []uint64{1, 2},
+		"full": {ID: 3, Centre: "busan", Site: "forum", To: "abuse@forum.example", Lang: "en", Subject: "s", Body: "b\nc", AlertIDs: []uint64{1, 2},
 			CreatedAt: jsonAt, CreatedBy: "op1", SentAt: jsonAt.Add(time.Hour), SentBy: "op2"},
 		"min": {ID: 1},
 	}
@@ -43,7 +43,7 @@ func goldenNotices() map[string]takedown.Notice {
 
 func goldenReports() map[string]alerts.URLReport {
 	return map[string]alerts.URLReport{
-		"full": {ID: 4, SubmittedBy: "staff1", SubmittedAt: jsonAt, Note: "hotline",
+		"full": {ID: 4, Centre: "busan", SubmittedBy: "staff1", SubmittedAt: jsonAt, Note: "hotline",
 			URLs: []alerts.URLOutcome{{URL: "http://f/p", State: "match", Error: "e", Media: 3, AlertIDs: []uint64{5}, CheckedAt: jsonAt}, {URL: "http://f/q", State: "pending"}}},
 		"min": {ID: 1},
 	}
@@ -70,7 +70,7 @@ func goldenNegatives() map[string]alerts.NegativeEntry {
 
 func goldenQuarantines() map[string]alerts.Quarantine {
 	return map[string]alerts.Quarantine{
-		"full": {Fingerprint: 5, Case: "c1", Label: "l", Source: "a.jpg", State: alerts.QuarantineHeld, Since: jsonAt,
+		"full": {Fingerprint: 5, Centre: "busan", Case: "c1", Label: "l", Source: "a.jpg", State: alerts.QuarantineHeld, Since: jsonAt,
 			Limit: alerts.FloodLimit{Media: 20, Window: time.Hour}, Floods: 2, DecidedAt: jsonAt, DecidedBy: "staff1", Reason: "hub",
 			History: &alerts.MatchHistory{Media: 30, Held: 25, First: jsonAt, Last: jsonAt.Add(time.Hour),
 				Days: []alerts.DayMedia{{Day: "2026-11-30", Media: 30}}, Sites: []alerts.SiteMedia{{Site: "forum", Media: 30}},

@@ -25,14 +25,26 @@ type casesData struct {
 	Result      *registerResult
 }
 
-func (s *Server) casesData() (casesData, error) {
-	cases, err := s.db.Index.Cases()
+// casesData lists the cases rq's user sees (centre: see request.scope),
+// with the labels of their own centre's cases only: a label is its
+// centre's alone, so national views show other centres' case IDs.
+func (s *Server) casesData(rq *request, centre string) (casesData, error) {
+	cases, err := s.db.Index.CasesOf(centre)
+	for i := range cases {
+		if cases[i].Centre != rq.user.Centre {
+			cases[i].Label = ""
+		}
+	}
 	return casesData{Cases: cases, MaxFileMB: min(s.uploadFileLimit(), s.limits.UploadBytes) >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
 }
 
 // cases lists the cases: the page with the registration form, or JSON.
 func (s *Server) cases(w http.ResponseWriter, r *http.Request, rq *request) error {
-	d, err := s.casesData()
+	centre, err := rq.scope(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.casesData(rq, centre)
 	if err != nil {
 		return err
 	}
@@ -70,7 +82,7 @@ func (s *Server) registerCase(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	d, err := s.casesData()
+	d, err := s.casesData(rq, rq.user.Centre)
 	if err != nil {
 		return err
 	}
@@ -165,7 +177,8 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 		return res, nil
 	}
 	// The registration and its audit record commit together.
-	added, err := s.db.Index.Register(ctx, caseID, label, regs, rq.actor())
+	// Staff register into their own centre's cases.
+	added, err := s.db.Index.RegisterIn(ctx, rq.user.Centre, caseID, label, regs, rq.actor())
 	if err != nil {
 		return nil, err
 	}
@@ -253,14 +266,15 @@ func readField(p *multipart.Part) (string, error) {
 // withdraw honours a victim's withdrawal, after the person typed the case
 // ID again to confirm it.
 func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) (fingerprints, alerts int, err error) {
-	if confirm != id {
-		return 0, 0, refuse(400, "cases.confirm_mismatch")
-	}
-	// A centre's staff withdraw their own centre's cases only.
+	// A centre's staff withdraw their own centre's cases only: another
+	// centre's case does not exist for them, whatever was typed.
 	centre := rq.user.Centre
 	c, err := s.db.Index.CaseOf(centre, id)
 	if err != nil {
 		return 0, 0, err
+	}
+	if confirm != id {
+		return 0, 0, refuse(400, "cases.confirm_mismatch")
 	}
 	if c.Withdrawn() {
 		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)

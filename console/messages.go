@@ -64,7 +64,7 @@ var catalog = map[string]map[string]string{
 		"sites.pause": "일시 중지", "sites.resume": "재개", "sites.none": "감시 중인 사이트가 없습니다.",
 		"sites.no_scheduler": "이 콘솔은 크롤러를 실행하지 않습니다. 저장된 상태만 표시합니다.",
 
-		"users.title": "사용자", "users.name": "이름", "users.role": "역할", "users.state": "상태", "users.created": "생성일",
+		"users.title": "사용자", "users.name": "이름", "users.role": "역할", "users.centre": "센터", "users.state": "상태", "users.created": "생성일",
 		"users.active": "활성", "users.disabled": "비활성", "users.new_password": "새 비밀번호", "users.save": "저장", "users.add": "사용자 추가",
 		"users.token_scope": "범위", "users.scope_full": "역할 전체", "users.token_days": "유효 일수", "users.token_until": "만료",
 		"users.own_password": "자기 비밀번호는 설정에서 현재 비밀번호와 함께 바꾸세요.",
@@ -186,7 +186,7 @@ var catalog = map[string]map[string]string{
 		"sites.pause": "Pause", "sites.resume": "Resume", "sites.none": "No watched sites.",
 		"sites.no_scheduler": "This console runs no crawler; stored status only.",
 
-		"users.title": "Users", "users.name": "Name", "users.role": "Role", "users.state": "State", "users.created": "Created",
+		"users.title": "Users", "users.name": "Name", "users.role": "Role", "users.centre": "Centre", "users.state": "State", "users.created": "Created",
 		"users.active": "active", "users.disabled": "disabled", "users.new_password": "New password", "users.save": "Save", "users.add": "Add user",
 		"users.token_scope": "Scope", "users.scope_full": "whole role", "users.token_days": "days valid", "users.token_until": "until",
 		"users.own_password": "Change your own password under Settings, which asks for the current one.",

@@ -48,9 +48,9 @@ type noticesData struct {
 	Error     string
 }
 
-func (s *Server) noticesData() (noticesData, error) {
+func (s *Server) noticesData(centre string) (noticesData, error) {
 	d := noticesData{Overdue: map[uint64]bool{}, Languages: notice.Languages()}
-	confirmed, err := s.db.Alerts.Alerts(alerts.AlertFilter{Status: alerts.StatusConfirmed})
+	confirmed, err := s.db.Alerts.Alerts(alerts.AlertFilter{Status: alerts.StatusConfirmed, Centre: centre})
 	if err != nil {
 		return d, err
 	}
@@ -71,7 +71,7 @@ func (s *Server) noticesData() (noticesData, error) {
 		d.Groups = append(d.Groups, *g)
 	}
 	slices.SortFunc(d.Groups, func(a, b siteGroup) int { return strings.Compare(a.Site, b.Site) })
-	if d.Notices, err = s.db.Takedown.Notices(takedown.NoticeFilter{}); err != nil {
+	if d.Notices, err = s.db.Takedown.Notices(takedown.NoticeFilter{Centre: centre}); err != nil {
 		return d, err
 	}
 	overdue, err := s.db.Takedown.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
@@ -85,7 +85,11 @@ func (s *Server) noticesData() (noticesData, error) {
 }
 
 func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	d, err := s.noticesData()
+	centre, err := rq.scope(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.noticesData(centre)
 	if err != nil {
 		return err
 	}
@@ -103,7 +107,7 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	}
 	var as []alerts.Alert
 	for _, id := range ids {
-		a, err := s.db.Alerts.Alert(id)
+		a, err := s.alertFor(rq, id)
 		if err != nil {
 			return err
 		}
@@ -130,7 +134,11 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err)
 	}
-	d, err := s.noticesData()
+	centre, err := rq.scope(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.noticesData(centre)
 	if err != nil {
 		return err
 	}
@@ -170,16 +178,16 @@ type noticeData struct {
 	Alerts  []alerts.Alert
 }
 
-func (s *Server) noticeByPath(r *http.Request) (takedown.Notice, error) {
+func (s *Server) noticeByPath(r *http.Request, rq *request) (takedown.Notice, error) {
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		return takedown.Notice{}, err
 	}
-	return s.db.Takedown.Notice(id)
+	return s.noticeFor(rq, id)
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	n, err := s.noticeByPath(r)
+	n, err := s.noticeByPath(r, rq)
 	if err != nil {
 		return err
 	}
@@ -192,7 +200,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request)
 		d.Overdue = d.Overdue || o.ID == n.ID
 	}
 	for _, id := range n.AlertIDs {
-		if a, err := s.db.Alerts.Alert(id); err == nil {
+		if a, err := s.alertFor(rq, id); err == nil {
 			d.Alerts = append(d.Alerts, a)
 		}
 	}
@@ -203,7 +211,7 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request)
 // plain text ("txt") for a web form or a letter.
 func (s *Server) noticeFile(ext string) handler {
 	return func(w http.ResponseWriter, r *http.Request, rq *request) error {
-		n, err := s.noticeByPath(r)
+		n, err := s.noticeByPath(r, rq)
 		if err != nil {
 			return err
 		}
@@ -240,7 +248,7 @@ func safeFileName(s string) string {
 // notice_sent (takedown.Store.MarkNoticeSent, audited). The form returns
 // to the notice; the API answers with it.
 func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) error {
-	n, err := s.noticeByPath(r)
+	n, err := s.noticeByPath(r, rq)
 	if err == nil {
 		n, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
 	}
@@ -302,7 +310,11 @@ func (s *Server) saveTemplate(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f := takedown.NoticeFilter{Site: r.URL.Query().Get("site")}
+	centre, err := rq.scope(r)
+	if err != nil {
+		return err
+	}
+	f := takedown.NoticeFilter{Centre: centre, Site: r.URL.Query().Get("site")}
 	if v := r.URL.Query().Get("alert"); v != "" {
 		id, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashwatch/hashwatch/alerts"
-	"github.com/hashwatch/hashwatch/store"
+	"github.com/hashwatch/hashwatch/centres"
 )
 
 // Flood quarantine and the negative bank (issue 17). Staff own the
@@ -36,9 +36,23 @@ func (s *Server) quarantine(w http.ResponseWriter, r *http.Request, rq *request)
 		qs = []alerts.Quarantine{}
 	}
 	d := quarantineData{Limit: s.db.Alerts.FloodLimit(), CaseLabels: map[string]string{}}
+	centre, err := rq.scope(r)
+	if err != nil {
+		return err
+	}
+	shown := []alerts.Quarantine{}
 	for _, q := range qs {
-		if _, ok := d.CaseLabels[q.Case]; !ok {
-			d.CaseLabels[q.Case] = s.caseLabel(rq, q.Centre, q.Case)
+		if !rq.sees(q.Centre) || centre != "" && q.Centre != centre {
+			continue
+		}
+		if q.Centre != rq.user.Centre {
+			q.Label = "" // a fingerprint's label is its centre's alone
+		}
+		shown = append(shown, q)
+		if key := centres.Key(q.Centre, q.Case); q.Centre == rq.user.Centre {
+			if _, ok := d.CaseLabels[key]; !ok {
+				d.CaseLabels[key] = s.caseLabel(rq, q.Centre, q.Case)
+			}
 		}
 		if q.State == alerts.QuarantineHeld {
 			d.Held = append(d.Held, q)
@@ -47,7 +61,7 @@ func (s *Server) quarantine(w http.ResponseWriter, r *http.Request, rq *request)
 		}
 	}
 	return s.respond(w, r, rq, reply{page: "quarantine", title: rq.loc.T("quarantine.title"), html: d,
-		json: quarantineJSON{Limit: NewFloodLimitJSON(d.Limit), Fingerprints: convert(qs, NewQuarantineJSON)}})
+		json: quarantineJSON{Limit: NewFloodLimitJSON(d.Limit), Fingerprints: convert(shown, NewQuarantineJSON)}})
 }
 
 // quarantineJSON is GET /api/quarantine's answer.
@@ -64,7 +78,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	q, n, err := s.db.Alerts.ReleaseQuarantine(r.Context(), id, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	q, n, err := s.db.Alerts.ReleaseQuarantine(r.Context(), id, rq.actor())
 	if err != nil {
 		return err
 	}
@@ -90,7 +104,7 @@ func (s *Server) retire(w http.ResponseWriter, r *http.Request, rq *request) err
 	case len(reason) > maxReason:
 		return errorf(400, "reason longer than %d bytes", maxReason)
 	}
-	q, n, err := s.db.Alerts.RetireQuarantine(r.Context(), id, reason, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	q, n, err := s.db.Alerts.RetireQuarantine(r.Context(), id, reason, rq.actor())
 	if err != nil {
 		return err
 	}
@@ -101,11 +115,15 @@ func (s *Server) retire(w http.ResponseWriter, r *http.Request, rq *request) err
 // addNegative dismisses an alert (if it is not yet) and adds its media to
 // the negative bank, with the reason of the form or the JSON body.
 func (s *Server) addNegative(w http.ResponseWriter, r *http.Request, rq *request) error {
-	reason, err := reasonOf(r, rq)
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	id, err := parseID(r.PathValue("id"))
+	// Another centre's alert does not exist for rq, whatever was sent.
+	if _, err := s.alertFor(rq, id); err != nil {
+		return err
+	}
+	reason, err := reasonOf(r, rq)
 	if err != nil {
 		return err
 	}
@@ -116,7 +134,7 @@ func (s *Server) addNegative(w http.ResponseWriter, r *http.Request, rq *request
 	case len(reason) > maxReason:
 		return errorf(400, "reason longer than %d bytes", maxReason)
 	}
-	e, a, err := s.db.Alerts.AddNegative(r.Context(), id, reason, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	e, a, err := s.db.Alerts.AddNegative(r.Context(), id, reason, rq.actor())
 	if err != nil {
 		return err
 	}
@@ -145,7 +163,7 @@ func (s *Server) removeNegative(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	e, err := s.db.Alerts.RemoveNegative(r.Context(), id, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	e, err := s.db.Alerts.RemoveNegative(r.Context(), id, rq.actor())
 	if err != nil {
 		return err
 	}

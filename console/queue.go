@@ -15,8 +15,11 @@ import (
 // query; alerts.Store.QueryAlerts does the filtering, counting, ordering and
 // paging from its secondary indexes.
 type queueQuery struct {
-	Status  alerts.Status
-	Site    string
+	Status alerts.Status
+	Site   string
+	// Centre is the centre whose alerts the queue shows: the viewer's own,
+	// or for a national viewer every centre's ("") or the one asked for.
+	Centre  string
 	Case    string
 	From    string // YYYY-MM-DD in the viewer's zone, inclusive
 	To      string // YYYY-MM-DD, inclusive
@@ -86,7 +89,9 @@ type queueResult struct {
 // run selects, counts, sorts and pages through the index's alert queries,
 // which read only the selected statuses' keys and decode only the page.
 func (qq queueQuery) run(ctx context.Context, db *database.DB) (queueResult, error) {
-	q := alerts.AlertQuery{Status: qq.Status, Site: qq.Site, Case: qq.Case, From: qq.from, To: qq.to,
+	// A case is named within a centre: a national viewer's case filter
+	// without a centre means a national case.
+	q := alerts.AlertQuery{Status: qq.Status, Site: qq.Site, Centre: qq.Centre, Case: qq.Case, From: qq.from, To: qq.to,
 		Offset: (qq.Page - 1) * qq.PerPage, Limit: qq.PerPage}
 	if qq.Sort == "confidence" {
 		q.Sort = alerts.SortConfidence
@@ -102,7 +107,7 @@ func (qq queueQuery) run(ctx context.Context, db *database.DB) (queueResult, err
 // link is the queue URL with page set to p (other filters kept).
 func (qq queueQuery) Link(p int) string {
 	v := url.Values{}
-	for k, s := range map[string]string{"status": string(qq.Status), "site": qq.Site, "case": qq.Case, "from": qq.From, "to": qq.To, "sort": qq.Sort} {
+	for k, s := range map[string]string{"status": string(qq.Status), "site": qq.Site, "centre": qq.Centre, "case": qq.Case, "from": qq.From, "to": qq.To, "sort": qq.Sort} {
 		if s != "" {
 			v.Set(k, s)
 		}

@@ -23,6 +23,9 @@ type reportsData struct {
 // may carry another hotline's notes and the places a victim was seen.
 func reportFilter(rq *request, limit int) alerts.URLReportFilter {
 	f := alerts.URLReportFilter{Limit: limit}
+	if !rq.national() {
+		f.Centre = rq.user.Centre
+	}
 	if rq.user.Role != accounts.RoleOperator {
 		f.SubmittedBy = rq.user.Name
 	}
@@ -98,7 +101,7 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	rep, err := s.db.Alerts.URLReport(id)
-	if err == nil && reportFilter(rq, 0).SubmittedBy != "" && rep.SubmittedBy != rq.user.Name {
+	if err == nil && (!rq.sees(rep.Centre) || reportFilter(rq, 0).SubmittedBy != "" && rep.SubmittedBy != rq.user.Name) {
 		// Someone else's report does not exist, as far as this user is
 		// told.
 		err = fmt.Errorf("URL report %d: %w", id, store.ErrNotFound)

@@ -22,6 +22,27 @@ type route struct {
 	// Out is how the route answers, its errors included.
 	Out output
 	h   handler
+	// Centres is which centres' users may use the route (issue 13): any
+	// centre's, each seeing only its own centre's data, or only the
+	// national centre's (the national crawl and site list, the whole
+	// file's backup and verification, process-wide metrics).
+	Centres centreRule
+}
+
+// centreRule is which centres' users may use a route.
+type centreRule int
+
+const (
+	// anyCentre: users of every centre, each scoped to their own centre's
+	// data (national users to every centre's).
+	anyCentre centreRule = iota
+	// nationalOnly: users of the national centre only; others get 404,
+	// as for a route that does not exist for them.
+	nationalOnly
+)
+
+func (c centreRule) String() string {
+	return [...]string{"any", "national"}[c]
 }
 
 // csrfRule is how a route's requests prove they come from the console's
@@ -61,13 +82,14 @@ type RouteInfo struct {
 	Public  bool            `json:"public"`
 	CSRF    string          `json:"csrf"`    // none, session, upload or login
 	Answers string          `json:"answers"` // html or json
+	Centres string          `json:"centres"` // any or national
 }
 
 // Routes lists every route with the roles allowed on it.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, rt := range s.routes {
-		ri := RouteInfo{Method: rt.Method, Path: rt.Path, Public: rt.public(), CSRF: rt.CSRF.String(), Answers: rt.Out.String()}
+		ri := RouteInfo{Method: rt.Method, Path: rt.Path, Public: rt.public(), CSRF: rt.CSRF.String(), Answers: rt.Out.String(), Centres: rt.Centres.String()}
 		if !ri.Public {
 			ri.Roles = slices.Clone(rt.Roles)
 		}
@@ -102,96 +124,96 @@ var (
 // JSON; the rest answer HTML.
 func (s *Server) routeTable() []route {
 	return []route{
-		// method, path, who, CSRF, answers, handler
-		{"GET", "/login", public, csrfNone, asHTML, s.loginPage},
-		{"POST", "/login", public, csrfLogin, asHTML, s.login},
-		{"GET", "/healthz", public, csrfNone, asHTML, s.healthz},
-		{"POST", "/logout", anyone, csrfSession, asHTML, s.logout},
-		{"GET", "/{$}", anyone, csrfNone, asHTML, s.home},
-		{"GET", "/settings", anyone, csrfNone, asHTML, s.settingsPage},
-		{"POST", "/settings", anyone, csrfSession, asHTML, s.saveSettings},
-		{"GET", "/api/me", anyone, csrfNone, asJSON, s.apiMe},
-		{"GET", "/dashboard", anyone, csrfNone, asHTML, s.dashboard},
-		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, s.dashboard},
+		// method, path, who, CSRF, answers, handler, which centres
+		{"GET", "/login", public, csrfNone, asHTML, s.loginPage, anyCentre},
+		{"POST", "/login", public, csrfLogin, asHTML, s.login, anyCentre},
+		{"GET", "/healthz", public, csrfNone, asHTML, s.healthz, anyCentre},
+		{"POST", "/logout", anyone, csrfSession, asHTML, s.logout, anyCentre},
+		{"GET", "/{$}", anyone, csrfNone, asHTML, s.home, anyCentre},
+		{"GET", "/settings", anyone, csrfNone, asHTML, s.settingsPage, anyCentre},
+		{"POST", "/settings", anyone, csrfSession, asHTML, s.saveSettings, anyCentre},
+		{"GET", "/api/me", anyone, csrfNone, asJSON, s.apiMe, anyCentre},
+		{"GET", "/dashboard", anyone, csrfNone, asHTML, s.dashboard, anyCentre},
+		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, s.dashboard, anyCentre},
 
 		// Alert review (alerts.go).
-		{"GET", "/alerts", operator, csrfNone, asHTML, s.alertQueue},
-		{"GET", "/api/alerts", operator, csrfNone, asJSON, s.alertQueue},
-		{"GET", "/alerts/{id}", operator, csrfNone, asHTML, s.alert},
-		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, s.alert},
-		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, s.revealPreview},
-		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, s.preview},
-		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, s.decideAlert(alerts.StatusConfirmed)},
-		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, s.decideAlert(alerts.StatusConfirmed)},
-		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, s.dismissAlert},
-		{"POST", "/api/alerts/{id}/dismiss", operator, csrfSession, asJSON, s.dismissAlert},
-		{"POST", "/alerts/bulk", operator, csrfSession, asHTML, s.bulkAlerts},
-		{"POST", "/api/alerts/bulk", operator, csrfSession, asJSON, s.apiBulk},
+		{"GET", "/alerts", operator, csrfNone, asHTML, s.alertQueue, anyCentre},
+		{"GET", "/api/alerts", operator, csrfNone, asJSON, s.alertQueue, anyCentre},
+		{"GET", "/alerts/{id}", operator, csrfNone, asHTML, s.alert, anyCentre},
+		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, s.alert, anyCentre},
+		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, s.revealPreview, anyCentre},
+		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, s.preview, anyCentre},
+		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, s.decideAlert(alerts.StatusConfirmed), anyCentre},
+		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, s.decideAlert(alerts.StatusConfirmed), anyCentre},
+		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, s.dismissAlert, anyCentre},
+		{"POST", "/api/alerts/{id}/dismiss", operator, csrfSession, asJSON, s.dismissAlert, anyCentre},
+		{"POST", "/alerts/bulk", operator, csrfSession, asHTML, s.bulkAlerts, anyCentre},
+		{"POST", "/api/alerts/bulk", operator, csrfSession, asJSON, s.apiBulk, anyCentre},
 
 		// Cases (cases.go).
-		{"GET", "/cases", staff, csrfNone, asHTML, s.cases},
-		{"GET", "/api/cases", staff, csrfNone, asJSON, s.cases},
-		{"POST", "/cases", staff, csrfUpload, asHTML, s.registerCase},
-		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, s.withdrawCase},
-		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, s.withdrawCase},
+		{"GET", "/cases", staff, csrfNone, asHTML, s.cases, anyCentre},
+		{"GET", "/api/cases", staff, csrfNone, asJSON, s.cases, anyCentre},
+		{"POST", "/cases", staff, csrfUpload, asHTML, s.registerCase, anyCentre},
+		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, s.withdrawCase, anyCentre},
+		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, s.withdrawCase, anyCentre},
 
 		// Watched sites and crawls (sites.go).
-		{"GET", "/sites", analyst, csrfNone, asHTML, s.sites},
-		{"GET", "/api/sites", analyst, csrfNone, asJSON, s.sites},
-		{"POST", "/sites/{name}/pass", analyst, csrfSession, asHTML, s.siteAction("pass")},
-		{"POST", "/api/sites/{name}/pass", analyst, csrfSession, asJSON, s.siteAction("pass")},
-		{"POST", "/sites/{name}/pause", analyst, csrfSession, asHTML, s.siteAction("pause")},
-		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, s.siteAction("pause")},
-		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, s.siteAction("resume")},
-		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, s.siteAction("resume")},
-		{"GET", "/metrics", watchers, csrfNone, asJSON, s.metrics},
+		{"GET", "/sites", analyst, csrfNone, asHTML, s.sites, anyCentre},
+		{"GET", "/api/sites", analyst, csrfNone, asJSON, s.sites, anyCentre},
+		{"POST", "/sites/{name}/pass", analyst, csrfSession, asHTML, s.siteAction("pass"), nationalOnly},
+		{"POST", "/api/sites/{name}/pass", analyst, csrfSession, asJSON, s.siteAction("pass"), nationalOnly},
+		{"POST", "/sites/{name}/pause", analyst, csrfSession, asHTML, s.siteAction("pause"), nationalOnly},
+		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, s.siteAction("pause"), nationalOnly},
+		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, s.siteAction("resume"), nationalOnly},
+		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, s.siteAction("resume"), nationalOnly},
+		{"GET", "/metrics", watchers, csrfNone, asJSON, s.metrics, nationalOnly},
 
 		// Accounts, the audit log and the database (users.go, api.go).
-		{"GET", "/users", admin, csrfNone, asHTML, s.users},
-		{"GET", "/api/users", admin, csrfNone, asJSON, s.users},
-		{"POST", "/users", admin, csrfSession, asHTML, s.addUser},
-		{"POST", "/users/{name}", admin, csrfSession, asHTML, s.updateUser},
-		{"POST", "/users/{name}/tokens", admin, csrfSession, asHTML, s.createToken},
-		{"POST", "/tokens/{id}/revoke", admin, csrfSession, asHTML, s.revokeToken},
-		{"GET", "/audit", admin, csrfNone, asHTML, s.auditLog},
-		{"GET", "/api/audit", admin, csrfNone, asJSON, s.auditLog},
-		{"GET", "/api/verify", admin, csrfNone, asJSON, s.apiVerify},
-		{"GET", "/api/backup", admin, csrfNone, asJSON, s.apiBackup},
+		{"GET", "/users", admin, csrfNone, asHTML, s.users, anyCentre},
+		{"GET", "/api/users", admin, csrfNone, asJSON, s.users, anyCentre},
+		{"POST", "/users", admin, csrfSession, asHTML, s.addUser, anyCentre},
+		{"POST", "/users/{name}", admin, csrfSession, asHTML, s.updateUser, anyCentre},
+		{"POST", "/users/{name}/tokens", admin, csrfSession, asHTML, s.createToken, anyCentre},
+		{"POST", "/tokens/{id}/revoke", admin, csrfSession, asHTML, s.revokeToken, anyCentre},
+		{"GET", "/audit", admin, csrfNone, asHTML, s.auditLog, anyCentre},
+		{"GET", "/api/audit", admin, csrfNone, asJSON, s.auditLog, anyCentre},
+		{"GET", "/api/verify", admin, csrfNone, asJSON, s.apiVerify, nationalOnly},
+		{"GET", "/api/backup", admin, csrfNone, asJSON, s.apiBackup, nationalOnly},
 
 		// Takedown notices (notices.go).
-		{"GET", "/notices", operator, csrfNone, asHTML, s.noticesPage},
-		{"GET", "/api/notices", operator, csrfNone, asJSON, s.apiNotices},
-		{"POST", "/notices/draft", operator, csrfSession, asHTML, s.draftNotice},
-		{"POST", "/notices", operator, csrfSession, asHTML, s.createNotice},
-		{"GET", "/notices/{id}", operator, csrfNone, asHTML, s.noticePage},
-		{"GET", "/notices/{id}/eml", operator, csrfNone, asHTML, s.noticeFile("eml")},
-		{"GET", "/notices/{id}/txt", operator, csrfNone, asHTML, s.noticeFile("txt")},
-		{"POST", "/notices/{id}/sent", operator, csrfSession, asHTML, s.markSent},
-		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, s.markSent},
-		{"GET", "/notice-templates", operator, csrfNone, asHTML, s.templatesPage},
-		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, s.saveTemplate},
-		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, s.setContact},
+		{"GET", "/notices", operator, csrfNone, asHTML, s.noticesPage, anyCentre},
+		{"GET", "/api/notices", operator, csrfNone, asJSON, s.apiNotices, anyCentre},
+		{"POST", "/notices/draft", operator, csrfSession, asHTML, s.draftNotice, anyCentre},
+		{"POST", "/notices", operator, csrfSession, asHTML, s.createNotice, anyCentre},
+		{"GET", "/notices/{id}", operator, csrfNone, asHTML, s.noticePage, anyCentre},
+		{"GET", "/notices/{id}/eml", operator, csrfNone, asHTML, s.noticeFile("eml"), anyCentre},
+		{"GET", "/notices/{id}/txt", operator, csrfNone, asHTML, s.noticeFile("txt"), anyCentre},
+		{"POST", "/notices/{id}/sent", operator, csrfSession, asHTML, s.markSent, anyCentre},
+		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, s.markSent, anyCentre},
+		{"GET", "/notice-templates", operator, csrfNone, asHTML, s.templatesPage, anyCentre},
+		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, s.saveTemplate, anyCentre},
+		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, s.setContact, nationalOnly},
 
 		// Reported URLs (reports.go).
-		{"GET", "/reports", reporters, csrfNone, asHTML, s.reportsPage},
-		{"POST", "/reports", reporters, csrfSession, asHTML, s.submitReport},
-		{"GET", "/api/reports", reporters, csrfNone, asJSON, s.apiReports},
-		{"POST", "/api/reports", reporters, csrfSession, asJSON, s.apiSubmitReport},
-		{"GET", "/api/reports/{id}", reporters, csrfNone, asJSON, s.apiReport},
+		{"GET", "/reports", reporters, csrfNone, asHTML, s.reportsPage, anyCentre},
+		{"POST", "/reports", reporters, csrfSession, asHTML, s.submitReport, anyCentre},
+		{"GET", "/api/reports", reporters, csrfNone, asJSON, s.apiReports, anyCentre},
+		{"POST", "/api/reports", reporters, csrfSession, asJSON, s.apiSubmitReport, anyCentre},
+		{"GET", "/api/reports/{id}", reporters, csrfNone, asJSON, s.apiReport, anyCentre},
 
 		// Flood quarantine and the negative bank (quarantine.go).
-		{"GET", "/quarantine", staff, csrfNone, asHTML, s.quarantine},
-		{"GET", "/api/quarantine", staff, csrfNone, asJSON, s.quarantine},
-		{"POST", "/quarantine/{id}/release", staff, csrfSession, asHTML, s.release},
-		{"POST", "/api/quarantine/{id}/release", staff, csrfSession, asJSON, s.release},
-		{"POST", "/quarantine/{id}/retire", staff, csrfSession, asHTML, s.retire},
-		{"POST", "/api/quarantine/{id}/retire", staff, csrfSession, asJSON, s.retire},
-		{"GET", "/negative", operator, csrfNone, asHTML, s.negatives},
-		{"GET", "/api/negative", operator, csrfNone, asJSON, s.negatives},
-		{"POST", "/alerts/{id}/negative", operator, csrfSession, asHTML, s.addNegative},
-		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, s.addNegative},
-		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, s.removeNegative},
-		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, s.removeNegative},
+		{"GET", "/quarantine", staff, csrfNone, asHTML, s.quarantine, anyCentre},
+		{"GET", "/api/quarantine", staff, csrfNone, asJSON, s.quarantine, anyCentre},
+		{"POST", "/quarantine/{id}/release", staff, csrfSession, asHTML, s.release, anyCentre},
+		{"POST", "/api/quarantine/{id}/release", staff, csrfSession, asJSON, s.release, anyCentre},
+		{"POST", "/quarantine/{id}/retire", staff, csrfSession, asHTML, s.retire, anyCentre},
+		{"POST", "/api/quarantine/{id}/retire", staff, csrfSession, asJSON, s.retire, anyCentre},
+		{"GET", "/negative", operator, csrfNone, asHTML, s.negatives, anyCentre},
+		{"GET", "/api/negative", operator, csrfNone, asJSON, s.negatives, anyCentre},
+		{"POST", "/alerts/{id}/negative", operator, csrfSession, asHTML, s.addNegative, anyCentre},
+		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, s.addNegative, anyCentre},
+		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, s.removeNegative, anyCentre},
+		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, s.removeNegative, anyCentre},
 	}
 }
 

@@ -17,30 +17,70 @@ type usersData struct {
 	Users  []accounts.User
 	Tokens []accounts.Token
 	Roles  []accounts.Role
+	// Centres are the centres the admin may add users to: their own, or
+	// for a national admin every centre.
+	Centres []string
 	// NewToken is a token just created, shown this once.
 	NewToken     string
 	NewTokenUser string
 }
 
-func (s *Server) usersData() (usersData, error) {
-	users, err := s.db.Accounts.Users()
+// usersData lists the accounts rq's admin sees: a regional admin their
+// own centre's users and tokens, a national admin everyone's.
+func (s *Server) usersData(rq *request) (usersData, error) {
+	all, err := s.db.Accounts.Users()
 	if err != nil {
 		return usersData{}, err
 	}
-	tokens, err := s.db.Accounts.Tokens("")
-	return usersData{Users: users, Tokens: tokens, Roles: accounts.Roles}, err
+	var users []accounts.User
+	mine := map[string]bool{}
+	for _, u := range all {
+		if rq.sees(u.Centre) {
+			users = append(users, u)
+			mine[u.Name] = true
+		}
+	}
+	allTokens, err := s.db.Accounts.Tokens("")
+	var tokens []accounts.Token
+	for _, t := range allTokens {
+		if mine[t.User] {
+			tokens = append(tokens, t)
+		}
+	}
+	d := usersData{Users: users, Tokens: tokens, Roles: accounts.Roles, Centres: []string{rq.user.Centre}}
+	if rq.national() && err == nil {
+		cs, cerr := s.db.Centres.List()
+		if cerr != nil {
+			return d, cerr
+		}
+		d.Centres = d.Centres[:0]
+		for _, c := range cs {
+			d.Centres = append(d.Centres, c.ID)
+		}
+	}
+	return d, err
+}
+
+// userIn returns user name if rq's admin may manage them (their centre,
+// or any for a national admin), else store.ErrNotFound.
+func (s *Server) userIn(rq *request, name string) error {
+	u, err := s.db.Accounts.User(name)
+	if err == nil && !rq.sees(u.Centre) {
+		err = fmt.Errorf("user %q: %w", name, store.ErrNotFound)
+	}
+	return err
 }
 
 // users lists the accounts: the admins' page (with API tokens and the
 // forms), or JSON without password hashes.
 func (s *Server) users(w http.ResponseWriter, r *http.Request, rq *request) error {
-	d, err := s.usersData()
+	d, err := s.usersData(rq)
 	if err != nil {
 		return err
 	}
 	out := make([]userJSON, len(d.Users))
 	for i, u := range d.Users {
-		out[i] = userJSON{Name: u.Name, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+		out[i] = userJSON{Name: u.Name, Role: u.Role, Centre: u.Centre, Language: u.Language, TimeZone: u.TimeZone, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
 	}
 	return s.respond(w, r, rq, reply{page: "users", title: rq.loc.T("users.title"), html: d, json: out})
 }
@@ -49,6 +89,7 @@ func (s *Server) users(w http.ResponseWriter, r *http.Request, rq *request) erro
 type userJSON struct {
 	Name      string        `json:"name"`
 	Role      accounts.Role `json:"role"`
+	Centre    string        `json:"centre"`
 	Language  string        `json:"language,omitempty"`
 	TimeZone  string        `json:"time_zone,omitempty"`
 	Disabled  bool          `json:"disabled"`
@@ -57,8 +98,14 @@ type userJSON struct {
 
 func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := r.PostForm
+	// A regional admin adds users to their own centre; a national admin
+	// to the centre the form names (their own by default).
+	centre := rq.user.Centre
+	if c := f.Get("centre"); c != "" && rq.national() {
+		centre = c
+	}
 	_, err := s.db.Accounts.AddUser(r.Context(), accounts.NewUser{Name: strings.TrimSpace(f.Get("name")), Role: accounts.Role(f.Get("role")),
-		Password: f.Get("password"), Language: f.Get("language"), TimeZone: f.Get("time_zone")}, rq.actor())
+		Centre: centre, Password: f.Get("password"), Language: f.Get("language"), TimeZone: f.Get("time_zone")}, rq.actor())
 	if err != nil {
 		return err
 	}
@@ -71,6 +118,9 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) er
 // never locks out its last administrator by accident.
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	name := r.PathValue("name")
+	if err := s.userIn(rq, name); err != nil {
+		return err
+	}
 	f := r.PostForm
 	var ch accounts.UserChange
 	if v := f.Get("role"); v != "" {
@@ -108,6 +158,9 @@ func ptr[T any](v T) *T { return &v }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request) error {
 	name := r.PathValue("name")
+	if err := s.userIn(rq, name); err != nil {
+		return err
+	}
 	scope, err := accounts.ParseTokenScope(r.PostForm.Get("scope"))
 	if err != nil {
 		return err
@@ -124,7 +177,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	d, err := s.usersData()
+	d, err := s.usersData(rq)
 	if err != nil {
 		return err
 	}
@@ -185,6 +238,11 @@ type auditData struct {
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := auditQuery(r.URL.Query(), rq.loc.Zone)
 	if err != nil {
+		return err
+	}
+	// A regional admin reads their centre's entries; a national admin
+	// every centre's, or one centre's with ?centre=.
+	if f.Centre, err = rq.scope(r); err != nil {
 		return err
 	}
 	entries, err := s.db.Store.AuditLog(f)

@@ -105,7 +105,7 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 			if err != nil {
 				return err
 			}
-			if !ok {
+			if !ok || !centres.Sees(by.Centre, a.Centre) {
 				return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
 			}
 			if n.Centre == "" {
@@ -219,6 +219,9 @@ func (tk *Store) MarkNoticeSent(ctx context.Context, id uint64, by store.Actor) 
 		}
 		if err := noticeCodec.Decode(v, &n); err != nil {
 			return err
+		}
+		if !centres.Sees(by.Centre, n.Centre) {
+			return fmt.Errorf("notice %d: %w", id, store.ErrNotFound)
 		}
 		if n.Sent() {
 			return fmt.Errorf("notice %d was marked sent at %s by %q already: %w", id, n.SentAt.Format(time.RFC3339), n.SentBy, store.ErrInvalid)
