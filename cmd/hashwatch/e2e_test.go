@@ -143,7 +143,7 @@ func TestEndToEnd(t *testing.T) {
 	got := map[[2]string]bool{}
 	out, _, _ = cli(t, db, "alerts", "list", "--json")
 	alerts := parseLines(t, out)
-	wantKeys := sorted("id", "status", "case", "site", "page_url", "media_url", "media_sha256", "algorithm", "distance", "created_at")
+	wantKeys := sorted("id", "status", "centre", "case", "site", "page_url", "media_url", "media_sha256", "algorithm", "distance", "created_at")
 	for _, a := range alerts {
 		if k := keys(a); !reflect.DeepEqual(k, wantKeys) {
 			t.Fatalf("alerts list --json keys = %v, want %v", k, wantKeys)
