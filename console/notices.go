@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/notice"
 	"github.com/hashwatch/hashwatch/takedown"
 )
@@ -121,7 +122,12 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 		}
 		as = append(as, a)
 	}
-	text, _, err := s.db.Takedown.NoticeTemplate(lang)
+	// The notice is its alerts' centre's, in its template, signed by it.
+	centre := rq.user.Centre
+	if len(as) > 0 {
+		centre = as[0].Centre
+	}
+	text, _, err := s.db.Takedown.NoticeTemplateOf(centre, lang)
 	if err != nil {
 		return err
 	}
@@ -129,16 +135,16 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	subject, body, err := notice.Render(text, notice.Data{Site: site, To: to, Sender: s.cfg.NoticeSender, SenderContact: s.cfg.NoticeFrom,
+	subject, body, err := notice.Render(text, notice.Data{Site: site, To: to, Sender: s.senderOf(centre), SenderContact: s.cfg.NoticeFrom,
 		Reference: rq.loc.T("notices.reference_draft"), Date: s.now(), Items: takedown.NoticeItems(as), Location: rq.loc.Zone})
 	if err != nil {
 		return errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err)
 	}
-	centre, err := rq.scope(r)
+	listed, err := rq.scope(r)
 	if err != nil {
 		return err
 	}
-	d, err := s.noticesData(centre)
+	d, err := s.noticesData(listed)
 	if err != nil {
 		return err
 	}
@@ -285,7 +291,7 @@ type noticeTemplate struct {
 func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var d templatesData
 	for _, lang := range notice.Languages() {
-		text, custom, err := s.db.Takedown.NoticeTemplate(lang)
+		text, custom, err := s.db.Takedown.NoticeTemplateOf(rq.user.Centre, lang)
 		if err != nil {
 			return err
 		}
@@ -302,7 +308,7 @@ func (s *Server) saveTemplate(w http.ResponseWriter, r *http.Request, rq *reques
 	if r.PostForm.Get("reset") != "" {
 		text = ""
 	}
-	if err := s.db.Takedown.SetNoticeTemplate(r.Context(), lang, text, rq.actor()); err != nil {
+	if err := s.db.Takedown.SetNoticeTemplateOf(r.Context(), rq.user.Centre, lang, text, rq.actor()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/notice-templates?done=saved", http.StatusSeeOther)
@@ -331,4 +337,18 @@ func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	writeJSON(w, http.StatusOK, convert(ns, NewNoticeJSON))
 	return nil
+}
+
+// senderOf is the name a centre's notices are signed with: the configured
+// sender for the national centre, a regional centre's own name for its
+// notices.
+func (s *Server) senderOf(centre string) string {
+	if centre == centres.National {
+		return s.cfg.NoticeSender
+	}
+	c, err := s.db.Centres.Centre(centre)
+	if err != nil {
+		return s.cfg.NoticeSender
+	}
+	return c.Name
 }

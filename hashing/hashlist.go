@@ -100,7 +100,14 @@ func WriteHashList(w io.Writer, entries []ListEntry) error {
 	bw := bufio.NewWriter(w)
 	for _, e := range entries {
 		label := strings.NewReplacer("\n", " ", "\r", " ").Replace(e.Label)
-		if _, err := fmt.Fprintf(bw, "%s,%d,%s\n", e.Hash.Hex(), e.Quality, label); err != nil {
+		var err error
+		if label == "" {
+			// No label, no label field: a list for partners carries none.
+			_, err = fmt.Fprintf(bw, "%s,%d\n", e.Hash.Hex(), e.Quality)
+		} else {
+			_, err = fmt.Fprintf(bw, "%s,%d,%s\n", e.Hash.Hex(), e.Quality, label)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo behind `make demo`: a fixture website with planted re-uploads, a
-# demo case registered from fixtures/photos/known, one crawl pass, the alerts.
+# The demo behind `make demo`: a fixture website with planted re-uploads, two
+# regional centres (busan, daegu) each with a demo case registered from half
+# of fixtures/photos/known, one national crawl pass, each centre's alerts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,16 +33,29 @@ sites:
 YAML
 
 echo "== fixture website at $url (planted re-uploads and hostile routes)"
-echo "== registering the demo case from fixtures/photos/known (hashes only, no images kept)"
-"${hw[@]}" register --case demo --label "demo case" fixtures/photos/known
+echo "== two regional centres beside the national one"
+"${hw[@]}" centre add busan --name "Busan support centre"
+"${hw[@]}" centre add daegu --name "Daegu support centre"
+echo "== registering case demo in each centre, half of fixtures/photos/known each (hashes only, no images kept)"
+busan=() daegu=()
+i=0
+for f in fixtures/photos/known/*; do
+  case "$f" in *.jpg|*.jpeg|*.png|*.webp|*.gif) ;; *) continue ;; esac
+  if [ $((i % 2)) -eq 0 ]; then busan+=("$f"); else daegu+=("$f"); fi
+  i=$((i + 1))
+done
+"${hw[@]}" register --centre busan --case demo --label "Busan demo case" "${busan[@]}"
+"${hw[@]}" register --centre daegu --case demo --label "Daegu demo case" "${daegu[@]}"
 echo
 echo "== crawling the site once"
 HASHWATCH_LOG=${HASHWATCH_LOG:-} "${hw[@]}" crawl --sites "$data/sites.yaml" --once 2>"$data/crawl.log"
 echo "(crawl log with every skipped or failed URL: $data/crawl.log)"
 echo
-echo "== alerts"
-"${hw[@]}" alerts list
-echo
+for c in busan daegu; do
+  echo "== alerts of centre $c (each centre sees only its own; national users see both)"
+  "${hw[@]}" alerts list --centre "$c"
+  echo
+done
 bin/democheck --db "$db" --truth "$data/truth.jsonl"
 echo "== database: $db"
 echo "   try: bin/hashwatch --db $db alerts show 1"
@@ -52,13 +66,19 @@ echo "   try: bin/hashwatch --db $db alerts show 1"
 serve=${DEMO_SERVE:-auto}
 if [ "$serve" = 1 ] || { [ "$serve" = auto ] && [ -t 0 ] && [ -t 1 ]; }; then
   pw=demo-password
-  for role in admin staff operator analyst; do
-    printf '%s\n' "$pw" | "${hw[@]}" user add "demo-$role" --role "$role" >/dev/null
+  for c in busan daegu; do
+    for role in admin staff operator analyst; do
+      printf '%s\n' "$pw" | "${hw[@]}" user add "$c-$role" --role "$role" --centre "$c" >/dev/null
+    done
+  done
+  for role in admin operator; do
+    printf '%s\n' "$pw" | "${hw[@]}" user add "national-$role" --role "$role" --centre national >/dev/null
   done
   addr=${DEMO_ADDR:-127.0.0.1:8080}
   echo
   echo "== console at http://$addr/"
-  echo "   log in as demo-operator, demo-staff, demo-analyst or demo-admin; password: $pw"
+  echo "   log in as busan-operator, busan-staff, busan-analyst, busan-admin (the same for daegu-),"
+  echo "   national-operator or national-admin (national scope: every centre); password: $pw"
   echo "   make the site take a re-upload down (re-checked every minute):"
   echo "     curl -X POST '$url/_control/remove?path=/media/FILE.jpg'"
   echo "   Ctrl-C stops the console (log: $data/serve.log)"

@@ -296,29 +296,57 @@ const (
 	siteContactPrefix    = "site_contact/"
 )
 
-// NoticeTemplate returns the notice template for lang ("ko", "en"): the
-// centre's edited one if it saved one, else the shipped one
-// (notice.Default). custom reports which. A language no template is
-// shipped for fails with store.ErrNotFound.
+// NoticeTemplate is NoticeTemplateOf for the national centre.
 func (tk *Store) NoticeTemplate(lang string) (text string, custom bool, err error) {
+	return tk.NoticeTemplateOf(centres.National, lang)
+}
+
+// templateKey is the settings key of centre's template for lang: the
+// national centre keeps the key templates had before centres.
+func templateKey(centre, lang string) string {
+	if centre == centres.National || centre == "" {
+		return noticeTemplatePrefix + lang
+	}
+	return noticeTemplatePrefix + centre + "/" + lang
+}
+
+// NoticeTemplateOf returns centre's notice template for lang ("ko",
+// "en"): the one the centre saved, else the national centre's saved one,
+// else the shipped one (notice.Default). custom reports whether the
+// centre saved its own. Each centre signs its own notices. A language no
+// template is shipped for fails with store.ErrNotFound.
+func (tk *Store) NoticeTemplateOf(centre, lang string) (text string, custom bool, err error) {
 	def, ok := notice.Default(lang)
 	if !ok {
 		return "", false, fmt.Errorf("notice template for language %q (have %v): %w", lang, notice.Languages(), store.ErrNotFound)
 	}
-	s, ok, err := tk.st.Setting(noticeTemplatePrefix + lang)
-	if err != nil || !ok {
-		return def, false, err
+	s, ok, err := tk.st.Setting(templateKey(centre, lang))
+	if err != nil || ok {
+		return s, ok, err
 	}
-	return s, true, nil
+	if centre != centres.National && centre != "" {
+		if s, ok, err := tk.st.Setting(templateKey(centres.National, lang)); err != nil || ok {
+			return s, false, err
+		}
+	}
+	return def, false, nil
 }
 
-// SetNoticeTemplate saves an edited notice template for lang after
+// SetNoticeTemplate is SetNoticeTemplateOf for the national centre.
+func (tk *Store) SetNoticeTemplate(ctx context.Context, lang, text string, by store.Actor) error {
+	return tk.SetNoticeTemplateOf(ctx, centres.National, lang, text, by)
+}
+
+// SetNoticeTemplateOf saves centre's edited notice template for lang after
 // checking that it renders (notice.Validate; the error says what is wrong
 // and wraps store.ErrInvalid). An empty text restores the shipped template. The
 // change is audited as "notice.template".
-func (tk *Store) SetNoticeTemplate(ctx context.Context, lang, text string, by store.Actor) error {
+func (tk *Store) SetNoticeTemplateOf(ctx context.Context, centre, lang, text string, by store.Actor) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if !centres.Sees(by.Centre, centre) {
+		return fmt.Errorf("centre %q: %w", centre, store.ErrNotFound)
 	}
 	if _, ok := notice.Default(lang); !ok {
 		return fmt.Errorf("notice template for language %q (have %v): %w", lang, notice.Languages(), store.ErrInvalid)
@@ -328,7 +356,8 @@ func (tk *Store) SetNoticeTemplate(ctx context.Context, lang, text string, by st
 	} else if err := notice.Validate(text); err != nil {
 		return fmt.Errorf("notice template %s: %v: %w", lang, err, store.ErrInvalid)
 	}
-	return tk.st.PutSetting(noticeTemplatePrefix+lang, text, "notice.template", lang, by)
+	by.Centre = centre // the audit entry is the template's centre's
+	return tk.st.PutSetting(templateKey(centre, lang), text, "notice.template", lang, by)
 }
 
 // SiteContact returns the takedown contact saved for site in the console,

@@ -11,9 +11,9 @@ import (
 )
 
 func (a *app) importCommand() *cobra.Command {
-	var caseID, label string
+	var caseID, label, centre string
 	cmd := &cobra.Command{
-		Use:   "import --case ID FILE",
+		Use:   "import --case ID [--centre ID] FILE",
 		Short: "Register PDQ hashes from a partner's hash list",
 		Long: `import reads a hash list — one PDQ hash per line as 64 hex digits, optionally followed
 by ",quality" and ",label"; blank lines and lines starting with # are skipped — and
@@ -57,7 +57,15 @@ reported with their line numbers and the rest are imported (exit status 1 if any
 					return err
 				}
 				defer db.Close()
-				if _, err := db.Index.Register(cmd.Context(), caseID, label, regs, cliActor()); err != nil {
+				cs, err := db.Centres.List()
+				if err != nil {
+					return err
+				}
+				in, err := centreFlag(cs, centre, "import")
+				if err != nil {
+					return err
+				}
+				if _, err := db.Index.RegisterIn(cmd.Context(), in, caseID, label, regs, cliActor()); err != nil {
 					return err
 				}
 			}
@@ -70,27 +78,41 @@ reported with their line numbers and the rest are imported (exit status 1 if any
 	}
 	cmd.Flags().StringVar(&caseID, "case", "", "case to register the hashes under (required)")
 	cmd.Flags().StringVar(&label, "label", "", "label for the case, and for hashes whose line has none")
+	cmd.Flags().StringVar(&centre, "centre", "", "the case's centre (default national; required once there are several)")
 	return cmd
 }
 
 func (a *app) exportCommand() *cobra.Command {
-	var caseID string
+	var caseID, centre string
+	var withLabels bool
 	cmd := &cobra.Command{
-		Use:   "export [--case ID]",
+		Use:   "export [--centre ID] [--case ID] [--with-labels]",
 		Short: "Print registered PDQ hashes as a hash list partners can import",
 		Long: `export prints the PDQ hash of each registered fingerprint — the reference PDQ of the
 picture as registered (as partners compute it), not of the derived views — as
-"hex,quality,label", one per line, for the case or for all cases. The label is the
-fingerprint's label, or its case ID when it has none.`,
-		Example: `  hashwatch export --case 2026-0042 > case-0042.pdq.txt`,
-		Args:    cobra.NoArgs,
+"hex,quality", one per line, for the case, the centre or all cases. A list shared
+with partners carries no labels: only with --with-labels does each line end in
+",label", the fingerprint's label or its case ID when it has none.`,
+		Example: `  hashwatch export --centre busan --case 2026-0042 > case-0042.pdq.txt
+  hashwatch export --with-labels > all-labelled.pdq.txt`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, err := a.openDB()
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			fps, err := db.Index.Fingerprints(caseID)
+			in := centre
+			if caseID != "" && in == "" {
+				cs, err := db.Centres.List()
+				if err != nil {
+					return err
+				}
+				if in, err = centreFlag(cs, centre, "export --case"); err != nil {
+					return err
+				}
+			}
+			fps, err := db.Index.FingerprintsOf(in, caseID)
 			if err != nil {
 				return err
 			}
@@ -100,9 +122,11 @@ fingerprint's label, or its case ID when it has none.`,
 				if !ok {
 					continue
 				}
-				l := f.Label
-				if l == "" {
-					l = f.Case
+				l := ""
+				if withLabels {
+					if l = f.Label; l == "" {
+						l = f.Case
+					}
 				}
 				entries = append(entries, hashing.ListEntry{Hash: h, Quality: h.Quality, Label: l})
 			}
@@ -110,6 +134,8 @@ fingerprint's label, or its case ID when it has none.`,
 		},
 	}
 	cmd.Flags().StringVar(&caseID, "case", "", "only this case's fingerprints")
+	cmd.Flags().StringVar(&centre, "centre", "", "only this centre's fingerprints (with --case: the case's centre)")
+	cmd.Flags().BoolVar(&withLabels, "with-labels", false, "end each line with the fingerprint's label (or case ID)")
 	return cmd
 }
 

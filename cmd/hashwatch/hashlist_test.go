@@ -27,6 +27,15 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if len(lines) != len(fixtures.Known()) {
 		t.Fatalf("exported %d lines, want %d:\n%s", len(lines), len(fixtures.Known()), out)
 	}
+	// A list for partners carries no labels unless asked (issue 13).
+	for _, l := range lines {
+		if strings.Count(l, ",") != 1 {
+			t.Errorf("export without --with-labels: line %q is not hex,quality", l)
+		}
+	}
+	if labelled, _, _ := cli(t, src, "export", "--case", "c1", "--with-labels"); strings.Count(labelled, ",victim photos\n") != len(lines) {
+		t.Errorf("export --with-labels:\n%s", labelled)
+	}
 	// The exported hash is the reference PDQ that `hash` prints.
 	first := filepath.Join(known, fixtures.Known()[0].Name)
 	hout, _, _ := cli(t, src, "hash", "--json", first)

@@ -68,7 +68,7 @@ centre see every centre's work; a regional centre's users see only their own.`,
 				}
 				return err
 			}
-			fmt.Fprintf(a.stdout, "added user %s (%s, centre %s)\n", safe(u.Name), u.Role, safe(u.Centre))
+			fmt.Fprintf(a.stdout, "added user %s (%s) in centre %s\n", safe(u.Name), u.Role, safe(u.Centre))
 			return nil
 		},
 	}
