@@ -68,4 +68,3 @@ func Forward(ctx context.Context, req Request) (int, error) {
 	}
 	return res.Exit, nil
 }
-
