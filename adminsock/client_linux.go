@@ -52,6 +52,12 @@ func Forward(ctx context.Context, req Request) (int, error) {
 		_, err = c.Write(msg[n:])
 	}
 	if err != nil {
+		// A holder that refuses a peer answers before reading the request
+		// and hangs up; its reason is waiting to be read.
+		var res response
+		if derr := json.NewDecoder(io.LimitReader(c, maxResponseBytes)).Decode(&res); derr == nil && res.Error != "" {
+			return res.Exit, &RefusedError{Reason: res.Error}
+		}
 		return 0, fmt.Errorf("send the command to %s: %w", path, err)
 	}
 

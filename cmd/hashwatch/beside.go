@@ -125,7 +125,7 @@ func (a *app) beside(cmd *cobra.Command) error {
 	case errors.Is(err, adminsock.ErrNoServer):
 		return nil // nobody answers: open the file here
 	case err != nil:
-		return fmt.Errorf("%s: %w", cmd.Name(), err)
+		return fmt.Errorf("%s: %w", strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "), err)
 	}
 	return forwarded{code}
 }
