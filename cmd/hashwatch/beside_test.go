@@ -109,7 +109,7 @@ func copyFile(t *testing.T, from, to string) {
 var (
 	// the times of records the commands themselves create (a case, a
 	// decision, a user): the two runs happen seconds apart;
-	rfc3339 = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
+	rfc3339  = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 	dateTime = regexp.MustCompile(`\d{4}-\d\d-\d\d( \d\d:\d\d:\d\d)?`)
 	// the file's size: pages a transaction frees are reused only once no
 	// read transaction can still see them, and inside serve other readers
