@@ -106,6 +106,11 @@ func (a *app) beside(cmd *cobra.Command) error {
 	if !inOK || !outOK || !errOK {
 		return nil // not a process's own files: nothing to hand over
 	}
+	for _, f := range []*os.File{in, out, errOut} {
+		if _, err := f.Stat(); err != nil {
+			return nil // a closed standard file cannot be handed over
+		}
+	}
 	db, err := filepath.Abs(a.dbPath)
 	if err != nil {
 		return nil
