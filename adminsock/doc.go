@@ -33,7 +33,8 @@
 //   - Bounded. A request is at most MaxRequestBytes and must arrive within
 //     RequestTimeout; at most MaxConcurrent commands run at once (more wait
 //     to be read); a command still running when the holder stops gets a
-//     grace period, then its context is cancelled.
+//     grace period, then its context is cancelled, and a few seconds later
+//     the holder stops waiting for it.
 //   - Contained. A command that panics fails with exit status 1 and a
 //     message on the client's stderr; the holder carries on.
 //

@@ -133,7 +133,8 @@ func (s *Server) stopAccepting() {
 }
 
 // Close stops accepting, removes the socket, lets running commands finish
-// for the grace period, then cancels them and waits for them.
+// for the grace period, then cancels them and waits a few seconds more for
+// them.
 func (s *Server) Close() {
 	s.unwatch()
 	s.stopAccepting()
@@ -145,10 +146,20 @@ func (s *Server) Close() {
 	case <-time.After(s.cfg.Grace):
 		s.cfg.Log.Warn("CLI commands still running at the end of the grace period are cancelled")
 		s.cancel()
-		<-done
+		// A command blocked writing to a client's full pipe or reading its
+		// terminal does not see its context; the holder does not wait for
+		// it forever.
+		select {
+		case <-done:
+		case <-time.After(abandonAfter):
+			s.cfg.Log.Error("CLI commands still blocked after their cancellation are abandoned")
+		}
 	}
 	s.cancel()
 }
+
+// abandonAfter is how long Close waits for cancelled commands.
+const abandonAfter = 5 * time.Second
 
 func (s *Server) acceptLoop() {
 	for {

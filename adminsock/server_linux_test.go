@@ -210,3 +210,29 @@ func TestListenRefusesALongPath(t *testing.T) {
 		t.Fatalf("Listen = %v", err)
 	}
 }
+
+// TestCloseBoundsItsWait: a command that ignores its context (blocked on a
+// client's terminal, say) delays Close by the grace period and the few
+// seconds after its cancellation, not forever.
+func TestCloseBoundsItsWait(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hw.db")
+	os.WriteFile(db, nil, 0o600)
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	s, err := Listen(context.Background(), Config{DB: db, Grace: 100 * time.Millisecond, Handle: func(ctx context.Context, r *Request) int {
+		close(started)
+		<-release
+		return 0
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := newClient(t, db, "", "x")
+	go Forward(context.Background(), cl.req)
+	<-started
+	start := time.Now()
+	s.Close()
+	if d := time.Since(start); d > 100*time.Millisecond+abandonAfter+2*time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+}
