@@ -182,6 +182,8 @@ func TestCLIBesideServe(t *testing.T) {
 	for _, d := range []string{live, closed} {
 		copyFile(t, base, filepath.Join(d, "hw.db"))
 		copyFile(t, photo, filepath.Join(d, "photo.jpg"))
+		os.MkdirAll(filepath.Join(d, "pics", "sub"), 0o700)
+		copyFile(t, photo, filepath.Join(d, "pics", "sub", "again.jpg"))
 		os.WriteFile(filepath.Join(d, "partner.txt"), []byte(strings.Repeat("ab", 32)+",100,from a partner\nnot a hash\n"), 0o600)
 	}
 	env := []string{"USER=beside-test", "TZ=Asia/Seoul", "HASHWATCH_DB=hw.db"}
@@ -200,6 +202,7 @@ func TestCLIBesideServe(t *testing.T) {
 		{args: []string{"register", "--case", "beside", "--json", photo}},
 		{args: []string{"register", "--case", "beside-rel", "photo.jpg", "missing.jpg"}},
 		{args: []string{"register", "photo.jpg"}},
+		{args: []string{"register", "--case", "folder", "--json", "./pics/"}},
 		{args: []string{"import", "--case", "partner", "partner.txt"}},
 		{args: []string{"match", "--json", "photo.jpg"}},
 		{args: []string{"alerts", "confirm", "1"}},
