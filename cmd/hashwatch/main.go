@@ -127,6 +127,8 @@ func (a *app) rootCommand() *cobra.Command {
 every image that matches, for operators to review and take down.
 
 The database is ./hashwatch.db unless --db or $HASHWATCH_DB says otherwise.
+While serve or a crawl holds it, commands that use it run inside that process,
+through the socket beside the file (DB.sock), with the same output.
 Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
