@@ -9,11 +9,12 @@ import (
 )
 
 // Config is what a holder needs to answer on its database's socket.
+// Its fields are those of the Linux version.
 type Config struct {
-	DB     string
-	Handle Handler
-	Log    *slog.Logger
-	Grace  time.Duration
+	DB     string        // the database file the holder has open
+	Handle Handler       // runs each request
+	Log    *slog.Logger  // refused connections and failures
+	Grace  time.Duration // how long Close lets commands finish
 }
 
 // Server is never started here.

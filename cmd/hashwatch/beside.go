@@ -29,6 +29,7 @@ import (
 // clients see it.
 type holder struct {
 	db   *database.DB
+	path string // the file, as the holder named it
 	name string // what holds it: "serve", "crawl"
 	pid  int
 }
@@ -95,6 +96,11 @@ func (a *app) beside(cmd *cobra.Command) error {
 		if mode == needsTheFile {
 			return a.refuseBeside(cmd)
 		}
+		// The socket checked the file the client meant; the command line
+		// it sent must mean the same one.
+		if same, err := sameFile(a.localPath(a.dbPath), a.held.path); err != nil || !same {
+			return fmt.Errorf("%s is not %s, the database this process holds", a.dbPath, a.held.path)
+		}
 		return nil
 	}
 	if mode != runsInHolder && mode != needsTheFile {
@@ -155,7 +161,7 @@ func (a *app) refuseBeside(cmd *cobra.Command) error {
 // path too long for one) commands beside this process fail as "in use", as
 // they always did, and the reason is logged.
 func (a *app) answerCLI(ctx context.Context, db *database.DB, name string) (stop func()) {
-	h := &holder{db: db, name: name, pid: os.Getpid()}
+	h := &holder{db: db, path: a.localPath(a.dbPath), name: name, pid: os.Getpid()}
 	log := a.log
 	srv, err := adminsock.Listen(ctx, adminsock.Config{DB: a.dbPath, Log: log, Handle: func(ctx context.Context, r *adminsock.Request) int {
 		return run(ctx, invocation{args: r.Args, stdin: r.Stdin, stdout: r.Stdout, stderr: r.Stderr,
