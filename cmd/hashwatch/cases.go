@@ -48,9 +48,9 @@ case's label only for the national centre's cases (a label is its centre's alone
 			for _, c := range cases {
 				w := ""
 				if c.Withdrawn() {
-					w = c.WithdrawnAt.Local().Format(time.DateTime)
+					w = c.WithdrawnAt.In(a.loc).Format(time.DateTime)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", safe(c.Centre), safe(c.ID), safe(c.Label), c.Fingerprints, c.CreatedAt.Local().Format(time.DateTime), w)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", safe(c.Centre), safe(c.ID), safe(c.Label), c.Fingerprints, c.CreatedAt.In(a.loc).Format(time.DateTime), w)
 			}
 			return tw.Flush()
 		},
@@ -77,7 +77,7 @@ case's label only for the national centre's cases (a label is its centre's alone
 			if err != nil {
 				return err
 			}
-			fps, alerts, err := db.Index.WithdrawIn(cmd.Context(), in, args[0], cliActor())
+			fps, alerts, err := db.Index.WithdrawIn(cmd.Context(), in, args[0], a.actor())
 			if err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ audit log as case.move.`,
 			if _, err := centreFlag(cs, to, "case move"); err != nil {
 				return err
 			}
-			fps, alerts, err := db.Index.MoveCase(cmd.Context(), from, args[0], to, cliActor())
+			fps, alerts, err := db.Index.MoveCase(cmd.Context(), from, args[0], to, a.actor())
 			if err != nil {
 				return err
 			}

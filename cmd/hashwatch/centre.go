@@ -46,7 +46,7 @@ changes; NAME is what people see. Then add its staff with
 				return err
 			}
 			defer db.Close()
-			c, err := db.Centres.Add(cmd.Context(), args[0], name, cliActor())
+			c, err := db.Centres.Add(cmd.Context(), args[0], name, a.actor())
 			if err != nil {
 				if errors.Is(err, store.ErrInvalid) {
 					return usageError{err}
@@ -84,7 +84,7 @@ changes; NAME is what people see. Then add its staff with
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "CENTRE\tNAME\tCREATED")
 			for _, c := range cs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", safe(c.ID), safe(c.Name), c.CreatedAt.Local().Format(time.DateTime))
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", safe(c.ID), safe(c.Name), c.CreatedAt.In(a.loc).Format(time.DateTime))
 			}
 			return tw.Flush()
 		},

@@ -35,7 +35,7 @@ and is required once the database has more than one centre (hashwatch centre lis
 				return usagef("register: --case is required")
 			}
 			hasher := newMedia(a.stderr, vcfg)
-			inputs := expandPaths(paths)
+			inputs := a.expandPaths(paths)
 			if len(inputs) == 0 {
 				fail(a.stderr, "register: no image or video files found in %v", paths)
 				return errSomeFailed
@@ -79,7 +79,7 @@ and is required once the database has more than one centre (hashwatch centre lis
 				for i := range results {
 					results[i].Centre = in
 				}
-				added, err := db.Index.RegisterIn(cmd.Context(), in, caseID, label, regs, cliActor())
+				added, err := db.Index.RegisterIn(cmd.Context(), in, caseID, label, regs, a.actor())
 				if err != nil {
 					return err
 				}
