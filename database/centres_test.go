@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/centres"
+	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	"github.com/hashwatch/hashwatch/takedown"
@@ -155,6 +156,68 @@ func TestCaseIDsAreUniquePerCentre(t *testing.T) {
 	log, err := db.Store.AuditLog(store.AuditFilter{Centre: "busan", Action: "case."})
 	if err != nil || len(log) != 2 {
 		t.Errorf("busan's case audit: %+v, %v", log, err)
+	}
+	db.Close()
+	if r := verifyFile(t, path); !r.OK() {
+		t.Fatalf("verify: %v", r.Problems)
+	}
+}
+
+func TestMovingACaseMovesItsFingerprintsAndAlerts(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTemp(t)
+	for _, c := range []string{"busan", "daegu"} {
+		if _, err := db.Centres.Add(ctx, c, c, store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fps, err := db.Index.RegisterIn(ctx, "busan", "c1", "l", []index.Registration{{Print: print(0x1111, 0x2222, 1)}}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Index.RegisterIn(ctx, "daegu", "c1", "", []index.Registration{{Print: print(0x7777, 0x8888, 3)}}, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	rec := func(sha byte) alerts.Alert {
+		a, _, err := db.Alerts.RecordAlert(ctx, alerts.AlertInput{Site: "s", MediaSHA256: [32]byte{sha}, Match: index.Match{Fingerprint: fps[0].ID, Case: "c1"},
+			Sighting: alerts.Sighting{PageURL: "http://x/p", MediaURL: "http://x/m.jpg"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	before := rec(1)
+	if _, _, err := db.Index.MoveCase(ctx, "busan", "c1", "daegu", store.Actor{}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("moving onto a taken case ID: %v", err)
+	}
+	if _, _, err := db.Index.MoveCase(ctx, "busan", "c1", "nowhere", store.Actor{}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("moving to a centre that does not exist: %v", err)
+	}
+	n, moved, err := db.Index.MoveCase(ctx, "busan", "c1", centres.National, store.Actor{User: "cli:root"})
+	if err != nil || n != 1 || moved != 1 {
+		t.Fatalf("move: %d fingerprints, %d alerts, %v", n, moved, err)
+	}
+	if a, err := db.Alerts.Alert(before.ID); err != nil || a.Centre != centres.National {
+		t.Errorf("the moved case's alert: %+v, %v", a, err)
+	}
+	for centre, want := range map[string]int{"busan": 0, centres.National: 1} {
+		if page, err := db.Alerts.QueryAlerts(ctx, alerts.AlertQuery{Centre: centre, Limit: 10}); err != nil || page.Total != want {
+			t.Errorf("%s's queue after the move: %d, %v; want %d", centre, page.Total, err, want)
+		}
+	}
+	// The matcher and new alerts follow the move.
+	ms, err := db.Index.Match(ctx, print(0x1111, 0x2222, 9), hashing.DefaultRule())
+	if err != nil || len(ms) == 0 || ms[0].Fingerprint != fps[0].ID || ms[0].Centre != centres.National {
+		t.Errorf("match after the move: %+v, %v", ms, err)
+	}
+	if a := rec(2); a.Centre != centres.National {
+		t.Errorf("an alert raised after the move went to %q", a.Centre)
+	}
+	if _, err := db.Index.CaseOf("busan", "c1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("busan still has c1: %v", err)
+	}
+	if log, err := db.Store.AuditLog(store.AuditFilter{Action: "case.move"}); err != nil || len(log) != 1 || log[0].Centre != centres.National {
+		t.Errorf("audit of the move: %+v, %v", log, err)
 	}
 	db.Close()
 	if r := verifyFile(t, path); !r.OK() {
