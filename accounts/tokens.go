@@ -107,9 +107,9 @@ func (ac *Store) CreateTokenWith(ctx context.Context, user, name string, o Token
 		if err != nil {
 			return err
 		}
-		if (o.Scope == ScopeOperator && u.Role != RoleOperator && u.Role != RoleAdmin) ||
-			(o.Scope == ScopeStaff && u.Role != RoleStaff && u.Role != RoleAdmin) {
-			return fmt.Errorf("a %s token for %s, whose role is %s: %w", o.Scope, user, u.Role, store.ErrInvalid)
+		if (o.Scope == ScopeOperator && !u.Has(RoleOperator) && !u.Has(RoleAdmin)) ||
+			(o.Scope == ScopeStaff && !u.Has(RoleStaff) && !u.Has(RoleAdmin)) {
+			return fmt.Errorf("a %s token for %s, whose roles are %v: %w", o.Scope, user, u.Roles(), store.ErrInvalid)
 		}
 		v, err := tokenCodec.Encode(&t)
 		if err != nil {

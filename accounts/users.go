@@ -67,7 +67,11 @@ const bcryptCost = bcrypt.DefaultCost
 // User is one console account. The password is kept only as a bcrypt hash.
 type User struct {
 	Name string `json:"name"`
-	Role Role   `json:"role"`
+	// Role is the user's first role, AlsoRoles the others: a person of a
+	// small centre may, say, both register cases and review alerts. Roles
+	// lists them all.
+	Role      Role   `json:"role"`
+	AlsoRoles []Role `json:"also_roles,omitempty"`
 	// Centre is the centre the user works for; users of the national
 	// centre have national scope (see package centres).
 	Centre       string    `json:"centre"`
@@ -83,6 +87,8 @@ type User struct {
 type NewUser struct {
 	Name string
 	Role Role
+	// AlsoRoles are further roles beside Role.
+	AlsoRoles []Role
 	// Centre is the user's centre; empty means the national centre.
 	Centre   string
 	Password string
@@ -98,6 +104,34 @@ var userCodec = &store.Codec{Kind: "user", Version: 2,
 // MigrateCentres is this room's part of the migration to centres (schema
 // 2 → 3): every user is rewritten as a user of the national centre.
 func MigrateCentres(tx *bolt.Tx) error { return store.Reencode(tx, bucketUsers, userCodec) }
+
+// Roles lists every role of u, Role first.
+func (u User) Roles() []Role { return append([]Role{u.Role}, u.AlsoRoles...) }
+
+// Has reports whether u has role r.
+func (u User) Has(r Role) bool {
+	for _, have := range u.Roles() {
+		if have == r {
+			return true
+		}
+	}
+	return false
+}
+
+// validRoles checks a user's roles: each known, none twice.
+func validRoles(first Role, also []Role) error {
+	seen := map[Role]bool{}
+	for _, r := range append([]Role{first}, also...) {
+		if !r.Valid() {
+			return fmt.Errorf("role %q: want admin, staff, operator or analyst: %w", r, store.ErrInvalid)
+		}
+		if seen[r] {
+			return fmt.Errorf("role %q given twice: %w", r, store.ErrInvalid)
+		}
+		seen[r] = true
+	}
+	return nil
+}
 
 // NationalScope reports whether u sees every centre's work.
 func (u User) NationalScope() bool { return u.Centre == centres.National }
@@ -144,8 +178,8 @@ func (ac *Store) AddUser(ctx context.Context, nu NewUser, by store.Actor) (User,
 	if err := validUserName(nu.Name); err != nil {
 		return User{}, err
 	}
-	if !nu.Role.Valid() {
-		return User{}, fmt.Errorf("role %q: want admin, staff, operator or analyst: %w", nu.Role, store.ErrInvalid)
+	if err := validRoles(nu.Role, nu.AlsoRoles); err != nil {
+		return User{}, err
 	}
 	if err := ValidPassword(nu.Password); err != nil {
 		return User{}, err
@@ -164,7 +198,7 @@ func (ac *Store) AddUser(ctx context.Context, nu NewUser, by store.Actor) (User,
 		return User{}, fmt.Errorf("hash password: %w", err)
 	}
 	now := ac.st.Now().UTC()
-	u := User{Name: nu.Name, Role: nu.Role, Centre: nu.Centre, PasswordHash: hash, Language: nu.Language, TimeZone: nu.TimeZone, CreatedAt: now, UpdatedAt: now}
+	u := User{Name: nu.Name, Role: nu.Role, AlsoRoles: nu.AlsoRoles, Centre: nu.Centre, PasswordHash: hash, Language: nu.Language, TimeZone: nu.TimeZone, CreatedAt: now, UpdatedAt: now}
 	err = ac.st.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		if b.Get([]byte(u.Name)) != nil {
@@ -176,7 +210,7 @@ func (ac *Store) AddUser(ctx context.Context, nu NewUser, by store.Actor) (User,
 		if err := putUser(b, &u); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: u.Centre, Action: "user.add", Target: u.Name, Detail: "role " + string(u.Role) + ", centre " + u.Centre})
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: u.Centre, Action: "user.add", Target: u.Name, Detail: fmt.Sprintf("roles %v, centre %s", u.Roles(), u.Centre)})
 	}, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("add user: %w", err)
@@ -305,9 +339,10 @@ func (ac *Store) UpdateUser(ctx context.Context, name string, ch UserChange, by 
 		if u, err = getUser(tx, name); err != nil {
 			return err
 		}
-		if ch.Role != nil && *ch.Role != u.Role {
-			details = append(details, fmt.Sprintf("role %s→%s", u.Role, *ch.Role))
-			u.Role = *ch.Role
+		if ch.Role != nil && (*ch.Role != u.Role || len(u.AlsoRoles) > 0) {
+			// A change of role makes it the user's only one.
+			details = append(details, fmt.Sprintf("roles %v→%s", u.Roles(), *ch.Role))
+			u.Role, u.AlsoRoles = *ch.Role, nil
 		}
 		if ch.Disabled != nil && *ch.Disabled != u.Disabled {
 			u.Disabled = *ch.Disabled

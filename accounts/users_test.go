@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -293,5 +294,29 @@ func TestUserNamesThatCannotBePathSegmentsAreRefused(t *testing.T) {
 		if _, err := db.AddUser(context.Background(), NewUser{Name: name, Role: RoleStaff, Password: "correct horse"}, store.Actor{}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("name %q: err = %v, want store.ErrInvalid", name, err)
 		}
+	}
+}
+
+func TestAUserMayHaveSeveralRoles(t *testing.T) {
+	db, _ := openClock(t)
+	ctx := context.Background()
+	u, err := db.AddUser(ctx, NewUser{Name: "both", Role: RoleStaff, AlsoRoles: []Role{RoleOperator}, Password: "correct horse battery"}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !u.Has(RoleStaff) || !u.Has(RoleOperator) || u.Has(RoleAdmin) {
+		t.Fatalf("roles %v", u.Roles())
+	}
+	for _, bad := range [][]Role{{RoleStaff}, {"root"}} {
+		if _, err := db.AddUser(ctx, NewUser{Name: "x", Role: RoleStaff, AlsoRoles: bad, Password: "correct horse battery"}, store.Actor{}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("also roles %v: %v, want ErrInvalid", bad, err)
+		}
+	}
+	if _, _, err := db.CreateTokenWith(ctx, "both", "t", TokenOptions{Scope: ScopeOperator}, store.Actor{}); err != nil {
+		t.Errorf("an operator token for a staff member who is also an operator: %v", err)
+	}
+	role := RoleAnalyst
+	if u, err = db.UpdateUser(ctx, "both", UserChange{Role: &role}, store.Actor{}); err != nil || !slices.Equal(u.Roles(), []Role{RoleAnalyst}) {
+		t.Errorf("after a change of role: %v, %v", u.Roles(), err)
 	}
 }

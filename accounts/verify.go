@@ -23,8 +23,8 @@ func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 				r.Add(where, "%v", err)
 			} else if u.Name != string(k) {
 				r.Add(where, "holds user %q", u.Name)
-			} else if !u.Role.Valid() {
-				r.Add(where, "unknown role %q", u.Role)
+			} else if err := validRoles(u.Role, u.AlsoRoles); err != nil {
+				r.Add(where, "%v", err)
 			} else if u.Centre != centres.National && !centres.Exists(tx, u.Centre) {
 				r.Add(where, "its centre %q does not exist", u.Centre)
 			}

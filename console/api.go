@@ -49,13 +49,14 @@ func reasonOf(r *http.Request, rq *request) (string, error) {
 }
 
 type meJSON struct {
-	Name     string        `json:"name"`
-	Role     accounts.Role `json:"role"`
-	Centre   string        `json:"centre"`
-	National bool          `json:"national"` // national scope: sees every centre
-	Language string        `json:"language"`
-	TimeZone string        `json:"time_zone"`
-	Via      string        `json:"via"` // "session" or "token"
+	Name     string          `json:"name"`
+	Role     accounts.Role   `json:"role"`
+	Roles    []accounts.Role `json:"roles"` // every role, role first
+	Centre   string          `json:"centre"`
+	National bool            `json:"national"` // national scope: sees every centre
+	Language string          `json:"language"`
+	TimeZone string          `json:"time_zone"`
+	Via      string          `json:"via"` // "session" or "token"
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -63,7 +64,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if rq.token != nil {
 		via = "token"
 	}
-	writeJSON(w, http.StatusOK, meJSON{Name: rq.user.Name, Role: rq.user.Role, Centre: rq.user.Centre, National: rq.national(), Language: rq.loc.Lang, TimeZone: rq.loc.Zone.String(), Via: via})
+	writeJSON(w, http.StatusOK, meJSON{Name: rq.user.Name, Role: rq.user.Role, Roles: rq.user.Roles(), Centre: rq.user.Centre, National: rq.national(), Language: rq.loc.Lang, TimeZone: rq.loc.Zone.String(), Via: via})
 	return nil
 }
 

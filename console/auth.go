@@ -87,7 +87,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return false, nil
 	}
-	if !rt.allows(rq.user.Role) {
+	if !rt.allowsAny(rq.user.Roles()) {
 		return false, refuse(http.StatusForbidden, "err.forbidden")
 	}
 	if rt.Centres == nationalOnly && !rq.national() {

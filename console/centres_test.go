@@ -375,3 +375,26 @@ func TestEachCentreSeesExactlyItsOwnAlerts(t *testing.T) {
 		}
 	}
 }
+
+// TestAUserWithSeveralRolesDoesTheWorkOfEach: a staff member of a small
+// centre who also reviews alerts reaches both the cases and the queue, and
+// nothing neither role may.
+func TestAUserWithSeveralRolesDoesTheWorkOfEach(t *testing.T) {
+	e := newEnv(t, nil)
+	if _, err := e.db.Accounts.AddUser(context.Background(), accounts.NewUser{Name: "both", Role: accounts.RoleStaff,
+		AlsoRoles: []accounts.Role{accounts.RoleOperator}, Password: testPassword, Language: "en"}, store.Actor{User: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("both")
+	for path, want := range map[string]int{"/cases": 200, "/alerts": 200, "/api/alerts": 200, "/users": 403, "/sites": 403} {
+		if resp := c.get(path); resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	var me struct {
+		Roles []accounts.Role `json:"roles"`
+	}
+	if err := json.Unmarshal([]byte(readAll(c.get("/api/me"))), &me); err != nil || !slices.Equal(me.Roles, []accounts.Role{accounts.RoleStaff, accounts.RoleOperator}) {
+		t.Errorf("/api/me roles %v, %v", me.Roles, err)
+	}
+}

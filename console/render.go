@@ -93,7 +93,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	if rq.user.Name != "" {
 		for _, p := range navPages {
-			if s.mayGet(p.path, rq.user.Role) {
+			if s.mayGet(p.path, rq.user.Roles()) {
 				v.Nav = append(v.Nav, navItem{Path: p.path, Label: rq.loc.T(p.key), Current: strings.HasPrefix(r.URL.Path, p.path)})
 			}
 		}

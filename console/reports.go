@@ -26,7 +26,7 @@ func reportFilter(rq *request, limit int) alerts.URLReportFilter {
 	if !rq.national() {
 		f.Centre = rq.user.Centre
 	}
-	if rq.user.Role != accounts.RoleOperator {
+	if !rq.user.Has(accounts.RoleOperator) {
 		f.SubmittedBy = rq.user.Name
 	}
 	return f

@@ -266,14 +266,21 @@ func (rt route) allows(role accounts.Role) bool {
 	return rt.public() || slices.Contains(rt.Roles, role)
 }
 
+// allowsAny reports whether any of roles may use rt: a user with several
+// roles does the work of each.
+func (rt route) allowsAny(roles []accounts.Role) bool {
+	return slices.ContainsFunc(roles, rt.allows)
+}
+
 // public reports whether rt needs no login.
 func (rt route) public() bool { return slices.Contains(rt.Roles, anonymous) }
 
-// mayGet reports whether role may GET path (for the navigation bar).
-func (s *Server) mayGet(path string, role accounts.Role) bool {
+// mayGet reports whether any of roles may GET path (for the navigation
+// bar).
+func (s *Server) mayGet(path string, roles []accounts.Role) bool {
 	for _, rt := range s.routes {
 		if rt.Method == "GET" && rt.Path == path {
-			return rt.allows(role)
+			return rt.allowsAny(roles)
 		}
 	}
 	return false

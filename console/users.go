@@ -80,20 +80,21 @@ func (s *Server) users(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	out := make([]userJSON, len(d.Users))
 	for i, u := range d.Users {
-		out[i] = userJSON{Name: u.Name, Role: u.Role, Centre: u.Centre, Language: u.Language, TimeZone: u.TimeZone, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+		out[i] = userJSON{Name: u.Name, Role: u.Role, Roles: u.Roles(), Centre: u.Centre, Language: u.Language, TimeZone: u.TimeZone, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
 	}
 	return s.respond(w, r, rq, reply{page: "users", title: rq.loc.T("users.title"), html: d, json: out})
 }
 
 // userJSON is a user without the password hash.
 type userJSON struct {
-	Name      string        `json:"name"`
-	Role      accounts.Role `json:"role"`
-	Centre    string        `json:"centre"`
-	Language  string        `json:"language,omitempty"`
-	TimeZone  string        `json:"time_zone,omitempty"`
-	Disabled  bool          `json:"disabled"`
-	CreatedAt time.Time     `json:"created_at"`
+	Name      string          `json:"name"`
+	Role      accounts.Role   `json:"role"`
+	Roles     []accounts.Role `json:"roles"` // every role, role first
+	Centre    string          `json:"centre"`
+	Language  string          `json:"language,omitempty"`
+	TimeZone  string          `json:"time_zone,omitempty"`
+	Disabled  bool            `json:"disabled"`
+	CreatedAt time.Time       `json:"created_at"`
 }
 
 func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -45,6 +45,8 @@ func TestUserCommands(t *testing.T) {
 		wantOut  string
 	}{
 		{"adds a user with the password from stdin", "correct horse\n", []string{"user", "add", "kim", "--role", "operator"}, 0, "added user kim (operator)"},
+		{"adds a user with two roles", "correct horse\n", []string{"user", "add", "mo", "--role", "staff,operator"}, 0, "added user mo (staff,operator)"},
+		{"refuses a role given twice", "correct horse\n", []string{"user", "add", "jo", "--role", "staff,staff"}, 2, ""},
 		{"refuses a taken name", "correct horse\n", []string{"user", "add", "kim", "--role", "staff"}, 2, ""},
 		{"refuses a short password", "short\n", []string{"user", "add", "lee", "--role", "staff"}, 2, ""},
 		{"refuses an empty stdin", "", []string{"user", "add", "lee", "--role", "staff"}, 2, ""},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,7 +25,7 @@ func (a *app) userCommand() *cobra.Command {
 	}
 	var role, lang, tz, centre string
 	add := &cobra.Command{
-		Use:   "add NAME --role admin|staff|operator|analyst [--centre ID] [--lang ko|en] [--tz ZONE]",
+		Use:   "add NAME --role R[,R…] [--centre ID] [--lang ko|en] [--tz ZONE]",
 		Short: "Add a console account (the password is read from the terminal or stdin)",
 		Long: `add creates a console account. The password is never a flag (flags end up in shell
 history and process lists): on a terminal it is prompted for twice without echo,
@@ -32,6 +33,7 @@ otherwise the first line of standard input is the password. At least 10 bytes.
 
 Roles: admin manages users and reads the audit log; staff register and withdraw
 cases; operator reviews alerts and sends notices; analyst manages sites and crawls.
+A user may have several (--role operator,staff) and does the work of each.
 
 Every user belongs to one centre (--centre; the national centre by default while
 it is the only one, required once there are others). Users of the national
@@ -41,8 +43,13 @@ centre see every centre's work; a regional centre's users see only their own.`,
   printf '%s\n' "$PASSWORD" | hashwatch user add bot --role analyst`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !accounts.Role(role).Valid() {
-				return usagef("user add: --role must be admin, staff, operator or analyst (got %q)", role)
+			var roles []accounts.Role
+			for _, r := range strings.Split(role, ",") {
+				r = strings.TrimSpace(r)
+				if !accounts.Role(r).Valid() || slices.Contains(roles, accounts.Role(r)) {
+					return usagef("user add: --role must be one or more of admin, staff, operator, analyst, comma-separated, each once (got %q)", role)
+				}
+				roles = append(roles, accounts.Role(r))
 			}
 			pw, err := readPassword(cmd.InOrStdin(), a.stderr)
 			if err != nil {
@@ -61,18 +68,18 @@ centre see every centre's work; a regional centre's users see only their own.`,
 			if err != nil {
 				return err
 			}
-			u, err := db.Accounts.AddUser(cmd.Context(), accounts.NewUser{Name: args[0], Role: accounts.Role(role), Centre: in, Password: pw, Language: lang, TimeZone: tz}, a.actor())
+			u, err := db.Accounts.AddUser(cmd.Context(), accounts.NewUser{Name: args[0], Role: roles[0], AlsoRoles: roles[1:], Centre: in, Password: pw, Language: lang, TimeZone: tz}, a.actor())
 			if err != nil {
 				if errors.Is(err, store.ErrInvalid) {
 					return usageError{err}
 				}
 				return err
 			}
-			fmt.Fprintf(a.stdout, "added user %s (%s) in centre %s\n", safe(u.Name), u.Role, safe(u.Centre))
+			fmt.Fprintf(a.stdout, "added user %s (%s) in centre %s\n", safe(u.Name), joinRoles(u.Roles()), safe(u.Centre))
 			return nil
 		},
 	}
-	add.Flags().StringVar(&role, "role", "", "admin, staff, operator or analyst (required)")
+	add.Flags().StringVar(&role, "role", "", "admin, staff, operator or analyst, or several comma-separated (required)")
 	add.Flags().StringVar(&centre, "centre", "", "the user's centre (default national; required once there are several)")
 	add.Flags().StringVar(&lang, "lang", "", "console language: ko or en (default: the browser's)")
 	add.Flags().StringVar(&tz, "tz", "", "time zone for shown times (default "+accounts.DefaultTimeZone+")")
@@ -99,7 +106,7 @@ centre see every centre's work; a regional centre's users see only their own.`,
 				if u.Disabled {
 					state = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Name), u.Role, safe(u.Centre), state, safe(orDash(u.Language)), safe(orDash(u.TimeZone)), u.CreatedAt.Format("2006-01-02"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Name), joinRoles(u.Roles()), safe(u.Centre), state, safe(orDash(u.Language)), safe(orDash(u.TimeZone)), u.CreatedAt.Format("2006-01-02"))
 			}
 			return tw.Flush()
 		},
@@ -153,6 +160,15 @@ func (a *app) actor() store.Actor {
 		name = "?"
 	}
 	return store.Actor{User: "cli:" + name}
+}
+
+// joinRoles is a user's roles as the --role flag takes them.
+func joinRoles(rs []accounts.Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ",")
 }
 
 func orDash(s string) string {
