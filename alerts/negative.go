@@ -244,6 +244,12 @@ func (al *Store) RemoveNegative(ctx context.Context, id uint64, by store.Actor) 
 		if err := negativeCodec.Decode(v, &e); err != nil {
 			return err
 		}
+		// An entry is the centre's whose alert it came from.
+		if a, ok, err := AlertIn(tx, e.AlertID); err != nil {
+			return err
+		} else if ok && !centres.Sees(by.Centre, a.Centre) {
+			return fmt.Errorf("negative bank entry %d: %w", id, store.ErrNotFound)
+		}
 		sha, err := hex.DecodeString(e.SHA256)
 		if err != nil {
 			return fmt.Errorf("negative bank entry %d: SHA-256 %q: %w", id, e.SHA256, store.ErrCorrupt)

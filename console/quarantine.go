@@ -149,9 +149,17 @@ type negativeData struct {
 
 // negatives lists the negative bank: the operators' page, or JSON.
 func (s *Server) negatives(w http.ResponseWriter, r *http.Request, rq *request) error {
-	es, err := s.db.Alerts.Negatives()
+	all, err := s.db.Alerts.Negatives()
 	if err != nil {
 		return err
+	}
+	// An entry is the centre's whose alert it came from (its media URL
+	// is that alert's); a regional operator sees their centre's.
+	es := []alerts.NegativeEntry{}
+	for _, e := range all {
+		if _, err := s.alertFor(rq, e.AlertID); err == nil || rq.national() {
+			es = append(es, e)
+		}
 	}
 	return s.respond(w, r, rq, reply{page: "negative", title: rq.loc.T("negative.title"),
 		html: negativeData{Entries: es, Radius: alerts.NegativeRadius}, json: convert(es, NewNegativeJSON)})
