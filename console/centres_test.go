@@ -430,3 +430,40 @@ func TestAUserWithSeveralRolesDoesTheWorkOfEach(t *testing.T) {
 		t.Errorf("/api/me roles %v, %v", me.Roles, err)
 	}
 }
+
+// TestAReportShowsItsSubmitterOnlyTheirCentresAlerts: a URL a busan
+// operator reported matched cases of busan and of daegu; the report shows
+// busan's operator busan's alert only, and a national operator both.
+func TestAReportShowsItsSubmitterOnlyTheirCentresAlerts(t *testing.T) {
+	e := newEnv(t, nil)
+	worlds := seedCentres(t, e)
+	b, d := worlds["busan"], worlds["daegu"]
+	if _, err := e.db.Alerts.SetURLOutcome(context.Background(), b.report, 0, alerts.URLOutcome{URL: "http://report.example/" + b.marker,
+		State: alerts.ReportMatch, Media: 1, AlertIDs: []uint64{b.alert, d.alert}, CheckedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for caller, want := range map[string][]uint64{"busan": {b.alert}, centres.National: {b.alert, d.alert}} {
+		secret, _, err := e.db.Accounts.CreateToken(context.Background(), worlds[caller].users[accounts.RoleOperator], "r", store.Actor{User: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/reports/%d", e.ts.URL, b.report), nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			URLs []struct {
+				AlertIDs []uint64 `json:"alert_ids"`
+			} `json:"urls"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if len(rep.URLs) != 1 || !slices.Equal(rep.URLs[0].AlertIDs, want) {
+			t.Errorf("%s's operator sees report alerts %+v, want %v", caller, rep.URLs, want)
+		}
+	}
+}

@@ -32,12 +32,42 @@ func reportFilter(rq *request, limit int) alerts.URLReportFilter {
 	return f
 }
 
+// ownAlertsOnly drops from a report's outcomes the alerts rq's user does
+// not see: a reported URL that matched another centre's case raised that
+// centre's alert, which a regional submitter is not shown (not even its
+// ID).
+func (s *Server) ownAlertsOnly(rq *request, rep alerts.URLReport) alerts.URLReport {
+	if rq.national() {
+		return rep
+	}
+	urls := make([]alerts.URLOutcome, len(rep.URLs))
+	for i, o := range rep.URLs {
+		var ids []uint64
+		for _, id := range o.AlertIDs {
+			if _, err := s.alertFor(rq, id); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		o.AlertIDs = ids
+		urls[i] = o
+	}
+	rep.URLs = urls
+	return rep
+}
+
+func (s *Server) ownAlertsOnlyAll(rq *request, reps []alerts.URLReport) []alerts.URLReport {
+	for i := range reps {
+		reps[i] = s.ownAlertsOnly(rq, reps[i])
+	}
+	return reps
+}
+
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	reps, err := s.db.Alerts.URLReports(reportFilter(rq, 50))
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: reps})
+	return s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: s.ownAlertsOnlyAll(rq, reps)})
 }
 
 // errNoInspector reports a reported-URL submission to a console that
@@ -76,7 +106,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: reps, Result: &rep})
+	return s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: s.ownAlertsOnlyAll(rq, reps), Result: ptr(s.ownAlertsOnly(rq, rep))})
 }
 
 func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -91,7 +121,7 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, NewURLReportJSON(rep))
+	writeJSON(w, http.StatusOK, NewURLReportJSON(s.ownAlertsOnly(rq, rep)))
 	return nil
 }
 
@@ -109,7 +139,7 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, NewURLReportJSON(rep))
+	writeJSON(w, http.StatusOK, NewURLReportJSON(s.ownAlertsOnly(rq, rep)))
 	return nil
 }
 
@@ -130,6 +160,6 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request, rq *request)
 	if reps == nil {
 		reps = []alerts.URLReport{}
 	}
-	writeJSON(w, http.StatusOK, convert(reps, NewURLReportJSON))
+	writeJSON(w, http.StatusOK, convert(s.ownAlertsOnlyAll(rq, reps), NewURLReportJSON))
 	return nil
 }
