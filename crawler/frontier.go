@@ -11,7 +11,8 @@ import (
 )
 
 // ItemKind says whether a frontier item is a page (fetched with colly and
-// searched for links and media) or a media file (fetched, fingerprinted and
+// searched for links and media), a media file (fetched, fingerprinted and
+// matched) or a video (fetched and fingerprinted with ffmpeg, then
 // matched).
 type ItemKind uint8
 
@@ -19,6 +20,7 @@ type ItemKind uint8
 const (
 	PageItem ItemKind = iota + 1
 	MediaItem
+	VideoItem
 )
 
 func (k ItemKind) String() string {
@@ -27,6 +29,8 @@ func (k ItemKind) String() string {
 		return "page"
 	case MediaItem:
 		return "media"
+	case VideoItem:
+		return "video"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }

@@ -96,87 +96,77 @@ func (p *pass) queueVideos(recs []crawlstate.VideoRecord) {
 	}
 }
 
-// handleVideo fetches one video, fingerprints it and records alerts for
-// the registered videos it shows.
+// handleVideo has one video fetched and fingerprinted by a worker and
+// records alerts for the registered videos it shows.
 func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 	if ctx.Err() != nil {
 		return
 	}
-	u, err := url.Parse(j.url)
-	if err != nil {
+	if _, err := url.Parse(j.url); err != nil {
 		p.fail("fetch", j.url, fmt.Errorf("video URL %q: %w", j.url, err))
 		return
 	}
-	if !p.robotsAllow(ctx, u, Item{Kind: MediaItem, URL: j.url, Page: j.page}) {
-		return
-	}
-	limit := p.site.MaxVideoBytes
-	f, err := p.media.getVideo(ctx, j.url, limit)
-	switch {
-	case ctx.Err() != nil:
-		return
-	case errors.Is(err, hashing.ErrTooLarge):
-		p.skip(j.page, j.url, f.Size, limit, err)
-		return
-	case err != nil:
-		p.fail(classify(err), j.url, err)
-		return
-	}
-	sum := hashing.SumSHA256(f.Body)
-	p.count(func(s *PassStats) { s.Bytes += int64(len(f.Body)) })
 	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
 		p.fail("index", j.url, err)
 		return
 	}
-	s := p.shaFor(sum)
-	s.once.Do(func() { p.matchVideo(ctx, j.url, sum, f.Body, wm, s) })
-	var preview []byte
-	if s.err == nil && len(s.hr.Matches) > 0 {
-		preview = p.videoPreview(sum, f.Body)
-	}
-	f.Body = nil
-	if s.err != nil {
-		if ctx.Err() == nil {
-			p.fail(classify(s.err), j.url, s.err)
-		}
+	job := p.job(Item{Kind: VideoItem, URL: j.url, Page: j.page})
+	job.Watermark = wm
+	res := p.exec(ctx, &job)
+	if res.Cancelled || ctx.Err() != nil {
 		return
 	}
-	switch s.hr.Failure {
+	p.applyCommon(res)
+	if res.Denied {
+		return
+	}
+	mr := res.Media
+	if mr == nil {
+		p.fail("fetch", j.url, fmt.Errorf("video %s: the worker returned no media result", j.url))
+		return
+	}
+	if mr.Bytes > 0 {
+		p.count(func(s *PassStats) { s.Bytes += mr.Bytes })
+	}
+	limit := p.site.MaxVideoBytes
+	switch mr.Outcome {
+	case mediaTooLarge:
+		p.skip(j.page, j.url, mr.Size, limit, mr.Err)
+		return
+	case mediaError:
+		p.fail(mr.Err.Kind, j.url, mr.Err)
+		return
+	}
+	hr := mr.Hash
+	switch hr.Failure {
 	case "":
 	case "too_large":
-		p.skip(j.page, j.url, f.Size, limit, fmt.Errorf("%s: %s", j.url, s.hr.Message))
+		p.skip(j.page, j.url, mr.Size, limit, fmt.Errorf("%s: %s", j.url, hr.Message))
 		return
 	default:
-		p.fail(s.hr.Failure, j.url, fmt.Errorf("%s: %s", j.url, s.hr.Message))
+		p.fail(hr.Failure, j.url, fmt.Errorf("%s: %s", j.url, hr.Message))
 		return
 	}
 	p.count(func(st *PassStats) {
 		st.Media++
-		if len(s.hr.Matches) > 0 {
+		if len(hr.Matches) > 0 {
 			st.Matches++
 		}
 	})
-	res := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
-		Site: p.site.Name, SHA256: sum, Matches: s.hr.Matches,
-		Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+	preview := mr.Preview
+	res2 := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
+		Site: p.site.Name, SHA256: mr.SHA256, Matches: hr.Matches,
+		Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: mr.FinalURL, HTTPStatus: mr.Status},
 		Preview:  func() []byte { return preview },
 	})
-	if res.Err != nil {
+	if res2.Err != nil {
 		if ctx.Err() == nil {
-			p.storageFailed(j.url, res.Err)
+			p.storageFailed(j.url, res2.Err)
 		}
 		return
 	}
-	p.stepDone(res, j.page, j.url, true)
-}
-
-// matchVideo looks up or computes the result for one video's bytes, as
-// match does for pictures. A video over a limit of package video is a
-// too_large result (classify); a corrupt or unsupported one a failure
-// result.
-func (p *pass) matchVideo(ctx context.Context, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult) {
-	p.resolve(ctx, "video", u, sum, body, wm, s, p.c.Video.Fingerprint)
+	p.stepDone(res2, j.page, j.url, true)
 }
 
 // getVideo fetches a video's bytes, at most maxBytes of them (declared or
@@ -212,17 +202,3 @@ func (f *fetcher) getVideo(ctx context.Context, url string, maxBytes int64) (*fe
 	return out, nil
 }
 
-// videoPreview is the blurred thumbnail of a matched video whose bytes are
-// a picture format (an animated GIF or WebP: its first frame), unless one
-// is stored already. Other videos have none: their frames come from ffmpeg
-// and are not kept.
-func (p *pass) videoPreview(sum hashing.SHA256, body []byte) []byte {
-	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
-		return nil
-	}
-	pv, err := p.hasher.Preview(body)
-	if err != nil {
-		return nil
-	}
-	return pv
-}
