@@ -116,8 +116,8 @@ type pass struct {
 	configDigest string
 	userAgent    string
 	log          *slog.Logger
-	metrics  *siteMetrics
-	rule     string
+	metrics      *siteMetrics
+	rule         string
 
 	mu          sync.Mutex
 	stats       PassStats

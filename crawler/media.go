@@ -342,4 +342,3 @@ func (p *pass) stepDone(res stepResult, page, u string, isVideo bool) {
 		p.log.Info("new alert", append(args, "status", a.Status)...)
 	}
 }
-

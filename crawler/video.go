@@ -201,4 +201,3 @@ func (f *fetcher) getVideo(ctx context.Context, url string, maxBytes int64) (*fe
 	out.Body, out.Size = body, int64(len(body))
 	return out, nil
 }
-
