@@ -123,6 +123,7 @@ type pass struct {
 	stats       PassStats
 	lastErrs    []string
 	skipped     []crawlstate.SkippedMedia
+	parked      []crawlstate.ParkedItem
 	byURL       map[string]*mediaResult       // media URL → its result, once per process pass
 	bySHA       map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
 	videosSeen  map[string]bool
@@ -302,6 +303,7 @@ func (p *pass) restore() error {
 	p.pagesStarted = st.Pages
 	p.lastErrs = append(p.lastErrs, st.LastErrors...)
 	p.skipped = append(p.skipped, st.RecentSkipped...)
+	p.parked = append(p.parked, st.RecentParked...)
 	return nil
 }
 
@@ -373,6 +375,7 @@ func (p *pass) storeStatus(finished bool) error {
 	p.mu.Lock()
 	lastErrs := append([]string(nil), p.lastErrs...)
 	skipped := append([]crawlstate.SkippedMedia(nil), p.skipped...)
+	parked := append([]crawlstate.ParkedItem(nil), p.parked...)
 	p.mu.Unlock()
 	total := p.prevStatus.TotalPass
 	if finished {
@@ -381,7 +384,7 @@ func (p *pass) storeStatus(finished bool) error {
 	st := crawlstate.SiteStatus{
 		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number, Counts: s.Counts,
 		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
-		Bounds: s.Bounds, Recovered: s.Recovered,
+		Bounds: s.Bounds, Recovered: s.Recovered, RecentParked: parked,
 	}
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
@@ -570,6 +573,11 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		return
 	}
 	p.applyCommon(res)
+	if res.Parked {
+		p.park(res)
+		p.done(ctx, it, nil, true)
+		return
+	}
 	if res.Denied {
 		p.done(ctx, it, nil, true)
 		return
@@ -650,6 +658,23 @@ func (p *pass) exec(ctx context.Context, j *Job) Result {
 		return p.c.Dispatch(ctx, j)
 	}
 	return p.worker.process(ctx, j, p)
+}
+
+// park records an item given up on: delivered to workers again and again
+// without a result (each delivery killed or stalled its worker). It is
+// done for this pass, shown with its URL in the site's status, and never
+// retried until the next pass.
+func (p *pass) park(res Result) {
+	it := res.Item
+	p.mu.Lock()
+	p.stats.Parked++
+	if len(p.parked) >= maxLastErrors {
+		p.parked = p.parked[1:]
+	}
+	p.parked = append(p.parked, crawlstate.ParkedItem{Kind: it.Kind.String(), URL: it.URL, Page: it.Page, Reason: res.ParkReason, At: time.Now().UTC()})
+	p.mu.Unlock()
+	p.metrics.error("parked")
+	p.log.Error("item parked: it killed or stalled crawl workers on every delivery", "url", it.URL, "kind", it.Kind.String(), "page", it.Page, "reason", res.ParkReason)
 }
 
 // applyCommon counts what any result says besides its item's own outcome:
@@ -836,6 +861,11 @@ func (p *pass) skip(page, u string, size, limit int64, err error) {
 	p.metrics.error("too_large")
 	p.log.Warn("media skipped: over a limit", "url", u, "page", page, "size", size, "limit", limit, "err", err)
 }
+
+// ErrorKind names the kind of an error as the per-site error counts do
+// ("corrupt", "unsupported", "too_large", "timeout", ...), for workers
+// that send errors over the wire.
+func ErrorKind(err error) string { return classify(err) }
 
 // classify names the kind of an error for per-site error counts.
 func classify(err error) string {

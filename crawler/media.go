@@ -163,6 +163,10 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 			return
 		}
 		p.applyCommon(res)
+		if res.Parked {
+			p.park(res)
+			return
+		}
 		if res.Denied {
 			return
 		}
@@ -224,7 +228,9 @@ func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, 
 		URL: it.URL, ETag: mr.ETag, LastModified: mr.LastModified, SHA256: mr.SHA256,
 		Size: mr.Bytes, FinalURL: mr.FinalURL, Status: mr.Status, Pass: p.info.Number, Checked: now}}})
 	p.metrics.media("fetched", int(mr.Bytes))
-	p.use(it, r, mr.FinalURL, mr.Status, mr.Bytes, mr.Hash, true)
+	hr := mr.Hash
+	hr.SHA256 = mr.SHA256 // HashResult keeps its sum out of its JSON
+	p.use(it, r, mr.FinalURL, mr.Status, mr.Bytes, hr, true)
 	r.preview = mr.Preview
 }
 

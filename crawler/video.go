@@ -118,6 +118,10 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 		return
 	}
 	p.applyCommon(res)
+	if res.Parked {
+		p.park(res)
+		return
+	}
 	if res.Denied {
 		return
 	}

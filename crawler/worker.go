@@ -220,5 +220,6 @@ func (w *siteWorker) processMedia(ctx context.Context, j *Job, c Central, res *R
 		mr.Outcome, mr.Err = mediaError, resultErr(it.URL, err)
 		return
 	}
+	hr.SHA256 = sum // not in the result's JSON: the bytes' sum travels as mr.SHA256
 	mr.Outcome, mr.Hash, mr.Preview = mediaFetched, hr, pv
 }

@@ -37,6 +37,22 @@ type SiteStatus struct {
 	// Recovered counts requests that succeeded on a retry, by the kind of
 	// their first failure (reset, timeout, http_status).
 	Recovered map[string]int `json:"recovered,omitempty"`
+	// RecentParked lists the latest items parked (newest last, bounded):
+	// delivered to crawl workers again and again without a result, because
+	// each delivery killed or stalled its worker. They are not retried in
+	// the pass; Counts.Parked counts them.
+	RecentParked []ParkedItem `json:"recent_parked,omitempty"`
+}
+
+// ParkedItem is one frontier item a pass gave up on after a bounded
+// number of deliveries to crawl workers.
+type ParkedItem struct {
+	Kind string `json:"kind"`
+	URL  string `json:"url"`
+	Page string `json:"page,omitempty"`
+	// Reason says why: how many deliveries ended without a result.
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // Counts are what one pass of one site did, counted as it goes: the one
@@ -61,6 +77,9 @@ type Counts struct {
 	Skipped     int `json:"skipped"`        // media over a limit, never fingerprinted
 	Videos      int `json:"videos"`         // video URLs found and recorded
 	Robots      int `json:"robots_blocked"` // URLs robots.txt did not allow
+	// Parked counts items given up on after they killed or stalled crawl
+	// workers on every delivery (see SiteStatus.RecentParked).
+	Parked int `json:"parked"`
 }
 
 // SkippedMedia is one media file a pass did not fingerprint because it was
