@@ -316,4 +316,3 @@ func replyErr(msg string, unavailable bool) error {
 func classifyHash(err error) string {
 	return crawler.ErrorKind(err)
 }
-
