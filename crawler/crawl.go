@@ -115,9 +115,12 @@ type pass struct {
 	config       []byte
 	configDigest string
 	userAgent    string
-	log          *slog.Logger
-	metrics      *siteMetrics
-	rule         string
+	// gate grants remote workers their turns at the site's hosts (nil in
+	// one process, where the pass's own transport is polite).
+	gate    *transport.Gate
+	log     *slog.Logger
+	metrics *siteMetrics
+	rule    string
 
 	mu          sync.Mutex
 	stats       PassStats
@@ -208,8 +211,8 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	defer base.CloseIdleConnections()
 	polite := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	var p *pass
-	transport := transport.NewRetry(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
-	media := newFetcher(site, transport, ua)
+	rt := transport.NewRetry(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
+	media := newFetcher(site, rt, ua)
 	p = &pass{
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
 		worker: &siteWorker{
@@ -217,7 +220,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 			hasher:  hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
 			hashSem: make(chan struct{}, runtime.NumCPU()),
 			media:   media,
-			pages:   newPageFetcher(runCtx, site, transport, ua),
+			pages:   newPageFetcher(runCtx, site, rt, ua),
 			robots:  newRobotsRules(media.client, ua),
 			video:   c.Video,
 			log:     log,
@@ -242,6 +245,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 			return PassStats{}, err
 		}
 		p.configDigest = hashing.SumSHA256(p.config).String()
+		p.gate = transport.NewGate(site.Politeness(), site.Parallelism)
 	}
 	if site.Robots() {
 		p.worker.robots.crawlDelay = polite.HonourCrawlDelay
@@ -879,6 +883,8 @@ func classify(err error) string {
 		return rp.Kind
 	case errors.Is(err, ErrPrivateAddress):
 		return "private_address"
+	case errors.Is(err, ErrCentralUnavailable):
+		return "unavailable"
 	case errors.Is(err, hashing.ErrTooLarge),
 		errors.Is(err, video.ErrTooLong), errors.Is(err, video.ErrTooManyFrames), errors.Is(err, video.ErrTimeout):
 		return "too_large"

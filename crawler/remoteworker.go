@@ -26,15 +26,31 @@ type Worker struct {
 	// video jobs (kind "video") and fingerprints animations as pictures.
 	Video  *video.Hasher
 	Logger *slog.Logger
-	// Gate, when set, wraps each site's transport before politeness is
-	// applied: the coordinator's per-host gate, so that delay and
-	// parallelism hold across all workers together.
-	Gate func(site string, next http.RoundTripper) http.RoundTripper
+	// Gate, when set, wraps each site's polite transport: every request
+	// (each retry too) first takes a turn from the coordinator's per-host
+	// gate, so that delay and parallelism hold across all workers
+	// together. The wait for a turn does not count against the request
+	// timeout.
+	Gate func(g GateInfo, next http.RoundTripper) http.RoundTripper
 
 	once    sync.Once
 	hashSem chan struct{}
 	mu      sync.Mutex
 	sites   map[string]*workerSite
+}
+
+// GateInfo is what a gate transport needs to ask the coordinator for a
+// turn.
+type GateInfo struct {
+	Site string
+	Pass uint64
+	// Hold bounds how long a turn may be held (the site's request
+	// timeout), so a worker that dies holding one does not hold it for
+	// ever.
+	Hold time.Duration
+	// CrawlDelay is the host's robots.txt Crawl-delay as this worker read
+	// it (0 if none).
+	CrawlDelay func(host string) time.Duration
 }
 
 // workerSite is one site's fetching state on a worker, for one pass and
@@ -46,9 +62,16 @@ type workerSite struct {
 	base   *http.Transport
 	cancel context.CancelFunc
 
-	mu        sync.Mutex
-	recovered map[string]int
-	errs      []ResultError
+	mu          sync.Mutex
+	recovered   map[string]int
+	errs        []ResultError
+	crawlDelays map[string]time.Duration
+}
+
+func (ws *workerSite) crawlDelay(host string) time.Duration {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.crawlDelays[host]
 }
 
 // Process fetches, discovers and fingerprints one job's item and returns
@@ -113,12 +136,19 @@ func (w *Worker) site(j *Job) (*workerSite, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ws := &workerSite{digest: j.ConfigDigest, pass: j.Pass, cancel: cancel}
 	ws.base = newTransport(site)
-	var rt http.RoundTripper = ws.base
+	delay := site.Politeness()
 	if w.Gate != nil {
-		rt = w.Gate(site.Name, rt)
+		// The coordinator's gate spaces the requests of all workers; a
+		// local delay on top would only push a granted turn later, closer
+		// to the next worker's.
+		delay = 0
 	}
-	polite := transport.NewPolite(rt, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
-	retry := transport.NewRetry(polite, site.RetryCount(), func(kind string) {
+	polite := transport.NewPolite(ws.base, delay, site.Parallelism, time.Duration(site.RequestTimeout))
+	var rt http.RoundTripper = polite
+	if w.Gate != nil {
+		rt = w.Gate(GateInfo{Site: site.Name, Pass: j.Pass, Hold: time.Duration(site.RequestTimeout), CrawlDelay: ws.crawlDelay}, polite)
+	}
+	retry := transport.NewRetry(rt, site.RetryCount(), func(kind string) {
 		ws.mu.Lock()
 		if ws.recovered == nil {
 			ws.recovered = map[string]int{}
@@ -138,7 +168,17 @@ func (w *Worker) site(j *Job) (*workerSite, error) {
 		log:     log,
 	}
 	if site.Robots() {
-		ws.sw.robots.crawlDelay = polite.HonourCrawlDelay
+		ws.sw.robots.crawlDelay = func(host string, d time.Duration) {
+			if w.Gate == nil {
+				polite.HonourCrawlDelay(host, d)
+			}
+			ws.mu.Lock()
+			if ws.crawlDelays == nil {
+				ws.crawlDelays = map[string]time.Duration{}
+			}
+			ws.crawlDelays[host] = d
+			ws.mu.Unlock()
+		}
 		ws.sw.robots.truncated = func(u string) {
 			ws.mu.Lock()
 			ws.errs = append(ws.errs, ResultError{Kind: "robots_truncated", URL: u,

@@ -74,7 +74,29 @@ func (w *siteWorker) process(ctx context.Context, j *Job, c Central) Result {
 	if ctx.Err() != nil {
 		res.Cancelled = true
 	}
+	if unavailable(&res) {
+		// The coordinator's gate could not be asked: not the site's
+		// fault, so nothing is committed and the job is tried again.
+		res.Retry = true
+	}
 	return res
+}
+
+// unavailable reports whether any error of res is ErrCentralUnavailable's.
+func unavailable(res *Result) bool {
+	errs := res.Errors
+	if res.Page != nil && res.Page.Err != nil {
+		errs = append(errs, *res.Page.Err)
+	}
+	if res.Media != nil && res.Media.Err != nil {
+		errs = append(errs, *res.Media.Err)
+	}
+	for _, e := range errs {
+		if e.Kind == "unavailable" {
+			return true
+		}
+	}
+	return false
 }
 
 // robotsAllow checks robots.txt (unless the site opts out). false with ctx

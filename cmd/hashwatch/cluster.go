@@ -122,6 +122,9 @@ func (a *app) startCluster(ctx context.Context, o clusterOptions, public bool, c
 				return nil, err
 			}
 			cl.conns = append(cl.conns, nc)
+			if w.Gate == nil {
+				w.Gate = natswork.GateTransport(nc)
+			}
 			name := fmt.Sprintf("%s/serve-%d/%d", host, os.Getpid(), i+1)
 			cl.wg.Go(func() {
 				_ = natswork.RunWorker(wctx, natswork.WorkerConfig{Conn: nc, Name: name, Parallel: defaultWorkerParallel,

@@ -52,6 +52,8 @@ type Coordinator struct {
 	waiters map[uint64]chan crawler.Result
 	workers map[string]*WorkerStats
 
+	gate leases
+
 	duplicates atomic.Int64
 	parked     atomic.Int64
 	stale      atomic.Int64
@@ -125,7 +127,8 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 		<-runCtx.Done()
 		cc.Stop()
 	})
-	for subj, h := range map[string]nats.MsgHandler{centralLookup: c.onLookup, centralMatch: c.onMatch} {
+	for subj, h := range map[string]nats.MsgHandler{centralLookup: c.onLookup, centralMatch: c.onMatch,
+		gateAcquire: c.onGateAcquire, gateStarted: c.onGateStarted, gateRelease: c.onGateRelease} {
 		sub, err := cfg.Conn.QueueSubscribe(subj, "coordinator", func(m *nats.Msg) {
 			// Matching costs CPU; one request must not hold up the others.
 			c.wg.Go(func() { h(m) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sort"
@@ -92,7 +93,7 @@ func (tc *testCluster) runWorker(t *testing.T, cfg WorkerConfig) {
 	t.Cleanup(func() { cancel(); wg.Wait(); nc.Close() })
 	cfg.Conn = nc
 	if cfg.Worker == nil {
-		cfg.Worker = &crawler.Worker{}
+		cfg.Worker = &crawler.Worker{Gate: GateTransport(nc)}
 	}
 	wg.Go(func() { _ = RunWorker(ctx, cfg) })
 }
@@ -296,4 +297,81 @@ func TestTheWorkerIdentityCanOnlyPullAndSubmit(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a worker subscribed to everyone's results")
 	}
+}
+
+// arrivals records when each request reached a handler and the most in
+// flight at once.
+type arrivals struct {
+	h      http.Handler
+	mu     sync.Mutex
+	now    int
+	max    int
+	starts []time.Time
+	paths  []string
+}
+
+func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.now++
+	a.max = max(a.max, a.now)
+	a.starts = append(a.starts, time.Now())
+	a.paths = append(a.paths, r.URL.Path)
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.now--
+		a.mu.Unlock()
+	}()
+	a.h.ServeHTTP(w, r)
+}
+
+// TestPolitenessHoldsAcrossWorkers crawls with two workers, each with its
+// own polite transport, and measures at the server: the site's
+// parallelism and delay hold for the two together, because every request
+// takes its turn from the coordinator's gate.
+func TestPolitenessHoldsAcrossWorkers(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &arrivals{h: fs}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	cfg, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 2s\n    delay: 50ms\n    parallelism: 1\n", srv.URL+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, 5*time.Second, 0)
+	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 4})
+	tc.runWorker(t, WorkerConfig{Name: "b", Parallel: 4})
+	if _, err := c.Pass(context.Background(), &cfg.Sites[0]); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := tc.coord.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs.Workers) != 2 {
+		t.Fatalf("workers %+v: want both to have crawled", qs.Workers)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.max != 1 {
+		t.Errorf("%d requests in flight at once, want 1 (parallelism 1 for all workers together)", rec.max)
+	}
+	minGap := time.Hour
+	for i := 1; i < len(rec.starts); i++ {
+		if gap := rec.starts[i].Sub(rec.starts[i-1]); gap < minGap {
+			minGap = gap
+			t.Logf("%v between %s and %s", gap, rec.paths[i-1], rec.paths[i])
+		}
+	}
+	// The gate spaces turns by the delay; a turn reaches the server a
+	// little after it is granted, with a little jitter.
+	if minGap < 40*time.Millisecond {
+		t.Errorf("two requests arrived %v apart, want about the 50ms delay or more", minGap)
+	}
+	t.Logf("%d requests, at most %d at once, closest %v apart; results per worker %+v", len(rec.starts), rec.max, minGap, qs.Workers)
 }

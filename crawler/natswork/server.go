@@ -38,6 +38,7 @@ func workerPermissions() *server.Permissions {
 			"$JS.ACK." + workStream + "." + workConsumer + ".>",
 			resultSubjects,
 			"hw.central.>",
+			"hw.gate.>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
 	}
