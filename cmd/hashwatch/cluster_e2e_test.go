@@ -86,10 +86,11 @@ func sightings(t *testing.T, db string) (alertCount int, all []string) {
 
 // TestClusterCrawlSurvivesAWorkerKill runs serve with embedded NATS and no
 // workers of its own, and two `hashwatch worker` processes; one is
-// SIGKILLed mid-pass and restarted. The alerts must be exactly the site's
+// SIGKILLed mid-pass and restarted, then serve itself is SIGKILLed mid-pass
+// and restarted while the workers wait. The alerts must be exactly the site's
 // planted re-uploads, with no duplicate: the same alerts and sightings as
 // a single-process `crawl --once` of the same site.
-func TestClusterCrawlSurvivesAWorkerKill(t *testing.T) {
+func TestClusterCrawlSurvivesKilledWorkersAndCoordinator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crawls a large fixture site with three processes")
 	}
@@ -109,25 +110,33 @@ func TestClusterCrawlSurvivesAWorkerKill(t *testing.T) {
 
 	port := freePort(t)
 	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", port)
-	serve := exec.Command(binary, "--db", db, "serve", "--sites", sites, "--addr", "127.0.0.1:0",
-		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--nats-ack-wait", "3s")
-	stdout, err := serve.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var serveErr strings.Builder
-	serve.Stderr = &serveErr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
+	var base string
+	var serve *exec.Cmd
+	var serveDone chan error
+	startServe := func() {
+		serve = exec.Command(binary, "--db", db, "serve", "--sites", sites, "--addr", "127.0.0.1:0",
+			"--nats-listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--nats-ack-wait", "3s")
+		stdout, err := serve.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		serve.Stderr = &serveErr
+		if err := serve.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		serveDone = done
+		cmd := serve
+		go func() { done <- cmd.Wait() }()
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil {
+			t.Fatalf("serve printed no URL: %v\n%s", err, serveErr.String())
+		}
+		base = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "hashwatch console: ")), "/")
 	}
-	serveDone := make(chan error, 1)
-	go func() { serveDone <- serve.Wait() }()
-	defer serve.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve printed no URL: %v", err)
-	}
-	base := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "hashwatch console: ")), "/")
+	startServe()
 	creds := filepath.Join(dir, "worker.creds")
 	if st, err := os.Stat(creds); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("worker.creds: %v, mode %v", err, st)
@@ -179,6 +188,25 @@ func TestClusterCrawlSurvivesAWorkerKill(t *testing.T) {
 		t.Log("the pass finished before the worker was killed; the kill tested nothing")
 	}
 	worker("w1")
+
+	// Then kill the coordinator itself, mid-pass, and start it again: the
+	// workers wait for it, and the pass resumes from the frontier.
+	killedAt := len(fs.Requests())
+	deadline = time.Now().Add(2 * time.Minute)
+	for len(fs.Requests()) < killedAt+150 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress after the worker restart; serve: %s", serveErr.String())
+		}
+		<-time.After(10 * time.Millisecond)
+	}
+	if passes() != 0 {
+		t.Log("the pass finished before the coordinator was killed; the kill tested nothing")
+	}
+	if err := serve.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-serveDone
+	startServe()
 
 	deadline = time.Now().Add(4 * time.Minute)
 	for passes() < 1 {
