@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
@@ -55,6 +56,9 @@ type Crawler struct {
 	// Result; nil runs it in this process. Either way the pass prepares
 	// the Job and commits the Result (job.go).
 	Dispatch func(ctx context.Context, j *Job) Result
+	// QueueStatus, when set, reads the shared work queue's state for the
+	// site status each checkpoint stores.
+	QueueStatus func(ctx context.Context) (crawlstate.QueueStatus, error)
 
 	// recordAlert, when set, stands in for DB.RecordAlert: tests use it to
 	// make an alert write fail the way a full disk does.
@@ -117,10 +121,12 @@ type pass struct {
 	userAgent    string
 	// gate grants remote workers their turns at the site's hosts (nil in
 	// one process, where the pass's own transport is polite).
-	gate    *transport.Gate
-	log     *slog.Logger
-	metrics *siteMetrics
-	rule    string
+	gate *transport.Gate
+	// dispatched counts the pass's jobs awaiting results from workers.
+	dispatched atomic.Int64
+	log        *slog.Logger
+	metrics    *siteMetrics
+	rule       string
 
 	mu          sync.Mutex
 	stats       PassStats
@@ -393,6 +399,14 @@ func (p *pass) storeStatus(finished bool) error {
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
 	}
+	if p.c.QueueStatus != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if q, err := p.c.QueueStatus(ctx); err == nil {
+			q.Dispatched = int(p.dispatched.Load())
+			st.Queue = &q
+		}
+		cancel()
+	}
 	return p.c.DB.Crawl.PutSiteStatus(st)
 }
 
@@ -659,6 +673,8 @@ func (p *pass) job(it Item) Job {
 // the Central.
 func (p *pass) exec(ctx context.Context, j *Job) Result {
 	if p.c.Dispatch != nil {
+		p.dispatched.Add(1)
+		defer p.dispatched.Add(-1)
 		return p.c.Dispatch(ctx, j)
 	}
 	return p.worker.process(ctx, j, p)

@@ -106,6 +106,7 @@ func (a *app) startCluster(ctx context.Context, o clusterOptions, public bool, c
 	}
 	cl.coord = coord
 	c.Dispatch = coord.Dispatch
+	c.QueueStatus = coord.Status
 	if err := reg.Register(queueCollector{coord}); err != nil {
 		cl.close()
 		return nil, fmt.Errorf("register queue metrics: %w", err)

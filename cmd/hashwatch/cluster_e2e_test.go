@@ -43,6 +43,19 @@ func clusterSite(t *testing.T, galleryPages int) (*fixtures.Site, *httptest.Serv
 	return fs, srv
 }
 
+// clusterSiteUnique is the large fixture site with byte-distinct media,
+// for throughput measurements.
+func clusterSiteUnique(t *testing.T, galleryPages int) (*fixtures.Site, *httptest.Server) {
+	t.Helper()
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{Large: true, GalleryPages: galleryPages, UniqueMedia: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	return fs, srv
+}
+
 func writeSites(t *testing.T, dir, url string) string {
 	t.Helper()
 	sites := filepath.Join(dir, "sites.yaml")
@@ -264,8 +277,19 @@ func TestClusterCrawlSurvivesKilledWorkersAndCoordinator(t *testing.T) {
 		t.Errorf("cluster crawl: %d alerts, %d sightings; one process: %d alerts, %d sightings\ncluster:\n%s\none process:\n%s", n, len(got), refN, len(refGot), a, b)
 	}
 	out, _, _ := cli(t, db, "sites", "--json")
-	if st := parseLines(t, out); len(st) != 1 || st[0]["parked"].(float64) != 0 {
-		t.Errorf("sites --json = %v, want nothing parked", st)
+	st := parseLines(t, out)
+	if len(st) != 1 || st[0]["parked"].(float64) != 0 {
+		t.Fatalf("sites --json = %v, want nothing parked", st)
+	}
+	q, _ := st[0]["queue"].(map[string]any)
+	workers, _ := q["workers"].([]any)
+	if len(workers) == 0 {
+		t.Errorf("sites --json queue = %v, want the workers listed", st[0]["queue"])
+	}
+	for _, w := range workers {
+		if name := w.(map[string]any)["name"]; name != "w1" && name != "w2" {
+			t.Errorf("unknown worker %v in sites --json", name)
+		}
 	}
 	t.Logf("%d alerts, %d sightings, %d requests at the site", n, len(got), len(fs.Requests()))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 )
 
 // Defaults of CoordinatorConfig.
@@ -66,9 +67,10 @@ type Coordinator struct {
 // WorkerStats is what the coordinator knows of one worker: results it
 // returned and when it was last heard of.
 type WorkerStats struct {
-	Name     string    `json:"name"`
-	Results  int64     `json:"results"`
-	LastSeen time.Time `json:"last_seen"`
+	Name      string    `json:"name"`
+	Results   int64     `json:"results"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
 }
 
 // NewCoordinator sets up the streams and consumers (purging jobs and
@@ -257,7 +259,7 @@ func (c *Coordinator) seen(worker string) {
 	defer c.mu.Unlock()
 	w := c.workers[worker]
 	if w == nil {
-		w = &WorkerStats{Name: worker}
+		w = &WorkerStats{Name: worker, FirstSeen: time.Now().UTC()}
 		c.workers[worker] = w
 	}
 	w.Results++
@@ -352,6 +354,24 @@ type QueueStats struct {
 	// Workers lists every worker heard of since this coordinator started,
 	// by name.
 	Workers []WorkerStats `json:"workers"`
+}
+
+// Status is Stats as a site's status keeps it (crawler.Crawler.QueueStatus).
+func (c *Coordinator) Status(ctx context.Context) (crawlstate.QueueStatus, error) {
+	qs, err := c.Stats(ctx)
+	if err != nil {
+		return crawlstate.QueueStatus{}, err
+	}
+	st := crawlstate.QueueStatus{Depth: qs.Depth, InFlight: qs.InFlight, Redelivered: qs.Redelivered,
+		DuplicateResults: qs.Duplicates, Workers: []crawlstate.WorkerStatus{}, At: time.Now().UTC()}
+	for _, w := range qs.Workers {
+		ws := crawlstate.WorkerStatus{Name: w.Name, Results: w.Results, FirstSeen: w.FirstSeen, LastSeen: w.LastSeen}
+		if d := w.LastSeen.Sub(w.FirstSeen).Seconds(); d > 0 {
+			ws.PerSecond = float64(w.Results-1) / d
+		}
+		st.Workers = append(st.Workers, ws)
+	}
+	return st, nil
 }
 
 // Stats reads the queue's state.
