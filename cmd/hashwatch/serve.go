@@ -67,6 +67,12 @@ alerts, staff register and withdraw cases, analysts steer crawls, admins manage 
 the JSON API under /api/, Prometheus metrics at /metrics, and the crawl scheduler that
 crawls every site of FILE on its interval (pausable and startable from the console).
 
+serve is the crawl coordinator: the passes' items go to crawl workers over NATS
+JetStream — --workers N inside serve (default one per core) and 'hashwatch worker'
+processes on any machine, which connect to the embedded NATS server (--nats-listen,
+credentials in worker.creds beside the database) or to your cluster (--nats). See
+README: Scale out.
+
 It listens on loopback by default. Listening on any other address needs --public,
 and then TLS in front (a reverse proxy such as Caddy or nginx, see README) with
 --secure-cookies so session cookies are never sent in clear. Create accounts
