@@ -93,7 +93,7 @@ func newAlertWorld(t testing.TB, seed uint64) *alertWorld {
 	t.Cleanup(func() { db.Close() })
 	w.db = db
 	for i, c := range worldCases {
-		fps, err := db.Register(context.Background(), c, "case "+c, []index.Registration{{Source: c, Print: print(uint64(i+1)*0x1111, uint64(i+1)*0x2222, byte(i+1))}})
+		fps, err := db.Register(context.Background(), c, "case "+c, []index.Registration{{Source: c, Print: print(uint64(i+1)*0x1111, uint64(i+1)*0x2222, byte(i+1))}}, store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +227,7 @@ func TestQueryAlertsMatchesInMemory(t *testing.T) {
 				w.record(t)
 			}
 			check("status changes and sightings")
-			if _, _, err := w.db.Withdraw(ctx, "c3"); err != nil {
+			if _, _, err := w.db.Withdraw(ctx, "c3", store.Actor{}); err != nil {
 				t.Fatal(err)
 			}
 			check("after withdrawing c3")
@@ -353,7 +353,7 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 func TestQueryAlertsDeepPages(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	fps, err := db.Register(ctx, "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}})
+	fps, err := db.Register(ctx, "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +465,7 @@ func BenchmarkQueryAlerts(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		fps, err := db.Register(ctx, "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}})
+		fps, err := db.Register(ctx, "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}}, store.Actor{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -517,7 +517,7 @@ func BenchmarkRebuildAlertIndex(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	fps, err := db.Register(context.Background(), "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}})
+	fps, err := db.Register(context.Background(), "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		b.Fatal(err)
 	}

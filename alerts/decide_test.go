@@ -18,7 +18,7 @@ func TestDecisionsAreAuditedInTheirOwnTransaction(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
 	kim := store.Actor{User: "kim", Remote: "192.0.2.7"}
-	fps, err := db.RegisterAs(ctx, kim, "c1", "", []index.Registration{{Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}}, kim)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestDecisionsAreAuditedInTheirOwnTransaction(t *testing.T) {
 		}, nil, "alert.dismiss"},
 		{"a decision is only confirm or dismiss", func() error { _, err := db.DecideAlert(ctx, ids[2], StatusRemoved, "", kim); return err }, store.ErrInvalid, ""},
 		{"a missing alert is not found", func() error { _, err := db.DecideAlert(ctx, 999, StatusConfirmed, "", kim); return err }, store.ErrNotFound, ""},
-		{"withdrawing is recorded", func() error { _, _, err := db.WithdrawAs(ctx, kim, "c1"); return err }, nil, "case.withdraw"},
+		{"withdrawing is recorded", func() error { _, _, err := db.Withdraw(ctx, "c1", kim); return err }, nil, "case.withdraw"},
 	}
 	before := 1 // the registration
 	for _, st := range steps {
@@ -87,7 +87,7 @@ func TestDecisionsAreAuditedInTheirOwnTransaction(t *testing.T) {
 func TestConcurrentDecisionsDecideOnce(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestAlertsByStatusReadThroughTheIndexAgreeWithAFullScan(t *testing.T) {
 	if err := db.SetFloodLimit(FloodLimit{}); err != nil {
 		t.Fatal(err)
 	}
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hashwatch/hashwatch/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 // SetAlertStatus moves an alert to any status, past the lifecycle rules
@@ -26,4 +27,25 @@ func (al *Store) SetAlertStatus(ctx context.Context, id uint64, status Status, r
 		return Alert{}, fmt.Errorf("dismissing alert %d needs a reason: %w", id, store.ErrInvalid)
 	}
 	return al.setAlertStatus(ctx, id, status, reason, nil)
+}
+
+// PutPreview stores the blurred preview of the media whose SHA-256 is sha,
+// replacing any earlier one, outside any alert's transaction: a test
+// helper (production stores previews together with their alert,
+// AlertInput.Preview).
+func (al *Store) PutPreview(ctx context.Context, sha [32]byte, jpeg []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkPreview(jpeg); err != nil {
+		return err
+	}
+	now := al.st.Now().UTC()
+	return al.st.Update(func(tx *bolt.Tx) error {
+		v, err := previewCodec.Encode(preview{JPEG: jpeg, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketPreviews).Put(sha[:], v)
+	}, nil)
 }

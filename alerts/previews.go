@@ -40,26 +40,6 @@ func checkPreview(jpeg []byte) error {
 	return nil
 }
 
-// PutPreview stores the blurred preview of the media whose SHA-256 is sha,
-// replacing any earlier one. Crawls store previews together with the alert
-// (AlertInput.Preview); PutPreview is for previews made afterwards.
-func (al *Store) PutPreview(ctx context.Context, sha [32]byte, jpeg []byte) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkPreview(jpeg); err != nil {
-		return err
-	}
-	now := al.st.Now().UTC()
-	return al.st.Update(func(tx *bolt.Tx) error {
-		v, err := previewCodec.Encode(preview{JPEG: jpeg, CreatedAt: now})
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketPreviews).Put(sha[:], v)
-	}, nil)
-}
-
 // Preview returns the blurred JPEG preview of the media with the given
 // SHA-256 (64 hex digits, as in Alert.MediaSHA256), or store.ErrNotFound when
 // none is stored (the media was matched from an earlier result without its

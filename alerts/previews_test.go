@@ -33,11 +33,11 @@ func TestPreviewsAreStoredWithTheAlertAndGoWithTheCase(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
 	pic := tinyJPEG(t)
-	fa, err := db.Register(ctx, "case-a", "", []index.Registration{{Print: print(1, 1, 1)}})
+	fa, err := db.Register(ctx, "case-a", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb, err := db.Register(ctx, "case-b", "", []index.Registration{{Print: print(2, 2, 2)}})
+	fb, err := db.Register(ctx, "case-b", "", []index.Registration{{Print: print(2, 2, 2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestPreviewsAreStoredWithTheAlertAndGoWithTheCase(t *testing.T) {
 		}
 	})
 	t.Run("withdrawing a case deletes its previews but not those another case still needs", func(t *testing.T) {
-		if _, _, err := db.Withdraw(ctx, "case-a"); err != nil {
+		if _, _, err := db.Withdraw(ctx, "case-a", store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.Preview(hexSHA(10)); !errors.Is(err, store.ErrNotFound) {
@@ -89,7 +89,7 @@ func TestPreviewsAreStoredWithTheAlertAndGoWithTheCase(t *testing.T) {
 		if _, err := db.Preview(hexSHA(11)); err != nil {
 			t.Errorf("preview of media case b still alerts on: %v", err)
 		}
-		if _, _, err := db.Withdraw(ctx, "case-b"); err != nil {
+		if _, _, err := db.Withdraw(ctx, "case-b", store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.Preview(hexSHA(11)); !errors.Is(err, store.ErrNotFound) {

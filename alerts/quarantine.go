@@ -561,23 +561,22 @@ func (al *Store) RetireQuarantine(ctx context.Context, fp uint64, reason string,
 	now := al.st.Now().UTC()
 	var q Quarantine
 	var n int
-	err := al.ix.DeleteFingerprint(ctx, fp, func(tx *bolt.Tx, _ bool) error {
+	err := al.ix.DeleteFingerprint(ctx, fp, by, "quarantine.retire", func(tx *bolt.Tx, _ bool) (string, error) {
 		var err error
 		if q, err = heldQuarantine(tx, fp); err != nil {
-			return err
+			return "", err
 		}
 		if n, err = moveFingerprintAlerts(tx, q.Case, fp, StatusQuarantined, StatusDismissed, "fingerprint retired: "+reason, time.Time{}, now); err != nil {
-			return err
+			return "", err
 		}
 		if err := dropFloodMedia(tx, fp); err != nil {
-			return err
+			return "", err
 		}
 		q.State, q.DecidedAt, q.DecidedBy, q.Reason = QuarantineRetired, now, by.User, reason
 		if err := putQuarantine(tx.Bucket(bucketQuarantine), &q); err != nil {
-			return err
+			return "", err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "quarantine.retire",
-			Target: strconv.FormatUint(fp, 10), Detail: fmt.Sprintf("case %s: %d alert(s) dismissed: %s", q.Case, n, reason)})
+		return fmt.Sprintf("case %s: %d alert(s) dismissed: %s", q.Case, n, reason), nil
 	})
 	if err != nil {
 		return Quarantine{}, 0, fmt.Errorf("retire fingerprint %d: %w", fp, err)

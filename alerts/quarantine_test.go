@@ -75,7 +75,7 @@ func TestFloodQuarantineHoldsAFingerprintPastItsLimit(t *testing.T) {
 			if err := db.SetFloodLimit(tt.limit); err != nil {
 				t.Fatal(err)
 			}
-			fps, err := db.Register(ctx, "c1", "", []index.Registration{{Label: "hub", Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}})
+			fps, err := db.Register(ctx, "c1", "", []index.Registration{{Label: "hub", Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}}, store.Actor{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,7 +151,7 @@ func TestQuarantineReleaseAndRetire(t *testing.T) {
 		if err := db.SetFloodLimit(FloodLimit{Media: 2, Window: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
-		fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(0xF0F0, 0x0F0F, 1)}})
+		fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(0xF0F0, 0x0F0F, 1)}}, store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,7 +267,7 @@ func TestQuarantineReleaseAndRetire(t *testing.T) {
 
 	t.Run("a withdrawal closes held alerts and forgets the quarantine", func(t *testing.T) {
 		db, _, fp := setup(t)
-		if _, n, err := db.Withdraw(ctx, "c1"); err != nil || n != 4 {
+		if _, n, err := db.Withdraw(ctx, "c1", store.Actor{}); err != nil || n != 4 {
 			t.Fatalf("withdraw: %d closed, %v", n, err)
 		}
 		if got := statusesOf(t, db, fp.ID); got[StatusWithdrawn] != 4 {

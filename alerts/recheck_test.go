@@ -27,7 +27,7 @@ func openClocked(t *testing.T, c *clock) (*testDB, index.Match) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 1, 1)}})
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestAWithdrawnCaseIsNeverCheckedAgain(t *testing.T) {
 	if _, err := db.RecordCheck(ctx, removed.ID, Check{Outcome: CheckGone}, c.t); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.Withdraw(ctx, "c1"); err != nil {
+	if _, _, err := db.Withdraw(ctx, "c1", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	if due, _ := db.DueForCheck(c.t.Add(time.Hour), 0); len(due) != 0 {

@@ -21,7 +21,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 	added, err := db.Register(ctx, "case-1", "first", []index.Registration{
 		{Source: "a.jpg", Print: print(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 1)},
 		{Source: "b.jpg", Print: print(0x123456789ABCDEF0, 0xFEDCBA9876543210, 2)},
-	})
+	}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fps, closed, err := db.Withdraw(ctx, "case-1")
+		fps, closed, err := db.Withdraw(ctx, "case-1", store.Actor{})
 		if err != nil || fps != 2 || closed != 1 {
 			t.Fatalf("Withdraw = %d, %d, %v", fps, closed, err)
 		}
@@ -76,7 +76,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 		if left, _ := db.Fingerprints("case-1"); len(left) != 0 {
 			t.Fatalf("fingerprints left after withdrawal: %d", len(left))
 		}
-		if _, err := db.Register(ctx, "case-1", "", []index.Registration{{Print: print(1, 1, 1)}}); !errors.Is(err, store.ErrInvalid) {
+		if _, err := db.Register(ctx, "case-1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{}); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("register into withdrawn case: err = %v", err)
 		}
 	})
@@ -85,7 +85,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 func TestRecordAlertDeduplicates(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	added, err := db.Register(ctx, "c", "", []index.Registration{{Print: print(1, 1, 1)}})
+	added, err := db.Register(ctx, "c", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestVideoRegisterMatchWithdraw(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	long := synthVideo(rng, 240, false) // two minutes
 	other := synthVideo(rng, 120, false)
-	if _, err := db.Register(ctx, "case-v", "", []index.Registration{{Source: "long.mp4", Print: long}, {Source: "other.mp4", Print: other}}); err != nil {
+	if _, err := db.Register(ctx, "case-v", "", []index.Registration{{Source: "long.mp4", Print: long}, {Source: "other.mp4", Print: other}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	// A 20-s clip from 30 s into the long video.
@@ -176,7 +176,7 @@ func TestVideoRegisterMatchWithdraw(t *testing.T) {
 		t.Fatalf("alert video evidence %+v", a.Video)
 	}
 	// Withdrawal stops matching at once.
-	if _, _, err := db.Withdraw(ctx, "case-v"); err != nil {
+	if _, _, err := db.Withdraw(ctx, "case-v", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	if ms, _ := db.Match(ctx, query, hashing.DefaultRule()); len(ms) != 0 {

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
-	"github.com/hashwatch/hashwatch/index"
 )
 
 // AlertJSON is an alert as the JSON API (/api/alerts, /api/alerts/{id} and
@@ -29,7 +28,7 @@ type AlertJSON struct {
 	Reason         string         `json:"reason,omitempty"`
 	Sightings      []SightingJSON `json:"sightings"`
 
-	Video *index.VideoEvidence `json:"video,omitempty"`
+	Video *VideoEvidenceJSON `json:"video,omitempty"`
 
 	ConfirmedAt     time.Time   `json:"confirmed_at,omitzero"`
 	NoticeSentAt    time.Time   `json:"notice_sent_at,omitzero"`
@@ -68,7 +67,7 @@ func NewAlertJSON(a alerts.Alert) AlertJSON {
 		ID: a.ID, Status: a.Status, Case: a.Case, Fingerprint: a.Fingerprint, Site: a.Site,
 		PageURL: a.PageURL, MediaURL: a.MediaURL, MediaSHA256: a.MediaSHA256,
 		Algorithm: a.Algorithm, Distance: a.Distance, QueryView: a.QueryView, RegisteredView: a.RegisteredView,
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Reason: a.Reason, Video: a.Video,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Reason: a.Reason, Video: newVideoEvidenceJSON(a.Video),
 		ConfirmedAt: a.ConfirmedAt, NoticeSentAt: a.NoticeSentAt, NoticeID: a.NoticeID,
 		RemovedAt: a.RemovedAt, ReappearedAt: a.ReappearedAt,
 		LastCheckedAt: a.LastCheckedAt, NextCheckAt: a.NextCheckAt, Reported: a.Reported,
@@ -77,13 +76,13 @@ func NewAlertJSON(a alerts.Alert) AlertJSON {
 	if a.Sightings != nil {
 		j.Sightings = make([]SightingJSON, len(a.Sightings))
 		for i, s := range a.Sightings {
-			j.Sightings[i] = SightingJSON(s)
+			j.Sightings[i] = SightingJSON{PageURL: s.PageURL, MediaURL: s.MediaURL, FinalURL: s.FinalURL, HTTPStatus: s.HTTPStatus, FirstSeen: s.FirstSeen, LastSeen: s.LastSeen}
 		}
 	}
 	if a.Checks != nil {
 		j.Checks = make([]CheckJSON, len(a.Checks))
 		for i, c := range a.Checks {
-			j.Checks[i] = CheckJSON(c)
+			j.Checks[i] = CheckJSON{At: c.At, Outcome: c.Outcome, Detail: c.Detail, Transition: c.Transition}
 		}
 	}
 	return j

@@ -37,16 +37,17 @@ type alertsData struct {
 
 var allStatuses = []alerts.Status{alerts.StatusNew, alerts.StatusConfirmed, alerts.StatusNoticeSent, alerts.StatusRemoved, alerts.StatusDismissed, alerts.StatusWithdrawn, alerts.StatusQuarantined}
 
-func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, rq *request) {
+// alertQueue is the queue, as a page or as JSON, with the same query
+// parameters either way: status, site, case, from, to, sort, page,
+// per_page.
+func (s *Server) alertQueue(w http.ResponseWriter, r *http.Request, rq *request) error {
 	qq, err := parseQueue(r.URL.Query(), rq.loc.Zone)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	res, err := qq.run(r.Context(), s.db)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d := alertsData{Q: qq, R: res, Statuses: allStatuses}
 	for _, st := range s.cfg.Sites {
@@ -58,7 +59,8 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, rq *request)
 	if qq.Page < res.Pages {
 		d.Next = qq.Link(qq.Page + 1)
 	}
-	s.render(w, r, rq, http.StatusOK, "alerts", rq.loc.T("alerts.title"), d)
+	return s.respond(w, r, rq, reply{page: "alerts", title: rq.loc.T("alerts.title"), html: d,
+		json: alertsJSON{Alerts: alertsJSONOf(res.Alerts), Counts: res.Counts, Total: res.Total, Page: qq.Page, Pages: res.Pages, PerPage: qq.PerPage}})
 }
 
 type alertData struct {
@@ -70,16 +72,15 @@ type alertData struct {
 	Negative *alerts.NegativeEntry
 }
 
-func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) {
+// alert is one alert: the review page with its evidence, or its JSON.
+func (s *Server) alert(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	a, err := s.db.Alerts.Alert(id)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d := alertData{A: a, CaseLabel: s.caseLabel(a.Case)}
 	if _, err := s.db.Alerts.Preview(a.MediaSHA256); err == nil {
@@ -89,7 +90,7 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	if e, ok, err := s.db.Alerts.NegativeOf(a.MediaSHA256); err == nil && ok {
 		d.Negative = &e
 	}
-	s.render(w, r, rq, http.StatusOK, "alert", rq.loc.T("alert.title", id), d)
+	return s.respond(w, r, rq, reply{page: "alert", title: rq.loc.T("alert.title", id), html: d, json: NewAlertJSON(a)})
 }
 
 // caseLabel is the label staff gave a case ("" when none or unknown):
@@ -104,83 +105,81 @@ func (s *Server) caseLabel(id string) string {
 
 // revealPreview is the explicit, audited step before an operator sees the
 // blurred preview of a match.
-func (s *Server) revealPreview(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) revealPreview(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	a, err := s.db.Alerts.Alert(id)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	if _, err := s.db.Alerts.Preview(a.MediaSHA256); err != nil {
-		s.fail(w, r, rq, fmt.Errorf("alert %d has no stored preview: %w", id, err))
-		return
+		return fmt.Errorf("alert %d has no stored preview: %w", id, err)
 	}
 	if rq.session == nil {
-		s.fail(w, r, rq, errorf(400, "previews are revealed in a browser session"))
-		return
+		return errorf(400, "previews are revealed in a browser session")
 	}
 	if err := s.db.Store.Audit(r.Context(), store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: "alert.reveal", Target: fmt.Sprint(id)}); err != nil {
-		s.fail(w, r, rq, err) // no record, no reveal
-		return
+		return err // no record, no reveal
 	}
 	s.reveal(rq.session.ID, id)
 	http.Redirect(w, r, fmt.Sprintf("/alerts/%d#preview", id), http.StatusSeeOther)
+	return nil
 }
 
 // preview serves a blurred preview, only to a session that revealed it.
-func (s *Server) preview(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) preview(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	if rq.session == nil || !s.isRevealed(rq.session.ID, id) {
-		s.fail(w, r, rq, errorf(http.StatusConflict, "reveal the preview of alert %d first (the reveal is recorded)", id))
-		return
+		return errorf(http.StatusConflict, "reveal the preview of alert %d first (the reveal is recorded)", id)
 	}
 	a, err := s.db.Alerts.Alert(id)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	jpeg, err := s.db.Alerts.Preview(a.MediaSHA256)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.Header().Set("Content-Disposition", "inline")
 	_, _ = w.Write(jpeg)
+	return nil
 }
 
-func (s *Server) confirmAlert(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.decideForm(w, r, rq, alerts.StatusConfirmed)
+// decideAlert confirms or dismisses one alert: a form post that returns
+// to the alert with a flash message, or an API call answered with the
+// alert. A dismissal's reason is the form's or the JSON body's "reason".
+func (s *Server) decideAlert(to alerts.Status) handler {
+	return func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		id, err := parseID(r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		reason, err := reasonOf(r, rq)
+		if err != nil {
+			return err
+		}
+		a, err := s.decide(r.Context(), rq, id, to, reason)
+		if err != nil {
+			return err
+		}
+		return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/alerts/%d?done=%s", id, to), json: NewAlertJSON(a)})
+	}
 }
 
-func (s *Server) dismissAlert(w http.ResponseWriter, r *http.Request, rq *request) {
-	if r.PostForm.Get("negative") != "" {
-		// "Not this content": dismissed and added to the negative bank in
-		// one transaction (quarantine.go).
-		s.negativeForm(w, r, rq)
-		return
+// dismissAlert dismisses an alert — and, from the review page's "not this
+// content" box, adds its media to the negative bank in the same
+// transaction (quarantine.go).
+func (s *Server) dismissAlert(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if !rq.api && r.PostForm.Get("negative") != "" {
+		return s.addNegative(w, r, rq)
 	}
-	s.decideForm(w, r, rq, alerts.StatusDismissed)
-}
-
-func (s *Server) decideForm(w http.ResponseWriter, r *http.Request, rq *request, to alerts.Status) {
-	id, err := parseID(r.PathValue("id"))
-	if err == nil {
-		_, err = s.decide(r.Context(), rq, id, to, r.PostForm.Get("reason"))
-	}
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/alerts/%d?done=%s", id, to), http.StatusSeeOther)
+	return s.decideAlert(alerts.StatusDismissed)(w, r, rq)
 }
 
 // bulkResult is the outcome of a bulk action per alert.
@@ -221,16 +220,16 @@ func (s *Server) bulk(ctx context.Context, rq *request, action string, ids []uin
 	return out, nil
 }
 
-func (s *Server) bulkAlerts(w http.ResponseWriter, r *http.Request, rq *request) {
+// bulkAlerts is the queue page's bulk action: every selected alert
+// decided, or a 409 listing those that could not be.
+func (s *Server) bulkAlerts(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ids, err := parseIDs(r.PostForm["id"])
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	res, err := s.bulk(r.Context(), rq, r.PostForm.Get("action"), ids, r.PostForm.Get("reason"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	var failed []string
 	for _, b := range res {
@@ -239,8 +238,7 @@ func (s *Server) bulkAlerts(w http.ResponseWriter, r *http.Request, rq *request)
 		}
 	}
 	if len(failed) > 0 {
-		s.failStatus(w, r, rq, http.StatusConflict, strings.Join(failed, "\n"))
-		return
+		return errorf(http.StatusConflict, "%s", strings.Join(failed, "\n"))
 	}
 	back := safeNext(r.PostForm.Get("back"))
 	if back == "" || !strings.HasPrefix(back, "/alerts") {
@@ -251,4 +249,23 @@ func (s *Server) bulkAlerts(w http.ResponseWriter, r *http.Request, rq *request)
 		sep = "&"
 	}
 	http.Redirect(w, r, back+sep+"done=bulk", http.StatusSeeOther)
+	return nil
+}
+
+// apiBulk is the API's bulk action: each alert succeeds or fails on its
+// own, and the answer says which.
+func (s *Server) apiBulk(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var body decisionJSON
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	if len(body.IDs) == 0 || len(body.IDs) > maxBulk {
+		return errorf(400, "ids: want 1–%d alert IDs", maxBulk)
+	}
+	res, err := s.bulk(r.Context(), rq, body.Action, body.IDs, body.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": res})
+	return nil
 }

@@ -43,76 +43,65 @@ func (rq *request) actor() store.Actor {
 	return a
 }
 
-// guard wraps a route's handler with authentication, the role check, the
-// body limit and the CSRF check.
-func (s *Server) guard(rt route) http.Handler {
-	isAPI := strings.HasPrefix(rt.Path, "/api/") || rt.Path == "/metrics"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rq := &request{remote: s.remote(r), api: isAPI}
-		authErr := s.authenticate(r, rq)
-		rq.loc = s.locale(r, rq.user)
-		if !rt.Multipart {
-			// A form or JSON body is small: read it whole now, within
-			// FormReadTime, so a client trickling it cannot hold the
-			// connection; then lift the deadline again, since net/http
-			// cancels a request whose connection read times out, and a
-			// handler may run longer than that (a reported URL checked).
-			rc := http.NewResponseController(w)
-			_ = rc.SetReadDeadline(time.Now().Add(s.limits.FormReadTime)) // unsupported by a test recorder: the server's timeouts bound it
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.FormBytes))
-			if err == nil {
-				// Kept when the read failed: net/http then answers at
-				// once instead of waiting for the rest of the body.
-				_ = rc.SetReadDeadline(time.Time{})
+// guard checks a request before its route's handler runs: it
+// authenticates it, reads a form or JSON body within its limits, and
+// checks the role, the API token's scope and the CSRF token. It returns
+// true when the handler may run, false when it answered itself (a
+// redirect to the login page), or the refusal.
+func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt route) (bool, error) {
+	authErr := s.authenticate(r, rq)
+	rq.loc = s.locale(r, rq.user)
+	if rt.CSRF != csrfUpload {
+		// A form or JSON body is small: read it whole now, within
+		// FormReadTime, so a client trickling it cannot hold the
+		// connection; then lift the deadline again, since net/http
+		// cancels a request whose connection read times out, and a
+		// handler may run longer than that (a reported URL checked).
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(s.limits.FormReadTime)) // unsupported by a test recorder: the server's timeouts bound it
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.FormBytes))
+		if err == nil {
+			// Kept when the read failed: net/http then answers at
+			// once instead of waiting for the rest of the body.
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if !errors.As(err, &mbe) {
+				err = badRequest(fmt.Errorf("read request body: %w", err))
 			}
-			if err != nil {
-				var mbe *http.MaxBytesError
-				if !errors.As(err, &mbe) {
-					err = badRequest(fmt.Errorf("read request body: %w", err))
-				}
-				s.fail(w, r, rq, err)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			return false, err
 		}
-		if rt.Public {
-			rt.h(w, r, rq)
-			return
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if rt.public() {
+		return true, nil
+	}
+	if rq.user.Name == "" {
+		if authErr != nil && !errors.Is(authErr, store.ErrNotFound) && !errors.Is(authErr, accounts.ErrExpired) {
+			return false, authErr
 		}
-		if rq.user.Name == "" {
-			if authErr != nil && !errors.Is(authErr, store.ErrNotFound) && !errors.Is(authErr, accounts.ErrExpired) {
-				s.fail(w, r, rq, authErr)
-				return
-			}
-			if rq.api || r.Method != http.MethodGet {
-				s.failStatus(w, r, rq, http.StatusUnauthorized, rq.loc.T("err.login_required"))
-				return
-			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return
+		if rq.api || r.Method != http.MethodGet {
+			return false, refuse(http.StatusUnauthorized, "err.login_required")
 		}
-		if !rt.allows(rq.user.Role) {
-			s.failStatus(w, r, rq, http.StatusForbidden, rq.loc.T("err.forbidden"))
-			return
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return false, nil
+	}
+	if !rt.allows(rq.user.Role) {
+		return false, refuse(http.StatusForbidden, "err.forbidden")
+	}
+	if rq.token != nil && !tokenAllows(rq.token.Scope, rt) {
+		return false, errorf(http.StatusForbidden, "this API token's scope (%s) does not allow %s %s", rq.token.Scope, rt.Method, rt.Path)
+	}
+	if r.Method == http.MethodPost && rt.CSRF != csrfUpload && !rq.api {
+		if err := r.ParseForm(); err != nil {
+			return false, badRequest(err)
 		}
-		if rq.token != nil && !tokenAllows(rq.token.Scope, rt) {
-			s.failStatus(w, r, rq, http.StatusForbidden, fmt.Sprintf("this API token's scope (%s) does not allow %s %s", rq.token.Scope, rt.Method, rt.Path))
-			return
-		}
-		if r.Method == http.MethodPost && !rt.Multipart && !rq.api {
-			if err := r.ParseForm(); err != nil {
-				s.fail(w, r, rq, badRequest(err))
-				return
-			}
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.session != nil && !rt.Multipart {
-			if !s.csrfOK(r, rq) {
-				s.failStatus(w, r, rq, http.StatusForbidden, rq.loc.T("err.csrf"))
-				return
-			}
-		}
-		rt.h(w, r, rq)
-	})
+	}
+	if rt.CSRF == csrfSession && rq.session != nil && !s.csrfOK(r, rq) {
+		return false, refuse(http.StatusForbidden, "err.csrf")
+	}
+	return true, nil
 }
 
 // authenticate finds the request's user: an API token (Authorization:
@@ -174,59 +163,56 @@ type loginData struct {
 	Next, Name, Error, LoginCSRF string
 }
 
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if rq.user.Name != "" {
 		http.Redirect(w, r, s.homeOf(rq.user.Role), http.StatusSeeOther)
-		return
+		return nil
 	}
-	s.renderLogin(w, r, rq, http.StatusOK, loginData{Next: safeNext(r.URL.Query().Get("next"))})
+	return s.renderLogin(w, r, rq, http.StatusOK, loginData{Next: safeNext(r.URL.Query().Get("next"))})
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, rq *request, status int, d loginData) {
+// renderLogin shows the login form, with a fresh form token (and d.Error,
+// the reason a login was refused: the login form answers its own
+// failures, so the person can try again at once).
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, rq *request, status int, d loginData) error {
 	d.LoginCSRF = randomToken()
 	s.setCookie(w, r, loginCookie, d.LoginCSRF, 3600)
-	s.render(w, r, rq, status, "login", rq.loc.T("login.title"), d)
+	return s.render(w, r, rq, status, "login", rq.loc.T("login.title"), d)
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, rq, badRequest(err))
-		return
+		return badRequest(err)
 	}
 	name, password := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("password")
 	d := loginData{Next: safeNext(r.PostForm.Get("next")), Name: name}
 	c, err := r.Cookie(loginCookie)
 	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
 		d.Error = rq.loc.T("err.csrf")
-		s.renderLogin(w, r, rq, http.StatusForbidden, d)
-		return
+		return s.renderLogin(w, r, rq, http.StatusForbidden, d)
 	}
 	if len(name) > 64 || len(password) > accounts.MaxPasswordLen*4 {
 		d.Error = rq.loc.T("login.failed")
-		s.renderLogin(w, r, rq, http.StatusBadRequest, d)
-		return
+		return s.renderLogin(w, r, rq, http.StatusBadRequest, d)
 	}
 	settle, admitted, until := s.passwordAttempt(rq.remote, name)
 	if !admitted {
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
 		d.Error = rq.loc.T("login.too_many", rq.loc.Time(until))
-		s.renderLogin(w, r, rq, http.StatusTooManyRequests, d)
-		return
+		return s.renderLogin(w, r, rq, http.StatusTooManyRequests, d)
 	}
 	u, err := s.db.Accounts.Authenticate(r.Context(), name, password)
 	settle(err == nil)
 	if err != nil {
 		if !errors.Is(err, accounts.ErrBadCredentials) {
-			s.fail(w, r, rq, err)
-			return
+			return err
 		}
 		s.log.Warn("login failed", "user", name, "remote", rq.remote)
 		if aerr := s.db.Store.Audit(r.Context(), store.AuditEntry{User: "", Remote: rq.remote, Action: "login.failed", Target: name}); aerr != nil {
 			s.log.Error("audit record failed", "err", aerr)
 		}
 		d.Error = rq.loc.T("login.failed")
-		s.renderLogin(w, r, rq, http.StatusUnauthorized, d)
-		return
+		return s.renderLogin(w, r, rq, http.StatusUnauthorized, d)
 	}
 	if rq.session != nil {
 		// A browser that was logged in (perhaps as someone else) gets a
@@ -234,15 +220,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		// cookie.
 		if c, err := r.Cookie(sessionCookie); err == nil {
 			if err := s.db.Accounts.DeleteSession(r.Context(), c.Value, rq.actor()); err != nil {
-				s.fail(w, r, rq, err)
-				return
+				return err
 			}
 		}
 	}
 	token, _, err := s.db.Accounts.CreateSession(r.Context(), u.Name, s.cfg.Session, store.Actor{User: u.Name, Remote: rq.remote})
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	s.setCookie(w, r, loginCookie, "", -1)
 	ttl := s.cfg.Session.TTL
@@ -255,17 +239,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		next = s.homeOf(u.Role)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.db.Accounts.DeleteSession(r.Context(), c.Value, rq.actor()); err != nil {
-			s.fail(w, r, rq, err)
-			return
+			return err
 		}
 	}
 	s.setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
 }
 
 // safeNext keeps a post-login redirect on this site: a local path, never
@@ -301,11 +286,13 @@ func (s *Server) homeOf(role accounts.Role) string {
 	}
 }
 
-func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) home(w http.ResponseWriter, r *http.Request, rq *request) error {
 	http.Redirect(w, r, s.homeOf(rq.user.Role), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, rq *request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ok")
+	return nil
 }

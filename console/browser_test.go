@@ -64,7 +64,7 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	if _, err := db.Index.Register(ctx, "demo", "demo case", regs); err != nil {
+	if _, err := db.Index.Register(ctx, "demo", "demo case", regs, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}

@@ -30,13 +30,16 @@ func (s *Server) casesData() (casesData, error) {
 	return casesData{Cases: cases, MaxFileMB: min(s.uploadFileLimit(), s.limits.UploadBytes) >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
 }
 
-func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, rq *request) {
+// cases lists the cases: the page with the registration form, or JSON.
+func (s *Server) cases(w http.ResponseWriter, r *http.Request, rq *request) error {
 	d, err := s.casesData()
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "cases", rq.loc.T("cases.title"), d)
+	if d.Cases == nil {
+		d.Cases = []index.Case{}
+	}
+	return s.respond(w, r, rq, reply{page: "cases", title: rq.loc.T("cases.title"), html: d, json: convert(d.Cases, NewCaseJSON)})
 }
 
 // registerResult is what a browser registration did, per file.
@@ -57,29 +60,26 @@ type fileResult struct {
 // file in a bounded memory buffer and dropping its bytes before the next
 // part is read. Nothing touches the disk. All fingerprints are stored in
 // one transaction.
-func (s *Server) registerCase(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) registerCase(w http.ResponseWriter, r *http.Request, rq *request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, s.limits.UploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		s.fail(w, r, rq, badRequest(fmt.Errorf("want a multipart/form-data upload: %w", err)))
-		return
+		return badRequest(fmt.Errorf("want a multipart/form-data upload: %w", err))
 	}
 	res, err := s.readRegistration(r.Context(), mr, rq)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d, err := s.casesData()
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d.Result = res
 	status := http.StatusOK
 	if res.Registered == 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	s.render(w, r, rq, status, "cases", rq.loc.T("cases.title"), d)
+	return s.render(w, r, rq, status, "cases", rq.loc.T("cases.title"), d)
 }
 
 // smallField bounds the text fields of a registration.
@@ -105,7 +105,7 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 			first = false
 			tok, err := readField(part)
 			if name != "csrf" || err != nil || rq.session == nil || subtle.ConstantTimeCompare([]byte(tok), []byte(rq.session.CSRF)) != 1 {
-				return nil, errorf(http.StatusForbidden, "%s", rq.loc.T("err.csrf"))
+				return nil, refuse(http.StatusForbidden, "err.csrf")
 			}
 			continue
 		}
@@ -146,11 +146,11 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 	}
 	if first {
 		// No part at all, so no CSRF token either.
-		return nil, errorf(http.StatusForbidden, "%s", rq.loc.T("err.csrf"))
+		return nil, refuse(http.StatusForbidden, "err.csrf")
 	}
 	caseID = strings.TrimSpace(caseID)
 	if caseID == "" {
-		return nil, errorf(400, "%s", rq.loc.T("cases.need_id"))
+		return nil, refuse(400, "cases.need_id")
 	}
 	if caseID == "." || caseID == ".." {
 		// A dot segment cannot be a path segment of /cases/ID/withdraw:
@@ -158,14 +158,14 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 		return nil, errorf(400, "case ID %q: not a usable ID", caseID)
 	}
 	if len(res.Files) == 0 {
-		return nil, errorf(400, "%s", rq.loc.T("cases.need_files"))
+		return nil, refuse(400, "cases.need_files")
 	}
 	res.Case = caseID
 	if len(regs) == 0 {
 		return res, nil
 	}
 	// The registration and its audit record commit together.
-	added, err := s.db.Index.RegisterAs(ctx, rq.actor(), caseID, label, regs)
+	added, err := s.db.Index.Register(ctx, caseID, label, regs, rq.actor())
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ func readField(p *multipart.Part) (string, error) {
 // ID again to confirm it.
 func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) (fingerprints, alerts int, err error) {
 	if confirm != id {
-		return 0, 0, errorf(400, "%s", rq.loc.T("cases.confirm_mismatch"))
+		return 0, 0, refuse(400, "cases.confirm_mismatch")
 	}
 	c, err := s.db.Index.Case(id)
 	if err != nil {
@@ -264,14 +264,23 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
 	}
 	// The withdrawal and its audit record commit together.
-	return s.db.Index.WithdrawAs(ctx, rq.actor(), id)
+	return s.db.Index.Withdraw(ctx, id, rq.actor())
 }
 
-func (s *Server) withdrawCase(w http.ResponseWriter, r *http.Request, rq *request) {
-	id := r.PathValue("id")
-	if _, _, err := s.withdraw(r.Context(), rq, id, r.PostForm.Get("confirm")); err != nil {
-		s.fail(w, r, rq, err)
-		return
+// withdrawCase withdraws a case: a form post that returns to the cases
+// page with a flash message, or an API call answered with what was undone.
+func (s *Server) withdrawCase(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var body struct {
+		Confirm string `json:"confirm"`
 	}
-	http.Redirect(w, r, "/cases?done=withdrawn&case="+url.QueryEscape(id), http.StatusSeeOther)
+	if err := input(r, rq, &body, func(f url.Values) { body.Confirm = f.Get("confirm") }); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	fps, alerts, err := s.withdraw(r.Context(), rq, id, body.Confirm)
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, rq, reply{redirect: "/cases?done=withdrawn&case=" + url.QueryEscape(id),
+		json: map[string]any{"case": id, "fingerprints_deleted": fps, "alerts_closed": alerts}})
 }

@@ -30,16 +30,15 @@ func dashboardDays(r *http.Request) (int, error) {
 	return n, nil
 }
 
-func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, rq *request) {
+// dashboard is the figures of the last days: a page with charts, or JSON.
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) error {
 	days, err := dashboardDays(r)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d, err := s.db.Takedown.Dashboard(s.now(), rq.loc.Zone, days)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	pts := make([]chart.Point, len(d.Days))
 	for i, dc := range d.Days {
@@ -53,19 +52,5 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, rq *reque
 		AlertsSVG: chart.Bars(rq.loc.T("dashboard.alerts_per_day"), pts, chart.Options{Width: 640}),
 		RemovalSVG: chart.Bars(rq.loc.T("dashboard.median_hours"), rem, chart.Options{Width: 640,
 			Format: func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + " h" }})}
-	s.render(w, r, rq, http.StatusOK, "dashboard", rq.loc.T("dashboard.title"), data)
-}
-
-func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request, rq *request) {
-	days, err := dashboardDays(r)
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	d, err := s.db.Takedown.Dashboard(s.now(), rq.loc.Zone, days)
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	return s.respond(w, r, rq, reply{page: "dashboard", title: rq.loc.T("dashboard.title"), html: data, json: NewDashboardJSON(d)})
 }

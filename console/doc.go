@@ -9,8 +9,9 @@
 // # Access
 //
 // One route table (routes.go) names, for every route, the roles allowed to
-// use it; nothing else grants access, and a test enumerates every route ×
-// role. Browsers log in with a name and password and hold a session cookie
+// use it, its CSRF rule and whether it answers HTML or JSON; nothing else
+// grants access, the table is checked for contradictions when the server
+// is built, and a test enumerates every route × role. Browsers log in with a name and password and hold a session cookie
 // (HttpOnly, SameSite=Strict, Secure behind TLS); every state-changing
 // request from a browser carries the session's CSRF token. Scripts send an
 // API token as "Authorization: Bearer", accepted only on /api/ and
@@ -41,6 +42,16 @@
 //   - Operators see evidence, not content: a match's blurred preview is
 //     served only after an explicit, audited reveal, and pages that show
 //     evidence are never cached.
+//
+// # Handlers
+//
+// A handler returns an error instead of answering it; one adapter
+// (answer.go) logs it and answers it as the route says — JSON on API
+// routes, an error page on HTML routes — with the status and message an
+// httpError carries (a catalog key for messages shown in the reader's
+// language). A page and its API twin are one handler that builds the data
+// once and hands it to respond, which writes the page, the form post's
+// redirect with its flash message, or the JSON body.
 //
 // The console holds no state of its own beyond short-lived memory (login
 // rate limits, revealed previews): everything durable is in package index,

@@ -167,7 +167,7 @@ func (e *env) seedAlerts(n int) []alerts.Alert {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	fps, err := e.db.Index.Register(ctx, "c1", "test case", []index.Registration{{Source: testPhoto, Print: fp}})
+	fps, err := e.db.Index.Register(ctx, "c1", "test case", []index.Registration{{Source: testPhoto, Print: fp}}, store.Actor{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

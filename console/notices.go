@@ -84,77 +84,67 @@ func (s *Server) noticesData() (noticesData, error) {
 	return d, nil
 }
 
-func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	d, err := s.noticesData()
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
+	return s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
 }
 
 // draftNotice renders the template for the chosen confirmed alerts of one
 // site into an editable draft; nothing is stored until it is saved.
-func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := r.PostForm
 	site, lang := f.Get("site"), f.Get("lang")
 	ids, err := parseIDs(f["id"])
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	var as []alerts.Alert
 	for _, id := range ids {
 		a, err := s.db.Alerts.Alert(id)
 		if err != nil {
-			s.fail(w, r, rq, err)
-			return
+			return err
 		}
 		if a.Site != site {
-			s.fail(w, r, rq, errorf(400, "alert %d is of site %q, not %q", id, a.Site, site))
-			return
+			return errorf(400, "alert %d is of site %q, not %q", id, a.Site, site)
 		}
 		if a.Status != alerts.StatusConfirmed && a.Status != alerts.StatusNoticeSent {
 			// A dismissed or withdrawn alert's URLs do not go into a
 			// notice, not even a draft (CreateNotice refuses them too).
-			s.fail(w, r, rq, errorf(http.StatusConflict, "alert %d is %s; a notice needs confirmed alerts", id, a.Status))
-			return
+			return errorf(http.StatusConflict, "alert %d is %s; a notice needs confirmed alerts", id, a.Status)
 		}
 		as = append(as, a)
 	}
 	text, _, err := s.db.Takedown.NoticeTemplate(lang)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	to, err := s.contactOf(site)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	subject, body, err := notice.Render(text, notice.Data{Site: site, To: to, Sender: s.cfg.NoticeSender, SenderContact: s.cfg.NoticeFrom,
 		Reference: rq.loc.T("notices.reference_draft"), Date: s.now(), Items: takedown.NoticeItems(as), Location: rq.loc.Zone})
 	if err != nil {
-		s.fail(w, r, rq, errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err))
-		return
+		return errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err)
 	}
 	d, err := s.noticesData()
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d.Draft = &takedown.Notice{Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}
-	s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
+	return s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
 }
 
 // createNotice stores the (possibly edited) draft; takedown.Store.CreateNotice
 // checks the alerts and audits it.
-func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := r.PostForm
 	ids, err := parseIDs(f["id"])
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	// The recipient is a contact like a site's (mail addresses or a report
 	// form's URL), or none yet: never a line break that would add lines
@@ -162,17 +152,16 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *reques
 	to := strings.TrimSpace(f.Get("to"))
 	if to != "" {
 		if err := takedown.ValidContact(to); err != nil {
-			s.fail(w, r, rq, fmt.Errorf("recipient: %w", err))
-			return
+			return fmt.Errorf("recipient: %w", err)
 		}
 	}
 	n, err := s.db.Takedown.CreateNotice(r.Context(), takedown.Notice{Site: f.Get("site"), To: to, Lang: f.Get("lang"),
 		Subject: strings.TrimSpace(f.Get("subject")), Body: strings.ReplaceAll(f.Get("body"), "\r\n", "\n"), AlertIDs: ids}, rq.actor())
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/notices/%d?done=notice_saved", n.ID), http.StatusSeeOther)
+	return nil
 }
 
 type noticeData struct {
@@ -189,17 +178,15 @@ func (s *Server) noticeByPath(r *http.Request) (takedown.Notice, error) {
 	return s.db.Takedown.Notice(id)
 }
 
-func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	n, err := s.noticeByPath(r)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d := noticeData{N: n}
 	overdue, err := s.db.Takedown.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	for _, o := range overdue {
 		d.Overdue = d.Overdue || o.ID == n.ID
@@ -209,40 +196,34 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request)
 			d.Alerts = append(d.Alerts, a)
 		}
 	}
-	s.render(w, r, rq, http.StatusOK, "notice", rq.loc.T("notice.title", n.ID), d)
+	return s.render(w, r, rq, http.StatusOK, "notice", rq.loc.T("notice.title", n.ID), d)
 }
 
 // noticeFile answers a notice as a download: .eml for a mail client, or
-// plain text for a web form or a letter.
-func (s *Server) noticeFile(w http.ResponseWriter, r *http.Request, rq *request, ext string) {
-	n, err := s.noticeByPath(r)
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	name := fmt.Sprintf("notice-%d-%s.%s", n.ID, safeFileName(n.Site), ext)
-	var data []byte
-	ctype := "text/plain; charset=utf-8"
-	if ext == "eml" {
-		data, err = notice.EML(s.cfg.NoticeFrom, n.To, n.Subject, n.Body, n.CreatedAt, fmt.Sprintf("notice-%d@hashwatch", n.ID))
+// plain text ("txt") for a web form or a letter.
+func (s *Server) noticeFile(ext string) handler {
+	return func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		n, err := s.noticeByPath(r)
 		if err != nil {
-			s.fail(w, r, rq, errorf(http.StatusConflict, "%s: %v", rq.loc.T("notice.no_eml"), err))
-			return
+			return err
 		}
-		ctype = "message/rfc822"
-	} else {
-		data = []byte("To: " + n.To + "\nSubject: " + n.Subject + "\n\n" + n.Body)
+		name := fmt.Sprintf("notice-%d-%s.%s", n.ID, safeFileName(n.Site), ext)
+		var data []byte
+		ctype := "text/plain; charset=utf-8"
+		if ext == "eml" {
+			data, err = notice.EML(s.cfg.NoticeFrom, n.To, n.Subject, n.Body, n.CreatedAt, fmt.Sprintf("notice-%d@hashwatch", n.ID))
+			if err != nil {
+				return errorf(http.StatusConflict, "%s: %v", rq.loc.T("notice.no_eml"), err)
+			}
+			ctype = "message/rfc822"
+		} else {
+			data = []byte("To: " + n.To + "\nSubject: " + n.Subject + "\n\n" + n.Body)
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		_, _ = w.Write(data)
+		return nil
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	_, _ = w.Write(data)
-}
-
-func (s *Server) noticeEML(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.noticeFile(w, r, rq, "eml")
-}
-func (s *Server) noticeTXT(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.noticeFile(w, r, rq, "txt")
 }
 
 // safeFileName keeps letters, digits, '.', '-' and '_' of a site name.
@@ -256,31 +237,31 @@ func safeFileName(s string) string {
 }
 
 // markSent records that the operator sent the notice: its alerts become
-// notice_sent (takedown.Store.MarkNoticeSent, audited).
-func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) {
+// notice_sent (takedown.Store.MarkNoticeSent, audited). The form returns
+// to the notice; the API answers with it.
+func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) error {
 	n, err := s.noticeByPath(r)
 	if err == nil {
-		_, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
+		n, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
 	}
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/notices/%d?done=notice_sent", n.ID), http.StatusSeeOther)
+	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/notices/%d?done=notice_sent", n.ID), json: NewNoticeJSON(n)})
 }
 
 // setContact saves a site's takedown contact (empty restores sites.yaml's).
-func (s *Server) setContact(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) setContact(w http.ResponseWriter, r *http.Request, rq *request) error {
 	site := r.PathValue("site")
 	if err := s.db.Takedown.SetSiteContact(r.Context(), site, r.PostForm.Get("contact"), rq.actor()); err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	back := "/notices?done=contact_saved"
 	if rq.user.Role == accounts.RoleAnalyst {
 		back = "/sites?done=contact_saved"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+	return nil
 }
 
 type templatesData struct {
@@ -293,63 +274,49 @@ type noticeTemplate struct {
 	Custom bool
 }
 
-func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var d templatesData
 	for _, lang := range notice.Languages() {
 		text, custom, err := s.db.Takedown.NoticeTemplate(lang)
 		if err != nil {
-			s.fail(w, r, rq, err)
-			return
+			return err
 		}
 		d.Templates = append(d.Templates, noticeTemplate{Lang: lang, Text: text, Custom: custom})
 	}
-	s.render(w, r, rq, http.StatusOK, "templates", rq.loc.T("templates.title"), d)
+	return s.render(w, r, rq, http.StatusOK, "templates", rq.loc.T("templates.title"), d)
 }
 
 // saveTemplate stores an edited template (checked to render); an empty one
 // restores the shipped template.
-func (s *Server) saveTemplate(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) saveTemplate(w http.ResponseWriter, r *http.Request, rq *request) error {
 	lang := r.PathValue("lang")
 	text := strings.ReplaceAll(r.PostForm.Get("text"), "\r\n", "\n")
 	if r.PostForm.Get("reset") != "" {
 		text = ""
 	}
 	if err := s.db.Takedown.SetNoticeTemplate(r.Context(), lang, text, rq.actor()); err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/notice-templates?done=saved", http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := takedown.NoticeFilter{Site: r.URL.Query().Get("site")}
 	if v := r.URL.Query().Get("alert"); v != "" {
 		id, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			s.fail(w, r, rq, errorf(400, "alert %q: want a number", truncate(v, 40)))
-			return
+			return errorf(400, "alert %q: want a number", truncate(v, 40))
 		}
 		f.Alert = id
 	}
 	ns, err := s.db.Takedown.Notices(f)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	if ns == nil {
 		ns = []takedown.Notice{}
 	}
-	writeJSON(w, http.StatusOK, ns)
-}
-
-func (s *Server) apiMarkSent(w http.ResponseWriter, r *http.Request, rq *request) {
-	n, err := s.noticeByPath(r)
-	if err == nil {
-		n, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
-	}
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, n)
+	writeJSON(w, http.StatusOK, convert(ns, NewNoticeJSON))
+	return nil
 }

@@ -146,7 +146,7 @@ func TestReportedURLsAreCheckedAtOnce(t *testing.T) {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	if _, err := e.db.Index.Register(context.Background(), "demo", "", regs); err != nil {
+	if _, err := e.db.Index.Register(context.Background(), "demo", "", regs, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	truth := fsite.Truth()

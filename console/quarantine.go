@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -26,11 +25,15 @@ type quarantineData struct {
 	CaseLabels map[string]string
 }
 
-func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request, rq *request) {
+// quarantine lists held and judged fingerprints: the staff's page, or
+// JSON.
+func (s *Server) quarantine(w http.ResponseWriter, r *http.Request, rq *request) error {
 	qs, err := s.db.Alerts.Quarantines(r.Context())
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
+	}
+	if qs == nil {
+		qs = []alerts.Quarantine{}
 	}
 	d := quarantineData{Limit: s.db.Alerts.FloodLimit(), CaseLabels: map[string]string{}}
 	for _, q := range qs {
@@ -43,113 +46,82 @@ func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request, rq *requ
 			d.Closed = append(d.Closed, q)
 		}
 	}
-	s.render(w, r, rq, http.StatusOK, "quarantine", rq.loc.T("quarantine.title"), d)
-}
-
-func (s *Server) release(ctx context.Context, rq *request, raw string) (alerts.Quarantine, int, error) {
-	id, err := parseID(raw)
-	if err != nil {
-		return alerts.Quarantine{}, 0, err
-	}
-	return s.db.Alerts.ReleaseQuarantine(ctx, id, store.Actor{User: rq.user.Name, Remote: rq.remote})
-}
-
-func (s *Server) retire(ctx context.Context, rq *request, raw, reason string) (alerts.Quarantine, int, error) {
-	id, err := parseID(raw)
-	if err != nil {
-		return alerts.Quarantine{}, 0, err
-	}
-	reason = strings.TrimSpace(reason)
-	switch {
-	case reason == "":
-		return alerts.Quarantine{}, 0, errorf(400, "retiring a fingerprint needs a reason")
-	case len(reason) > maxReason:
-		return alerts.Quarantine{}, 0, errorf(400, "reason longer than %d bytes", maxReason)
-	}
-	return s.db.Alerts.RetireQuarantine(ctx, id, reason, store.Actor{User: rq.user.Name, Remote: rq.remote})
-}
-
-func (s *Server) releaseForm(w http.ResponseWriter, r *http.Request, rq *request) {
-	if _, _, err := s.release(r.Context(), rq, r.PathValue("id")); err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	http.Redirect(w, r, "/quarantine?done=released", http.StatusSeeOther)
-}
-
-func (s *Server) retireForm(w http.ResponseWriter, r *http.Request, rq *request) {
-	if _, _, err := s.retire(r.Context(), rq, r.PathValue("id"), r.PostForm.Get("reason")); err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	http.Redirect(w, r, "/quarantine?done=retired", http.StatusSeeOther)
+	return s.respond(w, r, rq, reply{page: "quarantine", title: rq.loc.T("quarantine.title"), html: d,
+		json: quarantineJSON{Limit: NewFloodLimitJSON(d.Limit), Fingerprints: convert(qs, NewQuarantineJSON)}})
 }
 
 // quarantineJSON is GET /api/quarantine's answer.
 type quarantineJSON struct {
-	Limit        alerts.FloodLimit   `json:"limit"`
-	Fingerprints []alerts.Quarantine `json:"fingerprints"`
+	Limit        FloodLimitJSON   `json:"limit"`
+	Fingerprints []QuarantineJSON `json:"fingerprints"`
 }
 
-func (s *Server) apiQuarantine(w http.ResponseWriter, r *http.Request, rq *request) {
-	qs, err := s.db.Alerts.Quarantines(r.Context())
+// release sends a held fingerprint's alerts back to the queue: a form post
+// that returns to the quarantine page, or an API call answered with the
+// fingerprint and how many alerts it released.
+func (s *Server) release(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	if qs == nil {
-		qs = []alerts.Quarantine{}
+	q, n, err := s.db.Alerts.ReleaseQuarantine(r.Context(), id, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, quarantineJSON{Limit: s.db.Alerts.FloodLimit(), Fingerprints: qs})
+	return s.respond(w, r, rq, reply{redirect: "/quarantine?done=released",
+		json: map[string]any{"fingerprint": NewQuarantineJSON(q), "alerts_released": n}})
 }
 
-func (s *Server) apiRelease(w http.ResponseWriter, r *http.Request, rq *request) {
-	q, n, err := s.release(r.Context(), rq, r.PathValue("id"))
+// retire deletes a held fingerprint and dismisses its alerts, with the
+// reason of the form or the JSON body.
+func (s *Server) retire(w http.ResponseWriter, r *http.Request, rq *request) error {
+	reason, err := reasonOf(r, rq)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"fingerprint": q, "alerts_released": n})
-}
-
-func (s *Server) apiRetire(w http.ResponseWriter, r *http.Request, rq *request) {
-	var body decisionJSON
-	if err := decodeJSON(r, &body); err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	q, n, err := s.retire(r.Context(), rq, r.PathValue("id"), body.Reason)
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"fingerprint": q, "alerts_dismissed": n})
-}
-
-// addNegative dismisses alert raw (if it is not yet) and adds its media to
-// the negative bank, with the reason.
-func (s *Server) addNegative(ctx context.Context, rq *request, raw, reason string) (alerts.NegativeEntry, alerts.Alert, error) {
-	id, err := parseID(raw)
-	if err != nil {
-		return alerts.NegativeEntry{}, alerts.Alert{}, err
+		return err
 	}
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return alerts.NegativeEntry{}, alerts.Alert{}, errorf(400, "adding to the negative bank needs a reason")
+		return errorf(400, "retiring a fingerprint needs a reason")
 	case len(reason) > maxReason:
-		return alerts.NegativeEntry{}, alerts.Alert{}, errorf(400, "reason longer than %d bytes", maxReason)
+		return errorf(400, "reason longer than %d bytes", maxReason)
 	}
-	return s.db.Alerts.AddNegative(ctx, id, reason, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	q, n, err := s.db.Alerts.RetireQuarantine(r.Context(), id, reason, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, rq, reply{redirect: "/quarantine?done=retired",
+		json: map[string]any{"fingerprint": NewQuarantineJSON(q), "alerts_dismissed": n}})
 }
 
-func (s *Server) negativeForm(w http.ResponseWriter, r *http.Request, rq *request) {
-	_, a, err := s.addNegative(r.Context(), rq, r.PathValue("id"), r.PostForm.Get("reason"))
+// addNegative dismisses an alert (if it is not yet) and adds its media to
+// the negative bank, with the reason of the form or the JSON body.
+func (s *Server) addNegative(w http.ResponseWriter, r *http.Request, rq *request) error {
+	reason, err := reasonOf(r, rq)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/alerts/%d?done=negative", a.ID), http.StatusSeeOther)
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return errorf(400, "adding to the negative bank needs a reason")
+	case len(reason) > maxReason:
+		return errorf(400, "reason longer than %d bytes", maxReason)
+	}
+	e, a, err := s.db.Alerts.AddNegative(r.Context(), id, reason, store.Actor{User: rq.user.Name, Remote: rq.remote})
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/alerts/%d?done=negative", a.ID),
+		json: map[string]any{"entry": NewNegativeJSON(e), "alert": NewAlertJSON(a)}})
 }
 
 type negativeData struct {
@@ -157,59 +129,25 @@ type negativeData struct {
 	Radius  int
 }
 
-func (s *Server) negativePage(w http.ResponseWriter, r *http.Request, rq *request) {
+// negatives lists the negative bank: the operators' page, or JSON.
+func (s *Server) negatives(w http.ResponseWriter, r *http.Request, rq *request) error {
 	es, err := s.db.Alerts.Negatives()
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "negative", rq.loc.T("negative.title"), negativeData{Entries: es, Radius: alerts.NegativeRadius})
+	return s.respond(w, r, rq, reply{page: "negative", title: rq.loc.T("negative.title"),
+		html: negativeData{Entries: es, Radius: alerts.NegativeRadius}, json: convert(es, NewNegativeJSON)})
 }
 
-func (s *Server) removeNegative(ctx context.Context, rq *request, raw string) (alerts.NegativeEntry, error) {
-	id, err := parseID(raw)
+// removeNegative takes an entry out of the negative bank.
+func (s *Server) removeNegative(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id, err := parseID(r.PathValue("id"))
 	if err != nil {
-		return alerts.NegativeEntry{}, err
+		return err
 	}
-	return s.db.Alerts.RemoveNegative(ctx, id, store.Actor{User: rq.user.Name, Remote: rq.remote})
-}
-
-func (s *Server) removeNegativeForm(w http.ResponseWriter, r *http.Request, rq *request) {
-	if _, err := s.removeNegative(r.Context(), rq, r.PathValue("id")); err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	http.Redirect(w, r, "/negative?done=negative_removed", http.StatusSeeOther)
-}
-
-func (s *Server) apiNegatives(w http.ResponseWriter, r *http.Request, rq *request) {
-	es, err := s.db.Alerts.Negatives()
+	e, err := s.db.Alerts.RemoveNegative(r.Context(), id, store.Actor{User: rq.user.Name, Remote: rq.remote})
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, es)
-}
-
-func (s *Server) apiAddNegative(w http.ResponseWriter, r *http.Request, rq *request) {
-	var body decisionJSON
-	if err := decodeJSON(r, &body); err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	e, a, err := s.addNegative(r.Context(), rq, r.PathValue("id"), body.Reason)
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"entry": e, "alert": NewAlertJSON(a)})
-}
-
-func (s *Server) apiRemoveNegative(w http.ResponseWriter, r *http.Request, rq *request) {
-	e, err := s.removeNegative(r.Context(), rq, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, e)
+	return s.respond(w, r, rq, reply{redirect: "/negative?done=negative_removed", json: NewNegativeJSON(e)})
 }

@@ -31,7 +31,7 @@ func floodEnv(t *testing.T, n int) (*env, uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fps, err := e.db.Index.Register(ctx, "c1", "hub case", []index.Registration{{Source: testPhoto, Print: fp}})
+	fps, err := e.db.Index.Register(ctx, "c1", "hub case", []index.Registration{{Source: testPhoto, Print: fp}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func heldFingerprints(t *testing.T, db *database.DB, n int) []uint64 {
 	for i := range regs {
 		regs[i] = index.Registration{Source: fmt.Sprintf("hub-%d.jpg", i), Print: fp}
 	}
-	fps, err := db.Index.Register(ctx, "cq", "", regs)
+	fps, err := db.Index.Register(ctx, "cq", "", regs, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

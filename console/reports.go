@@ -29,13 +29,12 @@ func reportFilter(rq *request, limit int) alerts.URLReportFilter {
 	return f
 }
 
-func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	reps, err := s.db.Alerts.URLReports(reportFilter(rq, 50))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: reps})
+	return s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: reps})
 }
 
 // errNoInspector reports a reported-URL submission to a console that
@@ -47,7 +46,7 @@ var errNoInspector = errors.New("this console does not inspect reported URLs (st
 // each URL's outcome).
 func (s *Server) submitURLs(r *http.Request, rq *request, urls []string, note string) (alerts.URLReport, error) {
 	if s.cfg.Inspector == nil {
-		return alerts.URLReport{}, &httpError{http.StatusConflict, errNoInspector.Error()}
+		return alerts.URLReport{}, errorf(http.StatusConflict, "%s", errNoInspector)
 	}
 	var clean []string
 	for _, u := range urls {
@@ -65,42 +64,38 @@ func (s *Server) submitURLs(r *http.Request, rq *request, urls []string, note st
 	return rep, nil
 }
 
-func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, rq *request) error {
 	rep, err := s.submitURLs(r, rq, strings.Split(r.PostForm.Get("urls"), "\n"), r.PostForm.Get("note"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	reps, err := s.db.Alerts.URLReports(reportFilter(rq, 50))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: reps, Result: &rep})
+	return s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: reps, Result: &rep})
 }
 
-func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var body struct {
 		URLs []string `json:"urls"`
 		Note string   `json:"note"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	rep, err := s.submitURLs(r, rq, body.URLs, body.Note)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, NewURLReportJSON(rep))
+	return nil
 }
 
-func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	rep, err := s.db.Alerts.URLReport(id)
 	if err == nil && reportFilter(rq, 0).SubmittedBy != "" && rep.SubmittedBy != rq.user.Name {
@@ -109,30 +104,29 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, rq *request) 
 		err = fmt.Errorf("URL report %d: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, NewURLReportJSON(rep))
+	return nil
 }
 
 // apiReports lists the latest reports (?limit=N, at most 1000; default 100).
-func (s *Server) apiReports(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) apiReports(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := reportFilter(rq, 0)
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, r, rq, errorf(400, "limit %q: want 1–1000", truncate(v, 40)))
-			return
+			return errorf(400, "limit %q: want 1–1000", truncate(v, 40))
 		}
 		f.Limit = n
 	}
 	reps, err := s.db.Alerts.URLReports(f)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	if reps == nil {
 		reps = []alerts.URLReport{}
 	}
-	writeJSON(w, http.StatusOK, reps)
+	writeJSON(w, http.StatusOK, convert(reps, NewURLReportJSON))
+	return nil
 }

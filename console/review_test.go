@@ -318,7 +318,7 @@ func TestPathSegmentsInFormsAreEscaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	const odd = "2026/11 case?#%41"
-	if _, err := e.db.Index.Register(ctx, odd, "", []index.Registration{{Print: fp}}); err != nil {
+	if _, err := e.db.Index.Register(ctx, odd, "", []index.Registration{{Print: fp}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	st := e.login("staff1")

@@ -1,44 +1,77 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
 )
 
-// handler serves one route for an authenticated (or, on public routes,
-// possibly anonymous) request.
-type handler func(w http.ResponseWriter, r *http.Request, rq *request)
-
-// route is one entry of the route table: the only place access is granted.
+// route is one row of the route table: the only place access is granted.
 type route struct {
 	Method string
 	Path   string // net/http pattern path, with {wildcards}
-	// Roles may use the route; Public routes need no login at all.
-	Roles  []accounts.Role
-	Public bool
-	// Multipart routes read their body as a stream and check the CSRF
-	// token themselves (it is the first part), since parsing the form
-	// first would buffer the uploads.
-	Multipart bool
-	h         handler
+	// Roles may use the route; public routes need no login at all.
+	Roles []accounts.Role
+	// CSRF is how a state change proves it was sent from the console's
+	// own page.
+	CSRF csrfRule
+	// Out is how the route answers, its errors included.
+	Out output
+	h   handler
 }
+
+// csrfRule is how a route's requests prove they come from the console's
+// own pages rather than from another site the browser has open.
+type csrfRule int
+
+const (
+	// csrfNone: the route changes nothing (GET).
+	csrfNone csrfRule = iota
+	// csrfSession: a request made with a session carries the session's
+	// token, in the form field "csrf" or the X-CSRF-Token header; a
+	// request made with an API token needs none (a browser never sends
+	// one by itself).
+	csrfSession
+	// csrfUpload: a multipart upload whose first part is the session's
+	// token, checked by the handler before it reads anything else; the
+	// body is streamed, never read whole, so it is not parsed as a form.
+	csrfUpload
+	// csrfLogin: before there is a session, the login form's token
+	// double-submitted in a cookie, checked by the handler.
+	csrfLogin
+)
+
+func (c csrfRule) String() string {
+	return [...]string{"none", "session", "upload", "login"}[c]
+}
+
+// anonymous is the role of a caller who has not logged in: a route whose
+// roles are public lets everyone in, anonymous callers too.
+const anonymous accounts.Role = ""
 
 // RouteInfo describes one route for documentation and tests.
 type RouteInfo struct {
-	Method string          `json:"method"`
-	Path   string          `json:"path"`
-	Roles  []accounts.Role `json:"roles"`
-	Public bool            `json:"public"`
+	Method  string          `json:"method"`
+	Path    string          `json:"path"`
+	Roles   []accounts.Role `json:"roles"`
+	Public  bool            `json:"public"`
+	CSRF    string          `json:"csrf"`    // none, session, upload or login
+	Answers string          `json:"answers"` // html or json
 }
 
 // Routes lists every route with the roles allowed on it.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, rt := range s.routes {
-		out[i] = RouteInfo{Method: rt.Method, Path: rt.Path, Roles: slices.Clone(rt.Roles), Public: rt.Public}
+		ri := RouteInfo{Method: rt.Method, Path: rt.Path, Public: rt.public(), CSRF: rt.CSRF.String(), Answers: rt.Out.String()}
+		if !ri.Public {
+			ri.Roles = slices.Clone(rt.Roles)
+		}
+		out[i] = ri
 	}
 	return out
 }
@@ -48,6 +81,8 @@ func (s *Server) Routes() []RouteInfo {
 // manage users and read the audit log. Everyone logged in sees the
 // dashboard and their own settings.
 var (
+	// public routes are open to anyone, logged in or not.
+	public    = []accounts.Role{anonymous}
 	admin     = []accounts.Role{accounts.RoleAdmin}
 	staff     = []accounts.Role{accounts.RoleStaff}
 	operator  = []accounts.Role{accounts.RoleOperator}
@@ -60,99 +95,130 @@ var (
 	anyone        = []accounts.Role{accounts.RoleAdmin, accounts.RoleStaff, accounts.RoleOperator, accounts.RoleAnalyst}
 )
 
-// routeTable is every route of the console, in one place.
+// routeTable is every route of the console, in one place. Where a page and
+// an API route differ only in how they answer, they share one handler,
+// which builds the data once and answers it as the row says (respond).
+// Routes under /api/ (and /metrics, for Prometheus with a token) answer
+// JSON; the rest answer HTML.
 func (s *Server) routeTable() []route {
 	return []route{
-		{Method: "GET", Path: "/login", Public: true, h: s.loginPage},
-		{Method: "POST", Path: "/login", Public: true, h: s.login},
-		{Method: "GET", Path: "/healthz", Public: true, h: s.healthz},
-		{Method: "POST", Path: "/logout", Roles: anyone, h: s.logout},
-		{Method: "GET", Path: "/{$}", Roles: anyone, h: s.home},
-		{Method: "GET", Path: "/settings", Roles: anyone, h: s.settingsPage},
-		{Method: "POST", Path: "/settings", Roles: anyone, h: s.saveSettings},
+		// method, path, who, CSRF, answers, handler
+		{"GET", "/login", public, csrfNone, asHTML, s.loginPage},
+		{"POST", "/login", public, csrfLogin, asHTML, s.login},
+		{"GET", "/healthz", public, csrfNone, asHTML, s.healthz},
+		{"POST", "/logout", anyone, csrfSession, asHTML, s.logout},
+		{"GET", "/{$}", anyone, csrfNone, asHTML, s.home},
+		{"GET", "/settings", anyone, csrfNone, asHTML, s.settingsPage},
+		{"POST", "/settings", anyone, csrfSession, asHTML, s.saveSettings},
+		{"GET", "/api/me", anyone, csrfNone, asJSON, s.apiMe},
+		{"GET", "/dashboard", anyone, csrfNone, asHTML, s.dashboard},
+		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, s.dashboard},
 
-		{Method: "GET", Path: "/alerts", Roles: operator, h: s.alertsPage},
-		{Method: "GET", Path: "/alerts/{id}", Roles: operator, h: s.alertPage},
-		{Method: "POST", Path: "/alerts/{id}/reveal", Roles: operator, h: s.revealPreview},
-		{Method: "GET", Path: "/alerts/{id}/preview", Roles: operator, h: s.preview},
-		{Method: "POST", Path: "/alerts/{id}/confirm", Roles: operator, h: s.confirmAlert},
-		{Method: "POST", Path: "/alerts/{id}/dismiss", Roles: operator, h: s.dismissAlert},
-		{Method: "POST", Path: "/alerts/bulk", Roles: operator, h: s.bulkAlerts},
+		// Alert review (alerts.go).
+		{"GET", "/alerts", operator, csrfNone, asHTML, s.alertQueue},
+		{"GET", "/api/alerts", operator, csrfNone, asJSON, s.alertQueue},
+		{"GET", "/alerts/{id}", operator, csrfNone, asHTML, s.alert},
+		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, s.alert},
+		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, s.revealPreview},
+		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, s.preview},
+		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, s.decideAlert(alerts.StatusConfirmed)},
+		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, s.decideAlert(alerts.StatusConfirmed)},
+		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, s.dismissAlert},
+		{"POST", "/api/alerts/{id}/dismiss", operator, csrfSession, asJSON, s.dismissAlert},
+		{"POST", "/alerts/bulk", operator, csrfSession, asHTML, s.bulkAlerts},
+		{"POST", "/api/alerts/bulk", operator, csrfSession, asJSON, s.apiBulk},
 
-		{Method: "GET", Path: "/cases", Roles: staff, h: s.casesPage},
-		{Method: "POST", Path: "/cases", Roles: staff, Multipart: true, h: s.registerCase},
-		{Method: "POST", Path: "/cases/{id}/withdraw", Roles: staff, h: s.withdrawCase},
+		// Cases (cases.go).
+		{"GET", "/cases", staff, csrfNone, asHTML, s.cases},
+		{"GET", "/api/cases", staff, csrfNone, asJSON, s.cases},
+		{"POST", "/cases", staff, csrfUpload, asHTML, s.registerCase},
+		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, s.withdrawCase},
+		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, s.withdrawCase},
 
-		{Method: "GET", Path: "/sites", Roles: analyst, h: s.sitesPage},
-		{Method: "POST", Path: "/sites/{name}/pass", Roles: analyst, h: s.sitePassNow},
-		{Method: "POST", Path: "/sites/{name}/pause", Roles: analyst, h: s.sitePause},
-		{Method: "POST", Path: "/sites/{name}/resume", Roles: analyst, h: s.siteResume},
+		// Watched sites and crawls (sites.go).
+		{"GET", "/sites", analyst, csrfNone, asHTML, s.sites},
+		{"GET", "/api/sites", analyst, csrfNone, asJSON, s.sites},
+		{"POST", "/sites/{name}/pass", analyst, csrfSession, asHTML, s.siteAction("pass")},
+		{"POST", "/api/sites/{name}/pass", analyst, csrfSession, asJSON, s.siteAction("pass")},
+		{"POST", "/sites/{name}/pause", analyst, csrfSession, asHTML, s.siteAction("pause")},
+		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, s.siteAction("pause")},
+		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, s.siteAction("resume")},
+		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, s.siteAction("resume")},
+		{"GET", "/metrics", watchers, csrfNone, asJSON, s.metrics},
 
-		{Method: "GET", Path: "/users", Roles: admin, h: s.usersPage},
-		{Method: "POST", Path: "/users", Roles: admin, h: s.addUser},
-		{Method: "POST", Path: "/users/{name}", Roles: admin, h: s.updateUser},
-		{Method: "POST", Path: "/users/{name}/tokens", Roles: admin, h: s.createToken},
-		{Method: "POST", Path: "/tokens/{id}/revoke", Roles: admin, h: s.revokeToken},
-		{Method: "GET", Path: "/audit", Roles: admin, h: s.auditPage},
+		// Accounts, the audit log and the database (users.go, api.go).
+		{"GET", "/users", admin, csrfNone, asHTML, s.users},
+		{"GET", "/api/users", admin, csrfNone, asJSON, s.users},
+		{"POST", "/users", admin, csrfSession, asHTML, s.addUser},
+		{"POST", "/users/{name}", admin, csrfSession, asHTML, s.updateUser},
+		{"POST", "/users/{name}/tokens", admin, csrfSession, asHTML, s.createToken},
+		{"POST", "/tokens/{id}/revoke", admin, csrfSession, asHTML, s.revokeToken},
+		{"GET", "/audit", admin, csrfNone, asHTML, s.auditLog},
+		{"GET", "/api/audit", admin, csrfNone, asJSON, s.auditLog},
+		{"GET", "/api/verify", admin, csrfNone, asJSON, s.apiVerify},
+		{"GET", "/api/backup", admin, csrfNone, asJSON, s.apiBackup},
 
-		{Method: "GET", Path: "/metrics", Roles: watchers, h: s.metrics},
+		// Takedown notices (notices.go).
+		{"GET", "/notices", operator, csrfNone, asHTML, s.noticesPage},
+		{"GET", "/api/notices", operator, csrfNone, asJSON, s.apiNotices},
+		{"POST", "/notices/draft", operator, csrfSession, asHTML, s.draftNotice},
+		{"POST", "/notices", operator, csrfSession, asHTML, s.createNotice},
+		{"GET", "/notices/{id}", operator, csrfNone, asHTML, s.noticePage},
+		{"GET", "/notices/{id}/eml", operator, csrfNone, asHTML, s.noticeFile("eml")},
+		{"GET", "/notices/{id}/txt", operator, csrfNone, asHTML, s.noticeFile("txt")},
+		{"POST", "/notices/{id}/sent", operator, csrfSession, asHTML, s.markSent},
+		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, s.markSent},
+		{"GET", "/notice-templates", operator, csrfNone, asHTML, s.templatesPage},
+		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, s.saveTemplate},
+		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, s.setContact},
 
-		{Method: "GET", Path: "/api/me", Roles: anyone, h: s.apiMe},
-		{Method: "GET", Path: "/api/alerts", Roles: operator, h: s.apiAlerts},
-		{Method: "GET", Path: "/api/alerts/{id}", Roles: operator, h: s.apiAlert},
-		{Method: "POST", Path: "/api/alerts/{id}/confirm", Roles: operator, h: s.apiConfirm},
-		{Method: "POST", Path: "/api/alerts/{id}/dismiss", Roles: operator, h: s.apiDismiss},
-		{Method: "POST", Path: "/api/alerts/bulk", Roles: operator, h: s.apiBulk},
-		{Method: "GET", Path: "/api/cases", Roles: staff, h: s.apiCases},
-		{Method: "POST", Path: "/api/cases/{id}/withdraw", Roles: staff, h: s.apiWithdraw},
-		{Method: "GET", Path: "/api/sites", Roles: analyst, h: s.apiSites},
-		{Method: "POST", Path: "/api/sites/{name}/pass", Roles: analyst, h: s.apiSiteAction},
-		{Method: "POST", Path: "/api/sites/{name}/pause", Roles: analyst, h: s.apiSiteAction},
-		{Method: "POST", Path: "/api/sites/{name}/resume", Roles: analyst, h: s.apiSiteAction},
-		{Method: "GET", Path: "/api/users", Roles: admin, h: s.apiUsers},
-		{Method: "GET", Path: "/api/audit", Roles: admin, h: s.apiAudit},
-		{Method: "GET", Path: "/api/verify", Roles: admin, h: s.apiVerify},
-		{Method: "GET", Path: "/api/backup", Roles: admin, h: s.apiBackup},
-
-		// Takedown notices, the dashboard and reported URLs (notices.go,
-		// dashboard.go, reports.go).
-		{Method: "GET", Path: "/dashboard", Roles: anyone, h: s.dashboardPage},
-		{Method: "GET", Path: "/api/dashboard", Roles: anyone, h: s.apiDashboard},
-
-		{Method: "GET", Path: "/notices", Roles: operator, h: s.noticesPage},
-		{Method: "POST", Path: "/notices/draft", Roles: operator, h: s.draftNotice},
-		{Method: "POST", Path: "/notices", Roles: operator, h: s.createNotice},
-		{Method: "GET", Path: "/notices/{id}", Roles: operator, h: s.noticePage},
-		{Method: "GET", Path: "/notices/{id}/eml", Roles: operator, h: s.noticeEML},
-		{Method: "GET", Path: "/notices/{id}/txt", Roles: operator, h: s.noticeTXT},
-		{Method: "POST", Path: "/notices/{id}/sent", Roles: operator, h: s.markSent},
-		{Method: "GET", Path: "/notice-templates", Roles: operator, h: s.templatesPage},
-		{Method: "POST", Path: "/notice-templates/{lang}", Roles: operator, h: s.saveTemplate},
-		{Method: "POST", Path: "/contacts/{site}", Roles: noticeWriters, h: s.setContact},
-		{Method: "GET", Path: "/api/notices", Roles: operator, h: s.apiNotices},
-		{Method: "POST", Path: "/api/notices/{id}/sent", Roles: operator, h: s.apiMarkSent},
-
-		{Method: "GET", Path: "/reports", Roles: reporters, h: s.reportsPage},
-		{Method: "POST", Path: "/reports", Roles: reporters, h: s.submitReport},
-		{Method: "GET", Path: "/api/reports", Roles: reporters, h: s.apiReports},
-		{Method: "POST", Path: "/api/reports", Roles: reporters, h: s.apiSubmitReport},
-		{Method: "GET", Path: "/api/reports/{id}", Roles: reporters, h: s.apiReport},
+		// Reported URLs (reports.go).
+		{"GET", "/reports", reporters, csrfNone, asHTML, s.reportsPage},
+		{"POST", "/reports", reporters, csrfSession, asHTML, s.submitReport},
+		{"GET", "/api/reports", reporters, csrfNone, asJSON, s.apiReports},
+		{"POST", "/api/reports", reporters, csrfSession, asJSON, s.apiSubmitReport},
+		{"GET", "/api/reports/{id}", reporters, csrfNone, asJSON, s.apiReport},
 
 		// Flood quarantine and the negative bank (quarantine.go).
-		{Method: "GET", Path: "/quarantine", Roles: staff, h: s.quarantinePage},
-		{Method: "POST", Path: "/quarantine/{id}/release", Roles: staff, h: s.releaseForm},
-		{Method: "POST", Path: "/quarantine/{id}/retire", Roles: staff, h: s.retireForm},
-		{Method: "GET", Path: "/api/quarantine", Roles: staff, h: s.apiQuarantine},
-		{Method: "POST", Path: "/api/quarantine/{id}/release", Roles: staff, h: s.apiRelease},
-		{Method: "POST", Path: "/api/quarantine/{id}/retire", Roles: staff, h: s.apiRetire},
-
-		{Method: "GET", Path: "/negative", Roles: operator, h: s.negativePage},
-		{Method: "POST", Path: "/alerts/{id}/negative", Roles: operator, h: s.negativeForm},
-		{Method: "POST", Path: "/negative/{id}/remove", Roles: operator, h: s.removeNegativeForm},
-		{Method: "GET", Path: "/api/negative", Roles: operator, h: s.apiNegatives},
-		{Method: "POST", Path: "/api/alerts/{id}/negative", Roles: operator, h: s.apiAddNegative},
-		{Method: "POST", Path: "/api/negative/{id}/remove", Roles: operator, h: s.apiRemoveNegative},
+		{"GET", "/quarantine", staff, csrfNone, asHTML, s.quarantine},
+		{"GET", "/api/quarantine", staff, csrfNone, asJSON, s.quarantine},
+		{"POST", "/quarantine/{id}/release", staff, csrfSession, asHTML, s.release},
+		{"POST", "/api/quarantine/{id}/release", staff, csrfSession, asJSON, s.release},
+		{"POST", "/quarantine/{id}/retire", staff, csrfSession, asHTML, s.retire},
+		{"POST", "/api/quarantine/{id}/retire", staff, csrfSession, asJSON, s.retire},
+		{"GET", "/negative", operator, csrfNone, asHTML, s.negatives},
+		{"GET", "/api/negative", operator, csrfNone, asJSON, s.negatives},
+		{"POST", "/alerts/{id}/negative", operator, csrfSession, asHTML, s.addNegative},
+		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, s.addNegative},
+		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, s.removeNegative},
+		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, s.removeNegative},
 	}
+}
+
+// checkRoutes refuses a route table that contradicts itself, so a row
+// written wrong fails at start (and in every test) instead of opening a
+// hole: a route open to nobody, a state change without a CSRF rule, a
+// login-form rule on a route that needs a session, or the same route
+// twice.
+func checkRoutes(routes []route) error {
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Path
+		switch {
+		case seen[key]:
+			return fmt.Errorf("console: route %s listed twice", key)
+		case len(rt.Roles) == 0:
+			return fmt.Errorf("console: route %s is open to no role", key)
+		case rt.h == nil:
+			return fmt.Errorf("console: route %s has no handler", key)
+		case (rt.Method == http.MethodGet) != (rt.CSRF == csrfNone):
+			return fmt.Errorf("console: route %s: CSRF rule %s, want none exactly for GET", key, rt.CSRF)
+		case (rt.CSRF == csrfLogin) != (rt.public() && rt.Method != http.MethodGet):
+			return fmt.Errorf("console: route %s: CSRF rule %s, want login exactly on public state changes", key, rt.CSRF)
+		}
+		seen[key] = true
+	}
+	return nil
 }
 
 // tokenAllows reports whether an API token of scope may use rt, on top of
@@ -175,8 +241,11 @@ func tokenAllows(scope accounts.TokenScope, rt route) bool {
 
 // allows reports whether role may use rt.
 func (rt route) allows(role accounts.Role) bool {
-	return rt.Public || slices.Contains(rt.Roles, role)
+	return rt.public() || slices.Contains(rt.Roles, role)
 }
+
+// public reports whether rt needs no login.
+func (rt route) public() bool { return slices.Contains(rt.Roles, anonymous) }
 
 // mayGet reports whether role may GET path (for the navigation bar).
 func (s *Server) mayGet(path string, role accounts.Role) bool {

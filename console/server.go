@@ -172,9 +172,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.routeTable()
+	if err := checkRoutes(s.routes); err != nil {
+		return nil, err
+	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
-		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
+		s.mux.Handle(rt.Method+" "+rt.Path, s.serve(rt))
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

@@ -6,21 +6,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/store"
 )
 
-// siteRow is one watched site on the sites page and in /api/sites.
+// siteRow is one watched site on the sites page (and, as SiteJSON, in
+// /api/sites).
 type siteRow struct {
-	Name    string                `json:"name"`
-	Contact string                `json:"contact,omitempty"`
-	Paused  bool                  `json:"paused"`
-	Running bool                  `json:"running"` // a pass runs in this process now
-	Status  crawlstate.SiteStatus `json:"status"`
-	HasRun  bool                  `json:"has_run"`
-	Errors  int                   `json:"errors"`
+	Name    string
+	Contact string
+	Paused  bool
+	Running bool // a pass runs in this process now
+	Status  crawlstate.SiteStatus
+	HasRun  bool
+	Errors  int
 }
 
 // siteRows joins the configured sites with their stored crawl status and
@@ -72,13 +72,18 @@ type sitesData struct {
 	Scheduler bool
 }
 
-func (s *Server) sitesPage(w http.ResponseWriter, r *http.Request, rq *request) {
+// sites lists the watched sites with their crawl status: the analysts'
+// page, or JSON.
+func (s *Server) sites(w http.ResponseWriter, r *http.Request, rq *request) error {
 	rows, err := s.siteRows()
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "sites", rq.loc.T("sites.title"), sitesData{Sites: rows, Scheduler: s.cfg.Scheduler != nil})
+	if rows == nil {
+		rows = []siteRow{}
+	}
+	return s.respond(w, r, rq, reply{page: "sites", title: rq.loc.T("sites.title"),
+		html: sitesData{Sites: rows, Scheduler: s.cfg.Scheduler != nil}, json: convert(rows, siteRow.json)})
 }
 
 // errNoScheduler reports a crawl control asked of a console that runs no
@@ -87,10 +92,22 @@ var errNoScheduler = errors.New("this console runs no crawler (start it with `ha
 
 // siteAction runs pass, pause or resume on a site (each audited by the
 // scheduler in the same transaction as the change, or just before the
-// pass is queued).
-func (s *Server) siteAction(ctx context.Context, rq *request, name, action string) error {
+// pass is queued): a form post that returns to the sites page with a
+// flash message, or an API call answered with what was done.
+func (s *Server) siteAction(action string) handler {
+	return func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		name := r.PathValue("name")
+		if err := s.runSiteAction(r.Context(), rq, name, action); err != nil {
+			return err
+		}
+		return s.respond(w, r, rq, reply{redirect: "/sites?done=" + url.QueryEscape("site_"+action),
+			json: map[string]string{"site": name, "done": action}})
+	}
+}
+
+func (s *Server) runSiteAction(ctx context.Context, rq *request, name, action string) error {
 	if s.cfg.Scheduler == nil {
-		return &httpError{http.StatusConflict, errNoScheduler.Error()}
+		return errorf(http.StatusConflict, "%s", errNoScheduler)
 	}
 	switch action {
 	case "pass":
@@ -103,53 +120,10 @@ func (s *Server) siteAction(ctx context.Context, rq *request, name, action strin
 	return errorf(404, "unknown site action %q", action)
 }
 
-func (s *Server) sitePassNow(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.siteForm(w, r, rq, "pass")
-}
-
-func (s *Server) sitePause(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.siteForm(w, r, rq, "pause")
-}
-
-func (s *Server) siteResume(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.siteForm(w, r, rq, "resume")
-}
-
-func (s *Server) siteForm(w http.ResponseWriter, r *http.Request, rq *request, action string) {
-	name := r.PathValue("name")
-	if err := s.siteAction(r.Context(), rq, name, action); err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	http.Redirect(w, r, "/sites?done="+url.QueryEscape("site_"+action), http.StatusSeeOther)
-}
-
-func (s *Server) apiSites(w http.ResponseWriter, r *http.Request, rq *request) {
-	rows, err := s.siteRows()
-	if err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	if rows == nil {
-		rows = []siteRow{}
-	}
-	writeJSON(w, http.StatusOK, rows)
-}
-
-func (s *Server) apiSiteAction(w http.ResponseWriter, r *http.Request, rq *request) {
-	action := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
-	name := r.PathValue("name")
-	if err := s.siteAction(r.Context(), rq, name, action); err != nil {
-		s.fail(w, r, rq, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"site": name, "done": action})
-}
-
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if s.cfg.Metrics == nil {
-		s.fail(w, r, rq, fmt.Errorf("metrics are not served by this console: %w", store.ErrNotFound))
-		return
+		return fmt.Errorf("metrics are not served by this console: %w", store.ErrNotFound)
 	}
 	s.cfg.Metrics.ServeHTTP(w, r)
+	return nil
 }

@@ -31,30 +31,45 @@ func (s *Server) usersData() (usersData, error) {
 	return usersData{Users: users, Tokens: tokens, Roles: accounts.Roles}, err
 }
 
-func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, rq *request) {
+// users lists the accounts: the admins' page (with API tokens and the
+// forms), or JSON without password hashes.
+func (s *Server) users(w http.ResponseWriter, r *http.Request, rq *request) error {
 	d, err := s.usersData()
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "users", rq.loc.T("users.title"), d)
+	out := make([]userJSON, len(d.Users))
+	for i, u := range d.Users {
+		out[i] = userJSON{Name: u.Name, Role: u.Role, Language: u.Language, TimeZone: u.TimeZone, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+	}
+	return s.respond(w, r, rq, reply{page: "users", title: rq.loc.T("users.title"), html: d, json: out})
 }
 
-func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) {
+// userJSON is a user without the password hash.
+type userJSON struct {
+	Name      string        `json:"name"`
+	Role      accounts.Role `json:"role"`
+	Language  string        `json:"language,omitempty"`
+	TimeZone  string        `json:"time_zone,omitempty"`
+	Disabled  bool          `json:"disabled"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+func (s *Server) addUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := r.PostForm
 	_, err := s.db.Accounts.AddUser(r.Context(), accounts.NewUser{Name: strings.TrimSpace(f.Get("name")), Role: accounts.Role(f.Get("role")),
 		Password: f.Get("password"), Language: f.Get("language"), TimeZone: f.Get("time_zone")}, rq.actor())
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/users?done=user_added", http.StatusSeeOther)
+	return nil
 }
 
 // updateUser changes a user's role or enabled state, or sets a new
 // password. An admin cannot disable or demote themselves, so the console
 // never locks out its last administrator by accident.
-func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	name := r.PathValue("name")
 	f := r.PostForm
 	var ch accounts.UserChange
@@ -69,8 +84,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request)
 	case "active":
 		ch.Disabled = ptr(false)
 	default:
-		s.fail(w, r, rq, errorf(400, "state %q: want active or disabled", truncate(f.Get("state"), 40)))
-		return
+		return errorf(400, "state %q: want active or disabled", truncate(f.Get("state"), 40))
 	}
 	if v := f.Get("password"); v != "" {
 		ch.Password = &v
@@ -78,58 +92,52 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request)
 	if name == rq.user.Name && ch.Password != nil {
 		// An admin's own password needs the current one, like anyone's:
 		// a hijacked admin session must not become the account for good.
-		s.fail(w, r, rq, errorf(http.StatusForbidden, "%s", rq.loc.T("users.own_password")))
-		return
+		return refuse(http.StatusForbidden, "users.own_password")
 	}
 	if name == rq.user.Name && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != rq.user.Role)) {
-		s.fail(w, r, rq, errorf(http.StatusConflict, "%s", rq.loc.T("users.not_self")))
-		return
+		return refuse(http.StatusConflict, "users.not_self")
 	}
 	if _, err := s.db.Accounts.UpdateUser(r.Context(), name, ch, rq.actor()); err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/users?done=user_updated", http.StatusSeeOther)
+	return nil
 }
 
 func ptr[T any](v T) *T { return &v }
 
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request) error {
 	name := r.PathValue("name")
 	scope, err := accounts.ParseTokenScope(r.PostForm.Get("scope"))
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	var ttl time.Duration
 	if v := strings.TrimSpace(r.PostForm.Get("expires_days")); v != "" {
 		days, err := strconv.Atoi(v)
 		if err != nil || days < 0 || days > 3650 {
-			s.fail(w, r, rq, errorf(400, "expires_days %q: want 0–3650", truncate(v, 20)))
-			return
+			return errorf(400, "expires_days %q: want 0–3650", truncate(v, 20))
 		}
 		ttl = time.Duration(days) * 24 * time.Hour
 	}
 	secret, _, err := s.db.Accounts.CreateTokenWith(r.Context(), name, strings.TrimSpace(r.PostForm.Get("label")), accounts.TokenOptions{Scope: scope, TTL: ttl}, rq.actor())
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d, err := s.usersData()
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	d.NewToken, d.NewTokenUser = secret, name
-	s.render(w, r, rq, http.StatusOK, "users", rq.loc.T("users.title"), d)
+	return s.render(w, r, rq, http.StatusOK, "users", rq.loc.T("users.title"), d)
 }
 
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := s.db.Accounts.RevokeToken(r.Context(), r.PathValue("id"), rq.actor()); err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/users?done=token_revoked", http.StatusSeeOther)
+	return nil
 }
 
 // auditQuery reads the audit log filter from a URL query.
@@ -172,16 +180,19 @@ type auditData struct {
 	Older   string
 }
 
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) {
+// auditLog is the audit log, filtered and paged the same way as a page or
+// as JSON.
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := auditQuery(r.URL.Query(), rq.loc.Zone)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	entries, err := s.db.Store.AuditLog(f)
 	if err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
+	}
+	if entries == nil {
+		entries = []store.AuditEntry{}
 	}
 	d := auditData{Entries: entries, Q: r.URL.Query()}
 	if len(entries) == f.Limit {
@@ -189,7 +200,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		q.Set("before", strconv.FormatUint(entries[len(entries)-1].Seq, 10))
 		d.Older = "/audit?" + q.Encode()
 	}
-	s.render(w, r, rq, http.StatusOK, "audit", rq.loc.T("audit.title"), d)
+	return s.respond(w, r, rq, reply{page: "audit", title: rq.loc.T("audit.title"), html: d, json: convert(entries, NewAuditEntryJSON)})
 }
 
 type settingsData struct {
@@ -199,13 +210,13 @@ type settingsData struct {
 // commonZones are offered in the settings form; any IANA name is accepted.
 var commonZones = []string{"Asia/Seoul", "UTC", "Asia/Tokyo", "Europe/London", "America/New_York", "America/Los_Angeles"}
 
-func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	s.render(w, r, rq, http.StatusOK, "settings", rq.loc.T("settings.title"), settingsData{Zones: commonZones})
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.render(w, r, rq, http.StatusOK, "settings", rq.loc.T("settings.title"), settingsData{Zones: commonZones})
 }
 
 // saveSettings sets the user's own language, time zone and, given the
 // current password, a new password.
-func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *request) {
+func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f := r.PostForm
 	lang, tz := f.Get("language"), f.Get("time_zone")
 	ch := accounts.UserChange{Language: &lang, TimeZone: &tz}
@@ -215,19 +226,16 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *reques
 		settle, admitted, until := s.passwordAttempt(rq.remote, rq.user.Name)
 		if !admitted {
 			w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
-			s.fail(w, r, rq, errorf(http.StatusTooManyRequests, "%s", rq.loc.T("login.too_many", rq.loc.Time(until))))
-			return
+			return refuse(http.StatusTooManyRequests, "login.too_many", rq.loc.Time(until))
 		}
 		_, err := s.db.Accounts.Authenticate(r.Context(), rq.user.Name, f.Get("password"))
 		settle(err == nil)
 		if err != nil {
 			if !errors.Is(err, accounts.ErrBadCredentials) {
-				s.fail(w, r, rq, err)
-				return
+				return err
 			}
 			s.audit(r.Context(), rq, "password.check_failed", rq.user.Name, "settings: wrong current password")
-			s.fail(w, r, rq, errorf(http.StatusForbidden, "%s", rq.loc.T("settings.wrong_password")))
-			return
+			return refuse(http.StatusForbidden, "settings.wrong_password")
 		}
 		ch.Password = &np
 		// The other sessions end with the old password; this one goes on.
@@ -236,8 +244,8 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 	}
 	if _, err := s.db.Accounts.UpdateUser(r.Context(), rq.user.Name, ch, rq.actor()); err != nil {
-		s.fail(w, r, rq, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/settings?done=saved", http.StatusSeeOther)
+	return nil
 }

@@ -27,15 +27,15 @@ func TestTheAlertStep(t *testing.T) {
 			Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{
 				{Algorithm: hashing.PDQ, Code: hashing.Code{c, c, c, c}, Quality: 100}}}}}
 	}
-	kept, err := db.Index.Register(ctx, "kept", "", []index.Registration{{Print: print(1)}})
+	kept, err := db.Index.Register(ctx, "kept", "", []index.Registration{{Print: print(1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gone, err := db.Index.Register(ctx, "gone", "", []index.Registration{{Print: print(2)}})
+	gone, err := db.Index.Register(ctx, "gone", "", []index.Registration{{Print: print(2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.Index.Withdraw(ctx, "gone"); err != nil {
+	if _, _, err := db.Index.Withdraw(ctx, "gone", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	keptMatch := index.Match{Fingerprint: kept[0].ID, Case: "kept"}

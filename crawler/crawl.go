@@ -48,7 +48,7 @@ type Crawler struct {
 	// crash loses at most that much of its counts); zero means 2 s.
 	CheckpointEvery time.Duration
 	// Video, when set, fingerprints the videos a pass finds (see
-	// video.go); nil records them without fetching.
+	// video.go); nil (or no ffmpeg) records them without fetching.
 	Video *video.Hasher
 
 	// Dispatch, when set, runs each item's fetching and fingerprinting on
@@ -80,7 +80,7 @@ type PassStats struct {
 	Start   time.Time
 	End     time.Time
 	crawlstate.Counts
-	Queued int // items still waiting (when the pass stopped, for an interrupted one)
+	Queued int // pages, media and videos still waiting (when the pass stopped, for an interrupted one)
 	Errors map[string]int
 	// Bounds counts the site's bounds the pass reached: "max_pages" and
 	// "max_pass_duration" (1 when the pass ended early for it, the rest of
@@ -128,6 +128,11 @@ type pass struct {
 	metrics    *siteMetrics
 	rule       string
 
+	// fingerprintVideos is true when the pass fetches and fingerprints
+	// videos (Crawler.Video set, ffmpeg found); otherwise videos are only
+	// recorded, and no video item is queued. Set before the workers start.
+	fingerprintVideos bool
+
 	mu          sync.Mutex
 	stats       PassStats
 	lastErrs    []string
@@ -136,7 +141,6 @@ type pass struct {
 	byURL       map[string]*mediaResult       // media URL → its result, once per process pass
 	bySHA       map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
 	videosSeen  map[string]bool
-	videos      *videoWorkers // nil when videos are not fetched
 	prevStatus  crawlstate.SiteStatus
 	checkpoints time.Duration
 	// pagesStarted counts the page items handed to workers this pass
@@ -271,9 +275,8 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	c.register(p)
 	defer c.unregister(p)
 
-	waitVideos := p.startVideos(runCtx)
+	p.fingerprintVideos = p.videosOn()
 	runErr := p.run(runCtx)
-	waitVideos()
 	if cause := context.Cause(runCtx); ctx.Err() == nil && errors.Is(cause, errStorage) {
 		// Interrupted, not finished: what could not be stored stays in the
 		// frontier, and the next start resumes the pass.
@@ -321,10 +324,10 @@ func (p *pass) restore() error {
 // frontier; either way the status is stored.
 func (p *pass) finish(ctx context.Context, runErr error) (PassStats, error) {
 	bg := context.WithoutCancel(ctx)
-	pages, media, qerr := p.frontier.Queued(bg)
+	queued, qerr := p.frontier.Queued(bg)
 	p.mu.Lock()
 	p.stats.End = time.Now().UTC()
-	p.stats.Queued = pages + media
+	p.stats.Queued = queued.Total()
 	p.stats.Interrupted = runErr != nil || ctx.Err() != nil || qerr != nil
 	end := p.stats.End
 	interrupted := p.stats.Interrupted
@@ -410,10 +413,10 @@ func (p *pass) storeStatus(finished bool) error {
 	return p.c.DB.Crawl.PutSiteStatus(st)
 }
 
-// run hands frontier items to page and media workers until the frontier is
-// empty and nothing is in flight, or ctx ends. Items popped but not started
-// when it stops are released back to the frontier, and so are items whose
-// work a cancellation cut short.
+// run hands frontier items to page, media and video workers until the
+// frontier is empty and nothing is in flight, or ctx ends. Items popped but
+// not started when it stops are released back to the frontier, and so are
+// items whose work a cancellation cut short.
 func (p *pass) run(ctx context.Context) error {
 	// Page workers beyond the site's parallelism wait for the commit of
 	// their page while others fetch.
@@ -423,10 +426,13 @@ func (p *pass) run(ctx context.Context) error {
 		mediaWorkers = 32 * runtime.NumCPU()
 	}
 	mediaWorkers = max(mediaWorkers, p.site.Parallelism)
+	// A video holds its bytes and an ffmpeg run for seconds: few at a time.
+	videoWorkers := max(1, p.site.Parallelism/2)
 
 	pageCh := make(chan Item)
 	mediaCh := make(chan Item)
-	doneCh := make(chan struct{}, pageWorkers+mediaWorkers)
+	videoCh := make(chan Item)
+	doneCh := make(chan struct{}, pageWorkers+mediaWorkers+videoWorkers)
 	var wg sync.WaitGroup
 	for range pageWorkers {
 		wg.Go(func() {
@@ -444,10 +450,18 @@ func (p *pass) run(ctx context.Context) error {
 			}
 		})
 	}
+	for range videoWorkers {
+		wg.Go(func() {
+			for it := range videoCh {
+				p.handleVideo(ctx, it)
+				doneCh <- struct{}{}
+			}
+		})
+	}
 
 	ticker := time.NewTicker(p.checkpoints)
 	defer ticker.Stop()
-	var pendingPages, pendingMedia []Item
+	var pendingPages, pendingMedia, pendingVideos []Item
 	inflight := 0
 	var queueRead time.Time
 	var runErr error
@@ -465,26 +479,35 @@ func (p *pass) run(ctx context.Context) error {
 				break
 			}
 		}
-		if len(pendingPages) == 0 && len(pendingMedia) == 0 && inflight == 0 {
+		if len(pendingVideos) == 0 {
+			if pendingVideos, err = p.frontier.Pop(ctx, VideoItem, 2*videoWorkers); err != nil {
+				runErr = err
+				break
+			}
+		}
+		if len(pendingPages) == 0 && len(pendingMedia) == 0 && len(pendingVideos) == 0 && inflight == 0 {
 			break // the frontier is empty and nothing can add to it
 		}
 		if time.Since(queueRead) > queueReadEvery {
 			p.refreshQueued(ctx)
 			queueRead = time.Now()
 		}
-		var toPages, toMedia chan Item
-		var nextPage, nextMedia Item
+		var toPages, toMedia, toVideos chan Item
+		var nextPage, nextMedia, nextVideo Item
 		if len(pendingPages) > 0 {
 			toPages, nextPage = pageCh, pendingPages[0]
 		}
 		if len(pendingMedia) > 0 {
 			toMedia, nextMedia = mediaCh, pendingMedia[0]
 		}
+		if len(pendingVideos) > 0 {
+			toVideos, nextVideo = videoCh, pendingVideos[0]
+		}
 		if toPages != nil && p.pagesFull() {
 			// max_pages: the pages waiting are dropped with the rest of
-			// the queue when the pass finishes; media still run.
+			// the queue when the pass finishes; media and videos still run.
 			toPages, pendingPages = nil, nil
-			if len(pendingMedia) == 0 && inflight == 0 {
+			if len(pendingMedia) == 0 && len(pendingVideos) == 0 && inflight == 0 {
 				continue
 			}
 		}
@@ -498,6 +521,9 @@ func (p *pass) run(ctx context.Context) error {
 		case toMedia <- nextMedia:
 			pendingMedia = pendingMedia[1:]
 			inflight++
+		case toVideos <- nextVideo:
+			pendingVideos = pendingVideos[1:]
+			inflight++
 		case <-doneCh:
 			inflight--
 		case <-ticker.C:
@@ -507,9 +533,11 @@ func (p *pass) run(ctx context.Context) error {
 	}
 	close(pageCh)
 	close(mediaCh)
+	close(videoCh)
 	wg.Wait()
 	bg := context.WithoutCancel(ctx)
-	if err := p.frontier.Release(bg, append(pendingPages, pendingMedia...)); err != nil {
+	left := append(append(pendingPages, pendingMedia...), pendingVideos...)
+	if err := p.frontier.Release(bg, left); err != nil {
 		runErr = errors.Join(runErr, err)
 	}
 	return runErr
@@ -520,15 +548,15 @@ func (p *pass) run(ctx context.Context) error {
 const queueReadEvery = 250 * time.Millisecond
 
 func (p *pass) refreshQueued(ctx context.Context) {
-	pages, media, err := p.frontier.Queued(ctx)
+	q, err := p.frontier.Queued(ctx)
 	if err != nil {
 		return
 	}
 	p.mu.Lock()
-	p.stats.Queued = pages + media
-	p.queuedPages = pages
+	p.stats.Queued = q.Total()
+	p.queuedPages = q.Pages
 	p.mu.Unlock()
-	p.metrics.queue(pages, media)
+	p.metrics.queue(q)
 }
 
 // checkpoint stores the running pass's counts, so a crash loses little of
@@ -606,8 +634,7 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
 		return
 	case known && rec.Serves == "video":
-		p.recordVideos(p.referrer(it), it.URL)
-		p.done(ctx, it, nil, true)
+		p.done(ctx, it, p.foundVideos(p.referrer(it), it.URL), true)
 		return
 	case known && rec.Pass == p.info.Number:
 		p.done(ctx, it, p.found(it, rec.Links, rec.Media, rec.Videos, nil), true)
@@ -627,8 +654,7 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		return
 	case pf.Serves == "video":
 		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "video", Pass: p.info.Number, Checked: now}}})
-		p.recordVideos(p.referrer(it), it.URL)
-		p.done(ctx, it, nil, true)
+		p.done(ctx, it, p.foundVideos(p.referrer(it), it.URL), true)
 		return
 	case pf.NotModified:
 		// The record stays as it is: rewriting it only to note this pass
@@ -718,9 +744,10 @@ func (p *pass) applyCommon(res Result) {
 	}
 }
 
-// found turns what a page refers to into frontier items: media of any host
-// (sites serve images from CDNs), pages in scope within max_depth, videos
-// recorded and not queued.
+// found turns what a page refers to into frontier items: media and videos
+// of any host (sites serve them from CDNs), pages in scope within
+// max_depth. Videos are recorded, and queued when the pass fingerprints
+// them (foundVideos).
 func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []Item {
 	var out []Item
 	if final != nil && p.site.InScope(final) {
@@ -754,7 +781,7 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 		}
 	}
 	if len(vids) > 0 {
-		p.recordVideos(it.URL, vids...)
+		out = append(out, p.foundVideos(it.URL, vids...)...)
 	}
 	return p.holdToMaxPages(out)
 }
@@ -807,8 +834,25 @@ func (p *pass) bound(name, why string) {
 	p.log.Warn("site bound reached", "bound", name, "detail", why)
 }
 
-// recordVideos stores video URLs found on a page, counts each once per
-// pass and queues it for the video workers (video.go), if any.
+// foundVideos records video URLs found on a page (recordVideos) and returns
+// them as frontier items when the pass fingerprints videos; when it does
+// not, they are only recorded, as no worker would ever fetch them. Every
+// URL gets an item, not only those new to this process: the frontier
+// skips what the pass already queued or visited.
+func (p *pass) foundVideos(page string, urls ...string) []Item {
+	p.recordVideos(page, urls...)
+	if !p.fingerprintVideos {
+		return nil
+	}
+	items := make([]Item, len(urls))
+	for i, u := range urls {
+		items[i] = Item{Kind: VideoItem, URL: u, Page: page}
+	}
+	return items
+}
+
+// recordVideos stores video URLs found on a page and counts each once per
+// process's pass.
 func (p *pass) recordVideos(page string, urls ...string) {
 	now := time.Now().UTC()
 	var recs []crawlstate.VideoRecord
@@ -828,7 +872,6 @@ func (p *pass) recordVideos(page string, urls ...string) {
 	p.metrics.videos(len(recs))
 	p.log.Debug("videos found", "count", len(recs), "url", recs[0].URL)
 	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Videos: recs})
-	p.queueVideos(recs)
 }
 
 // referrer is the page to name for media reached through a page item: the

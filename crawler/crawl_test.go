@@ -46,7 +46,7 @@ func registerFirst(t *testing.T, n int) *database.DB {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	if _, err := db.Index.Register(context.Background(), "demo", "", regs); err != nil {
+	if _, err := db.Index.Register(context.Background(), "demo", "", regs, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -69,7 +69,7 @@ func registerKnown(t *testing.T) *database.DB {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	if _, err := db.Index.Register(context.Background(), "demo", "", regs); err != nil {
+	if _, err := db.Index.Register(context.Background(), "demo", "", regs, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -8,15 +8,19 @@
 //
 // Around the passes it provides what a long-running service needs: a
 // Scheduler (the round-the-clock passes, with pass-now, pause and resume),
-// a Rechecker (re-fetches confirmed and notice-sent URLs to verify removal
-// and time it) and an Inspector (fetches and matches one reported URL).
+// a Rechecker (re-fetches confirmed and notice-sent URLs, images and videos,
+// to verify removal and time it) and an Inspector (fetches and matches one
+// reported URL: an image, a video, or a page and the images and videos it
+// shows).
 //
 // # Model
 //
-// A pass is driven by the site's Frontier: the queue of pages and media
-// still to visit and the pass's visited set. Workers pop items, and an item
-// is marked done — together with what it led to — only when its work is
-// complete, so the frontier always says what is left. The default frontier
+// A pass is driven by the site's Frontier: the queue of pages, media and
+// videos still to visit and the pass's visited set. Page, media and video
+// workers pop items of their kind, and an item is marked done — together
+// with what it led to — only when its work is complete (for media and
+// videos: once their alerts are stored), so the frontier always says what
+// is left. The default frontier
 // lives in the hashwatch database (package crawlstate), so a pass stopped in any
 // way, kill -9 included, resumes on the next start; the interface is small
 // enough for a frontier shared by several machines (NATS JetStream) to
@@ -32,8 +36,9 @@
 //
 // # Guarantees
 //
-//   - Resumable. Each page and media URL is fetched once per pass, apart from
-//     the items in flight when a process died; nothing discovered is lost.
+//   - Resumable. Each page, media and video URL is fetched once per pass,
+//     apart from the items in flight when a process died; nothing
+//     discovered is lost, videos included.
 //   - Cheap recrawls. Pages and media are revalidated with conditional
 //     requests; a page answered 304 yields its stored links and media; bytes
 //     whose match result is stored are not decoded again while no
@@ -53,9 +58,11 @@
 //     into an internal network.
 //   - Limits. Every response has a byte, time and redirect limit. Media over
 //     the byte limit is recorded as skipped with its URL and size, never
-//     truncated and hashed. Videos are fetched only when Crawler.Video is
-//     set, under max_video_bytes and hashing/video's duration, frame and
-//     time limits; a cancelled crawl leaves no ffmpeg process or temp file.
+//     truncated and hashed. Videos are queued and fetched only when
+//     Crawler.Video is set (and ffmpeg found; otherwise they are only
+//     recorded), under max_video_bytes and hashing/video's duration, frame
+//     and time limits; a cancelled crawl leaves no ffmpeg process or temp
+//     file.
 //   - Carries on. A bad page, a bad file or a hostile server costs one
 //     logged, counted error; the pass goes on.
 //   - Keeps nothing. Media bytes live in memory while hashed; only a file's

@@ -13,9 +13,11 @@ import (
 // conditional request).
 var ErrHTTPStatus = errors.New("unexpected HTTP status")
 
-// ErrVideo reports a media URL that serves a video. Videos are recorded and
-// counted but not downloaded until video fingerprinting arrives.
-var ErrVideo = errors.New("video not supported yet")
+// ErrVideo reports a URL fetched as an image that answers with a video
+// Content-Type, before its body is read: the caller hands it to the video
+// path (fetched under max_video_bytes and fingerprinted with
+// hashing/video), or, without a video hasher, records it unfetched.
+var ErrVideo = errors.New("serves a video, not an image")
 
 // errTooManyRedirects reports a redirect chain longer than the site allows.
 var errTooManyRedirects = errors.New("too many redirects")

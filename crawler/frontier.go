@@ -12,8 +12,8 @@ import (
 
 // ItemKind says whether a frontier item is a page (fetched with colly and
 // searched for links and media), a media file (fetched, fingerprinted and
-// matched) or a video (fetched and fingerprinted with ffmpeg, then
-// matched).
+// matched) or a video (fetched, fingerprinted frame by frame with ffmpeg
+// and matched, by the pass's video workers).
 type ItemKind uint8
 
 // Item kinds.
@@ -41,8 +41,10 @@ type Item struct {
 	URL  string
 	// Page is, for media, the page that shows it: a media file shown on two
 	// pages is two items, so both places are recorded (it is fetched once).
-	// For a page it is the page that linked it, so that a link which turns
-	// out to serve an image can name its page.
+	// For a video it is the first page found showing it: a video is one
+	// item per pass however many pages show it, since fingerprinting one
+	// costs an ffmpeg run. For a page it is the page that linked it, so
+	// that a link which turns out to serve an image can name its page.
 	Page string
 	// Depth is the number of link hops from a seed.
 	Depth int
@@ -53,6 +55,14 @@ type Item struct {
 	ID uint64
 }
 
+// QueueCounts are the items of a pass waiting or in flight, by kind.
+type QueueCounts struct {
+	Pages, Media, Videos int
+}
+
+// Total is the number of items waiting or in flight.
+func (q QueueCounts) Total() int { return q.Pages + q.Media + q.Videos }
+
 // PassInfo is what Frontier.Begin says about the pass it began or resumed.
 type PassInfo struct {
 	Number  uint64
@@ -60,7 +70,8 @@ type PassInfo struct {
 	Resumed bool
 }
 
-// Frontier is one site's to-do list for a pass and the pass's visited set.
+// Frontier is one site's to-do list for a pass and the pass's visited set:
+// its pages, media and videos.
 // It is the only crawl state a pass keeps outside memory, so that a process
 // killed mid-pass resumes where it stopped, and it is small on purpose: a
 // frontier shared by crawl workers on several machines (NATS JetStream: a
@@ -88,8 +99,8 @@ type Frontier interface {
 	Done(ctx context.Context, it Item, found []Item) error
 	// Release puts popped items back, undone.
 	Release(ctx context.Context, items []Item) error
-	// Queued counts the items waiting or in flight.
-	Queued(ctx context.Context) (pages, media int, err error)
+	// Queued counts the items waiting or in flight, by kind.
+	Queued(ctx context.Context) (QueueCounts, error)
 	// Finish ends the running pass at end.
 	Finish(ctx context.Context, end time.Time) error
 }
@@ -117,8 +128,11 @@ func newBoltFrontier(db *database.DB, site string, commit *committer) *boltFront
 }
 
 func toIndexKind(k ItemKind) crawlstate.FrontierKind {
-	if k == MediaItem {
+	switch k {
+	case MediaItem:
 		return crawlstate.FrontierMedia
+	case VideoItem:
+		return crawlstate.FrontierVideo
 	}
 	return crawlstate.FrontierPage
 }
@@ -193,9 +207,9 @@ func (f *boltFrontier) Release(_ context.Context, items []Item) error {
 	return nil
 }
 
-func (f *boltFrontier) Queued(context.Context) (pages, media int, err error) {
+func (f *boltFrontier) Queued(context.Context) (QueueCounts, error) {
 	p, _, err := f.db.Crawl.FrontierPass(f.site)
-	return p.QueuedPages, p.QueuedMedia, err
+	return QueueCounts{Pages: p.QueuedPages, Media: p.QueuedMedia, Videos: p.QueuedVideos}, err
 }
 
 func (f *boltFrontier) Finish(ctx context.Context, end time.Time) error {

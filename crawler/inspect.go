@@ -12,20 +12,31 @@ import (
 	"github.com/hashwatch/hashwatch/crawler/transport"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/store"
 )
 
-// DefaultInspectMedia caps the media followed from one reported page.
+// DefaultInspectMedia caps the images followed from one reported page.
 const DefaultInspectMedia = 100
+
+// DefaultInspectVideos caps the videos followed from one reported page:
+// each costs a download of up to max_video_bytes and an ffmpeg run while
+// the reporter waits.
+const DefaultInspectVideos = 4
 
 // Inspector checks reported URLs: where a hotline or partner saw content.
 // Each URL is fetched at once under the crawler's safety limits (the
 // private-address guard, byte, pixel, redirect and time limits): a URL
-// that serves an image is fingerprinted; a page has the images it shows
-// followed one level (the same discovery as a crawl). Every image is
-// matched against the index, and a match is recorded as an alert marked
-// Reported, with its blurred preview, exactly like a crawl's; nothing is
-// kept of images that match nothing.
+// that serves an image or a video is fingerprinted (a video with
+// hashing/video, under max_video_bytes and its duration, frame and time
+// limits); a page has the images and videos it shows followed one level
+// (the same discovery as a crawl). Everything is matched against the
+// index, and a match goes through the crawl's one alert step (raiseAlerts)
+// as an alert marked Reported, with its blurred preview where there is
+// one; nothing is kept of media that match nothing.
+//
+// Without Video, videos are not fetched: a URL serving one is an error
+// wrapping ErrVideo, and a page's videos are only counted.
 //
 // A URL on a watched site is fetched under that site's limits and its
 // alerts carry the site's name; any other URL under the defaults, its
@@ -41,14 +52,22 @@ type Inspector struct {
 	AllowPrivate bool
 	// MaxMedia caps the images followed from one page; zero means
 	// DefaultInspectMedia.
-	MaxMedia  int
+	MaxMedia int
+	// Video fingerprints reported videos; nil leaves them unchecked.
+	Video *video.Hasher
+	// MaxVideos caps the videos followed from one page; zero means
+	// DefaultInspectVideos.
+	MaxVideos int
 	UserAgent string
 	Logger    *slog.Logger
 }
 
-// MediaOutcome is what one image of a reported URL gave.
+// MediaOutcome is what one image or video of a reported URL gave.
 type MediaOutcome struct {
-	URL      string         `json:"url"`
+	URL string `json:"url"`
+	// Video is true for a video (or animation) fingerprinted frame by
+	// frame.
+	Video    bool           `json:"video,omitempty"`
 	SHA256   hashing.SHA256 `json:"sha256,omitzero"`
 	AlertIDs []uint64       `json:"alert_ids,omitempty"`
 	Error    string         `json:"error,omitempty"`
@@ -60,11 +79,12 @@ type MediaOutcome struct {
 type Inspection struct {
 	URL  string `json:"url"`
 	Site string `json:"site"`
-	// Page is true when the URL served a page whose images were followed.
+	// Page is true when the URL served a page whose images and videos
+	// were followed.
 	Page  bool           `json:"page"`
 	Media []MediaOutcome `json:"media"`
-	// Videos counts videos the page shows, which are not fingerprinted by
-	// inspection.
+	// Videos counts the videos the page shows; those followed (with a
+	// video hasher, up to MaxVideos) are in Media too.
 	Videos int `json:"videos,omitempty"`
 	// AlertIDs are the alerts the URL raised or added a sighting to.
 	AlertIDs []uint64 `json:"alert_ids,omitempty"`
@@ -93,7 +113,7 @@ func (in Inspection) Outcome() alerts.URLOutcome {
 	case hashed == 0 && firstErr != "":
 		o.State, o.Error = alerts.ReportError, firstErr
 	case hashed == 0:
-		o.State, o.Error = alerts.ReportError, "no image found at the URL"
+		o.State, o.Error = alerts.ReportError, "no image or video found at the URL"
 	default:
 		o.State = alerts.ReportNoMatch
 	}
@@ -158,10 +178,13 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 	hasher := hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})
 
 	page := rawURL
-	var mediaURLs []string
-	if isMediaURL(u) {
+	var mediaURLs, videoURLs []string
+	switch {
+	case isMediaURL(u):
 		mediaURLs = []string{rawURL}
-	} else {
+	case isVideoURL(u) && in.Video != nil:
+		videoURLs = []string{rawURL}
+	default:
 		pf := newPageFetcher(ctx, site, transport, ua).fetch(rawURL, validators{})
 		switch {
 		case ctx.Err() != nil:
@@ -172,44 +195,22 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 			return res
 		case pf.serves == "media":
 			mediaURLs = []string{rawURL}
-		case pf.serves == "video":
-			res.Err = fmt.Errorf("%s serves a video: %w", rawURL, ErrVideo)
+		case pf.serves == "video" && in.Video == nil:
+			res.Err = fmt.Errorf("%s serves a video, and videos are not fingerprinted without ffmpeg: %w", rawURL, ErrVideo)
 			return res
+		case pf.serves == "video":
+			videoURLs = []string{rawURL}
 		default:
 			res.Page = true
 			if pf.final != nil {
 				page = pf.final.String()
 			}
-			limit := in.MaxMedia
-			if limit <= 0 {
-				limit = DefaultInspectMedia
-			}
-			seen := map[string]bool{}
-			add := func(m string) {
-				if !seen[m] && len(mediaURLs) < limit {
-					seen[m] = true
-					mediaURLs = append(mediaURLs, m)
-				}
-			}
-			for _, m := range pf.media {
-				add(m)
-			}
-			// Links to image files ("full size") are images the page shows.
-			for _, l := range pf.links {
-				if lu, err := url.Parse(l); err == nil && isMediaURL(lu) {
-					add(l)
-				}
-			}
+			mediaURLs, videoURLs = in.follow(pf)
 			res.Videos = len(pf.videos)
 		}
 	}
 	alerted := map[uint64]bool{}
-	for _, m := range mediaURLs {
-		if ctx.Err() != nil {
-			res.Err = ctx.Err()
-			return res
-		}
-		mo := in.inspectMedia(ctx, site, media, hasher, page, m)
+	add := func(mo MediaOutcome) {
 		for _, id := range mo.AlertIDs {
 			if !alerted[id] {
 				alerted[id] = true
@@ -218,21 +219,113 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 		}
 		res.Media = append(res.Media, mo)
 	}
+	for _, m := range mediaURLs {
+		if ctx.Err() != nil {
+			res.Err = ctx.Err()
+			return res
+		}
+		add(in.inspectMedia(ctx, site, media, hasher, page, m))
+	}
+	for _, v := range videoURLs {
+		if ctx.Err() != nil {
+			res.Err = ctx.Err()
+			return res
+		}
+		add(in.inspectVideo(ctx, site, media, hasher, page, v))
+	}
 	return res
 }
 
+// follow picks the images (shown, or linked as image files: "full size")
+// and, with a video hasher, the videos (shown, or linked as video files)
+// of a reported page, each list deduplicated and capped.
+func (in *Inspector) follow(pf *pageFetch) (images, videos []string) {
+	maxImages, maxVideos := in.MaxMedia, in.MaxVideos
+	if maxImages <= 0 {
+		maxImages = DefaultInspectMedia
+	}
+	if maxVideos <= 0 {
+		maxVideos = DefaultInspectVideos
+	}
+	if in.Video == nil {
+		maxVideos = 0
+	}
+	seen := map[string]bool{}
+	add := func(to *[]string, limit int, m string) {
+		if !seen[m] && len(*to) < limit {
+			seen[m] = true
+			*to = append(*to, m)
+		}
+	}
+	for _, m := range pf.media {
+		if mu, err := url.Parse(m); err == nil && isVideoURL(mu) && in.Video != nil {
+			add(&videos, maxVideos, m)
+		} else {
+			add(&images, maxImages, m)
+		}
+	}
+	for _, v := range pf.videos {
+		add(&videos, maxVideos, v)
+	}
+	for _, l := range pf.links {
+		lu, err := url.Parse(l)
+		switch {
+		case err != nil:
+		case isMediaURL(lu):
+			add(&images, maxImages, l)
+		case isVideoURL(lu) && in.Video != nil:
+			add(&videos, maxVideos, l)
+		}
+	}
+	return images, videos
+}
+
 // inspectMedia fetches, fingerprints and matches one image, recording an
-// alert for each match.
+// alert for each match. An image URL that serves a video is inspected as
+// one (inspectVideo).
 func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetcher, hasher *hashing.Hasher, page, u string) MediaOutcome {
 	mo := MediaOutcome{URL: u}
 	f, err := media.get(ctx, u, site.MaxImageBytes, validators{})
+	if errors.Is(err, ErrVideo) && in.Video != nil {
+		return in.inspectVideo(ctx, site, media, hasher, page, u)
+	}
 	if err != nil {
 		mo.Error = err.Error()
 		return mo
 	}
+	fingerprint := hasher.Image
+	if in.Video != nil && video.Sniff(f.Body) != "" {
+		// An animated GIF or WebP: every frame, as a crawl matches it.
+		fingerprint, mo.Video = in.Video.Fingerprint, true
+	}
+	return in.match(ctx, site, hasher, page, u, f, fingerprint, mo)
+}
+
+// inspectVideo fetches, fingerprints and matches one video, recording an
+// alert for each registered video (or picture) it shows.
+func (in *Inspector) inspectVideo(ctx context.Context, site *Site, media *fetcher, hasher *hashing.Hasher, page, u string) MediaOutcome {
+	mo := MediaOutcome{URL: u, Video: true}
+	if in.Video == nil {
+		mo.Error = fmt.Sprintf("%s serves a video, and videos are not fingerprinted without ffmpeg: %v", u, ErrVideo)
+		return mo
+	}
+	f, err := media.getVideo(ctx, u, site.MaxVideoBytes)
+	if err != nil {
+		mo.Error = err.Error()
+		return mo
+	}
+	return in.match(ctx, site, hasher, page, u, f, in.Video.Fingerprint, mo)
+}
+
+// match fingerprints the fetched bytes f of u, matches them and hands the
+// matches to the alert step; what happened is added to mo. The preview is
+// made from the bytes when they are a picture format (an image, an
+// animated GIF or WebP's first frame); other videos have none.
+func (in *Inspector) match(ctx context.Context, site *Site, hasher *hashing.Hasher, page, u string, f *fetched,
+	fingerprint func(context.Context, []byte, hashing.Purpose) (hashing.Fingerprint, error), mo MediaOutcome) MediaOutcome {
 	sum := hashing.SumSHA256(f.Body)
 	mo.SHA256 = sum
-	fp, err := hasher.Image(ctx, f.Body, hashing.ForQuery)
+	fp, err := fingerprint(ctx, f.Body, hashing.ForQuery)
 	if err != nil {
 		mo.Error = err.Error()
 		return mo
@@ -261,7 +354,7 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 		mo.AlertIDs = append(mo.AlertIDs, ra.Alert.ID)
 		if ra.Created && in.Logger != nil {
 			in.Logger.Info("new alert from a reported URL", "alert", ra.Alert.ID, "case", ra.Alert.Case, "url", u, "page", page,
-				"algorithm", ra.Alert.Algorithm, "distance", ra.Alert.Distance)
+				"algorithm", ra.Alert.Algorithm, "distance", ra.Alert.Distance, "video", mo.Video)
 		}
 	}
 	switch {

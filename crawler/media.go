@@ -21,6 +21,7 @@ type mediaResult struct {
 	once      sync.Once
 	ok        bool // matches is the URL's answer
 	cancelled bool // the pass stopped before the answer was known
+	video     bool // the URL serves a video: the video path takes it
 	sum       hashing.SHA256
 	final     string
 	status    int
@@ -80,6 +81,10 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 	r.once.Do(func() { p.resolveMedia(ctx, it, r) })
 	if r.cancelled || ctx.Err() != nil {
 		p.done(ctx, it, nil, false)
+		return
+	}
+	if r.video {
+		p.done(ctx, it, p.foundVideos(it.Page, it.URL), true)
 		return
 	}
 	if r.ok && len(r.matches) > 0 {
@@ -198,7 +203,7 @@ func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, 
 	}
 	switch mr.Outcome {
 	case mediaVideo:
-		p.recordVideos(it.Page, it.URL)
+		r.video = true
 		return
 	case mediaTooLarge:
 		p.skip(it.Page, it.URL, mr.Size, p.site.MaxImageBytes, mr.Err)

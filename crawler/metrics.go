@@ -41,7 +41,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hashwatch_crawl_media_skipped_total",
 			Help: "Media files over a size or pixel limit, never fingerprinted."}, site),
 		videos: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hashwatch_crawl_videos_found_total",
-			Help: "Video URLs found and recorded but not fetched (video not supported yet)."}, site),
+			Help: "Video URLs found, counted once per pass; they are fetched and fingerprinted when the crawler hashes videos (ffmpeg)."}, site),
 		robots: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hashwatch_crawl_robots_blocked_total",
 			Help: "URLs not fetched because robots.txt disallows them."}, site),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hashwatch_crawl_new_alerts_total",
@@ -137,10 +137,11 @@ func (s *siteMetrics) hashed(d time.Duration) {
 	}
 }
 
-func (s *siteMetrics) queue(pages, media int) {
+func (s *siteMetrics) queue(q QueueCounts) {
 	if s != nil {
-		s.m.queue.WithLabelValues(s.site, "page").Set(float64(pages))
-		s.m.queue.WithLabelValues(s.site, "media").Set(float64(media))
+		s.m.queue.WithLabelValues(s.site, "page").Set(float64(q.Pages))
+		s.m.queue.WithLabelValues(s.site, "media").Set(float64(q.Media))
+		s.m.queue.WithLabelValues(s.site, "video").Set(float64(q.Videos))
 	}
 }
 
@@ -158,6 +159,6 @@ func (s *siteMetrics) passEnded(st PassStats) {
 	s.m.lastPassEnd.WithLabelValues(s.site).Set(float64(st.End.Unix()))
 	if !st.Interrupted {
 		s.m.lastPassDur.WithLabelValues(s.site).Set(st.End.Sub(st.Start).Seconds())
-		s.queue(0, 0)
+		s.queue(QueueCounts{})
 	}
 }

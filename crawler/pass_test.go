@@ -128,7 +128,7 @@ func TestFingerprintsRegisteredLaterAreMatchedAgainstKnownMedia(t *testing.T) {
 			}
 			regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 		}
-		if _, err := db.Index.Register(context.Background(), caseID, "", regs); err != nil {
+		if _, err := db.Index.Register(context.Background(), caseID, "", regs, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -162,7 +162,7 @@ func TestFingerprintsRegisteredLaterAreMatchedAgainstKnownMedia(t *testing.T) {
 		t.Errorf("third pass over an unchanged site: hashed %d, new alerts %d, not modified %d", third.Hashed, third.NewAlerts, third.NotModified)
 	}
 
-	if _, _, err := db.Index.Withdraw(context.Background(), "late"); err != nil {
+	if _, _, err := db.Index.Withdraw(context.Background(), "late", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := db.Alerts.Alerts(alerts.AlertFilter{Case: "late"})

@@ -100,7 +100,7 @@ func registerData(t testing.TB, db *database.DB, caseID string, data ...[]byte) 
 		}
 		regs = append(regs, index.Registration{Source: fmt.Sprintf("%s-%d", caseID, i), Print: fp})
 	}
-	fps, err := db.Index.Register(context.Background(), caseID, "", regs)
+	fps, err := db.Index.Register(context.Background(), caseID, "", regs, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler/transport"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
 // Re-check defaults.
@@ -46,9 +47,13 @@ const (
 // host no longer resolves or refuses connections, or that serves bytes that
 // no longer match the alert's fingerprint under Rule (a placeholder image,
 // an HTML page); it counts as present while any URL serves the same bytes
-// or bytes that still match. Anything else (5xx, a timeout, a limit
-// crossed, other 4xx such as 403) is a failed check that changes nothing
-// and is tried again at the next interval.
+// or bytes that still match. Videos follow the same rule: other bytes
+// served where a video was are fingerprinted again with Video (under
+// max_video_bytes and hashing/video's limits) and count as present only if
+// they still match. Anything else (5xx, a timeout, a limit crossed, other
+// 4xx such as 403, a changed video without Video or ffmpeg to fingerprint
+// it) is a failed check that changes nothing and is tried again at the
+// next interval.
 //
 // Requests go through the same guarded transport as the crawl (private
 // addresses refused unless the site allows them, size and time limits)
@@ -70,7 +75,10 @@ type Rechecker struct {
 	Interval time.Duration
 	// Batch caps the alerts one CheckDue handles; zero means
 	// DefaultRecheckBatch.
-	Batch     int
+	Batch int
+	// Video fingerprints videos (and animated GIF and WebP) served where a
+	// matched one was; nil leaves only their SHA-256 to compare.
+	Video     *video.Hasher
 	UserAgent string
 	Logger    *slog.Logger
 
@@ -309,11 +317,22 @@ func joinDetails(ds []string) string {
 }
 
 // checkURL fetches one URL and says whether it still serves a's content.
+// The URL of a video alert is fetched under the video byte limit, as is an
+// image alert's URL that now answers with a video Content-Type.
 func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a alerts.Alert, u string) (alerts.CheckOutcome, string) {
 	if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {
 		return alerts.CheckFailed, "not an http(s) URL"
 	}
-	f, err := cl.media.get(ctx, u, cl.site.MaxImageBytes, validators{})
+	var f *fetched
+	var err error
+	if a.Video != nil {
+		f, err = cl.media.getVideo(ctx, u, cl.site.MaxVideoBytes)
+	} else {
+		f, err = cl.media.get(ctx, u, cl.site.MaxImageBytes, validators{})
+		if errors.Is(err, ErrVideo) {
+			f, err = cl.media.getVideo(ctx, u, cl.site.MaxVideoBytes)
+		}
+	}
 	if err != nil {
 		return fetchOutcome(f, err)
 	}
@@ -321,15 +340,28 @@ func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a alerts.Al
 	if sum.String() == a.MediaSHA256 {
 		return alerts.CheckPresent, fmt.Sprintf("%d, the same bytes", f.Status)
 	}
-	fp, err := cl.hasher.Image(ctx, f.Body, hashing.ForQuery)
+	what, fingerprint := "an image", cl.hasher.Image
+	if video.Sniff(f.Body) != "" {
+		what = "a video"
+		switch {
+		case r.Video != nil:
+			fingerprint = r.Video.Fingerprint
+		case hashing.Sniff(f.Body) == "":
+			return alerts.CheckFailed, fmt.Sprintf("%d, other video bytes, which cannot be fingerprinted without a video hasher", f.Status)
+		}
+	}
+	fp, err := fingerprint(ctx, f.Body, hashing.ForQuery)
 	switch {
 	case ctx.Err() != nil:
 		return alerts.CheckFailed, "cancelled"
-	case errors.Is(err, hashing.ErrTooLarge):
+	case errors.Is(err, hashing.ErrTooLarge), errors.Is(err, video.ErrTooLong), errors.Is(err, video.ErrTooManyFrames),
+		errors.Is(err, video.ErrTimeout), errors.Is(err, video.ErrNoFFmpeg):
+		// A limit crossed (bytes fetched under the video limit that are
+		// no video meet the image limit here) or no ffmpeg: cannot tell.
 		return alerts.CheckFailed, err.Error()
 	case err != nil:
-		// A placeholder page or broken file where the image was.
-		return alerts.CheckGone, fmt.Sprintf("%d, no longer an image of it (%v)", f.Status, err)
+		// A placeholder page or broken file where the content was.
+		return alerts.CheckGone, fmt.Sprintf("%d, no longer %s of it (%v)", f.Status, what, err)
 	}
 	ms, err := r.DB.Index.Match(ctx, fp, r.Rule)
 	if err != nil {
@@ -354,10 +386,6 @@ func fetchOutcome(f *fetched, err error) (alerts.CheckOutcome, string) {
 			return alerts.CheckGone, fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
 		}
 		return alerts.CheckFailed, fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
-	case errors.Is(err, ErrVideo):
-		// Videos are not re-fingerprinted here: a video still served
-		// counts as present, so nothing is called removed unverified.
-		return alerts.CheckPresent, "a video is still served"
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return alerts.CheckGone, "the host no longer resolves"
 	case errors.Is(err, syscall.ECONNREFUSED):

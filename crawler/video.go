@@ -6,128 +6,85 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sync"
 
 	"github.com/hashwatch/hashwatch/alerts"
-	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
 )
 
 // Videos a pass finds (video and source elements, og:video, links to video
 // files, URLs answering with a video Content-Type) are recorded as they are
-// found and, when Crawler.Video is set, fetched and fingerprinted by the
-// pass's video workers after the pages that showed them: up to the site's
-// max_video_bytes, then package video's limits (duration, frames, wall
-// time), each crossing a per-URL skip; the pass goes on. Cancelling the
-// pass kills ffmpeg and removes its temporary files (package video's
-// guarantee). A video left unfetched when a pass stops is found again by
-// the next pass, whose pages still show it.
+// found (crawlstate.VideoRecord) and, when Crawler.Video is set and ffmpeg
+// is found, queued in the frontier as video items, together with the page
+// item that found them. The pass's video workers pop them like any other
+// item and fetch and fingerprint each: up to the site's max_video_bytes,
+// then package video's limits (duration, frames, wall time), each crossing
+// a per-URL skip; the pass goes on. A video item is done only once its
+// alerts are stored, so a pass stopped in any way (kill -9 included)
+// resumes its unfinished videos on the next start. Cancelling the pass
+// kills ffmpeg and removes its temporary files (package video's guarantee).
+//
+// Without a video hasher videos are only recorded, and no video item is
+// queued: nothing would ever fetch it. Video items left by a process that
+// did fingerprint videos are marked done as recorded.
 
-// videoQueueSize bounds the videos waiting for a worker; beyond it a video
-// waits for the next pass.
-const videoQueueSize = 4096
-
-// videoJob is one video URL and the page that showed it.
-type videoJob struct{ page, url string }
-
-// videoWorkers fetch and fingerprint the videos of one pass.
-type videoWorkers struct {
-	jobs chan videoJob
-	stop chan struct{} // closed when no more videos will be queued
-	wg   sync.WaitGroup
-}
-
-// startVideos starts the pass's video workers when the crawler hashes
-// videos, and returns the function that waits for them: after the pages
-// are done they finish the queue, unless ctx has ended.
-func (p *pass) startVideos(ctx context.Context) (wait func()) {
+// videosOn reports whether the pass fetches and fingerprints videos, and
+// says once why not when a video hasher is set but cannot run.
+func (p *pass) videosOn() bool {
 	if p.c.Video == nil {
-		return func() {}
+		return false
 	}
 	if _, err := p.c.Video.FFmpeg(); err != nil {
 		p.log.Warn("videos are recorded, not fingerprinted", "err", err)
-		return func() {}
+		return false
 	}
-	w := &videoWorkers{jobs: make(chan videoJob, videoQueueSize), stop: make(chan struct{})}
-	p.mu.Lock()
-	p.videos = w
-	p.mu.Unlock()
-	for range max(1, p.site.Parallelism/2) {
-		w.wg.Go(func() {
-			for {
-				select {
-				case j := <-w.jobs:
-					p.handleVideo(ctx, j)
-				case <-ctx.Done():
-					return
-				case <-w.stop:
-					for {
-						select {
-						case j := <-w.jobs:
-							p.handleVideo(ctx, j)
-						default:
-							return
-						}
-					}
-				}
-			}
-		})
-	}
-	return func() {
-		close(w.stop)
-		w.wg.Wait()
-	}
+	return true
 }
 
-// queueVideos hands newly found videos to the workers.
-func (p *pass) queueVideos(recs []crawlstate.VideoRecord) {
-	p.mu.Lock()
-	w := p.videos
-	p.mu.Unlock()
-	if w == nil {
-		return
-	}
-	for _, r := range recs {
-		select {
-		case w.jobs <- videoJob{page: r.Page, url: r.URL}:
-		default:
-			p.log.Warn("video queue full; the video waits for the next pass", "url", r.URL, "page", r.Page)
-		}
-	}
-}
-
-// handleVideo has one video fetched and fingerprinted by a worker and
-// records alerts for the registered videos it shows.
-func (p *pass) handleVideo(ctx context.Context, j videoJob) {
+// handleVideo has one video fetched and fingerprinted by a worker, records
+// alerts for the registered videos it shows, then marks the item done; an
+// item whose work a cancellation cut short, or whose alerts could not be
+// stored, is put back for the resumed pass.
+func (p *pass) handleVideo(ctx context.Context, it Item) {
 	if ctx.Err() != nil {
+		p.done(ctx, it, nil, false)
 		return
 	}
-	if _, err := url.Parse(j.url); err != nil {
-		p.fail("fetch", j.url, fmt.Errorf("video URL %q: %w", j.url, err))
+	if !p.fingerprintVideos {
+		p.done(ctx, it, nil, true) // recorded when found
+		return
+	}
+	if _, err := url.Parse(it.URL); err != nil {
+		p.fail("fetch", it.URL, fmt.Errorf("video URL %q: %w", it.URL, err))
+		p.done(ctx, it, nil, true)
 		return
 	}
 	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
-		p.fail("index", j.url, err)
+		p.fail("index", it.URL, err)
+		p.done(ctx, it, nil, true)
 		return
 	}
-	job := p.job(Item{Kind: VideoItem, URL: j.url, Page: j.page})
+	job := p.job(it)
 	job.Watermark = wm
 	res := p.exec(ctx, &job)
 	if res.Cancelled || ctx.Err() != nil {
+		p.done(ctx, it, nil, false)
 		return
 	}
 	p.applyCommon(res)
 	if res.Parked {
 		p.park(res)
+		p.done(ctx, it, nil, true)
 		return
 	}
 	if res.Denied {
+		p.done(ctx, it, nil, true)
 		return
 	}
 	mr := res.Media
 	if mr == nil {
-		p.fail("fetch", j.url, fmt.Errorf("video %s: the worker returned no media result", j.url))
+		p.fail("fetch", it.URL, fmt.Errorf("video %s: the worker returned no media result", it.URL))
+		p.done(ctx, it, nil, true)
 		return
 	}
 	if mr.Bytes > 0 {
@@ -136,20 +93,24 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 	limit := p.site.MaxVideoBytes
 	switch mr.Outcome {
 	case mediaTooLarge:
-		p.skip(j.page, j.url, mr.Size, limit, mr.Err)
+		p.skip(it.Page, it.URL, mr.Size, limit, mr.Err)
+		p.done(ctx, it, nil, true)
 		return
 	case mediaError:
-		p.fail(mr.Err.Kind, j.url, mr.Err)
+		p.fail(mr.Err.Kind, it.URL, mr.Err)
+		p.done(ctx, it, nil, true)
 		return
 	}
 	hr := mr.Hash
 	switch hr.Failure {
 	case "":
 	case "too_large":
-		p.skip(j.page, j.url, mr.Size, limit, fmt.Errorf("%s: %s", j.url, hr.Message))
+		p.skip(it.Page, it.URL, mr.Size, limit, fmt.Errorf("%s: %s", it.URL, hr.Message))
+		p.done(ctx, it, nil, true)
 		return
 	default:
-		p.fail(hr.Failure, j.url, fmt.Errorf("%s: %s", j.url, hr.Message))
+		p.fail(hr.Failure, it.URL, fmt.Errorf("%s: %s", it.URL, hr.Message))
+		p.done(ctx, it, nil, true)
 		return
 	}
 	p.count(func(st *PassStats) {
@@ -159,18 +120,22 @@ func (p *pass) handleVideo(ctx context.Context, j videoJob) {
 		}
 	})
 	preview := mr.Preview
-	res2 := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
+	step := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
 		Site: p.site.Name, SHA256: mr.SHA256, Matches: hr.Matches,
-		Sighting: alerts.Sighting{PageURL: j.page, MediaURL: j.url, FinalURL: mr.FinalURL, HTTPStatus: mr.Status},
+		Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: mr.FinalURL, HTTPStatus: mr.Status},
 		Preview:  func() []byte { return preview },
 	})
-	if res2.Err != nil {
+	if step.Err != nil {
 		if ctx.Err() == nil {
-			p.storageFailed(j.url, res2.Err)
+			// An alert that could not be stored: the item stays queued
+			// for the resumed pass, never marked done.
+			p.storageFailed(it.URL, step.Err)
 		}
+		p.done(ctx, it, nil, false)
 		return
 	}
-	p.stepDone(res2, j.page, j.url, true)
+	p.stepDone(step, it.Page, it.URL, true)
+	p.done(ctx, it, nil, true)
 }
 
 // getVideo fetches a video's bytes, at most maxBytes of them (declared or

@@ -107,7 +107,7 @@ func TestPassFingerprintsVideos(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Index.Register(ctx, "v", "", []index.Registration{{Source: "orig.mp4", Print: fp}}); err != nil {
+	if _, err := db.Index.Register(ctx, "v", "", []index.Registration{{Source: "orig.mp4", Print: fp}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	limit := max(len(orig), len(mirror), len(unrelated)) + 100

@@ -43,7 +43,7 @@ func TestBackupWhileWriting(t *testing.T) {
 				fps, err := db.Index.Register(ctx, c, "", []index.Registration{
 					{Print: print(uint64(i)*0x9E3779B97F4A7C15, ^uint64(i), byte(i))},
 					{Print: print(uint64(i)*0xC2B2AE3D27D4EB4F, uint64(i), byte(i))},
-				})
+				}, store.Actor{})
 				if ctx.Err() != nil {
 					return nil
 				}
@@ -237,7 +237,7 @@ func TestBackupFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if _, err := db.Index.Register(context.Background(), "c", "", []index.Registration{{Print: print(1, 2, 3)}}); err != nil {
+			if _, err := db.Index.Register(context.Background(), "c", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{}); err != nil {
 				t.Fatal(err)
 			}
 			tt.run(t, db, dir)

@@ -220,13 +220,13 @@ func TestReadOnlyOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if _, err := db.Index.Register(ctx, "new", "", []index.Registration{{Print: print(1, 1, 1)}}); !errors.Is(err, store.ErrReadOnly) {
+			if _, err := db.Index.Register(ctx, "new", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{}); !errors.Is(err, store.ErrReadOnly) {
 				t.Errorf("Register: %v", err)
 			}
 			if _, err := db.Alerts.DecideAlert(ctx, 1, alerts.StatusConfirmed, "", store.Actor{}); !errors.Is(err, store.ErrReadOnly) {
 				t.Errorf("DecideAlert: %v", err)
 			}
-			if _, _, err := db.Index.Withdraw(ctx, "a"); !errors.Is(err, store.ErrReadOnly) {
+			if _, _, err := db.Index.Withdraw(ctx, "a", store.Actor{}); !errors.Is(err, store.ErrReadOnly) {
 				t.Errorf("Withdraw: %v", err)
 			}
 		}},
@@ -348,7 +348,7 @@ func TestOpenLockedDatabaseNamesThisProcess(t *testing.T) {
 func TestAMatchMadeBeforeAWithdrawalRaisesNoAlert(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Print: print(1, 2, 3)}})
+	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func TestAMatchMadeBeforeAWithdrawalRaisesNoAlert(t *testing.T) {
 	if err != nil || len(ms) != 1 || ms[0].Fingerprint != fps[0].ID {
 		t.Fatalf("Match = %+v, %v", ms, err)
 	}
-	if _, _, err := db.Index.Withdraw(ctx, "c"); err != nil {
+	if _, _, err := db.Index.Withdraw(ctx, "c", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	_, created, err := db.Alerts.RecordAlert(ctx, alerts.AlertInput{Site: "s", MediaSHA256: [32]byte{1}, Match: ms[0]})

@@ -38,11 +38,11 @@ func populated(t *testing.T) string {
 	fps, err := db.Index.Register(ctx, "a", "case a", []index.Registration{
 		{Source: "1.jpg", Print: print(0x1111, 0x2222, 1)},
 		{Source: "2.jpg", Print: print(0x3333, 0x4444, 2)},
-	})
+	}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := db.Index.Register(ctx, "w", "", []index.Registration{{Source: "3.jpg", Print: print(0x5555, 0x6666, 3)}})
+	w, err := db.Index.Register(ctx, "w", "", []index.Registration{{Source: "3.jpg", Print: print(0x5555, 0x6666, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func populated(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := db.Index.Withdraw(ctx, "w"); err != nil {
+	if _, _, err := db.Index.Withdraw(ctx, "w", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Crawl.PutSiteStatus(crawlstate.SiteStatus{Name: "s", TotalPass: 1}); err != nil {
@@ -306,7 +306,7 @@ func TestVerifyCapsTheProblemList(t *testing.T) {
 func TestVerifyOfALiveDatabase(t *testing.T) {
 	db, _ := openTemp(t)
 	ctx := context.Background()
-	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Print: print(1, 2, 3)}})
+	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,10 @@ import (
 // ErrNoDataset reports a dataset folder that is missing or holds no photos.
 var ErrNoDataset = errors.New("no dataset")
 
+// auditUser names the evaluation in the audit log of the throw-away
+// database it registers its originals in.
+const auditUser = "eval"
+
 // Config says what to evaluate.
 type Config struct {
 	// Dataset is a folder of photos (JPEG or PNG).
@@ -145,7 +149,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		regs = append(regs, index.Registration{Source: p.name, Print: fp})
 		registered[p.name] = true
 	}
-	if _, err := db.Index.Register(ctx, "eval", "", regs); err != nil {
+	if _, err := db.Index.Register(ctx, "eval", "", regs, store.Actor{User: auditUser}); err != nil {
 		return nil, err
 	}
 	all, err := db.Index.Fingerprints("eval")

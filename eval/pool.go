@@ -430,7 +430,7 @@ func indexMatches(ctx context.Context, cfg PoolConfig, regs, queries []hashedIma
 		regIndex[r.path] = i
 		batch = append(batch, index.Registration{Source: r.path, Print: r.fp})
 		if len(batch) == 1000 || i == len(regs)-1 {
-			if _, err := db.Index.Register(ctx, "pool", "", batch); err != nil {
+			if _, err := db.Index.Register(ctx, "pool", "", batch, store.Actor{User: auditUser}); err != nil {
 				return nil, err
 			}
 			batch = batch[:0]

@@ -182,7 +182,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		added, err := db.Index.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}})
+		added, err := db.Index.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}}, store.Actor{User: auditUser})
 		if err != nil {
 			return nil, err
 		}
@@ -247,7 +247,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		added, err := db.Index.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}})
+		added, err := db.Index.Register(ctx, "eval", "", []index.Registration{{Source: name, Print: fp}}, store.Actor{User: auditUser})
 		if err != nil {
 			return nil, err
 		}

@@ -35,18 +35,14 @@ type Registration struct {
 
 // Register stores fingerprints under caseID in one transaction, creating the
 // case if needed, and makes them visible to the next Match. A withdrawn case
-// cannot take new fingerprints: a new case ID must be used.
-func (ix *Index) Register(ctx context.Context, caseID, caseLabel string, regs []Registration) ([]*Fingerprint, error) {
-	return ix.register(ctx, caseID, caseLabel, regs, nil)
+// cannot take new fingerprints: a new case ID must be used. The
+// registration and its audit record ("case.register", naming by) commit in
+// the same transaction.
+func (ix *Index) Register(ctx context.Context, caseID, caseLabel string, regs []Registration, by store.Actor) ([]*Fingerprint, error) {
+	return ix.register(ctx, caseID, caseLabel, regs, by)
 }
 
-// RegisterAs is Register on behalf of a person: the registration and its
-// audit record ("case.register") commit in one transaction.
-func (ix *Index) RegisterAs(ctx context.Context, by store.Actor, caseID, caseLabel string, regs []Registration) ([]*Fingerprint, error) {
-	return ix.register(ctx, caseID, caseLabel, regs, &by)
-}
-
-func (ix *Index) register(ctx context.Context, caseID, caseLabel string, regs []Registration, by *store.Actor) ([]*Fingerprint, error) {
+func (ix *Index) register(ctx context.Context, caseID, caseLabel string, regs []Registration, by store.Actor) ([]*Fingerprint, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -111,11 +107,7 @@ func (ix *Index) register(ctx context.Context, caseID, caseLabel string, regs []
 			}
 			added = append(added, f)
 		}
-		if by != nil {
-			return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.register",
-				Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s)", len(added))})
-		}
-		return nil
+		return store.AppendAudit(tx, by.Entry(now, "case.register", caseID, fmt.Sprintf("%d fingerprint(s)", len(added))))
 	}, func() {
 		ix.mu.Lock()
 		for _, f := range added {
@@ -173,22 +165,17 @@ func (ix *Index) Cases() ([]Case, error) {
 	return out, err
 }
 
-// Withdraw honours a victim's withdrawal: in one transaction it marks the
-// case withdrawn, deletes its fingerprints (the hashes are not kept once the
-// victim asks) and closes its open alerts with status withdrawn. The
-// fingerprints stop matching before Withdraw returns. It returns the number
-// of fingerprints deleted and alerts closed.
-func (ix *Index) Withdraw(ctx context.Context, caseID string) (fingerprints, alerts int, err error) {
-	return ix.withdraw(ctx, caseID, nil)
+// Withdraw honours a victim's withdrawal: in one transaction with its
+// audit record ("case.withdraw", naming by) it marks the case withdrawn,
+// deletes its fingerprints (the hashes are not kept once the victim asks)
+// and closes its open alerts with status withdrawn. The fingerprints stop
+// matching before Withdraw returns. It returns the number of fingerprints
+// deleted and alerts closed.
+func (ix *Index) Withdraw(ctx context.Context, caseID string, by store.Actor) (fingerprints, alerts int, err error) {
+	return ix.withdraw(ctx, caseID, by)
 }
 
-// WithdrawAs is Withdraw on behalf of a person: the withdrawal and its
-// audit record ("case.withdraw") commit in one transaction.
-func (ix *Index) WithdrawAs(ctx context.Context, by store.Actor, caseID string) (fingerprints, alerts int, err error) {
-	return ix.withdraw(ctx, caseID, &by)
-}
-
-func (ix *Index) withdraw(ctx context.Context, caseID string, by *store.Actor) (fingerprints, alerts int, err error) {
+func (ix *Index) withdraw(ctx context.Context, caseID string, by store.Actor) (fingerprints, alerts int, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, err
 	}
@@ -236,11 +223,8 @@ func (ix *Index) withdraw(ctx context.Context, caseID string, by *store.Actor) (
 				return err
 			}
 		}
-		if by == nil {
-			return nil
-		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "case.withdraw",
-			Target: caseID, Detail: fmt.Sprintf("%d fingerprint(s) deleted, %d alert(s) closed", len(deleted), alerts)})
+		return store.AppendAudit(tx, by.Entry(now, "case.withdraw", caseID,
+			fmt.Sprintf("%d fingerprint(s) deleted, %d alert(s) closed", len(deleted), alerts)))
 	}, func() {
 		ix.mu.Lock()
 		for _, id := range deleted {

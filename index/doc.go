@@ -19,8 +19,9 @@
 //     match made before a withdrawal can no longer raise an alert.
 //   - One transaction per change. A registration with all its fingerprints,
 //     or a withdrawal with what Options.OnWithdraw closes (the case's
-//     alerts), commits together with its audit record when an Actor is
-//     given (RegisterAs, WithdrawAs).
+//     alerts), commits together with its audit record: every write
+//     (Register, Withdraw, DeleteFingerprint) names the store.Actor who
+//     made it.
 //
 // # Layout
 //

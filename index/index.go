@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -172,9 +173,12 @@ func FingerprintIn(tx *bolt.Tx, id uint64) (f *Fingerprint, ok bool, err error) 
 // DeleteFingerprint deletes fingerprint id, if it is registered, and runs
 // also (told whether it deleted one) in the same transaction: a decision
 // that one fingerprint must stop matching (a quarantined one retired by
-// staff) and its record of who decided commit together. The fingerprint
-// stops matching before DeleteFingerprint returns, as after a withdrawal.
-func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, also func(tx *bolt.Tx, deleted bool) error) error {
+// staff), what the deciding room records of it, and its audit record
+// (action by by, on the fingerprint's ID, with the detail also returns)
+// commit together. The fingerprint stops matching before DeleteFingerprint
+// returns, as after a withdrawal.
+func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Actor, action string,
+	also func(tx *bolt.Tx, deleted bool) (detail string, err error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -187,7 +191,11 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, also func(tx 
 			}
 			deleted = true
 		}
-		return also(tx, deleted)
+		detail, err := also(tx, deleted)
+		if err != nil {
+			return err
+		}
+		return store.AppendAudit(tx, by.Entry(ix.st.Now(), action, strconv.FormatUint(id, 10), detail))
 	}, func() {
 		if deleted {
 			ix.mu.Lock()

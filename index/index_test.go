@@ -42,9 +42,9 @@ func TestTheMatcherFollowsCommitOrder(t *testing.T) {
 	for i := range 20 {
 		c := fmt.Sprintf("c%d", i)
 		wg.Go(func() {
-			_, _ = db.Register(ctx, c, "", []Registration{{Print: print(uint64(i), uint64(i), byte(i))}})
+			_, _ = db.Register(ctx, c, "", []Registration{{Print: print(uint64(i), uint64(i), byte(i))}}, store.Actor{})
 		})
-		wg.Go(func() { _, _, _ = db.Withdraw(ctx, c) })
+		wg.Go(func() { _, _, _ = db.Withdraw(ctx, c, store.Actor{}) })
 	}
 	wg.Wait()
 	stored, err := db.Fingerprints("")

@@ -48,7 +48,7 @@ func TestLoadTenMillionCodes(t *testing.T) {
 			}
 			regs = append(regs, index.Registration{Print: fp})
 		}
-		if _, err := db.Index.Register(ctx, fmt.Sprint("c", b/20000), "", regs); err != nil {
+		if _, err := db.Index.Register(ctx, fmt.Sprint("c", b/20000), "", regs, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 	}

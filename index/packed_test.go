@@ -40,7 +40,7 @@ func TestMigrationPacksVersion1Fingerprints(t *testing.T) {
 		t.Fatal(err)
 	}
 	fp := print(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 1)
-	if _, err := db.Register(ctx, "c", "", []Registration{{Print: fp}}); err != nil {
+	if _, err := db.Register(ctx, "c", "", []Registration{{Print: fp}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -68,7 +68,7 @@ func TestVideoUnrelatedDoesNotMatch(t *testing.T) {
 	}
 	defer db.Close()
 	rng := rand.New(rand.NewPCG(3, 4))
-	if _, err := db.Register(context.Background(), "c", "", []Registration{{Source: "a.mp4", Print: synthVideo(rng, 120, false)}}); err != nil {
+	if _, err := db.Register(context.Background(), "c", "", []Registration{{Source: "a.mp4", Print: synthVideo(rng, 120, false)}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	if ms, _ := db.Match(context.Background(), synthVideo(rng, 60, true), hashing.DefaultRule()); len(ms) != 0 {
@@ -172,7 +172,7 @@ func TestPictureInVideo(t *testing.T) {
 	frame := q.Frames[12].Hashes[0]
 	frame.Code[0] ^= 0xff // 8 bits off
 	pic := hashing.Fingerprint{Kind: hashing.KindImage, Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{frame}}}}
-	if _, err := db.Register(context.Background(), "p", "", []Registration{{Source: "photo.jpg", Print: pic}}); err != nil {
+	if _, err := db.Register(context.Background(), "p", "", []Registration{{Source: "photo.jpg", Print: pic}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	ms, err := db.Match(context.Background(), q, hashing.DefaultRule())

@@ -50,7 +50,7 @@ func TestTheWatermarkNeverRunsAheadOfTheMatcher(t *testing.T) {
 		})
 	}
 	for i := uint64(1); i <= n; i++ {
-		if _, err := db.Register(ctx, "c", "", []Registration{{Print: print(code(i), code(i), byte(i))}}); err != nil {
+		if _, err := db.Register(ctx, "c", "", []Registration{{Print: print(code(i), code(i), byte(i))}}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 	}

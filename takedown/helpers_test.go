@@ -88,7 +88,7 @@ func openClocked(t *testing.T, c *clock) (*testDB, index.Match) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 1, 1)}})
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func (a *app) caseCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			fps, alerts, err := db.Index.WithdrawAs(cmd.Context(), cliActor(), args[0])
+			fps, alerts, err := db.Index.Withdraw(cmd.Context(), args[0], cliActor())
 			if err != nil {
 				return err
 			}

@@ -66,7 +66,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				for k := range regs {
 					regs[k] = index.Registration{Source: fmt.Sprintf("synthetic-%d.jpg", k), Print: syntheticPrint()}
 				}
-				fps, err := db.Index.Register(ctx, c, "write-loop", regs)
+				fps, err := db.Index.Register(ctx, c, "write-loop", regs, cliActor())
 				if err != nil {
 					return stopped(ctx, err)
 				}
@@ -102,7 +102,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 					if err := out.write(loopLine{Op: "withdraw", State: "begin", Case: prev}); err != nil {
 						return err
 					}
-					deleted, _, err := db.Index.Withdraw(ctx, prev)
+					deleted, _, err := db.Index.Withdraw(ctx, prev, cliActor())
 					if err != nil {
 						return stopped(ctx, err)
 					}

@@ -57,7 +57,7 @@ reported with their line numbers and the rest are imported (exit status 1 if any
 					return err
 				}
 				defer db.Close()
-				if _, err := db.Index.RegisterAs(cmd.Context(), cliActor(), caseID, label, regs); err != nil {
+				if _, err := db.Index.Register(cmd.Context(), caseID, label, regs, cliActor()); err != nil {
 					return err
 				}
 			}

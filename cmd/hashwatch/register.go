@@ -63,7 +63,7 @@ All fingerprints of one run are stored in one transaction.`,
 					return err
 				}
 				defer db.Close()
-				added, err := db.Index.RegisterAs(cmd.Context(), cliActor(), caseID, label, regs)
+				added, err := db.Index.Register(cmd.Context(), caseID, label, regs, cliActor())
 				if err != nil {
 					return err
 				}

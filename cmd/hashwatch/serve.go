@@ -200,7 +200,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		defer cl.close()
 		sched = crawler.NewScheduler(c, sites)
 	}
-	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, UserAgent: cfg.UserAgent, Logger: a.log}
+	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, Video: vh, UserAgent: cfg.UserAgent, Logger: a.log}
 	srv, err := console.New(console.Config{
 		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
@@ -243,7 +243,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	if !o.noCrawl {
 		rc := &crawler.Rechecker{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate,
-			Interval: o.recheckEvery, UserAgent: cfg.UserAgent, Logger: a.log}
+			Interval: o.recheckEvery, Video: vh, UserAgent: cfg.UserAgent, Logger: a.log}
 		defer rc.Close()
 		wg.Go(func() {
 			if err := rc.Run(workCtx); err != nil && workCtx.Err() == nil {

@@ -14,11 +14,11 @@ import (
 // the first write that needs it, so this file adds no bucket to Open:
 //
 //	crawl/sites/<site>/meta    "pass" → FrontierPass
-//	crawl/sites/<site>/seen    kind ‖ URL [‖ 0 ‖ page] → 'q' ‖ seq ‖ depth, or 'd': the running pass's visited set
+//	crawl/sites/<site>/seen    kind ‖ URL [‖ 0 ‖ page] → 'q' ‖ seq ‖ depth, or 'd': the running pass's visited set (media keyed with their page)
 //	crawl/sites/<site>/queue   kind ‖ seq → FrontierItem: what the running pass still has to visit
 //	crawl/sites/<site>/pages   page URL → PageRecord (validators and what the page refers to)
 //	crawl/sites/<site>/media   media URL → MediaRecord (validators and SHA-256)
-//	crawl/sites/<site>/videos  video URL → VideoRecord (found, not yet fetched)
+//	crawl/sites/<site>/videos  video URL → VideoRecord (where and when a video was found)
 //	crawl/sha                  SHA-256 → HashResult (what the bytes matched, and when)
 //
 // A queue entry is removed only when its item is done, in the same
@@ -50,14 +50,18 @@ var (
 	hashCodec  = &store.Codec{Kind: "hash result", Version: 1}
 )
 
-// FrontierKind says what a frontier item is; pages and media wait in
-// separate lines of the queue so media fetching never waits behind pages.
+// FrontierKind says what a frontier item is; pages, media and videos wait
+// in separate lines of the queue so media fetching never waits behind pages
+// and a slow video never holds up either. The kind is the first byte of the
+// item's queue and seen keys; 'v' was added after 'p' and 'm' without
+// changing what they mean, so files written before it read unchanged.
 type FrontierKind byte
 
 // Frontier kinds.
 const (
 	FrontierPage  FrontierKind = 'p'
 	FrontierMedia FrontierKind = 'm'
+	FrontierVideo FrontierKind = 'v'
 )
 
 func (k FrontierKind) String() string {
@@ -66,6 +70,8 @@ func (k FrontierKind) String() string {
 		return "page"
 	case FrontierMedia:
 		return "media"
+	case FrontierVideo:
+		return "video"
 	}
 	return fmt.Sprintf("kind(%d)", byte(k))
 }
@@ -78,15 +84,17 @@ type FrontierItem struct {
 	Kind FrontierKind `json:"-"`
 	URL  string       `json:"url"`
 	// Page is, for media, the page that shows it (one item per page and
-	// media URL, so each place is recorded); for a page, the page that
-	// linked it, so media reached through a plain link can name its page.
+	// media URL, so each place is recorded); for a video, the first page
+	// found showing it (one item per video URL: a video is fetched and
+	// fingerprinted once per pass); for a page, the page that linked it, so
+	// media reached through a plain link can name its page.
 	Page string `json:"page,omitempty"`
 	// Depth is the number of link hops from a seed.
 	Depth int `json:"depth"`
 }
 
-// seenKey is the visited-set key of an item: pages by URL, media by page and
-// URL.
+// seenKey is the visited-set key of an item: pages and videos by URL, media
+// by page and URL.
 func (it FrontierItem) seenKey() []byte {
 	k := append([]byte{byte(it.Kind)}, it.URL...)
 	if it.Kind == FrontierMedia {
@@ -106,10 +114,24 @@ type FrontierPass struct {
 	Start  time.Time `json:"start"`
 	// End is zero while the pass runs (or was interrupted and will resume).
 	End time.Time `json:"end,omitzero"`
-	// QueuedPages and QueuedMedia count the items still queued, including
-	// those a worker is busy with.
-	QueuedPages int `json:"queued_pages"`
-	QueuedMedia int `json:"queued_media"`
+	// QueuedPages, QueuedMedia and QueuedVideos count the items still
+	// queued, including those a worker is busy with. (QueuedVideos reads
+	// as 0 in a pass stored before video items existed, which had none.)
+	QueuedPages  int `json:"queued_pages"`
+	QueuedMedia  int `json:"queued_media"`
+	QueuedVideos int `json:"queued_videos"`
+}
+
+// count adds n to the queued count of kind.
+func (p *FrontierPass) count(kind FrontierKind, n int) {
+	switch kind {
+	case FrontierPage:
+		p.QueuedPages += n
+	case FrontierMedia:
+		p.QueuedMedia += n
+	case FrontierVideo:
+		p.QueuedVideos += n
+	}
 }
 
 // Running reports whether the pass has not finished.
@@ -251,7 +273,7 @@ func (cs *Store) FinishFrontierPass(ctx context.Context, site string, end time.T
 		if err := resetFrontier(tx, site); err != nil {
 			return err
 		}
-		p.End, p.QueuedPages, p.QueuedMedia = end.UTC(), 0, 0
+		p.End, p.QueuedPages, p.QueuedMedia, p.QueuedVideos = end.UTC(), 0, 0, 0
 		return writePass(tx, site, p)
 	}, nil)
 	if err != nil {
@@ -307,7 +329,7 @@ func (cs *Store) FrontierScan(site string, kind FrontierKind, after uint64, limi
 	return out, nil
 }
 
-// FrontierSeen reports whether an item (page URL, or media URL on a page)
+// FrontierSeen reports whether an item (page or video URL, or media URL on a page)
 // is queued in the site's running pass, or was visited in it.
 func (cs *Store) FrontierSeen(site string, it FrontierItem) (queued, done bool, err error) {
 	err = cs.st.View(func(tx *bolt.Tx) error {
@@ -350,7 +372,7 @@ func pushItems(tx *bolt.Tx, site string, p *FrontierPass, items []FrontierItem) 
 	}
 	added := 0
 	for _, it := range items {
-		if it.Kind != FrontierPage && it.Kind != FrontierMedia || it.URL == "" {
+		if it.Kind != FrontierPage && it.Kind != FrontierMedia && it.Kind != FrontierVideo || it.URL == "" {
 			return added, fmt.Errorf("frontier item %q of kind %v: %w", it.URL, it.Kind, store.ErrInvalid)
 		}
 		key := it.seenKey()
@@ -374,11 +396,7 @@ func pushItems(tx *bolt.Tx, site string, p *FrontierPass, items []FrontierItem) 
 			return added, err
 		}
 		added++
-		if it.Kind == FrontierPage {
-			p.QueuedPages++
-		} else {
-			p.QueuedMedia++
-		}
+		p.count(it.Kind, 1)
 	}
 	return added, nil
 }
@@ -426,11 +444,7 @@ func doneItems(tx *bolt.Tx, site string, p *FrontierPass, items []FrontierItem, 
 		if err := q.Delete(qk); err != nil {
 			return err
 		}
-		if it.Kind == FrontierPage {
-			p.QueuedPages--
-		} else {
-			p.QueuedMedia--
-		}
+		p.count(it.Kind, -1)
 	}
 	return nil
 }

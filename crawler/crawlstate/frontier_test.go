@@ -10,6 +10,7 @@ import (
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 func openCrawlDB(t *testing.T) (*testDB, string) {
@@ -136,7 +137,7 @@ func TestCachedMatchResultsGoStaleWhenFingerprintsAreRegistered(t *testing.T) {
 	if err != nil || !ok || !got.Fresh(rule, w0) {
 		t.Fatalf("stored result = %+v, %v, %v", got, ok, err)
 	}
-	added, err := db.Register(ctx, "c", "", []index.Registration{{Source: "a.jpg", Print: print(1, 2, 3)}})
+	added, err := db.Register(ctx, "c", "", []index.Registration{{Source: "a.jpg", Print: print(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestCachedMatchResultsGoStaleWhenFingerprintsAreRegistered(t *testing.T) {
 	if err != nil || len(active) != 1 || active[0].Fingerprint != added[0].ID {
 		t.Fatalf("ActiveMatches = %v, %v; want only the registered fingerprint", active, err)
 	}
-	if _, _, err := db.Withdraw(ctx, "c"); err != nil {
+	if _, _, err := db.Withdraw(ctx, "c", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	if active, _ := db.ActiveMatches(ms); len(active) != 0 {
@@ -211,3 +212,72 @@ func must[T any](v T, err error) T {
 }
 
 func toString(v any) string { return fmt.Sprintf("%+v", v) }
+
+func TestVideoItemsAreQueuedOncePerURLAndSurviveAReopen(t *testing.T) {
+	ctx := context.Background()
+	db, path := openCrawlDB(t)
+	if _, _, err := db.BeginFrontierPass(ctx, "s", time.Now(), []FrontierItem{{Kind: FrontierPage, URL: "http://a/"}}); err != nil {
+		t.Fatal(err)
+	}
+	seed := must(db.FrontierScan("s", FrontierPage, 0, 10))
+	found := []FrontierItem{
+		{Kind: FrontierVideo, URL: "http://cdn/v.mp4", Page: "http://a/"},
+		{Kind: FrontierVideo, URL: "http://cdn/w.mp4", Page: "http://a/"},
+		{Kind: FrontierMedia, URL: "http://cdn/v.mp4", Page: "http://a/"}, // the same URL as media is another item
+	}
+	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pass: 1, Done: seed, Push: found}}); err != nil {
+		t.Fatal(err)
+	}
+	// Another page shows the same video: it is fetched once, so no new item.
+	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pass: 1, Push: []FrontierItem{{Kind: FrontierVideo, URL: "http://cdn/v.mp4", Page: "http://a/2"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err := openDB(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, resumed, err := db.BeginFrontierPass(ctx, "s", time.Now(), nil)
+	if err != nil || !resumed || p.QueuedPages != 0 || p.QueuedMedia != 1 || p.QueuedVideos != 2 {
+		t.Fatalf("resume = %+v, %v, %v; want 1 media and 2 videos queued", p, resumed, err)
+	}
+	videos := must(db.FrontierScan("s", FrontierVideo, 0, 10))
+	if got := urls(videos); toString(got) != toString([]string{"http://cdn/v.mp4", "http://cdn/w.mp4"}) || videos[0].Page != "http://a/" {
+		t.Fatalf("video items = %+v; want v.mp4 (on its first page) and w.mp4", videos)
+	}
+	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pass: 1, Done: videos[:1]}}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _, _ := db.FrontierPass("s"); p.QueuedVideos != 1 {
+		t.Errorf("after one video is done %d are queued, want 1", p.QueuedVideos)
+	}
+	if queued, done, _ := db.FrontierSeen("s", videos[0]); queued || !done {
+		t.Errorf("the done video: queued %v done %v, want done", queued, done)
+	}
+	p, err = db.FinishFrontierPass(ctx, "s", time.Now())
+	if err != nil || p.QueuedVideos != 0 {
+		t.Errorf("finish = %+v, %v; want nothing queued", p, err)
+	}
+}
+
+// TestAPassStoredBeforeVideoItemsResumes reads a running pass written before
+// video items existed (no queued_videos): it resumes with none queued.
+func TestAPassStoredBeforeVideoItemsResumes(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openCrawlDB(t)
+	old := []byte("\x01" + `{"number":3,"start":"2026-01-02T03:04:05Z","queued_pages":1,"queued_media":2}`)
+	if err := db.DB.Update(func(tx *bolt.Tx) error {
+		meta, err := crawlSite(tx, "s", siteMeta)
+		if err != nil {
+			return err
+		}
+		return meta.Put(keyPass, old)
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, resumed, err := db.BeginFrontierPass(ctx, "s", time.Now(), nil)
+	if err != nil || !resumed || p.Number != 3 || p.QueuedPages != 1 || p.QueuedMedia != 2 || p.QueuedVideos != 0 {
+		t.Fatalf("resume = %+v, %v, %v; want pass 3 with its counts and no videos", p, resumed, err)
+	}
+}

@@ -51,9 +51,11 @@ type MediaRecord struct {
 	Checked time.Time `json:"checked"`
 }
 
-// VideoRecord is a video URL a crawl found. Videos are not fetched yet (video
-// fingerprints arrive with their own issue); the records are the to-do list
-// that work starts from.
+// VideoRecord is a video URL a crawl found, and the page it was last found
+// on: kept whether or not the crawler fingerprints videos (Crawler.Video),
+// so analysts can see what a site shows. The work of fetching and
+// fingerprinting a video is a frontier item (FrontierVideo), not this
+// record.
 type VideoRecord struct {
 	URL       string    `json:"url"`
 	Page      string    `json:"page"`

@@ -23,6 +23,8 @@ type SiteStatus struct {
 	// PassNumber counts the site's passes from 1.
 	PassNumber uint64 `json:"pass_number,omitempty"`
 	Counts
+	// Queued counts the pages, media and videos the pass still had to
+	// visit when the status was stored.
 	Queued     int            `json:"queued"`
 	Errors     map[string]int `json:"errors"`
 	TotalPass  int            `json:"passes"`

@@ -1,0 +1,331 @@
+package console
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
+	"github.com/hashwatch/hashwatch/takedown"
+)
+
+// The JSON API's bodies for every stored kind but alerts (alertjson.go).
+// Like AlertJSON they are the console's own types, a documented contract
+// kept apart from the stored records of the rooms (index, store, takedown,
+// alerts, crawlstate), so that either can change without breaking the
+// other: a stored field renamed is a migration, never an API break. Their
+// field names and shapes are those the API sent when it sent the stored
+// records themselves (golden files in testdata/).
+
+// convert maps a stored slice to its JSON form, keeping nil as nil (null)
+// and empty as empty ([]), as the stored slice encoded.
+func convert[S, J any](in []S, f func(S) J) []J {
+	if in == nil {
+		return nil
+	}
+	out := make([]J, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+// CaseJSON is a case in /api/cases.
+type CaseJSON struct {
+	ID           string    `json:"id"`
+	Label        string    `json:"label,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	WithdrawnAt  time.Time `json:"withdrawn_at,omitzero"`
+	Fingerprints int       `json:"fingerprints"`
+}
+
+// NewCaseJSON is c's JSON form.
+func NewCaseJSON(c index.Case) CaseJSON {
+	return CaseJSON{ID: c.ID, Label: c.Label, CreatedAt: c.CreatedAt, WithdrawnAt: c.WithdrawnAt, Fingerprints: c.Fingerprints}
+}
+
+// AuditEntryJSON is one audit record in /api/audit.
+type AuditEntryJSON struct {
+	Seq    uint64    `json:"seq"`
+	At     time.Time `json:"at"`
+	User   string    `json:"user"`
+	Remote string    `json:"remote,omitempty"`
+	Action string    `json:"action"`
+	Target string    `json:"target,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+	Token  string    `json:"token,omitempty"`
+}
+
+// NewAuditEntryJSON is e's JSON form.
+func NewAuditEntryJSON(e store.AuditEntry) AuditEntryJSON {
+	return AuditEntryJSON{Seq: e.Seq, At: e.At, User: e.User, Remote: e.Remote, Action: e.Action, Target: e.Target, Detail: e.Detail, Token: e.Token}
+}
+
+// NoticeJSON is a takedown notice in /api/notices and the answer to
+// marking one sent.
+type NoticeJSON struct {
+	ID        uint64    `json:"id"`
+	Site      string    `json:"site"`
+	To        string    `json:"to"`
+	Lang      string    `json:"lang"`
+	Subject   string    `json:"subject"`
+	Body      string    `json:"body"`
+	AlertIDs  []uint64  `json:"alert_ids"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	SentAt    time.Time `json:"sent_at,omitzero"`
+	SentBy    string    `json:"sent_by,omitempty"`
+}
+
+// NewNoticeJSON is n's JSON form.
+func NewNoticeJSON(n takedown.Notice) NoticeJSON {
+	return NoticeJSON{ID: n.ID, Site: n.Site, To: n.To, Lang: n.Lang, Subject: n.Subject, Body: n.Body, AlertIDs: slices.Clone(n.AlertIDs),
+		CreatedAt: n.CreatedAt, CreatedBy: n.CreatedBy, SentAt: n.SentAt, SentBy: n.SentBy}
+}
+
+// URLReportJSON is a report of URLs in /api/reports, with what became of
+// each URL.
+type URLReportJSON struct {
+	ID          uint64           `json:"id"`
+	SubmittedBy string           `json:"submitted_by,omitempty"`
+	SubmittedAt time.Time        `json:"submitted_at"`
+	Note        string           `json:"note,omitempty"`
+	URLs        []URLOutcomeJSON `json:"urls"`
+}
+
+// URLOutcomeJSON is one reported URL's outcome, in URLReportJSON.
+type URLOutcomeJSON struct {
+	URL       string    `json:"url"`
+	State     string    `json:"state"`
+	Error     string    `json:"error,omitempty"`
+	Media     int       `json:"media"`
+	AlertIDs  []uint64  `json:"alert_ids,omitempty"`
+	CheckedAt time.Time `json:"checked_at,omitzero"`
+}
+
+// NewURLReportJSON is r's JSON form.
+func NewURLReportJSON(r alerts.URLReport) URLReportJSON {
+	return URLReportJSON{ID: r.ID, SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt, Note: r.Note,
+		URLs: convert(r.URLs, func(o alerts.URLOutcome) URLOutcomeJSON {
+			return URLOutcomeJSON{URL: o.URL, State: o.State, Error: o.Error, Media: o.Media, AlertIDs: slices.Clone(o.AlertIDs), CheckedAt: o.CheckedAt}
+		})}
+}
+
+// SiteJSON is a watched site in /api/sites: its configuration and paused
+// state joined with its stored crawl status.
+type SiteJSON struct {
+	Name    string         `json:"name"`
+	Contact string         `json:"contact,omitempty"`
+	Paused  bool           `json:"paused"`
+	Running bool           `json:"running"` // a pass runs in this process now
+	Status  SiteStatusJSON `json:"status"`
+	HasRun  bool           `json:"has_run"`
+	Errors  int            `json:"errors"`
+}
+
+// SiteStatusJSON is a site's last or current pass, in SiteJSON. The
+// counters are the crawl's one counter type (crawlstate.Counts), embedded
+// as everywhere a pass is shown, so a new counter appears here too.
+type SiteStatusJSON struct {
+	Name       string    `json:"name"`
+	PassStart  time.Time `json:"pass_start,omitzero"`
+	PassEnd    time.Time `json:"pass_end,omitzero"`
+	Running    bool      `json:"running"`
+	PassNumber uint64    `json:"pass_number,omitempty"`
+	crawlstate.Counts
+	Queued        int                `json:"queued"`
+	Errors        map[string]int     `json:"errors"`
+	TotalPass     int                `json:"passes"`
+	LastErrors    []string           `json:"last_errors,omitempty"`
+	RecentSkipped []SkippedMediaJSON `json:"recent_skipped,omitempty"`
+	Bounds        map[string]int     `json:"bounds,omitempty"`
+	Recovered     map[string]int     `json:"recovered,omitempty"`
+}
+
+// SkippedMediaJSON is a media file a pass skipped for a limit, in
+// SiteStatusJSON.
+type SkippedMediaJSON struct {
+	URL    string    `json:"url"`
+	Page   string    `json:"page,omitempty"`
+	Size   int64     `json:"size"`
+	Limit  int64     `json:"limit,omitempty"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// json is row's API form.
+func (row siteRow) json() SiteJSON {
+	st := row.Status
+	return SiteJSON{Name: row.Name, Contact: row.Contact, Paused: row.Paused, Running: row.Running, HasRun: row.HasRun, Errors: row.Errors,
+		Status: SiteStatusJSON{Name: st.Name, PassStart: st.PassStart, PassEnd: st.PassEnd, Running: st.Running, PassNumber: st.PassNumber,
+			Counts: st.Counts, Queued: st.Queued, Errors: maps.Clone(st.Errors), TotalPass: st.TotalPass, LastErrors: slices.Clone(st.LastErrors),
+			RecentSkipped: convert(st.RecentSkipped, func(m crawlstate.SkippedMedia) SkippedMediaJSON {
+				return SkippedMediaJSON{URL: m.URL, Page: m.Page, Size: m.Size, Limit: m.Limit, Reason: m.Reason, At: m.At}
+			}),
+			Bounds: maps.Clone(st.Bounds), Recovered: maps.Clone(st.Recovered)}}
+}
+
+// NegativeJSON is a negative bank entry in /api/negative.
+type NegativeJSON struct {
+	ID         uint64    `json:"id"`
+	SHA256     string    `json:"sha256"`
+	PDQ        string    `json:"pdq,omitempty"`
+	PDQQuality int       `json:"pdq_quality,omitempty"`
+	AlertID    uint64    `json:"alert_id"`
+	Site       string    `json:"site,omitempty"`
+	MediaURL   string    `json:"media_url,omitempty"`
+	Reason     string    `json:"reason"`
+	AddedBy    string    `json:"added_by"`
+	AddedAt    time.Time `json:"added_at"`
+}
+
+// NewNegativeJSON is e's JSON form.
+func NewNegativeJSON(e alerts.NegativeEntry) NegativeJSON {
+	return NegativeJSON{ID: e.ID, SHA256: e.SHA256, PDQ: e.PDQ, PDQQuality: e.PDQQuality, AlertID: e.AlertID, Site: e.Site,
+		MediaURL: e.MediaURL, Reason: e.Reason, AddedBy: e.AddedBy, AddedAt: e.AddedAt}
+}
+
+// FloodLimitJSON is the flood quarantine's limit: more than Media distinct
+// media within Window (nanoseconds, as Go durations encode).
+type FloodLimitJSON struct {
+	Media  int           `json:"media"`
+	Window time.Duration `json:"window"`
+}
+
+// NewFloodLimitJSON is l's JSON form.
+func NewFloodLimitJSON(l alerts.FloodLimit) FloodLimitJSON {
+	return FloodLimitJSON{Media: l.Media, Window: l.Window}
+}
+
+// QuarantineJSON is a quarantined (or released, or retired) fingerprint in
+// /api/quarantine, with its match history.
+type QuarantineJSON struct {
+	Fingerprint uint64                 `json:"fingerprint"`
+	Case        string                 `json:"case"`
+	Label       string                 `json:"label,omitempty"`
+	Source      string                 `json:"source,omitempty"`
+	State       alerts.QuarantineState `json:"state"`
+	Since       time.Time              `json:"since"`
+	Limit       FloodLimitJSON         `json:"limit"`
+	Floods      int                    `json:"floods"`
+	DecidedAt   time.Time              `json:"decided_at,omitzero"`
+	DecidedBy   string                 `json:"decided_by,omitempty"`
+	Reason      string                 `json:"reason,omitempty"`
+	History     *MatchHistoryJSON      `json:"history,omitempty"`
+}
+
+// MatchHistoryJSON is what a quarantined fingerprint matched, in
+// QuarantineJSON.
+type MatchHistoryJSON struct {
+	Media     int                   `json:"media"`
+	Held      int                   `json:"held"`
+	First     time.Time             `json:"first,omitzero"`
+	Last      time.Time             `json:"last,omitzero"`
+	Days      []DayMediaJSON        `json:"days"`
+	Sites     []SiteMediaJSON       `json:"sites"`
+	Distances []DistanceBandJSON    `json:"distances"`
+	Statuses  map[alerts.Status]int `json:"statuses"`
+}
+
+// DayMediaJSON counts distinct media matched on one day (YYYY-MM-DD, UTC).
+type DayMediaJSON struct {
+	Day   string `json:"day"`
+	Media int    `json:"media"`
+}
+
+// SiteMediaJSON counts distinct media matched on one site.
+type SiteMediaJSON struct {
+	Site  string `json:"site"`
+	Media int    `json:"media"`
+}
+
+// DistanceBandJSON counts matches with From ≤ distance ≤ To.
+type DistanceBandJSON struct {
+	From  int `json:"from"`
+	To    int `json:"to"`
+	Media int `json:"media"`
+}
+
+// NewQuarantineJSON is q's JSON form.
+func NewQuarantineJSON(q alerts.Quarantine) QuarantineJSON {
+	j := QuarantineJSON{Fingerprint: q.Fingerprint, Case: q.Case, Label: q.Label, Source: q.Source, State: q.State, Since: q.Since,
+		Limit: NewFloodLimitJSON(q.Limit), Floods: q.Floods, DecidedAt: q.DecidedAt, DecidedBy: q.DecidedBy, Reason: q.Reason}
+	if h := q.History; h != nil {
+		j.History = &MatchHistoryJSON{Media: h.Media, Held: h.Held, First: h.First, Last: h.Last,
+			Days:  convert(h.Days, func(d alerts.DayMedia) DayMediaJSON { return DayMediaJSON{Day: d.Day, Media: d.Media} }),
+			Sites: convert(h.Sites, func(s alerts.SiteMedia) SiteMediaJSON { return SiteMediaJSON{Site: s.Site, Media: s.Media} }),
+			Distances: convert(h.Distances, func(b alerts.DistanceBand) DistanceBandJSON {
+				return DistanceBandJSON{From: b.From, To: b.To, Media: b.Media}
+			}),
+			Statuses: maps.Clone(h.Statuses)}
+	}
+	return j
+}
+
+// DashboardJSON is /api/dashboard: the figures management follows.
+type DashboardJSON struct {
+	Days           []DayCountJSON        `json:"days"`
+	Queue          map[alerts.Status]int `json:"queue"`
+	Open           int                   `json:"open"`
+	Removal        []SiteRemovalJSON     `json:"removal"`
+	OverdueNotices int                   `json:"overdue_notices"`
+}
+
+// DayCountJSON is the alerts raised on one day, in DashboardJSON.
+type DayCountJSON struct {
+	Day    time.Time `json:"day"`
+	Alerts int       `json:"alerts"`
+}
+
+// SiteRemovalJSON is one site's time to removal (nanoseconds, as Go
+// durations encode), in DashboardJSON.
+type SiteRemovalJSON struct {
+	Site    string        `json:"site"`
+	Removed int           `json:"removed"`
+	Median  time.Duration `json:"median"`
+	P90     time.Duration `json:"p90"`
+}
+
+// NewDashboardJSON is d's JSON form.
+func NewDashboardJSON(d alerts.Dashboard) DashboardJSON {
+	return DashboardJSON{Queue: maps.Clone(d.Queue), Open: d.Open, OverdueNotices: d.OverdueNotices,
+		Days: convert(d.Days, func(c alerts.DayCount) DayCountJSON { return DayCountJSON{Day: c.Day, Alerts: c.Alerts} }),
+		Removal: convert(d.Removal, func(r alerts.SiteRemoval) SiteRemovalJSON {
+			return SiteRemovalJSON{Site: r.Site, Removed: r.Removed, Median: r.Median, P90: r.P90}
+		})}
+}
+
+// VideoEvidenceJSON is how a video matched, in AlertJSON: the shares of
+// each video the other shows, the time mapping (registered = Rate × query
+// + OffsetSeconds) and the aligned ranges in seconds.
+type VideoEvidenceJSON struct {
+	QueryShare      float64          `json:"query_share"`
+	RegisteredShare float64          `json:"registered_share"`
+	Rate            float64          `json:"rate"`
+	OffsetSeconds   float64          `json:"offset_seconds"`
+	Frames          int              `json:"frames"`
+	Mirrored        bool             `json:"mirrored,omitempty"`
+	Ranges          []VideoRangeJSON `json:"ranges"`
+}
+
+// VideoRangeJSON is one aligned stretch, in VideoEvidenceJSON.
+type VideoRangeJSON struct {
+	QueryStart      float64 `json:"query_start"`
+	QueryEnd        float64 `json:"query_end"`
+	RegisteredStart float64 `json:"registered_start"`
+	RegisteredEnd   float64 `json:"registered_end"`
+}
+
+// newVideoEvidenceJSON is v's JSON form; nil stays nil.
+func newVideoEvidenceJSON(v *index.VideoEvidence) *VideoEvidenceJSON {
+	if v == nil {
+		return nil
+	}
+	return &VideoEvidenceJSON{QueryShare: v.QueryShare, RegisteredShare: v.RegisteredShare, Rate: v.Rate, OffsetSeconds: v.OffsetSeconds,
+		Frames: v.Frames, Mirrored: v.Mirrored, Ranges: convert(v.Ranges, func(r index.VideoRange) VideoRangeJSON {
+			return VideoRangeJSON{QueryStart: r.QueryStart, QueryEnd: r.QueryEnd, RegisteredStart: r.RegisteredStart, RegisteredEnd: r.RegisteredEnd}
+		})}
+}
