@@ -31,6 +31,10 @@ type clusterOptions struct {
 	listenSet bool
 }
 
+// dispatchedPerPass is how many media items a pass keeps dispatched to
+// workers at once.
+const dispatchedPerPass = 512
+
 // defaultNATSListen is where the embedded NATS server listens for workers.
 const defaultNATSListen = "127.0.0.1:4222"
 
@@ -58,6 +62,12 @@ type cluster struct {
 // startCluster puts crawler c's items on JetStream: c.Dispatch hands each
 // job to the workers, in-process ones (--workers) and external ones alike.
 func (a *app) startCluster(ctx context.Context, o clusterOptions, public bool, c *crawler.Crawler, reg *prometheus.Registry) (*cluster, error) {
+	if o.workers < 0 {
+		return nil, usagef("serve: --workers %d: want 0 or more", o.workers)
+	}
+	if o.parkAfter < 1 {
+		return nil, usagef("serve: --park-after %d: want 1 or more", o.parkAfter)
+	}
 	cl := &cluster{}
 	var coordConn *nats.Conn
 	var workerConn func() (*nats.Conn, error)
@@ -107,6 +117,11 @@ func (a *app) startCluster(ctx context.Context, o clusterOptions, public bool, c
 	cl.coord = coord
 	c.Dispatch = coord.Dispatch
 	c.QueueStatus = coord.Status
+	if c.Workers == 0 {
+		// A dispatched item costs the coordinator a waiting goroutine, not
+		// a CPU: keep enough in flight for many workers elsewhere.
+		c.Workers = dispatchedPerPass
+	}
 	if err := reg.Register(queueCollector{coord}); err != nil {
 		cl.close()
 		return nil, fmt.Errorf("register queue metrics: %w", err)
