@@ -293,3 +293,29 @@ func TestClusterCrawlSurvivesKilledWorkersAndCoordinator(t *testing.T) {
 	}
 	t.Logf("%d alerts, %d sightings, %d requests at the site", n, len(got), len(fs.Requests()))
 }
+
+// TestClusterFlagsAreChecked: a worker without credentials, and an
+// embedded NATS server off loopback without --public, are usage errors.
+func TestClusterFlagsAreChecked(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hw.db")
+	sites := writeSites(t, dir, "http://127.0.0.1:9")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a worker needs credentials", []string{"worker", "--nats", "nats://127.0.0.1:4222"}, "--creds"},
+		{"a worker needs a URL", []string{"worker", "--creds", sites}, "--nats"},
+		{"a worker's credentials must exist", []string{"worker", "--nats", "nats://127.0.0.1:4222", "--creds", filepath.Join(dir, "nosuch.creds")}, "--creds"},
+		{"workers off loopback need --public", []string{"serve", "--sites", sites, "--addr", "127.0.0.1:0", "--nats-listen", "0.0.0.0:4222"}, "--public"},
+		{"--workers cannot be negative", []string{"serve", "--sites", sites, "--addr", "127.0.0.1:0", "--workers", "-1"}, "--workers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := cli(t, db, tc.args...)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d naming %s", code, errOut, exitUsage, tc.want)
+			}
+		})
+	}
+}
