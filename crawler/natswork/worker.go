@@ -162,6 +162,10 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// retryAttempts is how many times a worker processes a job whose
+// coordinator could not be asked before handing it back to the queue.
+const retryAttempts = 4
+
 // handle processes one job message.
 func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg) {
 	var jm jobMsg
@@ -197,7 +201,17 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 				}
 			}
 		}()
-		res = cfg.Worker.Process(jobCtx, j, central)
+		// A coordinator that cannot answer (restarting, overloaded) is
+		// waited for within this delivery, so that it never counts
+		// towards parking the job; only a job that keeps failing so
+		// goes back to the queue.
+		for attempt := 1; ; attempt++ {
+			res = cfg.Worker.Process(jobCtx, j, central)
+			if !res.Retry || attempt == retryAttempts || jobCtx.Err() != nil {
+				break
+			}
+			sleep(jobCtx, time.Duration(attempt)*2*time.Second)
+		}
 		close(stopProgress)
 		cancel()
 		switch {
