@@ -21,6 +21,9 @@ type DB struct {
 	Accounts *accounts.Store
 	Takedown *takedown.Store
 	Crawl    *crawlstate.Store
+
+	// borrowed handles do not own the file: Close leaves it open.
+	borrowed bool
 }
 
 // Open opens or creates the database at path (see store.Open), migrating
@@ -57,8 +60,24 @@ func Open(path string, opts store.Options) (*DB, error) {
 	}, nil
 }
 
-// Close releases the file. The DB must not be used afterwards.
-func (db *DB) Close() error { return db.Store.Close() }
+// Close releases the file. The DB must not be used afterwards. On a
+// borrowed handle it does nothing.
+func (db *DB) Close() error {
+	if db.borrowed {
+		return nil
+	}
+	return db.Store.Close()
+}
+
+// Borrow returns a handle on the same open database whose Close does
+// nothing, for code that closes what it opens (a CLI command) run inside
+// the process that owns the file (serve answering the command line): the
+// owner closes the file, once, when it is done.
+func (db *DB) Borrow() *DB {
+	b := *db
+	b.borrowed = true
+	return &b
+}
 
 // Verify checks the whole file: the store's page structure, schema and
 // audit log, then each room's values and the cross-references between

@@ -370,3 +370,19 @@ func TestAMatchMadeBeforeAWithdrawalRaisesNoAlert(t *testing.T) {
 		t.Fatalf("Verify: %+v, %v", r, err)
 	}
 }
+
+// TestBorrow checks that closing a borrowed handle leaves the owner's
+// database open, and that closing the owner closes it.
+func TestBorrow(t *testing.T) {
+	db, _ := openTemp(t)
+	b := db.Borrow()
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Index.Cases(); err != nil {
+		t.Fatalf("the owner's database after a borrowed handle was closed: %v", err)
+	}
+	if _, err := b.Index.Cases(); err != nil {
+		t.Fatalf("the borrowed handle after its Close: %v", err)
+	}
+}

@@ -48,14 +48,12 @@
 // read transaction's snapshot to a writer, DB.BackupFile writes it to a
 // file atomically. A copy of the file made by another process without the
 // lock (cp, rsync) can be torn, because bbolt reuses freed pages in place.
-// `hashwatch backup FILE` opens the database read-only, so it works whenever
-// no other hashwatch is writing; while a crawl runs it fails fast saying
-// which PID holds the file, unless the holder answers the hot-backup
-// request (RequestHotBackup asks with a request file and SIGUSR1, the
-// holder's AnswerHotBackup writes the copy from its own read
-// transaction). The long-running `serve` process offers admins
-// `GET /api/backup`, which streams DB.Backup, and `GET /api/verify`, which
-// returns the Report of database.DB.Verify as JSON.
+// `hashwatch backup FILE` opens the database read-only when no other
+// hashwatch writes it; while serve or a crawl holds it, the command runs
+// inside that process (package adminsock) and calls DB.BackupFile there.
+// serve also offers admins `GET /api/backup`, which streams DB.Backup, and
+// `GET /api/verify`, which returns the Report of database.DB.Verify as
+// JSON.
 //
 // DB.Verify checks page consistency (bbolt's Tx.Check), the schema, the
 // audit log and then each room's values and cross-references (the Checks

@@ -136,7 +136,7 @@ func (a *app) setStatus(cmd *cobra.Command, arg string, s alerts.Status, reason 
 		return err
 	}
 	defer db.Close()
-	al, err := db.Alerts.DecideAlert(cmd.Context(), id, s, reason, cliActor())
+	al, err := db.Alerts.DecideAlert(cmd.Context(), id, s, reason, a.actor())
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func printAlerts(a *app, alerts []alerts.Alert) {
 	fmt.Fprintln(tw, "ID\tSTATUS\tCASE\tSITE\tMATCH\tPAGE\tMEDIA\tSEEN AT\tCREATED")
 	for _, al := range alerts {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %d\t%s\t%s\t%d URL(s)\t%s\n", al.ID, al.Status, safe(al.Case), safe(al.Site),
-			al.Algorithm, al.Distance, safe(al.PageURL), safe(al.MediaURL), len(al.Sightings), al.CreatedAt.Local().Format(time.DateTime))
+			al.Algorithm, al.Distance, safe(al.PageURL), safe(al.MediaURL), len(al.Sightings), al.CreatedAt.In(a.loc).Format(time.DateTime))
 	}
 	tw.Flush()
 }

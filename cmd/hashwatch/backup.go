@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
+	"github.com/hashwatch/hashwatch/adminsock"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/store"
 	"github.com/spf13/cobra"
@@ -22,34 +22,22 @@ either the old file or a complete, checked backup. The copy opens as a database
 fingerprints and alerts, so keep it as safe as the database.
 
 backup opens the database read-only, so other readers (verify, another backup) may
-run alongside. A process that writes the database (a crawl) holds bbolt's lock, and a
-copy taken behind its back could be torn, so backup asks that process — named by the
-lock's PID file — to write the copy from inside one of its own read transactions
-(a hot backup: its writes go on) and waits for the answer. Only hashwatch crawls
-answer; anything else holding the file makes backup fail, naming the PID.`,
+run alongside. While serve or a crawl holds the database, backup runs inside that
+process (see "CLI beside the server" in the README): the copy is one of its read
+transactions, written while its own writes go on.`,
 		Example: `  hashwatch --db /var/lib/hashwatch/hashwatch.db backup /backups/hashwatch-$(date +%F).db`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dst := args[0]
-			if same, _ := sameFile(a.dbPath, dst); same {
+			if same, _ := sameFile(a.localPath(a.dbPath), a.localPath(dst)); same {
 				return usagef("backup: %s is the database itself; name another file", dst)
 			}
-			db, err := openForInspection(a.dbPath, "backup")
-			var inUse *store.InUseError
-			if errors.As(err, &inUse) && inUse.PID > 0 {
-				// A crawl holds the database: ask it for the copy.
-				n, err := store.RequestHotBackup(cmd.Context(), a.dbPath, inUse.PID, dst, 5*time.Minute)
-				if err != nil {
-					return fmt.Errorf("backup: %s is in use by PID %d, which was asked for a hot backup: %w", a.dbPath, inUse.PID, err)
-				}
-				fmt.Fprintf(a.stdout, "hot backup of %s written by PID %d to %s (%d bytes, pages checked); run 'hashwatch --db %s verify' to check its contents\n", a.dbPath, inUse.PID, dst, n, dst)
-				return nil
-			}
+			db, err := a.openForInspection("backup")
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			n, err := db.Store.BackupFile(cmd.Context(), dst)
+			n, err := db.Store.BackupFile(cmd.Context(), a.localPath(dst))
 			if err != nil {
 				return err
 			}
@@ -59,10 +47,15 @@ answer; anything else holding the file makes backup fail, naming the PID.`,
 	}
 }
 
-// openForInspection opens the database read-only for backup or verify. A
-// database another process is writing gets a message that says why these
-// commands cannot work around the lock and what to do instead.
-func openForInspection(path, command string) (*database.DB, error) {
+// openForInspection opens the database read-only for backup or verify, or
+// borrows the holder's when the command runs inside it. A database another
+// process holds without answering on its socket gets a message that says
+// why these commands cannot work around the lock and what to do instead.
+func (a *app) openForInspection(command string) (*database.DB, error) {
+	if a.held != nil {
+		return a.held.db.Borrow(), nil
+	}
+	path := a.dbPath
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%s: %w", command, err)
 	}
@@ -74,8 +67,8 @@ func openForInspection(path, command string) (*database.DB, error) {
 		if inUse.PID > 0 {
 			who = fmt.Sprintf("PID %d", inUse.PID)
 		}
-		return nil, &lockedError{msg: fmt.Sprintf("%s: %s: database in use by %s. bbolt locks the file while a hashwatch process writes it, so %s cannot read a consistent state from outside; stop that process (every write it acknowledged is on disk) and run %s again: %v",
-			command, path, who, command, command, store.ErrInUse), holder: inUse}
+		return nil, &lockedError{msg: fmt.Sprintf("%s: %s: database in use by %s, which does not answer on %s. bbolt locks the file while a process writes it, so %s cannot read a consistent state from outside; stop that process (every write it acknowledged is on disk) and run %s again: %v",
+			command, path, who, adminsock.SocketPath(path), command, command, store.ErrInUse), holder: inUse}
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", command, err)
 	}

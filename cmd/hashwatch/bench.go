@@ -49,11 +49,11 @@ trim, six views, PDQ, pHash and dHash. It prints images per second of each and t
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var files [][]byte
-			for _, in := range expandPaths(args) {
+			for _, in := range a.expandPaths(args) {
 				if in.err != nil {
 					return in.err
 				}
-				b, err := os.ReadFile(in.path)
+				b, err := os.ReadFile(in.file)
 				if err != nil {
 					return err
 				}

@@ -37,9 +37,9 @@ func (a *app) caseCommand() *cobra.Command {
 			for _, c := range cases {
 				w := ""
 				if c.Withdrawn() {
-					w = c.WithdrawnAt.Local().Format(time.DateTime)
+					w = c.WithdrawnAt.In(a.loc).Format(time.DateTime)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safe(c.ID), safe(c.Label), c.Fingerprints, c.CreatedAt.Local().Format(time.DateTime), w)
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", safe(c.ID), safe(c.Label), c.Fingerprints, c.CreatedAt.In(a.loc).Format(time.DateTime), w)
 			}
 			return tw.Flush()
 		},
@@ -55,7 +55,7 @@ func (a *app) caseCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			fps, alerts, err := db.Index.Withdraw(cmd.Context(), args[0], cliActor())
+			fps, alerts, err := db.Index.Withdraw(cmd.Context(), args[0], a.actor())
 			if err != nil {
 				return err
 			}

@@ -122,9 +122,9 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 			if err := applyFlood(db, flood); err != nil {
 				return err
 			}
-			// Another process's `hashwatch backup` asks this one for a hot
-			// copy, since bbolt's lock keeps it out.
-			defer serveBackups(cmd.Context(), db, a.log)()
+			// Other hashwatch commands run in this process meanwhile,
+			// since bbolt's lock keeps them out of the file.
+			defer a.answerCLI(cmd.Context(), db, "crawl")()
 			ctx := cmd.Context()
 
 			log := a.log
@@ -183,7 +183,7 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 
 // logLevel is the level main chose for a.log.
 func (a *app) logLevel() slog.Level {
-	if a.verbose || os.Getenv(envLogLevel) == "debug" {
+	if a.verbose || a.getenv(envLogLevel) == "debug" {
 		return slog.LevelDebug
 	}
 	return slog.LevelInfo

@@ -50,7 +50,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				return err
 			}
 			defer db.Close()
-			defer serveBackups(ctx, db, a.log)()
+			defer a.answerCLI(ctx, db, "debug write-loop")()
 			out := newJSONLines(a.stdout)
 			run := hex.EncodeToString(randomBytes(4)) // case IDs unique across runs
 			prev := ""
@@ -66,7 +66,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				for k := range regs {
 					regs[k] = index.Registration{Source: fmt.Sprintf("synthetic-%d.jpg", k), Print: syntheticPrint()}
 				}
-				fps, err := db.Index.Register(ctx, c, "write-loop", regs, cliActor())
+				fps, err := db.Index.Register(ctx, c, "write-loop", regs, a.actor())
 				if err != nil {
 					return stopped(ctx, err)
 				}
@@ -102,7 +102,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 					if err := out.write(loopLine{Op: "withdraw", State: "begin", Case: prev}); err != nil {
 						return err
 					}
-					deleted, _, err := db.Index.Withdraw(ctx, prev, cliActor())
+					deleted, _, err := db.Index.Withdraw(ctx, prev, a.actor())
 					if err != nil {
 						return stopped(ctx, err)
 					}

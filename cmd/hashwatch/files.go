@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -28,28 +29,35 @@ var mediaExtensions = map[string]bool{
 
 // input is one file to process, or a path that could not be read (err set).
 type input struct {
-	path string
+	path string // as the user named it (or as found below a folder they named)
+	file string // where to read it: path resolved against the invoker's working directory
 	err  error
 }
 
 // expandPaths turns files and folders (walked recursively for media files,
 // in sorted order) into inputs. Unreadable paths become inputs with an error,
-// so they are reported in place and counted as failed.
-func expandPaths(paths []string) []input {
+// so they are reported in place and counted as failed. Relative paths mean
+// paths below the invoker's working directory, and are shown as given.
+func (a *app) expandPaths(paths []string) []input {
 	var out []input
 	for _, p := range paths {
-		info, err := os.Stat(p)
+		root := a.localPath(p)
+		info, err := os.Stat(root)
 		if err != nil || !info.IsDir() {
-			out = append(out, input{path: p, err: err})
+			out = append(out, input{path: p, file: root, err: shownAs(err, root, p)})
 			continue
 		}
 		var found []input
-		_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			shown := p
+			if rel, rerr := filepath.Rel(root, path); rerr == nil && rel != "." {
+				shown = filepath.Join(p, rel)
+			}
 			switch {
 			case err != nil:
-				found = append(found, input{path: path, err: err})
+				found = append(found, input{path: shown, file: path, err: shownAs(err, path, shown)})
 			case d.Type().IsRegular() && mediaExtensions[strings.ToLower(filepath.Ext(path))]:
-				found = append(found, input{path: path})
+				found = append(found, input{path: shown, file: path})
 			}
 			return nil
 		})
@@ -57,6 +65,32 @@ func expandPaths(paths []string) []input {
 		out = append(out, found...)
 	}
 	return out
+}
+
+// localPath resolves a path the invoker named against their working
+// directory: the same file the command would use in their own process.
+func (a *app) localPath(p string) string {
+	if a.dir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(a.dir, p)
+}
+
+// openFile opens a file the invoker named; errors name it as they did.
+func (a *app) openFile(p string) (*os.File, error) {
+	f, err := os.Open(a.localPath(p))
+	return f, shownAs(err, a.localPath(p), p)
+}
+
+// shownAs rewrites a file error about resolved so that it names the path
+// as the user gave it, which is what a command run in their own process
+// would print.
+func shownAs(err error, resolved, given string) error {
+	var pe *fs.PathError
+	if resolved == given || !errors.As(err, &pe) || pe.Path != resolved {
+		return err
+	}
+	return &fs.PathError{Op: pe.Op, Path: given, Err: pe.Err}
 }
 
 // media fingerprints pictures and videos (animated GIFs included), telling
@@ -90,8 +124,9 @@ func fingerprintFile(ctx context.Context, m media, in input, purpose hashing.Pur
 	if in.err != nil {
 		return hashing.Fingerprint{}, in.err
 	}
-	data, err := readMedia(in.path, max(m.image.Limits().MaxBytes, m.video.Limits().MaxBytes))
+	data, err := readMedia(in.file, max(m.image.Limits().MaxBytes, m.video.Limits().MaxBytes))
 	if err != nil {
+		err = shownAs(err, in.file, in.path)
 		return hashing.Fingerprint{}, fmt.Errorf("%s: %w", in.path, err)
 	}
 	var fp hashing.Fingerprint
@@ -139,8 +174,14 @@ func writeEach[T any](w io.Writer, items []T) error {
 	return nil
 }
 
-// openDB opens the database named by --db.
+// openDB opens the database named by --db, or, when the command runs
+// inside the process that holds it, borrows that process's (Close then
+// leaves it open). Every command gets its database here or from
+// openForInspection.
 func (a *app) openDB() (*database.DB, error) {
+	if a.held != nil {
+		return a.held.db.Borrow(), nil
+	}
 	return database.Open(a.dbPath, store.Options{})
 }
 

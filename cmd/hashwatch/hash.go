@@ -54,7 +54,7 @@ func (a *app) hashCommand() *cobra.Command {
 			hasher := newMedia(a.stderr, vcfg)
 			out := newJSONLines(a.stdout)
 			failed := 0
-			for _, in := range expandPaths(paths) {
+			for _, in := range a.expandPaths(paths) {
 				res := hashJSON{Path: in.path, Kind: string(hashing.KindImage), PDQDihedral: []string{}}
 				fp, err := fingerprintFile(cmd.Context(), hasher, in, hashing.ForInspection)
 				if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/hashwatch/hashwatch/hashing"
@@ -25,7 +24,7 @@ reported with their line numbers and the rest are imported (exit status 1 if any
 			if caseID == "" {
 				return usagef("import: --case is required")
 			}
-			f, err := os.Open(args[0])
+			f, err := a.openFile(args[0])
 			if err != nil {
 				return err
 			}
@@ -57,7 +56,7 @@ reported with their line numbers and the rest are imported (exit status 1 if any
 					return err
 				}
 				defer db.Close()
-				if _, err := db.Index.Register(cmd.Context(), caseID, label, regs, cliActor()); err != nil {
+				if _, err := db.Index.Register(cmd.Context(), caseID, label, regs, a.actor()); err != nil {
 					return err
 				}
 			}

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -44,47 +45,77 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 var errSomeFailed = errors.New("some inputs failed")
 
 // app carries what every command needs; main fills it from flags and the
-// environment, so no package reads either.
+// environment, so no package reads either. One app serves one command
+// line: this process's own, or a client's that the process holding the
+// database runs for it (beside.go).
 type app struct {
 	dbPath  string
 	verbose bool
+	args    []string // the command line, for forwarding it
 	stdout  io.Writer
 	stderr  io.Writer
 	log     *slog.Logger
+	// getenv reads the invoker's environment.
+	getenv func(string) string
+	// dir is the invoker's working directory, which relative paths are
+	// resolved against; "" means this process's own.
+	dir string
+	// loc is the invoker's time zone, for times printed for people.
+	loc *time.Location
+	// held is set when the command runs inside the process that holds the
+	// database, on a client's behalf.
+	held *holder
+}
+
+// invocation is one command line and where it runs: main's own, or a
+// client's forwarded over the database's socket.
+type invocation struct {
+	args           []string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	dir            string
+	loc            *time.Location
+	held           *holder
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, invocation{args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, loc: time.Local})
 	stop()
 	os.Exit(code)
 }
 
 // run executes one command line and returns the exit status.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+func run(ctx context.Context, inv invocation) int {
+	a := &app{args: inv.args, stdout: inv.stdout, stderr: inv.stderr, getenv: inv.getenv, dir: inv.dir, loc: inv.loc, held: inv.held}
 	root := a.rootCommand()
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetArgs(inv.args)
+	root.SetIn(inv.stdin)
+	root.SetOut(inv.stdout)
+	root.SetErr(inv.stderr)
 	err := root.ExecuteContext(ctx)
+	var fw forwarded
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &fw):
+		// The process holding the database ran it and printed everything.
+		return fw.code
 	case errors.Is(err, errSomeFailed):
 		return exitFailed
 	case errors.As(err, new(usageError)), strings.HasPrefix(err.Error(), "unknown command"):
 		// cobra reports unknown subcommands as a plain error.
-		fmt.Fprintf(stderr, "hashwatch: %v\nRun 'hashwatch --help' for usage.\n", err)
+		fmt.Fprintf(inv.stderr, "hashwatch: %v\nRun 'hashwatch --help' for usage.\n", err)
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "hashwatch: %v\n", err)
+		fmt.Fprintf(inv.stderr, "hashwatch: %v\n", err)
 		return exitFailed
 	}
 }
 
 func (a *app) rootCommand() *cobra.Command {
-	dbDefault := os.Getenv(envDB)
+	dbDefault := a.getenv(envDB)
 	if dbDefault == "" {
 		dbDefault = defaultDB
 	}
@@ -96,15 +127,14 @@ func (a *app) rootCommand() *cobra.Command {
 every image that matches, for operators to review and take down.
 
 The database is ./hashwatch.db unless --db or $HASHWATCH_DB says otherwise.
+While serve or a crawl holds it, commands that use it run inside that process,
+through the socket beside the file (DB.sock), with the same output.
 Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
-			level := slog.LevelInfo
-			if a.verbose || os.Getenv(envLogLevel) == "debug" {
-				level = slog.LevelDebug
-			}
-			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: a.logLevel()}))
+			return a.beside(cmd)
 		},
 	}
 	root.PersistentFlags().StringVar(&a.dbPath, "db", dbDefault, "database file (env "+envDB+")")

@@ -55,7 +55,7 @@ It records nothing.`,
 			rule := hashing.DefaultRule()
 			out := newJSONLines(a.stdout)
 			failed := 0
-			for _, in := range expandPaths(paths) {
+			for _, in := range a.expandPaths(paths) {
 				res := matchJSON{Path: in.path, Kind: string(hashing.KindImage), Matches: []matchHitJSON{}}
 				fp, err := fingerprintFile(cmd.Context(), hasher, in, hashing.ForQuery)
 				if err == nil {

@@ -108,7 +108,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 					}
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", q.Fingerprint, q.Case, q.State,
-					q.Since.Local().Format(time.DateTime), h.Media, h.Held, orDash(strings.Join(sites, " ")), orDash(strings.Join(dists, " ")))
+					q.Since.In(a.loc).Format(time.DateTime), h.Media, h.Held, orDash(strings.Join(sites, " ")), orDash(strings.Join(dists, " ")))
 			}
 			return tw.Flush()
 		},
@@ -130,7 +130,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			q, n, err := db.Alerts.ReleaseQuarantine(cmd.Context(), id, cliActor())
+			q, n, err := db.Alerts.ReleaseQuarantine(cmd.Context(), id, a.actor())
 			if err != nil {
 				return err
 			}
@@ -157,7 +157,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			q, n, err := db.Alerts.RetireQuarantine(cmd.Context(), id, strings.TrimSpace(reason), cliActor())
+			q, n, err := db.Alerts.RetireQuarantine(cmd.Context(), id, strings.TrimSpace(reason), a.actor())
 			if err != nil {
 				return err
 			}
@@ -207,7 +207,7 @@ recorded in the audit log as cli:$USER.`,
 			fmt.Fprintln(tw, "ID\tALERT\tSITE\tSHA-256\tPDQ\tADDED BY\tADDED\tREASON")
 			for _, e := range es {
 				fmt.Fprintf(tw, "%d\t%d\t%s\t%.16s…\t%s\t%s\t%s\t%s\n", e.ID, e.AlertID, orDash(e.Site), e.SHA256,
-					orDash(shortHex(e.PDQ)), e.AddedBy, e.AddedAt.Local().Format(time.DateTime), e.Reason)
+					orDash(shortHex(e.PDQ)), e.AddedBy, e.AddedAt.In(a.loc).Format(time.DateTime), e.Reason)
 			}
 			return tw.Flush()
 		},
@@ -232,7 +232,7 @@ recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			e, al, err := db.Alerts.AddNegative(cmd.Context(), id, strings.TrimSpace(reason), cliActor())
+			e, al, err := db.Alerts.AddNegative(cmd.Context(), id, strings.TrimSpace(reason), a.actor())
 			if err != nil {
 				return err
 			}
@@ -255,7 +255,7 @@ recorded in the audit log as cli:$USER.`,
 				return err
 			}
 			defer db.Close()
-			e, err := db.Alerts.RemoveNegative(cmd.Context(), id, cliActor())
+			e, err := db.Alerts.RemoveNegative(cmd.Context(), id, a.actor())
 			if err != nil {
 				return err
 			}

@@ -31,7 +31,7 @@ All fingerprints of one run are stored in one transaction.`,
 				return usagef("register: --case is required")
 			}
 			hasher := newMedia(a.stderr, vcfg)
-			inputs := expandPaths(paths)
+			inputs := a.expandPaths(paths)
 			if len(inputs) == 0 {
 				fail(a.stderr, "register: no image or video files found in %v", paths)
 				return errSomeFailed
@@ -63,7 +63,7 @@ All fingerprints of one run are stored in one transaction.`,
 					return err
 				}
 				defer db.Close()
-				added, err := db.Index.Register(cmd.Context(), caseID, label, regs, cliActor())
+				added, err := db.Index.Register(cmd.Context(), caseID, label, regs, a.actor())
 				if err != nil {
 					return err
 				}

@@ -163,7 +163,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err := applyFlood(db, o.flood); err != nil {
 		return err
 	}
-	defer serveBackups(ctx, db, a.log)()
+	defer a.answerCLI(ctx, db, "serve")()
 
 	reg, metrics, err := newMetricsRegistry()
 	if err != nil {

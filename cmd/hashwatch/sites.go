@@ -24,8 +24,10 @@ items parked (they killed or stalled crawl workers on every delivery), and, for
 sites crawled by workers over NATS (serve), the work queue and each worker's
 results and last-seen time as of the pass's last checkpoint.
 
-The database is locked while a crawl runs; use crawl's --metrics-addr to watch a
-running crawl.`,
+While serve or a crawl holds the database, sites runs inside that process and a
+pass marked running is in progress there; otherwise it was interrupted and resumes
+on the next crawl. The console's Sites page and crawl's --metrics-addr show more of
+a running crawl.`,
 		Example: `  hashwatch sites
   hashwatch sites --json | jq '.errors'`,
 		Args: cobra.NoArgs,
@@ -62,18 +64,22 @@ func printSites(a *app, statuses []crawlstate.SiteStatus) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SITE\tPASSES\tLAST PASS\tSTATE\tDURATION\tPAGES\tMEDIA\tHASHED\t304\tNEW ALERTS\tSKIPPED\tVIDEOS\tROBOTS\tERRORS")
 	for _, s := range statuses {
-		// While a crawl runs it holds the database, so a pass still marked
-		// running here was stopped (cleanly, or by a crash before its last
-		// checkpoint) and resumes on the next crawl.
+		// A crawl holds the database while it runs, so outside a holder a
+		// pass still marked running was stopped (cleanly, or by a crash
+		// before its last checkpoint) and resumes on the next crawl; inside
+		// one it is that process's pass in progress (or about to resume).
 		state, end := "finished", s.PassEnd
 		if s.Running {
 			state = fmt.Sprintf("interrupted, %d queued", s.Queued)
+			if a.held != nil {
+				state = fmt.Sprintf("in %s, %d queued", a.held.name, s.Queued)
+			}
 			if end.IsZero() {
 				end = s.PassStart
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", safe(s.Name), s.TotalPass,
-			s.PassStart.Local().Format(time.DateTime), state, end.Sub(s.PassStart).Round(time.Millisecond),
+			s.PassStart.In(a.loc).Format(time.DateTime), state, end.Sub(s.PassStart).Round(time.Millisecond),
 			s.Pages, s.Media, s.Hashed, s.NotModified, s.NewAlerts, s.Skipped, s.Videos, s.Robots, formatErrors(s.Errors))
 	}
 	if err := tw.Flush(); err != nil {

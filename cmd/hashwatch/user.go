@@ -48,7 +48,7 @@ cases; operator reviews alerts and sends notices; analyst manages sites and craw
 				return err
 			}
 			defer db.Close()
-			u, err := db.Accounts.AddUser(cmd.Context(), accounts.NewUser{Name: args[0], Role: accounts.Role(role), Password: pw, Language: lang, TimeZone: tz}, cliActor())
+			u, err := db.Accounts.AddUser(cmd.Context(), accounts.NewUser{Name: args[0], Role: accounts.Role(role), Password: pw, Language: lang, TimeZone: tz}, a.actor())
 			if err != nil {
 				if errors.Is(err, store.ErrInvalid) {
 					return usageError{err}
@@ -114,7 +114,7 @@ copy it now, it cannot be shown again. Scripts send it as
 			if err != nil {
 				return usagef("user token: %v", err)
 			}
-			secret, _, err := db.Accounts.CreateTokenWith(cmd.Context(), args[0], tokenName, accounts.TokenOptions{Scope: scope, TTL: tokenTTL}, cliActor())
+			secret, _, err := db.Accounts.CreateTokenWith(cmd.Context(), args[0], tokenName, accounts.TokenOptions{Scope: scope, TTL: tokenTTL}, a.actor())
 			if err != nil {
 				return err
 			}
@@ -129,10 +129,12 @@ copy it now, it cannot be shown again. Scripts send it as
 	return cmd
 }
 
-// cliActor is the audit log's "who" for changes made on the command line:
-// the operating-system user, since there is no console login.
-func cliActor() store.Actor {
-	name := os.Getenv("USER")
+// actor is the audit log's "who" for changes made on the command line:
+// the operating-system user ($USER of the shell that ran the command, also
+// when the process holding the database runs it), since there is no
+// console login.
+func (a *app) actor() store.Actor {
+	name := a.getenv("USER")
 	if name == "" {
 		name = "?"
 	}

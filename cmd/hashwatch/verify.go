@@ -31,12 +31,13 @@ func (a *app) verifyCommand() *cobra.Command {
   - every alert has its de-duplication key, and every key points at its alert.
 
 It prints a summary and every problem on stdout and exits 1 if there is any. Like
-backup it opens the database read-only and fails at once while another process writes
-it. Verify a backup with --db BACKUP.`,
+backup it opens the database read-only; while serve or a crawl holds the database it
+runs inside that process, its page check and value checks each in one read
+transaction while the writes go on. Verify a backup with --db BACKUP.`,
 		Example: `  hashwatch --db /backups/hashwatch-2026-05-01.db verify`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openForInspection(a.dbPath, "verify")
+			db, err := a.openForInspection("verify")
 			if err != nil {
 				return err
 			}
@@ -45,6 +46,9 @@ it. Verify a backup with --db BACKUP.`,
 			if err != nil {
 				return err
 			}
+			// Named as the user named it, also when the process holding
+			// the database opened it under another path.
+			r.Path = a.dbPath
 			if asJSON {
 				if err := newJSONLines(a.stdout).write(verifyJSON{OK: r.OK(), Report: r}); err != nil {
 					return err
