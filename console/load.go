@@ -1,0 +1,200 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// The console shares the machine with the crawl, whose hashing is what
+// the service is for: 16 API clients once took 88% of the crawl's images
+// per second. Go cannot lower a goroutine's priority, so the console
+// bounds itself instead (gate):
+//
+//   - at most Limits.Handlers light requests (one alert, one decision)
+//     and Limits.HeavyRequests requests on routes marked heavy in the
+//     route table (bulk reads or writes: the dashboard, list queries,
+//     exports, uploads, verification) run at once, each default a quarter
+//     of GOMAXPROCS and at least one: console work never holds more than
+//     that many cores, and a burst of heavy requests cannot shut out a
+//     single alert's page;
+//   - while the crawl runs (Config.Crawling), handlers together spend at
+//     most Limits.HandlerShare of the machine's cores, measured as wall time inside handlers and paid
+//     back over time, so even slots kept busy by many clients leave the
+//     crawl its share. One request is charged at most maxCharge: a backup
+//     or a slow upload is bounded by its slot, not billed to everyone
+//     after it;
+//   - a request that cannot start within Limits.QueueWait, or finds
+//     Limits.QueueLength requests already waiting, is answered 503 with
+//     Retry-After rather than queued without bound.
+//
+// The gate is taken after the guard (authentication, body read, role
+// check), so a client trickling a body holds no slot, and is not taken on
+// routes marked free (the health check).
+
+// load is how much one request of a route may cost the machine.
+type load int
+
+const (
+	// light routes read or write one record and answer a small page.
+	light load = iota
+	// heavy routes read or write in bulk: lists, figures over all
+	// alerts, exports, uploads, verification.
+	heavy
+	// free routes bypass the gate: the health check must answer while
+	// the console is saturated.
+	free
+)
+
+func (l load) String() string { return [...]string{"light", "heavy", "free"}[l] }
+
+// gate bounds the console's concurrent work; see above.
+type gate struct {
+	light, heavy chan struct{}
+	queue        chan struct{} // one token per request waiting or running
+	wait         time.Duration
+	// rate is handler time paid back per second of wall time (cores);
+	// burst the debt allowed before a request must wait for it.
+	rate  float64
+	burst time.Duration
+	// crawling reports whether the rate applies now; nil means never.
+	crawling func() bool
+
+	mu   sync.Mutex
+	debt time.Duration
+	at   time.Time // when debt was last brought up to date
+}
+
+func newGate(l Limits, crawling func() bool) *gate {
+	g := &gate{
+		light:    make(chan struct{}, l.Handlers),
+		heavy:    make(chan struct{}, l.HeavyRequests),
+		queue:    make(chan struct{}, l.Handlers+l.HeavyRequests+l.QueueLength),
+		wait:     l.QueueWait,
+		rate:     l.HandlerShare * float64(runtime.GOMAXPROCS(0)),
+		burst:    200 * time.Millisecond,
+		crawling: crawling,
+	}
+	return g
+}
+
+// errBusy is the answer to a request the gate turned away; retry says
+// when to come back.
+type errBusy struct{ retry time.Duration }
+
+func (e *errBusy) Error() string {
+	return fmt.Sprintf("the console is busy; try again in %d s", retrySeconds(e.retry))
+}
+
+func retrySeconds(d time.Duration) int { return int(d/time.Second) + 1 }
+
+// enter waits for the right to run a request of load l, at most g.wait; it
+// returns the function that ends the request's turn, or an *errBusy.
+func (g *gate) enter(ctx context.Context, l load) (leave func(), err error) {
+	if l == free {
+		return func() {}, nil
+	}
+	select {
+	case g.queue <- struct{}{}:
+	default:
+		return nil, &errBusy{retry: g.wait}
+	}
+	held := []chan struct{}{g.queue}
+	release := func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			<-held[i]
+		}
+	}
+	deadline := time.NewTimer(g.wait)
+	defer deadline.Stop()
+	take := func(c chan struct{}) error {
+		select {
+		case c <- struct{}{}:
+			held = append(held, c)
+			return nil
+		case <-deadline.C:
+			return &errBusy{retry: g.wait}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	slot := g.light
+	if l == heavy {
+		slot = g.heavy
+	}
+	if err := take(slot); err != nil {
+		release()
+		return nil, err
+	}
+	if d := g.owed(); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-deadline.C:
+			release()
+			return nil, &errBusy{retry: d}
+		case <-ctx.Done():
+			release()
+			return nil, ctx.Err()
+		}
+	}
+	start := time.Now()
+	return func() {
+		g.charge(time.Since(start))
+		release()
+	}, nil
+}
+
+// owed is how long the next handler must wait for the debt to fall to the
+// burst allowed.
+func (g *gate) owed() time.Duration {
+	if !g.metered() {
+		return 0
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.settle(time.Now())
+	if g.debt <= g.burst {
+		return 0
+	}
+	return time.Duration(float64(g.debt-g.burst) / g.rate)
+}
+
+// maxCharge bounds what one request adds to the debt.
+const maxCharge = time.Second
+
+// metered reports whether handler time is metered now: only while the
+// crawl runs, so that time spent when nothing else needed the cores is
+// never billed to later requests.
+func (g *gate) metered() bool {
+	return g.rate > 0 && g.crawling != nil && g.crawling()
+}
+
+// charge adds a handler's time to the debt.
+func (g *gate) charge(d time.Duration) {
+	if !g.metered() {
+		return
+	}
+	d = min(d, maxCharge)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.settle(time.Now())
+	g.debt += d
+}
+
+// settle pays back the debt for the time since it was last settled.
+func (g *gate) settle(now time.Time) {
+	if !g.at.IsZero() {
+		g.debt -= time.Duration(float64(now.Sub(g.at)) * g.rate)
+		g.debt = max(g.debt, 0)
+	}
+	g.at = now
+}
+
+// busy answers a request the gate turned away: 503 with Retry-After.
+func busy(w http.ResponseWriter, err *errBusy) error {
+	w.Header().Set("Retry-After", fmt.Sprint(retrySeconds(err.retry)))
+	return &httpError{status: http.StatusServiceUnavailable, msg: err.Error()}
+}
