@@ -35,8 +35,8 @@ import (
 //     prefix ‖ lp(status) ‖ hour (big-endian Unix hours, sign bit flipped),
 //     so that a date range is counted from the hours it covers whole and
 //     the keys of the two partial hours at its ends;
-//   - alertcreated, alertremovals and alertremovalbins: the dashboard's
-//     figures (dashboard.go).
+//   - alertcreated, alertremovals, alertremovalbins and alertnoticesent:
+//     the dashboard's figures (dashboard.go).
 //
 // lp is a one-byte length prefix, lp2 a two-byte one, so no name is a prefix
 // of another's key range. The time key is the creation time as big-endian
@@ -58,14 +58,14 @@ var (
 	bucketAlertHours         = []byte("alerthours")
 
 	alertIndexBuckets = [][]byte{bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours,
-		bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins}
+		bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins, bucketAlertNoticeSent}
 
 	keyAlertIndexVersion = []byte("alert_index_version")
 )
 
 // alertIndexVersion is the layout of the alert indexes this build writes;
 // changing the layout means raising it, which makes Open rebuild them.
-const alertIndexVersion = 4
+const alertIndexVersion = 5
 
 // AlertSort orders a QueryAlerts page.
 type AlertSort int
@@ -629,11 +629,11 @@ func entryDistance(v []byte) int64 {
 
 // indexAlert moves a's index entries from old (nil for a new alert) to a,
 // inside the transaction that writes a. An unchanged status, time, site,
-// case, distance and time to removal (a new sighting, a check that changed
-// nothing) costs nothing.
+// case, distance, time to removal and notice (a new sighting, a check that
+// changed nothing) costs nothing.
 func indexAlert(tx *bolt.Tx, old, a *Alert) error {
 	if old != nil && old.Status == a.Status && old.CreatedAt.Equal(a.CreatedAt) && old.Site == a.Site &&
-		old.Case == a.Case && old.Distance == a.Distance && old.ID == a.ID && sameRemoval(old, a) {
+		old.Case == a.Case && old.Distance == a.Distance && old.ID == a.ID && sameRemoval(old, a) && sameNotice(old, a) {
 		return nil
 	}
 	if old != nil {
@@ -743,7 +743,7 @@ func indexedAlerts(tx *bolt.Tx, tick func() error, bad func(k []byte, err error)
 			return tick()
 		}
 		out = append(out, Alert{ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, Site: a.Site, Case: a.Case, Distance: a.Distance,
-			ConfirmedAt: a.ConfirmedAt, RemovedAt: a.RemovedAt, ReappearedAt: a.ReappearedAt})
+			ConfirmedAt: a.ConfirmedAt, RemovedAt: a.RemovedAt, ReappearedAt: a.ReappearedAt, NoticeID: a.NoticeID, NoticeSentAt: a.NoticeSentAt})
 		return tick()
 	})
 	return out, err

@@ -22,11 +22,13 @@ import (
 // VerifyIndex; a request reads values proportional to days and sites:
 //
 //   - the queue per status: alertcounts' 'a' ‖ status counters;
+//
 //   - alerts per day: alertcreated, hour (hourKey) → alerts created in that
 //     Unix hour, whatever their status. A day in the viewer's time zone is
 //     the sum of its hours; an hour that a midnight cuts (a zone whose
 //     offset is not whole hours) is counted from the status index's keys,
 //     so the figure stays exact in every zone;
+//
 //   - time to removal per site, exact: alertremovals holds lp2(site) ‖ bin
 //     ‖ duration ‖ ID (empty values) for every alert with a time to
 //     removal, and alertremovalbins lp2(site) ‖ bin → count. The bins
@@ -37,14 +39,19 @@ import (
 //     removals, never the site's whole history, and equals the nearest
 //     rank over all of them.
 //
-// What stays time-dependent is computed at the request: which hours fall
-// on which day of the asked zone (from the stored hours), and the overdue
-// notices (takedown.Store.Dashboard, from the sent notices still awaiting
-// removal).
+//   - the notices awaiting removal: alertnoticesent holds time key
+//     (NoticeSentAt) ‖ notice ID ‖ alert ID (empty values) for every alert
+//     in notice_sent under a notice, so the notices overdue at a time are
+//     the distinct notices of the keys up to it (OverdueNoticesIn).
+//
+// What stays time-dependent is computed at the request from these: which
+// hours fall on which day of the asked zone, and which notices have waited
+// longer than the overdue limit (a walk over the overdue ones only).
 var (
 	bucketAlertCreated     = []byte("alertcreated")
 	bucketAlertRemovals    = []byte("alertremovals")
 	bucketAlertRemovalBins = []byte("alertremovalbins")
+	bucketAlertNoticeSent  = []byte("alertnoticesent")
 )
 
 // dashboardEntries appends a's dashboard index entries and counters.
@@ -56,7 +63,43 @@ func dashboardEntries(a *Alert, entries, counters []alertEntry) ([]alertEntry, [
 		entries = append(entries, alertEntry{bucket: bucketAlertRemovals, key: key})
 		counters = append(counters, alertEntry{bucket: bucketAlertRemovalBins, key: bin})
 	}
+	if a.Status == StatusNoticeSent && a.NoticeID != 0 {
+		key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(timeKey(nil, a.NoticeSentAt), a.NoticeID), a.ID)
+		entries = append(entries, alertEntry{bucket: bucketAlertNoticeSent, key: key})
+	}
 	return entries, counters
+}
+
+// sameNotice reports whether a and b wait on the same notice sent at the
+// same time (status aside).
+func sameNotice(a, b *Alert) bool {
+	return a.NoticeID == b.NoticeID && a.NoticeSentAt.Equal(b.NoticeSentAt)
+}
+
+// OverdueNoticesIn counts, inside tx, the notices sent at or before
+// sentBy that still have an alert in notice_sent under them: the
+// takedown notices left unanswered. ok is false when the alert indexes are
+// not built (a file opened read-only before its migration); the caller
+// then reads the notices themselves. It costs the overdue alerts' keys,
+// not the file's alerts or notices.
+func OverdueNoticesIn(tx *bolt.Tx, sentBy time.Time) (n int, ok bool, err error) {
+	if !alertIndexCurrent(tx) {
+		return 0, false, nil
+	}
+	c := tx.Bucket(bucketAlertNoticeSent).Cursor()
+	// Keys up to sentBy's whole nanosecond: the time key ‖ notice ID.
+	end := timeKey(nil, sentBy)
+	var last []byte
+	for k, _ := c.First(); k != nil && bytes.Compare(k[:min(len(k), 12)], end) <= 0; k, _ = c.Next() {
+		if len(k) != 28 {
+			return 0, true, fmt.Errorf("%s key %x: %w", bucketAlertNoticeSent, k, store.ErrCorrupt)
+		}
+		if !bytes.Equal(k[12:20], last) {
+			n++
+			last = k[12:20]
+		}
+	}
+	return n, true, nil
 }
 
 // sameRemoval reports whether a and b have the same time to removal (or

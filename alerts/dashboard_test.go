@@ -55,7 +55,7 @@ func dashboardCounters(t *testing.T, db *testDB) map[string]map[string]uint64 {
 	t.Helper()
 	out := map[string]map[string]uint64{}
 	err := db.View(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketAlertCreated, bucketAlertRemovalBins, bucketAlertRemovals} {
+		for _, name := range [][]byte{bucketAlertCreated, bucketAlertRemovalBins, bucketAlertRemovals, bucketAlertNoticeSent} {
 			m := map[string]uint64{}
 			err := tx.Bucket(name).ForEach(func(k, v []byte) error {
 				n := uint64(1)
@@ -86,6 +86,9 @@ func TestDashboardCountersFollowEveryWrite(t *testing.T) {
 	removal := func(site string, d time.Duration, id uint64) string {
 		k := binary.BigEndian.AppendUint16(lp2(nil, site), removalBin(d))
 		return fmt.Sprintf("%x", binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(k, uint64(d)), id))
+	}
+	sent := func(at time.Time, notice, id uint64) string {
+		return fmt.Sprintf("%x", binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(timeKey(nil, at), notice), id))
 	}
 	t0 := worldEpoch.Add(30 * time.Minute)
 	for _, tc := range []struct {
@@ -130,6 +133,27 @@ func TestDashboardCountersFollowEveryWrite(t *testing.T) {
 			return map[string]map[string]uint64{"alertcreated": {hour(t0): 1},
 				"alertremovalbins": {bin("board", 3*time.Minute): 1}, "alertremovals": {removal("board", 3*time.Minute, 1): 1}}
 		}},
+		{"a notice sent lists the alert under it", func(t *testing.T, w *alertWorld) {
+			w.confirm(t, 1)
+			w.noticeSent(t, 1, 7, time.Hour)
+		}, func() map[string]map[string]uint64 {
+			return map[string]map[string]uint64{"alertcreated": {hour(t0): 1}, "alertnoticesent": {sent(t0.Add(time.Hour), 7, 1): 1}}
+		}},
+		{"a reminder moves it to the new notice", func(t *testing.T, w *alertWorld) {
+			w.confirm(t, 1)
+			w.noticeSent(t, 1, 7, time.Hour)
+			w.noticeSent(t, 1, 9, 48*time.Hour)
+		}, func() map[string]map[string]uint64 {
+			return map[string]map[string]uint64{"alertcreated": {hour(t0): 1}, "alertnoticesent": {sent(t0.Add(49*time.Hour), 9, 1): 1}}
+		}},
+		{"removal takes it off the notice's list", func(t *testing.T, w *alertWorld) {
+			w.confirm(t, 1)
+			w.noticeSent(t, 1, 7, time.Hour)
+			w.check(t, 1, CheckGone, 2*time.Hour)
+		}, func() map[string]map[string]uint64 {
+			return map[string]map[string]uint64{"alertcreated": {hour(t0): 1},
+				"alertremovalbins": {bin("board", 3*time.Hour): 1}, "alertremovals": {removal("board", 3*time.Hour, 1): 1}}
+		}},
 		{"a failed check changes nothing", func(t *testing.T, w *alertWorld) {
 			w.confirm(t, 1)
 			w.check(t, 1, CheckGone, 5*time.Hour)
@@ -144,7 +168,13 @@ func TestDashboardCountersFollowEveryWrite(t *testing.T) {
 			w.clock = t0
 			w.recordAt(t, "board", 0)
 			tc.do(t, w)
-			if got, want := dashboardCounters(t, w.db), tc.want(); !reflect.DeepEqual(got, want) {
+			want := tc.want()
+			for _, name := range []string{"alertcreated", "alertremovalbins", "alertremovals", "alertnoticesent"} {
+				if want[name] == nil {
+					want[name] = map[string]uint64{}
+				}
+			}
+			if got := dashboardCounters(t, w.db); !reflect.DeepEqual(got, want) {
 				t.Errorf("counters\n got %v\nwant %v", got, want)
 			}
 		})
@@ -178,6 +208,15 @@ func (w *alertWorld) sight(t testing.TB, id uint64) {
 func (w *alertWorld) confirm(t testing.TB, id uint64) {
 	t.Helper()
 	if _, err := w.db.DecideAlert(context.Background(), id, StatusConfirmed, "", store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// noticeSent marks notice sent for alert id after d on the world's clock.
+func (w *alertWorld) noticeSent(t testing.TB, id, notice uint64, d time.Duration) {
+	t.Helper()
+	w.clock = w.clock.Add(d)
+	if err := w.db.rawUpdate(func(tx *bolt.Tx) error { return NoticeSentIn(tx, id, notice, w.clock) }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -288,7 +327,7 @@ func TestDashboardKeptEqualsScan(t *testing.T) {
 			// read-only before that, it is scanned.
 			w.db.Close()
 			mutate(t, w.path, func(tx *bolt.Tx) error {
-				for _, name := range [][]byte{bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins} {
+				for _, name := range [][]byte{bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins, bucketAlertNoticeSent} {
 					if err := tx.DeleteBucket(name); err != nil {
 						return err
 					}

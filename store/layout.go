@@ -18,7 +18,7 @@ var layout = []string{
 	// alerts: the alert queue's secondary indexes and counts
 	"alertsbystatus", "alertsbysite", "alertsbycase", "alertsbyconfidence", "alertcounts", "alerthours",
 	// alerts: the dashboard's figures, kept with every alert write
-	"alertcreated", "alertremovals", "alertremovalbins",
+	"alertcreated", "alertremovals", "alertremovalbins", "alertnoticesent",
 	"previews", // alerts: media SHA-256 → blurred JPEG
 	"reports",  // alerts: reported URLs
 	// alerts: the flood quarantine (quarantine.go) and the negative bank
