@@ -22,11 +22,16 @@ import (
 //     that many cores, and a burst of heavy requests cannot shut out a
 //     single alert's page;
 //   - while the crawl runs (Config.Crawling), handlers together spend at
-//     most Limits.HandlerShare of the machine's cores, measured as wall time inside handlers and paid
-//     back over time, so even slots kept busy by many clients leave the
-//     crawl its share. One request is charged at most maxCharge: a backup
-//     or a slow upload is bounded by its slot, not billed to everyone
-//     after it;
+//     most Limits.HandlerShare of the machine's cores: each handler's CPU
+//     time (handlerCPU: its thread's, so that waiting for a core on a
+//     busy machine or for the network is not billed) is owed and paid
+//     back over wall time, and a request waits while more than a burst is
+//     owed, so even slots kept busy by many clients leave the crawl its
+//     share. One request is charged at most maxCharge, so a long backup
+//     or verify is bounded by its slot, not billed to everyone after it.
+//     What the runtime does for handlers outside them (the HTTP
+//     connection, authentication, garbage collection of their
+//     allocations) is not metered;
 //   - a request that cannot start within Limits.QueueWait, or finds
 //     Limits.QueueLength requests already waiting, is answered 503 with
 //     Retry-After rather than queued without bound.
@@ -56,7 +61,7 @@ type gate struct {
 	light, heavy chan struct{}
 	queue        chan struct{} // one token per request waiting or running
 	wait         time.Duration
-	// rate is handler time paid back per second of wall time (cores);
+	// rate is handler CPU time paid back per second of wall time (cores);
 	// burst the debt allowed before a request must wait for it.
 	rate  float64
 	burst time.Duration
@@ -140,9 +145,9 @@ func (g *gate) enter(ctx context.Context, l load) (leave func(), err error) {
 			return nil, ctx.Err()
 		}
 	}
-	start := time.Now()
+	cpu := handlerCPU()
 	return func() {
-		g.charge(time.Since(start))
+		g.charge(cpu())
 		release()
 	}, nil
 }

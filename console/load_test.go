@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -135,5 +136,28 @@ func TestEveryRouteSaysItsLoad(t *testing.T) {
 	}
 	for key := range want {
 		t.Errorf("%s: no such route", key)
+	}
+}
+
+// TestHandlerCPUCountsWorkNotWaiting checks the meter the share is kept
+// with: spinning is counted, waiting (for a timer, as for the network or a
+// core) is not, where the thread's CPU time can be read.
+func TestHandlerCPUCountsWorkNotWaiting(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("thread CPU time is read on Linux only; elsewhere wall time is counted")
+	}
+	stop := handlerCPU()
+	<-time.After(100 * time.Millisecond)
+	if d := stop(); d > 30*time.Millisecond {
+		t.Errorf("waiting 100 ms was billed %v of CPU", d)
+	}
+	stop = handlerCPU()
+	x, spin := 0, time.Now().Add(100*time.Millisecond)
+	for time.Now().Before(spin) {
+		x++
+	}
+	// On a shared machine the thread may not get a core all the time.
+	if d := stop(); d < 10*time.Millisecond {
+		t.Errorf("spinning 100 ms was billed %v of CPU (%d turns)", d, x)
 	}
 }

@@ -59,8 +59,8 @@ type Limits struct {
 	// HeavyRequests those on routes marked heavy (each default a quarter
 	// of GOMAXPROCS, at least 1); HandlerShare
 	// the share of the machine's cores the handlers may use together
-	// while the crawl runs (Config.Crawling), measured as time spent in
-	// them (default 0.2; negative: no bound).
+	// while the crawl runs (Config.Crawling), measured as their CPU time
+	// (default 0.2; negative: no bound).
 	// A request that cannot start within QueueWait (default 1 s), or that
 	// finds QueueLength requests waiting (default 64), is answered 503
 	// with Retry-After. They keep console work from starving the crawl's
