@@ -38,7 +38,7 @@ import (
 //
 // The gate is taken after the guard (authentication, body read, role
 // check), so a client trickling a body holds no slot, and is not taken on
-// routes marked free (the health check).
+// routes marked free (the health check, the login form's post).
 
 // load is how much one request of a route may cost the machine.
 type load int
@@ -50,7 +50,8 @@ const (
 	// alerts, exports, uploads, verification.
 	heavy
 	// free routes bypass the gate: the health check must answer while
-	// the console is saturated.
+	// the console is saturated, and a login's password check is bounded
+	// by the login limiter, whose refusals must not wait in line.
 	free
 )
 

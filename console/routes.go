@@ -108,7 +108,10 @@ func (s *Server) routeTable() []route {
 	return []route{
 		// method, path, who, CSRF, answers, load, handler
 		{"GET", "/login", public, csrfNone, asHTML, light, s.loginPage},
-		{"POST", "/login", public, csrfLogin, asHTML, light, s.login},
+		// The login limiter bounds password checks (one at a time per
+		// address and per user name) and must refuse a guess at once
+		// (429), not after a wait in the gate.
+		{"POST", "/login", public, csrfLogin, asHTML, free, s.login},
 		{"GET", "/healthz", public, csrfNone, asHTML, free, s.healthz},
 		{"POST", "/logout", anyone, csrfSession, asHTML, light, s.logout},
 		{"GET", "/{$}", anyone, csrfNone, asHTML, light, s.home},

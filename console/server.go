@@ -61,7 +61,7 @@ type Limits struct {
 	// the share of the machine's cores the handlers may use together
 	// while the crawl runs (Config.Crawling), measured as their CPU time
 	// (default 0.2; negative: no bound).
-	// A request that cannot start within QueueWait (default 1 s), or that
+	// A request that cannot start within QueueWait (default 3 s), or that
 	// finds QueueLength requests waiting (default 64), is answered 503
 	// with Retry-After. They keep console work from starving the crawl's
 	// hashing (load.go).
@@ -107,7 +107,7 @@ func (l Limits) withDefaults() Limits {
 		l.HandlerShare = 0.2
 	}
 	if l.QueueWait <= 0 {
-		l.QueueWait = time.Second
+		l.QueueWait = 3 * time.Second
 	}
 	if l.QueueLength <= 0 {
 		l.QueueLength = 64
