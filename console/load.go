@@ -21,13 +21,17 @@ import (
 //     of GOMAXPROCS and at least one: console work never holds more than
 //     that many cores, and a burst of heavy requests cannot shut out a
 //     single alert's page;
-//   - while the crawl runs (Config.Crawling), handlers together spend at
-//     most Limits.HandlerShare of the machine's cores: each handler's CPU
-//     time (handlerCPU: its thread's, so that waiting for a core on a
-//     busy machine or for the network is not billed) is owed and paid
-//     back over wall time, and a request waits while more than a burst is
-//     owed, so even slots kept busy by many clients leave the crawl its
-//     share. One request is charged at most maxCharge, so a long backup
+//   - while the crawl runs (Config.Crawling), handlers together take at
+//     most Limits.HandlerShare of the CPU time the process gets: each
+//     handler's CPU time (handlerCPU: its thread's, so that waiting for a
+//     core on a busy machine or for the network is not billed) is owed,
+//     and paid back by HandlerShare of the process's CPU time as it is
+//     used (processCPU) plus a floor of a tenth of that share of the
+//     cores, so the console never stops; a request waits while more than
+//     a burst is owed. Measured against what the process gets rather than
+//     against GOMAXPROCS, the share holds on a machine shared with other
+//     work, and even slots kept busy by many clients leave the crawl its
+//     part. One request is charged at most maxCharge, so a long backup
 //     or verify is bounded by its slot, not billed to everyone after it.
 //     What the runtime does for handlers outside them (the HTTP
 //     connection, authentication, garbage collection of their
@@ -62,16 +66,24 @@ type gate struct {
 	light, heavy chan struct{}
 	queue        chan struct{} // one token per request waiting or running
 	wait         time.Duration
-	// rate is handler CPU time paid back per second of wall time (cores);
+	// share is the part of the process's CPU time handlers may take;
+	// floor the cores' worth paid back however little the process gets;
 	// burst the debt allowed before a request must wait for it.
-	rate  float64
+	share float64
+	floor float64
 	burst time.Duration
-	// crawling reports whether the rate applies now; nil means never.
+	// crawling reports whether handlers are metered now; nil means never.
 	crawling func() bool
+	// cpu reads the process's CPU time (processCPU; tests set it).
+	cpu func() time.Duration
 
-	mu   sync.Mutex
-	debt time.Duration
-	at   time.Time // when debt was last brought up to date
+	mu    sync.Mutex
+	debt  time.Duration
+	at    time.Time     // when debt was last brought up to date
+	cpuAt time.Duration // the process's CPU time then
+	// recent is the process's CPU use lately, in cores, to tell a
+	// waiting request how fast its debt is paid back.
+	recent float64
 }
 
 func newGate(l Limits, crawling func() bool) *gate {
@@ -80,8 +92,11 @@ func newGate(l Limits, crawling func() bool) *gate {
 		heavy:    make(chan struct{}, l.HeavyRequests),
 		queue:    make(chan struct{}, l.Handlers+l.HeavyRequests+l.QueueLength),
 		wait:     l.QueueWait,
-		rate:     l.HandlerShare * float64(runtime.GOMAXPROCS(0)),
+		share:    l.HandlerShare,
+		floor:    l.HandlerShare * float64(runtime.GOMAXPROCS(0)) / 10,
 		burst:    200 * time.Millisecond,
+		cpu:      processCPU,
+		recent:   float64(runtime.GOMAXPROCS(0)),
 		crawling: crawling,
 	}
 	return g
@@ -165,7 +180,7 @@ func (g *gate) owed() time.Duration {
 	if g.debt <= g.burst {
 		return 0
 	}
-	return time.Duration(float64(g.debt-g.burst) / g.rate)
+	return time.Duration(float64(g.debt-g.burst) / (g.share*g.recent + g.floor))
 }
 
 // maxCharge bounds what one request adds to the debt.
@@ -175,7 +190,7 @@ const maxCharge = time.Second
 // crawl runs, so that time spent when nothing else needed the cores is
 // never billed to later requests.
 func (g *gate) metered() bool {
-	return g.rate > 0 && g.crawling != nil && g.crawling()
+	return g.share > 0 && g.crawling != nil && g.crawling()
 }
 
 // charge adds a handler's time to the debt.
@@ -190,13 +205,22 @@ func (g *gate) charge(d time.Duration) {
 	g.debt += d
 }
 
-// settle pays back the debt for the time since it was last settled.
+// settle pays back the debt for the time since it was last settled:
+// share of the CPU time the process got meanwhile, and the floor.
 func (g *gate) settle(now time.Time) {
+	cpu := g.cpu()
 	if !g.at.IsZero() {
-		g.debt -= time.Duration(float64(now.Sub(g.at)) * g.rate)
+		wall, used := now.Sub(g.at), cpu-g.cpuAt
+		g.debt -= time.Duration(g.share*float64(used) + g.floor*float64(wall))
 		g.debt = max(g.debt, 0)
+		if wall > 0 {
+			// A moving average over about a second.
+			w := min(1, wall.Seconds())
+			cores := min(float64(used)/float64(wall), float64(runtime.GOMAXPROCS(0)))
+			g.recent = (1-w)*g.recent + w*cores
+		}
 	}
-	g.at = now
+	g.at, g.cpuAt = now, cpu
 }
 
 // busy answers a request the gate turned away: 503 with Retry-After.

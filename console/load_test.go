@@ -161,3 +161,29 @@ func TestHandlerCPUCountsWorkNotWaiting(t *testing.T) {
 		t.Errorf("spinning 100 ms was billed %v of CPU (%d turns)", d, x)
 	}
 }
+
+// TestTheShareIsOfWhatTheProcessGets checks that handler time owed is paid
+// back by a share of the CPU time the process actually uses, so that on a
+// machine shared with other work the console takes a share of what the
+// crawl gets, not of cores nobody here has.
+func TestTheShareIsOfWhatTheProcessGets(t *testing.T) {
+	l := Limits{HandlerShare: 0.2}.withDefaults()
+	g := newGate(l, func() bool { return true })
+	var cpu time.Duration
+	g.cpu = func() time.Duration { return cpu }
+	g.charge(time.Second)
+	for _, step := range []struct {
+		name  string
+		cpu   time.Duration // process CPU time used since the last step
+		owing bool
+	}{
+		{"a second of handler time is owed", 0, true},
+		{"two seconds of the process's CPU pay back 0.4 s of it", 2 * time.Second, true},
+		{"three more pay back the rest", 3 * time.Second, false},
+	} {
+		cpu += step.cpu
+		if d := g.owed(); (d > 0) != step.owing {
+			t.Errorf("%s: owed %v", step.name, d)
+		}
+	}
+}

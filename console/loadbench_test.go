@@ -7,7 +7,10 @@ package console
 //
 //	HASHWATCH_CONSOLEBENCH=1 go test -count=1 -v -timeout 30m -run '^TestConsoleUnderLoad$' ./console/
 //
-// HASHWATCH_CONSOLEBENCH_ALERTS changes the number of alerts. The crawl's
+// HASHWATCH_CONSOLEBENCH_ALERTS changes the number of alerts;
+// HASHWATCH_CONSOLEBENCH_DB=FILE keeps the seeded database there and
+// starts from it when it exists (seeding 200,000 alerts takes minutes), so
+// that runs can follow each other closely. The crawl's
 // images per second are measured in alternating windows, idle and under
 // the clients, within one pass, so both see the same machine: it is
 // shared, and the load average is printed with the figures.
@@ -65,16 +68,36 @@ func TestConsoleUnderLoad(t *testing.T) {
 	}
 	var offset atomic.Int64 // the database clock's distance from now
 	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	db, err := database.Open(filepath.Join(dir, "hw.db"), store.Options{Now: clock})
+	path := filepath.Join(dir, "hw.db")
+	kept := os.Getenv("HASHWATCH_CONSOLEBENCH_DB")
+	seeded := false
+	if kept != "" {
+		if err := copyFile(kept, path); err == nil {
+			seeded = true
+			t.Logf("starting from the database seeded in %s", kept)
+		} else if !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	db, err := database.Open(path, store.Options{Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-
-	start := time.Now()
-	fps := seedLoadDB(t, db, n, &offset)
-	fi, _ := os.Stat(filepath.Join(dir, "hw.db"))
-	t.Logf("seeded %d alerts on %d fingerprints in %v (database %.0f MiB)", n, len(fps), time.Since(start).Round(time.Second), float64(fi.Size())/(1<<20))
+	if !seeded {
+		start := time.Now()
+		seedLoadDB(t, db, n, &offset)
+		fi, _ := os.Stat(path)
+		t.Logf("seeded %d alerts in %v (database %.0f MiB)", n, time.Since(start).Round(time.Second), float64(fi.Size())/(1<<20))
+		if kept != "" {
+			if _, err := db.Store.BackupFile(ctx, kept); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := db.Alerts.SetFloodLimit(alerts.DefaultFloodLimit()); err != nil {
+		t.Fatal(err)
+	}
 
 	// The dashboard alone, one request at a time, before any load.
 	var quiet []time.Duration
@@ -163,10 +186,28 @@ func TestConsoleUnderLoad(t *testing.T) {
 	load.report(t)
 }
 
+// copyFile copies a kept database to path.
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
 // seedLoadDB fills db with n alerts over the last 180 days on 20 sites:
-// most dismissed, some new, confirmed, with a notice sent, and removed
-// after a few hours to a few weeks. It returns the fingerprints used.
-func seedLoadDB(t *testing.T, db *database.DB, n int, offset *atomic.Int64) []uint64 {
+// most dismissed, some new, some confirmed, and of those some removed
+// after minutes to weeks (exponential, mean three days).
+func seedLoadDB(t *testing.T, db *database.DB, n int, offset *atomic.Int64) {
 	t.Helper()
 	ctx := context.Background()
 	for role, name := range testUsers {
@@ -195,7 +236,6 @@ func seedLoadDB(t *testing.T, db *database.DB, n int, offset *atomic.Int64) []ui
 	if err := db.Alerts.SetFloodLimit(alerts.FloodLimit{}); err != nil {
 		t.Fatal(err)
 	}
-	defer db.Alerts.SetFloodLimit(alerts.DefaultFloodLimit())
 	rng := rand.New(rand.NewPCG(14, 8))
 	span := 180 * 24 * time.Hour
 	now := time.Now()
@@ -240,7 +280,6 @@ func seedLoadDB(t *testing.T, db *database.DB, n int, offset *atomic.Int64) []ui
 			t.Fatal(err)
 		}
 	}
-	return fps
 }
 
 // loadMix is the console's request mix, run by clients sharing one

@@ -58,9 +58,9 @@ type Limits struct {
 	// Handlers bounds the light requests handled at once and
 	// HeavyRequests those on routes marked heavy (each default a quarter
 	// of GOMAXPROCS, at least 1); HandlerShare
-	// the share of the machine's cores the handlers may use together
-	// while the crawl runs (Config.Crawling), measured as their CPU time
-	// (default 0.2; negative: no bound).
+	// the share of the process's CPU time the handlers may take together
+	// while the crawl runs (Config.Crawling), measured as their threads'
+	// CPU time (default 0.2; negative: no bound).
 	// A request that cannot start within QueueWait (default 3 s), or that
 	// finds QueueLength requests waiting (default 64), is answered 503
 	// with Retry-After. They keep console work from starving the crawl's
