@@ -10,7 +10,8 @@ package console
 // HASHWATCH_CONSOLEBENCH_ALERTS changes the number of alerts;
 // HASHWATCH_CONSOLEBENCH_DB=FILE keeps the seeded database there and
 // starts from it when it exists (seeding 200,000 alerts takes minutes), so
-// that runs can follow each other closely. The crawl's
+// that runs can follow each other closely; HASHWATCH_CONSOLEBENCH_SHARE
+// sets Limits.HandlerShare (-1: no bound), to compare. The crawl's
 // images per second are measured in alternating windows, idle and under
 // the clients, within one pass, so both see the same machine: it is
 // shared, and the load average is printed with the figures.
@@ -126,7 +127,15 @@ func TestConsoleUnderLoad(t *testing.T) {
 	var crawling atomic.Bool
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule(), Progress: func(s crawler.PassStats) { hashed.Store(int64(s.Hashed)) }}
 
-	srv, err := New(Config{DB: db, Crawling: crawling.Load})
+	var limits Limits
+	if v := os.Getenv("HASHWATCH_CONSOLEBENCH_SHARE"); v != "" {
+		if limits.HandlerShare, err = strconv.ParseFloat(v, 64); err != nil {
+			t.Fatalf("HASHWATCH_CONSOLEBENCH_SHARE=%q: %v", v, err)
+		}
+	}
+	limits = limits.withDefaults()
+	t.Logf("console: %d light and %d heavy handlers at once, handler share %.2f of the process's CPU while crawling", limits.Handlers, limits.HeavyRequests, limits.HandlerShare)
+	srv, err := New(Config{DB: db, Crawling: crawling.Load, Limits: limits})
 	if err != nil {
 		t.Fatal(err)
 	}
