@@ -317,7 +317,7 @@ func TestDashboardKeptEqualsScan(t *testing.T) {
 			if removals < 5 {
 				t.Fatalf("the random lifecycle made at most %d removals on a site: too few to test percentiles", removals)
 			}
-			if _, _, err := w.db.Withdraw(ctx, "c2"); err != nil {
+			if _, _, err := w.db.Withdraw(ctx, "c2", store.Actor{}); err != nil {
 				t.Fatal(err)
 			}
 			compare("after withdrawing c2")

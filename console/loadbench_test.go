@@ -233,7 +233,7 @@ func seedLoadDB(t *testing.T, db *database.DB, n int, offset *atomic.Int64) {
 		}
 		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
 	}
-	reg, err := db.Index.Register(ctx, "demo", "", regs)
+	reg, err := db.Index.Register(ctx, "demo", "", regs, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
