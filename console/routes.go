@@ -21,7 +21,10 @@ type route struct {
 	CSRF csrfRule
 	// Out is how the route answers, its errors included.
 	Out output
-	h   handler
+	// Load is what a request may cost the machine: heavy routes share a
+	// few slots of the console's bounded concurrency (load.go).
+	Load load
+	h    handler
 	// Centres is which centres' users may use the route (issue 13): any
 	// centre's, each seeing only its own centre's data, or only the
 	// national centre's (the national crawl and site list, the whole
@@ -36,8 +39,8 @@ const (
 	// anyCentre: users of every centre, each scoped to their own centre's
 	// data (national users to every centre's).
 	anyCentre centreRule = iota
-	// nationalOnly: users of the national centre only; others get 404,
-	// as for a route that does not exist for them.
+	// nationalOnly: users of the national centre only; others get 403
+	// saying so.
 	nationalOnly
 )
 
@@ -82,6 +85,7 @@ type RouteInfo struct {
 	Public  bool            `json:"public"`
 	CSRF    string          `json:"csrf"`    // none, session, upload or login
 	Answers string          `json:"answers"` // html or json
+	Load    string          `json:"load"`    // light, heavy or free (load.go)
 	Centres string          `json:"centres"` // any or national
 }
 
@@ -89,7 +93,7 @@ type RouteInfo struct {
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, rt := range s.routes {
-		ri := RouteInfo{Method: rt.Method, Path: rt.Path, Public: rt.public(), CSRF: rt.CSRF.String(), Answers: rt.Out.String(), Centres: rt.Centres.String()}
+		ri := RouteInfo{Method: rt.Method, Path: rt.Path, Public: rt.public(), CSRF: rt.CSRF.String(), Answers: rt.Out.String(), Load: rt.Load.String(), Centres: rt.Centres.String()}
 		if !ri.Public {
 			ri.Roles = slices.Clone(rt.Roles)
 		}
@@ -124,96 +128,99 @@ var (
 // JSON; the rest answer HTML.
 func (s *Server) routeTable() []route {
 	return []route{
-		// method, path, who, CSRF, answers, handler, which centres
-		{"GET", "/login", public, csrfNone, asHTML, s.loginPage, anyCentre},
-		{"POST", "/login", public, csrfLogin, asHTML, s.login, anyCentre},
-		{"GET", "/healthz", public, csrfNone, asHTML, s.healthz, anyCentre},
-		{"POST", "/logout", anyone, csrfSession, asHTML, s.logout, anyCentre},
-		{"GET", "/{$}", anyone, csrfNone, asHTML, s.home, anyCentre},
-		{"GET", "/settings", anyone, csrfNone, asHTML, s.settingsPage, anyCentre},
-		{"POST", "/settings", anyone, csrfSession, asHTML, s.saveSettings, anyCentre},
-		{"GET", "/api/me", anyone, csrfNone, asJSON, s.apiMe, anyCentre},
-		{"GET", "/dashboard", anyone, csrfNone, asHTML, s.dashboard, anyCentre},
-		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, s.dashboard, anyCentre},
+		// method, path, who, CSRF, answers, load, handler, which centres
+		{"GET", "/login", public, csrfNone, asHTML, light, s.loginPage, anyCentre},
+		// The login limiter bounds password checks (one at a time per
+		// address and per user name) and must refuse a guess at once
+		// (429), not after a wait in the gate.
+		{"POST", "/login", public, csrfLogin, asHTML, free, s.login, anyCentre},
+		{"GET", "/healthz", public, csrfNone, asHTML, free, s.healthz, anyCentre},
+		{"POST", "/logout", anyone, csrfSession, asHTML, light, s.logout, anyCentre},
+		{"GET", "/{$}", anyone, csrfNone, asHTML, light, s.home, anyCentre},
+		{"GET", "/settings", anyone, csrfNone, asHTML, light, s.settingsPage, anyCentre},
+		{"POST", "/settings", anyone, csrfSession, asHTML, light, s.saveSettings, anyCentre},
+		{"GET", "/api/me", anyone, csrfNone, asJSON, light, s.apiMe, anyCentre},
+		{"GET", "/dashboard", anyone, csrfNone, asHTML, heavy, s.dashboard, anyCentre},
+		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, heavy, s.dashboard, anyCentre},
 
 		// Alert review (alerts.go).
-		{"GET", "/alerts", operator, csrfNone, asHTML, s.alertQueue, anyCentre},
-		{"GET", "/api/alerts", operator, csrfNone, asJSON, s.alertQueue, anyCentre},
-		{"GET", "/alerts/{id}", operator, csrfNone, asHTML, s.alert, anyCentre},
-		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, s.alert, anyCentre},
-		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, s.revealPreview, anyCentre},
-		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, s.preview, anyCentre},
-		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, s.decideAlert(alerts.StatusConfirmed), anyCentre},
-		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, s.decideAlert(alerts.StatusConfirmed), anyCentre},
-		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, s.dismissAlert, anyCentre},
-		{"POST", "/api/alerts/{id}/dismiss", operator, csrfSession, asJSON, s.dismissAlert, anyCentre},
-		{"POST", "/alerts/bulk", operator, csrfSession, asHTML, s.bulkAlerts, anyCentre},
-		{"POST", "/api/alerts/bulk", operator, csrfSession, asJSON, s.apiBulk, anyCentre},
+		{"GET", "/alerts", operator, csrfNone, asHTML, heavy, s.alertQueue, anyCentre},
+		{"GET", "/api/alerts", operator, csrfNone, asJSON, heavy, s.alertQueue, anyCentre},
+		{"GET", "/alerts/{id}", operator, csrfNone, asHTML, light, s.alert, anyCentre},
+		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, light, s.alert, anyCentre},
+		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, light, s.revealPreview, anyCentre},
+		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, light, s.preview, anyCentre},
+		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, light, s.decideAlert(alerts.StatusConfirmed), anyCentre},
+		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, light, s.decideAlert(alerts.StatusConfirmed), anyCentre},
+		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, light, s.dismissAlert, anyCentre},
+		{"POST", "/api/alerts/{id}/dismiss", operator, csrfSession, asJSON, light, s.dismissAlert, anyCentre},
+		{"POST", "/alerts/bulk", operator, csrfSession, asHTML, heavy, s.bulkAlerts, anyCentre},
+		{"POST", "/api/alerts/bulk", operator, csrfSession, asJSON, heavy, s.apiBulk, anyCentre},
 
 		// Cases (cases.go).
-		{"GET", "/cases", staff, csrfNone, asHTML, s.cases, anyCentre},
-		{"GET", "/api/cases", staff, csrfNone, asJSON, s.cases, anyCentre},
-		{"POST", "/cases", staff, csrfUpload, asHTML, s.registerCase, anyCentre},
-		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, s.withdrawCase, anyCentre},
-		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, s.withdrawCase, anyCentre},
+		{"GET", "/cases", staff, csrfNone, asHTML, heavy, s.cases, anyCentre},
+		{"GET", "/api/cases", staff, csrfNone, asJSON, heavy, s.cases, anyCentre},
+		{"POST", "/cases", staff, csrfUpload, asHTML, heavy, s.registerCase, anyCentre},
+		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, heavy, s.withdrawCase, anyCentre},
+		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, heavy, s.withdrawCase, anyCentre},
 
 		// Watched sites and crawls (sites.go).
-		{"GET", "/sites", analyst, csrfNone, asHTML, s.sites, anyCentre},
-		{"GET", "/api/sites", analyst, csrfNone, asJSON, s.sites, anyCentre},
-		{"POST", "/sites/{name}/pass", analyst, csrfSession, asHTML, s.siteAction("pass"), nationalOnly},
-		{"POST", "/api/sites/{name}/pass", analyst, csrfSession, asJSON, s.siteAction("pass"), nationalOnly},
-		{"POST", "/sites/{name}/pause", analyst, csrfSession, asHTML, s.siteAction("pause"), nationalOnly},
-		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, s.siteAction("pause"), nationalOnly},
-		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, s.siteAction("resume"), nationalOnly},
-		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, s.siteAction("resume"), nationalOnly},
-		{"GET", "/metrics", watchers, csrfNone, asJSON, s.metrics, nationalOnly},
+		{"GET", "/sites", analyst, csrfNone, asHTML, heavy, s.sites, anyCentre},
+		{"GET", "/api/sites", analyst, csrfNone, asJSON, heavy, s.sites, anyCentre},
+		{"POST", "/sites/{name}/pass", analyst, csrfSession, asHTML, light, s.siteAction("pass"), nationalOnly},
+		{"POST", "/api/sites/{name}/pass", analyst, csrfSession, asJSON, light, s.siteAction("pass"), nationalOnly},
+		{"POST", "/sites/{name}/pause", analyst, csrfSession, asHTML, light, s.siteAction("pause"), nationalOnly},
+		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, light, s.siteAction("pause"), nationalOnly},
+		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, light, s.siteAction("resume"), nationalOnly},
+		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, light, s.siteAction("resume"), nationalOnly},
+		{"GET", "/metrics", watchers, csrfNone, asJSON, light, s.metrics, nationalOnly},
 
 		// Accounts, the audit log and the database (users.go, api.go).
-		{"GET", "/users", admin, csrfNone, asHTML, s.users, anyCentre},
-		{"GET", "/api/users", admin, csrfNone, asJSON, s.users, anyCentre},
-		{"POST", "/users", admin, csrfSession, asHTML, s.addUser, anyCentre},
-		{"POST", "/users/{name}", admin, csrfSession, asHTML, s.updateUser, anyCentre},
-		{"POST", "/users/{name}/tokens", admin, csrfSession, asHTML, s.createToken, anyCentre},
-		{"POST", "/tokens/{id}/revoke", admin, csrfSession, asHTML, s.revokeToken, anyCentre},
-		{"GET", "/audit", admin, csrfNone, asHTML, s.auditLog, anyCentre},
-		{"GET", "/api/audit", admin, csrfNone, asJSON, s.auditLog, anyCentre},
-		{"GET", "/api/verify", admin, csrfNone, asJSON, s.apiVerify, nationalOnly},
-		{"GET", "/api/backup", admin, csrfNone, asJSON, s.apiBackup, nationalOnly},
+		{"GET", "/users", admin, csrfNone, asHTML, heavy, s.users, anyCentre},
+		{"GET", "/api/users", admin, csrfNone, asJSON, heavy, s.users, anyCentre},
+		{"POST", "/users", admin, csrfSession, asHTML, light, s.addUser, anyCentre},
+		{"POST", "/users/{name}", admin, csrfSession, asHTML, light, s.updateUser, anyCentre},
+		{"POST", "/users/{name}/tokens", admin, csrfSession, asHTML, light, s.createToken, anyCentre},
+		{"POST", "/tokens/{id}/revoke", admin, csrfSession, asHTML, light, s.revokeToken, anyCentre},
+		{"GET", "/audit", admin, csrfNone, asHTML, heavy, s.auditLog, anyCentre},
+		{"GET", "/api/audit", admin, csrfNone, asJSON, heavy, s.auditLog, anyCentre},
+		{"GET", "/api/verify", admin, csrfNone, asJSON, heavy, s.apiVerify, nationalOnly},
+		{"GET", "/api/backup", admin, csrfNone, asJSON, heavy, s.apiBackup, nationalOnly},
 
 		// Takedown notices (notices.go).
-		{"GET", "/notices", operator, csrfNone, asHTML, s.noticesPage, anyCentre},
-		{"GET", "/api/notices", operator, csrfNone, asJSON, s.apiNotices, anyCentre},
-		{"POST", "/notices/draft", operator, csrfSession, asHTML, s.draftNotice, anyCentre},
-		{"POST", "/notices", operator, csrfSession, asHTML, s.createNotice, anyCentre},
-		{"GET", "/notices/{id}", operator, csrfNone, asHTML, s.noticePage, anyCentre},
-		{"GET", "/notices/{id}/eml", operator, csrfNone, asHTML, s.noticeFile("eml"), anyCentre},
-		{"GET", "/notices/{id}/txt", operator, csrfNone, asHTML, s.noticeFile("txt"), anyCentre},
-		{"POST", "/notices/{id}/sent", operator, csrfSession, asHTML, s.markSent, anyCentre},
-		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, s.markSent, anyCentre},
-		{"GET", "/notice-templates", operator, csrfNone, asHTML, s.templatesPage, anyCentre},
-		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, s.saveTemplate, anyCentre},
-		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, s.setContact, nationalOnly},
+		{"GET", "/notices", operator, csrfNone, asHTML, heavy, s.noticesPage, anyCentre},
+		{"GET", "/api/notices", operator, csrfNone, asJSON, heavy, s.apiNotices, anyCentre},
+		{"POST", "/notices/draft", operator, csrfSession, asHTML, light, s.draftNotice, anyCentre},
+		{"POST", "/notices", operator, csrfSession, asHTML, light, s.createNotice, anyCentre},
+		{"GET", "/notices/{id}", operator, csrfNone, asHTML, light, s.noticePage, anyCentre},
+		{"GET", "/notices/{id}/eml", operator, csrfNone, asHTML, light, s.noticeFile("eml"), anyCentre},
+		{"GET", "/notices/{id}/txt", operator, csrfNone, asHTML, light, s.noticeFile("txt"), anyCentre},
+		{"POST", "/notices/{id}/sent", operator, csrfSession, asHTML, light, s.markSent, anyCentre},
+		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, light, s.markSent, anyCentre},
+		{"GET", "/notice-templates", operator, csrfNone, asHTML, light, s.templatesPage, anyCentre},
+		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, light, s.saveTemplate, anyCentre},
+		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, light, s.setContact, nationalOnly},
 
 		// Reported URLs (reports.go).
-		{"GET", "/reports", reporters, csrfNone, asHTML, s.reportsPage, anyCentre},
-		{"POST", "/reports", reporters, csrfSession, asHTML, s.submitReport, anyCentre},
-		{"GET", "/api/reports", reporters, csrfNone, asJSON, s.apiReports, anyCentre},
-		{"POST", "/api/reports", reporters, csrfSession, asJSON, s.apiSubmitReport, anyCentre},
-		{"GET", "/api/reports/{id}", reporters, csrfNone, asJSON, s.apiReport, anyCentre},
+		{"GET", "/reports", reporters, csrfNone, asHTML, heavy, s.reportsPage, anyCentre},
+		{"POST", "/reports", reporters, csrfSession, asHTML, light, s.submitReport, anyCentre},
+		{"GET", "/api/reports", reporters, csrfNone, asJSON, heavy, s.apiReports, anyCentre},
+		{"POST", "/api/reports", reporters, csrfSession, asJSON, light, s.apiSubmitReport, anyCentre},
+		{"GET", "/api/reports/{id}", reporters, csrfNone, asJSON, light, s.apiReport, anyCentre},
 
 		// Flood quarantine and the negative bank (quarantine.go).
-		{"GET", "/quarantine", staff, csrfNone, asHTML, s.quarantine, anyCentre},
-		{"GET", "/api/quarantine", staff, csrfNone, asJSON, s.quarantine, anyCentre},
-		{"POST", "/quarantine/{id}/release", staff, csrfSession, asHTML, s.release, anyCentre},
-		{"POST", "/api/quarantine/{id}/release", staff, csrfSession, asJSON, s.release, anyCentre},
-		{"POST", "/quarantine/{id}/retire", staff, csrfSession, asHTML, s.retire, anyCentre},
-		{"POST", "/api/quarantine/{id}/retire", staff, csrfSession, asJSON, s.retire, anyCentre},
-		{"GET", "/negative", operator, csrfNone, asHTML, s.negatives, anyCentre},
-		{"GET", "/api/negative", operator, csrfNone, asJSON, s.negatives, anyCentre},
-		{"POST", "/alerts/{id}/negative", operator, csrfSession, asHTML, s.addNegative, anyCentre},
-		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, s.addNegative, anyCentre},
-		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, s.removeNegative, anyCentre},
-		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, s.removeNegative, anyCentre},
+		{"GET", "/quarantine", staff, csrfNone, asHTML, heavy, s.quarantine, anyCentre},
+		{"GET", "/api/quarantine", staff, csrfNone, asJSON, heavy, s.quarantine, anyCentre},
+		{"POST", "/quarantine/{id}/release", staff, csrfSession, asHTML, light, s.release, anyCentre},
+		{"POST", "/api/quarantine/{id}/release", staff, csrfSession, asJSON, light, s.release, anyCentre},
+		{"POST", "/quarantine/{id}/retire", staff, csrfSession, asHTML, heavy, s.retire, anyCentre},
+		{"POST", "/api/quarantine/{id}/retire", staff, csrfSession, asJSON, heavy, s.retire, anyCentre},
+		{"GET", "/negative", operator, csrfNone, asHTML, heavy, s.negatives, anyCentre},
+		{"GET", "/api/negative", operator, csrfNone, asJSON, heavy, s.negatives, anyCentre},
+		{"POST", "/alerts/{id}/negative", operator, csrfSession, asHTML, light, s.addNegative, anyCentre},
+		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, light, s.addNegative, anyCentre},
+		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, light, s.removeNegative, anyCentre},
+		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, light, s.removeNegative, anyCentre},
 	}
 }
 
