@@ -1,9 +1,10 @@
 // Package store owns hashwatch's one bbolt file: opening and locking it,
 // the transaction helpers every room writes through, value codecs, schema
 // versions and migrations, backup, verify, settings, and the append-only
-// audit log. It knows nothing of what the rooms keep (the fingerprint
-// index, alerts, accounts, takedown notices, crawl state); package
-// database opens the file with all of them.
+// audit log. It knows nothing of what the rooms keep (the centres, the
+// fingerprint index, alerts, accounts, takedown notices, crawl state);
+// package database opens the file with all of them. It knows one thing of
+// centres: an audit entry and an Actor name the centre they concern.
 //
 // # Guarantees
 //

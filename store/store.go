@@ -65,7 +65,7 @@ type Options struct {
 type Migration func(*bolt.Tx) error
 
 // DB is an open hashwatch database file. It is safe for concurrent use.
-// The rooms (index, alerts, accounts, takedown, crawlstate) keep their
+// The rooms (centres, index, alerts, accounts, takedown, crawlstate) keep their
 // records in it through View and Update.
 type DB struct {
 	bolt       *bolt.DB
