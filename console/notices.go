@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/notice"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/hashwatch/hashwatch/takedown"
 )
 
@@ -101,6 +103,19 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
+	// The site's contact, typed beside the button, is saved first so the
+	// draft is addressed (and later drafts too).
+	if c, ok := f["contact"]; ok {
+		cur, err := s.contactOf(site)
+		if err != nil {
+			return err
+		}
+		if typed := strings.TrimSpace(c[0]); typed != "" && typed != cur {
+			if err := s.db.Takedown.SetSiteContact(r.Context(), site, typed, rq.actor()); err != nil {
+				return err
+			}
+		}
+	}
 	var as []alerts.Alert
 	for _, id := range ids {
 		a, err := s.db.Alerts.Alert(id)
@@ -125,17 +140,30 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
+	// The draft names the number it will most likely be saved under;
+	// CreateNotice corrects it if another notice takes that number first.
+	next, err := s.db.Takedown.NextNoticeID()
+	if err != nil {
+		return err
+	}
 	subject, body, err := notice.Render(text, notice.Data{Site: site, To: to, Sender: s.cfg.NoticeSender, SenderContact: s.cfg.NoticeFrom,
-		Reference: rq.loc.T("notices.reference_draft"), Date: s.now(), Items: takedown.NoticeItems(as), Location: rq.loc.Zone})
+		Reference: takedown.Reference(lang, next), Date: s.now(), Items: takedown.NoticeItems(as), Location: rq.loc.Zone})
 	if err != nil {
 		return errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err)
 	}
+	return s.renderDraft(w, r, rq, http.StatusOK, takedown.Notice{ID: next, Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}, "")
+}
+
+// renderDraft shows the notices page with draft in its editable form and,
+// when problem is set, what is wrong with it: the operator's edits are
+// kept.
+func (s *Server) renderDraft(w http.ResponseWriter, r *http.Request, rq *request, status int, draft takedown.Notice, problem string) error {
 	d, err := s.noticesData()
 	if err != nil {
 		return err
 	}
-	d.Draft = &takedown.Notice{Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}
-	return s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
+	d.Draft, d.Error = &draft, problem
+	return s.render(w, r, rq, status, "notices", rq.loc.T("notices.title"), d)
 }
 
 // createNotice stores the (possibly edited) draft; takedown.Store.CreateNotice
@@ -146,17 +174,22 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
+	// The draft's number, if it names one (see draftNotice).
+	drafted, _ := strconv.ParseUint(f.Get("ref"), 10, 64)
 	// The recipient is a contact like a site's (mail addresses or a report
-	// form's URL), or none yet: never a line break that would add lines
-	// to the exported notice.
-	to := strings.TrimSpace(f.Get("to"))
-	if to != "" {
-		if err := takedown.ValidContact(to); err != nil {
-			return fmt.Errorf("recipient: %w", err)
-		}
+	// form's URL), required: a notice nobody receives is not ready. It is
+	// never a line break that would add lines to the exported notice
+	// (CreateNotice checks both).
+	draft := takedown.Notice{ID: drafted, Site: f.Get("site"), To: strings.TrimSpace(f.Get("to")), Lang: f.Get("lang"),
+		Subject: strings.TrimSpace(f.Get("subject")), Body: strings.ReplaceAll(f.Get("body"), "\r\n", "\n"), AlertIDs: ids}
+	n, err := s.db.Takedown.CreateNotice(r.Context(), draft, rq.actor())
+	if errors.Is(err, takedown.ErrNoRecipient) {
+		return s.renderDraft(w, r, rq, http.StatusBadRequest, draft, rq.loc.T("notices.no_recipient"))
 	}
-	n, err := s.db.Takedown.CreateNotice(r.Context(), takedown.Notice{Site: f.Get("site"), To: to, Lang: f.Get("lang"),
-		Subject: strings.TrimSpace(f.Get("subject")), Body: strings.ReplaceAll(f.Get("body"), "\r\n", "\n"), AlertIDs: ids}, rq.actor())
+	if errors.Is(err, store.ErrInvalid) {
+		// The form comes back as the operator left it, with the problem.
+		return s.renderDraft(w, r, rq, http.StatusBadRequest, draft, err.Error())
+	}
 	if err != nil {
 		return err
 	}
@@ -243,6 +276,9 @@ func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) e
 	n, err := s.noticeByPath(r)
 	if err == nil {
 		n, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
+	}
+	if errors.Is(err, takedown.ErrNoRecipient) {
+		return errorf(http.StatusConflict, "%s", rq.loc.T("notices.no_recipient"))
 	}
 	if err != nil {
 		return err

@@ -167,3 +167,52 @@ func TestReportedURLsAreCheckedAtOnce(t *testing.T) {
 		t.Fatalf("no reported alert: %+v", alerts)
 	}
 }
+
+func TestANoticeIsAddressedAndNumberedBeforeItIsSaved(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seedAlerts(2)
+	op := e.login("op1")
+	for _, id := range []string{"1", "2"} {
+		op.postForm("/alerts/"+id+"/confirm", nil, op.csrf).Body.Close()
+	}
+	t.Run("a draft without contact can be addressed but not saved", func(t *testing.T) {
+		page := readAll(op.postForm("/notices/draft", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1"}}, op.csrf))
+		if !strings.Contains(page, `name="to" value="" size="50" required`) {
+			t.Fatalf("the draft has a recipient or none required: %.3000s", page)
+		}
+		resp := op.postForm("/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1"}, "ref": {"1"}, "to": {""},
+			"subject": {"Removal request (notice no. 1)"}, "body": {"Kept edit by the operator."}}, op.csrf)
+		page = readAll(resp)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="draft-error"`) || !strings.Contains(page, "Kept edit by the operator.") {
+			t.Fatalf("saving without recipient: %d %.3000s", resp.StatusCode, page)
+		}
+		if n, _ := e.db.Takedown.Notices(takedown.NoticeFilter{}); len(n) != 0 {
+			t.Fatalf("stored %d notices without a recipient", len(n))
+		}
+	})
+	t.Run("the contact typed beside the button addresses the draft, which names its number", func(t *testing.T) {
+		page := readAll(op.postForm("/notices/draft", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1", "2"}, "contact": {"abuse@board.example"}}, op.csrf))
+		if !strings.Contains(page, `name="to" value="abuse@board.example"`) {
+			t.Fatalf("the draft is not addressed: %.3000s", page)
+		}
+		subject := regexp.MustCompile(`name="subject" value="([^"]*)"`).FindStringSubmatch(page)
+		if subject == nil || !strings.Contains(subject[1], "(notice no. 1)") || strings.Contains(subject[1], "draft") {
+			t.Fatalf("subject %q", subject)
+		}
+		if c, ok, _ := e.db.Takedown.SiteContact("board"); !ok || c != "abuse@board.example" {
+			t.Errorf("the site's contact is %q (%v)", c, ok)
+		}
+		koPage := readAll(op.postForm("/notices/draft", url.Values{"site": {"board"}, "lang": {"ko"}, "id": {"1"}}, op.csrf))
+		if !strings.Contains(koPage, "(요청 번호 1)") || strings.Contains(koPage, "초안)") {
+			t.Errorf("the Korean subject does not carry the number: %.3000s", koPage)
+		}
+		resp := op.postForm("/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1", "2"}, "ref": {"1"}, "to": {"abuse@board.example"},
+			"subject": {subject[1]}, "body": {"b"}}, op.csrf)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", resp.StatusCode, readAll(resp))
+		}
+		if n, err := e.db.Takedown.Notice(1); err != nil || !strings.Contains(n.Subject, "notice no. 1") {
+			t.Errorf("stored %+v, %v", n, err)
+		}
+	})
+}

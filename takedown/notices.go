@@ -27,6 +27,31 @@ const (
 	maxNoticeField  = 1000 // site, recipient, subject, language
 )
 
+// ErrNoRecipient reports a notice without a recipient: it cannot be saved
+// or marked sent, since nobody would receive it. It wraps store.ErrInvalid.
+var ErrNoRecipient = fmt.Errorf("notice has no recipient; set the site's takedown contact or type one: %w", store.ErrInvalid)
+
+// Reference is how a notice names itself in its subject and text, so a
+// site's reply can be matched to it: "notice no. 12", "요청 번호 12".
+func Reference(lang string, id uint64) string {
+	if lang == "ko" {
+		return fmt.Sprintf("요청 번호 %d", id)
+	}
+	return fmt.Sprintf("notice no. %d", id)
+}
+
+// NextNoticeID is the number the next stored notice will most likely get,
+// for a draft to name itself before it is saved (CreateNotice corrects the
+// reference when another notice took the number meanwhile).
+func (tk *Store) NextNoticeID() (uint64, error) {
+	var id uint64
+	err := tk.st.View(func(tx *bolt.Tx) error {
+		id = tx.Bucket(bucketNotices).Sequence() + 1
+		return nil
+	})
+	return id, err
+}
+
 // Notice is a takedown notice: the rendered message asking a site to remove
 // the content of some of its alerts. It is stored as written (an operator
 // may have edited the text), so what was sent stays on record. It holds
@@ -57,7 +82,10 @@ var noticeCodec = &store.Codec{Kind: "notice", Version: 1}
 // CreateNotice stores n as a draft notice and returns it with its ID and
 // creation time. Every alert it lists must exist, belong to n.Site and be
 // confirmed or already notice-sent (a reminder); the subject and body must
-// be set. The creation is audited (action "notice.create") in the same
+// be set, and the recipient must be a valid contact (ValidContact; an empty
+// one fails with ErrNoRecipient). When n.ID is set it is the number the
+// draft was written for (NextNoticeID); if the notice gets another number,
+// Reference(n.Lang, n.ID) in the subject and body becomes the real one. The creation is audited (action "notice.create") in the same
 // transaction.
 func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (Notice, error) {
 	if err := ctx.Err(); err != nil {
@@ -73,6 +101,14 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 	case strings.ContainsAny(n.Subject, "\r\n"):
 		return Notice{}, fmt.Errorf("notice subject spans lines: %w", store.ErrInvalid)
 	}
+	n.To = strings.TrimSpace(n.To)
+	if n.To == "" {
+		return Notice{}, ErrNoRecipient
+	}
+	if err := ValidContact(n.To); err != nil {
+		return Notice{}, fmt.Errorf("recipient: %w", err)
+	}
+	draftedAs := n.ID
 	for _, f := range []string{n.Site, n.To, n.Lang, n.Subject} {
 		if len(f) > maxNoticeField {
 			return Notice{}, fmt.Errorf("notice field of %d bytes, limit %d: %w", len(f), maxNoticeField, store.ErrInvalid)
@@ -109,6 +145,10 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 			return err
 		}
 		n.ID = id
+		if draftedAs != 0 && draftedAs != id {
+			old, cur := Reference(n.Lang, draftedAs), Reference(n.Lang, id)
+			n.Subject, n.Body = replaceRef(n.Subject, old, cur), replaceRef(n.Body, old, cur)
+		}
 		v, err := noticeCodec.Encode(&n)
 		if err != nil {
 			return err
@@ -123,6 +163,27 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 		return Notice{}, fmt.Errorf("create notice: %w", err)
 	}
 	return n, nil
+}
+
+// replaceRef replaces the reference old with cur in s where old stands as
+// a whole number ("notice no. 12" but not "notice no. 123").
+func replaceRef(s, old, cur string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(old)
+		b.WriteString(s[:i])
+		if end < len(s) && s[end] >= '0' && s[end] <= '9' {
+			b.WriteString(old)
+		} else {
+			b.WriteString(cur)
+		}
+		s = s[end:]
+	}
 }
 
 // Notice returns one notice.
@@ -184,7 +245,9 @@ func containsID(ids []uint64, id uint64) bool {
 // (NoticeSentAt, NoticeID), audited as "notice.sent". Alerts that moved on
 // meanwhile (dismissed, removed, withdrawn) are left as they are; already
 // notice-sent ones (a reminder) get the new NoticeSentAt. A notice is
-// marked sent once: a second call fails with store.ErrInvalid.
+// marked sent once: a second call fails with store.ErrInvalid. A notice
+// without a recipient (stored before recipients were required) fails with
+// ErrNoRecipient and changes nothing.
 func (tk *Store) MarkNoticeSent(ctx context.Context, id uint64, by store.Actor) (Notice, error) {
 	if err := ctx.Err(); err != nil {
 		return Notice{}, err
@@ -199,6 +262,9 @@ func (tk *Store) MarkNoticeSent(ctx context.Context, id uint64, by store.Actor) 
 		}
 		if err := noticeCodec.Decode(v, &n); err != nil {
 			return err
+		}
+		if strings.TrimSpace(n.To) == "" {
+			return ErrNoRecipient
 		}
 		if n.Sent() {
 			return fmt.Errorf("notice %d was marked sent at %s by %q already: %w", id, n.SentAt.Format(time.RFC3339), n.SentBy, store.ErrInvalid)
