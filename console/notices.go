@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -201,6 +202,10 @@ type noticeData struct {
 	N       takedown.Notice
 	Overdue bool
 	Alerts  []alerts.Alert
+	// CanMail is set when notices can be sent by mail from here;
+	// Delivery is the latest attempt, if any.
+	CanMail  bool
+	Delivery *takedown.Delivery
 }
 
 func (s *Server) noticeByPath(r *http.Request) (takedown.Notice, error) {
@@ -216,7 +221,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	d := noticeData{N: n}
+	d := noticeData{N: n, CanMail: s.cfg.Mailer != nil}
+	if last, ok := n.LastDelivery(); ok {
+		d.Delivery = &last
+	}
 	overdue, err := s.db.Takedown.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
 	if err != nil {
 		return err
@@ -284,6 +292,55 @@ func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) e
 		return err
 	}
 	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/notices/%d?done=notice_sent", n.ID), json: NewNoticeJSON(n)})
+}
+
+// Mailer sends a message by mail; notice.SMTP is one. It is declared here,
+// where it is used, so tests and other transports can stand in.
+type Mailer interface {
+	// Send delivers msg from the envelope sender from to the addresses in
+	// to and returns the server's reply.
+	Send(ctx context.Context, from, to string, msg []byte) (reply string, err error)
+}
+
+// sendNotice sends a notice by mail (Config.Mailer) to its recipient and
+// records the attempt with the server's reply (takedown.Store.
+// RecordDelivery, audited); an accepted one marks the notice sent and
+// moves its alerts to notice_sent. A refused one changes nothing else and
+// the notice page shows the reply.
+func (s *Server) sendNotice(w http.ResponseWriter, r *http.Request, rq *request) error {
+	n, err := s.noticeByPath(r)
+	if err != nil {
+		return err
+	}
+	switch {
+	case n.Sent():
+		return errorf(http.StatusConflict, "%s", rq.loc.T("notice.already_sent"))
+	case strings.TrimSpace(n.To) == "":
+		return errorf(http.StatusConflict, "%s", rq.loc.T("notices.no_recipient"))
+	}
+	msg, err := notice.EML(s.cfg.NoticeFrom, n.To, n.Subject, n.Body, s.now(), fmt.Sprintf("notice-%d.%d@hashwatch", n.ID, s.now().Unix()))
+	if err != nil {
+		return errorf(http.StatusConflict, "%s: %v", rq.loc.T("notice.no_eml"), err)
+	}
+	answer, sendErr := s.cfg.Mailer.Send(r.Context(), s.cfg.NoticeFrom, n.To, msg)
+	d := takedown.Delivery{To: n.To, OK: sendErr == nil, Reply: answer}
+	if sendErr != nil {
+		d.Reply = sendErr.Error()
+		s.log.Warn("notice not delivered", "notice", n.ID, "err", sendErr)
+	}
+	// The attempt happened: record it even if the operator went away.
+	n, err = s.db.Takedown.RecordDelivery(context.WithoutCancel(r.Context()), n.ID, d, rq.actor())
+	if err != nil {
+		return err
+	}
+	if sendErr != nil {
+		if rq.api {
+			return errorf(http.StatusBadGateway, "%s: %s", rq.loc.T("notice.not_delivered"), d.Reply)
+		}
+		http.Redirect(w, r, fmt.Sprintf("/notices/%d?done=notice_not_delivered", n.ID), http.StatusSeeOther)
+		return nil
+	}
+	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/notices/%d?done=notice_delivered", n.ID), json: NewNoticeJSON(n)})
 }
 
 // setContact saves a site's takedown contact (empty restores sites.yaml's).

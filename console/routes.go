@@ -101,7 +101,7 @@ var (
 // Routes under /api/ (and /metrics, for Prometheus with a token) answer
 // JSON; the rest answer HTML.
 func (s *Server) routeTable() []route {
-	return []route{
+	rs := []route{
 		// method, path, who, CSRF, answers, handler
 		{"GET", "/login", public, csrfNone, asHTML, s.loginPage},
 		{"POST", "/login", public, csrfLogin, asHTML, s.login},
@@ -193,6 +193,13 @@ func (s *Server) routeTable() []route {
 		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, s.removeNegative},
 		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, s.removeNegative},
 	}
+	if s.cfg.Mailer != nil {
+		// Sending notices by mail exists only where SMTP is configured.
+		rs = append(rs,
+			route{"POST", "/notices/{id}/send", operator, csrfSession, asHTML, s.sendNotice},
+			route{"POST", "/api/notices/{id}/send", operator, csrfSession, asJSON, s.sendNotice})
+	}
+	return rs
 }
 
 // checkRoutes refuses a route table that contradicts itself, so a row

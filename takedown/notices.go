@@ -72,6 +72,37 @@ type Notice struct {
 	// the operator); zero while it is a draft.
 	SentAt time.Time `json:"sent_at,omitzero"`
 	SentBy string    `json:"sent_by,omitempty"`
+	// Deliveries are the attempts to send the notice by SMTP, oldest
+	// first (at most maxDeliveries kept): what the mail server answered.
+	Deliveries []Delivery `json:"deliveries,omitempty"`
+}
+
+// Delivery is one attempt to send a notice by mail.
+type Delivery struct {
+	At time.Time `json:"at"`
+	By string    `json:"by,omitempty"`
+	// To is the recipient it was sent to.
+	To string `json:"to"`
+	// OK reports that the server accepted the message; Reply is its
+	// answer ("250 2.0.0 Ok: queued as …") or, on failure, the error
+	// with the server's reply.
+	OK    bool   `json:"ok"`
+	Reply string `json:"reply"`
+}
+
+// maxDeliveries bounds the attempts kept per notice; maxReply one reply.
+const (
+	maxDeliveries = 20
+	maxReply      = 1000
+)
+
+// LastDelivery returns the latest delivery attempt; ok is false when the
+// notice was never sent by mail.
+func (n Notice) LastDelivery() (d Delivery, ok bool) {
+	if len(n.Deliveries) == 0 {
+		return Delivery{}, false
+	}
+	return n.Deliveries[len(n.Deliveries)-1], true
 }
 
 // Sent reports whether the notice was marked sent.
@@ -269,24 +300,80 @@ func (tk *Store) MarkNoticeSent(ctx context.Context, id uint64, by store.Actor) 
 		if n.Sent() {
 			return fmt.Errorf("notice %d was marked sent at %s by %q already: %w", id, n.SentAt.Format(time.RFC3339), n.SentBy, store.ErrInvalid)
 		}
-		n.SentAt, n.SentBy = now, by.User
-		nv, err := noticeCodec.Encode(&n)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(store.IDKey(id), nv); err != nil {
-			return err
-		}
-		for _, aid := range n.AlertIDs {
-			if err := alerts.NoticeSentIn(tx, aid, id, now); err != nil {
-				return err
-			}
-		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.sent",
-			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("site %s, to %s", n.Site, n.To)})
+		return markSentIn(tx, &n, now, by)
 	}, nil)
 	if err != nil {
 		return Notice{}, fmt.Errorf("mark notice %d sent: %w", id, err)
+	}
+	return n, nil
+}
+
+// markSentIn marks n sent at now, stores it and moves its alerts to
+// notice_sent, audited as "notice.sent".
+func markSentIn(tx *bolt.Tx, n *Notice, now time.Time, by store.Actor) error {
+	n.SentAt, n.SentBy = now, by.User
+	if err := putNotice(tx, n); err != nil {
+		return err
+	}
+	for _, aid := range n.AlertIDs {
+		if err := alerts.NoticeSentIn(tx, aid, n.ID, now); err != nil {
+			return err
+		}
+	}
+	return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.sent",
+		Target: strconv.FormatUint(n.ID, 10), Detail: fmt.Sprintf("site %s, to %s", n.Site, n.To)})
+}
+
+func putNotice(tx *bolt.Tx, n *Notice) error {
+	v, err := noticeCodec.Encode(n)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketNotices).Put(store.IDKey(n.ID), v)
+}
+
+// RecordDelivery records an attempt to send notice id by mail, audited as
+// "notice.delivery" with the server's reply. An accepted delivery of a
+// notice not yet marked sent also marks it sent, moving its alerts to
+// notice_sent, in the same transaction (as MarkNoticeSent); a failed one
+// changes nothing else.
+func (tk *Store) RecordDelivery(ctx context.Context, id uint64, d Delivery, by store.Actor) (Notice, error) {
+	if err := ctx.Err(); err != nil {
+		return Notice{}, err
+	}
+	now := tk.st.Now().UTC()
+	d.At, d.By = now, by.User
+	if len(d.Reply) > maxReply {
+		d.Reply = d.Reply[:maxReply]
+	}
+	var n Notice
+	err := tk.st.Update(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketNotices).Get(store.IDKey(id))
+		if v == nil {
+			return fmt.Errorf("notice %d: %w", id, store.ErrNotFound)
+		}
+		if err := noticeCodec.Decode(v, &n); err != nil {
+			return err
+		}
+		n.Deliveries = append(n.Deliveries, d)
+		if len(n.Deliveries) > maxDeliveries {
+			n.Deliveries = n.Deliveries[len(n.Deliveries)-maxDeliveries:]
+		}
+		outcome := "failed"
+		if d.OK {
+			outcome = "sent"
+		}
+		if err := store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.delivery",
+			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("%s to %s: %s", outcome, d.To, d.Reply)}); err != nil {
+			return err
+		}
+		if d.OK && !n.Sent() {
+			return markSentIn(tx, &n, now, by)
+		}
+		return putNotice(tx, &n)
+	}, nil)
+	if err != nil {
+		return Notice{}, fmt.Errorf("record delivery of notice %d: %w", id, err)
 	}
 	return n, nil
 }

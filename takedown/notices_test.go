@@ -317,3 +317,50 @@ func TestADraftsReferenceFollowsTheNumberItGets(t *testing.T) {
 		})
 	}
 }
+
+func TestADeliveryIsRecordedAndAnAcceptedOneMarksTheNoticeSent(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	db, m := openClocked(t, c)
+	a := newAlert(t, db, m, 1, "s")
+	if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.CreateNotice(ctx, Notice{Site: "s", To: "abuse@s.example", Subject: "s", Body: "b", AlertIDs: []uint64{a.ID}}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := store.Actor{User: "op1"}
+	steps := []struct {
+		name       string
+		d          Delivery
+		wantSent   bool
+		wantStatus alerts.Status
+	}{
+		{"a refused delivery changes nothing but the record", Delivery{To: n.To, Reply: "smtp: 550 5.1.1 rejected"}, false, alerts.StatusConfirmed},
+		{"an accepted one marks the notice sent", Delivery{To: n.To, OK: true, Reply: "250 2.0.0 Ok: queued as X"}, true, alerts.StatusNoticeSent},
+	}
+	for i, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			c.advance(time.Minute)
+			got, err := db.RecordDelivery(ctx, n.ID, st.d, op)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last, ok := got.LastDelivery()
+			if !ok || len(got.Deliveries) != i+1 || last.Reply != st.d.Reply || last.OK != st.d.OK || !last.At.Equal(c.t) || last.By != "op1" {
+				t.Errorf("deliveries %+v", got.Deliveries)
+			}
+			if got.Sent() != st.wantSent {
+				t.Errorf("sent = %v", got.Sent())
+			}
+			if al, _ := db.Alert(a.ID); al.Status != st.wantStatus {
+				t.Errorf("alert is %s, want %s", al.Status, st.wantStatus)
+			}
+		})
+	}
+	log, _ := db.AuditLog(store.AuditFilter{Action: "notice.delivery"})
+	if len(log) != 2 || !strings.Contains(log[0].Detail+log[1].Detail, "550 5.1.1") {
+		t.Errorf("audit %+v", log)
+	}
+}

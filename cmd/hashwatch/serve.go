@@ -34,6 +34,7 @@ type serveOptions struct {
 	recheckEvery  time.Duration
 	noticeFrom    string
 	noticeSender  string
+	smtp          smtpOptions
 	allowPrivate  bool
 	maxConns      int
 	video         video.Config
@@ -73,7 +74,9 @@ first with 'hashwatch user add'. SIGINT or SIGTERM stops it gracefully: requests
 in flight finish and running passes store where they were.`,
 		Example: `  hashwatch user add kim --role operator
   hashwatch serve --sites sites.yaml
-  hashwatch serve --sites sites.yaml --addr 0.0.0.0:8080 --public --secure-cookies --trust-proxy`,
+  hashwatch serve --sites sites.yaml --addr 0.0.0.0:8080 --public --secure-cookies --trust-proxy
+  HASHWATCH_SMTP_PASSWORD=… hashwatch serve --sites sites.yaml --notice-from 'Centre <takedown@centre.example>' \
+      --smtp-addr mail.centre.example:587 --smtp-user takedown`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), o)
@@ -89,6 +92,7 @@ in flight finish and running passes store where they were.`,
 	f.DurationVar(&o.recheckEvery, "recheck-interval", crawler.DefaultRecheckInterval, "how often each confirmed or notice-sent alert's URLs are re-fetched to verify removal (jittered ±10%)")
 	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
 	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
+	smtpFlags(cmd, &o.smtp)
 	videoFlags(cmd, &o.video)
 	floodFlags(cmd, &o.flood)
 	f.IntVar(&o.maxConns, "max-connections", defaultMaxConns, "most client connections open at once")
@@ -186,9 +190,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if !o.noCrawl {
 		sched = crawler.NewScheduler(c, sites)
 	}
+	mailer, err := o.smtp.mailer(o.noticeFrom)
+	if err != nil {
+		return err
+	}
 	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, Video: vh, UserAgent: cfg.UserAgent, Logger: a.log}
 	srv, err := console.New(console.Config{
-		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender,
+		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender, Mailer: mailer,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
 	})
