@@ -35,6 +35,7 @@ type serveOptions struct {
 	noticeFrom    string
 	noticeSender  string
 	smtp          smtpOptions
+	webhook       webhookOptions
 	allowPrivate  bool
 	maxConns      int
 	video         video.Config
@@ -93,6 +94,7 @@ in flight finish and running passes store where they were.`,
 	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
 	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
 	smtpFlags(cmd, &o.smtp)
+	webhookFlags(cmd, &o.webhook)
 	videoFlags(cmd, &o.video)
 	floodFlags(cmd, &o.flood)
 	f.IntVar(&o.maxConns, "max-connections", defaultMaxConns, "most client connections open at once")
@@ -245,6 +247,14 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 			}
 		})
 	}
+	closeWebhooks, err := a.startWebhooks(workCtx, &wg, o.webhook, db, a.dbPath)
+	if err != nil {
+		stopWork()
+		hs.Close()
+		wg.Wait()
+		return err
+	}
+	defer closeWebhooks() // after wg.Wait: deferred calls run last-in first-out
 	a.log.Info("console listening", "url", "http://"+ln.Addr().String()+"/", "sites", len(sites), "crawl", sched != nil)
 	fmt.Fprintf(a.stdout, "hashwatch console: http://%s/\n", ln.Addr())
 
