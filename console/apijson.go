@@ -159,6 +159,40 @@ type SiteStatusJSON struct {
 	RecentSkipped []SkippedMediaJSON `json:"recent_skipped,omitempty"`
 	Bounds        map[string]int     `json:"bounds,omitempty"`
 	Recovered     map[string]int     `json:"recovered,omitempty"`
+	RecentParked  []ParkedItemJSON   `json:"recent_parked,omitempty"`
+	Queue         *QueueJSON         `json:"queue,omitempty"`
+}
+
+// ParkedItemJSON is an item a pass gave up on after it killed or stalled
+// crawl workers on every delivery, in SiteStatusJSON.
+type ParkedItemJSON struct {
+	Kind   string    `json:"kind"`
+	URL    string    `json:"url"`
+	Page   string    `json:"page,omitempty"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// QueueJSON is the crawl workers' shared work queue as a pass's last
+// checkpoint saw it, in SiteStatusJSON (only for passes crawled by workers
+// over NATS).
+type QueueJSON struct {
+	Depth            uint64       `json:"depth"`
+	InFlight         int          `json:"in_flight"`
+	Redelivered      int          `json:"redelivered"`
+	Dispatched       int          `json:"dispatched"`
+	DuplicateResults int64        `json:"duplicate_results"`
+	Workers          []WorkerJSON `json:"workers"`
+	At               time.Time    `json:"at"`
+}
+
+// WorkerJSON is one crawl worker in QueueJSON.
+type WorkerJSON struct {
+	Name      string    `json:"name"`
+	Results   int64     `json:"results"`
+	PerSecond float64   `json:"per_second"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
 }
 
 // SkippedMediaJSON is a media file a pass skipped for a limit, in
@@ -181,7 +215,22 @@ func (row siteRow) json() SiteJSON {
 			RecentSkipped: convert(st.RecentSkipped, func(m crawlstate.SkippedMedia) SkippedMediaJSON {
 				return SkippedMediaJSON{URL: m.URL, Page: m.Page, Size: m.Size, Limit: m.Limit, Reason: m.Reason, At: m.At}
 			}),
-			Bounds: maps.Clone(st.Bounds), Recovered: maps.Clone(st.Recovered)}}
+			Bounds: maps.Clone(st.Bounds), Recovered: maps.Clone(st.Recovered),
+			RecentParked: convert(st.RecentParked, func(p crawlstate.ParkedItem) ParkedItemJSON {
+				return ParkedItemJSON{Kind: p.Kind, URL: p.URL, Page: p.Page, Reason: p.Reason, At: p.At}
+			}),
+			Queue: queueJSON(st.Queue)}}
+}
+
+func queueJSON(q *crawlstate.QueueStatus) *QueueJSON {
+	if q == nil {
+		return nil
+	}
+	return &QueueJSON{Depth: q.Depth, InFlight: q.InFlight, Redelivered: q.Redelivered, Dispatched: q.Dispatched,
+		DuplicateResults: q.DuplicateResults, At: q.At,
+		Workers: convert(q.Workers, func(w crawlstate.WorkerStatus) WorkerJSON {
+			return WorkerJSON{Name: w.Name, Results: w.Results, PerSecond: w.PerSecond, FirstSeen: w.FirstSeen, LastSeen: w.LastSeen}
+		})}
 }
 
 // NegativeJSON is a negative bank entry in /api/negative.

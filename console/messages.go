@@ -59,7 +59,10 @@ var catalog = map[string]map[string]string{
 
 		"sites.title": "감시 사이트", "sites.name": "사이트", "sites.state": "상태", "sites.pass": "회차", "sites.last_start": "마지막 시작",
 		"sites.last_end": "마지막 종료", "sites.pages": "페이지", "sites.media": "미디어", "sites.new_alerts": "새 알림", "sites.skipped": "건너뜀",
-		"sites.errors": "오류", "sites.queued": "대기", "sites.contact": "연락처", "sites.paused": "일시 중지", "sites.running": "크롤링 중",
+		"sites.errors": "오류", "sites.queued": "대기",
+		"sites.work_queue": "작업 큐 (%s 기준): 대기 %d, 처리 중 %d, 재전달 %d, 이 사이트 발송 %d, 중복 결과 %d",
+		"sites.worker":     "워커 %s: 결과 %d건, 초당 %.1f건, 마지막 응답 %s",
+		"sites.parked":     "파킹된 항목 %d개 (전달될 때마다 워커를 멈추거나 종료시킴):", "sites.contact": "연락처", "sites.paused": "일시 중지", "sites.running": "크롤링 중",
 		"sites.interrupted": "중단됨 (재개 예정)", "sites.idle": "대기 중", "sites.never": "아직 실행 안 됨", "sites.pass_now": "지금 크롤링",
 		"sites.pause": "일시 중지", "sites.resume": "재개", "sites.none": "감시 중인 사이트가 없습니다.",
 		"sites.no_scheduler": "이 콘솔은 크롤러를 실행하지 않습니다. 저장된 상태만 표시합니다.",
@@ -184,7 +187,10 @@ var catalog = map[string]map[string]string{
 
 		"sites.title": "Watched sites", "sites.name": "Site", "sites.state": "State", "sites.pass": "Pass", "sites.last_start": "Last start",
 		"sites.last_end": "Last end", "sites.pages": "Pages", "sites.media": "Media", "sites.new_alerts": "New alerts", "sites.skipped": "Skipped",
-		"sites.errors": "Errors", "sites.queued": "Queued", "sites.contact": "Contact", "sites.paused": "paused", "sites.running": "crawling",
+		"sites.errors": "Errors", "sites.queued": "Queued",
+		"sites.work_queue": "Work queue (as of %s): %d waiting, %d in flight, %d redelivered, %d of this site's dispatched, %d duplicate results",
+		"sites.worker":     "worker %s: %d results, %.1f/s, last seen %s",
+		"sites.parked":     "%d items parked (they killed or stalled a worker on every delivery):", "sites.contact": "Contact", "sites.paused": "paused", "sites.running": "crawling",
 		"sites.interrupted": "interrupted (will resume)", "sites.idle": "idle", "sites.never": "never ran", "sites.pass_now": "Crawl now",
 		"sites.pause": "Pause", "sites.resume": "Resume", "sites.none": "No watched sites.",
 		"sites.no_scheduler": "This console runs no crawler; stored status only.",

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
@@ -50,9 +51,23 @@ type Crawler struct {
 	// video.go); nil (or no ffmpeg) records them without fetching.
 	Video *video.Hasher
 
+	// Dispatch, when set, runs each item's fetching and fingerprinting on
+	// a worker elsewhere (package crawler/natswork) and returns its
+	// Result; nil runs it in this process. Either way the pass prepares
+	// the Job and commits the Result (job.go).
+	Dispatch func(ctx context.Context, j *Job) Result
+	// QueueStatus, when set, reads the shared work queue's state for the
+	// site status each checkpoint stores.
+	QueueStatus func(ctx context.Context) (crawlstate.QueueStatus, error)
+
 	// recordAlert, when set, stands in for DB.RecordAlert: tests use it to
 	// make an alert write fail the way a full disk does.
 	recordAlert func(context.Context, alerts.AlertInput) (alerts.Alert, bool, error)
+
+	// running holds the passes in progress by site, for workers' Central
+	// requests (remote.go).
+	mu      sync.Mutex
+	running map[string]*pass
 }
 
 // PassStats counts what one pass did.
@@ -96,14 +111,22 @@ type pass struct {
 	info     PassInfo
 	frontier Frontier
 	commit   *committer
-	hasher   *hashing.Hasher
-	hashSem  chan struct{} // bounds concurrent decodes to the CPUs
-	media    *fetcher
-	pages    *pageFetcher
-	robots   *robotsRules
-	log      *slog.Logger
-	metrics  *siteMetrics
-	rule     string
+	// worker does the pass's fetching and fingerprinting in this process
+	// (Crawler.Dispatch nil).
+	worker *siteWorker
+	// config is the site's configuration as jobs carry it to remote
+	// workers, digest its name.
+	config       []byte
+	configDigest string
+	userAgent    string
+	// gate grants remote workers their turns at the site's hosts (nil in
+	// one process, where the pass's own transport is polite).
+	gate *transport.Gate
+	// dispatched counts the pass's jobs awaiting results from workers.
+	dispatched atomic.Int64
+	log        *slog.Logger
+	metrics    *siteMetrics
+	rule       string
 
 	// fingerprintVideos is true when the pass fetches and fingerprints
 	// videos (Crawler.Video set, ffmpeg found); otherwise videos are only
@@ -114,6 +137,7 @@ type pass struct {
 	stats       PassStats
 	lastErrs    []string
 	skipped     []crawlstate.SkippedMedia
+	parked      []crawlstate.ParkedItem
 	byURL       map[string]*mediaResult       // media URL → its result, once per process pass
 	bySHA       map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
 	videosSeen  map[string]bool
@@ -197,15 +221,21 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	defer base.CloseIdleConnections()
 	polite := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	var p *pass
-	transport := transport.NewRetry(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
-	media := newFetcher(site, transport, ua)
+	rt := transport.NewRetry(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
+	media := newFetcher(site, rt, ua)
 	p = &pass{
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
-		hasher:     hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
-		hashSem:    make(chan struct{}, runtime.NumCPU()),
-		media:      media,
-		pages:      newPageFetcher(runCtx, site, transport, ua),
-		robots:     newRobotsRules(media.client, ua),
+		worker: &siteWorker{
+			site:    site,
+			hasher:  hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
+			hashSem: make(chan struct{}, runtime.NumCPU()),
+			media:   media,
+			pages:   newPageFetcher(runCtx, site, rt, ua),
+			robots:  newRobotsRules(media.client, ua),
+			video:   c.Video,
+			log:     log,
+		},
+		userAgent:  ua,
 		log:        log,
 		metrics:    c.Metrics.forSite(site.Name),
 		rule:       c.Rule.String(),
@@ -220,9 +250,16 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	if p.checkpoints <= 0 {
 		p.checkpoints = 2 * time.Second
 	}
+	if c.Dispatch != nil {
+		if p.config, err = siteConfig(ua, site); err != nil {
+			return PassStats{}, err
+		}
+		p.configDigest = hashing.SumSHA256(p.config).String()
+		p.gate = transport.NewGate(site.Politeness(), site.Parallelism)
+	}
 	if site.Robots() {
-		p.robots.crawlDelay = polite.HonourCrawlDelay
-		p.robots.truncated = func(u string) {
+		p.worker.robots.crawlDelay = polite.HonourCrawlDelay
+		p.worker.robots.truncated = func(u string) {
 			p.fail("robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, maxRobotsBytes))
 		}
 	}
@@ -235,6 +272,8 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		log.Info("pass started", "pass", info.Number, "seeds", len(site.Seeds), "max_depth", site.Depth())
 	}
 	p.metrics.passStarted()
+	c.register(p)
+	defer c.unregister(p)
 
 	p.fingerprintVideos = p.videosOn()
 	runErr := p.run(runCtx)
@@ -277,6 +316,7 @@ func (p *pass) restore() error {
 	p.pagesStarted = st.Pages
 	p.lastErrs = append(p.lastErrs, st.LastErrors...)
 	p.skipped = append(p.skipped, st.RecentSkipped...)
+	p.parked = append(p.parked, st.RecentParked...)
 	return nil
 }
 
@@ -348,6 +388,7 @@ func (p *pass) storeStatus(finished bool) error {
 	p.mu.Lock()
 	lastErrs := append([]string(nil), p.lastErrs...)
 	skipped := append([]crawlstate.SkippedMedia(nil), p.skipped...)
+	parked := append([]crawlstate.ParkedItem(nil), p.parked...)
 	p.mu.Unlock()
 	total := p.prevStatus.TotalPass
 	if finished {
@@ -356,10 +397,18 @@ func (p *pass) storeStatus(finished bool) error {
 	st := crawlstate.SiteStatus{
 		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number, Counts: s.Counts,
 		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
-		Bounds: s.Bounds, Recovered: s.Recovered,
+		Bounds: s.Bounds, Recovered: s.Recovered, RecentParked: parked,
 	}
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
+	}
+	if p.c.QueueStatus != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if q, err := p.c.QueueStatus(ctx); err == nil {
+			q.Dispatched = int(p.dispatched.Load())
+			st.Queue = &q
+		}
+		cancel()
 	}
 	return p.c.DB.Crawl.PutSiteStatus(st)
 }
@@ -537,7 +586,9 @@ func (p *pass) done(ctx context.Context, it Item, found []Item, complete bool) {
 }
 
 // handlePage fetches one page (conditionally when it was seen before) and
-// queues what it refers to.
+// queues what it refers to: the pass prepares the job from the page's
+// record, a worker checks robots.txt and fetches, and the pass commits
+// what it found.
 func (p *pass) handlePage(ctx context.Context, it Item) {
 	if ctx.Err() != nil {
 		p.done(ctx, it, nil, false)
@@ -550,13 +601,32 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, nil, true)
 		return
 	}
-	if ok := p.robotsAllow(ctx, u, it); !ok {
-		p.done(ctx, it, nil, ctx.Err() == nil)
-		return
-	}
 	rec, known, err := p.c.DB.Crawl.PageRecord(p.site.Name, it.URL)
 	if err != nil {
 		p.fail("index", it.URL, err)
+	}
+	job := p.job(it)
+	// A link that served media before, or a page fetched earlier in this
+	// very pass by a process that died before marking it done, needs no
+	// request: its record says what it leads to.
+	job.Fetch = !(known && (rec.Serves == "media" || rec.Serves == "video" || rec.Pass == p.info.Number))
+	if known && rec.Serves == "page" {
+		job.ETag, job.LastModified = rec.ETag, rec.LastModified
+	}
+	res := p.exec(ctx, &job)
+	if res.Cancelled || ctx.Err() != nil {
+		p.done(ctx, it, nil, false)
+		return
+	}
+	p.applyCommon(res)
+	if res.Parked {
+		p.park(res)
+		p.done(ctx, it, nil, true)
+		return
+	}
+	if res.Denied {
+		p.done(ctx, it, nil, true)
+		return
 	}
 	switch {
 	case known && rec.Serves == "media":
@@ -567,31 +637,26 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, p.foundVideos(p.referrer(it), it.URL), true)
 		return
 	case known && rec.Pass == p.info.Number:
-		// Fetched earlier in this very pass by a process that died before
-		// marking it done: its links are known, no request needed.
 		p.done(ctx, it, p.found(it, rec.Links, rec.Media, rec.Videos, nil), true)
 		return
 	}
-	var cond validators
-	if known && rec.Serves == "page" {
-		cond = validators{ETag: rec.ETag, LastModified: rec.LastModified}
-	}
-	pf := p.pages.fetch(it.URL, cond)
-	if ctx.Err() != nil {
-		p.done(ctx, it, nil, false)
+	pf := res.Page
+	if pf == nil {
+		p.fail("fetch", it.URL, fmt.Errorf("page %s: the worker returned no page result", it.URL))
+		p.done(ctx, it, nil, true)
 		return
 	}
 	now := time.Now().UTC()
 	switch {
-	case pf.serves == "media":
+	case pf.Serves == "media":
 		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "media", Pass: p.info.Number, Checked: now}}})
 		p.done(ctx, it, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
 		return
-	case pf.serves == "video":
+	case pf.Serves == "video":
 		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "video", Pass: p.info.Number, Checked: now}}})
 		p.done(ctx, it, p.foundVideos(p.referrer(it), it.URL), true)
 		return
-	case pf.notModified:
+	case pf.NotModified:
 		// The record stays as it is: rewriting it only to note this pass
 		// would cost a scattered page write per page, and a resumed pass
 		// asks again with a cheap conditional request instead.
@@ -599,26 +664,84 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.metrics.page("not_modified", 0)
 		p.done(ctx, it, p.found(it, rec.Links, rec.Media, rec.Videos, nil), true)
 		return
-	case pf.err != nil:
-		p.fail(classify(pf.err), it.URL, pf.err)
+	case pf.Err != nil:
+		p.fail(pf.Err.Kind, it.URL, pf.Err)
 		p.metrics.page("error", 0)
 		p.done(ctx, it, nil, true)
 		return
 	}
-	if pf.dropped > 0 {
-		p.bound("max_links_per_page", fmt.Sprintf("page %s: %d references beyond max_links_per_page %d dropped", it.URL, pf.dropped, p.site.MaxLinksPerPage))
+	if pf.Dropped > 0 {
+		p.bound("max_links_per_page", fmt.Sprintf("page %s: %d references beyond max_links_per_page %d dropped", it.URL, pf.Dropped, p.site.MaxLinksPerPage))
 	}
-	rec = crawlstate.PageRecord{URL: it.URL, ETag: pf.etag, LastModified: pf.lastModified, Serves: "page",
-		Links: pf.links, Media: pf.media, Videos: pf.videos, Pass: p.info.Number, Checked: now}
+	rec = crawlstate.PageRecord{URL: it.URL, ETag: pf.ETag, LastModified: pf.LastModified, Serves: "page",
+		Links: pf.Links, Media: pf.Media, Videos: pf.Videos, Pass: p.info.Number, Checked: now}
 	var final *url.URL
-	if pf.final != nil && pf.final.String() != it.URL {
-		final = pf.final
-		rec.Final = final.String()
+	if pf.Final != "" && pf.Final != it.URL {
+		if fu, err := url.Parse(pf.Final); err == nil {
+			final = fu
+			rec.Final = pf.Final
+		}
 	}
 	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{rec}})
-	p.count(func(s *PassStats) { s.Pages++; s.Bytes += int64(pf.bytes) })
-	p.metrics.page("fetched", pf.bytes)
-	p.done(ctx, it, p.found(it, pf.links, pf.media, pf.videos, final), true)
+	p.count(func(s *PassStats) { s.Pages++; s.Bytes += int64(pf.Bytes) })
+	p.metrics.page("fetched", pf.Bytes)
+	p.done(ctx, it, p.found(it, pf.Links, pf.Media, pf.Videos, final), true)
+}
+
+// job is the Job for one of the pass's items, before the item's own
+// fields (validators, fetch or not) are filled in.
+func (p *pass) job(it Item) Job {
+	return Job{Site: p.site.Name, Pass: p.info.Number, Config: p.config, ConfigDigest: p.configDigest, UserAgent: p.userAgent, Item: it}
+}
+
+// exec runs a job's fetching and fingerprinting: on a remote worker when
+// the crawler dispatches, else in this process with the pass itself as
+// the Central.
+func (p *pass) exec(ctx context.Context, j *Job) Result {
+	if p.c.Dispatch != nil {
+		p.dispatched.Add(1)
+		defer p.dispatched.Add(-1)
+		return p.c.Dispatch(ctx, j)
+	}
+	return p.worker.process(ctx, j, p)
+}
+
+// park records an item given up on: delivered to workers again and again
+// without a result (each delivery killed or stalled its worker). It is
+// done for this pass, shown with its URL in the site's status, and never
+// retried until the next pass.
+func (p *pass) park(res Result) {
+	it := res.Item
+	p.mu.Lock()
+	p.stats.Parked++
+	if len(p.parked) >= maxLastErrors {
+		p.parked = p.parked[1:]
+	}
+	p.parked = append(p.parked, crawlstate.ParkedItem{Kind: it.Kind.String(), URL: it.URL, Page: it.Page, Reason: res.ParkReason, At: time.Now().UTC()})
+	p.mu.Unlock()
+	p.metrics.error("parked")
+	p.log.Error("item parked: it killed or stalled crawl workers on every delivery", "url", it.URL, "kind", it.Kind.String(), "page", it.Page, "reason", res.ParkReason)
+}
+
+// applyCommon counts what any result says besides its item's own outcome:
+// errors met (robots.txt that could not be read), a robots.txt refusal,
+// requests recovered on a retry.
+func (p *pass) applyCommon(res Result) {
+	for _, e := range res.Errors {
+		p.fail(e.Kind, e.URL, e)
+	}
+	if res.RobotsBlocked {
+		p.count(func(s *PassStats) { s.Robots++ })
+		p.metrics.robots()
+		p.log.Debug("robots.txt disallows", "url", res.Item.URL)
+	}
+	if len(res.Recovered) > 0 {
+		p.mu.Lock()
+		for k, n := range res.Recovered {
+			p.stats.Recovered[k] += n
+		}
+		p.mu.Unlock()
+	}
 }
 
 // found turns what a page refers to into frontier items: media and videos
@@ -760,28 +883,6 @@ func (p *pass) referrer(it Item) string {
 	return it.URL
 }
 
-// robotsAllow checks robots.txt (unless the site opts out) and counts a
-// refusal. false with ctx alive means the item is done.
-func (p *pass) robotsAllow(ctx context.Context, u *url.URL, it Item) bool {
-	if !p.site.Robots() {
-		return true
-	}
-	ok, err := p.robots.allowed(ctx, u)
-	switch {
-	case ctx.Err() != nil:
-		return false
-	case err != nil:
-		p.fail(classify(err), it.URL, err)
-		return false
-	case !ok:
-		p.count(func(s *PassStats) { s.Robots++ })
-		p.metrics.robots()
-		p.log.Debug("robots.txt disallows", "url", it.URL)
-		return false
-	}
-	return true
-}
-
 func (p *pass) count(f func(*PassStats)) {
 	p.mu.Lock()
 	f(&p.stats)
@@ -824,12 +925,25 @@ func (p *pass) skip(page, u string, size, limit int64, err error) {
 	p.log.Warn("media skipped: over a limit", "url", u, "page", page, "size", size, "limit", limit, "err", err)
 }
 
+// ErrorKind names the kind of an error as the per-site error counts do
+// ("corrupt", "unsupported", "too_large", "timeout", ...), for workers
+// that send errors over the wire.
+func ErrorKind(err error) string { return classify(err) }
+
 // classify names the kind of an error for per-site error counts.
 func classify(err error) string {
 	var netErr net.Error
+	var re ResultError
+	var rp *ResultError
 	switch {
+	case errors.As(err, &re):
+		return re.Kind
+	case errors.As(err, &rp):
+		return rp.Kind
 	case errors.Is(err, ErrPrivateAddress):
 		return "private_address"
+	case errors.Is(err, ErrCentralUnavailable):
+		return "unavailable"
 	case errors.Is(err, hashing.ErrTooLarge),
 		errors.Is(err, video.ErrTooLong), errors.Is(err, video.ErrTooManyFrames), errors.Is(err, video.ErrTimeout):
 		return "too_large"

@@ -22,9 +22,19 @@
 // videos: once their alerts are stored), so the frontier always says what
 // is left. The default frontier
 // lives in the hashwatch database (package crawlstate), so a pass stopped in any
-// way, kill -9 included, resumes on the next start; the interface is small
-// enough for a frontier shared by several machines (NATS JetStream) to
-// replace it without touching the rest.
+// way, kill -9 included, resumes on the next start.
+//
+// Every item takes one path (job.go): the pass prepares a Job from the item
+// and its records (validators, whether a fetch is needed, the site's
+// configuration), a worker processes it into a Result — robots.txt, fetch,
+// discovery, fingerprinting, holding no database and asking the pass
+// (Central) for stored results and matches — and the pass commits the
+// Result: frontier Done with what was found, records, and the alert step.
+// In one process (crawl) the worker is a function call; serve sets
+// Crawler.Dispatch to hand jobs to workers on any machine over NATS
+// JetStream (package crawler/natswork), the bbolt frontier staying the
+// source of truth, with politeness held across workers by the pass's gate
+// (gate.go).
 //
 // colly fetches and parses one page at a time on behalf of the frontier:
 // its own visited set, queue, depth and domain checks and robots.txt check

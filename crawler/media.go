@@ -2,16 +2,15 @@ package crawler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -40,6 +39,9 @@ type shaResult struct {
 	// preview is the blurred thumbnail of bytes that matched, for the
 	// alert; never made for bytes that matched nothing.
 	preview []byte
+	// settled is set once hr/err are final, for workers' lookups
+	// (remote.go).
+	settled atomic.Bool
 }
 
 func (p *pass) resultFor(u string) *mediaResult {
@@ -115,12 +117,14 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 //     stored for those bytes if still valid, else decode, fingerprint and
 //     match.
 //
+// The pass decides from its records and prepares the job; a worker checks
+// robots.txt, fetches and fingerprints (worker.go), asking the pass
+// (Central) for stored results and matches; the pass commits the result.
 // A result is valid while no fingerprint has been registered since it was
 // computed (crawlstate.HashResult.Fresh); withdrawn fingerprints are dropped
 // when alerts are recorded.
 func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
-	u, err := url.Parse(it.URL)
-	if err != nil {
+	if _, err := url.Parse(it.URL); err != nil {
 		p.fail("fetch", it.URL, fmt.Errorf("media URL %q: %w", it.URL, err))
 		return
 	}
@@ -145,130 +149,129 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 			return
 		}
 	}
-	if !p.robotsAllow(ctx, u, it) {
-		r.cancelled = ctx.Err() != nil
-		return
-	}
-	var cond validators
+	job := p.job(it)
+	job.Watermark = wm
 	if known {
 		v := validators{ETag: rec.ETag, LastModified: rec.LastModified}
 		if rec.TooLarge > 0 {
-			cond = v
+			job.ETag, job.LastModified = v.ETag, v.LastModified
 		} else if haveSum {
 			if _, ok := freshFor(recSum); ok {
-				cond = v
+				job.ETag, job.LastModified = v.ETag, v.LastModified
 			}
 		}
 	}
-	f, err := p.media.get(ctx, it.URL, p.site.MaxImageBytes, cond)
-	if ctx.Err() != nil {
-		r.cancelled = true
+	res := p.exec(ctx, &job)
+	for {
+		if res.Cancelled || ctx.Err() != nil {
+			r.cancelled = true
+			return
+		}
+		p.applyCommon(res)
+		if res.Parked {
+			p.park(res)
+			return
+		}
+		if res.Denied {
+			return
+		}
+		mr := res.Media
+		if mr == nil {
+			p.fail("fetch", it.URL, fmt.Errorf("media %s: the worker returned no media result", it.URL))
+			return
+		}
+		if mr.Outcome == mediaNotModified && rec.TooLarge == 0 {
+			if _, ok := freshFor(recSum); !ok {
+				// Registered fingerprints changed between the check and
+				// the answer: fetch the bytes after all.
+				job.ETag, job.LastModified = "", ""
+				res = p.exec(ctx, &job)
+				continue
+			}
+		}
+		p.commitMedia(it, r, rec, mr, freshFor)
 		return
 	}
+}
+
+// commitMedia stores and counts what a worker found at one media URL.
+func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, mr *MediaResult,
+	freshFor func(hashing.SHA256) (crawlstate.HashResult, bool)) {
 	now := time.Now().UTC()
-	switch {
-	case errors.Is(err, ErrVideo):
+	if mr.Bytes > 0 {
+		p.count(func(s *PassStats) { s.Bytes += mr.Bytes })
+	}
+	switch mr.Outcome {
+	case mediaVideo:
 		r.video = true
 		return
-	case errors.Is(err, hashing.ErrTooLarge):
-		p.skip(it.Page, it.URL, f.Size, p.site.MaxImageBytes, err)
+	case mediaTooLarge:
+		p.skip(it.Page, it.URL, mr.Size, p.site.MaxImageBytes, mr.Err)
 		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
-			URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, TooLarge: f.Size, Status: f.Status, Pass: p.info.Number, Checked: now}}})
+			URL: it.URL, ETag: mr.ETag, LastModified: mr.LastModified, TooLarge: mr.Size, Status: mr.Status, Pass: p.info.Number, Checked: now}}})
 		return
-	case err != nil:
-		p.fail(classify(err), it.URL, err)
+	case mediaError:
+		p.fail(mr.Err.Kind, it.URL, mr.Err)
 		return
-	case f.NotModified && rec.TooLarge > 0:
-		p.count(func(s *PassStats) { s.NotModified++ })
-		p.skip(it.Page, it.URL, rec.TooLarge, p.site.MaxImageBytes,
-			fmt.Errorf("%s: unchanged since it was %d bytes, limit %d: %w", it.URL, rec.TooLarge, p.site.MaxImageBytes, hashing.ErrTooLarge))
-		rec.Pass, rec.Checked = p.info.Number, now
-		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{rec}})
-		return
-	case f.NotModified:
-		hr, ok := freshFor(recSum)
-		if !ok {
-			// Registered fingerprints changed between the check and the
-			// answer: fetch the bytes after all.
-			f, err = p.media.get(ctx, it.URL, p.site.MaxImageBytes, validators{})
-			if err != nil {
-				if ctx.Err() != nil {
-					r.cancelled = true
-					return
-				}
-				p.fail(classify(err), it.URL, err)
-				return
-			}
-			break
+	case mediaNotModified:
+		if rec.TooLarge > 0 {
+			p.count(func(s *PassStats) { s.NotModified++ })
+			p.skip(it.Page, it.URL, rec.TooLarge, p.site.MaxImageBytes,
+				fmt.Errorf("%s: unchanged since it was %d bytes, limit %d: %w", it.URL, rec.TooLarge, p.site.MaxImageBytes, hashing.ErrTooLarge))
+			rec.Pass, rec.Checked = p.info.Number, now
+			p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{rec}})
+			return
 		}
+		hr, _ := freshFor(rec.SHA256)
 		// The record stays as it is (see handlePage's 304 case).
 		p.count(func(s *PassStats) { s.NotModified++ })
 		p.metrics.media("not_modified", 0)
 		p.use(it, r, rec.FinalURL, rec.Status, rec.Size, hr, false)
 		return
 	}
-
-	sum := hashing.SumSHA256(f.Body)
-	p.count(func(s *PassStats) { s.Bytes += int64(len(f.Body)) })
-	s := p.shaFor(sum)
-	s.once.Do(func() { p.match(ctx, it.URL, sum, f.Body, wm, s) })
-	if s.err != nil {
-		if ctx.Err() != nil {
-			r.cancelled = true
-			return
-		}
-		p.fail(classify(s.err), it.URL, s.err)
-		return
-	}
 	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
-		URL: it.URL, ETag: f.ETag, LastModified: f.LastModified, SHA256: sum,
-		Size: int64(len(f.Body)), FinalURL: f.FinalURL, Status: f.Status, Pass: p.info.Number, Checked: now}}})
-	p.metrics.media("fetched", len(f.Body))
-	p.use(it, r, f.FinalURL, f.Status, int64(len(f.Body)), s.hr, true)
-	r.preview = s.preview
+		URL: it.URL, ETag: mr.ETag, LastModified: mr.LastModified, SHA256: mr.SHA256,
+		Size: mr.Bytes, FinalURL: mr.FinalURL, Status: mr.Status, Pass: p.info.Number, Checked: now}}})
+	p.metrics.media("fetched", int(mr.Bytes))
+	hr := mr.Hash
+	hr.SHA256 = mr.SHA256 // HashResult keeps its sum out of its JSON
+	p.use(it, r, mr.FinalURL, mr.Status, mr.Bytes, hr, true)
+	r.preview = mr.Preview
 }
 
-// match looks up or computes the result for one file's bytes: a stored
-// result still valid for the registered fingerprints, or decode,
-// fingerprint and match. A decoding failure is a result too (the bytes will
-// not decode next time either).
-func (p *pass) match(ctx context.Context, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult) {
-	if p.c.Video != nil && video.Sniff(body) != "" {
-		// An animated GIF or WebP shown as an image is a video: all its
-		// frames, not only the first, are matched.
-		p.matchVideo(ctx, u, sum, body, wm, s)
-		return
-	}
-	defer func() {
-		if s.ok && len(s.hr.Matches) > 0 {
-			s.preview = p.preview(u, sum, body)
+// Resolve is the pass's Central for its own worker: each file's bytes are
+// looked up or fingerprinted and matched once per pass however many URLs
+// serve them, and the preview is made once, for bytes that matched.
+func (p *pass) Resolve(ctx context.Context, r ResolveRequest, fingerprint FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
+	s := p.shaFor(r.SHA256)
+	s.once.Do(func() {
+		p.resolve(ctx, r.What, r.URL, r.SHA256, r.Watermark, s, fingerprint)
+		if s.ok && len(s.hr.Matches) > 0 && preview != nil {
+			if have, err := p.c.DB.Alerts.HasPreview(r.SHA256); err != nil || !have {
+				s.preview = preview()
+			}
 		}
-	}()
-	p.resolve(ctx, "media", u, sum, body, wm, s, p.hasher.Image)
+		s.settled.Store(true)
+	})
+	if s.err != nil {
+		return crawlstate.HashResult{}, nil, s.err
+	}
+	return s.hr, s.preview, nil
 }
 
 // resolve fills s for one file's bytes, pictures and videos alike: the
 // stored result when it is still valid for the registered fingerprints
-// (watermark wm), else fingerprint (on one of the pass's hashing slots) and
-// match, and post the result for storage. Bytes that cannot be
+// (watermark wm), else fingerprint (the worker's, on one of its hashing
+// slots) and match, and post the result for storage. Bytes that cannot be
 // fingerprinted — corrupt, unsupported, over a limit — get a failure
 // result, which stays valid; other errors leave s.err for the caller.
-func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult,
-	fingerprint func(context.Context, []byte, hashing.Purpose) (hashing.Fingerprint, error)) {
+func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, wm uint64, s *shaResult, fingerprint FingerprintFunc) {
 	if hr, ok, err := p.c.DB.Crawl.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
 		s.hr, s.ok = hr, true
 		return
 	}
-	select {
-	case p.hashSem <- struct{}{}:
-	case <-ctx.Done():
-		s.err = ctx.Err()
-		return
-	}
-	start := time.Now()
-	fp, err := fingerprint(ctx, body, hashing.ForQuery)
-	<-p.hashSem
-	p.metrics.hashed(time.Since(start))
+	fp, took, err := fingerprint(ctx)
+	p.metrics.hashed(took)
 	now := time.Now().UTC()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -290,7 +293,7 @@ func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, 
 		s.hr = crawlstate.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
 		p.count(func(st *PassStats) { st.Hashed++ })
 		p.log.Debug(what+" hashed", "url", u, "sha256", sum.String(), "frames", len(fp.Frames),
-			"matches", len(matches), "hash_ms", time.Since(start).Milliseconds())
+			"matches", len(matches), "hash_ms", took.Milliseconds())
 	}
 	s.ok = true
 	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Hashes: []crawlstate.HashResult{s.hr}})
@@ -349,19 +352,4 @@ func (p *pass) stepDone(res stepResult, page, u string, isVideo bool) {
 		}
 		p.log.Info("new alert", append(args, "status", a.Status)...)
 	}
-}
-
-// preview makes the blurred thumbnail stored with the alerts of bytes that
-// matched (hashing.Preview), unless one is stored already. Failing to make
-// one costs the operator a picture, not the alert: it is logged and nil.
-func (p *pass) preview(u string, sum hashing.SHA256, body []byte) []byte {
-	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
-		return nil
-	}
-	pv, err := p.hasher.Preview(body)
-	if err != nil {
-		p.log.Warn("no preview for matched media", "url", u, "err", err)
-		return nil
-	}
-	return pv
 }

@@ -40,10 +40,10 @@ func (p *pass) videosOn() bool {
 	return true
 }
 
-// handleVideo fetches one video, fingerprints it and records alerts for
-// the registered videos it shows, then marks the item done; an item whose
-// work a cancellation cut short, or whose alerts could not be stored, is
-// put back for the resumed pass.
+// handleVideo has one video fetched and fingerprinted by a worker, records
+// alerts for the registered videos it shows, then marks the item done; an
+// item whose work a cancellation cut short, or whose alerts could not be
+// stored, is put back for the resumed pass.
 func (p *pass) handleVideo(ctx context.Context, it Item) {
 	if ctx.Err() != nil {
 		p.done(ctx, it, nil, false)
@@ -53,96 +53,89 @@ func (p *pass) handleVideo(ctx context.Context, it Item) {
 		p.done(ctx, it, nil, true) // recorded when found
 		return
 	}
-	u, err := url.Parse(it.URL)
-	if err != nil {
+	if _, err := url.Parse(it.URL); err != nil {
 		p.fail("fetch", it.URL, fmt.Errorf("video URL %q: %w", it.URL, err))
 		p.done(ctx, it, nil, true)
 		return
 	}
-	if !p.robotsAllow(ctx, u, it) {
-		p.done(ctx, it, nil, ctx.Err() == nil)
-		return
-	}
-	limit := p.site.MaxVideoBytes
-	f, err := p.media.getVideo(ctx, it.URL, limit)
-	switch {
-	case ctx.Err() != nil:
-		p.done(ctx, it, nil, false)
-		return
-	case errors.Is(err, hashing.ErrTooLarge):
-		p.skip(it.Page, it.URL, f.Size, limit, err)
-		p.done(ctx, it, nil, true)
-		return
-	case err != nil:
-		p.fail(classify(err), it.URL, err)
-		p.done(ctx, it, nil, true)
-		return
-	}
-	sum := hashing.SumSHA256(f.Body)
-	p.count(func(s *PassStats) { s.Bytes += int64(len(f.Body)) })
 	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
 		p.fail("index", it.URL, err)
 		p.done(ctx, it, nil, true)
 		return
 	}
-	s := p.shaFor(sum)
-	s.once.Do(func() { p.matchVideo(ctx, it.URL, sum, f.Body, wm, s) })
-	var preview []byte
-	if s.err == nil && len(s.hr.Matches) > 0 {
-		preview = p.videoPreview(sum, f.Body)
+	job := p.job(it)
+	job.Watermark = wm
+	res := p.exec(ctx, &job)
+	if res.Cancelled || ctx.Err() != nil {
+		p.done(ctx, it, nil, false)
+		return
 	}
-	f.Body = nil
-	if s.err != nil {
-		if ctx.Err() != nil {
-			p.done(ctx, it, nil, false)
-			return
-		}
-		p.fail(classify(s.err), it.URL, s.err)
+	p.applyCommon(res)
+	if res.Parked {
+		p.park(res)
 		p.done(ctx, it, nil, true)
 		return
 	}
-	switch s.hr.Failure {
+	if res.Denied {
+		p.done(ctx, it, nil, true)
+		return
+	}
+	mr := res.Media
+	if mr == nil {
+		p.fail("fetch", it.URL, fmt.Errorf("video %s: the worker returned no media result", it.URL))
+		p.done(ctx, it, nil, true)
+		return
+	}
+	if mr.Bytes > 0 {
+		p.count(func(s *PassStats) { s.Bytes += mr.Bytes })
+	}
+	limit := p.site.MaxVideoBytes
+	switch mr.Outcome {
+	case mediaTooLarge:
+		p.skip(it.Page, it.URL, mr.Size, limit, mr.Err)
+		p.done(ctx, it, nil, true)
+		return
+	case mediaError:
+		p.fail(mr.Err.Kind, it.URL, mr.Err)
+		p.done(ctx, it, nil, true)
+		return
+	}
+	hr := mr.Hash
+	switch hr.Failure {
 	case "":
 	case "too_large":
-		p.skip(it.Page, it.URL, f.Size, limit, fmt.Errorf("%s: %s", it.URL, s.hr.Message))
+		p.skip(it.Page, it.URL, mr.Size, limit, fmt.Errorf("%s: %s", it.URL, hr.Message))
 		p.done(ctx, it, nil, true)
 		return
 	default:
-		p.fail(s.hr.Failure, it.URL, fmt.Errorf("%s: %s", it.URL, s.hr.Message))
+		p.fail(hr.Failure, it.URL, fmt.Errorf("%s: %s", it.URL, hr.Message))
 		p.done(ctx, it, nil, true)
 		return
 	}
 	p.count(func(st *PassStats) {
 		st.Media++
-		if len(s.hr.Matches) > 0 {
+		if len(hr.Matches) > 0 {
 			st.Matches++
 		}
 	})
-	res := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
-		Site: p.site.Name, SHA256: sum, Matches: s.hr.Matches,
-		Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: f.FinalURL, HTTPStatus: f.Status},
+	preview := mr.Preview
+	step := raiseAlerts(ctx, p.c.DB, p.c.recordAlert, found{
+		Site: p.site.Name, SHA256: mr.SHA256, Matches: hr.Matches,
+		Sighting: alerts.Sighting{PageURL: it.Page, MediaURL: it.URL, FinalURL: mr.FinalURL, HTTPStatus: mr.Status},
 		Preview:  func() []byte { return preview },
 	})
-	if res.Err != nil {
+	if step.Err != nil {
 		if ctx.Err() == nil {
 			// An alert that could not be stored: the item stays queued
 			// for the resumed pass, never marked done.
-			p.storageFailed(it.URL, res.Err)
+			p.storageFailed(it.URL, step.Err)
 		}
 		p.done(ctx, it, nil, false)
 		return
 	}
-	p.stepDone(res, it.Page, it.URL, true)
+	p.stepDone(step, it.Page, it.URL, true)
 	p.done(ctx, it, nil, true)
-}
-
-// matchVideo looks up or computes the result for one video's bytes, as
-// match does for pictures. A video over a limit of package video is a
-// too_large result (classify); a corrupt or unsupported one a failure
-// result.
-func (p *pass) matchVideo(ctx context.Context, u string, sum hashing.SHA256, body []byte, wm uint64, s *shaResult) {
-	p.resolve(ctx, "video", u, sum, body, wm, s, p.c.Video.Fingerprint)
 }
 
 // getVideo fetches a video's bytes, at most maxBytes of them (declared or
@@ -176,19 +169,4 @@ func (f *fetcher) getVideo(ctx context.Context, url string, maxBytes int64) (*fe
 	}
 	out.Body, out.Size = body, int64(len(body))
 	return out, nil
-}
-
-// videoPreview is the blurred thumbnail of a matched video whose bytes are
-// a picture format (an animated GIF or WebP: its first frame), unless one
-// is stored already. Other videos have none: their frames come from ffmpeg
-// and are not kept.
-func (p *pass) videoPreview(sum hashing.SHA256, body []byte) []byte {
-	if have, err := p.c.DB.Alerts.HasPreview(sum); err == nil && have {
-		return nil
-	}
-	pv, err := p.hasher.Preview(body)
-	if err != nil {
-		return nil
-	}
-	return pv
 }

@@ -167,7 +167,7 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		a.evalCommand(),
 		a.importCommand(), a.exportCommand(), a.benchCommand(),
 		a.backupCommand(), a.verifyCommand(),
-		a.userCommand(), a.serveCommand(),
+		a.userCommand(), a.serveCommand(), a.workerCommand(),
 		a.quarantineCommand(), a.negativeCommand(),
 		a.auditCommand(),
 	)

@@ -39,6 +39,7 @@ type serveOptions struct {
 	allowPrivate  bool
 	maxConns      int
 	video         video.Config
+	cluster       clusterOptions
 }
 
 // defaultMaxConns bounds the console's open connections: far more than a
@@ -68,6 +69,12 @@ alerts, staff register and withdraw cases, analysts steer crawls, admins manage 
 the JSON API under /api/, Prometheus metrics at /metrics, and the crawl scheduler that
 crawls every site of FILE on its interval (pausable and startable from the console).
 
+serve is the crawl coordinator: the passes' items go to crawl workers over NATS
+JetStream — --workers N inside serve (default one per core) and 'hashwatch worker'
+processes on any machine, which connect to the embedded NATS server (--nats-listen,
+credentials in worker.creds beside the database) or to your cluster (--nats). See
+README: Scale out.
+
 It listens on loopback by default. Listening on any other address needs --public,
 and then TLS in front (a reverse proxy such as Caddy or nginx, see README) with
 --secure-cookies so session cookies are never sent in clear. Create accounts
@@ -80,6 +87,7 @@ in flight finish and running passes store where they were.`,
       --smtp-addr mail.centre.example:587 --smtp-user takedown`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.cluster.listenSet = cmd.Flags().Changed("nats-listen")
 			return a.serve(cmd.Context(), o)
 		},
 	}
@@ -96,6 +104,7 @@ in flight finish and running passes store where they were.`,
 	smtpFlags(cmd, &o.smtp)
 	webhookFlags(cmd, &o.webhook)
 	videoFlags(cmd, &o.video)
+	clusterFlags(cmd, &o.cluster)
 	floodFlags(cmd, &o.flood)
 	f.IntVar(&o.maxConns, "max-connections", defaultMaxConns, "most client connections open at once")
 	f.BoolVar(&o.allowPrivate, "allow-private", false, "let reported URLs and re-checks of hosts not in --sites reach private addresses (tests and demos only)")
@@ -190,6 +199,11 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	c.Progress = newProgressLog(a.log, progressLogEvery).update
 	var sched *crawler.Scheduler
 	if !o.noCrawl {
+		cl, err := a.startCluster(ctx, o.cluster, o.public, c, reg)
+		if err != nil {
+			return err
+		}
+		defer cl.close()
 		sched = crawler.NewScheduler(c, sites)
 	}
 	mailer, err := o.smtp.mailer(o.noticeFrom)

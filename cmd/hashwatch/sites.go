@@ -18,7 +18,10 @@ func (a *app) sitesCommand() *cobra.Command {
 started and ended (or that it was interrupted and resumes on the next crawl), pages
 and media checked, media decoded (HASHED) versus answered 304 Not Modified, new
 alerts, media skipped for a limit, videos found (not fetched yet), and errors by
-kind. Below the table it lists the media recently skipped, with URL and size.
+kind. Below the table it lists the media recently skipped, with URL and size,
+items parked (they killed or stalled crawl workers on every delivery), and, for
+sites crawled by workers over NATS (serve), the work queue and each worker's
+results and last-seen time as of the pass's last checkpoint.
 
 While serve or a crawl holds the database, sites runs inside that process and a
 pass marked running is in progress there; otherwise it was interrupted and resumes
@@ -87,6 +90,22 @@ func printSites(a *app, statuses []crawlstate.SiteStatus) error {
 		}
 		if len(s.Recovered) > 0 {
 			fmt.Fprintf(a.stdout, "\n%s: requests that succeeded on a retry, by first failure: %s\n", safe(s.Name), formatErrors(s.Recovered))
+		}
+		if q := s.Queue; q != nil {
+			fmt.Fprintf(a.stdout, "\n%s: work queue at %s: %d waiting, %d in flight, %d redelivered, %d of this site's dispatched, %d duplicate results dropped\n",
+				safe(s.Name), q.At.Local().Format(time.DateTime), q.Depth, q.InFlight, q.Redelivered, q.Dispatched, q.DuplicateResults)
+			for _, w := range q.Workers {
+				fmt.Fprintf(a.stdout, "  worker %s: %d results, %.1f/s, last seen %s\n", safe(w.Name), w.Results, w.PerSecond, w.LastSeen.Local().Format(time.DateTime))
+			}
+		}
+	}
+	for _, s := range statuses {
+		if len(s.RecentParked) == 0 {
+			continue
+		}
+		fmt.Fprintf(a.stdout, "\n%s: %d items parked in the last pass (they killed or stalled crawl workers on every delivery; newest last)\n", safe(s.Name), s.Parked)
+		for _, k := range s.RecentParked {
+			fmt.Fprintf(a.stdout, "  %s %s on %s: %s\n", k.Kind, safe(k.URL), safe(k.Page), k.Reason)
 		}
 	}
 	for _, s := range statuses {

@@ -39,6 +39,53 @@ type SiteStatus struct {
 	// Recovered counts requests that succeeded on a retry, by the kind of
 	// their first failure (reset, timeout, http_status).
 	Recovered map[string]int `json:"recovered,omitempty"`
+	// RecentParked lists the latest items parked (newest last, bounded):
+	// delivered to crawl workers again and again without a result, because
+	// each delivery killed or stalled its worker. They are not retried in
+	// the pass; Counts.Parked counts them.
+	RecentParked []ParkedItem `json:"recent_parked,omitempty"`
+	// Queue is the crawl work queue as the last checkpoint saw it, when
+	// the site is crawled by workers over NATS JetStream (serve); nil when
+	// one process crawls.
+	Queue *QueueStatus `json:"queue,omitempty"`
+}
+
+// QueueStatus is the state of the work queue shared by crawl workers.
+type QueueStatus struct {
+	// Depth counts jobs (all sites') waiting for a worker, InFlight jobs a
+	// worker holds unacknowledged, Redelivered jobs delivered more than
+	// once; Dispatched this site's jobs awaiting their results.
+	Depth       uint64 `json:"depth"`
+	InFlight    int    `json:"in_flight"`
+	Redelivered int    `json:"redelivered"`
+	Dispatched  int    `json:"dispatched"`
+	// DuplicateResults counts results dropped because their job already
+	// had one (a worker died between publishing and acking).
+	DuplicateResults int64          `json:"duplicate_results"`
+	Workers          []WorkerStatus `json:"workers"`
+	At               time.Time      `json:"at"`
+}
+
+// WorkerStatus is one crawl worker as the coordinator knows it.
+type WorkerStatus struct {
+	Name    string `json:"name"`
+	Results int64  `json:"results"`
+	// PerSecond is the worker's results per second between the first and
+	// the last it returned.
+	PerSecond float64   `json:"per_second"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// ParkedItem is one frontier item a pass gave up on after a bounded
+// number of deliveries to crawl workers.
+type ParkedItem struct {
+	Kind string `json:"kind"`
+	URL  string `json:"url"`
+	Page string `json:"page,omitempty"`
+	// Reason says why: how many deliveries ended without a result.
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // Counts are what one pass of one site did, counted as it goes: the one
@@ -63,6 +110,9 @@ type Counts struct {
 	Skipped     int `json:"skipped"`        // media over a limit, never fingerprinted
 	Videos      int `json:"videos"`         // video URLs found and recorded
 	Robots      int `json:"robots_blocked"` // URLs robots.txt did not allow
+	// Parked counts items given up on after they killed or stalled crawl
+	// workers on every delivery (see SiteStatus.RecentParked).
+	Parked int `json:"parked"`
 }
 
 // SkippedMedia is one media file a pass did not fingerprint because it was

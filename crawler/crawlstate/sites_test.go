@@ -23,7 +23,7 @@ func TestSiteStatusKeepsTheDocumentedKeys(t *testing.T) {
 		}
 		keys = append(keys, m[1])
 	}
-	want := "name pass_end running pages media hashed not_modified bytes matches new_alerts quarantined suppressed skipped videos robots_blocked queued errors passes last_errors recent_skipped"
+	want := "name pass_end running pages media hashed not_modified bytes matches new_alerts quarantined suppressed skipped videos robots_blocked parked queued errors passes last_errors recent_skipped"
 	if got := strings.Join(keys, " "); got != want {
 		t.Errorf("keys\n got %s\nwant %s", got, want)
 	}

@@ -164,3 +164,45 @@ func (b *releasingBody) Close() error {
 	b.release()
 	return err
 }
+
+// Gate is a Polite budget without a transport: it grants turns, for a
+// coordinator whose workers on other machines send the requests. A turn
+// holds one of the host's parallelism slots until its release, and, as in
+// Polite, the host's next turn starts at least delay (raised by
+// HonourCrawlDelay) after this one's request reached the wire (started),
+// so the budget holds across every worker together.
+type Gate struct{ p *Polite }
+
+// NewGate returns a budget of parallelism requests in flight per host and
+// delay between two requests reaching the wire.
+func NewGate(delay time.Duration, parallelism int) *Gate {
+	return &Gate{p: NewPolite(nil, delay, parallelism, 0)}
+}
+
+// Acquire waits for a turn at host (host:port, as requests name it).
+// started is to be called when the turn's request has been written (its
+// headers on the wire), release when its response is done; release implies
+// started, and both may be called more than once.
+func (g *Gate) Acquire(ctx context.Context, host string) (started, release func(), err error) {
+	b := g.p.budget(host)
+	select {
+	case b.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	started = func() {}
+	if delay := time.Duration(b.delay.Load()); delay > 0 {
+		end, err := g.p.awaitTurn(ctx, b, delay)
+		if err != nil {
+			<-b.slots
+			return nil, nil, err
+		}
+		started = end
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { started(); <-b.slots }) }
+	return started, release, nil
+}
+
+// HonourCrawlDelay raises host's spacing as Polite.HonourCrawlDelay does.
+func (g *Gate) HonourCrawlDelay(host string, d time.Duration) { g.p.HonourCrawlDelay(host, d) }

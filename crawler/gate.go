@@ -1,0 +1,30 @@
+package crawler
+
+import (
+	"context"
+	"time"
+)
+
+// Politeness across workers: every worker keeps its own polite transport
+// per site, which alone would let N workers send N times the site's
+// parallelism. When a pass dispatches to workers elsewhere, each request a
+// worker sends first takes a turn from the pass's gate
+// (transport.Gate: the site's delay and parallelism per host, raised by a
+// robots.txt Crawl-delay any worker read), through Crawler.GateTurn.
+
+// GateTurn waits for a turn of the running pass of site at host (see
+// transport.Gate.Acquire for started and release); crawlDelay is the
+// host's robots.txt Crawl-delay as the asking worker read it (0 if none).
+func (c *Crawler) GateTurn(ctx context.Context, site string, pass uint64, host string, crawlDelay time.Duration) (started, release func(), err error) {
+	p, err := c.passOf(site, pass)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.gate == nil {
+		return func() {}, func() {}, nil
+	}
+	if crawlDelay > 0 && p.site.Robots() {
+		p.gate.HonourCrawlDelay(host, crawlDelay)
+	}
+	return p.gate.Acquire(ctx, host)
+}

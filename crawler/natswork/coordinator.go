@@ -1,0 +1,398 @@
+package natswork
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+)
+
+// Defaults of CoordinatorConfig.
+const (
+	DefaultAckWait   = 2 * time.Minute
+	DefaultParkAfter = 4
+)
+
+// CoordinatorConfig configures the coordinator's side of the work queue.
+type CoordinatorConfig struct {
+	Conn    *nats.Conn
+	Crawler *crawler.Crawler
+	// AckWait is how long a job may stay unacknowledged before JetStream
+	// redelivers it to another worker (a worker extends it while it
+	// works). Zero means DefaultAckWait.
+	AckWait time.Duration
+	// ParkAfter is how many deliveries without a result make a job
+	// poison: the next delivery parks it. Zero means DefaultParkAfter.
+	ParkAfter int
+	Logger    *slog.Logger
+}
+
+// Coordinator dispatches jobs to workers over JetStream and answers their
+// Central requests. Create it with NewCoordinator; Dispatch is
+// crawler.Crawler.Dispatch.
+type Coordinator struct {
+	cfg   CoordinatorConfig
+	js    jetstream.JetStream
+	log   *slog.Logger
+	epoch string
+	next  atomic.Uint64
+
+	mu      sync.Mutex
+	waiters map[uint64]chan crawler.Result
+	workers map[string]*WorkerStats
+
+	gate leases
+
+	duplicates atomic.Int64
+	parked     atomic.Int64
+	stale      atomic.Int64
+
+	subs []*nats.Subscription
+	wg   sync.WaitGroup
+	stop context.CancelFunc
+}
+
+// WorkerStats is what the coordinator knows of one worker: results it
+// returned and when it was last heard of.
+type WorkerStats struct {
+	Name      string    `json:"name"`
+	Results   int64     `json:"results"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// NewCoordinator sets up the streams and consumers (purging jobs and
+// results a previous coordinator process left: the bbolt frontier still
+// holds every item they were for) and starts consuming results and
+// answering workers.
+func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, error) {
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = DefaultAckWait
+	}
+	if cfg.ParkAfter <= 0 {
+		cfg.ParkAfter = DefaultParkAfter
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	js, err := jetstream.New(cfg.Conn)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	c := &Coordinator{cfg: cfg, js: js, log: log, epoch: strconv.FormatInt(time.Now().UnixNano(), 36),
+		waiters: map[uint64]chan crawler.Result{}, workers: map[string]*WorkerStats{}}
+	for _, sc := range []jetstream.StreamConfig{
+		{Name: workStream, Subjects: []string{workSubjects}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
+		{Name: resultStream, Subjects: []string{resultSubjects}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
+	} {
+		s, err := js.CreateOrUpdateStream(ctx, sc)
+		if err != nil {
+			return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
+		}
+		if err := s.Purge(ctx); err != nil {
+			return nil, fmt.Errorf("purge stream %s: %w", sc.Name, err)
+		}
+	}
+	if _, err := js.CreateOrUpdateConsumer(ctx, workStream, jetstream.ConsumerConfig{
+		Durable: workConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: cfg.AckWait,
+		MaxDeliver: cfg.ParkAfter + 1, MaxAckPending: 100_000,
+	}); err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", workConsumer, err)
+	}
+	results, err := js.CreateOrUpdateConsumer(ctx, resultStream, jetstream.ConsumerConfig{
+		Durable: resultConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxAckPending: 100_000,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", resultConsumer, err)
+	}
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	c.stop = stop
+	cc, err := results.Consume(c.onResult)
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("consume results: %w", err)
+	}
+	c.wg.Go(func() {
+		<-runCtx.Done()
+		cc.Stop()
+	})
+	for subj, h := range map[string]nats.MsgHandler{centralLookup: c.onLookup, centralMatch: c.onMatch,
+		gateAcquire: c.onGateAcquire, gateStarted: c.onGateStarted, gateRelease: c.onGateRelease} {
+		sub, err := cfg.Conn.QueueSubscribe(subj, "coordinator", func(m *nats.Msg) {
+			// Matching costs CPU; one request must not hold up the others.
+			c.wg.Go(func() { h(m) })
+		})
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("subscribe %s: %w", subj, err)
+		}
+		c.subs = append(c.subs, sub)
+	}
+	adv, err := cfg.Conn.Subscribe("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES."+workStream+"."+workConsumer, func(m *nats.Msg) {
+		c.wg.Go(func() { c.onMaxDeliveries(runCtx, m) })
+	})
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("subscribe max-deliveries advisories: %w", err)
+	}
+	c.subs = append(c.subs, adv)
+	return c, nil
+}
+
+// Close stops consuming and answering; dispatches still waiting return
+// cancelled when their contexts end.
+func (c *Coordinator) Close() {
+	for _, s := range c.subs {
+		_ = s.Unsubscribe()
+	}
+	c.stop()
+	c.wg.Wait()
+}
+
+// Dispatch publishes a job for the workers and waits for its result, or
+// for ctx to end (the result then says Cancelled and the item stays
+// queued in the frontier). A publish that fails (the connection is down)
+// is retried until it succeeds or ctx ends.
+func (c *Coordinator) Dispatch(ctx context.Context, j *crawler.Job) crawler.Result {
+	key := c.next.Add(1)
+	ch := make(chan crawler.Result, 1)
+	c.mu.Lock()
+	c.waiters[key] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.waiters, key)
+		c.mu.Unlock()
+	}()
+	cancelled := crawler.Result{Site: j.Site, Pass: j.Pass, Item: j.Item, Cancelled: true}
+	data, err := json.Marshal(jobMsg{Epoch: c.epoch, Key: key, Job: j})
+	if err != nil {
+		c.log.Error("encoding a job failed", "url", j.Item.URL, "err", err)
+		return cancelled
+	}
+	subject := "hw.work." + j.Item.Kind.String()
+	for {
+		_, err := c.js.Publish(ctx, subject, data)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return cancelled
+		}
+		c.log.Warn("publishing a crawl job failed; retrying", "url", j.Item.URL, "err", err)
+		select {
+		case <-ctx.Done():
+			return cancelled
+		case <-time.After(time.Second):
+		}
+	}
+	select {
+	case res := <-ch:
+		return res
+	case <-ctx.Done():
+		return cancelled
+	}
+}
+
+// deliver hands a result to its dispatch; false when none waits for it (a
+// duplicate, or the dispatch gave up).
+func (c *Coordinator) deliver(key uint64, res crawler.Result) bool {
+	c.mu.Lock()
+	ch, ok := c.waiters[key]
+	if ok {
+		delete(c.waiters, key)
+	}
+	c.mu.Unlock()
+	if ok {
+		ch <- res
+	}
+	return ok
+}
+
+func (c *Coordinator) onResult(m jetstream.Msg) {
+	var rm resultMsg
+	if err := json.Unmarshal(m.Data(), &rm); err != nil {
+		c.log.Error("dropping an undecodable crawl result", "err", err)
+		_ = m.Term()
+		return
+	}
+	if rm.Epoch != c.epoch {
+		c.stale.Add(1)
+		_ = m.Ack()
+		return
+	}
+	c.seen(rm.Worker)
+	if rm.Result.Parked {
+		c.parked.Add(1)
+	}
+	if !c.deliver(rm.Key, rm.Result) {
+		// A second result for one dispatch: its job was redelivered after
+		// a worker published and died before acking. The first result is
+		// (being) committed; this one must commit nothing.
+		c.duplicates.Add(1)
+		c.log.Debug("duplicate crawl result dropped", "url", rm.Result.Item.URL, "worker", rm.Worker)
+	}
+	// Acked once handed over: should this process die before the pass
+	// commits it, the item is still queued in bbolt and is dispatched
+	// again by the next process (which purges this stream on start).
+	_ = m.Ack()
+}
+
+func (c *Coordinator) seen(worker string) {
+	if worker == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := c.workers[worker]
+	if w == nil {
+		w = &WorkerStats{Name: worker, FirstSeen: time.Now().UTC()}
+		c.workers[worker] = w
+	}
+	w.Results++
+	w.LastSeen = time.Now().UTC()
+}
+
+// onMaxDeliveries parks a job JetStream stopped delivering (MaxDeliver
+// reached without even the parking delivery producing a result).
+func (c *Coordinator) onMaxDeliveries(ctx context.Context, m *nats.Msg) {
+	var adv struct {
+		StreamSeq  uint64 `json:"stream_seq"`
+		Deliveries uint64 `json:"deliveries"`
+	}
+	if err := json.Unmarshal(m.Data, &adv); err != nil {
+		return
+	}
+	s, err := c.js.Stream(ctx, workStream)
+	if err != nil {
+		return
+	}
+	raw, err := s.GetMsg(ctx, adv.StreamSeq)
+	if err != nil {
+		return
+	}
+	var jm jobMsg
+	if err := json.Unmarshal(raw.Data, &jm); err == nil && jm.Epoch == c.epoch && jm.Job != nil {
+		res := crawler.Result{Site: jm.Job.Site, Pass: jm.Job.Pass, Item: jm.Job.Item, Parked: true,
+			ParkReason: fmt.Sprintf("delivered %d times to crawl workers without a result", adv.Deliveries)}
+		if c.deliver(jm.Key, res) {
+			c.parked.Add(1)
+		}
+	}
+	_ = s.DeleteMsg(ctx, adv.StreamSeq)
+}
+
+func (c *Coordinator) onLookup(m *nats.Msg) {
+	var req crawler.ResolveRequest
+	var rep lookupReply
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		rep.Err = err.Error()
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		hr, ok, err := c.cfg.Crawler.Lookup(ctx, req)
+		rep.Hash, rep.OK = hr, ok
+		if err != nil {
+			rep.Err, rep.Unavailable = err.Error(), errors.Is(err, crawler.ErrCentralUnavailable)
+		}
+	}
+	c.reply(m, rep)
+}
+
+func (c *Coordinator) onMatch(m *nats.Msg) {
+	var req matchRequest
+	var rep matchReply
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		rep.Err = err.Error()
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		hr, want, err := c.cfg.Crawler.Match(ctx, req.Req, req.Fingerprint, req.Failure, time.Duration(req.TookNanos))
+		rep.Hash, rep.WantPreview = hr, want
+		if err != nil {
+			rep.Err, rep.Unavailable = err.Error(), errors.Is(err, crawler.ErrCentralUnavailable)
+		}
+	}
+	c.reply(m, rep)
+}
+
+func (c *Coordinator) reply(m *nats.Msg, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		c.log.Error("encoding a reply to a worker failed", "err", err)
+		return
+	}
+	if err := m.Respond(data); err != nil {
+		c.log.Warn("replying to a worker failed", "err", err)
+	}
+}
+
+// QueueStats is the work queue's state, for /metrics and sites --json.
+type QueueStats struct {
+	// Depth counts jobs waiting for a worker; InFlight jobs a worker holds
+	// unacknowledged; Redelivered jobs delivered more than once.
+	Depth       uint64 `json:"depth"`
+	InFlight    int    `json:"in_flight"`
+	Redelivered int    `json:"redelivered"`
+	// Waiting counts dispatches waiting for their result.
+	Waiting    int   `json:"waiting"`
+	Parked     int64 `json:"parked"`
+	Duplicates int64 `json:"duplicate_results"`
+	// Workers lists every worker heard of since this coordinator started,
+	// by name.
+	Workers []WorkerStats `json:"workers"`
+}
+
+// Status is Stats as a site's status keeps it (crawler.Crawler.QueueStatus).
+func (c *Coordinator) Status(ctx context.Context) (crawlstate.QueueStatus, error) {
+	qs, err := c.Stats(ctx)
+	if err != nil {
+		return crawlstate.QueueStatus{}, err
+	}
+	st := crawlstate.QueueStatus{Depth: qs.Depth, InFlight: qs.InFlight, Redelivered: qs.Redelivered,
+		DuplicateResults: qs.Duplicates, Workers: []crawlstate.WorkerStatus{}, At: time.Now().UTC()}
+	for _, w := range qs.Workers {
+		ws := crawlstate.WorkerStatus{Name: w.Name, Results: w.Results, FirstSeen: w.FirstSeen, LastSeen: w.LastSeen}
+		if d := w.LastSeen.Sub(w.FirstSeen).Seconds(); d > 0 {
+			ws.PerSecond = float64(w.Results-1) / d
+		}
+		st.Workers = append(st.Workers, ws)
+	}
+	return st, nil
+}
+
+// Stats reads the queue's state.
+func (c *Coordinator) Stats(ctx context.Context) (QueueStats, error) {
+	var qs QueueStats
+	cons, err := c.js.Consumer(ctx, workStream, workConsumer)
+	if err != nil {
+		return qs, err
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return qs, err
+	}
+	qs.Depth, qs.InFlight, qs.Redelivered = info.NumPending, info.NumAckPending, info.NumRedelivered
+	qs.Parked, qs.Duplicates = c.parked.Load(), c.duplicates.Load()
+	c.mu.Lock()
+	qs.Waiting = len(c.waiters)
+	for _, w := range c.workers {
+		qs.Workers = append(qs.Workers, *w)
+	}
+	c.mu.Unlock()
+	sort.Slice(qs.Workers, func(i, j int) bool { return qs.Workers[i].Name < qs.Workers[j].Name })
+	return qs, nil
+}

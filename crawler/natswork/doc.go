@@ -1,0 +1,41 @@
+// Package natswork carries crawl jobs and their results between one
+// coordinator (hashwatch serve, the only process that opens the database)
+// and crawl workers on any machine, over NATS JetStream.
+//
+// # Model
+//
+// The coordinator's passes (package crawler) pop items from the bbolt
+// frontier, which stays the durable source of truth, and hand each Job to
+// Coordinator.Dispatch. Dispatch publishes it to the work-queue stream
+// HW_WORK (subjects hw.work.<kind>) and waits for its result. Workers pull
+// from the stream's one shared durable consumer (explicit acks, AckWait,
+// MaxDeliver bounded), process the job (crawler.Worker: robots.txt, fetch,
+// discovery, fingerprint — matching is asked of the coordinator over
+// request/reply, hw.central.*), publish the Result to the stream
+// HW_RESULTS, wait for the stream's PubAck, and only then ack the job. The
+// coordinator consumes results, hands each to the Dispatch waiting for it
+// (the pass then commits it in bbolt through its group commit) and acks it.
+//
+// # Guarantees
+//
+//   - A worker killed at any moment loses nothing: its unacked job is
+//     redelivered after AckWait.
+//   - Duplicates are harmless: every dispatch has its own key, and a
+//     result whose dispatch already has one (a worker killed between
+//     publishing and acking, whose job was redelivered) is acked and
+//     dropped, so it commits nothing twice — no second alert, no second
+//     frontier item.
+//   - Poison items end: a job delivered more than ParkAfter times without
+//     a result (it kills or stalls every worker) is answered "parked" by
+//     the next worker instead of being processed, and the pass records it
+//     with its URL in the site's status (sites); the stream's MaxDeliver
+//     advisory parks it too, should even that delivery be lost.
+//   - A coordinator restart (kill -9 included) loses nothing: the frontier
+//     in bbolt still holds every undone item. On start the coordinator
+//     purges both streams (their jobs belong to the dead process's
+//     dispatches, and every one of them is still queued in bbolt) and
+//     resumes its passes; workers reconnect and wait meanwhile.
+//   - Least privilege: the embedded server's worker identity (worker.creds)
+//     may only pull and ack jobs, publish results and ask the coordinator
+//     Central questions; cases, alerts and accounts never travel over NATS.
+package natswork

@@ -1,0 +1,377 @@
+package natswork
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/database"
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
+)
+
+// registerKnown opens a fresh database with the fixture's known photos
+// registered.
+func registerKnown(t *testing.T) *database.DB {
+	t.Helper()
+	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	h := hashing.NewHasher(hashing.Limits{})
+	var regs []index.Registration
+	for _, p := range fixtures.Known() {
+		fp, err := h.Image(context.Background(), p.Data, hashing.ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
+	}
+	if _, err := db.Index.Register(context.Background(), "demo", "", regs, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// cluster is an embedded server, a coordinator for crawler c and the
+// worker identity's credentials file.
+type testCluster struct {
+	emb   *Embedded
+	coord *Coordinator
+	creds string
+}
+
+func startCluster(t *testing.T, c *crawler.Crawler, ackWait time.Duration, parkAfter int) *testCluster {
+	t.Helper()
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "worker.creds")
+	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	nc, err := emb.Connect("test coordinator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	coord, err := NewCoordinator(context.Background(), CoordinatorConfig{Conn: nc, Crawler: c, AckWait: ackWait, ParkAfter: parkAfter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(coord.Close)
+	c.Dispatch = coord.Dispatch
+	return &testCluster{emb: emb, coord: coord, creds: creds}
+}
+
+// runWorker runs a worker over TCP with the worker identity until the test
+// ends.
+func (tc *testCluster) runWorker(t *testing.T, cfg WorkerConfig) {
+	t.Helper()
+	nc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: cfg.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait(); nc.Close() })
+	cfg.Conn = nc
+	if cfg.Worker == nil {
+		cfg.Worker = &crawler.Worker{Gate: GateTransport(nc)}
+	}
+	wg.Go(func() { _ = RunWorker(ctx, cfg) })
+}
+
+func siteFor(t *testing.T, u string) *crawler.Site {
+	t.Helper()
+	cfg, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 2s\n    delay: 0s\n    parallelism: 4\n", u+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &cfg.Sites[0]
+}
+
+// sightings lists every alert's sightings as "case page media", sorted.
+func sightings(t *testing.T, db *database.DB) []string {
+	t.Helper()
+	list, err := db.Alerts.Alerts(alerts.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range list {
+		for _, s := range a.Sightings {
+			out = append(out, a.Case+" "+path(s.PageURL)+" "+path(s.MediaURL))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func path(u string) string {
+	if i := strings.Index(u, "//"); i >= 0 {
+		if j := strings.Index(u[i+2:], "/"); j >= 0 {
+			return u[i+2+j:]
+		}
+	}
+	return u
+}
+
+// TestDuplicateResultsCommitNothingTwice crawls the fixture site through
+// JetStream with a worker that publishes every result twice, as a worker
+// killed between publishing a result and acking its job does once its job
+// is redelivered. The alerts and sightings are exactly those of the same
+// pass run in one process, and the coordinator counted the duplicates it
+// dropped.
+func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{Hostile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	site := siteFor(t, srv.URL)
+
+	ref := registerKnown(t)
+	refStats, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db := registerKnown(t)
+	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, 5*time.Second, 0)
+	tc.runWorker(t, WorkerConfig{Name: "dup", Parallel: 8, dupResults: true})
+	stats, err := c.Pass(context.Background(), siteFor(t, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := sightings(t, db), sightings(t, ref)
+	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("sightings over JetStream differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
+	}
+	truth := map[string]bool{}
+	for _, r := range fs.Truth() {
+		truth["demo "+r.Page+" "+r.Media] = true
+	}
+	for _, s := range got {
+		if !truth[s] {
+			t.Errorf("false alert %s", s)
+		}
+	}
+	if len(truth) != len(got) {
+		t.Errorf("%d sightings, %d planted re-uploads", len(got), len(truth))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		qs, err := tc.coord.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if qs.Duplicates > 0 && qs.Duplicates == int64(qs.Workers[0].Results)/2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue stats %+v: want every second result dropped as a duplicate", qs)
+		}
+		<-time.After(10 * time.Millisecond)
+	}
+	if stats.Counts != refStats.Counts || fmt.Sprint(stats.Errors) != fmt.Sprint(refStats.Errors) {
+		t.Errorf("pass over JetStream counted %+v %v\none process counted %+v %v", stats.Counts, stats.Errors, refStats.Counts, refStats.Errors)
+	}
+}
+
+// TestAPoisonItemIsParked has every worker die on one media URL: after
+// ParkAfter deliveries the next worker parks it instead of processing it,
+// the pass finishes, and the site's status shows the parked URL.
+func TestAPoisonItemIsParked(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	truth := fs.Truth()
+	poison := truth[0].Media
+
+	db := registerKnown(t)
+	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, time.Second, 2)
+	var mu sync.Mutex
+	deliveries := 0
+	tc.runWorker(t, WorkerConfig{Name: "w", Parallel: 4, ParkAfter: 2, dies: func(j *crawler.Job) bool {
+		if path(j.Item.URL) != poison || j.Item.Kind != crawler.MediaItem {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		deliveries++
+		return deliveries <= 2
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stats, err := c.Pass(ctx, siteFor(t, srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Parked < 1 {
+		t.Fatalf("pass stats %+v: want the poison item parked", stats)
+	}
+	st, _, err := db.Crawl.SiteStatus("fixture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range st.RecentParked {
+		if path(p.URL) == poison && p.Kind == "media" && strings.Contains(p.Reason, "2 times") {
+			found = true
+		}
+	}
+	if !found || st.Parked != stats.Parked || st.Running {
+		t.Fatalf("site status parked %d %+v, running %v; want %s parked after 2 deliveries", st.Parked, st.RecentParked, st.Running, poison)
+	}
+	for _, s := range sightings(t, db) {
+		if strings.HasSuffix(s, " "+poison) {
+			t.Errorf("the parked item raised an alert: %s", s)
+		}
+	}
+}
+
+// TestTheWorkerIdentityCanOnlyPullAndSubmit checks the embedded server's
+// permissions: a worker may not read, change or delete the streams, nor
+// listen to results or to jobs outside its consumer.
+func TestTheWorkerIdentityCanOnlyPullAndSubmit(t *testing.T) {
+	tc := startCluster(t, &crawler.Crawler{}, time.Second, 0)
+	errs := make(chan error, 16)
+	nc, err := nats.Connect(tc.emb.ClientURL(), func() nats.Option {
+		o, err := nats.NkeyOptionFromSeed(tc.creds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}(), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := js.Consumer(ctx, workStream, workConsumer); err != nil {
+		t.Fatalf("a worker cannot reach its consumer: %v", err)
+	}
+	if _, err := js.Stream(ctx, workStream); err == nil {
+		t.Error("a worker read the work stream's info")
+	}
+	if err := js.DeleteStream(ctx, resultStream); err == nil {
+		t.Error("a worker deleted the result stream")
+	}
+	if _, err := nc.Subscribe("hw.results.>", func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !errors.Is(err, nats.ErrPermissionViolation) && !strings.Contains(strings.ToLower(err.Error()), "permission") {
+			t.Fatalf("subscribing to results: %v, want a permissions violation", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a worker subscribed to everyone's results")
+	}
+}
+
+// arrivals records when each request reached a handler and the most in
+// flight at once.
+type arrivals struct {
+	h      http.Handler
+	mu     sync.Mutex
+	now    int
+	max    int
+	starts []time.Time
+	paths  []string
+}
+
+func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.now++
+	a.max = max(a.max, a.now)
+	a.starts = append(a.starts, time.Now())
+	a.paths = append(a.paths, r.URL.Path)
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.now--
+		a.mu.Unlock()
+	}()
+	a.h.ServeHTTP(w, r)
+}
+
+// TestPolitenessHoldsAcrossWorkers crawls with two workers, each with its
+// own polite transport, and measures at the server: the site's
+// parallelism and delay hold for the two together, because every request
+// takes its turn from the coordinator's gate.
+func TestPolitenessHoldsAcrossWorkers(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &arrivals{h: fs}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	cfg, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 2s\n    delay: 50ms\n    parallelism: 1\n", srv.URL+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, 5*time.Second, 0)
+	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 4})
+	tc.runWorker(t, WorkerConfig{Name: "b", Parallel: 4})
+	if _, err := c.Pass(context.Background(), &cfg.Sites[0]); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := tc.coord.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs.Workers) != 2 {
+		t.Fatalf("workers %+v: want both to have crawled", qs.Workers)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.max != 1 {
+		t.Errorf("%d requests in flight at once, want 1 (parallelism 1 for all workers together)", rec.max)
+	}
+	minGap := time.Hour
+	for i := 1; i < len(rec.starts); i++ {
+		if gap := rec.starts[i].Sub(rec.starts[i-1]); gap < minGap {
+			minGap = gap
+			t.Logf("%v between %s and %s", gap, rec.paths[i-1], rec.paths[i])
+		}
+	}
+	// The gate spaces turns by the delay; a turn reaches the server a
+	// little after it is granted, with a little jitter.
+	if minGap < 40*time.Millisecond {
+		t.Errorf("two requests arrived %v apart, want about the 50ms delay or more", minGap)
+	}
+	t.Logf("%d requests, at most %d at once, closest %v apart; results per worker %+v", len(rec.starts), rec.max, minGap, qs.Workers)
+}

@@ -1,0 +1,332 @@
+package natswork
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+)
+
+// ConnectConfig says how to reach a NATS server: URL (nats:// or tls://),
+// credentials (a JWT .creds file, or an nkey seed file such as serve's
+// worker.creds) and, for TLS, the CA that signed the server's
+// certificate.
+type ConnectConfig struct {
+	URL   string
+	Creds string
+	CA    string
+	Name  string
+	// Logger, when set, hears of disconnections and reconnections.
+	Logger *slog.Logger
+}
+
+// Connect opens a connection that retries its first connect and
+// reconnects forever, so a worker waits through a coordinator restart.
+func Connect(cfg ConnectConfig) (*nats.Conn, error) {
+	opts := []nats.Option{nats.Name(cfg.Name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
+		nats.ReconnectWait(time.Second)}
+	if cfg.Creds != "" {
+		data, err := os.ReadFile(cfg.Creds)
+		if err != nil {
+			return nil, fmt.Errorf("credentials: %w", err)
+		}
+		if strings.Contains(string(data), "BEGIN NATS USER JWT") {
+			opts = append(opts, nats.UserCredentials(cfg.Creds))
+		} else {
+			o, err := nats.NkeyOptionFromSeed(cfg.Creds)
+			if err != nil {
+				return nil, fmt.Errorf("credentials %s: %w", cfg.Creds, err)
+			}
+			opts = append(opts, o)
+		}
+	}
+	if cfg.CA != "" {
+		pem, err := os.ReadFile(cfg.CA)
+		if err != nil {
+			return nil, fmt.Errorf("NATS CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("NATS CA %s: no PEM certificate", cfg.CA)
+		}
+		opts = append(opts, nats.Secure(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
+	}
+	if log := cfg.Logger; log != nil {
+		opts = append(opts,
+			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("NATS connection lost; reconnecting", "err", err) }),
+			nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }))
+	}
+	nc, err := nats.Connect(cfg.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS %s: %w", cfg.URL, err)
+	}
+	return nc, nil
+}
+
+// WorkerConfig configures RunWorker.
+type WorkerConfig struct {
+	Conn *nats.Conn
+	// Name identifies the worker in the coordinator's statistics.
+	Name string
+	// Parallel is how many jobs the worker processes at once.
+	Parallel int
+	Worker   *crawler.Worker
+	// ParkAfter must match the coordinator's; zero means DefaultParkAfter.
+	ParkAfter int
+	// MaxJobTime bounds one job's processing; zero means 15 minutes.
+	MaxJobTime time.Duration
+	Logger     *slog.Logger
+
+	// Test hooks: dupResults publishes every result twice (a worker
+	// killed between publishing and acking, its job redelivered); dies
+	// makes the worker drop a job without result or ack, as a worker
+	// killed by it would.
+	dupResults bool
+	dies       func(*crawler.Job) bool
+}
+
+// RunWorker takes jobs from the work stream until ctx ends, Parallel at a
+// time: it processes each (crawler.Worker), publishes the result, waits
+// for the stream to store it, then acks the job. While the coordinator is
+// away it waits and tries again.
+func RunWorker(ctx context.Context, cfg WorkerConfig) error {
+	if cfg.ParkAfter <= 0 {
+		cfg.ParkAfter = DefaultParkAfter
+	}
+	if cfg.MaxJobTime <= 0 {
+		cfg.MaxJobTime = 15 * time.Minute
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	js, err := jetstream.New(cfg.Conn)
+	if err != nil {
+		return err
+	}
+	central := &remoteCentral{nc: cfg.Conn}
+	var wg sync.WaitGroup
+	for range max(cfg.Parallel, 1) {
+		wg.Go(func() {
+			var cons jetstream.Consumer
+			for ctx.Err() == nil {
+				if cons == nil {
+					c, err := js.Consumer(ctx, workStream, workConsumer)
+					if err != nil {
+						if ctx.Err() == nil {
+							log.Debug("work queue not available yet; waiting for the coordinator", "err", err)
+							sleep(ctx, time.Second)
+						}
+						continue
+					}
+					cons = c
+				}
+				batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+				if err != nil {
+					cons = nil
+					sleep(ctx, time.Second)
+					continue
+				}
+				for m := range batch.Messages() {
+					handle(ctx, js, central, cfg, log, m)
+				}
+				if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+					log.Debug("fetching jobs failed; trying again", "err", err)
+					cons = nil
+					sleep(ctx, time.Second)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// retryAttempts is how many times a worker processes a job whose
+// coordinator could not be asked before handing it back to the queue.
+const retryAttempts = 4
+
+// handle processes one job message.
+func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg) {
+	var jm jobMsg
+	if err := json.Unmarshal(m.Data(), &jm); err != nil || jm.Job == nil {
+		log.Error("dropping an undecodable crawl job", "err", err)
+		_ = m.Term()
+		return
+	}
+	j := jm.Job
+	if cfg.dies != nil && cfg.dies(j) {
+		return
+	}
+	var res crawler.Result
+	meta, err := m.Metadata()
+	if err == nil && int(meta.NumDelivered) > cfg.ParkAfter {
+		res = crawler.Result{Site: j.Site, Pass: j.Pass, Item: j.Item, Parked: true,
+			ParkReason: fmt.Sprintf("delivered %d times to crawl workers without a result", meta.NumDelivered-1)}
+		log.Warn("parking a crawl job that killed or stalled workers", "url", j.Item.URL, "deliveries", meta.NumDelivered)
+	} else {
+		jobCtx, cancel := context.WithTimeout(ctx, cfg.MaxJobTime)
+		// Tell JetStream the job is being worked on, so a long video is
+		// not redelivered to another worker at AckWait.
+		stopProgress := make(chan struct{})
+		go func() {
+			t := time.NewTicker(10 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-stopProgress:
+					return
+				case <-t.C:
+					_ = m.InProgress()
+				}
+			}
+		}()
+		// A coordinator that cannot answer (restarting, overloaded) is
+		// waited for within this delivery, so that it never counts
+		// towards parking the job; only a job that keeps failing so
+		// goes back to the queue.
+		for attempt := 1; ; attempt++ {
+			res = cfg.Worker.Process(jobCtx, j, central)
+			if !res.Retry || attempt == retryAttempts || jobCtx.Err() != nil {
+				break
+			}
+			sleep(jobCtx, time.Duration(attempt)*2*time.Second)
+		}
+		close(stopProgress)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			// Shutting down: let another worker have it at once.
+			_ = m.Nak()
+			return
+		case res.Retry || res.Cancelled:
+			// The coordinator is away, or the job ran out of time: try
+			// again later (a job that always times out is parked).
+			_ = m.NakWithDelay(5 * time.Second)
+			return
+		}
+	}
+	res.Worker = cfg.Name
+	data, err := json.Marshal(resultMsg{Epoch: jm.Epoch, Key: jm.Key, Worker: cfg.Name, Result: res})
+	if err != nil {
+		log.Error("encoding a crawl result failed", "url", j.Item.URL, "err", err)
+		_ = m.Nak()
+		return
+	}
+	for {
+		pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err := js.Publish(pubCtx, "hw.results."+j.Item.Kind.String(), data)
+		cancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return // unacked: redelivered after AckWait
+		}
+		log.Warn("publishing a crawl result failed; retrying", "url", j.Item.URL, "err", err)
+		sleep(ctx, time.Second)
+	}
+	if cfg.dupResults {
+		if _, err := js.Publish(ctx, "hw.results."+j.Item.Kind.String(), data); err != nil {
+			log.Warn("publishing a duplicate result failed", "err", err)
+		}
+	}
+	// Only now that the result is stored is the job done.
+	if err := m.Ack(); err != nil {
+		log.Debug("acking a crawl job failed (it may be delivered again; its second result is dropped)", "url", j.Item.URL, "err", err)
+	}
+}
+
+// remoteCentral asks the coordinator over NATS request/reply.
+type remoteCentral struct{ nc *nats.Conn }
+
+// centralTimeout bounds one Central request.
+const centralTimeout = 30 * time.Second
+
+func (rc *remoteCentral) request(ctx context.Context, subject string, req, rep any) error {
+	data, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(ctx, centralTimeout)
+	defer cancel()
+	msg, err := rc.nc.RequestWithContext(rctx, subject, data)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s: %w: %w", subject, crawler.ErrCentralUnavailable, err)
+	}
+	return json.Unmarshal(msg.Data, rep)
+}
+
+func (rc *remoteCentral) Resolve(ctx context.Context, r crawler.ResolveRequest, fingerprint crawler.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
+	var lr lookupReply
+	if err := rc.request(ctx, centralLookup, r, &lr); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if err := replyErr(lr.Err, lr.Unavailable); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if lr.OK {
+		return lr.Hash, nil, nil
+	}
+	fp, took, err := fingerprint(ctx)
+	req := matchRequest{Req: r, Fingerprint: fp, TookNanos: int64(took)}
+	if err != nil {
+		if ctx.Err() != nil {
+			return crawlstate.HashResult{}, nil, ctx.Err()
+		}
+		// The coordinator decides whether this is the bytes' fault (a
+		// failure result it keeps) or not.
+		req.Failure = &crawler.ResultError{Kind: classifyHash(err), URL: r.URL, Message: err.Error()}
+	}
+	var mr matchReply
+	if err := rc.request(ctx, centralMatch, req, &mr); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if err := replyErr(mr.Err, mr.Unavailable); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	var pv []byte
+	if mr.WantPreview && preview != nil {
+		pv = preview()
+	}
+	return mr.Hash, pv, nil
+}
+
+func replyErr(msg string, unavailable bool) error {
+	switch {
+	case msg == "":
+		return nil
+	case unavailable:
+		return fmt.Errorf("%s: %w", msg, crawler.ErrCentralUnavailable)
+	}
+	return errors.New(msg)
+}
+
+// classifyHash names a fingerprinting error the way the crawler's error
+// counts do, for the failures that are the bytes' fault.
+func classifyHash(err error) string {
+	return crawler.ErrorKind(err)
+}

@@ -1,0 +1,109 @@
+package crawler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/hashing"
+)
+
+// The coordinator's side of Central for workers elsewhere: a transport
+// (package crawler/natswork) turns their requests into calls of
+// Crawler.Lookup and Crawler.Match, which answer from the running pass of
+// the site, exactly as the pass answers its own worker (Pass.Resolve).
+
+// ErrNoPass reports a Central request for a pass that is not running in
+// this process (it finished, or the coordinator restarted): the worker's
+// item is stale or must wait.
+var ErrNoPass = fmt.Errorf("no such pass running: %w", ErrCentralUnavailable)
+
+func (c *Crawler) register(p *pass) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running == nil {
+		c.running = map[string]*pass{}
+	}
+	c.running[p.site.Name] = p
+}
+
+func (c *Crawler) unregister(p *pass) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running[p.site.Name] == p {
+		delete(c.running, p.site.Name)
+	}
+}
+
+func (c *Crawler) passOf(site string, number uint64) (*pass, error) {
+	c.mu.Lock()
+	p := c.running[site]
+	c.mu.Unlock()
+	if p == nil || p.info.Number != number {
+		return nil, fmt.Errorf("site %s pass %d: %w", site, number, ErrNoPass)
+	}
+	return p, nil
+}
+
+// Lookup answers a worker's question whether bytes need fingerprinting:
+// the pass's own result for them, or a stored result still valid for the
+// registered fingerprints.
+func (c *Crawler) Lookup(ctx context.Context, r ResolveRequest) (crawlstate.HashResult, bool, error) {
+	p, err := c.passOf(r.Site, r.Pass)
+	if err != nil {
+		return crawlstate.HashResult{}, false, err
+	}
+	p.mu.Lock()
+	s := p.bySHA[r.SHA256]
+	p.mu.Unlock()
+	if s != nil && s.settled.Load() && s.ok {
+		return s.hr, true, nil
+	}
+	hr, ok, err := c.DB.Crawl.HashResult(r.SHA256)
+	if err != nil {
+		return hr, false, err
+	}
+	return hr, ok && hr.Fresh(p.rule, r.Watermark), nil
+}
+
+// Match matches a worker's fingerprint of bytes (or records why they could
+// not be fingerprinted, failure) once per pass, stores the result, and
+// says whether the worker should send the matched bytes' preview.
+func (c *Crawler) Match(ctx context.Context, r ResolveRequest, fp hashing.Fingerprint, failure *ResultError, took time.Duration) (crawlstate.HashResult, bool, error) {
+	p, err := c.passOf(r.Site, r.Pass)
+	if err != nil {
+		return crawlstate.HashResult{}, false, err
+	}
+	s := p.shaFor(r.SHA256)
+	ran := false
+	s.once.Do(func() {
+		ran = true
+		p.resolve(ctx, r.What, r.URL, r.SHA256, r.Watermark, s, func(context.Context) (hashing.Fingerprint, time.Duration, error) {
+			if failure != nil {
+				return hashing.Fingerprint{}, took, failure
+			}
+			return fp, took, nil
+		})
+		s.settled.Store(true)
+	})
+	if s.err != nil {
+		if ran {
+			// Not the bytes' fault (cancelled, the index): let a later
+			// worker try again rather than keep the error for the pass.
+			p.mu.Lock()
+			if p.bySHA[r.SHA256] == s {
+				delete(p.bySHA, r.SHA256)
+			}
+			p.mu.Unlock()
+		}
+		return crawlstate.HashResult{}, false, s.err
+	}
+	want := false
+	if s.ok && len(s.hr.Matches) > 0 {
+		if have, err := c.DB.Alerts.HasPreview(r.SHA256); err != nil || !have {
+			want = true
+		}
+	}
+	return s.hr, want, nil
+}

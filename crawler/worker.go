@@ -1,0 +1,247 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
+)
+
+// Central is what a worker asks the coordinator while it processes an
+// item: the coordinator alone holds the index and the stored results.
+type Central interface {
+	// Resolve establishes the match result of one file's bytes: the
+	// stored result when it is still valid for the registered
+	// fingerprints, else fingerprint (called at most once, on the worker)
+	// matched centrally. preview, when not nil, is called only for bytes
+	// that matched and have no preview stored yet; the result carries what
+	// it made. An error that is not the bytes' fault is returned as such.
+	Resolve(ctx context.Context, r ResolveRequest, fingerprint FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error)
+}
+
+// FingerprintFunc fingerprints a worker's bytes and says how long the
+// hashing itself took (without waiting for a CPU slot).
+type FingerprintFunc func(ctx context.Context) (hashing.Fingerprint, time.Duration, error)
+
+// ResolveRequest names the bytes a worker wants a match result for.
+type ResolveRequest struct {
+	Site string `json:"site"`
+	Pass uint64 `json:"pass"`
+	// What is "media" or "video", for logs.
+	What      string         `json:"what"`
+	URL       string         `json:"url"`
+	SHA256    hashing.SHA256 `json:"sha256"`
+	Watermark uint64         `json:"watermark"`
+}
+
+// ErrCentralUnavailable reports that a worker could not reach the
+// coordinator; the item is tried again later, never failed for it.
+var ErrCentralUnavailable = errors.New("coordinator unavailable")
+
+// siteWorker is the fetching half of a pass for one site: the polite,
+// guarded transport, colly for pages, the media client, robots.txt rules,
+// the picture hasher and (optionally) the video hasher. It holds no
+// database; Process turns a Job into a Result.
+type siteWorker struct {
+	site    *Site
+	media   *fetcher
+	pages   *pageFetcher
+	robots  *robotsRules
+	hasher  *hashing.Hasher
+	hashSem chan struct{} // bounds concurrent decodes to the CPUs
+	video   *video.Hasher // nil: videos are recorded, not fingerprinted
+	log     *slog.Logger
+}
+
+// process does one job's fetching and fingerprinting.
+func (w *siteWorker) process(ctx context.Context, j *Job, c Central) Result {
+	res := Result{Site: j.Site, Pass: j.Pass, Item: j.Item}
+	switch j.Item.Kind {
+	case PageItem:
+		w.processPage(ctx, j, &res)
+	case MediaItem, VideoItem:
+		w.processMedia(ctx, j, c, &res)
+	default:
+		res.Errors = append(res.Errors, ResultError{Kind: "fetch", URL: j.Item.URL, Message: fmt.Sprintf("%s: unknown item kind %v", j.Item.URL, j.Item.Kind)})
+		res.Denied = true
+	}
+	if ctx.Err() != nil {
+		res.Cancelled = true
+	}
+	if unavailable(&res) {
+		// The coordinator's gate could not be asked: not the site's
+		// fault, so nothing is committed and the job is tried again.
+		res.Retry = true
+	}
+	return res
+}
+
+// unavailable reports whether any error of res is ErrCentralUnavailable's.
+func unavailable(res *Result) bool {
+	errs := res.Errors
+	if res.Page != nil && res.Page.Err != nil {
+		errs = append(errs, *res.Page.Err)
+	}
+	if res.Media != nil && res.Media.Err != nil {
+		errs = append(errs, *res.Media.Err)
+	}
+	for _, e := range errs {
+		if e.Kind == "unavailable" {
+			return true
+		}
+	}
+	return false
+}
+
+// robotsAllow checks robots.txt (unless the site opts out). false with ctx
+// alive means the item is done (Denied).
+func (w *siteWorker) robotsAllow(ctx context.Context, u *url.URL, res *Result) bool {
+	if !w.site.Robots() {
+		return true
+	}
+	ok, err := w.robots.allowed(ctx, u)
+	switch {
+	case ctx.Err() != nil:
+		return false
+	case err != nil:
+		res.Errors = append(res.Errors, *resultErr(res.Item.URL, err))
+		res.Denied = true
+		return false
+	case !ok:
+		res.RobotsBlocked, res.Denied = true, true
+		return false
+	}
+	return true
+}
+
+func (w *siteWorker) processPage(ctx context.Context, j *Job, res *Result) {
+	u, err := url.Parse(j.Item.URL)
+	if err != nil {
+		res.Denied = true
+		return
+	}
+	if !w.robotsAllow(ctx, u, res) || !j.Fetch {
+		return
+	}
+	pf := w.pages.fetch(j.Item.URL, j.cond())
+	if ctx.Err() != nil {
+		return
+	}
+	pr := &PageResult{Serves: pf.serves, NotModified: pf.notModified, ETag: pf.etag, LastModified: pf.lastModified,
+		Bytes: pf.bytes, Links: pf.links, Media: pf.media, Videos: pf.videos, Dropped: pf.dropped}
+	if pf.final != nil {
+		pr.Final = pf.final.String()
+	}
+	if pf.err != nil {
+		pr.Err = resultErr(j.Item.URL, pf.err)
+	}
+	res.Page = pr
+}
+
+// processMedia fetches a picture (conditionally when the job has
+// validators) or a video, sums it and has its match result established
+// through c.
+func (w *siteWorker) processMedia(ctx context.Context, j *Job, c Central, res *Result) {
+	it := j.Item
+	u, err := url.Parse(it.URL)
+	if err != nil {
+		res.Media = &MediaResult{Outcome: mediaError, Err: &ResultError{Kind: "fetch", URL: it.URL, Message: fmt.Sprintf("media URL %q: %v", it.URL, err)}}
+		return
+	}
+	if !w.robotsAllow(ctx, u, res) {
+		return
+	}
+	isVideo := it.Kind == VideoItem
+	var f *fetched
+	if isVideo {
+		f, err = w.media.getVideo(ctx, it.URL, w.site.MaxVideoBytes)
+	} else {
+		f, err = w.media.get(ctx, it.URL, w.site.MaxImageBytes, j.cond())
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	mr := &MediaResult{}
+	res.Media = mr
+	if f != nil {
+		mr.ETag, mr.LastModified, mr.FinalURL, mr.Status, mr.Size = f.ETag, f.LastModified, f.FinalURL, f.Status, f.Size
+	}
+	switch {
+	case !isVideo && errors.Is(err, ErrVideo):
+		mr.Outcome = mediaVideo
+		return
+	case errors.Is(err, hashing.ErrTooLarge):
+		mr.Outcome, mr.Err = mediaTooLarge, resultErr(it.URL, err)
+		return
+	case err != nil:
+		mr.Outcome, mr.Err = mediaError, resultErr(it.URL, err)
+		return
+	case f.NotModified:
+		mr.Outcome = mediaNotModified
+		return
+	}
+	body := f.Body
+	f.Body = nil
+	sum := hashing.SumSHA256(body)
+	mr.SHA256, mr.Bytes = sum, int64(len(body))
+	what := "media"
+	hash := w.hasher.Image
+	preview := func() []byte {
+		pv, err := w.hasher.Preview(body)
+		if err != nil {
+			w.log.Warn("no preview for matched media", "url", it.URL, "err", err)
+			return nil
+		}
+		return pv
+	}
+	switch {
+	case isVideo:
+		what, preview = "video", func() []byte {
+			// A picture-format video (animated GIF or WebP) previews its
+			// first frame; other videos have none.
+			pv, _ := w.hasher.Preview(body)
+			return pv
+		}
+		if w.video == nil {
+			mr.Outcome = mediaError
+			mr.Err = &ResultError{Kind: "video", URL: it.URL, Message: fmt.Sprintf("%s: this worker fingerprints no videos (no ffmpeg)", it.URL)}
+			return
+		}
+		hash = w.video.Fingerprint
+	case w.video != nil && video.Sniff(body) != "":
+		// An animated GIF or WebP shown as an image is a video: all its
+		// frames, not only the first, are matched.
+		what, hash, preview = "video", w.video.Fingerprint, nil
+	}
+	fingerprint := func(ctx context.Context) (hashing.Fingerprint, time.Duration, error) {
+		select {
+		case w.hashSem <- struct{}{}:
+		case <-ctx.Done():
+			return hashing.Fingerprint{}, 0, ctx.Err()
+		}
+		defer func() { <-w.hashSem }()
+		start := time.Now()
+		fp, err := hash(ctx, body, hashing.ForQuery)
+		return fp, time.Since(start), err
+	}
+	hr, pv, err := c.Resolve(ctx, ResolveRequest{Site: j.Site, Pass: j.Pass, What: what, URL: it.URL, SHA256: sum, Watermark: j.Watermark},
+		fingerprint, preview)
+	switch {
+	case ctx.Err() != nil:
+		return
+	case errors.Is(err, ErrCentralUnavailable):
+		res.Retry = true
+		return
+	case err != nil:
+		mr.Outcome, mr.Err = mediaError, resultErr(it.URL, err)
+		return
+	}
+	hr.SHA256 = sum // not in the result's JSON: the bytes' sum travels as mr.SHA256
+	mr.Outcome, mr.Hash, mr.Preview = mediaFetched, hr, pv
+}
