@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -221,7 +222,10 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	d := noticeData{N: n, CanMail: s.cfg.Mailer != nil}
+	// Mail goes to mail addresses; a report form's URL is for the
+	// operator to fill in by hand.
+	_, notMail := mail.ParseAddressList(n.To)
+	d := noticeData{N: n, CanMail: s.cfg.Mailer != nil && notMail == nil}
 	if last, ok := n.LastDelivery(); ok {
 		d.Delivery = &last
 	}
