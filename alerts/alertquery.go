@@ -34,7 +34,9 @@ import (
 //   - alerthours: the same counts per hour of creation: a counts key's
 //     prefix ‖ lp(status) ‖ hour (big-endian Unix hours, sign bit flipped),
 //     so that a date range is counted from the hours it covers whole and
-//     the keys of the two partial hours at its ends.
+//     the keys of the two partial hours at its ends;
+//   - alertcreated, alertremovals, alertremovalbins and alertnoticesent:
+//     the dashboard's figures (dashboard.go).
 //
 // lp is a one-byte length prefix, lp2 a two-byte one, so no name is a prefix
 // of another's key range. The time key is the creation time as big-endian
@@ -55,14 +57,15 @@ var (
 	bucketAlertCounts        = []byte("alertcounts")
 	bucketAlertHours         = []byte("alerthours")
 
-	alertIndexBuckets = [][]byte{bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours}
+	alertIndexBuckets = [][]byte{bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours,
+		bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins, bucketAlertNoticeSent}
 
 	keyAlertIndexVersion = []byte("alert_index_version")
 )
 
 // alertIndexVersion is the layout of the alert indexes this build writes;
 // changing the layout means raising it, which makes Open rebuild them.
-const alertIndexVersion = 3
+const alertIndexVersion = 5
 
 // AlertSort orders a QueryAlerts page.
 type AlertSort int
@@ -606,6 +609,7 @@ func alertIndexEntries(a *Alert) (entries, counters []alertEntry, err error) {
 			alertEntry{bucket: bucketAlertCounts, key: append(slices.Clip(prefix), a.Status...)},
 			alertEntry{bucket: bucketAlertHours, key: append(lp(prefix, a.Status), hour...)})
 	}
+	entries, counters = dashboardEntries(a, entries, counters)
 	return entries, counters, nil
 }
 
@@ -625,10 +629,11 @@ func entryDistance(v []byte) int64 {
 
 // indexAlert moves a's index entries from old (nil for a new alert) to a,
 // inside the transaction that writes a. An unchanged status, time, site,
-// case and distance (a new sighting) costs nothing.
+// case, distance, time to removal and notice (a new sighting, a check that
+// changed nothing) costs nothing.
 func indexAlert(tx *bolt.Tx, old, a *Alert) error {
 	if old != nil && old.Status == a.Status && old.CreatedAt.Equal(a.CreatedAt) && old.Site == a.Site &&
-		old.Case == a.Case && old.Distance == a.Distance && old.ID == a.ID {
+		old.Case == a.Case && old.Distance == a.Distance && old.ID == a.ID && sameRemoval(old, a) && sameNotice(old, a) {
 		return nil
 	}
 	if old != nil {
@@ -737,7 +742,8 @@ func indexedAlerts(tx *bolt.Tx, tick func() error, bad func(k []byte, err error)
 			bad(k, err)
 			return tick()
 		}
-		out = append(out, Alert{ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, Site: a.Site, Case: a.Case, Distance: a.Distance})
+		out = append(out, Alert{ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, Site: a.Site, Case: a.Case, Distance: a.Distance,
+			ConfirmedAt: a.ConfirmedAt, RemovedAt: a.RemovedAt, ReappearedAt: a.ReappearedAt, NoticeID: a.NoticeID, NoticeSentAt: a.NoticeSentAt})
 		return tick()
 	})
 	return out, err

@@ -52,7 +52,21 @@ const maxDashboardDays = 366
 // year), the day boundaries taken in loc (UTC when nil); the open queue;
 // and per-site time to removal. takedown.Store.Dashboard adds the overdue
 // notices in the same read transaction.
+//
+// It reads the figures kept with every alert write (dashboard.go), so its
+// cost does not grow with the number of alerts; a file whose indexes are
+// not built yet (opened read-only before a migration) is scanned instead.
 func DashboardIn(tx *bolt.Tx, now time.Time, loc *time.Location, days int) (Dashboard, error) {
+	loc, first, today, days := dashboardRange(now, loc, days)
+	if !alertIndexCurrent(tx) {
+		return dashboardScan(tx, first, today, loc, days)
+	}
+	return dashboardFromIndex(tx, first, today, loc, days)
+}
+
+// dashboardRange applies DashboardIn's defaults and finds its first day
+// and today, as midnights in loc.
+func dashboardRange(now time.Time, loc *time.Location, days int) (_ *time.Location, first, today time.Time, _ int) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -60,38 +74,42 @@ func DashboardIn(tx *bolt.Tx, now time.Time, loc *time.Location, days int) (Dash
 		days = 30
 	}
 	days = min(days, maxDashboardDays)
-	today := midnight(now.In(loc))
-	first := today.AddDate(0, 0, -(days - 1))
+	today = midnight(now.In(loc))
+	return loc, today.AddDate(0, 0, -(days - 1)), today, days
+}
+
+// dashboardScan computes DashboardIn's figures from every alert: the
+// reference the kept figures are tested against, and the answer for a file
+// without them.
+func dashboardScan(tx *bolt.Tx, first, today time.Time, loc *time.Location, days int) (Dashboard, error) {
 	d := Dashboard{Queue: map[Status]int{}, Days: make([]DayCount, days)}
 	for i := range d.Days {
 		d.Days[i].Day = first.AddDate(0, 0, i)
 	}
 	removals := map[string][]time.Duration{}
-	err := func() error {
-		return tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
-			var a Alert
-			if err := decodeAlert(v, &a); err != nil {
-				return fmt.Errorf("alert %x: %w", k, err)
+	err := tx.Bucket(bucketAlerts).ForEach(func(k, v []byte) error {
+		var a Alert
+		if err := decodeAlert(v, &a); err != nil {
+			return fmt.Errorf("alert %x: %w", k, err)
+		}
+		d.Queue[a.Status]++
+		if a.Status.open() {
+			d.Open++
+		}
+		created := midnight(a.CreatedAt.In(loc))
+		if !created.Before(first) && !created.After(today) {
+			// Days differ in length across DST changes, so count them
+			// by date rather than dividing durations.
+			i := daysBetween(first, created)
+			if i >= 0 && i < days {
+				d.Days[i].Alerts++
 			}
-			d.Queue[a.Status]++
-			if a.Status.open() {
-				d.Open++
-			}
-			created := midnight(a.CreatedAt.In(loc))
-			if !created.Before(first) && !created.After(today) {
-				// Days differ in length across DST changes, so count them
-				// by date rather than dividing durations.
-				i := daysBetween(first, created)
-				if i >= 0 && i < days {
-					d.Days[i].Alerts++
-				}
-			}
-			if ttr, ok := a.TimeToRemoval(); ok {
-				removals[a.Site] = append(removals[a.Site], ttr)
-			}
-			return nil
-		})
-	}()
+		}
+		if ttr, ok := a.TimeToRemoval(); ok {
+			removals[a.Site] = append(removals[a.Site], ttr)
+		}
+		return nil
+	})
 	if err != nil {
 		return Dashboard{}, err
 	}

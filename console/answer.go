@@ -51,12 +51,27 @@ func (s *Server) serve(rt route) http.Handler {
 		rq := &request{remote: s.remote(r), api: rt.Out == asJSON}
 		ok, err := s.guard(w, r, rq, rt)
 		if ok && err == nil {
-			err = rt.h(w, r, rq)
+			err = s.run(w, r, rq, rt)
 		}
 		if err != nil {
 			s.answerError(w, r, rq, err)
 		}
 	})
+}
+
+// run runs rt's handler once the gate lets a request of its load in
+// (load.go), or answers 503 with Retry-After.
+func (s *Server) run(w http.ResponseWriter, r *http.Request, rq *request, rt route) error {
+	leave, err := s.gate.enter(r.Context(), rt.Load)
+	if err != nil {
+		var b *errBusy
+		if errors.As(err, &b) {
+			return busy(w, b)
+		}
+		return err
+	}
+	defer leave()
+	return rt.h(w, r, rq)
 }
 
 // reply is a handler's answer on a route pair that differs only in output:

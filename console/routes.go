@@ -21,7 +21,10 @@ type route struct {
 	CSRF csrfRule
 	// Out is how the route answers, its errors included.
 	Out output
-	h   handler
+	// Load is what a request may cost the machine: heavy routes share a
+	// few slots of the console's bounded concurrency (load.go).
+	Load load
+	h    handler
 }
 
 // csrfRule is how a route's requests prove they come from the console's
@@ -61,13 +64,14 @@ type RouteInfo struct {
 	Public  bool            `json:"public"`
 	CSRF    string          `json:"csrf"`    // none, session, upload or login
 	Answers string          `json:"answers"` // html or json
+	Load    string          `json:"load"`    // light, heavy or free (load.go)
 }
 
 // Routes lists every route with the roles allowed on it.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, rt := range s.routes {
-		ri := RouteInfo{Method: rt.Method, Path: rt.Path, Public: rt.public(), CSRF: rt.CSRF.String(), Answers: rt.Out.String()}
+		ri := RouteInfo{Method: rt.Method, Path: rt.Path, Public: rt.public(), CSRF: rt.CSRF.String(), Answers: rt.Out.String(), Load: rt.Load.String()}
 		if !ri.Public {
 			ri.Roles = slices.Clone(rt.Roles)
 		}
@@ -102,102 +106,105 @@ var (
 // JSON; the rest answer HTML.
 func (s *Server) routeTable() []route {
 	rs := []route{
-		// method, path, who, CSRF, answers, handler
-		{"GET", "/login", public, csrfNone, asHTML, s.loginPage},
-		{"POST", "/login", public, csrfLogin, asHTML, s.login},
-		{"GET", "/healthz", public, csrfNone, asHTML, s.healthz},
-		{"POST", "/logout", anyone, csrfSession, asHTML, s.logout},
-		{"GET", "/{$}", anyone, csrfNone, asHTML, s.home},
-		{"GET", "/settings", anyone, csrfNone, asHTML, s.settingsPage},
-		{"POST", "/settings", anyone, csrfSession, asHTML, s.saveSettings},
-		{"GET", "/api/me", anyone, csrfNone, asJSON, s.apiMe},
-		{"GET", "/dashboard", anyone, csrfNone, asHTML, s.dashboard},
-		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, s.dashboard},
+		// method, path, who, CSRF, answers, load, handler
+		{"GET", "/login", public, csrfNone, asHTML, light, s.loginPage},
+		// The login limiter bounds password checks (one at a time per
+		// address and per user name) and must refuse a guess at once
+		// (429), not after a wait in the gate.
+		{"POST", "/login", public, csrfLogin, asHTML, free, s.login},
+		{"GET", "/healthz", public, csrfNone, asHTML, free, s.healthz},
+		{"POST", "/logout", anyone, csrfSession, asHTML, light, s.logout},
+		{"GET", "/{$}", anyone, csrfNone, asHTML, light, s.home},
+		{"GET", "/settings", anyone, csrfNone, asHTML, light, s.settingsPage},
+		{"POST", "/settings", anyone, csrfSession, asHTML, light, s.saveSettings},
+		{"GET", "/api/me", anyone, csrfNone, asJSON, light, s.apiMe},
+		{"GET", "/dashboard", anyone, csrfNone, asHTML, heavy, s.dashboard},
+		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, heavy, s.dashboard},
 
 		// Alert review (alerts.go).
-		{"GET", "/alerts", operator, csrfNone, asHTML, s.alertQueue},
-		{"GET", "/api/alerts", operator, csrfNone, asJSON, s.alertQueue},
-		{"GET", "/alerts/{id}", operator, csrfNone, asHTML, s.alert},
-		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, s.alert},
-		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, s.revealPreview},
-		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, s.preview},
-		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, s.decideAlert(alerts.StatusConfirmed)},
-		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, s.decideAlert(alerts.StatusConfirmed)},
-		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, s.dismissAlert},
-		{"POST", "/api/alerts/{id}/dismiss", operator, csrfSession, asJSON, s.dismissAlert},
-		{"POST", "/alerts/bulk", operator, csrfSession, asHTML, s.bulkAlerts},
-		{"POST", "/api/alerts/bulk", operator, csrfSession, asJSON, s.apiBulk},
+		{"GET", "/alerts", operator, csrfNone, asHTML, heavy, s.alertQueue},
+		{"GET", "/api/alerts", operator, csrfNone, asJSON, heavy, s.alertQueue},
+		{"GET", "/alerts/{id}", operator, csrfNone, asHTML, light, s.alert},
+		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, light, s.alert},
+		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, light, s.revealPreview},
+		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, light, s.preview},
+		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, light, s.decideAlert(alerts.StatusConfirmed)},
+		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, light, s.decideAlert(alerts.StatusConfirmed)},
+		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, light, s.dismissAlert},
+		{"POST", "/api/alerts/{id}/dismiss", operator, csrfSession, asJSON, light, s.dismissAlert},
+		{"POST", "/alerts/bulk", operator, csrfSession, asHTML, heavy, s.bulkAlerts},
+		{"POST", "/api/alerts/bulk", operator, csrfSession, asJSON, heavy, s.apiBulk},
 
 		// Cases (cases.go).
-		{"GET", "/cases", staff, csrfNone, asHTML, s.cases},
-		{"GET", "/api/cases", staff, csrfNone, asJSON, s.cases},
-		{"POST", "/cases", staff, csrfUpload, asHTML, s.registerCase},
-		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, s.withdrawCase},
-		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, s.withdrawCase},
+		{"GET", "/cases", staff, csrfNone, asHTML, heavy, s.cases},
+		{"GET", "/api/cases", staff, csrfNone, asJSON, heavy, s.cases},
+		{"POST", "/cases", staff, csrfUpload, asHTML, heavy, s.registerCase},
+		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, heavy, s.withdrawCase},
+		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, heavy, s.withdrawCase},
 
 		// Watched sites and crawls (sites.go).
-		{"GET", "/sites", analyst, csrfNone, asHTML, s.sites},
-		{"GET", "/api/sites", analyst, csrfNone, asJSON, s.sites},
-		{"POST", "/sites/{name}/pass", analyst, csrfSession, asHTML, s.siteAction("pass")},
-		{"POST", "/api/sites/{name}/pass", analyst, csrfSession, asJSON, s.siteAction("pass")},
-		{"POST", "/sites/{name}/pause", analyst, csrfSession, asHTML, s.siteAction("pause")},
-		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, s.siteAction("pause")},
-		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, s.siteAction("resume")},
-		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, s.siteAction("resume")},
-		{"GET", "/metrics", watchers, csrfNone, asJSON, s.metrics},
+		{"GET", "/sites", analyst, csrfNone, asHTML, heavy, s.sites},
+		{"GET", "/api/sites", analyst, csrfNone, asJSON, heavy, s.sites},
+		{"POST", "/sites/{name}/pass", analyst, csrfSession, asHTML, light, s.siteAction("pass")},
+		{"POST", "/api/sites/{name}/pass", analyst, csrfSession, asJSON, light, s.siteAction("pass")},
+		{"POST", "/sites/{name}/pause", analyst, csrfSession, asHTML, light, s.siteAction("pause")},
+		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, light, s.siteAction("pause")},
+		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, light, s.siteAction("resume")},
+		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, light, s.siteAction("resume")},
+		{"GET", "/metrics", watchers, csrfNone, asJSON, light, s.metrics},
 
 		// Accounts, the audit log and the database (users.go, api.go).
-		{"GET", "/users", admin, csrfNone, asHTML, s.users},
-		{"GET", "/api/users", admin, csrfNone, asJSON, s.users},
-		{"POST", "/users", admin, csrfSession, asHTML, s.addUser},
-		{"POST", "/users/{name}", admin, csrfSession, asHTML, s.updateUser},
-		{"POST", "/users/{name}/tokens", admin, csrfSession, asHTML, s.createToken},
-		{"POST", "/tokens/{id}/revoke", admin, csrfSession, asHTML, s.revokeToken},
-		{"GET", "/audit", admin, csrfNone, asHTML, s.auditLog},
-		{"GET", "/api/audit", admin, csrfNone, asJSON, s.auditLog},
-		{"GET", "/api/verify", admin, csrfNone, asJSON, s.apiVerify},
-		{"GET", "/api/backup", admin, csrfNone, asJSON, s.apiBackup},
+		{"GET", "/users", admin, csrfNone, asHTML, heavy, s.users},
+		{"GET", "/api/users", admin, csrfNone, asJSON, heavy, s.users},
+		{"POST", "/users", admin, csrfSession, asHTML, light, s.addUser},
+		{"POST", "/users/{name}", admin, csrfSession, asHTML, light, s.updateUser},
+		{"POST", "/users/{name}/tokens", admin, csrfSession, asHTML, light, s.createToken},
+		{"POST", "/tokens/{id}/revoke", admin, csrfSession, asHTML, light, s.revokeToken},
+		{"GET", "/audit", admin, csrfNone, asHTML, heavy, s.auditLog},
+		{"GET", "/api/audit", admin, csrfNone, asJSON, heavy, s.auditLog},
+		{"GET", "/api/verify", admin, csrfNone, asJSON, heavy, s.apiVerify},
+		{"GET", "/api/backup", admin, csrfNone, asJSON, heavy, s.apiBackup},
 
 		// Takedown notices (notices.go).
-		{"GET", "/notices", operator, csrfNone, asHTML, s.noticesPage},
-		{"GET", "/api/notices", operator, csrfNone, asJSON, s.apiNotices},
-		{"POST", "/notices/draft", operator, csrfSession, asHTML, s.draftNotice},
-		{"POST", "/notices", operator, csrfSession, asHTML, s.createNotice},
-		{"GET", "/notices/{id}", operator, csrfNone, asHTML, s.noticePage},
-		{"GET", "/notices/{id}/eml", operator, csrfNone, asHTML, s.noticeFile("eml")},
-		{"GET", "/notices/{id}/txt", operator, csrfNone, asHTML, s.noticeFile("txt")},
-		{"POST", "/notices/{id}/sent", operator, csrfSession, asHTML, s.markSent},
-		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, s.markSent},
-		{"GET", "/notice-templates", operator, csrfNone, asHTML, s.templatesPage},
-		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, s.saveTemplate},
-		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, s.setContact},
+		{"GET", "/notices", operator, csrfNone, asHTML, heavy, s.noticesPage},
+		{"GET", "/api/notices", operator, csrfNone, asJSON, heavy, s.apiNotices},
+		{"POST", "/notices/draft", operator, csrfSession, asHTML, light, s.draftNotice},
+		{"POST", "/notices", operator, csrfSession, asHTML, light, s.createNotice},
+		{"GET", "/notices/{id}", operator, csrfNone, asHTML, light, s.noticePage},
+		{"GET", "/notices/{id}/eml", operator, csrfNone, asHTML, light, s.noticeFile("eml")},
+		{"GET", "/notices/{id}/txt", operator, csrfNone, asHTML, light, s.noticeFile("txt")},
+		{"POST", "/notices/{id}/sent", operator, csrfSession, asHTML, light, s.markSent},
+		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, light, s.markSent},
+		{"GET", "/notice-templates", operator, csrfNone, asHTML, light, s.templatesPage},
+		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, light, s.saveTemplate},
+		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, light, s.setContact},
 
 		// Reported URLs (reports.go).
-		{"GET", "/reports", reporters, csrfNone, asHTML, s.reportsPage},
-		{"POST", "/reports", reporters, csrfSession, asHTML, s.submitReport},
-		{"GET", "/api/reports", reporters, csrfNone, asJSON, s.apiReports},
-		{"POST", "/api/reports", reporters, csrfSession, asJSON, s.apiSubmitReport},
-		{"GET", "/api/reports/{id}", reporters, csrfNone, asJSON, s.apiReport},
+		{"GET", "/reports", reporters, csrfNone, asHTML, heavy, s.reportsPage},
+		{"POST", "/reports", reporters, csrfSession, asHTML, light, s.submitReport},
+		{"GET", "/api/reports", reporters, csrfNone, asJSON, heavy, s.apiReports},
+		{"POST", "/api/reports", reporters, csrfSession, asJSON, light, s.apiSubmitReport},
+		{"GET", "/api/reports/{id}", reporters, csrfNone, asJSON, light, s.apiReport},
 
 		// Flood quarantine and the negative bank (quarantine.go).
-		{"GET", "/quarantine", staff, csrfNone, asHTML, s.quarantine},
-		{"GET", "/api/quarantine", staff, csrfNone, asJSON, s.quarantine},
-		{"POST", "/quarantine/{id}/release", staff, csrfSession, asHTML, s.release},
-		{"POST", "/api/quarantine/{id}/release", staff, csrfSession, asJSON, s.release},
-		{"POST", "/quarantine/{id}/retire", staff, csrfSession, asHTML, s.retire},
-		{"POST", "/api/quarantine/{id}/retire", staff, csrfSession, asJSON, s.retire},
-		{"GET", "/negative", operator, csrfNone, asHTML, s.negatives},
-		{"GET", "/api/negative", operator, csrfNone, asJSON, s.negatives},
-		{"POST", "/alerts/{id}/negative", operator, csrfSession, asHTML, s.addNegative},
-		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, s.addNegative},
-		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, s.removeNegative},
-		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, s.removeNegative},
+		{"GET", "/quarantine", staff, csrfNone, asHTML, heavy, s.quarantine},
+		{"GET", "/api/quarantine", staff, csrfNone, asJSON, heavy, s.quarantine},
+		{"POST", "/quarantine/{id}/release", staff, csrfSession, asHTML, light, s.release},
+		{"POST", "/api/quarantine/{id}/release", staff, csrfSession, asJSON, light, s.release},
+		{"POST", "/quarantine/{id}/retire", staff, csrfSession, asHTML, heavy, s.retire},
+		{"POST", "/api/quarantine/{id}/retire", staff, csrfSession, asJSON, heavy, s.retire},
+		{"GET", "/negative", operator, csrfNone, asHTML, heavy, s.negatives},
+		{"GET", "/api/negative", operator, csrfNone, asJSON, heavy, s.negatives},
+		{"POST", "/alerts/{id}/negative", operator, csrfSession, asHTML, light, s.addNegative},
+		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, light, s.addNegative},
+		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, light, s.removeNegative},
+		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, light, s.removeNegative},
 	}
 	if s.cfg.Mailer != nil {
 		// Sending notices by mail exists only where SMTP is configured.
 		rs = append(rs,
-			route{"POST", "/notices/{id}/send", operator, csrfSession, asHTML, s.sendNotice},
-			route{"POST", "/api/notices/{id}/send", operator, csrfSession, asJSON, s.sendNotice})
+			route{"POST", "/notices/{id}/send", operator, csrfSession, asHTML, light, s.sendNotice},
+			route{"POST", "/api/notices/{id}/send", operator, csrfSession, asJSON, light, s.sendNotice})
 	}
 	return rs
 }

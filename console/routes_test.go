@@ -15,15 +15,15 @@ func TestTheRouteTableRefusesContradictions(t *testing.T) {
 		rt   route
 		want string // "" for accepted
 	}{
-		{"a page read by an operator is accepted", route{"GET", "/x", operator, csrfNone, asHTML, ok}, ""},
-		{"a form post with the session's token is accepted", route{"POST", "/x", operator, csrfSession, asHTML, ok}, ""},
-		{"the login form's own token is accepted on a public post", route{"POST", "/x", public, csrfLogin, asHTML, ok}, ""},
-		{"a route open to no role is refused", route{"GET", "/x", nil, csrfNone, asHTML, ok}, "open to no role"},
-		{"a state change without a CSRF rule is refused", route{"POST", "/x", operator, csrfNone, asHTML, ok}, "want none exactly for GET"},
-		{"a CSRF rule on a read is refused", route{"GET", "/x", operator, csrfSession, asHTML, ok}, "want none exactly for GET"},
-		{"the login rule on a route that needs a session is refused", route{"POST", "/x", operator, csrfLogin, asHTML, ok}, "want login exactly"},
-		{"a public post without the login rule is refused", route{"POST", "/x", public, csrfSession, asHTML, ok}, "want login exactly"},
-		{"a route without a handler is refused", route{"GET", "/x", operator, csrfNone, asHTML, nil}, "no handler"},
+		{"a page read by an operator is accepted", route{"GET", "/x", operator, csrfNone, asHTML, light, ok}, ""},
+		{"a form post with the session's token is accepted", route{"POST", "/x", operator, csrfSession, asHTML, light, ok}, ""},
+		{"the login form's own token is accepted on a public post", route{"POST", "/x", public, csrfLogin, asHTML, light, ok}, ""},
+		{"a route open to no role is refused", route{"GET", "/x", nil, csrfNone, asHTML, light, ok}, "open to no role"},
+		{"a state change without a CSRF rule is refused", route{"POST", "/x", operator, csrfNone, asHTML, light, ok}, "want none exactly for GET"},
+		{"a CSRF rule on a read is refused", route{"GET", "/x", operator, csrfSession, asHTML, light, ok}, "want none exactly for GET"},
+		{"the login rule on a route that needs a session is refused", route{"POST", "/x", operator, csrfLogin, asHTML, light, ok}, "want login exactly"},
+		{"a public post without the login rule is refused", route{"POST", "/x", public, csrfSession, asHTML, light, ok}, "want login exactly"},
+		{"a route without a handler is refused", route{"GET", "/x", operator, csrfNone, asHTML, light, nil}, "no handler"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := checkRoutes([]route{tc.rt})
@@ -36,7 +36,7 @@ func TestTheRouteTableRefusesContradictions(t *testing.T) {
 		})
 	}
 	t.Run("the same route twice is refused", func(t *testing.T) {
-		rt := route{"GET", "/x", operator, csrfNone, asHTML, ok}
+		rt := route{"GET", "/x", operator, csrfNone, asHTML, light, ok}
 		if err := checkRoutes([]route{rt, rt}); err == nil || !strings.Contains(err.Error(), "twice") {
 			t.Fatalf("error %v", err)
 		}

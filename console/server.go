@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,21 @@ type Limits struct {
 	// otherwise hold a connection for the server's upload timeout.
 	// Default 10 s.
 	FormReadTime time.Duration
+	// Handlers bounds the light requests handled at once and
+	// HeavyRequests those on routes marked heavy (each default a quarter
+	// of GOMAXPROCS, at least 1); HandlerShare
+	// the share of the process's CPU time the handlers may take together
+	// while the crawl runs (Config.Crawling), measured as their threads'
+	// CPU time (default 0.2; negative: no bound).
+	// A request that cannot start within QueueWait (default 3 s), or that
+	// finds QueueLength requests waiting (default 64), is answered 503
+	// with Retry-After. They keep console work from starving the crawl's
+	// hashing (load.go).
+	Handlers      int
+	HeavyRequests int
+	HandlerShare  float64
+	QueueWait     time.Duration
+	QueueLength   int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -80,6 +96,21 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.LoginMaxUserDelay <= 0 {
 		l.LoginMaxUserDelay = 30 * time.Second
+	}
+	if l.Handlers <= 0 {
+		l.Handlers = max(1, runtime.GOMAXPROCS(0)/4)
+	}
+	if l.HeavyRequests <= 0 {
+		l.HeavyRequests = max(1, runtime.GOMAXPROCS(0)/4)
+	}
+	if l.HandlerShare == 0 {
+		l.HandlerShare = 0.2
+	}
+	if l.QueueWait <= 0 {
+		l.QueueWait = 3 * time.Second
+	}
+	if l.QueueLength <= 0 {
+		l.QueueLength = 64
 	}
 	return l
 }
@@ -124,6 +155,11 @@ type Config struct {
 	Logger        *slog.Logger
 	// Now returns the current time; nil means time.Now. Tests set it.
 	Now func() time.Time
+	// Crawling reports whether a crawl is hashing in this process, when
+	// the console's handlers are held to Limits.HandlerShare of the
+	// machine; nil means whenever Scheduler runs a pass of any site (never
+	// without a Scheduler).
+	Crawling func() bool
 }
 
 // Server is the console. Create it with New; it is an http.Handler.
@@ -139,6 +175,8 @@ type Server struct {
 	mux    *http.ServeMux
 
 	ipLimit, userLimit *limiter
+	// gate bounds the handlers running at once (load.go).
+	gate *gate
 
 	// revealed remembers which session revealed which alert's preview, so
 	// the preview is served only after the audited reveal.
@@ -168,6 +206,19 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(), revealed: map[string]time.Time{}}
 	s.hasher = hashing.NewHasher(s.limits.Media)
+	crawling := cfg.Crawling
+	if crawling == nil && cfg.Scheduler != nil {
+		sc := cfg.Scheduler
+		crawling = func() bool {
+			for _, site := range sc.Sites() {
+				if sc.Running(site.Name) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	s.gate = newGate(s.limits, crawling)
 	s.ipLimit = newLimiter(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
 	s.userLimit = newLimiter(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
 	var err error

@@ -17,6 +17,8 @@ var layout = []string{
 	"alertkeys", // alerts: SHA-256 ‖ big-endian fingerprint ID → alert ID
 	// alerts: the alert queue's secondary indexes and counts
 	"alertsbystatus", "alertsbysite", "alertsbycase", "alertsbyconfidence", "alertcounts", "alerthours",
+	// alerts: the dashboard's figures, kept with every alert write
+	"alertcreated", "alertremovals", "alertremovalbins", "alertnoticesent",
 	"previews", // alerts: media SHA-256 → blurred JPEG
 	"reports",  // alerts: reported URLs
 	// alerts: the flood quarantine (quarantine.go) and the negative bank

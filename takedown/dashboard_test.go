@@ -2,11 +2,15 @@ package takedown
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestDashboard(t *testing.T) {
@@ -88,5 +92,105 @@ func TestDashboard(t *testing.T) {
 	d, _ = db.Dashboard(now, time.UTC, 3)
 	if d.Days[0].Day.Day() != 29 || d.Days[0].Alerts != 1 || d.Days[1].Alerts != 7 {
 		t.Errorf("UTC days = %+v", d.Days)
+	}
+}
+
+// TestOverdueNoticesKeptEqualsScan runs random notices, reminders, removals
+// and dismissals and checks that the overdue count the dashboard reads from
+// the alerts' kept index equals reading every notice (overdueNotices), at
+// several times, and that verify finds the index consistent.
+func TestOverdueNoticesKeptEqualsScan(t *testing.T) {
+	ctx := context.Background()
+	for seed := uint64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 77))
+			c := &clock{t: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
+			db, m := openClocked(t, c)
+			var ids []uint64
+			sites := []string{"a", "b"}
+			compare := func(stage string) {
+				t.Helper()
+				for _, back := range []time.Duration{0, 12 * time.Hour, 36 * time.Hour, 5 * 24 * time.Hour} {
+					now := c.t.Add(-back)
+					err := db.View(func(tx *bolt.Tx) error {
+						got, ok, err := alerts.OverdueNoticesIn(tx, now.Add(-DefaultNoticeOverdue))
+						if err != nil || !ok {
+							return fmt.Errorf("kept count: ok %v, %w", ok, err)
+						}
+						want, err := overdueNotices(tx, now, DefaultNoticeOverdue)
+						if err != nil {
+							return err
+						}
+						if got != len(want) {
+							t.Fatalf("%s, at %v: kept %d overdue, reading the notices %d", stage, now, got, len(want))
+						}
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				if r, err := db.Verify(ctx); err != nil || !r.OK() {
+					t.Fatalf("%s: verify: %v %v", stage, err, r.Problems)
+				}
+			}
+			for i := range 250 {
+				c.advance(time.Duration(rng.IntN(8*60)) * time.Minute)
+				switch r := rng.IntN(10); {
+				case r < 4 || len(ids) == 0:
+					a := newAlert(t, db, m, byte(i), sites[rng.IntN(2)])
+					ids = append(ids, a.ID)
+				case r < 6:
+					if _, err := db.DecideAlert(ctx, ids[rng.IntN(len(ids))], alerts.StatusConfirmed, "", store.Actor{}); err != nil && !errors.Is(err, store.ErrConflict) {
+						t.Fatal(err)
+					}
+				case r < 8:
+					// A notice (or a reminder) for the site's confirmed and
+					// notice-sent alerts, sent now or left a draft.
+					site := sites[rng.IntN(2)]
+					var list []uint64
+					for _, id := range ids {
+						a, err := db.Alert(id)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if a.Site == site && (a.Status == alerts.StatusConfirmed || a.Status == alerts.StatusNoticeSent) && rng.IntN(2) == 0 {
+							list = append(list, id)
+						}
+					}
+					if len(list) == 0 {
+						continue
+					}
+					n, err := db.CreateNotice(ctx, Notice{Site: site, To: "abuse@" + site + ".example", Subject: "s", Body: "b", AlertIDs: list}, store.Actor{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if rng.IntN(4) > 0 {
+						if _, err := db.MarkNoticeSent(ctx, n.ID, store.Actor{}); err != nil {
+							t.Fatal(err)
+						}
+					}
+				case r < 9:
+					o := alerts.CheckGone
+					if rng.IntN(3) == 0 {
+						o = alerts.CheckPresent
+					}
+					if _, err := db.RecordCheck(ctx, ids[rng.IntN(len(ids))], alerts.Check{Outcome: o}, c.t.Add(time.Hour)); err != nil && !errors.Is(err, alerts.ErrNotChecked) {
+						t.Fatal(err)
+					}
+				default:
+					if _, err := db.DecideAlert(ctx, ids[rng.IntN(len(ids))], alerts.StatusDismissed, "no", store.Actor{}); err != nil && !errors.Is(err, store.ErrConflict) {
+						t.Fatal(err)
+					}
+				}
+				if i%50 == 49 {
+					compare(fmt.Sprintf("after %d steps", i+1))
+				}
+			}
+			over, err := db.OverdueNotices(c.t, 0)
+			if err != nil || len(over) == 0 {
+				t.Fatalf("the random run left no overdue notice to count (%v)", err)
+			}
+		})
 	}
 }

@@ -29,12 +29,19 @@ func New(st *store.DB, al *alerts.Store) *Store { return &Store{st: st, alerts: 
 
 // Dashboard computes the dashboard at now in one read transaction: the
 // alerts' figures (alerts.DashboardIn) and the notices sent and left
-// unanswered longer than DefaultNoticeOverdue.
+// unanswered longer than DefaultNoticeOverdue, counted from the alerts
+// room's kept index (alerts.OverdueNoticesIn) rather than by reading every
+// notice.
 func (tk *Store) Dashboard(now time.Time, loc *time.Location, days int) (alerts.Dashboard, error) {
 	var d alerts.Dashboard
 	err := tk.st.View(func(tx *bolt.Tx) error {
 		var err error
 		if d, err = alerts.DashboardIn(tx, now, loc, days); err != nil {
+			return err
+		}
+		n, ok, err := alerts.OverdueNoticesIn(tx, now.Add(-DefaultNoticeOverdue))
+		if err != nil || ok {
+			d.OverdueNotices = n
 			return err
 		}
 		over, err := overdueNotices(tx, now, DefaultNoticeOverdue)
