@@ -86,12 +86,28 @@ type NoticeJSON struct {
 	CreatedBy string    `json:"created_by,omitempty"`
 	SentAt    time.Time `json:"sent_at,omitzero"`
 	SentBy    string    `json:"sent_by,omitempty"`
+	// Delivery is the latest attempt to send it by mail, if any.
+	Delivery *DeliveryJSON `json:"delivery,omitempty"`
 }
 
 // NewNoticeJSON is n's JSON form.
 func NewNoticeJSON(n takedown.Notice) NoticeJSON {
-	return NoticeJSON{ID: n.ID, Centre: n.Centre, Site: n.Site, To: n.To, Lang: n.Lang, Subject: n.Subject, Body: n.Body, AlertIDs: slices.Clone(n.AlertIDs),
+	j := NoticeJSON{ID: n.ID, Centre: n.Centre, Site: n.Site, To: n.To, Lang: n.Lang, Subject: n.Subject, Body: n.Body, AlertIDs: slices.Clone(n.AlertIDs),
 		CreatedAt: n.CreatedAt, CreatedBy: n.CreatedBy, SentAt: n.SentAt, SentBy: n.SentBy}
+	if d, ok := n.LastDelivery(); ok {
+		j.Delivery = &DeliveryJSON{At: d.At, By: d.By, To: d.To, OK: d.OK, Reply: d.Reply}
+	}
+	return j
+}
+
+// DeliveryJSON is the latest attempt to send a notice by mail, in
+// NoticeJSON: whether the server accepted it, and its reply.
+type DeliveryJSON struct {
+	At    time.Time `json:"at"`
+	By    string    `json:"by,omitempty"`
+	To    string    `json:"to"`
+	OK    bool      `json:"ok"`
+	Reply string    `json:"reply"`
 }
 
 // URLReportJSON is a report of URLs in /api/reports, with what became of

@@ -154,6 +154,16 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 	if text := value(b, "read the notice", chromedp.Text(css("#notice-body"))); !strings.Contains(text, mediaURL) {
 		t.Fatalf("the notice does not list the media URL %s:\n%s", mediaURL, text)
 	}
+	// The body wraps to the window: no page wider than the 1280 px window
+	// (an unwrapped notice made it 3,843 px wide).
+	w := value(b, "measure the notice page", chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	t.Logf("the notice page is %d px wide", w)
+	if w > 1280 {
+		t.Errorf("the notice page is %d px wide in a 1280 px window", w)
+	}
+	if subject := value(b, "read the subject", chromedp.Text(css("#notice-subject"))); !strings.Contains(subject, "(notice no. 1)") {
+		t.Errorf("the subject %q does not carry the notice's number", subject)
+	}
 	b.do("mark it sent",
 		chromedp.Click(css("#mark-sent"), chromedp.NodeVisible),
 		chromedp.WaitNotPresent(css("#mark-sent")),

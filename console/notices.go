@@ -1,8 +1,11 @@
 package console
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/notice"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/hashwatch/hashwatch/takedown"
 )
 
@@ -106,6 +110,19 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
+	// The site's contact, typed beside the button, is saved first so the
+	// draft is addressed (and later drafts too).
+	if c, ok := f["contact"]; ok {
+		cur, err := s.contactOf(site)
+		if err != nil {
+			return err
+		}
+		if typed := strings.TrimSpace(c[0]); typed != "" && typed != cur {
+			if err := s.db.Takedown.SetSiteContact(r.Context(), site, typed, rq.actor()); err != nil {
+				return err
+			}
+		}
+	}
 	var as []alerts.Alert
 	for _, id := range ids {
 		a, err := s.alertFor(rq, id)
@@ -135,11 +152,24 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
+	// The draft names the number it will most likely be saved under;
+	// CreateNotice corrects it if another notice takes that number first.
+	next, err := s.db.Takedown.NextNoticeID()
+	if err != nil {
+		return err
+	}
 	subject, body, err := notice.Render(text, notice.Data{Site: site, To: to, Sender: s.senderOf(centre), SenderContact: s.cfg.NoticeFrom,
-		Reference: rq.loc.T("notices.reference_draft"), Date: s.now(), Items: takedown.NoticeItems(as), Location: rq.loc.Zone})
+		Reference: takedown.Reference(lang, next), Date: s.now(), Items: takedown.NoticeItems(as), Location: rq.loc.Zone})
 	if err != nil {
 		return errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err)
 	}
+	return s.renderDraft(w, r, rq, http.StatusOK, takedown.Notice{ID: next, Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}, "")
+}
+
+// renderDraft shows the notices page with draft in its editable form and,
+// when problem is set, what is wrong with it: the operator's edits are
+// kept.
+func (s *Server) renderDraft(w http.ResponseWriter, r *http.Request, rq *request, status int, draft takedown.Notice, problem string) error {
 	listed, err := rq.scope(r)
 	if err != nil {
 		return err
@@ -148,8 +178,8 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	d.Draft = &takedown.Notice{Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}
-	return s.render(w, r, rq, http.StatusOK, "notices", rq.loc.T("notices.title"), d)
+	d.Draft, d.Error = &draft, problem
+	return s.render(w, r, rq, status, "notices", rq.loc.T("notices.title"), d)
 }
 
 // createNotice stores the (possibly edited) draft; takedown.Store.CreateNotice
@@ -160,17 +190,22 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
+	// The draft's number, if it names one (see draftNotice).
+	drafted, _ := strconv.ParseUint(f.Get("ref"), 10, 64)
 	// The recipient is a contact like a site's (mail addresses or a report
-	// form's URL), or none yet: never a line break that would add lines
-	// to the exported notice.
-	to := strings.TrimSpace(f.Get("to"))
-	if to != "" {
-		if err := takedown.ValidContact(to); err != nil {
-			return fmt.Errorf("recipient: %w", err)
-		}
+	// form's URL), required: a notice nobody receives is not ready. It is
+	// never a line break that would add lines to the exported notice
+	// (CreateNotice checks both).
+	draft := takedown.Notice{ID: drafted, Site: f.Get("site"), To: strings.TrimSpace(f.Get("to")), Lang: f.Get("lang"),
+		Subject: strings.TrimSpace(f.Get("subject")), Body: strings.ReplaceAll(f.Get("body"), "\r\n", "\n"), AlertIDs: ids}
+	n, err := s.db.Takedown.CreateNotice(r.Context(), draft, rq.actor())
+	if errors.Is(err, takedown.ErrNoRecipient) {
+		return s.renderDraft(w, r, rq, http.StatusBadRequest, draft, rq.loc.T("notices.no_recipient"))
 	}
-	n, err := s.db.Takedown.CreateNotice(r.Context(), takedown.Notice{Site: f.Get("site"), To: to, Lang: f.Get("lang"),
-		Subject: strings.TrimSpace(f.Get("subject")), Body: strings.ReplaceAll(f.Get("body"), "\r\n", "\n"), AlertIDs: ids}, rq.actor())
+	if errors.Is(err, store.ErrInvalid) {
+		// The form comes back as the operator left it, with the problem.
+		return s.renderDraft(w, r, rq, http.StatusBadRequest, draft, err.Error())
+	}
 	if err != nil {
 		return err
 	}
@@ -182,6 +217,10 @@ type noticeData struct {
 	N       takedown.Notice
 	Overdue bool
 	Alerts  []alerts.Alert
+	// CanMail is set when notices can be sent by mail from here;
+	// Delivery is the latest attempt, if any.
+	CanMail  bool
+	Delivery *takedown.Delivery
 }
 
 func (s *Server) noticeByPath(r *http.Request, rq *request) (takedown.Notice, error) {
@@ -197,7 +236,13 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	d := noticeData{N: n}
+	// Mail goes to mail addresses; a report form's URL is for the
+	// operator to fill in by hand.
+	_, notMail := mail.ParseAddressList(n.To)
+	d := noticeData{N: n, CanMail: s.cfg.Mailer != nil && notMail == nil}
+	if last, ok := n.LastDelivery(); ok {
+		d.Delivery = &last
+	}
 	overdue, err := s.db.Takedown.OverdueNotices(s.now(), s.cfg.NoticeOverdue)
 	if err != nil {
 		return err
@@ -258,10 +303,62 @@ func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err == nil {
 		n, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
 	}
+	if errors.Is(err, takedown.ErrNoRecipient) {
+		return errorf(http.StatusConflict, "%s", rq.loc.T("notices.no_recipient"))
+	}
 	if err != nil {
 		return err
 	}
 	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/notices/%d?done=notice_sent", n.ID), json: NewNoticeJSON(n)})
+}
+
+// Mailer sends a message by mail; notice.SMTP is one. It is declared here,
+// where it is used, so tests and other transports can stand in.
+type Mailer interface {
+	// Send delivers msg from the envelope sender from to the addresses in
+	// to and returns the server's reply.
+	Send(ctx context.Context, from, to string, msg []byte) (reply string, err error)
+}
+
+// sendNotice sends a notice by mail (Config.Mailer) to its recipient and
+// records the attempt with the server's reply (takedown.Store.
+// RecordDelivery, audited); an accepted one marks the notice sent and
+// moves its alerts to notice_sent. A refused one changes nothing else and
+// the notice page shows the reply.
+func (s *Server) sendNotice(w http.ResponseWriter, r *http.Request, rq *request) error {
+	n, err := s.noticeByPath(r, rq)
+	if err != nil {
+		return err
+	}
+	switch {
+	case n.Sent():
+		return errorf(http.StatusConflict, "%s", rq.loc.T("notice.already_sent"))
+	case strings.TrimSpace(n.To) == "":
+		return errorf(http.StatusConflict, "%s", rq.loc.T("notices.no_recipient"))
+	}
+	msg, err := notice.EML(s.cfg.NoticeFrom, n.To, n.Subject, n.Body, s.now(), fmt.Sprintf("notice-%d.%d@hashwatch", n.ID, s.now().Unix()))
+	if err != nil {
+		return errorf(http.StatusConflict, "%s: %v", rq.loc.T("notice.no_eml"), err)
+	}
+	answer, sendErr := s.cfg.Mailer.Send(r.Context(), s.cfg.NoticeFrom, n.To, msg)
+	d := takedown.Delivery{To: n.To, OK: sendErr == nil, Reply: answer}
+	if sendErr != nil {
+		d.Reply = sendErr.Error()
+		s.log.Warn("notice not delivered", "notice", n.ID, "err", sendErr)
+	}
+	// The attempt happened: record it even if the operator went away.
+	n, err = s.db.Takedown.RecordDelivery(context.WithoutCancel(r.Context()), n.ID, d, rq.actor())
+	if err != nil {
+		return err
+	}
+	if sendErr != nil {
+		if rq.api {
+			return errorf(http.StatusBadGateway, "%s: %s", rq.loc.T("notice.not_delivered"), d.Reply)
+		}
+		http.Redirect(w, r, fmt.Sprintf("/notices/%d?done=notice_not_delivered", n.ID), http.StatusSeeOther)
+		return nil
+	}
+	return s.respond(w, r, rq, reply{redirect: fmt.Sprintf("/notices/%d?done=notice_delivered", n.ID), json: NewNoticeJSON(n)})
 }
 
 // setContact saves a site's takedown contact (empty restores sites.yaml's).

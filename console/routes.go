@@ -127,7 +127,7 @@ var (
 // Routes under /api/ (and /metrics, for Prometheus with a token) answer
 // JSON; the rest answer HTML.
 func (s *Server) routeTable() []route {
-	return []route{
+	rs := []route{
 		// method, path, who, CSRF, answers, load, handler, which centres
 		{"GET", "/login", public, csrfNone, asHTML, light, s.loginPage, anyCentre},
 		// The login limiter bounds password checks (one at a time per
@@ -222,6 +222,13 @@ func (s *Server) routeTable() []route {
 		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, light, s.removeNegative, anyCentre},
 		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, light, s.removeNegative, anyCentre},
 	}
+	if s.cfg.Mailer != nil {
+		// Sending notices by mail exists only where SMTP is configured.
+		rs = append(rs,
+			route{"POST", "/notices/{id}/send", operator, csrfSession, asHTML, light, s.sendNotice, anyCentre},
+			route{"POST", "/api/notices/{id}/send", operator, csrfSession, asJSON, light, s.sendNotice, anyCentre})
+	}
+	return rs
 }
 
 // checkRoutes refuses a route table that contradicts itself, so a row

@@ -144,6 +144,9 @@ type Config struct {
 	// notice text. Defaults say hashwatch.
 	NoticeFrom   string
 	NoticeSender string
+	// Mailer sends notices by mail from NoticeFrom; nil means notices are
+	// exported (.eml, text), sent by hand and marked sent.
+	Mailer Mailer
 	// NoticeOverdue is how long a sent notice may go unanswered before it
 	// shows as overdue; zero means takedown.DefaultNoticeOverdue (24 h).
 	NoticeOverdue time.Duration

@@ -13,6 +13,9 @@
 // templates are shipped (Default); a centre may edit them, and Validate
 // checks an edited one before it is stored. Render fills a template with a
 // Data; EML wraps the result as an RFC 5322 message that any mail client
-// opens. The package is pure: it holds no state and imports nothing of
-// hashwatch, so the console and the command line can use it alike.
+// opens, and SMTP delivers it through the centre's mail server (STARTTLS
+// required unless configured otherwise) and returns the server's reply.
+// The package holds no state and imports nothing of hashwatch, so the
+// console and the command line can use it alike; recording a delivery is
+// package takedown's job.
 package notice

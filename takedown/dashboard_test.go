@@ -51,7 +51,7 @@ func TestDashboard(t *testing.T) {
 	if _, err := db.DecideAlert(ctx, sent.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := db.CreateNotice(ctx, Notice{Site: "b", Subject: "s", Body: "b", AlertIDs: []uint64{sent.ID}}, store.Actor{})
+	n, err := db.CreateNotice(ctx, Notice{Site: "b", To: "abuse@b.example", Subject: "s", Body: "b", AlertIDs: []uint64{sent.ID}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestOverdueNoticesKeptEqualsScan(t *testing.T) {
 					if len(list) == 0 {
 						continue
 					}
-					n, err := db.CreateNotice(ctx, Notice{Site: site, Subject: "s", Body: "b", AlertIDs: list}, store.Actor{})
+					n, err := db.CreateNotice(ctx, Notice{Site: site, To: "abuse@" + site + ".example", Subject: "s", Body: "b", AlertIDs: list}, store.Actor{})
 					if err != nil {
 						t.Fatal(err)
 					}

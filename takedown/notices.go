@@ -29,6 +29,31 @@ const (
 	maxNoticeField  = 1000 // site, recipient, subject, language
 )
 
+// ErrNoRecipient reports a notice without a recipient: it cannot be saved
+// or marked sent, since nobody would receive it. It wraps store.ErrInvalid.
+var ErrNoRecipient = fmt.Errorf("notice has no recipient; set the site's takedown contact or type one: %w", store.ErrInvalid)
+
+// Reference is how a notice names itself in its subject and text, so a
+// site's reply can be matched to it: "notice no. 12", "요청 번호 12".
+func Reference(lang string, id uint64) string {
+	if lang == "ko" {
+		return fmt.Sprintf("요청 번호 %d", id)
+	}
+	return fmt.Sprintf("notice no. %d", id)
+}
+
+// NextNoticeID is the number the next stored notice will most likely get,
+// for a draft to name itself before it is saved (CreateNotice corrects the
+// reference when another notice took the number meanwhile).
+func (tk *Store) NextNoticeID() (uint64, error) {
+	var id uint64
+	err := tk.st.View(func(tx *bolt.Tx) error {
+		id = tx.Bucket(bucketNotices).Sequence() + 1
+		return nil
+	})
+	return id, err
+}
+
 // Notice is a takedown notice: the rendered message asking a site to remove
 // the content of some of its alerts. It is stored as written (an operator
 // may have edited the text), so what was sent stays on record. It holds
@@ -52,6 +77,37 @@ type Notice struct {
 	// the operator); zero while it is a draft.
 	SentAt time.Time `json:"sent_at,omitzero"`
 	SentBy string    `json:"sent_by,omitempty"`
+	// Deliveries are the attempts to send the notice by SMTP, oldest
+	// first (at most maxDeliveries kept): what the mail server answered.
+	Deliveries []Delivery `json:"deliveries,omitempty"`
+}
+
+// Delivery is one attempt to send a notice by mail.
+type Delivery struct {
+	At time.Time `json:"at"`
+	By string    `json:"by,omitempty"`
+	// To is the recipient it was sent to.
+	To string `json:"to"`
+	// OK reports that the server accepted the message; Reply is its
+	// answer ("250 2.0.0 Ok: queued as …") or, on failure, the error
+	// with the server's reply.
+	OK    bool   `json:"ok"`
+	Reply string `json:"reply"`
+}
+
+// maxDeliveries bounds the attempts kept per notice; maxReply one reply.
+const (
+	maxDeliveries = 20
+	maxReply      = 1000
+)
+
+// LastDelivery returns the latest delivery attempt; ok is false when the
+// notice was never sent by mail.
+func (n Notice) LastDelivery() (d Delivery, ok bool) {
+	if len(n.Deliveries) == 0 {
+		return Delivery{}, false
+	}
+	return n.Deliveries[len(n.Deliveries)-1], true
 }
 
 // Sent reports whether the notice was marked sent.
@@ -69,7 +125,11 @@ func MigrateCentres(tx *bolt.Tx) error { return store.Reencode(tx, bucketNotices
 // CreateNotice stores n as a draft notice and returns it with its ID and
 // creation time. Every alert it lists must exist, belong to n.Site and be
 // confirmed or already notice-sent (a reminder), and all be of one
-// centre, which becomes the notice's; the subject and body must be set. The creation is audited (action "notice.create") in the same
+// centre, which becomes the notice's; the subject and body must
+// be set, and the recipient must be a valid contact (ValidContact; an empty
+// one fails with ErrNoRecipient). When n.ID is set it is the number the
+// draft was written for (NextNoticeID); if the notice gets another number,
+// Reference(n.Lang, n.ID) in the subject and body becomes the real one. The creation is audited (action "notice.create") in the same
 // transaction.
 func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (Notice, error) {
 	if err := ctx.Err(); err != nil {
@@ -85,6 +145,14 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 	case strings.ContainsAny(n.Subject, "\r\n"):
 		return Notice{}, fmt.Errorf("notice subject spans lines: %w", store.ErrInvalid)
 	}
+	n.To = strings.TrimSpace(n.To)
+	if n.To == "" {
+		return Notice{}, ErrNoRecipient
+	}
+	if err := ValidContact(n.To); err != nil {
+		return Notice{}, fmt.Errorf("recipient: %w", err)
+	}
+	draftedAs := n.ID
 	for _, f := range []string{n.Site, n.To, n.Lang, n.Subject} {
 		if len(f) > maxNoticeField {
 			return Notice{}, fmt.Errorf("notice field of %d bytes, limit %d: %w", len(f), maxNoticeField, store.ErrInvalid)
@@ -127,6 +195,10 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 			return err
 		}
 		n.ID = id
+		if draftedAs != 0 && draftedAs != id {
+			old, cur := Reference(n.Lang, draftedAs), Reference(n.Lang, id)
+			n.Subject, n.Body = replaceRef(n.Subject, old, cur), replaceRef(n.Body, old, cur)
+		}
 		v, err := noticeCodec.Encode(&n)
 		if err != nil {
 			return err
@@ -141,6 +213,27 @@ func (tk *Store) CreateNotice(ctx context.Context, n Notice, by store.Actor) (No
 		return Notice{}, fmt.Errorf("create notice: %w", err)
 	}
 	return n, nil
+}
+
+// replaceRef replaces the reference old with cur in s where old stands as
+// a whole number ("notice no. 12" but not "notice no. 123").
+func replaceRef(s, old, cur string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(old)
+		b.WriteString(s[:i])
+		if end < len(s) && s[end] >= '0' && s[end] <= '9' {
+			b.WriteString(old)
+		} else {
+			b.WriteString(cur)
+		}
+		s = s[end:]
+	}
 }
 
 // Notice returns one notice.
@@ -204,7 +297,9 @@ func containsID(ids []uint64, id uint64) bool {
 // (NoticeSentAt, NoticeID), audited as "notice.sent". Alerts that moved on
 // meanwhile (dismissed, removed, withdrawn) are left as they are; already
 // notice-sent ones (a reminder) get the new NoticeSentAt. A notice is
-// marked sent once: a second call fails with store.ErrInvalid.
+// marked sent once: a second call fails with store.ErrInvalid. A notice
+// without a recipient (stored before recipients were required) fails with
+// ErrNoRecipient and changes nothing.
 func (tk *Store) MarkNoticeSent(ctx context.Context, id uint64, by store.Actor) (Notice, error) {
 	if err := ctx.Err(); err != nil {
 		return Notice{}, err
@@ -223,27 +318,86 @@ func (tk *Store) MarkNoticeSent(ctx context.Context, id uint64, by store.Actor) 
 		if !centres.Sees(by.Centre, n.Centre) {
 			return fmt.Errorf("notice %d: %w", id, store.ErrNotFound)
 		}
+		if strings.TrimSpace(n.To) == "" {
+			return ErrNoRecipient
+		}
 		if n.Sent() {
 			return fmt.Errorf("notice %d was marked sent at %s by %q already: %w", id, n.SentAt.Format(time.RFC3339), n.SentBy, store.ErrInvalid)
 		}
-		n.SentAt, n.SentBy = now, by.User
-		nv, err := noticeCodec.Encode(&n)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(store.IDKey(id), nv); err != nil {
-			return err
-		}
-		for _, aid := range n.AlertIDs {
-			if err := alerts.NoticeSentIn(tx, aid, id, now); err != nil {
-				return err
-			}
-		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.sent",
-			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("site %s, to %s", n.Site, n.To)})
+		return markSentIn(tx, &n, now, by)
 	}, nil)
 	if err != nil {
 		return Notice{}, fmt.Errorf("mark notice %d sent: %w", id, err)
+	}
+	return n, nil
+}
+
+// markSentIn marks n sent at now, stores it and moves its alerts to
+// notice_sent, audited as "notice.sent".
+func markSentIn(tx *bolt.Tx, n *Notice, now time.Time, by store.Actor) error {
+	n.SentAt, n.SentBy = now, by.User
+	if err := putNotice(tx, n); err != nil {
+		return err
+	}
+	for _, aid := range n.AlertIDs {
+		if err := alerts.NoticeSentIn(tx, aid, n.ID, now); err != nil {
+			return err
+		}
+	}
+	return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.sent",
+		Target: strconv.FormatUint(n.ID, 10), Detail: fmt.Sprintf("site %s, to %s", n.Site, n.To)})
+}
+
+func putNotice(tx *bolt.Tx, n *Notice) error {
+	v, err := noticeCodec.Encode(n)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketNotices).Put(store.IDKey(n.ID), v)
+}
+
+// RecordDelivery records an attempt to send notice id by mail, audited as
+// "notice.delivery" with the server's reply. An accepted delivery of a
+// notice not yet marked sent also marks it sent, moving its alerts to
+// notice_sent, in the same transaction (as MarkNoticeSent); a failed one
+// changes nothing else.
+func (tk *Store) RecordDelivery(ctx context.Context, id uint64, d Delivery, by store.Actor) (Notice, error) {
+	if err := ctx.Err(); err != nil {
+		return Notice{}, err
+	}
+	now := tk.st.Now().UTC()
+	d.At, d.By = now, by.User
+	if len(d.Reply) > maxReply {
+		d.Reply = d.Reply[:maxReply]
+	}
+	var n Notice
+	err := tk.st.Update(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketNotices).Get(store.IDKey(id))
+		if v == nil {
+			return fmt.Errorf("notice %d: %w", id, store.ErrNotFound)
+		}
+		if err := noticeCodec.Decode(v, &n); err != nil {
+			return err
+		}
+		n.Deliveries = append(n.Deliveries, d)
+		if len(n.Deliveries) > maxDeliveries {
+			n.Deliveries = n.Deliveries[len(n.Deliveries)-maxDeliveries:]
+		}
+		outcome := "failed"
+		if d.OK {
+			outcome = "sent"
+		}
+		if err := store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.delivery",
+			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("%s to %s: %s", outcome, d.To, d.Reply)}); err != nil {
+			return err
+		}
+		if d.OK && !n.Sent() {
+			return markSentIn(tx, &n, now, by)
+		}
+		return putNotice(tx, &n)
+	}, nil)
+	if err != nil {
+		return Notice{}, fmt.Errorf("record delivery of notice %d: %w", id, err)
 	}
 	return n, nil
 }

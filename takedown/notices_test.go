@@ -10,6 +10,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/notice"
 	"github.com/hashwatch/hashwatch/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestNoticesMoveTheirAlertsAndBecomeOverdue(t *testing.T) {
@@ -37,6 +38,8 @@ func TestNoticesMoveTheirAlertsAndBecomeOverdue(t *testing.T) {
 		{"no alerts", func(n *Notice) { n.AlertIDs = nil }, store.ErrInvalid},
 		{"no body", func(n *Notice) { n.Body = " \n" }, store.ErrInvalid},
 		{"a subject of two lines", func(n *Notice) { n.Subject = "a\r\nBcc: x" }, store.ErrInvalid},
+		{"no recipient", func(n *Notice) { n.To = " " }, ErrNoRecipient},
+		{"a recipient that is no contact", func(n *Notice) { n.To = "not an address" }, store.ErrInvalid},
 	} {
 		t.Run("refuses "+tc.name, func(t *testing.T) {
 			n := draft
@@ -239,5 +242,125 @@ func TestRenderNoticeListsTheAlertsEvidence(t *testing.T) {
 	}
 	if _, _, err := db.RenderNotice("de", []uint64{a.ID}, notice.Data{}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RenderNotice in an unshipped language: %v", err)
+	}
+}
+
+func TestANoticeWithoutRecipientIsNeverMarkedSent(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	db, m := openClocked(t, c)
+	a := newAlert(t, db, m, 1, "s")
+	if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.CreateNotice(ctx, Notice{Site: "s", To: "abuse@s.example", Subject: "s", Body: "b", AlertIDs: []uint64{a.ID}}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A notice stored before recipients were required: rewrite its record
+	// without one, as an old database holds it.
+	n.To = ""
+	v, err := noticeCodec.Encode(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DB.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketNotices).Put(store.IDKey(n.ID), v) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MarkNoticeSent(ctx, n.ID, store.Actor{}); !errors.Is(err, ErrNoRecipient) {
+		t.Fatalf("MarkNoticeSent: %v, want ErrNoRecipient", err)
+	}
+	if got, _ := db.Alert(a.ID); got.Status != alerts.StatusConfirmed {
+		t.Errorf("the alert moved to %s", got.Status)
+	}
+	if got, _ := db.Notice(n.ID); got.Sent() {
+		t.Error("the notice is marked sent")
+	}
+}
+
+func TestADraftsReferenceFollowsTheNumberItGets(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	db, m := openClocked(t, c)
+	a := newAlert(t, db, m, 1, "s")
+	if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := db.NextNoticeID()
+	if err != nil || next != 1 {
+		t.Fatalf("NextNoticeID = %d, %v; want 1", next, err)
+	}
+	draft := func(lang string, id uint64) Notice {
+		ref := Reference(lang, id)
+		return Notice{ID: id, Site: "s", To: "abuse@s.example", Lang: lang, Subject: "Removal request (" + ref + ")",
+			Body: "About " + ref + ", not " + ref + "0.\n", AlertIDs: []uint64{a.ID}}
+	}
+	for _, tc := range []struct {
+		name        string
+		lang        string
+		wantID      uint64
+		wantSubject string
+		wantBody    string
+	}{
+		{"a draft that kept its number", "en", 1, "Removal request (notice no. 1)", "About notice no. 1, not notice no. 10.\n"},
+		{"a draft whose number was taken meanwhile", "en", 2, "Removal request (notice no. 2)", "About notice no. 2, not notice no. 10.\n"},
+		{"a Korean draft whose number was taken", "ko", 3, "Removal request (요청 번호 3)", "About 요청 번호 3, not 요청 번호 10.\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := db.CreateNotice(ctx, draft(tc.lang, 1), store.Actor{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.ID != tc.wantID || n.Subject != tc.wantSubject || n.Body != tc.wantBody {
+				t.Errorf("got %d %q %q, want %d %q %q", n.ID, n.Subject, n.Body, tc.wantID, tc.wantSubject, tc.wantBody)
+			}
+		})
+	}
+}
+
+func TestADeliveryIsRecordedAndAnAcceptedOneMarksTheNoticeSent(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	db, m := openClocked(t, c)
+	a := newAlert(t, db, m, 1, "s")
+	if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.CreateNotice(ctx, Notice{Site: "s", To: "abuse@s.example", Subject: "s", Body: "b", AlertIDs: []uint64{a.ID}}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := store.Actor{User: "op1"}
+	steps := []struct {
+		name       string
+		d          Delivery
+		wantSent   bool
+		wantStatus alerts.Status
+	}{
+		{"a refused delivery changes nothing but the record", Delivery{To: n.To, Reply: "smtp: 550 5.1.1 rejected"}, false, alerts.StatusConfirmed},
+		{"an accepted one marks the notice sent", Delivery{To: n.To, OK: true, Reply: "250 2.0.0 Ok: queued as X"}, true, alerts.StatusNoticeSent},
+	}
+	for i, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			c.advance(time.Minute)
+			got, err := db.RecordDelivery(ctx, n.ID, st.d, op)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last, ok := got.LastDelivery()
+			if !ok || len(got.Deliveries) != i+1 || last.Reply != st.d.Reply || last.OK != st.d.OK || !last.At.Equal(c.t) || last.By != "op1" {
+				t.Errorf("deliveries %+v", got.Deliveries)
+			}
+			if got.Sent() != st.wantSent {
+				t.Errorf("sent = %v", got.Sent())
+			}
+			if al, _ := db.Alert(a.ID); al.Status != st.wantStatus {
+				t.Errorf("alert is %s, want %s", al.Status, st.wantStatus)
+			}
+		})
+	}
+	log, _ := db.AuditLog(store.AuditFilter{Action: "notice.delivery"})
+	if len(log) != 2 || !strings.Contains(log[0].Detail+log[1].Detail, "550 5.1.1") {
+		t.Errorf("audit %+v", log)
 	}
 }

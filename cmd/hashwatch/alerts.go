@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
@@ -162,11 +161,11 @@ func printAlerts(a *app, alerts []alerts.Alert) {
 		fmt.Fprintln(a.stdout, "no alerts")
 		return
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(a.stdout)
 	fmt.Fprintln(tw, "ID\tSTATUS\tCENTRE\tCASE\tSITE\tMATCH\tPAGE\tMEDIA\tSEEN AT\tCREATED")
 	for _, al := range alerts {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %d\t%s\t%s\t%d URL(s)\t%s\n", al.ID, al.Status, safe(al.Centre), safe(al.Case), safe(al.Site),
-			al.Algorithm, al.Distance, safe(al.PageURL), safe(al.MediaURL), len(al.Sightings), al.CreatedAt.In(a.loc).Format(time.DateTime))
+			al.Algorithm, al.Distance, safe(al.PageURL), safe(al.MediaURL), len(al.Sightings), a.when(al.CreatedAt))
 	}
 	tw.Flush()
 }

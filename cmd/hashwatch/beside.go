@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/hashwatch/hashwatch/adminsock"
 	"github.com/hashwatch/hashwatch/database"
@@ -66,7 +65,7 @@ func besideModeOf(cmd *cobra.Command) besideMode {
 		"user add", "user list", "user token",
 		"quarantine list", "quarantine release", "quarantine retire",
 		"negative list", "negative add", "negative remove",
-		"backup", "verify":
+		"backup", "verify", "audit export":
 		return runsInHolder
 	case "serve", "crawl", "debug write-loop":
 		return needsTheFile
@@ -166,7 +165,7 @@ func (a *app) answerCLI(ctx context.Context, db *database.DB, name string) (stop
 	log := a.log
 	srv, err := adminsock.Listen(ctx, adminsock.Config{DB: a.dbPath, Log: log, Handle: func(ctx context.Context, r *adminsock.Request) int {
 		return run(ctx, invocation{args: r.Args, stdin: r.Stdin, stdout: r.Stdout, stderr: r.Stderr,
-			getenv: envOf(r.Env), dir: r.Dir, loc: locationOf(r.Env), held: h})
+			getenv: envOf(r.Env), dir: r.Dir, held: h})
 	}})
 	if err != nil {
 		log.Warn("other hashwatch commands cannot reach this process while it holds the database, so they will report it in use", "err", err)
@@ -179,25 +178,4 @@ func (a *app) answerCLI(ctx context.Context, db *database.DB, name string) (stop
 // envOf reads a forwarded environment.
 func envOf(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
-}
-
-// locationOf is the time zone a client process would have used: Go's rule
-// for $TZ (unset: the system's zone; empty: UTC; otherwise that zone).
-func locationOf(env map[string]string) *time.Location {
-	tz, ok := env["TZ"]
-	switch {
-	case !ok:
-		if data, err := os.ReadFile("/etc/localtime"); err == nil {
-			if loc, err := time.LoadLocationFromTZData("Local", data); err == nil {
-				return loc
-			}
-		}
-		return time.UTC
-	case tz == "" || tz == "UTC":
-		return time.UTC
-	}
-	if loc, err := time.LoadLocation(strings.TrimPrefix(tz, ":")); err == nil {
-		return loc
-	}
-	return time.UTC
 }

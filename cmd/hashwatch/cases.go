@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
-	"time"
 
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/spf13/cobra"
@@ -43,14 +41,14 @@ case's label only for the national centre's cases (a label is its centre's alone
 			if asJSON {
 				return writeEach(a.stdout, cases)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			tw := newTable(a.stdout)
 			fmt.Fprintln(tw, "CENTRE\tCASE\tLABEL\tFINGERPRINTS\tCREATED\tWITHDRAWN")
 			for _, c := range cases {
 				w := ""
 				if c.Withdrawn() {
-					w = c.WithdrawnAt.In(a.loc).Format(time.DateTime)
+					w = a.when(c.WithdrawnAt)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", safe(c.Centre), safe(c.ID), safe(c.Label), c.Fingerprints, c.CreatedAt.In(a.loc).Format(time.DateTime), w)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", safe(c.Centre), safe(c.ID), safe(c.Label), c.Fingerprints, a.when(c.CreatedAt), w)
 			}
 			return tw.Flush()
 		},

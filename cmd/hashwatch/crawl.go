@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
@@ -325,7 +324,7 @@ func sumErrors(m map[string]int) int {
 }
 
 func printPasses(a *app, stats []crawler.PassStats) {
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(a.stdout)
 	fmt.Fprintln(tw, "SITE\tPASS\tPAGES\tMEDIA\tHASHED\t304\tMATCHED\tNEW ALERTS\tSKIPPED\tVIDEOS\tERRORS\tTIME")
 	for _, s := range stats {
 		state := ""

@@ -241,6 +241,11 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(garbage, []byte("<html>not an image</html>"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The commands below read a database, which must exist (a missing one
+	// is its own error, TestAReadCommandOnAMissingDatabaseIsAnError).
+	if out, errOut, code := cli(t, db, "register", "--case", "other", filepath.Join("..", "..", "fixtures", "photos", "known", fixtures.Known()[1].Name)); code != 0 {
+		t.Fatalf("register: %d %s %s", code, out, errOut)
+	}
 	badYAML := filepath.Join(dir, "sites.yaml")
 	if err := os.WriteFile(badYAML, []byte("sites:\n  - name: a\n    seeds: [http://example.com/]\n    dealy: 1s\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/hashwatch/hashwatch/eval"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -120,7 +119,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 func printEval(a *app, r *eval.Result) {
 	fmt.Fprintf(a.stdout, "dataset %s: %d photos registered, %d unregistered, %d queries; rule %s\n\n",
 		r.Dataset, r.Registered, r.Unregistered, r.Queries, r.Rule)
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(a.stdout)
 	fmt.Fprintln(tw, "GROUP\tEDIT\tRECALL\tFOUND\tTARGET\t")
 	groupMin := map[string]float64{}
 	var groups []string

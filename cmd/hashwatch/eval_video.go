@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/hashwatch/hashwatch/eval"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -30,7 +29,7 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	}
 	fmt.Fprintf(a.stdout, "dataset %s: %d registered videos (%d slideshows, %d fixed-camera clips); %d negatives (%d hard: same photos, other order and rhythm)\n\n",
 		res.Dataset, res.Registered, res.Registered-res.Cameras, res.Cameras, res.Negatives, res.HardNegatives)
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(a.stdout)
 	fmt.Fprintln(tw, "EDIT\tRECALL\tFOUND\tTARGET\t")
 	for _, e := range res.Edits {
 		mark := ""

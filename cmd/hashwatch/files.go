@@ -182,7 +182,25 @@ func (a *app) openDB() (*database.DB, error) {
 	if a.held != nil {
 		return a.held.db.Borrow(), nil
 	}
+	if !createsDatabase(a.command) {
+		// A mistyped --db must not become a new, empty database that
+		// answers "no alerts".
+		if _, err := os.Stat(a.dbPath); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s; `register` or `crawl` creates one", a.dbPath)
+		}
+	}
 	return database.Open(a.dbPath, store.Options{})
+}
+
+// createsDatabase reports whether a command may create the database file:
+// those that put something in it. Every other command reads the database
+// or acts on what it holds, so a missing file is a mistake.
+func createsDatabase(command string) bool {
+	switch command {
+	case "register", "import", "crawl", "serve", "user add", "debug write-loop":
+		return true
+	}
+	return false
 }
 
 // errString is the JSON form of an optional error: null when there is none.

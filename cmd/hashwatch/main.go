@@ -31,6 +31,9 @@ const (
 	defaultDB   = "hashwatch.db"
 	envDB       = "HASHWATCH_DB"
 	envLogLevel = "HASHWATCH_LOG"
+	// defaultZone is where times are printed without --tz or $TZ: the
+	// console's default, so both show the same clock.
+	defaultZone = "Asia/Seoul"
 )
 
 // usageError marks a mistake in how the command was called.
@@ -50,7 +53,10 @@ var errSomeFailed = errors.New("some inputs failed")
 // database runs for it (beside.go).
 type app struct {
 	dbPath  string
+	tz      string // --tz
 	verbose bool
+	// command is the running command's path ("alerts list").
+	command string
 	args    []string // the command line, for forwarding it
 	stdout  io.Writer
 	stderr  io.Writer
@@ -60,7 +66,8 @@ type app struct {
 	// dir is the invoker's working directory, which relative paths are
 	// resolved against; "" means this process's own.
 	dir string
-	// loc is the invoker's time zone, for times printed for people.
+	// loc is the deployment's time zone, for times printed for people:
+	// --tz, else the invoker's $TZ, else defaultZone.
 	loc *time.Location
 	// held is set when the command runs inside the process that holds the
 	// database, on a client's behalf.
@@ -75,20 +82,19 @@ type invocation struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	dir            string
-	loc            *time.Location
 	held           *holder
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, invocation{args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, loc: time.Local})
+	code := run(ctx, invocation{args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
 	stop()
 	os.Exit(code)
 }
 
 // run executes one command line and returns the exit status.
 func run(ctx context.Context, inv invocation) int {
-	a := &app{args: inv.args, stdout: inv.stdout, stderr: inv.stderr, getenv: inv.getenv, dir: inv.dir, loc: inv.loc, held: inv.held}
+	a := &app{args: inv.args, stdout: inv.stdout, stderr: inv.stderr, getenv: inv.getenv, dir: inv.dir, held: inv.held}
 	root := a.rootCommand()
 	root.SetArgs(inv.args)
 	root.SetIn(inv.stdin)
@@ -126,7 +132,10 @@ func (a *app) rootCommand() *cobra.Command {
 (never the images themselves), crawls watched websites, and raises an alert for
 every image that matches, for operators to review and take down.
 
-The database is ./hashwatch.db unless --db or $HASHWATCH_DB says otherwise.
+The database is ./hashwatch.db unless --db or $HASHWATCH_DB says otherwise;
+commands that read it refuse a path where there is none (register, import,
+crawl, serve and user add create it). Times are printed in --tz, else $TZ,
+else Asia/Seoul (the console's default), with the zone named.
 While serve or a crawl holds it, commands that use it run inside that process,
 through the socket beside the file (DB.sock), with the same output.
 Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
@@ -134,11 +143,18 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: a.logLevel()}))
+			a.command = strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+			loc, err := a.zone()
+			if err != nil {
+				return err
+			}
+			a.loc = loc
 			return a.beside(cmd)
 		},
 	}
 	root.PersistentFlags().StringVar(&a.dbPath, "db", dbDefault, "database file (env "+envDB+")")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log debug detail to stderr")
+	root.PersistentFlags().StringVar(&a.tz, "tz", "", "time zone of printed times, e.g. Asia/Seoul or UTC (default $TZ, else "+defaultZone+")")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		a.registerCommand(),
@@ -153,6 +169,7 @@ Exit status: 0 ok, 1 some inputs failed, 2 usage error.`,
 		a.backupCommand(), a.verifyCommand(),
 		a.userCommand(), a.serveCommand(), a.workerCommand(),
 		a.quarantineCommand(), a.negativeCommand(),
+		a.auditCommand(),
 	)
 	root.AddCommand(a.debugCommands()...)
 	root.CompletionOptions.DisableDefaultCmd = true
@@ -186,4 +203,37 @@ func randomBytes(n int) []byte {
 		b[i] = byte(rand.Uint32())
 	}
 	return b
+}
+
+// zone is the time zone times are printed in: --tz, else $TZ (a zone
+// name, or a zoneinfo file as ":/etc/localtime"), else defaultZone.
+func (a *app) zone() (*time.Location, error) {
+	name, from := a.tz, "--tz"
+	if name == "" {
+		name, from = strings.TrimPrefix(a.getenv("TZ"), ":"), "$TZ"
+	}
+	if name == "" {
+		name = defaultZone
+	}
+	if strings.HasPrefix(name, "/") {
+		data, err := os.ReadFile(name)
+		if err == nil {
+			var loc *time.Location
+			if loc, err = time.LoadLocationFromTZData(name, data); err == nil {
+				return loc, nil
+			}
+		}
+		return nil, usagef("%s %s: %v", from, name, err)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, usagef("%s %q: unknown time zone (want a name such as Asia/Seoul or UTC)", from, name)
+	}
+	return loc, nil
+}
+
+// when writes t for people in the deployment's zone, naming the zone
+// ("2026-12-06 16:00:00 KST").
+func (a *app) when(t time.Time) string {
+	return t.In(a.loc).Format("2006-01-02 15:04:05 MST")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
@@ -94,7 +93,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 				fmt.Fprintln(a.stdout, "no quarantined fingerprints")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			tw := newTable(a.stdout)
 			fmt.Fprintln(tw, "FINGERPRINT\tCASE\tSTATE\tSINCE\tMEDIA\tHELD\tSITES\tDISTANCES")
 			for _, q := range qs {
 				h := q.History
@@ -108,7 +107,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 					}
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", q.Fingerprint, q.Case, q.State,
-					q.Since.In(a.loc).Format(time.DateTime), h.Media, h.Held, orDash(strings.Join(sites, " ")), orDash(strings.Join(dists, " ")))
+					a.when(q.Since), h.Media, h.Held, orDash(strings.Join(sites, " ")), orDash(strings.Join(dists, " ")))
 			}
 			return tw.Flush()
 		},
@@ -203,11 +202,11 @@ recorded in the audit log as cli:$USER.`,
 				fmt.Fprintln(a.stdout, "the negative bank is empty")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			tw := newTable(a.stdout)
 			fmt.Fprintln(tw, "ID\tALERT\tSITE\tSHA-256\tPDQ\tADDED BY\tADDED\tREASON")
 			for _, e := range es {
 				fmt.Fprintf(tw, "%d\t%d\t%s\t%.16s…\t%s\t%s\t%s\t%s\n", e.ID, e.AlertID, orDash(e.Site), e.SHA256,
-					orDash(shortHex(e.PDQ)), e.AddedBy, e.AddedAt.In(a.loc).Format(time.DateTime), e.Reason)
+					orDash(shortHex(e.PDQ)), e.AddedBy, a.when(e.AddedAt), e.Reason)
 			}
 			return tw.Flush()
 		},

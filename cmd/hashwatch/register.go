@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"text/tabwriter"
 
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -92,7 +91,7 @@ and is required once the database has more than one centre (hashwatch centre lis
 					return err
 				}
 			} else {
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				tw := newTable(a.stdout)
 				for _, r := range results {
 					if r.Error != nil {
 						fail(a.stderr, "register: %s", *r.Error)

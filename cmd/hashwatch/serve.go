@@ -34,6 +34,8 @@ type serveOptions struct {
 	recheckEvery  time.Duration
 	noticeFrom    string
 	noticeSender  string
+	smtp          smtpOptions
+	webhook       webhookOptions
 	allowPrivate  bool
 	maxConns      int
 	video         video.Config
@@ -80,7 +82,9 @@ first with 'hashwatch user add'. SIGINT or SIGTERM stops it gracefully: requests
 in flight finish and running passes store where they were.`,
 		Example: `  hashwatch user add kim --role operator
   hashwatch serve --sites sites.yaml
-  hashwatch serve --sites sites.yaml --addr 0.0.0.0:8080 --public --secure-cookies --trust-proxy`,
+  hashwatch serve --sites sites.yaml --addr 0.0.0.0:8080 --public --secure-cookies --trust-proxy
+  HASHWATCH_SMTP_PASSWORD=… hashwatch serve --sites sites.yaml --notice-from 'Centre <takedown@centre.example>' \
+      --smtp-addr mail.centre.example:587 --smtp-user takedown`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.cluster.listenSet = cmd.Flags().Changed("nats-listen")
@@ -97,6 +101,8 @@ in flight finish and running passes store where they were.`,
 	f.DurationVar(&o.recheckEvery, "recheck-interval", crawler.DefaultRecheckInterval, "how often each confirmed or notice-sent alert's URLs are re-fetched to verify removal (jittered ±10%)")
 	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
 	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
+	smtpFlags(cmd, &o.smtp)
+	webhookFlags(cmd, &o.webhook)
 	videoFlags(cmd, &o.video)
 	clusterFlags(cmd, &o.cluster)
 	floodFlags(cmd, &o.flood)
@@ -200,9 +206,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		defer cl.close()
 		sched = crawler.NewScheduler(c, sites)
 	}
+	mailer, err := o.smtp.mailer(o.noticeFrom)
+	if err != nil {
+		return err
+	}
 	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, Video: vh, UserAgent: cfg.UserAgent, Logger: a.log}
 	srv, err := console.New(console.Config{
-		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender,
+		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender, Mailer: mailer,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
 	})
@@ -251,6 +261,14 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 			}
 		})
 	}
+	closeWebhooks, err := a.startWebhooks(workCtx, &wg, o.webhook, db, a.dbPath)
+	if err != nil {
+		stopWork()
+		hs.Close()
+		wg.Wait()
+		return err
+	}
+	defer closeWebhooks() // after wg.Wait: deferred calls run last-in first-out
 	a.log.Info("console listening", "url", "http://"+ln.Addr().String()+"/", "sites", len(sites), "crawl", sched != nil)
 	fmt.Fprintf(a.stdout, "hashwatch console: http://%s/\n", ln.Addr())
 

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
@@ -61,7 +60,7 @@ a running crawl.`,
 }
 
 func printSites(a *app, statuses []crawlstate.SiteStatus) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(a.stdout)
 	fmt.Fprintln(tw, "SITE\tPASSES\tLAST PASS\tSTATE\tDURATION\tPAGES\tMEDIA\tHASHED\t304\tNEW ALERTS\tSKIPPED\tVIDEOS\tROBOTS\tERRORS")
 	for _, s := range statuses {
 		// A crawl holds the database while it runs, so outside a holder a
@@ -79,7 +78,7 @@ func printSites(a *app, statuses []crawlstate.SiteStatus) error {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", safe(s.Name), s.TotalPass,
-			s.PassStart.In(a.loc).Format(time.DateTime), state, end.Sub(s.PassStart).Round(time.Millisecond),
+			a.when(s.PassStart), state, end.Sub(s.PassStart).Round(time.Millisecond),
 			s.Pages, s.Media, s.Hashed, s.NotModified, s.NewAlerts, s.Skipped, s.Videos, s.Robots, formatErrors(s.Errors))
 	}
 	if err := tw.Flush(); err != nil {

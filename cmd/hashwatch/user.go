@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
@@ -25,7 +25,7 @@ func (a *app) userCommand() *cobra.Command {
 	}
 	var role, lang, tz, centre string
 	add := &cobra.Command{
-		Use:   "add NAME --role R[,R…] [--centre ID] [--lang ko|en] [--tz ZONE]",
+		Use:   "add NAME [--role R[,R…]] [--centre ID] [--lang ko|en] [--tz ZONE]",
 		Short: "Add a console account (the password is read from the terminal or stdin)",
 		Long: `add creates a console account. The password is never a flag (flags end up in shell
 history and process lists): on a terminal it is prompted for twice without echo,
@@ -34,6 +34,8 @@ otherwise the first line of standard input is the password. At least 10 bytes.
 Roles: admin manages users and reads the audit log; staff register and withdraw
 cases; operator reviews alerts and sends notices; analyst manages sites and crawls.
 A user may have several (--role operator,staff) and does the work of each.
+Without --role the account is an analyst, the role that sees no victim's case,
+alert or notice: give more only on purpose.
 
 Every user belongs to one centre (--centre; the national centre by default while
 it is the only one, required once there are others). Users of the national
@@ -79,7 +81,7 @@ centre see every centre's work; a regional centre's users see only their own.`,
 			return nil
 		},
 	}
-	add.Flags().StringVar(&role, "role", "", "admin, staff, operator or analyst, or several comma-separated (required)")
+	add.Flags().StringVar(&role, "role", string(accounts.RoleAnalyst), "analyst (the least powerful), operator, staff or admin, or several comma-separated")
 	add.Flags().StringVar(&centre, "centre", "", "the user's centre (default national; required once there are several)")
 	add.Flags().StringVar(&lang, "lang", "", "console language: ko or en (default: the browser's)")
 	add.Flags().StringVar(&tz, "tz", "", "time zone for shown times (default "+accounts.DefaultTimeZone+")")
@@ -99,14 +101,14 @@ centre see every centre's work; a regional centre's users see only their own.`,
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			tw := newTable(a.stdout)
 			fmt.Fprintln(tw, "NAME\tROLE\tCENTRE\tSTATE\tLANGUAGE\tTIME ZONE\tCREATED")
 			for _, u := range users {
 				state := "active"
 				if u.Disabled {
 					state = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Name), joinRoles(u.Roles()), safe(u.Centre), state, safe(orDash(u.Language)), safe(orDash(u.TimeZone)), u.CreatedAt.Format("2006-01-02"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Name), joinRoles(u.Roles()), safe(u.Centre), state, safe(orDash(u.Language)), safe(orDash(u.TimeZone)), u.CreatedAt.In(a.loc).Format("2006-01-02"))
 			}
 			return tw.Flush()
 		},
@@ -153,11 +155,12 @@ copy it now, it cannot be shown again. Scripts send it as
 // actor is the audit log's "who" for changes made on the command line:
 // the operating-system user ($USER of the shell that ran the command, also
 // when the process holding the database runs it), since there is no
-// console login.
+// console login; without $USER (cron, systemd) the user ID, which the
+// holder's socket only accepts from its own user.
 func (a *app) actor() store.Actor {
 	name := a.getenv("USER")
 	if name == "" {
-		name = "?"
+		name = strconv.Itoa(os.Getuid())
 	}
 	return store.Actor{User: "cli:" + name}
 }
