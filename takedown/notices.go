@@ -379,6 +379,9 @@ func (tk *Store) RecordDelivery(ctx context.Context, id uint64, d Delivery, by s
 		if err := noticeCodec.Decode(v, &n); err != nil {
 			return err
 		}
+		if !centres.Sees(by.Centre, n.Centre) {
+			return fmt.Errorf("notice %d: %w", id, store.ErrNotFound)
+		}
 		n.Deliveries = append(n.Deliveries, d)
 		if len(n.Deliveries) > maxDeliveries {
 			n.Deliveries = n.Deliveries[len(n.Deliveries)-maxDeliveries:]
