@@ -197,7 +197,7 @@ func (a *app) openDB() (*database.DB, error) {
 // or acts on what it holds, so a missing file is a mistake.
 func createsDatabase(command string) bool {
 	switch command {
-	case "register", "import", "crawl", "serve", "user add", "debug write-loop":
+	case "register", "import", "crawl", "serve", "user add", "centre add", "debug write-loop":
 		return true
 	}
 	return false
