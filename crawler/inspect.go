@@ -131,7 +131,7 @@ func adhocSite(name, rawURL string, allowPrivate bool) (*Site, error) {
 		name = u.Hostname()
 	}
 	s := &Site{Name: name, Seeds: []string{u.Scheme + "://" + u.Host + "/"}, AllowPrivate: allowPrivate}
-	if err := s.normalise("reported URL"); err != nil {
+	if err := s.Normalise("reported URL"); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -140,7 +140,7 @@ func adhocSite(name, rawURL string, allowPrivate bool) (*Site, error) {
 // siteOf returns the watched site whose domains hold host, or an ad-hoc one.
 func (in *Inspector) siteOf(u *url.URL) (*Site, error) {
 	for _, s := range in.Sites {
-		if s.inDomains(u.Hostname()) {
+		if s.InDomains(u.Hostname()) {
 			return s, nil
 		}
 	}

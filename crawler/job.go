@@ -2,7 +2,6 @@ package crawler
 
 import (
 	"fmt"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -143,10 +142,6 @@ type MediaResult struct {
 func resultErr(u string, err error) *ResultError {
 	return &ResultError{Kind: classify(err), URL: u, Message: err.Error()}
 }
-
-// MarshalYAML writes a Duration as a Go duration string, the form
-// UnmarshalYAML reads.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
 // siteConfig is a site's configuration as a job carries it.
 func siteConfig(userAgent string, s *Site) ([]byte, error) {

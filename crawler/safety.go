@@ -95,7 +95,7 @@ func guard(allow []netip.Prefix) func(network, address string, _ syscall.RawConn
 func newTransport(site *Site) *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	if !site.AllowPrivate {
-		d.Control = guard(site.allowNets)
+		d.Control = guard(site.AllowedNetworks())
 	}
 	return &http.Transport{
 		Proxy:                 nil,
