@@ -172,10 +172,6 @@ type PoolAlert struct {
 	DHash            int    `json:"dhash"`
 	// Correlation is the best dihedral correlation of the two thumbnails.
 	Correlation float64 `json:"correlation"`
-	// GridAgree of GridBlocks blocks agreed when the rule's verifier
-	// checked the pair (hashing.Evidence); both 0 when it did not.
-	GridAgree  int `json:"grid_agree"`
-	GridBlocks int `json:"grid_blocks"`
 }
 
 // poolImage is one manifest line.
@@ -702,7 +698,7 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 		a := PoolAlert{Query: q.path, QueryFamily: q.family, Registered: r.path, RegisteredFamily: r.family,
 			Clause: m.ev.Clause, QueryView: m.ev.QueryView, RegisteredView: m.ev.RegisteredView,
 			PDQ: distOr(m.ev, hashing.PDQ), PHash: distOr(m.ev, hashing.PHash), DHash: distOr(m.ev, hashing.DHash),
-			Correlation: corr(q.path, r.path), GridAgree: m.ev.GridAgree, GridBlocks: m.ev.GridInformative}
+			Correlation: corr(q.path, r.path)}
 		res.Matches++
 		ci := min(max(m.ev.Clause, 0), len(res.Clauses)-1)
 		if a.Correlation >= DuplicateCorrelation {
@@ -738,9 +734,8 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 	}
 	for key := range scanned {
 		// The scan applies the clauses' thresholds only; a rule's ratio
-		// test (hashing.Rule.Background) or verifier (hashing.Rule.Verify)
-		// may reject what they pass.
-		if !indexed[key] && rule.Background == nil && rule.Verify == nil {
+		// test (hashing.Rule.Background) may reject what they pass.
+		if !indexed[key] && rule.Background == nil {
 			res.Disagreements++
 		}
 	}

@@ -26,7 +26,7 @@ func (a Algorithm) Bits() int {
 	switch a {
 	case PHash, DHash:
 		return 64
-	case PDQ, Grid:
+	case PDQ:
 		return 256
 	}
 	return 0

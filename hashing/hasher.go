@@ -214,13 +214,11 @@ func (h *Hasher) hashImage(img *image.Gray) ([]Hash, error) {
 	// one pixel moves many bits. Views are therefore area-averaged to PDQ's
 	// 64×64 first (on 64×64 input PDQ goes straight to the DCT).
 	ph := h.pdq.Get().(*pdq.Hasher)
-	small := imaging.Resize(img, 64, 64, imaging.Box)
-	q, quality := ph.HashImage(small)
+	q, quality := ph.HashImage(imaging.Resize(img, 64, 64, imaging.Box))
 	h.pdq.Put(ph)
 	return []Hash{
 		{Algorithm: PDQ, Code: codeFromPDQ(q), Quality: quality},
 		{Algorithm: PHash, Code: Code{p.GetHash()}, Quality: 100},
 		{Algorithm: DHash, Code: Code{d.GetHash()}, Quality: 100},
-		{Algorithm: Grid, Code: gridHash(small), Quality: 100},
 	}, nil
 }

@@ -2,7 +2,6 @@ package hashing
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -43,53 +42,6 @@ type Rule struct {
 	Background *Background
 	// Ratio is the ratio test's factor (see Background); 0 means 1.
 	Ratio float64
-	// Verify, when set, is a second stage for borderline pairs: see
-	// Verifier. Nil disables it.
-	Verify *Verifier
-}
-
-// Verifier is a second stage that a pair of views passing a clause (and
-// the ratio test) must also pass when its PDQ distance is above StrictPDQ:
-// the views' Grid codes (region hashes, see Grid) must agree, block by
-// block, on at least MinShare of the blocks that are not flat on both
-// sides. A re-upload agrees region by region even where an edit moved
-// the whole hash (a caption cut a little off, a crop between two
-// registered crops); an unrelated picture that resembles the registered
-// one as a whole (a sprite on the same plain ground) does not. A pair
-// with fewer than MinInformative such blocks carries too little structure
-// to judge and is left to the clauses, and so is a pair where a side has
-// no Grid code (fingerprints imported from partners' PDQ lists, or
-// registered before Grid codes existed), unless Unverifiable says
-// otherwise.
-type Verifier struct {
-	StrictPDQ      int
-	BlockDistance  int
-	MinShare       float64
-	MinInformative int
-	// Unverifiable, when set, are the clauses a pair above StrictPDQ
-	// must satisfy instead when it cannot be verified (a side without
-	// Grid codes): a rule that widens its clauses because the verifier
-	// stands behind them keeps its narrower clauses for fingerprints
-	// registered before Grid codes existed.
-	Unverifiable []Clause
-}
-
-// accepts applies the verifier to a pair at PDQ distance pdq; checked
-// says whether both sides had Grid codes to compare.
-func (v *Verifier) accepts(query, registered View, pdq int) (agree, informative int, checked, ok bool) {
-	if v == nil || pdq <= v.StrictPDQ {
-		return 0, 0, false, true
-	}
-	q, ok1 := query.Hash(Grid)
-	g, ok2 := registered.Hash(Grid)
-	if !ok1 || !ok2 {
-		return 0, 0, false, true
-	}
-	agree, informative = GridBlocks(q.Code, g.Code, v.BlockDistance)
-	if informative < v.MinInformative {
-		return agree, informative, true, true
-	}
-	return agree, informative, true, float64(agree) >= v.MinShare*float64(informative)
 }
 
 // DefaultRule is the documented default. It was designed on one half of
@@ -197,9 +149,6 @@ type Evidence struct {
 	// Rule.Background): below the rule's Ratio, and the lower the surer;
 	// 0 when the rule has no background.
 	Ratio float64
-	// GridAgree of GridInformative blocks agreed when the rule's
-	// Verifier checked the pair; both 0 when it did not.
-	GridAgree, GridInformative int
 }
 
 // Compare applies the rule to one pair of views.
@@ -225,20 +174,19 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 		dist[a] = d
 		return d, true
 	}
-	holds := func(c Clause) bool {
+	for ci, c := range r.Clauses {
+		ok := len(c) > 0
 		for _, t := range c {
 			d, present := distance(t.Algorithm)
 			if !present && t.IfPresent && dist[t.Algorithm] == -1 {
 				continue
 			}
 			if !present || d > t.MaxDistance {
-				return false
+				ok = false
+				break
 			}
 		}
-		return len(c) > 0
-	}
-	for ci, c := range r.Clauses {
-		if !holds(c) {
+		if !ok {
 			continue
 		}
 		ratio := 0.0
@@ -259,23 +207,7 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 			}
 			ratio = n / near
 		}
-		var agree, informative int
-		if r.Verify != nil {
-			d, present := distance(PDQ)
-			if !present {
-				d = -1 // matched by the 64-bit hashes alone: nothing to verify against
-			}
-			var ok, checked bool
-			agree, informative, checked, ok = r.Verify.accepts(query, registered, d)
-			if !checked && d > r.Verify.StrictPDQ && r.Verify.Unverifiable != nil && !slices.ContainsFunc(r.Verify.Unverifiable, holds) {
-				continue
-			}
-			if !ok {
-				continue
-			}
-		}
-		ev := Evidence{Algorithm: c[0].Algorithm, Clause: ci, Ratio: ratio, QueryView: query.Name, RegisteredView: registered.Name, Distances: map[Algorithm]int{},
-			GridAgree: agree, GridInformative: informative}
+		ev := Evidence{Algorithm: c[0].Algorithm, Clause: ci, Ratio: ratio, QueryView: query.Name, RegisteredView: registered.Name, Distances: map[Algorithm]int{}}
 		ev.Distance, _ = distance(c[0].Algorithm)
 		if d, present := distance(PDQ); present {
 			ev.Algorithm, ev.Distance = PDQ, d

@@ -17,11 +17,11 @@ import (
 //
 //	name length (1 byte) ‖ name ‖ hash count (1 byte) ‖ hashes
 //
-// and a hash is algorithm (1 byte: 1 PDQ, 2 pHash, 3 dHash, 4 grid) ‖ quality
+// and a hash is algorithm (1 byte: 1 PDQ, 2 pHash, 3 dHash) ‖ quality
 // (1 byte) ‖ code (8 or 32 bytes, big-endian words as hashing.Code). The
 // bytes travel base64-encoded in the JSON field "packed".
 
-var packedAlgorithms = []hashing.Algorithm{1: hashing.PDQ, 2: hashing.PHash, 3: hashing.DHash, 4: hashing.Grid}
+var packedAlgorithms = []hashing.Algorithm{1: hashing.PDQ, 2: hashing.PHash, 3: hashing.DHash}
 
 func packedID(a hashing.Algorithm) (byte, bool) {
 	for id, b := range packedAlgorithms {

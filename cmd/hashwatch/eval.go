@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -25,7 +24,6 @@ func (a *app) evalCommand() *cobra.Command {
 	var ratio float64
 	var clauses string
 	var background string
-	var verify string
 	cmd := &cobra.Command{
 		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json] | eval --pool DIR [--split tune|holdout|all] [--register N] [--query N] [--cache DIR]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
@@ -51,7 +49,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
   hashwatch eval --pool ~/.cache/hashwatch-pool --cache ~/.cache/hashwatch-pool-fp --dump tune.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rule, err := evalRule(clauses, ratio, background, verify)
+			rule, err := evalRule(clauses, ratio, background)
 			if err != nil {
 				return err
 			}
@@ -115,7 +113,6 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 	cmd.Flags().StringVar(&clauses, "rule", "", `the rule's clauses, e.g. "(phash<=6 & dhash<=8 & pdq<=52) | (pdq<=31)" (default: the default rule's)`)
 	cmd.Flags().Float64Var(&ratio, "ratio", 0, "the rule's background ratio test factor (default: the default rule's)")
 	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
-	cmd.Flags().StringVar(&verify, "verify", "", `second-stage verifier of borderline pairs as STRICT_PDQ:BLOCK_DISTANCE:MIN_SHARE:MIN_BLOCKS, e.g. "31:3:0.5:4", or "none" (default: the default rule's)`)
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
 	return cmd
 }
@@ -184,7 +181,7 @@ func histogram(h []int) string {
 // evalRule is the default rule with the ratio test's factor and background
 // replaced, for designing the rule: eval measures what a change would do
 // before it becomes the default.
-func evalRule(clauses string, ratio float64, background, verify string) (hashing.Rule, error) {
+func evalRule(clauses string, ratio float64, background string) (hashing.Rule, error) {
 	rule := hashing.DefaultRule()
 	if clauses != "" {
 		r, err := hashing.ParseRule(clauses, rule.MinQuality)
@@ -209,37 +206,5 @@ func evalRule(clauses string, ratio float64, background, verify string) (hashing
 			return rule, fmt.Errorf("eval: %s: %w", background, err)
 		}
 	}
-	switch verify {
-	case "":
-	case "none":
-		rule.Verify = nil
-	default:
-		v, err := parseVerifier(verify)
-		if err != nil {
-			return rule, fmt.Errorf("eval: --verify %q: %w", verify, err)
-		}
-		rule.Verify = v
-	}
 	return rule, nil
-}
-
-// parseVerifier reads STRICT_PDQ:BLOCK_DISTANCE:MIN_SHARE:MIN_BLOCKS.
-func parseVerifier(s string) (*hashing.Verifier, error) {
-	parts := strings.Split(s, ":")
-	if len(parts) != 4 {
-		return nil, fmt.Errorf("want STRICT_PDQ:BLOCK_DISTANCE:MIN_SHARE:MIN_BLOCKS")
-	}
-	var v hashing.Verifier
-	var err1, err2, err3, err4 error
-	v.StrictPDQ, err1 = strconv.Atoi(parts[0])
-	v.BlockDistance, err2 = strconv.Atoi(parts[1])
-	v.MinShare, err3 = strconv.ParseFloat(parts[2], 64)
-	v.MinInformative, err4 = strconv.Atoi(parts[3])
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return nil, err
-	}
-	if v.StrictPDQ < 0 || v.BlockDistance < 0 || v.BlockDistance > 16 || v.MinShare < 0 || v.MinShare > 1 || v.MinInformative < 0 || v.MinInformative > 16 {
-		return nil, fmt.Errorf("out of range: PDQ >= 0, block distance 0..16, share 0..1, blocks 0..16")
-	}
-	return &v, nil
 }
