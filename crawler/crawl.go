@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"runtime"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/transport"
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -54,8 +54,8 @@ type Crawler struct {
 	// Dispatch, when set, runs each item's fetching and fingerprinting on
 	// a worker elsewhere (package crawler/natswork) and returns its
 	// Result; nil runs it in this process. Either way the pass prepares
-	// the Job and commits the Result (job.go).
-	Dispatch func(ctx context.Context, j *Job) Result
+	// the Job and commits the Result (package crawler/work).
+	Dispatch func(ctx context.Context, j *work.Job) Result
 	// QueueStatus, when set, reads the shared work queue's state for the
 	// site status each checkpoint stores.
 	QueueStatus func(ctx context.Context) (crawlstate.QueueStatus, error)
@@ -113,7 +113,7 @@ type pass struct {
 	commit   *committer
 	// worker does the pass's fetching and fingerprinting in this process
 	// (Crawler.Dispatch nil).
-	worker *siteWorker
+	worker *work.SiteWorker[crawlstate.HashResult]
 	// config is the site's configuration as jobs carry it to remote
 	// workers, digest its name.
 	config       []byte
@@ -215,25 +215,25 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	// would fetch and hash while results cannot be kept.
 	runCtx, stopRun := context.WithCancelCause(durCtx)
 	defer stopRun(nil)
-	base := newTransport(site)
+	base := work.NewTransport(site)
 	// Connections are the pass's: a daemon running passes forever must not
 	// keep every pass's idle connections until they time out.
 	defer base.CloseIdleConnections()
 	polite := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	var p *pass
 	rt := transport.NewRetry(polite, site.RetryCount(), func(kind string) { p.recovered(kind) })
-	media := newFetcher(site, rt, ua)
+	media := work.NewFetcher(site, rt, ua)
 	p = &pass{
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
-		worker: &siteWorker{
-			site:    site,
-			hasher:  hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
-			hashSem: make(chan struct{}, runtime.NumCPU()),
-			media:   media,
-			pages:   newPageFetcher(runCtx, site, rt, ua),
-			robots:  newRobotsRules(media.client, ua),
-			video:   c.Video,
-			log:     log,
+		worker: &work.SiteWorker[crawlstate.HashResult]{
+			Site:    site,
+			Hasher:  hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
+			HashSem: make(chan struct{}, runtime.NumCPU()),
+			Media:   media,
+			Pages:   work.NewPages(runCtx, site, rt, ua),
+			Robots:  work.NewRobots(media.Client, ua),
+			Video:   c.Video,
+			Log:     log,
 		},
 		userAgent:  ua,
 		log:        log,
@@ -251,16 +251,16 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		p.checkpoints = 2 * time.Second
 	}
 	if c.Dispatch != nil {
-		if p.config, err = siteConfig(ua, site); err != nil {
+		if p.config, err = work.JobConfig(ua, site); err != nil {
 			return PassStats{}, err
 		}
 		p.configDigest = hashing.SumSHA256(p.config).String()
 		p.gate = transport.NewGate(site.Politeness(), site.Parallelism)
 	}
 	if site.Robots() {
-		p.worker.robots.crawlDelay = polite.HonourCrawlDelay
-		p.worker.robots.truncated = func(u string) {
-			p.fail("robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, maxRobotsBytes))
+		p.worker.Robots.CrawlDelay = polite.HonourCrawlDelay
+		p.worker.Robots.Truncated = func(u string) {
+			p.fail("robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, work.MaxRobotsBytes))
 		}
 	}
 	if err := p.restore(); err != nil {
@@ -690,20 +690,20 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 
 // job is the Job for one of the pass's items, before the item's own
 // fields (validators, fetch or not) are filled in.
-func (p *pass) job(it Item) Job {
-	return Job{Site: p.site.Name, Pass: p.info.Number, Config: p.config, ConfigDigest: p.configDigest, UserAgent: p.userAgent, Item: it}
+func (p *pass) job(it Item) work.Job {
+	return work.Job{Site: p.site.Name, Pass: p.info.Number, Config: p.config, ConfigDigest: p.configDigest, UserAgent: p.userAgent, Item: it}
 }
 
 // exec runs a job's fetching and fingerprinting: on a remote worker when
 // the crawler dispatches, else in this process with the pass itself as
 // the Central.
-func (p *pass) exec(ctx context.Context, j *Job) Result {
+func (p *pass) exec(ctx context.Context, j *work.Job) Result {
 	if p.c.Dispatch != nil {
 		p.dispatched.Add(1)
 		defer p.dispatched.Add(-1)
 		return p.c.Dispatch(ctx, j)
 	}
-	return p.worker.process(ctx, j, p)
+	return p.worker.Process(ctx, j, p)
 }
 
 // park records an item given up on: delivered to workers again and again
@@ -759,7 +759,7 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 		if err != nil {
 			continue
 		}
-		if isVideoURL(u) {
+		if work.IsVideoURL(u) {
 			vids = append(vids, m)
 			continue
 		}
@@ -772,9 +772,9 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 			continue
 		}
 		switch {
-		case isMediaURL(u):
+		case work.IsMediaURL(u):
 			out = append(out, Item{Kind: MediaItem, URL: l, Page: it.URL})
-		case isVideoURL(u):
+		case work.IsVideoURL(u):
 			vids = append(vids, l)
 		case it.Depth < p.site.Depth() && p.site.InScope(u):
 			out = append(out, Item{Kind: PageItem, URL: l, Page: it.URL, Depth: it.Depth + 1})
@@ -923,48 +923,6 @@ func (p *pass) skip(page, u string, size, limit int64, err error) {
 	p.metrics.skipped()
 	p.metrics.error("too_large")
 	p.log.Warn("media skipped: over a limit", "url", u, "page", page, "size", size, "limit", limit, "err", err)
-}
-
-// ErrorKind names the kind of an error as the per-site error counts do
-// ("corrupt", "unsupported", "too_large", "timeout", ...), for workers
-// that send errors over the wire.
-func ErrorKind(err error) string { return classify(err) }
-
-// classify names the kind of an error for per-site error counts.
-func classify(err error) string {
-	var netErr net.Error
-	var re ResultError
-	var rp *ResultError
-	switch {
-	case errors.As(err, &re):
-		return re.Kind
-	case errors.As(err, &rp):
-		return rp.Kind
-	case errors.Is(err, ErrPrivateAddress):
-		return "private_address"
-	case errors.Is(err, ErrCentralUnavailable):
-		return "unavailable"
-	case errors.Is(err, hashing.ErrTooLarge),
-		errors.Is(err, video.ErrTooLong), errors.Is(err, video.ErrTooManyFrames), errors.Is(err, video.ErrTimeout):
-		return "too_large"
-	case errors.Is(err, hashing.ErrUnsupported):
-		return "unsupported"
-	case errors.Is(err, hashing.ErrCorrupt):
-		return "corrupt"
-	case errors.Is(err, ErrHTTPStatus):
-		return "http_status"
-	case errors.Is(err, errTooManyRedirects):
-		return "redirects"
-	case errors.Is(err, ErrOutOfScope):
-		return "out_of_scope"
-	case errors.Is(err, ErrVideo):
-		return "video"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return "timeout"
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	}
-	return "fetch"
 }
 
 func sum(m map[string]int) int {

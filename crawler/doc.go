@@ -24,17 +24,32 @@
 // lives in the hashwatch database (package crawlstate), so a pass stopped in any
 // way, kill -9 included, resumes on the next start.
 //
-// Every item takes one path (job.go): the pass prepares a Job from the item
-// and its records (validators, whether a fetch is needed, the site's
+// Every item takes one path: the pass prepares a Job from the item and
+// its records (validators, whether a fetch is needed, the site's
 // configuration), a worker processes it into a Result — robots.txt, fetch,
-// discovery, fingerprinting, holding no database and asking the pass
-// (Central) for stored results and matches — and the pass commits the
-// Result: frontier Done with what was found, records, and the alert step.
-// In one process (crawl) the worker is a function call; serve sets
-// Crawler.Dispatch to hand jobs to workers on any machine over NATS
-// JetStream (package crawler/natswork), the bbolt frontier staying the
-// source of truth, with politeness held across workers by the pass's gate
-// (gate.go).
+// discovery, fingerprinting, in package crawler/work, which holds no
+// database and asks the pass (Central) for stored results and matches —
+// and the pass commits the Result: frontier Done with what was found,
+// records, and the alert step. In one process (crawl) the worker is a
+// function call; serve sets Crawler.Dispatch to hand jobs to workers on
+// any machine over NATS JetStream (package crawler/natswork), the bbolt
+// frontier staying the source of truth, with politeness held across
+// workers by the pass's gate (gate.go).
+//
+// # Packages
+//
+// The crawler is the coordinator's side; around it:
+//
+//   - crawler/siteconfig: sites.yaml, decoded strictly and validated once;
+//     Site, Config, ParseConfig and LoadConfig here are its names.
+//   - crawler/work: the database-free worker side, a Job in and a Result
+//     out; Item, Result, Central and Worker here are its types, with the
+//     crawler's match result (crawlstate.HashResult).
+//   - crawler/transport: the polite, retrying round trippers under every
+//     fetch, and the gate that spaces remote workers' requests.
+//   - crawler/crawlstate: the crawl's records in the hashwatch database
+//     (frontier, pages, media, hash results, site status).
+//   - crawler/natswork: jobs and results over NATS JetStream.
 //
 // colly fetches and parses one page at a time on behalf of the frontier:
 // its own visited set, queue, depth and domain checks and robots.txt check
@@ -80,4 +95,6 @@
 //     blurred preview of media that matched, for operators' review.
 //
 // The crawler imports hashing and index; neither of them knows it exists.
+// Data flows siteconfig → work → crawler → natswork: no package on the
+// left imports one on its right.
 package crawler

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler/transport"
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -131,7 +132,7 @@ func adhocSite(name, rawURL string, allowPrivate bool) (*Site, error) {
 		name = u.Hostname()
 	}
 	s := &Site{Name: name, Seeds: []string{u.Scheme + "://" + u.Host + "/"}, AllowPrivate: allowPrivate}
-	if err := s.normalise("reported URL"); err != nil {
+	if err := s.Normalise("reported URL"); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -140,7 +141,7 @@ func adhocSite(name, rawURL string, allowPrivate bool) (*Site, error) {
 // siteOf returns the watched site whose domains hold host, or an ad-hoc one.
 func (in *Inspector) siteOf(u *url.URL) (*Site, error) {
 	for _, s := range in.Sites {
-		if s.inDomains(u.Hostname()) {
+		if s.InDomains(u.Hostname()) {
 			return s, nil
 		}
 	}
@@ -171,42 +172,42 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 	if ua == "" {
 		ua = DefaultUserAgent
 	}
-	base := newTransport(site)
+	base := work.NewTransport(site)
 	defer base.CloseIdleConnections()
 	transport := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
-	media := newFetcher(site, transport, ua)
+	media := work.NewFetcher(site, transport, ua)
 	hasher := hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})
 
 	page := rawURL
 	var mediaURLs, videoURLs []string
 	switch {
-	case isMediaURL(u):
+	case work.IsMediaURL(u):
 		mediaURLs = []string{rawURL}
-	case isVideoURL(u) && in.Video != nil:
+	case work.IsVideoURL(u) && in.Video != nil:
 		videoURLs = []string{rawURL}
 	default:
-		pf := newPageFetcher(ctx, site, transport, ua).fetch(rawURL, validators{})
+		pf := work.NewPages(ctx, site, transport, ua).Fetch(rawURL, work.Validators{})
 		switch {
 		case ctx.Err() != nil:
 			res.Err = ctx.Err()
 			return res
-		case pf.err != nil:
-			res.Err = pf.err
+		case pf.Err != nil:
+			res.Err = pf.Err
 			return res
-		case pf.serves == "media":
+		case pf.Serves == "media":
 			mediaURLs = []string{rawURL}
-		case pf.serves == "video" && in.Video == nil:
+		case pf.Serves == "video" && in.Video == nil:
 			res.Err = fmt.Errorf("%s serves a video, and videos are not fingerprinted without ffmpeg: %w", rawURL, ErrVideo)
 			return res
-		case pf.serves == "video":
+		case pf.Serves == "video":
 			videoURLs = []string{rawURL}
 		default:
 			res.Page = true
-			if pf.final != nil {
-				page = pf.final.String()
+			if pf.Final != nil {
+				page = pf.Final.String()
 			}
 			mediaURLs, videoURLs = in.follow(pf)
-			res.Videos = len(pf.videos)
+			res.Videos = len(pf.Videos)
 		}
 	}
 	alerted := map[uint64]bool{}
@@ -239,7 +240,7 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 // follow picks the images (shown, or linked as image files: "full size")
 // and, with a video hasher, the videos (shown, or linked as video files)
 // of a reported page, each list deduplicated and capped.
-func (in *Inspector) follow(pf *pageFetch) (images, videos []string) {
+func (in *Inspector) follow(pf *work.PageFetch) (images, videos []string) {
 	maxImages, maxVideos := in.MaxMedia, in.MaxVideos
 	if maxImages <= 0 {
 		maxImages = DefaultInspectMedia
@@ -257,23 +258,23 @@ func (in *Inspector) follow(pf *pageFetch) (images, videos []string) {
 			*to = append(*to, m)
 		}
 	}
-	for _, m := range pf.media {
-		if mu, err := url.Parse(m); err == nil && isVideoURL(mu) && in.Video != nil {
+	for _, m := range pf.Media {
+		if mu, err := url.Parse(m); err == nil && work.IsVideoURL(mu) && in.Video != nil {
 			add(&videos, maxVideos, m)
 		} else {
 			add(&images, maxImages, m)
 		}
 	}
-	for _, v := range pf.videos {
+	for _, v := range pf.Videos {
 		add(&videos, maxVideos, v)
 	}
-	for _, l := range pf.links {
+	for _, l := range pf.Links {
 		lu, err := url.Parse(l)
 		switch {
 		case err != nil:
-		case isMediaURL(lu):
+		case work.IsMediaURL(lu):
 			add(&images, maxImages, l)
-		case isVideoURL(lu) && in.Video != nil:
+		case work.IsVideoURL(lu) && in.Video != nil:
 			add(&videos, maxVideos, l)
 		}
 	}
@@ -283,9 +284,9 @@ func (in *Inspector) follow(pf *pageFetch) (images, videos []string) {
 // inspectMedia fetches, fingerprints and matches one image, recording an
 // alert for each match. An image URL that serves a video is inspected as
 // one (inspectVideo).
-func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetcher, hasher *hashing.Hasher, page, u string) MediaOutcome {
+func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *work.Fetcher, hasher *hashing.Hasher, page, u string) MediaOutcome {
 	mo := MediaOutcome{URL: u}
-	f, err := media.get(ctx, u, site.MaxImageBytes, validators{})
+	f, err := media.Get(ctx, u, site.MaxImageBytes, work.Validators{})
 	if errors.Is(err, ErrVideo) && in.Video != nil {
 		return in.inspectVideo(ctx, site, media, hasher, page, u)
 	}
@@ -303,13 +304,13 @@ func (in *Inspector) inspectMedia(ctx context.Context, site *Site, media *fetche
 
 // inspectVideo fetches, fingerprints and matches one video, recording an
 // alert for each registered video (or picture) it shows.
-func (in *Inspector) inspectVideo(ctx context.Context, site *Site, media *fetcher, hasher *hashing.Hasher, page, u string) MediaOutcome {
+func (in *Inspector) inspectVideo(ctx context.Context, site *Site, media *work.Fetcher, hasher *hashing.Hasher, page, u string) MediaOutcome {
 	mo := MediaOutcome{URL: u, Video: true}
 	if in.Video == nil {
 		mo.Error = fmt.Sprintf("%s serves a video, and videos are not fingerprinted without ffmpeg: %v", u, ErrVideo)
 		return mo
 	}
-	f, err := media.getVideo(ctx, u, site.MaxVideoBytes)
+	f, err := media.GetVideo(ctx, u, site.MaxVideoBytes)
 	if err != nil {
 		mo.Error = err.Error()
 		return mo
@@ -321,7 +322,7 @@ func (in *Inspector) inspectVideo(ctx context.Context, site *Site, media *fetche
 // matches to the alert step; what happened is added to mo. The preview is
 // made from the bytes when they are a picture format (an image, an
 // animated GIF or WebP's first frame); other videos have none.
-func (in *Inspector) match(ctx context.Context, site *Site, hasher *hashing.Hasher, page, u string, f *fetched,
+func (in *Inspector) match(ctx context.Context, site *Site, hasher *hashing.Hasher, page, u string, f *work.Fetched,
 	fingerprint func(context.Context, []byte, hashing.Purpose) (hashing.Fingerprint, error), mo MediaOutcome) MediaOutcome {
 	sum := hashing.SumSHA256(f.Body)
 	mo.SHA256 = sum

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 )
@@ -118,7 +119,7 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 //     match.
 //
 // The pass decides from its records and prepares the job; a worker checks
-// robots.txt, fetches and fingerprints (worker.go), asking the pass
+// robots.txt, fetches and fingerprints (package crawler/work), asking the pass
 // (Central) for stored results and matches; the pass commits the result.
 // A result is valid while no fingerprint has been registered since it was
 // computed (crawlstate.HashResult.Fresh); withdrawn fingerprints are dropped
@@ -152,7 +153,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 	job := p.job(it)
 	job.Watermark = wm
 	if known {
-		v := validators{ETag: rec.ETag, LastModified: rec.LastModified}
+		v := work.Validators{ETag: rec.ETag, LastModified: rec.LastModified}
 		if rec.TooLarge > 0 {
 			job.ETag, job.LastModified = v.ETag, v.LastModified
 		} else if haveSum {
@@ -180,7 +181,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 			p.fail("fetch", it.URL, fmt.Errorf("media %s: the worker returned no media result", it.URL))
 			return
 		}
-		if mr.Outcome == mediaNotModified && rec.TooLarge == 0 {
+		if mr.Outcome == work.MediaNotModified && rec.TooLarge == 0 {
 			if _, ok := freshFor(recSum); !ok {
 				// Registered fingerprints changed between the check and
 				// the answer: fetch the bytes after all.
@@ -202,18 +203,18 @@ func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, 
 		p.count(func(s *PassStats) { s.Bytes += mr.Bytes })
 	}
 	switch mr.Outcome {
-	case mediaVideo:
+	case work.MediaVideo:
 		r.video = true
 		return
-	case mediaTooLarge:
+	case work.MediaTooLarge:
 		p.skip(it.Page, it.URL, mr.Size, p.site.MaxImageBytes, mr.Err)
 		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
 			URL: it.URL, ETag: mr.ETag, LastModified: mr.LastModified, TooLarge: mr.Size, Status: mr.Status, Pass: p.info.Number, Checked: now}}})
 		return
-	case mediaError:
+	case work.MediaError:
 		p.fail(mr.Err.Kind, it.URL, mr.Err)
 		return
-	case mediaNotModified:
+	case work.MediaNotModified:
 		if rec.TooLarge > 0 {
 			p.count(func(s *PassStats) { s.NotModified++ })
 			p.skip(it.Page, it.URL, rec.TooLarge, p.site.MaxImageBytes,
@@ -242,7 +243,7 @@ func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, 
 // Resolve is the pass's Central for its own worker: each file's bytes are
 // looked up or fingerprinted and matched once per pass however many URLs
 // serve them, and the preview is made once, for bytes that matched.
-func (p *pass) Resolve(ctx context.Context, r ResolveRequest, fingerprint FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
+func (p *pass) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
 	s := p.shaFor(r.SHA256)
 	s.once.Do(func() {
 		p.resolve(ctx, r.What, r.URL, r.SHA256, r.Watermark, s, fingerprint)
@@ -265,7 +266,7 @@ func (p *pass) Resolve(ctx context.Context, r ResolveRequest, fingerprint Finger
 // slots) and match, and post the result for storage. Bytes that cannot be
 // fingerprinted — corrupt, unsupported, over a limit — get a failure
 // result, which stays valid; other errors leave s.err for the caller.
-func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, wm uint64, s *shaResult, fingerprint FingerprintFunc) {
+func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, wm uint64, s *shaResult, fingerprint work.FingerprintFunc) {
 	if hr, ok, err := p.c.DB.Crawl.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
 		s.hr, s.ok = hr, true
 		return
@@ -278,7 +279,7 @@ func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, 
 			s.err = ctx.Err()
 			return
 		}
-		kind := classify(err)
+		kind := work.ErrorKind(err)
 		if kind != "corrupt" && kind != "unsupported" && kind != "too_large" {
 			s.err = fmt.Errorf("%s: %w", u, err)
 			return

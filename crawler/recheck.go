@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler/transport"
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -91,7 +92,7 @@ type Rechecker struct {
 type recheckClient struct {
 	site   *Site
 	base   *http.Transport
-	media  *fetcher
+	media  *work.Fetcher
 	hasher *hashing.Hasher
 }
 
@@ -140,9 +141,9 @@ func (r *Rechecker) client(a alerts.Alert) (*recheckClient, error) {
 	if ua == "" {
 		ua = DefaultUserAgent
 	}
-	base := newTransport(site)
+	base := work.NewTransport(site)
 	transport := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
-	c := &recheckClient{site: site, base: base, media: newFetcher(site, transport, ua),
+	c := &recheckClient{site: site, base: base, media: work.NewFetcher(site, transport, ua),
 		hasher: hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})}
 	if r.clients == nil {
 		r.clients = map[string]*recheckClient{}
@@ -323,14 +324,14 @@ func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a alerts.Al
 	if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {
 		return alerts.CheckFailed, "not an http(s) URL"
 	}
-	var f *fetched
+	var f *work.Fetched
 	var err error
 	if a.Video != nil {
-		f, err = cl.media.getVideo(ctx, u, cl.site.MaxVideoBytes)
+		f, err = cl.media.GetVideo(ctx, u, cl.site.MaxVideoBytes)
 	} else {
-		f, err = cl.media.get(ctx, u, cl.site.MaxImageBytes, validators{})
+		f, err = cl.media.Get(ctx, u, cl.site.MaxImageBytes, work.Validators{})
 		if errors.Is(err, ErrVideo) {
-			f, err = cl.media.getVideo(ctx, u, cl.site.MaxVideoBytes)
+			f, err = cl.media.GetVideo(ctx, u, cl.site.MaxVideoBytes)
 		}
 	}
 	if err != nil {
@@ -377,7 +378,7 @@ func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a alerts.Al
 
 // fetchOutcome classifies a failed fetch: the URL is gone, or the check
 // cannot tell.
-func fetchOutcome(f *fetched, err error) (alerts.CheckOutcome, string) {
+func fetchOutcome(f *work.Fetched, err error) (alerts.CheckOutcome, string) {
 	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, ErrHTTPStatus) && f != nil:

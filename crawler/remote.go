@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/hashing"
 )
 
@@ -49,7 +50,7 @@ func (c *Crawler) passOf(site string, number uint64) (*pass, error) {
 // Lookup answers a worker's question whether bytes need fingerprinting:
 // the pass's own result for them, or a stored result still valid for the
 // registered fingerprints.
-func (c *Crawler) Lookup(ctx context.Context, r ResolveRequest) (crawlstate.HashResult, bool, error) {
+func (c *Crawler) Lookup(ctx context.Context, r work.ResolveRequest) (crawlstate.HashResult, bool, error) {
 	p, err := c.passOf(r.Site, r.Pass)
 	if err != nil {
 		return crawlstate.HashResult{}, false, err
@@ -70,7 +71,7 @@ func (c *Crawler) Lookup(ctx context.Context, r ResolveRequest) (crawlstate.Hash
 // Match matches a worker's fingerprint of bytes (or records why they could
 // not be fingerprinted, failure) once per pass, stores the result, and
 // says whether the worker should send the matched bytes' preview.
-func (c *Crawler) Match(ctx context.Context, r ResolveRequest, fp hashing.Fingerprint, failure *ResultError, took time.Duration) (crawlstate.HashResult, bool, error) {
+func (c *Crawler) Match(ctx context.Context, r work.ResolveRequest, fp hashing.Fingerprint, failure *work.ResultError, took time.Duration) (crawlstate.HashResult, bool, error) {
 	p, err := c.passOf(r.Site, r.Pass)
 	if err != nil {
 		return crawlstate.HashResult{}, false, err

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/hashing"
 )
 
@@ -81,7 +82,7 @@ func TestATruncatedRobotsTxtDisallowsItsHost(t *testing.T) {
 		if r.URL.Path == "/robots.txt" {
 			io.WriteString(w, "User-agent: *\n")
 			line := "# " + strings.Repeat("padding ", 12) + "\n"
-			for n := 0; n <= maxRobotsBytes; n += len(line) {
+			for n := 0; n <= work.MaxRobotsBytes; n += len(line) {
 				io.WriteString(w, line)
 			}
 			io.WriteString(w, "Disallow: /\n")

@@ -2,13 +2,11 @@ package crawler
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 
 	"github.com/hashwatch/hashwatch/alerts"
-	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/crawler/work"
 )
 
 // Videos a pass finds (video and source elements, og:video, links to video
@@ -92,11 +90,11 @@ func (p *pass) handleVideo(ctx context.Context, it Item) {
 	}
 	limit := p.site.MaxVideoBytes
 	switch mr.Outcome {
-	case mediaTooLarge:
+	case work.MediaTooLarge:
 		p.skip(it.Page, it.URL, mr.Size, limit, mr.Err)
 		p.done(ctx, it, nil, true)
 		return
-	case mediaError:
+	case work.MediaError:
 		p.fail(mr.Err.Kind, it.URL, mr.Err)
 		p.done(ctx, it, nil, true)
 		return
@@ -136,37 +134,4 @@ func (p *pass) handleVideo(ctx context.Context, it Item) {
 	}
 	p.stepDone(step, it.Page, it.URL, true)
 	p.done(ctx, it, nil, true)
-}
-
-// getVideo fetches a video's bytes, at most maxBytes of them (declared or
-// read), for fingerprinting; they are dropped after.
-func (f *fetcher) getVideo(ctx context.Context, url string, maxBytes int64) (*fetched, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return &fetched{}, fmt.Errorf("request %s: %w", url, err)
-	}
-	req.Header.Set("User-Agent", f.userAgent)
-	req.Header.Set("Accept", "video/*,image/gif,*/*;q=0.5")
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return &fetched{}, fmt.Errorf("get %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	out := &fetched{FinalURL: resp.Request.URL.String(), Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
-		Size: max(resp.ContentLength, 0)}
-	switch {
-	case resp.StatusCode != http.StatusOK:
-		return out, fmt.Errorf("get %s: %d %s: %w", url, resp.StatusCode, http.StatusText(resp.StatusCode), ErrHTTPStatus)
-	case resp.ContentLength > maxBytes:
-		return out, fmt.Errorf("get %s: declared %d bytes, video limit %d: %w", url, resp.ContentLength, maxBytes, hashing.ErrTooLarge)
-	}
-	body, err := hashing.ReadLimited(resp.Body, maxBytes)
-	if err != nil {
-		if errors.Is(err, hashing.ErrTooLarge) {
-			out.Size = maxBytes + 1
-		}
-		return out, fmt.Errorf("get %s: video: %w", url, err)
-	}
-	out.Body, out.Size = body, int64(len(body))
-	return out, nil
 }

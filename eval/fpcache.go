@@ -253,17 +253,20 @@ func decodeFP(b []byte) (hashing.Fingerprint, error) {
 // hasherVersion names what h computes: a digest of its fingerprints of a
 // fixed probe picture for registration and for queries.
 func hasherVersion(ctx context.Context, h *hashing.Hasher) (string, error) {
-	img := image.NewRGBA(image.Rect(0, 0, 192, 144))
+	img := image.NewNRGBA(image.Rect(0, 0, 192, 144))
 	for y := range 144 {
 		for x := range 192 {
-			c := color.RGBA{uint8(x), uint8(y * 2), uint8((x * y) >> 6), 255}
+			c := color.NRGBA{uint8(x), uint8(y * 2), uint8((x * y) >> 6), 255}
 			if (x-60)*(x-60)+(y-70)*(y-70) < 900 || (x > 120 && x < 170 && y > 20 && y < 60) {
-				c = color.RGBA{250, 240, 30, 255}
+				c = color.NRGBA{250, 240, 30, 255}
+			}
+			if x > 90 && x < 110 && y > 100 && y < 130 {
+				c = color.NRGBA{200, 30, 90, 0} // transparent, so alpha handling is versioned too
 			}
 			if x < 12 || x >= 180 {
-				c = color.RGBA{0, 0, 0, 255} // borders, so the trimmed views take part
+				c = color.NRGBA{0, 0, 0, 255} // borders, so the trimmed views take part
 			}
-			img.Set(x, y, c)
+			img.SetNRGBA(x, y, c)
 		}
 	}
 	var buf bytes.Buffer

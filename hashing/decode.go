@@ -70,6 +70,8 @@ func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 // DecodeImage decodes data under limits: it sniffs the format, checks the
 // declared dimensions against the pixel limit before allocating pixels, then
 // decodes with EXIF orientation applied. GIFs yield their first frame.
+// Transparent and translucent pixels come composited over white,
+// so what they hide never reaches a hash.
 func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
 	img, format, _, err := decodeImage(context.Background(), data, limits, 0)
 	return img, format, err
@@ -88,6 +90,9 @@ func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, For
 // long side stays at least minLong pixels: hashes look at a few hundred
 // pixels, and most of a full decode's cost is pixels they never see. It
 // also returns the picture's full size as declared, after orientation.
+// Every image leaves it opaque (flattenAlpha): this is the one decode step
+// registration, crawling, inspection and previews share, so a transparent
+// picture is hashed the same way on both sides of a match.
 // A JPEG's decode stops when ctx is done or limits.MaxDecodeTime has
 // passed.
 func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
@@ -145,7 +150,7 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 	if b.Dx() <= 0 || b.Dy() <= 0 {
 		return nil, format, image.Point{}, fmt.Errorf("%s decoded to %dx%d pixels: %w", format, b.Dx(), b.Dy(), ErrCorrupt)
 	}
-	return img, format, size, nil
+	return flattenAlpha(img), format, size, nil
 }
 
 // decodeJPEGScaled decodes a JPEG reduced so its long side is still at least

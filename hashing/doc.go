@@ -19,7 +19,9 @@
 //
 // A Fingerprint is a set of Views of one picture, each carrying one Hash per
 // Algorithm (PDQ, pHash, dHash), all computed on one small grey working copy
-// of the picture. A crawled image is hashed cheaply: one decode (JPEGs at
+// of the picture, as it is seen: decoding composites transparent pixels
+// over white, so what a transparent pixel hides never reaches a hash.
+// A crawled image is hashed cheaply: one decode (JPEGs at
 // reduced scale), the picture as served, its border-trimmed interior, a
 // few fixed cuts that drop a caption band, and, when row statistics find a
 // caption band (band.go), the picture without it (queryViews). A registered

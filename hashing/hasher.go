@@ -82,7 +82,9 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	}
 	if purpose == ForRegistration || purpose == ForInspection {
 		// The reference PDQ is defined on the full picture, so decode it
-		// again at full size (registration and inspection are rare).
+		// again at full size (registration and inspection are rare). A
+		// transparent picture's pixels are the composited ones: the
+		// reference tool, which ignores alpha, differs there on purpose.
 		full := img
 		if full.Bounds().Size() != size {
 			if full, _, _, err = decodeImage(ctx, data, h.limits, 0); err != nil {

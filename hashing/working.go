@@ -41,6 +41,20 @@ func toGray(img image.Image) *image.Gray {
 		for y := 0; y < b.Dy(); y++ {
 			copy(g.Pix[y*g.Stride:y*g.Stride+b.Dx()], src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):])
 		}
+	case *image.RGBA:
+		// Opaque, as decoding leaves every picture (flattenAlpha), so its
+		// premultiplied values are its colours: read them with the weights
+		// NRGBA gets, or an opaque PNG (decoded as RGBA) and the same
+		// picture flattened from a transparent one (NRGBA) would differ by
+		// rounding.
+		for y := 0; y < b.Dy(); y++ {
+			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
+			out := g.Pix[y*g.Stride:]
+			for x := 0; x < b.Dx(); x++ {
+				p := row[4*x : 4*x+3 : 4*x+3]
+				out[x] = uint8((299*uint32(p[0]) + 587*uint32(p[1]) + 114*uint32(p[2]) + 500) / 1000)
+			}
+		}
 	case *image.NRGBA:
 		for y := 0; y < b.Dy(); y++ {
 			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]

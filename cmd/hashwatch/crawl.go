@@ -17,6 +17,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,11 +101,11 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 			if sitesFile == "" {
 				return usagef("crawl: --sites FILE is required")
 			}
-			cfg, err := crawler.LoadConfig(sitesFile)
+			cfg, err := siteconfig.Load(sitesFile)
 			if err != nil {
 				return err
 			}
-			var sites []*crawler.Site
+			var sites []*siteconfig.Site
 			for i := range cfg.Sites {
 				if only == "" || cfg.Sites[i].Name == only {
 					sites = append(sites, &cfg.Sites[i])
@@ -233,7 +234,7 @@ type progressBars struct {
 	last map[string]crawler.PassStats
 }
 
-func newProgressBars(ctx context.Context, w io.Writer, sites []*crawler.Site) *progressBars {
+func newProgressBars(ctx context.Context, w io.Writer, sites []*siteconfig.Site) *progressBars {
 	pb := &progressBars{
 		p:    mpb.NewWithContext(context.WithoutCancel(ctx), mpb.WithOutput(w), mpb.WithWidth(24), mpb.WithRefreshRate(200*time.Millisecond)),
 		bars: map[string]*mpb.Bar{},

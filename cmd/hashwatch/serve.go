@@ -16,6 +16,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/console"
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -153,11 +154,11 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err := checkListenAddr(o.addr, o.public); err != nil {
 		return err
 	}
-	cfg, err := crawler.LoadConfig(o.sitesFile)
+	cfg, err := siteconfig.Load(o.sitesFile)
 	if err != nil {
 		return err
 	}
-	sites := make([]*crawler.Site, len(cfg.Sites))
+	sites := make([]*siteconfig.Site, len(cfg.Sites))
 	for i := range cfg.Sites {
 		sites[i] = &cfg.Sites[i]
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/work"
 )
 
 // Defaults of CoordinatorConfig.
@@ -166,7 +167,7 @@ func (c *Coordinator) Close() {
 // for ctx to end (the result then says Cancelled and the item stays
 // queued in the frontier). A publish that fails (the connection is down)
 // is retried until it succeeds or ctx ends.
-func (c *Coordinator) Dispatch(ctx context.Context, j *crawler.Job) crawler.Result {
+func (c *Coordinator) Dispatch(ctx context.Context, j *work.Job) crawler.Result {
 	key := c.next.Add(1)
 	ch := make(chan crawler.Result, 1)
 	c.mu.Lock()
@@ -296,7 +297,7 @@ func (c *Coordinator) onMaxDeliveries(ctx context.Context, m *nats.Msg) {
 }
 
 func (c *Coordinator) onLookup(m *nats.Msg) {
-	var req crawler.ResolveRequest
+	var req work.ResolveRequest
 	var rep lookupReply
 	if err := json.Unmarshal(m.Data, &req); err != nil {
 		rep.Err = err.Error()
@@ -306,7 +307,7 @@ func (c *Coordinator) onLookup(m *nats.Msg) {
 		hr, ok, err := c.cfg.Crawler.Lookup(ctx, req)
 		rep.Hash, rep.OK = hr, ok
 		if err != nil {
-			rep.Err, rep.Unavailable = err.Error(), errors.Is(err, crawler.ErrCentralUnavailable)
+			rep.Err, rep.Unavailable = err.Error(), errors.Is(err, work.ErrCentralUnavailable)
 		}
 	}
 	c.reply(m, rep)
@@ -323,7 +324,7 @@ func (c *Coordinator) onMatch(m *nats.Msg) {
 		hr, want, err := c.cfg.Crawler.Match(ctx, req.Req, req.Fingerprint, req.Failure, time.Duration(req.TookNanos))
 		rep.Hash, rep.WantPreview = hr, want
 		if err != nil {
-			rep.Err, rep.Unavailable = err.Error(), errors.Is(err, crawler.ErrCentralUnavailable)
+			rep.Err, rep.Unavailable = err.Error(), errors.Is(err, work.ErrCentralUnavailable)
 		}
 	}
 	c.reply(m, rep)

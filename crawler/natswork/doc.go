@@ -9,7 +9,7 @@
 // Coordinator.Dispatch. Dispatch publishes it to the work-queue stream
 // HW_WORK (subjects hw.work.<kind>) and waits for its result. Workers pull
 // from the stream's one shared durable consumer (explicit acks, AckWait,
-// MaxDeliver bounded), process the job (crawler.Worker: robots.txt, fetch,
+// MaxDeliver bounded), process the job (crawler/work.Worker: robots.txt, fetch,
 // discovery, fingerprint — matching is asked of the coordinator over
 // request/reply, hw.central.*), publish the Result to the stream
 // HW_RESULTS, wait for the stream's PubAck, and only then ack the job. The

@@ -13,7 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/work"
 )
 
 // Politeness across workers: before each request a worker asks the
@@ -126,15 +126,15 @@ func (c *Coordinator) onGateRelease(m *nats.Msg) {
 
 // GateTransport returns crawler.Worker.Gate for a worker on nc: every
 // request first takes a turn from the coordinator.
-func GateTransport(nc *nats.Conn) func(crawler.GateInfo, http.RoundTripper) http.RoundTripper {
-	return func(g crawler.GateInfo, next http.RoundTripper) http.RoundTripper {
+func GateTransport(nc *nats.Conn) func(work.GateInfo, http.RoundTripper) http.RoundTripper {
+	return func(g work.GateInfo, next http.RoundTripper) http.RoundTripper {
 		return &gateTransport{nc: nc, info: g, next: next}
 	}
 }
 
 type gateTransport struct {
 	nc   *nats.Conn
-	info crawler.GateInfo
+	info work.GateInfo
 	next http.RoundTripper
 }
 
@@ -154,14 +154,14 @@ func (t *gateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Context().Err() != nil {
 			return nil, req.Context().Err()
 		}
-		return nil, fmt.Errorf("turn at %s: %w: %w", req.URL.Host, crawler.ErrCentralUnavailable, err)
+		return nil, fmt.Errorf("turn at %s: %w: %w", req.URL.Host, work.ErrCentralUnavailable, err)
 	}
 	var rep gateReply
 	if err := json.Unmarshal(msg.Data, &rep); err != nil {
 		return nil, fmt.Errorf("turn at %s: %w", req.URL.Host, err)
 	}
 	if rep.Err != "" {
-		return nil, fmt.Errorf("turn at %s: %s: %w", req.URL.Host, rep.Err, crawler.ErrCentralUnavailable)
+		return nil, fmt.Errorf("turn at %s: %s: %w", req.URL.Host, rep.Err, work.ErrCentralUnavailable)
 	}
 	id := []byte(strconv.FormatUint(rep.Lease, 10))
 	var startOnce, releaseOnce sync.Once

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -216,7 +217,7 @@ func TestAPoisonItemIsParked(t *testing.T) {
 	tc := startCluster(t, c, time.Second, 2)
 	var mu sync.Mutex
 	deliveries := 0
-	tc.runWorker(t, WorkerConfig{Name: "w", Parallel: 4, ParkAfter: 2, dies: func(j *crawler.Job) bool {
+	tc.runWorker(t, WorkerConfig{Name: "w", Parallel: 4, ParkAfter: 2, dies: func(j *work.Job) bool {
 		if path(j.Item.URL) != poison || j.Item.Kind != crawler.MediaItem {
 			return false
 		}

@@ -3,6 +3,7 @@ package natswork
 import (
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/hashing"
 )
 
@@ -10,9 +11,9 @@ import (
 type jobMsg struct {
 	// Epoch names the coordinator process that dispatched it; Key the
 	// dispatch, unique within the epoch.
-	Epoch string       `json:"epoch"`
-	Key   uint64       `json:"key"`
-	Job   *crawler.Job `json:"job"`
+	Epoch string    `json:"epoch"`
+	Key   uint64    `json:"key"`
+	Job   *work.Job `json:"job"`
 }
 
 // resultMsg is a result as it sits in the result stream.
@@ -36,10 +37,10 @@ type lookupReply struct {
 // matchRequest is a worker's hw.central.match request: the fingerprint of
 // bytes, or why they could not be fingerprinted.
 type matchRequest struct {
-	Req         crawler.ResolveRequest `json:"req"`
-	Fingerprint hashing.Fingerprint    `json:"fingerprint"`
-	Failure     *crawler.ResultError   `json:"failure,omitempty"`
-	TookNanos   int64                  `json:"took_ns"`
+	Req         work.ResolveRequest `json:"req"`
+	Fingerprint hashing.Fingerprint `json:"fingerprint"`
+	Failure     *work.ResultError   `json:"failure,omitempty"`
+	TookNanos   int64               `json:"took_ns"`
 }
 
 // matchReply answers a match request; WantPreview asks the worker for the

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/work"
 )
 
 // ConnectConfig says how to reach a NATS server: URL (nats:// or tls://),
@@ -95,7 +96,7 @@ type WorkerConfig struct {
 	// makes the worker drop a job without result or ack, as a worker
 	// killed by it would.
 	dupResults bool
-	dies       func(*crawler.Job) bool
+	dies       func(*work.Job) bool
 }
 
 // RunWorker takes jobs from the work stream until ctx ends, Parallel at a
@@ -275,12 +276,12 @@ func (rc *remoteCentral) request(ctx context.Context, subject string, req, rep a
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("%s: %w: %w", subject, crawler.ErrCentralUnavailable, err)
+		return fmt.Errorf("%s: %w: %w", subject, work.ErrCentralUnavailable, err)
 	}
 	return json.Unmarshal(msg.Data, rep)
 }
 
-func (rc *remoteCentral) Resolve(ctx context.Context, r crawler.ResolveRequest, fingerprint crawler.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
+func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
 	var lr lookupReply
 	if err := rc.request(ctx, centralLookup, r, &lr); err != nil {
 		return crawlstate.HashResult{}, nil, err
@@ -299,7 +300,7 @@ func (rc *remoteCentral) Resolve(ctx context.Context, r crawler.ResolveRequest, 
 		}
 		// The coordinator decides whether this is the bytes' fault (a
 		// failure result it keeps) or not.
-		req.Failure = &crawler.ResultError{Kind: classifyHash(err), URL: r.URL, Message: err.Error()}
+		req.Failure = &work.ResultError{Kind: classifyHash(err), URL: r.URL, Message: err.Error()}
 	}
 	var mr matchReply
 	if err := rc.request(ctx, centralMatch, req, &mr); err != nil {
@@ -320,7 +321,7 @@ func replyErr(msg string, unavailable bool) error {
 	case msg == "":
 		return nil
 	case unavailable:
-		return fmt.Errorf("%s: %w", msg, crawler.ErrCentralUnavailable)
+		return fmt.Errorf("%s: %w", msg, work.ErrCentralUnavailable)
 	}
 	return errors.New(msg)
 }
@@ -328,5 +329,5 @@ func replyErr(msg string, unavailable bool) error {
 // classifyHash names a fingerprinting error the way the crawler's error
 // counts do, for the failures that are the bytes' fault.
 func classifyHash(err error) string {
-	return crawler.ErrorKind(err)
+	return work.ErrorKind(err)
 }

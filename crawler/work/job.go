@@ -1,27 +1,13 @@
-package crawler
+package work
 
 import (
 	"fmt"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 )
-
-// Every frontier item goes one way: the coordinator (the pass, which holds
-// the database) prepares a Job from the item and what it knows about the
-// URL; a worker, which holds no database, processes the Job — robots.txt,
-// the fetch, discovery or fingerprinting — and returns a Result; the
-// coordinator commits the Result: frontier Done with what was found,
-// validators, hash results, and the one alert step (alert.go). In one
-// process the worker is a function call (Crawler.Dispatch nil); across
-// machines Crawler.Dispatch carries the Job and Result over NATS
-// JetStream (package crawler/natswork). Matching stays central: a worker
-// asks the coordinator (Central) whether bytes were fingerprinted before
-// and what a fingerprint matches, so a registration or withdrawal counts
-// for the very next item any worker finishes.
 
 // Job is one frontier item as a worker receives it, with what the
 // coordinator knows that the worker needs.
@@ -47,11 +33,11 @@ type Job struct {
 	Watermark uint64 `json:"watermark"`
 }
 
-func (j *Job) cond() validators { return validators{ETag: j.ETag, LastModified: j.LastModified} }
+func (j *Job) cond() Validators { return Validators{ETag: j.ETag, LastModified: j.LastModified} }
 
 // Result is what a worker did with one Job: never media bytes, only what
 // the coordinator stores or counts.
-type Result struct {
+type Result[H any] struct {
 	Site string `json:"site"`
 	Pass uint64 `json:"pass"`
 	Item Item   `json:"item"`
@@ -74,16 +60,16 @@ type Result struct {
 	// Recovered counts requests that succeeded on a retry, by the kind of
 	// their first failure (remote workers only; in one process the pass
 	// counts them as they happen).
-	Recovered map[string]int `json:"recovered,omitempty"`
-	Page      *PageResult    `json:"page,omitempty"`
-	Media     *MediaResult   `json:"media,omitempty"`
+	Recovered map[string]int  `json:"recovered,omitempty"`
+	Page      *PageResult     `json:"page,omitempty"`
+	Media     *MediaResult[H] `json:"media,omitempty"`
 	// Worker names the worker that processed the item, for per-worker
 	// throughput.
 	Worker string `json:"worker,omitempty"`
 }
 
 // ResultError is one error a worker met, by the kind the site's error
-// counts use (classify) and its message.
+// counts use (ErrorKind) and its message.
 type ResultError struct {
 	Kind    string `json:"kind"`
 	URL     string `json:"url"`
@@ -112,16 +98,16 @@ type PageResult struct {
 
 // Media outcomes.
 const (
-	mediaFetched     = "fetched"      // bytes read, SHA-256 and result known
-	mediaNotModified = "not_modified" // 304 to the conditional request
-	mediaVideo       = "video"        // the URL serves a video
-	mediaTooLarge    = "too_large"    // over the byte limit, not read
-	mediaError       = "error"        // failed (Err)
+	MediaFetched     = "fetched"      // bytes read, SHA-256 and result known
+	MediaNotModified = "not_modified" // 304 to the conditional request
+	MediaVideo       = "video"        // the URL serves a video
+	MediaTooLarge    = "too_large"    // over the byte limit, not read
+	MediaError       = "error"        // failed (Err)
 )
 
 // MediaResult is what fetching and fingerprinting one picture or video
 // gave.
-type MediaResult struct {
+type MediaResult[H any] struct {
 	Outcome      string `json:"outcome"`
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
@@ -133,7 +119,7 @@ type MediaResult struct {
 	SHA256 hashing.SHA256 `json:"sha256,omitzero"`
 	// Hash is the match result of the bytes (established by the
 	// coordinator through Central).
-	Hash crawlstate.HashResult `json:"hash"`
+	Hash H `json:"hash"`
 	// Preview is the blurred thumbnail of bytes that matched, sent only
 	// when the coordinator asked for it (it has none yet).
 	Preview []byte       `json:"preview,omitempty"`
@@ -144,13 +130,9 @@ func resultErr(u string, err error) *ResultError {
 	return &ResultError{Kind: classify(err), URL: u, Message: err.Error()}
 }
 
-// MarshalYAML writes a Duration as a Go duration string, the form
-// UnmarshalYAML reads.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
-
-// siteConfig is a site's configuration as a job carries it.
-func siteConfig(userAgent string, s *Site) ([]byte, error) {
-	b, err := yaml.Marshal(Config{UserAgent: userAgent, Sites: []Site{*s}})
+// JobConfig is a site's configuration as a job carries it (Job.Config).
+func JobConfig(userAgent string, s *siteconfig.Site) ([]byte, error) {
+	b, err := yaml.Marshal(siteconfig.Config{UserAgent: userAgent, Sites: []siteconfig.Site{*s}})
 	if err != nil {
 		return nil, fmt.Errorf("site %s configuration: %w", s.Name, err)
 	}

@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/crawler/transport"
 )
 
@@ -88,14 +89,14 @@ func guard(allow []netip.Prefix) func(network, address string, _ syscall.RawConn
 	}
 }
 
-// newTransport returns an HTTP transport for one site: no proxy from the
+// NewTransport returns an HTTP transport for one site: no proxy from the
 // environment (a proxy would connect on our behalf, past the guard), bounded
 // header and handshake times, and the private-address guard unless
 // allow_private is set (with the site's allow_networks let through).
-func newTransport(site *Site) *http.Transport {
+func NewTransport(site *siteconfig.Site) *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	if !site.AllowPrivate {
-		d.Control = guard(site.allowNets)
+		d.Control = guard(site.AllowedNetworks())
 	}
 	return &http.Transport{
 		Proxy:                 nil,

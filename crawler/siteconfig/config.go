@@ -1,4 +1,4 @@
-package crawler
+package siteconfig
 
 import (
 	"bytes"
@@ -63,6 +63,10 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// MarshalYAML writes a Duration as a Go duration string, the form
+// UnmarshalYAML reads (a job carries its site's configuration this way).
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
 // Config is a parsed sites.yaml.
 type Config struct {
 	// UserAgent is sent with every request; it should say who crawls and how
@@ -117,18 +121,18 @@ func (s *Site) RetryCount() int { return *s.Retries }
 // Robots reports whether robots.txt is honoured.
 func (s *Site) Robots() bool { return *s.RespectRobots }
 
-// LoadConfig reads and validates a sites.yaml file. Unknown keys, missing
+// Load reads and validates a sites.yaml file. Unknown keys, missing
 // required keys and bad values are errors naming the file and line.
-func LoadConfig(path string) (*Config, error) {
+func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read site configuration: %w", err)
 	}
-	return ParseConfig(path, data)
+	return Parse(path, data)
 }
 
-// ParseConfig parses sites.yaml content; name is used in messages.
-func ParseConfig(name string, data []byte) (*Config, error) {
+// Parse parses sites.yaml content; name is used in messages.
+func Parse(name string, data []byte) (*Config, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
@@ -172,7 +176,7 @@ func (c *Config) validate(file string) error {
 	for i := range c.Sites {
 		s := &c.Sites[i]
 		where := fmt.Sprintf("%s:%d", file, s.line)
-		if err := s.normalise(where); err != nil {
+		if err := s.Normalise(where); err != nil {
 			return err
 		}
 		if prev, dup := seen[s.Name]; dup {
@@ -183,8 +187,9 @@ func (c *Config) validate(file string) error {
 	return nil
 }
 
-// normalise checks a site and fills in defaults.
-func (s *Site) normalise(where string) error {
+// Normalise checks a site and fills in defaults; Parse does it for every
+// site of a file, the inspector for the ad-hoc site of a reported URL.
+func (s *Site) Normalise(where string) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%s: site %q: %s: %w", where, s.Name, fmt.Sprintf(format, args...), ErrConfig)
 	}
@@ -211,7 +216,7 @@ func (s *Site) normalise(where string) error {
 		s.AllowedDomains[i] = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "."))
 	}
 	for _, u := range seeds {
-		if !s.inDomains(u.Hostname()) {
+		if !s.InDomains(u.Hostname()) {
 			return bad("seed %q is outside allowed_domains %v", u, s.AllowedDomains)
 		}
 	}
@@ -312,10 +317,14 @@ func (s *Site) normalise(where string) error {
 	return nil
 }
 
-// inDomains reports whether host is an allowed domain or a subdomain of one:
+// AllowedNetworks returns the allow_networks prefixes, the private networks
+// the site's SSRF guard lets connections reach.
+func (s *Site) AllowedNetworks() []netip.Prefix { return s.allowNets }
+
+// InDomains reports whether host is an allowed domain or a subdomain of one:
 // allowing "example.com" allows "img.example.com" too, since sites serve
 // media from their own subdomains; it never allows "notexample.com".
-func (s *Site) inDomains(host string) bool {
+func (s *Site) InDomains(host string) bool {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	for _, d := range s.AllowedDomains {
 		d = strings.ToLower(strings.TrimPrefix(d, "."))
@@ -330,7 +339,7 @@ func (s *Site) inDomains(host string) bool {
 // on an allowed domain, matching an include pattern (when there are any) and
 // no exclude pattern.
 func (s *Site) InScope(u *url.URL) bool {
-	if u.Scheme != "http" && u.Scheme != "https" || !s.inDomains(u.Hostname()) {
+	if u.Scheme != "http" && u.Scheme != "https" || !s.InDomains(u.Hostname()) {
 		return false
 	}
 	raw := u.String()

@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 )
 
 func TestIsPrivateAddress(t *testing.T) {
@@ -35,12 +37,12 @@ func TestGuardRefusesLoopbackAtConnectTime(t *testing.T) {
 		t.Errorf("the guarded client reached the server: %s", r.URL)
 	}))
 	defer srv.Close()
-	site := &Site{RequestTimeout: Duration(5 * time.Second), Parallelism: 1, MaxRedirects: 3}
-	f := newFetcher(site, newTransport(site), "test")
+	site := &siteconfig.Site{RequestTimeout: siteconfig.Duration(5 * time.Second), Parallelism: 1, MaxRedirects: 3}
+	f := NewFetcher(site, NewTransport(site), "test")
 	// "localhost" resolves to loopback: the check must happen on the
 	// resolved address, not on the name.
 	for _, u := range []string{srv.URL + "/x.jpg", strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/x.jpg"} {
-		_, err := f.get(context.Background(), u, 1<<20, validators{})
+		_, err := f.Get(context.Background(), u, 1<<20, Validators{})
 		if !errors.Is(err, ErrPrivateAddress) {
 			t.Errorf("get %s: err = %v, want ErrPrivateAddress", u, err)
 		}
@@ -50,9 +52,9 @@ func TestGuardRefusesLoopbackAtConnectTime(t *testing.T) {
 func TestGuardRefusesRedirectToPrivateAddress(t *testing.T) {
 	// The target is loopback too, but with allow_private false nothing on
 	// loopback can be reached; a redirect is the same connection check.
-	site := &Site{RequestTimeout: Duration(5 * time.Second), Parallelism: 1, MaxRedirects: 3}
-	f := newFetcher(site, newTransport(site), "test")
-	_, err := f.get(context.Background(), "http://169.254.169.254/latest/meta-data/", 1<<20, validators{})
+	site := &siteconfig.Site{RequestTimeout: siteconfig.Duration(5 * time.Second), Parallelism: 1, MaxRedirects: 3}
+	f := NewFetcher(site, NewTransport(site), "test")
+	_, err := f.Get(context.Background(), "http://169.254.169.254/latest/meta-data/", 1<<20, Validators{})
 	if !errors.Is(err, ErrPrivateAddress) {
 		t.Fatalf("metadata address: err = %v, want ErrPrivateAddress", err)
 	}

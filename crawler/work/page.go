@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"compress/gzip"
@@ -12,30 +12,31 @@ import (
 	"strings"
 
 	"github.com/gocolly/colly/v2"
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
-// pageFetch is what fetching one page gave. colly's callbacks fill it; they
-// run on the goroutine that called pageFetcher.fetch.
-type pageFetch struct {
-	status      int
-	notModified bool
-	// serves is "page", or "media"/"video" when the URL's Content-Type said
+// PageFetch is what fetching one page gave. colly's callbacks fill it; they
+// run on the goroutine that called Pages.Fetch.
+type PageFetch struct {
+	Status      int
+	NotModified bool
+	// Serves is "page", or "media"/"video" when the URL's Content-Type said
 	// so and the body was not read.
-	serves             string
-	final              *url.URL
-	etag, lastModified string
-	bytes              int
-	links              []string
-	media              []string
-	videos             []string
-	// dropped counts references beyond the site's max_links_per_page.
-	dropped int
-	err     error
+	Serves             string
+	Final              *url.URL
+	ETag, LastModified string
+	Bytes              int
+	Links              []string
+	Media              []string
+	Videos             []string
+	// Dropped counts references beyond the site's max_links_per_page.
+	Dropped int
+	Err     error
 }
 
-// pageFetcher drives colly one page at a time. The pass's frontier decides
+// Pages drives colly one page at a time. The pass's frontier decides
 // what is fetched, in what order and at what depth, and records what was
 // visited only after the page is done; colly fetches (through the site's
 // polite, guarded transport), decodes the charset, parses the HTML and
@@ -46,14 +47,14 @@ type pageFetch struct {
 // visited set is recorded before a fetch succeeds and lives in memory, its
 // queue cannot be run twice, and a page is never visited through
 // e.Request.Visit, so nothing colly keeps needs to survive a restart.
-type pageFetcher struct {
+type Pages struct {
 	col  *colly.Collector
-	site *Site
+	site *siteconfig.Site
 }
 
 const pageFetchKey = "hashwatch.page"
 
-func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper, userAgent string) *pageFetcher {
+func NewPages(ctx context.Context, site *siteconfig.Site, transport http.RoundTripper, userAgent string) *Pages {
 	col := colly.NewCollector(
 		colly.UserAgent(userAgent),
 		colly.StdlibContext(ctx),
@@ -76,40 +77,40 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 		}
 		return nil
 	})
-	get := func(c *colly.Context) *pageFetch {
-		pf, _ := c.GetAny(pageFetchKey).(*pageFetch)
+	get := func(c *colly.Context) *PageFetch {
+		pf, _ := c.GetAny(pageFetchKey).(*PageFetch)
 		if pf == nil {
-			pf = &pageFetch{} // not ours; filled and dropped
+			pf = &PageFetch{} // not ours; filled and dropped
 		}
 		return pf
 	}
 	col.OnResponseHeaders(func(r *colly.Response) {
 		pf := get(r.Ctx)
-		pf.status, pf.final = r.StatusCode, r.Request.URL
+		pf.Status, pf.Final = r.StatusCode, r.Request.URL
 		ct := r.Headers.Get("Content-Type")
 		switch {
 		case isImageType(ct):
 			// A link without an image extension that serves an image: the
 			// media path has the right limits, so hand it over unread.
-			pf.serves = "media"
+			pf.Serves = "media"
 			r.Request.Abort()
 			return
 		case isVideoType(ct):
-			pf.serves = "video"
+			pf.Serves = "video"
 			r.Request.Abort()
 			return
 		}
 		if n, err := strconv.ParseInt(r.Headers.Get("Content-Length"), 10, 64); err == nil && n > site.MaxPageBytes {
-			pf.err = fmt.Errorf("page %s declares %d bytes, limit %d: %w", r.Request.URL, n, site.MaxPageBytes, hashing.ErrTooLarge)
+			pf.Err = fmt.Errorf("page %s declares %d bytes, limit %d: %w", r.Request.URL, n, site.MaxPageBytes, hashing.ErrTooLarge)
 			r.Request.Abort()
 		}
 	})
 	col.OnResponse(func(r *colly.Response) {
 		pf := get(r.Ctx)
-		pf.status, pf.final, pf.bytes = r.StatusCode, r.Request.URL, len(r.Body)
-		pf.etag, pf.lastModified = r.Headers.Get("ETag"), r.Headers.Get("Last-Modified")
+		pf.Status, pf.Final, pf.Bytes = r.StatusCode, r.Request.URL, len(r.Body)
+		pf.ETag, pf.LastModified = r.Headers.Get("ETag"), r.Headers.Get("Last-Modified")
 		if int64(len(r.Body)) > site.MaxPageBytes {
-			pf.err = fmt.Errorf("page %s: more than %d bytes: %w", r.Request.URL, site.MaxPageBytes, hashing.ErrTooLarge)
+			pf.Err = fmt.Errorf("page %s: more than %d bytes: %w", r.Request.URL, site.MaxPageBytes, hashing.ErrTooLarge)
 			return
 		}
 		// Sites serve pictures and videos as text/html too (a viewer
@@ -117,14 +118,14 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 		// header, and hand them to the media path like an image type.
 		switch {
 		case hashing.Sniff(r.Body) != "":
-			pf.serves = "media"
+			pf.Serves = "media"
 		case video.Sniff(r.Body) != "":
-			pf.serves = "video"
+			pf.Serves = "video"
 		}
 	})
 	col.OnHTML("html", func(e *colly.HTMLElement) {
 		pf := get(e.Request.Ctx)
-		if pf.err != nil || pf.serves != "page" {
+		if pf.Err != nil || pf.Serves != "page" {
 			return // never parse a truncated page, or a picture
 		}
 		d := discover(e.DOM)
@@ -133,7 +134,7 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 		take := func(refs []string, to *[]string) {
 			for _, ref := range refs {
 				if left <= 0 {
-					pf.dropped++
+					pf.Dropped++
 					continue
 				}
 				if u := resolve(e.Request, ref); u != nil {
@@ -142,9 +143,9 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 				}
 			}
 		}
-		take(d.media, &pf.media)
-		take(d.videos, &pf.videos)
-		take(d.links, &pf.links)
+		take(d.media, &pf.Media)
+		take(d.videos, &pf.Videos)
+		take(d.links, &pf.Links)
 	})
 	col.OnError(func(r *colly.Response, err error) {
 		pf := get(r.Ctx)
@@ -152,18 +153,18 @@ func newPageFetcher(ctx context.Context, site *Site, transport http.RoundTripper
 			return // OnResponseHeaders aborted it and said why in pf
 		}
 		if r.StatusCode != 0 {
-			pf.status = r.StatusCode
+			pf.Status = r.StatusCode
 		}
 		switch {
 		case r.StatusCode == http.StatusNotModified:
-			pf.notModified = true
+			pf.NotModified = true
 		case r.StatusCode >= 300:
-			pf.err = fmt.Errorf("page %s: %d %s: %w", r.Request.URL, r.StatusCode, http.StatusText(r.StatusCode), ErrHTTPStatus)
+			pf.Err = fmt.Errorf("page %s: %d %s: %w", r.Request.URL, r.StatusCode, http.StatusText(r.StatusCode), ErrHTTPStatus)
 		default:
-			pf.err = fmt.Errorf("page %s: %w", r.Request.URL, err)
+			pf.Err = fmt.Errorf("page %s: %w", r.Request.URL, err)
 		}
 	})
-	return &pageFetcher{col: col, site: site}
+	return &Pages{col: col, site: site}
 }
 
 // gunzipTransport decodes the gzip bodies colly would otherwise decode
@@ -226,8 +227,8 @@ func (b *gunzipBody) Close() error { return b.raw.Close() }
 var ErrOutOfScope = errors.New("out of scope")
 
 // fetch gets one page, conditionally if cond has validators.
-func (f *pageFetcher) fetch(u string, cond validators) *pageFetch {
-	pf := &pageFetch{serves: "page"}
+func (f *Pages) Fetch(u string, cond Validators) *PageFetch {
+	pf := &PageFetch{Serves: "page"}
 	cctx := colly.NewContext()
 	cctx.Put(pageFetchKey, pf)
 	hdr := http.Header{}
@@ -235,10 +236,10 @@ func (f *pageFetcher) fetch(u string, cond validators) *pageFetch {
 	cond.set(hdr)
 	err := f.col.Request(http.MethodGet, u, nil, cctx, hdr)
 	switch {
-	case pf.serves != "page" || pf.notModified || pf.err != nil:
+	case pf.Serves != "page" || pf.NotModified || pf.Err != nil:
 	case errors.Is(err, colly.ErrAbortedAfterHeaders):
 	case err != nil:
-		pf.err = fmt.Errorf("page %s: %w", u, err)
+		pf.Err = fmt.Errorf("page %s: %w", u, err)
 	}
 	return pf
 }

@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"mime"
@@ -25,12 +25,12 @@ var videoExtensions = map[string]bool{
 }
 
 // isMediaURL reports whether a URL names an image file by its extension.
-func isMediaURL(u *url.URL) bool {
+func IsMediaURL(u *url.URL) bool {
 	return imageExtensions[strings.ToLower(path.Ext(u.Path))]
 }
 
 // isVideoURL reports whether a URL names a video file by its extension.
-func isVideoURL(u *url.URL) bool {
+func IsVideoURL(u *url.URL) bool {
 	return videoExtensions[strings.ToLower(path.Ext(u.Path))]
 }
 

@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"context"
@@ -8,21 +8,21 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
 // Central is what a worker asks the coordinator while it processes an
 // item: the coordinator alone holds the index and the stored results.
-type Central interface {
+type Central[H any] interface {
 	// Resolve establishes the match result of one file's bytes: the
 	// stored result when it is still valid for the registered
 	// fingerprints, else fingerprint (called at most once, on the worker)
 	// matched centrally. preview, when not nil, is called only for bytes
 	// that matched and have no preview stored yet; the result carries what
 	// it made. An error that is not the bytes' fault is returned as such.
-	Resolve(ctx context.Context, r ResolveRequest, fingerprint FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error)
+	Resolve(ctx context.Context, r ResolveRequest, fingerprint FingerprintFunc, preview func() []byte) (H, []byte, error)
 }
 
 // FingerprintFunc fingerprints a worker's bytes and says how long the
@@ -44,24 +44,24 @@ type ResolveRequest struct {
 // coordinator; the item is tried again later, never failed for it.
 var ErrCentralUnavailable = errors.New("coordinator unavailable")
 
-// siteWorker is the fetching half of a pass for one site: the polite,
+// SiteWorker is the fetching half of a pass for one site: the polite,
 // guarded transport, colly for pages, the media client, robots.txt rules,
 // the picture hasher and (optionally) the video hasher. It holds no
 // database; Process turns a Job into a Result.
-type siteWorker struct {
-	site    *Site
-	media   *fetcher
-	pages   *pageFetcher
-	robots  *robotsRules
-	hasher  *hashing.Hasher
-	hashSem chan struct{} // bounds concurrent decodes to the CPUs
-	video   *video.Hasher // nil: videos are recorded, not fingerprinted
-	log     *slog.Logger
+type SiteWorker[H any] struct {
+	Site    *siteconfig.Site
+	Media   *Fetcher
+	Pages   *Pages
+	Robots  *Robots
+	Hasher  *hashing.Hasher
+	HashSem chan struct{} // bounds concurrent decodes to the CPUs
+	Video   *video.Hasher // nil: videos are recorded, not fingerprinted
+	Log     *slog.Logger
 }
 
-// process does one job's fetching and fingerprinting.
-func (w *siteWorker) process(ctx context.Context, j *Job, c Central) Result {
-	res := Result{Site: j.Site, Pass: j.Pass, Item: j.Item}
+// Process does one job's fetching and fingerprinting.
+func (w *SiteWorker[H]) Process(ctx context.Context, j *Job, c Central[H]) Result[H] {
+	res := Result[H]{Site: j.Site, Pass: j.Pass, Item: j.Item}
 	switch j.Item.Kind {
 	case PageItem:
 		w.processPage(ctx, j, &res)
@@ -83,7 +83,7 @@ func (w *siteWorker) process(ctx context.Context, j *Job, c Central) Result {
 }
 
 // unavailable reports whether any error of res is ErrCentralUnavailable's.
-func unavailable(res *Result) bool {
+func unavailable[H any](res *Result[H]) bool {
 	errs := res.Errors
 	if res.Page != nil && res.Page.Err != nil {
 		errs = append(errs, *res.Page.Err)
@@ -101,11 +101,11 @@ func unavailable(res *Result) bool {
 
 // robotsAllow checks robots.txt (unless the site opts out). false with ctx
 // alive means the item is done (Denied).
-func (w *siteWorker) robotsAllow(ctx context.Context, u *url.URL, res *Result) bool {
-	if !w.site.Robots() {
+func (w *SiteWorker[H]) robotsAllow(ctx context.Context, u *url.URL, res *Result[H]) bool {
+	if !w.Site.Robots() {
 		return true
 	}
-	ok, err := w.robots.allowed(ctx, u)
+	ok, err := w.Robots.allowed(ctx, u)
 	switch {
 	case ctx.Err() != nil:
 		return false
@@ -120,7 +120,7 @@ func (w *siteWorker) robotsAllow(ctx context.Context, u *url.URL, res *Result) b
 	return true
 }
 
-func (w *siteWorker) processPage(ctx context.Context, j *Job, res *Result) {
+func (w *SiteWorker[H]) processPage(ctx context.Context, j *Job, res *Result[H]) {
 	u, err := url.Parse(j.Item.URL)
 	if err != nil {
 		res.Denied = true
@@ -129,17 +129,17 @@ func (w *siteWorker) processPage(ctx context.Context, j *Job, res *Result) {
 	if !w.robotsAllow(ctx, u, res) || !j.Fetch {
 		return
 	}
-	pf := w.pages.fetch(j.Item.URL, j.cond())
+	pf := w.Pages.Fetch(j.Item.URL, j.cond())
 	if ctx.Err() != nil {
 		return
 	}
-	pr := &PageResult{Serves: pf.serves, NotModified: pf.notModified, ETag: pf.etag, LastModified: pf.lastModified,
-		Bytes: pf.bytes, Links: pf.links, Media: pf.media, Videos: pf.videos, Dropped: pf.dropped}
-	if pf.final != nil {
-		pr.Final = pf.final.String()
+	pr := &PageResult{Serves: pf.Serves, NotModified: pf.NotModified, ETag: pf.ETag, LastModified: pf.LastModified,
+		Bytes: pf.Bytes, Links: pf.Links, Media: pf.Media, Videos: pf.Videos, Dropped: pf.Dropped}
+	if pf.Final != nil {
+		pr.Final = pf.Final.String()
 	}
-	if pf.err != nil {
-		pr.Err = resultErr(j.Item.URL, pf.err)
+	if pf.Err != nil {
+		pr.Err = resultErr(j.Item.URL, pf.Err)
 	}
 	res.Page = pr
 }
@@ -147,43 +147,43 @@ func (w *siteWorker) processPage(ctx context.Context, j *Job, res *Result) {
 // processMedia fetches a picture (conditionally when the job has
 // validators) or a video, sums it and has its match result established
 // through c.
-func (w *siteWorker) processMedia(ctx context.Context, j *Job, c Central, res *Result) {
+func (w *SiteWorker[H]) processMedia(ctx context.Context, j *Job, c Central[H], res *Result[H]) {
 	it := j.Item
 	u, err := url.Parse(it.URL)
 	if err != nil {
-		res.Media = &MediaResult{Outcome: mediaError, Err: &ResultError{Kind: "fetch", URL: it.URL, Message: fmt.Sprintf("media URL %q: %v", it.URL, err)}}
+		res.Media = &MediaResult[H]{Outcome: MediaError, Err: &ResultError{Kind: "fetch", URL: it.URL, Message: fmt.Sprintf("media URL %q: %v", it.URL, err)}}
 		return
 	}
 	if !w.robotsAllow(ctx, u, res) {
 		return
 	}
 	isVideo := it.Kind == VideoItem
-	var f *fetched
+	var f *Fetched
 	if isVideo {
-		f, err = w.media.getVideo(ctx, it.URL, w.site.MaxVideoBytes)
+		f, err = w.Media.GetVideo(ctx, it.URL, w.Site.MaxVideoBytes)
 	} else {
-		f, err = w.media.get(ctx, it.URL, w.site.MaxImageBytes, j.cond())
+		f, err = w.Media.Get(ctx, it.URL, w.Site.MaxImageBytes, j.cond())
 	}
 	if ctx.Err() != nil {
 		return
 	}
-	mr := &MediaResult{}
+	mr := &MediaResult[H]{}
 	res.Media = mr
 	if f != nil {
 		mr.ETag, mr.LastModified, mr.FinalURL, mr.Status, mr.Size = f.ETag, f.LastModified, f.FinalURL, f.Status, f.Size
 	}
 	switch {
 	case !isVideo && errors.Is(err, ErrVideo):
-		mr.Outcome = mediaVideo
+		mr.Outcome = MediaVideo
 		return
 	case errors.Is(err, hashing.ErrTooLarge):
-		mr.Outcome, mr.Err = mediaTooLarge, resultErr(it.URL, err)
+		mr.Outcome, mr.Err = MediaTooLarge, resultErr(it.URL, err)
 		return
 	case err != nil:
-		mr.Outcome, mr.Err = mediaError, resultErr(it.URL, err)
+		mr.Outcome, mr.Err = MediaError, resultErr(it.URL, err)
 		return
 	case f.NotModified:
-		mr.Outcome = mediaNotModified
+		mr.Outcome = MediaNotModified
 		return
 	}
 	body := f.Body
@@ -191,11 +191,11 @@ func (w *siteWorker) processMedia(ctx context.Context, j *Job, c Central, res *R
 	sum := hashing.SumSHA256(body)
 	mr.SHA256, mr.Bytes = sum, int64(len(body))
 	what := "media"
-	hash := w.hasher.Image
+	hash := w.Hasher.Image
 	preview := func() []byte {
-		pv, err := w.hasher.Preview(body)
+		pv, err := w.Hasher.Preview(body)
 		if err != nil {
-			w.log.Warn("no preview for matched media", "url", it.URL, "err", err)
+			w.Log.Warn("no preview for matched media", "url", it.URL, "err", err)
 			return nil
 		}
 		return pv
@@ -205,27 +205,27 @@ func (w *siteWorker) processMedia(ctx context.Context, j *Job, c Central, res *R
 		what, preview = "video", func() []byte {
 			// A picture-format video (animated GIF or WebP) previews its
 			// first frame; other videos have none.
-			pv, _ := w.hasher.Preview(body)
+			pv, _ := w.Hasher.Preview(body)
 			return pv
 		}
-		if w.video == nil {
-			mr.Outcome = mediaError
+		if w.Video == nil {
+			mr.Outcome = MediaError
 			mr.Err = &ResultError{Kind: "video", URL: it.URL, Message: fmt.Sprintf("%s: this worker fingerprints no videos (no ffmpeg)", it.URL)}
 			return
 		}
-		hash = w.video.Fingerprint
-	case w.video != nil && video.Sniff(body) != "":
+		hash = w.Video.Fingerprint
+	case w.Video != nil && video.Sniff(body) != "":
 		// An animated GIF or WebP shown as an image is a video: all its
 		// frames, not only the first, are matched.
-		what, hash, preview = "video", w.video.Fingerprint, nil
+		what, hash, preview = "video", w.Video.Fingerprint, nil
 	}
 	fingerprint := func(ctx context.Context) (hashing.Fingerprint, time.Duration, error) {
 		select {
-		case w.hashSem <- struct{}{}:
+		case w.HashSem <- struct{}{}:
 		case <-ctx.Done():
 			return hashing.Fingerprint{}, 0, ctx.Err()
 		}
-		defer func() { <-w.hashSem }()
+		defer func() { <-w.HashSem }()
 		start := time.Now()
 		fp, err := hash(ctx, body, hashing.ForQuery)
 		return fp, time.Since(start), err
@@ -239,9 +239,8 @@ func (w *siteWorker) processMedia(ctx context.Context, j *Job, c Central, res *R
 		res.Retry = true
 		return
 	case err != nil:
-		mr.Outcome, mr.Err = mediaError, resultErr(it.URL, err)
+		mr.Outcome, mr.Err = MediaError, resultErr(it.URL, err)
 		return
 	}
-	hr.SHA256 = sum // not in the result's JSON: the bytes' sum travels as mr.SHA256
-	mr.Outcome, mr.Hash, mr.Preview = mediaFetched, hr, pv
+	mr.Outcome, mr.Hash, mr.Preview = MediaFetched, hr, pv
 }

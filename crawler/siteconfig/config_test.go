@@ -1,4 +1,4 @@
-package crawler
+package siteconfig
 
 import (
 	"errors"
@@ -33,7 +33,7 @@ func TestParseConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ParseConfig("sites.yaml", []byte(tt.yaml))
+			cfg, err := Parse("sites.yaml", []byte(tt.yaml))
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -53,7 +53,7 @@ func TestParseConfig(t *testing.T) {
 }
 
 func TestSiteScope(t *testing.T) {
-	cfg, err := ParseConfig("s.yaml", []byte(`sites:
+	cfg, err := Parse("s.yaml", []byte(`sites:
   - name: a
     seeds: [http://example.com/]
     allowed_domains: [example.com]

@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"context"
@@ -12,10 +12,10 @@ import (
 	"github.com/temoto/robotstxt"
 )
 
-// maxRobotsBytes bounds a robots.txt; Google reads at most 500 KiB.
-const maxRobotsBytes = 512 << 10
+// MaxRobotsBytes bounds a robots.txt; Google reads at most 500 KiB.
+const MaxRobotsBytes = 512 << 10
 
-// robotsRules answers "may this URL be fetched?" for every host a pass
+// Robots answers "may this URL be fetched?" for every host a pass
 // touches, pages and media alike, fetching each host's robots.txt once per
 // pass. colly's own check is switched off: it fetches without the pass's
 // context and without a size limit, races several fetches for the first
@@ -25,17 +25,17 @@ const maxRobotsBytes = 512 << 10
 // (transport.Polite.HonourCrawlDelay) for the rest of the pass.
 //
 // robots.txt answered 4xx allows everything and 5xx disallows everything
-// (RFC 9309), and so does one longer than maxRobotsBytes, since its rules
+// (RFC 9309), and so does one longer than MaxRobotsBytes, since its rules
 // cannot all be read; one that cannot be fetched at all (refused connection,
 // timeout, a private address) fails the URLs of that host for this pass.
-type robotsRules struct {
+type Robots struct {
 	client    *http.Client
 	userAgent string
-	// crawlDelay, when set, is told each host's Crawl-delay (host:port, as
+	// CrawlDelay, when set, is told each host's Crawl-delay (host:port, as
 	// requests name it) once its robots.txt is read.
-	crawlDelay func(host string, d time.Duration)
-	// truncated, when set, is told of a robots.txt over maxRobotsBytes.
-	truncated func(url string)
+	CrawlDelay func(host string, d time.Duration)
+	// Truncated, when set, is told of a robots.txt over MaxRobotsBytes.
+	Truncated func(url string)
 
 	mu    sync.Mutex
 	hosts map[string]*robotsHost
@@ -47,12 +47,12 @@ type robotsHost struct {
 	err   error
 }
 
-func newRobotsRules(client *http.Client, userAgent string) *robotsRules {
-	return &robotsRules{client: client, userAgent: userAgent, hosts: map[string]*robotsHost{}}
+func NewRobots(client *http.Client, userAgent string) *Robots {
+	return &Robots{client: client, userAgent: userAgent, hosts: map[string]*robotsHost{}}
 }
 
 // allowed reports whether u may be fetched.
-func (r *robotsRules) allowed(ctx context.Context, u *url.URL) (bool, error) {
+func (r *Robots) allowed(ctx context.Context, u *url.URL) (bool, error) {
 	key := u.Scheme + "://" + u.Host
 	r.mu.Lock()
 	h, ok := r.hosts[key]
@@ -63,8 +63,8 @@ func (r *robotsRules) allowed(ctx context.Context, u *url.URL) (bool, error) {
 	r.mu.Unlock()
 	if !ok {
 		h.group, h.err = r.fetch(ctx, key)
-		if h.group != nil && h.group.CrawlDelay > 0 && r.crawlDelay != nil {
-			r.crawlDelay(u.Host, h.group.CrawlDelay)
+		if h.group != nil && h.group.CrawlDelay > 0 && r.CrawlDelay != nil {
+			r.CrawlDelay(u.Host, h.group.CrawlDelay)
 		}
 		if h.err != nil && ctx.Err() != nil {
 			// Cancelled, not failed: let a later pass (or caller) try again.
@@ -96,7 +96,7 @@ func (r *robotsRules) allowed(ctx context.Context, u *url.URL) (bool, error) {
 	return h.group.Test(path), nil
 }
 
-func (r *robotsRules) fetch(ctx context.Context, base string) (*robotstxt.Group, error) {
+func (r *Robots) fetch(ctx context.Context, base string) (*robotstxt.Group, error) {
 	u := base + "/robots.txt"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -111,17 +111,17 @@ func (r *robotsRules) fetch(ctx context.Context, base string) (*robotstxt.Group,
 	var body []byte
 	status := resp.StatusCode
 	if status >= 200 && status < 300 {
-		body, err = io.ReadAll(io.LimitReader(resp.Body, maxRobotsBytes+1))
+		body, err = io.ReadAll(io.LimitReader(resp.Body, MaxRobotsBytes+1))
 		if err != nil {
 			return nil, fmt.Errorf("robots.txt %s: %w", u, err)
 		}
-		if len(body) > maxRobotsBytes {
+		if len(body) > MaxRobotsBytes {
 			// Honouring only what fits (as Google does) would silently
 			// ignore a Disallow further down. A monitor cannot know what
 			// the rest says, so it takes the conservative reading: the
 			// whole host is disallowed, as for a 5xx.
-			if r.truncated != nil {
-				r.truncated(u)
+			if r.Truncated != nil {
+				r.Truncated(u)
 			}
 			status, body = http.StatusServiceUnavailable, nil
 		}

@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/crawler/transport"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -21,7 +22,7 @@ import (
 // job carries and replaced when a new pass or configuration arrives.
 // Matching is asked of the coordinator through the Central given with
 // each job. It is safe for concurrent use.
-type Worker struct {
+type Worker[H any] struct {
 	// Video, when set, fingerprints videos; a worker without it fails
 	// video jobs (kind "video") and fingerprints animations as pictures.
 	Video  *video.Hasher
@@ -36,7 +37,7 @@ type Worker struct {
 	once    sync.Once
 	hashSem chan struct{}
 	mu      sync.Mutex
-	sites   map[string]*workerSite
+	sites   map[string]*workerSite[H]
 }
 
 // GateInfo is what a gate transport needs to ask the coordinator for a
@@ -55,10 +56,10 @@ type GateInfo struct {
 
 // workerSite is one site's fetching state on a worker, for one pass and
 // configuration.
-type workerSite struct {
+type workerSite[H any] struct {
 	digest string
 	pass   uint64
-	sw     *siteWorker
+	sw     *SiteWorker[H]
 	base   *http.Transport
 	cancel context.CancelFunc
 
@@ -68,7 +69,7 @@ type workerSite struct {
 	crawlDelays map[string]time.Duration
 }
 
-func (ws *workerSite) crawlDelay(host string) time.Duration {
+func (ws *workerSite[H]) crawlDelay(host string) time.Duration {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	return ws.crawlDelays[host]
@@ -76,13 +77,13 @@ func (ws *workerSite) crawlDelay(host string) time.Duration {
 
 // Process fetches, discovers and fingerprints one job's item and returns
 // what it found, asking c for stored results and matches.
-func (w *Worker) Process(ctx context.Context, j *Job, c Central) Result {
+func (w *Worker[H]) Process(ctx context.Context, j *Job, c Central[H]) Result[H] {
 	ws, err := w.site(j)
 	if err != nil {
-		return Result{Site: j.Site, Pass: j.Pass, Item: j.Item, Denied: true,
+		return Result[H]{Site: j.Site, Pass: j.Pass, Item: j.Item, Denied: true,
 			Errors: []ResultError{{Kind: "config", URL: j.Item.URL, Message: err.Error()}}}
 	}
-	res := ws.sw.process(ctx, j, c)
+	res := ws.sw.Process(ctx, j, c)
 	ws.mu.Lock()
 	if len(ws.recovered) > 0 {
 		res.Recovered = ws.recovered
@@ -95,7 +96,7 @@ func (w *Worker) Process(ctx context.Context, j *Job, c Central) Result {
 }
 
 // Close drops every site's connections.
-func (w *Worker) Close() {
+func (w *Worker[H]) Close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for name, ws := range w.sites {
@@ -104,24 +105,24 @@ func (w *Worker) Close() {
 	}
 }
 
-func (ws *workerSite) close() {
+func (ws *workerSite[H]) close() {
 	ws.cancel()
 	ws.base.CloseIdleConnections()
 }
 
-func (w *Worker) site(j *Job) (*workerSite, error) {
+func (w *Worker[H]) site(j *Job) (*workerSite[H], error) {
 	w.once.Do(func() { w.hashSem = make(chan struct{}, runtime.NumCPU()) })
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if ws := w.sites[j.Site]; ws != nil && ws.digest == j.ConfigDigest && ws.pass == j.Pass {
 		return ws, nil
 	}
-	cfg, err := ParseConfig("site configuration from the coordinator", j.Config)
+	cfg, err := siteconfig.Parse("site configuration from the coordinator", j.Config)
 	if err != nil {
 		return nil, err
 	}
 	if len(cfg.Sites) != 1 || cfg.Sites[0].Name != j.Site {
-		return nil, fmt.Errorf("job of site %s carries a configuration of %d sites: %w", j.Site, len(cfg.Sites), ErrConfig)
+		return nil, fmt.Errorf("job of site %s carries a configuration of %d sites: %w", j.Site, len(cfg.Sites), siteconfig.ErrConfig)
 	}
 	site := &cfg.Sites[0]
 	log := w.Logger
@@ -131,11 +132,11 @@ func (w *Worker) site(j *Job) (*workerSite, error) {
 	log = log.With("site", site.Name)
 	ua := j.UserAgent
 	if ua == "" {
-		ua = DefaultUserAgent
+		ua = siteconfig.DefaultUserAgent
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ws := &workerSite{digest: j.ConfigDigest, pass: j.Pass, cancel: cancel}
-	ws.base = newTransport(site)
+	ws := &workerSite[H]{digest: j.ConfigDigest, pass: j.Pass, cancel: cancel}
+	ws.base = NewTransport(site)
 	delay := site.Politeness()
 	if w.Gate != nil {
 		// The coordinator's gate spaces the requests of all workers; a
@@ -156,19 +157,19 @@ func (w *Worker) site(j *Job) (*workerSite, error) {
 		ws.recovered[kind]++
 		ws.mu.Unlock()
 	})
-	media := newFetcher(site, retry, ua)
-	ws.sw = &siteWorker{
-		site:    site,
-		media:   media,
-		pages:   newPageFetcher(ctx, site, retry, ua),
-		robots:  newRobotsRules(media.client, ua),
-		hasher:  hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
-		hashSem: w.hashSem,
-		video:   w.Video,
-		log:     log,
+	media := NewFetcher(site, retry, ua)
+	ws.sw = &SiteWorker[H]{
+		Site:    site,
+		Media:   media,
+		Pages:   NewPages(ctx, site, retry, ua),
+		Robots:  NewRobots(media.Client, ua),
+		Hasher:  hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
+		HashSem: w.hashSem,
+		Video:   w.Video,
+		Log:     log,
 	}
 	if site.Robots() {
-		ws.sw.robots.crawlDelay = func(host string, d time.Duration) {
+		ws.sw.Robots.CrawlDelay = func(host string, d time.Duration) {
 			if w.Gate == nil {
 				polite.HonourCrawlDelay(host, d)
 			}
@@ -179,15 +180,15 @@ func (w *Worker) site(j *Job) (*workerSite, error) {
 			ws.crawlDelays[host] = d
 			ws.mu.Unlock()
 		}
-		ws.sw.robots.truncated = func(u string) {
+		ws.sw.Robots.Truncated = func(u string) {
 			ws.mu.Lock()
 			ws.errs = append(ws.errs, ResultError{Kind: "robots_truncated", URL: u,
-				Message: fmt.Sprintf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, maxRobotsBytes)})
+				Message: fmt.Sprintf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, MaxRobotsBytes)})
 			ws.mu.Unlock()
 		}
 	}
 	if w.sites == nil {
-		w.sites = map[string]*workerSite{}
+		w.sites = map[string]*workerSite[H]{}
 	}
 	if old := w.sites[j.Site]; old != nil {
 		old.close()

@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 )
 
@@ -22,8 +23,8 @@ var ErrVideo = errors.New("serves a video, not an image")
 // errTooManyRedirects reports a redirect chain longer than the site allows.
 var errTooManyRedirects = errors.New("too many redirects")
 
-// fetched is a media response read into memory under the site's limits.
-type fetched struct {
+// Fetched is a media response read into memory under the site's limits.
+type Fetched struct {
 	Body        []byte
 	FinalURL    string
 	Status      int
@@ -39,12 +40,12 @@ type fetched struct {
 	Size int64
 }
 
-// validators are what a conditional request sends.
-type validators struct {
+// Validators are what a conditional request sends.
+type Validators struct {
 	ETag, LastModified string
 }
 
-func (v validators) set(h http.Header) {
+func (v Validators) set(h http.Header) {
 	if v.ETag != "" {
 		h.Set("If-None-Match", v.ETag)
 	}
@@ -53,25 +54,25 @@ func (v validators) set(h http.Header) {
 	}
 }
 
-func (v validators) any() bool { return v.ETag != "" || v.LastModified != "" }
+func (v Validators) any() bool { return v.ETag != "" || v.LastModified != "" }
 
-// fetcher downloads media with hard limits. Media may live on other hosts
+// Fetcher downloads media with hard limits. Media may live on other hosts
 // than the pages that show it (CDNs), so media URLs are not held to
 // allowed_domains; the private-address guard still applies to them. It
 // streams the body through a byte cap instead of buffering like colly, so
 // an oversized file is detected and reported as skipped rather than
 // silently truncated, and it looks at the headers before the body, so a
 // video is never downloaded into memory.
-type fetcher struct {
-	client    *http.Client
+type Fetcher struct {
+	Client    *http.Client
 	userAgent string
 }
 
-func newFetcher(site *Site, transport http.RoundTripper, userAgent string) *fetcher {
+func NewFetcher(site *siteconfig.Site, transport http.RoundTripper, userAgent string) *Fetcher {
 	maxRedirects := site.MaxRedirects
-	return &fetcher{
+	return &Fetcher{
 		userAgent: userAgent,
-		client: &http.Client{
+		Client: &http.Client{
 			Transport: transport,
 			CheckRedirect: func(req *http.Request, via []*http.Request) error {
 				if len(via) > maxRedirects {
@@ -83,11 +84,11 @@ func newFetcher(site *Site, transport http.RoundTripper, userAgent string) *fetc
 	}
 }
 
-// get fetches url with at most maxBytes of body, conditionally when cond
+// Get fetches url with at most maxBytes of body, conditionally when cond
 // has validators; the transport applies the site's request timeout. A
 // declared or actual size over maxBytes fails with hashing.ErrTooLarge and
 // a video with ErrVideo, in both cases without reading the body.
-func (f *fetcher) get(ctx context.Context, url string, maxBytes int64, cond validators) (*fetched, error) {
+func (f *Fetcher) Get(ctx context.Context, url string, maxBytes int64, cond Validators) (*Fetched, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", url, err)
@@ -95,12 +96,12 @@ func (f *fetcher) get(ctx context.Context, url string, maxBytes int64, cond vali
 	req.Header.Set("User-Agent", f.userAgent)
 	req.Header.Set("Accept", "image/*,*/*;q=0.5")
 	cond.set(req.Header)
-	resp, err := f.client.Do(req)
+	resp, err := f.Client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", url, err)
 	}
 	defer resp.Body.Close()
-	out := &fetched{
+	out := &Fetched{
 		FinalURL: resp.Request.URL.String(), Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
 		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Size: max(resp.ContentLength, 0),
 	}
@@ -121,6 +122,39 @@ func (f *fetcher) get(ctx context.Context, url string, maxBytes int64, cond vali
 			out.Size = maxBytes + 1
 		}
 		return out, fmt.Errorf("get %s: %w", url, err)
+	}
+	out.Body, out.Size = body, int64(len(body))
+	return out, nil
+}
+
+// GetVideo fetches a video's bytes, at most maxBytes of them (declared or
+// read), for fingerprinting; they are dropped after.
+func (f *Fetcher) GetVideo(ctx context.Context, url string, maxBytes int64) (*Fetched, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return &Fetched{}, fmt.Errorf("request %s: %w", url, err)
+	}
+	req.Header.Set("User-Agent", f.userAgent)
+	req.Header.Set("Accept", "video/*,image/gif,*/*;q=0.5")
+	resp, err := f.Client.Do(req)
+	if err != nil {
+		return &Fetched{}, fmt.Errorf("get %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	out := &Fetched{FinalURL: resp.Request.URL.String(), Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		Size: max(resp.ContentLength, 0)}
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		return out, fmt.Errorf("get %s: %d %s: %w", url, resp.StatusCode, http.StatusText(resp.StatusCode), ErrHTTPStatus)
+	case resp.ContentLength > maxBytes:
+		return out, fmt.Errorf("get %s: declared %d bytes, video limit %d: %w", url, resp.ContentLength, maxBytes, hashing.ErrTooLarge)
+	}
+	body, err := hashing.ReadLimited(resp.Body, maxBytes)
+	if err != nil {
+		if errors.Is(err, hashing.ErrTooLarge) {
+			out.Size = maxBytes + 1
+		}
+		return out, fmt.Errorf("get %s: video: %w", url, err)
 	}
 	out.Body, out.Size = body, int64(len(body))
 	return out, nil

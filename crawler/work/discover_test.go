@@ -1,4 +1,4 @@
-package crawler
+package work
 
 import (
 	"fmt"
@@ -55,8 +55,8 @@ func TestURLsAreClassifiedByExtensionAndContentType(t *testing.T) {
 	}
 	for _, tt := range tests {
 		u, _ := url.Parse(tt.url)
-		if isMediaURL(u) != tt.image || isVideoURL(u) != tt.video {
-			t.Errorf("%s: image %v video %v", tt.url, isMediaURL(u), isVideoURL(u))
+		if IsMediaURL(u) != tt.image || IsVideoURL(u) != tt.video {
+			t.Errorf("%s: image %v video %v", tt.url, IsMediaURL(u), IsVideoURL(u))
 		}
 		if isImageType(tt.contentType) != (tt.image || tt.url == "http://a/noext") || isVideoType(tt.contentType) != tt.video {
 			t.Errorf("%s: image type %v video type %v", tt.contentType, isImageType(tt.contentType), isVideoType(tt.contentType))
