@@ -37,7 +37,8 @@ type Crawler struct {
 	Workers int
 	Logger  *slog.Logger
 	// Progress, when set, is called after each page and media file with the
-	// pass's running counts, for progress displays. It must be quick.
+	// pass's running counts, for progress displays. It must be quick, and
+	// safe to call from several of the pass's goroutines at once.
 	Progress func(PassStats)
 	// Metrics, when set, receives the crawl's counters.
 	Metrics *Metrics

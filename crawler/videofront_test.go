@@ -269,11 +269,16 @@ func TestVideosAreRecordedNotQueuedWithoutAVideoHasher(t *testing.T) {
 	})
 	srv := httptest.NewServer(vp)
 	defer srv.Close()
-	var maxVideos int
+	var (
+		mu        sync.Mutex // Progress is called from the pass's workers
+		maxVideos int
+	)
 	c := &Crawler{DB: db, Rule: hashing.DefaultRule(), CheckpointEvery: time.Millisecond}
 	c.Progress = func(PassStats) {
 		if p, _, err := db.Crawl.FrontierPass("fixture"); err == nil {
+			mu.Lock()
 			maxVideos = max(maxVideos, p.QueuedVideos)
+			mu.Unlock()
 		}
 	}
 	stats, err := c.Pass(context.Background(), siteFor(t, srv.URL, "    delay: 0s\n"))
