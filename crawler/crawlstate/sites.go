@@ -115,6 +115,23 @@ type Counts struct {
 	Parked int `json:"parked"`
 }
 
+// Add adds o's counts to c.
+func (c *Counts) Add(o Counts) {
+	c.Pages += o.Pages
+	c.Media += o.Media
+	c.Hashed += o.Hashed
+	c.NotModified += o.NotModified
+	c.Bytes += o.Bytes
+	c.Matches += o.Matches
+	c.NewAlerts += o.NewAlerts
+	c.Quarantined += o.Quarantined
+	c.Suppressed += o.Suppressed
+	c.Skipped += o.Skipped
+	c.Videos += o.Videos
+	c.Robots += o.Robots
+	c.Parked += o.Parked
+}
+
 // SkippedMedia is one media file a pass did not fingerprint because it was
 // over a limit.
 type SkippedMedia struct {
