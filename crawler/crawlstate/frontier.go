@@ -401,33 +401,37 @@ func (cs *Store) FrontierSeen(site string, it FrontierItem) (queued, done bool, 
 // for its other pages.
 func (cs *Store) FrontierMediaDone(site, u string) (done bool, err error) {
 	err = cs.st.View(func(tx *bolt.Tx) error {
-		seen, err := crawlSite(tx, site, siteSeen)
-		if err != nil || seen == nil {
-			return err
-		}
-		q, err := crawlSite(tx, site, siteQueue)
-		if err != nil {
-			return err
-		}
-		prefix := append(append([]byte{byte(FrontierMedia)}, u...), 0)
-		c := seen.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			switch {
-			case len(v) > 0 && v[0] == seenDone:
-				done = true
-			case len(v) >= 9:
-				done = q == nil || q.Get(queueKey(FrontierMedia, binary.BigEndian.Uint64(v[1:9]))) == nil
-			}
-			if done {
-				return nil
-			}
-		}
-		return nil
+		done, err = mediaDone(tx, site, u)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("media %s in the frontier of %s: %w", u, site, err)
 	}
 	return done, nil
+}
+
+func mediaDone(tx *bolt.Tx, site, u string) (bool, error) {
+	seen, err := crawlSite(tx, site, siteSeen)
+	if err != nil || seen == nil {
+		return false, err
+	}
+	q, err := crawlSite(tx, site, siteQueue)
+	if err != nil {
+		return false, err
+	}
+	prefix := append(append([]byte{byte(FrontierMedia)}, u...), 0)
+	c := seen.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		switch {
+		case len(v) > 0 && v[0] == seenDone:
+			return true, nil
+		case len(v) >= 9:
+			if q == nil || q.Get(queueKey(FrontierMedia, binary.BigEndian.Uint64(v[1:9]))) == nil {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // pushItems queues the items not yet seen in the pass. An item seen but
@@ -542,7 +546,13 @@ type CrawlWrite struct {
 	// Tally is what the Done items counted; it is added to the pass's
 	// Tally in the same transaction, and only if Done removed an item from
 	// the queue (an item done twice, by a late duplicate, counts once).
-	Tally  PassTally
+	// Video URLs in Videos are counted there too (Counts.Videos), each once
+	// per pass: those without a record seen since the pass started.
+	Tally PassTally
+	// URLTally is what a Done media item's URL counted (fetched, matched or
+	// failed once however many pages show it): added only for the first of
+	// the URL's items done in the pass.
+	URLTally PassTally
 	Pages  []PageRecord
 	Media  []MediaRecord
 	Videos []VideoRecord
@@ -603,12 +613,8 @@ func applyCrawlWrite(tx *bolt.Tx, w *CrawlWrite, passes map[string]*FrontierPass
 			}
 		}
 		if p != nil && p.Running() && p.Number == w.Pass {
-			removed, err := doneItems(tx, w.Site, p, w.Done, false)
-			if err != nil {
+			if err := tallyDone(tx, w, p); err != nil {
 				return err
-			}
-			if removed > 0 {
-				p.Tally.Add(w.Tally)
 			}
 			if _, err := doneItems(tx, w.Site, p, w.Visited, true); err != nil {
 				return err
@@ -628,6 +634,42 @@ func applyCrawlWrite(tx *bolt.Tx, w *CrawlWrite, passes map[string]*FrontierPass
 		return err
 	}
 	return putHashes(tx, w.Hashes)
+}
+
+// tallyDone marks w's Done items done and adds what they counted to the
+// pass's Tally (see CrawlWrite.Tally).
+func tallyDone(tx *bolt.Tx, w *CrawlWrite, p *FrontierPass) error {
+	urlFirst := false
+	if !w.URLTally.Zero() && len(w.Done) == 1 && w.Done[0].Kind == FrontierMedia {
+		done, err := mediaDone(tx, w.Site, w.Done[0].URL)
+		if err != nil {
+			return err
+		}
+		urlFirst = !done
+	}
+	removed, err := doneItems(tx, w.Site, p, w.Done, false)
+	if err != nil || removed == 0 {
+		return err
+	}
+	p.Tally.Add(w.Tally)
+	if urlFirst {
+		p.Tally.Add(w.URLTally)
+	}
+	if len(w.Videos) == 0 {
+		return nil
+	}
+	vb, err := crawlSite(tx, w.Site, siteVideos)
+	if err != nil {
+		return err
+	}
+	for _, r := range w.Videos {
+		var prev VideoRecord
+		if old := vb.Get([]byte(r.URL)); old != nil && videoCodec.Decode(old, &prev) == nil && !prev.LastSeen.Before(p.Start) {
+			continue // found earlier in this pass
+		}
+		p.Tally.Videos++
+	}
+	return nil
 }
 
 func putRecords[T any](tx *bolt.Tx, site string, sub []byte, c *store.Codec, recs []T, key func(T) string) error {

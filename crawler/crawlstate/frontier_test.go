@@ -298,17 +298,24 @@ func TestTallyCommitsWithDone(t *testing.T) {
 	found := []FrontierItem{
 		{Kind: FrontierMedia, URL: "http://cdn/1.jpg", Page: "http://a/"},
 		{Kind: FrontierMedia, URL: "http://cdn/2.jpg", Page: "http://a/"},
+		{Kind: FrontierMedia, URL: "http://cdn/1.jpg", Page: "http://a/other"}, // the same URL on another page
 	}
-	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pass: 1, Done: seed, Push: found, Tally: pageTally}}); err != nil {
+	now := time.Now()
+	videos := []VideoRecord{{URL: "http://cdn/v.mp4", Page: "http://a/", FirstSeen: now, LastSeen: now}}
+	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pass: 1, Done: seed, Push: found, Tally: pageTally, Videos: videos}}); err != nil {
 		t.Fatal(err)
 	}
 	media := must(db.FrontierScan("s", FrontierMedia, 0, 10))
 	if done, err := db.FrontierMediaDone("s", media[0].URL); err != nil || done {
 		t.Fatalf("media done before its item is = %v, %v", done, err)
 	}
+	oneURL := PassTally{Counts: Counts{Media: 1, Hashed: 1, Matches: 1}}
 	ws := []CrawlWrite{
-		{Site: "s", Pass: 1, Done: media[:1], Tally: PassTally{Counts: Counts{Media: 1, Hashed: 1, Matches: 1, NewAlerts: 1}}},
-		{Site: "s", Pass: 1, Done: media[1:], Tally: PassTally{Errors: map[string]int{"corrupt": 1}}},
+		{Site: "s", Pass: 1, Done: media[:1], Tally: PassTally{Counts: Counts{NewAlerts: 1}}, URLTally: oneURL},
+		{Site: "s", Pass: 1, Done: media[1:2], URLTally: PassTally{Errors: map[string]int{"corrupt": 1}}},
+		// The same URL's item on another page: its alert counts, its
+		// URL's counts do not (again), nor does the video seen before.
+		{Site: "s", Pass: 1, Done: media[2:], Tally: PassTally{Counts: Counts{NewAlerts: 1}}, URLTally: oneURL, Videos: videos},
 		// A duplicate of the first: its item is no longer queued.
 		{Site: "s", Pass: 1, Done: media[:1], Tally: PassTally{Counts: Counts{Media: 1}}},
 		// A late write of an earlier pass.
@@ -330,7 +337,7 @@ func TestTallyCommitsWithDone(t *testing.T) {
 	if err != nil || !resumed {
 		t.Fatalf("resume = %v, %v", resumed, err)
 	}
-	want := PassTally{Counts: Counts{Pages: 1, Bytes: 100, Media: 1, Hashed: 1, Matches: 1, NewAlerts: 1},
+	want := PassTally{Counts: Counts{Pages: 1, Bytes: 100, Media: 1, Hashed: 1, Matches: 1, NewAlerts: 2, Videos: 1},
 		Errors: map[string]int{"corrupt": 1}, Bounds: map[string]int{"max_links_per_page": 1}}
 	if toString(p.Tally) != toString(want) {
 		t.Errorf("stored tally = %+v\nwant %+v", p.Tally, want)
