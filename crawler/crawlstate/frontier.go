@@ -553,10 +553,10 @@ type CrawlWrite struct {
 	// failed once however many pages show it): added only for the first of
 	// the URL's items done in the pass.
 	URLTally PassTally
-	Pages  []PageRecord
-	Media  []MediaRecord
-	Videos []VideoRecord
-	Hashes []HashResult
+	Pages    []PageRecord
+	Media    []MediaRecord
+	Videos   []VideoRecord
+	Hashes   []HashResult
 }
 
 func (w *CrawlWrite) empty() bool {
