@@ -44,6 +44,11 @@ type SiteStatus struct {
 	// each delivery killed or stalled its worker. They are not retried in
 	// the pass; Counts.Parked counts them.
 	RecentParked []ParkedItem `json:"recent_parked,omitempty"`
+	// Untallied is, while a pass runs, what it counted outside its items
+	// (bounds of the pass, a robots.txt over its limit), included in the
+	// counts above: a resumed pass restores it from here, and its items'
+	// counts from the frontier, where each is stored with its item's Done.
+	Untallied *PassTally `json:"untallied,omitempty"`
 	// Queue is the crawl work queue as the last checkpoint saw it, when
 	// the site is crawled by workers over NATS JetStream (serve); nil when
 	// one process crawls.
