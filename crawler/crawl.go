@@ -140,14 +140,14 @@ type pass struct {
 	// any item (its bounds, a robots.txt over its limit), stored with the
 	// status. The pass's counts are their sum.
 	counted, untallied crawlstate.PassTally
-	lastErrs    []string
-	skipped     []crawlstate.SkippedMedia
-	parked      []crawlstate.ParkedItem
-	byURL       map[string]*mediaResult       // media URL → its result, once per process pass
-	bySHA       map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
-	videosSeen  map[string]bool
-	prevStatus  crawlstate.SiteStatus
-	checkpoints time.Duration
+	lastErrs           []string
+	skipped            []crawlstate.SkippedMedia
+	parked             []crawlstate.ParkedItem
+	byURL              map[string]*mediaResult       // media URL → its result, once per process pass
+	bySHA              map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
+	videosSeen         map[string]bool
+	prevStatus         crawlstate.SiteStatus
+	checkpoints        time.Duration
 	// pagesStarted counts the page items handed to workers this pass
 	// (restored on resume), queuedPages the frontier's last page count;
 	// together they hold the pass to max_pages.
