@@ -44,8 +44,10 @@ type Crawler struct {
 	// NewFrontier makes the frontier of a site's passes; nil means the
 	// single-machine frontier in DB.
 	NewFrontier func(site *Site) (Frontier, error)
-	// CheckpointEvery is how often a running pass stores its status (so a
-	// crash loses at most that much of its counts); zero means 2 s.
+	// CheckpointEvery is how often a running pass stores its status: its
+	// queue, what it counted outside its items, recent errors and skips
+	// (its items' counts are stored with each item's done mark, so a crash
+	// loses none of them); zero means 2 s.
 	CheckpointEvery time.Duration
 	// Video, when set, fingerprints the videos a pass finds (see
 	// video.go); nil (or no ffmpeg) records them without fetching.
@@ -318,8 +320,14 @@ func (p *pass) restore() error {
 	if !ok || !st.Running || st.PassNumber != p.info.Number {
 		return nil
 	}
-	if st.Untallied != nil {
+	switch {
+	case st.Untallied != nil:
 		p.untallied.Add(*st.Untallied)
+	case counted.Zero():
+		// A pass interrupted by a version that kept its counts only in
+		// the status: carry them on as they were.
+		p.untallied.Add(crawlstate.PassTally{Counts: st.Counts, Errors: st.Errors, Bounds: st.Bounds})
+		p.pagesStarted = st.Pages
 	}
 	s := &p.stats
 	for k, v := range st.Recovered {
