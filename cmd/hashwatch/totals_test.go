@@ -78,6 +78,11 @@ func TestPassTotalsSurviveKills(t *testing.T) {
 		t.Fatalf("uninterrupted crawl: %s", errOut)
 	}
 	want := totals(whole)
+	// Every gallery page and each of its three images under its own URL,
+	// at least: the comparison below is of a complete pass.
+	if want["pages"].(float64) < 400 || want["media"].(float64) < 3*400 {
+		t.Fatalf("uninterrupted pass counted %v pages and %v media, want at least 400 and 1,200", want["pages"], want["media"])
+	}
 
 	// The same site under another address: the two databases' records
 	// differ only by host, which no count depends on.
