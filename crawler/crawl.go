@@ -45,8 +45,10 @@ type Crawler struct {
 	// NewFrontier makes the frontier of a site's passes; nil means the
 	// single-machine frontier in DB.
 	NewFrontier func(site *Site) (Frontier, error)
-	// CheckpointEvery is how often a running pass stores its status (so a
-	// crash loses at most that much of its counts); zero means 2 s.
+	// CheckpointEvery is how often a running pass stores its status: its
+	// queue, what it counted outside its items, recent errors and skips
+	// (its items' counts are stored with each item's done mark, so a crash
+	// loses none of them); zero means 2 s.
 	CheckpointEvery time.Duration
 	// Video, when set, fingerprints the videos a pass finds (see
 	// video.go); nil (or no ffmpeg) records them without fetching.
@@ -134,16 +136,21 @@ type pass struct {
 	// recorded, and no video item is queued. Set before the workers start.
 	fingerprintVideos bool
 
-	mu          sync.Mutex
-	stats       PassStats
-	lastErrs    []string
-	skipped     []crawlstate.SkippedMedia
-	parked      []crawlstate.ParkedItem
-	byURL       map[string]*mediaResult       // media URL → its result, once per process pass
-	bySHA       map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
-	videosSeen  map[string]bool
-	prevStatus  crawlstate.SiteStatus
-	checkpoints time.Duration
+	mu    sync.Mutex
+	stats PassStats
+	// counted is what the pass's done items counted, as the frontier last
+	// said (Frontier.Counted); untallied what the pass counted outside
+	// any item (its bounds, a robots.txt over its limit), stored with the
+	// status. The pass's counts are their sum.
+	counted, untallied crawlstate.PassTally
+	lastErrs           []string
+	skipped            []crawlstate.SkippedMedia
+	parked             []crawlstate.ParkedItem
+	byURL              map[string]*mediaResult       // media URL → its result, once per process pass
+	bySHA              map[hashing.SHA256]*shaResult // bytes → their match result, once per process pass
+	videosSeen         map[string]bool
+	prevStatus         crawlstate.SiteStatus
+	checkpoints        time.Duration
 	// pagesStarted counts the page items handed to workers this pass
 	// (restored on resume), queuedPages the frontier's last page count;
 	// together they hold the pass to max_pages.
@@ -162,10 +169,10 @@ func (p *pass) storageFailed(u string, err error) {
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		// Not the storage: a fingerprint withdrawn meanwhile, or input
 		// the database refuses. Retrying would refuse it again.
-		p.fail("index", u, err)
+		p.fail(nil, "index", u, err)
 		return
 	}
-	p.fail("index", u, err)
+	p.fail(nil, "index", u, err)
 	if p.stop != nil {
 		p.stop(fmt.Errorf("%w: %w", errStorage, err))
 	}
@@ -261,7 +268,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	if site.Robots() {
 		p.worker.Robots.CrawlDelay = polite.HonourCrawlDelay
 		p.worker.Robots.Truncated = func(u string) {
-			p.fail("robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, work.MaxRobotsBytes))
+			p.fail(nil, "robots_truncated", u, fmt.Errorf("robots.txt %s: over %d bytes; its host is treated as disallowed for this pass", u, work.MaxRobotsBytes))
 		}
 	}
 	if err := p.restore(); err != nil {
@@ -283,7 +290,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		// frontier, and the next start resumes the pass.
 		runErr = errors.Join(runErr, cause)
 	} else if ctx.Err() == nil && errors.Is(cause, errPassDuration) {
-		p.bound("max_pass_duration", fmt.Sprintf("pass ended after max_pass_duration %v; the rest of its queue is dropped", time.Duration(site.MaxPassDuration)))
+		p.bound(nil, "max_pass_duration", fmt.Sprintf("pass ended after max_pass_duration %v; the rest of its queue is dropped", time.Duration(site.MaxPassDuration)))
 		if errors.Is(runErr, context.DeadlineExceeded) {
 			runErr = nil
 		}
@@ -300,21 +307,33 @@ func (p *pass) restore() error {
 		return err
 	}
 	p.prevStatus = st
-	if !ok || !p.info.Resumed || !st.Running || st.PassNumber != p.info.Number {
+	if !p.info.Resumed {
 		return nil
 	}
+	// What done items counted is the frontier's, exact whenever the
+	// process stopped.
+	counted, err := p.frontier.Counted(context.Background())
+	if err != nil {
+		return err
+	}
+	p.counted = counted
+	p.pagesStarted = counted.Pages
+	if !ok || !st.Running || st.PassNumber != p.info.Number {
+		return nil
+	}
+	switch {
+	case st.Untallied != nil:
+		p.untallied.Add(*st.Untallied)
+	case counted.Zero():
+		// A pass interrupted by a version that kept its counts only in
+		// the status: carry them on as they were.
+		p.untallied.Add(crawlstate.PassTally{Counts: st.Counts, Errors: st.Errors, Bounds: st.Bounds})
+		p.pagesStarted = st.Pages
+	}
 	s := &p.stats
-	s.Counts = st.Counts
-	for k, v := range st.Errors {
-		s.Errors[k] = v
-	}
-	for k, v := range st.Bounds {
-		s.Bounds[k] = v
-	}
 	for k, v := range st.Recovered {
 		s.Recovered[k] = v
 	}
-	p.pagesStarted = st.Pages
 	p.lastErrs = append(p.lastErrs, st.LastErrors...)
 	p.skipped = append(p.skipped, st.RecentSkipped...)
 	p.parked = append(p.parked, st.RecentParked...)
@@ -326,7 +345,14 @@ func (p *pass) restore() error {
 func (p *pass) finish(ctx context.Context, runErr error) (PassStats, error) {
 	bg := context.WithoutCancel(ctx)
 	queued, qerr := p.frontier.Queued(bg)
+	counted, cerr := p.frontier.Counted(bg)
+	if cerr != nil {
+		qerr = errors.Join(qerr, cerr)
+	}
 	p.mu.Lock()
+	if cerr == nil {
+		p.counted = counted
+	}
 	p.stats.End = time.Now().UTC()
 	p.stats.Queued = queued.Total()
 	p.stats.Interrupted = runErr != nil || ctx.Err() != nil || qerr != nil
@@ -367,12 +393,16 @@ func (p *pass) snapshot() PassStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.stats
-	s.Errors = make(map[string]int, len(p.stats.Errors))
-	for k, v := range p.stats.Errors {
+	var all crawlstate.PassTally
+	all.Add(p.counted)
+	all.Add(p.untallied)
+	s.Counts = all.Counts
+	s.Errors = make(map[string]int, len(all.Errors))
+	for k, v := range all.Errors {
 		s.Errors[k] = v
 	}
-	s.Bounds = make(map[string]int, len(p.stats.Bounds))
-	for k, v := range p.stats.Bounds {
+	s.Bounds = make(map[string]int, len(all.Bounds))
+	for k, v := range all.Bounds {
 		s.Bounds[k] = v
 	}
 	s.Recovered = make(map[string]int, len(p.stats.Recovered))
@@ -390,6 +420,8 @@ func (p *pass) storeStatus(finished bool) error {
 	lastErrs := append([]string(nil), p.lastErrs...)
 	skipped := append([]crawlstate.SkippedMedia(nil), p.skipped...)
 	parked := append([]crawlstate.ParkedItem(nil), p.parked...)
+	var untallied crawlstate.PassTally
+	untallied.Add(p.untallied)
 	p.mu.Unlock()
 	total := p.prevStatus.TotalPass
 	if finished {
@@ -399,6 +431,9 @@ func (p *pass) storeStatus(finished bool) error {
 		Name: s.Site, PassStart: s.Start, Running: !finished, PassNumber: s.Number, Counts: s.Counts,
 		Queued: s.Queued, Errors: s.Errors, TotalPass: total, LastErrors: lastErrs, RecentSkipped: skipped,
 		Bounds: s.Bounds, Recovered: s.Recovered, RecentParked: parked,
+	}
+	if !finished && !untallied.Zero() {
+		st.Untallied = &untallied
 	}
 	if finished || s.Interrupted {
 		st.PassEnd = s.End
@@ -553,15 +588,21 @@ func (p *pass) refreshQueued(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	counted, err := p.frontier.Counted(ctx)
 	p.mu.Lock()
+	if err == nil {
+		p.counted = counted
+	}
 	p.stats.Queued = q.Total()
 	p.queuedPages = q.Pages
 	p.mu.Unlock()
 	p.metrics.queue(q)
 }
 
-// checkpoint stores the running pass's counts, so a crash loses little of
-// them and the next start resumes them.
+// checkpoint stores the running pass's status: its queue, the counts of
+// its items as the frontier has them, what it counted outside items and
+// the recent errors, skips and parked items (the item counts themselves
+// are stored with each item's Done, so a crash loses none of them).
 func (p *pass) checkpoint(ctx context.Context) {
 	p.refreshQueued(ctx)
 	if err := p.storeStatus(false); err != nil {
@@ -570,9 +611,10 @@ func (p *pass) checkpoint(ctx context.Context) {
 	p.progress()
 }
 
-// done marks an item done, or puts it back when ctx was cancelled before its
-// work was complete.
-func (p *pass) done(ctx context.Context, it Item, found []Item, complete bool) {
+// done marks an item done with what it counted (t), or puts it back when
+// ctx was cancelled before its work was complete; t is then dropped, as
+// the item will be handled and counted again.
+func (p *pass) done(ctx context.Context, it Item, t *tally, found []Item, complete bool) {
 	bg := context.WithoutCancel(ctx)
 	if !complete {
 		if err := p.frontier.Release(bg, []Item{it}); err != nil {
@@ -580,7 +622,7 @@ func (p *pass) done(ctx context.Context, it Item, found []Item, complete bool) {
 		}
 		return
 	}
-	if err := p.frontier.Done(bg, it, found); err != nil {
+	if err := p.frontier.Done(bg, it, found, t); err != nil {
 		p.storageFailed(it.URL, fmt.Errorf("mark %s done: %w", it.URL, err))
 	}
 	p.progress()
@@ -591,20 +633,21 @@ func (p *pass) done(ctx context.Context, it Item, found []Item, complete bool) {
 // record, a worker checks robots.txt and fetches, and the pass commits
 // what it found.
 func (p *pass) handlePage(ctx context.Context, it Item) {
+	t := &tally{}
 	if ctx.Err() != nil {
-		p.done(ctx, it, nil, false)
+		p.done(ctx, it, t, nil, false)
 		return
 	}
 	u, err := url.Parse(it.URL)
 	if err != nil || !p.site.InScope(u) {
 		// A seed or a queued URL the (possibly changed) config no longer
 		// allows.
-		p.done(ctx, it, nil, true)
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	rec, known, err := p.c.DB.Crawl.PageRecord(p.site.Name, it.URL)
 	if err != nil {
-		p.fail("index", it.URL, err)
+		p.fail(&t.own, "index", it.URL, err)
 	}
 	job := p.job(it)
 	// A link that served media before, or a page fetched earlier in this
@@ -616,63 +659,63 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 	}
 	res := p.exec(ctx, &job)
 	if res.Cancelled || ctx.Err() != nil {
-		p.done(ctx, it, nil, false)
+		p.done(ctx, it, t, nil, false)
 		return
 	}
-	p.applyCommon(res)
+	p.applyCommon(&t.own, res)
 	if res.Parked {
-		p.park(res)
-		p.done(ctx, it, nil, true)
+		p.park(&t.own, res)
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	if res.Denied {
-		p.done(ctx, it, nil, true)
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	switch {
 	case known && rec.Serves == "media":
 		// A link that served an image before: straight to the media path.
-		p.done(ctx, it, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
+		p.done(ctx, it, t, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
 		return
 	case known && rec.Serves == "video":
-		p.done(ctx, it, p.foundVideos(p.referrer(it), it.URL), true)
+		p.done(ctx, it, t, p.foundVideos(t, p.referrer(it), it.URL), true)
 		return
 	case known && rec.Pass == p.info.Number:
-		p.done(ctx, it, p.found(it, rec.Links, rec.Media, rec.Videos, nil), true)
+		p.done(ctx, it, t, p.found(t, it, rec.Links, rec.Media, rec.Videos, nil), true)
 		return
 	}
 	pf := res.Page
 	if pf == nil {
-		p.fail("fetch", it.URL, fmt.Errorf("page %s: the worker returned no page result", it.URL))
-		p.done(ctx, it, nil, true)
+		p.fail(&t.own, "fetch", it.URL, fmt.Errorf("page %s: the worker returned no page result", it.URL))
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	now := time.Now().UTC()
 	switch {
 	case pf.Serves == "media":
 		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "media", Pass: p.info.Number, Checked: now}}})
-		p.done(ctx, it, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
+		p.done(ctx, it, t, []Item{{Kind: MediaItem, URL: it.URL, Page: p.referrer(it)}}, true)
 		return
 	case pf.Serves == "video":
 		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{{URL: it.URL, Serves: "video", Pass: p.info.Number, Checked: now}}})
-		p.done(ctx, it, p.foundVideos(p.referrer(it), it.URL), true)
+		p.done(ctx, it, t, p.foundVideos(t, p.referrer(it), it.URL), true)
 		return
 	case pf.NotModified:
 		// The record stays as it is: rewriting it only to note this pass
 		// would cost a scattered page write per page, and a resumed pass
 		// asks again with a cheap conditional request instead.
-		p.count(func(s *PassStats) { s.Pages++; s.NotModified++ })
+		p.count(&t.own, func(s *crawlstate.Counts) { s.Pages++; s.NotModified++ })
 		p.metrics.page("not_modified", 0)
-		p.done(ctx, it, p.found(it, rec.Links, rec.Media, rec.Videos, nil), true)
+		p.done(ctx, it, t, p.found(t, it, rec.Links, rec.Media, rec.Videos, nil), true)
 		return
 	case pf.Err != nil:
-		p.fail(pf.Err.Kind, it.URL, pf.Err)
+		p.fail(&t.own, pf.Err.Kind, it.URL, pf.Err)
 		p.metrics.page("error", 0)
-		p.done(ctx, it, nil, true)
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	if pf.Dropped > 0 {
-		p.bound("max_links_per_page", fmt.Sprintf("page %s: %d references beyond max_links_per_page %d dropped", it.URL, pf.Dropped, p.site.MaxLinksPerPage))
+		p.bound(&t.own, "max_links_per_page", fmt.Sprintf("page %s: %d references beyond max_links_per_page %d dropped", it.URL, pf.Dropped, p.site.MaxLinksPerPage))
 	}
 	rec = crawlstate.PageRecord{URL: it.URL, ETag: pf.ETag, LastModified: pf.LastModified, Serves: "page",
 		Links: pf.Links, Media: pf.Media, Videos: pf.Videos, Pass: p.info.Number, Checked: now}
@@ -684,9 +727,9 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		}
 	}
 	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Pages: []crawlstate.PageRecord{rec}})
-	p.count(func(s *PassStats) { s.Pages++; s.Bytes += int64(pf.Bytes) })
+	p.count(&t.own, func(s *crawlstate.Counts) { s.Pages++; s.Bytes += int64(pf.Bytes) })
 	p.metrics.page("fetched", pf.Bytes)
-	p.done(ctx, it, p.found(it, pf.Links, pf.Media, pf.Videos, final), true)
+	p.done(ctx, it, t, p.found(t, it, pf.Links, pf.Media, pf.Videos, final), true)
 }
 
 // job is the Job for one of the pass's items, before the item's own
@@ -711,10 +754,10 @@ func (p *pass) exec(ctx context.Context, j *work.Job) Result {
 // without a result (each delivery killed or stalled its worker). It is
 // done for this pass, shown with its URL in the site's status, and never
 // retried until the next pass.
-func (p *pass) park(res Result) {
+func (p *pass) park(t *crawlstate.PassTally, res Result) {
 	it := res.Item
+	p.count(t, func(s *crawlstate.Counts) { s.Parked++ })
 	p.mu.Lock()
-	p.stats.Parked++
 	if len(p.parked) >= maxLastErrors {
 		p.parked = p.parked[1:]
 	}
@@ -727,12 +770,12 @@ func (p *pass) park(res Result) {
 // applyCommon counts what any result says besides its item's own outcome:
 // errors met (robots.txt that could not be read), a robots.txt refusal,
 // requests recovered on a retry.
-func (p *pass) applyCommon(res Result) {
+func (p *pass) applyCommon(t *crawlstate.PassTally, res Result) {
 	for _, e := range res.Errors {
-		p.fail(e.Kind, e.URL, e)
+		p.fail(t, e.Kind, e.URL, e)
 	}
 	if res.RobotsBlocked {
-		p.count(func(s *PassStats) { s.Robots++ })
+		p.count(t, func(s *crawlstate.Counts) { s.Robots++ })
 		p.metrics.robots()
 		p.log.Debug("robots.txt disallows", "url", res.Item.URL)
 	}
@@ -749,7 +792,7 @@ func (p *pass) applyCommon(res Result) {
 // of any host (sites serve them from CDNs), pages in scope within
 // max_depth. Videos are recorded, and queued when the pass fingerprints
 // them (foundVideos).
-func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []Item {
+func (p *pass) found(t *tally, it Item, links, media, videos []string, final *url.URL) []Item {
 	var out []Item
 	if final != nil && p.site.InScope(final) {
 		out = append(out, Item{Kind: PageItem, URL: final.String(), Visited: true})
@@ -782,7 +825,7 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 		}
 	}
 	if len(vids) > 0 {
-		out = append(out, p.foundVideos(it.URL, vids...)...)
+		out = append(out, p.foundVideos(t, it.URL, vids...)...)
 	}
 	return p.holdToMaxPages(out)
 }
@@ -792,10 +835,10 @@ func (p *pass) found(it Item, links, media, videos []string, final *url.URL) []I
 func (p *pass) pagesFull() bool {
 	p.mu.Lock()
 	full := p.pagesStarted >= p.site.MaxPages
-	first := full && p.stats.Bounds["max_pages"] == 0
+	first := full && p.untallied.Bounds["max_pages"] == 0
 	p.mu.Unlock()
 	if first {
-		p.bound("max_pages", fmt.Sprintf("pass reached max_pages %d; the rest of its queue is dropped", p.site.MaxPages))
+		p.bound(nil, "max_pages", fmt.Sprintf("pass reached max_pages %d; the rest of its queue is dropped", p.site.MaxPages))
 	}
 	return full
 }
@@ -827,10 +870,17 @@ func (p *pass) recovered(kind string) {
 	p.mu.Unlock()
 }
 
-// bound counts a site bound the pass reached and logs why.
-func (p *pass) bound(name, why string) {
+// bound counts a site bound an item (t) or the pass (t nil) reached and
+// logs why.
+func (p *pass) bound(t *crawlstate.PassTally, name, why string) {
 	p.mu.Lock()
-	p.stats.Bounds[name]++
+	if t == nil {
+		t = &p.untallied
+	}
+	if t.Bounds == nil {
+		t.Bounds = map[string]int{}
+	}
+	t.Bounds[name]++
 	p.mu.Unlock()
 	p.log.Warn("site bound reached", "bound", name, "detail", why)
 }
@@ -840,8 +890,8 @@ func (p *pass) bound(name, why string) {
 // not, they are only recorded, as no worker would ever fetch them. Every
 // URL gets an item, not only those new to this process: the frontier
 // skips what the pass already queued or visited.
-func (p *pass) foundVideos(page string, urls ...string) []Item {
-	p.recordVideos(page, urls...)
+func (p *pass) foundVideos(t *tally, page string, urls ...string) []Item {
+	p.recordVideos(t, page, urls...)
 	if !p.fingerprintVideos {
 		return nil
 	}
@@ -852,9 +902,10 @@ func (p *pass) foundVideos(page string, urls ...string) []Item {
 	return items
 }
 
-// recordVideos stores video URLs found on a page and counts each once per
-// process's pass.
-func (p *pass) recordVideos(page string, urls ...string) {
+// recordVideos records video URLs found on a page with the item t that
+// found them: they are stored with its Done, and the frontier counts each
+// once per pass. Within a process, each URL is recorded by its first item.
+func (p *pass) recordVideos(t *tally, page string, urls ...string) {
 	now := time.Now().UTC()
 	var recs []crawlstate.VideoRecord
 	p.mu.Lock()
@@ -863,7 +914,6 @@ func (p *pass) recordVideos(page string, urls ...string) {
 			continue
 		}
 		p.videosSeen[v] = true
-		p.stats.Videos++
 		recs = append(recs, crawlstate.VideoRecord{URL: v, Page: page, FirstSeen: now, LastSeen: now})
 	}
 	p.mu.Unlock()
@@ -872,7 +922,7 @@ func (p *pass) recordVideos(page string, urls ...string) {
 	}
 	p.metrics.videos(len(recs))
 	p.log.Debug("videos found", "count", len(recs), "url", recs[0].URL)
-	p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Videos: recs})
+	t.videos = append(t.videos, recs...)
 }
 
 // referrer is the page to name for media reached through a page item: the
@@ -884,9 +934,17 @@ func (p *pass) referrer(it Item) string {
 	return it.URL
 }
 
-func (p *pass) count(f func(*PassStats)) {
+// count applies f to the counts of an item or a media URL (t), or of the
+// pass outside any item (t nil). An item's counts are its handler's alone
+// (a media URL's are written once, before its items read them), so only
+// the pass's need the lock.
+func (p *pass) count(t *crawlstate.PassTally, f func(*crawlstate.Counts)) {
+	if t != nil {
+		f(&t.Counts)
+		return
+	}
 	p.mu.Lock()
-	f(&p.stats)
+	f(&p.untallied.Counts)
 	p.mu.Unlock()
 }
 
@@ -897,9 +955,12 @@ func (p *pass) progress() {
 }
 
 // fail counts and logs one error of a kind; the pass carries on.
-func (p *pass) fail(kind, u string, err error) {
+func (p *pass) fail(t *crawlstate.PassTally, kind, u string, err error) {
 	p.mu.Lock()
-	p.stats.Errors[kind]++
+	if t == nil {
+		t = &p.untallied
+	}
+	addError(t, kind)
 	if len(p.lastErrs) >= maxLastErrors {
 		p.lastErrs = p.lastErrs[1:]
 	}
@@ -912,10 +973,10 @@ func (p *pass) fail(kind, u string, err error) {
 // skip records media not fingerprinted because it is over a limit, with its
 // URL and size, in the counts and in the site's bounded list of recent
 // skips.
-func (p *pass) skip(page, u string, size, limit int64, err error) {
+func (p *pass) skip(t *crawlstate.PassTally, page, u string, size, limit int64, err error) {
 	p.mu.Lock()
-	p.stats.Skipped++
-	p.stats.Errors["too_large"]++
+	t.Skipped++
+	addError(t, "too_large")
 	if len(p.skipped) >= maxLastErrors {
 		p.skipped = p.skipped[1:]
 	}

@@ -49,12 +49,16 @@ type Frontier interface {
 	// Pop hands out up to max queued items of one kind; none (and no
 	// error) when nothing of that kind is waiting right now.
 	Pop(ctx context.Context, kind ItemKind, max int) ([]Item, error)
-	// Done marks a popped item visited and queues the items it found.
-	Done(ctx context.Context, it Item, found []Item) error
+	// Done marks a popped item visited and queues the items it found;
+	// what the item counted is added to the pass's counts atomically with
+	// it, so a pass killed at any moment counts exactly its done items.
+	Done(ctx context.Context, it Item, found []Item, t *tally) error
 	// Release puts popped items back, undone.
 	Release(ctx context.Context, items []Item) error
 	// Queued counts the items waiting or in flight, by kind.
 	Queued(ctx context.Context) (QueueCounts, error)
+	// Counted is what the pass's done items counted (see Done).
+	Counted(ctx context.Context) (crawlstate.PassTally, error)
 	// Finish ends the running pass at end.
 	Finish(ctx context.Context, end time.Time) error
 }
@@ -138,10 +142,13 @@ func (f *boltFrontier) Pop(ctx context.Context, kind ItemKind, max int) ([]Item,
 	return out, nil
 }
 
-func (f *boltFrontier) Done(ctx context.Context, it Item, found []Item) error {
+func (f *boltFrontier) Done(ctx context.Context, it Item, found []Item, t *tally) error {
 	f.mu.Lock()
 	w := crawlstate.CrawlWrite{Site: f.site, Pass: f.pass, Done: []crawlstate.FrontierItem{toIndexItem(it)}}
 	f.mu.Unlock()
+	if t != nil {
+		w.Tally, w.URLTally, w.Videos = t.own, t.url, t.videos
+	}
 	for _, x := range found {
 		if x.Visited {
 			w.Visited = append(w.Visited, toIndexItem(x))
@@ -164,6 +171,11 @@ func (f *boltFrontier) Release(_ context.Context, items []Item) error {
 func (f *boltFrontier) Queued(context.Context) (QueueCounts, error) {
 	p, _, err := f.db.Crawl.FrontierPass(f.site)
 	return QueueCounts{Pages: p.QueuedPages, Media: p.QueuedMedia, Videos: p.QueuedVideos}, err
+}
+
+func (f *boltFrontier) Counted(context.Context) (crawlstate.PassTally, error) {
+	p, _, err := f.db.Crawl.FrontierPass(f.site)
+	return p.Tally, err
 }
 
 func (f *boltFrontier) Finish(ctx context.Context, end time.Time) error {

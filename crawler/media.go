@@ -28,6 +28,9 @@ type mediaResult struct {
 	status    int
 	matches   []index.Match
 	preview   []byte // blurred thumbnail of matched bytes fetched in this pass
+	// tally is what resolving the URL counted; each of its items carries
+	// it to its Done, and the frontier adds it for the first one done.
+	tally crawlstate.PassTally
 }
 
 // shaResult is the match result of one file's bytes in this pass, so that
@@ -43,6 +46,9 @@ type shaResult struct {
 	// settled is set once hr/err are final, for workers' lookups
 	// (remote.go).
 	settled atomic.Bool
+	// hashed is set when this pass fingerprinted the bytes (not a stored
+	// result); credited says the Hashed count went to an item already.
+	hashed, credited atomic.Bool
 }
 
 func (p *pass) resultFor(u string) *mediaResult {
@@ -74,18 +80,20 @@ func (p *pass) shaFor(sum hashing.SHA256) *shaResult {
 // a sighting (which is idempotent) rather than losing an alert; an alert
 // that fails to be stored leaves the item queued and stops the pass.
 func (p *pass) handleMedia(ctx context.Context, it Item) {
+	t := &tally{}
 	if ctx.Err() != nil {
-		p.done(ctx, it, nil, false)
+		p.done(ctx, it, t, nil, false)
 		return
 	}
 	r := p.resultFor(it.URL)
 	r.once.Do(func() { p.resolveMedia(ctx, it, r) })
 	if r.cancelled || ctx.Err() != nil {
-		p.done(ctx, it, nil, false)
+		p.done(ctx, it, t, nil, false)
 		return
 	}
+	t.url = r.tally
 	if r.video {
-		p.done(ctx, it, p.foundVideos(it.Page, it.URL), true)
+		p.done(ctx, it, t, p.foundVideos(t, it.Page, it.URL), true)
 		return
 	}
 	if r.ok && len(r.matches) > 0 {
@@ -100,12 +108,12 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 				// queued for the resumed pass, never marked done.
 				p.storageFailed(it.URL, res.Err)
 			}
-			p.done(ctx, it, nil, false)
+			p.done(ctx, it, t, nil, false)
 			return
 		}
-		p.stepDone(res, it.Page, it.URL, false)
+		p.stepDone(&t.own, res, it.Page, it.URL, false)
 	}
-	p.done(ctx, it, nil, true)
+	p.done(ctx, it, t, nil, true)
 }
 
 // resolveMedia fills r for one media URL:
@@ -126,17 +134,17 @@ func (p *pass) handleMedia(ctx context.Context, it Item) {
 // when alerts are recorded.
 func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 	if _, err := url.Parse(it.URL); err != nil {
-		p.fail("fetch", it.URL, fmt.Errorf("media URL %q: %w", it.URL, err))
+		p.fail(&r.tally, "fetch", it.URL, fmt.Errorf("media URL %q: %w", it.URL, err))
 		return
 	}
 	rec, known, err := p.c.DB.Crawl.MediaRecord(p.site.Name, it.URL)
 	if err != nil {
-		p.fail("index", it.URL, err)
+		p.fail(&r.tally, "index", it.URL, err)
 		known = false
 	}
 	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
-		p.fail("index", it.URL, err)
+		p.fail(&r.tally, "index", it.URL, err)
 		return
 	}
 	recSum, haveSum := rec.SHA256, !rec.SHA256.IsZero()
@@ -168,9 +176,9 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 			r.cancelled = true
 			return
 		}
-		p.applyCommon(res)
+		p.applyCommon(&r.tally, res)
 		if res.Parked {
-			p.park(res)
+			p.park(&r.tally, res)
 			return
 		}
 		if res.Denied {
@@ -178,7 +186,7 @@ func (p *pass) resolveMedia(ctx context.Context, it Item, r *mediaResult) {
 		}
 		mr := res.Media
 		if mr == nil {
-			p.fail("fetch", it.URL, fmt.Errorf("media %s: the worker returned no media result", it.URL))
+			p.fail(&r.tally, "fetch", it.URL, fmt.Errorf("media %s: the worker returned no media result", it.URL))
 			return
 		}
 		if mr.Outcome == work.MediaNotModified && rec.TooLarge == 0 {
@@ -200,24 +208,24 @@ func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, 
 	freshFor func(hashing.SHA256) (crawlstate.HashResult, bool)) {
 	now := time.Now().UTC()
 	if mr.Bytes > 0 {
-		p.count(func(s *PassStats) { s.Bytes += mr.Bytes })
+		p.count(&r.tally, func(s *crawlstate.Counts) { s.Bytes += mr.Bytes })
 	}
 	switch mr.Outcome {
 	case work.MediaVideo:
 		r.video = true
 		return
 	case work.MediaTooLarge:
-		p.skip(it.Page, it.URL, mr.Size, p.site.MaxImageBytes, mr.Err)
+		p.skip(&r.tally, it.Page, it.URL, mr.Size, p.site.MaxImageBytes, mr.Err)
 		p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{{
 			URL: it.URL, ETag: mr.ETag, LastModified: mr.LastModified, TooLarge: mr.Size, Status: mr.Status, Pass: p.info.Number, Checked: now}}})
 		return
 	case work.MediaError:
-		p.fail(mr.Err.Kind, it.URL, mr.Err)
+		p.fail(&r.tally, mr.Err.Kind, it.URL, mr.Err)
 		return
 	case work.MediaNotModified:
 		if rec.TooLarge > 0 {
-			p.count(func(s *PassStats) { s.NotModified++ })
-			p.skip(it.Page, it.URL, rec.TooLarge, p.site.MaxImageBytes,
+			p.count(&r.tally, func(s *crawlstate.Counts) { s.NotModified++ })
+			p.skip(&r.tally, it.Page, it.URL, rec.TooLarge, p.site.MaxImageBytes,
 				fmt.Errorf("%s: unchanged since it was %d bytes, limit %d: %w", it.URL, rec.TooLarge, p.site.MaxImageBytes, hashing.ErrTooLarge))
 			rec.Pass, rec.Checked = p.info.Number, now
 			p.commit.post(crawlstate.CrawlWrite{Site: p.site.Name, Media: []crawlstate.MediaRecord{rec}})
@@ -225,7 +233,7 @@ func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, 
 		}
 		hr, _ := freshFor(rec.SHA256)
 		// The record stays as it is (see handlePage's 304 case).
-		p.count(func(s *PassStats) { s.NotModified++ })
+		p.count(&r.tally, func(s *crawlstate.Counts) { s.NotModified++ })
 		p.metrics.media("not_modified", 0)
 		p.use(it, r, rec.FinalURL, rec.Status, rec.Size, hr, false)
 		return
@@ -236,6 +244,7 @@ func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, 
 	p.metrics.media("fetched", int(mr.Bytes))
 	hr := mr.Hash
 	hr.SHA256 = mr.SHA256 // HashResult keeps its sum out of its JSON
+	p.creditHashed(&r.tally, mr.SHA256)
 	p.use(it, r, mr.FinalURL, mr.Status, mr.Bytes, hr, true)
 	r.preview = mr.Preview
 }
@@ -292,7 +301,7 @@ func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, 
 			return
 		}
 		s.hr = crawlstate.HashResult{SHA256: sum, Rule: p.rule, Watermark: wm, Matches: matches, Checked: now}
-		p.count(func(st *PassStats) { st.Hashed++ })
+		s.hashed.Store(true)
 		p.log.Debug(what+" hashed", "url", u, "sha256", sum.String(), "frames", len(fp.Frames),
 			"matches", len(matches), "hash_ms", took.Milliseconds())
 	}
@@ -307,14 +316,14 @@ func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64
 	switch hr.Failure {
 	case "":
 	case "too_large":
-		p.skip(it.Page, it.URL, size, p.site.MaxPixels, fmt.Errorf("%s: %s", it.URL, hr.Message))
+		p.skip(&r.tally, it.Page, it.URL, size, p.site.MaxPixels, fmt.Errorf("%s: %s", it.URL, hr.Message))
 		return
 	default:
-		p.fail(hr.Failure, it.URL, fmt.Errorf("%s: %s", it.URL, hr.Message))
+		p.fail(&r.tally, hr.Failure, it.URL, fmt.Errorf("%s: %s", it.URL, hr.Message))
 		return
 	}
 	r.ok, r.sum, r.final, r.status, r.matches = true, hr.SHA256, final, status, hr.Matches
-	p.count(func(s *PassStats) {
+	p.count(&r.tally, func(s *crawlstate.Counts) {
 		s.Media++
 		if len(hr.Matches) > 0 {
 			s.Matches++
@@ -327,12 +336,12 @@ func (p *pass) use(it Item, r *mediaResult, final string, status int, size int64
 
 // stepDone counts, measures and logs what the alert step did with the
 // matches of the media at u on page.
-func (p *pass) stepDone(res stepResult, page, u string, isVideo bool) {
+func (p *pass) stepDone(t *crawlstate.PassTally, res stepResult, page, u string, isVideo bool) {
 	for _, err := range res.Refused {
-		p.fail("index", u, err)
+		p.fail(t, "index", u, err)
 	}
 	if res.Suppressed > 0 {
-		p.count(func(s *PassStats) { s.Suppressed += res.Suppressed })
+		p.count(t, func(s *crawlstate.Counts) { s.Suppressed += res.Suppressed })
 		p.log.Debug("match suppressed by the negative bank", "url", u, "matches", res.Suppressed)
 	}
 	for _, ra := range res.Raised {
@@ -340,7 +349,7 @@ func (p *pass) stepDone(res stepResult, page, u string, isVideo bool) {
 			continue
 		}
 		a := ra.Alert
-		p.count(func(s *PassStats) {
+		p.count(t, func(s *crawlstate.Counts) {
 			s.NewAlerts++
 			if a.Status == alerts.StatusQuarantined {
 				s.Quarantined++
@@ -352,5 +361,16 @@ func (p *pass) stepDone(res stepResult, page, u string, isVideo bool) {
 			args = append(args, "video", true)
 		}
 		p.log.Info("new alert", append(args, "status", a.Status)...)
+	}
+}
+
+// creditHashed counts in t that this pass fingerprinted the bytes sum,
+// once per bytes however many URLs serve them.
+func (p *pass) creditHashed(t *crawlstate.PassTally, sum hashing.SHA256) {
+	p.mu.Lock()
+	s := p.bySHA[sum]
+	p.mu.Unlock()
+	if s != nil && s.hashed.Load() && s.credited.CompareAndSwap(false, true) {
+		t.Hashed++
 	}
 }

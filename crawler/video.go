@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/work"
 )
 
@@ -43,75 +44,77 @@ func (p *pass) videosOn() bool {
 // item whose work a cancellation cut short, or whose alerts could not be
 // stored, is put back for the resumed pass.
 func (p *pass) handleVideo(ctx context.Context, it Item) {
+	t := &tally{}
 	if ctx.Err() != nil {
-		p.done(ctx, it, nil, false)
+		p.done(ctx, it, t, nil, false)
 		return
 	}
 	if !p.fingerprintVideos {
-		p.done(ctx, it, nil, true) // recorded when found
+		p.done(ctx, it, t, nil, true) // recorded when found
 		return
 	}
 	if _, err := url.Parse(it.URL); err != nil {
-		p.fail("fetch", it.URL, fmt.Errorf("video URL %q: %w", it.URL, err))
-		p.done(ctx, it, nil, true)
+		p.fail(&t.own, "fetch", it.URL, fmt.Errorf("video URL %q: %w", it.URL, err))
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	wm, err := p.c.DB.Index.FingerprintWatermark()
 	if err != nil {
-		p.fail("index", it.URL, err)
-		p.done(ctx, it, nil, true)
+		p.fail(&t.own, "index", it.URL, err)
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	job := p.job(it)
 	job.Watermark = wm
 	res := p.exec(ctx, &job)
 	if res.Cancelled || ctx.Err() != nil {
-		p.done(ctx, it, nil, false)
+		p.done(ctx, it, t, nil, false)
 		return
 	}
-	p.applyCommon(res)
+	p.applyCommon(&t.own, res)
 	if res.Parked {
-		p.park(res)
-		p.done(ctx, it, nil, true)
+		p.park(&t.own, res)
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	if res.Denied {
-		p.done(ctx, it, nil, true)
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	mr := res.Media
 	if mr == nil {
-		p.fail("fetch", it.URL, fmt.Errorf("video %s: the worker returned no media result", it.URL))
-		p.done(ctx, it, nil, true)
+		p.fail(&t.own, "fetch", it.URL, fmt.Errorf("video %s: the worker returned no media result", it.URL))
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	if mr.Bytes > 0 {
-		p.count(func(s *PassStats) { s.Bytes += mr.Bytes })
+		p.count(&t.own, func(s *crawlstate.Counts) { s.Bytes += mr.Bytes })
 	}
 	limit := p.site.MaxVideoBytes
 	switch mr.Outcome {
 	case work.MediaTooLarge:
-		p.skip(it.Page, it.URL, mr.Size, limit, mr.Err)
-		p.done(ctx, it, nil, true)
+		p.skip(&t.own, it.Page, it.URL, mr.Size, limit, mr.Err)
+		p.done(ctx, it, t, nil, true)
 		return
 	case work.MediaError:
-		p.fail(mr.Err.Kind, it.URL, mr.Err)
-		p.done(ctx, it, nil, true)
+		p.fail(&t.own, mr.Err.Kind, it.URL, mr.Err)
+		p.done(ctx, it, t, nil, true)
 		return
 	}
 	hr := mr.Hash
+	p.creditHashed(&t.own, mr.SHA256)
 	switch hr.Failure {
 	case "":
 	case "too_large":
-		p.skip(it.Page, it.URL, mr.Size, limit, fmt.Errorf("%s: %s", it.URL, hr.Message))
-		p.done(ctx, it, nil, true)
+		p.skip(&t.own, it.Page, it.URL, mr.Size, limit, fmt.Errorf("%s: %s", it.URL, hr.Message))
+		p.done(ctx, it, t, nil, true)
 		return
 	default:
-		p.fail(hr.Failure, it.URL, fmt.Errorf("%s: %s", it.URL, hr.Message))
-		p.done(ctx, it, nil, true)
+		p.fail(&t.own, hr.Failure, it.URL, fmt.Errorf("%s: %s", it.URL, hr.Message))
+		p.done(ctx, it, t, nil, true)
 		return
 	}
-	p.count(func(st *PassStats) {
+	p.count(&t.own, func(st *crawlstate.Counts) {
 		st.Media++
 		if len(hr.Matches) > 0 {
 			st.Matches++
@@ -129,9 +132,9 @@ func (p *pass) handleVideo(ctx context.Context, it Item) {
 			// for the resumed pass, never marked done.
 			p.storageFailed(it.URL, step.Err)
 		}
-		p.done(ctx, it, nil, false)
+		p.done(ctx, it, t, nil, false)
 		return
 	}
-	p.stepDone(step, it.Page, it.URL, true)
-	p.done(ctx, it, nil, true)
+	p.stepDone(&t.own, step, it.Page, it.URL, true)
+	p.done(ctx, it, t, nil, true)
 }

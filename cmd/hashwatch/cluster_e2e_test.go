@@ -281,6 +281,16 @@ func TestClusterCrawlSurvivesKilledWorkersAndCoordinator(t *testing.T) {
 	if len(st) != 1 || st[0]["parked"].(float64) != 0 {
 		t.Fatalf("sites --json = %v, want nothing parked", st)
 	}
+	// The pass's totals too: results committed by the coordinator count
+	// with their items' done marks, across the killed worker and the
+	// killed coordinator alike.
+	refOut, _, _ := cli(t, ref, "sites", "--json")
+	refSt := parseLines(t, refOut)
+	for _, k := range []string{"pages", "media", "matches", "new_alerts", "videos", "skipped", "robots_blocked", "errors"} {
+		if len(refSt) == 1 && fmt.Sprint(st[0][k]) != fmt.Sprint(refSt[0][k]) {
+			t.Errorf("sites --json %s = %v in the cluster, %v in one process", k, st[0][k], refSt[0][k])
+		}
+	}
 	q, _ := st[0]["queue"].(map[string]any)
 	workers, _ := q["workers"].([]any)
 	if len(workers) == 0 {

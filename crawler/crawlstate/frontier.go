@@ -1,6 +1,7 @@
 package crawlstate
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -120,6 +121,45 @@ type FrontierPass struct {
 	QueuedPages  int `json:"queued_pages"`
 	QueuedMedia  int `json:"queued_media"`
 	QueuedVideos int `json:"queued_videos"`
+	// Tally is what the pass's done items counted: each item's counts are
+	// added in the transaction that marks it done (CrawlWrite.Tally), so a
+	// pass killed at any moment keeps exactly the counts of the items it
+	// will not visit again. (Empty in a pass stored before it existed.)
+	Tally PassTally `json:"tally,omitzero"`
+}
+
+// PassTally is what items of a pass counted, by item or summed over a
+// pass's done items.
+type PassTally struct {
+	Counts
+	Errors map[string]int `json:"errors,omitempty"`
+	// Bounds counts the per-item site bounds reached (max_links_per_page).
+	Bounds map[string]int `json:"bounds,omitempty"`
+}
+
+// Add adds o's counts to t.
+func (t *PassTally) Add(o PassTally) {
+	t.Counts.Add(o.Counts)
+	t.Errors = addCounts(t.Errors, o.Errors)
+	t.Bounds = addCounts(t.Bounds, o.Bounds)
+}
+
+// Zero reports whether t counts nothing.
+func (t *PassTally) Zero() bool {
+	return t.Counts == (Counts{}) && len(t.Errors) == 0 && len(t.Bounds) == 0
+}
+
+func addCounts(m, o map[string]int) map[string]int {
+	if len(o) == 0 {
+		return m
+	}
+	if m == nil {
+		m = make(map[string]int, len(o))
+	}
+	for k, v := range o {
+		m[k] += v
+	}
+	return m
 }
 
 // count adds n to the queued count of kind.
@@ -355,6 +395,45 @@ func (cs *Store) FrontierSeen(site string, it FrontierItem) (queued, done bool, 
 	return queued, done, err
 }
 
+// FrontierMediaDone reports whether an item of the media URL (on any page)
+// is done in the site's running pass: a media URL is counted once per
+// pass, by its first item done, so a resumed pass does not count it again
+// for its other pages.
+func (cs *Store) FrontierMediaDone(site, u string) (done bool, err error) {
+	err = cs.st.View(func(tx *bolt.Tx) error {
+		done, err = mediaDone(tx, site, u)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("media %s in the frontier of %s: %w", u, site, err)
+	}
+	return done, nil
+}
+
+func mediaDone(tx *bolt.Tx, site, u string) (bool, error) {
+	seen, err := crawlSite(tx, site, siteSeen)
+	if err != nil || seen == nil {
+		return false, err
+	}
+	q, err := crawlSite(tx, site, siteQueue)
+	if err != nil {
+		return false, err
+	}
+	prefix := append(append([]byte{byte(FrontierMedia)}, u...), 0)
+	c := seen.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		switch {
+		case len(v) > 0 && v[0] == seenDone:
+			return true, nil
+		case len(v) >= 9:
+			if q == nil || q.Get(queueKey(FrontierMedia, binary.BigEndian.Uint64(v[1:9]))) == nil {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
 // pushItems queues the items not yet seen in the pass. An item seen but
 // still queued at a greater depth gets the smaller one, so a page first
 // found deep and then near a seed is not cut short by max_depth.
@@ -418,22 +497,24 @@ func putQueued(q, seen *bolt.Bucket, key []byte, it FrontierItem, seq uint64) er
 // set whose queue entry is gone is done, so marking one done writes only
 // the (sequential, hence cheap) queue. visitedOnly items were never queued;
 // they are entered in the visited set as done.
-func doneItems(tx *bolt.Tx, site string, p *FrontierPass, items []FrontierItem, visitedOnly bool) error {
+// It returns how many queued items it removed.
+func doneItems(tx *bolt.Tx, site string, p *FrontierPass, items []FrontierItem, visitedOnly bool) (int, error) {
 	if len(items) == 0 {
-		return nil
+		return 0, nil
 	}
 	seen, err := crawlSite(tx, site, siteSeen)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	q, err := crawlSite(tx, site, siteQueue)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	removed := 0
 	for _, it := range items {
 		if visitedOnly {
 			if err := seen.Put(it.seenKey(), []byte{seenDone}); err != nil {
-				return err
+				return removed, err
 			}
 			continue
 		}
@@ -442,11 +523,12 @@ func doneItems(tx *bolt.Tx, site string, p *FrontierPass, items []FrontierItem, 
 			continue
 		}
 		if err := q.Delete(qk); err != nil {
-			return err
+			return removed, err
 		}
+		removed++
 		p.count(it.Kind, -1)
 	}
-	return nil
+	return removed, nil
 }
 
 // CrawlWrite is what a crawler worker learnt, stored in one transaction
@@ -461,10 +543,20 @@ type CrawlWrite struct {
 	// marks them visited; Visited marks URLs visited without queueing them
 	// (the final URL of a redirected page).
 	Push, Done, Visited []FrontierItem
-	Pages               []PageRecord
-	Media               []MediaRecord
-	Videos              []VideoRecord
-	Hashes              []HashResult
+	// Tally is what the Done items counted; it is added to the pass's
+	// Tally in the same transaction, and only if Done removed an item from
+	// the queue (an item done twice, by a late duplicate, counts once).
+	// Video URLs in Videos are counted there too (Counts.Videos), each once
+	// per pass: those without a record seen since the pass started.
+	Tally PassTally
+	// URLTally is what a Done media item's URL counted (fetched, matched or
+	// failed once however many pages show it): added only for the first of
+	// the URL's items done in the pass.
+	URLTally PassTally
+	Pages    []PageRecord
+	Media    []MediaRecord
+	Videos   []VideoRecord
+	Hashes   []HashResult
 }
 
 func (w *CrawlWrite) empty() bool {
@@ -521,10 +613,10 @@ func applyCrawlWrite(tx *bolt.Tx, w *CrawlWrite, passes map[string]*FrontierPass
 			}
 		}
 		if p != nil && p.Running() && p.Number == w.Pass {
-			if err := doneItems(tx, w.Site, p, w.Done, false); err != nil {
+			if err := tallyDone(tx, w, p); err != nil {
 				return err
 			}
-			if err := doneItems(tx, w.Site, p, w.Visited, true); err != nil {
+			if _, err := doneItems(tx, w.Site, p, w.Visited, true); err != nil {
 				return err
 			}
 			if _, err := pushItems(tx, w.Site, p, w.Push); err != nil {
@@ -542,6 +634,42 @@ func applyCrawlWrite(tx *bolt.Tx, w *CrawlWrite, passes map[string]*FrontierPass
 		return err
 	}
 	return putHashes(tx, w.Hashes)
+}
+
+// tallyDone marks w's Done items done and adds what they counted to the
+// pass's Tally (see CrawlWrite.Tally).
+func tallyDone(tx *bolt.Tx, w *CrawlWrite, p *FrontierPass) error {
+	urlFirst := false
+	if !w.URLTally.Zero() && len(w.Done) == 1 && w.Done[0].Kind == FrontierMedia {
+		done, err := mediaDone(tx, w.Site, w.Done[0].URL)
+		if err != nil {
+			return err
+		}
+		urlFirst = !done
+	}
+	removed, err := doneItems(tx, w.Site, p, w.Done, false)
+	if err != nil || removed == 0 {
+		return err
+	}
+	p.Tally.Add(w.Tally)
+	if urlFirst {
+		p.Tally.Add(w.URLTally)
+	}
+	if len(w.Videos) == 0 {
+		return nil
+	}
+	vb, err := crawlSite(tx, w.Site, siteVideos)
+	if err != nil {
+		return err
+	}
+	for _, r := range w.Videos {
+		var prev VideoRecord
+		if old := vb.Get([]byte(r.URL)); old != nil && videoCodec.Decode(old, &prev) == nil && !prev.LastSeen.Before(p.Start) {
+			continue // found earlier in this pass
+		}
+		p.Tally.Videos++
+	}
+	return nil
 }
 
 func putRecords[T any](tx *bolt.Tx, site string, sub []byte, c *store.Codec, recs []T, key func(T) string) error {

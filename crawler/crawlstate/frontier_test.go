@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -279,5 +280,93 @@ func TestAPassStoredBeforeVideoItemsResumes(t *testing.T) {
 	p, resumed, err := db.BeginFrontierPass(ctx, "s", time.Now(), nil)
 	if err != nil || !resumed || p.Number != 3 || p.QueuedPages != 1 || p.QueuedMedia != 2 || p.QueuedVideos != 0 {
 		t.Fatalf("resume = %+v, %v, %v; want pass 3 with its counts and no videos", p, resumed, err)
+	}
+}
+
+// TestTallyCommitsWithDone checks that an item's counts are added to the
+// pass's stored counts in the transaction that marks it done, once: a write
+// for an item already done (a late duplicate) or for another pass adds
+// nothing, and the counts survive a reopen.
+func TestTallyCommitsWithDone(t *testing.T) {
+	ctx := context.Background()
+	db, path := openCrawlDB(t)
+	if _, _, err := db.BeginFrontierPass(ctx, "s", time.Now(), []FrontierItem{{Kind: FrontierPage, URL: "http://a/"}}); err != nil {
+		t.Fatal(err)
+	}
+	seed := must(db.FrontierScan("s", FrontierPage, 0, 10))
+	pageTally := PassTally{Counts: Counts{Pages: 1, Bytes: 100}, Bounds: map[string]int{"max_links_per_page": 1}}
+	found := []FrontierItem{
+		{Kind: FrontierMedia, URL: "http://cdn/1.jpg", Page: "http://a/"},
+		{Kind: FrontierMedia, URL: "http://cdn/2.jpg", Page: "http://a/"},
+		{Kind: FrontierMedia, URL: "http://cdn/1.jpg", Page: "http://a/other"}, // the same URL on another page
+	}
+	now := time.Now()
+	videos := []VideoRecord{{URL: "http://cdn/v.mp4", Page: "http://a/", FirstSeen: now, LastSeen: now}}
+	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pass: 1, Done: seed, Push: found, Tally: pageTally, Videos: videos}}); err != nil {
+		t.Fatal(err)
+	}
+	media := must(db.FrontierScan("s", FrontierMedia, 0, 10))
+	if done, err := db.FrontierMediaDone("s", media[0].URL); err != nil || done {
+		t.Fatalf("media done before its item is = %v, %v", done, err)
+	}
+	oneURL := PassTally{Counts: Counts{Media: 1, Hashed: 1, Matches: 1}}
+	ws := []CrawlWrite{
+		{Site: "s", Pass: 1, Done: media[:1], Tally: PassTally{Counts: Counts{NewAlerts: 1}}, URLTally: oneURL},
+		{Site: "s", Pass: 1, Done: media[1:2], URLTally: PassTally{Errors: map[string]int{"corrupt": 1}}},
+		// The same URL's item on another page: its alert counts, its
+		// URL's counts do not (again), nor does the video seen before.
+		{Site: "s", Pass: 1, Done: media[2:], Tally: PassTally{Counts: Counts{NewAlerts: 1}}, URLTally: oneURL, Videos: videos},
+		// A duplicate of the first: its item is no longer queued.
+		{Site: "s", Pass: 1, Done: media[:1], Tally: PassTally{Counts: Counts{Media: 1}}},
+		// A late write of an earlier pass.
+		{Site: "s", Pass: 0, Done: media[:1], Tally: PassTally{Counts: Counts{Media: 7}}},
+	}
+	if err := db.ApplyCrawlWrites(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := db.FrontierMediaDone("s", media[0].URL); err != nil || !done {
+		t.Fatalf("media done after its item is = %v, %v", done, err)
+	}
+	db.Close()
+	db, err := openDB(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, resumed, err := db.BeginFrontierPass(ctx, "s", time.Now(), nil)
+	if err != nil || !resumed {
+		t.Fatalf("resume = %v, %v", resumed, err)
+	}
+	want := PassTally{Counts: Counts{Pages: 1, Bytes: 100, Media: 1, Hashed: 1, Matches: 1, NewAlerts: 2, Videos: 1},
+		Errors: map[string]int{"corrupt": 1}, Bounds: map[string]int{"max_links_per_page": 1}}
+	if toString(p.Tally) != toString(want) {
+		t.Errorf("stored tally = %+v\nwant %+v", p.Tally, want)
+	}
+	// A new pass starts from zero.
+	if _, err := db.FinishFrontierPass(ctx, "s", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p, _, err = db.BeginFrontierPass(ctx, "s", time.Now(), []FrontierItem{{Kind: FrontierPage, URL: "http://a/"}})
+	if err != nil || !p.Tally.Zero() {
+		t.Errorf("new pass tally = %+v, %v; want zero", p.Tally, err)
+	}
+}
+
+// TestCountsAddCoversEveryCounter fails when a counter added to Counts is
+// left out of Counts.Add.
+func TestCountsAddCoversEveryCounter(t *testing.T) {
+	var one Counts
+	v := reflect.ValueOf(&one).Elem()
+	for i := range v.NumField() {
+		v.Field(i).SetInt(1)
+	}
+	var sum Counts
+	sum.Add(one)
+	sum.Add(one)
+	s := reflect.ValueOf(sum)
+	for i := range s.NumField() {
+		if s.Field(i).Int() != 2 {
+			t.Errorf("Counts.Add leaves out %s", s.Type().Field(i).Name)
+		}
 	}
 }

@@ -44,6 +44,11 @@ type SiteStatus struct {
 	// each delivery killed or stalled its worker. They are not retried in
 	// the pass; Counts.Parked counts them.
 	RecentParked []ParkedItem `json:"recent_parked,omitempty"`
+	// Untallied is, while a pass runs, what it counted outside its items
+	// (bounds of the pass, a robots.txt over its limit), included in the
+	// counts above: a resumed pass restores it from here, and its items'
+	// counts from the frontier, where each is stored with its item's Done.
+	Untallied *PassTally `json:"untallied,omitempty"`
 	// Queue is the crawl work queue as the last checkpoint saw it, when
 	// the site is crawled by workers over NATS JetStream (serve); nil when
 	// one process crawls.
@@ -113,6 +118,23 @@ type Counts struct {
 	// Parked counts items given up on after they killed or stalled crawl
 	// workers on every delivery (see SiteStatus.RecentParked).
 	Parked int `json:"parked"`
+}
+
+// Add adds o's counts to c.
+func (c *Counts) Add(o Counts) {
+	c.Pages += o.Pages
+	c.Media += o.Media
+	c.Hashed += o.Hashed
+	c.NotModified += o.NotModified
+	c.Bytes += o.Bytes
+	c.Matches += o.Matches
+	c.NewAlerts += o.NewAlerts
+	c.Quarantined += o.Quarantined
+	c.Suppressed += o.Suppressed
+	c.Skipped += o.Skipped
+	c.Videos += o.Videos
+	c.Robots += o.Robots
+	c.Parked += o.Parked
 }
 
 // SkippedMedia is one media file a pass did not fingerprint because it was
