@@ -72,7 +72,7 @@ var (
 
 // alertIndexVersion is the layout of the alert indexes this build writes;
 // changing the layout means raising it, which makes Open rebuild them.
-const alertIndexVersion = 6
+const alertIndexVersion = 7
 
 // AlertSort orders a QueryAlerts page.
 type AlertSort int

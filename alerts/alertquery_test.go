@@ -13,6 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
@@ -71,8 +72,10 @@ type alertWorld struct {
 	path  string
 	clock time.Time
 	fps   map[string]uint64 // case → fingerprint
-	rng   *rand.Rand
-	n     int
+	// centreOf is each case's centre.
+	centreOf map[string]string
+	rng      *rand.Rand
+	n        int
 }
 
 var (
@@ -84,6 +87,14 @@ var (
 
 func newAlertWorld(t testing.TB, seed uint64) *alertWorld {
 	t.Helper()
+	return newAlertWorldIn(t, seed, nil)
+}
+
+// newAlertWorldIn is newAlertWorld with case i registered in
+// caseCentres[i % len], each regional centre added first (nil: every case
+// the national centre's).
+func newAlertWorldIn(t testing.TB, seed uint64, caseCentres []string) *alertWorld {
+	t.Helper()
 	w := &alertWorld{clock: worldEpoch, fps: map[string]uint64{}, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	w.path = t.TempDir() + "/hw.db"
 	db, err := openDB(w.path, store.Options{Now: func() time.Time { return w.clock }})
@@ -92,8 +103,27 @@ func newAlertWorld(t testing.TB, seed uint64) *alertWorld {
 	}
 	t.Cleanup(func() { db.Close() })
 	w.db = db
+	w.centreOf = map[string]string{}
+	if len(caseCentres) > 0 {
+		cs, err := centres.Open(db.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range caseCentres {
+			if _, err := cs.Centre(c); err == nil {
+				continue
+			}
+			if _, err := cs.Add(context.Background(), c, "centre "+c, store.Actor{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for i, c := range worldCases {
-		fps, err := db.Register(context.Background(), c, "case "+c, []index.Registration{{Source: c, Print: print(uint64(i+1)*0x1111, uint64(i+1)*0x2222, byte(i+1))}}, store.Actor{})
+		w.centreOf[c] = centres.National
+		if len(caseCentres) > 0 {
+			w.centreOf[c] = caseCentres[i%len(caseCentres)]
+		}
+		fps, err := db.RegisterIn(context.Background(), w.centreOf[c], c, "case "+c, []index.Registration{{Source: c, Print: print(uint64(i+1)*0x1111, uint64(i+1)*0x2222, byte(i+1))}}, store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}

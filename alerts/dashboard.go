@@ -19,30 +19,37 @@ import (
 // 0.2–0.4 s of CPU a request and starved the crawl). Its figures are kept
 // with the alert query indexes, in the transaction of every alert write
 // (putAlert → indexAlert), built at Open with them and checked by
-// VerifyIndex; a request reads values proportional to days and sites:
+// VerifyIndex; a request reads values proportional to days and sites.
 //
-//   - the queue per status: alertcounts' 'a' ‖ status counters;
+// Every figure is kept twice (issue 13): once for the nation and once for
+// the alert's centre, so a regional centre's dashboard costs what the
+// national one does. Keys below start with a scope, lp2(centre), the
+// national total's scope being lp2("") (centre IDs are never empty):
 //
-//   - alerts per day: alertcreated, hour (hourKey) → alerts created in that
-//     Unix hour, whatever their status. A day in the viewer's time zone is
-//     the sum of its hours; an hour that a midnight cuts (a zone whose
-//     offset is not whole hours) is counted from the status index's keys,
-//     so the figure stays exact in every zone;
+//   - the queue per status: alertcounts' 'a' ‖ status counters (the
+//     nation) and 'r' ‖ lp2(centre) ‖ status (a centre);
 //
-//   - time to removal per site, exact: alertremovals holds lp2(site) ‖ bin
-//     ‖ duration ‖ ID (empty values) for every alert with a time to
-//     removal, and alertremovalbins lp2(site) ‖ bin → count. The bins
-//     (removalBin) are a log-scale histogram with 32 bins per doubling of
-//     seconds, at most a few hundred per site in practice; a percentile
-//     walks the site's bins to the one holding its rank, then that bin's
-//     keys to the element itself, so it costs bins plus one bin's
-//     removals, never the site's whole history, and equals the nearest
-//     rank over all of them.
+//   - alerts per day: alertcreated, scope ‖ hour (hourKey) → alerts created
+//     in that Unix hour, whatever their status. A day in the viewer's time
+//     zone is the sum of its hours; an hour that a midnight cuts (a zone
+//     whose offset is not whole hours) is counted from the status (or
+//     centre) index's keys, so the figure stays exact in every zone;
 //
-//   - the notices awaiting removal: alertnoticesent holds time key
+//   - time to removal per site, exact: alertremovals holds scope ‖
+//     lp2(site) ‖ bin ‖ duration ‖ ID (empty values) for every alert with a
+//     time to removal, and alertremovalbins scope ‖ lp2(site) ‖ bin →
+//     count. The bins (removalBin) are a log-scale histogram with 32 bins
+//     per doubling of seconds, at most a few hundred per site in practice;
+//     a percentile walks the site's bins to the one holding its rank, then
+//     that bin's keys to the element itself, so it costs bins plus one
+//     bin's removals, never the site's whole history, and equals the
+//     nearest rank over all of them.
+//
+//   - the notices awaiting removal: alertnoticesent holds scope ‖ time key
 //     (NoticeSentAt) ‖ notice ID ‖ alert ID (empty values) for every alert
 //     in notice_sent under a notice, so the notices overdue at a time are
-//     the distinct notices of the keys up to it (OverdueNoticesIn).
+//     the distinct notices of the keys up to it (OverdueNoticesIn). A
+//     notice is one centre's, as its alerts are.
 //
 // What stays time-dependent is computed at the request from these: which
 // hours fall on which day of the asked zone, and which notices have waited
@@ -54,21 +61,32 @@ var (
 	bucketAlertNoticeSent  = []byte("alertnoticesent")
 )
 
-// dashboardEntries appends a's dashboard index entries and counters.
+// dashboardEntries appends a's dashboard index entries and counters: the
+// nation's and, under its own scope, its centre's.
 func dashboardEntries(a *Alert, entries, counters []alertEntry) ([]alertEntry, []alertEntry) {
-	counters = append(counters, alertEntry{bucket: bucketAlertCreated, key: hourKey(hourOf(a.CreatedAt))})
-	if ttr, ok := a.TimeToRemoval(); ok {
-		bin := binary.BigEndian.AppendUint16(lp2(nil, a.Site), removalBin(ttr))
-		key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(slices.Clip(bin), uint64(ttr)), a.ID)
-		entries = append(entries, alertEntry{bucket: bucketAlertRemovals, key: key})
-		counters = append(counters, alertEntry{bucket: bucketAlertRemovalBins, key: bin})
+	scopes := [][]byte{dashboardScope("")}
+	if a.Centre != "" {
+		scopes = append(scopes, dashboardScope(a.Centre))
 	}
-	if a.Status == StatusNoticeSent && a.NoticeID != 0 {
-		key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(timeKey(nil, a.NoticeSentAt), a.NoticeID), a.ID)
-		entries = append(entries, alertEntry{bucket: bucketAlertNoticeSent, key: key})
+	for _, scope := range scopes {
+		counters = append(counters, alertEntry{bucket: bucketAlertCreated, key: append(slices.Clip(scope), hourKey(hourOf(a.CreatedAt))...)})
+		if ttr, ok := a.TimeToRemoval(); ok {
+			bin := binary.BigEndian.AppendUint16(lp2(slices.Clip(scope), a.Site), removalBin(ttr))
+			key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(slices.Clip(bin), uint64(ttr)), a.ID)
+			entries = append(entries, alertEntry{bucket: bucketAlertRemovals, key: key})
+			counters = append(counters, alertEntry{bucket: bucketAlertRemovalBins, key: bin})
+		}
+		if a.Status == StatusNoticeSent && a.NoticeID != 0 {
+			key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(timeKey(slices.Clip(scope), a.NoticeSentAt), a.NoticeID), a.ID)
+			entries = append(entries, alertEntry{bucket: bucketAlertNoticeSent, key: key})
+		}
 	}
 	return entries, counters
 }
+
+// dashboardScope is the key prefix of centre's kept dashboard figures;
+// "" is the national total's.
+func dashboardScope(centre string) []byte { return lp2(nil, centre) }
 
 // sameNotice reports whether a and b wait on the same notice sent at the
 // same time (status aside).
@@ -83,20 +101,27 @@ func sameNotice(a, b *Alert) bool {
 // then reads the notices themselves. It costs the overdue alerts' keys,
 // not the file's alerts or notices.
 func OverdueNoticesIn(tx *bolt.Tx, sentBy time.Time) (n int, ok bool, err error) {
+	return CentreOverdueNoticesIn(tx, "", sentBy)
+}
+
+// CentreOverdueNoticesIn is OverdueNoticesIn for one centre's notices
+// ("": every centre's).
+func CentreOverdueNoticesIn(tx *bolt.Tx, centre string, sentBy time.Time) (n int, ok bool, err error) {
 	if !alertIndexCurrent(tx) {
 		return 0, false, nil
 	}
+	scope := dashboardScope(centre)
 	c := tx.Bucket(bucketAlertNoticeSent).Cursor()
-	// Keys up to sentBy's whole nanosecond: the time key ‖ notice ID.
-	end := timeKey(nil, sentBy)
+	// Keys up to sentBy's whole nanosecond: the scope ‖ time key ‖ notice ID.
+	end := timeKey(slices.Clip(scope), sentBy)
 	var last []byte
-	for k, _ := c.First(); k != nil && bytes.Compare(k[:min(len(k), 12)], end) <= 0; k, _ = c.Next() {
-		if len(k) != 28 {
+	for k, _ := c.Seek(scope); k != nil && bytes.HasPrefix(k, scope) && bytes.Compare(k[:min(len(k), len(end))], end) <= 0; k, _ = c.Next() {
+		if len(k) != len(scope)+28 {
 			return 0, true, fmt.Errorf("%s key %x: %w", bucketAlertNoticeSent, k, store.ErrCorrupt)
 		}
-		if !bytes.Equal(k[12:20], last) {
+		if id := k[len(end) : len(end)+8]; !bytes.Equal(id, last) {
 			n++
-			last = k[12:20]
+			last = id
 		}
 	}
 	return n, true, nil
@@ -122,36 +147,42 @@ func removalBin(d time.Duration) uint16 {
 	return uint16(64 + (e-1)*32 + int(s>>e) - 32)
 }
 
-// dashboardFromIndex is DashboardIn over the kept figures (see above).
-func dashboardFromIndex(tx *bolt.Tx, first, today time.Time, loc *time.Location, days int) (Dashboard, error) {
-	d := Dashboard{Queue: map[Status]int{}, Days: make([]DayCount, days)}
+// dashboardFromIndex is CentreDashboardIn over the kept figures (see
+// above): centre's, or the nation's when centre is "".
+func dashboardFromIndex(tx *bolt.Tx, centre string, first, today time.Time, loc *time.Location, days int) (Dashboard, error) {
+	d := Dashboard{Centre: centre, Queue: map[Status]int{}, Days: make([]DayCount, days)}
 	for i := range d.Days {
 		d.Days[i].Day = first.AddDate(0, 0, i)
 	}
 	// The queue.
+	counter := []byte{'a'}
+	if centre != "" {
+		counter = lp2([]byte{'r'}, centre)
+	}
 	c := tx.Bucket(bucketAlertCounts).Cursor()
-	for k, v := c.Seek([]byte{'a'}); k != nil && k[0] == 'a'; k, v = c.Next() {
+	for k, v := c.Seek(counter); k != nil && bytes.HasPrefix(k, counter); k, v = c.Next() {
 		if len(v) != 8 {
 			return Dashboard{}, fmt.Errorf("alert count %q: %d bytes: %w", k, len(v), store.ErrCorrupt)
 		}
-		st, n := Status(k[1:]), int(binary.BigEndian.Uint64(v))
+		st, n := Status(k[len(counter):]), int(binary.BigEndian.Uint64(v))
 		d.Queue[st] = n
 		if st.open() {
 			d.Open += n
 		}
 	}
-	if err := daysFromIndex(tx, d.Days, first, today.AddDate(0, 0, 1), loc); err != nil {
+	if err := daysFromIndex(tx, centre, d.Days, first, today.AddDate(0, 0, 1), loc); err != nil {
 		return Dashboard{}, err
 	}
 	var err error
-	if d.Removal, err = removalFromIndex(tx); err != nil {
+	if d.Removal, err = removalFromIndex(tx, centre); err != nil {
 		return Dashboard{}, err
 	}
 	return d, nil
 }
 
-// daysFromIndex adds the alerts created in [first, end) to their days.
-func daysFromIndex(tx *bolt.Tx, days []DayCount, first, end time.Time, loc *time.Location) error {
+// daysFromIndex adds the alerts of centre ("": every centre) created in
+// [first, end) to their days.
+func daysFromIndex(tx *bolt.Tx, centre string, days []DayCount, first, end time.Time, loc *time.Location) error {
 	dayOf := func(t time.Time) int { return daysBetween(days[0].Day, midnight(t.In(loc))) }
 	add := func(t time.Time, n int) {
 		if t.Before(first) || !t.Before(end) {
@@ -161,13 +192,14 @@ func daysFromIndex(tx *bolt.Tx, days []DayCount, first, end time.Time, loc *time
 			days[i].Alerts += n
 		}
 	}
+	scope := dashboardScope(centre)
 	c := tx.Bucket(bucketAlertCreated).Cursor()
-	endKey := hourKey(hourOf(end) + 1)
-	for k, v := c.Seek(hourKey(hourOf(first))); k != nil && bytes.Compare(k, endKey) < 0; k, v = c.Next() {
-		if len(k) != 8 || len(v) != 8 {
+	endKey := append(slices.Clip(scope), hourKey(hourOf(end)+1)...)
+	for k, v := c.Seek(append(slices.Clip(scope), hourKey(hourOf(first))...)); k != nil && bytes.Compare(k, endKey) < 0; k, v = c.Next() {
+		if len(k) != len(scope)+8 || len(v) != 8 || !bytes.HasPrefix(k, scope) {
 			return fmt.Errorf("alertcreated %x: %w", k, store.ErrCorrupt)
 		}
-		start := hourStart(int64(binary.BigEndian.Uint64(k) ^ (1 << 63)))
+		start := hourStart(int64(binary.BigEndian.Uint64(k[len(scope):]) ^ (1 << 63)))
 		last := start.Add(time.Hour - time.Nanosecond)
 		if !start.Before(first) && last.Before(end) && dayOf(start) == dayOf(last) {
 			add(start, int(binary.BigEndian.Uint64(v)))
@@ -175,26 +207,27 @@ func daysFromIndex(tx *bolt.Tx, days []DayCount, first, end time.Time, loc *time
 		}
 		// A midnight, or the range's end, cuts this hour: place its
 		// alerts one by one from the status index.
-		if err := eachCreatedIn(tx, start, start.Add(time.Hour), func(t time.Time) { add(t, 1) }); err != nil {
+		if err := eachCreatedIn(tx, centre, start, start.Add(time.Hour), func(t time.Time) { add(t, 1) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// eachCreatedIn calls fn with the creation time of every alert created in
-// [from, to), read from the status index's keys.
-func eachCreatedIn(tx *bolt.Tx, from, to time.Time, fn func(time.Time)) error {
-	s := newAlertScan(tx, AlertQuery{})
+// eachCreatedIn calls fn with the creation time of every alert of centre
+// ("": every centre) created in [from, to), read from the status (or
+// centre) index's keys.
+func eachCreatedIn(tx *bolt.Tx, centre string, from, to time.Time, fn func(time.Time)) error {
+	s := newAlertScan(tx, AlertQuery{Centre: centre})
 	lo, hi := timeKey(nil, from), timeKey(nil, to)
 	for _, st := range s.statuses() {
-		p := lp(nil, st)
+		p := lp(s.prefix, st)
 		c := s.base.Cursor()
 		end := append(slices.Clip(p), hi...)
 		for k, _ := c.Seek(append(slices.Clip(p), lo...)); k != nil && bytes.HasPrefix(k, p) && bytes.Compare(k, end) < 0; k, _ = c.Next() {
 			tk := k[len(p):]
 			if len(tk) != 20 {
-				return fmt.Errorf("%s key %x: %w", bucketAlertsByStatus, k, store.ErrCorrupt)
+				return fmt.Errorf("alert index key %x: %w", k, store.ErrCorrupt)
 			}
 			sec := int64(binary.BigEndian.Uint64(tk) ^ (1 << 63))
 			fn(time.Unix(sec, int64(binary.BigEndian.Uint32(tk[8:]))))
@@ -203,8 +236,10 @@ func eachCreatedIn(tx *bolt.Tx, from, to time.Time, fn func(time.Time)) error {
 	return nil
 }
 
-// removalFromIndex is the time to removal per site, sorted by site.
-func removalFromIndex(tx *bolt.Tx) ([]SiteRemoval, error) {
+// removalFromIndex is the time to removal per site of centre's alerts
+// ("": every centre's), sorted by site.
+func removalFromIndex(tx *bolt.Tx, centre string) ([]SiteRemoval, error) {
+	scope := dashboardScope(centre)
 	var out []SiteRemoval
 	var site []byte
 	var bins []removalBinCount
@@ -229,11 +264,12 @@ func removalFromIndex(tx *bolt.Tx) ([]SiteRemoval, error) {
 		return nil
 	}
 	c := tx.Bucket(bucketAlertRemovalBins).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(k) < 4 || len(k) != 4+int(binary.BigEndian.Uint16(k)) || len(v) != 8 {
+	for k, v := c.Seek(scope); k != nil && bytes.HasPrefix(k, scope); k, v = c.Next() {
+		rest := k[len(scope):]
+		if len(rest) < 4 || len(rest) != 4+int(binary.BigEndian.Uint16(rest)) || len(v) != 8 {
 			return nil, fmt.Errorf("alertremovalbins %x: %w", k, store.ErrCorrupt)
 		}
-		if s := k[:len(k)-2]; !bytes.Equal(s, site) {
+		if s := rest[:len(rest)-2]; !bytes.Equal(s, site) {
 			if err := flush(); err != nil {
 				return nil, err
 			}
@@ -250,7 +286,7 @@ func removalFromIndex(tx *bolt.Tx) ([]SiteRemoval, error) {
 }
 
 // removalBinCount is one bin of a site's removal histogram: its key in
-// alertremovalbins (lp2(site) ‖ bin) and its count.
+// alertremovalbins (scope ‖ lp2(site) ‖ bin) and its count.
 type removalBinCount struct {
 	key []byte
 	n   int

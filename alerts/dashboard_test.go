@@ -13,6 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
@@ -173,6 +174,14 @@ func TestDashboardCountersFollowEveryWrite(t *testing.T) {
 				if want[name] == nil {
 					want[name] = map[string]uint64{}
 				}
+				// Each figure is kept for the nation (scope lp2(""))
+				// and again for the alert's centre.
+				scoped := map[string]uint64{}
+				for k, n := range want[name] {
+					scoped[fmt.Sprintf("%x", dashboardScope(""))+k] = n
+					scoped[fmt.Sprintf("%x", dashboardScope(centres.National))+k] = n
+				}
+				want[name] = scoped
 			}
 			if got := dashboardCounters(t, w.db); !reflect.DeepEqual(got, want) {
 				t.Errorf("counters\n got %v\nwant %v", got, want)
@@ -244,16 +253,18 @@ func dashboardZones(t *testing.T) []*time.Location {
 }
 
 // TestDashboardKeptEqualsScan runs random sequences of every alert write
-// the dashboard depends on, and checks after each stage that the kept
-// figures give the dashboard that scanning every alert gives, in several
-// zones, over several spans, and that verify finds the counters
-// consistent.
+// the dashboard depends on, over cases of several centres, and checks
+// after each stage that the kept figures give the dashboard that scanning
+// every alert gives, for the nation and for each centre (and one with no
+// alerts), in several zones, over several spans, and that verify finds the
+// counters consistent.
 func TestDashboardKeptEqualsScan(t *testing.T) {
 	ctx := context.Background()
 	zones := dashboardZones(t)
+	scopes := []string{"", centres.National, "seoul", "busan", "daegu"}
 	for seed := uint64(1); seed <= 3; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			w := newAlertWorld(t, seed)
+			w := newAlertWorldIn(t, seed, []string{centres.National, "seoul", "busan"})
 			removals := 0 // the most removals a compared dashboard had
 			compare := func(stage string) {
 				t.Helper()
@@ -262,19 +273,21 @@ func TestDashboardKeptEqualsScan(t *testing.T) {
 						for _, days := range []int{1, 7, 30, 366} {
 							for _, now := range []time.Time{w.clock, w.clock.Add(-36 * time.Hour), worldEpoch.Add(time.Duration(w.rng.Int64N(int64(w.clock.Sub(worldEpoch) + 1))))} {
 								loc, first, today, n := dashboardRange(now, loc, days)
-								got, err := dashboardFromIndex(tx, first, today, loc, n)
-								if err != nil {
-									return err
-								}
-								want, err := dashboardScan(tx, first, today, loc, n)
-								if err != nil {
-									return err
-								}
-								for _, r := range want.Removal {
-									removals = max(removals, r.Removed)
-								}
-								if !reflect.DeepEqual(got, want) {
-									t.Fatalf("%s: %v, %d days at %v:\n got %+v\nwant %+v", stage, loc, days, now, got, want)
+								for _, centre := range scopes {
+									got, err := dashboardFromIndex(tx, centre, first, today, loc, n)
+									if err != nil {
+										return err
+									}
+									want, err := dashboardScan(tx, centre, first, today, loc, n)
+									if err != nil {
+										return err
+									}
+									for _, r := range want.Removal {
+										removals = max(removals, r.Removed)
+									}
+									if !reflect.DeepEqual(got, want) {
+										t.Fatalf("%s: centre %q, %v, %d days at %v:\n got %+v\nwant %+v", stage, centre, loc, days, now, got, want)
+									}
 								}
 							}
 						}
@@ -317,7 +330,7 @@ func TestDashboardKeptEqualsScan(t *testing.T) {
 			if removals < 5 {
 				t.Fatalf("the random lifecycle made at most %d removals on a site: too few to test percentiles", removals)
 			}
-			if _, _, err := w.db.Withdraw(ctx, "c2", store.Actor{}); err != nil {
+			if _, _, err := w.db.WithdrawIn(ctx, w.centreOf["c2"], "c2", store.Actor{}); err != nil {
 				t.Fatal(err)
 			}
 			compare("after withdrawing c2")
@@ -370,6 +383,16 @@ func TestDashboardKeptEqualsScan(t *testing.T) {
 			if !reflect.DeepEqual(kept, scanned) {
 				t.Fatalf("after migration:\n got %+v\nwant %+v", kept, scanned)
 			}
+			// The version before per-centre figures (6) is rebuilt too.
+			db.Close()
+			mutate(t, w.path, func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketMeta).Put(keyAlertIndexVersion, binary.BigEndian.AppendUint32(nil, 6))
+			})
+			if db, err = openDB(w.path, store.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			w.db = db
+			t.Cleanup(func() { db.Close() })
 			compare("after migration")
 		})
 	}

@@ -28,8 +28,12 @@ type SiteRemoval struct {
 	P90     time.Duration `json:"p90"`
 }
 
-// Dashboard is the figures management follows.
+// Dashboard is the figures management follows: one centre's, or the
+// nation's (every centre's) with each centre's side by side.
 type Dashboard struct {
+	// Centre is the centre the figures are of; empty for the national
+	// total.
+	Centre string `json:"centre,omitempty"`
 	// Days are the alerts raised per day, oldest first, ending today.
 	Days []DayCount `json:"days"`
 	// Queue counts alerts per status; Open is new + confirmed +
@@ -42,6 +46,10 @@ type Dashboard struct {
 	// OverdueNotices counts sent notices unanswered after
 	// takedown.DefaultNoticeOverdue (filled by takedown.Store.Dashboard).
 	OverdueNotices int `json:"overdue_notices"`
+	// Centres are each centre's figures, in the order asked, when the
+	// national total was asked with its centres (takedown.Store.
+	// NationalDashboard); the total's counts are the sum of theirs.
+	Centres []Dashboard `json:"centres,omitempty"`
 }
 
 // maxDashboardDays bounds Dashboard's days.
@@ -57,11 +65,17 @@ const maxDashboardDays = 366
 // cost does not grow with the number of alerts; a file whose indexes are
 // not built yet (opened read-only before a migration) is scanned instead.
 func DashboardIn(tx *bolt.Tx, now time.Time, loc *time.Location, days int) (Dashboard, error) {
+	return CentreDashboardIn(tx, "", now, loc, days)
+}
+
+// CentreDashboardIn is DashboardIn for one centre's alerts; centre ""
+// is the national total, as DashboardIn.
+func CentreDashboardIn(tx *bolt.Tx, centre string, now time.Time, loc *time.Location, days int) (Dashboard, error) {
 	loc, first, today, days := dashboardRange(now, loc, days)
 	if !alertIndexCurrent(tx) {
-		return dashboardScan(tx, first, today, loc, days)
+		return dashboardScan(tx, centre, first, today, loc, days)
 	}
-	return dashboardFromIndex(tx, first, today, loc, days)
+	return dashboardFromIndex(tx, centre, first, today, loc, days)
 }
 
 // dashboardRange applies DashboardIn's defaults and finds its first day
@@ -80,9 +94,9 @@ func dashboardRange(now time.Time, loc *time.Location, days int) (_ *time.Locati
 
 // dashboardScan computes DashboardIn's figures from every alert: the
 // reference the kept figures are tested against, and the answer for a file
-// without them.
-func dashboardScan(tx *bolt.Tx, first, today time.Time, loc *time.Location, days int) (Dashboard, error) {
-	d := Dashboard{Queue: map[Status]int{}, Days: make([]DayCount, days)}
+// without them. centre keeps one centre's alerts ("": every centre's).
+func dashboardScan(tx *bolt.Tx, centre string, first, today time.Time, loc *time.Location, days int) (Dashboard, error) {
+	d := Dashboard{Centre: centre, Queue: map[Status]int{}, Days: make([]DayCount, days)}
 	for i := range d.Days {
 		d.Days[i].Day = first.AddDate(0, 0, i)
 	}
@@ -91,6 +105,9 @@ func dashboardScan(tx *bolt.Tx, first, today time.Time, loc *time.Location, days
 		var a Alert
 		if err := decodeAlert(v, &a); err != nil {
 			return fmt.Errorf("alert %x: %w", k, err)
+		}
+		if centre != "" && a.Centre != centre {
+			return nil
 		}
 		d.Queue[a.Status]++
 		if a.Status.open() {

@@ -340,13 +340,18 @@ func NewQuarantineJSON(q alerts.Quarantine) QuarantineJSON {
 	return j
 }
 
-// DashboardJSON is /api/dashboard: the figures management follows.
+// DashboardJSON is /api/dashboard: the figures management follows. For a
+// regional user they are their centre's (Centre names it); for a national
+// user the national total (no Centre) with each centre's figures in
+// Centres, or one centre's with ?centre=ID.
 type DashboardJSON struct {
+	Centre         string                `json:"centre,omitempty"`
 	Days           []DayCountJSON        `json:"days"`
 	Queue          map[alerts.Status]int `json:"queue"`
 	Open           int                   `json:"open"`
 	Removal        []SiteRemovalJSON     `json:"removal"`
 	OverdueNotices int                   `json:"overdue_notices"`
+	Centres        []DashboardJSON       `json:"centres,omitempty"`
 }
 
 // DayCountJSON is the alerts raised on one day, in DashboardJSON.
@@ -366,11 +371,12 @@ type SiteRemovalJSON struct {
 
 // NewDashboardJSON is d's JSON form.
 func NewDashboardJSON(d alerts.Dashboard) DashboardJSON {
-	return DashboardJSON{Queue: maps.Clone(d.Queue), Open: d.Open, OverdueNotices: d.OverdueNotices,
+	return DashboardJSON{Centre: d.Centre, Queue: maps.Clone(d.Queue), Open: d.Open, OverdueNotices: d.OverdueNotices,
 		Days: convert(d.Days, func(c alerts.DayCount) DayCountJSON { return DayCountJSON{Day: c.Day, Alerts: c.Alerts} }),
 		Removal: convert(d.Removal, func(r alerts.SiteRemoval) SiteRemovalJSON {
 			return SiteRemovalJSON{Site: r.Site, Removed: r.Removed, Median: r.Median, P90: r.P90}
-		})}
+		}),
+		Centres: convert(d.Centres, NewDashboardJSON)}
 }
 
 // VideoEvidenceJSON is how a video matched, in AlertJSON: the shares of

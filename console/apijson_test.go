@@ -84,6 +84,10 @@ func goldenDashboards() map[string]alerts.Dashboard {
 		"full": {Days: []alerts.DayCount{{Day: jsonAt, Alerts: 3}}, Queue: map[alerts.Status]int{alerts.StatusNew: 3}, Open: 3,
 			Removal: []alerts.SiteRemoval{{Site: "forum", Removed: 2, Median: time.Hour, P90: 2 * time.Hour}}, OverdueNotices: 1},
 		"min": {},
+		// A national user's: the total and each centre's (issue 13).
+		"centres": {Days: []alerts.DayCount{{Day: jsonAt, Alerts: 3}}, Queue: map[alerts.Status]int{alerts.StatusNew: 3}, Open: 3, OverdueNotices: 1,
+			Centres: []alerts.Dashboard{{Centre: "busan", Days: []alerts.DayCount{{Day: jsonAt, Alerts: 3}}, Queue: map[alerts.Status]int{alerts.StatusNew: 3}, Open: 3, OverdueNotices: 1},
+				{Centre: "national", Days: []alerts.DayCount{{Day: jsonAt, Alerts: 0}}, Queue: map[alerts.Status]int{}}}},
 	}
 }
 

@@ -90,6 +90,8 @@ var catalog = map[string]map[string]string{
 		"dashboard.alerts_per_day": "일별 알림", "dashboard.last_days": "최근 %d일", "dashboard.removal": "사이트별 삭제 소요 시간",
 		"dashboard.removed": "삭제 확인", "dashboard.median": "중앙값", "dashboard.p90": "90번째 백분위", "dashboard.median_hours": "삭제 소요 시간 중앙값 (시간)",
 		"dashboard.no_removals": "아직 삭제가 확인된 알림이 없습니다.",
+		"dashboard.national":    "전국 합계", "dashboard.of_centre": "센터: %s", "dashboard.by_centre": "센터별",
+		"dashboard.alerts_in_days": "최근 %d일 알림", "dashboard.overdue_col": "기한 초과 삭제 요청", "dashboard.total": "합계", "dashboard.open_col": "처리 대기",
 
 		"notices.title": "삭제 요청", "notices.awaiting": "삭제 요청을 기다리는 확인된 알림", "notices.none_awaiting": "삭제 요청을 기다리는 알림이 없습니다.",
 		"notices.no_contact": "연락처 없음 (아래에서 입력)", "notices.generate": "템플릿으로 작성", "notices.draft": "%s 사이트에 보낼 삭제 요청 초안",
@@ -218,6 +220,8 @@ var catalog = map[string]map[string]string{
 		"dashboard.alerts_per_day": "Alerts per day", "dashboard.last_days": "last %d days", "dashboard.removal": "Time to removal per site",
 		"dashboard.removed": "Removed", "dashboard.median": "Median", "dashboard.p90": "90th percentile", "dashboard.median_hours": "Median time to removal (hours)",
 		"dashboard.no_removals": "No removal seen yet.",
+		"dashboard.national":    "National total", "dashboard.of_centre": "Centre: %s", "dashboard.by_centre": "By centre",
+		"dashboard.alerts_in_days": "Alerts, last %d days", "dashboard.overdue_col": "Overdue notices", "dashboard.total": "Total", "dashboard.open_col": "Open",
 
 		"notices.title": "Takedown notices", "notices.awaiting": "Confirmed alerts awaiting a notice", "notices.none_awaiting": "No alert awaits a notice.",
 		"notices.no_contact": "no contact (set one below)", "notices.generate": "Write from template", "notices.draft": "Draft notice to %s",

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/centres"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -96,9 +100,10 @@ func TestDashboard(t *testing.T) {
 }
 
 // TestOverdueNoticesKeptEqualsScan runs random notices, reminders, removals
-// and dismissals and checks that the overdue count the dashboard reads from
-// the alerts' kept index equals reading every notice (overdueNotices), at
-// several times, and that verify finds the index consistent.
+// and dismissals over alerts of two centres and checks that the overdue
+// count the dashboard reads from the alerts' kept index equals reading
+// every notice (overdueNotices), nationally and per centre, at several
+// times, and that verify finds the index consistent.
 func TestOverdueNoticesKeptEqualsScan(t *testing.T) {
 	ctx := context.Background()
 	for seed := uint64(1); seed <= 3; seed++ {
@@ -106,8 +111,10 @@ func TestOverdueNoticesKeptEqualsScan(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 77))
 			c := &clock{t: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
 			db, m := openClocked(t, c)
+			mb := addCentreCase(t, db, "busan", "c1")
 			var ids []uint64
 			sites := []string{"a", "b"}
+			centreIDs := []string{"national", "busan"}
 			compare := func(stage string) {
 				t.Helper()
 				for _, back := range []time.Duration{0, 12 * time.Hour, 36 * time.Hour, 5 * 24 * time.Hour} {
@@ -124,6 +131,21 @@ func TestOverdueNoticesKeptEqualsScan(t *testing.T) {
 						if got != len(want) {
 							t.Fatalf("%s, at %v: kept %d overdue, reading the notices %d", stage, now, got, len(want))
 						}
+						for _, centre := range append(centreIDs, "daegu") {
+							got, ok, err := alerts.CentreOverdueNoticesIn(tx, centre, now.Add(-DefaultNoticeOverdue))
+							if err != nil || !ok {
+								return fmt.Errorf("kept count of %s: ok %v, %w", centre, ok, err)
+							}
+							n := 0
+							for _, w := range want {
+								if w.Centre == centre {
+									n++
+								}
+							}
+							if got != n {
+								t.Fatalf("%s, at %v: centre %s: kept %d overdue, reading the notices %d", stage, now, centre, got, n)
+							}
+						}
 						return nil
 					})
 					if err != nil {
@@ -138,7 +160,11 @@ func TestOverdueNoticesKeptEqualsScan(t *testing.T) {
 				c.advance(time.Duration(rng.IntN(8*60)) * time.Minute)
 				switch r := rng.IntN(10); {
 				case r < 4 || len(ids) == 0:
-					a := newAlert(t, db, m, byte(i), sites[rng.IntN(2)])
+					match := m
+					if rng.IntN(2) == 0 {
+						match = mb
+					}
+					a := newAlert(t, db, match, byte(i), sites[rng.IntN(2)])
 					ids = append(ids, a.ID)
 				case r < 6:
 					if _, err := db.DecideAlert(ctx, ids[rng.IntN(len(ids))], alerts.StatusConfirmed, "", store.Actor{}); err != nil && !errors.Is(err, store.ErrConflict) {
@@ -147,14 +173,14 @@ func TestOverdueNoticesKeptEqualsScan(t *testing.T) {
 				case r < 8:
 					// A notice (or a reminder) for the site's confirmed and
 					// notice-sent alerts, sent now or left a draft.
-					site := sites[rng.IntN(2)]
+					site, centre := sites[rng.IntN(2)], centreIDs[rng.IntN(2)]
 					var list []uint64
 					for _, id := range ids {
 						a, err := db.Alert(id)
 						if err != nil {
 							t.Fatal(err)
 						}
-						if a.Site == site && (a.Status == alerts.StatusConfirmed || a.Status == alerts.StatusNoticeSent) && rng.IntN(2) == 0 {
+						if a.Site == site && a.Centre == centre && (a.Status == alerts.StatusConfirmed || a.Status == alerts.StatusNoticeSent) && rng.IntN(2) == 0 {
 							list = append(list, id)
 						}
 					}
@@ -191,6 +217,90 @@ func TestOverdueNoticesKeptEqualsScan(t *testing.T) {
 			if err != nil || len(over) == 0 {
 				t.Fatalf("the random run left no overdue notice to count (%v)", err)
 			}
+			for _, centre := range centreIDs {
+				if !slices.ContainsFunc(over, func(n Notice) bool { return n.Centre == centre }) {
+					t.Fatalf("the random run left no overdue notice of %s to count", centre)
+				}
+			}
 		})
+	}
+}
+
+// addCentreCase adds centre to db and registers a fingerprint in its case
+// caseID, returning a match of it.
+func addCentreCase(t *testing.T, db *testDB, centre, caseID string) index.Match {
+	t.Helper()
+	cs, err := centres.Open(db.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Add(context.Background(), centre, "centre "+centre, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	fps, err := db.RegisterIn(context.Background(), centre, caseID, "", []index.Registration{{Print: print(2, 2, 2)}}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return index.Match{Fingerprint: fps[0].ID, Case: caseID, Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: 5}}
+}
+
+// TestDashboardPerCentre checks that a centre's dashboard counts only its
+// alerts and notices, and that the national one adds each centre's side
+// by side to the total.
+func TestDashboardPerCentre(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
+	db, m := openClocked(t, c)
+	mb := addCentreCase(t, db, "busan", "c1")
+	newAlert(t, db, m, 1, "a")
+	newAlert(t, db, m, 2, "a")
+	b := newAlert(t, db, mb, 3, "b")
+	if _, err := db.DecideAlert(ctx, b.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RecordCheck(ctx, b.ID, alerts.Check{At: c.t.Add(4 * time.Hour), Outcome: alerts.CheckGone}, c.t.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	sent := newAlert(t, db, mb, 4, "b")
+	if _, err := db.DecideAlert(ctx, sent.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.CreateNotice(ctx, Notice{Site: "b", To: "abuse@b.example", Subject: "s", Body: "b", AlertIDs: []uint64{sent.ID}}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MarkNoticeSent(ctx, n.ID, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	now := c.t.Add(10 * 24 * time.Hour)
+	for _, tc := range []struct {
+		centre                  string
+		alerts, open, new, over int
+		removalSites            int
+	}{
+		{"national", 2, 2, 2, 0, 0},
+		{"busan", 2, 1, 0, 1, 1},
+		{"daegu", 0, 0, 0, 0, 0},
+		{"", 4, 3, 2, 1, 1},
+	} {
+		d, err := db.DashboardOf(tc.centre, now, time.UTC, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, dc := range d.Days {
+			total += dc.Alerts
+		}
+		if d.Centre != tc.centre || total != tc.alerts || d.Open != tc.open || d.Queue[alerts.StatusNew] != tc.new || d.OverdueNotices != tc.over || len(d.Removal) != tc.removalSites {
+			t.Errorf("centre %q: %+v; want %d alerts, %d open, %d new, %d overdue, %d removal sites", tc.centre, d, tc.alerts, tc.open, tc.new, tc.over, tc.removalSites)
+		}
+	}
+	d, err := db.NationalDashboard([]string{"national", "busan"}, now, time.UTC, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Centre != "" || len(d.Centres) != 2 || d.Centres[0].Centre != "national" || d.Centres[1].Centre != "busan" ||
+		d.Open != d.Centres[0].Open+d.Centres[1].Open || d.OverdueNotices != 1 || d.Centres[1].OverdueNotices != 1 {
+		t.Errorf("national dashboard %+v", d)
 	}
 }
