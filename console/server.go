@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/console/admission"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -64,7 +65,7 @@ type Limits struct {
 	// A request that cannot start within QueueWait (default 3 s), or that
 	// finds QueueLength requests waiting (default 64), is answered 503
 	// with Retry-After. They keep console work from starving the crawl's
-	// hashing (load.go).
+	// hashing (console/admission).
 	Handlers      int
 	HeavyRequests int
 	HandlerShare  float64
@@ -175,8 +176,8 @@ type Server struct {
 	mux    *http.ServeMux
 
 	ipLimit, userLimit *limiter
-	// gate bounds the handlers running at once (load.go).
-	gate *gate
+	// gate bounds the handlers running at once (load.go, console/admission).
+	gate *admission.Gate
 
 	// revealed remembers which session revealed which alert's preview, so
 	// the preview is served only after the audited reveal.
