@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/eval"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/spf13/cobra"
@@ -119,7 +120,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 func printEval(a *app, r *eval.Result) {
 	fmt.Fprintf(a.stdout, "dataset %s: %d photos registered, %d unregistered, %d queries; rule %s\n\n",
 		r.Dataset, r.Registered, r.Unregistered, r.Queries, r.Rule)
-	tw := newTable(a.stdout)
+	tw := termtable.New(a.stdout)
 	fmt.Fprintln(tw, "GROUP\tEDIT\tRECALL\tFOUND\tTARGET\t")
 	groupMin := map[string]float64{}
 	var groups []string
