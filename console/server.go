@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/console/admission"
+	"github.com/hashwatch/hashwatch/console/loginlimit"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -175,7 +176,7 @@ type Server struct {
 	routes []route
 	mux    *http.ServeMux
 
-	ipLimit, userLimit *limiter
+	ipLimit, userLimit *loginlimit.Limiter
 	// gate bounds the handlers running at once (load.go, console/admission).
 	gate *admission.Gate
 
@@ -220,8 +221,8 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.gate = newGate(s.limits, crawling)
-	s.ipLimit = newLimiter(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
-	s.userLimit = newLimiter(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
+	s.ipLimit = loginlimit.New(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
+	s.userLimit = loginlimit.New(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
