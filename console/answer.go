@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/console/admission"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -60,11 +61,11 @@ func (s *Server) serve(rt route) http.Handler {
 }
 
 // run runs rt's handler once the gate lets a request of its load in
-// (load.go), or answers 503 with Retry-After.
+// (load.go, console/admission), or answers 503 with Retry-After.
 func (s *Server) run(w http.ResponseWriter, r *http.Request, rq *request, rt route) error {
-	leave, err := s.gate.enter(r.Context(), rt.Load)
+	leave, err := s.gate.Enter(r.Context(), rt.Load)
 	if err != nil {
-		var b *errBusy
+		var b *admission.Busy
 		if errors.As(err, &b) {
 			return busy(w, b)
 		}

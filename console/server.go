@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/console/admission"
+	"github.com/hashwatch/hashwatch/console/loginlimit"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -64,7 +66,7 @@ type Limits struct {
 	// A request that cannot start within QueueWait (default 3 s), or that
 	// finds QueueLength requests waiting (default 64), is answered 503
 	// with Retry-After. They keep console work from starving the crawl's
-	// hashing (load.go).
+	// hashing (console/admission).
 	Handlers      int
 	HeavyRequests int
 	HandlerShare  float64
@@ -174,9 +176,9 @@ type Server struct {
 	routes []route
 	mux    *http.ServeMux
 
-	ipLimit, userLimit *limiter
-	// gate bounds the handlers running at once (load.go).
-	gate *gate
+	ipLimit, userLimit *loginlimit.Limiter
+	// gate bounds the handlers running at once (load.go, console/admission).
+	gate *admission.Gate
 
 	// revealed remembers which session revealed which alert's preview, so
 	// the preview is served only after the audited reveal.
@@ -219,8 +221,8 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.gate = newGate(s.limits, crawling)
-	s.ipLimit = newLimiter(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
-	s.userLimit = newLimiter(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
+	s.ipLimit = loginlimit.New(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
+	s.userLimit = loginlimit.New(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -20,6 +20,10 @@
 // from false alerts. Fingerprints can be cached by file checksum and hasher
 // version; thumbnails live in memory only.
 //
+// Rule builds a rule under design (clauses, ratio, background replaced),
+// and MeasureHashSpeed times crawl-time fingerprinting against image.Decode
+// plus goimagehash's pHash (`hashwatch bench hash`).
+//
 // Nothing here is used by the crawler; it is a tool for developers and for
 // deciding defaults.
 package eval

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/console"
 	"github.com/spf13/cobra"
 )
@@ -161,7 +162,7 @@ func printAlerts(a *app, alerts []alerts.Alert) {
 		fmt.Fprintln(a.stdout, "no alerts")
 		return
 	}
-	tw := newTable(a.stdout)
+	tw := termtable.New(a.stdout)
 	fmt.Fprintln(tw, "ID\tSTATUS\tCENTRE\tCASE\tSITE\tMATCH\tPAGE\tMEDIA\tSEEN AT\tCREATED")
 	for _, al := range alerts {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s %d\t%s\t%s\t%d URL(s)\t%s\n", al.ID, al.Status, safe(al.Centre), safe(al.Case), safe(al.Site),

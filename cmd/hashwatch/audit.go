@@ -1,21 +1,13 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/json"
-	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hashwatch/hashwatch/store"
+	"github.com/hashwatch/hashwatch/store/auditexport"
 )
-
-// auditPage is how many entries one read of the log takes.
-const auditPage = 1000
 
 func (a *app) auditCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -41,7 +33,7 @@ time; --action an exact action or a prefix ending in "." (alert.).`,
 			if format != "csv" && format != "jsonl" {
 				return usagef("audit export: --format must be csv or jsonl (got %q)", format)
 			}
-			f := store.AuditFilter{Action: action, User: user, Limit: auditPage}
+			f := store.AuditFilter{Action: action, User: user}
 			var err error
 			if f.Since, err = a.parseWhen("--since", since); err != nil {
 				return err
@@ -54,25 +46,14 @@ time; --action an exact action or a prefix ending in "." (alert.).`,
 				return err
 			}
 			defer db.Close()
-			// The log reads newest first, a page at a time; an export
-			// reads oldest first.
-			var all []store.AuditEntry
-			for {
-				page, err := db.Store.AuditLog(f)
-				if err != nil {
-					return err
-				}
-				all = append(all, page...)
-				if len(page) < auditPage {
-					break
-				}
-				f.Before = page[len(page)-1].Seq
-				if err := cmd.Context().Err(); err != nil {
-					return err
-				}
+			all, err := auditexport.ReadAll(cmd.Context(), db.Store, f)
+			if err != nil {
+				return err
 			}
-			slices.Reverse(all)
-			return a.writeAudit(format, all)
+			if format == "jsonl" {
+				return auditexport.WriteJSONL(a.stdout, all, a.loc)
+			}
+			return auditexport.WriteCSV(a.stdout, all, a.loc)
 		},
 	}
 	export.Flags().StringVar(&format, "format", "csv", "csv or jsonl")
@@ -97,56 +78,4 @@ func (a *app) parseWhen(flag, s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, usagef("audit export: %s %q: want a date (2026-12-01) or an RFC 3339 time", flag, s)
-}
-
-// auditRecord is an audit entry as exported.
-type auditRecord struct {
-	Seq    uint64 `json:"seq"`
-	At     string `json:"at"`
-	User   string `json:"user"`
-	Remote string `json:"remote,omitempty"`
-	Token  string `json:"token,omitempty"`
-	Action string `json:"action"`
-	Target string `json:"target,omitempty"`
-	Detail string `json:"detail,omitempty"`
-}
-
-func (a *app) writeAudit(format string, entries []store.AuditEntry) error {
-	if format == "jsonl" {
-		enc := json.NewEncoder(a.stdout)
-		for _, e := range entries {
-			if err := enc.Encode(auditRecord{Seq: e.Seq, At: e.At.In(a.loc).Format(time.RFC3339), User: e.User, Remote: e.Remote,
-				Token: e.Token, Action: e.Action, Target: e.Target, Detail: e.Detail}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	w := csv.NewWriter(a.stdout)
-	if err := w.Write([]string{"seq", "at", "user", "remote", "token", "action", "target", "detail"}); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		row := []string{strconv.FormatUint(e.Seq, 10), e.At.In(a.loc).Format(time.RFC3339)}
-		for _, v := range []string{e.User, e.Remote, e.Token, e.Action, e.Target, e.Detail} {
-			row = append(row, noFormula(v))
-		}
-		if err := w.Write(row); err != nil {
-			return err
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return fmt.Errorf("audit export: %w", err)
-	}
-	return nil
-}
-
-// noFormula keeps a spreadsheet from running a cell as a formula: a
-// detail may quote a URL or a name someone else chose.
-func noFormula(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

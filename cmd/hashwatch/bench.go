@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"image"
 	"os"
 	"runtime"
-	"sort"
-	"time"
 
-	"github.com/corona10/goimagehash"
-	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/eval"
 	"github.com/hashwatch/hashwatch/index/hamming"
 	"github.com/spf13/cobra"
 )
@@ -23,16 +18,6 @@ func (a *app) benchCommand() *cobra.Command {
 	}
 	cmd.AddCommand(a.benchHashCommand(), a.benchIndexCommand(), a.benchVideoCommand())
 	return cmd
-}
-
-// benchHashJSON is the result of `bench hash --json`.
-type benchHashJSON struct {
-	Images        int     `json:"images"`
-	Rounds        int     `json:"rounds"`
-	BaselinePerS  float64 `json:"baseline_images_per_s"`
-	HashwatchPerS float64 `json:"hashwatch_images_per_s"`
-	Ratio         float64 `json:"ratio"`
-	MedianMS      float64 `json:"hashwatch_median_ms"`
 }
 
 func (a *app) benchHashCommand() *cobra.Command {
@@ -62,49 +47,10 @@ trim, six views, PDQ, pHash and dHash. It prints images per second of each and t
 			if len(files) == 0 {
 				return fmt.Errorf("bench hash: no images in %s", args[0])
 			}
-			prev := runtime.GOMAXPROCS(1)
-			defer runtime.GOMAXPROCS(prev)
-			h := hashing.NewHasher(hashing.Limits{})
-			ctx := cmd.Context()
-			baseline := func(data []byte) error {
-				img, _, err := image.Decode(bytes.NewReader(data))
-				if err != nil {
-					return err
-				}
-				_, err = goimagehash.PerceptionHash(img)
+			res, err := eval.MeasureHashSpeed(cmd.Context(), files, rounds)
+			if err != nil {
 				return err
 			}
-			ours := func(data []byte) error {
-				_, err := h.Image(ctx, data, hashing.ForQuery)
-				return err
-			}
-			var tBase, tOurs time.Duration
-			var per []time.Duration
-			for r := 0; r < rounds; r++ {
-				for _, f := range files {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-					start := time.Now()
-					if err := baseline(f); err != nil {
-						return fmt.Errorf("baseline: %w", err)
-					}
-					tBase += time.Since(start)
-					start = time.Now()
-					if err := ours(f); err != nil {
-						return fmt.Errorf("hashwatch: %w", err)
-					}
-					d := time.Since(start)
-					tOurs += d
-					per = append(per, d)
-				}
-			}
-			sort.Slice(per, func(i, j int) bool { return per[i] < per[j] })
-			n := float64(len(files) * rounds)
-			res := benchHashJSON{Images: len(files), Rounds: rounds,
-				BaselinePerS: n / tBase.Seconds(), HashwatchPerS: n / tOurs.Seconds(),
-				MedianMS: float64(per[len(per)/2].Microseconds()) / 1000}
-			res.Ratio = res.HashwatchPerS / res.BaselinePerS
 			if asJSON {
 				return newJSONLines(a.stdout).write(res)
 			}

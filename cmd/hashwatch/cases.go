@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hashwatch/hashwatch/centres"
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/spf13/cobra"
 )
 
@@ -41,7 +42,7 @@ case's label only for the national centre's cases (a label is its centre's alone
 			if asJSON {
 				return writeEach(a.stdout, cases)
 			}
-			tw := newTable(a.stdout)
+			tw := termtable.New(a.stdout)
 			fmt.Fprintln(tw, "CENTRE\tCASE\tLABEL\tFINGERPRINTS\tCREATED\tWITHDRAWN")
 			for _, c := range cases {
 				w := ""

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/siteconfig"
@@ -325,7 +326,7 @@ func sumErrors(m map[string]int) int {
 }
 
 func printPasses(a *app, stats []crawler.PassStats) {
-	tw := newTable(a.stdout)
+	tw := termtable.New(a.stdout)
 	fmt.Fprintln(tw, "SITE\tPASS\tPAGES\tMEDIA\tHASHED\t304\tMATCHED\tNEW ALERTS\tSKIPPED\tVIDEOS\tERRORS\tTIME")
 	for _, s := range stats {
 		state := ""

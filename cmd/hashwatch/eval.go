@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/eval"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/spf13/cobra"
@@ -48,7 +49,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
   hashwatch eval --pool ~/.cache/hashwatch-pool --cache ~/.cache/hashwatch-pool-fp --dump tune.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rule, err := evalRule(clauses, ratio, background)
+			rule, err := eval.Rule(clauses, ratio, background)
 			if err != nil {
 				return err
 			}
@@ -119,7 +120,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 func printEval(a *app, r *eval.Result) {
 	fmt.Fprintf(a.stdout, "dataset %s: %d photos registered, %d unregistered, %d queries; rule %s\n\n",
 		r.Dataset, r.Registered, r.Unregistered, r.Queries, r.Rule)
-	tw := newTable(a.stdout)
+	tw := termtable.New(a.stdout)
 	fmt.Fprintln(tw, "GROUP\tEDIT\tRECALL\tFOUND\tTARGET\t")
 	groupMin := map[string]float64{}
 	var groups []string
@@ -175,35 +176,4 @@ func histogram(h []int) string {
 		}
 	}
 	return strings.Join(parts, " ")
-}
-
-// evalRule is the default rule with the ratio test's factor and background
-// replaced, for designing the rule: eval measures what a change would do
-// before it becomes the default.
-func evalRule(clauses string, ratio float64, background string) (hashing.Rule, error) {
-	rule := hashing.DefaultRule()
-	if clauses != "" {
-		r, err := hashing.ParseRule(clauses, rule.MinQuality)
-		if err != nil {
-			return rule, fmt.Errorf("eval: %w", err)
-		}
-		rule.Clauses = r.Clauses
-	}
-	if ratio > 0 {
-		rule.Ratio = ratio
-	}
-	switch background {
-	case "":
-	case "none":
-		rule.Background = nil
-	default:
-		data, err := os.ReadFile(background)
-		if err != nil {
-			return rule, fmt.Errorf("eval: %w", err)
-		}
-		if rule.Background, err = hashing.ReadBackground(data); err != nil {
-			return rule, fmt.Errorf("eval: %s: %w", background, err)
-		}
-	}
-	return rule, nil
 }

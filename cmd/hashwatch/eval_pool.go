@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/eval"
 	"github.com/spf13/cobra"
 )
@@ -81,7 +82,7 @@ func printPool(a *app, r *eval.PoolResult) {
 	}
 
 	fmt.Fprintln(w, "\nper clause (alerts by the clause of their evidence; passing: image pairs some view pair of which passes the clause alone)")
-	tw := newTable(w)
+	tw := termtable.New(w)
 	fmt.Fprintln(tw, "CLAUSE\tFALSE ALERTS\tDUPLICATES\tPASSING\tRATE\tUPPER 95%\tNEAREST MISS\t")
 	for _, c := range r.Clauses {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.3g\t%.3g\t+%d bits: %s\t\n", c.Clause, c.FalseAlerts, c.Duplicates, c.Passing, c.Rate, c.Upper, c.NearestExcess, c.NearestPair)
@@ -90,7 +91,7 @@ func printPool(a *app, r *eval.PoolResult) {
 
 	if len(r.FamilyPairs) > 0 {
 		fmt.Fprintln(w, "\nfalse alerts by family pair (query family → registered family)")
-		tw = newTable(w)
+		tw = termtable.New(w)
 		fmt.Fprintln(tw, "QUERY FAMILY\tREGISTERED FAMILY\tFALSE ALERTS\tCOMPARISONS\tRATE\t")
 		for i, f := range r.FamilyPairs {
 			if i == 15 {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/eval"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/spf13/cobra"
@@ -29,7 +30,7 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	}
 	fmt.Fprintf(a.stdout, "dataset %s: %d registered videos (%d slideshows, %d fixed-camera clips); %d negatives (%d hard: same photos, other order and rhythm)\n\n",
 		res.Dataset, res.Registered, res.Registered-res.Cameras, res.Cameras, res.Negatives, res.HardNegatives)
-	tw := newTable(a.stdout)
+	tw := termtable.New(a.stdout)
 	fmt.Fprintln(tw, "EDIT\tRECALL\tFOUND\tTARGET\t")
 	for _, e := range res.Edits {
 		mark := ""

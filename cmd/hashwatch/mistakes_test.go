@@ -137,11 +137,3 @@ func TestUserAddDefaultsToAnalystAndTheAuditExportNamesTheUID(t *testing.T) {
 		t.Errorf("a bad format: %d %s", code, errOut)
 	}
 }
-
-func TestNoFormulaReachesASpreadsheet(t *testing.T) {
-	for in, want := range map[string]string{"=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "@x": "'@x", "-": "'-", "alert 3": "alert 3", "": ""} {
-		if got := noFormula(in); got != want {
-			t.Errorf("noFormula(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/spf13/cobra"
 )
@@ -93,7 +94,7 @@ Decisions are recorded in the audit log as cli:$USER.`,
 				fmt.Fprintln(a.stdout, "no quarantined fingerprints")
 				return nil
 			}
-			tw := newTable(a.stdout)
+			tw := termtable.New(a.stdout)
 			fmt.Fprintln(tw, "FINGERPRINT\tCASE\tSTATE\tSINCE\tMEDIA\tHELD\tSITES\tDISTANCES")
 			for _, q := range qs {
 				h := q.History
@@ -202,7 +203,7 @@ recorded in the audit log as cli:$USER.`,
 				fmt.Fprintln(a.stdout, "the negative bank is empty")
 				return nil
 			}
-			tw := newTable(a.stdout)
+			tw := termtable.New(a.stdout)
 			fmt.Fprintln(tw, "ID\tALERT\tSITE\tSHA-256\tPDQ\tADDED BY\tADDED\tREASON")
 			for _, e := range es {
 				fmt.Fprintf(tw, "%d\t%d\t%s\t%.16s…\t%s\t%s\t%s\t%s\n", e.ID, e.AlertID, orDash(e.Site), e.SHA256,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
@@ -91,7 +92,7 @@ and is required once the database has more than one centre (hashwatch centre lis
 					return err
 				}
 			} else {
-				tw := newTable(a.stdout)
+				tw := termtable.New(a.stdout)
 				for _, r := range results {
 					if r.Error != nil {
 						fail(a.stderr, "register: %s", *r.Error)

@@ -204,7 +204,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		if err != nil {
 			return err
 		}
-		defer cl.close()
+		defer cl.Close()
 		sched = crawler.NewScheduler(c, sites)
 	}
 	mailer, err := o.smtp.mailer(o.noticeFrom)

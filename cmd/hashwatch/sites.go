@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/spf13/cobra"
 )
@@ -60,7 +61,7 @@ a running crawl.`,
 }
 
 func printSites(a *app, statuses []crawlstate.SiteStatus) error {
-	tw := newTable(a.stdout)
+	tw := termtable.New(a.stdout)
 	fmt.Fprintln(tw, "SITE\tPASSES\tLAST PASS\tSTATE\tDURATION\tPAGES\tMEDIA\tHASHED\t304\tNEW ALERTS\tSKIPPED\tVIDEOS\tROBOTS\tERRORS")
 	for _, s := range statuses {
 		// A crawl holds the database while it runs, so outside a holder a

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
 	"github.com/hashwatch/hashwatch/store"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -101,7 +102,7 @@ centre see every centre's work; a regional centre's users see only their own.`,
 			if err != nil {
 				return err
 			}
-			tw := newTable(a.stdout)
+			tw := termtable.New(a.stdout)
 			fmt.Fprintln(tw, "NAME\tROLE\tCENTRE\tSTATE\tLANGUAGE\tTIME ZONE\tCREATED")
 			for _, u := range users {
 				state := "active"

@@ -38,4 +38,12 @@
 //   - Least privilege: the embedded server's worker identity (worker.creds)
 //     may only pull and ack jobs, publish results and ask the coordinator
 //     Central questions; cases, alerts and accounts never travel over NATS.
+//
+// # In one process
+//
+// StartEmbedded runs the NATS server with JetStream that serve embeds
+// (writing the workers' credentials when missing); StartCluster wires a
+// Coordinator on it, or on an outside cluster, to the crawler, with any
+// in-process workers and the queue's metrics, and Cluster.Close stops them
+// in order. hashwatch serve only chooses flags, port and names.
 package natswork

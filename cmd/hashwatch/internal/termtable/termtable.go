@@ -1,4 +1,8 @@
-package main
+// Package termtable aligns tab-separated columns for a terminal, measuring
+// each cell by the columns it takes there: the CLI's tables carry Korean
+// case labels, site names and user names, and text/tabwriter, which counts
+// one column per rune, leaves them askew.
+package termtable
 
 import (
 	"bytes"
@@ -8,7 +12,7 @@ import (
 	"github.com/mattn/go-runewidth"
 )
 
-// table aligns tab-separated columns like text/tabwriter with padding 2,
+// Writer aligns tab-separated columns like text/tabwriter with padding 2,
 // but measures cells by their width on a terminal: a Hangul syllable (or
 // any East Asian wide character) takes two columns, where tabwriter counts
 // one per rune and leaves Korean case labels and site names askew.
@@ -16,7 +20,7 @@ import (
 // As in tabwriter, a cell is text ended by a tab; the text after a line's
 // last tab is not aligned; a column's width holds across a block of
 // consecutive lines that all have that column.
-type table struct {
+type Writer struct {
 	w   io.Writer
 	buf bytes.Buffer
 }
@@ -24,12 +28,14 @@ type table struct {
 // tablePadding is the space between columns.
 const tablePadding = 2
 
-func newTable(w io.Writer) *table { return &table{w: w} }
+// New returns a Writer that buffers its input until Flush writes it to w.
+func New(w io.Writer) *Writer { return &Writer{w: w} }
 
-func (t *table) Write(p []byte) (int, error) { return t.buf.Write(p) }
+// Write buffers p; nothing reaches the underlying writer before Flush.
+func (t *Writer) Write(p []byte) (int, error) { return t.buf.Write(p) }
 
 // Flush writes the buffered lines aligned.
-func (t *table) Flush() error {
+func (t *Writer) Flush() error {
 	text := t.buf.String()
 	t.buf.Reset()
 	if text == "" {

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package console
+package admission
 
 import (
 	"runtime"

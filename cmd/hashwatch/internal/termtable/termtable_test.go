@@ -1,4 +1,4 @@
-package main
+package termtable
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 
 func TestTablesAlignHangulByDisplayWidth(t *testing.T) {
 	var b bytes.Buffer
-	tw := newTable(&b)
+	tw := New(&b)
 	tw.Write([]byte("ID\tLABEL\tFILES\n"))
 	tw.Write([]byte("c1\t피해자 사건\t3\n"))
 	tw.Write([]byte("case-2\tdemo\t12\n"))
@@ -29,7 +29,7 @@ func TestTablesAlignHangulByDisplayWidth(t *testing.T) {
 func TestTablesMatchTabwriterOnASCII(t *testing.T) {
 	in := "a\tbb\tccc\n" + "dddd\te\n" + "no tabs here\n" + "f\tgggggg\th\ti\n" + "partial\tline"
 	var got, want bytes.Buffer
-	tw := newTable(&got)
+	tw := New(&got)
 	tw.Write([]byte(in))
 	tw.Flush()
 	ref := tabwriter.NewWriter(&want, 0, 4, 2, ' ', 0)
