@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/console/admission"
+	"github.com/hashwatch/hashwatch/console/messages"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -139,7 +140,7 @@ func errorf(status int, format string, args ...any) error {
 // refuse is an error for the user with the catalog's message key, shown
 // in each reader's language.
 func refuse(status int, key string, args ...any) error {
-	en := &locale{msgs: catalog["en"]}
+	en := &locale{msgs: messages.For("en")}
 	return &httpError{status: status, msg: en.T(key, args...), key: key, args: args}
 }
 

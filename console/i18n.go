@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/console/messages"
 )
 
 // Languages of the console; the first is the default (the users are Korean
@@ -102,7 +103,7 @@ func (s *Server) locale(r *http.Request, u accounts.User) *locale {
 	if lang == "" {
 		lang = negotiate(r.Header.Get("Accept-Language"))
 	}
-	return &locale{Lang: lang, Zone: loadZone(u.TimeZone), msgs: catalog[lang]}
+	return &locale{Lang: lang, Zone: loadZone(u.TimeZone), msgs: messages.For(lang)}
 }
 
 // negotiate picks a supported language from an Accept-Language header.
@@ -119,7 +120,7 @@ func negotiate(header string) string {
 		}
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if _, ok := catalog[base]; !ok {
+		if messages.For(base) == nil {
 			continue
 		}
 		q := 1.0

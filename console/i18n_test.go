@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/console/messages"
 )
 
 // verbs lists a message's fmt verbs in order, so translations take the
@@ -19,11 +20,11 @@ var verbs = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
 
 func TestBothLanguagesHaveEveryMessage(t *testing.T) {
 	for _, lang := range languages {
-		if catalog[lang] == nil {
+		if messages.For(lang) == nil {
 			t.Fatalf("no catalog for %s", lang)
 		}
 	}
-	ko, en := catalog["ko"], catalog["en"]
+	ko, en := messages.For("ko"), messages.For("en")
 	for k, v := range ko {
 		w, ok := en[k]
 		if !ok {
@@ -81,7 +82,7 @@ func TestEveryKeyInUseExists(t *testing.T) {
 		t.Fatalf("found only %d keys; the pattern is broken", len(keys))
 	}
 	for _, k := range keys {
-		if _, ok := catalog["en"][k]; !ok {
+		if _, ok := messages.For("en")[k]; !ok {
 			t.Errorf("key %q is used but not in the catalog", k)
 		}
 	}

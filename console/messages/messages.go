@@ -1,9 +1,19 @@
-package console
+// Package messages holds the console's words: every string its pages,
+// errors and flash messages show, in Korean (the default: the users are
+// Korean support centres) and English, keyed alike. It is data only, kept
+// apart from the HTTP code that picks a language, so translators edit one
+// file.
+//
+// Invariants, checked by the console's tests: both languages have exactly
+// the same keys and the same fmt verbs per key, and every key a template or
+// handler uses exists. Messages with arguments use fmt verbs.
+package messages
 
-// catalog holds every UI string in every language, keyed alike; a test
-// checks that both languages have exactly the same keys and the same
-// format verbs, and that every key the templates use exists. Messages with
-// arguments use fmt verbs.
+// For returns the messages of lang ("ko" or "en"), or nil for a language
+// the console does not speak. The map is shared: callers only read it.
+func For(lang string) map[string]string { return catalog[lang] }
+
+// catalog holds every UI string in every language.
 var catalog = map[string]map[string]string{
 	"ko": {
 		"nav.dashboard": "대시보드", "nav.alerts": "알림", "nav.notices": "삭제 요청", "nav.reports": "신고 URL", "nav.cases": "사건",
