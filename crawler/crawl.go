@@ -657,19 +657,8 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 	if known && rec.Serves == "page" {
 		job.ETag, job.LastModified = rec.ETag, rec.LastModified
 	}
-	res := p.exec(ctx, &job)
-	if res.Cancelled || ctx.Err() != nil {
-		p.done(ctx, it, t, nil, false)
-		return
-	}
-	p.applyCommon(&t.own, res)
-	if res.Parked {
-		p.park(&t.own, res)
-		p.done(ctx, it, t, nil, true)
-		return
-	}
-	if res.Denied {
-		p.done(ctx, it, t, nil, true)
+	res, ok := p.execItem(ctx, it, t, &job)
+	if !ok {
 		return
 	}
 	switch {
@@ -741,6 +730,29 @@ func (p *pass) job(it Item) work.Job {
 // exec runs a job's fetching and fingerprinting: on a remote worker when
 // the crawler dispatches, else in this process with the pass itself as
 // the Central.
+// execItem runs the job of a page or video item and settles the outcomes
+// every item kind ends alike: a cancelled job puts the item back, a parked
+// (poison) or robots-denied one is done with nothing found. ok is false
+// when the item is settled; otherwise the caller commits res.
+func (p *pass) execItem(ctx context.Context, it Item, t *tally, job *work.Job) (res Result, ok bool) {
+	res = p.exec(ctx, job)
+	if res.Cancelled || ctx.Err() != nil {
+		p.done(ctx, it, t, nil, false)
+		return res, false
+	}
+	p.applyCommon(&t.own, res)
+	if res.Parked {
+		p.park(&t.own, res)
+		p.done(ctx, it, t, nil, true)
+		return res, false
+	}
+	if res.Denied {
+		p.done(ctx, it, t, nil, true)
+		return res, false
+	}
+	return res, true
+}
+
 func (p *pass) exec(ctx context.Context, j *work.Job) Result {
 	if p.c.Dispatch != nil {
 		p.dispatched.Add(1)

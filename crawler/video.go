@@ -66,19 +66,8 @@ func (p *pass) handleVideo(ctx context.Context, it Item) {
 	}
 	job := p.job(it)
 	job.Watermark = wm
-	res := p.exec(ctx, &job)
-	if res.Cancelled || ctx.Err() != nil {
-		p.done(ctx, it, t, nil, false)
-		return
-	}
-	p.applyCommon(&t.own, res)
-	if res.Parked {
-		p.park(&t.own, res)
-		p.done(ctx, it, t, nil, true)
-		return
-	}
-	if res.Denied {
-		p.done(ctx, it, t, nil, true)
+	res, ok := p.execItem(ctx, it, t, &job)
+	if !ok {
 		return
 	}
 	mr := res.Media
