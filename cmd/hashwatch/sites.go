@@ -94,9 +94,9 @@ func printSites(a *app, statuses []crawlstate.SiteStatus) error {
 		}
 		if q := s.Queue; q != nil {
 			fmt.Fprintf(a.stdout, "\n%s: work queue at %s: %d waiting, %d in flight, %d redelivered, %d of this site's dispatched, %d duplicate results dropped\n",
-				safe(s.Name), q.At.Local().Format(time.DateTime), q.Depth, q.InFlight, q.Redelivered, q.Dispatched, q.DuplicateResults)
+				safe(s.Name), a.when(q.At), q.Depth, q.InFlight, q.Redelivered, q.Dispatched, q.DuplicateResults)
 			for _, w := range q.Workers {
-				fmt.Fprintf(a.stdout, "  worker %s: %d results, %.1f/s, last seen %s\n", safe(w.Name), w.Results, w.PerSecond, w.LastSeen.Local().Format(time.DateTime))
+				fmt.Fprintf(a.stdout, "  worker %s: %d results, %.1f/s, last seen %s\n", safe(w.Name), w.Results, w.PerSecond, a.when(w.LastSeen))
 			}
 		}
 	}
