@@ -141,8 +141,9 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 					sleep(ctx, time.Second)
 					continue
 				}
+				every := progressEvery(cons.CachedInfo().Config.AckWait)
 				for m := range batch.Messages() {
-					handle(ctx, js, central, cfg, log, m)
+					handle(ctx, js, central, cfg, log, m, every)
 				}
 				if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 					log.Debug("fetching jobs failed; trying again", "err", err)
@@ -167,8 +168,20 @@ func sleep(ctx context.Context, d time.Duration) {
 // coordinator could not be asked before handing it back to the queue.
 const retryAttempts = 4
 
-// handle processes one job message.
-func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg) {
+// progressEvery is how often a worker tells JetStream it is still on a
+// job: a third of the consumer's AckWait (at most 10 s, at least 100 ms),
+// so that any job slower than AckWait — a long video, a redirect loop on a
+// loaded machine — is never redelivered, and so parked, while a live
+// worker holds it; only a dead worker's job comes back.
+func progressEvery(ackWait time.Duration) time.Duration {
+	if ackWait <= 0 {
+		return 10 * time.Second
+	}
+	return min(max(ackWait/3, 100*time.Millisecond), 10*time.Second)
+}
+
+// handle processes one job message, reporting progress every every.
+func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) {
 	var jm jobMsg
 	if err := json.Unmarshal(m.Data(), &jm); err != nil || jm.Job == nil {
 		log.Error("dropping an undecodable crawl job", "err", err)
@@ -187,11 +200,11 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 		log.Warn("parking a crawl job that killed or stalled workers", "url", j.Item.URL, "deliveries", meta.NumDelivered)
 	} else {
 		jobCtx, cancel := context.WithTimeout(ctx, cfg.MaxJobTime)
-		// Tell JetStream the job is being worked on, so a long video is
+		// Tell JetStream the job is being worked on, so a slow job is
 		// not redelivered to another worker at AckWait.
 		stopProgress := make(chan struct{})
 		go func() {
-			t := time.NewTicker(10 * time.Second)
+			t := time.NewTicker(every)
 			defer t.Stop()
 			for {
 				select {
