@@ -23,6 +23,9 @@ type Fingerprint struct {
 	Label, Source string
 	Print         hashing.Fingerprint
 	CreatedAt     time.Time
+	// frames holds a video's frames packed (packFrames) in place of
+	// Print.Frames while the matcher holds the fingerprint (video.go).
+	frames []byte
 }
 
 // fingerprintRecord is the stored form of a Fingerprint.
@@ -131,7 +134,7 @@ func (ix *Index) loadActive() error {
 			if err := fingerprintCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
-			f, err := fromRecord(r)
+			f, err := heldFromRecord(r)
 			if err != nil {
 				return err
 			}

@@ -57,11 +57,9 @@ func newMatcher(fps map[uint64]*Fingerprint) (*matcher, error) {
 		}
 		m.idx[alg] = ix
 	}
-	frames, err := buildFrames(fps)
-	if err != nil {
+	if err := m.buildFrames(); err != nil {
 		return nil, err
 	}
-	m.frames = frames
 	return m, nil
 }
 
@@ -72,8 +70,9 @@ func (m *matcher) add(f *Fingerprint) error {
 	if len(f.Print.Views) > 1<<viewBits {
 		return fmt.Errorf("fingerprint %d has %d views, at most %d: %w", f.ID, len(f.Print.Views), 1<<viewBits, store.ErrInvalid)
 	}
-	m.fps[f.ID] = f
-	if err := m.addFrames(f); err != nil {
+	kept, err := m.addFrames(f)
+	m.fps[f.ID] = kept
+	if err != nil {
 		return err
 	}
 	for vi, v := range f.Print.Views {
