@@ -192,7 +192,11 @@ func (m *matcher) addFrames(f *Fingerprint) (*Fingerprint, error) {
 	if err != nil {
 		return f, err
 	}
-	return holdFrames(f)
+	kept, err := holdFrames(f)
+	if err != nil {
+		return f, err // f's frames are stored packed already: cannot happen
+	}
+	return kept, nil
 }
 
 // removeFrames makes the frames of f, a fingerprint the matcher holds,
