@@ -32,8 +32,12 @@ import (
 // also accept the field order vPDQ's Python binding prints
 // (frame,pdq-hex,quality,timestamp) and ignore fields after the fourth.
 //
-// Only each frame's PDQ travels: a registered video's centre-crop hashes
-// and a query's mirrored ones are hashwatch's own and are not exchanged.
+// A registered video's frames also carry the PDQ of their centre (see
+// Frame.Cropped), which lets a copy cut down to the centre match: hashwatch
+// writes them after the fourth field as "crop=HEX:QUALITY", which vPDQ's
+// own readers (vpdqio.cpp, the Python binding's tests) ignore, as they
+// ignore every field after the fourth. Without them (a list from vPDQ
+// itself) a video still matches every edit but the crops.
 
 // maxVideoSeconds bounds a frame's timestamp: no video is a day long.
 const maxVideoSeconds = 24 * 60 * 60
@@ -53,6 +57,9 @@ type VPDQFrame struct {
 	Number int
 	Hash   Hash // PDQ, with the frame's quality
 	At     time.Duration
+	// Cropped are the PDQ hashes of the frame's centre (hashwatch's
+	// extension fields; see above).
+	Cropped []Hash
 }
 
 // Fingerprint is the video as hashwatch registers and matches it: frames
@@ -63,7 +70,7 @@ func (v VideoEntry) Fingerprint() Fingerprint {
 	slices.SortStableFunc(frames, func(a, b VPDQFrame) int { return int(a.At - b.At) })
 	fp := Fingerprint{Kind: KindVideo, Duration: v.Duration}
 	for _, f := range frames {
-		fp.Frames = append(fp.Frames, Frame{At: f.At, Hashes: []Hash{f.Hash}})
+		fp.Frames = append(fp.Frames, Frame{At: f.At, Hashes: []Hash{f.Hash}, Cropped: slices.Clone(f.Cropped)})
 	}
 	if fp.Duration == 0 && len(frames) > 0 {
 		gap := time.Second
@@ -90,7 +97,13 @@ func VideoEntryOf(fp Fingerprint, label string) VideoEntry {
 	for _, f := range fp.Frames {
 		for _, h := range f.Hashes {
 			if h.Algorithm == PDQ {
-				v.Frames = append(v.Frames, VPDQFrame{Number: len(v.Frames), Hash: h, At: f.At})
+				vf := VPDQFrame{Number: len(v.Frames), Hash: h, At: f.At}
+				for _, c := range f.Cropped {
+					if c.Algorithm == PDQ {
+						vf.Cropped = append(vf.Cropped, c)
+					}
+				}
+				v.Frames = append(v.Frames, vf)
 				break
 			}
 		}
@@ -128,8 +141,28 @@ func parseVPDQLine(text string) (VPDQFrame, error) {
 	if err != nil || math.IsNaN(sec) || sec < 0 || sec > maxVideoSeconds {
 		return VPDQFrame{}, fmt.Errorf("timestamp %q is not a number of seconds from 0 to %d: %w", parts[3], maxVideoSeconds, ErrHashList)
 	}
-	return VPDQFrame{Number: num, Hash: Hash{Algorithm: PDQ, Code: code, Quality: q}, At: time.Duration(math.Round(sec*1000)) * time.Millisecond}, nil
+	f := VPDQFrame{Number: num, Hash: Hash{Algorithm: PDQ, Code: code, Quality: q}, At: time.Duration(math.Round(sec*1000)) * time.Millisecond}
+	for _, extra := range parts[4:] {
+		v, ok := strings.CutPrefix(extra, "crop=")
+		if !ok {
+			continue // another programme's field
+		}
+		hexs, qs, _ := strings.Cut(v, ":")
+		code, n, err := ParseCode(strings.ToLower(hexs))
+		q, qerr := strconv.Atoi(qs)
+		if err != nil || n != PDQ.Bits() || qerr != nil || q < 0 || q > 100 {
+			return VPDQFrame{}, fmt.Errorf("crop field %q: want crop=PDQ-HEX:QUALITY: %w", extra, ErrHashList)
+		}
+		if len(f.Cropped) == maxFrameCrops {
+			return VPDQFrame{}, fmt.Errorf("more than %d crop fields: %w", maxFrameCrops, ErrHashList)
+		}
+		f.Cropped = append(f.Cropped, Hash{Algorithm: PDQ, Code: code, Quality: q})
+	}
+	return f, nil
 }
+
+// maxFrameCrops bounds the crop fields of one frame line.
+const maxFrameCrops = 8
 
 // sectionPrefix starts a video's section line.
 const sectionPrefix = "# video "
@@ -245,7 +278,11 @@ func WriteVideoList(w io.Writer, videos []VideoEntry) error {
 		}
 		fmt.Fprintln(bw)
 		for _, f := range v.Frames {
-			fmt.Fprintf(bw, "%d,%d,%s,%.3f\n", f.Number, f.Hash.Quality, f.Hash.Hex(), f.At.Seconds())
+			fmt.Fprintf(bw, "%d,%d,%s,%.3f", f.Number, f.Hash.Quality, f.Hash.Hex(), f.At.Seconds())
+			for _, c := range f.Cropped {
+				fmt.Fprintf(bw, ",crop=%s:%d", c.Hex(), c.Quality)
+			}
+			fmt.Fprintln(bw)
 		}
 	}
 	return bw.Flush()

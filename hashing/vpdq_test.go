@@ -28,6 +28,7 @@ func TestHashListVideoRead(t *testing.T) {
 		{"a plain vPDQ file is one video", vpdqSample, []int{4}, nil, nil},
 		{"the Python binding's field order reads too", "0,e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c,100,0\n1,c0f11178372c6aaccddea259648fbfd62f434c89c9e99b249772be216c8d055c,98,1\n", []int{2}, nil, nil},
 		{"sections split videos", "# hashwatch-list format=vpdq version=1 algorithm=pdq videos=2 count=6\n# video 1 frames=4 duration=4.000\n" + vpdqSample + "# video 2 frames=2 duration=2.000 label=a, b\n" + strings.Join(strings.Split(vpdqSample, "\n")[:2], "\n") + "\n", []int{4, 2}, nil, nil},
+		{"hashwatch's crop fields and other programmes' extra fields are read or skipped", "0,100," + bridge + ",0.000,crop=" + bridge + ":90,x=1\n1,100," + bridge + ",1.000,crop=zz:1\n", []int{1}, []int{2}, nil},
 		{"bad lines are reported, the rest read", vpdqSample + "4,101," + bridge + ",4.0\n5,50,abc,5.0\n6,50," + bridge + ",-1\nx,50," + bridge + ",7\n", []int{4}, []int{5, 6, 7, 8}, nil},
 		{"a video list cut short is refused", "# hashwatch-list format=vpdq version=1 algorithm=pdq videos=1 count=5\n# video 1\n" + vpdqSample, []int{4}, nil, ErrListCount},
 		{"a picture list is not read as videos", "# hashwatch-list format=pdq version=2 algorithm=pdq count=1\n" + bridge + "\n", nil, nil, ErrListFormat},
@@ -81,6 +82,16 @@ func TestHashListVideoRoundTrip(t *testing.T) {
 	again, bad, err := ReadVideoList(&buf)
 	if err != nil || len(bad) != 0 || len(again) != 1 {
 		t.Fatalf("read back: %+v, bad %+v, err %v", again, bad, err)
+	}
+	withCrop := fp
+	withCrop.Frames = append([]Frame(nil), fp.Frames...)
+	withCrop.Frames[1].Cropped = []Hash{{Algorithm: PDQ, Code: fp.Frames[0].Hashes[0].Code, Quality: 77}}
+	buf.Reset()
+	if err := WriteVideoList(&buf, []VideoEntry{VideoEntryOf(withCrop, "")}); err != nil {
+		t.Fatal(err)
+	}
+	if cropped, _, _ := ReadVideoList(&buf); len(cropped) != 1 || cropped[0].Fingerprint().Frames[1].Cropped[0] != withCrop.Frames[1].Cropped[0] {
+		t.Errorf("crop hashes did not survive the round trip: %+v", cropped)
 	}
 	if again[0].Label != "victim A" || again[0].Duration != 4*time.Second || len(again[0].Frames) != 4 || again[0].Frames[3].Hash != vs[0].Frames[3].Hash {
 		t.Errorf("read back %+v", again[0])

@@ -56,7 +56,7 @@ const (
 func besideModeOf(cmd *cobra.Command) besideMode {
 	path := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 	switch path {
-	case "hash", "eval", "bench hash", "bench index", "bench video", "help", "worker":
+	case "hash", "eval", "bench hash", "bench index", "bench video", "help", "worker", "key generate":
 		return runsHere
 	case "register", "import", "export", "match", "sites",
 		"alerts list", "alerts show", "alerts confirm", "alerts dismiss",
