@@ -146,3 +146,28 @@ func WriteHashList(w io.Writer, entries []ListEntry) error {
 	}
 	return bw.Flush()
 }
+
+// ParsePDQ reads one PDQ hash as a partner sends it: 64 hex digits,
+// optionally followed by ",quality" (100 when absent). A label is refused:
+// a lookup carries hashes only.
+func ParsePDQ(text string) (Hash, error) {
+	if strings.Count(text, ",") > 1 {
+		return Hash{}, fmt.Errorf("want hex or hex,quality, got a third field: %w", ErrHashList)
+	}
+	e, err := parseHashListLine(strings.TrimSpace(text))
+	return e.Hash, err
+}
+
+// SharedPDQ is the PDQ hash a picture's fingerprint is exchanged by: the
+// reference PDQ of the picture as registered (as partners compute it, not
+// of a derived view), or for a fingerprint imported from a list, the PDQ
+// it was imported with.
+func (fp Fingerprint) SharedPDQ() (Hash, bool) {
+	if len(fp.Reference) > 0 {
+		return fp.Reference[0], true
+	}
+	if v, ok := fp.View(ViewOriginal); ok {
+		return v.Hash(PDQ)
+	}
+	return Hash{}, false
+}

@@ -111,8 +111,10 @@ func VideoEntryOf(fp Fingerprint, label string) VideoEntry {
 	return v
 }
 
-// parseVPDQLine reads one frame line, in vPDQ's C++ field order or its
+// ParseVPDQLine reads one frame line, in vPDQ's C++ field order or its
 // Python binding's.
+func ParseVPDQLine(text string) (VPDQFrame, error) { return parseVPDQLine(text) }
+
 func parseVPDQLine(text string) (VPDQFrame, error) {
 	parts := strings.Split(text, ",")
 	if len(parts) < 4 {
@@ -163,6 +165,16 @@ func parseVPDQLine(text string) (VPDQFrame, error) {
 
 // maxFrameCrops bounds the crop fields of one frame line.
 const maxFrameCrops = 8
+
+// String formats the frame as a line of a video list (without a
+// newline).
+func (f VPDQFrame) String() string {
+	s := fmt.Sprintf("%d,%d,%s,%.3f", f.Number, f.Hash.Quality, f.Hash.Hex(), f.At.Seconds())
+	for _, c := range f.Cropped {
+		s += fmt.Sprintf(",crop=%s:%d", c.Hex(), c.Quality)
+	}
+	return s
+}
 
 // sectionPrefix starts a video's section line.
 const sectionPrefix = "# video "
@@ -278,11 +290,7 @@ func WriteVideoList(w io.Writer, videos []VideoEntry) error {
 		}
 		fmt.Fprintln(bw)
 		for _, f := range v.Frames {
-			fmt.Fprintf(bw, "%d,%d,%s,%.3f", f.Number, f.Hash.Quality, f.Hash.Hex(), f.At.Seconds())
-			for _, c := range f.Cropped {
-				fmt.Fprintf(bw, ",crop=%s:%d", c.Hex(), c.Quality)
-			}
-			fmt.Fprintln(bw)
+			fmt.Fprintln(bw, f)
 		}
 	}
 	return bw.Flush()

@@ -245,7 +245,7 @@ none. With --sign KEYFILE the list ends in an Ed25519 signature line (key from
 			} else {
 				var entries []hashing.ListEntry
 				for _, f := range fps {
-					h, ok := exportedPDQ(f.Print)
+					h, ok := f.Print.SharedPDQ()
 					if !ok {
 						left++
 						continue
@@ -337,16 +337,4 @@ func writeNew(p string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return f.Close()
-}
-
-// exportedPDQ is the hash export shares: the reference PDQ of the picture as
-// registered, or for imported fingerprints the PDQ they were imported with.
-func exportedPDQ(fp hashing.Fingerprint) (hashing.Hash, bool) {
-	if len(fp.Reference) > 0 {
-		return fp.Reference[0], true
-	}
-	if v, ok := fp.View(hashing.ViewOriginal); ok {
-		return v.Hash(hashing.PDQ)
-	}
-	return hashing.Hash{}, false
 }
