@@ -62,7 +62,7 @@ func besideModeOf(cmd *cobra.Command) besideMode {
 		"alerts list", "alerts show", "alerts confirm", "alerts dismiss",
 		"case list", "case withdraw", "case move",
 		"centre add", "centre list",
-		"user add", "user list", "user token",
+		"user add", "user list", "user token", "user lookups",
 		"quarantine list", "quarantine release", "quarantine retire",
 		"negative list", "negative add", "negative remove",
 		"backup", "verify", "audit export":

@@ -192,3 +192,33 @@ func TestExportImportVideos(t *testing.T) {
 		t.Errorf("only %d of %d edits match the native registration", natives, len(paths)-2)
 	}
 }
+
+// TestLookupTokenFromTheCommandLine issues a lookup-scoped token for a
+// partner's account and lists the partner's (still empty) lookup counts.
+func TestLookupTokenFromTheCommandLine(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hw.db")
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		out   string
+	}{
+		{"the partner's account", "a long partner password\n", []string{"user", "add", "platform-x"}, 0, "added user platform-x (analyst)"},
+		{"a lookup token", "", []string{"user", "token", "platform-x", "--scope", "lookup", "--name", "uploads"}, 0, "hwt_"},
+		{"an unknown scope is a usage error", "", []string{"user", "token", "platform-x", "--scope", "lookups"}, 2, ""},
+		{"no lookups yet", "", []string{"user", "lookups"}, 0, "PARTNER"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runEnv(t, nil, tt.stdin, append([]string{"--db", db}, tt.args...)...)
+			if code != tt.code || !strings.Contains(out, tt.out) {
+				t.Fatalf("exit %d (want %d), stdout %q, stderr %q", code, tt.code, out, errOut)
+			}
+		})
+	}
+	out, _, _ := runEnv(t, nil, "", "--db", db, "audit", "export", "--format", "jsonl", "--action", "token.")
+	if !strings.Contains(out, "scope lookup") {
+		t.Errorf("the audit log does not name the token's scope: %s", out)
+	}
+}
