@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 
 	"net/http"
 	"strings"
@@ -327,4 +328,61 @@ func codeBytes(c hashing.Code) []byte {
 		}
 	}
 	return b
+}
+
+// BenchmarkLookup times one request of 1,000 partner hashes against
+// 10,000 registered pictures: half the hashes a few bits from a
+// registered reference PDQ (matches), half random (misses).
+func BenchmarkLookup(b *testing.B) {
+	e := newEnv(b, nil)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	randCode := func() hashing.Code { return hashing.Code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()} }
+	var regs []index.Registration
+	var refs []hashing.Code
+	for range 10000 {
+		ref, view := randCode(), randCode()
+		refs = append(refs, ref)
+		regs = append(regs, index.Registration{Print: hashing.Fingerprint{Kind: hashing.KindImage,
+			Reference: []hashing.Hash{{Algorithm: hashing.PDQ, Code: ref, Quality: 100}},
+			Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{
+				{Algorithm: hashing.PDQ, Code: view, Quality: 100}, {Algorithm: hashing.PHash, Code: hashing.Code{rng.Uint64()}, Quality: 100}, {Algorithm: hashing.DHash, Code: hashing.Code{rng.Uint64()}, Quality: 100}}}}}})
+	}
+	if _, err := e.db.Index.Register(ctx, "bench", "", regs, store.Actor{}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.db.Accounts.AddUser(ctx, accounts.NewUser{Name: "platform1", Role: accounts.RoleAnalyst, Password: testPassword}, store.Actor{}); err != nil {
+		b.Fatal(err)
+	}
+	secret, _, err := e.db.Accounts.CreateTokenWith(ctx, "platform1", "", accounts.TokenOptions{Scope: accounts.ScopeLookup}, store.Actor{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var hexes []string
+	for i := range 1000 {
+		c := randCode()
+		if i%2 == 0 {
+			c = refs[i]
+			c[0] ^= 0x0f // four bits off
+		}
+		hexes = append(hexes, hashing.Hash{Algorithm: hashing.PDQ, Code: c}.Hex())
+	}
+	body, _ := json.Marshal(map[string]any{"pdq": hexes})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		req, _ := http.NewRequest("POST", e.ts.URL+"/api/lookup", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp := e.anon().do(req)
+		raw := readAll(resp)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			b.StopTimer()
+			e.srv.lookups = newLookupLimiter(1<<30, 1<<30, time.Now)
+			b.StartTimer()
+			continue
+		}
+		if resp.StatusCode != http.StatusOK || strings.Count(raw, `"match":true`) < 500 {
+			b.Fatalf("%d %.300s", resp.StatusCode, raw)
+		}
+	}
 }

@@ -224,8 +224,10 @@ func (s *Server) routeTable() []route {
 
 		// The lookup API for partner platforms (lookup.go): match and
 		// distance only, for tokens of scope lookup (and anyone logged
-		// in); each caller sees the fingerprints of their own centre.
-		{"POST", "/api/lookup", anyone, csrfSession, asJSON, light, s.apiLookup, anyCentre},
+		// in); each caller sees the fingerprints of their own centre. A
+		// request of many hashes costs like a list (the background
+		// ratio test of each match): heavy.
+		{"POST", "/api/lookup", anyone, csrfSession, asJSON, heavy, s.apiLookup, anyCentre},
 		{"GET", "/api/lookup/feed", anyone, csrfNone, asJSON, heavy, s.apiLookupFeed, anyCentre},
 	}
 	if s.cfg.Mailer != nil {

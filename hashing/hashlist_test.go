@@ -68,9 +68,11 @@ func FuzzReadHashList(f *testing.F) {
 	f.Add(bridge + ",50,label\n")
 	f.Add("# comment\n\n" + bridge)
 	f.Add("zz,1,2,3")
+	f.Add("# hashwatch-list format=pdq version=2 algorithm=pdq count=1\n" + bridge + ",50\n")
+	f.Add("# hashwatch-list format=pdq count=x algorithm=pdq\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		entries, bad, err := ReadHashList(strings.NewReader(s))
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrListCount) && !errors.Is(err, ErrListFormat) {
 			t.Fatal(err)
 		}
 		for _, e := range entries {
