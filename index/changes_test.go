@@ -140,6 +140,9 @@ func TestLookupFeed(t *testing.T) {
 	if got, want := late.sorted(), registered(t, db, centres.National); !slices.Equal(got, want) {
 		t.Errorf("late partner's copy %v, want %v", got, want)
 	}
+	if rep, err := db.Verify(ctx); err != nil || !rep.OK() {
+		t.Errorf("verify after the feed's changes: %+v, %v", rep, err)
+	}
 	for _, bad := range []string{"x", "s1", "s1.x", "999"} {
 		if _, err := db.Feed(bad, 10, centres.National); err == nil {
 			t.Errorf("feed position %q accepted", bad)
