@@ -80,6 +80,22 @@ var navPages = []struct{ path, key string }{
 	{"/settings", "nav.settings"},
 }
 
+// renderContent renders only the content of page name with data d, in
+// rq's language, for a page kept and sent again in each reader's frame
+// (the dashboard, dashcache.go): the content must not depend on who reads
+// it beyond the language and zone it was rendered in.
+func (s *Server) renderContent(rq *request, name string, d any) ([]byte, error) {
+	pt := s.pages[name]
+	if pt == nil {
+		return nil, fmt.Errorf("no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := pt.t.ExecuteTemplate(&buf, "content", view{L: rq.loc, D: d}); err != nil {
+		return nil, fmt.Errorf("render page %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
 // render writes page name with data d. The page is rendered into memory
 // first, so a template failure is a clean error (a 500), never half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name, title string, d any) error {

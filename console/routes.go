@@ -85,7 +85,7 @@ type RouteInfo struct {
 	Public  bool            `json:"public"`
 	CSRF    string          `json:"csrf"`    // none, session, upload or login
 	Answers string          `json:"answers"` // html or json
-	Load    string          `json:"load"`    // light, heavy or free (load.go)
+	Load    string          `json:"load"`    // light, heavy, free or cached (load.go)
 	Centres string          `json:"centres"` // any or national
 }
 
@@ -140,8 +140,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/settings", anyone, csrfNone, asHTML, light, s.settingsPage, anyCentre},
 		{"POST", "/settings", anyone, csrfSession, asHTML, light, s.saveSettings, anyCentre},
 		{"GET", "/api/me", anyone, csrfNone, asJSON, light, s.apiMe, anyCentre},
-		{"GET", "/dashboard", anyone, csrfNone, asHTML, heavy, s.dashboard, anyCentre},
-		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, heavy, s.dashboard, anyCentre},
+		{"GET", "/dashboard", anyone, csrfNone, asHTML, cached, s.dashboard, anyCentre},
+		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, cached, s.dashboard, anyCentre},
 
 		// Alert review (alerts.go).
 		{"GET", "/alerts", operator, csrfNone, asHTML, heavy, s.alertQueue, anyCentre},

@@ -179,6 +179,8 @@ type Server struct {
 	ipLimit, userLimit *loginlimit.Limiter
 	// gate bounds the handlers running at once (load.go, console/admission).
 	gate *admission.Gate
+	// dashboards keeps the rendered dashboards (dashcache.go).
+	dashboards dashCache
 
 	// revealed remembers which session revealed which alert's preview, so
 	// the preview is served only after the audited reveal.
