@@ -72,6 +72,7 @@ var navPages = []struct{ path, key string }{
 	{"/notices", "nav.notices"},
 	{"/reports", "nav.reports"},
 	{"/cases", "nav.cases"},
+	{"/cases/move", "nav.case_move"},
 	{"/quarantine", "nav.quarantine"},
 	{"/negative", "nav.negative"},
 	{"/sites", "nav.sites"},
@@ -109,7 +110,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	if rq.user.Name != "" {
 		for _, p := range navPages {
-			if s.mayGet(p.path, rq.user.Roles()) {
+			if s.mayGet(p.path, rq.user.Roles(), rq.national()) {
 				v.Nav = append(v.Nav, navItem{Path: p.path, Label: rq.loc.T(p.key), Current: strings.HasPrefix(r.URL.Path, p.path)})
 			}
 		}
