@@ -263,7 +263,13 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Acto
 	deleted := false
 	return ix.st.Update(func(tx *bolt.Tx) error {
 		fps := tx.Bucket(bucketFingerprints)
-		if fps.Get(store.IDKey(id)) != nil {
+		// The entry is the centre's whose case the fingerprint was.
+		e := by.Entry(ix.st.Now(), action, strconv.FormatUint(id, 10), "")
+		if v := fps.Get(store.IDKey(id)); v != nil {
+			var r fingerprintRecord
+			if err := fingerprintCodec.Decode(v, &r); err == nil && r.Centre != "" {
+				e.Centre = r.Centre
+			}
 			if err := fps.Delete(store.IDKey(id)); err != nil {
 				return err
 			}
@@ -273,7 +279,8 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Acto
 		if err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, by.Entry(ix.st.Now(), action, strconv.FormatUint(id, 10), detail))
+		e.Detail = detail
+		return store.AppendAudit(tx, e)
 	}, func() {
 		if deleted {
 			ix.mu.Lock()
