@@ -68,8 +68,8 @@ func dashboardDays(r *http.Request) (int, error) {
 // A regional user sees their centre's figures only; a national user the
 // national total with each centre's side by side, or with ?centre=ID one
 // centre's. The answer is kept (dashcache.go): a request it still holds
-// for is answered in a light slot of the gate, one that must compute it in
-// a heavy slot.
+// for is answered without a slot of the gate (a few reads and a copy, as
+// the guard's session check), one that must compute it in a heavy slot.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) error {
 	days, err := dashboardDays(r)
 	if err != nil {
@@ -79,11 +79,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	leave, err := s.admit(w, r, admission.Light)
-	if err != nil {
-		return err
-	}
-	defer func() { leave() }()
 	now := s.now()
 	version, err := s.db.Alerts.FiguresVersion()
 	if err != nil {
@@ -114,11 +109,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 	if body, ok := s.dashboards.get(key, stamp, now); ok {
 		return s.sendDashboard(w, r, rq, body)
 	}
-	leave()
-	if leave, err = s.admit(w, r, admission.Heavy); err != nil {
-		leave = func() {}
+	leave, err := s.admit(w, r, admission.Heavy)
+	if err != nil {
 		return err
 	}
+	defer leave()
 	var d alerts.Dashboard
 	if scope != "" {
 		if d, err = s.db.Takedown.DashboardOf(scope, now, rq.loc.Zone, days); err != nil {
