@@ -129,7 +129,7 @@ func (ac *Store) CreateTokenWith(ctx context.Context, user, name string, o Token
 		if !t.ExpiresAt.IsZero() {
 			detail += ", expires " + t.ExpiresAt.Format(time.RFC3339)
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "token.create", Target: user, Detail: detail})
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: u.Centre, Action: "token.create", Target: user, Detail: detail})
 	}, nil)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
@@ -214,8 +214,14 @@ func (ac *Store) RevokeToken(ctx context.Context, id string, by store.Actor) err
 			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
 		}
 		// A regional admin revokes their own centre's users' tokens only.
-		if u, err := getUser(tx, t.User); err == nil && !centres.Sees(by.Centre, u.Centre) {
-			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
+		// The revocation is the owner's centre's entry (the actor's when
+		// the owner is gone).
+		centre := by.Centre
+		if u, err := getUser(tx, t.User); err == nil {
+			if !centres.Sees(by.Centre, u.Centre) {
+				return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
+			}
+			centre = u.Centre
 		}
 		if t.Revoked() {
 			return nil
@@ -228,7 +234,7 @@ func (ac *Store) RevokeToken(ctx context.Context, id string, by store.Actor) err
 		if err := b.Put(key, v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: t.RevokedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "token.revoke", Target: t.User, Detail: "token " + t.ID})
+		return store.AppendAudit(tx, store.AuditEntry{At: t.RevokedAt, User: by.User, Remote: by.Remote, Token: by.Token, Centre: centre, Action: "token.revoke", Target: t.User, Detail: "token " + t.ID})
 	}, nil)
 }
 

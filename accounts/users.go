@@ -390,7 +390,7 @@ func (ac *Store) UpdateUser(ctx context.Context, name string, ch UserChange, by 
 		if err := putUser(tx.Bucket(bucketUsers), &u); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: u.UpdatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "user.update", Target: name, Detail: strings.Join(details, ", ")})
+		return store.AppendAudit(tx, store.AuditEntry{At: u.UpdatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Centre: u.Centre, Action: "user.update", Target: name, Detail: strings.Join(details, ", ")})
 	}, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("update user: %w", err)

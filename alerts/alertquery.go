@@ -68,6 +68,9 @@ var (
 		bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins, bucketAlertNoticeSent}
 
 	keyAlertIndexVersion = []byte("alert_index_version")
+	// keyAlertIndexWrites counts the transactions that changed an alert
+	// index entry (FiguresVersion).
+	keyAlertIndexWrites = []byte("alert_index_writes")
 )
 
 // alertIndexVersion is the layout of the alert indexes this build writes;
@@ -668,7 +671,49 @@ func indexAlert(tx *bolt.Tx, old, a *Alert) error {
 			return err
 		}
 	}
-	return applyAlertIndex(tx, a, +1)
+	if err := applyAlertIndex(tx, a, +1); err != nil {
+		return err
+	}
+	return countIndexWrite(tx)
+}
+
+// countIndexWrite raises meta's alert_index_writes inside tx, the
+// transaction that changes the alert indexes, so the count changes exactly
+// when what the indexes say (the queue's counts, the dashboard's figures)
+// may have changed, and never without a commit.
+func countIndexWrite(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return fmt.Errorf("bucket %s missing: %w", bucketMeta, store.ErrCorrupt)
+	}
+	var n uint64
+	if v := meta.Get(keyAlertIndexWrites); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v)
+	}
+	return meta.Put(keyAlertIndexWrites, binary.BigEndian.AppendUint64(nil, n+1))
+}
+
+// FiguresVersion is a number that changes with every committed write
+// that changes the alert indexes — and so every figure derived from them,
+// the dashboard's included — and stays the same otherwise (a new sighting
+// of a known alert, a check that changed nothing). The console keeps its
+// rendered dashboard until it changes. What else a figure depends on (the
+// time: which day it is, which notices are overdue) the caller accounts
+// for.
+func (al *Store) FiguresVersion() (uint64, error) {
+	var n uint64
+	err := al.st.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			if v := meta.Get(keyAlertIndexWrites); len(v) == 8 {
+				n = binary.BigEndian.Uint64(v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("alert figures version: %w", err)
+	}
+	return n, nil
 }
 
 // applyAlertIndex adds (delta +1) or removes (-1) a's entries.
@@ -826,6 +871,9 @@ func rebuildAlertIndex(tx *bolt.Tx) error {
 				return fmt.Errorf("rebuild alert index: %w", err)
 			}
 		}
+	}
+	if err := countIndexWrite(tx); err != nil {
+		return fmt.Errorf("rebuild alert index: %w", err)
 	}
 	return tx.Bucket(bucketMeta).Put(keyAlertIndexVersion, binary.BigEndian.AppendUint32(nil, alertIndexVersion))
 }

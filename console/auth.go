@@ -95,7 +95,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		return false, refuse(http.StatusForbidden, "err.forbidden")
 	}
 	if rt.Centres == nationalOnly && !rq.national() {
-		return false, errorf(http.StatusForbidden, "%s %s is the national centre's (users of centre %s see the crawl read-only)", rt.Method, rt.Path, rq.user.Centre)
+		return false, errorf(http.StatusForbidden, "%s %s is the national centre's only: %s", rt.Method, rt.Path, nationalReason(rt.Path, rq.user.Centre))
 	}
 	if rq.token != nil && !tokenAllows(rq.token.Scope, rt) {
 		return false, errorf(http.StatusForbidden, "this API token's scope (%s) does not allow %s %s", rq.token.Scope, rt.Method, rt.Path)

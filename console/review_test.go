@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
@@ -418,6 +419,13 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A case to move between centres.
+	if _, err := e.db.Centres.Add(ctx, "busan", "Busan", store.Actor{User: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Index.RegisterIn(ctx, centres.National, "mv", "", nil, store.Actor{User: "test"}); err != nil {
+		t.Fatal(err)
+	}
 	api := func(c *client, path, body string) func() *http.Response {
 		return func() *http.Response {
 			req, _ := http.NewRequest("POST", e.ts.URL+path, strings.NewReader(body))
@@ -478,6 +486,8 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /cases", upload, "staff1", "case.register", "c3"},
 		{"POST /cases/{id}/withdraw", form(st, "/cases/c3/withdraw", url.Values{"confirm": {"c3"}}), "staff1", "case.withdraw", "c3"},
 		{"POST /api/cases/{id}/withdraw", api(st, "/api/cases/c1/withdraw", `{"confirm":"c1"}`), "staff1", "case.withdraw", "c1"},
+		{"POST /cases/{id}/move", form(adm, "/cases/mv/move", url.Values{"centre": {centres.National}, "to": {"busan"}, "confirm": {"mv"}}), "admin1", "case.move", "mv"},
+		{"POST /api/cases/{id}/move", api(adm, "/api/cases/mv/move", `{"to":"national","confirm":"mv"}`), "admin1", "case.move", "mv"},
 		{"POST /sites/{name}/pass", form(ana, "/sites/board/pass", nil), "ana1", "site.pass_now", "board"},
 		{"POST /sites/{name}/pause", form(ana, "/sites/board/pause", nil), "ana1", "site.pause", "board"},
 		{"POST /sites/{name}/resume", form(ana, "/sites/board/resume", nil), "ana1", "site.resume", "board"},

@@ -48,6 +48,20 @@ func (c centreRule) String() string {
 	return [...]string{"any", "national"}[c]
 }
 
+// nationalReason says why a national route refuses a user of centre, and
+// where that user finds what they may see instead.
+func nationalReason(path, centre string) string {
+	switch {
+	case path == "/metrics":
+		return fmt.Sprintf("its figures are the whole service's (the crawl, its queue and workers, the console), not one centre's; users of centre %s read their centre's figures on /dashboard and GET /api/dashboard", centre)
+	case strings.HasPrefix(path, "/cases/") || strings.HasPrefix(path, "/api/cases/"):
+		return "moving a case between centres is the national admins' decision (or `hashwatch case move` on the server)"
+	case path == "/api/verify" || path == "/api/backup":
+		return "it reads or copies the whole database, every centre's"
+	}
+	return fmt.Sprintf("sites and the crawl are national; users of centre %s see the crawl's status read-only on /sites", centre)
+}
+
 // csrfRule is how a route's requests prove they come from the console's
 // own pages rather than from another site the browser has open.
 type csrfRule int
@@ -85,7 +99,7 @@ type RouteInfo struct {
 	Public  bool            `json:"public"`
 	CSRF    string          `json:"csrf"`    // none, session, upload or login
 	Answers string          `json:"answers"` // html or json
-	Load    string          `json:"load"`    // light, heavy or free (load.go)
+	Load    string          `json:"load"`    // light, heavy, free or cached (load.go)
 	Centres string          `json:"centres"` // any or national
 }
 
@@ -140,8 +154,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/settings", anyone, csrfNone, asHTML, light, s.settingsPage, anyCentre},
 		{"POST", "/settings", anyone, csrfSession, asHTML, light, s.saveSettings, anyCentre},
 		{"GET", "/api/me", anyone, csrfNone, asJSON, light, s.apiMe, anyCentre},
-		{"GET", "/dashboard", anyone, csrfNone, asHTML, heavy, s.dashboard, anyCentre},
-		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, heavy, s.dashboard, anyCentre},
+		{"GET", "/dashboard", anyone, csrfNone, asHTML, cached, s.dashboard, anyCentre},
+		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, cached, s.dashboard, anyCentre},
 
 		// Alert review (alerts.go).
 		{"GET", "/alerts", operator, csrfNone, asHTML, heavy, s.alertQueue, anyCentre},
@@ -163,6 +177,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/cases", staff, csrfUpload, asHTML, heavy, s.registerCase, anyCentre},
 		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, heavy, s.withdrawCase, anyCentre},
 		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, heavy, s.withdrawCase, anyCentre},
+		// Moving a case between centres (casemove.go): national admins.
+		{"GET", "/cases/move", admin, csrfNone, asHTML, heavy, s.caseMovePage, nationalOnly},
+		{"POST", "/cases/{id}/move", admin, csrfSession, asHTML, heavy, s.moveCase, nationalOnly},
+		{"POST", "/api/cases/{id}/move", admin, csrfSession, asJSON, heavy, s.moveCase, nationalOnly},
 
 		// Watched sites and crawls (sites.go).
 		{"GET", "/sites", analyst, csrfNone, asHTML, heavy, s.sites, anyCentre},
@@ -299,12 +317,12 @@ func (rt route) allowsAny(roles []accounts.Role) bool {
 // public reports whether rt needs no login.
 func (rt route) public() bool { return slices.Contains(rt.Roles, anonymous) }
 
-// mayGet reports whether any of roles may GET path (for the navigation
-// bar).
-func (s *Server) mayGet(path string, roles []accounts.Role) bool {
+// mayGet reports whether a user with roles, of the national centre or
+// not, may GET path (for the navigation bar).
+func (s *Server) mayGet(path string, roles []accounts.Role, national bool) bool {
 	for _, rt := range s.routes {
 		if rt.Method == "GET" && rt.Path == path {
-			return rt.allowsAny(roles)
+			return rt.allowsAny(roles) && (national || rt.Centres != nationalOnly)
 		}
 	}
 	return false

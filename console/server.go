@@ -22,7 +22,6 @@ import (
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/store"
 )
 
 //go:embed templates/*.html
@@ -214,6 +213,8 @@ type Server struct {
 	lookups *lookupLimiter
 	// gate bounds the handlers running at once (load.go, console/admission).
 	gate *admission.Gate
+	// dashboards keeps the rendered dashboards (dashcache.go).
+	dashboards dashCache
 
 	// revealed remembers which session revealed which alert's preview, so
 	// the preview is served only after the audited reveal.
@@ -362,7 +363,7 @@ func (s *Server) isRevealed(session string, id uint64) bool {
 // audit records a change made through a call that takes no store.Actor.
 // Its failure is logged: the change itself has already happened.
 func (s *Server) audit(ctx context.Context, rq *request, action, target, detail string) {
-	e := store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: action, Target: target, Detail: detail}
+	e := rq.actor().Entry(time.Time{}, action, target, detail)
 	if err := s.db.Store.Audit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("audit record failed", "action", action, "target", target, "err", err)
 	}

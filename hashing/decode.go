@@ -11,6 +11,7 @@ import (
 	_ "image/png"  // registers PNG
 	"io"
 	"math"
+	"time"
 
 	"github.com/disintegration/imaging"
 	"github.com/hashwatch/hashwatch/hashing/internal/jpegscale"
@@ -93,8 +94,8 @@ func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, For
 // Every image leaves it opaque (flattenAlpha): this is the one decode step
 // registration, crawling, inspection and previews share, so a transparent
 // picture is hashed the same way on both sides of a match.
-// A JPEG's decode stops when ctx is done or limits.MaxDecodeTime has
-// passed.
+// A JPEG's decode stops when ctx is done or limits.MaxDecodeCPU or
+// MaxDecodeTime is spent (decodebudget.go).
 func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
@@ -125,14 +126,20 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 			minLong = math.MaxInt32 // no reduction reaches it: full size
 		}
 		dctx, cancel := context.WithTimeout(ctx, limits.MaxDecodeTime)
+		budget, done := startDecodeBudget(limits.MaxDecodeCPU)
 		var orientation int
-		img, orientation, err = decodeJPEGScaled(dctx, data, minLong)
+		img, orientation, err = decodeJPEGScaled(dctx, data, minLong, budget.over)
+		done()
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return nil, format, image.Point{}, fmt.Errorf("decode %s: %w", format, ctx.Err())
+		case errors.Is(err, errDecodeCPU):
+			return nil, format, image.Point{}, fmt.Errorf("decode %s (%dx%d, %d bytes): stopped after %v of CPU, over the decode budget of %v (max_decode_cpu): %w",
+				format, cfg.Width, cfg.Height, len(data), budget.used().Round(time.Millisecond), limits.MaxDecodeCPU, ErrTooLarge)
 		case errors.Is(err, context.DeadlineExceeded):
-			return nil, format, image.Point{}, fmt.Errorf("decode %s: longer than %v: %w", format, limits.MaxDecodeTime, ErrTooLarge)
+			return nil, format, image.Point{}, fmt.Errorf("decode %s (%dx%d, %d bytes): longer than the decode time limit of %v (max_decode_time): %w",
+				format, cfg.Width, cfg.Height, len(data), limits.MaxDecodeTime, ErrTooLarge)
 		}
 		if orientation >= 5 && orientation <= 8 {
 			size = image.Pt(size.Y, size.X)
@@ -156,14 +163,14 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 // decodeJPEGScaled decodes a JPEG reduced so its long side is still at least
 // minLong (at full size when no reduction keeps that much), then applies its
 // EXIF orientation as imaging.Decode would. It stops with ctx's error soon
-// after ctx is done.
-func decodeJPEGScaled(ctx context.Context, data []byte, minLong int) (img image.Image, orientation int, err error) {
+// after ctx is done, or with over's once over reports the budget spent.
+func decodeJPEGScaled(ctx context.Context, data []byte, minLong int, over func() error) (img image.Image, orientation int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	img, info, err := jpegscale.DecodeScaledContext(ctx, bytes.NewReader(data), minLong, minLong)
+	img, info, err := jpegscale.DecodeScaledBudget(ctx, bytes.NewReader(data), minLong, minLong, over)
 	if err != nil {
 		return nil, 0, err
 	}

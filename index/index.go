@@ -263,9 +263,14 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Acto
 	deleted := false
 	return ix.st.Update(func(tx *bolt.Tx) error {
 		fps := tx.Bucket(bucketFingerprints)
+		// The entry is the centre's whose case the fingerprint was.
+		e := by.Entry(ix.st.Now(), action, strconv.FormatUint(id, 10), "")
 		if f, ok, err := FingerprintIn(tx, id); err != nil {
 			return err
 		} else if ok {
+			if f.Centre != "" {
+				e.Centre = f.Centre
+			}
 			if err := fps.Delete(store.IDKey(id)); err != nil {
 				return err
 			}
@@ -278,7 +283,8 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Acto
 		if err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, by.Entry(ix.st.Now(), action, strconv.FormatUint(id, 10), detail))
+		e.Detail = detail
+		return store.AppendAudit(tx, e)
 	}, func() {
 		if deleted {
 			ix.mu.Lock()

@@ -66,6 +66,11 @@ var catalog = map[string]map[string]string{
 		"cases.withdraw_note": "철회하면 사건의 지문이 즉시 삭제되어 더 이상 일치하지 않고, 열린 알림은 닫힙니다. 되돌릴 수 없습니다.",
 		"cases.need_id":       "사건 ID를 입력하세요.", "cases.need_files": "등록할 파일을 선택하세요.",
 		"cases.confirm_mismatch": "확인란에 입력한 사건 ID가 일치하지 않습니다.",
+		"nav.case_move":          "사건 이관", "casemove.title": "사건 이관",
+		"casemove.intro": "사건을 다른 센터로 넘기면 지문, 알림(이전 센터의 대기열에서 새 센터의 대기열로 이동)과 이후의 알림이 함께 이관됩니다. 모든 이관은 감사 로그에 기록됩니다.",
+		"casemove.to":    "이관할 센터", "casemove.button": "이관",
+		"casemove.note":    "새 센터에 같은 ID의 사건이 있으면 이관할 수 없습니다. 사건 라벨은 소속 센터만 볼 수 있으므로 이 페이지에는 표시되지 않습니다.",
+		"casemove.need_to": "이관할 센터를 선택하세요.", "done.case_moved": "사건을 이관했습니다.",
 
 		"sites.title": "감시 사이트", "sites.name": "사이트", "sites.state": "상태", "sites.pass": "회차", "sites.last_start": "마지막 시작",
 		"sites.last_end": "마지막 종료", "sites.pages": "페이지", "sites.media": "미디어", "sites.new_alerts": "새 알림", "sites.skipped": "건너뜀",
@@ -196,6 +201,11 @@ var catalog = map[string]map[string]string{
 		"cases.withdraw_note": "Withdrawing deletes the case's fingerprints at once — they stop matching — and closes its open alerts. It cannot be undone.",
 		"cases.need_id":       "Enter a case ID.", "cases.need_files": "Choose files to register.",
 		"cases.confirm_mismatch": "The case ID typed to confirm does not match.",
+		"nav.case_move":          "Case moves", "casemove.title": "Move a case to another centre",
+		"casemove.intro": "Moving a case hands over its fingerprints, its alerts (which leave the old centre's queue for the new one's) and the alerts it raises from then on. Every move is recorded in the audit log.",
+		"casemove.to":    "Move to", "casemove.button": "Move",
+		"casemove.note":    "A case cannot move to a centre that has a case of the same ID. Case labels are their centre's alone and are not shown here.",
+		"casemove.need_to": "Choose the centre to move the case to.", "done.case_moved": "Case moved.",
 
 		"sites.title": "Watched sites", "sites.name": "Site", "sites.state": "State", "sites.pass": "Pass", "sites.last_start": "Last start",
 		"sites.last_end": "Last end", "sites.pages": "Pages", "sites.media": "Media", "sites.new_alerts": "New alerts", "sites.skipped": "Skipped",

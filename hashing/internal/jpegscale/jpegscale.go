@@ -85,7 +85,15 @@ func DecodeScaledInfo(r io.Reader, minWidth, minHeight int) (image.Image, Info, 
 // after ctx is done (it looks before every scan and every row of blocks).
 // minWidth and minHeight both larger than the image ask for a full decode.
 func DecodeScaledContext(ctx context.Context, r io.Reader, minWidth, minHeight int) (image.Image, Info, error) {
-	d := decoder{ctx: ctx, pickShift: func(w, h int) uint {
+	return DecodeScaledBudget(ctx, r, minWidth, minHeight, nil)
+}
+
+// DecodeScaledBudget is DecodeScaledContext that also asks over, at the
+// same points, whether the decode has spent its budget, and stops with
+// over's error when it has. over is called from the decoding goroutine
+// only; nil means no budget.
+func DecodeScaledBudget(ctx context.Context, r io.Reader, minWidth, minHeight int, over func() error) (image.Image, Info, error) {
+	d := decoder{ctx: ctx, over: over, pickShift: func(w, h int) uint {
 		return denomShift(ScaleDenom(w, h, minWidth, minHeight))
 	}}
 	img, err := d.decode(r, false)

@@ -115,6 +115,10 @@ type decoder struct {
 	// MCUs, so a decode stops soon after it is cancelled: a progressive
 	// JPEG of many cheap scans can otherwise cost minutes.
 	ctx context.Context
+	// over, when not nil, is asked at the same points whether the decode
+	// has spent its budget (the caller's CPU time limit); its error stops
+	// the decode.
+	over func() error
 	// bytes is a byte buffer, similar to a bufio.Reader, except that it
 	// has to be able to unread more than 1 byte, due to byte stuffing.
 	// Byte stuffing is specified in section F.1.2.3.
@@ -550,12 +554,18 @@ func (d *decoder) processApp14Marker(n int) error {
 	return nil
 }
 
-// cancelled returns the context's error once it is done.
+// cancelled returns the context's error once it is done, or over's once
+// the decode's budget is spent.
 func (d *decoder) cancelled() error {
-	if d.ctx == nil {
-		return nil
+	if d.ctx != nil {
+		if err := d.ctx.Err(); err != nil {
+			return err
+		}
 	}
-	return d.ctx.Err()
+	if d.over != nil {
+		return d.over()
+	}
+	return nil
 }
 
 // decode reads a JPEG image from r and returns it as an image.Image.
