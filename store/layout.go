@@ -26,6 +26,7 @@ var layout = []string{
 	// alerts: the flood quarantine (quarantine.go) and the negative bank
 	// (negative.go)
 	"floodmedia", "quarantine", "negative", "negativesha", "negativepdq",
+	"alertclaims", // alerts: big-endian alert ID → who is working it, until when
 
 	"users", "sessions", "tokens", // accounts: by name or token hash
 
