@@ -204,3 +204,51 @@ func BenchmarkPreview(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "preview-bytes")
 }
+
+func TestThumbnailIsASmallGreyPreview(t *testing.T) {
+	h := hashing.NewHasher(hashing.Limits{})
+	wide, err := h.Preview(fixtures.Known()[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var big bytes.Buffer
+	if err := jpeg.Encode(&big, image.NewRGBA(image.Rect(0, 0, 1000, 10)), nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		preview []byte
+		wantErr error
+	}{
+		{"a stored preview becomes a grey thumbnail", wide, nil},
+		{"bytes that are no JPEG are refused", []byte("not a jpeg"), hashing.ErrCorrupt},
+		{"a picture far larger than a preview is refused", big.Bytes(), hashing.ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			th, err := hashing.Thumbnail(tt.preview)
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			img, err := jpeg.Decode(bytes.NewReader(th))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := img.Bounds()
+			if max(b.Dx(), b.Dy()) != hashing.ThumbSize {
+				t.Errorf("thumbnail %dx%d, want a long side of %d", b.Dx(), b.Dy(), hashing.ThumbSize)
+			}
+			for y := b.Min.Y; y < b.Max.Y; y += 7 {
+				for x := b.Min.X; x < b.Max.X; x += 7 {
+					r, g, bl, _ := img.At(x, y).RGBA()
+					if d := max(r, g, bl) - min(r, g, bl); d > 4<<8 {
+						t.Fatalf("pixel %d,%d is coloured: %d %d %d", x, y, r>>8, g>>8, bl>>8)
+					}
+				}
+			}
+		})
+	}
+}
