@@ -457,6 +457,10 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /alerts/{id}/confirm", form(op, "/alerts/1/confirm", nil), "op1", "alert.confirm", "1"},
 		{"POST /alerts/{id}/dismiss", form(op, "/alerts/2/dismiss", url.Values{"reason": {"no"}}), "op1", "alert.dismiss", "2"},
 		{"POST /alerts/bulk", form(op, "/alerts/bulk", url.Values{"id": {"3"}, "action": {"confirm"}}), "op1", "alert.confirm", "3"},
+		{"POST /alerts/{id}/release", func() *http.Response {
+			readAll(op.get("/alerts/8")) // opening it claims it (alert.claim)
+			return op.postForm("/alerts/8/release", nil, op.csrf)
+		}, "op1", "alert.release", "8"},
 		{"POST /api/alerts/{id}/confirm", api(op, "/api/alerts/4/confirm", `{}`), "op1", "alert.confirm", "4"},
 		{"POST /api/alerts/{id}/dismiss", api(op, "/api/alerts/5/dismiss", `{"reason":"no"}`), "op1", "alert.dismiss", "5"},
 		{"POST /api/alerts/bulk", api(op, "/api/alerts/bulk", `{"action":"confirm","ids":[6]}`), "op1", "alert.confirm", "6"},

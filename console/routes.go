@@ -150,6 +150,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, light, s.alert, anyCentre},
 		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, light, s.revealPreview, anyCentre},
 		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, light, s.preview, anyCentre},
+		{"GET", "/alerts/{id}/thumb", operator, csrfNone, asHTML, light, s.thumb, anyCentre},
+		{"POST", "/alerts/{id}/release", operator, csrfSession, asHTML, light, s.releaseAlert, anyCentre},
 		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, light, s.decideAlert(alerts.StatusConfirmed), anyCentre},
 		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, light, s.decideAlert(alerts.StatusConfirmed), anyCentre},
 		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, light, s.dismissAlert, anyCentre},
