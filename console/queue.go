@@ -20,14 +20,14 @@ type queueQuery struct {
 	Site   string
 	// Centre is the centre whose alerts the queue shows: the viewer's own,
 	// or for a national viewer every centre's ("") or the one asked for.
-	Centre  string
-	Case    string
-	From    string // YYYY-MM-DD in the viewer's zone, inclusive
-	To      string // YYYY-MM-DD, inclusive
+	Centre string
+	Case   string
+	From   string // YYYY-MM-DD in the viewer's zone, inclusive
+	To     string // YYYY-MM-DD, inclusive
 	// Sort is "oldest" (the page's default: the longest-waiting first),
 	// "newest" (the API's default) or "confidence" (lowest distance first).
 	Sort    string
-	Page    int    // from 1
+	Page    int // from 1
 	PerPage int
 
 	from, to time.Time
