@@ -298,7 +298,7 @@ func TestWhyItMatchedInWords(t *testing.T) {
 		id    int
 		wants []string
 	}{
-		{2, []string{"2 of 256 bits of the two fingerprints differ (PDQ).", "An alert needs at most 31, or up to 60 when pHash and dHash agree closely as well.", "very close", "Seen at 1 places (1 pages)", "Registered side: case c1"}},
+		{2, []string{"2 of 256 bits of the two fingerprints differ (PDQ).", "An alert needs at most 31, or up to 60 when pHash and dHash agree closely as well.", "very close", "Sightings: 1, on 1 pages", "Registered side: case c1"}},
 		{12, []string{"12 of 256 bits", "close: likely an edited copy"}},
 	} {
 		page := readAll(op.get(fmt.Sprintf("/alerts/%d", c.id)))

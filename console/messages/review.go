@@ -98,7 +98,7 @@ var reviewWords = map[string]map[string]string{
 		"why.conf_medium":      "close: likely an edited copy; compare the preview",
 		"why.conf_low":         "beyond the usual threshold, raised because the other hashes agree too; look carefully",
 		"why.views":            "The found picture matched %s; the registered picture %s.",
-		"why.sightings":        "Seen at %d places (%d pages), first %s, last %s.",
+		"why.sightings":        "Sightings: %d, on %d pages; first %s, last %s.",
 		"why.reported":         "A reported URL led to this alert.",
 		"why.registered_image": "Registered side: case %s, registered %s, a %d×%d picture.",
 		"why.registered_video": "Registered side: case %s, registered %s, a %d×%d video of %s.",
