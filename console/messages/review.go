@@ -11,7 +11,7 @@ var reviewWords = map[string]map[string]string{
 		"done.bulk_n": "알림 %d건을 처리했습니다.", "done.confirmed_n": "알림 #%d을(를) 확인했습니다.", "done.dismissed_n": "알림 #%d을(를) 기각했습니다.",
 		"done.claim_released": "알림 담당을 해제했습니다. 다른 운영자가 바로 맡을 수 있습니다.",
 
-		"alerts.sort_oldest": "오래된 순 (가장 오래 기다린 알림부터)", "alerts.review": "검토 모드로 시작",
+		"alerts.review_from": "여기서부터 검토 모드", "alerts.sort_oldest": "오래된 순 (가장 오래 기다린 알림부터)", "alerts.review": "검토 모드로 시작",
 		"alerts.review_keys":      "키보드: j 검토 시작",
 		"alerts.confirm_selected": "선택한 알림 확인", "alerts.dismiss_selected": "선택한 알림 기각",
 		"alerts.select_all": "이 페이지 전체 선택", "alerts.thumb": "미리보기",
@@ -64,7 +64,7 @@ var reviewWords = map[string]map[string]string{
 		"done.bulk_n": "%d alerts updated.", "done.confirmed_n": "Alert #%d confirmed.", "done.dismissed_n": "Alert #%d dismissed.",
 		"done.claim_released": "You no longer hold the alert; another operator may take it at once.",
 
-		"alerts.sort_oldest": "Oldest first (waiting longest)", "alerts.review": "Start review mode",
+		"alerts.review_from": "Review mode from here", "alerts.sort_oldest": "Oldest first (waiting longest)", "alerts.review": "Start review mode",
 		"alerts.review_keys":      "Keyboard: j starts the review",
 		"alerts.confirm_selected": "Confirm selected", "alerts.dismiss_selected": "Dismiss selected",
 		"alerts.select_all": "Select all on this page", "alerts.thumb": "Preview",
