@@ -252,3 +252,59 @@ func TestThumbnailIsASmallGreyPreview(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderStepsGrowClearerAndGreyByDefault(t *testing.T) {
+	h := hashing.NewHasher(hashing.Limits{})
+	data := fixtures.Known()[0].Data
+	ctx := t.Context()
+	energy := map[hashing.ViewStep]float64{}
+	for _, tt := range []struct {
+		name   string
+		step   hashing.ViewStep
+		colour bool
+		long   int
+	}{
+		{"the clearer step is small and grey", hashing.ViewClearer, false, hashing.ClearerSize},
+		{"the full step is larger and grey", hashing.ViewFull, false, 0},
+		{"colour is kept when asked", hashing.ViewFull, true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := h.Render(ctx, data, tt.step, tt.colour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := jpeg.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := img.Bounds()
+			if tt.long > 0 && max(b.Dx(), b.Dy()) != tt.long || max(b.Dx(), b.Dy()) > hashing.FullSize {
+				t.Errorf("%dx%d", b.Dx(), b.Dy())
+			}
+			coloured := false
+			for y := b.Min.Y; y < b.Max.Y; y += 5 {
+				for x := b.Min.X; x < b.Max.X; x += 5 {
+					r, g, bl, _ := img.At(x, y).RGBA()
+					if max(r, g, bl)-min(r, g, bl) > 8<<8 {
+						coloured = true
+					}
+				}
+			}
+			if coloured != tt.colour {
+				t.Errorf("coloured %v, want %v", coloured, tt.colour)
+			}
+			if !tt.colour {
+				energy[tt.step] = edgeEnergy(imaging.Resize(img, 256, 0, imaging.Box))
+			}
+		})
+	}
+	if energy[hashing.ViewClearer] >= energy[hashing.ViewFull] {
+		t.Errorf("the clearer step holds as much detail as the full one: %.2f vs %.2f", energy[hashing.ViewClearer], energy[hashing.ViewFull])
+	}
+	if _, err := h.Render(ctx, []byte("not a picture"), hashing.ViewFull, false); err == nil {
+		t.Error("rendered bytes that are no picture")
+	}
+	if _, err := h.Render(ctx, data, 7, false); !errors.Is(err, hashing.ErrUnsupported) {
+		t.Errorf("unknown step: %v", err)
+	}
+}
