@@ -137,6 +137,12 @@ type alertData struct {
 	Preview   bool // a preview is stored
 	// Negative is the media's negative bank entry (quarantine.go), if any.
 	Negative *alerts.NegativeEntry
+	// Graduated viewing (viewing.go): whether this session may take the
+	// next live step, has taken it, and whether live viewing is possible
+	// here at all.
+	Live              bool
+	CanClearer, Clear bool
+	CanFull, Full     bool
 	// Why says in words why the alert was raised (why.go).
 	Why *why
 	// Claim is the claim in force: the viewer's own (Mine) or another
@@ -208,6 +214,13 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request, 
 		d.Negative = &e
 	}
 	d.Why = s.why(rq, a)
+	if rq.session != nil && s.cfg.Inspector != nil && a.Video == nil {
+		d.Live = true
+		d.Clear = s.isRevealedStep(rq.session.ID, id, int(hashing.ViewClearer))
+		d.Full = s.isRevealedStep(rq.session.ID, id, int(hashing.ViewFull))
+		d.CanClearer = !d.Clear && s.viewAllowed(rq, a, hashing.ViewClearer, d.Preview)
+		d.CanFull = !d.Full && s.viewAllowed(rq, a, hashing.ViewFull, d.Preview)
+	}
 	if rq.session != nil {
 		c, ok, err := s.db.Alerts.ClaimAlert(r.Context(), id, 0, rq.actor())
 		var ce *alerts.ClaimedError

@@ -454,6 +454,7 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /logout", logout, "staff1", "logout", "staff1"},
 		{"POST /settings", form(ana, "/settings", url.Values{"language": {"ko"}}), "ana1", "user.update", "ana1"},
 		{"POST /alerts/{id}/reveal", form(op, "/alerts/1/reveal", nil), "op1", "alert.reveal", "1"},
+		{"POST /alerts/{id}/view/{step}", form(op, "/alerts/1/view/clearer", nil), "op1", "alert.view_clearer", "1"},
 		{"POST /alerts/{id}/confirm", form(op, "/alerts/1/confirm", nil), "op1", "alert.confirm", "1"},
 		{"POST /alerts/{id}/dismiss", form(op, "/alerts/2/dismiss", url.Values{"reason": {"no"}}), "op1", "alert.dismiss", "2"},
 		{"POST /alerts/bulk", form(op, "/alerts/bulk", url.Values{"id": {"3"}, "action": {"confirm"}}), "op1", "alert.confirm", "3"},

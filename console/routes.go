@@ -151,6 +151,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, light, s.revealPreview, anyCentre},
 		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, light, s.preview, anyCentre},
 		{"GET", "/alerts/{id}/thumb", operator, csrfNone, asHTML, light, s.thumb, anyCentre},
+		{"POST", "/alerts/{id}/view/{step}", operator, csrfSession, asHTML, light, s.viewStep, anyCentre},
+		{"GET", "/alerts/{id}/view/{step}", operator, csrfNone, asHTML, heavy, s.viewImage, anyCentre},
 		{"POST", "/alerts/{id}/release", operator, csrfSession, asHTML, light, s.releaseAlert, anyCentre},
 		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, light, s.decideAlert(alerts.StatusConfirmed), anyCentre},
 		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, light, s.decideAlert(alerts.StatusConfirmed), anyCentre},

@@ -29,12 +29,19 @@ var reviewWords = map[string]map[string]string{
 
 		"review.title": "검토 모드", "review.prev": "이전", "review.next": "다음", "review.position": "대기열 %d / %d",
 		"review.left": "대기열에서 빠짐 · 남은 알림 %d건", "review.end": "마지막 알림입니다", "review.queue": "대기열로",
-		"review.keys":        "키보드: j 다음 · k 이전 · r 미리보기 보기(기록됨) · c 확인 · d 기각(사유 선택) · q 대기열",
+		"review.keys":        "키보드: j 다음 · k 이전 · r 다음 보기 단계(기록됨: 흐림 → 선명 → 원본) · c 확인 · d 기각(사유 선택) · q 대기열",
 		"review.reason_keys": "사유 번호(1–5)를 누르면 기각합니다 · t 직접 입력 · Esc 취소",
 
 		"claim.mine": "이 알림은 %s까지 내가 담당합니다. 다른 운영자에게는 처리 중으로 보입니다.", "claim.release": "담당 해제",
 		"claim.other": "%s 님이 %s까지 이 알림을 처리 중입니다. 그때까지 결정은 거부됩니다.",
 
+		"view.no_fetcher": "이 콘솔은 크롤러 없이 실행 중이라 원본을 가져와 볼 수 없습니다.",
+		"view.video":      "동영상 알림은 아직 원본 보기를 지원하지 않습니다. 흐림 미리보기와 일치 구간을 참고하세요.",
+		"view.step_first": "이전 단계를 먼저 보세요: 흐림 미리보기 → 더 선명하게 → 원본.",
+		"view.gone":       "원본을 가져올 수 없습니다. 사이트가 더 이상 제공하지 않거나 제한을 넘었습니다.",
+		"view.clearer":    "더 선명하게 보기 (실시간으로 가져옴, 기록됨)", "view.full": "원본 보기 (실시간으로 가져옴, 기록됨)",
+		"view.colour": "컬러로", "view.grey_note": "기본은 흑백입니다. 원본은 저장되지 않고 화면에만 전달됩니다.",
+		"view.clearer_alt": "더 선명한 보기", "view.full_alt": "원본",
 		"why.title":            "일치한 이유",
 		"why.distance":         "두 지문은 %d / %d비트가 다릅니다 (%s).",
 		"why.threshold":        "알림 기준은 %d비트 이하입니다.",
@@ -82,12 +89,19 @@ var reviewWords = map[string]map[string]string{
 
 		"review.title": "Review mode", "review.prev": "Previous", "review.next": "Next", "review.position": "%d of %d in the queue",
 		"review.left": "No longer in the queue · %d left", "review.end": "This is the last alert", "review.queue": "Back to the queue",
-		"review.keys":        "Keyboard: j next · k previous · r reveal the preview (recorded) · c confirm · d dismiss (pick a reason) · q queue",
+		"review.keys":        "Keyboard: j next · k previous · r next viewing step (recorded: blurred, clearer, picture) · c confirm · d dismiss (pick a reason) · q queue",
 		"review.reason_keys": "Press a reason's number (1–5) to dismiss · t to type another · Esc to cancel",
 
 		"claim.mine": "You hold this alert until %s; other operators see it as being worked.", "claim.release": "Release it",
 		"claim.other": "%s is working on this alert until %s; decisions on it are refused until then.",
 
+		"view.no_fetcher": "This console runs without the crawler, so it cannot fetch the picture from its source.",
+		"view.video":      "Video alerts cannot be viewed live yet; use the blurred preview and the matched stretches.",
+		"view.step_first": "Take the step before first: blurred preview → clearer → full.",
+		"view.gone":       "The picture could not be fetched: the site no longer serves it, or it is over the limits.",
+		"view.clearer":    "View clearer (fetched live, recorded)", "view.full": "View the picture (fetched live, recorded)",
+		"view.colour": "in colour", "view.grey_note": "Grey by default. The picture is fetched from the source and shown, never stored.",
+		"view.clearer_alt": "Clearer view", "view.full_alt": "The picture",
 		"why.title":            "Why it matched",
 		"why.distance":         "%d of %d bits of the two fingerprints differ (%s).",
 		"why.threshold":        "An alert needs at most %d.",

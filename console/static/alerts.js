@@ -67,7 +67,9 @@
       case "j": follow($("#review-next") || $("#start-review")); break;
       case "k": follow($("#review-prev")); break;
       case "q": follow($("#review-queue")); break;
-      case "r": submit($("#reveal-form")); break;
+      // r takes the next viewing step: the blurred preview, then clearer,
+      // then the picture (each one recorded).
+      case "r": submit($("#reveal-form") || $("#clearer-form") || $("#full-form")); break;
       case "c": submit($("#confirm-form")); break;
       case "d": if ($("#dismiss-form")) { showPicks(true); } break;
       default: return;

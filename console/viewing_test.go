@@ -1,0 +1,123 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"image/jpeg"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
+	"github.com/hashwatch/hashwatch/store"
+)
+
+func TestGraduatedViewingIsStepwiseAuditedAndNeverStored(t *testing.T) {
+	data := photo(t, testPhoto)
+	var served atomic.Int64
+	var gone atomic.Bool
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		if gone.Load() {
+			http.Error(w, "gone", http.StatusGone)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(data)
+	}))
+	defer src.Close()
+	e := newEnv(t, withCrawling)
+	seeded := e.seedAlerts(1)
+	ctx := context.Background()
+	preview, _ := e.db.Alerts.Preview(seeded[0].MediaSHA256)
+	a, _, err := e.db.Alerts.RecordAlert(ctx, alerts.AlertInput{
+		Site: "board", MediaSHA256: [32]byte{0xcd},
+		Match:    index.Match{Fingerprint: seeded[0].Fingerprint, Case: "c1", Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: 3}},
+		Sighting: alerts.Sighting{PageURL: src.URL + "/p", MediaURL: src.URL + "/m.jpg", HTTPStatus: 200, FirstSeen: time.Now()},
+		Preview:  preview,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, other := e.login("op1"), e.login("op1")
+	id := itoa(a.ID)
+	colourOf := func(img []byte) (long int, coloured bool) {
+		m, err := jpeg.Decode(bytes.NewReader(img))
+		if err != nil {
+			t.Fatalf("not a JPEG: %v", err)
+		}
+		b := m.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y += 4 {
+			for x := b.Min.X; x < b.Max.X; x += 4 {
+				r, g, bl, _ := m.At(x, y).RGBA()
+				if max(r, g, bl)-min(r, g, bl) > 8<<8 {
+					coloured = true
+				}
+			}
+		}
+		return max(b.Dx(), b.Dy()), coloured
+	}
+	steps := []struct {
+		name     string
+		do       func() *http.Response
+		status   int
+		long     int  // of the image served, 0 for none
+		coloured bool // the image served
+		audit    string
+	}{
+		{"the clearer view waits for the preview's reveal", func() *http.Response { return op.postForm("/alerts/"+id+"/view/clearer", nil, op.csrf) }, http.StatusConflict, 0, false, ""},
+		{"nothing is served before its step is taken", func() *http.Response { return op.get("/alerts/" + id + "/view/clearer") }, http.StatusConflict, 0, false, ""},
+		{"the full view waits for the clearer one", func() *http.Response { return op.postForm("/alerts/"+id+"/view/full", nil, op.csrf) }, http.StatusConflict, 0, false, ""},
+		{"the preview is revealed", func() *http.Response { return op.postForm("/alerts/"+id+"/reveal", nil, op.csrf) }, http.StatusSeeOther, 0, false, "alert.reveal "},
+		{"then the clearer view, recorded as grey", func() *http.Response { return op.postForm("/alerts/"+id+"/view/clearer", nil, op.csrf) }, http.StatusSeeOther, 0, false, "alert.view_clearer grey"},
+		{"it is fetched live, small and grey", func() *http.Response { return op.get("/alerts/" + id + "/view/clearer") }, http.StatusOK, hashing.ClearerSize, false, ""},
+		{"then the full view in colour, recorded as such", func() *http.Response {
+			return op.postForm("/alerts/"+id+"/view/full", url.Values{"colour": {"1"}}, op.csrf)
+		}, http.StatusSeeOther, 0, false, "alert.view_full colour"},
+		{"it is fetched live in colour", func() *http.Response { return op.get("/alerts/" + id + "/view/full") }, http.StatusOK, 512, true, ""},
+		{"another session has taken no step", func() *http.Response { return other.get("/alerts/" + id + "/view/full") }, http.StatusConflict, 0, false, ""},
+		{"a source that no longer serves it is said so", func() *http.Response { gone.Store(true); return op.get("/alerts/" + id + "/view/full") }, http.StatusBadGateway, 0, false, ""},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			before, _ := e.db.Store.AuditLog(store.AuditFilter{Limit: 1})
+			resp := st.do()
+			body := readAll(resp)
+			if resp.StatusCode != st.status {
+				t.Fatalf("status %d, want %d: %.300s", resp.StatusCode, st.status, body)
+			}
+			if st.long > 0 {
+				long, coloured := colourOf([]byte(body))
+				if long != st.long || coloured != st.coloured {
+					t.Errorf("image long side %d coloured %v, want %d %v", long, coloured, st.long, st.coloured)
+				}
+			}
+			after, _ := e.db.Store.AuditLog(store.AuditFilter{Limit: 1})
+			got := ""
+			if len(after) > 0 && (len(before) == 0 || after[0].Seq > before[0].Seq) {
+				got = after[0].Action + " " + after[0].Detail
+			}
+			if got != st.audit {
+				t.Errorf("audit %q, want %q", got, st.audit)
+			}
+		})
+	}
+	if served.Load() != 3 {
+		t.Errorf("the source was asked %d times, want once per view shown (3)", served.Load())
+	}
+	if p, _ := e.db.Alerts.Preview(a.MediaSHA256); !bytes.Equal(p, preview) {
+		t.Error("viewing changed the stored preview")
+	}
+	page := readAll(op.get("/alerts/" + id))
+	for _, want := range []string{`id="clearer-img"`, `id="full-img"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the alert page lacks %s", want)
+		}
+	}
+}
