@@ -156,7 +156,7 @@ func objectPath(p string, w *centreWorld) string {
 	case strings.Contains(p, "/negative/{id}"):
 		id = strconv.FormatUint(w.negative, 10)
 	}
-	return strings.NewReplacer("{id}", id, "{name}", w.users[accounts.RoleAnalyst], "{site}", "board", "{lang}", "en", "{$}", "").Replace(p)
+	return strings.NewReplacer("{id}", id, "{name}", w.users[accounts.RoleAnalyst], "{site}", "board", "{lang}", "en", "{step}", "clearer", "{$}", "").Replace(p)
 }
 
 // negativeGone reports whether negative bank entry id was removed.
