@@ -121,3 +121,52 @@ func TestGraduatedViewingIsStepwiseAuditedAndNeverStored(t *testing.T) {
 		}
 	}
 }
+
+func TestColourIsAPerUserSetting(t *testing.T) {
+	e := newEnv(t, withCrawling)
+	e.seedAlerts(1)
+	op := e.login("op1")
+	op.postForm("/alerts/1/reveal", nil, op.csrf).Body.Close()
+	checked := func() bool {
+		page := readAll(op.get("/alerts/1"))
+		i := strings.Index(page, `id="clearer-form"`)
+		if i < 0 {
+			t.Fatal("no clearer step offered after the reveal")
+		}
+		form := page[i:]
+		form = form[:strings.Index(form, "</form>")]
+		return strings.Contains(form, `name="colour" value="1" checked`)
+	}
+	tests := []struct {
+		name   string
+		form   url.Values
+		colour bool
+	}{
+		{"grey is the default", nil, false},
+		{"colour chosen in the settings", url.Values{"view_prefs": {"1"}, "view_colour": {"1"}}, true},
+		{"another form's post leaves the choice alone", url.Values{"language": {"en"}}, true},
+		{"unticked in the settings, grey again", url.Values{"view_prefs": {"1"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.form != nil {
+				if resp := op.postForm("/settings", tt.form, op.csrf); resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("settings: %d %s", resp.StatusCode, readAll(resp))
+				}
+			}
+			if got := checked(); got != tt.colour {
+				t.Errorf("in colour preselected %v, want %v", got, tt.colour)
+			}
+		})
+	}
+	log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "user.update"})
+	n := 0
+	for _, l := range log {
+		if strings.Contains(l.Detail, "view in colour") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d audited colour changes, want 2: %+v", n, log)
+	}
+}
