@@ -19,6 +19,17 @@ import (
 // render in memory and drop: nothing is fingerprinted, recorded or stored
 // here. A URL that serves a video fails with ErrVideo.
 func (in *Inspector) FetchForViewing(ctx context.Context, rawURL string) ([]byte, error) {
+	return in.fetchForViewing(ctx, rawURL, false)
+}
+
+// FetchVideoForViewing is FetchForViewing for a video, under the site's
+// max_video_bytes: for the blurred keyframe strip of a video alert, made
+// in memory and never stored.
+func (in *Inspector) FetchVideoForViewing(ctx context.Context, rawURL string) ([]byte, error) {
+	return in.fetchForViewing(ctx, rawURL, true)
+}
+
+func (in *Inspector) fetchForViewing(ctx context.Context, rawURL string, isVideo bool) ([]byte, error) {
 	if err := alerts.CheckReportURL(rawURL); err != nil {
 		return nil, err
 	}
@@ -34,7 +45,13 @@ func (in *Inspector) FetchForViewing(ctx context.Context, rawURL string) ([]byte
 	base := work.NewTransport(site)
 	defer base.CloseIdleConnections()
 	tr := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
-	f, err := work.NewFetcher(site, tr, ua).Get(ctx, rawURL, site.MaxImageBytes, work.Validators{})
+	fetcher := work.NewFetcher(site, tr, ua)
+	var f *work.Fetched
+	if isVideo {
+		f, err = fetcher.GetVideo(ctx, rawURL, site.MaxVideoBytes)
+	} else {
+		f, err = fetcher.Get(ctx, rawURL, site.MaxImageBytes, work.Validators{})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch for viewing: %w", err)
 	}

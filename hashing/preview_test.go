@@ -308,3 +308,28 @@ func TestRenderStepsGrowClearerAndGreyByDefault(t *testing.T) {
 		t.Errorf("unknown step: %v", err)
 	}
 }
+
+func TestPreviewStripPutsBlurredFramesSideBySide(t *testing.T) {
+	var frames []image.Image
+	for _, p := range fixtures.Known()[:3] {
+		img, err := jpeg.Decode(bytes.NewReader(p.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, img)
+	}
+	strip, err := hashing.PreviewStrip(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(strip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dy() > hashing.PreviewSize || b.Dx() < 3*hashing.PreviewSize/2 || b.Dx() > 3*hashing.PreviewSize+8 {
+		t.Errorf("strip of 3 frames is %dx%d", b.Dx(), b.Dy())
+	}
+	if _, err := hashing.PreviewStrip(nil); !errors.Is(err, hashing.ErrCorrupt) {
+		t.Errorf("a strip of nothing: %v", err)
+	}
+}
