@@ -143,6 +143,8 @@ type alertData struct {
 	Live              bool
 	CanClearer, Clear bool
 	CanFull, Full     bool
+	// A video alert's keyframe strip: possible here, and granted.
+	CanKeyframes, Keyframes bool
 	// Why says in words why the alert was raised (why.go).
 	Why *why
 	// Claim is the claim in force: the viewer's own (Mine) or another
@@ -214,6 +216,10 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request, rq *request, 
 		d.Negative = &e
 	}
 	d.Why = s.why(rq, a)
+	if s.keyframesReady(rq, a) == nil {
+		d.Keyframes = s.isRevealedStep(rq.session.ID, id, keyframesStep)
+		d.CanKeyframes = !d.Keyframes
+	}
 	if rq.session != nil && s.cfg.Inspector != nil && a.Video == nil {
 		d.Live = true
 		d.Clear = s.isRevealedStep(rq.session.ID, id, int(hashing.ViewClearer))

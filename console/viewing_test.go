@@ -3,6 +3,9 @@ package console
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/gif"
 	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -168,5 +172,92 @@ func TestColourIsAPerUserSetting(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d audited colour changes, want 2: %+v", n, log)
+	}
+}
+
+// stripesGIF is an animated GIF of n frames shown half a second each,
+// every frame with stripes of its own width: a video for the keyframe
+// strip without ffmpeg.
+func stripesGIF(t *testing.T, n int) []byte {
+	t.Helper()
+	pal := color.Palette{color.Black, color.White}
+	g := &gif.GIF{}
+	for i := range n {
+		img := image.NewPaletted(image.Rect(0, 0, 96, 64), pal)
+		for y := range 64 {
+			for x := range 96 {
+				img.SetColorIndex(x, y, uint8((x/(3+4*i))%2))
+			}
+		}
+		g.Image = append(g.Image, img)
+		g.Delay = append(g.Delay, 50)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestAVideoAlertShowsBlurredKeyframesAtTheMatchedMoments(t *testing.T) {
+	clip := stripesGIF(t, 8)
+	var served atomic.Int64
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.Header().Set("Content-Type", "image/gif")
+		w.Write(clip)
+	}))
+	defer src.Close()
+	e := newEnv(t, func(c *Config) { withCrawling(c); c.Video = video.New(video.Config{TempDir: t.TempDir()}) })
+	seeded := e.seedAlerts(1)
+	a, _, err := e.db.Alerts.RecordAlert(context.Background(), alerts.AlertInput{
+		Site: "board", MediaSHA256: [32]byte{0xef},
+		Match: index.Match{Fingerprint: seeded[0].Fingerprint, Case: "c1", Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: 9},
+			Video: &index.VideoEvidence{QueryShare: 0.5, RegisteredShare: 0.9, Ranges: []index.VideoRange{{QueryStart: 0.5, QueryEnd: 2, RegisteredStart: 0, RegisteredEnd: 1.5}}}},
+		Sighting: alerts.Sighting{PageURL: src.URL + "/p", MediaURL: src.URL + "/v.gif", HTTPStatus: 200, FirstSeen: time.Now()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := e.login("op1")
+	id := itoa(a.ID)
+	page := readAll(op.get("/alerts/" + id))
+	for _, want := range []string{`id="keyframes-form"`, `id="why-timeline"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the video alert's page lacks %s", want)
+		}
+	}
+	if resp := op.get("/alerts/" + id + "/view/keyframes"); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("the strip is served before its audited step: %d", resp.StatusCode)
+	}
+	if resp := op.postForm("/alerts/"+id+"/view/keyframes", nil, op.csrf); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("keyframes step: %d %s", resp.StatusCode, readAll(resp))
+	}
+	resp := op.get("/alerts/" + id + "/view/keyframes")
+	body := readAll(resp)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("strip: %d %.200s", resp.StatusCode, body)
+	}
+	img, err := jpeg.Decode(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three moments inside the one matched stretch, each a preview-sized
+	// tile.
+	if b := img.Bounds(); b.Dx() < 3*hashing.PreviewSize || b.Dy() > hashing.PreviewSize {
+		t.Errorf("strip %dx%d, want three %d-px tiles side by side", b.Dx(), b.Dy(), hashing.PreviewSize)
+	}
+	log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "alert.view_keyframes"})
+	if len(log) != 1 || log[0].User != "op1" || log[0].Target != id {
+		t.Errorf("audit: %+v", log)
+	}
+	if served.Load() != 1 {
+		t.Errorf("the source was asked %d times, want once", served.Load())
+	}
+	if has, _ := e.db.Alerts.HasPreview([32]byte{0xef}); has {
+		t.Error("the strip was stored")
+	}
+	if resp := op.postForm("/alerts/"+itoa(seeded[0].ID)+"/view/keyframes", nil, op.csrf); resp.StatusCode != http.StatusConflict {
+		t.Errorf("a picture alert's keyframes: %d", resp.StatusCode)
 	}
 }

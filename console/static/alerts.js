@@ -69,7 +69,7 @@
       case "q": follow($("#review-queue")); break;
       // r takes the next viewing step: the blurred preview, then clearer,
       // then the picture (each one recorded).
-      case "r": submit($("#reveal-form") || $("#clearer-form") || $("#full-form")); break;
+      case "r": submit($("#reveal-form") || $("#keyframes-form") || $("#clearer-form") || $("#full-form")); break;
       case "c": submit($("#confirm-form")); break;
       case "d": if ($("#dismiss-form")) { showPicks(true); } break;
       default: return;
