@@ -57,6 +57,8 @@
 // redirect with its flash message, or the JSON body.
 //
 // The console holds no state of its own beyond short-lived memory (login
-// rate limits, revealed previews and viewing steps): everything durable is in package index,
-// and crawling is package crawler's.
+// rate limits, partners' lookup rates, revealed previews and viewing
+// steps): everything durable is in package index, and crawling is package
+// crawler's. The partners' lookup API (lookup.go) answers match and
+// distance only.
 package console
