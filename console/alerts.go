@@ -610,7 +610,7 @@ func (s *Server) apiBulk(w http.ResponseWriter, r *http.Request, rq *request) er
 		for i, rf := range re.Refusals {
 			res[i] = bulkResult{ID: rf.ID, Error: s.refusalText(rq, rf.Err)}
 		}
-		writeJSON(w, http.StatusConflict, map[string]any{"error": rq.loc.T("alerts.bulk_refused", len(re.Refusals), re.Of), "results": res})
+		writeJSON(w, http.StatusConflict, map[string]any{"error": rq.loc.T("alerts.bulk_refused_api", len(re.Refusals), re.Of), "results": res})
 		return nil
 	}
 	if err != nil {

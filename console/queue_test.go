@@ -308,7 +308,7 @@ func TestWhyItMatchedInWords(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range append(append([]string{}, dismissReasonKeys...), "refused.claimed", "refused.status", "refused.missing", "why.conf_low",
+	for _, k := range append(append([]string{}, dismissReasonKeys...), "alerts.bulk_refused_api", "refused.claimed", "refused.status", "refused.missing", "why.conf_low",
 		"why.registered_video", "why.timeline", "why.timeline_caption", "view.frames", "done.bulk_n", "done.confirmed_n", "done.dismissed_n", "done.claim_released") {
 		if !en.Has(k) || !ko.Has(k) {
 			t.Errorf("key %q, used by the handlers, is missing in a language", k)
