@@ -87,6 +87,10 @@ const (
 	// SortConfidence puts the closest matches first: the lowest distance,
 	// then the newest as SortNewest does.
 	SortConfidence
+	// SortOldest puts the longest-waiting alerts first (ties: the lower ID
+	// first): the review queue's order, so the re-upload that has been up
+	// longest is judged first.
+	SortOldest
 )
 
 // MaxAlertPage bounds AlertQuery.Limit: a page is decoded in full.
@@ -137,15 +141,8 @@ func (al *Store) QueryAlerts(ctx context.Context, q AlertQuery) (AlertPage, erro
 	if err := ctx.Err(); err != nil {
 		return AlertPage{}, err
 	}
-	switch {
-	case q.Status != "" && !q.Status.Valid():
-		return AlertPage{}, fmt.Errorf("query alerts: status %q: %w", q.Status, store.ErrInvalid)
-	case q.Sort != SortNewest && q.Sort != SortConfidence:
-		return AlertPage{}, fmt.Errorf("query alerts: sort %d: %w", q.Sort, store.ErrInvalid)
-	case q.Offset < 0 || q.Limit < 0 || q.Limit > MaxAlertPage:
-		return AlertPage{}, fmt.Errorf("query alerts: offset %d, limit %d (0 to %d): %w", q.Offset, q.Limit, MaxAlertPage, store.ErrInvalid)
-	case len(q.Site) > math.MaxUint16 || len(q.Case)+len(q.Centre)+1 > math.MaxUint16 || len(q.Centre) > math.MaxUint16:
-		return AlertPage{}, fmt.Errorf("query alerts: site or case name too long: %w", store.ErrInvalid)
+	if err := q.check(); err != nil {
+		return AlertPage{}, err
 	}
 	page := AlertPage{Counts: map[Status]int{}}
 	err := al.st.View(func(tx *bolt.Tx) error {
@@ -189,6 +186,50 @@ func (al *Store) QueryAlerts(ctx context.Context, q AlertQuery) (AlertPage, erro
 		return AlertPage{}, fmt.Errorf("query alerts: %w", err)
 	}
 	return page, nil
+}
+
+// check refuses a query QueryAlerts cannot answer.
+func (q AlertQuery) check() error {
+	switch {
+	case q.Status != "" && !q.Status.Valid():
+		return fmt.Errorf("query alerts: status %q: %w", q.Status, store.ErrInvalid)
+	case q.Sort != SortNewest && q.Sort != SortConfidence && q.Sort != SortOldest:
+		return fmt.Errorf("query alerts: sort %d: %w", q.Sort, store.ErrInvalid)
+	case q.Offset < 0 || q.Limit < 0 || q.Limit > MaxAlertPage:
+		return fmt.Errorf("query alerts: offset %d, limit %d (0 to %d): %w", q.Offset, q.Limit, MaxAlertPage, store.ErrInvalid)
+	case len(q.Site) > math.MaxUint16 || len(q.Case)+len(q.Centre)+1 > math.MaxUint16 || len(q.Centre) > math.MaxUint16:
+		return fmt.Errorf("query alerts: site or case name too long: %w", store.ErrInvalid)
+	}
+	return nil
+}
+
+// QueryAlertIDs returns the IDs of the alerts q selects, in q's order,
+// from q.Offset, at most q.Limit of them: index keys only, no alert
+// decoded, so the review mode can find an alert's neighbours in its queue
+// for the price of a few thousand keys.
+func (al *Store) QueryAlertIDs(ctx context.Context, q AlertQuery) ([]uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	if q.Limit == 0 {
+		return nil, nil
+	}
+	var ids []uint64
+	err := al.st.View(func(tx *bolt.Tx) error {
+		if !alertIndexCurrent(tx) {
+			return fmt.Errorf("alert indexes not built; a read-write open builds them: %w", store.ErrCorrupt)
+		}
+		var err error
+		ids, err = newAlertScan(tx, q).page(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query alert IDs: %w", err)
+	}
+	return ids, nil
 }
 
 // alertScan is one query's walk over an index inside a read transaction.
@@ -389,6 +430,30 @@ func (s *alertScan) newest(b *bolt.Bucket, p []byte) func() (k, v []byte, ok boo
 	}
 }
 
+// oldest iterates, oldest first, over the entries of b with prefix p (a
+// base prefix and a status) within the time bounds.
+func (s *alertScan) oldest(b *bolt.Bucket, p []byte) func() (k, v []byte, ok bool) {
+	c := b.Cursor()
+	var hi []byte
+	if s.to != nil {
+		hi = append(slices.Clip(p), s.to...)
+	}
+	var k, v []byte
+	started := false
+	return func() ([]byte, []byte, bool) {
+		if started {
+			k, v = c.Next()
+		} else {
+			k, v = c.Seek(append(slices.Clip(p), s.from...))
+		}
+		started = true
+		if k == nil || !bytes.HasPrefix(k, p) || hi != nil && bytes.Compare(k, hi) >= 0 {
+			return nil, nil, false
+		}
+		return k, v, true
+	}
+}
+
 // statuses lists the query's status, or when it has none the statuses
 // present in the base under the prefix.
 func (s *alertScan) statuses() []Status {
@@ -468,7 +533,7 @@ func (s *alertScan) page(ctx context.Context) ([]uint64, error) {
 	if s.q.Sort == SortConfidence && s.prefix == nil && s.from == nil && s.to == nil {
 		return s.mergePage(ctx, s.tx.Bucket(bucketAlertsByConfidence), nil, want)
 	}
-	if s.q.Sort == SortNewest {
+	if s.q.Sort == SortNewest || s.q.Sort == SortOldest {
 		return s.mergePage(ctx, s.base, s.prefix, want)
 	}
 	// Confidence over a site, case or date range: sort the matching keys
@@ -527,9 +592,10 @@ func (s *alertScan) page(ctx context.Context) ([]uint64, error) {
 	return ids, nil
 }
 
-// mergePage reads the statuses of b under prefix backwards together,
+// mergePage reads the statuses of b under prefix together — backwards,
 // taking the greatest remaining key suffix (the part after the status) at
-// each step, and returns the IDs from Offset to want.
+// each step, or for SortOldest forwards, taking the least — and returns
+// the IDs from Offset to want.
 func (s *alertScan) mergePage(ctx context.Context, b *bolt.Bucket, prefix []byte, want int) ([]uint64, error) {
 	type head struct {
 		n    int // length of the key's prefix and status
@@ -540,6 +606,9 @@ func (s *alertScan) mergePage(ctx context.Context, b *bolt.Bucket, prefix []byte
 	for _, st := range s.statuses() {
 		p := lp(prefix, st)
 		h := &head{n: len(p), next: s.newest(b, p)}
+		if s.q.Sort == SortOldest {
+			h.next = s.oldest(b, p)
+		}
 		var ok bool
 		if h.k, h.v, ok = h.next(); ok {
 			heads = append(heads, h)
@@ -552,9 +621,12 @@ func (s *alertScan) mergePage(ctx context.Context, b *bolt.Bucket, prefix []byte
 				return nil, err
 			}
 		}
-		top := 0
+		top, better := 0, 1
+		if s.q.Sort == SortOldest {
+			better = -1
+		}
 		for i := 1; i < len(heads); i++ {
-			if bytes.Compare(heads[i].k[heads[i].n:], heads[top].k[heads[top].n:]) > 0 {
+			if bytes.Compare(heads[i].k[heads[i].n:], heads[top].k[heads[top].n:]) == better {
 				top = i
 			}
 		}

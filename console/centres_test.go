@@ -156,7 +156,7 @@ func objectPath(p string, w *centreWorld) string {
 	case strings.Contains(p, "/negative/{id}"):
 		id = strconv.FormatUint(w.negative, 10)
 	}
-	return strings.NewReplacer("{id}", id, "{name}", w.users[accounts.RoleAnalyst], "{site}", "board", "{lang}", "en", "{$}", "").Replace(p)
+	return strings.NewReplacer("{id}", id, "{name}", w.users[accounts.RoleAnalyst], "{site}", "board", "{lang}", "en", "{step}", "clearer", "{$}", "").Replace(p)
 }
 
 // negativeGone reports whether negative bank entry id was removed.
@@ -399,7 +399,8 @@ func TestEachCentreSeesExactlyItsOwnAlerts(t *testing.T) {
 		} else if got := ids(get(secret, "/api/alerts?status=confirmed&centre=national")); !slices.Equal(got, want(c)) {
 			t.Errorf("%s asking for ?centre=national sees %v, want its own", c, got)
 		}
-		page := readAll(e.login(worlds[c].users[accounts.RoleOperator]).get("/alerts"))
+		// Every status: the page's default is new alerts only.
+		page := readAll(e.login(worlds[c].users[accounts.RoleOperator]).get("/alerts?status="))
 		for _, o := range isolationCentres {
 			shown := strings.Contains(page, worlds[o].marker)
 			if wantShown := o == c || c == centres.National; shown != wantShown {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/hashwatch/hashwatch/accounts"
@@ -120,6 +121,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	if done := r.URL.Query().Get("done"); done != "" && rq.loc.Has("done."+done) {
 		v.Done = rq.loc.T("done." + done)
+		// A count or an alert number makes the message precise: "3
+		// alerts updated", "Alert #12 confirmed".
+		if n, err := strconv.ParseUint(r.URL.Query().Get("n"), 10, 64); err == nil && rq.loc.Has("done."+done+"_n") {
+			v.Done = rq.loc.T("done."+done+"_n", n)
+		}
 	}
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout.html", v); err != nil {

@@ -298,7 +298,7 @@ func TestCrawledURLsAreNeverLinks(t *testing.T) {
 	if resp := op.postForm("/alerts/"+itoa(a.ID)+"/confirm", nil, op.csrf); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirm: %d", resp.StatusCode)
 	}
-	for _, path := range []string{"/alerts", "/alerts/" + itoa(a.ID), "/notices"} {
+	for _, path := range []string{"/alerts?status=", "/alerts/" + itoa(a.ID), "/notices"} { // every status: the queue's default is new alerts
 		page := readAll(op.get(path))
 		low := strings.ToLower(page)
 		if strings.Contains(low, `href="javascript:`) || strings.Contains(low, `src="javascript:`) || strings.Contains(page, "<script>") {
@@ -462,9 +462,14 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /logout", logout, "staff1", "logout", "staff1"},
 		{"POST /settings", form(ana, "/settings", url.Values{"language": {"ko"}}), "ana1", "user.update", "ana1"},
 		{"POST /alerts/{id}/reveal", form(op, "/alerts/1/reveal", nil), "op1", "alert.reveal", "1"},
+		{"POST /alerts/{id}/view/{step}", form(op, "/alerts/1/view/clearer", nil), "op1", "alert.view_clearer", "1"},
 		{"POST /alerts/{id}/confirm", form(op, "/alerts/1/confirm", nil), "op1", "alert.confirm", "1"},
 		{"POST /alerts/{id}/dismiss", form(op, "/alerts/2/dismiss", url.Values{"reason": {"no"}}), "op1", "alert.dismiss", "2"},
 		{"POST /alerts/bulk", form(op, "/alerts/bulk", url.Values{"id": {"3"}, "action": {"confirm"}}), "op1", "alert.confirm", "3"},
+		{"POST /alerts/{id}/release", func() *http.Response {
+			readAll(op.get("/alerts/8")) // opening it claims it (alert.claim)
+			return op.postForm("/alerts/8/release", nil, op.csrf)
+		}, "op1", "alert.release", "8"},
 		{"POST /api/alerts/{id}/confirm", api(op, "/api/alerts/4/confirm", `{}`), "op1", "alert.confirm", "4"},
 		{"POST /api/alerts/{id}/dismiss", api(op, "/api/alerts/5/dismiss", `{"reason":"no"}`), "op1", "alert.dismiss", "5"},
 		{"POST /api/alerts/bulk", api(op, "/api/alerts/bulk", `{"action":"confirm","ids":[6]}`), "op1", "alert.confirm", "6"},

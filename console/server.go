@@ -288,7 +288,9 @@ func New(cfg Config) (*Server, error) {
 // the route table.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	// Scripts are the console's own files only (progressive enhancement:
+	// every page works without them); no inline script, no eval.
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -340,7 +342,15 @@ func (s *Server) site(name string) *crawler.Site {
 }
 
 // reveal records that session revealed alert id's preview.
-func (s *Server) reveal(session string, id uint64) {
+func (s *Server) reveal(session string, id uint64) { s.revealStep(session, id, 0) }
+
+// isRevealed reports whether session revealed alert id's preview recently.
+func (s *Server) isRevealed(session string, id uint64) bool { return s.isRevealedStep(session, id, 0) }
+
+// revealStep records that session took viewing step (0 the blurred
+// preview, then hashing.ViewClearer and hashing.ViewFull; a step above
+// 100 marks a colour choice) of alert id.
+func (s *Server) revealStep(session string, id uint64, step int) {
 	s.revealMu.Lock()
 	defer s.revealMu.Unlock()
 	now := s.now()
@@ -349,14 +359,15 @@ func (s *Server) reveal(session string, id uint64) {
 			delete(s.revealed, k)
 		}
 	}
-	s.revealed[fmt.Sprintf("%s/%d", session, id)] = now.Add(revealFor)
+	s.revealed[fmt.Sprintf("%s/%d/%d", session, id, step)] = now.Add(revealFor)
 }
 
-// isRevealed reports whether session revealed alert id's preview recently.
-func (s *Server) isRevealed(session string, id uint64) bool {
+// isRevealedStep reports whether session took viewing step of alert id
+// recently.
+func (s *Server) isRevealedStep(session string, id uint64, step int) bool {
 	s.revealMu.Lock()
 	defer s.revealMu.Unlock()
-	until, ok := s.revealed[fmt.Sprintf("%s/%d", session, id)]
+	until, ok := s.revealed[fmt.Sprintf("%s/%d/%d", session, id, step)]
 	return ok && s.now().Before(until)
 }
 

@@ -29,6 +29,7 @@ var layout = []string{
 	// alerts: the flood quarantine (quarantine.go) and the negative bank
 	// (negative.go)
 	"floodmedia", "quarantine", "negative", "negativesha", "negativepdq",
+	"alertclaims", // alerts: big-endian alert ID → who is working it, until when
 
 	"users", "sessions", "tokens", // accounts: by name or token hash
 	"lookupcounts", // accounts: partner "/" day → lookup counts (never hashes)
