@@ -73,7 +73,7 @@ func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 // Transparent and translucent pixels come composited over white,
 // so what they hide never reaches a hash.
 func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
-	img, format, _, err := decodeImage(context.Background(), data, limits, 0)
+	img, format, _, err := decodeImage(context.Background(), data, limits, 0, false)
 	return img, format, err
 }
 
@@ -81,7 +81,7 @@ func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
 // copy: it may decode a JPEG at 1/2, 1/4 or 1/8 scale, keeping the long
 // side at least minLong pixels (see decodeImage).
 func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, Format, error) {
-	img, format, _, err := decodeImage(context.Background(), data, limits, max(minLong, 1))
+	img, format, _, err := decodeImage(context.Background(), data, limits, max(minLong, 1), false)
 	return img, format, err
 }
 
@@ -94,8 +94,10 @@ func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, For
 // registration, crawling, inspection and previews share, so a transparent
 // picture is hashed the same way on both sides of a match.
 // A JPEG's decode stops when ctx is done or limits.MaxDecodeTime has
-// passed.
-func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
+// passed. lumaOnly is for a caller that reads only the luma of the result
+// (workingCopy for the views): a colour JPEG without EXIF rotation may then
+// come back as its Y plane (*image.Gray), its chroma never reconstructed.
+func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int, lumaOnly bool) (image.Image, Format, image.Point, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
 		return nil, "", image.Point{}, fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
@@ -126,7 +128,7 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 		}
 		dctx, cancel := context.WithTimeout(ctx, limits.MaxDecodeTime)
 		var orientation int
-		img, orientation, err = decodeJPEGScaled(dctx, data, minLong)
+		img, orientation, err = decodeJPEGScaled(dctx, data, minLong, lumaOnly)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
@@ -156,14 +158,20 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 // decodeJPEGScaled decodes a JPEG reduced so its long side is still at least
 // minLong (at full size when no reduction keeps that much), then applies its
 // EXIF orientation as imaging.Decode would. It stops with ctx's error soon
-// after ctx is done.
-func decodeJPEGScaled(ctx context.Context, data []byte, minLong int) (img image.Image, orientation int, err error) {
+// after ctx is done. With lumaOnly it may return the Y plane alone (see
+// decodeImage).
+func decodeJPEGScaled(ctx context.Context, data []byte, minLong int, lumaOnly bool) (img image.Image, orientation int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	img, info, err := jpegscale.DecodeScaledContext(ctx, bytes.NewReader(data), minLong, minLong)
+	var info jpegscale.Info
+	if lumaOnly {
+		img, info, err = jpegscale.DecodeLumaContext(ctx, data, minLong, minLong)
+	} else {
+		img, info, err = jpegscale.DecodeScaledContext(ctx, bytes.NewReader(data), minLong, minLong)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

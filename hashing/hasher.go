@@ -65,7 +65,9 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
+	// A query reads only the luma (views are grey) and needs no reference
+	// PDQ, which is computed from colour.
+	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose), purpose == ForQuery)
 	if err != nil {
 		return Fingerprint{}, err
 	}
@@ -93,7 +95,7 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		// reference tool, which ignores alpha, differs there on purpose.
 		full := img
 		if full.Bounds().Size() != size {
-			if full, _, _, err = decodeImage(ctx, data, h.limits, 0); err != nil {
+			if full, _, _, err = decodeImage(ctx, data, h.limits, 0, false); err != nil {
 				return Fingerprint{}, err
 			}
 		}
