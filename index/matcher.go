@@ -3,6 +3,7 @@ package index
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index/hamming"
@@ -37,7 +38,10 @@ type matcher struct {
 	// names interns view names, so compacted fingerprints share one copy
 	// of each instead of a string per view.
 	names map[string]string
-	idx   map[hashing.Algorithm]*hamming.Index
+	// idx holds the eager algorithms' indexes, lazy the others' (see
+	// eagerAlgorithm).
+	idx  map[hashing.Algorithm]*hamming.Index
+	lazy map[hashing.Algorithm]*lazyIndex
 	// frames indexes registered videos' frames (see video.go).
 	frames *hamming.Index
 }
@@ -79,32 +83,23 @@ func newMatcher(fps map[uint64]*Fingerprint) (*matcher, error) {
 // by build (or made by add).
 func emptyMatcher() *matcher {
 	return &matcher{fps: map[uint64]*Fingerprint{}, short: map[uint64][]shortCodes{},
-		names: map[string]string{}, idx: map[hashing.Algorithm]*hamming.Index{}}
+		names: map[string]string{}, idx: map[hashing.Algorithm]*hamming.Index{}, lazy: map[hashing.Algorithm]*lazyIndex{}}
 }
 
-// build bulk-loads the Hamming indexes from m.fps and m.short in one pass
-// over the views per algorithm, straight into flat columns.
+// build bulk-loads the Hamming indexes of the eager algorithms from m.fps
+// and m.short, in one pass over the views per algorithm straight into flat
+// columns, and readies the lazy ones.
 func (m *matcher) build() error {
 	m.idx = map[hashing.Algorithm]*hamming.Index{}
-	views := 0
-	for _, f := range m.fps {
-		views += len(f.Print.Views)
-	}
+	m.lazy = map[hashing.Algorithm]*lazyIndex{}
 	for _, alg := range indexedAlgorithms {
-		words := alg.Bits() / 64
-		ids := make([]uint64, 0, views)
-		codes := make([]uint64, 0, views*words)
-		for id, f := range m.fps {
-			m.eachHash(f, m.short[id], func(vi int, h hashing.Hash) {
-				if h.Algorithm == alg {
-					ids = append(ids, codeID(f.ID, vi))
-					codes = append(codes, h.Code[:words]...)
-				}
-			})
+		if !eagerAlgorithm(alg) {
+			m.lazy[alg] = &lazyIndex{}
+			continue
 		}
-		ix, err := hamming.Build(alg.Bits(), ids, codes)
+		ix, err := m.buildIndex(alg)
 		if err != nil {
-			return fmt.Errorf("build %s index: %w", alg, err)
+			return err
 		}
 		m.idx[alg] = ix
 	}
@@ -208,6 +203,80 @@ func (m *matcher) view(f *Fingerprint, vi int) hashing.View {
 	return hashing.View{Name: v.Name, Hashes: hs}
 }
 
+// buildIndex bulk-loads algorithm alg's Hamming index over every view.
+func (m *matcher) buildIndex(alg hashing.Algorithm) (*hamming.Index, error) {
+	views := 0
+	for _, f := range m.fps {
+		views += len(f.Print.Views)
+	}
+	words := alg.Bits() / 64
+	ids := make([]uint64, 0, views)
+	codes := make([]uint64, 0, views*words)
+	for id, f := range m.fps {
+		m.eachHash(f, m.short[id], func(vi int, h hashing.Hash) {
+			if h.Algorithm == alg {
+				ids = append(ids, codeID(f.ID, vi))
+				codes = append(codes, h.Code[:words]...)
+			}
+		})
+	}
+	ix, err := hamming.Build(alg.Bits(), ids, codes)
+	if err != nil {
+		return nil, fmt.Errorf("build %s index: %w", alg, err)
+	}
+	return ix, nil
+}
+
+// eagerAlgorithm reports whether alg's index is built with the matcher:
+// PDQ and pHash, the first algorithms of the default rule's clauses (what
+// every crawled picture is searched by) and PDQ also what video matching
+// searches. An index costs some 60–100 bytes per code, so the others
+// (dHash, which the default rule only checks on candidates) get theirs on
+// the first search that needs it (searchIndex), from the codes the
+// matcher keeps anyway.
+func eagerAlgorithm(alg hashing.Algorithm) bool {
+	return alg == hashing.PDQ || alg == hashing.PHash
+}
+
+// lazyIndex is the index of an algorithm that is not eager, built by the
+// first search that needs it. Searches run under the Index's read lock, so
+// once makes one of them build it; add and remove, under the write lock,
+// keep it current once it exists.
+type lazyIndex struct {
+	once sync.Once
+	ix   *hamming.Index // nil until built (or if building failed)
+}
+
+// searchIndex returns alg's index, building a lazy one on first use, or
+// nil when alg has none.
+func (m *matcher) searchIndex(alg hashing.Algorithm) *hamming.Index {
+	if ix := m.idx[alg]; ix != nil {
+		return ix
+	}
+	l := m.lazy[alg]
+	if l == nil {
+		return nil
+	}
+	l.once.Do(func() {
+		// Only fails on inconsistent input, which the eager indexes
+		// would have refused at load; the algorithm then finds nothing.
+		l.ix, _ = m.buildIndex(alg)
+	})
+	return l.ix
+}
+
+// builtIndex is alg's index for add and remove: nil for a lazy index not
+// built yet, which will include the change when it is.
+func (m *matcher) builtIndex(alg hashing.Algorithm) *hamming.Index {
+	if ix := m.idx[alg]; ix != nil {
+		return ix
+	}
+	if l := m.lazy[alg]; l != nil {
+		return l.ix
+	}
+	return nil
+}
+
 func codeID(fp uint64, view int) uint64 { return fp<<viewBits | uint64(view) }
 
 // add makes f's views searchable.
@@ -225,8 +294,8 @@ func (m *matcher) add(f *Fingerprint) error {
 	}
 	var err error
 	m.eachHash(f, short, func(vi int, h hashing.Hash) {
-		ix, ok := m.idx[h.Algorithm]
-		if !ok || err != nil {
+		ix := m.builtIndex(h.Algorithm)
+		if ix == nil || err != nil {
 			return
 		}
 		if e := ix.Insert(codeID(f.ID, vi), h.Code[:h.Algorithm.Bits()/64]); e != nil {
@@ -247,7 +316,7 @@ func (m *matcher) remove(id uint64) {
 	delete(m.short, id)
 	m.removeFrames(f)
 	m.eachHash(f, short, func(vi int, h hashing.Hash) {
-		if ix, ok := m.idx[h.Algorithm]; ok {
+		if ix := m.builtIndex(h.Algorithm); ix != nil {
 			ix.Delete(codeID(id, vi))
 		}
 	})
@@ -265,7 +334,7 @@ func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 			}
 			key := c[0]
 			h, ok := qv.Hash(key.Algorithm)
-			ix := m.idx[key.Algorithm]
+			ix := m.searchIndex(key.Algorithm)
 			if !ok || ix == nil {
 				continue
 			}

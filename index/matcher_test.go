@@ -104,53 +104,97 @@ func TestCompactViewsRoundTrip(t *testing.T) {
 }
 
 // TestCompactMatcherMatchesWholeViews checks that matching with the
-// compact form returns what comparing the query with every registered
-// view whole returns.
+// compact form, by the default rule and by a rule searching dHash first
+// (whose index is built lazily, then kept current by add and remove),
+// returns what comparing the query with every registered view whole
+// returns.
 func TestCompactMatcherMatchesWholeViews(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 12))
-	fps := map[uint64]*Fingerprint{}
-	for id := uint64(1); id <= 200; id++ {
-		fps[id] = randomPicture(rng, id, 8)
+	rules := []struct {
+		name string
+		rule hashing.Rule
+	}{
+		{"default", hashing.DefaultRule()},
+		{"dHash first", hashing.Rule{Clauses: []hashing.Clause{{
+			{Algorithm: hashing.DHash, MaxDistance: 12}, {Algorithm: hashing.PHash, MaxDistance: 14}}}}},
 	}
-	m, err := newMatcher(fps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rule := hashing.DefaultRule()
-	matched := 0
-	for q := range 50 {
-		// A query near a registered view: its hashes with a few bits flipped.
-		src := fps[uint64(1+rng.IntN(200))].Print.Views[rng.IntN(8)]
-		qv := hashing.View{Name: hashing.ViewOriginal}
-		for _, h := range src.Hashes {
-			for range rng.IntN(6) {
-				b := rng.IntN(h.Algorithm.Bits())
-				h.Code[b/64] ^= 1 << (b % 64)
+	for _, rt := range rules {
+		t.Run(rt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(11, 12))
+			fps := map[uint64]*Fingerprint{}
+			for id := uint64(1); id <= 200; id++ {
+				fps[id] = randomPicture(rng, id, 8)
 			}
-			h.Quality = 100
-			qv.Hashes = append(qv.Hashes, h)
-		}
-		query := hashing.Fingerprint{Kind: hashing.KindImage, Views: []hashing.View{qv}}
-		want := map[uint64]int{}
-		for id, f := range fps {
-			for _, rv := range f.Print.Views {
-				if ev, ok := rule.Compare(qv, rv); ok {
-					if d, seen := want[id]; !seen || ev.Distance < d {
-						want[id] = ev.Distance
+			m, err := newMatcher(fps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			matched := 0
+			for q := range 60 {
+				switch q {
+				case 20: // after the lazy index exists: a registration
+					f := randomPicture(rng, 201, 8)
+					fps[201] = f
+					if err := m.add(f); err != nil {
+						t.Fatal(err)
+					}
+				case 40: // and a withdrawal
+					delete(fps, 7)
+					m.remove(7)
+				}
+				// A query near a registered view: its hashes with a few
+				// bits flipped.
+				ids := make([]uint64, 0, len(fps))
+				for id := range fps {
+					ids = append(ids, id)
+				}
+				slices.Sort(ids)
+				if q >= 20 && q%2 == 0 {
+					ids = []uint64{201}
+				}
+				src := fps[ids[rng.IntN(len(ids))]].Print.Views[rng.IntN(8)]
+				qv := hashing.View{Name: hashing.ViewOriginal}
+				for _, h := range src.Hashes {
+					for range rng.IntN(6) {
+						b := rng.IntN(h.Algorithm.Bits())
+						h.Code[b/64] ^= 1 << (b % 64)
+					}
+					h.Quality = 100
+					qv.Hashes = append(qv.Hashes, h)
+				}
+				query := hashing.Fingerprint{Kind: hashing.KindImage, Views: []hashing.View{qv}}
+				want := map[uint64]int{}
+				for id, f := range fps {
+					for _, rv := range f.Print.Views {
+						if ev, ok := rt.rule.Compare(qv, rv); ok {
+							if d, seen := want[id]; !seen || ev.Distance < d {
+								want[id] = ev.Distance
+							}
+						}
 					}
 				}
+				got := map[uint64]int{}
+				for _, mt := range m.match(query, rt.rule) {
+					got[mt.Fingerprint] = mt.Evidence.Distance
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("query %d: matches %v, comparing whole views %v", q, got, want)
+				}
+				matched += len(got)
 			}
-		}
-		got := map[uint64]int{}
-		for _, mt := range m.match(query, rule) {
-			got[mt.Fingerprint] = mt.Evidence.Distance
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("query %d: matches %v, comparing whole views %v", q, got, want)
-		}
-		matched += len(got)
+			if matched == 0 {
+				t.Fatal("no query matched: the test compares nothing")
+			}
+		})
 	}
-	if matched == 0 {
-		t.Fatal("no query matched: the test compares nothing")
+}
+
+// TestEagerAlgorithmsCoverTheDefaultRule keeps eagerAlgorithm in step
+// with the default rule: every algorithm a clause of it searches by is
+// indexed when the matcher is built, not on a crawl's first search.
+func TestEagerAlgorithmsCoverTheDefaultRule(t *testing.T) {
+	for _, c := range hashing.DefaultRule().Clauses {
+		if !eagerAlgorithm(c[0].Algorithm) {
+			t.Errorf("the default rule searches by %s, which is indexed lazily", c[0].Algorithm)
+		}
 	}
 }
