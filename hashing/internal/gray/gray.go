@@ -25,6 +25,7 @@ import (
 type Scratch struct {
 	tmp  []uint8 // intermediate pass of a two-pass resize
 	wts  []boxWeight
+	inv  []float64
 	offs []int
 	taps taps
 	px   [4096]float64 // pHash's 64×64 grey values, then row DCTs
@@ -91,22 +92,39 @@ func (s *Scratch) boxWeights(dst, src int) ([]boxWeight, []int) {
 // boxPass resamples n lines of length srcLen into lines of length dstLen
 // with imaging's arithmetic on an opaque grey channel: sample i of line l is
 // in[l*inLine + i*inStep], output sample j goes to out[l*outLine +
-// j*outStep].
+// j*outStep]. imaging sums, per sample, v·(255·w) and 255·w in float64 and
+// writes the first sum times the reciprocal of the second; the alpha sum
+// and the products 255·w are the same on every line, so they are computed
+// once per pass, to the same bits.
 func (s *Scratch) boxPass(in []uint8, inLine, inStep int, out []uint8, outLine, outStep int, n, srcLen, dstLen int) {
 	wts, offs := s.boxWeights(dstLen, srcLen)
+	if cap(s.inv) < dstLen {
+		s.inv = make([]float64, dstLen)
+	}
+	inv := s.inv[:dstLen]
+	for j := range inv {
+		var a float64
+		for k := offs[j]; k < offs[j+1]; k++ {
+			wts[k].weight *= 255 // now the alpha (255) times the weight
+			a += wts[k].weight
+		}
+		inv[j] = 0
+		if a != 0 {
+			inv[j] = 1 / a
+		}
+	}
 	for l := 0; l < n; l++ {
 		line := in[l*inLine:]
 		o := out[l*outLine:]
 		for j := 0; j < dstLen; j++ {
-			var r, a float64
+			if inv[j] == 0 {
+				continue // imaging leaves a sample of no weight zero
+			}
+			var r float64
 			for _, w := range wts[offs[j]:offs[j+1]] {
-				aw := 255 * w.weight // the alpha, always 255, times the weight
-				r += float64(line[w.index*inStep]) * aw
-				a += aw
+				r += float64(line[w.index*inStep]) * w.weight
 			}
-			if a != 0 {
-				o[j*outStep] = clampRound(r * (1 / a))
-			}
+			o[j*outStep] = clampRound(r * inv[j])
 		}
 	}
 }
