@@ -44,6 +44,10 @@ type matcher struct {
 	lazy map[hashing.Algorithm]*lazyIndex
 	// frames indexes registered videos' frames (see video.go).
 	frames *hamming.Index
+	// refs indexes registered pictures' reference PDQ (the hash as
+	// partners compute it, of the full picture; see shared.go), by
+	// fingerprint ID, for lookups of a partner's PDQ.
+	refs *hamming.Index
 }
 
 // shortCodes are a view's 64-bit codes as the matcher keeps them.
@@ -108,6 +112,16 @@ func (m *matcher) build() error {
 		return err
 	}
 	m.frames = frames
+	var ids, codes []uint64
+	for _, f := range m.fps {
+		if h, ok := referencePDQ(f); ok {
+			ids = append(ids, f.ID)
+			codes = append(codes, h.Code[:]...)
+		}
+	}
+	if m.refs, err = hamming.Build(hashing.PDQ.Bits(), ids, codes); err != nil {
+		return fmt.Errorf("build reference PDQ index: %w", err)
+	}
 	return nil
 }
 
@@ -292,6 +306,11 @@ func (m *matcher) add(f *Fingerprint) error {
 	if err := m.addFrames(f); err != nil {
 		return err
 	}
+	if h, ok := referencePDQ(f); ok && m.refs != nil {
+		if err := m.refs.Insert(f.ID, h.Code[:]); err != nil {
+			return fmt.Errorf("index fingerprint %d: %w", f.ID, err)
+		}
+	}
 	var err error
 	m.eachHash(f, short, func(vi int, h hashing.Hash) {
 		ix := m.builtIndex(h.Algorithm)
@@ -315,6 +334,9 @@ func (m *matcher) remove(id uint64) {
 	delete(m.fps, id)
 	delete(m.short, id)
 	m.removeFrames(f)
+	if m.refs != nil {
+		m.refs.Delete(id)
+	}
 	m.eachHash(f, short, func(vi int, h hashing.Hash) {
 		if ix := m.builtIndex(h.Algorithm); ix != nil {
 			ix.Delete(codeID(id, vi))
