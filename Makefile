@@ -56,7 +56,10 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeImage -fuzztime=$(FUZZTIME) ./hashing/
 	$(GO) test -run='^$$' -fuzz=FuzzReadHashList -fuzztime=$(FUZZTIME) ./hashing/
 
-# Go benchmarks of the hashing, a 10M-code index load, and the console under
+# Go benchmarks of the hashing (BenchmarkStages splits crawl-time
+# fingerprinting by stage, in CPU time), a 10M-code index load (wall and CPU
+# time, heap bytes per code; HASHWATCH_LOADBENCH_DB=FILE keeps the written
+# database and reuses it), and the console under
 # load: 200,000 alerts, 16 clients on the console's mix against a real
 # server while a crawl of the fixture site runs (dashboard p50/p99, crawl
 # images/s idle against loaded, the load average beside them).

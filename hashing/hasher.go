@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"image"
 	"sync"
 
-	"github.com/corona10/goimagehash"
-	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/hashing/internal/gray"
 	"github.com/hashwatch/hashwatch/hashing/pdq"
 )
 
@@ -37,16 +35,24 @@ const (
 func (p Purpose) NeedsSum() bool { return p != ForQuery }
 
 // Hasher fingerprints media under fixed limits. It is safe for concurrent
-// use: its only state is a pool of PDQ buffers.
+// use: its only state is a pool of buffers.
 type Hasher struct {
-	limits Limits
-	pdq    sync.Pool // of *pdq.Hasher, which are not safe for concurrent use
+	limits  Limits
+	scratch sync.Pool // of *scratch, which are not safe for concurrent use
+}
+
+// scratch is the buffers one fingerprint at a time reuses: PDQ's, the
+// resizes' and a 64×64 luma plane.
+type scratch struct {
+	pdq  *pdq.Hasher
+	gray gray.Scratch
+	luma [64 * 64]float32
 }
 
 // NewHasher returns a Hasher enforcing limits (zero fields take defaults).
 func NewHasher(limits Limits) *Hasher {
 	h := &Hasher{limits: limits.withDefaults()}
-	h.pdq.New = func() any { return pdq.NewHasher() }
+	h.scratch.New = func() any { return &scratch{pdq: pdq.NewHasher()} }
 	return h
 }
 
@@ -59,7 +65,9 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
+	// A query reads only the luma (views are grey) and needs no reference
+	// PDQ, which is computed from colour.
+	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose), purpose == ForQuery)
 	if err != nil {
 		return Fingerprint{}, err
 	}
@@ -87,7 +95,7 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		// reference tool, which ignores alpha, differs there on purpose.
 		full := img
 		if full.Bounds().Size() != size {
-			if full, _, _, err = decodeImage(ctx, data, h.limits, 0); err != nil {
+			if full, _, _, err = decodeImage(ctx, data, h.limits, 0, false); err != nil {
 				return Fingerprint{}, err
 			}
 		}
@@ -101,9 +109,9 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 // dihedral variants in the reference's order (Original, Rot90, Rot180,
 // Rot270, FlipX, FlipY, FlipPlus1, FlipMinus1), each with the quality.
 func (h *Hasher) ReferencePDQ(img image.Image) []Hash {
-	ph := h.pdq.Get().(*pdq.Hasher)
-	defer h.pdq.Put(ph)
-	variants, q := ph.DihedralImage(img)
+	s := h.scratch.Get().(*scratch)
+	defer h.scratch.Put(s)
+	variants, q := s.pdq.DihedralImage(img)
 	out := make([]Hash, len(variants))
 	for i, v := range variants {
 		out[i] = Hash{Algorithm: PDQ, Code: codeFromPDQ(v), Quality: q}
@@ -150,7 +158,9 @@ func sourceSize(p Purpose) int {
 // present only when img has borders worth trimming. Each view is hashed
 // scaled to fit workingSize×workingSize.
 func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
-	work := workingCopy(img, sourceSize(purpose))
+	s := h.scratch.Get().(*scratch)
+	defer h.scratch.Put(s)
+	work := s.workingCopy(img, sourceSize(purpose))
 	type job struct {
 		name string
 		img  *image.Gray
@@ -189,36 +199,36 @@ func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 		}
 	}
 	views := make([]View, 0, len(jobs))
-	for _, j := range jobs {
-		hs, err := h.hashImage(fit(j.img, workingSize))
-		if err != nil {
-			return nil, fmt.Errorf("%s view: %w", j.name, err)
-		}
+	hashes := make([]Hash, 3*len(jobs)) // one allocation for every view's
+	for i, j := range jobs {
+		hs := hashes[3*i : 3*i+3 : 3*i+3]
+		s.hashImage(s.gray.FitBox(j.img, workingSize), hs)
 		views = append(views, View{Name: j.name, Hashes: hs})
 	}
 	return views, nil
 }
 
-// hashImage computes every algorithm's hash of one grey picture.
-func (h *Hasher) hashImage(img *image.Gray) ([]Hash, error) {
-	p, err := goimagehash.PerceptionHash(img)
-	if err != nil {
-		return nil, fmt.Errorf("phash: %w", err)
-	}
-	d, err := goimagehash.DifferenceHash(img)
-	if err != nil {
-		return nil, fmt.Errorf("dhash: %w", err)
-	}
+// hashImage computes every algorithm's hash of one grey picture into out
+// (three Hashes: PDQ, pHash, dHash). The resizes and hashes are the
+// libraries' to the bit (package gray): pHash and dHash are goimagehash's,
+// which resize bilinearly with nfnt/resize; PDQ is given the picture
+// area-averaged to 64×64 as imaging.Resize with imaging.Box makes it, read
+// as the RGB picture imaging returns.
+func (s *scratch) hashImage(img *image.Gray, out []Hash) {
+	p := s.gray.PHash(img)
+	d := s.gray.DHash(img)
 	// PDQ's own downsampling uses a box window of ceil(side/128) pixels, so
 	// on a view of 128 px or less it samples single pixels and a shift of
 	// one pixel moves many bits. Views are therefore area-averaged to PDQ's
 	// 64×64 first (on 64×64 input PDQ goes straight to the DCT).
-	ph := h.pdq.Get().(*pdq.Hasher)
-	q, quality := ph.HashImage(imaging.Resize(img, 64, 64, imaging.Box))
-	h.pdq.Put(ph)
-	return []Hash{
-		{Algorithm: PDQ, Code: codeFromPDQ(q), Quality: quality},
-		{Algorithm: PHash, Code: Code{p.GetHash()}, Quality: 100},
-		{Algorithm: DHash, Code: Code{d.GetHash()}, Quality: 100},
-	}, nil
+	small := s.gray.Box(img, 64, 64)
+	for y := 0; y < 64; y++ {
+		for x, v := range small.Pix[y*small.Stride : y*small.Stride+64] {
+			s.luma[y*64+x] = pdq.RGBLuma(v, v, v)
+		}
+	}
+	q, quality := s.pdq.HashLuma(s.luma[:], 64, 64)
+	out[0] = Hash{Algorithm: PDQ, Code: codeFromPDQ(q), Quality: quality}
+	out[1] = Hash{Algorithm: PHash, Code: Code{p}, Quality: 100}
+	out[2] = Hash{Algorithm: DHash, Code: Code{d}, Quality: 100}
 }

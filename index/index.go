@@ -127,7 +127,7 @@ type Index struct {
 // Open loads the registered fingerprints of st into the matcher (at the
 // first Match when st is read-only).
 func Open(st *store.DB, opts Options) (*Index, error) {
-	ix := &Index{st: st, onWithdraw: opts.OnWithdraw, onMove: opts.OnMove, active: &matcher{fps: map[uint64]*Fingerprint{}}}
+	ix := &Index{st: st, onWithdraw: opts.OnWithdraw, onMove: opts.OnMove, active: emptyMatcher()}
 	if st.ReadOnly() {
 		return ix, nil
 	}

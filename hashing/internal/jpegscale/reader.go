@@ -154,6 +154,12 @@ type decoder struct {
 	orientation int
 	sawApp1     bool
 
+	// lumaOnly asks for the luma alone (DecodeLumaContext). skipChroma,
+	// decided at the first SOS marker, says the chroma blocks are being
+	// skipped: entropy-decoded (the bit stream must be walked), never
+	// dequantized or transformed. chromaDecided is set once it is decided.
+	lumaOnly, skipChroma, chromaDecided bool
+
 	img1        *image.Gray
 	img3        *image.YCbCr
 	blackPix    []byte
@@ -718,6 +724,15 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 	}
 	if d.img1 != nil {
 		return d.img1, nil
+	}
+	if d.skipChroma {
+		// Decided at the first scan; a marker after it may still have
+		// made the picture RGB or rotated, for which the luma plane is
+		// not what the caller wants.
+		if d.img3 == nil || d.isRGB() || d.orientation > 1 {
+			return nil, errChromaSkipped
+		}
+		return &image.Gray{Pix: d.img3.Y, Stride: d.img3.YStride, Rect: d.img3.Rect}, nil
 	}
 	if d.img3 != nil {
 		if d.blackPix != nil {
