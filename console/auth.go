@@ -59,7 +59,11 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		// handler may run longer than that (a reported URL checked).
 		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(time.Now().Add(s.limits.FormReadTime)) // unsupported by a test recorder: the server's timeouts bound it
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.FormBytes))
+		limit := s.limits.FormBytes
+		if rt.Path == hashedPath {
+			limit = s.limits.HashedBytes
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err == nil {
 			// Kept when the read failed: net/http then answers at
 			// once instead of waiting for the rest of the body.

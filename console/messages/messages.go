@@ -66,6 +66,10 @@ var catalog = map[string]map[string]string{
 		"cases.withdraw_note": "철회하면 사건의 지문이 즉시 삭제되어 더 이상 일치하지 않고, 열린 알림은 닫힙니다. 되돌릴 수 없습니다.",
 		"cases.need_id":       "사건 ID를 입력하세요.", "cases.need_files": "등록할 파일을 선택하세요.",
 		"cases.confirm_mismatch": "확인란에 입력한 사건 ID가 일치하지 않습니다.",
+		"cases.in_browser":       "사진과 이 브라우저가 재생할 수 있는 동영상은 이 기기에서 지문을 계산하며, 서버로는 지문만 전송됩니다. 브라우저가 열 수 없는 형식만 업로드됩니다.",
+		"cases.path":             "처리 방식", "cases.path_browser": "이 브라우저에서 해시: 지문만 전송됨",
+		"cases.path_upload": "업로드: 서버에서 해시 후 즉시 폐기", "cases.path_upload_why": "이 브라우저가 이 형식을 열 수 없음",
+		"cases.hashing": "이 브라우저에서 지문 계산 중…",
 
 		"sites.title": "감시 사이트", "sites.name": "사이트", "sites.state": "상태", "sites.pass": "회차", "sites.last_start": "마지막 시작",
 		"sites.last_end": "마지막 종료", "sites.pages": "페이지", "sites.media": "미디어", "sites.new_alerts": "새 알림", "sites.skipped": "건너뜀",
@@ -196,6 +200,10 @@ var catalog = map[string]map[string]string{
 		"cases.withdraw_note": "Withdrawing deletes the case's fingerprints at once — they stop matching — and closes its open alerts. It cannot be undone.",
 		"cases.need_id":       "Enter a case ID.", "cases.need_files": "Choose files to register.",
 		"cases.confirm_mismatch": "The case ID typed to confirm does not match.",
+		"cases.in_browser":       "Pictures, and videos this browser can play, are fingerprinted on this device; only the fingerprints are sent to the server. Only formats the browser cannot open are uploaded.",
+		"cases.path":             "Path", "cases.path_browser": "hashed in this browser: only the fingerprint was sent",
+		"cases.path_upload": "uploaded: hashed on the server and discarded", "cases.path_upload_why": "this browser cannot open the format",
+		"cases.hashing": "Fingerprinting in this browser…",
 
 		"sites.title": "Watched sites", "sites.name": "Site", "sites.state": "State", "sites.pass": "Pass", "sites.last_start": "Last start",
 		"sites.last_end": "Last end", "sites.pages": "Pages", "sites.media": "Media", "sites.new_alerts": "New alerts", "sites.skipped": "Skipped",
