@@ -1,0 +1,267 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/store"
+)
+
+// buildWasm builds the browser's hashing module (cmd/hashwasm) and copies
+// the loader of the same Go beside it, as `make wasm` does, into a fresh
+// directory: the tests need no earlier build step.
+func buildWasm(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s", "-o", filepath.Join(dir, wasmModule), "../cmd/hashwasm")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the hashing module: %v\n%s", err, out)
+	}
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(root)), "lib", "wasm", wasmExec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, wasmExec), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startChromium starts headless Chromium with a fresh profile, or skips
+// the test without it.
+func startChromium(t *testing.T) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("no Chromium at %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-default-browser-check", true), chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return &browser{t: t, ctx: bctx}
+}
+
+// openRegistration logs staff1 in and opens the registration page with
+// its hashing module loaded.
+func openRegistration(b *browser, base string) {
+	b.t.Helper()
+	b.do("log in as staff",
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(css("#name")),
+		chromedp.SendKeys(css("#name"), "staff1"),
+		chromedp.SendKeys(css("#password"), testPassword),
+		chromedp.Click(css("#login-submit")),
+		chromedp.WaitReady(css(`form[action="/logout"]`)),
+		chromedp.Navigate(base+"/cases"),
+		chromedp.WaitVisible(css("#hashed-here")),
+	)
+	value(b, "load the hashing module", chromedp.Evaluate[bool](`hashwatchRegistration.hasher().then(() => true)`, chromedp.EvalAwaitPromise))
+}
+
+// pageHash is what the page computed for one file, with the pixels it
+// decoded, so the test can hash the same pixels natively.
+type pageHash struct {
+	Name        string       `json:"name"`
+	Width       int          `json:"width"`
+	Height      int          `json:"height"`
+	Pixels      string       `json:"pixels"` // base64 RGBA
+	Fingerprint hashing.Sent `json:"fingerprint"`
+	MS          float64      `json:"ms"`
+}
+
+// hashInPage sets the form's file input to paths and has the page hash
+// each file with its own code (hashwatchRegistration.picture), returning
+// also the decoded pixels when withPixels.
+func hashInPage(b *browser, paths []string, withPixels bool) []pageHash {
+	b.t.Helper()
+	b.do("choose the files", chromedp.SetUploadFiles(css(`#register-form input[type=file]`), paths))
+	js := fmt.Sprintf(`(async () => {
+  const out = [];
+  for (const f of document.querySelector('#register-form input[type=file]').files) {
+    const t0 = performance.now();
+    const fp = await hashwatchRegistration.picture(f);
+    const ms = performance.now() - t0;
+    let pixels = '', w = 0, h = 0;
+    if (%v) {
+      const bmp = await createImageBitmap(f, {imageOrientation: 'from-image', colorSpaceConversion: 'none', premultiplyAlpha: 'none'});
+      w = bmp.width; h = bmp.height;
+      const c = document.createElement('canvas'); c.width = w; c.height = h;
+      const ctx = c.getContext('2d', {willReadFrequently: true});
+      ctx.drawImage(bmp, 0, 0);
+      const px = ctx.getImageData(0, 0, w, h).data;
+      let s = '';
+      for (let i = 0; i < px.length; i += 32768) s += String.fromCharCode.apply(null, px.subarray(i, i + 32768));
+      pixels = btoa(s);
+    }
+    out.push({name: f.name, width: w, height: h, pixels, fingerprint: fp, ms});
+  }
+  return JSON.stringify(out);
+})()`, withPixels)
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Minute)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("hash in the page: %v", err)
+	}
+	var out []pageHash
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		b.t.Fatal(err)
+	}
+	return out
+}
+
+// TestPDQInTheBrowserIsBitExact hashes every PDQ reference vector in
+// headless Chromium with the registration page's own code: the page's
+// fingerprint equals, field for field, the one the server computes from
+// the pixels the browser decoded, and its reference PDQ (all eight
+// dihedral variants and the quality) equals Meta's reference output in
+// expected.csv.
+func TestPDQInTheBrowserIsBitExact(t *testing.T) {
+	b := startChromium(t)
+	dir := buildWasm(t)
+	e := newEnv(t, func(c *Config) { c.Wasm = os.DirFS(dir) })
+	openRegistration(b, e.ts.URL)
+
+	vectors := filepath.Join("..", "hashing", "pdq", "testdata")
+	f, err := os.Open(filepath.Join(vectors, "expected.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{}
+	var paths []string
+	for _, row := range rows[1:] {
+		want[row[0]] = row[1:]
+		p, _ := filepath.Abs(filepath.Join(vectors, row[0]))
+		paths = append(paths, p)
+	}
+	got := hashInPage(b, paths, true)
+	if len(got) != len(paths) {
+		t.Fatalf("the page hashed %d files, want %d", len(got), len(paths))
+	}
+	h := hashing.NewHasher(hashing.Limits{})
+	for _, g := range got {
+		t.Run(g.Name, func(t *testing.T) {
+			pix, err := base64.StdEncoding.DecodeString(g.Pixels)
+			if err != nil || len(pix) != 4*g.Width*g.Height {
+				t.Fatalf("pixels: %d bytes for %dx%d (%v)", len(pix), g.Width, g.Height, err)
+			}
+			img := &image.NRGBA{Pix: pix, Stride: 4 * g.Width, Rect: image.Rect(0, 0, g.Width, g.Height)}
+			fp, err := h.Pixels(context.Background(), img, hashing.ForRegistration)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := hashing.ParseSHA256(g.Fingerprint.SHA256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp.SHA256 = sum
+			server, _ := json.Marshal(hashing.Send(fp))
+			page, _ := json.Marshal(g.Fingerprint)
+			if !bytes.Equal(server, page) {
+				t.Errorf("the page's fingerprint differs from the server's on the same pixels:\npage   %s\nserver %s", page, server)
+			}
+			w := want[g.Name]
+			ref := g.Fingerprint.Reference
+			if len(ref) != 8 {
+				t.Fatalf("%d reference hashes", len(ref))
+			}
+			if fmt.Sprint(ref[0].Quality) != w[0] {
+				t.Errorf("quality %d, reference %s", ref[0].Quality, w[0])
+			}
+			for i, hx := range w[1:] {
+				if ref[i].Hex != hx {
+					t.Errorf("variant %d: page %s, reference %s", i, ref[i].Hex, hx)
+				}
+			}
+		})
+	}
+}
+
+// recordBodies wraps h, keeping every request's method, path and body, so
+// a test can show what reached the server.
+type recordBodies struct {
+	h    http.Handler
+	mu   sync.Mutex
+	seen []seenRequest
+}
+
+type seenRequest struct {
+	Method, Path, Type string
+	Body               []byte
+}
+
+func (rb *recordBodies) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rb.mu.Lock()
+	rb.seen = append(rb.seen, seenRequest{r.Method, r.URL.Path, r.Header.Get("Content-Type"), body})
+	rb.mu.Unlock()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rb.h.ServeHTTP(w, r)
+}
+
+func (rb *recordBodies) requests() []seenRequest {
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	return append([]seenRequest(nil), rb.seen...)
+}
+
+// carries reports whether body holds any 64-byte stretch of data taken
+// every 4 KiB: a file, or any part of it, sent as it is.
+func carries(body, data []byte) bool {
+	for off := 0; off+64 <= len(data); off += 4096 {
+		if bytes.Contains(body, data[off:off+64]) {
+			return true
+		}
+	}
+	return false
+}
+
+// auditDetails returns the details of the audit entries of action.
+func auditDetails(t *testing.T, st *store.DB, action string) []string {
+	t.Helper()
+	log, err := st.AuditLog(store.AuditFilter{Action: action})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range log {
+		out = append(out, e.Detail)
+	}
+	return out
+}
