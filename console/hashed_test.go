@@ -10,6 +10,8 @@ import (
 	"image"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +20,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/database"
+	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
+	"golang.org/x/image/tiff"
 )
 
 // buildWasm builds the browser's hashing module (cmd/hashwasm) and copies
@@ -264,4 +273,209 @@ func auditDetails(t *testing.T, st *store.DB, action string) []string {
 		out = append(out, e.Detail)
 	}
 	return out
+}
+
+// crawlAlerts crawls the fixture site once into db and returns the media
+// paths it alerted on.
+func crawlAlerts(t *testing.T, db *database.DB, site *crawler.Site) map[string]bool {
+	t.Helper()
+	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
+	if _, err := c.Pass(context.Background(), site); err != nil {
+		t.Fatal(err)
+	}
+	as, err := db.Alerts.Alerts(alerts.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, a := range as {
+		u, err := url.Parse(a.MediaURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[u.Path] = true
+	}
+	return out
+}
+
+// TestStaffRegisterFromTheBrowserWithoutSendingMedia registers the known
+// photos through the registration page in headless Chromium, beside a
+// TIFF the browser cannot decode. Every request that reached the console
+// is kept: none carries any part of a photo (the TIFF's upload does, which
+// shows the check sees files), the page says which path each file took,
+// the audit log says the media never reached the server, and a crawl of
+// the fixture site then raises alerts on exactly the re-uploads a
+// server-side registration of the same photos alerts on.
+func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
+	b := startChromium(t)
+	dir := buildWasm(t)
+	e := newEnv(t, func(c *Config) { c.Wasm = os.DirFS(dir) })
+	rec := &recordBodies{h: e.srv}
+	ts := httptest.NewServer(rec)
+	t.Cleanup(ts.Close)
+	var mu sync.Mutex
+	var browserRequests []string
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if r, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			browserRequests = append(browserRequests, r.Request.Method+" "+r.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	files := t.TempDir()
+	var paths []string
+	known := fixtures.Known()
+	for _, p := range known {
+		path := filepath.Join(files, p.Name)
+		if err := os.WriteFile(path, p.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	// A picture that is on no page of the site, as TIFF, which Chromium
+	// cannot decode and the server can.
+	tiffImg := image.NewRGBA(image.Rect(0, 0, 96, 64))
+	for i := range tiffImg.Pix {
+		tiffImg.Pix[i] = uint8(i*7 + i/384*13)
+	}
+	var tiffBuf bytes.Buffer
+	if err := tiff.Encode(&tiffBuf, tiffImg, nil); err != nil {
+		t.Fatal(err)
+	}
+	tiffPath := filepath.Join(files, "scan.tiff")
+	if err := os.WriteFile(tiffPath, tiffBuf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, tiffPath)
+
+	openRegistration(b, ts.URL)
+	rec.mu.Lock()
+	rec.seen = nil // the registration starts here
+	rec.mu.Unlock()
+	b.do("register the files",
+		chromedp.SendKeys(css(`#register-form input[name=case]`), "b-1"),
+		chromedp.SendKeys(css(`#register-form input[name=label]`), "victim B"),
+		chromedp.SetUploadFiles(css(`#register-form input[type=file]`), paths),
+		chromedp.Click(css(`#register-form button[type=submit]`)),
+	)
+	ctx, cancel := context.WithTimeout(b.ctx, 3*time.Minute)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.WaitVisible(css(`#browser-result[data-done="1"]`))); err != nil {
+		t.Fatalf("the registration did not finish: %v", err)
+	}
+	type row struct{ Name, Path, Outcome string }
+	rows := value(b, "read the result", chromedp.Evaluate[[]row](`[...document.querySelectorAll('#browser-result-table tbody tr')].map((tr) => {
+  const td = tr.querySelectorAll('td');
+  return {Name: td[0].textContent, Path: td[1].textContent, Outcome: td[2].textContent};
+})`))
+	if len(rows) != len(paths) {
+		t.Fatalf("the page lists %d files, want %d: %+v", len(rows), len(paths), rows)
+	}
+	for _, r := range rows {
+		wantPath := "hashed in this browser"
+		if r.Name == "scan.tiff" {
+			wantPath = "uploaded"
+		}
+		if !strings.HasPrefix(r.Path, wantPath) || !strings.HasPrefix(r.Outcome, "fingerprint #") {
+			t.Errorf("%s: path %q, outcome %q; want %q… and a fingerprint", r.Name, r.Path, r.Outcome, wantPath)
+		}
+	}
+
+	// What reached the server.
+	var hashedPosts, uploads int
+	for _, r := range rec.requests() {
+		for _, p := range known {
+			if carries(r.Body, p.Data) {
+				t.Errorf("%s %s carried bytes of %s", r.Method, r.Path, p.Name)
+			}
+		}
+		switch {
+		case r.Method == "POST" && r.Path == hashedPath:
+			hashedPosts++
+		case r.Method == "POST" && r.Path == "/cases":
+			uploads++
+			if !carries(r.Body, tiffBuf.Bytes()) {
+				t.Errorf("the upload of the TIFF does not carry it: the check would not see a file")
+			}
+		}
+	}
+	if hashedPosts != 1 || uploads != 1 {
+		t.Errorf("%d fingerprint posts and %d uploads, want 1 and 1", hashedPosts, uploads)
+	}
+	mu.Lock()
+	for _, r := range browserRequests {
+		if !strings.Contains(r, ts.URL) && !strings.Contains(r, "about:blank") {
+			t.Errorf("the browser sent a request elsewhere than the console: %s", r)
+		}
+	}
+	mu.Unlock()
+	fps, err := e.db.Index.Fingerprints("b-1")
+	if err != nil || len(fps) != len(paths) {
+		t.Fatalf("case b-1 has %d fingerprints (%v), want %d", len(fps), err, len(paths))
+	}
+	details := auditDetails(t, e.db.Store, "case.register")
+	if len(details) != 2 || !strings.Contains(details[0]+details[1], "the media never reached the server") {
+		t.Errorf("audit details %q, want the fingerprints' registration saying the media never reached the server, and the upload's", details)
+	}
+
+	// The same photos registered on the server, in a database of their
+	// own; then both crawl the fixture site.
+	fsite, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	siteSrv := httptest.NewServer(fsite)
+	t.Cleanup(siteSrv.Close)
+	cfg, err := crawler.ParseConfig("sites.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    allow_private: true\n    delay: 0s\n    request_timeout: 5s\n", siteSrv.URL+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverDB, err := database.Open(filepath.Join(t.TempDir(), "server.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { serverDB.Close() })
+	h := hashing.NewHasher(hashing.Limits{})
+	var regs []index.Registration
+	for _, p := range known {
+		fp, err := h.Image(context.Background(), p.Data, hashing.ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
+	}
+	if _, err := serverDB.Index.Register(context.Background(), "s-1", "", regs, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	fromBrowser := crawlAlerts(t, e.db, &cfg.Sites[0])
+	fromServer := crawlAlerts(t, serverDB, &cfg.Sites[0])
+	truth := map[string]bool{}
+	for _, r := range fsite.Truth() {
+		truth[r.Media] = true
+	}
+	found := 0
+	for m := range truth {
+		if fromBrowser[m] {
+			found++
+		}
+	}
+	t.Logf("re-uploads on the site %d; alerted from the browser's registration %d (of them re-uploads %d), from the server's %d",
+		len(truth), len(fromBrowser), found, len(fromServer))
+	if len(fromServer) == 0 {
+		t.Fatal("the server-side registration raised no alerts")
+	}
+	for m := range fromServer {
+		if !fromBrowser[m] {
+			t.Errorf("%s alerts for the server's registration, not for the browser's", m)
+		}
+	}
+	for m := range fromBrowser {
+		if !fromServer[m] {
+			t.Errorf("%s alerts for the browser's registration, not for the server's", m)
+		}
+	}
 }
