@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/database"
@@ -478,4 +480,128 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 			t.Errorf("%s alerts for the browser's registration, not for the server's", m)
 		}
 	}
+}
+
+// TestAHashedRegistrationIsCheckedLikeAnUpload posts fingerprints to the
+// browser registration's route as the page does: what is well formed is
+// registered under the caller's centre with the same case rules and one
+// audit entry saying the media never reached the server; what is not —
+// a fingerprint of the wrong shape, too many files, too large a body, a
+// missing CSRF token, a caller who is not staff — is refused whole, and
+// nothing is stored.
+func TestAHashedRegistrationIsCheckedLikeAnUpload(t *testing.T) {
+	ctx := context.Background()
+	h := hashing.NewHasher(hashing.Limits{})
+	fp, err := h.Image(ctx, photo(t, testPhoto), hashing.ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := hashing.Send(fp)
+	short := good
+	short.Views = good.Views[:len(good.Views)-1]
+	weak := good
+	weak.Reference = append([]hashing.SentHash(nil), good.Reference...)
+	for i := range weak.Reference {
+		weak.Reference[i].Quality = 120
+	}
+	body := func(caseID string, sents ...hashing.Sent) string {
+		var files []hashedFileJSON
+		for i, s := range sents {
+			files = append(files, hashedFileJSON{Name: fmt.Sprintf("p%d.jpg", i), Fingerprint: s})
+		}
+		b, _ := json.Marshal(hashedJSON{Case: caseID, Label: "victim C", Files: files})
+		return string(b)
+	}
+	e := newEnv(t, func(c *Config) { c.Limits.UploadFiles = 3; c.Limits.HashedBytes = 200 << 10 })
+	if _, err := e.db.Centres.Add(ctx, "busan", "Busan", store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Accounts.AddUser(ctx, accounts.NewUser{Name: "busan-staff", Role: accounts.RoleStaff, Centre: "busan", Password: testPassword, Language: "en"}, store.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	staff, busan, op := e.login("staff1"), e.login("busan-staff"), e.login("op1")
+	post := func(c *client, csrf, body string) (int, string) {
+		req, _ := http.NewRequest("POST", e.ts.URL+hashedPath, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp := c.do(req)
+		return resp.StatusCode, readAll(resp)
+	}
+	tests := []struct {
+		name   string
+		c      *client
+		csrf   bool
+		body   string
+		status int
+		want   string
+	}{
+		{"a fingerprint of the wrong shape is refused", staff, true, body("c-1", good, short), 400, "registration views"},
+		{"a quality out of range is refused", staff, true, body("c-1", weak), 400, "quality 120 out of range"},
+		{"more files than an upload may hold are refused", staff, true, body("c-1", good, good, good, good), 413, "more than 3 files"},
+		{"a body over the limit is refused", staff, true, body("c-1", good, good, good) + strings.Repeat(" ", 200<<10), 413, "over the limit"},
+		{"without the CSRF token it is refused", staff, false, body("c-1", good), 403, ""},
+		{"an operator may not register", op, true, body("c-1", good), 403, ""},
+		{"a case ID is needed", staff, true, body(" ", good), 400, "case ID"},
+		{"a file is needed", staff, true, body("c-1"), 400, "Choose files"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			csrf := ""
+			if tt.csrf {
+				csrf = tt.c.csrf
+			}
+			status, got := post(tt.c, csrf, tt.body)
+			if status != tt.status || !strings.Contains(got, tt.want) {
+				t.Fatalf("status %d %s, want %d with %q", status, got, tt.status, tt.want)
+			}
+		})
+	}
+	if cases, _ := e.db.Index.Cases(); len(cases) != 0 {
+		t.Fatalf("refused registrations left cases %+v", cases)
+	}
+
+	t.Run("a good registration is stored under the caller's centre and audited as hashed on the device", func(t *testing.T) {
+		for _, c := range []*client{staff, busan} {
+			status, got := post(c, c.csrf, body("c-2", good, good))
+			if status != 200 {
+				t.Fatalf("status %d: %s", status, got)
+			}
+			var res hashedResultJSON
+			if err := json.Unmarshal([]byte(got), &res); err != nil || res.Registered != 2 || res.Files[1].Fingerprint == 0 {
+				t.Fatalf("answer %s (%v)", got, err)
+			}
+		}
+		for _, centre := range []string{"national", "busan"} {
+			cs, err := e.db.Index.CasesOf(centre)
+			if err != nil || len(cs) != 1 || cs[0].ID != "c-2" || cs[0].Fingerprints != 2 || cs[0].Label != "victim C" {
+				t.Errorf("%s's cases: %+v, %v", centre, cs, err)
+			}
+		}
+		details := auditDetails(t, e.db.Store, "case.register")
+		if len(details) != 2 {
+			t.Fatalf("audit entries %q, want one per registration", details)
+		}
+		for _, d := range details {
+			if d != "2 fingerprint(s), hashed on the sender's device: the media never reached the server" {
+				t.Errorf("audit detail %q", d)
+			}
+		}
+		stored, err := e.db.Index.Fingerprints("c-2")
+		if err != nil || len(stored) == 0 {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(stored[0].Print.Views, fp.Views) || stored[0].Print.SHA256 != fp.SHA256 {
+			t.Errorf("the stored fingerprint differs from the one sent")
+		}
+	})
+	t.Run("a withdrawn case takes no more", func(t *testing.T) {
+		if _, _, err := e.db.Index.WithdrawIn(ctx, "national", "c-2", store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if status, got := post(staff, staff.csrf, body("c-2", good)); status != 400 || !strings.Contains(got, "withdrawn") {
+			t.Errorf("status %d %s, want 400 naming the withdrawal", status, got)
+		}
+	})
 }
