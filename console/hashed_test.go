@@ -23,6 +23,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/disintegration/imaging"
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler"
@@ -112,16 +113,17 @@ type pageHash struct {
 }
 
 // hashInPage sets the form's file input to paths and has the page hash
-// each file with its own code (hashwatchRegistration.picture), returning
-// also the decoded pixels when withPixels.
-func hashInPage(b *browser, paths []string, withPixels bool) []pageHash {
+// each file with its own code: fn "picture" (the browser's decoder, a
+// canvas) or "decoded" (the server's decoders in the module); with
+// withPixels it also returns the pixels the browser decoded.
+func hashInPage(b *browser, fn string, paths []string, withPixels bool) []pageHash {
 	b.t.Helper()
 	b.do("choose the files", chromedp.SetUploadFiles(css(`#register-form input[type=file]`), paths))
 	js := fmt.Sprintf(`(async () => {
   const out = [];
   for (const f of document.querySelector('#register-form input[type=file]').files) {
     const t0 = performance.now();
-    const fp = await hashwatchRegistration.picture(f);
+    const fp = await hashwatchRegistration[%q](f);
     const ms = performance.now() - t0;
     let pixels = '', w = 0, h = 0;
     if (%v) {
@@ -138,7 +140,7 @@ func hashInPage(b *browser, paths []string, withPixels bool) []pageHash {
     out.push({name: f.name, width: w, height: h, pixels, fingerprint: fp, ms});
   }
   return JSON.stringify(out);
-})()`, withPixels)
+})()`, fn, withPixels)
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Minute)
 	defer cancel()
 	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
@@ -181,11 +183,39 @@ func TestPDQInTheBrowserIsBitExact(t *testing.T) {
 		p, _ := filepath.Abs(filepath.Join(vectors, row[0]))
 		paths = append(paths, p)
 	}
-	got := hashInPage(b, paths, true)
+	// The server's own decoders in the page give the server's
+	// fingerprint of the file, bit for bit: the vectors, and photos as
+	// JPEG, whose decoders differ between browsers and Go.
+	files := append([]string(nil), paths...)
+	photos := t.TempDir()
+	for _, p := range fixtures.Known()[:4] {
+		path := filepath.Join(photos, p.Name)
+		if err := os.WriteFile(path, p.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	h := hashing.NewHasher(hashing.Limits{})
+	for i, g := range hashInPage(b, "decoded", files, false) {
+		data, err := os.ReadFile(files[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp, err := h.Image(context.Background(), data, hashing.ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		server, _ := json.Marshal(hashing.Send(fp))
+		page, _ := json.Marshal(g.Fingerprint)
+		if !bytes.Equal(server, page) {
+			t.Errorf("%s: decoded in the page by the server's decoders, the fingerprint differs from the server's:\npage   %s\nserver %s", g.Name, page, server)
+		}
+	}
+
+	got := hashInPage(b, "picture", paths, true)
 	if len(got) != len(paths) {
 		t.Fatalf("the page hashed %d files, want %d", len(got), len(paths))
 	}
-	h := hashing.NewHasher(hashing.Limits{})
 	for _, g := range got {
 		t.Run(g.Name, func(t *testing.T) {
 			pix, err := base64.StdEncoding.DecodeString(g.Pixels)
@@ -302,8 +332,10 @@ func crawlAlerts(t *testing.T, db *database.DB, site *crawler.Site) map[string]b
 
 // TestStaffRegisterFromTheBrowserWithoutSendingMedia registers the known
 // photos through the registration page in headless Chromium, beside a
-// TIFF the browser cannot decode. Every request that reached the console
-// is kept: none carries any part of a photo (the TIFF's upload does, which
+// TIFF (which Chromium cannot decode; the server's decoders in the page
+// can) and a file that is no picture (uploaded, and refused by the
+// server). Every request that reached the console is kept: none carries
+// any part of a photo or the TIFF (the other file's upload does, which
 // shows the check sees files), the page says which path each file took,
 // the audit log says the media never reached the server, and a crawl of
 // the fixture site then raises alerts on exactly the re-uploads a
@@ -338,7 +370,9 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 		paths = append(paths, path)
 	}
 	// A picture that is on no page of the site, as TIFF, which Chromium
-	// cannot decode and the server can.
+	// cannot decode and the server's decoders in the page can; and a file
+	// that is no picture, which the page cannot hash: it is uploaded, and
+	// the server refuses it.
 	tiffImg := image.NewRGBA(image.Rect(0, 0, 96, 64))
 	for i := range tiffImg.Pix {
 		tiffImg.Pix[i] = uint8(i*7 + i/384*13)
@@ -347,11 +381,15 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	if err := tiff.Encode(&tiffBuf, tiffImg, nil); err != nil {
 		t.Fatal(err)
 	}
-	tiffPath := filepath.Join(files, "scan.tiff")
-	if err := os.WriteFile(tiffPath, tiffBuf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
+	notes := []byte(strings.Repeat("notes that are not a picture, ", 20))
+	for name, data := range map[string][]byte{"scan.tiff": tiffBuf.Bytes(), "notes.heic": notes} {
+		path := filepath.Join(files, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
 	}
-	paths = append(paths, tiffPath)
+	media := append(known, fixtures.Photo{Name: "scan.tiff", Data: tiffBuf.Bytes()})
 
 	openRegistration(b, ts.URL)
 	rec.mu.Lock()
@@ -377,19 +415,19 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 		t.Fatalf("the page lists %d files, want %d: %+v", len(rows), len(paths), rows)
 	}
 	for _, r := range rows {
-		wantPath := "hashed in this browser"
-		if r.Name == "scan.tiff" {
-			wantPath = "uploaded"
+		wantPath, wantOutcome := "hashed in this browser", "fingerprint #"
+		if r.Name == "notes.heic" {
+			wantPath, wantOutcome = "uploaded", "not a picture or video"
 		}
-		if !strings.HasPrefix(r.Path, wantPath) || !strings.HasPrefix(r.Outcome, "fingerprint #") {
-			t.Errorf("%s: path %q, outcome %q; want %q… and a fingerprint", r.Name, r.Path, r.Outcome, wantPath)
+		if !strings.HasPrefix(r.Path, wantPath) || !strings.HasPrefix(r.Outcome, wantOutcome) {
+			t.Errorf("%s: path %q, outcome %q; want %q… and %q…", r.Name, r.Path, r.Outcome, wantPath, wantOutcome)
 		}
 	}
 
 	// What reached the server.
 	var hashedPosts, uploads int
 	for _, r := range rec.requests() {
-		for _, p := range known {
+		for _, p := range media {
 			if carries(r.Body, p.Data) {
 				t.Errorf("%s %s carried bytes of %s", r.Method, r.Path, p.Name)
 			}
@@ -399,8 +437,8 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 			hashedPosts++
 		case r.Method == "POST" && r.Path == "/cases":
 			uploads++
-			if !carries(r.Body, tiffBuf.Bytes()) {
-				t.Errorf("the upload of the TIFF does not carry it: the check would not see a file")
+			if !carries(r.Body, notes) {
+				t.Errorf("the upload of the notes does not carry them: the check would not see a file")
 			}
 		}
 	}
@@ -415,12 +453,12 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	}
 	mu.Unlock()
 	fps, err := e.db.Index.Fingerprints("b-1")
-	if err != nil || len(fps) != len(paths) {
-		t.Fatalf("case b-1 has %d fingerprints (%v), want %d", len(fps), err, len(paths))
+	if err != nil || len(fps) != len(media) {
+		t.Fatalf("case b-1 has %d fingerprints (%v), want %d", len(fps), err, len(media))
 	}
 	details := auditDetails(t, e.db.Store, "case.register")
-	if len(details) != 2 || !strings.Contains(details[0]+details[1], "the media never reached the server") {
-		t.Errorf("audit details %q, want the fingerprints' registration saying the media never reached the server, and the upload's", details)
+	if want := fmt.Sprintf("%d fingerprint(s), hashed on the sender's device: the media never reached the server", len(media)); len(details) != 1 || details[0] != want {
+		t.Errorf("audit details %q, want one, %q", details, want)
 	}
 
 	// The same photos registered on the server, in a database of their
@@ -604,4 +642,133 @@ func TestAHashedRegistrationIsCheckedLikeAnUpload(t *testing.T) {
 			t.Errorf("status %d %s, want 400 naming the withdrawal", status, got)
 		}
 	})
+}
+
+// TestMeasureBrowserHashing measures, in headless Chromium, the time to
+// fingerprint a 12-megapixel photo in the page and how far the browser's
+// fingerprints of the dev photos lie from the server's registration of
+// the same files: browsers' JPEG decoders differ from Go's in the last
+// bits. Run it with HASHWATCH_BROWSER_EVAL=DIR (the dev set,
+// ../shared/datasets/dev beside a checkout); it reports and fails on
+// nothing but errors.
+func TestMeasureBrowserHashing(t *testing.T) {
+	devDir := os.Getenv("HASHWATCH_BROWSER_EVAL")
+	if devDir == "" {
+		t.Skip("set HASHWATCH_BROWSER_EVAL=DIR of photos (the dev set) to measure")
+	}
+	b := startChromium(t)
+	wasm := buildWasm(t)
+	e := newEnv(t, func(c *Config) { c.Wasm = os.DirFS(wasm) })
+	openRegistration(b, e.ts.URL)
+	ctx := context.Background()
+	h := hashing.NewHasher(hashing.Limits{})
+
+	// A 12-MP photo: a dev photo scaled to 4000×3000, JPEG quality 90.
+	src, err := imaging.Open(filepath.Join(devDir, "dev-009-eiffelTower.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(t.TempDir(), "12mp.jpg")
+	if err := imaging.Save(imaging.Resize(src, 4000, 3000, imaging.Lanczos), big, imaging.JPEGQuality(90)); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(big)
+	start := time.Now()
+	if _, err := h.Image(ctx, data, hashing.ForRegistration); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("12-MP photo (4000×3000 JPEG, %d KB): the server's native registration %d ms", len(data)>>10, time.Since(start).Milliseconds())
+	for _, fn := range []string{"decoded", "picture"} {
+		var ms []float64
+		for range 3 {
+			ms = append(ms, hashInPage(b, fn, []string{big}, false)[0].MS)
+		}
+		t.Logf("12-MP photo, %s in the page: %.0f, %.0f, %.0f ms", fn, ms[0], ms[1], ms[2])
+	}
+
+	// The dev photos, hashed in the page and by the server.
+	names, err := filepath.Glob(filepath.Join(devDir, "*.jpg"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no photos in %s (%v)", devDir, err)
+	}
+	var paths []string
+	for _, n := range names {
+		p, _ := filepath.Abs(n)
+		paths = append(paths, p)
+	}
+	for _, fn := range []string{"decoded", "picture"} {
+		measureAgreement(t, b, fn, paths)
+	}
+}
+
+// measureAgreement hashes paths in the page with fn and by the server,
+// and reports how far the page's registration views lie from the
+// server's.
+func measureAgreement(t *testing.T, b *browser, fn string, paths []string) {
+	ctx := context.Background()
+	h := hashing.NewHasher(hashing.Limits{})
+	rule := hashing.DefaultRule()
+	var photos, sameViews, views, zero, within, refZero, refWithin, photosZero int
+	var pageMS float64
+	hist := map[int]int{}
+	for start := 0; start < len(paths); start += 40 {
+		got := hashInPage(b, fn, paths[start:min(start+40, len(paths))], false)
+		for k, g := range got {
+			data, err := os.ReadFile(paths[start+k])
+			if err != nil {
+				t.Fatal(err)
+			}
+			server, err := h.Image(ctx, data, hashing.ForRegistration)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := g.Fingerprint.Picture(hashing.Limits{})
+			if err != nil {
+				t.Fatalf("%s: the page's fingerprint is refused: %v", g.Name, err)
+			}
+			photos++
+			pageMS += g.MS
+			if len(page.Views) == len(server.Views) {
+				sameViews++
+			}
+			allZero := true
+			for _, sv := range server.Views {
+				pv, ok := page.View(sv.Name)
+				if !ok {
+					allZero = false
+					continue
+				}
+				views++
+				ph, _ := pv.Hash(hashing.PDQ)
+				sh, _ := sv.Hash(hashing.PDQ)
+				d := ph.Code.Distance(sh.Code)
+				hist[min(d/4*4, 32)]++
+				if d == 0 {
+					zero++
+				} else {
+					allZero = false
+				}
+				if _, ok := rule.Compare(pv, sv); ok {
+					within++
+				}
+			}
+			if allZero {
+				photosZero++
+			}
+			d := page.Reference[0].Code.Distance(server.Reference[0].Code)
+			if d == 0 {
+				refZero++
+			}
+			if d <= 31 {
+				refWithin++
+			}
+		}
+	}
+	pct := func(n, of int) float64 { return 100 * float64(n) / float64(max(of, 1)) }
+	t.Logf("%s: %d dev photos, %.0f ms each in the page; same view set %d (%.1f%%); every view's PDQ equal %d (%.1f%%)",
+		fn, photos, pageMS/float64(photos), sameViews, pct(sameViews, photos), photosZero, pct(photosZero, photos))
+	t.Logf("registration views: %d compared; PDQ distance 0: %d (%.1f%%); matching under the default rule: %d (%.1f%%)",
+		views, zero, pct(zero, views), within, pct(within, views))
+	t.Logf("PDQ distance page↔server per view, by 4s (32 = 32 and over): %v", hist)
+	t.Logf("reference PDQ (full size): distance 0 %d (%.1f%%), ≤ 31 %d (%.1f%%)", refZero, pct(refZero, photos), refWithin, pct(refWithin, photos))
 }

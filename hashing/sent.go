@@ -10,7 +10,10 @@ import (
 // pictures where they are and sends only this. It carries hashes, sizes,
 // the SHA-256 of the file and frame times; nothing of the pixels.
 type Sent struct {
-	Kind   Kind   `json:"kind"`
+	Kind Kind `json:"kind"`
+	// Format is the file's format where the sender decoded it as the
+	// server does (hashing.Sniff's names), or "".
+	Format Format `json:"format,omitempty"`
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
 	SHA256 string `json:"sha256"`
@@ -47,7 +50,7 @@ type SentFrame struct {
 
 // Send turns a fingerprint into what travels.
 func Send(fp Fingerprint) Sent {
-	s := Sent{Kind: fp.Kind, Width: fp.Width, Height: fp.Height, SHA256: fp.SHA256.String(), DurationMS: fp.Duration.Milliseconds()}
+	s := Sent{Kind: fp.Kind, Format: fp.Format, Width: fp.Width, Height: fp.Height, SHA256: fp.SHA256.String(), DurationMS: fp.Duration.Milliseconds()}
 	for _, v := range fp.Views {
 		s.Views = append(s.Views, SentView{Name: v.Name, Hashes: sendHashes(v.Hashes)})
 	}
@@ -100,9 +103,12 @@ var viewAlgorithms = []Algorithm{PDQ, PHash, DHash}
 // can register can register anything, as with an upload.
 func (s Sent) Picture(limits Limits) (Fingerprint, error) {
 	limits = limits.withDefaults()
-	fp := Fingerprint{Kind: KindImage, Width: s.Width, Height: s.Height}
+	fp := Fingerprint{Kind: KindImage, Format: s.Format, Width: s.Width, Height: s.Height}
 	if s.Kind != KindImage {
 		return fp, fmt.Errorf("kind %q, want %q: %w", s.Kind, KindImage, ErrCorrupt)
+	}
+	if err := s.Format.check(); err != nil {
+		return fp, err
 	}
 	if err := sentSize(s.Width, s.Height, limits.MaxPixels); err != nil {
 		return fp, err
@@ -162,9 +168,12 @@ type SentVideoLimits struct {
 // the PDQ of its centre crops (see package video), at most limits'
 // frames — and returns it as a Fingerprint.
 func (s Sent) Video(limits SentVideoLimits, crops int) (Fingerprint, error) {
-	fp := Fingerprint{Kind: KindVideo, Width: s.Width, Height: s.Height, Duration: time.Duration(s.DurationMS) * time.Millisecond}
+	fp := Fingerprint{Kind: KindVideo, Format: s.Format, Width: s.Width, Height: s.Height, Duration: time.Duration(s.DurationMS) * time.Millisecond}
 	if s.Kind != KindVideo {
 		return fp, fmt.Errorf("kind %q, want %q: %w", s.Kind, KindVideo, ErrCorrupt)
+	}
+	if s.Format != "" && s.Format != FormatGIF && s.Format != FormatWebP {
+		return fp, fmt.Errorf("video format %q: only animations are decoded on the device as on the server: %w", truncated(string(s.Format)), ErrCorrupt)
 	}
 	if err := sentSize(s.Width, s.Height, limits.MaxPixels); err != nil {
 		return fp, err
@@ -209,6 +218,16 @@ func (s Sent) Video(limits SentVideoLimits, crops int) (Fingerprint, error) {
 		fp.Frames = append(fp.Frames, fr)
 	}
 	return fp, nil
+}
+
+// check accepts the formats this package decodes, and "" (decoded by
+// another decoder).
+func (f Format) check() error {
+	switch f {
+	case "", FormatJPEG, FormatPNG, FormatGIF, FormatWebP, FormatBMP, FormatTIFF:
+		return nil
+	}
+	return fmt.Errorf("format %q: %w", truncated(string(f)), ErrCorrupt)
 }
 
 func sentSize(w, h int, maxPixels int64) error {

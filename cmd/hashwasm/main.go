@@ -9,6 +9,10 @@
 //
 // It sets globalThis.hashwatch to an object with:
 //
+//   - file(bytes Uint8Array) → JSON of a hashing.Sent for registration of
+//     a picture or animated GIF, decoded by the server's own Go decoders,
+//     so it is the very fingerprint a server-side registration of the
+//     file stores; or throws (a format Go does not decode, a video);
 //   - picture(rgba Uint8Array, width, height) → JSON of a hashing.Sent
 //     for registration (no SHA-256: the page adds the file's), or throws;
 //   - frames(grey Uint8Array, width, height, times_ms Array, duration_ms)
@@ -37,7 +41,14 @@ import (
 
 func main() {
 	h := hashing.NewHasher(hashing.Limits{})
+	// Animated GIFs are decoded in Go, as on the server; other videos need
+	// ffmpeg, which a browser has not: the page draws them from a <video>
+	// element (frames).
+	vh := video.New(video.Config{})
 	api := js.Global().Get("Object").New()
+	api.Set("file", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return answer(file(h, vh, args))
+	}))
 	api.Set("picture", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		return answer(picture(h, args))
 	}))
@@ -66,6 +77,31 @@ func answer(v any, err error) any {
 
 func throw(err error) any {
 	panic(js.Global().Get("Error").New(err.Error()))
+}
+
+// file fingerprints a file's bytes for registration as the console does
+// with an upload: an animation as a video, anything else as a picture.
+func file(h *hashing.Hasher, vh *video.Hasher, args []js.Value) (hashing.Sent, error) {
+	if len(args) != 1 {
+		return hashing.Sent{}, fmt.Errorf("file(bytes): want 1 argument")
+	}
+	n := args[0].Get("length").Int()
+	if int64(n) > max(h.Limits().MaxBytes, vh.Limits().MaxBytes) {
+		return hashing.Sent{}, fmt.Errorf("%d bytes: %w", n, hashing.ErrTooLarge)
+	}
+	data := make([]byte, n)
+	js.CopyBytesToGo(data, args[0])
+	var fp hashing.Fingerprint
+	var err error
+	if video.Sniff(data) != "" {
+		fp, err = vh.Fingerprint(context.Background(), data, hashing.ForRegistration)
+	} else {
+		fp, err = h.Image(context.Background(), data, hashing.ForRegistration)
+	}
+	if err != nil {
+		return hashing.Sent{}, err
+	}
+	return hashing.Send(fp), nil
 }
 
 // picture fingerprints RGBA pixels (a canvas's ImageData: straight, not

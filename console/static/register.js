@@ -1,6 +1,7 @@
 // The registration page's hashing in the browser (issue 16). Pictures, and
 // videos this browser can play, are fingerprinted here with hashwatch's own
-// Go hashing compiled to WebAssembly (/wasm/hashwatch.wasm, cmd/hashwasm);
+// Go hashing — and, for the formats the server reads, its own decoders —
+// compiled to WebAssembly (/wasm/hashwatch.wasm, cmd/hashwasm);
 // only the fingerprints go to the server (POST /api/cases/fingerprints).
 // Files the browser cannot open are uploaded to be hashed on the server, as
 // the form does without this script. The page says which path each file
@@ -31,21 +32,31 @@
   hasher().catch(() => {});
 
   // sniff names what a file is by its first bytes, as the server does:
-  // a picture the browser decodes like the server ('picture'), a video
-  // ('video'), or something to upload (''). Animated GIFs and WebPs are
-  // videos to the server, which samples their frames: uploaded.
+  // 'file' for the formats the server's Go decoders read (JPEG, PNG, GIF,
+  // WebP, BMP, TIFF), decoded here by the same code; 'video' for a video
+  // a <video> element may play; 'animated-webp' for what the server
+  // decodes with libwebp, which the module cannot host (uploaded); ''
+  // for anything else, which this browser's own decoder may still read.
   async function sniff(file) {
     const b = new Uint8Array(await file.slice(0, 32).arrayBuffer());
     const at = (i, s) => [...s].every((c, k) => b[i + k] === c.charCodeAt(0));
-    if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'picture';
-    if (at(0, '\x89PNG\r\n\x1a\n')) return 'picture';
-    if (at(0, 'BM')) return 'picture';
+    if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'file';
+    if (at(0, '\x89PNG\r\n\x1a\n') || at(0, 'GIF87a') || at(0, 'GIF89a')) return 'file';
+    if (at(0, 'II*\x00') || at(0, 'MM\x00*') || at(0, 'BM')) return 'file';
     if (at(0, 'RIFF') && at(8, 'WEBP')) {
-      return at(12, 'VP8X') && (b[20] & 0x02) ? '' : 'picture';
+      return at(12, 'VP8X') && (b[20] & 0x02) ? 'animated-webp' : 'file';
     }
     if (at(4, 'ftyp') || at(4, 'moov') || at(4, 'mdat') || at(4, 'free') || at(4, 'wide')) return 'video';
     if (b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) return 'video';
+    if (at(0, 'RIFF') && at(8, 'AVI ')) return 'video';
     return '';
+  }
+
+  // decoded fingerprints a file with the server's own decoders, compiled
+  // into the module: the fingerprint a server-side registration of the
+  // file would store, bit for bit (animated GIFs as videos).
+  async function decoded(file) {
+    return JSON.parse(hashwatch.file(new Uint8Array(await file.arrayBuffer())));
   }
 
   // sha256 sums a file in slices, so a large video is never held whole.
@@ -138,19 +149,28 @@
   }
 
   // hash fingerprints one file here, or says why it must be uploaded.
+  // A file the server's decoders read is decoded by them; a video by this
+  // browser's <video> element; anything else by this browser's picture
+  // decoder (an AVIF, say), drawn into a canvas.
   async function hash(file) {
     const kind = await sniff(file);
-    if (!kind) return { upload: d.pathUploadWhy };
+    if (kind === 'animated-webp') return { upload: d.pathUploadWhy };
     try {
       await hasher();
-      return { fingerprint: kind === 'picture' ? await picture(file) : await video(file) };
+    } catch (e) {
+      return { upload: `${d.pathUploadWhy} (${e.message})` };
+    }
+    try {
+      if (kind === 'file') return { fingerprint: await decoded(file) };
+      if (kind === 'video') return { fingerprint: await video(file) };
+      return { fingerprint: await picture(file) };
     } catch (e) {
       return { upload: `${d.pathUploadWhy} (${e.message})` };
     }
   }
 
   // Scripts (and the tests) may call the page's own hashing.
-  globalThis.hashwatchRegistration = { hasher, picture, video, hash };
+  globalThis.hashwatchRegistration = { hasher, decoded, picture, video, hash };
 
   function cell(tr, text, cls) {
     const td = document.createElement('td');
