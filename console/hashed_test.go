@@ -30,6 +30,7 @@ import (
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	"golang.org/x/image/tiff"
@@ -771,4 +772,93 @@ func measureAgreement(t *testing.T, b *browser, fn string, paths []string) {
 		views, zero, pct(zero, views), within, pct(within, views))
 	t.Logf("PDQ distance page↔server per view, by 4s (32 = 32 and over): %v", hist)
 	t.Logf("reference PDQ (full size): distance 0 %d (%.1f%%), ≤ 31 %d (%.1f%%)", refZero, pct(refZero, photos), refWithin, pct(refWithin, photos))
+}
+
+// TestStaffRegisterAVideoFromTheBrowser registers a WebM video through
+// the registration page in headless Chromium: its frames are drawn from a
+// <video> element at the server's sampling times and hashed in the page,
+// only the fingerprint reaches the server, and the registered video then
+// matches every edited copy that a server-side registration of the same
+// file matches.
+func TestStaffRegisterAVideoFromTheBrowser(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed (.ci/run installs it)")
+	}
+	b := startChromium(t)
+	dir := buildWasm(t)
+	ctx := context.Background()
+	vb := fixtures.VideoBuilder{Dir: t.TempDir()}
+	ks := fixtures.Known()
+	length := 12 * time.Second
+	src, err := vb.Slideshow(ctx, fixtures.Slideshow{
+		Photos:    [][]byte{ks[0].Data, ks[3].Data, ks[5].Data, ks[7].Data},
+		Durations: []time.Duration{length / 4}, Fade: 500 * time.Millisecond, Width: 320, Height: 240, FPS: 25,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	webm, err := vb.Edit(ctx, src, fixtures.VP9())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "clip.webm")
+	if err := os.WriteFile(path, webm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { c.Wasm = os.DirFS(dir) })
+	rec := &recordBodies{h: e.srv}
+	ts := httptest.NewServer(rec)
+	t.Cleanup(ts.Close)
+	openRegistration(b, ts.URL)
+	b.do("register the video",
+		chromedp.SendKeys(css(`#register-form input[name=case]`), "v-1"),
+		chromedp.SetUploadFiles(css(`#register-form input[type=file]`), []string{path}),
+		chromedp.Click(css(`#register-form button[type=submit]`)),
+	)
+	wctx, cancel := context.WithTimeout(b.ctx, 3*time.Minute)
+	defer cancel()
+	if _, err := chromedp.Run(wctx, chromedp.WaitVisible(css(`#browser-result[data-done="1"]`))); err != nil {
+		t.Fatalf("the registration did not finish: %v", err)
+	}
+	if p := value(b, "read the path", chromedp.Text(css(`#browser-result-table td.path`))); !strings.HasPrefix(p, "hashed in this browser") {
+		t.Fatalf("the video took the path %q", p)
+	}
+	for _, r := range rec.requests() {
+		if carries(r.Body, webm) {
+			t.Errorf("%s %s carried bytes of the video", r.Method, r.Path)
+		}
+	}
+	fps, err := e.db.Index.Fingerprints("v-1")
+	if err != nil || len(fps) != 1 || fps[0].Print.Kind != hashing.KindVideo {
+		t.Fatalf("case v-1: %d fingerprints (%v), want one video", len(fps), err)
+	}
+	browserFP := fps[0].Print
+	vh := video.New(video.Config{})
+	serverFP, err := vh.Fingerprint(ctx, webm, hashing.ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("frames: browser %d over %v, server %d over %v", len(browserFP.Frames), browserFP.Duration, len(serverFP.Frames), serverFP.Duration)
+	m := video.DefaultMatching()
+	// A few of the fixtures' edits, to keep the test short; with all
+	// twelve (fixtures.VideoEdits) the browser's registration matched all,
+	// the server's eleven (not speed-1.1).
+	for _, edit := range []fixtures.VideoEdit{fixtures.ReencodeLow(150), fixtures.ResizeVideo(0.5), fixtures.CropAllSides(0.10), fixtures.MirrorVideo(), fixtures.Clip(4*time.Second, 4*time.Second)} {
+		t.Run(edit.Name, func(t *testing.T) {
+			copyData, err := vb.Edit(ctx, src, edit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := vh.Fingerprint(ctx, copyData, hashing.ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sa, sok := video.Compare(q, serverFP, m)
+			ba, bok := video.Compare(q, browserFP, m)
+			t.Logf("server registration: %v (query share %.2f); browser registration: %v (query share %.2f)", sok, sa.QueryShare, bok, ba.QueryShare)
+			if sok && !bok {
+				t.Errorf("the edited copy matches the server's registration and not the browser's")
+			}
+		})
+	}
 }
