@@ -48,6 +48,10 @@ const (
 	ScopeReport   TokenScope = "report"   // submit and read reported URLs only
 	ScopeOperator TokenScope = "operator" // what an operator may do (owner: operator or admin)
 	ScopeStaff    TokenScope = "staff"    // what staff may do (owner: staff or admin)
+	// ScopeLookup is a partner platform's: the lookup API (is this hash
+	// registered, and the feed of changes) and nothing else, whatever the
+	// owner's role.
+	ScopeLookup TokenScope = "lookup"
 )
 
 // ParseTokenScope checks a scope name ("full" or "" for the whole role).
@@ -55,10 +59,10 @@ func ParseTokenScope(s string) (TokenScope, error) {
 	switch TokenScope(s) {
 	case ScopeFull, "full":
 		return ScopeFull, nil
-	case ScopeRead, ScopeReport, ScopeOperator, ScopeStaff:
+	case ScopeRead, ScopeReport, ScopeOperator, ScopeStaff, ScopeLookup:
 		return TokenScope(s), nil
 	}
-	return "", fmt.Errorf("token scope %q: want full, read, report, operator or staff: %w", s, store.ErrInvalid)
+	return "", fmt.Errorf("token scope %q: want full, read, report, operator, staff or lookup: %w", s, store.ErrInvalid)
 }
 
 // TokenOptions are the optional properties of a new token.

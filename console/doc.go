@@ -54,6 +54,7 @@
 // redirect with its flash message, or the JSON body.
 //
 // The console holds no state of its own beyond short-lived memory (login
-// rate limits, revealed previews): everything durable is in package index,
-// and crawling is package crawler's.
+// rate limits, partners' lookup rates, revealed previews): everything
+// durable is in package index, and crawling is package crawler's. The
+// partners' lookup API (lookup.go) answers match and distance only.
 package console

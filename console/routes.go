@@ -222,6 +222,14 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, light, s.addNegative, anyCentre},
 		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, light, s.removeNegative, anyCentre},
 		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, light, s.removeNegative, anyCentre},
+
+		// The lookup API for partner platforms (lookup.go): match and
+		// distance only, for tokens of scope lookup (and anyone logged
+		// in); each caller sees the fingerprints of their own centre. A
+		// request of many hashes costs like a list (the background
+		// ratio test of each match): heavy.
+		{"POST", "/api/lookup", anyone, csrfSession, asJSON, heavy, s.apiLookup, anyCentre},
+		{"GET", "/api/lookup/feed", anyone, csrfNone, asJSON, heavy, s.apiLookupFeed, anyCentre},
 	}
 	if s.cfg.Mailer != nil {
 		// Sending notices by mail exists only where SMTP is configured.
@@ -272,6 +280,8 @@ func tokenAllows(scope accounts.TokenScope, rt route) bool {
 		return rt.allows(accounts.RoleOperator)
 	case accounts.ScopeStaff:
 		return rt.allows(accounts.RoleStaff)
+	case accounts.ScopeLookup:
+		return isLookupRoute(rt.Path)
 	}
 	return false
 }

@@ -76,6 +76,19 @@ type Limits struct {
 	HandlerShare  float64
 	QueueWait     time.Duration
 	QueueLength   int
+	// The lookup API's (lookup.go): LookupBytes bounds a request body
+	// (default 2 MiB), LookupHashes the picture hashes (and videos) of
+	// one request (default 1,000), LookupFrames the video frames of one
+	// request (default 20,000: over five hours at one a second);
+	// LookupPerSecond is the hashes and frames one token may look up a
+	// second, in bursts of up to the largest request (default 500);
+	// LookupFeedPage the items (a video counts its frames) of one feed
+	// page (default 5,000).
+	LookupBytes     int64
+	LookupHashes    int
+	LookupFrames    int
+	LookupPerSecond int
+	LookupFeedPage  int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -120,6 +133,21 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.QueueLength <= 0 {
 		l.QueueLength = 64
+	}
+	if l.LookupBytes <= 0 {
+		l.LookupBytes = 2 << 20
+	}
+	if l.LookupHashes <= 0 {
+		l.LookupHashes = 1000
+	}
+	if l.LookupFrames <= 0 {
+		l.LookupFrames = 20000
+	}
+	if l.LookupPerSecond <= 0 {
+		l.LookupPerSecond = 500
+	}
+	if l.LookupFeedPage <= 0 {
+		l.LookupFeedPage = 5000
 	}
 	return l
 }
@@ -169,6 +197,10 @@ type Config struct {
 	Logger        *slog.Logger
 	// Now returns the current time; nil means time.Now. Tests set it.
 	Now func() time.Time
+	// Rule is the match rule the lookup API applies: the crawl's, so a
+	// partner's upload matches exactly when the same picture crawled
+	// would. Zero means hashing.DefaultRule(), what serve gives the crawl.
+	Rule hashing.Rule
 	// Crawling reports whether a crawl is hashing in this process, when
 	// the console's handlers are held to Limits.HandlerShare of the
 	// machine; nil means whenever Scheduler runs a pass of any site (never
@@ -189,6 +221,9 @@ type Server struct {
 	mux    *http.ServeMux
 
 	ipLimit, userLimit *loginlimit.Limiter
+	// rule is Config.Rule; lookups the lookup API's rate per token.
+	rule    hashing.Rule
+	lookups *lookupLimiter
 	// gate bounds the handlers running at once (load.go, console/admission).
 	gate *admission.Gate
 
@@ -220,6 +255,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(), revealed: map[string]time.Time{}}
 	s.hasher = hashing.NewHasher(s.limits.Media)
+	s.rule = cfg.Rule
+	if len(s.rule.Clauses) == 0 {
+		s.rule = hashing.DefaultRule()
+	}
+	if err := s.rule.Validate(); err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	s.lookups = newLookupLimiter(s.limits.LookupPerSecond, max(s.limits.LookupHashes, s.limits.LookupFrames), s.now)
 	crawling := cfg.Crawling
 	if crawling == nil && cfg.Scheduler != nil {
 		sc := cfg.Scheduler

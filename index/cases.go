@@ -155,6 +155,13 @@ func (ix *Index) RegisterIn(ctx context.Context, centre, caseID, caseLabel strin
 			}
 			added = append(added, f)
 		}
+		ids := make([]uint64, len(added))
+		for i, f := range added {
+			ids[i] = f.ID
+		}
+		if err := appendChange(tx, ChangeAdd, centre, ids, now); err != nil {
+			return err
+		}
 		return store.AppendAudit(tx, by.EntryFor(centre, now, "case.register", caseID, registerDetail(regs)))
 	}, func() {
 		ix.mu.Lock()
@@ -303,6 +310,9 @@ func (ix *Index) WithdrawIn(ctx context.Context, centre, caseID string, by store
 				return err
 			}
 		}
+		if err := appendChange(tx, ChangeRemove, centre, deleted, now); err != nil {
+			return err
+		}
 		if ix.onWithdraw != nil {
 			if alerts, err = ix.onWithdraw(tx, centre, caseID, deleted, now); err != nil {
 				return err
@@ -421,6 +431,14 @@ func (ix *Index) MoveCase(ctx context.Context, from, caseID, to string, by store
 			if err := fps.Put(r.k, r.v); err != nil {
 				return err
 			}
+		}
+		// To the feed a move is a removal from one centre's list and an
+		// addition to the other's.
+		if err := appendChange(tx, ChangeRemove, from, moved, now); err != nil {
+			return err
+		}
+		if err := appendChange(tx, ChangeAdd, to, moved, now); err != nil {
+			return err
 		}
 		if ix.onMove != nil {
 			if alerts, err = ix.onMove(tx, from, to, caseID, now); err != nil {

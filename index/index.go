@@ -263,8 +263,13 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Acto
 	deleted := false
 	return ix.st.Update(func(tx *bolt.Tx) error {
 		fps := tx.Bucket(bucketFingerprints)
-		if fps.Get(store.IDKey(id)) != nil {
+		if f, ok, err := FingerprintIn(tx, id); err != nil {
+			return err
+		} else if ok {
 			if err := fps.Delete(store.IDKey(id)); err != nil {
+				return err
+			}
+			if err := appendChange(tx, ChangeRemove, f.Centre, []uint64{id}, ix.st.Now()); err != nil {
 				return err
 			}
 			deleted = true

@@ -28,6 +28,10 @@ type matcher struct {
 	idx map[hashing.Algorithm]*hamming.Index
 	// frames indexes registered videos' frames (see video.go).
 	frames *hamming.Index
+	// refs indexes registered pictures' reference PDQ (the hash as
+	// partners compute it, of the full picture; see shared.go), by
+	// fingerprint ID, for lookups of a partner's PDQ.
+	refs *hamming.Index
 }
 
 // viewBits is how many low bits of a code ID name the view; a fingerprint
@@ -62,6 +66,16 @@ func newMatcher(fps map[uint64]*Fingerprint) (*matcher, error) {
 		return nil, err
 	}
 	m.frames = frames
+	var ids, codes []uint64
+	for _, f := range fps {
+		if h, ok := referencePDQ(f); ok {
+			ids = append(ids, f.ID)
+			codes = append(codes, h.Code[:]...)
+		}
+	}
+	if m.refs, err = hamming.Build(hashing.PDQ.Bits(), ids, codes); err != nil {
+		return nil, fmt.Errorf("build reference PDQ index: %w", err)
+	}
 	return m, nil
 }
 
@@ -75,6 +89,11 @@ func (m *matcher) add(f *Fingerprint) error {
 	m.fps[f.ID] = f
 	if err := m.addFrames(f); err != nil {
 		return err
+	}
+	if h, ok := referencePDQ(f); ok && m.refs != nil {
+		if err := m.refs.Insert(f.ID, h.Code[:]); err != nil {
+			return fmt.Errorf("index fingerprint %d: %w", f.ID, err)
+		}
 	}
 	for vi, v := range f.Print.Views {
 		for _, h := range v.Hashes {
@@ -98,6 +117,9 @@ func (m *matcher) remove(id uint64) {
 	}
 	delete(m.fps, id)
 	m.removeFrames(f)
+	if m.refs != nil {
+		m.refs.Delete(id)
+	}
 	for vi, v := range f.Print.Views {
 		for _, h := range v.Hashes {
 			if ix, ok := m.idx[h.Algorithm]; ok {

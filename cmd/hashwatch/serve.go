@@ -216,6 +216,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, Wasm: browserHashing(), NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender, Mailer: mailer,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
+		Rule: c.Rule, // partners' lookups match as crawled media do
 	})
 	if err != nil {
 		return err
