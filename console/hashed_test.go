@@ -650,8 +650,8 @@ func TestAHashedRegistrationIsCheckedLikeAnUpload(t *testing.T) {
 // fingerprints of the dev photos lie from the server's registration of
 // the same files: browsers' JPEG decoders differ from Go's in the last
 // bits. Run it with HASHWATCH_BROWSER_EVAL=DIR (the dev set,
-// ../shared/datasets/dev beside a checkout); it reports and fails on
-// nothing but errors.
+// ../shared/datasets/dev beside a checkout; with -short, only the 12-MP
+// timing); it reports and fails on nothing but errors.
 func TestMeasureBrowserHashing(t *testing.T) {
 	devDir := os.Getenv("HASHWATCH_BROWSER_EVAL")
 	if devDir == "" {
@@ -687,6 +687,9 @@ func TestMeasureBrowserHashing(t *testing.T) {
 		t.Logf("12-MP photo, %s in the page: %.0f, %.0f, %.0f ms", fn, ms[0], ms[1], ms[2])
 	}
 
+	if testing.Short() {
+		return // -short: the timing alone
+	}
 	// The dev photos, hashed in the page and by the server.
 	names, err := filepath.Glob(filepath.Join(devDir, "*.jpg"))
 	if err != nil || len(names) == 0 {
