@@ -1,11 +1,17 @@
 package console
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -133,26 +139,61 @@ func registrationCase(id string) (string, error) {
 	return id, nil
 }
 
+// wasmFile is one file under /wasm/, read once: its bytes, gzipped copy
+// and ETag.
+type wasmFile struct {
+	once      sync.Once
+	raw, gzip []byte
+	etag      string
+	err       error
+}
+
+// load reads name from fsys, gzips it and names its content, once: the
+// module is some 9 MB, 2.5 MB gzipped, and the registration page loads it
+// on every visit, so it is sent compressed and revalidated (304) rather
+// than sent again.
+func (f *wasmFile) load(fsys fs.FS, name string) error {
+	f.once.Do(func() {
+		if f.raw, f.err = fs.ReadFile(fsys, name); f.err != nil {
+			return
+		}
+		sum := sha256.Sum256(f.raw)
+		f.etag = `"` + hex.EncodeToString(sum[:16]) + `"`
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if _, f.err = zw.Write(f.raw); f.err == nil {
+			f.err = zw.Close()
+		}
+		f.gzip = buf.Bytes()
+	})
+	return f.err
+}
+
 // wasmHandler serves the hashing module and Go's loader for it from
 // Config.Wasm, or 404 when the console was built without them (a plain
 // `go build`; `make build` builds them): the registration page then
 // uploads files instead.
 func (s *Server) wasmHandler() http.Handler {
+	files := map[string]*wasmFile{wasmModule: {}, wasmExec: {}}
+	types := map[string]string{wasmModule: "application/wasm", wasmExec: "text/javascript; charset=utf-8"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")
-		if s.cfg.Wasm == nil || (name != wasmModule && name != wasmExec) {
+		f := files[name]
+		if s.cfg.Wasm == nil || f == nil || f.load(s.cfg.Wasm, name) != nil {
 			http.NotFound(w, r)
 			return
 		}
-		if _, err := fs.Stat(s.cfg.Wasm, name); err != nil {
-			http.NotFound(w, r)
-			return
+		h := w.Header()
+		h.Set("Content-Type", types[name]) // instantiateStreaming wants application/wasm
+		h.Set("Cache-Control", "no-cache")
+		h.Add("Vary", "Accept-Encoding")
+		body, etag := f.raw, f.etag
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			h.Set("Content-Encoding", "gzip")
+			body, etag = f.gzip, f.etag[:len(f.etag)-1]+`-gzip"`
 		}
-		if name == wasmModule {
-			// WebAssembly.instantiateStreaming wants this type.
-			w.Header().Set("Content-Type", "application/wasm")
-		}
-		http.ServeFileFS(w, r, s.cfg.Wasm, name)
+		h.Set("ETag", etag)
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
 	})
 }
 

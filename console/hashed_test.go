@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/csv"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
@@ -863,5 +865,55 @@ func TestStaffRegisterAVideoFromTheBrowser(t *testing.T) {
 				t.Errorf("the edited copy matches the server's registration and not the browser's")
 			}
 		})
+	}
+}
+
+// TestTheHashingModuleIsServedCompressedAndRevalidated serves a stand-in
+// module: gzipped to a browser that takes it, as it is to one that does
+// not, 304 to a browser that has it, and 404 without a module or for any
+// other name.
+func TestTheHashingModuleIsServedCompressedAndRevalidated(t *testing.T) {
+	module := bytes.Repeat([]byte("\x00asm module bytes "), 4096)
+	fsys := fstest.MapFS{wasmModule: {Data: module}, wasmExec: {Data: []byte("// loader")}}
+	e := newEnv(t, func(c *Config) { c.Wasm = fsys })
+	get := func(path string, hdr map[string]string) *http.Response {
+		req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		tr := &http.Transport{DisableCompression: true}
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := get("/wasm/"+wasmModule, map[string]string{"Accept-Encoding": "gzip"})
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(zr)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/wasm" || !bytes.Equal(got, module) {
+		t.Fatalf("gzipped: %d %s, %d bytes after gunzip", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
+	}
+	etag := resp.Header.Get("ETag")
+	if r := get("/wasm/"+wasmModule, map[string]string{"Accept-Encoding": "gzip", "If-None-Match": etag}); r.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation: %d, want 304", r.StatusCode)
+	}
+	plain := get("/wasm/"+wasmModule, nil)
+	if body := readAll(plain); plain.Header.Get("Content-Encoding") != "" || body != string(module) {
+		t.Errorf("uncompressed: encoding %q, %d bytes", plain.Header.Get("Content-Encoding"), len(body))
+	}
+	if r := get("/wasm/other.wasm", nil); r.StatusCode != 404 {
+		t.Errorf("another name: %d, want 404", r.StatusCode)
+	}
+	bare := newEnv(t, nil)
+	if r, _ := http.Get(bare.ts.URL + "/wasm/" + wasmModule); r.StatusCode != 404 {
+		t.Errorf("without a module: %d, want 404", r.StatusCode)
+	}
+	if page := readAll(bare.login("staff1").get("/cases")); strings.Contains(page, "hashed-here") || strings.Contains(page, "register.js") {
+		t.Errorf("without a module the page still offers hashing in the browser")
 	}
 }
