@@ -363,7 +363,14 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	}
 
 	files := t.TempDir()
-	var paths []string
+	// First a JPEG that breaks off after its header: the module's
+	// decoder fails on it, the page uploads it, and the files after it are
+	// still hashed in the browser.
+	broken := append([]byte{0xff, 0xd8, 0xff, 0xe0}, bytes.Repeat([]byte{0x42}, 300)...)
+	paths := []string{filepath.Join(files, "broken.jpg")}
+	if err := os.WriteFile(paths[0], broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	known := fixtures.Known()
 	for _, p := range known {
 		path := filepath.Join(files, p.Name)
@@ -419,8 +426,11 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	}
 	for _, r := range rows {
 		wantPath, wantOutcome := "hashed in this browser", "fingerprint #"
-		if r.Name == "notes.heic" {
+		switch r.Name {
+		case "notes.heic":
 			wantPath, wantOutcome = "uploaded", "not a picture or video"
+		case "broken.jpg":
+			wantPath, wantOutcome = "uploaded", "read jpeg header"
 		}
 		if !strings.HasPrefix(r.Path, wantPath) || !strings.HasPrefix(r.Outcome, wantOutcome) {
 			t.Errorf("%s: path %q, outcome %q; want %q… and %q…", r.Name, r.Path, r.Outcome, wantPath, wantOutcome)
@@ -440,8 +450,8 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 			hashedPosts++
 		case r.Method == "POST" && r.Path == "/cases":
 			uploads++
-			if !carries(r.Body, notes) {
-				t.Errorf("the upload of the notes does not carry them: the check would not see a file")
+			if !carries(r.Body, notes) || !carries(r.Body, broken) {
+				t.Errorf("the upload of the files the page cannot hash does not carry them: the check would not see a file")
 			}
 		}
 	}

@@ -12,17 +12,18 @@
 //   - file(bytes Uint8Array) → JSON of a hashing.Sent for registration of
 //     a picture or animated GIF, decoded by the server's own Go decoders,
 //     so it is the very fingerprint a server-side registration of the
-//     file stores; or throws (a format Go does not decode, a video);
+//     file stores (a format Go does not decode, a video: an error);
 //   - picture(rgba Uint8Array, width, height) → JSON of a hashing.Sent
-//     for registration (no SHA-256: the page adds the file's), or throws;
+//     for registration (no SHA-256: the page adds the file's);
 //   - frames(grey Uint8Array, width, height, times_ms Array, duration_ms)
 //     → JSON of a video's hashing.Sent from frames the page sampled, each
 //     video.FrameSize² grey bytes, of a video of width×height pixels (no
-//     SHA-256), or throws;
+//     SHA-256);
 //   - sha256New() → an object with update(bytes Uint8Array) and hex(),
 //     so the page sums a file slice by slice;
 //
-// and calls globalThis.hashwatchReady() when it is there.
+// Each returns a JSON string, or on failure an object {error: message}.
+// It calls globalThis.hashwatchReady() when it is there.
 package main
 
 import (
@@ -63,20 +64,17 @@ func main() {
 	select {} // the functions above live as long as the page
 }
 
-// answer turns a result into a JSON string for the page, or an exception.
+// answer turns a result into a JSON string for the page, or an object
+// {error: message}: a Go panic in a callback would end the module for the
+// rest of the page, so errors are returned, never thrown.
 func answer(v any, err error) any {
-	if err != nil {
-		return throw(err)
+	if err == nil {
+		var b []byte
+		if b, err = json.Marshal(v); err == nil {
+			return string(b)
+		}
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return throw(err)
-	}
-	return string(b)
-}
-
-func throw(err error) any {
-	panic(js.Global().Get("Error").New(err.Error()))
+	return map[string]any{"error": err.Error()}
 }
 
 // file fingerprints a file's bytes for registration as the console does

@@ -1,7 +1,8 @@
 // The registration page's hashing in the browser (issue 16). Pictures, and
 // videos this browser can play, are fingerprinted here with hashwatch's own
 // Go hashing — and, for the formats the server reads, its own decoders —
-// compiled to WebAssembly (/wasm/hashwatch.wasm, cmd/hashwasm);
+// compiled to WebAssembly (/wasm/hashwatch.wasm, cmd/hashwasm, run in a
+// worker: hashworker.js);
 // only the fingerprints go to the server (POST /api/cases/fingerprints).
 // Files the browser cannot open are uploaded to be hashed on the server, as
 // the form does without this script. The page says which path each file
@@ -15,21 +16,39 @@
   const frameSize = Number(d.frameSize);
   const intervalMS = Number(d.intervalMs);
 
-  // The hashing module loads once, as soon as the page is open.
+  // The hashing module runs in a worker (hashworker.js), started once, as
+  // soon as the page is open; call sends it one job.
   let ready = null;
+  let worker = null;
+  let seq = 0;
+  const waiting = new Map();
   function hasher() {
     if (!ready) {
       ready = new Promise((resolve, reject) => {
-        globalThis.hashwatchReady = resolve;
-        const go = new Go();
-        WebAssembly.instantiateStreaming(fetch(d.wasm), go.importObject)
-          .then((r) => { go.run(r.instance); })
-          .catch(reject);
+        worker = new Worker(d.worker);
+        worker.onmessage = (ev) => {
+          const m = ev.data;
+          if (m.ready) return resolve();
+          if (m.failed) return reject(new Error(m.failed));
+          const w = waiting.get(m.id);
+          waiting.delete(m.id);
+          if (m.error) w.reject(new Error(m.error));
+          else w.resolve(m.fingerprint);
+        };
+        worker.onerror = (e) => reject(new Error(e.message || 'the hashing module did not load'));
       });
     }
     return ready;
   }
   hasher().catch(() => {});
+  async function call(job, transfer) {
+    await hasher();
+    return new Promise((resolve, reject) => {
+      job.id = ++seq;
+      waiting.set(job.id, { resolve, reject });
+      worker.postMessage(job, transfer || []);
+    });
+  }
 
   // sniff names what a file is by its first bytes, as the server does:
   // 'file' for the formats the server's Go decoders read (JPEG, PNG, GIF,
@@ -55,17 +74,8 @@
   // decoded fingerprints a file with the server's own decoders, compiled
   // into the module: the fingerprint a server-side registration of the
   // file would store, bit for bit (animated GIFs as videos).
-  async function decoded(file) {
-    return JSON.parse(hashwatch.file(new Uint8Array(await file.arrayBuffer())));
-  }
-
-  // sha256 sums a file in slices, so a large video is never held whole.
-  async function sha256(file) {
-    const h = hashwatch.sha256New();
-    for (let off = 0; off < file.size; off += 4 << 20) {
-      h.update(new Uint8Array(await file.slice(off, off + (4 << 20)).arrayBuffer()));
-    }
-    return h.hex();
+  function decoded(file) {
+    return call({ op: 'file', file });
   }
 
   // picture fingerprints a picture from its decoded pixels: EXIF
@@ -88,9 +98,7 @@
     bmp.close();
     const px = ctx.getImageData(0, 0, w, h).data;
     c.width = c.height = 0;
-    const fp = JSON.parse(hashwatch.picture(new Uint8Array(px.buffer, px.byteOffset, px.length), w, h));
-    fp.sha256 = await sha256(file);
-    return fp;
+    return call({ op: 'picture', pixels: px.buffer, width: w, height: h, file }, [px.buffer]);
   }
 
   function once(el, ok, bad) {
@@ -138,9 +146,9 @@
           grey[i * n + k] = Math.floor((299 * px[4 * k] + 587 * px[4 * k + 1] + 114 * px[4 * k + 2] + 500) / 1000);
         }
       }
-      const fp = JSON.parse(hashwatch.frames(grey, v.videoWidth, v.videoHeight, times, Math.round(dur * 1000)));
-      fp.sha256 = await sha256(file);
-      return fp;
+      return await call({
+        op: 'frames', grey: grey.buffer, width: v.videoWidth, height: v.videoHeight, times, duration: Math.round(dur * 1000), file,
+      }, [grey.buffer]);
     } finally {
       v.removeAttribute('src');
       v.load();
