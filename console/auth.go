@@ -60,7 +60,10 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(time.Now().Add(s.limits.FormReadTime)) // unsupported by a test recorder: the server's timeouts bound it
 		limit := s.limits.FormBytes
-		if isLookupRoute(rt.Path) {
+		switch {
+		case rt.Path == hashedPath:
+			limit = s.limits.HashedBytes
+		case isLookupRoute(rt.Path):
 			limit = s.limits.LookupBytes
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))

@@ -179,6 +179,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/cases", staff, csrfNone, asHTML, heavy, s.cases, anyCentre},
 		{"GET", "/api/cases", staff, csrfNone, asJSON, heavy, s.cases, anyCentre},
 		{"POST", "/cases", staff, csrfUpload, asHTML, heavy, s.registerCase, anyCentre},
+		{"POST", hashedPath, staff, csrfSession, asJSON, heavy, s.registerHashed, anyCentre},
 		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, heavy, s.withdrawCase, anyCentre},
 		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, heavy, s.withdrawCase, anyCentre},
 		// Moving a case between centres (casemove.go): national admins.

@@ -38,6 +38,10 @@ type Limits struct {
 	UploadBytes int64
 	// UploadFiles bounds the files of one registration; default 200.
 	UploadFiles int
+	// HashedBytes bounds the JSON body of a registration hashed in the
+	// browser (fingerprints only: some 13 KB a picture, 0.3 KB a video
+	// frame); default 16 MiB.
+	HashedBytes int64
 	// Media bounds each uploaded file (bytes, pixels) as the hasher does;
 	// zero fields take hashing's defaults.
 	Media hashing.Limits
@@ -95,6 +99,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.UploadFiles <= 0 {
 		l.UploadFiles = 200
+	}
+	if l.HashedBytes <= 0 {
+		l.HashedBytes = 16 << 20
 	}
 	if l.LoginFailuresPerIP <= 0 {
 		l.LoginFailuresPerIP = 20
@@ -168,6 +175,11 @@ type Config struct {
 	// Video fingerprints uploaded videos and animations for registration;
 	// nil means uploads that are videos are refused (pictures still work).
 	Video *video.Hasher
+	// Wasm holds the browser's hashing module, hashwatch.wasm (cmd/hashwasm)
+	// and Go's wasm_exec.js of the same Go, served under /wasm/; nil, or
+	// without them, means the registration page uploads files to be hashed
+	// here instead of hashing them in the browser.
+	Wasm fs.FS
 	// NoticeFrom is the From address of exported .eml notices ("Centre
 	// <takedown@centre.example>"); NoticeSender the centre's name in the
 	// notice text. Defaults say hashwatch.
@@ -281,6 +293,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.Handle("GET /wasm/{file}", s.wasmHandler())
 	return s, nil
 }
 
@@ -288,13 +301,16 @@ func New(cfg Config) (*Server, error) {
 // the route table.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	// Scripts are the console's own files only (progressive enhancement:
-	// every page works without them); no inline script, no eval.
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	// Scripts come from the console alone (the registration page's, which
+	// hashes in the browser), and 'wasm-unsafe-eval' lets them compile the
+	// hashing module and nothing else: no eval, no inline script. The page
+	// reads files the person picked (blob: URLs, for videos) and talks to
+	// the console only.
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; media-src blob:; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	if !strings.HasPrefix(r.URL.Path, "/static/") {
+	if !strings.HasPrefix(r.URL.Path, "/static/") && !strings.HasPrefix(r.URL.Path, "/wasm/") {
 		// Pages carry evidence and personal data: never stored by a
 		// browser or a proxy.
 		h.Set("Cache-Control", "no-store")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"sync"
 
@@ -74,6 +75,48 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
+	fp, err := h.decoded(img, format, size, purpose, func() (image.Image, error) {
+		// The reference PDQ is defined on the full picture, so decode it
+		// again at full size (registration and inspection are rare).
+		full, _, _, err := decodeImage(ctx, data, h.limits, 0, false)
+		return full, err
+	})
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	if purpose.NeedsSum() {
+		fp.SHA256 = sha256.Sum256(data)
+	}
+	return fp, nil
+}
+
+// Pixels fingerprints a picture that was decoded elsewhere — by a web
+// browser, on the device that holds it — exactly as Image fingerprints
+// the same pixels: img is the picture as seen (EXIF orientation applied),
+// at full size. Opaque pixels are taken as they are; translucent ones are
+// composited over white, as decoding does. A picture whose pixels are all
+// grey is hashed as a grey picture, as a decoder hands over a grey JPEG or
+// PNG (Y = v, where 0.299·v + 0.587·v + 0.114·v in float32 may differ from
+// v in the last bit). The caller sets SHA256 and Format if it knows them.
+func (h *Hasher) Pixels(ctx context.Context, img image.Image, purpose Purpose) (Fingerprint, error) {
+	if err := ctx.Err(); err != nil {
+		return Fingerprint{}, err
+	}
+	b := img.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return Fingerprint{}, fmt.Errorf("%dx%d pixels: %w", b.Dx(), b.Dy(), ErrCorrupt)
+	}
+	if px := int64(b.Dx()) * int64(b.Dy()); px > h.limits.MaxPixels {
+		return Fingerprint{}, fmt.Errorf("%dx%d = %d pixels, limit %d: %w", b.Dx(), b.Dy(), px, h.limits.MaxPixels, ErrTooLarge)
+	}
+	img = greyIfGrey(flattenAlpha(img))
+	return h.decoded(img, "", b.Size(), purpose, func() (image.Image, error) { return img, nil })
+}
+
+// decoded fingerprints a decoded picture img (which may be a reduced copy
+// of a picture of size pixels) for purpose; full returns the picture at
+// full size, for the reference PDQ.
+func (h *Hasher) decoded(img image.Image, format Format, size image.Point, purpose Purpose, full func() (image.Image, error)) (Fingerprint, error) {
 	views, err := h.views(img, purpose)
 	if err != nil {
 		return Fingerprint{}, err
@@ -85,21 +128,16 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		Height: size.Y,
 		Views:  views,
 	}
-	if purpose.NeedsSum() {
-		fp.SHA256 = sha256.Sum256(data)
-	}
 	if purpose == ForRegistration || purpose == ForInspection {
-		// The reference PDQ is defined on the full picture, so decode it
-		// again at full size (registration and inspection are rare). A
-		// transparent picture's pixels are the composited ones: the
+		// A transparent picture's pixels are the composited ones: the
 		// reference tool, which ignores alpha, differs there on purpose.
-		full := img
-		if full.Bounds().Size() != size {
-			if full, _, _, err = decodeImage(ctx, data, h.limits, 0, false); err != nil {
+		f := img
+		if f.Bounds().Size() != size {
+			if f, err = full(); err != nil {
 				return Fingerprint{}, err
 			}
 		}
-		fp.Reference = h.ReferencePDQ(full)
+		fp.Reference = h.ReferencePDQ(f)
 	}
 	return fp, nil
 }

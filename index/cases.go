@@ -60,6 +60,11 @@ type Registration struct {
 	Label  string
 	Source string
 	Print  hashing.Fingerprint
+	// OnDevice says the fingerprint was computed on the device that holds
+	// the media (the browser registration) and only the fingerprint was
+	// sent: the audit entry records that the media never reached the
+	// server.
+	OnDevice bool
 }
 
 // Register is RegisterIn for a case of the national centre: the one
@@ -157,7 +162,7 @@ func (ix *Index) RegisterIn(ctx context.Context, centre, caseID, caseLabel strin
 		if err := appendChange(tx, ChangeAdd, centre, ids, now); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, by.EntryFor(centre, now, "case.register", caseID, fmt.Sprintf("%d fingerprint(s)", len(added))))
+		return store.AppendAudit(tx, by.EntryFor(centre, now, "case.register", caseID, registerDetail(regs)))
 	}, func() {
 		ix.mu.Lock()
 		for _, f := range added {
@@ -177,6 +182,24 @@ func (ix *Index) RegisterIn(ctx context.Context, centre, caseID, caseLabel strin
 		return nil, fmt.Errorf("register case %s: %w", key, err)
 	}
 	return added, nil
+}
+
+// registerDetail is the audit detail of a registration: how many
+// fingerprints, and how many of them were hashed on the sender's device.
+func registerDetail(regs []Registration) string {
+	onDevice := 0
+	for _, r := range regs {
+		if r.OnDevice {
+			onDevice++
+		}
+	}
+	switch onDevice {
+	case 0:
+		return fmt.Sprintf("%d fingerprint(s)", len(regs))
+	case len(regs):
+		return fmt.Sprintf("%d fingerprint(s), hashed on the sender's device: the media never reached the server", len(regs))
+	}
+	return fmt.Sprintf("%d fingerprint(s), %d of them hashed on the sender's device (their media never reached the server)", len(regs), onDevice)
 }
 
 func validCaseID(id string) error {

@@ -71,6 +71,10 @@ var catalog = map[string]map[string]string{
 		"casemove.to":    "이관할 센터", "casemove.button": "이관",
 		"casemove.note":    "새 센터에 같은 ID의 사건이 있으면 이관할 수 없습니다. 사건 라벨은 소속 센터만 볼 수 있으므로 이 페이지에는 표시되지 않습니다.",
 		"casemove.need_to": "이관할 센터를 선택하세요.", "done.case_moved": "사건을 이관했습니다.",
+		"cases.in_browser": "사진과 이 브라우저가 재생할 수 있는 동영상은 이 기기에서 지문을 계산하며, 서버로는 지문만 전송됩니다. 브라우저가 열 수 없는 형식만 업로드됩니다.",
+		"cases.path":       "처리 방식", "cases.path_browser": "이 브라우저에서 해시: 지문만 전송됨",
+		"cases.path_upload": "업로드: 서버에서 해시 후 즉시 폐기", "cases.path_upload_why": "이 브라우저가 이 형식을 열 수 없음",
+		"cases.hashing": "이 브라우저에서 지문 계산 중…",
 
 		"sites.title": "감시 사이트", "sites.name": "사이트", "sites.state": "상태", "sites.pass": "회차", "sites.last_start": "마지막 시작",
 		"sites.last_end": "마지막 종료", "sites.pages": "페이지", "sites.media": "미디어", "sites.new_alerts": "새 알림", "sites.skipped": "건너뜀",
@@ -206,6 +210,10 @@ var catalog = map[string]map[string]string{
 		"casemove.to":    "Move to", "casemove.button": "Move",
 		"casemove.note":    "A case cannot move to a centre that has a case of the same ID. Case labels are their centre's alone and are not shown here.",
 		"casemove.need_to": "Choose the centre to move the case to.", "done.case_moved": "Case moved.",
+		"cases.in_browser": "Pictures, and videos this browser can play, are fingerprinted on this device; only the fingerprints are sent to the server. Only formats the browser cannot open are uploaded.",
+		"cases.path":       "Path", "cases.path_browser": "hashed in this browser: only the fingerprint was sent",
+		"cases.path_upload": "uploaded: hashed on the server and discarded", "cases.path_upload_why": "this browser cannot open the format",
+		"cases.hashing": "Fingerprinting in this browser…",
 
 		"sites.title": "Watched sites", "sites.name": "Site", "sites.state": "State", "sites.pass": "Pass", "sites.last_start": "Last start",
 		"sites.last_end": "Last end", "sites.pages": "Pages", "sites.media": "Media", "sites.new_alerts": "New alerts", "sites.skipped": "Skipped",
