@@ -8,11 +8,19 @@ BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build demo test fuzz bench eval eval-pool pool clean
+.PHONY: all build wasm demo test fuzz bench eval eval-pool pool clean
 
 all: build
 
-build:
+# The browser's hashing module (cmd/hashwasm, GOOS=js GOARCH=wasm) and the
+# loader of the same Go, which the hashwatch binary embeds and the console
+# serves: the registration page hashes pictures and videos in the browser.
+WASM_DIR := cmd/hashwatch/wasm
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WASM_DIR)/hashwatch.wasm ./cmd/hashwasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WASM_DIR)/wasm_exec.js
+
+build: wasm
 	$(GO) build -o $(BIN)/hashwatch ./cmd/hashwatch
 	$(GO) build -o $(BIN)/fixture-site ./cmd/fixture-site
 	$(GO) build -o $(BIN)/democheck ./fixtures/internal/democheck
@@ -28,8 +36,9 @@ demo: build
 # GOAMD64=v3, checks the compiled code for fused multiply-adds on every
 # architecture, and runs the arm64 test binary under qemu when it is
 # installed (.ci/run installs it).
-test:
+test: wasm
 	$(GO) vet $(PKGS)
+	GOOS=js GOARCH=wasm $(GO) vet ./cmd/hashwasm
 	$(GO) test -count=1 $(PKGS)
 	$(GO) test -count=1 -race -timeout 20m ./crawler/ ./index/
 	PDQ_SKIP_HOST=1 ./scripts/test-pdq-cross.sh
@@ -56,8 +65,11 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeImage -fuzztime=$(FUZZTIME) ./hashing/
 	$(GO) test -run='^$$' -fuzz=FuzzReadHashList -fuzztime=$(FUZZTIME) ./hashing/
 
-# Go benchmarks of the hashing, a 10M-code index load, the video matcher's
-# memory at 8M frame codes (100,000 registered videos), and the console under
+# Go benchmarks of the hashing (BenchmarkStages splits crawl-time
+# fingerprinting by stage, in CPU time), a 10M-code index load (wall and CPU
+# time, heap bytes per code; HASHWATCH_LOADBENCH_DB=FILE keeps the written
+# database and reuses it), the video matcher's memory at 8M frame codes
+# (100,000 registered videos), and the console under
 # load: 200,000 alerts, 16 clients on the console's mix against a real
 # server while a crawl of the fixture site runs (dashboard p50/p99, crawl
 # images/s idle against loaded, the load average beside them).
@@ -88,4 +100,4 @@ eval-pool: build
 	$(BIN)/hashwatch eval --pool $(POOL) --split $(SPLIT) --cache $(POOL_CACHE)
 
 clean:
-	rm -rf $(BIN) demo-data
+	rm -rf $(BIN) demo-data $(WASM_DIR)/hashwatch.wasm $(WASM_DIR)/wasm_exec.js

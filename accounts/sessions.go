@@ -103,7 +103,7 @@ func (ac *Store) CreateSession(ctx context.Context, user string, opts SessionOpt
 		if err := b.Put(sum[:], v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: user, Remote: by.Remote, Action: "login", Target: user})
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: user, Remote: by.Remote, Centre: u.Centre, Action: "login", Target: user})
 	}, nil)
 	if err != nil {
 		return "", Session{}, fmt.Errorf("create session: %w", err)
@@ -212,7 +212,7 @@ func (ac *Store) DeleteSession(ctx context.Context, token string, by store.Actor
 		if err := b.Delete(sum[:]); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: ac.st.Now().UTC(), User: by.User, Remote: by.Remote, Token: by.Token, Action: "logout", Target: by.User})
+		return store.AppendAudit(tx, store.AuditEntry{At: ac.st.Now().UTC(), User: by.User, Remote: by.Remote, Token: by.Token, Centre: by.Centre, Action: "logout", Target: by.User})
 	}, nil)
 }
 

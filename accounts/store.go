@@ -7,6 +7,8 @@ var (
 	bucketUsers    = []byte("users")
 	bucketSessions = []byte("sessions")
 	bucketTokens   = []byte("tokens")
+	// bucketLookups counts partners' lookups (lookups.go).
+	bucketLookups = []byte("lookupcounts")
 )
 
 // Store is the accounts room over one store: the console's users, their

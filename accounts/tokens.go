@@ -48,6 +48,10 @@ const (
 	ScopeReport   TokenScope = "report"   // submit and read reported URLs only
 	ScopeOperator TokenScope = "operator" // what an operator may do (owner: operator or admin)
 	ScopeStaff    TokenScope = "staff"    // what staff may do (owner: staff or admin)
+	// ScopeLookup is a partner platform's: the lookup API (is this hash
+	// registered, and the feed of changes) and nothing else, whatever the
+	// owner's role.
+	ScopeLookup TokenScope = "lookup"
 )
 
 // ParseTokenScope checks a scope name ("full" or "" for the whole role).
@@ -55,10 +59,10 @@ func ParseTokenScope(s string) (TokenScope, error) {
 	switch TokenScope(s) {
 	case ScopeFull, "full":
 		return ScopeFull, nil
-	case ScopeRead, ScopeReport, ScopeOperator, ScopeStaff:
+	case ScopeRead, ScopeReport, ScopeOperator, ScopeStaff, ScopeLookup:
 		return TokenScope(s), nil
 	}
-	return "", fmt.Errorf("token scope %q: want full, read, report, operator or staff: %w", s, store.ErrInvalid)
+	return "", fmt.Errorf("token scope %q: want full, read, report, operator, staff or lookup: %w", s, store.ErrInvalid)
 }
 
 // TokenOptions are the optional properties of a new token.
@@ -125,7 +129,7 @@ func (ac *Store) CreateTokenWith(ctx context.Context, user, name string, o Token
 		if !t.ExpiresAt.IsZero() {
 			detail += ", expires " + t.ExpiresAt.Format(time.RFC3339)
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "token.create", Target: user, Detail: detail})
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: u.Centre, Action: "token.create", Target: user, Detail: detail})
 	}, nil)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
@@ -210,8 +214,14 @@ func (ac *Store) RevokeToken(ctx context.Context, id string, by store.Actor) err
 			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
 		}
 		// A regional admin revokes their own centre's users' tokens only.
-		if u, err := getUser(tx, t.User); err == nil && !centres.Sees(by.Centre, u.Centre) {
-			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
+		// The revocation is the owner's centre's entry (the actor's when
+		// the owner is gone).
+		centre := by.Centre
+		if u, err := getUser(tx, t.User); err == nil {
+			if !centres.Sees(by.Centre, u.Centre) {
+				return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
+			}
+			centre = u.Centre
 		}
 		if t.Revoked() {
 			return nil
@@ -224,7 +234,7 @@ func (ac *Store) RevokeToken(ctx context.Context, id string, by store.Actor) err
 		if err := b.Put(key, v); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: t.RevokedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "token.revoke", Target: t.User, Detail: "token " + t.ID})
+		return store.AppendAudit(tx, store.AuditEntry{At: t.RevokedAt, User: by.User, Remote: by.Remote, Token: by.Token, Centre: centre, Action: "token.revoke", Target: t.User, Detail: "token " + t.ID})
 	}, nil)
 }
 

@@ -74,13 +74,17 @@ type User struct {
 	AlsoRoles []Role `json:"also_roles,omitempty"`
 	// Centre is the centre the user works for; users of the national
 	// centre have national scope (see package centres).
-	Centre       string    `json:"centre"`
-	PasswordHash []byte    `json:"password_hash"`
-	Language     string    `json:"language,omitempty"`  // "ko", "en" or empty (Accept-Language decides)
-	TimeZone     string    `json:"time_zone,omitempty"` // IANA name; empty means DefaultTimeZone
-	Disabled     bool      `json:"disabled"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Centre       string `json:"centre"`
+	PasswordHash []byte `json:"password_hash"`
+	Language     string `json:"language,omitempty"`  // "ko", "en" or empty (Accept-Language decides)
+	TimeZone     string `json:"time_zone,omitempty"` // IANA name; empty means DefaultTimeZone
+	// ViewColour is the user's choice to see live views of matched media
+	// in colour; the default is grey, which spares an operator some of
+	// the material's impact.
+	ViewColour bool      `json:"view_colour,omitempty"`
+	Disabled   bool      `json:"disabled"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // NewUser is what AddUser needs to create an account.
@@ -291,11 +295,12 @@ func (ac *Store) Authenticate(ctx context.Context, name, password string) (User,
 
 // UserChange is an edit of an account; nil fields stay as they are.
 type UserChange struct {
-	Role     *Role
-	Disabled *bool
-	Password *string
-	Language *string
-	TimeZone *string
+	Role       *Role
+	Disabled   *bool
+	Password   *string
+	Language   *string
+	TimeZone   *string
+	ViewColour *bool
 	// KeepSession is the ID of a session that survives a password change
 	// (the one the user changed their own password from); every other
 	// session of the account ends with the old password.
@@ -383,6 +388,10 @@ func (ac *Store) UpdateUser(ctx context.Context, name string, ch UserChange, by 
 			u.TimeZone = tz
 			details = append(details, "time zone "+tz)
 		}
+		if ch.ViewColour != nil && *ch.ViewColour != u.ViewColour {
+			u.ViewColour = *ch.ViewColour
+			details = append(details, fmt.Sprintf("view in colour %v", u.ViewColour))
+		}
 		if len(details) == 0 {
 			return nil
 		}
@@ -390,7 +399,7 @@ func (ac *Store) UpdateUser(ctx context.Context, name string, ch UserChange, by 
 		if err := putUser(tx.Bucket(bucketUsers), &u); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: u.UpdatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Action: "user.update", Target: name, Detail: strings.Join(details, ", ")})
+		return store.AppendAudit(tx, store.AuditEntry{At: u.UpdatedAt, User: by.User, Remote: by.Remote, Token: by.Token, Centre: u.Centre, Action: "user.update", Target: name, Detail: strings.Join(details, ", ")})
 	}, nil)
 	if err != nil {
 		return User{}, fmt.Errorf("update user: %w", err)

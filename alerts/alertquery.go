@@ -68,6 +68,9 @@ var (
 		bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins, bucketAlertNoticeSent}
 
 	keyAlertIndexVersion = []byte("alert_index_version")
+	// keyAlertIndexWrites counts the transactions that changed an alert
+	// index entry (FiguresVersion).
+	keyAlertIndexWrites = []byte("alert_index_writes")
 )
 
 // alertIndexVersion is the layout of the alert indexes this build writes;
@@ -84,6 +87,10 @@ const (
 	// SortConfidence puts the closest matches first: the lowest distance,
 	// then the newest as SortNewest does.
 	SortConfidence
+	// SortOldest puts the longest-waiting alerts first (ties: the lower ID
+	// first): the review queue's order, so the re-upload that has been up
+	// longest is judged first.
+	SortOldest
 )
 
 // MaxAlertPage bounds AlertQuery.Limit: a page is decoded in full.
@@ -134,15 +141,8 @@ func (al *Store) QueryAlerts(ctx context.Context, q AlertQuery) (AlertPage, erro
 	if err := ctx.Err(); err != nil {
 		return AlertPage{}, err
 	}
-	switch {
-	case q.Status != "" && !q.Status.Valid():
-		return AlertPage{}, fmt.Errorf("query alerts: status %q: %w", q.Status, store.ErrInvalid)
-	case q.Sort != SortNewest && q.Sort != SortConfidence:
-		return AlertPage{}, fmt.Errorf("query alerts: sort %d: %w", q.Sort, store.ErrInvalid)
-	case q.Offset < 0 || q.Limit < 0 || q.Limit > MaxAlertPage:
-		return AlertPage{}, fmt.Errorf("query alerts: offset %d, limit %d (0 to %d): %w", q.Offset, q.Limit, MaxAlertPage, store.ErrInvalid)
-	case len(q.Site) > math.MaxUint16 || len(q.Case)+len(q.Centre)+1 > math.MaxUint16 || len(q.Centre) > math.MaxUint16:
-		return AlertPage{}, fmt.Errorf("query alerts: site or case name too long: %w", store.ErrInvalid)
+	if err := q.check(); err != nil {
+		return AlertPage{}, err
 	}
 	page := AlertPage{Counts: map[Status]int{}}
 	err := al.st.View(func(tx *bolt.Tx) error {
@@ -186,6 +186,50 @@ func (al *Store) QueryAlerts(ctx context.Context, q AlertQuery) (AlertPage, erro
 		return AlertPage{}, fmt.Errorf("query alerts: %w", err)
 	}
 	return page, nil
+}
+
+// check refuses a query QueryAlerts cannot answer.
+func (q AlertQuery) check() error {
+	switch {
+	case q.Status != "" && !q.Status.Valid():
+		return fmt.Errorf("query alerts: status %q: %w", q.Status, store.ErrInvalid)
+	case q.Sort != SortNewest && q.Sort != SortConfidence && q.Sort != SortOldest:
+		return fmt.Errorf("query alerts: sort %d: %w", q.Sort, store.ErrInvalid)
+	case q.Offset < 0 || q.Limit < 0 || q.Limit > MaxAlertPage:
+		return fmt.Errorf("query alerts: offset %d, limit %d (0 to %d): %w", q.Offset, q.Limit, MaxAlertPage, store.ErrInvalid)
+	case len(q.Site) > math.MaxUint16 || len(q.Case)+len(q.Centre)+1 > math.MaxUint16 || len(q.Centre) > math.MaxUint16:
+		return fmt.Errorf("query alerts: site or case name too long: %w", store.ErrInvalid)
+	}
+	return nil
+}
+
+// QueryAlertIDs returns the IDs of the alerts q selects, in q's order,
+// from q.Offset, at most q.Limit of them: index keys only, no alert
+// decoded, so the review mode can find an alert's neighbours in its queue
+// for the price of a few thousand keys.
+func (al *Store) QueryAlertIDs(ctx context.Context, q AlertQuery) ([]uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	if q.Limit == 0 {
+		return nil, nil
+	}
+	var ids []uint64
+	err := al.st.View(func(tx *bolt.Tx) error {
+		if !alertIndexCurrent(tx) {
+			return fmt.Errorf("alert indexes not built; a read-write open builds them: %w", store.ErrCorrupt)
+		}
+		var err error
+		ids, err = newAlertScan(tx, q).page(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query alert IDs: %w", err)
+	}
+	return ids, nil
 }
 
 // alertScan is one query's walk over an index inside a read transaction.
@@ -386,6 +430,30 @@ func (s *alertScan) newest(b *bolt.Bucket, p []byte) func() (k, v []byte, ok boo
 	}
 }
 
+// oldest iterates, oldest first, over the entries of b with prefix p (a
+// base prefix and a status) within the time bounds.
+func (s *alertScan) oldest(b *bolt.Bucket, p []byte) func() (k, v []byte, ok bool) {
+	c := b.Cursor()
+	var hi []byte
+	if s.to != nil {
+		hi = append(slices.Clip(p), s.to...)
+	}
+	var k, v []byte
+	started := false
+	return func() ([]byte, []byte, bool) {
+		if started {
+			k, v = c.Next()
+		} else {
+			k, v = c.Seek(append(slices.Clip(p), s.from...))
+		}
+		started = true
+		if k == nil || !bytes.HasPrefix(k, p) || hi != nil && bytes.Compare(k, hi) >= 0 {
+			return nil, nil, false
+		}
+		return k, v, true
+	}
+}
+
 // statuses lists the query's status, or when it has none the statuses
 // present in the base under the prefix.
 func (s *alertScan) statuses() []Status {
@@ -465,7 +533,7 @@ func (s *alertScan) page(ctx context.Context) ([]uint64, error) {
 	if s.q.Sort == SortConfidence && s.prefix == nil && s.from == nil && s.to == nil {
 		return s.mergePage(ctx, s.tx.Bucket(bucketAlertsByConfidence), nil, want)
 	}
-	if s.q.Sort == SortNewest {
+	if s.q.Sort == SortNewest || s.q.Sort == SortOldest {
 		return s.mergePage(ctx, s.base, s.prefix, want)
 	}
 	// Confidence over a site, case or date range: sort the matching keys
@@ -524,9 +592,10 @@ func (s *alertScan) page(ctx context.Context) ([]uint64, error) {
 	return ids, nil
 }
 
-// mergePage reads the statuses of b under prefix backwards together,
+// mergePage reads the statuses of b under prefix together — backwards,
 // taking the greatest remaining key suffix (the part after the status) at
-// each step, and returns the IDs from Offset to want.
+// each step, or for SortOldest forwards, taking the least — and returns
+// the IDs from Offset to want.
 func (s *alertScan) mergePage(ctx context.Context, b *bolt.Bucket, prefix []byte, want int) ([]uint64, error) {
 	type head struct {
 		n    int // length of the key's prefix and status
@@ -537,6 +606,9 @@ func (s *alertScan) mergePage(ctx context.Context, b *bolt.Bucket, prefix []byte
 	for _, st := range s.statuses() {
 		p := lp(prefix, st)
 		h := &head{n: len(p), next: s.newest(b, p)}
+		if s.q.Sort == SortOldest {
+			h.next = s.oldest(b, p)
+		}
 		var ok bool
 		if h.k, h.v, ok = h.next(); ok {
 			heads = append(heads, h)
@@ -549,9 +621,12 @@ func (s *alertScan) mergePage(ctx context.Context, b *bolt.Bucket, prefix []byte
 				return nil, err
 			}
 		}
-		top := 0
+		top, better := 0, 1
+		if s.q.Sort == SortOldest {
+			better = -1
+		}
 		for i := 1; i < len(heads); i++ {
-			if bytes.Compare(heads[i].k[heads[i].n:], heads[top].k[heads[top].n:]) > 0 {
+			if bytes.Compare(heads[i].k[heads[i].n:], heads[top].k[heads[top].n:]) == better {
 				top = i
 			}
 		}
@@ -668,7 +743,49 @@ func indexAlert(tx *bolt.Tx, old, a *Alert) error {
 			return err
 		}
 	}
-	return applyAlertIndex(tx, a, +1)
+	if err := applyAlertIndex(tx, a, +1); err != nil {
+		return err
+	}
+	return countIndexWrite(tx)
+}
+
+// countIndexWrite raises meta's alert_index_writes inside tx, the
+// transaction that changes the alert indexes, so the count changes exactly
+// when what the indexes say (the queue's counts, the dashboard's figures)
+// may have changed, and never without a commit.
+func countIndexWrite(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return fmt.Errorf("bucket %s missing: %w", bucketMeta, store.ErrCorrupt)
+	}
+	var n uint64
+	if v := meta.Get(keyAlertIndexWrites); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v)
+	}
+	return meta.Put(keyAlertIndexWrites, binary.BigEndian.AppendUint64(nil, n+1))
+}
+
+// FiguresVersion is a number that changes with every committed write
+// that changes the alert indexes — and so every figure derived from them,
+// the dashboard's included — and stays the same otherwise (a new sighting
+// of a known alert, a check that changed nothing). The console keeps its
+// rendered dashboard until it changes. What else a figure depends on (the
+// time: which day it is, which notices are overdue) the caller accounts
+// for.
+func (al *Store) FiguresVersion() (uint64, error) {
+	var n uint64
+	err := al.st.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			if v := meta.Get(keyAlertIndexWrites); len(v) == 8 {
+				n = binary.BigEndian.Uint64(v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("alert figures version: %w", err)
+	}
+	return n, nil
 }
 
 // applyAlertIndex adds (delta +1) or removes (-1) a's entries.
@@ -826,6 +943,9 @@ func rebuildAlertIndex(tx *bolt.Tx) error {
 				return fmt.Errorf("rebuild alert index: %w", err)
 			}
 		}
+	}
+	if err := countIndexWrite(tx); err != nil {
+		return fmt.Errorf("rebuild alert index: %w", err)
 	}
 	return tx.Bucket(bucketMeta).Put(keyAlertIndexVersion, binary.BigEndian.AppendUint32(nil, alertIndexVersion))
 }

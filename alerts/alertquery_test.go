@@ -46,6 +46,9 @@ func queryInMemory(all []Alert, q AlertQuery) (ids []uint64, total int, counts m
 		if q.Sort == SortConfidence && a.Distance != b.Distance {
 			return a.Distance - b.Distance
 		}
+		if q.Sort == SortOldest {
+			return newest(b, a)
+		}
 		return newest(a, b)
 	})
 	for i := q.Offset; i < len(sel) && i < q.Offset+q.Limit; i++ {
@@ -188,8 +191,11 @@ func (w *alertWorld) randomQuery() AlertQuery {
 		all := append(slices.Clone(worldStatuses), StatusWithdrawn)
 		q.Status = all[w.rng.IntN(len(all))]
 	}
-	if w.rng.IntN(2) == 0 {
+	switch w.rng.IntN(4) {
+	case 0, 1:
 		q.Sort = SortConfidence
+	case 2:
+		q.Sort = SortOldest
 	}
 	span := w.clock.Sub(worldEpoch) + 2*time.Hour
 	at := func() time.Time {
@@ -237,6 +243,9 @@ func TestQueryAlertsMatchesInMemory(t *testing.T) {
 					}
 					if !slices.Equal(got, wantIDs) || page.Total != wantTotal || fmt.Sprint(page.Counts) != fmt.Sprint(wantCounts) {
 						t.Fatalf("%s: %+v:\n got %v total %d counts %v\nwant %v total %d counts %v", stage, q, got, page.Total, page.Counts, wantIDs, wantTotal, wantCounts)
+					}
+					if ids, err := w.db.QueryAlertIDs(ctx, q); err != nil || !slices.Equal(ids, wantIDs) {
+						t.Fatalf("%s: %+v: IDs only %v %v, want %v", stage, q, ids, err, wantIDs)
 					}
 					for i, a := range page.Alerts {
 						if want := all[a.ID-1]; a.ID != want.ID || a.UpdatedAt != want.UpdatedAt || a.Status != want.Status {

@@ -343,35 +343,72 @@ func (al *Store) Alert(id uint64) (Alert, error) {
 // or dismiss a new or confirmed one with a reason — together with its audit
 // record, in one transaction: the decision and the record of who made it
 // commit or fail together, and two people deciding the same alert at once
-// (in one process or two) get one decision and one store.ErrConflict. to must be
-// StatusConfirmed or StatusDismissed. An alert of a centre by's centre
-// does not see (centres.Sees) is store.ErrNotFound to it.
+// (in one process or two) get one decision and one store.ErrConflict (a
+// *StateError). to must be StatusConfirmed or StatusDismissed. An alert of
+// a centre by's centre does not see (centres.Sees) is store.ErrNotFound to
+// it; an alert another person has claimed (claims.go) is a *ClaimedError.
 func (al *Store) DecideAlert(ctx context.Context, id uint64, to Status, reason string, by store.Actor) (Alert, error) {
 	if err := ctx.Err(); err != nil {
 		return Alert{}, err
 	}
-	var action string
-	switch to {
-	case StatusConfirmed:
-		action = "alert.confirm"
-	case StatusDismissed:
-		action = "alert.dismiss"
-		if reason == "" {
-			return Alert{}, fmt.Errorf("dismissing alert %d needs a reason: %w", id, store.ErrInvalid)
-		}
-	default:
-		return Alert{}, fmt.Errorf("a decision confirms or dismisses, not %q: %w", to, store.ErrInvalid)
+	action, err := decision(id, to, reason)
+	if err != nil {
+		return Alert{}, err
 	}
 	return al.setAlertStatus(ctx, id, to, reason, func(tx *bolt.Tx, a *Alert, now time.Time) error {
-		if !centres.Sees(by.Centre, a.Centre) {
-			return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
-		}
-		if to == StatusConfirmed && a.Status != StatusNew ||
-			to == StatusDismissed && a.Status != StatusNew && a.Status != StatusConfirmed {
-			return fmt.Errorf("alert %d is %s; it cannot become %s: %w", id, a.Status, to, store.ErrConflict)
-		}
-		return store.AppendAudit(tx, by.EntryFor(a.Centre, now, action, strconv.FormatUint(id, 10), reason))
+		return decideIn(tx, a, to, action, reason, by, now)
 	})
+}
+
+// decision checks a decision's target status and reason and names its
+// audit action.
+func decision(id uint64, to Status, reason string) (string, error) {
+	switch to {
+	case StatusConfirmed:
+		return "alert.confirm", nil
+	case StatusDismissed:
+		if reason == "" {
+			return "", fmt.Errorf("dismissing alert %d needs a reason: %w", id, store.ErrInvalid)
+		}
+		return "alert.dismiss", nil
+	}
+	return "", fmt.Errorf("a decision confirms or dismisses, not %q: %w", to, store.ErrInvalid)
+}
+
+// StateError is a decision the alert's status does not allow: confirming
+// anything but a new alert, dismissing anything but a new or confirmed one.
+type StateError struct {
+	ID     uint64
+	Status Status // the alert's
+	To     Status // the decision's
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("alert %d is %s; it cannot become %s", e.ID, e.Status, e.To)
+}
+
+// Unwrap makes a StateError a store.ErrConflict.
+func (e *StateError) Unwrap() error { return store.ErrConflict }
+
+// decideIn is the one check and record of a decision on a, inside the
+// transaction that stores it: the alert is by's centre's to see, its
+// status allows the move, nobody else holds it; the audit record is
+// appended and the decider's claim ends. The caller moves and stores a.
+func decideIn(tx *bolt.Tx, a *Alert, to Status, action, reason string, by store.Actor, now time.Time) error {
+	if !centres.Sees(by.Centre, a.Centre) {
+		return fmt.Errorf("alert %d: %w", a.ID, store.ErrNotFound)
+	}
+	if to == StatusConfirmed && a.Status != StatusNew ||
+		to == StatusDismissed && a.Status != StatusNew && a.Status != StatusConfirmed {
+		return &StateError{ID: a.ID, Status: a.Status, To: to}
+	}
+	if err := checkClaim(tx, a.ID, by.User, now); err != nil {
+		return err
+	}
+	if err := endClaim(tx, a.ID); err != nil {
+		return err
+	}
+	return store.AppendAudit(tx, by.EntryFor(a.Centre, now, action, strconv.FormatUint(a.ID, 10), reason))
 }
 
 // setAlertStatus moves alert id to status inside one transaction; check,

@@ -20,6 +20,12 @@
 //   - Decisions are recorded with who made them: DecideAlert writes its
 //     audit record in the decision's own transaction, and two people
 //     deciding the same alert at once get one decision and one ErrConflict.
+//     A bulk decision (DecideAlerts) is one transaction, all or nothing,
+//     each alert audited; any alert refused refuses the whole batch with a
+//     per-alert BulkRefusedError.
+//   - Claims (claims.go): an operator working an alert holds it for a few
+//     minutes; every decision checks the claim in its own transaction and
+//     ends it, and a claim lapses by itself, so none locks an alert away.
 //   - The query indexes (alertquery.go) are derived data written in every
 //     alert's transaction (putAlert), rebuilt at Open when their version
 //     differs, and checked by VerifyIndex.

@@ -163,7 +163,7 @@ func (al *Store) AddNegative(ctx context.Context, alertID uint64, reason string,
 			if err := putAlert(alerts, &a); err != nil {
 				return err
 			}
-			if err := store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "alert.dismiss",
+			if err := store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: a.Centre, Action: "alert.dismiss",
 				Target: strconv.FormatUint(alertID, 10), Detail: reason}); err != nil {
 				return err
 			}
@@ -201,7 +201,7 @@ func (al *Store) AddNegative(ctx context.Context, alertID uint64, reason string,
 		if err := shas.Put(sha[:], store.IDKey(id)); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "negative.add",
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: a.Centre, Action: "negative.add",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("alert %d, media %s: %s", alertID, a.MediaSHA256, reason)})
 	}, nil)
 	if err != nil {
@@ -245,10 +245,14 @@ func (al *Store) RemoveNegative(ctx context.Context, id uint64, by store.Actor) 
 			return err
 		}
 		// An entry is the centre's whose alert it came from.
+		centre := by.Centre
 		if a, ok, err := AlertIn(tx, e.AlertID); err != nil {
 			return err
-		} else if ok && !centres.Sees(by.Centre, a.Centre) {
-			return fmt.Errorf("negative bank entry %d: %w", id, store.ErrNotFound)
+		} else if ok {
+			if !centres.Sees(by.Centre, a.Centre) {
+				return fmt.Errorf("negative bank entry %d: %w", id, store.ErrNotFound)
+			}
+			centre = a.Centre
 		}
 		sha, err := hex.DecodeString(e.SHA256)
 		if err != nil {
@@ -262,7 +266,7 @@ func (al *Store) RemoveNegative(ctx context.Context, id uint64, by store.Actor) 
 				return err
 			}
 		}
-		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Action: "negative.remove",
+		return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: centre, Action: "negative.remove",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("media %s (alert %d)", e.SHA256, e.AlertID)})
 	}, nil)
 	if err != nil {

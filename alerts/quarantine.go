@@ -284,7 +284,7 @@ func floodStatus(tx *bolt.Tx, m index.Match, sum [32]byte, now time.Time, limit 
 	if err != nil {
 		return "", err
 	}
-	return StatusQuarantined, store.AppendAudit(tx, store.AuditEntry{At: now, User: "", Action: "quarantine.hold",
+	return StatusQuarantined, store.AppendAudit(tx, store.AuditEntry{At: now, User: "", Centre: q.Centre, Action: "quarantine.hold",
 		Target: strconv.FormatUint(m.Fingerprint, 10),
 		Detail: fmt.Sprintf("case %s: %s; %d waiting alert(s) held", q.Case, limit, held)})
 }

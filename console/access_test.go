@@ -85,6 +85,10 @@ func TestTheRouteTableGivesEachRoleItsWork(t *testing.T) {
 		"GET /api/backup":               admin,
 		"POST /api/alerts/bulk":         operator,
 		"POST /api/cases/{id}/withdraw": staff,
+		// Issue 13: moving a case between centres is an admin's decision.
+		"POST /cases/{id}/move":     admin,
+		"POST /api/cases/{id}/move": admin,
+		"GET /cases/move":           admin,
 		// Issue 17: staff judge quarantined fingerprints, operators keep
 		// the negative bank.
 		"GET /quarantine":                   staff,

@@ -2,13 +2,11 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/hashwatch/hashwatch/accounts"
-	"github.com/hashwatch/hashwatch/console/admission"
 	"github.com/hashwatch/hashwatch/console/messages"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -62,14 +60,11 @@ func (s *Server) serve(rt route) http.Handler {
 }
 
 // run runs rt's handler once the gate lets a request of its load in
-// (load.go, console/admission), or answers 503 with Retry-After.
+// (load.go, console/admission), or answers 503 with Retry-After. A cached
+// route's handler enters the gate itself.
 func (s *Server) run(w http.ResponseWriter, r *http.Request, rq *request, rt route) error {
-	leave, err := s.gate.Enter(r.Context(), rt.Load)
+	leave, err := s.admit(w, r, rt.Load.gateLoad())
 	if err != nil {
-		var b *admission.Busy
-		if errors.As(err, &b) {
-			return busy(w, b)
-		}
 		return err
 	}
 	defer leave()
@@ -112,11 +107,19 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, rq *request, rp
 
 // writeJSON answers an API call.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := encodeJSON(v)
+	if err != nil {
+		b = []byte(`{"error":"internal error; it was logged"}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	writeJSONBody(w, status, b)
+}
+
+// writeJSONBody answers an API call with JSON already encoded.
+func writeJSONBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	_, _ = w.Write(b)
 }
 
 // httpError is an error with the status and message a person should get.

@@ -59,7 +59,14 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		// handler may run longer than that (a reported URL checked).
 		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(time.Now().Add(s.limits.FormReadTime)) // unsupported by a test recorder: the server's timeouts bound it
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.FormBytes))
+		limit := s.limits.FormBytes
+		switch {
+		case rt.Path == hashedPath:
+			limit = s.limits.HashedBytes
+		case isLookupRoute(rt.Path):
+			limit = s.limits.LookupBytes
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err == nil {
 			// Kept when the read failed: net/http then answers at
 			// once instead of waiting for the rest of the body.
@@ -91,7 +98,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		return false, refuse(http.StatusForbidden, "err.forbidden")
 	}
 	if rt.Centres == nationalOnly && !rq.national() {
-		return false, errorf(http.StatusForbidden, "%s %s is the national centre's (users of centre %s see the crawl read-only)", rt.Method, rt.Path, rq.user.Centre)
+		return false, errorf(http.StatusForbidden, "%s %s is the national centre's only: %s", rt.Method, rt.Path, nationalReason(rt.Path, rq.user.Centre))
 	}
 	if rq.token != nil && !tokenAllows(rq.token.Scope, rt) {
 		return false, errorf(http.StatusForbidden, "this API token's scope (%s) does not allow %s %s", rq.token.Scope, rt.Method, rt.Path)

@@ -10,7 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
@@ -23,6 +22,13 @@ type casesData struct {
 	MaxUploadMB int64
 	MaxFiles    int
 	Result      *registerResult
+	// InBrowser: the page hashes files in the browser (hashed.go), with
+	// the picture limit, the side of sampled video frames and their
+	// interval the server uses.
+	InBrowser  bool
+	MaxPixels  int64
+	FrameSize  int
+	IntervalMS int64
 }
 
 // casesData lists the cases rq's user sees (centre: see request.scope),
@@ -35,7 +41,8 @@ func (s *Server) casesData(rq *request, centre string) (casesData, error) {
 			cases[i].Label = ""
 		}
 	}
-	return casesData{Cases: cases, MaxFileMB: min(s.uploadFileLimit(), s.limits.UploadBytes) >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles}, err
+	return casesData{Cases: cases, MaxFileMB: min(s.uploadFileLimit(), s.limits.UploadBytes) >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles,
+		InBrowser: s.hashingInBrowser(), MaxPixels: s.hasher.Limits().MaxPixels, FrameSize: video.FrameSize, IntervalMS: video.RegistrationInterval.Milliseconds()}, err
 }
 
 // cases lists the cases: the page with the registration form, or JSON.
@@ -160,14 +167,9 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 		// No part at all, so no CSRF token either.
 		return nil, refuse(http.StatusForbidden, "err.csrf")
 	}
-	caseID = strings.TrimSpace(caseID)
-	if caseID == "" {
-		return nil, refuse(400, "cases.need_id")
-	}
-	if caseID == "." || caseID == ".." {
-		// A dot segment cannot be a path segment of /cases/ID/withdraw:
-		// such a case could never be withdrawn from the browser.
-		return nil, errorf(400, "case ID %q: not a usable ID", caseID)
+	caseID, err := registrationCase(caseID)
+	if err != nil {
+		return nil, err
 	}
 	if len(res.Files) == 0 {
 		return nil, refuse(400, "cases.need_files")

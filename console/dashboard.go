@@ -1,11 +1,16 @@
 package console
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/centres"
+	"github.com/hashwatch/hashwatch/console/admission"
 	"github.com/hashwatch/hashwatch/console/chart"
 )
 
@@ -62,7 +67,9 @@ func dashboardDays(r *http.Request) (int, error) {
 // dashboard is the figures of the last days: a page with charts, or JSON.
 // A regional user sees their centre's figures only; a national user the
 // national total with each centre's side by side, or with ?centre=ID one
-// centre's.
+// centre's. The answer is kept (dashcache.go): a request it still holds
+// for is answered without a slot of the gate (a few reads and a copy, as
+// the guard's session check), one that must compute it in a heavy slot.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) error {
 	days, err := dashboardDays(r)
 	if err != nil {
@@ -72,27 +79,52 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	var d alerts.Dashboard
+	now := s.now()
+	version, err := s.db.Alerts.FiguresVersion()
+	if err != nil {
+		return err
+	}
 	data := dashboardData{Days: days, Statuses: allStatuses}
+	var cs []centres.Centre
+	y, m, dd := now.In(rq.loc.Zone).Date()
+	stamp := dashStamp{version: version, today: time.Date(y, m, dd, 0, 0, 0, 0, rq.loc.Zone).Unix()}
 	if scope != "" {
 		c, err := s.db.Centres.Centre(scope)
 		if err != nil {
 			return err
 		}
 		data.CentreName = c.Name
-		if d, err = s.db.Takedown.DashboardOf(scope, s.now(), rq.loc.Zone, days); err != nil {
+		stamp.centres = c.Name
+	} else {
+		if cs, err = s.db.Centres.List(); err != nil {
+			return err
+		}
+		var b strings.Builder
+		for _, c := range cs {
+			fmt.Fprintf(&b, "%q %q\n", c.ID, c.Name)
+		}
+		stamp.centres = b.String()
+	}
+	key := dashKey{scope: scope, lang: rq.loc.Lang, zone: rq.loc.Zone.String(), days: days, api: rq.api}
+	if body, ok := s.dashboards.get(key, stamp, now); ok {
+		return s.sendDashboard(w, r, rq, body)
+	}
+	leave, err := s.admit(w, r, admission.Heavy)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	var d alerts.Dashboard
+	if scope != "" {
+		if d, err = s.db.Takedown.DashboardOf(scope, now, rq.loc.Zone, days); err != nil {
 			return err
 		}
 	} else {
-		cs, err := s.db.Centres.List()
-		if err != nil {
-			return err
-		}
 		ids := make([]string, len(cs))
 		for i, c := range cs {
 			ids[i] = c.ID
 		}
-		if d, err = s.db.Takedown.NationalDashboard(ids, s.now(), rq.loc.Zone, days); err != nil {
+		if d, err = s.db.Takedown.NationalDashboard(ids, now, rq.loc.Zone, days); err != nil {
 			return err
 		}
 		for i, cd := range d.Centres {
@@ -101,6 +133,22 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 		data.Total = figuresOf("", "", d)
 	}
 	data.D = d
+	var body []byte
+	if rq.api {
+		body, err = encodeJSON(NewDashboardJSON(d))
+	} else {
+		body, err = s.renderContent(rq, "dashboard", s.dashboardCharts(rq, data))
+	}
+	if err != nil {
+		return err
+	}
+	s.dashboards.put(key, stamp, now, body)
+	return s.sendDashboard(w, r, rq, body)
+}
+
+// dashboardCharts draws data's charts in rq's language.
+func (s *Server) dashboardCharts(rq *request, data dashboardData) dashboardData {
+	d := data.D
 	pts := make([]chart.Point, len(d.Days))
 	for i, dc := range d.Days {
 		pts[i] = chart.Point{Label: dc.Day.Format("01-02"), Value: float64(dc.Alerts)}
@@ -112,5 +160,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 	data.AlertsSVG = chart.Bars(rq.loc.T("dashboard.alerts_per_day"), pts, chart.Options{Width: 640})
 	data.RemovalSVG = chart.Bars(rq.loc.T("dashboard.median_hours"), rem, chart.Options{Width: 640,
 		Format: func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + " h" }})
-	return s.respond(w, r, rq, reply{page: "dashboard", title: rq.loc.T("dashboard.title"), html: data, json: NewDashboardJSON(d)})
+	return data
+}
+
+// sendDashboard answers with a dashboard rendered by dashboard, kept or
+// fresh: the JSON body, or the page's content in the page's frame (the
+// user's navigation and session token, rendered for each request).
+func (s *Server) sendDashboard(w http.ResponseWriter, r *http.Request, rq *request, body []byte) error {
+	if rq.api {
+		writeJSONBody(w, http.StatusOK, body)
+		return nil
+	}
+	return s.render(w, r, rq, http.StatusOK, "prerendered", rq.loc.T("dashboard.title"), template.HTML(body))
 }

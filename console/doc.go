@@ -41,7 +41,10 @@
 //     ParseMultipartForm, which spills to disk).
 //   - Operators see evidence, not content: a match's blurred preview is
 //     served only after an explicit, audited reveal, and pages that show
-//     evidence are never cached.
+//     evidence are never cached. Clearer views, the picture itself and a
+//     video's keyframe strip are further audited steps, each after the one
+//     before, fetched live through the crawler's guard and never stored
+//     (viewing.go).
 //
 // # Handlers
 //
@@ -54,6 +57,8 @@
 // redirect with its flash message, or the JSON body.
 //
 // The console holds no state of its own beyond short-lived memory (login
-// rate limits, revealed previews): everything durable is in package index,
-// and crawling is package crawler's.
+// rate limits, partners' lookup rates, revealed previews and viewing
+// steps): everything durable is in package index, and crawling is package
+// crawler's. The partners' lookup API (lookup.go) answers match and
+// distance only.
 package console

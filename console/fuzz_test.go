@@ -31,10 +31,12 @@ func FuzzQueryParsing(f *testing.F) {
 				t.Fatalf("query %q: error %v is not a 4xx with a message", query, err)
 			}
 		}
-		qq, err := parseQueue(q, zone)
-		check(err)
-		if err == nil && (qq.Page < 1 || qq.PerPage < 1 || qq.PerPage > maxPerPage) {
-			t.Fatalf("query %q: page %d per_page %d accepted", query, qq.Page, qq.PerPage)
+		for _, page := range []bool{false, true} {
+			qq, err := parseQueue(q, zone, page)
+			check(err)
+			if err == nil && (qq.Page < 1 || qq.PerPage < 1 || qq.PerPage > maxPerPage) {
+				t.Fatalf("query %q: page %d per_page %d accepted", query, qq.Page, qq.PerPage)
+			}
 		}
 		_, err = auditQuery(q, zone)
 		check(err)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -14,19 +15,55 @@ import (
 // not taken on routes marked free (the health check, and the login form's
 // post, whose password check the login limiter bounds and whose refusals
 // must not wait in line).
-type load = admission.Load
+
+// load is a route's row in the gate: what one of its requests may cost.
+type load int
 
 const (
-	light = admission.Light
-	heavy = admission.Heavy
-	free  = admission.Free
+	light load = iota
+	heavy
+	free
+	// cached routes keep their answer (the dashboard, dashcache.go): a
+	// request answered from what is kept takes no slot (it costs a few
+	// reads and a copy, like the guard's session check), one that must
+	// compute it is heavy. The handler enters the gate itself (admit),
+	// once it knows which.
+	cached
 )
+
+func (l load) String() string { return [...]string{"light", "heavy", "free", "cached"}[l] }
+
+// gateLoad is l as the gate knows it; a cached route's handler enters the
+// gate itself.
+func (l load) gateLoad() admission.Load {
+	switch l {
+	case heavy:
+		return admission.Heavy
+	case free, cached:
+		return admission.Free
+	}
+	return admission.Light
+}
 
 func newGate(l Limits, crawling func() bool) *admission.Gate {
 	return admission.New(admission.Config{
 		Light: l.Handlers, Heavy: l.HeavyRequests, Share: l.HandlerShare,
 		QueueWait: l.QueueWait, QueueLength: l.QueueLength, Metered: crawling,
 	})
+}
+
+// admit waits for the gate to let a request of load l in, or answers 503
+// with Retry-After; leave gives the slot back.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, l admission.Load) (leave func(), err error) {
+	leave, err = s.gate.Enter(r.Context(), l)
+	if err != nil {
+		var b *admission.Busy
+		if errors.As(err, &b) {
+			return nil, busy(w, b)
+		}
+		return nil, err
+	}
+	return leave, nil
 }
 
 // busy answers a request the gate turned away: 503 with Retry-After.

@@ -33,8 +33,10 @@ func TestASaturatedConsoleAnswers503(t *testing.T) {
 		quick bool
 	}{
 		{"the dashboard answers while nothing is taken", nil, "/api/dashboard", 200, true},
-		{"the dashboard gets 503 when the heavy slots are taken", []admission.Part{admission.HeavySlots}, "/api/dashboard", 503, false},
+		{"the dashboard kept answers when the heavy slots are taken", []admission.Part{admission.HeavySlots}, "/api/dashboard", 200, true},
+		{"a dashboard not kept gets 503 when the heavy slots are taken", []admission.Part{admission.HeavySlots}, "/api/dashboard?days=7", 503, false},
 		{"its page gets 503 too", []admission.Part{admission.HeavySlots}, "/dashboard", 503, false},
+		{"the dashboard kept answers when every slot is taken", []admission.Part{admission.LightSlots, admission.HeavySlots, admission.WaitingLine}, "/api/dashboard", 200, true},
 		{"the alert list is heavy", []admission.Part{admission.HeavySlots}, "/api/alerts", 503, false},
 		{"one alert still answers when the heavy slots are taken", []admission.Part{admission.HeavySlots}, alertPath, 200, true},
 		{"one alert gets 503 when the light slots are taken", []admission.Part{admission.LightSlots}, alertPath, 503, false},
@@ -71,12 +73,13 @@ func TestASaturatedConsoleAnswers503(t *testing.T) {
 }
 
 // TestEveryRouteSaysItsLoad checks the route table's load column against
-// what the routes do: lists and bulk work are heavy; only the health check
-// and the login post (bounded by the login limiter) bypass the gate.
+// what the routes do: lists and bulk work are heavy, the dashboard light
+// when kept and heavy when computed; only the health check and the login
+// post (bounded by the login limiter) bypass the gate.
 func TestEveryRouteSaysItsLoad(t *testing.T) {
 	e := newEnv(t, nil)
 	want := map[string]string{
-		"GET /api/dashboard": "heavy", "GET /dashboard": "heavy", "GET /api/alerts": "heavy", "GET /alerts": "heavy",
+		"GET /api/dashboard": "cached", "GET /dashboard": "cached", "GET /api/alerts": "heavy", "GET /alerts": "heavy",
 		"POST /api/alerts/bulk": "heavy", "GET /api/verify": "heavy", "GET /api/backup": "heavy", "POST /cases": "heavy",
 		"GET /api/alerts/{id}": "light", "POST /api/alerts/{id}/confirm": "light", "GET /healthz": "free", "POST /login": "free",
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,12 +20,14 @@ type queueQuery struct {
 	Site   string
 	// Centre is the centre whose alerts the queue shows: the viewer's own,
 	// or for a national viewer every centre's ("") or the one asked for.
-	Centre  string
-	Case    string
-	From    string // YYYY-MM-DD in the viewer's zone, inclusive
-	To      string // YYYY-MM-DD, inclusive
-	Sort    string // "newest" (default) or "confidence" (lowest distance first)
-	Page    int    // from 1
+	Centre string
+	Case   string
+	From   string // YYYY-MM-DD in the viewer's zone, inclusive
+	To     string // YYYY-MM-DD, inclusive
+	// Sort is "oldest" (the page's default: the longest-waiting first),
+	// "newest" (the API's default) or "confidence" (lowest distance first).
+	Sort    string
+	Page    int // from 1
 	PerPage int
 
 	from, to time.Time
@@ -33,19 +36,34 @@ type queueQuery struct {
 // maxPerPage bounds a page of the queue.
 const maxPerPage = 200
 
-// parseQueue reads a queue query; bad values are errors for the user.
-func parseQueue(q url.Values, zone *time.Location) (queueQuery, error) {
+// queueFilters are the query parameters that select and order the queue
+// (page and per_page aside): what the review mode carries from alert to
+// alert.
+var queueFilters = []string{"status", "site", "centre", "case", "from", "to", "sort"}
+
+// parseQueue reads a queue query; bad values are errors for the user. An
+// operator's page opened with no filter at all shows the open work, oldest
+// first (page true): the alert waiting longest is the re-upload that has
+// been up longest. The API keeps its documented default, every status,
+// newest first.
+func parseQueue(q url.Values, zone *time.Location, page bool) (queueQuery, error) {
 	qq := queueQuery{Status: alerts.Status(q.Get("status")), Site: q.Get("site"), Case: q.Get("case"),
 		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Page: 1, PerPage: 50}
+	if page && !slices.ContainsFunc(queueFilters, q.Has) {
+		qq.Status, qq.Sort = alerts.StatusNew, "oldest"
+	}
 	if qq.Status != "" && !qq.Status.Valid() {
 		return qq, errorf(400, "unknown status %q", qq.Status)
 	}
 	switch qq.Sort {
-	case "", "newest":
+	case "":
 		qq.Sort = "newest"
-	case "confidence":
+		if page {
+			qq.Sort = "oldest"
+		}
+	case "newest", "oldest", "confidence":
 	default:
-		return qq, errorf(400, "unknown sort %q (newest or confidence)", qq.Sort)
+		return qq, errorf(400, "unknown sort %q (oldest, newest or confidence)", qq.Sort)
 	}
 	for _, d := range []struct {
 		s   string
@@ -89,14 +107,7 @@ type queueResult struct {
 // run selects, counts, sorts and pages through the index's alert queries,
 // which read only the selected statuses' keys and decode only the page.
 func (qq queueQuery) run(ctx context.Context, db *database.DB) (queueResult, error) {
-	// A case is named within a centre: a national viewer's case filter
-	// without a centre means a national case.
-	q := alerts.AlertQuery{Status: qq.Status, Site: qq.Site, Centre: qq.Centre, Case: qq.Case, From: qq.from, To: qq.to,
-		Offset: (qq.Page - 1) * qq.PerPage, Limit: qq.PerPage}
-	if qq.Sort == "confidence" {
-		q.Sort = alerts.SortConfidence
-	}
-	page, err := db.Alerts.QueryAlerts(ctx, q)
+	page, err := db.Alerts.QueryAlerts(ctx, qq.query())
 	if err != nil {
 		return queueResult{}, err
 	}
@@ -104,14 +115,43 @@ func (qq queueQuery) run(ctx context.Context, db *database.DB) (queueResult, err
 		Pages: max(1, (page.Total+qq.PerPage-1)/qq.PerPage)}, nil
 }
 
-// link is the queue URL with page set to p (other filters kept).
-func (qq queueQuery) Link(p int) string {
+// query is the store's query for the page.
+func (qq queueQuery) query() alerts.AlertQuery {
+	// A case is named within a centre: a national viewer's case filter
+	// without a centre means a national case.
+	q := alerts.AlertQuery{Status: qq.Status, Site: qq.Site, Centre: qq.Centre, Case: qq.Case, From: qq.from, To: qq.to,
+		Offset: (qq.Page - 1) * qq.PerPage, Limit: qq.PerPage}
+	switch qq.Sort {
+	case "confidence":
+		q.Sort = alerts.SortConfidence
+	case "oldest":
+		q.Sort = alerts.SortOldest
+	}
+	return q
+}
+
+// filters is the queue's selection and order as URL values.
+func (qq queueQuery) filters() url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"status": string(qq.Status), "site": qq.Site, "centre": qq.Centre, "case": qq.Case, "from": qq.From, "to": qq.To, "sort": qq.Sort} {
 		if s != "" {
 			v.Set(k, s)
 		}
 	}
+	return v
+}
+
+// Review is the review-mode URL of alert id within this queue: the alert
+// page with the queue's filters, so next and previous stay in it.
+func (qq queueQuery) Review(id uint64) string {
+	v := qq.filters()
+	v.Set("review", "1")
+	return "/alerts/" + strconv.FormatUint(id, 10) + "?" + v.Encode()
+}
+
+// link is the queue URL with page set to p (other filters kept).
+func (qq queueQuery) Link(p int) string {
+	v := qq.filters()
 	if p > 1 {
 		v.Set("page", strconv.Itoa(p))
 	}
@@ -140,7 +180,8 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// parseIDs reads the IDs of a bulk action, at most maxBulk.
+// parseIDs reads the IDs of a bulk action, at most maxBulk (the store's
+// one-transaction limit).
 func parseIDs(ss []string) ([]uint64, error) {
 	if len(ss) == 0 {
 		return nil, errorf(400, "no alerts selected")
@@ -160,7 +201,7 @@ func parseIDs(ss []string) ([]uint64, error) {
 }
 
 // maxBulk bounds one bulk action.
-const maxBulk = 500
+const maxBulk = alerts.MaxBulk
 
 // maxReason bounds a dismissal reason.
 const maxReason = 1000

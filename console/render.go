@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/hashwatch/hashwatch/accounts"
@@ -72,12 +73,29 @@ var navPages = []struct{ path, key string }{
 	{"/notices", "nav.notices"},
 	{"/reports", "nav.reports"},
 	{"/cases", "nav.cases"},
+	{"/cases/move", "nav.case_move"},
 	{"/quarantine", "nav.quarantine"},
 	{"/negative", "nav.negative"},
 	{"/sites", "nav.sites"},
 	{"/users", "nav.users"},
 	{"/audit", "nav.audit"},
 	{"/settings", "nav.settings"},
+}
+
+// renderContent renders only the content of page name with data d, in
+// rq's language, for a page kept and sent again in each reader's frame
+// (the dashboard, dashcache.go): the content must not depend on who reads
+// it beyond the language and zone it was rendered in.
+func (s *Server) renderContent(rq *request, name string, d any) ([]byte, error) {
+	pt := s.pages[name]
+	if pt == nil {
+		return nil, fmt.Errorf("no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := pt.t.ExecuteTemplate(&buf, "content", view{L: rq.loc, D: d}); err != nil {
+		return nil, fmt.Errorf("render page %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
 }
 
 // render writes page name with data d. The page is rendered into memory
@@ -93,7 +111,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	if rq.user.Name != "" {
 		for _, p := range navPages {
-			if s.mayGet(p.path, rq.user.Roles()) {
+			if s.mayGet(p.path, rq.user.Roles(), rq.national()) {
 				v.Nav = append(v.Nav, navItem{Path: p.path, Label: rq.loc.T(p.key), Current: strings.HasPrefix(r.URL.Path, p.path)})
 			}
 		}
@@ -103,6 +121,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	if done := r.URL.Query().Get("done"); done != "" && rq.loc.Has("done."+done) {
 		v.Done = rq.loc.T("done." + done)
+		// A count or an alert number makes the message precise: "3
+		// alerts updated", "Alert #12 confirmed".
+		if n, err := strconv.ParseUint(r.URL.Query().Get("n"), 10, 64); err == nil && rq.loc.Has("done."+done+"_n") {
+			v.Done = rq.loc.T("done."+done+"_n", n)
+		}
 	}
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout.html", v); err != nil {

@@ -48,6 +48,20 @@ func (c centreRule) String() string {
 	return [...]string{"any", "national"}[c]
 }
 
+// nationalReason says why a national route refuses a user of centre, and
+// where that user finds what they may see instead.
+func nationalReason(path, centre string) string {
+	switch {
+	case path == "/metrics":
+		return fmt.Sprintf("its figures are the whole service's (the crawl, its queue and workers, the console), not one centre's; users of centre %s read their centre's figures on /dashboard and GET /api/dashboard", centre)
+	case strings.HasPrefix(path, "/cases/") || strings.HasPrefix(path, "/api/cases/"):
+		return "moving a case between centres is the national admins' decision (or `hashwatch case move` on the server)"
+	case path == "/api/verify" || path == "/api/backup":
+		return "it reads or copies the whole database, every centre's"
+	}
+	return fmt.Sprintf("sites and the crawl are national; users of centre %s see the crawl's status read-only on /sites", centre)
+}
+
 // csrfRule is how a route's requests prove they come from the console's
 // own pages rather than from another site the browser has open.
 type csrfRule int
@@ -85,7 +99,7 @@ type RouteInfo struct {
 	Public  bool            `json:"public"`
 	CSRF    string          `json:"csrf"`    // none, session, upload or login
 	Answers string          `json:"answers"` // html or json
-	Load    string          `json:"load"`    // light, heavy or free (load.go)
+	Load    string          `json:"load"`    // light, heavy, free or cached (load.go)
 	Centres string          `json:"centres"` // any or national
 }
 
@@ -140,8 +154,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/settings", anyone, csrfNone, asHTML, light, s.settingsPage, anyCentre},
 		{"POST", "/settings", anyone, csrfSession, asHTML, light, s.saveSettings, anyCentre},
 		{"GET", "/api/me", anyone, csrfNone, asJSON, light, s.apiMe, anyCentre},
-		{"GET", "/dashboard", anyone, csrfNone, asHTML, heavy, s.dashboard, anyCentre},
-		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, heavy, s.dashboard, anyCentre},
+		{"GET", "/dashboard", anyone, csrfNone, asHTML, cached, s.dashboard, anyCentre},
+		{"GET", "/api/dashboard", anyone, csrfNone, asJSON, cached, s.dashboard, anyCentre},
 
 		// Alert review (alerts.go).
 		{"GET", "/alerts", operator, csrfNone, asHTML, heavy, s.alertQueue, anyCentre},
@@ -150,6 +164,10 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/alerts/{id}", operator, csrfNone, asJSON, light, s.alert, anyCentre},
 		{"POST", "/alerts/{id}/reveal", operator, csrfSession, asHTML, light, s.revealPreview, anyCentre},
 		{"GET", "/alerts/{id}/preview", operator, csrfNone, asHTML, light, s.preview, anyCentre},
+		{"GET", "/alerts/{id}/thumb", operator, csrfNone, asHTML, light, s.thumb, anyCentre},
+		{"POST", "/alerts/{id}/view/{step}", operator, csrfSession, asHTML, light, s.viewStep, anyCentre},
+		{"GET", "/alerts/{id}/view/{step}", operator, csrfNone, asHTML, heavy, s.viewImage, anyCentre},
+		{"POST", "/alerts/{id}/release", operator, csrfSession, asHTML, light, s.releaseAlert, anyCentre},
 		{"POST", "/alerts/{id}/confirm", operator, csrfSession, asHTML, light, s.decideAlert(alerts.StatusConfirmed), anyCentre},
 		{"POST", "/api/alerts/{id}/confirm", operator, csrfSession, asJSON, light, s.decideAlert(alerts.StatusConfirmed), anyCentre},
 		{"POST", "/alerts/{id}/dismiss", operator, csrfSession, asHTML, light, s.dismissAlert, anyCentre},
@@ -161,8 +179,13 @@ func (s *Server) routeTable() []route {
 		{"GET", "/cases", staff, csrfNone, asHTML, heavy, s.cases, anyCentre},
 		{"GET", "/api/cases", staff, csrfNone, asJSON, heavy, s.cases, anyCentre},
 		{"POST", "/cases", staff, csrfUpload, asHTML, heavy, s.registerCase, anyCentre},
+		{"POST", hashedPath, staff, csrfSession, asJSON, heavy, s.registerHashed, anyCentre},
 		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, heavy, s.withdrawCase, anyCentre},
 		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, heavy, s.withdrawCase, anyCentre},
+		// Moving a case between centres (casemove.go): national admins.
+		{"GET", "/cases/move", admin, csrfNone, asHTML, heavy, s.caseMovePage, nationalOnly},
+		{"POST", "/cases/{id}/move", admin, csrfSession, asHTML, heavy, s.moveCase, nationalOnly},
+		{"POST", "/api/cases/{id}/move", admin, csrfSession, asJSON, heavy, s.moveCase, nationalOnly},
 
 		// Watched sites and crawls (sites.go).
 		{"GET", "/sites", analyst, csrfNone, asHTML, heavy, s.sites, anyCentre},
@@ -221,6 +244,14 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/alerts/{id}/negative", operator, csrfSession, asJSON, light, s.addNegative, anyCentre},
 		{"POST", "/negative/{id}/remove", operator, csrfSession, asHTML, light, s.removeNegative, anyCentre},
 		{"POST", "/api/negative/{id}/remove", operator, csrfSession, asJSON, light, s.removeNegative, anyCentre},
+
+		// The lookup API for partner platforms (lookup.go): match and
+		// distance only, for tokens of scope lookup (and anyone logged
+		// in); each caller sees the fingerprints of their own centre. A
+		// request of many hashes costs like a list (the background
+		// ratio test of each match): heavy.
+		{"POST", "/api/lookup", anyone, csrfSession, asJSON, heavy, s.apiLookup, anyCentre},
+		{"GET", "/api/lookup/feed", anyone, csrfNone, asJSON, heavy, s.apiLookupFeed, anyCentre},
 	}
 	if s.cfg.Mailer != nil {
 		// Sending notices by mail exists only where SMTP is configured.
@@ -271,6 +302,8 @@ func tokenAllows(scope accounts.TokenScope, rt route) bool {
 		return rt.allows(accounts.RoleOperator)
 	case accounts.ScopeStaff:
 		return rt.allows(accounts.RoleStaff)
+	case accounts.ScopeLookup:
+		return isLookupRoute(rt.Path)
 	}
 	return false
 }
@@ -289,12 +322,12 @@ func (rt route) allowsAny(roles []accounts.Role) bool {
 // public reports whether rt needs no login.
 func (rt route) public() bool { return slices.Contains(rt.Roles, anonymous) }
 
-// mayGet reports whether any of roles may GET path (for the navigation
-// bar).
-func (s *Server) mayGet(path string, roles []accounts.Role) bool {
+// mayGet reports whether a user with roles, of the national centre or
+// not, may GET path (for the navigation bar).
+func (s *Server) mayGet(path string, roles []accounts.Role, national bool) bool {
 	for _, rt := range s.routes {
 		if rt.Method == "GET" && rt.Path == path {
-			return rt.allowsAny(roles)
+			return rt.allowsAny(roles) && (national || rt.Centres != nationalOnly)
 		}
 	}
 	return false

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/centres"
@@ -28,10 +29,15 @@ func (rq *request) national() bool { return rq.user.Centre == centres.National }
 // scope is the centre a list shows: a regional user's own; for a national
 // user every centre's (""), or the one ?centre= names.
 func (rq *request) scope(r *http.Request) (string, error) {
+	return rq.scopeOf(r.URL.Query())
+}
+
+// scopeOf is scope for a query read elsewhere (a form's "back" URL).
+func (rq *request) scopeOf(q url.Values) (string, error) {
 	if !rq.national() {
 		return rq.user.Centre, nil
 	}
-	c := r.URL.Query().Get("centre")
+	c := q.Get("centre")
 	if c == "" {
 		return "", nil
 	}

@@ -22,7 +22,6 @@ import (
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/store"
 )
 
 //go:embed templates/*.html
@@ -39,6 +38,10 @@ type Limits struct {
 	UploadBytes int64
 	// UploadFiles bounds the files of one registration; default 200.
 	UploadFiles int
+	// HashedBytes bounds the JSON body of a registration hashed in the
+	// browser (fingerprints only: some 13 KB a picture, 0.3 KB a video
+	// frame); default 16 MiB.
+	HashedBytes int64
 	// Media bounds each uploaded file (bytes, pixels) as the hasher does;
 	// zero fields take hashing's defaults.
 	Media hashing.Limits
@@ -72,6 +75,19 @@ type Limits struct {
 	HandlerShare  float64
 	QueueWait     time.Duration
 	QueueLength   int
+	// The lookup API's (lookup.go): LookupBytes bounds a request body
+	// (default 2 MiB), LookupHashes the picture hashes (and videos) of
+	// one request (default 1,000), LookupFrames the video frames of one
+	// request (default 20,000: over five hours at one a second);
+	// LookupPerSecond is the hashes and frames one token may look up a
+	// second, in bursts of up to the largest request (default 500);
+	// LookupFeedPage the items (a video counts its frames) of one feed
+	// page (default 5,000).
+	LookupBytes     int64
+	LookupHashes    int
+	LookupFrames    int
+	LookupPerSecond int
+	LookupFeedPage  int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -83,6 +99,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.UploadFiles <= 0 {
 		l.UploadFiles = 200
+	}
+	if l.HashedBytes <= 0 {
+		l.HashedBytes = 16 << 20
 	}
 	if l.LoginFailuresPerIP <= 0 {
 		l.LoginFailuresPerIP = 20
@@ -114,6 +133,21 @@ func (l Limits) withDefaults() Limits {
 	if l.QueueLength <= 0 {
 		l.QueueLength = 64
 	}
+	if l.LookupBytes <= 0 {
+		l.LookupBytes = 2 << 20
+	}
+	if l.LookupHashes <= 0 {
+		l.LookupHashes = 1000
+	}
+	if l.LookupFrames <= 0 {
+		l.LookupFrames = 20000
+	}
+	if l.LookupPerSecond <= 0 {
+		l.LookupPerSecond = 500
+	}
+	if l.LookupFeedPage <= 0 {
+		l.LookupFeedPage = 5000
+	}
 	return l
 }
 
@@ -141,6 +175,11 @@ type Config struct {
 	// Video fingerprints uploaded videos and animations for registration;
 	// nil means uploads that are videos are refused (pictures still work).
 	Video *video.Hasher
+	// Wasm holds the browser's hashing module, hashwatch.wasm (cmd/hashwasm)
+	// and Go's wasm_exec.js of the same Go, served under /wasm/; nil, or
+	// without them, means the registration page uploads files to be hashed
+	// here instead of hashing them in the browser.
+	Wasm fs.FS
 	// NoticeFrom is the From address of exported .eml notices ("Centre
 	// <takedown@centre.example>"); NoticeSender the centre's name in the
 	// notice text. Defaults say hashwatch.
@@ -157,6 +196,10 @@ type Config struct {
 	Logger        *slog.Logger
 	// Now returns the current time; nil means time.Now. Tests set it.
 	Now func() time.Time
+	// Rule is the match rule the lookup API applies: the crawl's, so a
+	// partner's upload matches exactly when the same picture crawled
+	// would. Zero means hashing.DefaultRule(), what serve gives the crawl.
+	Rule hashing.Rule
 	// Crawling reports whether a crawl is hashing in this process, when
 	// the console's handlers are held to Limits.HandlerShare of the
 	// machine; nil means whenever Scheduler runs a pass of any site (never
@@ -177,8 +220,13 @@ type Server struct {
 	mux    *http.ServeMux
 
 	ipLimit, userLimit *loginlimit.Limiter
+	// rule is Config.Rule; lookups the lookup API's rate per token.
+	rule    hashing.Rule
+	lookups *lookupLimiter
 	// gate bounds the handlers running at once (load.go, console/admission).
 	gate *admission.Gate
+	// dashboards keeps the rendered dashboards (dashcache.go).
+	dashboards dashCache
 
 	// revealed remembers which session revealed which alert's preview, so
 	// the preview is served only after the audited reveal.
@@ -208,6 +256,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(), revealed: map[string]time.Time{}}
 	s.hasher = hashing.NewHasher(s.limits.Media)
+	s.rule = cfg.Rule
+	if len(s.rule.Clauses) == 0 {
+		s.rule = hashing.DefaultRule()
+	}
+	if err := s.rule.Validate(); err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	s.lookups = newLookupLimiter(s.limits.LookupPerSecond, max(s.limits.LookupHashes, s.limits.LookupFrames), s.now)
 	crawling := cfg.Crawling
 	if crawling == nil && cfg.Scheduler != nil {
 		sc := cfg.Scheduler
@@ -237,6 +293,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.Handle("GET /wasm/{file}", s.wasmHandler())
 	return s, nil
 }
 
@@ -244,11 +301,16 @@ func New(cfg Config) (*Server, error) {
 // the route table.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	// Scripts come from the console alone (the registration page's, which
+	// hashes in the browser), and 'wasm-unsafe-eval' lets them compile the
+	// hashing module and nothing else: no eval, no inline script. The page
+	// reads files the person picked (blob: URLs, for videos) and talks to
+	// the console only.
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; media-src blob:; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	if !strings.HasPrefix(r.URL.Path, "/static/") {
+	if !strings.HasPrefix(r.URL.Path, "/static/") && !strings.HasPrefix(r.URL.Path, "/wasm/") {
 		// Pages carry evidence and personal data: never stored by a
 		// browser or a proxy.
 		h.Set("Cache-Control", "no-store")
@@ -296,7 +358,15 @@ func (s *Server) site(name string) *crawler.Site {
 }
 
 // reveal records that session revealed alert id's preview.
-func (s *Server) reveal(session string, id uint64) {
+func (s *Server) reveal(session string, id uint64) { s.revealStep(session, id, 0) }
+
+// isRevealed reports whether session revealed alert id's preview recently.
+func (s *Server) isRevealed(session string, id uint64) bool { return s.isRevealedStep(session, id, 0) }
+
+// revealStep records that session took viewing step (0 the blurred
+// preview, then hashing.ViewClearer and hashing.ViewFull; a step above
+// 100 marks a colour choice) of alert id.
+func (s *Server) revealStep(session string, id uint64, step int) {
 	s.revealMu.Lock()
 	defer s.revealMu.Unlock()
 	now := s.now()
@@ -305,21 +375,22 @@ func (s *Server) reveal(session string, id uint64) {
 			delete(s.revealed, k)
 		}
 	}
-	s.revealed[fmt.Sprintf("%s/%d", session, id)] = now.Add(revealFor)
+	s.revealed[fmt.Sprintf("%s/%d/%d", session, id, step)] = now.Add(revealFor)
 }
 
-// isRevealed reports whether session revealed alert id's preview recently.
-func (s *Server) isRevealed(session string, id uint64) bool {
+// isRevealedStep reports whether session took viewing step of alert id
+// recently.
+func (s *Server) isRevealedStep(session string, id uint64, step int) bool {
 	s.revealMu.Lock()
 	defer s.revealMu.Unlock()
-	until, ok := s.revealed[fmt.Sprintf("%s/%d", session, id)]
+	until, ok := s.revealed[fmt.Sprintf("%s/%d/%d", session, id, step)]
 	return ok && s.now().Before(until)
 }
 
 // audit records a change made through a call that takes no store.Actor.
 // Its failure is logged: the change itself has already happened.
 func (s *Server) audit(ctx context.Context, rq *request, action, target, detail string) {
-	e := store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Action: action, Target: target, Detail: detail}
+	e := rq.actor().Entry(time.Time{}, action, target, detail)
 	if err := s.db.Store.Audit(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("audit record failed", "action", action, "target", target, "err", err)
 	}

@@ -279,6 +279,12 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, rq *reques
 	f := r.PostForm
 	lang, tz := f.Get("language"), f.Get("time_zone")
 	ch := accounts.UserChange{Language: &lang, TimeZone: &tz}
+	if f.Get("view_prefs") != "" {
+		// The settings page's own form says it carries the checkbox: an
+		// unticked box is then a choice, not a field another form lacks.
+		colour := f.Get("view_colour") != ""
+		ch.ViewColour = &colour
+	}
 	if np := f.Get("new_password"); np != "" {
 		// The current password is checked under the login limits: a stolen
 		// session must not become a way to guess the password itself.

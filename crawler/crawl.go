@@ -235,7 +235,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		c: c, site: site, info: info, frontier: frontier, commit: commit,
 		worker: &work.SiteWorker[crawlstate.HashResult]{
 			Site:    site,
-			Hasher:  hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
+			Hasher:  hashing.NewHasher(site.HashLimits()),
 			HashSem: make(chan struct{}, runtime.NumCPU()),
 			Media:   media,
 			Pages:   work.NewPages(runCtx, site, rt, ua),

@@ -176,7 +176,7 @@ func (in *Inspector) Inspect(ctx context.Context, rawURL string) Inspection {
 	defer base.CloseIdleConnections()
 	transport := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	media := work.NewFetcher(site, transport, ua)
-	hasher := hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})
+	hasher := hashing.NewHasher(site.HashLimits())
 
 	page := rawURL
 	var mediaURLs, videoURLs []string

@@ -144,7 +144,7 @@ func (r *Rechecker) client(a alerts.Alert) (*recheckClient, error) {
 	base := work.NewTransport(site)
 	transport := transport.NewPolite(base, site.Politeness(), site.Parallelism, time.Duration(site.RequestTimeout))
 	c := &recheckClient{site: site, base: base, media: work.NewFetcher(site, transport, ua),
-		hasher: hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels})}
+		hasher: hashing.NewHasher(site.HashLimits())}
 	if r.clients == nil {
 		r.clients = map[string]*recheckClient{}
 	}

@@ -21,8 +21,9 @@
 // version; thumbnails live in memory only.
 //
 // Rule builds a rule under design (clauses, ratio, background replaced),
-// and MeasureHashSpeed times crawl-time fingerprinting against image.Decode
-// plus goimagehash's pHash (`hashwatch bench hash`).
+// and MeasureHashSpeed times crawl-time fingerprinting and the lookup
+// against image.Decode plus goimagehash's pHash, in CPU time (`hashwatch
+// bench hash`).
 //
 // Nothing here is used by the crawler; it is a tool for developers and for
 // deciding defaults.

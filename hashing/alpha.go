@@ -33,3 +33,41 @@ func flattenAlpha(img image.Image) image.Image {
 	// the same bytes: the hashes' fast paths read *image.NRGBA.
 	return &image.NRGBA{Pix: dst.Pix, Stride: dst.Stride, Rect: dst.Rect}
 }
+
+// greyIfGrey returns an opaque picture whose pixels are all grey (R = G =
+// B) as an *image.Gray, as a decoder hands over a grey file; any other
+// picture is returned as it is. Pixels decoded elsewhere arrive as RGBA
+// whatever the file held, and the hashes weigh a grey picture's value v
+// as v, where the RGB weights give 0.299·v + 0.587·v + 0.114·v, which in
+// float32 may differ from v in the last bit.
+func greyIfGrey(img image.Image) image.Image {
+	var pix []uint8
+	var stride int
+	b := img.Bounds()
+	switch m := img.(type) {
+	case *image.NRGBA:
+		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
+	case *image.RGBA:
+		pix, stride = m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride
+	default:
+		return img
+	}
+	w, h := b.Dx(), b.Dy()
+	for y := range h {
+		row := pix[y*stride : y*stride+4*w]
+		for x := 0; x < len(row); x += 4 {
+			if row[x] != row[x+1] || row[x] != row[x+2] || row[x+3] != 0xff {
+				return img
+			}
+		}
+	}
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for y := range h {
+		row := pix[y*stride : y*stride+4*w]
+		out := g.Pix[y*g.Stride : y*g.Stride+w]
+		for x := range out {
+			out[x] = row[4*x]
+		}
+	}
+	return g
+}

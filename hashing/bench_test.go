@@ -3,12 +3,14 @@ package hashing
 import (
 	"bytes"
 	"context"
+	"image"
 	"image/jpeg"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/corona10/goimagehash"
+	"github.com/hashwatch/hashwatch/hashing/pdq"
 )
 
 // benchJPEG is a 1024×768 JPEG, the size of a typical crawled photo.
@@ -96,5 +98,108 @@ func BenchmarkFingerprintDevSet(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkStages splits crawl-time fingerprinting of the dev set (or of
+// the synthetic 1024×768 JPEG without it) into its stages, one image per
+// iteration, for the profile issue 18 asks for: decode at reduced scale,
+// the grey working copy, border trim with the views cut from it, and the
+// three hashes of every view. Lookup is measured by index's
+// BenchmarkMatchImage and, with everything, by `hashwatch bench hash`.
+func BenchmarkStages(b *testing.B) {
+	var files [][]byte
+	if paths, _ := filepath.Glob("../../shared/datasets/dev/*.jpg"); len(paths) > 0 {
+		files = devSet(b)
+	} else {
+		files = [][]byte{benchJPEG(b)}
+	}
+	h := NewHasher(Limits{})
+	ctx := context.Background()
+	type prepared struct {
+		img  image.Image
+		work *image.Gray
+	}
+	var pre []prepared
+	s := h.scratch.Get().(*scratch)
+	for _, f := range files {
+		img, _, _, err := decodeImage(ctx, f, h.limits, workingSize, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pre = append(pre, prepared{img, s.workingCopy(img, workingSize)})
+	}
+	b.Run("decode", func(b *testing.B) {
+		i := 0
+		defer cpuPerOp(b)()
+		for b.Loop() {
+			if _, _, _, err := decodeImage(ctx, files[i%len(files)], h.limits, workingSize, true); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("working-copy", func(b *testing.B) {
+		i := 0
+		defer cpuPerOp(b)()
+		for b.Loop() {
+			s.workingCopy(pre[i%len(pre)].img, workingSize)
+			i++
+		}
+	})
+	b.Run("views+hashes", func(b *testing.B) {
+		i := 0
+		defer cpuPerOp(b)()
+		for b.Loop() {
+			if _, err := h.views(pre[i%len(pre)].img, ForQuery); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	var out [3]Hash
+	b.Run("hashes-of-original", func(b *testing.B) {
+		i := 0
+		defer cpuPerOp(b)()
+		for b.Loop() {
+			s.hashImage(pre[i%len(pre)].work, out[:])
+			i++
+		}
+	})
+	for _, alg := range []string{"pdq", "phash", "dhash"} {
+		b.Run("hash-"+alg, func(b *testing.B) {
+			i := 0
+			defer cpuPerOp(b)()
+			for b.Loop() {
+				w := pre[i%len(pre)].work
+				switch alg {
+				case "pdq":
+					small := s.gray.Box(w, 64, 64)
+					for y := 0; y < 64; y++ {
+						for x, v := range small.Pix[y*64 : y*64+64] {
+							s.luma[y*64+x] = pdq.RGBLuma(v, v, v)
+						}
+					}
+					s.pdq.HashLuma(s.luma[:], 64, 64)
+				case "phash":
+					s.gray.PHash(w)
+				case "dhash":
+					s.gray.DHash(w)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// cpuPerOp reports the process's CPU time per iteration as cpu-ns/op when
+// the returned function runs (deferred before the loop): on a shared
+// machine wall time includes waiting for a core.
+func cpuPerOp(b *testing.B) func() {
+	start := processCPU()
+	return func() {
+		if b.N > 0 && start > 0 {
+			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+		}
 	}
 }

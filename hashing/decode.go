@@ -11,6 +11,7 @@ import (
 	_ "image/png"  // registers PNG
 	"io"
 	"math"
+	"time"
 
 	"github.com/disintegration/imaging"
 	"github.com/hashwatch/hashwatch/hashing/internal/jpegscale"
@@ -73,7 +74,7 @@ func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 // Transparent and translucent pixels come composited over white,
 // so what they hide never reaches a hash.
 func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
-	img, format, _, err := decodeImage(context.Background(), data, limits, 0)
+	img, format, _, err := decodeImage(context.Background(), data, limits, 0, false)
 	return img, format, err
 }
 
@@ -81,7 +82,7 @@ func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
 // copy: it may decode a JPEG at 1/2, 1/4 or 1/8 scale, keeping the long
 // side at least minLong pixels (see decodeImage).
 func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, Format, error) {
-	img, format, _, err := decodeImage(context.Background(), data, limits, max(minLong, 1))
+	img, format, _, err := decodeImage(context.Background(), data, limits, max(minLong, 1), false)
 	return img, format, err
 }
 
@@ -93,9 +94,12 @@ func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, For
 // Every image leaves it opaque (flattenAlpha): this is the one decode step
 // registration, crawling, inspection and previews share, so a transparent
 // picture is hashed the same way on both sides of a match.
-// A JPEG's decode stops when ctx is done or limits.MaxDecodeTime has
-// passed.
-func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
+// A JPEG's decode stops when ctx is done or limits.MaxDecodeCPU or
+// MaxDecodeTime is spent (decodebudget.go). lumaOnly is for a caller that
+// reads only the luma of the result (workingCopy for the views): a colour
+// JPEG without EXIF rotation may then come back as its Y plane
+// (*image.Gray), its chroma never reconstructed.
+func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int, lumaOnly bool) (image.Image, Format, image.Point, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
 		return nil, "", image.Point{}, fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
@@ -125,14 +129,20 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 			minLong = math.MaxInt32 // no reduction reaches it: full size
 		}
 		dctx, cancel := context.WithTimeout(ctx, limits.MaxDecodeTime)
+		budget, done := startDecodeBudget(limits.MaxDecodeCPU)
 		var orientation int
-		img, orientation, err = decodeJPEGScaled(dctx, data, minLong)
+		img, orientation, err = decodeJPEGScaled(dctx, data, minLong, lumaOnly, budget.over)
+		done()
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return nil, format, image.Point{}, fmt.Errorf("decode %s: %w", format, ctx.Err())
+		case errors.Is(err, errDecodeCPU):
+			return nil, format, image.Point{}, fmt.Errorf("decode %s (%dx%d, %d bytes): stopped after %v of CPU, over the decode budget of %v (max_decode_cpu): %w",
+				format, cfg.Width, cfg.Height, len(data), budget.used().Round(time.Millisecond), limits.MaxDecodeCPU, ErrTooLarge)
 		case errors.Is(err, context.DeadlineExceeded):
-			return nil, format, image.Point{}, fmt.Errorf("decode %s: longer than %v: %w", format, limits.MaxDecodeTime, ErrTooLarge)
+			return nil, format, image.Point{}, fmt.Errorf("decode %s (%dx%d, %d bytes): longer than the decode time limit of %v (max_decode_time): %w",
+				format, cfg.Width, cfg.Height, len(data), limits.MaxDecodeTime, ErrTooLarge)
 		}
 		if orientation >= 5 && orientation <= 8 {
 			size = image.Pt(size.Y, size.X)
@@ -156,14 +166,20 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 // decodeJPEGScaled decodes a JPEG reduced so its long side is still at least
 // minLong (at full size when no reduction keeps that much), then applies its
 // EXIF orientation as imaging.Decode would. It stops with ctx's error soon
-// after ctx is done.
-func decodeJPEGScaled(ctx context.Context, data []byte, minLong int) (img image.Image, orientation int, err error) {
+// after ctx is done, or with over's once over reports the budget spent.
+// With lumaOnly it may return the Y plane alone (see decodeImage).
+func decodeJPEGScaled(ctx context.Context, data []byte, minLong int, lumaOnly bool, over func() error) (img image.Image, orientation int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	img, info, err := jpegscale.DecodeScaledContext(ctx, bytes.NewReader(data), minLong, minLong)
+	var info jpegscale.Info
+	if lumaOnly {
+		img, info, err = jpegscale.DecodeLumaBudget(ctx, data, minLong, minLong, over)
+	} else {
+		img, info, err = jpegscale.DecodeScaledBudget(ctx, bytes.NewReader(data), minLong, minLong, over)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

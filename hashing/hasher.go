@@ -8,8 +8,7 @@ import (
 	"image"
 	"sync"
 
-	"github.com/corona10/goimagehash"
-	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/hashing/internal/gray"
 	"github.com/hashwatch/hashwatch/hashing/pdq"
 )
 
@@ -37,16 +36,24 @@ const (
 func (p Purpose) NeedsSum() bool { return p != ForQuery }
 
 // Hasher fingerprints media under fixed limits. It is safe for concurrent
-// use: its only state is a pool of PDQ buffers.
+// use: its only state is a pool of buffers.
 type Hasher struct {
-	limits Limits
-	pdq    sync.Pool // of *pdq.Hasher, which are not safe for concurrent use
+	limits  Limits
+	scratch sync.Pool // of *scratch, which are not safe for concurrent use
+}
+
+// scratch is the buffers one fingerprint at a time reuses: PDQ's, the
+// resizes' and a 64×64 luma plane.
+type scratch struct {
+	pdq  *pdq.Hasher
+	gray gray.Scratch
+	luma [64 * 64]float32
 }
 
 // NewHasher returns a Hasher enforcing limits (zero fields take defaults).
 func NewHasher(limits Limits) *Hasher {
 	h := &Hasher{limits: limits.withDefaults()}
-	h.pdq.New = func() any { return pdq.NewHasher() }
+	h.scratch.New = func() any { return &scratch{pdq: pdq.NewHasher()} }
 	return h
 }
 
@@ -59,13 +66,57 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
+	// A query reads only the luma (views are grey) and needs no reference
+	// PDQ, which is computed from colour.
+	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose), purpose == ForQuery)
 	if err != nil {
 		return Fingerprint{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
+	fp, err := h.decoded(img, format, size, purpose, func() (image.Image, error) {
+		// The reference PDQ is defined on the full picture, so decode it
+		// again at full size (registration and inspection are rare).
+		full, _, _, err := decodeImage(ctx, data, h.limits, 0, false)
+		return full, err
+	})
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	if purpose.NeedsSum() {
+		fp.SHA256 = sha256.Sum256(data)
+	}
+	return fp, nil
+}
+
+// Pixels fingerprints a picture that was decoded elsewhere — by a web
+// browser, on the device that holds it — exactly as Image fingerprints
+// the same pixels: img is the picture as seen (EXIF orientation applied),
+// at full size. Opaque pixels are taken as they are; translucent ones are
+// composited over white, as decoding does. A picture whose pixels are all
+// grey is hashed as a grey picture, as a decoder hands over a grey JPEG or
+// PNG (Y = v, where 0.299·v + 0.587·v + 0.114·v in float32 may differ from
+// v in the last bit). The caller sets SHA256 and Format if it knows them.
+func (h *Hasher) Pixels(ctx context.Context, img image.Image, purpose Purpose) (Fingerprint, error) {
+	if err := ctx.Err(); err != nil {
+		return Fingerprint{}, err
+	}
+	b := img.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return Fingerprint{}, fmt.Errorf("%dx%d pixels: %w", b.Dx(), b.Dy(), ErrCorrupt)
+	}
+	if px := int64(b.Dx()) * int64(b.Dy()); px > h.limits.MaxPixels {
+		return Fingerprint{}, fmt.Errorf("%dx%d = %d pixels, limit %d: %w", b.Dx(), b.Dy(), px, h.limits.MaxPixels, ErrTooLarge)
+	}
+	img = greyIfGrey(flattenAlpha(img))
+	return h.decoded(img, "", b.Size(), purpose, func() (image.Image, error) { return img, nil })
+}
+
+// decoded fingerprints a decoded picture img (which may be a reduced copy
+// of a picture of size pixels) for purpose; full returns the picture at
+// full size, for the reference PDQ.
+func (h *Hasher) decoded(img image.Image, format Format, size image.Point, purpose Purpose, full func() (image.Image, error)) (Fingerprint, error) {
 	views, err := h.views(img, purpose)
 	if err != nil {
 		return Fingerprint{}, err
@@ -77,21 +128,16 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		Height: size.Y,
 		Views:  views,
 	}
-	if purpose.NeedsSum() {
-		fp.SHA256 = sha256.Sum256(data)
-	}
 	if purpose == ForRegistration || purpose == ForInspection {
-		// The reference PDQ is defined on the full picture, so decode it
-		// again at full size (registration and inspection are rare). A
-		// transparent picture's pixels are the composited ones: the
+		// A transparent picture's pixels are the composited ones: the
 		// reference tool, which ignores alpha, differs there on purpose.
-		full := img
-		if full.Bounds().Size() != size {
-			if full, _, _, err = decodeImage(ctx, data, h.limits, 0); err != nil {
+		f := img
+		if f.Bounds().Size() != size {
+			if f, err = full(); err != nil {
 				return Fingerprint{}, err
 			}
 		}
-		fp.Reference = h.ReferencePDQ(full)
+		fp.Reference = h.ReferencePDQ(f)
 	}
 	return fp, nil
 }
@@ -101,9 +147,9 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 // dihedral variants in the reference's order (Original, Rot90, Rot180,
 // Rot270, FlipX, FlipY, FlipPlus1, FlipMinus1), each with the quality.
 func (h *Hasher) ReferencePDQ(img image.Image) []Hash {
-	ph := h.pdq.Get().(*pdq.Hasher)
-	defer h.pdq.Put(ph)
-	variants, q := ph.DihedralImage(img)
+	s := h.scratch.Get().(*scratch)
+	defer h.scratch.Put(s)
+	variants, q := s.pdq.DihedralImage(img)
 	out := make([]Hash, len(variants))
 	for i, v := range variants {
 		out[i] = Hash{Algorithm: PDQ, Code: codeFromPDQ(v), Quality: q}
@@ -150,7 +196,9 @@ func sourceSize(p Purpose) int {
 // present only when img has borders worth trimming. Each view is hashed
 // scaled to fit workingSize×workingSize.
 func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
-	work := workingCopy(img, sourceSize(purpose))
+	s := h.scratch.Get().(*scratch)
+	defer h.scratch.Put(s)
+	work := s.workingCopy(img, sourceSize(purpose))
 	type job struct {
 		name string
 		img  *image.Gray
@@ -189,36 +237,36 @@ func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 		}
 	}
 	views := make([]View, 0, len(jobs))
-	for _, j := range jobs {
-		hs, err := h.hashImage(fit(j.img, workingSize))
-		if err != nil {
-			return nil, fmt.Errorf("%s view: %w", j.name, err)
-		}
+	hashes := make([]Hash, 3*len(jobs)) // one allocation for every view's
+	for i, j := range jobs {
+		hs := hashes[3*i : 3*i+3 : 3*i+3]
+		s.hashImage(s.gray.FitBox(j.img, workingSize), hs)
 		views = append(views, View{Name: j.name, Hashes: hs})
 	}
 	return views, nil
 }
 
-// hashImage computes every algorithm's hash of one grey picture.
-func (h *Hasher) hashImage(img *image.Gray) ([]Hash, error) {
-	p, err := goimagehash.PerceptionHash(img)
-	if err != nil {
-		return nil, fmt.Errorf("phash: %w", err)
-	}
-	d, err := goimagehash.DifferenceHash(img)
-	if err != nil {
-		return nil, fmt.Errorf("dhash: %w", err)
-	}
+// hashImage computes every algorithm's hash of one grey picture into out
+// (three Hashes: PDQ, pHash, dHash). The resizes and hashes are the
+// libraries' to the bit (package gray): pHash and dHash are goimagehash's,
+// which resize bilinearly with nfnt/resize; PDQ is given the picture
+// area-averaged to 64×64 as imaging.Resize with imaging.Box makes it, read
+// as the RGB picture imaging returns.
+func (s *scratch) hashImage(img *image.Gray, out []Hash) {
+	p := s.gray.PHash(img)
+	d := s.gray.DHash(img)
 	// PDQ's own downsampling uses a box window of ceil(side/128) pixels, so
 	// on a view of 128 px or less it samples single pixels and a shift of
 	// one pixel moves many bits. Views are therefore area-averaged to PDQ's
 	// 64×64 first (on 64×64 input PDQ goes straight to the DCT).
-	ph := h.pdq.Get().(*pdq.Hasher)
-	q, quality := ph.HashImage(imaging.Resize(img, 64, 64, imaging.Box))
-	h.pdq.Put(ph)
-	return []Hash{
-		{Algorithm: PDQ, Code: codeFromPDQ(q), Quality: quality},
-		{Algorithm: PHash, Code: Code{p.GetHash()}, Quality: 100},
-		{Algorithm: DHash, Code: Code{d.GetHash()}, Quality: 100},
-	}, nil
+	small := s.gray.Box(img, 64, 64)
+	for y := 0; y < 64; y++ {
+		for x, v := range small.Pix[y*small.Stride : y*small.Stride+64] {
+			s.luma[y*64+x] = pdq.RGBLuma(v, v, v)
+		}
+	}
+	q, quality := s.pdq.HashLuma(s.luma[:], 64, 64)
+	out[0] = Hash{Algorithm: PDQ, Code: codeFromPDQ(q), Quality: quality}
+	out[1] = Hash{Algorithm: PHash, Code: Code{p}, Quality: 100}
+	out[2] = Hash{Algorithm: DHash, Code: Code{d}, Quality: 100}
 }

@@ -68,9 +68,11 @@ func FuzzReadHashList(f *testing.F) {
 	f.Add(bridge + ",50,label\n")
 	f.Add("# comment\n\n" + bridge)
 	f.Add("zz,1,2,3")
+	f.Add("# hashwatch-list format=pdq version=2 algorithm=pdq count=1\n" + bridge + ",50\n")
+	f.Add("# hashwatch-list format=pdq count=x algorithm=pdq\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		entries, bad, err := ReadHashList(strings.NewReader(s))
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrListCount) && !errors.Is(err, ErrListFormat) {
 			t.Fatal(err)
 		}
 		for _, e := range entries {
@@ -84,4 +86,39 @@ func FuzzReadHashList(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestHashListHeader(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		entries int
+		err     error
+	}{
+		{"a list without a header reads as before", bridge + ",50\n" + bridge + "\n", 2, nil},
+		{"a header whose count fits is accepted", "# hashwatch-list format=pdq version=2 algorithm=pdq count=2\n" + bridge + ",50\n" + bridge + "\n", 2, nil},
+		{"a list cut short is refused", "# hashwatch-list format=pdq version=2 algorithm=pdq count=3\n" + bridge + ",50\n" + bridge + "\n", 2, ErrListCount},
+		{"a video list is not read as pictures", "# hashwatch-list format=vpdq version=1 algorithm=pdq videos=1 count=1\n0,100," + bridge + ",0.000\n", 0, ErrListFormat},
+		{"later versions' unknown header keys are ignored", "# hashwatch-list format=pdq version=3 algorithm=pdq count=1 signed-by=x\n" + bridge + "\n", 1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			entries, _, err := ReadHashList(strings.NewReader(tt.in))
+			if !errors.Is(err, tt.err) || len(entries) != tt.entries {
+				t.Fatalf("%d entries, err %v; want %d, %v", len(entries), err, tt.entries, tt.err)
+			}
+		})
+	}
+	var buf bytes.Buffer
+	if err := WriteHashList(&buf, []ListEntry{{Hash: Hash{Algorithm: PDQ}, Quality: 80}}); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(buf.String(), "\n")
+	h, err := ParseListHeader(first)
+	if err != nil || h != (ListHeader{Format: FormatPDQList, Version: PDQListVersion, Algorithm: PDQ, Count: 1}) {
+		t.Errorf("written header %q = %+v, %v", first, h, err)
+	}
+	if got := DetectListFormat(buf.Bytes()); got != FormatPDQList {
+		t.Errorf("DetectListFormat(picture list) = %s", got)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"image/gif"
 	"image/png"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,23 @@ func TestAJPEGDecodeStopsAtItsBudgetAndOnCancellation(t *testing.T) {
 			t.Errorf("a decode with a 20ms budget took %v", d)
 		}
 	})
+	t.Run("a decode over the CPU budget is too large, and says which limit", func(t *testing.T) {
+		h := NewHasher(Limits{MaxDecodeCPU: 20 * time.Millisecond, MaxDecodeTime: time.Hour})
+		_, err := h.Image(context.Background(), data, ForRegistration)
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("err = %v, want ErrTooLarge", err)
+		}
+		for _, want := range []string{"jpeg", "2048x2048", "decode budget of 20ms", "max_decode_cpu"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("err %q does not say %q", err, want)
+			}
+		}
+	})
+	t.Run("the same file decodes within the default budgets", func(t *testing.T) {
+		if _, err := NewHasher(Limits{}).Image(context.Background(), data, ForRegistration); err != nil {
+			t.Errorf("err = %v", err)
+		}
+	})
 	t.Run("a cancelled decode stops soon with the context's error", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
@@ -131,4 +149,26 @@ func TestAJPEGDecodeStopsAtItsBudgetAndOnCancellation(t *testing.T) {
 			t.Errorf("a decode cancelled after 20ms took %v", d)
 		}
 	})
+}
+
+// TestTheDecodeBudgetCountsCPUTimeNotWaiting checks that time a decode
+// spends off the CPU (waiting for a core on a busy machine) is not billed
+// to its budget where the thread's CPU time can be read, and that work is.
+func TestTheDecodeBudgetCountsCPUTimeNotWaiting(t *testing.T) {
+	if _, ok := threadCPUTime(); !ok {
+		t.Skip("no per-thread CPU time here: the budget is metered in wall time")
+	}
+	b, done := startDecodeBudget(30 * time.Millisecond)
+	defer done()
+	time.Sleep(60 * time.Millisecond) // off the CPU: not billed
+	b.lastLook = time.Time{}
+	if err := b.over(); err != nil {
+		t.Fatalf("60 ms asleep spent a 30 ms CPU budget: used %v", b.used())
+	}
+	for x := uint64(1); b.used() <= 30*time.Millisecond; x = x*6364136223846793005 + 1 {
+	}
+	b.lastLook = time.Time{}
+	if err := b.over(); !errors.Is(err, errDecodeCPU) {
+		t.Errorf("after %v of work: %v, want errDecodeCPU", b.used(), err)
+	}
 }

@@ -25,10 +25,15 @@ const (
 	// fuzz targets set TJPARAM_SCANLIMIT to 500. Encoders write 1 (baseline)
 	// to a few dozen (progressive) scans.
 	DefaultMaxJPEGScans = 500
-	// DefaultMaxDecodeTime bounds one decode: a 50-megapixel progressive
-	// JPEG takes a few seconds on a busy core; a hostile one of 500 cheap
-	// scans could take several times that.
-	DefaultMaxDecodeTime = 15 * time.Second
+	// DefaultMaxDecodeCPU bounds the CPU time of one JPEG decode
+	// (decodebudget.go): a 50-megapixel progressive JPEG takes a few
+	// seconds of a core; a hostile one of 500 cheap scans could take
+	// several times that.
+	DefaultMaxDecodeCPU = 10 * time.Second
+	// DefaultMaxDecodeTime bounds the wall time of one JPEG decode, the
+	// backstop behind the CPU budget: on a machine shared with other work
+	// a decode waits for a core, so it is set well above the CPU budget.
+	DefaultMaxDecodeTime = 60 * time.Second
 )
 
 // Limits bound the work one input may cause. Zero fields take the defaults.
@@ -41,9 +46,12 @@ type Limits struct {
 	// MaxJPEGScans is the most scans a JPEG may have, counted by walking
 	// its markers before decoding.
 	MaxJPEGScans int
-	// MaxDecodeTime bounds the wall time of one JPEG decode; the decoder
-	// also stops when the caller's context is done. A decode over it fails
-	// with ErrTooLarge.
+	// MaxDecodeCPU bounds the CPU time of one JPEG decode, metered on
+	// the decoding thread (wall time where a thread's CPU time cannot be
+	// read); MaxDecodeTime bounds its wall time. The decoder also stops
+	// when the caller's context is done. A decode over either fails with
+	// ErrTooLarge, the message naming the limit.
+	MaxDecodeCPU  time.Duration
 	MaxDecodeTime time.Duration
 }
 
@@ -57,6 +65,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxJPEGScans <= 0 {
 		l.MaxJPEGScans = DefaultMaxJPEGScans
+	}
+	if l.MaxDecodeCPU <= 0 {
+		l.MaxDecodeCPU = DefaultMaxDecodeCPU
 	}
 	if l.MaxDecodeTime <= 0 {
 		l.MaxDecodeTime = DefaultMaxDecodeTime

@@ -204,3 +204,132 @@ func BenchmarkPreview(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "preview-bytes")
 }
+
+func TestThumbnailIsASmallGreyPreview(t *testing.T) {
+	h := hashing.NewHasher(hashing.Limits{})
+	wide, err := h.Preview(fixtures.Known()[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var big bytes.Buffer
+	if err := jpeg.Encode(&big, image.NewRGBA(image.Rect(0, 0, 1000, 10)), nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		preview []byte
+		wantErr error
+	}{
+		{"a stored preview becomes a grey thumbnail", wide, nil},
+		{"bytes that are no JPEG are refused", []byte("not a jpeg"), hashing.ErrCorrupt},
+		{"a picture far larger than a preview is refused", big.Bytes(), hashing.ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			th, err := hashing.Thumbnail(tt.preview)
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			img, err := jpeg.Decode(bytes.NewReader(th))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := img.Bounds()
+			if max(b.Dx(), b.Dy()) != hashing.ThumbSize {
+				t.Errorf("thumbnail %dx%d, want a long side of %d", b.Dx(), b.Dy(), hashing.ThumbSize)
+			}
+			for y := b.Min.Y; y < b.Max.Y; y += 7 {
+				for x := b.Min.X; x < b.Max.X; x += 7 {
+					r, g, bl, _ := img.At(x, y).RGBA()
+					if d := max(r, g, bl) - min(r, g, bl); d > 4<<8 {
+						t.Fatalf("pixel %d,%d is coloured: %d %d %d", x, y, r>>8, g>>8, bl>>8)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestRenderStepsGrowClearerAndGreyByDefault(t *testing.T) {
+	h := hashing.NewHasher(hashing.Limits{})
+	data := fixtures.Known()[0].Data
+	ctx := t.Context()
+	energy := map[hashing.ViewStep]float64{}
+	for _, tt := range []struct {
+		name   string
+		step   hashing.ViewStep
+		colour bool
+		long   int
+	}{
+		{"the clearer step is small and grey", hashing.ViewClearer, false, hashing.ClearerSize},
+		{"the full step is larger and grey", hashing.ViewFull, false, 0},
+		{"colour is kept when asked", hashing.ViewFull, true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := h.Render(ctx, data, tt.step, tt.colour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := jpeg.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := img.Bounds()
+			if tt.long > 0 && max(b.Dx(), b.Dy()) != tt.long || max(b.Dx(), b.Dy()) > hashing.FullSize {
+				t.Errorf("%dx%d", b.Dx(), b.Dy())
+			}
+			coloured := false
+			for y := b.Min.Y; y < b.Max.Y; y += 5 {
+				for x := b.Min.X; x < b.Max.X; x += 5 {
+					r, g, bl, _ := img.At(x, y).RGBA()
+					if max(r, g, bl)-min(r, g, bl) > 8<<8 {
+						coloured = true
+					}
+				}
+			}
+			if coloured != tt.colour {
+				t.Errorf("coloured %v, want %v", coloured, tt.colour)
+			}
+			if !tt.colour {
+				energy[tt.step] = edgeEnergy(imaging.Resize(img, 256, 0, imaging.Box))
+			}
+		})
+	}
+	if energy[hashing.ViewClearer] >= energy[hashing.ViewFull] {
+		t.Errorf("the clearer step holds as much detail as the full one: %.2f vs %.2f", energy[hashing.ViewClearer], energy[hashing.ViewFull])
+	}
+	if _, err := h.Render(ctx, []byte("not a picture"), hashing.ViewFull, false); err == nil {
+		t.Error("rendered bytes that are no picture")
+	}
+	if _, err := h.Render(ctx, data, 7, false); !errors.Is(err, hashing.ErrUnsupported) {
+		t.Errorf("unknown step: %v", err)
+	}
+}
+
+func TestPreviewStripPutsBlurredFramesSideBySide(t *testing.T) {
+	var frames []image.Image
+	for _, p := range fixtures.Known()[:3] {
+		img, err := jpeg.Decode(bytes.NewReader(p.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, img)
+	}
+	strip, err := hashing.PreviewStrip(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(strip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dy() > hashing.PreviewSize || b.Dx() < 3*hashing.PreviewSize/2 || b.Dx() > 3*hashing.PreviewSize+8 {
+		t.Errorf("strip of 3 frames is %dx%d", b.Dx(), b.Dy())
+	}
+	if _, err := hashing.PreviewStrip(nil); !errors.Is(err, hashing.ErrCorrupt) {
+		t.Errorf("a strip of nothing: %v", err)
+	}
+}

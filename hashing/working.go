@@ -12,12 +12,17 @@ import (
 // grey first (PDQ and goimagehash with the same 0.299/0.587/0.114 weights),
 // so doing that once, on a small copy, saves each hash its own conversion
 // and large resize, and lets crops be sub-images that copy nothing.
-func workingCopy(img image.Image, size int) *image.Gray {
+//
+// Grey pictures (a JPEG's Y plane is the luma already) are scaled on their
+// one channel by package gray, to the bit as imaging.Fit would scale them.
+func (s *scratch) workingCopy(img image.Image, size int) *image.Gray {
 	b := img.Bounds()
 	if b.Dx() > size || b.Dy() > size {
-		if y, ok := img.(*image.YCbCr); ok {
-			// JPEG's Y is the luma already: scale that plane alone.
-			return toGray(imaging.Fit(lumaPlane(y), size, size, imaging.Box))
+		switch g := img.(type) {
+		case *image.YCbCr:
+			return s.gray.FitBox(lumaPlane(g), size)
+		case *image.Gray:
+			return s.gray.FitBox(g, size)
 		}
 		img = imaging.Fit(img, size, size, imaging.Box)
 	}
@@ -72,14 +77,6 @@ func toGray(img image.Image) *image.Gray {
 		}
 	}
 	return g
-}
-
-// fit scales a view down to fit size×size, if it is larger.
-func fit(v *image.Gray, size int) *image.Gray {
-	if b := v.Bounds(); b.Dx() <= size && b.Dy() <= size {
-		return v
-	}
-	return toGray(imaging.Fit(v, size, size, imaging.Box))
 }
 
 // The transforms below work on Gray images directly; imaging's return

@@ -60,6 +60,11 @@ type Registration struct {
 	Label  string
 	Source string
 	Print  hashing.Fingerprint
+	// OnDevice says the fingerprint was computed on the device that holds
+	// the media (the browser registration) and only the fingerprint was
+	// sent: the audit entry records that the media never reached the
+	// server.
+	OnDevice bool
 }
 
 // Register is RegisterIn for a case of the national centre: the one
@@ -150,7 +155,14 @@ func (ix *Index) RegisterIn(ctx context.Context, centre, caseID, caseLabel strin
 			}
 			added = append(added, f)
 		}
-		return store.AppendAudit(tx, by.EntryFor(centre, now, "case.register", caseID, fmt.Sprintf("%d fingerprint(s)", len(added))))
+		ids := make([]uint64, len(added))
+		for i, f := range added {
+			ids[i] = f.ID
+		}
+		if err := appendChange(tx, ChangeAdd, centre, ids, now); err != nil {
+			return err
+		}
+		return store.AppendAudit(tx, by.EntryFor(centre, now, "case.register", caseID, registerDetail(regs)))
 	}, func() {
 		ix.mu.Lock()
 		for _, f := range added {
@@ -170,6 +182,24 @@ func (ix *Index) RegisterIn(ctx context.Context, centre, caseID, caseLabel strin
 		return nil, fmt.Errorf("register case %s: %w", key, err)
 	}
 	return added, nil
+}
+
+// registerDetail is the audit detail of a registration: how many
+// fingerprints, and how many of them were hashed on the sender's device.
+func registerDetail(regs []Registration) string {
+	onDevice := 0
+	for _, r := range regs {
+		if r.OnDevice {
+			onDevice++
+		}
+	}
+	switch onDevice {
+	case 0:
+		return fmt.Sprintf("%d fingerprint(s)", len(regs))
+	case len(regs):
+		return fmt.Sprintf("%d fingerprint(s), hashed on the sender's device: the media never reached the server", len(regs))
+	}
+	return fmt.Sprintf("%d fingerprint(s), %d of them hashed on the sender's device (their media never reached the server)", len(regs), onDevice)
 }
 
 func validCaseID(id string) error {
@@ -279,6 +309,9 @@ func (ix *Index) WithdrawIn(ctx context.Context, centre, caseID string, by store
 			if err := fps.Delete(store.IDKey(id)); err != nil {
 				return err
 			}
+		}
+		if err := appendChange(tx, ChangeRemove, centre, deleted, now); err != nil {
+			return err
 		}
 		if ix.onWithdraw != nil {
 			if alerts, err = ix.onWithdraw(tx, centre, caseID, deleted, now); err != nil {
@@ -398,6 +431,14 @@ func (ix *Index) MoveCase(ctx context.Context, from, caseID, to string, by store
 			if err := fps.Put(r.k, r.v); err != nil {
 				return err
 			}
+		}
+		// To the feed a move is a removal from one centre's list and an
+		// addition to the other's.
+		if err := appendChange(tx, ChangeRemove, from, moved, now); err != nil {
+			return err
+		}
+		if err := appendChange(tx, ChangeAdd, to, moved, now); err != nil {
+			return err
 		}
 		if ix.onMove != nil {
 			if alerts, err = ix.onMove(tx, from, to, caseID, now); err != nil {

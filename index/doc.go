@@ -28,7 +28,11 @@
 // Buckets cases (case ID → case) and fingerprints (big-endian uint64 ID →
 // fingerprint record; views and a video's frames packed, see packed.go and
 // video.go). Fingerprint records are private (fingerprintRecord); callers
-// see Fingerprint.
+// see Fingerprint. Bucket fingerprintchanges (big-endian sequence → the
+// fingerprint IDs one transaction added or removed, never their hashes)
+// feeds partners' copies of the list (Feed, changes.go); a partner's PDQ
+// is matched by MatchPDQ, which also compares registered pictures'
+// reference PDQ (shared.go).
 //
 // The package knows nothing of alerts, HTTP or crawling; it imports
 // hashing, hashing/video, index/hamming and store.

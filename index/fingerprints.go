@@ -90,6 +90,12 @@ func toRecord(f *Fingerprint) (fingerprintRecord, error) {
 }
 
 func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
+	return fromRecordViews(r, unpackViews)
+}
+
+// fromRecordViews is fromRecord with the views decoded by unpack (the
+// matcher's loader decodes them into its compact form).
+func fromRecordViews(r fingerprintRecord, unpack func([]byte) ([]hashing.View, error)) (*Fingerprint, error) {
 	f := &Fingerprint{
 		ID: r.ID, Centre: r.Centre, Case: r.Case, Label: r.Label, Source: r.Source, CreatedAt: r.CreatedAt,
 		Print: hashing.Fingerprint{
@@ -109,7 +115,7 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 		}
 		f.Print.Reference = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code, Quality: hr.Quality}}
 	}
-	views, err := unpackViews(r.Packed)
+	views, err := unpack(r.Packed)
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint %d: %v: %w", r.ID, err, store.ErrCorrupt)
 	}
@@ -125,7 +131,7 @@ func fromRecord(r fingerprintRecord) (*Fingerprint, error) {
 
 // loadActive reads every stored fingerprint into the in-memory matcher.
 func (ix *Index) loadActive() error {
-	active := map[uint64]*Fingerprint{}
+	m := emptyMatcher()
 	var seq uint64
 	err := ix.st.View(func(tx *bolt.Tx) error {
 		seq = tx.Bucket(bucketFingerprints).Sequence()
@@ -134,19 +140,27 @@ func (ix *Index) loadActive() error {
 			if err := fingerprintCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
-			f, err := heldFromRecord(r)
+			// The views go straight into the matcher's compact form, a
+			// video's frames stay packed as stored (heldFromRecord).
+			var short []shortCodes
+			f, err := heldFromRecord(r, func(b []byte) (views []hashing.View, err error) {
+				views, short, err = m.unpackCompact(b)
+				return views, err
+			})
 			if err != nil {
 				return err
 			}
-			active[f.ID] = f
+			m.fps[f.ID] = f
+			if short != nil {
+				m.short[f.ID] = short
+			}
 			return nil
 		})
 	})
 	if err != nil {
 		return err
 	}
-	m, err := newMatcher(active)
-	if err != nil {
+	if err := m.build(); err != nil {
 		return err
 	}
 	ix.mu.Lock()

@@ -127,7 +127,7 @@ type Index struct {
 // Open loads the registered fingerprints of st into the matcher (at the
 // first Match when st is read-only).
 func Open(st *store.DB, opts Options) (*Index, error) {
-	ix := &Index{st: st, onWithdraw: opts.OnWithdraw, onMove: opts.OnMove, active: &matcher{fps: map[uint64]*Fingerprint{}}}
+	ix := &Index{st: st, onWithdraw: opts.OnWithdraw, onMove: opts.OnMove, active: emptyMatcher()}
 	if st.ReadOnly() {
 		return ix, nil
 	}
@@ -263,8 +263,18 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Acto
 	deleted := false
 	return ix.st.Update(func(tx *bolt.Tx) error {
 		fps := tx.Bucket(bucketFingerprints)
-		if fps.Get(store.IDKey(id)) != nil {
+		// The entry is the centre's whose case the fingerprint was.
+		e := by.Entry(ix.st.Now(), action, strconv.FormatUint(id, 10), "")
+		if f, ok, err := FingerprintIn(tx, id); err != nil {
+			return err
+		} else if ok {
+			if f.Centre != "" {
+				e.Centre = f.Centre
+			}
 			if err := fps.Delete(store.IDKey(id)); err != nil {
+				return err
+			}
+			if err := appendChange(tx, ChangeRemove, f.Centre, []uint64{id}, ix.st.Now()); err != nil {
 				return err
 			}
 			deleted = true
@@ -273,7 +283,8 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Acto
 		if err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, by.Entry(ix.st.Now(), action, strconv.FormatUint(id, 10), detail))
+		e.Detail = detail
+		return store.AppendAudit(tx, e)
 	}, func() {
 		if deleted {
 			ix.mu.Lock()

@@ -2,6 +2,7 @@ package index
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -156,4 +157,80 @@ func upgradeFingerprintV1(body json.RawMessage) (json.RawMessage, error) {
 	enc, _ := json.Marshal(base64.StdEncoding.EncodeToString(packed))
 	fields["packed"] = enc
 	return json.Marshal(fields)
+}
+
+// unpackCompact decodes packed views straight into the matcher's compact
+// form (see matcher.compactOf), with no per-view intermediates: names
+// interned, PDQ hashes in one array per fingerprint, 64-bit codes in
+// shortCodes. Views of another shape decode whole (unpackViews), with nil
+// shortCodes.
+func (m *matcher) unpackCompact(b []byte) ([]hashing.View, []shortCodes, error) {
+	// First walk: count views and PDQ hashes, and check the shape.
+	nviews, npdq := 0, 0
+	for p := b; len(p) > 0; {
+		n := int(p[0])
+		if len(p) < 2+n {
+			return nil, nil, errPacked
+		}
+		cnt := int(p[1+n])
+		p = p[2+n:]
+		seen := 0
+		for range cnt {
+			if len(p) < 2 || p[0] == 0 || int(p[0]) >= len(packedAlgorithms) {
+				return nil, nil, errPacked
+			}
+			alg := packedAlgorithms[p[0]]
+			bit := 1 << p[0]
+			if seen&bit != 0 {
+				views, err := unpackViews(b)
+				return views, nil, err
+			}
+			seen |= bit
+			if alg == hashing.PDQ {
+				npdq++
+			}
+			if len(p) < 2+alg.Bits()/8 {
+				return nil, nil, errPacked
+			}
+			p = p[2+alg.Bits()/8:]
+		}
+		nviews++
+	}
+	if nviews == 0 {
+		return nil, nil, nil
+	}
+	views := make([]hashing.View, nviews)
+	pdqs := make([]hashing.Hash, 0, npdq)
+	short := make([]shortCodes, nviews)
+	for vi := range views {
+		n := int(b[0])
+		name, ok := m.names[string(b[1:1+n])] // no allocation to look up
+		if !ok {
+			name = string(b[1 : 1+n])
+			m.names[name] = name
+		}
+		views[vi].Name = name
+		cnt := int(b[1+n])
+		b = b[2+n:]
+		s := &short[vi]
+		for range cnt {
+			alg, q := packedAlgorithms[b[0]], b[1]
+			b = b[2:]
+			switch alg {
+			case hashing.PDQ:
+				var code hashing.Code
+				for w := range 4 {
+					code[w] = binary.BigEndian.Uint64(b[8*w:])
+				}
+				pdqs = append(pdqs, hashing.Hash{Algorithm: alg, Code: code, Quality: int(q)})
+				views[vi].Hashes = pdqs[len(pdqs)-1 : len(pdqs) : len(pdqs)]
+			case hashing.PHash:
+				s.phash, s.pq, s.has = binary.BigEndian.Uint64(b), q, s.has|hasPHash
+			case hashing.DHash:
+				s.dhash, s.dq, s.has = binary.BigEndian.Uint64(b), q, s.has|hasDHash
+			}
+			b = b[alg.Bits()/8:]
+		}
+	}
+	return views, short, nil
 }

@@ -12,7 +12,9 @@ import (
 // Verify is this room's part of store.DB.Verify: every case and fingerprint
 // decodes at its current version under the key it claims (a case under
 // centre/ID), every case's centre exists, and every fingerprint's case
-// exists and is not withdrawn (withdrawal deletes them).
+// exists and is not withdrawn (withdrawal deletes them); every entry of
+// the partners' change log decodes, under a key within its sequence, and
+// names only fingerprint IDs already issued.
 func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 	tick := store.Ticker(ctx)
 	// Cases, kept (key → withdrawn) for the cross-checks; there are few.
@@ -66,6 +68,34 @@ func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 				r.Add(where, "its case %q does not exist (centre %q)", rec.Case, rec.Centre)
 			case withdrawn:
 				r.Add(where, "its case %q was withdrawn, which should have deleted it (centre %q)", rec.Case, rec.Centre)
+			}
+			return tick()
+		})
+		if err != nil {
+			return err
+		}
+	}
+
+	if b := tx.Bucket(bucketChanges); b != nil {
+		seq, issued := b.Sequence(), uint64(0)
+		if fb := tx.Bucket(bucketFingerprints); fb != nil {
+			issued = fb.Sequence()
+		}
+		err := b.ForEach(func(k, v []byte) error {
+			where, _, _ := store.IDWhere("fingerprintchanges", k, seq, r)
+			var rec changeRecord
+			if err := changeCodec.DecodeCurrent(v, &rec); err != nil {
+				r.Add(where, "%v", err)
+				return tick()
+			}
+			if rec.Op != ChangeAdd && rec.Op != ChangeRemove {
+				r.Add(where, "operation %q, want add or remove", rec.Op)
+			}
+			for _, id := range rec.IDs {
+				if id == 0 || id > issued {
+					r.Add(where, "names fingerprint %d, never issued (sequence %d)", id, issued)
+					break
+				}
 			}
 			return tick()
 		})

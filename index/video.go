@@ -105,14 +105,14 @@ func frameCodes(fp uint64, frames []hashing.Frame, fn func(id uint64, code hashi
 // as much again at the peak (TestVideoMatcherMemory). Matching unpacks
 // only the candidates' frames.
 
-// heldFromRecord is fromRecord for the matcher: a video's frames stay
-// packed as stored (buildFrames checks them).
-func heldFromRecord(r fingerprintRecord) (*Fingerprint, error) {
+// heldFromRecord is fromRecordViews for the matcher: a video's frames
+// stay packed as stored (buildFrames checks them).
+func heldFromRecord(r fingerprintRecord, unpack func([]byte) ([]hashing.View, error)) (*Fingerprint, error) {
 	// The codec's decoder copies what it keeps (store.Codec.Decode): the
 	// bytes do not belong to the transaction.
 	packed := r.Frames
 	r.Frames = nil
-	f, err := fromRecord(r)
+	f, err := fromRecordViews(r, unpack)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
@@ -54,22 +55,29 @@ func TestVideoMatcherMemory(t *testing.T) {
 	}
 
 	start := time.Now()
-	fps := make(map[uint64]*Fingerprint, videos)
+	// As loadActive does.
+	m := emptyMatcher()
 	for i := range records {
-		f, err := heldFromRecord(records[i])
+		var short []shortCodes
+		f, err := heldFromRecord(records[i], func(b []byte) (views []hashing.View, err error) {
+			views, short, err = m.unpackCompact(b)
+			return views, err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		fps[f.ID] = f
+		m.fps[f.ID] = f
+		if short != nil {
+			m.short[f.ID] = short
+		}
 		records[i] = fingerprintRecord{}
 	}
-	m, err := newMatcher(fps)
-	if err != nil {
+	if err := m.build(); err != nil {
 		t.Fatal(err)
 	}
 	m.frames.Compact()
 	built := time.Since(start)
-	records, fps = nil, nil
+	records = nil
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)

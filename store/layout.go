@@ -14,6 +14,9 @@ var layout = []string{
 
 	"cases",        // index: centre ID "/" case ID → case
 	"fingerprints", // index: big-endian ID → fingerprint, frames packed
+	// index: big-endian sequence → fingerprint IDs added or removed, for
+	// partners' feed (no hashes: a withdrawn one is not kept)
+	"fingerprintchanges",
 
 	"alerts",    // alerts: big-endian ID → alert
 	"alertkeys", // alerts: SHA-256 ‖ big-endian fingerprint ID → alert ID
@@ -26,8 +29,10 @@ var layout = []string{
 	// alerts: the flood quarantine (quarantine.go) and the negative bank
 	// (negative.go)
 	"floodmedia", "quarantine", "negative", "negativesha", "negativepdq",
+	"alertclaims", // alerts: big-endian alert ID → who is working it, until when
 
 	"users", "sessions", "tokens", // accounts: by name or token hash
+	"lookupcounts", // accounts: partner "/" day → lookup counts (never hashes)
 
 	"notices", // takedown: sent and drafted takedown notices
 

@@ -344,7 +344,7 @@ func markSentIn(tx *bolt.Tx, n *Notice, now time.Time, by store.Actor) error {
 			return err
 		}
 	}
-	return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.sent",
+	return store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: n.Centre, Action: "notice.sent",
 		Target: strconv.FormatUint(n.ID, 10), Detail: fmt.Sprintf("site %s, to %s", n.Site, n.To)})
 }
 
@@ -390,7 +390,7 @@ func (tk *Store) RecordDelivery(ctx context.Context, id uint64, d Delivery, by s
 		if d.OK {
 			outcome = "sent"
 		}
-		if err := store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Action: "notice.delivery",
+		if err := store.AppendAudit(tx, store.AuditEntry{At: now, User: by.User, Remote: by.Remote, Token: by.Token, Centre: n.Centre, Action: "notice.delivery",
 			Target: strconv.FormatUint(id, 10), Detail: fmt.Sprintf("%s to %s: %s", outcome, d.To, d.Reply)}); err != nil {
 			return err
 		}

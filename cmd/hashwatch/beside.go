@@ -56,13 +56,13 @@ const (
 func besideModeOf(cmd *cobra.Command) besideMode {
 	path := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 	switch path {
-	case "hash", "eval", "bench hash", "bench index", "bench video", "help", "worker":
+	case "hash", "eval", "bench hash", "bench index", "bench video", "help", "worker", "key generate":
 		return runsHere
 	case "register", "import", "export", "match", "sites",
 		"alerts list", "alerts show", "alerts confirm", "alerts dismiss",
 		"case list", "case withdraw", "case move",
 		"centre add", "centre list",
-		"user add", "user list", "user token",
+		"user add", "user list", "user token", "user lookups",
 		"quarantine list", "quarantine release", "quarantine retire",
 		"negative list", "negative add", "negative remove",
 		"backup", "verify", "audit export":

@@ -24,6 +24,11 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatalf("export: %s", errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
+	// The header states format, version, algorithm and count (issue 16).
+	if want := "# hashwatch-list format=pdq version=2 algorithm=pdq count=" + itoaInt(len(fixtures.Known())); lines[0] != want {
+		t.Errorf("export header %q, want %q", lines[0], want)
+	}
+	lines = lines[1:]
 	if len(lines) != len(fixtures.Known()) {
 		t.Fatalf("exported %d lines, want %d:\n%s", len(lines), len(fixtures.Known()), out)
 	}
@@ -47,7 +52,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code = cli(t, dst, "import", "--case", "p1", list)
-	if code != 1 || !strings.Contains(errOut, "list.txt:"+itoaInt(len(lines)+2)) {
+	if code != 1 || !strings.Contains(errOut, "list.txt:"+itoaInt(len(lines)+3)) {
 		t.Fatalf("import exit %d (want 1 for the bad line), stderr %q", code, errOut)
 	}
 	if !strings.Contains(out, "imported 8 PDQ hash(es)") {

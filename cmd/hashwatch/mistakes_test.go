@@ -119,7 +119,7 @@ func TestUserAddDefaultsToAnalystAndTheAuditExportNamesTheUID(t *testing.T) {
 		if err != nil || len(rows) != 2 {
 			t.Fatalf("%v:\n%s", err, out)
 		}
-		if strings.Join(rows[0], ",") != "seq,at,user,remote,token,action,target,detail" {
+		if strings.Join(rows[0], ",") != "seq,at,user,remote,token,action,target,detail,centre" {
 			t.Errorf("header %v", rows[0])
 		}
 		if r := rows[1]; r[2] != uid || r[5] != "user.add" || r[6] != "kim" || !strings.HasSuffix(r[1], "Z") {
@@ -135,5 +135,49 @@ func TestUserAddDefaultsToAnalystAndTheAuditExportNamesTheUID(t *testing.T) {
 	})
 	if _, errOut, code := runEnv(t, nil, "", "--db", db, "audit", "export", "--format", "xml"); code != 2 || !strings.Contains(errOut, "csv or jsonl") {
 		t.Errorf("a bad format: %d %s", code, errOut)
+	}
+}
+
+// TestCLIAuditEntriesAreTheCentresOfWhatTheyChange runs, as the command
+// line (national scope), changes to a busan user: their entries are
+// busan's, as `audit export --centre busan` shows, and the command line's
+// own national work (adding the centre) stays national's.
+func TestCLIAuditEntriesAreTheCentresOfWhatTheyChange(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hw.db")
+	for _, args := range [][]string{
+		{"centre", "add", "busan", "--name", "Busan"},
+		{"user", "add", "bob", "--role", "staff", "--centre", "busan"},
+		{"user", "token", "bob", "--name", "script"},
+	} {
+		if _, errOut, code := runEnv(t, []string{"USER=kim"}, "a-long-password\n", append([]string{"--db", db}, args...)...); code != 0 {
+			t.Fatalf("%v: %d %s", args, code, errOut)
+		}
+	}
+	records := func(centre string) map[string]string {
+		out, errOut, code := runEnv(t, nil, "", "--db", db, "audit", "export", "--format", "jsonl", "--centre", centre)
+		if code != 0 {
+			t.Fatalf("export --centre %s: %d %s", centre, code, errOut)
+		}
+		got := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var rec struct{ User, Action, Target, Centre string }
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("%v: %q", err, line)
+			}
+			if rec.Centre != centre {
+				t.Errorf("export --centre %s gave a record of %q: %s", centre, rec.Centre, line)
+			}
+			got[rec.Action+" "+rec.Target] = rec.User
+		}
+		return got
+	}
+	busan := records("busan")
+	for _, k := range []string{"user.add bob", "token.create bob"} {
+		if busan[k] != "cli:kim" {
+			t.Errorf("busan's records %v: want %s by cli:kim", busan, k)
+		}
+	}
+	if national := records("national"); national["centre.add busan"] != "cli:kim" || national["token.create bob"] != "" {
+		t.Errorf("national's records %v: want centre.add busan only", national)
 	}
 }

@@ -213,9 +213,10 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, Video: vh, UserAgent: cfg.UserAgent, Logger: a.log}
 	srv, err := console.New(console.Config{
-		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender, Mailer: mailer,
+		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, Wasm: browserHashing(), NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender, Mailer: mailer,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
+		Rule: c.Rule, // partners' lookups match as crawled media do
 	})
 	if err != nil {
 		return err

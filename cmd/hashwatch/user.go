@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,17 +117,23 @@ centre see every centre's work; a regional centre's users see only their own.`,
 	}
 
 	var tokenName, tokenScope string
+	var lookupsJSON bool
 	var tokenTTL time.Duration
 	token := &cobra.Command{
 		Use:   "token NAME [--name LABEL]",
 		Short: "Issue an API token for a user's scripts (printed once, stored hashed)",
 		Long: `token issues a new API token acting with the user's role, narrowed by --scope
 (read: GET requests only; report: reported URLs only; operator or staff: what that
-role may do) and ending after --expires if given. Only its hash is kept:
-copy it now, it cannot be shown again. Scripts send it as
-"Authorization: Bearer TOKEN" to the console's /api/ routes.`,
+role may do; lookup: the partners' lookup API, POST /api/lookup and GET
+/api/lookup/feed, and nothing else, whatever the user's role) and ending after
+--expires if given. Only its hash is kept: copy it now, it cannot be shown again.
+Scripts send it as "Authorization: Bearer TOKEN" to the console's /api/ routes.
+
+For a partner platform, add an account of its own (an analyst, the role that sees
+no victim's data) in the centre whose list it checks, and give it lookup tokens.`,
 		Example: `  hashwatch user token bot --name nightly-report
-  hashwatch user token partner1 --name hotline-feed --scope report --expires 2160h`,
+  hashwatch user token partner1 --name hotline-feed --scope report --expires 2160h
+  hashwatch user token platform-x --name upload-check --scope lookup --expires 8760h`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := a.openDB()
@@ -147,9 +154,50 @@ copy it now, it cannot be shown again. Scripts send it as
 		},
 	}
 	token.Flags().StringVar(&tokenName, "name", "", "what the token is for")
-	token.Flags().StringVar(&tokenScope, "scope", "full", "what the token may do below the user's role: full, read (GET only), report (reported URLs only), operator or staff")
+	token.Flags().StringVar(&tokenScope, "scope", "full", "what the token may do below the user's role: full, read (GET only), report (reported URLs only), operator, staff or lookup (the partners' lookup API only)")
 	token.Flags().DurationVar(&tokenTTL, "expires", 0, "lifetime, e.g. 720h (0: until revoked)")
-	cmd.AddCommand(add, list, token)
+	lookups := &cobra.Command{
+		Use:   "lookups [NAME]",
+		Short: "Show partners' lookups per day: requests, hashes, frames, matches",
+		Long: `lookups prints how often each partner (the owner of a lookup token) called the lookup
+API, per day (UTC): requests, picture hashes and videos asked about, video frames, and
+how many of them matched. Counts are all that is kept — never the hashes asked about.`,
+		Example: `  hashwatch user lookups
+  hashwatch user lookups platform-x --json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			counts, err := db.Accounts.LookupCounts(name)
+			if err != nil {
+				return err
+			}
+			if lookupsJSON {
+				enc := json.NewEncoder(a.stdout)
+				for _, c := range counts {
+					if err := enc.Encode(c); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := termtable.New(a.stdout)
+			fmt.Fprintln(tw, "PARTNER\tDAY\tREQUESTS\tHASHES\tFRAMES\tMATCHES")
+			for _, c := range counts {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", safe(c.User), c.Day, c.Requests, c.Hashes, c.Frames, c.Matches)
+			}
+			return tw.Flush()
+		},
+	}
+	lookups.Flags().BoolVar(&lookupsJSON, "json", false, "one JSON object per partner and day")
+	cmd.AddCommand(add, list, token, lookups)
 	return cmd
 }
 

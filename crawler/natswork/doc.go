@@ -30,6 +30,15 @@
 //     the next worker instead of being processed, and the pass records it
 //     with its URL in the site's status (sites); the stream's MaxDeliver
 //     advisory parks it too, should even that delivery be lost.
+//   - A result is acked when it is handed to its dispatch, before the pass
+//     commits it, and that loses nothing: HW_RESULTS is not where an item's
+//     durability lives. An item stays in the bbolt frontier until the
+//     transaction that stores its outcome marks it done, and a starting
+//     coordinator purges HW_RESULTS (see below), so an ack after the
+//     commit would keep nothing a restart could use. A coordinator that
+//     dies between hand-over and commit leaves the item queued in bbolt,
+//     and the next one dispatches it again
+//     (TestACoordinatorKilledBetweenHandOverAndCommitLosesNothing).
 //   - A coordinator restart (kill -9 included) loses nothing: the frontier
 //     in bbolt still holds every undone item. On start the coordinator
 //     purges both streams (their jobs belong to the dead process's

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -103,6 +104,11 @@ type Site struct {
 	MaxLinksPerPage int      `yaml:"max_links_per_page"`
 	MaxPages        int      `yaml:"max_pages"`
 	MaxPassDuration Duration `yaml:"max_pass_duration"`
+	// MaxDecodeCPU and MaxDecodeTime bound one JPEG decode's CPU and wall
+	// time (hashing.Limits): a file over either is skipped as too_large
+	// with a message naming the limit, and the pass goes on.
+	MaxDecodeCPU  Duration `yaml:"max_decode_cpu"`
+	MaxDecodeTime Duration `yaml:"max_decode_time"`
 
 	include, exclude []*regexp.Regexp
 	allowNets        []netip.Prefix
@@ -117,6 +123,13 @@ func (s *Site) Politeness() time.Duration { return time.Duration(*s.Delay) }
 
 // RetryCount is how many times a transiently failed request is tried again.
 func (s *Site) RetryCount() int { return *s.Retries }
+
+// HashLimits is what one of the site's images may cost to fingerprint:
+// its bytes, declared pixels and JPEG decode time.
+func (s *Site) HashLimits() hashing.Limits {
+	return hashing.Limits{MaxBytes: s.MaxImageBytes, MaxPixels: s.MaxPixels,
+		MaxDecodeCPU: time.Duration(s.MaxDecodeCPU), MaxDecodeTime: time.Duration(s.MaxDecodeTime)}
+}
 
 // Robots reports whether robots.txt is honoured.
 func (s *Site) Robots() bool { return *s.RespectRobots }
@@ -281,6 +294,18 @@ func (s *Site) Normalise(where string) error {
 		}
 		if *lim.v == 0 {
 			*lim.v = lim.def
+		}
+	}
+	for _, lim := range []struct {
+		v   *Duration
+		def time.Duration
+		key string
+	}{{&s.MaxDecodeCPU, hashing.DefaultMaxDecodeCPU, "max_decode_cpu"}, {&s.MaxDecodeTime, hashing.DefaultMaxDecodeTime, "max_decode_time"}} {
+		if *lim.v < 0 {
+			return bad("%s must not be negative", lim.key)
+		}
+		if *lim.v == 0 {
+			*lim.v = Duration(lim.def)
 		}
 	}
 	if s.MaxPassDuration < 0 {

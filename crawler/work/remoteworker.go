@@ -163,7 +163,7 @@ func (w *Worker[H]) site(j *Job) (*workerSite[H], error) {
 		Media:   media,
 		Pages:   NewPages(ctx, site, retry, ua),
 		Robots:  NewRobots(media.Client, ua),
-		Hasher:  hashing.NewHasher(hashing.Limits{MaxBytes: site.MaxImageBytes, MaxPixels: site.MaxPixels}),
+		Hasher:  hashing.NewHasher(site.HashLimits()),
 		HashSem: w.hashSem,
 		Video:   w.Video,
 		Log:     log,

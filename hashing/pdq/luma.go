@@ -25,6 +25,12 @@ var lumaTab = func() (t [3][256]float32) {
 	return t
 }()
 
+// RGBLuma is the luma the reference gives a pixel of 8-bit R, G, B (see
+// rgbLuma). A caller that resizes a grey picture itself, where a library
+// would have widened it to RGB first, gets the same hash by passing
+// RGBLuma(v, v, v) for each grey value v to [Hasher.HashLuma].
+func RGBLuma(r, g, b uint8) float32 { return rgbLuma(r, g, b) }
+
 // rgbLuma is the reference's fillFloatLumaFromRGB for one pixel:
 // 0.299·R + 0.587·G + 0.114·B in float32, summed left to right.
 func rgbLuma(r, g, b uint8) float32 {

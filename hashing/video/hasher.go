@@ -130,16 +130,36 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 	if purpose == hashing.ForRegistration {
 		interval = RegistrationInterval
 	}
-	var raw []rawFrame
-	var usage Usage
 	fp := hashing.Fingerprint{Kind: hashing.KindVideo, Format: format}
 	if purpose.NeedsSum() {
 		fp.SHA256 = sha256.Sum256(data)
 	}
 	switch format {
 	case "":
-		return fp, usage, fmt.Errorf("not a video or animation: %w", hashing.ErrUnsupported)
+		return fp, Usage{}, fmt.Errorf("not a video or animation: %w", hashing.ErrUnsupported)
 	}
+	raw, usage, err := h.sample(ctx, data, format, purpose, interval, &fp)
+	if err != nil {
+		return fp, usage, err
+	}
+	if len(raw) == 0 {
+		return fp, usage, fmt.Errorf("%s: no frames: %w", format, hashing.ErrCorrupt)
+	}
+	if last := raw[len(raw)-1].At + interval; fp.Duration < last {
+		fp.Duration = last
+	}
+	fp.Frames = h.hashFrames(raw, purpose != hashing.ForRegistration)
+	return fp, usage, nil
+}
+
+// sample decodes data's frames every interval (and at scene changes) as
+// the hasher's decode mode says, under one wall-time budget, and fills
+// fp's duration and size: the one frame source of Fingerprint and
+// Keyframes.
+func (h *Hasher) sample(ctx context.Context, data []byte, format hashing.Format, purpose hashing.Purpose, interval time.Duration, fp *hashing.Fingerprint) ([]rawFrame, Usage, error) {
+	l := h.limits
+	var raw []rawFrame
+	var usage Usage
 	// One wall-time budget for the whole fingerprint, however many ffmpeg
 	// runs it takes; running out is ErrTimeout, the caller's own
 	// cancellation stays the caller's error.
@@ -156,13 +176,13 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 		// Debian 12's ffmpeg cannot decode animation frames; libwebp can.
 		d, sz, err := webpFrames(wall, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
 		if err != nil {
-			return fp, usage, overTime(err)
+			return nil, usage, overTime(err)
 		}
 		fp.Duration, fp.Width, fp.Height = d, sz.X, sz.Y
 	case FormatGIF:
 		d, err := gifFrames(wall, data, l, interval, func(f rawFrame) error { raw = append(raw, f); return nil })
 		if err != nil {
-			return fp, usage, overTime(fmt.Errorf("gif: %w", err))
+			return nil, usage, overTime(fmt.Errorf("gif: %w", err))
 		}
 		fp.Duration = d
 		if b, err := imageSize(data); err == nil {
@@ -172,18 +192,11 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 		pr, u, err := h.decodeFrames(wall, data, format, purpose, interval, &raw)
 		usage = u
 		if err != nil {
-			return fp, usage, overTime(err)
+			return nil, usage, overTime(err)
 		}
 		fp.Width, fp.Height, fp.Duration = pr.width, pr.height, pr.duration
 	}
-	if len(raw) == 0 {
-		return fp, usage, fmt.Errorf("%s: no frames: %w", format, hashing.ErrCorrupt)
-	}
-	if last := raw[len(raw)-1].At + interval; fp.Duration < last {
-		fp.Duration = last
-	}
-	fp.Frames = h.hashFrames(raw, purpose != hashing.ForRegistration)
-	return fp, usage, nil
+	return raw, usage, nil
 }
 
 // decodeFrames runs ffmpeg as h.decode says. With DecodeAuto a query is

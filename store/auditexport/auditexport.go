@@ -59,6 +59,17 @@ type Record struct {
 	Action string `json:"action"`
 	Target string `json:"target,omitempty"`
 	Detail string `json:"detail,omitempty"`
+	// Centre is the centre the entry concerns (store.AuditEntry.Centre),
+	// "national" for entries that name none.
+	Centre string `json:"centre"`
+}
+
+// centreOf is the centre an entry is on record for.
+func centreOf(e store.AuditEntry) string {
+	if e.Centre == "" {
+		return "national"
+	}
+	return e.Centre
 }
 
 // WriteJSONL writes each entry as one JSON object (a Record) per line,
@@ -67,7 +78,7 @@ func WriteJSONL(w io.Writer, entries []store.AuditEntry, loc *time.Location) err
 	enc := json.NewEncoder(w)
 	for _, e := range entries {
 		if err := enc.Encode(Record{Seq: e.Seq, At: e.At.In(loc).Format(time.RFC3339), User: e.User, Remote: e.Remote,
-			Token: e.Token, Action: e.Action, Target: e.Target, Detail: e.Detail}); err != nil {
+			Token: e.Token, Action: e.Action, Target: e.Target, Detail: e.Detail, Centre: centreOf(e)}); err != nil {
 			return err
 		}
 	}
@@ -78,12 +89,12 @@ func WriteJSONL(w io.Writer, entries []store.AuditEntry, loc *time.Location) err
 // cells kept from running as formulas (NoFormula).
 func WriteCSV(w io.Writer, entries []store.AuditEntry, loc *time.Location) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"seq", "at", "user", "remote", "token", "action", "target", "detail"}); err != nil {
+	if err := cw.Write([]string{"seq", "at", "user", "remote", "token", "action", "target", "detail", "centre"}); err != nil {
 		return err
 	}
 	for _, e := range entries {
 		row := []string{strconv.FormatUint(e.Seq, 10), e.At.In(loc).Format(time.RFC3339)}
-		for _, v := range []string{e.User, e.Remote, e.Token, e.Action, e.Target, e.Detail} {
+		for _, v := range []string{e.User, e.Remote, e.Token, e.Action, e.Target, e.Detail, centreOf(e)} {
 			row = append(row, NoFormula(v))
 		}
 		if err := cw.Write(row); err != nil {

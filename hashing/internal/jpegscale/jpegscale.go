@@ -3,6 +3,7 @@
 package jpegscale
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
@@ -85,10 +86,49 @@ func DecodeScaledInfo(r io.Reader, minWidth, minHeight int) (image.Image, Info, 
 // after ctx is done (it looks before every scan and every row of blocks).
 // minWidth and minHeight both larger than the image ask for a full decode.
 func DecodeScaledContext(ctx context.Context, r io.Reader, minWidth, minHeight int) (image.Image, Info, error) {
-	d := decoder{ctx: ctx, pickShift: func(w, h int) uint {
+	return DecodeScaledBudget(ctx, r, minWidth, minHeight, nil)
+}
+
+// DecodeScaledBudget is DecodeScaledContext that also asks over, at the
+// same points, whether the decode has spent its budget, and stops with
+// over's error when it has. over is called from the decoding goroutine
+// only; nil means no budget.
+func DecodeScaledBudget(ctx context.Context, r io.Reader, minWidth, minHeight int, over func() error) (image.Image, Info, error) {
+	d := decoder{ctx: ctx, over: over, pickShift: func(w, h int) uint {
 		return denomShift(ScaleDenom(w, h, minWidth, minHeight))
 	}}
 	img, err := d.decode(r, false)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	return img, Info{Width: d.width, Height: d.height, Denom: 1 << d.shift, Orientation: d.orientation}, nil
+}
+
+// errChromaSkipped is DecodeLumaContext's signal to decode again in full:
+// a marker after the first scan made the skipped chroma needed.
+var errChromaSkipped = errors.New("jpegscale: chroma skipped but needed")
+
+// DecodeLumaContext is DecodeScaledContext for a caller that reads only the
+// luma of a colour JPEG (hashing's views, which are grey): a three-component
+// YCbCr JPEG with no EXIF rotation or flip comes back as *image.Gray, the Y
+// plane DecodeScaledContext would return, pixel for pixel, without the
+// chroma blocks being dequantized or transformed (their bits are still
+// walked). Every other JPEG comes back as DecodeScaledContext returns it.
+func DecodeLumaContext(ctx context.Context, data []byte, minWidth, minHeight int) (image.Image, Info, error) {
+	return DecodeLumaBudget(ctx, data, minWidth, minHeight, nil)
+}
+
+// DecodeLumaBudget is DecodeLumaContext under a budget, as
+// DecodeScaledBudget: over is asked at the same points and its error stops
+// the decode; nil means no budget.
+func DecodeLumaBudget(ctx context.Context, data []byte, minWidth, minHeight int, over func() error) (image.Image, Info, error) {
+	d := decoder{ctx: ctx, over: over, lumaOnly: true, pickShift: func(w, h int) uint {
+		return denomShift(ScaleDenom(w, h, minWidth, minHeight))
+	}}
+	img, err := d.decode(bytes.NewReader(data), false)
+	if errors.Is(err, errChromaSkipped) {
+		return DecodeScaledBudget(ctx, bytes.NewReader(data), minWidth, minHeight, over)
+	}
 	if err != nil {
 		return nil, Info{}, err
 	}

@@ -2,6 +2,7 @@ package jpegscale
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -10,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -580,6 +582,53 @@ func TestMatchesLibjpegScaledDecode(t *testing.T) {
 		t.Logf("1/%d: Y differs from libjpeg-turbo's by %.4f on average, at most %d", denom, mae, maxErr)
 		if mae > 0.05 || maxErr > 1 {
 			t.Errorf("1/%d: Y differs from libjpeg-turbo's by %.4f on average, at most %d", denom, mae, maxErr)
+		}
+	}
+}
+
+// TestLumaMatchesYPlane checks DecodeLumaContext against
+// DecodeScaledContext on every test JPEG at every scale: the same Y plane,
+// pixel for pixel, as *image.Gray for colour JPEGs without rotation, and
+// the same image as DecodeScaledContext otherwise (grey, rotated, CMYK).
+func TestLumaMatchesYPlane(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/*.jpg")
+	photos, _ := filepath.Glob(photoGlob)
+	paths = append(paths, photos...)
+	if len(paths) == 0 {
+		t.Fatal("no test JPEGs")
+	}
+	ctx := context.Background()
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, side := range []int{1, 100, 200, 400, 1 << 20} {
+			want, wantInfo, wantErr := DecodeScaledContext(ctx, bytes.NewReader(data), side, side)
+			got, gotInfo, gotErr := DecodeLumaContext(ctx, data, side, side)
+			if (wantErr != nil) != (gotErr != nil) {
+				t.Fatalf("%s at %d px: errors %v and %v", p, side, wantErr, gotErr)
+			}
+			if wantErr != nil {
+				continue
+			}
+			if gotInfo != wantInfo {
+				t.Errorf("%s at %d px: info %+v, want %+v", p, side, gotInfo, wantInfo)
+			}
+			y, colour := want.(*image.YCbCr)
+			if !colour || wantInfo.Orientation > 1 {
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s at %d px: %T differs from DecodeScaledContext's %T", p, side, got, want)
+				}
+				continue
+			}
+			g, ok := got.(*image.Gray)
+			if !ok {
+				t.Fatalf("%s at %d px: %T, want *image.Gray", p, side, got)
+			}
+			if g.Rect != y.Rect || g.Stride != y.YStride || !bytes.Equal(g.Pix, y.Y) {
+				t.Errorf("%s at %d px: luma differs from the Y plane", p, side)
+			}
 		}
 	}
 }

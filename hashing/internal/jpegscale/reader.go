@@ -115,6 +115,10 @@ type decoder struct {
 	// MCUs, so a decode stops soon after it is cancelled: a progressive
 	// JPEG of many cheap scans can otherwise cost minutes.
 	ctx context.Context
+	// over, when not nil, is asked at the same points whether the decode
+	// has spent its budget (the caller's CPU time limit); its error stops
+	// the decode.
+	over func() error
 	// bytes is a byte buffer, similar to a bufio.Reader, except that it
 	// has to be able to unread more than 1 byte, due to byte stuffing.
 	// Byte stuffing is specified in section F.1.2.3.
@@ -149,6 +153,12 @@ type decoder struct {
 	// segment, or 0 when that is not Exif or has no valid tag.
 	orientation int
 	sawApp1     bool
+
+	// lumaOnly asks for the luma alone (DecodeLumaContext). skipChroma,
+	// decided at the first SOS marker, says the chroma blocks are being
+	// skipped: entropy-decoded (the bit stream must be walked), never
+	// dequantized or transformed. chromaDecided is set once it is decided.
+	lumaOnly, skipChroma, chromaDecided bool
 
 	img1        *image.Gray
 	img3        *image.YCbCr
@@ -550,12 +560,18 @@ func (d *decoder) processApp14Marker(n int) error {
 	return nil
 }
 
-// cancelled returns the context's error once it is done.
+// cancelled returns the context's error once it is done, or over's once
+// the decode's budget is spent.
 func (d *decoder) cancelled() error {
-	if d.ctx == nil {
-		return nil
+	if d.ctx != nil {
+		if err := d.ctx.Err(); err != nil {
+			return err
+		}
 	}
-	return d.ctx.Err()
+	if d.over != nil {
+		return d.over()
+	}
+	return nil
 }
 
 // decode reads a JPEG image from r and returns it as an image.Image.
@@ -708,6 +724,15 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 	}
 	if d.img1 != nil {
 		return d.img1, nil
+	}
+	if d.skipChroma {
+		// Decided at the first scan; a marker after it may still have
+		// made the picture RGB or rotated, for which the luma plane is
+		// not what the caller wants.
+		if d.img3 == nil || d.isRGB() || d.orientation > 1 {
+			return nil, errChromaSkipped
+		}
+		return &image.Gray{Pix: d.img3.Y, Stride: d.img3.YStride, Rect: d.img3.Rect}, nil
 	}
 	if d.img3 != nil {
 		if d.blackPix != nil {

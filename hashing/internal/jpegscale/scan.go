@@ -78,6 +78,10 @@ func (d *decoder) processSOS(n int) error {
 	if n != 4+2*nComp {
 		return FormatError("SOS length inconsistent with number of components")
 	}
+	if !d.chromaDecided {
+		d.chromaDecided = true
+		d.skipChroma = d.lumaOnly && d.nComp == 3 && !d.isRGB() && d.orientation <= 1
+	}
 	var scan [maxComponents]struct {
 		compIndex uint8
 		td        uint8 // DC table selector.
@@ -274,6 +278,9 @@ func (d *decoder) processSOS(n int) error {
 							if !d.progressive && !d.isEdgeBlock(int(compIndex), bx, by) {
 								need = d.needZig
 							}
+							if d.skipChroma && compIndex != 0 && !d.progressive {
+								need = 0 // walked over, never used
+							}
 							if err := d.decodeAC(&b, &d.huff[acTable][scan[i].ta], zig, zigEnd, al, need); err != nil {
 								return err
 							}
@@ -290,6 +297,9 @@ func (d *decoder) processSOS(n int) error {
 						// here to avoid wasted computation. Instead, reconstructBlock is called on each
 						// accumulated block by the reconstructProgressiveImage method after all of the
 						// SOS markers are processed.
+						continue
+					}
+					if d.skipChroma && compIndex != 0 {
 						continue
 					}
 					if err := d.reconstructBlock(&b, bx, by, int(compIndex)); err != nil {
@@ -438,7 +448,7 @@ func (d *decoder) reconstructProgressiveImage() error {
 	h0 := d.comp[0].h
 	mxx := (d.width + 8*h0 - 1) / (8 * h0)
 	for i := 0; i < d.nComp; i++ {
-		if d.progCoeffs[i] == nil {
+		if d.progCoeffs[i] == nil || (d.skipChroma && i != 0) {
 			continue
 		}
 		v := 8 * d.comp[0].v / d.comp[i].v
