@@ -76,6 +76,7 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		Width:  size.X,
 		Height: size.Y,
 		Views:  views,
+		Colour: ColourOf(img),
 	}
 	if purpose.NeedsSum() {
 		fp.SHA256 = sha256.Sum256(data)
@@ -94,6 +95,17 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		fp.Reference = h.ReferencePDQ(full)
 	}
 	return fp, nil
+}
+
+// Colour decodes data as Image does for purpose and returns only its
+// colour summary (Fingerprint.Colour): what Image computes, for a caller
+// that keeps the views' hashes from an earlier run.
+func (h *Hasher) Colour(ctx context.Context, data []byte, purpose Purpose) (Colour, error) {
+	img, _, _, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
+	if err != nil {
+		return Colour{}, err
+	}
+	return ColourOf(img), nil
 }
 
 // ReferencePDQ returns the PDQ hashes of img exactly as decoded, bit-exact

@@ -42,6 +42,11 @@ type Rule struct {
 	Background *Background
 	// Ratio is the ratio test's factor (see Background); 0 means 1.
 	Ratio float64
+	// Colour, when set, is a test on whole pictures that a pair of
+	// fingerprints whose views match must also pass (see Confirm): their
+	// hue histograms must be alike, unless either is near grey. Nil
+	// disables it.
+	Colour *ColourTest
 }
 
 // DefaultRule is the documented default. It was designed on one half of
@@ -223,7 +228,8 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 }
 
 // Best compares every view of query with every view of registered and
-// returns the matching pair with the smallest reported distance.
+// returns the matching pair with the smallest reported distance, if the
+// pictures also pass Confirm.
 func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 	var best Evidence
 	found := false
@@ -234,7 +240,27 @@ func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 			}
 		}
 	}
+	if found && !r.Confirm(query, registered, best) {
+		return Evidence{}, false
+	}
 	return best, found
+}
+
+// Confirm applies the rule's tests on whole pictures to two fingerprints
+// whose best matching view pair is ev (the one with the smallest reported
+// distance): today the colour test (Rule.Colour), which sees the colours
+// that every hash, computed on grey, is blind to. It reports whether the
+// match stands; a rule without the test confirms every match.
+func (r Rule) Confirm(query, registered Fingerprint, ev Evidence) bool {
+	if r.Colour == nil {
+		return true
+	}
+	pdq, ok := ev.Distances[PDQ]
+	if !ok {
+		pdq = ev.Distance
+	}
+	agree, _ := r.Colour.Agrees(query.Colour, registered.Colour, pdq)
+	return agree
 }
 
 // ParseRule reads a rule's clauses in the form String prints, e.g.
