@@ -76,7 +76,16 @@ type Rule struct {
 //     it must be nearer than the nearest of the default background's
 //     70,000 unrelated views is to either side, which costs no recall on
 //     the dev set and halves what reaches operators from pictures that lie
-//     where many unrelated ones do.
+//     where many unrelated ones do;
+//   - and, unless its best view pair lies within PDQ 10, every match
+//     passes the colour test (Rule.Colour): the hue histograms of the two
+//     pictures share at least a fifth of their mass, or one of them is
+//     near grey (mean chroma below 8). On the development set's tuning half
+//     the edits that move the histogram most (20% brighter, a 20% crop
+//     from every side) stay under 0.65; pictures of one shape in other
+//     colours (planets, recoloured sprites, a fruit and a planet) lie at
+//     0.8–1. Within PDQ 10 the structure alone is convincing, so a
+//     colour-filtered copy still matches.
 //
 // Hashes of PDQ quality below 50 (flat pictures) never take part.
 func DefaultRule() Rule {
@@ -88,6 +97,7 @@ func DefaultRule() Rule {
 		MinQuality: 50,
 		Background: DefaultBackground(),
 		Ratio:      defaultRatio,
+		Colour:     &ColourTest{MinChroma: 8, MaxDistance: 0.8, AbovePDQ: 10},
 	}
 }
 
