@@ -4,12 +4,13 @@
 // worker) and only their fingerprints are posted, with the case number,
 // centre and PIN, to POST /api/submit. This page uploads nothing: a file
 // this browser cannot hash is refused here, and never sent. The same
-// case number and PIN withdraw the case (POST /api/submit/withdraw).
+// case number and PIN withdraw the case (POST /api/submit/withdraw),
+// which needs no hashing and works where the module is missing.
 'use strict';
 (() => {
   const form = document.getElementById('submit-form');
   const hw = globalThis.hashwatchRegistration;
-  if (!form || !hw) return;
+  if (!form) return;
   const d = form.dataset;
   const out = document.getElementById('submit-result');
 
@@ -65,6 +66,7 @@
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    if (!hw) return; // no hashing here: nothing can be submitted
     const files = [...form.elements.files.files];
     if (!files.length) return show(d.needFiles, 'error');
     const button = document.getElementById('submit-button');
