@@ -99,14 +99,18 @@ func NormalPIN(pin string) string {
 // DefaultPINTTL), replacing any earlier one, audited as "case.pin_issue"
 // in the same transaction. It returns the PIN, written as XXXX-XXXX, to be
 // shown once: only its hash is kept. The centre must have self-submission
-// on (ErrSelfSubmitOff) and the case must exist (store.ErrNotFound) and
-// not be withdrawn (store.ErrInvalid).
+// on (ErrSelfSubmitOff); a case that does not exist yet is created, empty,
+// so a counsellor can give a victim a case before anything is registered
+// in it; a withdrawn case cannot take a PIN (store.ErrInvalid).
 func (ix *Index) IssuePIN(ctx context.Context, centre, caseID string, ttl time.Duration, by store.Actor) (pin string, expires time.Time, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", time.Time{}, err
 	}
 	if ttl == 0 {
 		ttl = DefaultPINTTL
+	}
+	if err := validCaseID(caseID); err != nil {
+		return "", time.Time{}, err
 	}
 	if ttl < time.Minute || ttl > MaxPINTTL {
 		return "", time.Time{}, fmt.Errorf("PIN validity %s: want a minute to %s: %w", ttl, MaxPINTTL, store.ErrInvalid)
@@ -125,18 +129,23 @@ func (ix *Index) IssuePIN(ctx context.Context, centre, caseID string, ttl time.D
 		if err := selfSubmitOn(tx, centre); err != nil {
 			return err
 		}
+		detail := "valid until " + expires.Format(time.RFC3339)
 		c, err := caseIn(tx, centre, caseID)
+		if errors.Is(err, store.ErrNotFound) {
+			c, err = Case{Centre: centre, ID: caseID, CreatedAt: now}, nil
+			detail = "new empty case; " + detail
+		}
 		if err != nil {
 			return err
 		}
 		if c.Withdrawn() {
-			return fmt.Errorf("case %q was withdrawn: %w", caseID, store.ErrInvalid)
+			return fmt.Errorf("case %q was withdrawn; issue the PIN under a new case ID: %w", caseID, store.ErrInvalid)
 		}
 		c.pin = &pinRecord{Hash: hash, IssuedAt: now, Expires: expires}
 		if err := putCase(tx, c); err != nil {
 			return err
 		}
-		return store.AppendAudit(tx, by.EntryFor(centre, now, "case.pin_issue", caseID, "valid until "+expires.Format(time.RFC3339)))
+		return store.AppendAudit(tx, by.EntryFor(centre, now, "case.pin_issue", caseID, detail))
 	}, nil)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("issue a PIN for case %s: %w", caseKey(centre, caseID), err)

@@ -98,6 +98,7 @@
 
   document.getElementById('withdraw-button').addEventListener('click', async () => {
     if (!form.elements.case.value || !form.elements.pin.value) return form.reportValidity();
+    delete out.dataset.done;
     const res = await post('/api/submit/withdraw', who());
     if (!res.ok) return show(res.j.error || res.status, 'error');
     return show(d.withdrawn.replace(/0/, String(res.j.fingerprints_deleted)), 'done');
