@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/centres"
-	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
+	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
 )
 
