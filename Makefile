@@ -68,13 +68,15 @@ fuzz:
 # Go benchmarks of the hashing (BenchmarkStages splits crawl-time
 # fingerprinting by stage, in CPU time), a 10M-code index load (wall and CPU
 # time, heap bytes per code; HASHWATCH_LOADBENCH_DB=FILE keeps the written
-# database and reuses it), and the console under
+# database and reuses it), the video matcher's memory at 8M frame codes
+# (100,000 registered videos), and the console under
 # load: 200,000 alerts, 16 clients on the console's mix against a real
 # server while a crawl of the fixture site runs (dashboard p50/p99, crawl
 # images/s idle against loaded, the load average beside them).
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./hashing/...
 	HASHWATCH_LOADBENCH=1 $(GO) test -count=1 -v -timeout 30m -run '^TestLoadTenMillionCodes$$' ./index/
+	HASHWATCH_VIDEOBENCH=1 $(GO) test -count=1 -v -timeout 30m -run '^TestVideoMatcherMemory$$' ./index/
 	HASHWATCH_CONSOLEBENCH=1 $(GO) test -count=1 -v -timeout 40m -run '^TestConsoleUnderLoad$$' ./console/
 
 # Detection quality on the development photo set beside a checkout

@@ -23,6 +23,9 @@ type Fingerprint struct {
 	Label, Source string
 	Print         hashing.Fingerprint
 	CreatedAt     time.Time
+	// frames holds a video's frames packed (packFrames) in place of
+	// Print.Frames while the matcher holds the fingerprint (video.go).
+	frames []byte
 }
 
 // fingerprintRecord is the stored form of a Fingerprint.
@@ -137,9 +140,10 @@ func (ix *Index) loadActive() error {
 			if err := fingerprintCodec.Decode(v, &r); err != nil {
 				return fmt.Errorf("fingerprint %x: %w", k, err)
 			}
-			// The views go straight into the matcher's compact form.
+			// The views go straight into the matcher's compact form, a
+			// video's frames stay packed as stored (heldFromRecord).
 			var short []shortCodes
-			f, err := fromRecordViews(r, func(b []byte) (views []hashing.View, err error) {
+			f, err := heldFromRecord(r, func(b []byte) (views []hashing.View, err error) {
 				views, short, err = m.unpackCompact(b)
 				return views, err
 			})

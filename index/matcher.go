@@ -107,11 +107,9 @@ func (m *matcher) build() error {
 		}
 		m.idx[alg] = ix
 	}
-	frames, err := buildFrames(m.fps)
-	if err != nil {
+	if err := m.buildFrames(); err != nil {
 		return err
 	}
-	m.frames = frames
 	var ids, codes []uint64
 	for _, f := range m.fps {
 		if h, ok := referencePDQ(f); ok {
@@ -119,6 +117,7 @@ func (m *matcher) build() error {
 			codes = append(codes, h.Code[:]...)
 		}
 	}
+	var err error
 	if m.refs, err = hamming.Build(hashing.PDQ.Bits(), ids, codes); err != nil {
 		return fmt.Errorf("build reference PDQ index: %w", err)
 	}
@@ -299,11 +298,12 @@ func (m *matcher) add(f *Fingerprint) error {
 		return fmt.Errorf("fingerprint %d has %d views, at most %d: %w", f.ID, len(f.Print.Views), 1<<viewBits, store.ErrInvalid)
 	}
 	f, short := m.compactOf(f)
-	m.fps[f.ID] = f
+	kept, err := m.addFrames(f)
+	m.fps[f.ID] = kept
 	if short != nil {
 		m.short[f.ID] = short
 	}
-	if err := m.addFrames(f); err != nil {
+	if err != nil {
 		return err
 	}
 	if h, ok := referencePDQ(f); ok && m.refs != nil {
@@ -311,7 +311,6 @@ func (m *matcher) add(f *Fingerprint) error {
 			return fmt.Errorf("index fingerprint %d: %w", f.ID, err)
 		}
 	}
-	var err error
 	m.eachHash(f, short, func(vi int, h hashing.Hash) {
 		ix := m.builtIndex(h.Algorithm)
 		if ix == nil || err != nil {

@@ -80,52 +80,131 @@ func frameCodeID(fp uint64, frame, view int) uint64 {
 	return fp<<frameIDBits | uint64(frame)<<2 | uint64(view)
 }
 
-// frameCodes calls fn with the ID and PDQ code of every hash of f's frames.
-func frameCodes(f *Fingerprint, fn func(id uint64, code hashing.Code)) {
-	for i, fr := range f.Print.Frames {
+// frameCodes calls fn with the ID and PDQ code of every hash of frames,
+// the frames of fingerprint fp.
+func frameCodes(fp uint64, frames []hashing.Frame, fn func(id uint64, code hashing.Code)) {
+	for i, fr := range frames {
 		if h, ok := video.FramePDQ(fr.Hashes); ok {
-			fn(frameCodeID(f.ID, i, 0), h.Code)
+			fn(frameCodeID(fp, i, 0), h.Code)
 		}
 		view := 0
 		for _, h := range fr.Cropped {
 			if h.Algorithm == hashing.PDQ && view < maxFrameCrops {
 				view++
-				fn(frameCodeID(f.ID, i, view), h.Code)
+				fn(frameCodeID(fp, i, view), h.Code)
 			}
 		}
 	}
 }
 
-// buildFrames bulk-loads the frame index of the registered videos in fps.
-func buildFrames(fps map[uint64]*Fingerprint) (*hamming.Index, error) {
-	var ids, codes []uint64
-	for _, f := range fps {
-		frameCodes(f, func(id uint64, c hashing.Code) {
+// The matcher holds a registered video's frames packed, in the form they
+// are stored in (packFrames: some 36 bytes per code), in its Fingerprint's
+// frames field, and no hashing.Frame values: as those (a struct and a
+// slice per hash list) 100,000 registered videos of 8 million codes took
+// some 830 MB more, and loading them all before building the frame index
+// as much again at the peak (TestVideoMatcherMemory). Matching unpacks
+// only the candidates' frames.
+
+// heldFromRecord is fromRecordViews for the matcher: a video's frames
+// stay packed as stored (buildFrames checks them).
+func heldFromRecord(r fingerprintRecord, unpack func([]byte) ([]hashing.View, error)) (*Fingerprint, error) {
+	// The codec's decoder copies what it keeps (store.Codec.Decode): the
+	// bytes do not belong to the transaction.
+	packed := r.Frames
+	r.Frames = nil
+	f, err := fromRecordViews(r, unpack)
+	if err != nil {
+		return nil, err
+	}
+	f.frames = packed
+	return f, nil
+}
+
+// holdFrames returns the fingerprint the matcher keeps for f: f itself
+// when it holds no unpacked frames, else a copy (f may be the caller's)
+// with its frames packed.
+func holdFrames(f *Fingerprint) (*Fingerprint, error) {
+	if len(f.Print.Frames) == 0 {
+		return f, nil
+	}
+	packed, err := packFrames(f.Print.Frames)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint %d: %w", f.ID, err)
+	}
+	kept := *f
+	kept.Print.Frames, kept.frames = nil, packed
+	return &kept, nil
+}
+
+// heldFrames returns the frames of a fingerprint the matcher holds.
+func heldFrames(f *Fingerprint) ([]hashing.Frame, error) {
+	frames, err := unpackFrames(f.frames)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint %d: frames: %v: %w", f.ID, err, store.ErrCorrupt)
+	}
+	return frames, nil
+}
+
+// buildFrames packs the frames of the registered videos in m.fps (whose
+// entries it replaces where they hold them unpacked) and bulk-loads their
+// codes into the frame index.
+func (m *matcher) buildFrames() error {
+	n := 0
+	for id, f := range m.fps {
+		kept, err := holdFrames(f)
+		if err != nil {
+			return err
+		}
+		m.fps[id] = kept
+		n += len(kept.frames) / 32 // a bound: every code takes 32 bytes packed
+	}
+	ids, codes := make([]uint64, 0, n), make([]uint64, 0, 4*n)
+	for _, f := range m.fps {
+		if f.frames == nil {
+			continue
+		}
+		frames, err := heldFrames(f)
+		if err != nil {
+			return err
+		}
+		frameCodes(f.ID, frames, func(id uint64, c hashing.Code) {
 			ids = append(ids, id)
 			codes = append(codes, c[:]...)
 		})
 	}
 	ix, err := hamming.Build(hashing.PDQ.Bits(), ids, codes)
 	if err != nil {
-		return nil, fmt.Errorf("build video frame index: %w", err)
+		return fmt.Errorf("build video frame index: %w", err)
 	}
-	return ix, nil
+	m.frames = ix
+	return nil
 }
 
-// addFrames makes f's frames searchable.
-func (m *matcher) addFrames(f *Fingerprint) error {
+// addFrames makes f's frames searchable and returns the fingerprint the
+// matcher keeps (see holdFrames).
+func (m *matcher) addFrames(f *Fingerprint) (*Fingerprint, error) {
 	var err error
-	frameCodes(f, func(id uint64, c hashing.Code) {
+	frameCodes(f.ID, f.Print.Frames, func(id uint64, c hashing.Code) {
 		if e := m.frames.Insert(id, c[:]); e != nil && err == nil {
 			err = fmt.Errorf("index frames of fingerprint %d: %w", f.ID, e)
 		}
 	})
-	return err
+	if err != nil {
+		return f, err
+	}
+	kept, err := holdFrames(f)
+	if err != nil {
+		return f, err // f's frames are stored packed already: cannot happen
+	}
+	return kept, nil
 }
 
-// removeFrames makes f's frames unsearchable.
+// removeFrames makes the frames of f, a fingerprint the matcher holds,
+// unsearchable.
 func (m *matcher) removeFrames(f *Fingerprint) {
-	frameCodes(f, func(id uint64, _ hashing.Code) { m.frames.Delete(id) })
+	// The frames were checked when the matcher took them.
+	frames, _ := heldFrames(f)
+	frameCodes(f.ID, frames, func(id uint64, _ hashing.Code) { m.frames.Delete(id) })
 }
 
 // validVideo checks a video registration against what the index can hold.
@@ -165,7 +244,13 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 		if !ok {
 			continue
 		}
-		a, ok := video.CompareWith(query, qt, f.Print, vm)
+		frames, err := heldFrames(f)
+		if err != nil {
+			continue // checked when the matcher took them
+		}
+		reg := f.Print
+		reg.Frames = frames
+		a, ok := video.CompareWith(query, qt, reg, vm)
 		if !ok {
 			continue
 		}

@@ -66,19 +66,27 @@ func TestVideoBorders(t *testing.T) {
 	}
 }
 
+// TestSegments checks the stretches decoded after sparse keyframes: at
+// most SegmentSpan, at most segmentShare of the group of pictures, and the
+// keyframe alone when the next lies KeyframeGap away or nearer.
 func TestSegments(t *testing.T) {
 	sec := time.Second
-	keys := []time.Duration{0, 8 * sec, 9 * sec, 20 * sec}
+	keys := []time.Duration{0, 8 * sec, 9 * sec, 13 * sec, 20 * sec}
 	got := segments(keys, 21*sec+sec/2, 500*time.Millisecond)
 	half := 500 * time.Millisecond
-	if SegmentSpan <= 1500*time.Millisecond || SegmentSpan >= 8*sec {
-		t.Fatalf("the test wants SegmentSpan between 1.5 and 8 s, not %v", SegmentSpan)
+	if SegmentSpan <= 1500*time.Millisecond || SegmentSpan >= 3200*time.Millisecond {
+		t.Fatalf("the test wants SegmentSpan between 1.5 and 3.2 s, not %v", SegmentSpan)
 	}
+	if KeyframeGap < 1500*time.Millisecond || KeyframeGap >= 4*sec {
+		t.Fatalf("the test wants KeyframeGap between 1.5 and 4 s, not %v", KeyframeGap)
+	}
+	share := func(d time.Duration) time.Duration { return time.Duration(float64(d) * segmentShare) }
 	want := []segment{
-		{In: half, Out: half + SegmentSpan},   // up to SegmentSpan...
-		{In: 8*sec + half, Out: 9*sec + half}, // ...or to the next keyframe
-		{In: 9*sec + half, Out: 9*sec + half + SegmentSpan},
-		{In: 20*sec + half, Out: 22 * sec}, // or to the end (start + duration)
+		{In: half, Out: half + SegmentSpan},                    // up to SegmentSpan of a group of 8 s...
+		{In: 8*sec + half, Out: 8*sec + half + interFrame},     // ...the keyframe alone when the next is 1 s after...
+		{In: 9*sec + half, Out: 9*sec + half + share(4*sec)},   // ...a share of a group of 4 s...
+		{In: 13*sec + half, Out: 13*sec + half + share(7*sec)}, // ...or of 7 s
+		{In: 20*sec + half, Out: 20*sec + half + interFrame},   // the last keyframe, 1.5 s before the end
 	}
 	if len(got) != len(want) {
 		t.Fatalf("segments %v, want %v", got, want)
@@ -87,6 +95,9 @@ func TestSegments(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("segment %d: %v, want %v", i, got[i], want[i])
 		}
+	}
+	if got := segments([]time.Duration{0}, 0, 0); len(got) != 1 || got[0].Out != SegmentSpan {
+		t.Errorf("a video of unknown length: segments %v, want SegmentSpan after its keyframe", got)
 	}
 }
 

@@ -23,11 +23,13 @@
 // -fps_mode passthrough so no frame is invented; frame times come from its
 // showinfo log. Crawled videos are decoded from keyframes alone when those
 // are at most KeyframeGap apart (DecodeAuto); when they lie farther apart,
-// ffmpeg seeks to each keyframe and decodes only SegmentSpan after it
-// (concat demuxer with in and out points; keyframe times from the MP4
-// index, or from a keyframe pass), skipping B-frames and deblocking: a
-// 60-s 720p H.264 video with x264's default keyframe spacing costs about a
-// quarter of a full decode. Animated GIFs are decoded natively (image/gif, per-frame delays
+// ffmpeg seeks to each keyframe and decodes only a stretch after it: at
+// most SegmentSpan and 40% of the group of pictures, or the keyframe alone
+// where the next lies KeyframeGap away or nearer (concat demuxer with in
+// and out points; keyframe times from the MP4 index, or from a keyframe
+// pass), skipping B-frames and deblocking: a 60-s 720p H.264 video with
+// x264's default keyframe spacing costs about a quarter of a full decode,
+// and with keyframes every 3 s (x264 at scene cuts) about a third. Animated GIFs are decoded natively (image/gif, per-frame delays
 // and disposal), without ffmpeg. Animated WebPs, which the ffmpeg of
 // Debian 12 (5.1) cannot decode, go through libwebp's animation decoder
 // compiled to WebAssembly (github.com/gen2brain/webp), after their canvas

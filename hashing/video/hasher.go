@@ -268,27 +268,48 @@ func (h *Hasher) decodeFrames(ctx context.Context, data []byte, format hashing.F
 	return pr2, Usage{u.FFmpegUser + u2.FFmpegUser, u.FFmpegSys + u2.FFmpegSys}, err
 }
 
-// SegmentSpan is how far forward from each keyframe a crawled video whose
-// keyframes lie far apart is decoded: with one frame a second that is
-// three frames per group of pictures, and at x264's default spacing of
-// about 8 s a third of the decoding. Matching counts a frame for the time
-// up to the next one (at most 5 s), so shares of time do not suffer.
+// SegmentSpan is the farthest forward from a keyframe that a crawled
+// video whose keyframes lie far apart is decoded: with one frame a second
+// that is three frames per group of pictures, and at x264's default
+// spacing of 8–10 s under a third of the decoding. Matching counts a frame
+// for the time up to the next one (at most 5 s), so shares of time do not
+// suffer.
 const SegmentSpan = 3 * time.Second
+
+// segmentShare is the largest share of a group of pictures decoded after
+// its keyframe (segmentSpan): groups of 3–7 s, as x264 makes them at scene
+// cuts, would otherwise be decoded nearly whole.
+const segmentShare = 0.4
+
+// segmentSpan returns how far forward from a keyframe to decode when the
+// next keyframe (or the end) lies gap after it: the keyframe alone when
+// the next one is KeyframeGap away or nearer (as keyframe-only sampling
+// would), else segmentShare of the gap, at most SegmentSpan. Frames then
+// lie at most about 4.5 s apart for groups of up to 7.5 s, and a group
+// costs its keyframe and at most 40% of its other frames.
+func segmentSpan(gap time.Duration) time.Duration {
+	if gap <= KeyframeGap {
+		return interFrame
+	}
+	return min(SegmentSpan, time.Duration(float64(gap)*segmentShare))
+}
 
 // seekable lists the formats whose index lets ffmpeg seek to a keyframe.
 var seekable = map[hashing.Format]bool{FormatMP4: true, FormatMKV: true}
 
-// segments returns the stretches to decode: SegmentSpan from each
-// keyframe in keys (times from the first frame), or up to the next one,
-// in the file's own timeline (which starts at start).
+// segments returns the stretches to decode: segmentSpan from each
+// keyframe in keys (times from the first frame), in the file's own
+// timeline (which starts at start).
 func segments(keys []time.Duration, duration, start time.Duration) []segment {
 	var out []segment
 	for i, k := range keys {
-		end := k + SegmentSpan
-		if i+1 < len(keys) {
-			end = min(end, keys[i+1])
-		} else if duration > 0 {
-			end = min(end, max(duration, k+interFrame))
+		end := k + SegmentSpan // the last keyframe of a video of unknown length
+		switch {
+		case i+1 < len(keys):
+			end = min(k+segmentSpan(keys[i+1]-k), keys[i+1])
+		case duration > 0:
+			last := max(duration, k+interFrame)
+			end = min(k+segmentSpan(last-k), last)
 		}
 		if end > k {
 			out = append(out, segment{In: start + k, Out: start + end})
