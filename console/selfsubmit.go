@@ -212,7 +212,7 @@ type pinIssued struct {
 	Expires time.Time `json:"expires"`
 }
 
-// issuePIN gives one of the staff member's centre's cases a new
+// issuePIN gives one of the staff member's centre's existing cases a new
 // self-submission PIN, shown once (never stored in the clear). Days sets
 // its validity (default index.DefaultPINTTL).
 func (s *Server) issuePIN(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -226,6 +226,12 @@ func (s *Server) issuePIN(w http.ResponseWriter, r *http.Request, rq *request) e
 		return errorf(http.StatusBadRequest, "days %d: want 1 to %d", body.Days, int(index.MaxPINTTL/(24*time.Hour)))
 	}
 	id := r.PathValue("id")
+	// From the console, only a case that exists (and is the user's
+	// centre's: another centre's is not there for them); the command line
+	// may open a new one with its PIN.
+	if _, err := s.db.Index.CaseOf(rq.user.Centre, id); err != nil {
+		return err
+	}
 	pin, exp, err := s.db.Index.IssuePIN(r.Context(), rq.user.Centre, id, time.Duration(body.Days)*24*time.Hour, rq.actor())
 	if errors.Is(err, index.ErrSelfSubmitOff) {
 		// 409, not 403: the role may, the centre's setting is in the way.
