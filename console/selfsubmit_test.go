@@ -64,7 +64,7 @@ func TestSelfSubmission(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Unix())
 	now := func() time.Time { return time.Unix(clock.Load(), 0) }
-	e := newEnvWith(t, store.Options{Now: now}, func(c *Config) { c.Now = now; c.Limits.SelfSubmitPerHour = 3; c.Limits.LoginFailuresPerIP = 4 })
+	e := newEnvWith(t, store.Options{Now: now}, func(c *Config) { c.Now = now; c.Limits.SelfSubmitPerHour = 3; c.Limits.LoginFailuresPerIP = 4; c.Limits.HashedBytes = 256 << 10 })
 	h := hashing.NewHasher(hashing.Limits{})
 	fp, err := h.Image(ctx, photo(t, testPhoto), hashing.ForRegistration)
 	if err != nil {
@@ -125,6 +125,23 @@ func TestSelfSubmission(t *testing.T) {
 	}
 
 	c := openSubmit(t, e)
+	t.Run("the page speaks Korean, and English when asked, and has no upload", func(t *testing.T) {
+		for lang, want := range map[string]string{"": "내 사진의 지문 직접 등록", "?lang=en": "Register fingerprints of your pictures yourself"} {
+			page := readAll(e.anon().get("/submit" + lang))
+			if !strings.Contains(page, want) {
+				t.Errorf("/submit%s lacks %q", lang, want)
+			}
+			if strings.Contains(page, "multipart/form-data") || strings.Contains(page, `action="/cases"`) {
+				t.Errorf("/submit%s has an upload form", lang)
+			}
+		}
+	})
+	t.Run("a body over the limit is refused before anything is checked", func(t *testing.T) {
+		big := selfJSON{Centre: centres.National, Case: "v-1", PIN: strings.Repeat(" ", 300<<10), Files: files}
+		if status, out := postSelf(c, selfSubmitPath, c.csrf, big); status != http.StatusRequestEntityTooLarge {
+			t.Errorf("%d %s", status, out)
+		}
+	})
 	t.Run("without the page's form token nothing is read", func(t *testing.T) {
 		for _, token := range []string{"", "forged"} {
 			if status, _ := postSelf(c, selfSubmitPath, token, selfJSON{Centre: centres.National, Case: "v-1", PIN: pin, Files: files}); status != http.StatusForbidden {
