@@ -64,7 +64,12 @@ func TestSelfSubmission(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Unix())
 	now := func() time.Time { return time.Unix(clock.Load(), 0) }
-	e := newEnvWith(t, store.Options{Now: now}, func(c *Config) { c.Now = now; c.Limits.SelfSubmitPerHour = 3; c.Limits.LoginFailuresPerIP = 4; c.Limits.HashedBytes = 256 << 10 })
+	e := newEnvWith(t, store.Options{Now: now}, func(c *Config) {
+		c.Now = now
+		c.Limits.SelfSubmitPerHour = 3
+		c.Limits.LoginFailuresPerIP = 4
+		c.Limits.HashedBytes = 256 << 10
+	})
 	h := hashing.NewHasher(hashing.Limits{})
 	fp, err := h.Image(ctx, photo(t, testPhoto), hashing.ForRegistration)
 	if err != nil {
