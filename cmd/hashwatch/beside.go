@@ -60,8 +60,8 @@ func besideModeOf(cmd *cobra.Command) besideMode {
 		return runsHere
 	case "register", "import", "export", "match", "sites",
 		"alerts list", "alerts show", "alerts confirm", "alerts dismiss",
-		"case list", "case withdraw", "case move",
-		"centre add", "centre list",
+		"case list", "case withdraw", "case move", "case pin",
+		"centre add", "centre list", "centre self-submit",
 		"user add", "user list", "user token", "user lookups",
 		"quarantine list", "quarantine release", "quarantine retire",
 		"negative list", "negative add", "negative remove",
