@@ -196,6 +196,15 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, light, s.siteAction("pause"), nationalOnly},
 		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, light, s.siteAction("resume"), nationalOnly},
 		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, light, s.siteAction("resume"), nationalOnly},
+		// Editing sites.yaml from the console (sitesedit.go): national
+		// analysts and admins, each change audited.
+		{"GET", "/sites/new", watchers, csrfNone, asHTML, light, s.siteEditPage, nationalOnly},
+		{"POST", "/sites/new", watchers, csrfSession, asHTML, light, s.saveSite, nationalOnly},
+		{"GET", "/sites/{name}/edit", watchers, csrfNone, asHTML, light, s.siteEditPage, nationalOnly},
+		{"POST", "/sites/{name}/edit", watchers, csrfSession, asHTML, light, s.saveSite, nationalOnly},
+		{"POST", "/sites/{name}/remove", watchers, csrfSession, asHTML, light, s.removeSite, nationalOnly},
+		{"POST", "/sites/reload", watchers, csrfSession, asHTML, light, s.reloadSites, nationalOnly},
+		{"POST", "/api/sites/reload", watchers, csrfSession, asJSON, light, s.reloadSites, nationalOnly},
 		{"GET", "/metrics", watchers, csrfNone, asJSON, light, s.metrics, nationalOnly},
 
 		// Accounts, the audit log and the database (users.go, api.go).

@@ -1,15 +1,14 @@
 package crawler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/store"
-	"go.yaml.in/yaml/v3"
 )
 
 // ErrUnknownSite reports a site name the scheduler does not watch.
@@ -186,7 +185,7 @@ func (s *Scheduler) Reload(sites []*Site) (added, changed, removed []string) {
 		switch {
 		case !ok:
 			added = append(added, site.Name)
-		case !sameSite(old, site):
+		case !siteconfig.Same(old, site):
 			changed = append(changed, site.Name)
 		default:
 			site = old // keep the pointer others hold
@@ -220,14 +219,6 @@ func (s *Scheduler) Reload(sites []*Site) (added, changed, removed []string) {
 		}
 	}
 	return added, changed, removed
-}
-
-// sameSite reports whether two configurations of a site are the same, as
-// they would be written in sites.yaml.
-func sameSite(a, b *Site) bool {
-	ya, erra := yaml.Marshal(a)
-	yb, errb := yaml.Marshal(b)
-	return erra == nil && errb == nil && bytes.Equal(ya, yb)
 }
 
 func (s *Scheduler) loop(ctx context.Context, site *Site) {

@@ -206,3 +206,11 @@ func writeAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// Same reports whether two sites are configured alike, as they would be
+// written in sites.yaml: a reload restarts only the sites that differ.
+func Same(a, b *Site) bool {
+	ya, erra := yaml.Marshal(a)
+	yb, errb := yaml.Marshal(b)
+	return erra == nil && errb == nil && bytes.Equal(ya, yb)
+}
