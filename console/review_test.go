@@ -496,7 +496,8 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /api/quarantine/{id}/release", api(st, "/api/quarantine/3/release", ``), "staff1", "quarantine.release", "3"},
 		{"POST /quarantine/{id}/retire", form(st, "/quarantine/4/retire", url.Values{"reason": {"hub"}}), "staff1", "quarantine.retire", "4"},
 		{"POST /api/quarantine/{id}/retire", api(st, "/api/quarantine/5/retire", `{"reason":"hub"}`), "staff1", "quarantine.retire", "5"},
-		{"POST /notices/draft", nil, "", "", ""}, // renders a draft, stores nothing
+		{"POST /notices/draft", nil, "", "", ""},                   // renders a draft, stores nothing
+		{"POST /notice-templates/{lang}/preview", nil, "", "", ""}, // renders a preview, stores nothing
 		{"POST /notices", form(op, "/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1"}, "to": {"abuse@board.example"}, "subject": {"s"}, "body": {"b"}}), "op1", "notice.create", "1"},
 		{"POST /notices/{id}/sent", form(op, "/notices/1/sent", nil), "op1", "notice.sent", "1"},
 		{"POST /notices", form(op, "/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"3"}, "to": {"abuse@board.example"}, "subject": {"s"}, "body": {"b"}}), "op1", "notice.create", "2"},

@@ -231,6 +231,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, light, s.markSent, anyCentre},
 		{"GET", "/notice-templates", operator, csrfNone, asHTML, light, s.templatesPage, anyCentre},
 		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, light, s.saveTemplate, anyCentre},
+		{"POST", "/notice-templates/{lang}/preview", operator, csrfSession, asHTML, light, s.previewTemplate, anyCentre},
 		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, light, s.setContact, nationalOnly},
 
 		// Reported URLs (reports.go).

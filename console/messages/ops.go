@@ -28,6 +28,15 @@ var opsWords = map[string]map[string]string{
 		"errkind.reset": "연결 끊김", "errkind.refused": "연결 거부", "errkind.dns": "호스트 이름을 찾을 수 없음", "errkind.tls": "TLS 인증서 오류",
 		"errkind.unavailable": "중앙 서버 응답 없음", "errkind.cancelled": "취소됨", "errkind.fetch": "가져오기 실패",
 		"crawlerr.at": "%s: %s",
+
+		"templates.vars": "템플릿에 쓸 수 있는 항목", "templates.vars_note": "오른쪽 코드를 템플릿에 그대로 넣으면 발송할 때 해당 내용으로 바뀝니다.",
+		"templates.preview": "미리보기", "templates.preview_title": "미리보기 (예시 데이터)", "templates.preview_error": "이 템플릿은 만들 수 없습니다. 저장되지 않습니다:",
+		"templates.preview_note": "예시 사이트와 항목 두 개로 만든 미리보기입니다. 아직 저장되지 않았습니다.", "templates.subject": "제목",
+		"tvar.in_each": "항목마다:", "tvar.site": "사이트 이름", "tvar.to": "받는 사람 (사이트 연락처)", "tvar.sender": "보내는 기관 이름",
+		"tvar.sender_contact": "보내는 기관 연락처", "tvar.reference": "요청 번호", "tvar.date": "작성 일시", "tvar.count": "삭제 요청 항목 수",
+		"tvar.each": "항목 목록 (사이의 내용을 항목마다 반복)", "tvar.number": "항목 번호 (1부터)", "tvar.page_url": "발견된 페이지 URL",
+		"tvar.media_url": "파일 URL", "tvar.final_url": "리디렉션 후 최종 URL (있을 때)", "tvar.sha256": "파일 SHA-256",
+		"tvar.seen": "발견 일시", "tvar.algorithm": "일치 판정 알고리즘", "tvar.distance": "해밍 거리 (작을수록 비슷함)",
 	},
 	"en": {
 		"sites.interval": "Interval", "sites.next": "Next pass", "sites.took": "Last pass took", "sites.due_now": "due now",
@@ -53,6 +62,15 @@ var opsWords = map[string]map[string]string{
 		"errkind.reset": "connection reset", "errkind.refused": "connection refused", "errkind.dns": "host name not found", "errkind.tls": "TLS certificate error",
 		"errkind.unavailable": "central server unavailable", "errkind.cancelled": "cancelled", "errkind.fetch": "fetch failed",
 		"crawlerr.at": "%s: %s",
+
+		"templates.vars": "What a template can write", "templates.vars_note": "Put the code on the right into the template; a notice has the matching text there.",
+		"templates.preview": "Preview", "templates.preview_title": "Preview (example data)", "templates.preview_error": "This template cannot be rendered; it is not saved:",
+		"templates.preview_note": "Rendered with an example site and two items. Not saved yet.", "templates.subject": "Subject",
+		"tvar.in_each": "For each item:", "tvar.site": "the site's name", "tvar.to": "the recipient (the site's contact)", "tvar.sender": "the sending centre's name",
+		"tvar.sender_contact": "the sending centre's contact", "tvar.reference": "the notice number", "tvar.date": "when the notice is written", "tvar.count": "how many items the notice lists",
+		"tvar.each": "the list of items (what is between is repeated for each)", "tvar.number": "the item's number (from 1)", "tvar.page_url": "the page it was found on",
+		"tvar.media_url": "the file's URL", "tvar.final_url": "where the file's URL led after redirects (when it did)", "tvar.sha256": "the file's SHA-256",
+		"tvar.seen": "when it was seen", "tvar.algorithm": "the matching algorithm", "tvar.distance": "the Hamming distance (smaller is closer)",
 	},
 }
 
