@@ -117,7 +117,9 @@ type sitesData struct {
 	Editable bool
 	File     string
 	Now      time.Time
-	// Refresh is how often the page reloads itself, in seconds.
+	// Refresh is how often the page reloads itself, in seconds: by
+	// static/sites.js, which waits while a form is being typed in, or
+	// without JavaScript by a <noscript> meta refresh.
 	Refresh int
 }
 
@@ -134,12 +136,6 @@ func (s *Server) sites(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	if rows == nil {
 		rows = []siteRow{}
-	}
-	if !rq.api {
-		// A Refresh header reloads the page without a script, under the
-		// console's CSP; forms on the page are not lost mid-typing
-		// because editing happens on its own page.
-		w.Header().Set("Refresh", fmt.Sprint(sitesRefresh))
 	}
 	editable := s.cfg.SitesFile != "" && rq.national() && s.mayGet("/sites/new", rq.user.Roles(), true)
 	return s.respond(w, r, rq, reply{page: "sites", title: rq.loc.T("sites.title"),
