@@ -27,6 +27,10 @@ type Centre struct {
 	ID        string
 	Name      string
 	CreatedAt time.Time
+	// SelfSubmit says the centre lets victims add fingerprints to their
+	// own case from the public /submit page with a one-time PIN issued
+	// by its staff (issue 16). Off unless an admin turns it on.
+	SelfSubmit bool
 }
 
 // National reports whether c is the national centre.
@@ -37,6 +41,9 @@ type centreRecord struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// SelfSubmit was added within version 1: absent means off, which is
+	// what every earlier centre was.
+	SelfSubmit bool `json:"self_submit,omitempty"`
 }
 
 var centreCodec = &store.Codec{Kind: "centre", Version: 1}
@@ -158,6 +165,44 @@ func (cs *Store) Add(ctx context.Context, id, name string, by store.Actor) (Cent
 		return Centre{}, fmt.Errorf("add centre %s: %w", id, err)
 	}
 	return r.centre(), nil
+}
+
+// SetSelfSubmit turns centre id's self-submission by victims on or off,
+// audited as "centre.self_submit" in the same transaction. Turning it off
+// refuses every later submission and withdrawal by PIN at once; the PINs
+// already issued are kept and work again if it is turned back on.
+func (cs *Store) SetSelfSubmit(ctx context.Context, id string, on bool, by store.Actor) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := cs.st.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCentres)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("centre %q: %w", id, store.ErrNotFound)
+		}
+		var r centreRecord
+		if err := centreCodec.Decode(v, &r); err != nil {
+			return err
+		}
+		r.SelfSubmit = on
+		nv, err := centreCodec.Encode(r)
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(id), nv); err != nil {
+			return err
+		}
+		state := "off"
+		if on {
+			state = "on"
+		}
+		return store.AppendAudit(tx, by.EntryFor(id, cs.st.Now().UTC(), "centre.self_submit", id, state))
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("set self-submission of centre %s: %w", id, err)
+	}
+	return nil
 }
 
 // List returns every centre, the national one first, then by ID.

@@ -16,6 +16,9 @@
 //   - A centre is added with its audit record in one transaction and is
 //     never deleted: what belongs to it must always name an existing
 //     centre.
+//   - Victims' self-submission is off for every centre until an admin
+//     turns it on (SetSelfSubmit, audited); the index checks the setting
+//     inside the same transaction as every PIN it issues or checks.
 //
 // # Layout
 //

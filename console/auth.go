@@ -61,7 +61,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		_ = rc.SetReadDeadline(time.Now().Add(s.limits.FormReadTime)) // unsupported by a test recorder: the server's timeouts bound it
 		limit := s.limits.FormBytes
 		switch {
-		case rt.Path == hashedPath:
+		case rt.Path == hashedPath || rt.Path == selfSubmitPath:
 			limit = s.limits.HashedBytes
 		case isLookupRoute(rt.Path):
 			limit = s.limits.LookupBytes

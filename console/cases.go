@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
@@ -29,6 +30,11 @@ type casesData struct {
 	MaxPixels  int64
 	FrameSize  int
 	IntervalMS int64
+	// SelfSubmit: the user's centre lets victims submit with a PIN
+	// (selfsubmit.go), so the page offers to issue one; PIN is one just
+	// issued, shown once.
+	SelfSubmit bool
+	PIN        *pinIssued
 }
 
 // casesData lists the cases rq's user sees (centre: see request.scope),
@@ -41,8 +47,14 @@ func (s *Server) casesData(rq *request, centre string) (casesData, error) {
 			cases[i].Label = ""
 		}
 	}
-	return casesData{Cases: cases, MaxFileMB: min(s.uploadFileLimit(), s.limits.UploadBytes) >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles,
-		InBrowser: s.hashingInBrowser(), MaxPixels: s.hasher.Limits().MaxPixels, FrameSize: video.FrameSize, IntervalMS: video.RegistrationInterval.Milliseconds()}, err
+	d := casesData{Cases: cases, MaxFileMB: min(s.uploadFileLimit(), s.limits.UploadBytes) >> 20, MaxUploadMB: s.limits.UploadBytes >> 20, MaxFiles: s.limits.UploadFiles,
+		InBrowser: s.hashingInBrowser(), MaxPixels: s.hasher.Limits().MaxPixels, FrameSize: video.FrameSize, IntervalMS: video.RegistrationInterval.Milliseconds()}
+	if err == nil && rq.user.Centre != "" {
+		var c centres.Centre
+		c, err = s.db.Centres.Centre(rq.user.Centre)
+		d.SelfSubmit = c.SelfSubmit
+	}
+	return d, err
 }
 
 // cases lists the cases: the page with the registration form, or JSON.

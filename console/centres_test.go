@@ -275,8 +275,9 @@ func TestEveryRouteKeepsEachCentreToItsOwn(t *testing.T) {
 								}
 							case regional && owner != caller && ownsObject(rt.Path),
 								// Only a centre's own staff withdraw its cases
-								// (moving one is national admins' work).
-								strings.HasSuffix(rt.Path, "/withdraw") && (strings.HasPrefix(rt.Path, "/cases/") || strings.HasPrefix(rt.Path, "/api/cases/")) && owner != caller:
+								// or issue their victims' PINs (moving one is
+								// national admins' work).
+								(strings.HasSuffix(rt.Path, "/withdraw") || strings.HasSuffix(rt.Path, "/pin")) && (strings.HasPrefix(rt.Path, "/cases/") || strings.HasPrefix(rt.Path, "/api/cases/")) && owner != caller:
 								if resp.StatusCode != 404 {
 									t.Fatalf("a regional user reached another centre's object: %d %s", resp.StatusCode, body)
 								}

@@ -79,37 +79,11 @@ func (s *Server) registerHashed(w http.ResponseWriter, r *http.Request, rq *requ
 	if len(body.Label) > smallField {
 		return errorf(http.StatusRequestEntityTooLarge, "label over %d bytes", smallField)
 	}
-	if len(body.Files) == 0 {
-		return refuse(400, "cases.need_files")
+	regs, files, err := s.receivedFiles(body.Label, body.Files)
+	if err != nil {
+		return err
 	}
-	if len(body.Files) > s.limits.UploadFiles {
-		return errorf(http.StatusRequestEntityTooLarge, "more than %d files in one registration", s.limits.UploadFiles)
-	}
-	var vl video.Limits
-	if s.cfg.Video != nil {
-		vl = s.cfg.Video.Limits()
-	}
-	regs := make([]index.Registration, len(body.Files))
-	res := hashedResultJSON{Case: caseID, Files: make([]hashedFileResultJSON, len(body.Files))}
-	for i, f := range body.Files {
-		name := truncate(f.Name, 200)
-		var fp hashing.Fingerprint
-		var err error
-		switch f.Fingerprint.Kind {
-		case hashing.KindVideo:
-			fp, err = vl.Received(f.Fingerprint)
-		default:
-			fp, err = f.Fingerprint.Picture(s.hasher.Limits())
-		}
-		if err != nil {
-			if errors.Is(err, hashing.ErrTooLarge) {
-				return errorf(http.StatusRequestEntityTooLarge, "file %d (%s): %v", i+1, name, err)
-			}
-			return badRequest(fmt.Errorf("file %d (%s): %w", i+1, name, err))
-		}
-		regs[i] = index.Registration{Label: body.Label, Source: name, Print: fp, OnDevice: true}
-		res.Files[i] = hashedFileResultJSON{Name: name, Kind: string(fp.Kind)}
-	}
+	res := hashedResultJSON{Case: caseID, Files: files}
 	// The registration and its audit record commit together. Staff
 	// register into their own centre's cases.
 	added, err := s.db.Index.RegisterIn(r.Context(), rq.user.Centre, caseID, body.Label, regs, rq.actor())
@@ -122,6 +96,47 @@ func (s *Server) registerHashed(w http.ResponseWriter, r *http.Request, rq *requ
 	res.Registered = len(added)
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// receivedFiles re-checks fingerprints a browser computed — each one's
+// shape, quality range and counts (hashing.Sent.Picture,
+// video.Limits.Received) — and makes them registrations marked as hashed
+// on the device, for a staff registration (registerHashed) and a victim's
+// self-submission (selfSubmit) alike. One wrong fingerprint refuses the
+// whole request, since a page of ours never sends such a thing.
+func (s *Server) receivedFiles(label string, files []hashedFileJSON) ([]index.Registration, []hashedFileResultJSON, error) {
+	if len(files) == 0 {
+		return nil, nil, refuse(400, "cases.need_files")
+	}
+	if len(files) > s.limits.UploadFiles {
+		return nil, nil, errorf(http.StatusRequestEntityTooLarge, "more than %d files in one registration", s.limits.UploadFiles)
+	}
+	var vl video.Limits
+	if s.cfg.Video != nil {
+		vl = s.cfg.Video.Limits()
+	}
+	regs := make([]index.Registration, len(files))
+	res := make([]hashedFileResultJSON, len(files))
+	for i, f := range files {
+		name := truncate(f.Name, 200)
+		var fp hashing.Fingerprint
+		var err error
+		switch f.Fingerprint.Kind {
+		case hashing.KindVideo:
+			fp, err = vl.Received(f.Fingerprint)
+		default:
+			fp, err = f.Fingerprint.Picture(s.hasher.Limits())
+		}
+		if err != nil {
+			if errors.Is(err, hashing.ErrTooLarge) {
+				return nil, nil, errorf(http.StatusRequestEntityTooLarge, "file %d (%s): %v", i+1, name, err)
+			}
+			return nil, nil, badRequest(fmt.Errorf("file %d (%s): %w", i+1, name, err))
+		}
+		regs[i] = index.Registration{Label: label, Source: name, Print: fp, OnDevice: true}
+		res[i] = hashedFileResultJSON{Name: name, Kind: string(fp.Kind)}
+	}
+	return regs, res, nil
 }
 
 // registrationCase checks the case ID of a registration, uploaded or

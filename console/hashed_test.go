@@ -474,6 +474,15 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 		t.Errorf("audit details %q, want one, %q", details, want)
 	}
 
+	matchesLikeAServerRegistration(t, e.db, known)
+}
+
+// matchesLikeAServerRegistration registers known on the server, in a
+// database of its own, then crawls the fixture site into both it and
+// browserDB (where a browser registered the same photos): both raise
+// alerts on exactly the same media.
+func matchesLikeAServerRegistration(t *testing.T, browserDB *database.DB, known []fixtures.Photo) {
+	t.Helper()
 	// The same photos registered on the server, in a database of their
 	// own; then both crawl the fixture site.
 	fsite, err := fixtures.NewSite(fixtures.SiteConfig{})
@@ -504,7 +513,7 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	if _, err := serverDB.Index.Register(context.Background(), "s-1", "", regs, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	fromBrowser := crawlAlerts(t, e.db, &cfg.Sites[0])
+	fromBrowser := crawlAlerts(t, browserDB, &cfg.Sites[0])
 	fromServer := crawlAlerts(t, serverDB, &cfg.Sites[0])
 	truth := map[string]bool{}
 	for _, r := range fsite.Truth() {

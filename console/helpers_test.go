@@ -39,7 +39,13 @@ type env struct {
 
 func newEnv(t testing.TB, mod func(*Config)) *env {
 	t.Helper()
-	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
+	return newEnvWith(t, store.Options{}, mod)
+}
+
+// newEnvWith is newEnv over a database opened with opts (a clock).
+func newEnvWith(t testing.TB, opts store.Options, mod func(*Config)) *env {
+	t.Helper()
+	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,16 +12,24 @@ import (
 // to come back; otherwise the check must end with the returned settle,
 // given whether the password was right.
 func (s *Server) passwordAttempt(remote, user string) (settle func(ok bool), admitted bool, retry time.Time) {
-	ipKey, userKey := loginlimit.Key(remote), strings.ToLower(user)
-	if ok, at := s.ipLimit.Admit(ipKey); !ok {
+	return secretAttempt(s.ipLimit, s.userLimit, loginlimit.Key(remote), strings.ToLower(user))
+}
+
+// secretAttempt admits one check of a secret (a password, a case's PIN)
+// against two limiters: the caller's address (ipKey) and what the secret
+// guards (key: a user name, a case). It is counted as a failure in both
+// before it runs; a right secret takes it back, and forgets key's earlier
+// failures.
+func secretAttempt(ipLimit, keyLimit *loginlimit.Limiter, ipKey, key string) (settle func(ok bool), admitted bool, retry time.Time) {
+	if ok, at := ipLimit.Admit(ipKey); !ok {
 		return nil, false, at
 	}
-	if ok, at := s.userLimit.Admit(userKey); !ok {
-		s.ipLimit.Settle(ipKey, true, false)
+	if ok, at := keyLimit.Admit(key); !ok {
+		ipLimit.Settle(ipKey, true, false)
 		return nil, false, at
 	}
 	return func(ok bool) {
-		s.ipLimit.Settle(ipKey, ok, false)
-		s.userLimit.Settle(userKey, ok, true)
+		ipLimit.Settle(ipKey, ok, false)
+		keyLimit.Settle(key, ok, true)
 	}, true, time.Time{}
 }

@@ -78,8 +78,9 @@ const (
 	// token, checked by the handler before it reads anything else; the
 	// body is streamed, never read whole, so it is not parsed as a form.
 	csrfUpload
-	// csrfLogin: before there is a session, the login form's token
-	// double-submitted in a cookie, checked by the handler.
+	// csrfLogin: before there is a session, the login form's (or the
+	// self-submission page's) token double-submitted in a cookie, checked
+	// by the handler.
 	csrfLogin
 )
 
@@ -182,6 +183,15 @@ func (s *Server) routeTable() []route {
 		{"POST", hashedPath, staff, csrfSession, asJSON, heavy, s.registerHashed, anyCentre},
 		{"POST", "/cases/{id}/withdraw", staff, csrfSession, asHTML, heavy, s.withdrawCase, anyCentre},
 		{"POST", "/api/cases/{id}/withdraw", staff, csrfSession, asJSON, heavy, s.withdrawCase, anyCentre},
+		// Victims' self-submission (selfsubmit.go): staff issue a case's
+		// PIN; the victim, with no account, submits fingerprints hashed
+		// in their browser or withdraws the case with it. The PIN check
+		// is a slow hash, limited per address and per case: heavy.
+		{"POST", "/cases/{id}/pin", staff, csrfSession, asHTML, light, s.issuePIN, anyCentre},
+		{"POST", "/api/cases/{id}/pin", staff, csrfSession, asJSON, light, s.issuePIN, anyCentre},
+		{"GET", "/submit", public, csrfNone, asHTML, light, s.submitPage, anyCentre},
+		{"POST", selfSubmitPath, public, csrfLogin, asJSON, heavy, s.selfSubmit, anyCentre},
+		{"POST", selfWithdrawPath, public, csrfLogin, asJSON, heavy, s.selfWithdraw, anyCentre},
 		// Moving a case between centres (casemove.go): national admins.
 		{"GET", "/cases/move", admin, csrfNone, asHTML, heavy, s.caseMovePage, nationalOnly},
 		{"POST", "/cases/{id}/move", admin, csrfSession, asHTML, heavy, s.moveCase, nationalOnly},

@@ -89,6 +89,13 @@ type Limits struct {
 	LookupFrames    int
 	LookupPerSecond int
 	LookupFeedPage  int
+	// SelfSubmitPerHour is how many fingerprints victims' self-submission
+	// (selfsubmit.go) takes an hour from one address and into one case
+	// (default 200, at once too): a PIN that leaked cannot flood a case.
+	// Wrong PINs are limited as wrong passwords are (LoginFailuresPerIP
+	// per address, LoginFailuresPerUser per case, within LoginWindow),
+	// and the PIN locks for good after index.MaxPINFailures.
+	SelfSubmitPerHour int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -148,6 +155,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.LookupFeedPage <= 0 {
 		l.LookupFeedPage = 5000
+	}
+	if l.SelfSubmitPerHour <= 0 {
+		l.SelfSubmitPerHour = 200
 	}
 	return l
 }
@@ -225,6 +235,11 @@ type Server struct {
 	mux    *http.ServeMux
 
 	ipLimit, userLimit *loginlimit.Limiter
+	// selfIPLimit and selfCaseLimit count wrong PINs of victims'
+	// self-submission per address and per case; selfRate is its rate of
+	// fingerprints per address and per case (selfsubmit.go).
+	selfIPLimit, selfCaseLimit *loginlimit.Limiter
+	selfRate                   *lookupLimiter
 	// rule is Config.Rule; lookups the lookup API's rate per token.
 	rule    hashing.Rule
 	lookups *lookupLimiter
@@ -290,6 +305,9 @@ func New(cfg Config) (*Server, error) {
 	s.gate = newGate(s.limits, crawling)
 	s.ipLimit = loginlimit.New(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
 	s.userLimit = loginlimit.New(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
+	s.selfIPLimit = loginlimit.New(s.limits.LoginFailuresPerIP, s.limits.LoginWindow, s.limits.LoginWindow, s.now)
+	s.selfCaseLimit = loginlimit.New(s.limits.LoginFailuresPerUser, s.limits.LoginWindow, s.limits.LoginMaxUserDelay, s.now)
+	s.selfRate = &lookupLimiter{perSecond: float64(s.limits.SelfSubmitPerHour) / 3600, burst: float64(s.limits.SelfSubmitPerHour), now: s.now, keys: map[string]*lookupBucket{}}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

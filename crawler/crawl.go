@@ -114,6 +114,9 @@ type pass struct {
 	info     PassInfo
 	frontier Frontier
 	commit   *committer
+	// remote counts workers' Central calls in flight on this pass (passOf),
+	// so the committer is not closed under a Match storing its result.
+	remote sync.WaitGroup
 	// worker does the pass's fetching and fingerprinting in this process
 	// (Crawler.Dispatch nil).
 	worker *work.SiteWorker[crawlstate.HashResult]

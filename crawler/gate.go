@@ -16,10 +16,12 @@ import (
 // transport.Gate.Acquire for started and release); crawlDelay is the
 // host's robots.txt Crawl-delay as the asking worker read it (0 if none).
 func (c *Crawler) GateTurn(ctx context.Context, site string, pass uint64, host string, crawlDelay time.Duration) (started, release func(), err error) {
-	p, err := c.passOf(site, pass)
+	// The turn itself stores nothing: the pass is not held while waiting.
+	p, done, err := c.passOf(site, pass)
 	if err != nil {
 		return nil, nil, err
 	}
+	done()
 	if p.gate == nil {
 		return func() {}, func() {}, nil
 	}

@@ -29,32 +29,41 @@ func (c *Crawler) register(p *pass) {
 	c.running[p.site.Name] = p
 }
 
+// unregister takes p off the running passes and waits for the workers'
+// calls that found it before (Lookup, Match) to return: a Match may still be
+// storing its result through the pass's committer, which closes after this.
 func (c *Crawler) unregister(p *pass) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.running[p.site.Name] == p {
 		delete(c.running, p.site.Name)
 	}
+	c.mu.Unlock()
+	p.remote.Wait()
 }
 
-func (c *Crawler) passOf(site string, number uint64) (*pass, error) {
+// passOf returns the running pass of site numbered number, held until
+// done is called: the pass does not finish (unregister) while a worker's
+// call holds it.
+func (c *Crawler) passOf(site string, number uint64) (p *pass, done func(), err error) {
 	c.mu.Lock()
-	p := c.running[site]
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	p = c.running[site]
 	if p == nil || p.info.Number != number {
-		return nil, fmt.Errorf("site %s pass %d: %w", site, number, ErrNoPass)
+		return nil, nil, fmt.Errorf("site %s pass %d: %w", site, number, ErrNoPass)
 	}
-	return p, nil
+	p.remote.Add(1)
+	return p, p.remote.Done, nil
 }
 
 // Lookup answers a worker's question whether bytes need fingerprinting:
 // the pass's own result for them, or a stored result still valid for the
 // registered fingerprints.
 func (c *Crawler) Lookup(ctx context.Context, r work.ResolveRequest) (crawlstate.HashResult, bool, error) {
-	p, err := c.passOf(r.Site, r.Pass)
+	p, done, err := c.passOf(r.Site, r.Pass)
 	if err != nil {
 		return crawlstate.HashResult{}, false, err
 	}
+	defer done()
 	p.mu.Lock()
 	s := p.bySHA[r.SHA256]
 	p.mu.Unlock()
@@ -72,10 +81,11 @@ func (c *Crawler) Lookup(ctx context.Context, r work.ResolveRequest) (crawlstate
 // not be fingerprinted, failure) once per pass, stores the result, and
 // says whether the worker should send the matched bytes' preview.
 func (c *Crawler) Match(ctx context.Context, r work.ResolveRequest, fp hashing.Fingerprint, failure *work.ResultError, took time.Duration) (crawlstate.HashResult, bool, error) {
-	p, err := c.passOf(r.Site, r.Pass)
+	p, done, err := c.passOf(r.Site, r.Pass)
 	if err != nil {
 		return crawlstate.HashResult{}, false, err
 	}
+	defer done()
 	s := p.shaFor(r.SHA256)
 	ran := false
 	s.once.Do(func() {

@@ -27,12 +27,21 @@ import (
 // hashes starts a new cache by itself instead of mixing fingerprints of
 // two hashers. Records are appended to one file; a torn last record (a
 // killed run) is cut off when the cache is opened.
+//
+// The colour summaries (hashing.Fingerprint.Colour) are kept beside, in a
+// file of fixed-size records named for the colour summary's own version
+// (the summaries of the same probe picture): a change of the colour
+// summary alone then recomputes only the summaries, a decode per picture,
+// instead of every view's hashes.
 type fpCache struct {
-	mu   sync.Mutex
-	m    map[cacheKey]hashing.Fingerprint
-	f    *os.File
-	w    *bufio.Writer
-	path string
+	mu      sync.Mutex
+	m       map[cacheKey]hashing.Fingerprint
+	colours map[cacheKey]hashing.Colour
+	f       *os.File
+	w       *bufio.Writer
+	path    string
+	cf      *os.File
+	cw      *bufio.Writer
 }
 
 type cacheKey struct {
@@ -49,11 +58,11 @@ const maxCacheRecord = 1 << 20
 // openFPCache opens (creating) the cache under dir; an empty dir gives a
 // cache that keeps nothing.
 func openFPCache(ctx context.Context, dir string, h *hashing.Hasher) (*fpCache, error) {
-	c := &fpCache{m: map[cacheKey]hashing.Fingerprint{}}
+	c := &fpCache{m: map[cacheKey]hashing.Fingerprint{}, colours: map[cacheKey]hashing.Colour{}}
 	if dir == "" {
 		return c, nil
 	}
-	version, err := hasherVersion(ctx, h)
+	version, colourVersion, err := hasherVersion(ctx, h)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +89,48 @@ func openFPCache(ctx context.Context, dir string, h *hashing.Hasher) (*fpCache, 
 		return nil, err
 	}
 	c.f, c.w = f, bufio.NewWriter(f)
+	if err := c.openColours(filepath.Join(sub, "colours-"+colourVersion+".bin")); err != nil {
+		c.f.Close()
+		return nil, fmt.Errorf("fingerprint cache %s: %w", sub, err)
+	}
 	return c, nil
+}
+
+// colourRecord is the size of one colour record: purpose, SHA-256, the
+// summary (all zero for a grey picture).
+const colourRecord = 1 + 32 + hashing.ColourLen
+
+// openColours reads the colour file at path, cutting off a torn last
+// record, and opens it for appending.
+func (c *fpCache) openColours(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	good := len(data) / colourRecord * colourRecord
+	for off := 0; off < good; off += colourRecord {
+		rec := data[off : off+colourRecord]
+		var k cacheKey
+		k.purpose = hashing.Purpose(rec[0])
+		copy(k.sum[:], rec[1:33])
+		col, _ := hashing.ColourFromBytes(rec[33:])
+		c.colours[k] = col
+	}
+	if err := f.Truncate(int64(good)); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Seek(int64(good), io.SeekStart); err != nil {
+		f.Close()
+		return err
+	}
+	c.cf, c.cw = f, bufio.NewWriter(f)
+	return nil
 }
 
 // load reads records until the end or a torn record and returns the
@@ -112,15 +162,36 @@ func (c *fpCache) load(r *bufio.Reader) (int64, error) {
 	}
 }
 
-func (c *fpCache) get(p hashing.Purpose, sum [32]byte) (hashing.Fingerprint, bool) {
+// get returns the cached fingerprint and whether it was found, and
+// whether its colour summary was (a fingerprint cached before the colour
+// summary existed, or before it last changed, lacks it: see putColour).
+func (c *fpCache) get(p hashing.Purpose, sum [32]byte) (fp hashing.Fingerprint, ok, colourOK bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fp, ok := c.m[cacheKey{p, sum}]
-	return fp, ok
+	fp, ok = c.m[cacheKey{p, sum}]
+	fp.Colour, colourOK = c.colours[cacheKey{p, sum}]
+	return fp, ok, colourOK
 }
 
-// put remembers fp; write errors surface at flush.
+// putColour remembers a picture's colour summary.
+func (c *fpCache) putColour(p hashing.Purpose, sum [32]byte, col hashing.Colour) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.colours[cacheKey{p, sum}] = col
+	if c.cw == nil {
+		return
+	}
+	var rec [colourRecord]byte
+	rec[0] = byte(p)
+	copy(rec[1:33], sum[:])
+	copy(rec[33:], col.Bytes())
+	c.cw.Write(rec[:])
+}
+
+// put remembers fp, with its colour summary; write errors surface at
+// flush.
 func (c *fpCache) put(p hashing.Purpose, sum [32]byte, fp hashing.Fingerprint) {
+	c.putColour(p, sum, fp.Colour)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m[cacheKey{p, sum}] = fp
@@ -145,6 +216,9 @@ func (c *fpCache) flush() error {
 	if err := c.w.Flush(); err != nil {
 		return fmt.Errorf("fingerprint cache %s: %w", c.path, err)
 	}
+	if err := c.cw.Flush(); err != nil {
+		return fmt.Errorf("fingerprint cache %s: colours: %w", c.path, err)
+	}
 	return nil
 }
 
@@ -152,11 +226,12 @@ func (c *fpCache) close() error {
 	if c.f == nil {
 		return nil
 	}
-	return errors.Join(c.flush(), c.f.Close())
+	return errors.Join(c.flush(), c.f.Close(), c.cf.Close())
 }
 
 // encodeFP encodes what matching uses of a fingerprint: kind, size and
-// views (not the reference PDQ or the checksum).
+// views (not the reference PDQ or the checksum; the colour summary is
+// kept apart, see fpCache).
 func encodeFP(fp hashing.Fingerprint) []byte {
 	var b []byte
 	str := func(s string) {
@@ -252,7 +327,7 @@ func decodeFP(b []byte) (hashing.Fingerprint, error) {
 
 // hasherVersion names what h computes: a digest of its fingerprints of a
 // fixed probe picture for registration and for queries.
-func hasherVersion(ctx context.Context, h *hashing.Hasher) (string, error) {
+func hasherVersion(ctx context.Context, h *hashing.Hasher) (views, colour string, err error) {
 	img := image.NewNRGBA(image.Rect(0, 0, 192, 144))
 	for y := range 144 {
 		for x := range 192 {
@@ -271,16 +346,17 @@ func hasherVersion(ctx context.Context, h *hashing.Hasher) (string, error) {
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
-		return "", err
+		return "", "", err
 	}
-	d := sha256.New()
+	d, dc := sha256.New(), sha256.New()
 	d.Write([]byte(cacheFormat))
 	for _, p := range []hashing.Purpose{hashing.ForRegistration, hashing.ForQuery} {
 		fp, err := h.Image(ctx, buf.Bytes(), p)
 		if err != nil {
-			return "", fmt.Errorf("hasher version probe: %w", err)
+			return "", "", fmt.Errorf("hasher version probe: %w", err)
 		}
 		d.Write(encodeFP(fp))
+		dc.Write(fp.Colour.Bytes())
 	}
-	return hex.EncodeToString(d.Sum(nil)[:8]), nil
+	return hex.EncodeToString(d.Sum(nil)[:8]), hex.EncodeToString(dc.Sum(nil)[:8]), nil
 }

@@ -172,6 +172,13 @@ type PoolAlert struct {
 	DHash            int    `json:"dhash"`
 	// Correlation is the best dihedral correlation of the two thumbnails.
 	Correlation float64 `json:"correlation"`
+	// QueryChroma and RegisteredChroma are the pictures' mean chroma
+	// (hashing.Colour), and ColourDistance their colour summaries'
+	// distance (hashing.ColourDistance), -1 when either has none: what
+	// the rule's colour test saw.
+	QueryChroma      int     `json:"query_chroma"`
+	RegisteredChroma int     `json:"registered_chroma"`
+	ColourDistance   float64 `json:"colour_distance"`
 }
 
 // poolImage is one manifest line.
@@ -351,12 +358,18 @@ func hashPool(ctx context.Context, cfg PoolConfig, hasher *hashing.Hasher, cache
 		fresh := false
 		if err == nil {
 			sum := sha256.Sum256(data)
-			fp, hit := cache.get(purpose, sum)
-			if !hit {
+			fp, hit, colourHit := cache.get(purpose, sum)
+			switch {
+			case !hit:
 				fp, err = hasher.Image(ctx, data, purpose)
 				fresh = true
 				if err == nil {
 					cache.put(purpose, sum, fp)
+				}
+			case !colourHit:
+				fp.Colour, err = hasher.Colour(ctx, data, purpose)
+				if err == nil {
+					cache.putColour(purpose, sum, fp.Colour)
 				}
 			}
 			out[i].fp, out[i].ok = fp, err == nil
@@ -698,7 +711,11 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 		a := PoolAlert{Query: q.path, QueryFamily: q.family, Registered: r.path, RegisteredFamily: r.family,
 			Clause: m.ev.Clause, QueryView: m.ev.QueryView, RegisteredView: m.ev.RegisteredView,
 			PDQ: distOr(m.ev, hashing.PDQ), PHash: distOr(m.ev, hashing.PHash), DHash: distOr(m.ev, hashing.DHash),
-			Correlation: corr(q.path, r.path)}
+			Correlation: corr(q.path, r.path),
+			QueryChroma: int(q.fp.Colour.Chroma), RegisteredChroma: int(r.fp.Colour.Chroma), ColourDistance: -1}
+		if !q.fp.Colour.IsZero() && !r.fp.Colour.IsZero() {
+			a.ColourDistance = hashing.ColourDistance(q.fp.Colour, r.fp.Colour)
+		}
 		res.Matches++
 		ci := min(max(m.ev.Clause, 0), len(res.Clauses)-1)
 		if a.Correlation >= DuplicateCorrelation {
@@ -734,8 +751,9 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 	}
 	for key := range scanned {
 		// The scan applies the clauses' thresholds only; a rule's ratio
-		// test (hashing.Rule.Background) may reject what they pass.
-		if !indexed[key] && rule.Background == nil {
+		// test (hashing.Rule.Background) and colour test (Rule.Colour)
+		// may reject what they pass.
+		if !indexed[key] && rule.Background == nil && rule.Colour == nil {
 			res.Disagreements++
 		}
 	}

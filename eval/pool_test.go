@@ -3,6 +3,7 @@ package eval
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"image/draw"
@@ -230,5 +231,64 @@ func TestFingerprintCacheRoundTrip(t *testing.T) {
 		if _, err := decodeFP(encodeFP(fp)[:cut]); err == nil {
 			t.Errorf("a record cut to %d bytes decoded", cut)
 		}
+	}
+}
+
+// TestFingerprintCacheKeepsColoursBeside checks the colour sidecar: a
+// fingerprint's colour summary comes back after reopening, a torn last
+// colour record is cut off (that fingerprint then reports its colour
+// missing, so the pool run decodes it again), and losing the file loses
+// only the colours.
+func TestFingerprintCacheKeepsColoursBeside(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	h := hashing.NewHasher(hashing.Limits{})
+	photos := fixtures.Known()[:2]
+	var sums [2][32]byte
+	var fps [2]hashing.Fingerprint
+	cache, err := openFPCache(ctx, dir, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range photos {
+		if fps[i], err = h.Image(ctx, p.Data, hashing.ForQuery); err != nil {
+			t.Fatal(err)
+		}
+		if fps[i].Colour.IsZero() {
+			t.Fatalf("%s: no colour summary", p.Name)
+		}
+		sums[i] = sha256.Sum256(p.Data)
+		cache.put(hashing.ForQuery, sums[i], fps[i])
+	}
+	if err := cache.close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "colours-*.bin"))
+	if len(files) != 1 {
+		t.Fatalf("colour files %v, want one", files)
+	}
+	st, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(files[0], st.Size()-3); err != nil { // a torn last record
+		t.Fatal(err)
+	}
+	cache, err = openFPCache(ctx, dir, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.close()
+	got, ok, colourOK := cache.get(hashing.ForQuery, sums[0])
+	if !ok || !colourOK || got.Colour != fps[0].Colour || len(got.Views) != len(fps[0].Views) {
+		t.Errorf("first fingerprint: found %v, colour %v (%v, want %v)", ok, colourOK, got.Colour, fps[0].Colour)
+	}
+	got, ok, colourOK = cache.get(hashing.ForQuery, sums[1])
+	if !ok || colourOK {
+		t.Errorf("torn colour record: fingerprint found %v, colour found %v; want the views without the colour", ok, colourOK)
+	}
+	col, err := h.Colour(ctx, photos[1].Data, hashing.ForQuery)
+	if err != nil || col != fps[1].Colour {
+		t.Errorf("Hasher.Colour = %v, %v; want %v, the summary Image computes", col, err, fps[1].Colour)
 	}
 }

@@ -3,15 +3,17 @@ package eval
 import (
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/hashwatch/hashwatch/hashing"
 )
 
 // Rule is the default rule with its clauses (when given), the ratio
-// test's factor (when above zero) and background (a file, or "none")
-// replaced, for designing the rule: eval measures what a change would do
-// before it becomes the default.
-func Rule(clauses string, ratio float64, background string) (hashing.Rule, error) {
+// test's factor (when above zero), background (a file, or "none") and
+// colour test (see ColourTest) replaced, for designing the rule: eval
+// measures what a change would do before it becomes the default.
+func Rule(clauses string, ratio float64, background, colour string) (hashing.Rule, error) {
 	rule := hashing.DefaultRule()
 	if clauses != "" {
 		r, err := hashing.ParseRule(clauses, rule.MinQuality)
@@ -36,5 +38,40 @@ func Rule(clauses string, ratio float64, background string) (hashing.Rule, error
 			return rule, fmt.Errorf("eval: %s: %w", background, err)
 		}
 	}
+	if colour != "" {
+		t, err := ColourTest(colour)
+		if err != nil {
+			return rule, err
+		}
+		rule.Colour = t
+	}
 	return rule, nil
+}
+
+// ColourTest parses a colour test given as "none" (no test, nil) or
+// "MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]]" (hashing.ColourTest's fields; those
+// left out keep the default rule's).
+func ColourTest(spec string) (*hashing.ColourTest, error) {
+	if spec == "none" {
+		return nil, nil
+	}
+	t := hashing.ColourTest{}
+	if d := hashing.DefaultRule().Colour; d != nil {
+		t = *d
+	}
+	parts := strings.Split(spec, ",")
+	if len(parts) > 3 {
+		return nil, fmt.Errorf("eval: colour test %q: want none or MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]]", spec)
+	}
+	var err error
+	if t.MaxDistance, err = strconv.ParseFloat(strings.TrimSpace(parts[0]), 64); err != nil || t.MaxDistance < 0 {
+		return nil, fmt.Errorf("eval: colour test %q: distance %q is not a number of at least 0", spec, parts[0])
+	}
+	ints := []*int{&t.MinChroma, &t.AbovePDQ}
+	for i, p := range parts[1:] {
+		if *ints[i], err = strconv.Atoi(strings.TrimSpace(p)); err != nil {
+			return nil, fmt.Errorf("eval: colour test %q: %q is not a whole number", spec, p)
+		}
+	}
+	return &t, nil
 }

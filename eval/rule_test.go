@@ -23,7 +23,7 @@ func TestRuleReplacesOnlyWhatIsGiven(t *testing.T) {
 		{"clauses that do not parse are an error", "nonsense<<", 0, "", 0, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Rule(tc.clauses, tc.ratio, tc.background)
+			r, err := Rule(tc.clauses, tc.ratio, tc.background, "")
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err %v, want error %v", err, tc.wantErr)
 			}

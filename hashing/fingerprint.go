@@ -133,6 +133,10 @@ type Fingerprint struct {
 	// results, and a second pass over a large video costs real time.
 	SHA256 SHA256
 	Views  []View
+	// Colour summarises a picture's hues for the rule's colour test
+	// (Rule.Colour); zero for videos and for fingerprints made before it
+	// existed, which the test then skips.
+	Colour Colour
 	// Reference holds the reference PDQ of the picture exactly as decoded
 	// (full size, before any view), as partners compute it: the eight
 	// dihedral variants, Original first. Only registration and inspection

@@ -132,10 +132,16 @@ func TestAJPEGDecodeStopsAtItsBudgetAndOnCancellation(t *testing.T) {
 			}
 		}
 	})
+	// The whole decode's wall time, under the same load as the cancelled
+	// one below: on a busy machine (make test runs packages side by side)
+	// "soon" is measured against it as well as in absolute terms.
+	var whole time.Duration
 	t.Run("the same file decodes within the default budgets", func(t *testing.T) {
+		start := time.Now()
 		if _, err := NewHasher(Limits{}).Image(context.Background(), data, ForRegistration); err != nil {
 			t.Errorf("err = %v", err)
 		}
+		whole = time.Since(start)
 	})
 	t.Run("a cancelled decode stops soon with the context's error", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -145,8 +151,8 @@ func TestAJPEGDecodeStopsAtItsBudgetAndOnCancellation(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v, want the context's deadline", err)
 		}
-		if d := time.Since(start); d > 300*time.Millisecond {
-			t.Errorf("a decode cancelled after 20ms took %v", d)
+		if d := time.Since(start); d > max(300*time.Millisecond, whole/3) {
+			t.Errorf("a decode cancelled after 20ms took %v (the whole decode %v)", d, whole)
 		}
 	})
 }

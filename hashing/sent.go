@@ -1,6 +1,7 @@
 package hashing
 
 import (
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -23,6 +24,10 @@ type Sent struct {
 	// Reference is the reference PDQ of the full picture: its eight
 	// dihedral variants, Original first.
 	Reference []SentHash `json:"reference,omitempty"`
+	// Colour is a picture's colour summary (Colour.Bytes) in hex, for the
+	// rule's colour test; "" (a sender from before it) means none, and
+	// the test is skipped for that fingerprint.
+	Colour string `json:"colour,omitempty"`
 	// Frames and DurationMS describe a video (Kind video).
 	Frames     []SentFrame `json:"frames,omitempty"`
 	DurationMS int64       `json:"duration_ms,omitempty"`
@@ -55,6 +60,9 @@ func Send(fp Fingerprint) Sent {
 		s.Views = append(s.Views, SentView{Name: v.Name, Hashes: sendHashes(v.Hashes)})
 	}
 	s.Reference = sendHashes(fp.Reference)
+	if b := fp.Colour.Bytes(); b != nil {
+		s.Colour = hex.EncodeToString(b)
+	}
 	for _, f := range fp.Frames {
 		s.Frames = append(s.Frames, SentFrame{AtMS: f.At.Milliseconds(), Hashes: sendHashes(f.Hashes), Cropped: sendHashes(f.Cropped)})
 	}
@@ -153,6 +161,17 @@ func (s Sent) Picture(limits Limits) (Fingerprint, error) {
 		}
 		fp.Reference = append(fp.Reference, hh)
 	}
+	if s.Colour != "" {
+		b, err := hex.DecodeString(s.Colour)
+		if err != nil {
+			return fp, fmt.Errorf("colour summary %q: %w", s.Colour, ErrCorrupt)
+		}
+		c, ok := ColourFromBytes(b)
+		if !ok {
+			return fp, fmt.Errorf("colour summary of %d bytes, want %d: %w", len(b), ColourLen, ErrCorrupt)
+		}
+		fp.Colour = c
+	}
 	return fp, nil
 }
 
@@ -183,7 +202,7 @@ func (s Sent) Video(limits SentVideoLimits, crops int) (Fingerprint, error) {
 		return fp, fmt.Errorf("%w: %w", err, ErrCorrupt)
 	}
 	fp.SHA256 = sum
-	if len(s.Views) > 0 || len(s.Reference) > 0 {
+	if len(s.Views) > 0 || len(s.Reference) > 0 || s.Colour != "" {
 		return fp, fmt.Errorf("a video with picture views: %w", ErrCorrupt)
 	}
 	if fp.Duration <= 0 || fp.Duration > limits.MaxDuration {

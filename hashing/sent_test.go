@@ -100,6 +100,8 @@ func TestASentPictureIsCheckedBeforeItIsTaken(t *testing.T) {
 		{"a short PDQ is refused", edit(func(s *Sent) { s.Views[0].Hashes[0].Hex = s.Views[0].Hashes[0].Hex[:16] }), ErrCorrupt},
 		{"seven reference variants are refused", edit(func(s *Sent) { s.Reference = s.Reference[:7] }), ErrCorrupt},
 		{"reference variants of two qualities are refused", edit(func(s *Sent) { s.Reference[5].Quality = (s.Reference[0].Quality + 1) % 100 }), ErrCorrupt},
+		{"a colour summary of the wrong length is refused", edit(func(s *Sent) { s.Colour = s.Colour[:10] }), ErrCorrupt},
+		{"a colour summary not in hex is refused", edit(func(s *Sent) { s.Colour = "zz" + s.Colour[2:] }), ErrCorrupt},
 		{"a missing SHA-256 is refused", edit(func(s *Sent) { s.SHA256 = "" }), ErrCorrupt},
 		{"a picture of no pixels is refused", edit(func(s *Sent) { s.Width = 0 }), ErrCorrupt},
 		{"a picture over the pixel limit is refused", edit(func(s *Sent) { s.Width, s.Height = 10000, 10000 }), ErrTooLarge},

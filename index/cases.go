@@ -24,6 +24,10 @@ type Case struct {
 	WithdrawnAt time.Time `json:"withdrawn_at,omitzero"`
 	// Fingerprints counts the case's registered fingerprints (filled by Cases).
 	Fingerprints int `json:"fingerprints"`
+	// pin is the case's self-submission PIN (pins.go), carried through a
+	// decode and re-encode of the case so that a registration keeps it;
+	// never shown.
+	pin *pinRecord
 }
 
 // caseRecord is a Case as stored (encoding version 2 of caseCodec; version
@@ -34,14 +38,16 @@ type caseRecord struct {
 	Label       string    `json:"label,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	WithdrawnAt time.Time `json:"withdrawn_at,omitzero"`
+	// PIN was added within version 2: absent means the case has none.
+	PIN *pinRecord `json:"pin,omitempty"`
 }
 
 func caseRecordOf(c Case) caseRecord {
-	return caseRecord{Centre: c.Centre, ID: c.ID, Label: c.Label, CreatedAt: c.CreatedAt, WithdrawnAt: c.WithdrawnAt}
+	return caseRecord{Centre: c.Centre, ID: c.ID, Label: c.Label, CreatedAt: c.CreatedAt, WithdrawnAt: c.WithdrawnAt, PIN: c.pin}
 }
 
 func (r caseRecord) kase() Case {
-	return Case{Centre: r.Centre, ID: r.ID, Label: r.Label, CreatedAt: r.CreatedAt, WithdrawnAt: r.WithdrawnAt}
+	return Case{Centre: r.Centre, ID: r.ID, Label: r.Label, CreatedAt: r.CreatedAt, WithdrawnAt: r.WithdrawnAt, pin: r.PIN}
 }
 
 func decodeCase(v []byte) (Case, error) {

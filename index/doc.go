@@ -22,10 +22,15 @@
 //     alerts), commits together with its audit record: every write
 //     (Register, Withdraw, DeleteFingerprint) names the store.Actor who
 //     made it.
+//   - PINs only as hashes. A case's self-submission PIN (pins.go), for a
+//     victim adding fingerprints to their own case from the console's
+//     public page, is stored only as a bcrypt hash in the case record,
+//     with its expiry and a count of wrong tries that locks it; issue,
+//     revoke and every wrong try are audited.
 //
 // # Layout
 //
-// Buckets cases (case ID → case) and fingerprints (big-endian uint64 ID →
+// Buckets cases (case ID → case, with its PIN's hash if one was issued) and fingerprints (big-endian uint64 ID →
 // fingerprint record; views and a video's frames packed, see packed.go and
 // video.go). Fingerprint records are private (fingerprintRecord); callers
 // see Fingerprint. Bucket fingerprintchanges (big-endian sequence → the

@@ -48,7 +48,11 @@ type fingerprintRecord struct {
 	Reference *hashRecord `json:"reference,omitempty"`
 	// Frames holds a video's frames packed (see video.go), and
 	// DurationMS its length; both absent for pictures.
-	Frames     []byte    `json:"frames,omitempty"`
+	Frames []byte `json:"frames,omitempty"`
+	// Colour is the picture's colour summary (hashing.Colour.Bytes);
+	// absent in records written before it existed, which the colour test
+	// then skips.
+	Colour     []byte    `json:"colour,omitempty"`
 	DurationMS int64     `json:"duration_ms,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 }
@@ -86,6 +90,7 @@ func toRecord(f *Fingerprint) (fingerprintRecord, error) {
 		return r, err
 	}
 	r.DurationMS = f.Print.Duration.Milliseconds()
+	r.Colour = f.Print.Colour.Bytes()
 	return r, nil
 }
 
@@ -126,6 +131,11 @@ func fromRecordViews(r fingerprintRecord, unpack func([]byte) ([]hashing.View, e
 	}
 	f.Print.Frames = frames
 	f.Print.Duration = time.Duration(r.DurationMS) * time.Millisecond
+	colour, ok := hashing.ColourFromBytes(r.Colour)
+	if !ok {
+		return nil, fmt.Errorf("fingerprint %d: colour summary of %d bytes, want %d: %w", r.ID, len(r.Colour), hashing.ColourLen, store.ErrCorrupt)
+	}
+	f.Print.Colour = colour
 	return f, nil
 }
 

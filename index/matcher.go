@@ -344,7 +344,8 @@ func (m *matcher) remove(id uint64) {
 }
 
 // match returns every fingerprint some view pair of which rule accepts,
-// with its best evidence, nearest first.
+// with its best evidence, nearest first, if the pictures pass the rule's
+// tests on whole pictures (Rule.Confirm) too.
 func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 	best := map[uint64]hashing.Evidence{}
 	var hits []hamming.Match
@@ -380,6 +381,9 @@ func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 	served := servedPDQ(query)
 	for id, ev := range best {
 		f := m.fps[id]
+		if !rule.Confirm(query, f.Print, ev) {
+			continue
+		}
 		out = append(out, Match{Fingerprint: id, Centre: f.Centre, Case: f.Case, Label: f.Label, Source: f.Source, Evidence: ev, QueryPDQ: served})
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -1,17 +1,20 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
+	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) caseCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "case",
-		Short: "List cases, withdraw one at the victim's request, or move one to another centre",
+		Short: "List cases, withdraw one at the victim's request, move one to another centre, or issue a PIN",
 		Long: `Cases belong to a centre, and case IDs are unique per centre. The command line acts
 as the national operator of the machine: it sees every centre's cases, but shows a
 case's label only for the national centre's cases (a label is its centre's alone).`,
@@ -125,6 +128,61 @@ audit log as case.move.`,
 	}
 	move.Flags().StringVar(&centre, "centre", "", "the case's centre now (default national; required once there are several)")
 	move.Flags().StringVar(&to, "to", "", "the centre to move it to (required)")
-	cmd.AddCommand(list, withdraw, move)
+	var pinCentre string
+	var days int
+	var revoke bool
+	pin := &cobra.Command{
+		Use:   "pin ID [--centre ID] [--days N] [--revoke]",
+		Short: "Issue a case a one-time PIN for the victim's self-submission (shown once)",
+		Long: `pin gives a case a new PIN, replacing any earlier one, for the victim to add
+fingerprints hashed in their own browser on the console's /submit page, and to
+withdraw the case, with the case number and the PIN. The centre must have
+self-submission on ('hashwatch centre self-submit ID on'). A case that does not
+exist yet is created, empty. The PIN is printed once and kept only as a bcrypt
+hash; it is valid for --days (default 14, at most 90), until revoked
+(--revoke) or replaced, and locks after 5 wrong tries. Audited.`,
+		Example: `  hashwatch case pin 2026-0042 --centre busan
+  hashwatch case pin 2026-0042 --centre busan --revoke`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if days < 0 || days > int(index.MaxPINTTL/(24*time.Hour)) {
+				return usagef("case pin: --days %d: want 1 to %d", days, int(index.MaxPINTTL/(24*time.Hour)))
+			}
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			cs, err := db.Centres.List()
+			if err != nil {
+				return err
+			}
+			in, err := centreFlag(cs, pinCentre, "case pin")
+			if err != nil {
+				return err
+			}
+			if revoke {
+				if err := db.Index.RevokePIN(cmd.Context(), in, args[0], a.actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "the PIN of case %s of centre %s is revoked\n", safe(args[0]), safe(in))
+				return nil
+			}
+			p, exp, err := db.Index.IssuePIN(cmd.Context(), in, args[0], time.Duration(days)*24*time.Hour, a.actor())
+			if err != nil {
+				if errors.Is(err, index.ErrSelfSubmitOff) {
+					return usagef("case pin: centre %s has self-submission off (hashwatch centre self-submit %s on)", in, in)
+				}
+				return err
+			}
+			fmt.Fprintf(a.stdout, "PIN for case %s of centre %s: %s\nvalid until %s; shown only now: give it to the victim with the case number (page /submit)\n",
+				safe(args[0]), safe(in), p, exp.In(a.loc).Format(time.DateTime))
+			return nil
+		},
+	}
+	pin.Flags().StringVar(&pinCentre, "centre", "", "the case's centre (default national; required once there are several)")
+	pin.Flags().IntVar(&days, "days", 0, "days the PIN stays valid (default 14)")
+	pin.Flags().BoolVar(&revoke, "revoke", false, "revoke the case's PIN instead of issuing one")
+	cmd.AddCommand(list, withdraw, move, pin)
 	return cmd
 }

@@ -17,6 +17,8 @@ type centreJSON struct {
 	Name      string    `json:"name"`
 	National  bool      `json:"national"`
 	CreatedAt time.Time `json:"created_at"`
+	// SelfSubmit: victims may submit with a PIN (centre self-submit).
+	SelfSubmit bool `json:"self_submit"`
 }
 
 func (a *app) centreCommand() *cobra.Command {
@@ -77,7 +79,7 @@ changes; NAME is what people see. Then add its staff with
 			if asJSON {
 				out := make([]centreJSON, len(cs))
 				for i, c := range cs {
-					out[i] = centreJSON{ID: c.ID, Name: c.Name, National: c.National(), CreatedAt: c.CreatedAt}
+					out[i] = centreJSON{ID: c.ID, Name: c.Name, National: c.National(), CreatedAt: c.CreatedAt, SelfSubmit: c.SelfSubmit}
 				}
 				return writeEach(a.stdout, out)
 			}
@@ -90,7 +92,40 @@ changes; NAME is what people see. Then add its staff with
 		},
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "one JSON object per centre")
-	cmd.AddCommand(add, list)
+	selfSubmit := &cobra.Command{
+		Use:   "self-submit ID on|off",
+		Short: "Let victims add fingerprints to their case themselves, with a PIN (off by default)",
+		Long: `self-submit turns a centre's self-submission by victims on or off (audited).
+When on, the centre's staff issue a case a one-time PIN ('hashwatch case pin',
+or the cases page), and the victim, with no account, opens /submit on the
+console, enters the case number and PIN, and adds fingerprints of pictures and
+videos hashed in their own browser; only fingerprints are accepted. With the
+same case number and PIN they may withdraw the case. Off refuses every
+submission and withdrawal by PIN at once; issued PINs work again if it is
+turned back on before they expire.`,
+		Example: `  hashwatch centre self-submit busan on`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on := args[1] == "on"
+			if !on && args[1] != "off" {
+				return usagef("centre self-submit: want on or off, not %q", args[1])
+			}
+			db, err := a.openDB()
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.Centres.SetSelfSubmit(cmd.Context(), args[0], on, a.actor()); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return usageError{err}
+				}
+				return err
+			}
+			fmt.Fprintf(a.stdout, "self-submission of centre %s: %s\n", safe(args[0]), args[1])
+			return nil
+		},
+	}
+	cmd.AddCommand(add, list, selfSubmit)
 	return cmd
 }
 

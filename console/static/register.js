@@ -7,10 +7,14 @@
 // Files the browser cannot open are uploaded to be hashed on the server, as
 // the form does without this script. The page says which path each file
 // took.
+//
+// The hashing half of this file is also the victims' self-submission
+// page's (submit.js): it runs for whichever form carries data-wasm, and
+// the registration half only for the registration form.
 'use strict';
 (() => {
-  const form = document.getElementById('register-form');
-  if (!form || !form.dataset.wasm) return;
+  const form = document.querySelector('form[data-wasm]');
+  if (!form) return;
   const d = form.dataset;
   const maxPixels = Number(d.maxPixels);
   const frameSize = Number(d.frameSize);
@@ -179,6 +183,7 @@
 
   // Scripts (and the tests) may call the page's own hashing.
   globalThis.hashwatchRegistration = { hasher, decoded, picture, video, hash };
+  if (form.id !== 'register-form') return;
 
   function cell(tr, text, cls) {
     const td = document.createElement('td');
