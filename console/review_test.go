@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -433,6 +434,13 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 	if _, err := e.db.Index.RegisterIn(ctx, centres.National, "mv", "", nil, store.Actor{User: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	// A case whose victim submits with a PIN (selfsubmit.go).
+	if _, err := e.db.Index.RegisterIn(ctx, centres.National, "sp", "", nil, store.Actor{User: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Centres.SetSelfSubmit(ctx, centres.National, true, store.Actor{User: "test"}); err != nil {
+		t.Fatal(err)
+	}
 	api := func(c *client, path, body string) func() *http.Response {
 		return func() *http.Response {
 			req, _ := http.NewRequest("POST", e.ts.URL+path, strings.NewReader(body))
@@ -457,6 +465,37 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		}
 		b, _ := json.Marshal(hashedJSON{Case: "c4", Files: []hashedFileJSON{{Name: "a.jpg", Fingerprint: hashing.Send(fp)}}})
 		return api(st, hashedPath, string(b))()
+	}
+	// The PIN the API hands out, for the victim's steps that follow.
+	var pin string
+	issuePIN := func() *http.Response {
+		resp := api(st, "/api/cases/sp/pin", `{"days":3}`)()
+		body := readAll(resp)
+		var got struct {
+			PIN string `json:"pin"`
+		}
+		json.Unmarshal([]byte(body), &got)
+		pin = got.PIN
+		resp.Body = io.NopCloser(strings.NewReader(body))
+		return resp
+	}
+	victim := func(path string, withFiles bool) func() *http.Response {
+		return func() *http.Response {
+			c := openSubmit(t, e)
+			body := selfJSON{Centre: centres.National, Case: "sp", PIN: pin}
+			if withFiles {
+				fp, err := hashing.NewHasher(hashing.Limits{}).Image(ctx, photo(t, testPhoto), hashing.ForRegistration)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body.Files = []hashedFileJSON{{Name: "a.jpg", Fingerprint: hashing.Send(fp)}}
+			}
+			b, _ := json.Marshal(body)
+			req, _ := http.NewRequest("POST", e.ts.URL+path, strings.NewReader(string(b)))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-CSRF-Token", c.csrf)
+			return c.do(req)
+		}
 	}
 	badLogin := func() *http.Response {
 		c := e.anon()
@@ -527,6 +566,10 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /tokens/{id}/revoke", form(adm, "/tokens/"+tok.ID+"/revoke", nil), "admin1", "token.revoke", "op1"},
 		{"POST /reports", form(st, "/reports", url.Values{"urls": {fetched.URL + "/gone.jpg"}}), "staff1", "report.submit", "1"},
 		{"POST /api/reports", api(op, "/api/reports", `{"urls":["`+fetched.URL+`/x.jpg"]}`), "op1", "report.submit", "2"},
+		{"POST /cases/{id}/pin", form(st, "/cases/sp/pin", url.Values{"days": {"3"}}), "staff1", "case.pin_issue", "sp"},
+		{"POST /api/cases/{id}/pin", issuePIN, "staff1", "case.pin_issue", "sp"},
+		{"POST /api/submit", victim(selfSubmitPath, true), "self:sp", "case.register", "sp"},
+		{"POST /api/submit/withdraw", victim(selfWithdrawPath, false), "self:sp", "case.withdraw", "sp"},
 		// A partner's lookup changes nothing: it is counted per partner
 		// and day, not audited (lookup.go).
 		{"POST /api/lookup", nil, "", "", ""},
