@@ -16,6 +16,12 @@ import (
 // each edit or reload of sites.yaml).
 func (s *Server) watched() []*crawler.Site { return *s.siteList.Load() }
 
+// WatchedSites returns the watched sites as last loaded, for the parts of
+// serve that look sites up (crawler.Inspector.Watched,
+// crawler.Rechecker.Watched), so they follow an edit or reload too. The
+// slice is never changed: a reload replaces it.
+func (s *Server) WatchedSites() []*crawler.Site { return s.watched() }
+
 // errNoSitesFile reports an edit asked of a console started without a
 // sites.yaml to write to.
 var errNoSitesFile = errors.New("this console has no sites.yaml to edit (start it with `hashwatch serve --sites FILE`)")

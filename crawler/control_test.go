@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -232,5 +233,19 @@ func TestSchedulerReloadAddsChangesAndRemovesSites(t *testing.T) {
 				t.Fatalf("Sites() = %d sites, want %d", len(s.Sites()), len(st.sites))
 			}
 		})
+	}
+}
+
+func TestInspectorAndRecheckerFollowTheWatchedSites(t *testing.T) {
+	site := siteFor(t, "http://board.example", "")
+	var watched []*Site
+	in := &Inspector{Watched: func() []*Site { return watched }}
+	u, _ := url.Parse("http://board.example/x.jpg")
+	if s, err := in.siteOf(u); err != nil || s == site {
+		t.Fatalf("before the site is watched: %v, %v; want an ad-hoc site", s, err)
+	}
+	watched = []*Site{site}
+	if s, err := in.siteOf(u); err != nil || s != site {
+		t.Fatalf("after the site is watched: %v, %v; want the watched site", s, err)
 	}
 }

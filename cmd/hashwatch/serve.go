@@ -224,6 +224,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// Reported URLs follow sites.yaml as edited or reloaded (set before
+	// the console serves its first request).
+	inspector.Watched = srv.WatchedSites
 	ln, err := listen(o.addr, o.maxConns)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", o.addr, err)
@@ -257,7 +260,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		wg.Go(func() { _ = sched.Run(workCtx) })
 	}
 	if !o.noCrawl {
-		rc := &crawler.Rechecker{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate,
+		rc := &crawler.Rechecker{DB: db, Rule: hashing.DefaultRule(), Sites: sites, Watched: srv.WatchedSites, AllowPrivate: o.allowPrivate,
 			Interval: o.recheckEvery, Video: vh, UserAgent: cfg.UserAgent, Logger: a.log}
 		defer rc.Close()
 		wg.Go(func() {
