@@ -90,7 +90,7 @@ func (s *Server) queuePage(ctx context.Context, rq *request, q url.Values) (*ale
 	if rq.api {
 		return d, nil
 	}
-	for _, st := range s.cfg.Sites {
+	for _, st := range s.watched() {
 		d.Sites = append(d.Sites, st.Name)
 	}
 	if qq.Page > 1 {

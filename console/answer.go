@@ -202,6 +202,9 @@ func statusOf(err error) (int, string) {
 type errorPage struct {
 	Status  int
 	Message string
+	// Detail is the error's own (English) words when Message is a
+	// sentence in the reader's language for it.
+	Detail string
 }
 
 // answerError logs err and answers it: JSON on an API route, the error
@@ -214,12 +217,13 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, rq *request
 	}
 	status, msg := statusOf(err)
 	var he *httpError
-	if errors.As(err, &he) && he.key != "" {
+	keyed := errors.As(err, &he) && he.key != ""
+	if keyed {
 		msg = rq.loc.T(he.key, he.args...)
 	}
 	if status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = rq.loc.T("err.internal")
+		msg, keyed = rq.loc.T("err.internal"), true
 	} else {
 		s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
@@ -227,7 +231,8 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, rq *request
 		writeJSON(w, status, map[string]string{"error": msg})
 		return
 	}
-	if err := s.render(w, r, rq, status, "error", http.StatusText(status), errorPage{status, msg}); err != nil {
+	title, sentence, detail := errorWords(rq.loc, status, msg, keyed)
+	if err := s.render(w, r, rq, status, "error", title, errorPage{status, sentence, detail}); err != nil {
 		s.log.Error("render error page", "status", status, "err", err)
 		http.Error(w, "internal error; it was logged", http.StatusInternalServerError)
 	}

@@ -33,7 +33,11 @@ func (l *locale) T(key string, args ...any) string {
 		return key
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(m, args...)
+		m = fmt.Sprintf(m, args...)
+	}
+	if l.Lang == "ko" {
+		// "알림 #12을(를)" → "알림 #12를", once the word is known.
+		m = messages.FixJosa(m)
 	}
 	return m
 }
@@ -66,16 +70,41 @@ func (l *locale) Seconds(f float64) string {
 	return fmt.Sprintf("%d:%04.1f", m, f-float64(m*60))
 }
 
-// Duration shows d rounded for people.
+// Duration shows d rounded for people: to the second under a minute,
+// else to the minute; in Korean in words ("8분", "1시간 30분", "2일 3시간").
 func (l *locale) Duration(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "—"
 	case d < time.Minute:
-		return d.Round(time.Second).String()
+		d = d.Round(time.Second)
 	default:
-		return d.Round(time.Minute).String()
+		d = d.Round(time.Minute)
 	}
+	if l.Lang != "ko" {
+		return d.String()
+	}
+	return koreanDuration(d)
+}
+
+// koreanDuration writes d in days, hours, minutes and seconds, leaving
+// out the zero ones ("1시간 30분", not "1시간 30분 0초").
+func koreanDuration(d time.Duration) string {
+	units := []struct {
+		d    time.Duration
+		word string
+	}{{24 * time.Hour, "일"}, {time.Hour, "시간"}, {time.Minute, "분"}, {time.Second, "초"}}
+	var parts []string
+	for _, u := range units {
+		if n := d / u.d; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d%s", n, u.word))
+			d -= n * u.d
+		}
+	}
+	if len(parts) == 0 {
+		return "0초"
+	}
+	return strings.Join(parts, " ")
 }
 
 // zones caches loaded time zones (LoadLocation reads a file each call).

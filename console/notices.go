@@ -377,22 +377,36 @@ func (s *Server) setContact(w http.ResponseWriter, r *http.Request, rq *request)
 
 type templatesData struct {
 	Templates []noticeTemplate
+	Vars      []templateVar
 }
 
 type noticeTemplate struct {
 	Lang   string
 	Text   string
 	Custom bool
+	// Preview is the text rendered with example data, after the Preview
+	// button.
+	Preview *templatePreview
 }
 
-func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	var d templatesData
+// templatesData is the centre's templates, as stored, and what they can
+// write.
+func (s *Server) templatesData(rq *request) (templatesData, error) {
+	d := templatesData{Vars: templateVars}
 	for _, lang := range notice.Languages() {
 		text, custom, err := s.db.Takedown.NoticeTemplateOf(rq.user.Centre, lang)
 		if err != nil {
-			return err
+			return d, err
 		}
 		d.Templates = append(d.Templates, noticeTemplate{Lang: lang, Text: text, Custom: custom})
+	}
+	return d, nil
+}
+
+func (s *Server) templatesPage(w http.ResponseWriter, r *http.Request, rq *request) error {
+	d, err := s.templatesData(rq)
+	if err != nil {
+		return err
 	}
 	return s.render(w, r, rq, http.StatusOK, "templates", rq.loc.T("templates.title"), d)
 }

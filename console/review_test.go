@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -412,7 +414,11 @@ func TestPreviewResponsesAreNeverCachedOrSniffed(t *testing.T) {
 func TestEveryStateChangeIsAudited(t *testing.T) {
 	fetched := httptest.NewServer(http.NotFoundHandler())
 	defer fetched.Close()
-	e := newEnv(t, withCrawling)
+	sitesFile := filepath.Join(t.TempDir(), "sites.yaml")
+	if err := os.WriteFile(sitesFile, []byte("sites:\n  - name: board\n    seeds: [\"http://board.example/\"]\n    contact: abuse@board.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { withCrawling(c); c.SitesFile = sitesFile })
 	e.seedAlerts(8)
 	ctx := context.Background()
 	heldFingerprints(t, e.db, 4) // fingerprints 2–5, for release and retire
@@ -529,7 +535,8 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /api/quarantine/{id}/release", api(st, "/api/quarantine/3/release", ``), "staff1", "quarantine.release", "3"},
 		{"POST /quarantine/{id}/retire", form(st, "/quarantine/4/retire", url.Values{"reason": {"hub"}}), "staff1", "quarantine.retire", "4"},
 		{"POST /api/quarantine/{id}/retire", api(st, "/api/quarantine/5/retire", `{"reason":"hub"}`), "staff1", "quarantine.retire", "5"},
-		{"POST /notices/draft", nil, "", "", ""}, // renders a draft, stores nothing
+		{"POST /notices/draft", nil, "", "", ""},                   // renders a draft, stores nothing
+		{"POST /notice-templates/{lang}/preview", nil, "", "", ""}, // renders a preview, stores nothing
 		{"POST /notices", form(op, "/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"1"}, "to": {"abuse@board.example"}, "subject": {"s"}, "body": {"b"}}), "op1", "notice.create", "1"},
 		{"POST /notices/{id}/sent", form(op, "/notices/1/sent", nil), "op1", "notice.sent", "1"},
 		{"POST /notices", form(op, "/notices", url.Values{"site": {"board"}, "lang": {"en"}, "id": {"3"}, "to": {"abuse@board.example"}, "subject": {"s"}, "body": {"b"}}), "op1", "notice.create", "2"},
@@ -548,6 +555,11 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /api/sites/{name}/pause", api(ana, "/api/sites/board/pause", ``), "ana1", "site.pause", "board"},
 		{"POST /api/sites/{name}/resume", api(ana, "/api/sites/board/resume", ``), "ana1", "site.resume", "board"},
 		{"POST /api/sites/{name}/pass", api(ana, "/api/sites/board/pass", ``), "ana1", "site.pass_now", "board"},
+		{"POST /sites/new", form(ana, "/sites/new", url.Values{"name": {"forum"}, "seeds": {"http://forum.example/"}}), "ana1", "site.add", "forum"},
+		{"POST /sites/{name}/edit", form(ana, "/sites/forum/edit", url.Values{"name": {"forum"}, "seeds": {"http://forum.example/"}, "interval": {"2h"}}), "ana1", "site.edit", "forum"},
+		{"POST /sites/{name}/remove", form(adm, "/sites/forum/remove", nil), "admin1", "site.remove", "forum"},
+		{"POST /sites/reload", form(ana, "/sites/reload", nil), "ana1", "sites.reload", sitesFile},
+		{"POST /api/sites/reload", api(adm, "/api/sites/reload", ``), "admin1", "sites.reload", sitesFile},
 		{"POST /users", form(adm, "/users", url.Values{"name": {"newbie"}, "role": {"staff"}, "password": {testPassword}}), "admin1", "user.add", "newbie"},
 		{"POST /users/{name}", form(adm, "/users/newbie", url.Values{"role": {"operator"}}), "admin1", "user.update", "newbie"},
 		{"POST /users/{name}/tokens", form(adm, "/users/newbie/tokens", url.Values{"label": {"x"}}), "admin1", "token.create", "newbie"},

@@ -206,6 +206,15 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/sites/{name}/pause", analyst, csrfSession, asJSON, light, s.siteAction("pause"), nationalOnly},
 		{"POST", "/sites/{name}/resume", analyst, csrfSession, asHTML, light, s.siteAction("resume"), nationalOnly},
 		{"POST", "/api/sites/{name}/resume", analyst, csrfSession, asJSON, light, s.siteAction("resume"), nationalOnly},
+		// Editing sites.yaml from the console (sitesedit.go): national
+		// analysts and admins, each change audited.
+		{"GET", "/sites/new", watchers, csrfNone, asHTML, light, s.siteEditPage, nationalOnly},
+		{"POST", "/sites/new", watchers, csrfSession, asHTML, light, s.saveSite, nationalOnly},
+		{"GET", "/sites/{name}/edit", watchers, csrfNone, asHTML, light, s.siteEditPage, nationalOnly},
+		{"POST", "/sites/{name}/edit", watchers, csrfSession, asHTML, light, s.saveSite, nationalOnly},
+		{"POST", "/sites/{name}/remove", watchers, csrfSession, asHTML, light, s.removeSite, nationalOnly},
+		{"POST", "/sites/reload", watchers, csrfSession, asHTML, light, s.reloadSites, nationalOnly},
+		{"POST", "/api/sites/reload", watchers, csrfSession, asJSON, light, s.reloadSites, nationalOnly},
 		{"GET", "/metrics", watchers, csrfNone, asJSON, light, s.metrics, nationalOnly},
 
 		// Accounts, the audit log and the database (users.go, api.go).
@@ -232,6 +241,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/notices/{id}/sent", operator, csrfSession, asJSON, light, s.markSent, anyCentre},
 		{"GET", "/notice-templates", operator, csrfNone, asHTML, light, s.templatesPage, anyCentre},
 		{"POST", "/notice-templates/{lang}", operator, csrfSession, asHTML, light, s.saveTemplate, anyCentre},
+		{"POST", "/notice-templates/{lang}/preview", operator, csrfSession, asHTML, light, s.previewTemplate, anyCentre},
 		{"POST", "/contacts/{site}", noticeWriters, csrfSession, asHTML, light, s.setContact, nationalOnly},
 
 		// Reported URLs (reports.go).

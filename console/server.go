@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
@@ -171,6 +172,10 @@ type Config struct {
 	// Sites are the watched sites from sites.yaml, for contacts and the
 	// sites page.
 	Sites []*crawler.Site
+	// SitesFile is the sites.yaml Sites came from: set, national analysts
+	// and admins add, edit and remove sites on the sites page (written back
+	// to it) and reload it (ReloadSites); empty, the site list is read-only.
+	SitesFile string
 	// Metrics serves /metrics; nil means 404.
 	Metrics http.Handler
 	// SecureCookies marks cookies Secure even when the request came without
@@ -247,6 +252,11 @@ type Server struct {
 	// the preview is served only after the audited reveal.
 	revealMu sync.Mutex
 	revealed map[string]time.Time
+
+	// sites is the watched site list, replaced whole when sites.yaml is
+	// edited or reloaded (sitesedit.go); sitesMu serialises those changes.
+	siteList atomic.Pointer[[]*crawler.Site]
+	sitesMu  sync.Mutex
 }
 
 // revealFor is how long a reveal lets its session load the preview.
@@ -271,6 +281,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, now: cfg.Now, limits: cfg.Limits.withDefaults(), revealed: map[string]time.Time{}}
 	s.hasher = hashing.NewHasher(s.limits.Media)
+	s.siteList.Store(&cfg.Sites)
 	s.rule = cfg.Rule
 	if len(s.rule.Clauses) == 0 {
 		s.rule = hashing.DefaultRule()
@@ -367,7 +378,7 @@ func (s *Server) remote(r *http.Request) string {
 
 // site returns the configured site called name, or nil.
 func (s *Server) site(name string) *crawler.Site {
-	for _, st := range s.cfg.Sites {
+	for _, st := range s.watched() {
 		if st.Name == name {
 			return st
 		}

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
+	"time"
 
+	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -21,6 +24,23 @@ type siteRow struct {
 	Status  crawlstate.SiteStatus
 	HasRun  bool
 	Errors  int
+	// Configured is false for a site with stored status that sites.yaml
+	// no longer has.
+	Configured bool
+	// Interval is the configured time between passes' starts; Next when
+	// the next pass is due (zero: paused or not configured; before now:
+	// due at once); Took the last finished pass's wall time.
+	Interval time.Duration
+	Next     time.Time
+	Took     time.Duration
+	// Kinds counts the last pass's errors by kind, most first.
+	Kinds []errorKind
+}
+
+// errorKind is a kind of crawl error and how many the last pass had.
+type errorKind struct {
+	Kind string
+	N    int
 }
 
 // siteRows joins the configured sites with their stored crawl status and
@@ -41,14 +61,36 @@ func (s *Server) siteRows() ([]siteRow, error) {
 	}
 	var rows []siteRow
 	seen := map[string]bool{}
-	add := func(name, contact string) {
+	add := func(name, contact string, site *crawler.Site) {
 		if c, ok, err := s.db.Takedown.SiteContact(name); err == nil && ok {
 			contact = c
 		}
 		st, ok := byName[name]
 		row := siteRow{Name: name, Contact: contact, Paused: paused[name], Status: st, HasRun: ok}
-		for _, n := range st.Errors {
+		for k, n := range st.Errors {
 			row.Errors += n
+			if n > 0 {
+				row.Kinds = append(row.Kinds, errorKind{k, n})
+			}
+		}
+		sort.Slice(row.Kinds, func(i, j int) bool {
+			a, b := row.Kinds[i], row.Kinds[j]
+			return a.N > b.N || a.N == b.N && a.Kind < b.Kind
+		})
+		if ok && !st.Running && !st.PassEnd.IsZero() && st.PassEnd.After(st.PassStart) {
+			row.Took = st.PassEnd.Sub(st.PassStart)
+		}
+		if site != nil {
+			row.Configured = true
+			row.Interval = time.Duration(site.Interval)
+			if !row.Paused {
+				// As the scheduler decides (crawler's nextPass): at
+				// once if it never ran or its pass is unfinished.
+				row.Next = s.now()
+				if ok && !st.Running && !st.PassStart.IsZero() {
+					row.Next = st.PassStart.Add(row.Interval)
+				}
+			}
 		}
 		if s.cfg.Scheduler != nil {
 			row.Running = s.cfg.Scheduler.Running(name)
@@ -56,12 +98,12 @@ func (s *Server) siteRows() ([]siteRow, error) {
 		rows = append(rows, row)
 		seen[name] = true
 	}
-	for _, site := range s.cfg.Sites {
-		add(site.Name, site.Contact)
+	for _, site := range s.watched() {
+		add(site.Name, site.Contact, site)
 	}
 	for _, st := range statuses {
 		if !seen[st.Name] {
-			add(st.Name, "")
+			add(st.Name, "", nil)
 		}
 	}
 	return rows, nil
@@ -70,7 +112,20 @@ func (s *Server) siteRows() ([]siteRow, error) {
 type sitesData struct {
 	Sites     []siteRow
 	Scheduler bool
+	// Editable: sites.yaml can be edited and reloaded here (the console
+	// has its path and the user is a national analyst or admin).
+	Editable bool
+	File     string
+	Now      time.Time
+	// Refresh is how often the page reloads itself, in seconds: by
+	// static/sites.js, which waits while a form is being typed in, or
+	// without JavaScript by a <noscript> meta refresh.
+	Refresh int
 }
+
+// sitesRefresh is how often the sites page reloads itself: often enough
+// to follow a pass, rarely enough to cost nothing.
+const sitesRefresh = 30
 
 // sites lists the watched sites with their crawl status: the analysts'
 // page, or JSON.
@@ -82,8 +137,10 @@ func (s *Server) sites(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if rows == nil {
 		rows = []siteRow{}
 	}
+	editable := s.cfg.SitesFile != "" && rq.national() && s.mayGet("/sites/new", rq.user.Roles(), true)
 	return s.respond(w, r, rq, reply{page: "sites", title: rq.loc.T("sites.title"),
-		html: sitesData{Sites: rows, Scheduler: s.cfg.Scheduler != nil}, json: convert(rows, siteRow.json)})
+		html: sitesData{Sites: rows, Scheduler: s.cfg.Scheduler != nil, Editable: editable, File: s.cfg.SitesFile, Now: s.now(), Refresh: sitesRefresh},
+		json: convert(rows, siteRow.json)})
 }
 
 // errNoScheduler reports a crawl control asked of a console that runs no

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -178,4 +179,73 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Unlock()
 	<-g.release
 	g.h.ServeHTTP(w, r)
+}
+
+func TestSchedulerReloadAddsChangesAndRemovesSites(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	db := registerKnown(t)
+	site := siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")
+	s := NewScheduler(&Crawler{DB: db, Rule: hashing.DefaultRule()}, []*Site{site})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after cancellation")
+		}
+	}()
+	ana := store.Actor{User: "ana"}
+	waitPasses(t, db, "the first pass", func(st crawlstate.SiteStatus) bool { return st.TotalPass == 1 && !st.Running })
+
+	steps := []struct {
+		name                    string
+		sites                   []*Site
+		added, changed, removed string
+		passNow                 error // what PassNow answers afterwards
+		passes                  int   // passes stored once it has run (0: none asked)
+	}{
+		{"the same configuration changes nothing", []*Site{siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")}, "[]", "[]", "[]", nil, 2},
+		{"a removed site is no longer crawled", nil, "[]", "[]", "[fixture]", ErrUnknownSite, 0},
+		{"a site added again is scheduled", []*Site{siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")}, "[fixture]", "[]", "[]", nil, 3},
+		{"a changed site runs under its new configuration", []*Site{siteFor(t, srv.URL, "    interval: 2h\n    delay: 0s\n")}, "[]", "[fixture]", "[]", nil, 4},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			a, c, r := s.Reload(st.sites)
+			if got := fmtList(a) + fmtList(c) + fmtList(r); got != st.added+st.changed+st.removed {
+				t.Fatalf("added, changed, removed = %s, want %s", got, st.added+st.changed+st.removed)
+			}
+			if err := s.PassNow(ctx, "fixture", ana); !errors.Is(err, st.passNow) {
+				t.Fatalf("pass now: %v, want %v", err, st.passNow)
+			}
+			if st.passes > 0 {
+				waitPasses(t, db, "the requested pass", func(ss crawlstate.SiteStatus) bool { return ss.TotalPass == st.passes && !ss.Running })
+			}
+			if len(s.Sites()) != len(st.sites) {
+				t.Fatalf("Sites() = %d sites, want %d", len(s.Sites()), len(st.sites))
+			}
+		})
+	}
+}
+
+func TestInspectorAndRecheckerFollowTheWatchedSites(t *testing.T) {
+	site := siteFor(t, "http://board.example", "")
+	var watched []*Site
+	in := &Inspector{Watched: func() []*Site { return watched }}
+	u, _ := url.Parse("http://board.example/x.jpg")
+	if s, err := in.siteOf(u); err != nil || s == site {
+		t.Fatalf("before the site is watched: %v, %v; want an ad-hoc site", s, err)
+	}
+	watched = []*Site{site}
+	if s, err := in.siteOf(u); err != nil || s != site {
+		t.Fatalf("after the site is watched: %v, %v; want the watched site", s, err)
+	}
 }

@@ -969,6 +969,11 @@ func (p *pass) progress() {
 	}
 }
 
+// LogFetchFailed is the message of the log record of each failed fetch
+// (with "kind", "url" and "err"), so a terminal showing progress bars can
+// summarise them instead of printing one line each.
+const LogFetchFailed = "fetch failed"
+
 // fail counts and logs one error of a kind; the pass carries on.
 func (p *pass) fail(t *crawlstate.PassTally, kind, u string, err error) {
 	p.mu.Lock()
@@ -982,7 +987,7 @@ func (p *pass) fail(t *crawlstate.PassTally, kind, u string, err error) {
 	p.lastErrs = append(p.lastErrs, err.Error())
 	p.mu.Unlock()
 	p.metrics.error(kind)
-	p.log.Warn("fetch failed", "kind", kind, "url", u, "err", err)
+	p.log.Warn(LogFetchFailed, "kind", kind, "url", u, "err", err)
 }
 
 // skip records media not fingerprinted because it is over a limit, with its

@@ -47,6 +47,9 @@ type Inspector struct {
 	DB    *database.DB
 	Rule  hashing.Rule
 	Sites []*Site
+	// Watched, when set, is called for the watched sites instead of
+	// reading Sites, so a sites.yaml reloaded while serve runs is used.
+	Watched func() []*Site
 	// AllowPrivate lets URLs outside Sites reach private addresses (tests
 	// and the demo only; a watched site's allow_private applies to its own
 	// URLs).
@@ -140,7 +143,11 @@ func adhocSite(name, rawURL string, allowPrivate bool) (*Site, error) {
 
 // siteOf returns the watched site whose domains hold host, or an ad-hoc one.
 func (in *Inspector) siteOf(u *url.URL) (*Site, error) {
-	for _, s := range in.Sites {
+	sites := in.Sites
+	if in.Watched != nil {
+		sites = in.Watched()
+	}
+	for _, s := range sites {
 		if s.InDomains(u.Hostname()) {
 			return s, nil
 		}

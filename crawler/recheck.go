@@ -68,6 +68,11 @@ type Rechecker struct {
 	// limits of the site named by Alert.Site; an alert of a site not listed
 	// (a reported URL's host) under the defaults, with AllowPrivate.
 	Sites []*Site
+	// Watched, when set, is called for the watched sites instead of
+	// reading Sites, so a sites.yaml reloaded while serve runs is used
+	// for sites not checked before the reload (a site's client is made
+	// on its first check and kept).
+	Watched func() []*Site
 	// AllowPrivate lets the requests for alerts of unlisted sites reach
 	// private addresses (tests and the demo only).
 	AllowPrivate bool
@@ -125,7 +130,11 @@ func (r *Rechecker) client(a alerts.Alert) (*recheckClient, error) {
 		return c, nil
 	}
 	var site *Site
-	for _, s := range r.Sites {
+	sites := r.Sites
+	if r.Watched != nil {
+		sites = r.Watched()
+	}
+	for _, s := range sites {
 		if s.Name == a.Site {
 			site = s
 			break

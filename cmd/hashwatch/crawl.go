@@ -21,6 +21,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
+	"github.com/mattn/go-runewidth"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -131,8 +132,10 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 			log := a.log
 			var bars *progressBars
 			if once && isTerminal(a.stderr) {
-				bars = newProgressBars(ctx, a.stderr, sites)
-				log = slog.New(slog.NewTextHandler(bars.p, &slog.HandlerOptions{Level: a.logLevel()}))
+				bars = newProgressBars(ctx, a.stderr, sites, 0)
+				// Failed fetches are counted on each bar and summarised
+				// after them, not logged one line each among them.
+				log = slog.New(bars.failures(slog.NewTextHandler(bars.p, &slog.HandlerOptions{Level: a.logLevel()})))
 			}
 			vh := video.New(vcfg)
 			if _, err := vh.FFmpeg(); err == nil && !vh.InMemory() {
@@ -229,39 +232,62 @@ func serveMetrics(ctx context.Context, c *crawler.Crawler, addr string, log *slo
 
 // progressBars is one live line per site on a terminal.
 type progressBars struct {
-	p    *mpb.Progress
-	mu   sync.Mutex
-	bars map[string]*mpb.Bar
-	last map[string]crawler.PassStats
+	p     *mpb.Progress
+	w     io.Writer
+	width int // fixed terminal width (tests); 0 asks the terminal
+	mu    sync.Mutex
+	bars  map[string]*mpb.Bar
+	last  map[string]crawler.PassStats
+	fails *fetchFailures
 }
 
-func newProgressBars(ctx context.Context, w io.Writer, sites []*siteconfig.Site) *progressBars {
-	pb := &progressBars{
-		p:    mpb.NewWithContext(context.WithoutCancel(ctx), mpb.WithOutput(w), mpb.WithWidth(24), mpb.WithRefreshRate(200*time.Millisecond)),
-		bars: map[string]*mpb.Bar{},
-		last: map[string]crawler.PassStats{},
+// newProgressBars draws a bar per site on w, a terminal; width fixes the
+// terminal's width (for tests; 0 asks the terminal each frame).
+func newProgressBars(ctx context.Context, w io.Writer, sites []*siteconfig.Site, width int) *progressBars {
+	opts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(24), mpb.WithRefreshRate(200 * time.Millisecond)}
+	if width > 0 {
+		// mpb takes a writer that is not a terminal to be WithWidth
+		// wide, and draws on it only when told to.
+		opts = append(opts, mpb.WithWidth(width), mpb.WithAutoRefresh())
 	}
-	width := 0
+	pb := &progressBars{
+		p:     mpb.NewWithContext(context.WithoutCancel(ctx), opts...),
+		w:     w,
+		width: width,
+		bars:  map[string]*mpb.Bar{},
+		last:  map[string]crawler.PassStats{},
+	}
+	nameWidth := 0
 	for _, s := range sites {
-		width = max(width, len(s.Name))
+		nameWidth = max(nameWidth, runewidth.StringWidth(safe(s.Name)))
 	}
 	for _, s := range sites {
 		name := s.Name
 		pb.bars[name] = pb.p.AddBar(0,
-			mpb.PrependDecorators(decor.Name(name, decor.WC{W: width + 1, C: decor.DindentRight}), decor.Elapsed(decor.ET_STYLE_MMSS)),
-			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return pb.line(name) })),
+			mpb.PrependDecorators(decor.Name(safe(name), decor.WC{W: nameWidth + 1, C: decor.DindentRight}), decor.Elapsed(decor.ET_STYLE_MMSS)),
+			// The counts take what the name and time leave, less room
+			// for the bar and the spaces around it.
+			mpb.AppendDecorators(decor.Any(func(st decor.Statistics) string {
+				return pb.line(name, st.AvailableWidth-minBarColumns-2)
+			})),
 		)
 	}
 	return pb
 }
 
-// line is the counts shown after a site's bar.
-func (pb *progressBars) line(site string) string {
+// failures wraps the bars' log handler so failed fetches are summarised
+// (finish prints the summary).
+func (pb *progressBars) failures(next slog.Handler) slog.Handler {
+	pb.fails = newFetchFailures(next)
+	return pb.fails
+}
+
+// line is the counts shown after a site's bar, in at most width columns.
+func (pb *progressBars) line(site string, width int) string {
 	pb.mu.Lock()
 	s := pb.last[site]
 	pb.mu.Unlock()
-	return fmt.Sprintf("pages %d · media %d (hashed %d, 304 %d) · queued %d · alerts +%d · skipped %d · videos %d · errors %d",
-		s.Pages, s.Media, s.Hashed, s.NotModified, s.Queued, s.NewAlerts, s.Skipped, s.Videos, sumErrors(s.Errors))
+	return progressLine(s, width)
 }
 
 func (pb *progressBars) update(s crawler.PassStats) {
@@ -277,7 +303,8 @@ func (pb *progressBars) update(s crawler.PassStats) {
 	b.SetCurrent(done)
 }
 
-// finish completes every bar and waits for the last frame to be drawn.
+// finish completes every bar, waits for the last frame to be drawn and
+// summarises the failed fetches.
 func (pb *progressBars) finish(stats []crawler.PassStats) {
 	for _, s := range stats {
 		pb.update(s)
@@ -286,6 +313,15 @@ func (pb *progressBars) finish(stats []crawler.PassStats) {
 		b.SetTotal(-1, true)
 	}
 	pb.p.Wait()
+	if pb.fails != nil {
+		width := pb.width
+		if width == 0 {
+			if f, ok := pb.w.(*os.File); ok {
+				width, _, _ = term.GetSize(int(f.Fd()))
+			}
+		}
+		pb.fails.summary(pb.w, width)
+	}
 }
 
 // progressLog logs each running pass's counts at most once per interval:

@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 	_ "time/tzdata" // user time zones (Asia/Seoul by default) on hosts without zoneinfo
 
@@ -19,6 +21,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 )
@@ -213,7 +216,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	inspector := &crawler.Inspector{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate, Video: vh, UserAgent: cfg.UserAgent, Logger: a.log}
 	srv, err := console.New(console.Config{
-		DB: db, Scheduler: sched, Sites: sites, Inspector: inspector, Video: regVideo, Wasm: browserHashing(), NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender, Mailer: mailer,
+		DB: db, Scheduler: sched, Sites: sites, SitesFile: o.sitesFile, Inspector: inspector, Video: regVideo, Wasm: browserHashing(), NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender, Mailer: mailer,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
 		Rule: c.Rule, // partners' lookups match as crawled media do
@@ -221,6 +224,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// Reported URLs follow sites.yaml as edited or reloaded (set before
+	// the console serves its first request).
+	inspector.Watched = srv.WatchedSites
 	ln, err := listen(o.addr, o.maxConns)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", o.addr, err)
@@ -254,7 +260,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		wg.Go(func() { _ = sched.Run(workCtx) })
 	}
 	if !o.noCrawl {
-		rc := &crawler.Rechecker{DB: db, Rule: hashing.DefaultRule(), Sites: sites, AllowPrivate: o.allowPrivate,
+		rc := &crawler.Rechecker{DB: db, Rule: hashing.DefaultRule(), Sites: sites, Watched: srv.WatchedSites, AllowPrivate: o.allowPrivate,
 			Interval: o.recheckEvery, Video: vh, UserAgent: cfg.UserAgent, Logger: a.log}
 		defer rc.Close()
 		wg.Go(func() {
@@ -271,6 +277,26 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer closeWebhooks() // after wg.Wait: deferred calls run last-in first-out
+	// SIGHUP reloads sites.yaml, as the sites page's button does; a file
+	// that does not validate is logged and changes nothing. Registered
+	// before the URL is printed, so a signal after it is never fatal.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Go(func() {
+		for {
+			select {
+			case <-workCtx.Done():
+				return
+			case <-hup:
+				if err := srv.ReloadSites(workCtx, store.Actor{User: "signal:SIGHUP"}); err != nil {
+					a.log.Error("sites.yaml not reloaded; the watched sites stay as they were", "file", o.sitesFile, "err", err)
+				} else {
+					a.log.Info("sites.yaml reloaded on SIGHUP", "file", o.sitesFile)
+				}
+			}
+		}
+	})
 	a.log.Info("console listening", "url", "http://"+ln.Addr().String()+"/", "sites", len(sites), "crawl", sched != nil)
 	fmt.Fprintf(a.stdout, "hashwatch console: http://%s/\n", ln.Addr())
 

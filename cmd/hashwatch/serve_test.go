@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -180,4 +181,111 @@ func TestServeCrawlsServesAndStopsOnSIGTERM(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
+}
+
+// TestServeReloadsSitesOnSIGHUP: sites.yaml edited by hand is taken by
+// a running serve on SIGHUP, audited as the signal; a broken file is
+// logged and changes nothing.
+func TestServeReloadsSitesOnSIGHUP(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hw.db")
+	sites := filepath.Join(dir, "sites.yaml")
+	one := "sites:\n  - name: first\n    seeds: [\"http://first.example/\"]\n"
+	if err := os.WriteFile(sites, []byte(one), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := cliIn(t, db, "correct horse\n", "user", "add", "ana", "--role", "analyst"); code != 0 {
+		t.Fatal(errOut)
+	}
+	token, _, _ := cli(t, db, "user", "token", "ana")
+	token = strings.TrimSpace(token)
+	cmd := exec.Command(binary, "--db", db, "serve", "--sites", sites, "--addr", "127.0.0.1:0", "--no-crawl")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL printed: %v; stderr %s", err, stderr.String())
+	}
+	base := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "hashwatch console: ")), "/")
+	names := func() string {
+		req, _ := http.NewRequest("GET", base+"/api/sites", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var rows []struct {
+			Name string `json:"name"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&rows); err != nil {
+			t.Fatal(err)
+		}
+		var n []string
+		for _, r := range rows {
+			n = append(n, r.Name)
+		}
+		return strings.Join(n, ",")
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 30 s; stderr %s", what, stderr.String())
+			}
+			<-time.After(20 * time.Millisecond) // polling a condition with a deadline
+		}
+	}
+	if got := names(); got != "first" {
+		t.Fatalf("sites before = %s", got)
+	}
+	if err := os.WriteFile(sites, []byte(one+"  - name: second\n    seeds: [\"http://second.example/\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the second site after SIGHUP", func() bool { return names() == "first,second" })
+
+	if err := os.WriteFile(sites, []byte("sites:\n  - name: first\n    sedes: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the broken file's error in the log", func() bool { return strings.Contains(stderr.String(), "sites.yaml not reloaded") })
+	if got := names(); got != "first,second" {
+		t.Fatalf("a broken file changed the sites: %s", got)
+	}
+}
+
+// syncBuffer is a strings.Builder a process's output goroutine writes to
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

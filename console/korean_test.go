@@ -1,0 +1,86 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/console/messages"
+)
+
+func TestKoreanDurationsAreWords(t *testing.T) {
+	ko, en := &locale{Lang: "ko", msgs: messages.For("ko")}, &locale{Lang: "en", msgs: messages.For("en")}
+	for _, tt := range []struct {
+		d      time.Duration
+		ko, en string
+	}{
+		{8 * time.Minute, "8분", "8m0s"},
+		{90 * time.Minute, "1시간 30분", "1h30m0s"},
+		{45 * time.Second, "45초", "45s"},
+		{26*time.Hour + 20*time.Second, "1일 2시간", "26h0m0s"},
+		{6 * time.Hour, "6시간", "6h0m0s"},
+		{0, "—", "—"},
+	} {
+		if got := ko.Duration(tt.d); got != tt.ko {
+			t.Errorf("ko Duration(%v) = %q, want %q", tt.d, got, tt.ko)
+		}
+		if got := en.Duration(tt.d); got != tt.en {
+			t.Errorf("en Duration(%v) = %q, want %q", tt.d, got, tt.en)
+		}
+	}
+	if got := ko.T("done.confirmed_n", 12); got != "알림 #12를 확인했습니다." {
+		t.Errorf("a Korean message keeps its undecided particle: %q", got)
+	}
+}
+
+func TestKoreanErrorPages(t *testing.T) {
+	e := newEnv(t, nil)
+	op := e.login("op1")
+	if resp := op.postForm("/settings", url.Values{"language": {"ko"}}, op.csrf); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("settings: %d %s", resp.StatusCode, readAll(resp))
+	}
+	tests := []struct {
+		name   string
+		path   string
+		status int
+		want   []string
+		lacks  []string
+	}{
+		{"an alert that is not there", "/alerts/9999", http.StatusNotFound,
+			[]string{"404 · 찾을 수 없음", "알림 9999를 찾을 수 없습니다."}, []string{"Not Found", "not found"}},
+		{"a page of another role", "/users", http.StatusForbidden,
+			[]string{"403 · 접근 거부"}, []string{"Forbidden"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := op.get(tt.path)
+			body := readAll(resp)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("%s: %d, want %d", tt.path, resp.StatusCode, tt.status)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("the page lacks %q:\n%.600s", w, body)
+				}
+			}
+			for _, no := range tt.lacks {
+				if strings.Contains(body, no) {
+					t.Errorf("the page has English %q", no)
+				}
+			}
+		})
+	}
+	t.Run("a handler's own English message gets a Korean sentence with the English as detail", func(t *testing.T) {
+		ko := &locale{Lang: "ko", msgs: messages.For("ko")}
+		title, sentence, detail := errorWords(ko, http.StatusConflict, `alert 3 is dismissed; a notice needs confirmed alerts`, false)
+		if title != "충돌" || sentence != "현재 상태에서는 이 작업을 할 수 없습니다." || !strings.Contains(detail, "dismissed") {
+			t.Fatalf("errorWords = %q, %q, %q", title, sentence, detail)
+		}
+		en := &locale{Lang: "en", msgs: messages.For("en")}
+		if title, sentence, detail := errorWords(en, http.StatusNotFound, "alert 9999: not found", false); title != "Not Found" || sentence != "alert 9999: not found" || detail != "" {
+			t.Fatalf("English changed: %q, %q, %q", title, sentence, detail)
+		}
+	})
+}
