@@ -103,6 +103,12 @@ func TestTheRouteTableGivesEachRoleItsWork(t *testing.T) {
 		"GET /api/negative":                 operator,
 		"POST /api/alerts/{id}/negative":    operator,
 		"POST /api/negative/{id}/remove":    operator,
+		// Issue 16: staff issue and revoke their victims' PINs; admins
+		// turn their centre's self-submission on or off.
+		"POST /cases/{id}/pin":           staff,
+		"POST /api/cases/{id}/pin":       staff,
+		"POST /cases/{id}/pin/revoke":    staff,
+		"POST /centres/{id}/self-submit": admin,
 	}
 	got := map[string][]accounts.Role{}
 	for _, r := range e.srv.Routes() {

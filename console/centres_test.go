@@ -155,6 +155,8 @@ func objectPath(p string, w *centreWorld) string {
 		id = w.tokens[accounts.RoleAnalyst]
 	case strings.Contains(p, "/negative/{id}"):
 		id = strconv.FormatUint(w.negative, 10)
+	case strings.Contains(p, "/centres/{id}"):
+		id = w.centre
 	}
 	return strings.NewReplacer("{id}", id, "{name}", w.users[accounts.RoleAnalyst], "{site}", "board", "{lang}", "en", "{step}", "clearer", "{$}", "").Replace(p)
 }
@@ -171,7 +173,7 @@ func negativeGone(t *testing.T, e *env, id uint64) bool {
 // ownsObject reports whether a route's path names one of a centre's
 // objects (so that another centre's users must not reach it).
 func ownsObject(p string) bool {
-	for _, s := range []string{"/alerts/{id}", "/notices/{id}", "/reports/{id}", "/cases/{id}", "/tokens/{id}", "/users/{name}", "/negative/{id}"} {
+	for _, s := range []string{"/alerts/{id}", "/notices/{id}", "/reports/{id}", "/cases/{id}", "/tokens/{id}", "/users/{name}", "/negative/{id}", "/centres/{id}"} {
 		if strings.Contains(p, s) {
 			return true
 		}
@@ -275,9 +277,9 @@ func TestEveryRouteKeepsEachCentreToItsOwn(t *testing.T) {
 								}
 							case regional && owner != caller && ownsObject(rt.Path),
 								// Only a centre's own staff withdraw its cases
-								// or issue their victims' PINs (moving one is
-								// national admins' work).
-								(strings.HasSuffix(rt.Path, "/withdraw") || strings.HasSuffix(rt.Path, "/pin")) && (strings.HasPrefix(rt.Path, "/cases/") || strings.HasPrefix(rt.Path, "/api/cases/")) && owner != caller:
+								// or issue and revoke their victims' PINs (moving
+								// one is national admins' work).
+								(strings.HasSuffix(rt.Path, "/withdraw") || strings.HasSuffix(rt.Path, "/pin") || strings.HasSuffix(rt.Path, "/pin/revoke")) && (strings.HasPrefix(rt.Path, "/cases/") || strings.HasPrefix(rt.Path, "/api/cases/")) && owner != caller:
 								if resp.StatusCode != 404 {
 									t.Fatalf("a regional user reached another centre's object: %d %s", resp.StatusCode, body)
 								}

@@ -71,7 +71,8 @@ func (l *locale) Seconds(f float64) string {
 }
 
 // Duration shows d rounded for people: to the second under a minute,
-// else to the minute; in Korean in words ("8분", "1시간 30분", "2일 3시간").
+// else to the minute; in words in both languages ("8 min", "1 h 30 min",
+// "2 d 3 h"; "8분", "1시간 30분", "2일 3시간") rather than Go's "8m0s".
 func (l *locale) Duration(d time.Duration) string {
 	switch {
 	case d <= 0:
@@ -81,28 +82,32 @@ func (l *locale) Duration(d time.Duration) string {
 	default:
 		d = d.Round(time.Minute)
 	}
-	if l.Lang != "ko" {
-		return d.String()
+	if l.Lang == "ko" {
+		return durationWords(d, koreanUnits, "")
 	}
-	return koreanDuration(d)
+	return durationWords(d, englishUnits, " ")
 }
 
-// koreanDuration writes d in days, hours, minutes and seconds, leaving
-// out the zero ones ("1시간 30분", not "1시간 30분 0초").
-func koreanDuration(d time.Duration) string {
-	units := []struct {
-		d    time.Duration
-		word string
-	}{{24 * time.Hour, "일"}, {time.Hour, "시간"}, {time.Minute, "분"}, {time.Second, "초"}}
+// koreanUnits and englishUnits name days, hours, minutes and seconds.
+var (
+	koreanUnits  = [4]string{"일", "시간", "분", "초"}
+	englishUnits = [4]string{"d", "h", "min", "s"}
+)
+
+// durationWords writes d in days, hours, minutes and seconds named by
+// words (gap between number and word), leaving out the zero ones
+// ("1 h 30 min", not "1 h 30 min 0 s").
+func durationWords(d time.Duration, words [4]string, gap string) string {
+	units := [4]time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second}
 	var parts []string
-	for _, u := range units {
-		if n := d / u.d; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d%s", n, u.word))
-			d -= n * u.d
+	for i, u := range units {
+		if n := d / u; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d%s%s", n, gap, words[i]))
+			d -= n * u
 		}
 	}
 	if len(parts) == 0 {
-		return "0초"
+		return "0" + gap + words[3]
 	}
 	return strings.Join(parts, " ")
 }

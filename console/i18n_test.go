@@ -75,7 +75,7 @@ func TestEveryKeyInUseExists(t *testing.T) {
 	}
 	for _, d := range []string{"confirmed", "dismissed", "bulk", "withdrawn", "site_pass", "site_pause", "site_resume", "user_added",
 		"user_updated", "token_revoked", "saved", "notice_saved", "notice_sent", "contact_saved",
-		"released", "retired", "negative", "negative_removed"} {
+		"released", "retired", "negative", "negative_removed", "pin_revoked", "self_submit_on", "self_submit_off"} {
 		keys = append(keys, "done."+d) // the ?done= values the handlers redirect with
 	}
 	if len(keys) < 100 {

@@ -10,18 +10,22 @@ import (
 	"github.com/hashwatch/hashwatch/console/messages"
 )
 
-func TestKoreanDurationsAreWords(t *testing.T) {
+func TestDurationsAreWordsInBothLanguages(t *testing.T) {
 	ko, en := &locale{Lang: "ko", msgs: messages.For("ko")}, &locale{Lang: "en", msgs: messages.For("en")}
 	for _, tt := range []struct {
 		d      time.Duration
 		ko, en string
 	}{
-		{8 * time.Minute, "8분", "8m0s"},
-		{90 * time.Minute, "1시간 30분", "1h30m0s"},
-		{45 * time.Second, "45초", "45s"},
-		{26*time.Hour + 20*time.Second, "1일 2시간", "26h0m0s"},
-		{6 * time.Hour, "6시간", "6h0m0s"},
+		{8 * time.Minute, "8분", "8 min"},
+		{90 * time.Minute, "1시간 30분", "1 h 30 min"},
+		{45 * time.Second, "45초", "45 s"},
+		{26*time.Hour + 20*time.Second, "1일 2시간", "1 d 2 h"},
+		{6 * time.Hour, "6시간", "6 h"},
+		{59*time.Minute + 40*time.Second, "1시간", "1 h"},
+		{2*time.Second + 400*time.Millisecond, "2초", "2 s"},
+		{500 * time.Millisecond, "1초", "1 s"},
 		{0, "—", "—"},
+		{-time.Minute, "—", "—"},
 	} {
 		if got := ko.Duration(tt.d); got != tt.ko {
 			t.Errorf("ko Duration(%v) = %q, want %q", tt.d, got, tt.ko)

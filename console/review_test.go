@@ -570,6 +570,8 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /api/cases/{id}/pin", issuePIN, "staff1", "case.pin_issue", "sp"},
 		{"POST /api/submit", victim(selfSubmitPath, true), "self:sp", "case.register", "sp"},
 		{"POST /api/submit/withdraw", victim(selfWithdrawPath, false), "self:sp", "case.withdraw", "sp"},
+		{"POST /cases/{id}/pin/revoke", form(st, "/cases/sp/pin/revoke", nil), "staff1", "case.pin_revoke", "sp"},
+		{"POST /centres/{id}/self-submit", form(adm, "/centres/"+centres.National+"/self-submit", url.Values{"state": {"off"}}), "admin1", "centre.self_submit", centres.National},
 		// A partner's lookup changes nothing: it is counted per partner
 		// and day, not audited (lookup.go).
 		{"POST /api/lookup", nil, "", "", ""},

@@ -189,6 +189,7 @@ func (s *Server) routeTable() []route {
 		// is a slow hash, limited per address and per case: heavy.
 		{"POST", "/cases/{id}/pin", staff, csrfSession, asHTML, light, s.issuePIN, anyCentre},
 		{"POST", "/api/cases/{id}/pin", staff, csrfSession, asJSON, light, s.issuePIN, anyCentre},
+		{"POST", "/cases/{id}/pin/revoke", staff, csrfSession, asHTML, light, s.revokePIN, anyCentre},
 		{"GET", "/submit", public, csrfNone, asHTML, light, s.submitPage, anyCentre},
 		{"POST", selfSubmitPath, public, csrfLogin, asJSON, heavy, s.selfSubmit, anyCentre},
 		{"POST", selfWithdrawPath, public, csrfLogin, asJSON, heavy, s.selfWithdraw, anyCentre},
@@ -224,6 +225,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/users/{name}", admin, csrfSession, asHTML, light, s.updateUser, anyCentre},
 		{"POST", "/users/{name}/tokens", admin, csrfSession, asHTML, light, s.createToken, anyCentre},
 		{"POST", "/tokens/{id}/revoke", admin, csrfSession, asHTML, light, s.revokeToken, anyCentre},
+		// A centre's self-submission by victims, on the users page: the
+		// centre's admins, or national admins for any centre.
+		{"POST", "/centres/{id}/self-submit", admin, csrfSession, asHTML, light, s.setSelfSubmit, anyCentre},
 		{"GET", "/audit", admin, csrfNone, asHTML, heavy, s.auditLog, anyCentre},
 		{"GET", "/api/audit", admin, csrfNone, asJSON, heavy, s.auditLog, anyCentre},
 		{"GET", "/api/verify", admin, csrfNone, asJSON, heavy, s.apiVerify, nationalOnly},

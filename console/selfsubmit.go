@@ -253,3 +253,41 @@ func (s *Server) issuePIN(w http.ResponseWriter, r *http.Request, rq *request) e
 	d.PIN = issued
 	return s.render(w, r, rq, http.StatusOK, "cases", rq.loc.T("cases.title"), d)
 }
+
+// revokePIN ends the PIN of one of the staff member's centre's cases at
+// once (index RevokePIN, audited as "case.pin_revoke", as `hashwatch case
+// pin --revoke` is), whether or not the centre's self-submission is on:
+// a PIN given out by mistake, or no longer wanted, stops working now
+// rather than when it expires. Another centre's case is not there (404).
+func (s *Server) revokePIN(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
+	if _, err := s.db.Index.CaseOf(rq.user.Centre, id); err != nil {
+		return err
+	}
+	if err := s.db.Index.RevokePIN(r.Context(), rq.user.Centre, id, rq.actor()); err != nil {
+		return err
+	}
+	return s.respond(w, r, rq, reply{redirect: "/cases?done=pin_revoked", json: map[string]any{"case": id, "pin_revoked": true}})
+}
+
+// setSelfSubmit turns a centre's self-submission by victims on or off
+// (form field state, "on" or "off") from the users page: the admins of
+// that centre, or national admins for any centre; another centre is not
+// there for a regional admin (404). It is the store call `hashwatch
+// centre self-submit` makes (centres.Store.SetSelfSubmit), audited there
+// as "centre.self_submit".
+func (s *Server) setSelfSubmit(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
+	if !rq.sees(id) {
+		return fmt.Errorf("centre %q: %w", id, store.ErrNotFound)
+	}
+	state := r.PostForm.Get("state")
+	if state != "on" && state != "off" {
+		return errorf(http.StatusBadRequest, "state %q: want on or off", truncate(state, 16))
+	}
+	if err := s.db.Centres.SetSelfSubmit(r.Context(), id, state == "on", rq.actor()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/users?done=self_submit_"+state, http.StatusSeeOther)
+	return nil
+}

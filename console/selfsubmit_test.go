@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
@@ -259,6 +260,137 @@ func TestSelfSubmission(t *testing.T) {
 		}
 		if status, _ := postSelf(c, selfSubmitPath, c.csrf, selfJSON{Centre: centres.National, Case: "v-1", PIN: pin, Files: files}); status != http.StatusUnauthorized {
 			t.Errorf("submitting to the withdrawn case: %d", status)
+		}
+	})
+}
+
+// TestSelfSubmissionSettingAndPINRevocationFromTheConsole turns a
+// centre's self-submission on and off from the users page (its own
+// admins, or a national admin for any centre; a regional admin cannot
+// reach another centre's) and revokes a case's PIN from the cases page,
+// after which the PIN opens nothing; both audited as the command line's
+// are.
+func TestSelfSubmissionSettingAndPINRevocationFromTheConsole(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	for _, c := range []string{"busan", "daegu"} {
+		if _, err := e.db.Centres.Add(ctx, c, c+" centre", store.Actor{User: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.db.Accounts.AddUser(ctx, accounts.NewUser{Name: "busan-admin", Role: accounts.RoleAdmin, Centre: "busan", Password: testPassword, Language: "en"}, store.Actor{User: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	national, regional := e.login("admin1"), e.login("busan-admin")
+	setting := func(id string) bool {
+		t.Helper()
+		c, err := e.db.Centres.Centre(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.SelfSubmit
+	}
+
+	t.Run("the users page offers each admin their centres' setting", func(t *testing.T) {
+		page := readAll(regional.get("/users"))
+		if !strings.Contains(page, `action="/centres/busan/self-submit"`) || strings.Contains(page, "/centres/daegu/") || strings.Contains(page, "/centres/"+centres.National+"/") {
+			t.Errorf("a regional admin's users page should offer only their centre's setting: %s", page)
+		}
+		page = readAll(national.get("/users"))
+		for _, c := range []string{"busan", "daegu", centres.National} {
+			if !strings.Contains(page, `action="/centres/`+c+`/self-submit"`) {
+				t.Errorf("a national admin's users page lacks %s's setting", c)
+			}
+		}
+	})
+
+	for _, st := range []struct {
+		name   string
+		who    *client
+		centre string
+		state  string
+		status int
+		want   bool // the setting afterwards
+	}{
+		{"a regional admin turns their centre on", regional, "busan", "on", http.StatusSeeOther, true},
+		{"a regional admin cannot reach another centre", regional, "daegu", "on", http.StatusNotFound, false},
+		{"a regional admin cannot reach the national centre", regional, centres.National, "on", http.StatusNotFound, false},
+		{"a national admin turns any centre on", national, "daegu", "on", http.StatusSeeOther, true},
+		{"a national admin turns it off again", national, "busan", "off", http.StatusSeeOther, false},
+		{"a state other than on or off is refused", national, "daegu", "yes", http.StatusBadRequest, true},
+		{"an unknown centre is not there", national, "nosuch", "on", http.StatusNotFound, false},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			resp := st.who.postForm("/centres/"+st.centre+"/self-submit", url.Values{"state": {st.state}}, st.who.csrf)
+			body := readAll(resp)
+			if resp.StatusCode != st.status {
+				t.Fatalf("%d, want %d: %s", resp.StatusCode, st.status, body)
+			}
+			if st.centre != "nosuch" && setting(st.centre) != st.want {
+				t.Errorf("setting of %s: %v, want %v", st.centre, setting(st.centre), st.want)
+			}
+			if st.status == http.StatusSeeOther {
+				if loc := resp.Header.Get("Location"); loc != "/users?done=self_submit_"+st.state {
+					t.Errorf("redirect to %q", loc)
+				}
+				log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "centre.self_submit", Limit: 1})
+				if len(log) != 1 || log[0].Target != st.centre || log[0].Detail != st.state {
+					t.Errorf("audit: %+v", log)
+				}
+			}
+		})
+	}
+	if page := readAll(national.get("/users?done=self_submit_on")); !strings.Contains(page, "Self-submission by victims is on.") {
+		t.Error("the users page does not say the setting changed")
+	}
+
+	t.Run("staff revoke a case's PIN and it opens nothing", func(t *testing.T) {
+		if err := e.db.Centres.SetSelfSubmit(ctx, centres.National, true, store.Actor{User: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.db.Index.RegisterIn(ctx, centres.National, "rv", "", nil, store.Actor{User: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		staff := e.login("staff1")
+		if page := readAll(staff.get("/cases")); strings.Contains(page, `/cases/rv/pin/revoke`) {
+			t.Error("a revoke button for a case without a PIN")
+		}
+		pin, _, err := e.db.Index.IssuePIN(ctx, centres.National, "rv", 0, store.Actor{User: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page := readAll(staff.get("/cases")); !strings.Contains(page, `/cases/rv/pin/revoke`) {
+			t.Error("no revoke button for a case with a PIN")
+		}
+		// Another centre's staff: the case is not there for them.
+		if _, err := e.db.Accounts.AddUser(ctx, accounts.NewUser{Name: "busan-staff", Role: accounts.RoleStaff, Centre: "busan", Password: testPassword}, store.Actor{User: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		other := e.login("busan-staff")
+		if resp := other.postForm("/cases/rv/pin/revoke", nil, other.csrf); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another centre's staff revoking: %d, want 404", resp.StatusCode)
+		}
+		if err := e.db.Index.CheckPIN(ctx, centres.National, "rv", pin, store.Actor{User: "test"}); err != nil {
+			t.Fatalf("the PIN stopped working before it was revoked: %v", err)
+		}
+		resp := staff.postForm("/cases/rv/pin/revoke", nil, staff.csrf)
+		readAll(resp)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/cases?done=pin_revoked" {
+			t.Fatalf("revoke: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if err := e.db.Index.CheckPIN(ctx, centres.National, "rv", pin, store.Actor{User: "test"}); err == nil {
+			t.Error("a revoked PIN still opens the case")
+		}
+		log, _ := e.db.Store.AuditLog(store.AuditFilter{Action: "case.pin_revoke"})
+		if len(log) != 1 || log[0].User != "staff1" || log[0].Target != "rv" || log[0].Detail != "PIN revoked" {
+			t.Errorf("audit of the revocation: %+v", log)
+		}
+		page := readAll(staff.get("/cases?done=pin_revoked"))
+		if !strings.Contains(page, "The PIN was revoked") || strings.Contains(page, `/cases/rv/pin/revoke`) {
+			t.Error("the cases page neither says the PIN was revoked nor drops its button")
+		}
+		if resp := staff.postForm("/cases/nosuch/pin/revoke", nil, staff.csrf); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("an unknown case: %d, want 404", resp.StatusCode)
 		}
 	})
 }

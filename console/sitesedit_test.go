@@ -71,7 +71,7 @@ func TestSiteEditingFromTheConsoleIsValidatedWrittenAndAudited(t *testing.T) {
 			[]string{"under a minute"}, "board", "", ""},
 		{"a valid site is added", "/sites/new",
 			url.Values{"name": {"forum"}, "seeds": {"https://forum.example/\nhttps://forum.example/new"}, "interval": {"30m"}}, http.StatusSeeOther,
-			[]string{"forum", "30m"}, "board,forum", "site.add", "30m0s"},
+			[]string{"forum", "30 min"}, "board,forum", "site.add", "30m0s"},
 		{"an edit keeps the site and changes its interval", "/sites/forum/edit",
 			url.Values{"name": {"forum"}, "seeds": {"https://forum.example/"}, "interval": {"3h"}}, http.StatusSeeOther,
 			nil, "board,forum", "site.edit", "3h0m0s"},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/store"
 )
 
@@ -20,6 +21,10 @@ type usersData struct {
 	// Centres are the centres the admin may add users to: their own, or
 	// for a national admin every centre.
 	Centres []string
+	// SelfSubmit are the centres whose self-submission by victims the
+	// admin may turn on or off: their own, or for a national admin every
+	// centre.
+	SelfSubmit []centres.Centre
 	// NewToken is a token just created, shown this once.
 	NewToken     string
 	NewTokenUser string
@@ -48,17 +53,25 @@ func (s *Server) usersData(rq *request) (usersData, error) {
 		}
 	}
 	d := usersData{Users: users, Tokens: tokens, Roles: accounts.Roles, Centres: []string{rq.user.Centre}}
-	if rq.national() && err == nil {
-		cs, cerr := s.db.Centres.List()
-		if cerr != nil {
-			return d, cerr
-		}
+	if err != nil {
+		return d, err
+	}
+	cs, err := s.db.Centres.List()
+	if err != nil {
+		return d, err
+	}
+	if rq.national() {
 		d.Centres = d.Centres[:0]
-		for _, c := range cs {
+	}
+	for _, c := range cs {
+		if rq.national() {
 			d.Centres = append(d.Centres, c.ID)
 		}
+		if rq.sees(c.ID) {
+			d.SelfSubmit = append(d.SelfSubmit, c)
+		}
 	}
-	return d, err
+	return d, nil
 }
 
 // userIn returns user name if rq's admin may manage them (their centre,

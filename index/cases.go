@@ -61,6 +61,11 @@ func encodeCase(c Case) ([]byte, error) { return caseCodec.Encode(caseRecordOf(c
 // Withdrawn reports whether the case was withdrawn.
 func (c Case) Withdrawn() bool { return !c.WithdrawnAt.IsZero() }
 
+// HasPIN reports whether the case holds a self-submission PIN (issued and
+// not revoked; it may have expired or locked), so staff are offered to
+// revoke it only where there is one to revoke.
+func (c Case) HasPIN() bool { return c.pin != nil }
+
 // Registration is one piece of media to register under a case.
 type Registration struct {
 	Label  string

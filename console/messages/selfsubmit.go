@@ -3,7 +3,8 @@ package messages
 import "fmt"
 
 // The words of victims' self-submission (issue 16): the public /submit
-// page, its refusals, and issuing a PIN on the cases page. They join the
+// page, its refusals, issuing and revoking a PIN on the cases page, and
+// the centres' setting on the users page. They join the
 // catalog once, when the program starts; a key defined twice stops it
 // there.
 var selfSubmitWords = map[string]map[string]string{
@@ -28,6 +29,13 @@ var selfSubmitWords = map[string]map[string]string{
 
 		"cases.pin": "피해자 PIN 발급", "cases.pin_days": "유효 기간(일)",
 		"cases.pin_issued": "사건 %s의 PIN: %s (%s까지 유효). 지금 한 번만 표시됩니다. 피해자에게 사건 번호와 함께 전달하세요. 주소: /submit",
+		"cases.pin_revoke": "PIN 폐기", "done.pin_revoked": "PIN을 폐기했습니다. 이 PIN으로는 더 이상 등록하거나 철회할 수 없습니다.",
+
+		"users.self_submit":      "피해자 직접 등록",
+		"users.self_submit_note": "켜면 센터 직원이 사건에 PIN을 발급할 수 있고, 피해자는 /submit에서 PIN으로 자기 사건에 지문을 등록하거나 사건을 철회할 수 있습니다. 끄면 모든 등록과 철회가 즉시 거부되며, 이미 발급한 PIN은 보관되어 다시 켜면 다시 유효합니다.",
+		"users.self_submit_on":   "켜짐", "users.self_submit_off": "꺼짐",
+		"users.self_submit_turn_on": "켜기", "users.self_submit_turn_off": "끄기",
+		"done.self_submit_on": "피해자 직접 등록을 켰습니다.", "done.self_submit_off": "피해자 직접 등록을 껐습니다.",
 	},
 	"en": {
 		"submit.title":  "Register fingerprints of your pictures yourself",
@@ -50,6 +58,13 @@ var selfSubmitWords = map[string]map[string]string{
 
 		"cases.pin": "Issue a PIN for the victim", "cases.pin_days": "Valid for (days)",
 		"cases.pin_issued": "PIN for case %s: %s (valid until %s). It is shown only now: give it to the victim with the case number. Address: /submit",
+		"cases.pin_revoke": "Revoke the PIN", "done.pin_revoked": "The PIN was revoked: it no longer adds fingerprints or withdraws the case.",
+
+		"users.self_submit":      "Self-submission by victims",
+		"users.self_submit_note": "When on, the centre's staff can issue a case a PIN, with which the victim adds fingerprints to their own case or withdraws it on /submit. Turning it off refuses every submission and withdrawal at once; PINs already issued are kept and work again if it is turned back on.",
+		"users.self_submit_on":   "on", "users.self_submit_off": "off",
+		"users.self_submit_turn_on": "Turn on", "users.self_submit_turn_off": "Turn off",
+		"done.self_submit_on": "Self-submission by victims is on.", "done.self_submit_off": "Self-submission by victims is off.",
 	},
 }
 
