@@ -13,6 +13,7 @@ import (
 
 	"github.com/corona10/goimagehash"
 
+	"github.com/hashwatch/hashwatch/cputime"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
@@ -100,10 +101,11 @@ func MeasureHashSpeed(ctx context.Context, files [][]byte, rounds int) (HashSpee
 		_, err = db.Index.Match(ctx, fp, rule)
 		return err
 	}
-	useCPU := cpuNow() > 0
+	_, useCPU := cputime.Process()
 	clock := func() time.Duration {
 		if useCPU {
-			return cpuNow()
+			d, _ := cputime.Process()
+			return d
 		}
 		return time.Duration(time.Now().UnixNano())
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashwatch/hashwatch/cputime"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -304,9 +305,10 @@ func (res *VideoResult) score(ctx context.Context, h *video.Hasher, db *database
 			res.HardNegatives++
 		}
 	}
-	self := cpuNow()
+	self, _ := cputime.Process()
 	fp, u, err := h.FingerprintUsage(ctx, data, hashing.ForQuery)
-	res.fpCPU += cpuNow() - self + u.FFmpegUser + u.FFmpegSys
+	after, _ := cputime.Process() // 0 and 0 where it cannot be read
+	res.fpCPU += after - self + u.FFmpegUser + u.FFmpegSys
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"runtime"
 	"time"
+
+	"github.com/hashwatch/hashwatch/cputime"
 )
 
 // A JPEG's decode costs a pass over every block per scan, and a hostile
@@ -29,7 +31,7 @@ const budgetLookEvery = 2 * time.Millisecond
 // decodeBudget meters one decode's CPU time against a limit.
 type decodeBudget struct {
 	limit    time.Duration
-	start    int64 // the thread's CPU time at the start (ns)
+	start    time.Duration // the thread's CPU time at the start
 	began    time.Time
 	lastLook time.Time
 	cpu      bool // false: the thread's CPU time cannot be read, wall time is metered
@@ -41,7 +43,7 @@ func startDecodeBudget(limit time.Duration) (b *decodeBudget, done func()) {
 	runtime.LockOSThread()
 	b = &decodeBudget{limit: limit, began: time.Now()}
 	b.lastLook = b.began
-	b.start, b.cpu = threadCPUTime()
+	b.start, b.cpu = cputime.Thread()
 	return b, runtime.UnlockOSThread
 }
 
@@ -49,8 +51,8 @@ func startDecodeBudget(limit time.Duration) (b *decodeBudget, done func()) {
 // decode has taken so far.
 func (b *decodeBudget) used() time.Duration {
 	if b.cpu {
-		if now, ok := threadCPUTime(); ok {
-			return time.Duration(now - b.start)
+		if now, ok := cputime.Thread(); ok {
+			return now - b.start
 		}
 	}
 	return time.Since(b.began)

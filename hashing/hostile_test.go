@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/cputime"
 	"github.com/hashwatch/hashwatch/fixtures"
 )
 
@@ -161,7 +162,7 @@ func TestAJPEGDecodeStopsAtItsBudgetAndOnCancellation(t *testing.T) {
 // spends off the CPU (waiting for a core on a busy machine) is not billed
 // to its budget where the thread's CPU time can be read, and that work is.
 func TestTheDecodeBudgetCountsCPUTimeNotWaiting(t *testing.T) {
-	if _, ok := threadCPUTime(); !ok {
+	if _, ok := cputime.Thread(); !ok {
 		t.Skip("no per-thread CPU time here: the budget is metered in wall time")
 	}
 	b, done := startDecodeBudget(30 * time.Millisecond)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/hashwatch/hashwatch/cputime"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/spf13/cobra"
@@ -67,7 +68,8 @@ H.264 video with x264's default keyframe spacing is at most 0.30.`,
 			}
 			res := benchVideoJSON{File: args[0], Rounds: rounds, Mode: mode}
 			var child time.Duration
-			start, self := time.Now(), selfCPU()
+			start := time.Now()
+			self, _ := cputime.Process() // 0 and 0 where it cannot be read
 			for range rounds {
 				fp, u, err := h.FingerprintUsage(cmd.Context(), data, hashing.ForQuery)
 				if err != nil {
@@ -76,7 +78,8 @@ H.264 video with x264's default keyframe spacing is at most 0.30.`,
 				child += u.FFmpegUser + u.FFmpegSys
 				res.Frames, res.DurationSeconds = len(fp.Frames), fp.Duration.Seconds()
 			}
-			wall, own := time.Since(start), selfCPU()-self
+			after, _ := cputime.Process()
+			wall, own := time.Since(start), after-self
 			path, _ := h.FFmpeg()
 			var base time.Duration
 			for range rounds {

@@ -2,12 +2,10 @@ package admission
 
 import (
 	"runtime"
-	"syscall"
 	"time"
-)
 
-// rusageThread is Linux's RUSAGE_THREAD: the calling thread's usage.
-const rusageThread = 1
+	"github.com/hashwatch/hashwatch/cputime"
+)
 
 // handlerCPU starts metering the CPU time of the calling goroutine's work
 // until the returned function is called: the goroutine is locked to its
@@ -15,35 +13,31 @@ const rusageThread = 1
 // at both ends. Time the goroutine spends waiting — for a core on a busy
 // machine, for the network — is not CPU time and is not counted, so the
 // console is billed for what it takes from the crawl, not for the
-// machine's other load. If the thread's usage cannot be read, wall time
-// is counted instead.
+// machine's other load. Where the thread's usage cannot be read, wall time
+// is counted instead: an upper bound of its CPU time.
 func handlerCPU() (stop func() time.Duration) {
 	runtime.LockOSThread()
-	start, err := threadCPU()
+	start, ok := cputime.Thread()
 	began := time.Now()
 	return func() time.Duration {
 		defer runtime.UnlockOSThread()
-		end, err2 := threadCPU()
-		if err != nil || err2 != nil {
+		end, ok2 := cputime.Thread()
+		if !ok || !ok2 {
 			return time.Since(began)
 		}
 		return end - start
 	}
 }
 
-func threadCPU() (time.Duration, error) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
-		return 0, err
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
+// processStart anchors processCPU's fallback.
+var processStart = time.Now()
 
 // processCPU is the process's CPU time (user and system, all threads).
+// Where it cannot be read it assumes every core busy since the start: the
+// share is then of GOMAXPROCS.
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	if d, ok := cputime.Process(); ok {
+		return d
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(float64(time.Since(processStart)) * float64(runtime.GOMAXPROCS(0)))
 }
