@@ -123,7 +123,7 @@ func BenchmarkStages(b *testing.B) {
 	var pre []prepared
 	s := h.scratch.Get().(*scratch)
 	for _, f := range files {
-		img, _, _, err := decodeImage(ctx, f, h.limits, workingSize, true)
+		img, _, _, err := decodeImage(ctx, f, h.limits, workingSize)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -133,7 +133,7 @@ func BenchmarkStages(b *testing.B) {
 		i := 0
 		defer cpuPerOp(b)()
 		for b.Loop() {
-			if _, _, _, err := decodeImage(ctx, files[i%len(files)], h.limits, workingSize, true); err != nil {
+			if _, _, _, err := decodeImage(ctx, files[i%len(files)], h.limits, workingSize); err != nil {
 				b.Fatal(err)
 			}
 			i++

@@ -74,7 +74,7 @@ func ReadLimited(r io.Reader, max int64) ([]byte, error) {
 // Transparent and translucent pixels come composited over white,
 // so what they hide never reaches a hash.
 func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
-	img, format, _, err := decodeImage(context.Background(), data, limits, 0, false)
+	img, format, _, err := decodeImage(context.Background(), data, limits, 0)
 	return img, format, err
 }
 
@@ -82,7 +82,7 @@ func DecodeImage(data []byte, limits Limits) (image.Image, Format, error) {
 // copy: it may decode a JPEG at 1/2, 1/4 or 1/8 scale, keeping the long
 // side at least minLong pixels (see decodeImage).
 func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, Format, error) {
-	img, format, _, err := decodeImage(context.Background(), data, limits, max(minLong, 1), false)
+	img, format, _, err := decodeImage(context.Background(), data, limits, max(minLong, 1))
 	return img, format, err
 }
 
@@ -95,11 +95,8 @@ func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, For
 // registration, crawling, inspection and previews share, so a transparent
 // picture is hashed the same way on both sides of a match.
 // A JPEG's decode stops when ctx is done or limits.MaxDecodeCPU or
-// MaxDecodeTime is spent (decodebudget.go). lumaOnly is for a caller that
-// reads only the luma of the result (workingCopy for the views): a colour
-// JPEG without EXIF rotation may then come back as its Y plane
-// (*image.Gray), its chroma never reconstructed.
-func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int, lumaOnly bool) (image.Image, Format, image.Point, error) {
+// MaxDecodeTime is spent (decodebudget.go).
+func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
 		return nil, "", image.Point{}, fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
@@ -131,7 +128,7 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int, l
 		dctx, cancel := context.WithTimeout(ctx, limits.MaxDecodeTime)
 		budget, done := startDecodeBudget(limits.MaxDecodeCPU)
 		var orientation int
-		img, orientation, err = decodeJPEGScaled(dctx, data, minLong, lumaOnly, budget.over)
+		img, orientation, err = decodeJPEGScaled(dctx, data, minLong, budget.over)
 		done()
 		cancel()
 		switch {
@@ -167,19 +164,13 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int, l
 // minLong (at full size when no reduction keeps that much), then applies its
 // EXIF orientation as imaging.Decode would. It stops with ctx's error soon
 // after ctx is done, or with over's once over reports the budget spent.
-// With lumaOnly it may return the Y plane alone (see decodeImage).
-func decodeJPEGScaled(ctx context.Context, data []byte, minLong int, lumaOnly bool, over func() error) (img image.Image, orientation int, err error) {
+func decodeJPEGScaled(ctx context.Context, data []byte, minLong int, over func() error) (img image.Image, orientation int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	var info jpegscale.Info
-	if lumaOnly {
-		img, info, err = jpegscale.DecodeLumaBudget(ctx, data, minLong, minLong, over)
-	} else {
-		img, info, err = jpegscale.DecodeScaledBudget(ctx, bytes.NewReader(data), minLong, minLong, over)
-	}
+	img, info, err := jpegscale.DecodeScaledBudget(ctx, bytes.NewReader(data), minLong, minLong, over)
 	if err != nil {
 		return nil, 0, err
 	}

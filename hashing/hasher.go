@@ -67,11 +67,11 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 		return Fingerprint{}, err
 	}
 	// Every purpose decodes in colour: the views are grey, but the rule's
-	// colour test (Rule.Colour) reads the query's colour summary. (The
-	// luma-only decode, decodeImage's lumaOnly, saved about a fifth of a
-	// query's decode before the colour test came; a summary from the chroma
-	// blocks' DC terms would bring it back.)
-	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose), false)
+	// colour test (Rule.Colour) reads the query's colour summary.
+	// (jpegscale.DecodeLumaContext, luma only, saves about a fifth of a
+	// query's decode; a colour summary from the chroma blocks' DC terms
+	// would let queries use it.)
+	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
 	if err != nil {
 		return Fingerprint{}, err
 	}
@@ -81,7 +81,7 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	fp, err := h.decoded(img, format, size, purpose, func() (image.Image, error) {
 		// The reference PDQ is defined on the full picture, so decode it
 		// again at full size (registration and inspection are rare).
-		full, _, _, err := decodeImage(ctx, data, h.limits, 0, false)
+		full, _, _, err := decodeImage(ctx, data, h.limits, 0)
 		return full, err
 	})
 	if err != nil {
@@ -150,7 +150,7 @@ func (h *Hasher) decoded(img image.Image, format Format, size image.Point, purpo
 // colour summary (Fingerprint.Colour): what Image computes, for a caller
 // that keeps the views' hashes from an earlier run.
 func (h *Hasher) Colour(ctx context.Context, data []byte, purpose Purpose) (Colour, error) {
-	img, _, _, err := decodeImage(ctx, data, h.limits, sourceSize(purpose), false)
+	img, _, _, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
 	if err != nil {
 		return Colour{}, err
 	}

@@ -31,7 +31,7 @@ const previewQuality = 60
 // shown the abusive picture itself.
 func (h *Hasher) Preview(data []byte) ([]byte, error) {
 	// A JPEG decoded at reduced scale is plenty: the preview keeps 16 px.
-	img, _, _, err := decodeImage(context.Background(), data, h.limits, PreviewSize, false)
+	img, _, _, err := decodeImage(context.Background(), data, h.limits, PreviewSize)
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}

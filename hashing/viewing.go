@@ -48,7 +48,7 @@ func (h *Hasher) Render(ctx context.Context, data []byte, step ViewStep, colour 
 	default:
 		return nil, fmt.Errorf("render: unknown viewing step %d: %w", step, ErrUnsupported)
 	}
-	img, _, _, err := decodeImage(ctx, data, h.limits, long, false)
+	img, _, _, err := decodeImage(ctx, data, h.limits, long)
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}

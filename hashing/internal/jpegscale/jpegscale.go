@@ -115,19 +115,12 @@ var errChromaSkipped = errors.New("jpegscale: chroma skipped but needed")
 // chroma blocks being dequantized or transformed (their bits are still
 // walked). Every other JPEG comes back as DecodeScaledContext returns it.
 func DecodeLumaContext(ctx context.Context, data []byte, minWidth, minHeight int) (image.Image, Info, error) {
-	return DecodeLumaBudget(ctx, data, minWidth, minHeight, nil)
-}
-
-// DecodeLumaBudget is DecodeLumaContext under a budget, as
-// DecodeScaledBudget: over is asked at the same points and its error stops
-// the decode; nil means no budget.
-func DecodeLumaBudget(ctx context.Context, data []byte, minWidth, minHeight int, over func() error) (image.Image, Info, error) {
-	d := decoder{ctx: ctx, over: over, lumaOnly: true, pickShift: func(w, h int) uint {
+	d := decoder{ctx: ctx, lumaOnly: true, pickShift: func(w, h int) uint {
 		return denomShift(ScaleDenom(w, h, minWidth, minHeight))
 	}}
 	img, err := d.decode(bytes.NewReader(data), false)
 	if errors.Is(err, errChromaSkipped) {
-		return DecodeScaledBudget(ctx, bytes.NewReader(data), minWidth, minHeight, over)
+		return DecodeScaledContext(ctx, bytes.NewReader(data), minWidth, minHeight)
 	}
 	if err != nil {
 		return nil, Info{}, err
