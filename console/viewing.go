@@ -49,24 +49,34 @@ func (s *Server) viewAllowed(rq *request, a alerts.Alert, step hashing.ViewStep,
 	return !hasPreview || s.isRevealedStep(rq.session.ID, a.ID, 0)
 }
 
+// viewedAlert reads a viewing route, /alerts/{id}/view/{step}: the alert
+// rq may see and its picture step, or keyframes for a video's strip; any
+// other step is not found.
+func (s *Server) viewedAlert(r *http.Request, rq *request) (a alerts.Alert, step hashing.ViewStep, keyframes bool, err error) {
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		return a, 0, false, err
+	}
+	name := r.PathValue("step")
+	step, ok := viewSteps[name]
+	if keyframes = name == "keyframes"; !ok && !keyframes {
+		return a, 0, false, errorf(http.StatusNotFound, "no viewing step %q (clearer, full or keyframes)", truncate(name, 20))
+	}
+	a, err = s.alertFor(rq, id)
+	return a, step, keyframes, err
+}
+
 // viewStep grants the session the next viewing step of an alert: POST
 // /alerts/{id}/view/{clearer|full}, with "colour" to see it in colour.
 func (s *Server) viewStep(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, err := parseID(r.PathValue("id"))
+	a, step, keyframes, err := s.viewedAlert(r, rq)
 	if err != nil {
 		return err
 	}
-	if r.PathValue("step") == "keyframes" {
-		return s.viewKeyframesStep(w, r, rq, id)
+	if keyframes {
+		return s.viewKeyframesStep(w, r, rq, a)
 	}
-	step, ok := viewSteps[r.PathValue("step")]
-	if !ok {
-		return errorf(http.StatusNotFound, "no viewing step %q (clearer, full or keyframes)", truncate(r.PathValue("step"), 20))
-	}
-	a, err := s.alertFor(rq, id)
-	if err != nil {
-		return err
-	}
+	id := a.ID
 	switch {
 	case rq.session == nil:
 		return errorf(400, "pictures are viewed in a browser session")
@@ -107,21 +117,14 @@ const maxViewSources = 3
 // viewImage streams a granted viewing step: the media fetched live from
 // where it was seen, rendered, never stored.
 func (s *Server) viewImage(w http.ResponseWriter, r *http.Request, rq *request) error {
-	id, err := parseID(r.PathValue("id"))
+	a, step, keyframes, err := s.viewedAlert(r, rq)
 	if err != nil {
 		return err
 	}
-	if r.PathValue("step") == "keyframes" {
-		return s.keyframesImage(w, r, rq, id)
+	if keyframes {
+		return s.keyframesImage(w, r, rq, a)
 	}
-	step, ok := viewSteps[r.PathValue("step")]
-	if !ok {
-		return errorf(http.StatusNotFound, "no viewing step %q (clearer, full or keyframes)", truncate(r.PathValue("step"), 20))
-	}
-	a, err := s.alertFor(rq, id)
-	if err != nil {
-		return err
-	}
+	id := a.ID
 	if rq.session == nil || !s.isRevealedStep(rq.session.ID, id, int(step)) {
 		return refuse(http.StatusConflict, "view.step_first")
 	}
@@ -177,11 +180,8 @@ func (s *Server) keyframesReady(rq *request, a alerts.Alert) error {
 
 // viewKeyframesStep grants the session a video alert's keyframe strip:
 // POST /alerts/{id}/view/keyframes, audited as alert.view_keyframes.
-func (s *Server) viewKeyframesStep(w http.ResponseWriter, r *http.Request, rq *request, id uint64) error {
-	a, err := s.alertFor(rq, id)
-	if err != nil {
-		return err
-	}
+func (s *Server) viewKeyframesStep(w http.ResponseWriter, r *http.Request, rq *request, a alerts.Alert) error {
+	id := a.ID
 	if err := s.keyframesReady(rq, a); err != nil {
 		return err
 	}
@@ -214,11 +214,8 @@ func keyframeTimes(v *index.VideoEvidence) []time.Duration {
 // keyframesImage streams a granted keyframe strip: the video fetched live
 // from where it was seen, its frames at the matched moments blurred as a
 // preview is, side by side; nothing is stored.
-func (s *Server) keyframesImage(w http.ResponseWriter, r *http.Request, rq *request, id uint64) error {
-	a, err := s.alertFor(rq, id)
-	if err != nil {
-		return err
-	}
+func (s *Server) keyframesImage(w http.ResponseWriter, r *http.Request, rq *request, a alerts.Alert) error {
+	id := a.ID
 	if err := s.keyframesReady(rq, a); err != nil {
 		return err
 	}
