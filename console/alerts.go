@@ -22,7 +22,7 @@ import (
 func (s *Server) decide(ctx context.Context, rq *request, id uint64, to alerts.Status, reason string) (alerts.Alert, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > maxReason {
-		return alerts.Alert{}, errorf(400, "reason longer than %d bytes", maxReason)
+		return alerts.Alert{}, refuse(400, "err.reason_too_long", maxReason)
 	}
 	// The check, the change and its audit record are one transaction
 	// (alerts.Store.DecideAlert): two operators deciding the same alert at
@@ -347,7 +347,7 @@ func (s *Server) revealPreview(w http.ResponseWriter, r *http.Request, rq *reque
 		return fmt.Errorf("alert %d has no stored preview: %w", id, err)
 	}
 	if rq.session == nil {
-		return errorf(400, "previews are revealed in a browser session")
+		return refuse(400, "err.session_only")
 	}
 	if err := s.db.Store.Audit(r.Context(), store.AuditEntry{User: rq.user.Name, Remote: rq.remote, Token: rq.actor().Token, Centre: a.Centre, Action: "alert.reveal", Target: fmt.Sprint(id)}); err != nil {
 		return err // no record, no reveal
@@ -368,7 +368,7 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	if rq.session == nil || !s.isRevealed(rq.session.ID, id) {
-		return errorf(http.StatusConflict, "reveal the preview of alert %d first (the reveal is recorded)", id)
+		return refuse(http.StatusConflict, "err.reveal_first", id)
 	}
 	jpeg, err := s.db.Alerts.Preview(a.MediaSHA256)
 	if err != nil {
@@ -454,26 +454,19 @@ func afterDecision(r *http.Request, id uint64, to alerts.Status) string {
 	return next + sep + "done=" + string(to) + "&n=" + strconv.FormatUint(id, 10)
 }
 
-// refusalText says in the reader's language why a decision on one alert
-// was refused.
-func (s *Server) refusalText(rq *request, err error) string {
-	var ce *alerts.ClaimedError
-	var se *alerts.StateError
-	switch {
-	case errors.As(err, &ce):
-		return rq.loc.T("refused.claimed", ce.ID, ce.Claim.User, rq.loc.Time(ce.Claim.Until))
-	case errors.As(err, &se):
-		return rq.loc.T("refused.status", se.ID, rq.loc.T("status."+string(se.Status)), rq.loc.T("status."+string(se.To)))
-	case errors.Is(err, store.ErrNotFound):
-		return rq.loc.T("refused.missing")
-	}
+// refusal says in the reader's language why a decision on one alert was
+// refused, with the refusal's code (explain): claimed by another
+// operator, in another state, or no such alert.
+func (s *Server) refusal(rq *request, err error) errorAnswer {
 	var he *httpError
-	if errors.As(err, &he) && he.key != "" {
-		return rq.loc.T(he.key, he.args...)
+	if errors.Is(err, store.ErrNotFound) && !errors.As(err, &he) {
+		return errorAnswer{http.StatusNotFound, "not_found", rq.loc.T("refused.missing"), ""}
 	}
-	_, msg := statusOf(err)
-	return msg
+	return explain(rq.loc, err)
 }
+
+// refusalText is refusal's message.
+func (s *Server) refusalText(rq *request, err error) string { return s.refusal(rq, err).Message }
 
 // dismissAlert dismisses an alert — and, from the review page's "not this
 // content" box, adds its media to the negative bank in the same
@@ -507,6 +500,7 @@ type bulkResult struct {
 	ID     uint64 `json:"id"`
 	Status string `json:"status,omitempty"`
 	Error  string `json:"error,omitempty"`
+	Code   string `json:"code,omitempty"` // a refusal's, as in errorJSON
 }
 
 // bulk applies one decision to several alerts, all or nothing
@@ -524,10 +518,10 @@ func (s *Server) bulk(ctx context.Context, rq *request, action string, ids []uin
 			return nil, refuse(400, "alerts.need_reason")
 		}
 	default:
-		return nil, errorf(400, "unknown action %q (confirm or dismiss)", truncate(action, 40))
+		return nil, refuse(400, "err.bad_choice", "action", truncate(action, 40), "confirm, dismiss")
 	}
 	if len(reason) > maxReason {
-		return nil, errorf(400, "reason longer than %d bytes", maxReason)
+		return nil, refuse(400, "err.reason_too_long", maxReason)
 	}
 	return s.db.Alerts.DecideAlerts(ctx, ids, to, reason, rq.actor())
 }
@@ -601,16 +595,18 @@ func (s *Server) apiBulk(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	if len(body.IDs) == 0 || len(body.IDs) > maxBulk {
-		return errorf(400, "ids: want 1–%d alert IDs", maxBulk)
+		return refuse(400, "err.bulk_ids", maxBulk)
 	}
 	done, err := s.bulk(r.Context(), rq, body.Action, body.IDs, body.Reason)
 	var re *alerts.BulkRefusedError
 	if errors.As(err, &re) {
 		res := make([]bulkResult, len(re.Refusals))
 		for i, rf := range re.Refusals {
-			res[i] = bulkResult{ID: rf.ID, Error: s.refusalText(rq, rf.Err)}
+			ea := s.refusal(rq, rf.Err)
+			res[i] = bulkResult{ID: rf.ID, Error: ea.Message, Code: ea.Code}
 		}
-		writeJSON(w, http.StatusConflict, map[string]any{"error": rq.loc.T("alerts.bulk_refused_api", len(re.Refusals), re.Of), "results": res})
+		writeJSON(w, http.StatusConflict, map[string]any{"error": rq.loc.T("alerts.bulk_refused_api", len(re.Refusals), re.Of),
+			"code": codeOf("alerts.bulk_refused"), "results": res})
 		return nil
 	}
 	if err != nil {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/hashwatch/hashwatch/accounts"
+	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/console/messages"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/hashing"
@@ -109,7 +111,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, rq *request, rp
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := encodeJSON(v)
 	if err != nil {
-		b = []byte(`{"error":"internal error; it was logged"}` + "\n")
+		b = []byte(`{"error":"internal error; it was logged","code":"internal"}` + "\n")
 		status = http.StatusInternalServerError
 	}
 	writeJSONBody(w, status, b)
@@ -122,22 +124,25 @@ func writeJSONBody(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// httpError is an error with the status and message a person should get.
-// A message from the catalog keeps its key and arguments and is shown in
-// the reader's language; msg is then its English text, for the log and
-// for callers that read Error() (a bulk action's per-alert result).
+// httpError is an error with the status and message a person should get,
+// in the reader's language: its message is the catalog's key with its
+// arguments, and msg the English text of it, for the log and for callers
+// that read Error(). Detail is technical text a person may need to fix
+// the request (a sites.yaml check with its line numbers, a parse error):
+// it is kept apart, in the words of the code that found it.
 type httpError struct {
 	status int
 	msg    string
 	key    string
 	args   []any
+	detail string
 }
 
-func (e *httpError) Error() string { return e.msg }
-
-// errorf is an error for the user with a message made on the spot.
-func errorf(status int, format string, args ...any) error {
-	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+func (e *httpError) Error() string {
+	if e.detail != "" {
+		return e.msg + ": " + e.detail
+	}
+	return e.msg
 }
 
 // refuse is an error for the user with the catalog's message key, shown
@@ -147,13 +152,24 @@ func refuse(status int, key string, args ...any) error {
 	return &httpError{status: status, msg: en.T(key, args...), key: key, args: args}
 }
 
+// refuseWith is refuse with detail: the lower-level cause, shown apart
+// from the message (a JSON error's "detail", a line under an error page's
+// message).
+func refuseWith(status int, detail error, key string, args ...any) error {
+	e := refuse(status, key, args...).(*httpError)
+	if detail != nil {
+		e.detail = detail.Error()
+	}
+	return e
+}
+
 // badRequest is a 400 for err — or a 413 when err is a body over its limit.
 func badRequest(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("request body over the limit of %d bytes", mbe.Limit)}
+		return refuse(http.StatusRequestEntityTooLarge, "err.body_too_large", mbe.Limit)
 	}
-	return &httpError{status: http.StatusBadRequest, msg: err.Error()}
+	return refuseWith(http.StatusBadRequest, err, "err.bad_request")
 }
 
 // answerStarted wraps an error met after the answer began (its status and
@@ -163,15 +179,96 @@ type answerStarted struct{ err error }
 func (e *answerStarted) Error() string { return e.err.Error() }
 func (e *answerStarted) Unwrap() error { return e.err }
 
-// statusOf maps an error to the status and message to show. Errors the
-// caller caused are 4xx with their message; anything else is a 500 whose
-// details go to the log only.
+// errorAnswer is how a failure is shown: its status, a stable
+// machine-readable code (a JSON error's "code"; scripts match on it, never
+// on the words), the message in the reader's language and, apart, the
+// technical detail of a lower-level cause.
+type errorAnswer struct {
+	Status  int
+	Code    string
+	Message string
+	Detail  string
+}
+
+// errorJSON is a JSON error's body. "error" is the message in the
+// caller's language (as it always was); "code" says the same for
+// scripts and stays when the words change; "detail", when present, is
+// the technical cause (a parse error with its line, a store's words).
+type errorJSON struct {
+	Error  string `json:"error"`
+	Code   string `json:"code"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// codeOf is the code of a catalog key: the key itself, stable while its
+// words change, without the "err." of general errors and with "_" for
+// ".": "err.csrf" → "csrf", "alerts.need_reason" → "alerts_need_reason".
+func codeOf(key string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(key, "err."), ".", "_")
+}
+
+// sentinelCodes are the codes of the errors the stores return, which
+// statusOf maps to a status.
+var sentinelCodes = []struct {
+	err  error
+	code string
+}{
+	{store.ErrNotFound, "not_found"}, {crawler.ErrUnknownSite, "not_found"}, {store.ErrConflict, "conflict"},
+	{store.ErrInvalid, "invalid"}, {hashing.ErrTooLarge, "too_large"}, {video.ErrTimeout, "too_costly"},
+	{video.ErrTooLong, "too_costly"}, {video.ErrTooManyFrames, "too_costly"}, {hashing.ErrUnsupported, "unsupported"},
+	{hashing.ErrCorrupt, "corrupt"}, {accounts.ErrExpired, "expired"}, {accounts.ErrBadCredentials, "bad_credentials"},
+	{context.Canceled, "cancelled"}, {context.DeadlineExceeded, "cancelled"}, {store.ErrReadOnly, "read_only"},
+	{store.ErrDamaged, "damaged"},
+}
+
+// explain is how err is shown to a reader of l: a refusal from the
+// catalog in the reader's language; an alert claimed by another operator
+// or in the wrong state, in words; a store's own error as a sentence for
+// its status in the reader's language with the store's words as detail
+// (errorWords); anything else a 500 whose details go to the log only.
+func explain(l *locale, err error) errorAnswer {
+	var he *httpError
+	var ce *alerts.ClaimedError
+	var se *alerts.StateError
+	switch {
+	case errors.As(err, &he) && he.key != "":
+		return errorAnswer{he.status, codeOf(he.key), l.T(he.key, he.args...), he.detail}
+	case errors.As(err, &ce):
+		return errorAnswer{http.StatusConflict, "alert_claimed", l.T("refused.claimed", ce.ID, ce.Claim.User, l.Time(ce.Claim.Until)), ""}
+	case errors.As(err, &se):
+		return errorAnswer{http.StatusConflict, "alert_state", l.T("refused.status", se.ID, l.T("status."+string(se.Status)), l.T("status."+string(se.To))), ""}
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return explain(l, badRequest(mbe))
+	}
+	status, msg := statusOf(err)
+	if status == http.StatusInternalServerError {
+		return errorAnswer{status, "internal", l.T("err.internal"), ""}
+	}
+	code := "bad_request"
+	for _, sc := range sentinelCodes {
+		if errors.Is(err, sc.err) {
+			code = sc.code
+			break
+		}
+	}
+	if code == "cancelled" {
+		return errorAnswer{status, code, l.T("err.cancelled"), ""}
+	}
+	_, sentence, detail := errorWords(l, status, msg, false)
+	return errorAnswer{status, code, sentence, detail}
+}
+
+// statusOf maps an error to the status and (English) message it gets.
+// Errors the caller caused are 4xx with their message; anything else is a
+// 500 whose details go to the log only.
 func statusOf(err error) (int, string) {
 	var he *httpError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
-		return he.status, he.msg
+		return he.status, he.Error()
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over the limit of %d bytes", mbe.Limit)
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, crawler.ErrUnknownSite):
@@ -202,38 +299,37 @@ func statusOf(err error) (int, string) {
 type errorPage struct {
 	Status  int
 	Message string
-	// Detail is the error's own (English) words when Message is a
-	// sentence in the reader's language for it.
+	// Detail is the technical cause, apart from Message: a lower-level
+	// error's own (English) words.
 	Detail string
 }
 
 // answerError logs err and answers it: JSON on an API route, the error
-// page otherwise. This is the only place a handler's failure is logged.
+// page otherwise, both in the reader's language (explain). This is the
+// only place a handler's failure is logged.
 func (s *Server) answerError(w http.ResponseWriter, r *http.Request, rq *request, err error) {
 	var started *answerStarted
 	if errors.As(err, &started) {
 		s.log.Error("request failed after its answer began", "method", r.Method, "path", r.URL.Path, "err", started.err)
 		return
 	}
-	status, msg := statusOf(err)
-	var he *httpError
-	keyed := errors.As(err, &he) && he.key != ""
-	if keyed {
-		msg = rq.loc.T(he.key, he.args...)
+	loc := rq.loc
+	if loc == nil {
+		loc = s.locale(r, rq.user)
 	}
-	if status == http.StatusInternalServerError {
+	ea := explain(loc, err)
+	if ea.Status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg, keyed = rq.loc.T("err.internal"), true
 	} else {
-		s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", ea.Status, "code", ea.Code, "err", err)
 	}
 	if rq.api {
-		writeJSON(w, status, map[string]string{"error": msg})
+		writeJSON(w, ea.Status, errorJSON{Error: ea.Message, Code: ea.Code, Detail: ea.Detail})
 		return
 	}
-	title, sentence, detail := errorWords(rq.loc, status, msg, keyed)
-	if err := s.render(w, r, rq, status, "error", title, errorPage{status, sentence, detail}); err != nil {
-		s.log.Error("render error page", "status", status, "err", err)
-		http.Error(w, "internal error; it was logged", http.StatusInternalServerError)
+	rq.loc = loc
+	if err := s.render(w, r, rq, ea.Status, "error", statusTitle(loc, ea.Status), errorPage{ea.Status, ea.Message, ea.Detail}); err != nil {
+		s.log.Error("render error page", "status", ea.Status, "err", err)
+		http.Error(w, loc.T("err.internal"), http.StatusInternalServerError)
 	}
 }

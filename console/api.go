@@ -21,10 +21,10 @@ func decodeJSON(r *http.Request, v any) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		return badRequest(fmt.Errorf("JSON body: %w", err))
+		return refuseWith(400, err, "err.bad_json")
 	}
 	if dec.More() {
-		return errorf(400, "JSON body: more than one value")
+		return refuse(400, "err.json_trailing")
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if !errors.As(err, &mbe) {
-				err = badRequest(fmt.Errorf("read request body: %w", err))
+				err = badRequest(err)
 			}
 			return false, err
 		}
@@ -98,10 +98,10 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rq *request, rt r
 		return false, refuse(http.StatusForbidden, "err.forbidden")
 	}
 	if rt.Centres == nationalOnly && !rq.national() {
-		return false, errorf(http.StatusForbidden, "%s %s is the national centre's only: %s", rt.Method, rt.Path, nationalReason(rt.Path, rq.user.Centre))
+		return false, refuse(http.StatusForbidden, "err.national_only", rt.Method, rt.Path, nationalReason(rt.Path, rq.user.Centre))
 	}
 	if rq.token != nil && !tokenAllows(rq.token.Scope, rt) {
-		return false, errorf(http.StatusForbidden, "this API token's scope (%s) does not allow %s %s", rq.token.Scope, rt.Method, rt.Path)
+		return false, refuse(http.StatusForbidden, "err.token_scope", rq.token.Scope, rt.Method, rt.Path)
 	}
 	if r.Method == http.MethodPost && rt.CSRF != csrfUpload && !rq.api {
 		if err := r.ParseForm(); err != nil {

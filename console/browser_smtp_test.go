@@ -2,7 +2,6 @@ package console
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -36,21 +35,7 @@ func TestOperatorSendsANoticeBySMTPInTheBrowser(t *testing.T) {
 	})
 	seeded := e.seedAlerts(1)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-default-browser-check", true), chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	b := &browser{t: t, ctx: bctx}
+	b := startBrowser(t)
 	base := e.ts.URL
 
 	b.do("log in as an operator",

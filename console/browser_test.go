@@ -84,24 +84,7 @@ func TestOperatorTakesAReuploadDownInTheBrowser(t *testing.T) {
 	console := httptest.NewServer(srv)
 	t.Cleanup(console.Close)
 
-	// Chromium, fresh profile, nothing phoning home.
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-default-browser-check", true), chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	// The first action starts the browser, on a context without timeout
-	// (a timeout there would stop the browser); steps get their own.
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	b := &browser{t: t, ctx: bctx}
+	b := startBrowser(t)
 	base := console.URL
 
 	b.do("log in as an operator",

@@ -86,7 +86,7 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, rq *request) e
 func (s *Server) centreOfCase(id, centre string) (string, error) {
 	if centre != "" {
 		if err := centres.Valid(centre); err != nil {
-			return "", errorf(http.StatusBadRequest, "centre %q: want a centre ID", truncate(centre, 40))
+			return "", refuse(http.StatusBadRequest, "err.bad_centre", truncate(centre, 40))
 		}
 		_, err := s.db.Index.CaseOf(centre, id)
 		return centre, err
@@ -107,5 +107,5 @@ func (s *Server) centreOfCase(id, centre string) (string, error) {
 	case 1:
 		return have[0], nil
 	}
-	return "", errorf(http.StatusBadRequest, "centres %s each have a case %q: say which with centre", strings.Join(have, ", "), truncate(id, 128))
+	return "", refuse(http.StatusBadRequest, "err.case_ambiguous", strings.Join(have, ", "), truncate(id, 128))
 }

@@ -95,7 +95,7 @@ func (s *Server) registerCase(w http.ResponseWriter, r *http.Request, rq *reques
 	r.Body = http.MaxBytesReader(w, r.Body, s.limits.UploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return badRequest(fmt.Errorf("want a multipart/form-data upload: %w", err))
+		return refuseWith(http.StatusBadRequest, err, "err.want_multipart")
 	}
 	res, err := s.readRegistration(r.Context(), mr, rq)
 	if err != nil {
@@ -128,7 +128,7 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 			break
 		}
 		if err != nil {
-			return nil, badRequest(fmt.Errorf("read upload: %w", err))
+			return nil, badRequest(err)
 		}
 		name := part.FormName()
 		if first {
@@ -154,7 +154,7 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 				continue // the empty file input of a form sent without files
 			}
 			if len(res.Files) >= s.limits.UploadFiles {
-				return nil, errorf(http.StatusRequestEntityTooLarge, "more than %d files in one registration", s.limits.UploadFiles)
+				return nil, refuse(http.StatusRequestEntityTooLarge, "err.too_many_files", s.limits.UploadFiles)
 			}
 			fr := fileResult{Name: truncate(part.FileName(), 200)}
 			fp, err := s.hashPart(ctx, part)
@@ -272,7 +272,7 @@ func readField(p *multipart.Part) (string, error) {
 		return "", badRequest(err)
 	}
 	if len(b) > smallField {
-		return "", errorf(http.StatusRequestEntityTooLarge, "form field %q over %d bytes", p.FormName(), smallField)
+		return "", refuse(http.StatusRequestEntityTooLarge, "err.field_too_large", p.FormName(), smallField)
 	}
 	return string(b), nil
 }
@@ -291,7 +291,7 @@ func (s *Server) withdraw(ctx context.Context, rq *request, id, confirm string) 
 		return 0, 0, refuse(400, "cases.confirm_mismatch")
 	}
 	if c.Withdrawn() {
-		return 0, 0, errorf(http.StatusConflict, "case %q was already withdrawn", id)
+		return 0, 0, refuse(http.StatusConflict, "err.case_withdrawn", id)
 	}
 	// The withdrawal and its audit record commit together.
 	return s.db.Index.WithdrawIn(ctx, centre, id, rq.actor())

@@ -59,7 +59,7 @@ func dashboardDays(r *http.Request) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 366 {
-		return 0, errorf(400, "days %q: want 1–366", truncate(v, 40))
+		return 0, refuse(400, "err.bad_number", "days", truncate(v, 40), 1, 366)
 	}
 	return n, nil
 }

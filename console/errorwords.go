@@ -18,11 +18,8 @@ var notFoundThing = regexp.MustCompile(`^(alert|notice|case|user|site|token|cent
 // in any other language, with the English kept as detail, so a Korean
 // reader never sees an English-only page.
 func errorWords(l *locale, status int, msg string, keyed bool) (title, sentence, detail string) {
-	title = http.StatusText(status)
+	title = statusTitle(l, status)
 	code := strconv.Itoa(status)
-	if l.Has("http." + code) {
-		title = l.T("http." + code)
-	}
 	if keyed || l.Lang == "en" || msg == "" {
 		return title, msg, ""
 	}
@@ -33,4 +30,13 @@ func errorWords(l *locale, status int, msg string, keyed bool) (title, sentence,
 		return title, l.T("http." + code + ".explain"), msg
 	}
 	return title, l.T("err.request"), msg
+}
+
+// statusTitle is an HTTP status's name in l's language ("찾을 수 없음"),
+// or net/http's English one for a status the catalog does not name.
+func statusTitle(l *locale, status int) string {
+	if key := "http." + strconv.Itoa(status); l.Has(key) {
+		return l.T(key)
+	}
+	return http.StatusText(status)
 }

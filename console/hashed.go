@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -77,7 +76,7 @@ func (s *Server) registerHashed(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	if len(body.Label) > smallField {
-		return errorf(http.StatusRequestEntityTooLarge, "label over %d bytes", smallField)
+		return refuse(http.StatusRequestEntityTooLarge, "err.label_too_long", smallField)
 	}
 	regs, files, err := s.receivedFiles(body.Label, body.Files)
 	if err != nil {
@@ -109,7 +108,7 @@ func (s *Server) receivedFiles(label string, files []hashedFileJSON) ([]index.Re
 		return nil, nil, refuse(400, "cases.need_files")
 	}
 	if len(files) > s.limits.UploadFiles {
-		return nil, nil, errorf(http.StatusRequestEntityTooLarge, "more than %d files in one registration", s.limits.UploadFiles)
+		return nil, nil, refuse(http.StatusRequestEntityTooLarge, "err.too_many_files", s.limits.UploadFiles)
 	}
 	var vl video.Limits
 	if s.cfg.Video != nil {
@@ -129,9 +128,9 @@ func (s *Server) receivedFiles(label string, files []hashedFileJSON) ([]index.Re
 		}
 		if err != nil {
 			if errors.Is(err, hashing.ErrTooLarge) {
-				return nil, nil, errorf(http.StatusRequestEntityTooLarge, "file %d (%s): %v", i+1, name, err)
+				return nil, nil, refuseWith(http.StatusRequestEntityTooLarge, err, "err.file_refused", i+1, name)
 			}
-			return nil, nil, badRequest(fmt.Errorf("file %d (%s): %w", i+1, name, err))
+			return nil, nil, refuseWith(http.StatusBadRequest, err, "err.file_bad", i+1, name)
 		}
 		regs[i] = index.Registration{Label: label, Source: name, Print: fp, OnDevice: true}
 		res[i] = hashedFileResultJSON{Name: name, Kind: string(fp.Kind)}
@@ -149,7 +148,7 @@ func registrationCase(id string) (string, error) {
 	if id == "." || id == ".." {
 		// A dot segment cannot be a path segment of /cases/ID/withdraw:
 		// such a case could never be withdrawn from the browser.
-		return "", errorf(400, "case ID %q: not a usable ID", id)
+		return "", refuse(400, "err.bad_case_id", id)
 	}
 	return id, nil
 }

@@ -63,30 +63,6 @@ func buildWasm(t testing.TB) string {
 	return dir
 }
 
-// startChromium starts headless Chromium with a fresh profile, or skips
-// the test without it.
-func startChromium(t *testing.T) *browser {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no Chromium at %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-default-browser-check", true), chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return &browser{t: t, ctx: bctx}
-}
-
 // openRegistration logs staff1 in and opens the registration page with
 // its hashing module loaded.
 func openRegistration(b *browser, base string) {
@@ -164,7 +140,7 @@ func hashInPage(b *browser, fn string, paths []string, withPixels bool) []pageHa
 // dihedral variants and the quality) equals Meta's reference output in
 // expected.csv.
 func TestPDQInTheBrowserIsBitExact(t *testing.T) {
-	b := startChromium(t)
+	b := startBrowser(t)
 	dir := buildWasm(t)
 	e := newEnv(t, func(c *Config) { c.Wasm = os.DirFS(dir) })
 	openRegistration(b, e.ts.URL)
@@ -344,7 +320,7 @@ func crawlAlerts(t *testing.T, db *database.DB, site *crawler.Site) map[string]b
 // the fixture site then raises alerts on exactly the re-uploads a
 // server-side registration of the same photos alerts on.
 func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
-	b := startChromium(t)
+	b := startBrowser(t)
 	dir := buildWasm(t)
 	e := newEnv(t, func(c *Config) { c.Wasm = os.DirFS(dir) })
 	rec := &recordBodies{h: e.srv}
@@ -678,7 +654,7 @@ func TestMeasureBrowserHashing(t *testing.T) {
 	if devDir == "" {
 		t.Skip("set HASHWATCH_BROWSER_EVAL=DIR of photos (the dev set) to measure")
 	}
-	b := startChromium(t)
+	b := startBrowser(t)
 	wasm := buildWasm(t)
 	e := newEnv(t, func(c *Config) { c.Wasm = os.DirFS(wasm) })
 	openRegistration(b, e.ts.URL)
@@ -808,7 +784,7 @@ func TestStaffRegisterAVideoFromTheBrowser(t *testing.T) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg not installed (.ci/run installs it)")
 	}
-	b := startChromium(t)
+	b := startBrowser(t)
 	dir := buildWasm(t)
 	ctx := context.Background()
 	vb := fixtures.VideoBuilder{Dir: t.TempDir()}

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,15 @@ func (l *locale) T(key string, args ...any) string {
 		return key
 	}
 	if len(args) > 0 {
+		cloned := false
+		for i, a := range args {
+			if p, ok := a.(phrase); ok {
+				if !cloned {
+					args, cloned = slices.Clone(args), true
+				}
+				args[i] = l.T(p.key, p.args...)
+			}
+		}
 		m = fmt.Sprintf(m, args...)
 	}
 	if l.Lang == "ko" {
@@ -41,6 +51,16 @@ func (l *locale) T(key string, args ...any) string {
 	}
 	return m
 }
+
+// phrase is a message used as another's argument ("Alert 3 is %s" with
+// the status's word): T puts it in the same language.
+type phrase struct {
+	key  string
+	args []any
+}
+
+// words is the phrase of key with args.
+func words(key string, args ...any) phrase { return phrase{key, args} }
 
 // Has reports whether key is in the catalog.
 func (l *locale) Has(key string) bool { _, ok := l.msgs[key]; return ok }

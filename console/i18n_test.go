@@ -3,6 +3,8 @@ package console
 import (
 	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -56,6 +58,21 @@ func TestEveryKeyInUseExists(t *testing.T) {
 		b, _ := fs.ReadFile(templateFS, f)
 		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
 			keys = append(keys, m[1]+m[2])
+		}
+	}
+	// The handlers' refusals and the phrases in their arguments.
+	goFiles, _ := filepath.Glob("*.go")
+	refusal := regexp.MustCompile(`(?:refuse|refuseWith)\([^"\n]*?"([a-z_]+\.[a-z_.]+)"|\bwords\("([a-z_]+\.[a-z_]+)"|\.T\("([a-z_]+\.[a-z_]+)"`)
+	for _, f := range goFiles {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range refusal.FindAllStringSubmatch(string(b), -1) {
+			keys = append(keys, m[1]+m[2]+m[3])
 		}
 	}
 	for _, p := range navPages {

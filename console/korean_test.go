@@ -1,13 +1,18 @@
 package console
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/console/messages"
+	"github.com/hashwatch/hashwatch/store"
 )
 
 func TestDurationsAreWordsInBothLanguages(t *testing.T) {
@@ -88,3 +93,70 @@ func TestKoreanErrorPages(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIErrorsSpeakTheCallersLanguage: a JSON error says what went wrong
+// in the caller's language (the user's setting, else Accept-Language),
+// with a code that is the same in every language and the lower-level
+// cause, when there is one, apart in detail.
+func TestAPIErrorsSpeakTheCallersLanguage(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seedAlerts(1)
+	en := e.login("op1") // English by setting, whatever the browser asks
+	// A user who left the language to the browser, which asks Korean.
+	if _, err := e.db.Accounts.AddUser(context.Background(), accounts.NewUser{Name: "op-auto", Role: accounts.RoleOperator, Password: testPassword}, store.Actor{User: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	ko := e.login("op-auto")
+	call := func(c *client, lang, method, path, body string) (int, errorJSON, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
+		req.Header.Set("Accept-Language", lang)
+		if method == "POST" {
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-CSRF-Token", c.csrf)
+		}
+		resp := c.do(req)
+		raw := readAll(resp)
+		var got errorJSON
+		if err := json.Unmarshal([]byte(raw), &got); err != nil {
+			t.Fatalf("%s %s: not JSON: %s", method, path, raw)
+		}
+		return resp.StatusCode, got, raw
+	}
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+		ko, en                   string // in the message
+		detail                   bool
+	}{
+		{"an alert that is not there", "GET", "/api/alerts/9999", "", 404, "not_found", "알림 9999를 찾을 수 없습니다.", "alert 9999", false},
+		{"an ID that is no number", "GET", "/api/alerts/abc", "", 400, "bad_id", "양의 정수", "give a positive number", false},
+		{"an unknown order", "GET", "/api/alerts?sort=random", "", 400, "bad_choice", "다음 중 하나", "is not one of", false},
+		{"a body that is not JSON", "POST", "/api/alerts/1/dismiss", `{"reason":`, 400, "bad_json", "JSON 본문을 읽을 수 없습니다.", "The JSON body cannot be read.", true},
+		{"a bulk without IDs", "POST", "/api/alerts/bulk", `{"action":"confirm"}`, 400, "bulk_ids", "알림 ID를", "alert IDs", false},
+		{"an anonymous call", "GET", "/api/me", "", 401, "login_required", "로그인이 필요합니다.", "Please log in.", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			koClient, enClient := ko, en
+			if tt.code == "login_required" {
+				koClient, enClient = e.anon(), e.anon()
+			}
+			for _, side := range []struct {
+				c          *client
+				lang, want string
+			}{{koClient, "ko", tt.ko}, {enClient, "en", tt.en}} {
+				status, got, raw := call(side.c, side.lang, tt.method, tt.path, tt.body)
+				if status != tt.status || got.Code != tt.code || !strings.Contains(got.Error, side.want) || (got.Detail != "") != tt.detail {
+					t.Errorf("%s: %d %s, want %d with code %q, %q in the message, detail %v", side.lang, status, raw, tt.status, tt.code, side.want, tt.detail)
+				}
+				if side.lang == "ko" && hangul.FindString(got.Error) == "" {
+					t.Errorf("the Korean message has no Korean: %s", raw)
+				}
+			}
+		})
+	}
+}
+
+var hangul = regexp.MustCompile(`\p{Hangul}`)

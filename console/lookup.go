@@ -82,22 +82,22 @@ func (s *Server) apiLookup(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	switch {
 	case len(req.PDQ) == 0 && len(req.Videos) == 0:
-		return errorf(http.StatusBadRequest, `nothing to look up: send {"pdq": ["<64 hex digits>", …]} or {"videos": [{"frames": ["frame,quality,hex,timestamp", …]}]}`)
+		return refuse(http.StatusBadRequest, "err.lookup_empty")
 	case len(req.PDQ) > s.limits.LookupHashes:
-		return errorf(http.StatusRequestEntityTooLarge, "%d hashes in one request, at most %d: split the request", len(req.PDQ), s.limits.LookupHashes)
+		return refuse(http.StatusRequestEntityTooLarge, "err.lookup_hashes", len(req.PDQ), s.limits.LookupHashes)
 	case frames > s.limits.LookupFrames || len(req.Videos) > s.limits.LookupHashes:
-		return errorf(http.StatusRequestEntityTooLarge, "%d videos of %d frames in one request, at most %d frames: split the request", len(req.Videos), frames, s.limits.LookupFrames)
+		return refuse(http.StatusRequestEntityTooLarge, "err.lookup_frames", len(req.Videos), frames, s.limits.LookupFrames)
 	}
 	if ok, wait := s.lookups.take(s.lookupKey(rq), len(req.PDQ)+frames); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return errorf(http.StatusTooManyRequests, "lookup rate limit of %d hashes or frames per second for this token: retry in %v", s.limits.LookupPerSecond, wait.Round(time.Millisecond))
+		return refuse(http.StatusTooManyRequests, "err.lookup_rate", s.limits.LookupPerSecond, retrySeconds(wait))
 	}
 	ans := lookupAnswer{Results: make([]lookupResult, 0, len(req.PDQ))}
 	matched := 0
 	for i, text := range req.PDQ {
 		h, err := hashing.ParsePDQ(text)
 		if err != nil {
-			return errorf(http.StatusBadRequest, "pdq[%d]: %v", i, err)
+			return refuseWith(http.StatusBadRequest, err, "err.lookup_pdq", i)
 		}
 		ms, err := s.db.Index.MatchPDQ(r.Context(), h, s.rule)
 		if err != nil {
@@ -113,13 +113,13 @@ func (s *Server) apiLookup(w http.ResponseWriter, r *http.Request, rq *request) 
 	for i, v := range req.Videos {
 		e := hashing.VideoEntry{}
 		if v.Duration < 0 || v.Duration > 24*3600 || math.IsNaN(v.Duration) {
-			return errorf(http.StatusBadRequest, "videos[%d].duration %v: want seconds from 0 to 86400", i, v.Duration)
+			return refuse(http.StatusBadRequest, "err.lookup_duration", i, v.Duration)
 		}
 		e.Duration = time.Duration(v.Duration * float64(time.Second))
 		for j, line := range v.Frames {
 			f, err := hashing.ParseVPDQLine(line)
 			if err != nil {
-				return errorf(http.StatusBadRequest, "videos[%d].frames[%d]: %v", i, j, err)
+				return refuseWith(http.StatusBadRequest, err, "err.lookup_frame", i, j)
 			}
 			f.Cropped = nil // a query's frames are matched as shown
 			e.Frames = append(e.Frames, f)
@@ -209,11 +209,11 @@ type feedJSON struct {
 func (s *Server) apiLookupFeed(w http.ResponseWriter, r *http.Request, rq *request) error {
 	since := r.URL.Query().Get("since")
 	if len(since) > 64 {
-		return errorf(http.StatusBadRequest, "since: want the next value of an earlier answer")
+		return refuse(http.StatusBadRequest, "err.lookup_since")
 	}
 	if ok, wait := s.lookups.take(s.lookupKey(rq), 1); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return errorf(http.StatusTooManyRequests, "lookup rate limit for this token: retry in %v", wait.Round(time.Millisecond))
+		return refuse(http.StatusTooManyRequests, "err.lookup_rate_feed", retrySeconds(wait))
 	}
 	page, err := s.db.Index.Feed(since, s.limits.LookupFeedPage, rq.user.Centre)
 	if err != nil {
@@ -313,4 +313,10 @@ func (l *lookupLimiter) evict(now time.Time) {
 	if len(l.keys) >= maxLookupKeys {
 		delete(l.keys, oldest)
 	}
+}
+
+// retrySeconds is how long a caller waits before retrying, in whole
+// seconds (at least one).
+func retrySeconds(wait time.Duration) int {
+	return max(1, int(math.Ceil(wait.Seconds())))
 }

@@ -130,12 +130,12 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 			return err
 		}
 		if a.Site != site {
-			return errorf(400, "alert %d is of site %q, not %q", id, a.Site, site)
+			return refuse(400, "err.notice_site", id, a.Site, site)
 		}
 		if a.Status != alerts.StatusConfirmed && a.Status != alerts.StatusNoticeSent {
 			// A dismissed or withdrawn alert's URLs do not go into a
 			// notice, not even a draft (CreateNotice refuses them too).
-			return errorf(http.StatusConflict, "alert %d is %s; a notice needs confirmed alerts", id, a.Status)
+			return refuse(http.StatusConflict, "err.notice_unconfirmed", id, words("status."+string(a.Status)))
 		}
 		as = append(as, a)
 	}
@@ -161,7 +161,7 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rq *request
 	subject, body, err := notice.Render(text, notice.Data{Site: site, To: to, Sender: s.senderOf(centre), SenderContact: s.cfg.NoticeFrom,
 		Reference: takedown.Reference(lang, next), Date: s.now(), Items: takedown.NoticeItems(as), Location: rq.loc.Zone})
 	if err != nil {
-		return errorf(http.StatusUnprocessableEntity, "notice template %s: %v", lang, err)
+		return refuseWith(http.StatusUnprocessableEntity, err, "err.template_broken", lang)
 	}
 	return s.renderDraft(w, r, rq, http.StatusOK, takedown.Notice{ID: next, Site: site, To: to, Lang: lang, Subject: subject, Body: body, AlertIDs: ids}, "")
 }
@@ -272,7 +272,7 @@ func (s *Server) noticeFile(ext string) handler {
 		if ext == "eml" {
 			data, err = notice.EML(s.cfg.NoticeFrom, n.To, n.Subject, n.Body, n.CreatedAt, fmt.Sprintf("notice-%d@hashwatch", n.ID))
 			if err != nil {
-				return errorf(http.StatusConflict, "%s: %v", rq.loc.T("notice.no_eml"), err)
+				return refuseWith(http.StatusConflict, err, "notice.no_eml")
 			}
 			ctype = "message/rfc822"
 		} else {
@@ -304,7 +304,7 @@ func (s *Server) markSent(w http.ResponseWriter, r *http.Request, rq *request) e
 		n, err = s.db.Takedown.MarkNoticeSent(r.Context(), n.ID, rq.actor())
 	}
 	if errors.Is(err, takedown.ErrNoRecipient) {
-		return errorf(http.StatusConflict, "%s", rq.loc.T("notices.no_recipient"))
+		return refuse(http.StatusConflict, "notices.no_recipient")
 	}
 	if err != nil {
 		return err
@@ -332,13 +332,13 @@ func (s *Server) sendNotice(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	switch {
 	case n.Sent():
-		return errorf(http.StatusConflict, "%s", rq.loc.T("notice.already_sent"))
+		return refuse(http.StatusConflict, "notice.already_sent")
 	case strings.TrimSpace(n.To) == "":
-		return errorf(http.StatusConflict, "%s", rq.loc.T("notices.no_recipient"))
+		return refuse(http.StatusConflict, "notices.no_recipient")
 	}
 	msg, err := notice.EML(s.cfg.NoticeFrom, n.To, n.Subject, n.Body, s.now(), fmt.Sprintf("notice-%d.%d@hashwatch", n.ID, s.now().Unix()))
 	if err != nil {
-		return errorf(http.StatusConflict, "%s: %v", rq.loc.T("notice.no_eml"), err)
+		return refuseWith(http.StatusConflict, err, "notice.no_eml")
 	}
 	answer, sendErr := s.cfg.Mailer.Send(r.Context(), s.cfg.NoticeFrom, n.To, msg)
 	d := takedown.Delivery{To: n.To, OK: sendErr == nil, Reply: answer}
@@ -353,7 +353,7 @@ func (s *Server) sendNotice(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	if sendErr != nil {
 		if rq.api {
-			return errorf(http.StatusBadGateway, "%s: %s", rq.loc.T("notice.not_delivered"), d.Reply)
+			return refuseWith(http.StatusBadGateway, errors.New(d.Reply), "notice.not_delivered")
 		}
 		http.Redirect(w, r, fmt.Sprintf("/notices/%d?done=notice_not_delivered", n.ID), http.StatusSeeOther)
 		return nil
@@ -435,7 +435,7 @@ func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request, rq *request)
 	if v := r.URL.Query().Get("alert"); v != "" {
 		id, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			return errorf(400, "alert %q: want a number", truncate(v, 40))
+			return refuse(400, "err.bad_id", truncate(v, 40))
 		}
 		f.Alert = id
 	}

@@ -100,9 +100,9 @@ func (s *Server) retire(w http.ResponseWriter, r *http.Request, rq *request) err
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return errorf(400, "retiring a fingerprint needs a reason")
+		return refuse(400, "err.retire_reason")
 	case len(reason) > maxReason:
-		return errorf(400, "reason longer than %d bytes", maxReason)
+		return refuse(400, "err.reason_too_long", maxReason)
 	}
 	q, n, err := s.db.Alerts.RetireQuarantine(r.Context(), id, reason, rq.actor())
 	if err != nil {
@@ -130,9 +130,9 @@ func (s *Server) addNegative(w http.ResponseWriter, r *http.Request, rq *request
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return errorf(400, "adding to the negative bank needs a reason")
+		return refuse(400, "err.negative_reason")
 	case len(reason) > maxReason:
-		return errorf(400, "reason longer than %d bytes", maxReason)
+		return refuse(400, "err.reason_too_long", maxReason)
 	}
 	e, a, err := s.db.Alerts.AddNegative(r.Context(), id, reason, rq.actor())
 	if err != nil {

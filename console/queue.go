@@ -53,7 +53,7 @@ func parseQueue(q url.Values, zone *time.Location, page bool) (queueQuery, error
 		qq.Status, qq.Sort = alerts.StatusNew, "oldest"
 	}
 	if qq.Status != "" && !qq.Status.Valid() {
-		return qq, errorf(400, "unknown status %q", qq.Status)
+		return qq, refuse(400, "err.bad_choice", "status", truncate(string(qq.Status), 40), statusChoices())
 	}
 	switch qq.Sort {
 	case "":
@@ -63,7 +63,7 @@ func parseQueue(q url.Values, zone *time.Location, page bool) (queueQuery, error
 		}
 	case "newest", "oldest", "confidence":
 	default:
-		return qq, errorf(400, "unknown sort %q (oldest, newest or confidence)", qq.Sort)
+		return qq, refuse(400, "err.bad_choice", "sort", truncate(qq.Sort, 40), "oldest, newest, confidence")
 	}
 	for _, d := range []struct {
 		s   string
@@ -75,7 +75,7 @@ func parseQueue(q url.Values, zone *time.Location, page bool) (queueQuery, error
 		}
 		t, err := time.ParseInLocation("2006-01-02", d.s, zone)
 		if err != nil {
-			return qq, errorf(400, "date %q: want YYYY-MM-DD", d.s)
+			return qq, refuse(400, "err.bad_date", "date", truncate(d.s, 40))
 		}
 		*d.t = t.AddDate(0, 0, d.add)
 	}
@@ -87,7 +87,7 @@ func parseQueue(q url.Values, zone *time.Location, page bool) (queueQuery, error
 		if s := q.Get(n.name); s != "" {
 			v, err := strconv.Atoi(s)
 			if err != nil || v < 1 || v > n.max {
-				return qq, errorf(400, "%s %q: want a number from 1 to %d", n.name, s, n.max)
+				return qq, refuse(400, "err.bad_number", n.name, truncate(s, 40), 1, n.max)
 			}
 			*n.v = v
 		}
@@ -168,7 +168,7 @@ func (qq queueQuery) Link(p int) string {
 func parseID(s string) (uint64, error) {
 	id, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || id == 0 {
-		return 0, errorf(400, "ID %q: want a positive number", truncate(s, 40))
+		return 0, refuse(400, "err.bad_id", truncate(s, 40))
 	}
 	return id, nil
 }
@@ -184,10 +184,10 @@ func truncate(s string, n int) string {
 // one-transaction limit).
 func parseIDs(ss []string) ([]uint64, error) {
 	if len(ss) == 0 {
-		return nil, errorf(400, "no alerts selected")
+		return nil, refuse(400, "err.none_selected")
 	}
 	if len(ss) > maxBulk {
-		return nil, errorf(400, "%d alerts selected; at most %d at once", len(ss), maxBulk)
+		return nil, refuse(400, "err.too_many_selected", len(ss), maxBulk)
 	}
 	ids := make([]uint64, 0, len(ss))
 	for _, s := range ss {
@@ -205,3 +205,12 @@ const maxBulk = alerts.MaxBulk
 
 // maxReason bounds a dismissal reason.
 const maxReason = 1000
+
+// statusChoices lists the alert statuses a filter takes.
+func statusChoices() string {
+	ss := make([]string, len(allStatuses))
+	for i, st := range allStatuses {
+		ss[i] = string(st)
+	}
+	return strings.Join(ss, ", ")
+}

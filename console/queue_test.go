@@ -166,7 +166,7 @@ func TestAPIBulkIsAllOrNothing(t *testing.T) {
 		return resp.StatusCode, out
 	}
 	status, out := post(`{"action":"confirm","ids":[1,2,3]}`)
-	if status != http.StatusConflict || fmt.Sprint(out["results"]) != "[map[error:Alert #3 is confirmed now; it cannot become confirmed. id:3]]" {
+	if status != http.StatusConflict || fmt.Sprint(out["results"]) != "[map[code:alert_state error:Alert #3 is confirmed now; it cannot become confirmed. id:3]]" || out["code"] != "alerts_bulk_refused" {
 		t.Fatalf("refused bulk: %d %v", status, out)
 	}
 	if a, _ := e.db.Alerts.Alert(1); a.Status != alerts.StatusNew {

@@ -61,8 +61,9 @@ type view struct {
 	Done  string // a localised "done" message after a redirect
 	// Damaged is set while the database is damaged (store.ErrDamaged):
 	// every page says so, since every change is refused until a restore.
-	Damaged string
-	D       any
+	Damaged       string
+	DamagedDetail string // the store's own words for the damage
+	D             any
 }
 
 // navPages are the pages of the navigation bar, shown to the roles the
@@ -117,7 +118,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		}
 	}
 	if err := s.db.Store.Damaged(); err != nil {
-		v.Damaged = err.Error()
+		v.Damaged, v.DamagedDetail = rq.loc.T("err.damaged"), err.Error()
 	}
 	if done := r.URL.Query().Get("done"); done != "" && rq.loc.Has("done."+done) {
 		v.Done = rq.loc.T("done." + done)

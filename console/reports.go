@@ -1,7 +1,6 @@
 package console
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -70,16 +69,12 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, r, rq, http.StatusOK, "reports", rq.loc.T("reports.title"), reportsData{Reports: s.ownAlertsOnlyAll(rq, reps)})
 }
 
-// errNoInspector reports a reported-URL submission to a console that
-// fetches nothing.
-var errNoInspector = errors.New("this console does not inspect reported URLs (start it with `hashwatch serve`)")
-
 // submitURLs has each URL fetched, hashed and matched at once
 // (crawler.Inspector.Submit, which stores the report with its submitter and
 // each URL's outcome).
 func (s *Server) submitURLs(r *http.Request, rq *request, urls []string, note string) (alerts.URLReport, error) {
 	if s.cfg.Inspector == nil {
-		return alerts.URLReport{}, errorf(http.StatusConflict, "%s", errNoInspector)
+		return alerts.URLReport{}, refuse(http.StatusConflict, "err.no_inspector")
 	}
 	var clean []string
 	for _, u := range urls {
@@ -88,7 +83,7 @@ func (s *Server) submitURLs(r *http.Request, rq *request, urls []string, note st
 		}
 	}
 	if len(clean) == 0 {
-		return alerts.URLReport{}, errorf(400, "no URLs given (one per line)")
+		return alerts.URLReport{}, refuse(400, "err.no_urls")
 	}
 	rep, err := s.cfg.Inspector.Submit(r.Context(), clean, strings.TrimSpace(note), rq.actor())
 	if err != nil {
@@ -149,7 +144,7 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request, rq *request)
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return errorf(400, "limit %q: want 1–1000", truncate(v, 40))
+			return refuse(400, "err.bad_number", "limit", truncate(v, 40), 1, 1000)
 		}
 		f.Limit = n
 	}

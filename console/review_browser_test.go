@@ -18,24 +18,27 @@ import (
 )
 
 // startBrowser starts headless Chromium with a fresh profile and nothing
-// phoning home, or skips the test where there is none.
-func startBrowser(t *testing.T) *browser {
+// phoning home, or skips the test where there is none: the one start-up
+// of every browser test. extra adds options (a language the browser
+// asks for, with chromedp.Flag("accept-lang", "ko")).
+func startBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("no Chromium at %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-default-browser-check", true), chromedp.WindowSize(1280, 900),
-	}
+	}, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(cancelBrowser)
-	// The first action starts the browser, on a context without timeout.
+	// The first action starts the browser, on a context without timeout
+	// (a timeout there would stop the browser); steps get their own.
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}

@@ -49,17 +49,17 @@ func (c centreRule) String() string {
 }
 
 // nationalReason says why a national route refuses a user of centre, and
-// where that user finds what they may see instead.
-func nationalReason(path, centre string) string {
+// where that user finds what they may see instead, in the reader's words.
+func nationalReason(path, centre string) phrase {
 	switch {
 	case path == "/metrics":
-		return fmt.Sprintf("its figures are the whole service's (the crawl, its queue and workers, the console), not one centre's; users of centre %s read their centre's figures on /dashboard and GET /api/dashboard", centre)
+		return words("national.metrics", centre)
 	case strings.HasPrefix(path, "/cases/") || strings.HasPrefix(path, "/api/cases/"):
-		return "moving a case between centres is the national admins' decision (or `hashwatch case move` on the server)"
+		return words("national.case_move")
 	case path == "/api/verify" || path == "/api/backup":
-		return "it reads or copies the whole database, every centre's"
+		return words("national.database")
 	}
-	return fmt.Sprintf("sites and the crawl are national; users of centre %s see the crawl's status read-only on /sites", centre)
+	return words("national.sites", centre)
 }
 
 // csrfRule is how a route's requests prove they come from the console's

@@ -42,7 +42,7 @@ func (rq *request) scopeOf(q url.Values) (string, error) {
 		return "", nil
 	}
 	if err := centres.Valid(c); err != nil {
-		return "", errorf(400, "centre %q: want a centre ID", truncate(c, 40))
+		return "", refuse(400, "err.bad_centre", truncate(c, 40))
 	}
 	return c, nil
 }

@@ -195,7 +195,7 @@ func (s *Server) selfWithdraw(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	if len(body.Files) > 0 {
-		return errorf(http.StatusBadRequest, "a withdrawal takes no files")
+		return refuse(http.StatusBadRequest, "err.withdraw_files")
 	}
 	fps, alerts, err := s.db.Index.WithdrawIn(r.Context(), body.Centre, body.Case, by)
 	if err != nil {
@@ -223,7 +223,7 @@ func (s *Server) issuePIN(w http.ResponseWriter, r *http.Request, rq *request) e
 		return err
 	}
 	if body.Days < 0 || body.Days > int(index.MaxPINTTL/(24*time.Hour)) {
-		return errorf(http.StatusBadRequest, "days %d: want 1 to %d", body.Days, int(index.MaxPINTTL/(24*time.Hour)))
+		return refuse(http.StatusBadRequest, "err.bad_number", "days", strconv.Itoa(body.Days), 1, int(index.MaxPINTTL/(24*time.Hour)))
 	}
 	id := r.PathValue("id")
 	// From the console, only a case that exists (and is the user's
@@ -283,7 +283,7 @@ func (s *Server) setSelfSubmit(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	state := r.PostForm.Get("state")
 	if state != "on" && state != "off" {
-		return errorf(http.StatusBadRequest, "state %q: want on or off", truncate(state, 16))
+		return refuse(http.StatusBadRequest, "err.bad_choice", "state", truncate(state, 16), "on, off")
 	}
 	if err := s.db.Centres.SetSelfSubmit(r.Context(), id, state == "on", rq.actor()); err != nil {
 		return err

@@ -29,7 +29,7 @@ import (
 // alerts on exactly what a server-side registration of the same photos
 // alerts on. Then the victim withdraws the case from the same page.
 func TestVictimSubmitsFromTheBrowserWithoutSendingMedia(t *testing.T) {
-	b := startChromium(t)
+	b := startBrowser(t)
 	dir := buildWasm(t)
 	e := newEnv(t, func(c *Config) { c.Wasm = os.DirFS(dir) })
 	rec := &recordBodies{h: e.srv}

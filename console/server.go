@@ -350,7 +350,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-			http.Error(w, "internal error; it was logged", http.StatusInternalServerError)
+			http.Error(w, s.locale(r, accounts.User{}).T("err.internal"), http.StatusInternalServerError)
 		}
 	}()
 	s.mux.ServeHTTP(w, r)

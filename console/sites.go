@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -143,10 +142,6 @@ func (s *Server) sites(w http.ResponseWriter, r *http.Request, rq *request) erro
 		json: convert(rows, siteRow.json)})
 }
 
-// errNoScheduler reports a crawl control asked of a console that runs no
-// crawler.
-var errNoScheduler = errors.New("this console runs no crawler (start it with `hashwatch serve --sites FILE`)")
-
 // siteAction runs pass, pause or resume on a site (each audited by the
 // scheduler in the same transaction as the change, or just before the
 // pass is queued): a form post that returns to the sites page with a
@@ -164,7 +159,7 @@ func (s *Server) siteAction(action string) handler {
 
 func (s *Server) runSiteAction(ctx context.Context, rq *request, name, action string) error {
 	if s.cfg.Scheduler == nil {
-		return errorf(http.StatusConflict, "%s", errNoScheduler)
+		return refuse(http.StatusConflict, "err.no_scheduler")
 	}
 	switch action {
 	case "pass":
@@ -174,7 +169,7 @@ func (s *Server) runSiteAction(ctx context.Context, rq *request, name, action st
 	case "resume":
 		return s.cfg.Scheduler.SetPaused(ctx, name, false, rq.actor())
 	}
-	return errorf(404, "unknown site action %q", action)
+	return refuse(404, "err.bad_choice", "action", truncate(action, 40), "pass, pause, resume")
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, rq *request) error {

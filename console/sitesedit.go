@@ -166,14 +166,14 @@ func (f siteForm) change() siteconfig.Change {
 // editing one, filled from sites.yaml as written.
 func (s *Server) siteEditPage(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if s.cfg.SitesFile == "" {
-		return errorf(http.StatusConflict, "%s", errNoSitesFile)
+		return refuse(http.StatusConflict, "err.no_sites_file")
 	}
 	name := r.PathValue("name")
 	f := siteForm{File: s.cfg.SitesFile}
 	if name != "" {
 		raw, err := siteconfig.Raw(s.cfg.SitesFile)
 		if err != nil {
-			return errorf(http.StatusConflict, "%s", err)
+			return refuseWith(http.StatusConflict, err, "err.sites_file")
 		}
 		found := false
 		for _, site := range raw {
@@ -204,7 +204,12 @@ func (s *Server) saveSite(w http.ResponseWriter, r *http.Request, rq *request) e
 	case err == nil:
 		return s.respond(w, r, rq, reply{redirect: "/sites?done=" + done, json: map[string]string{"site": f.Name, "done": action}})
 	case errors.As(err, &he) && he.status == http.StatusBadRequest && !rq.api:
-		f.Error = he.msg
+		// The form's heading says it was not saved; under it, the
+		// checks' own words (with what and where).
+		f.Error = he.detail
+		if f.Error == "" {
+			f.Error = explain(rq.loc, err).Message
+		}
 		return s.respond(w, r, rq, reply{status: http.StatusBadRequest, page: "siteedit", title: rq.loc.T("siteedit.title"), html: f})
 	}
 	return err
@@ -224,10 +229,10 @@ func (s *Server) removeSite(w http.ResponseWriter, r *http.Request, rq *request)
 func (s *Server) reloadSites(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := s.ReloadSites(r.Context(), rq.actor()); err != nil {
 		if errors.Is(err, siteconfig.ErrConfig) {
-			return errorf(http.StatusConflict, "%s", err)
+			return refuseWith(http.StatusConflict, err, "err.sites_file")
 		}
 		if errors.Is(err, errNoSitesFile) {
-			return errorf(http.StatusConflict, "%s", err)
+			return refuse(http.StatusConflict, "err.no_sites_file")
 		}
 		return err
 	}
@@ -239,7 +244,7 @@ func (s *Server) reloadSites(w http.ResponseWriter, r *http.Request, rq *request
 // rules' message; an unknown site a 404.
 func (s *Server) changeSites(ctx context.Context, rq *request, change siteconfig.Change, action, target string) error {
 	if s.cfg.SitesFile == "" {
-		return errorf(http.StatusConflict, "%s", errNoSitesFile)
+		return refuse(http.StatusConflict, "err.no_sites_file")
 	}
 	s.sitesMu.Lock()
 	defer s.sitesMu.Unlock()
@@ -248,7 +253,7 @@ func (s *Server) changeSites(ctx context.Context, rq *request, change siteconfig
 	case errors.Is(err, siteconfig.ErrNoSite):
 		return fmt.Errorf("%w: %w", err, store.ErrNotFound)
 	case errors.Is(err, siteconfig.ErrConfig):
-		return errorf(http.StatusBadRequest, "%s", err)
+		return refuseWith(http.StatusBadRequest, err, "err.sites_rules")
 	case err != nil:
 		return err
 	}

@@ -67,7 +67,7 @@ func (s *Server) exampleNotice(centre, lang string, loc *time.Location) notice.D
 func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request, rq *request) error {
 	lang := r.PathValue("lang")
 	if _, ok := notice.Default(lang); !ok {
-		return errorf(http.StatusNotFound, "no notice template language %q", lang)
+		return refuse(http.StatusNotFound, "err.template_lang", truncate(lang, 16))
 	}
 	text := strings.ReplaceAll(r.PostForm.Get("text"), "\r\n", "\n")
 	d, err := s.templatesData(rq)

@@ -148,7 +148,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, rq *request)
 	case "active":
 		ch.Disabled = ptr(false)
 	default:
-		return errorf(400, "state %q: want active or disabled", truncate(f.Get("state"), 40))
+		return refuse(400, "err.bad_choice", "state", truncate(f.Get("state"), 40), "active, disabled")
 	}
 	if v := f.Get("password"); v != "" {
 		ch.Password = &v
@@ -183,7 +183,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, rq *request
 	if v := strings.TrimSpace(r.PostForm.Get("expires_days")); v != "" {
 		days, err := strconv.Atoi(v)
 		if err != nil || days < 0 || days > 3650 {
-			return errorf(400, "expires_days %q: want 0–3650", truncate(v, 20))
+			return refuse(400, "err.bad_number", "expires_days", truncate(v, 20), 0, 3650)
 		}
 		ttl = time.Duration(days) * 24 * time.Hour
 	}
@@ -213,14 +213,14 @@ func auditQuery(q url.Values, zone *time.Location) (store.AuditFilter, error) {
 	if v := q.Get("before"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			return f, errorf(400, "before %q: want a sequence number", truncate(v, 40))
+			return f, refuse(400, "err.bad_seq", "before", truncate(v, 40))
 		}
 		f.Before = n
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return f, errorf(400, "limit %q: want 1–1000", truncate(v, 40))
+			return f, refuse(400, "err.bad_number", "limit", truncate(v, 40), 1, 1000)
 		}
 		f.Limit = n
 	}
@@ -234,7 +234,7 @@ func auditQuery(q url.Values, zone *time.Location) (store.AuditFilter, error) {
 		}
 		t, err := time.ParseInLocation("2006-01-02", d.s, zone)
 		if err != nil {
-			return f, errorf(400, "date %q: want YYYY-MM-DD", truncate(d.s, 40))
+			return f, refuse(400, "err.bad_date", "date", truncate(d.s, 40))
 		}
 		*d.t = t.AddDate(0, 0, d.add)
 	}

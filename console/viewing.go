@@ -60,7 +60,7 @@ func (s *Server) viewedAlert(r *http.Request, rq *request) (a alerts.Alert, step
 	name := r.PathValue("step")
 	step, ok := viewSteps[name]
 	if keyframes = name == "keyframes"; !ok && !keyframes {
-		return a, 0, false, errorf(http.StatusNotFound, "no viewing step %q (clearer, full or keyframes)", truncate(name, 20))
+		return a, 0, false, refuse(http.StatusNotFound, "err.bad_choice", "step", truncate(name, 20), "clearer, full, keyframes")
 	}
 	a, err = s.alertFor(rq, id)
 	return a, step, keyframes, err
@@ -79,7 +79,7 @@ func (s *Server) viewStep(w http.ResponseWriter, r *http.Request, rq *request) e
 	id := a.ID
 	switch {
 	case rq.session == nil:
-		return errorf(400, "pictures are viewed in a browser session")
+		return refuse(400, "err.session_only")
 	case s.cfg.Inspector == nil:
 		return refuse(http.StatusConflict, "view.no_fetcher")
 	case a.Video != nil:
@@ -169,7 +169,7 @@ func viewSources(a alerts.Alert) []string {
 func (s *Server) keyframesReady(rq *request, a alerts.Alert) error {
 	switch {
 	case rq.session == nil:
-		return errorf(400, "pictures are viewed in a browser session")
+		return refuse(400, "err.session_only")
 	case a.Video == nil || len(a.Video.Ranges) == 0:
 		return refuse(http.StatusConflict, "view.not_video")
 	case s.cfg.Inspector == nil || s.cfg.Video == nil:
