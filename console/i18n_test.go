@@ -84,6 +84,9 @@ func TestEveryKeyInUseExists(t *testing.T) {
 	for _, r := range accounts.Roles {
 		keys = append(keys, "role."+string(r))
 	}
+	for _, sc := range []accounts.TokenScope{accounts.ScopeRead, accounts.ScopeReport, accounts.ScopeOperator, accounts.ScopeStaff, accounts.ScopeLookup} {
+		keys = append(keys, "scope."+string(sc))
+	}
 	for _, st := range []alerts.QuarantineState{alerts.QuarantineHeld, alerts.QuarantineReleased, alerts.QuarantineRetired} {
 		keys = append(keys, "qstate."+string(st))
 	}

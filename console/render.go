@@ -38,11 +38,26 @@ func parsePages() (map[string]*pageTemplate, error) {
 	return pages, nil
 }
 
-// templateFuncs are the pages' helpers. seg escapes a name (a case ID, a
+// templateFuncs are the pages' helpers. algo names a hash algorithm
+// (algorithmName). seg escapes a name (a case ID, a
 // site, a user) as one path segment of a form's action: html/template
 // leaves "/", "?", "#" and "%" of a URL path as they are, so a case ID
 // "2026/11" would otherwise post to another path.
-var templateFuncs = template.FuncMap{"seg": url.PathEscape}
+var templateFuncs = template.FuncMap{"seg": url.PathEscape, "algo": algorithmName}
+
+// algorithmName is how pages write a hash algorithm's stored code: the
+// name its authors give it ("pdq" → "PDQ"), the same in every language.
+func algorithmName(code string) string {
+	switch code {
+	case "pdq":
+		return "PDQ"
+	case "phash":
+		return "pHash"
+	case "dhash":
+		return "dHash"
+	}
+	return code
+}
 
 // navItem is one link of the navigation bar.
 type navItem struct {

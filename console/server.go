@@ -353,8 +353,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, s.locale(r, accounts.User{}).T("err.internal"), http.StatusInternalServerError)
 		}
 	}()
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.unrouted(w, r)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// unrouted answers a request no route takes — no page at the path (404),
+// or not with this method (405, with Allow) — as every refusal is
+// answered: the error page or, under /api/, JSON, in the reader's
+// language, rather than net/http's English "404 page not found".
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	probe := &statusProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r) // net/http's own answer, read for its status and Allow only
+	rq := &request{remote: s.remote(r), api: strings.HasPrefix(r.URL.Path, "/api/")}
+	_ = s.authenticate(r, rq) // for the reader's language and navigation; anonymous on failure
+	rq.loc = s.locale(r, rq.user)
+	err := refuse(http.StatusNotFound, "err.no_page")
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		err = refuse(http.StatusMethodNotAllowed, "err.method", r.Method)
+	}
+	s.answerError(w, r, rq, err)
+}
+
+// statusProbe is a ResponseWriter that keeps the status and headers of
+// an answer and drops its body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
 
 // remote is the client's address for rate limits and the audit log.
 func (s *Server) remote(r *http.Request) string {

@@ -73,7 +73,7 @@ func (s *Server) why(rq *request, a alerts.Alert) *why {
 	w := &why{Reported: a.Reported}
 	alg := hashing.Algorithm(a.Algorithm)
 	if bits := alg.Bits(); bits > 0 {
-		w.Distance = l.T("why.distance", a.Distance, bits, strings.ToUpper(a.Algorithm))
+		w.Distance = l.T("why.distance", a.Distance, bits, algorithmName(a.Algorithm))
 		if a.Video == nil {
 			strict, wide := thresholds(hashing.DefaultRule(), alg)
 			if wide > strict {

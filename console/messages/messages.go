@@ -86,6 +86,9 @@ var catalog = map[string]map[string]string{
 		"err.bad_seq":        "%s 값 %q: 기록 번호(양의 정수)를 쓰세요.",
 		"err.damaged":        "데이터베이스가 손상되었습니다. 백업에서 복구할 때까지 모든 변경이 거부됩니다.",
 		"http.423":           "잠김", "http.502": "외부 서버 오류",
+		"audit.action_hint": "예: alert.confirm",
+		"err.no_page":       "이 주소에는 페이지가 없습니다. 주소를 확인하세요.", "err.method": "이 주소는 %s 요청을 받지 않습니다.",
+		"scope.read": "읽기 전용", "scope.report": "URL 신고만", "scope.operator": "운영자 작업", "scope.staff": "상담원 작업", "scope.lookup": "조회 API",
 
 		"done.confirmed": "알림을 확인했습니다.", "done.dismissed": "알림을 기각했습니다.", "done.bulk": "선택한 알림을 처리했습니다.",
 		"done.withdrawn": "사건을 철회했습니다. 지문이 삭제되어 더 이상 일치하지 않습니다.", "done.site_pass": "크롤링을 시작하도록 요청했습니다.",
@@ -277,6 +280,9 @@ var catalog = map[string]map[string]string{
 		"err.bad_seq":        "%s %q: give a sequence number.",
 		"err.damaged":        "The database is damaged: every change is refused until it is restored from a backup.",
 		"http.423":           "Locked", "http.502": "Bad Gateway",
+		"audit.action_hint": "e.g. alert.confirm",
+		"err.no_page":       "There is no page at this address; check it.", "err.method": "This address does not take %s requests.",
+		"scope.read": "read only", "scope.report": "reporting URLs only", "scope.operator": "an operator's work", "scope.staff": "staff's work", "scope.lookup": "lookup API",
 
 		"done.confirmed": "Alert confirmed.", "done.dismissed": "Alert dismissed.", "done.bulk": "The selected alerts were updated.",
 		"done.withdrawn": "Case withdrawn: its fingerprints are deleted and match nothing any more.", "done.site_pass": "A pass was requested.",
