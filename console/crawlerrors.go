@@ -27,6 +27,7 @@ var crawlErrorTexts = []struct{ text, kind string }{
 	{"no such host", "dns"},
 	{"tls:", "tls"},
 	{"x509:", "tls"},
+	{"no image or video found at the URL", "no_media"},
 }
 
 // crawlErrorURL takes the URL a crawl error names ("get URL: …").
@@ -64,6 +65,28 @@ func (l *locale) CrawlError(raw string) string {
 func (l *locale) ErrorKind(kind string) string {
 	if l.Has("errkind." + kind) {
 		return l.T("errkind." + kind)
+	}
+	return kind
+}
+
+// parkedDelivered takes the deliveries of a parked item's reason, as the
+// crawl coordinator and workers write it (crawler/natswork).
+var parkedDelivered = regexp.MustCompile(`^delivered (\d+) times to crawl workers without a result$`)
+
+// ParkReason says why the crawl gave up on an item in the locale's words,
+// or as it is when the reason is of no known form.
+func (l *locale) ParkReason(raw string) string {
+	if m := parkedDelivered.FindStringSubmatch(raw); m != nil {
+		return l.T("parked.delivered", m[1])
+	}
+	return raw
+}
+
+// FrontierKind names a kind of crawl item ("page", "media", "video") in
+// the locale's words, or as it is when the catalog does not know it.
+func (l *locale) FrontierKind(kind string) string {
+	if l.Has("frontier." + kind) {
+		return l.T("frontier." + kind)
 	}
 	return kind
 }

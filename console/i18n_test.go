@@ -14,6 +14,7 @@ import (
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/console/messages"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 )
 
 // verbs lists a message's fmt verbs in order, so translations take the
@@ -86,6 +87,9 @@ func TestEveryKeyInUseExists(t *testing.T) {
 	}
 	for _, sc := range []accounts.TokenScope{accounts.ScopeRead, accounts.ScopeReport, accounts.ScopeOperator, accounts.ScopeStaff, accounts.ScopeLookup} {
 		keys = append(keys, "scope."+string(sc))
+	}
+	for _, k := range []crawlstate.FrontierKind{crawlstate.FrontierPage, crawlstate.FrontierMedia, crawlstate.FrontierVideo} {
+		keys = append(keys, "frontier."+k.String())
 	}
 	for _, st := range []alerts.QuarantineState{alerts.QuarantineHeld, alerts.QuarantineReleased, alerts.QuarantineRetired} {
 		keys = append(keys, "qstate."+string(st))

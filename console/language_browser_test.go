@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/store"
@@ -51,7 +53,7 @@ var notForeignHangul = []string{"한국어"}
 // (sites.yaml, alert.confirm) or a file's extension (.eml), a snake_case
 // name, template code ({{.Site}}), or anything with a digit (hex, sizes,
 // IDs).
-var machineToken = regexp.MustCompile(`[/@_0-9{}$]|[A-Za-z]\.[A-Za-z]|^\.[A-Za-z]`)
+var machineToken = regexp.MustCompile(`[/@_0-9{}$\x00]|[A-Za-z]\.[A-Za-z]|^\.[A-Za-z]`)
 
 var (
 	// codeSpan is a command as the reader types it (`hashwatch serve`).
@@ -92,6 +94,10 @@ func foreignWords(lang, text string, userData []string) []string {
 	return out
 }
 
+// masked stands for user data in a page's text: a machine token, so what
+// the data was part of (a URL under a masked seed URL) stays one too.
+const masked = "\x00"
+
 // maskWhole blanks every occurrence of d in text that is not part of a
 // longer word ("on" in "on", not in "SenderContact").
 func maskWhole(text, d string) string {
@@ -116,7 +122,7 @@ func maskWhole(text, d string) string {
 		if (letter(d, false) && letter(text[:i], true)) || (letter(d, true) && letter(text[end:], false)) {
 			b.WriteString(text[:end])
 		} else {
-			b.WriteString(text[:i] + " ")
+			b.WriteString(text[:i] + masked)
 		}
 		text = text[end:]
 	}
@@ -187,6 +193,18 @@ func TestEveryPageSpeaksItsReadersLanguageInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, _, err := e.db.Accounts.CreateTokenWith(ctx, "op1", "partner platform", accounts.TokenOptions{Scope: accounts.ScopeLookup}, store.Actor{User: "admin1"}); err != nil {
+		t.Fatal(err)
+	}
+	// The site's last pass, with errors of two kinds and an item the crawl
+	// workers gave up on, as a crawl records them (in English).
+	now := time.Now()
+	if err := e.db.Crawl.PutSiteStatus(crawlstate.SiteStatus{Name: "board", PassStart: now.Add(-time.Hour), PassEnd: now.Add(-50 * time.Minute),
+		PassNumber: 3, TotalPass: 3, Counts: crawlstate.Counts{Pages: 12, Media: 30, Hashed: 30, NewAlerts: 2, Parked: 1},
+		Errors: map[string]int{"http_status": 2, "timeout": 1},
+		LastErrors: []string{"get http://board.example/gone.jpg: 404 Not Found: unexpected HTTP status",
+			"get http://board.example/slow: context deadline exceeded"},
+		RecentParked: []crawlstate.ParkedItem{{Kind: "media", URL: "http://board.example/bomb.jpg", Reason: "delivered 3 times to crawl workers without a result", At: now}},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	// The reveal makes the alert page show its preview and why it matched.
@@ -435,6 +453,18 @@ func userData(t *testing.T, e *env) []string {
 	for _, l := range log {
 		add(l.User, l.Action, l.Target, l.Detail, l.Remote)
 	}
+	// A crawl's errors are kept as the crawler wrote them; the page says
+	// them in words and keeps the record as a tooltip.
+	for _, site := range e.srv.cfg.Sites {
+		st, _, err := e.db.Crawl.SiteStatus(site.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add(st.LastErrors...)
+		for _, p := range st.RecentParked {
+			add(p.Reason)
+		}
+	}
 	for _, s := range e.srv.cfg.Sites {
 		add(s.Name, s.Contact)
 		add(s.Seeds...)
@@ -467,6 +497,7 @@ func TestForeignWords(t *testing.T) {
 		{"ko", "켜짐 on", []string{"on"}, ""},
 		{"ko", "{{.SenderContact}} 보내는 기관, .eml로 내보내기", []string{"on"}, ""},
 		{"ko", "Sender Contact", []string{"on"}, "Sender Contact"},
+		{"ko", "시간 초과: http://board.example/slow", []string{"http://board.example/"}, ""},
 	} {
 		got := strings.Join(foreignWords(tt.lang, tt.text, tt.data), " ")
 		if got != tt.want {

@@ -196,9 +196,9 @@
   async function errorText(resp) {
     try {
       const j = await resp.json();
-      return j.error || resp.statusText;
+      return j.error || d.failed;
     } catch {
-      return resp.statusText;
+      return d.failed;
     }
   }
 
@@ -262,7 +262,7 @@
         });
       } else {
         const msg = page.querySelector('.error, main p, h1');
-        upload.forEach((i) => { rows[i].error = msg ? msg.textContent : resp.statusText; });
+        upload.forEach((i) => { rows[i].error = msg ? msg.textContent : d.failed; });
       }
     }
     out.textContent = '';

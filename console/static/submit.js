@@ -31,7 +31,7 @@
     });
     let j = {};
     try { j = await resp.json(); } catch { /* an empty or HTML answer */ }
-    return { ok: resp.ok, j, status: resp.statusText };
+    return { ok: resp.ok, j, status: d.failed };
   }
 
   function show(text, cls, rows) {
