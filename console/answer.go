@@ -190,6 +190,15 @@ type errorAnswer struct {
 	Detail  string
 }
 
+// Text is the message with the detail after it, for a form that shows
+// a refusal in one line.
+func (ea errorAnswer) Text() string {
+	if ea.Detail != "" {
+		return ea.Message + " (" + ea.Detail + ")"
+	}
+	return ea.Message
+}
+
 // errorJSON is a JSON error's body. "error" is the message in the
 // caller's language (as it always was); "code" says the same for
 // scripts and stays when the words change; "detail", when present, is

@@ -162,7 +162,7 @@ func (s *Server) readRegistration(ctx context.Context, mr *multipart.Reader, rq 
 				if st, _ := statusOf(err); st == http.StatusInternalServerError || st == http.StatusServiceUnavailable {
 					return nil, err
 				}
-				fr.Error = err.Error()
+				fr.Error = explain(rq.loc, err).Text()
 			} else {
 				regs = append(regs, index.Registration{Label: label, Source: fr.Name, Print: fp})
 				regIdx = append(regIdx, len(res.Files))

@@ -69,5 +69,5 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, l admission.Load)
 // busy answers a request the gate turned away: 503 with Retry-After.
 func busy(w http.ResponseWriter, err *admission.Busy) error {
 	w.Header().Set("Retry-After", fmt.Sprint(err.RetrySeconds()))
-	return &httpError{status: http.StatusServiceUnavailable, msg: err.Error()}
+	return refuse(http.StatusServiceUnavailable, "err.busy", err.RetrySeconds())
 }

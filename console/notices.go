@@ -204,7 +204,7 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	if errors.Is(err, store.ErrInvalid) {
 		// The form comes back as the operator left it, with the problem.
-		return s.renderDraft(w, r, rq, http.StatusBadRequest, draft, err.Error())
+		return s.renderDraft(w, r, rq, http.StatusBadRequest, draft, explain(rq.loc, err).Text())
 	}
 	if err != nil {
 		return err
