@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
 )
@@ -42,7 +43,9 @@ func parsePages() (map[string]*pageTemplate, error) {
 // site, a user) as one path segment of a form's action: html/template
 // leaves "/", "?", "#" and "%" of a URL path as they are, so a case ID
 // "2026/11" would otherwise post to another path.
-var templateFuncs = template.FuncMap{"seg": url.PathEscape}
+var templateFuncs = template.FuncMap{"seg": url.PathEscape,
+	// seconds turns an API body's seconds back into a duration to show.
+	"seconds": func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }}
 
 // navItem is one link of the navigation bar.
 type navItem struct {
