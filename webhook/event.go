@@ -11,6 +11,11 @@ const (
 	NoticeOverdue = "notice.overdue"
 	// AlertRemoved is an alert whose content a re-check found removed.
 	AlertRemoved = "alert.removed"
+	// AlertConfirmed and AlertDismissed are an operator's decision on an
+	// alert (one event per alert of a bulk decision); the dismissal's
+	// reason is not sent, as it is typed by a person.
+	AlertConfirmed = "alert.confirmed"
+	AlertDismissed = "alert.dismissed"
 )
 
 // Event is what a receiver gets. It holds identifiers, URLs and statuses,

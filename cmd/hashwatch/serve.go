@@ -248,14 +248,22 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		MaxHeaderBytes: 64 << 10, BaseContext: func(net.Listener) context.Context { return reqCtx }}
 
 	var wg sync.WaitGroup
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	// Webhooks first: their first poll notes where the database stands
+	// before a request or a crawl can change it.
+	closeWebhooks, err := a.startWebhooks(workCtx, &wg, o.webhook, db, a.dbPath)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeWebhooks() // after wg.Wait: deferred calls run last-in first-out
 	errc := make(chan error, 1)
 	wg.Go(func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	})
-	workCtx, stopWork := context.WithCancel(ctx)
-	defer stopWork()
 	if sched != nil {
 		wg.Go(func() { _ = sched.Run(workCtx) })
 	}
@@ -269,14 +277,6 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 			}
 		})
 	}
-	closeWebhooks, err := a.startWebhooks(workCtx, &wg, o.webhook, db, a.dbPath)
-	if err != nil {
-		stopWork()
-		hs.Close()
-		wg.Wait()
-		return err
-	}
-	defer closeWebhooks() // after wg.Wait: deferred calls run last-in first-out
 	// SIGHUP reloads sites.yaml, as the sites page's button does; a file
 	// that does not validate is logged and changes nothing. Registered
 	// before the URL is printed, so a signal after it is never fatal.
