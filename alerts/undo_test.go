@@ -89,7 +89,10 @@ func TestUndoingADecision(t *testing.T) {
 		wantAudit string // detail of the undo's audit record
 	}{
 		{name: "the decider undoes a confirmation within the window",
-			before: func(w *undoWorld, id uint64) { w.decide(id, StatusConfirmed, "", "kim"); w.clock = w.clock.Add(9 * time.Minute) },
+			before: func(w *undoWorld, id uint64) {
+				w.decide(id, StatusConfirmed, "", "kim")
+				w.clock = w.clock.Add(9 * time.Minute)
+			},
 			undoer: "kim", want: StatusNew, wantAudit: "alert.confirm by kim at 2026-12-06T09:00:00Z"},
 		{name: "the decider undoes a dismissal of a confirmed alert, which is confirmed again",
 			before: func(w *undoWorld, id uint64) {
@@ -98,7 +101,10 @@ func TestUndoingADecision(t *testing.T) {
 			},
 			undoer: "kim", want: StatusConfirmed, wantAudit: "alert.dismiss by kim at 2026-12-06T09:00:00Z: not the same picture"},
 		{name: "after the window it is refused",
-			before: func(w *undoWorld, id uint64) { w.decide(id, StatusConfirmed, "", "kim"); w.clock = w.clock.Add(10*time.Minute + time.Second) },
+			before: func(w *undoWorld, id uint64) {
+				w.decide(id, StatusConfirmed, "", "kim")
+				w.clock = w.clock.Add(10*time.Minute + time.Second)
+			},
 			undoer: "kim", wantWhy: UndoExpired, want: StatusConfirmed},
 		{name: "after a notice was sent it is refused",
 			before: func(w *undoWorld, id uint64) { w.decide(id, StatusConfirmed, "", "kim"); w.noticeSent(id) },
