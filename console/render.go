@@ -62,6 +62,8 @@ type view struct {
 	CSRF  string
 	Nav   []navItem
 	Done  string // a localised "done" message after a redirect
+	// Undo is the Undo button of a decision's "done" message (undo.go).
+	Undo *undoButton
 	// Damaged is set while the database is damaged (store.ErrDamaged):
 	// every page says so, since every change is refused until a restore.
 	Damaged string
@@ -129,6 +131,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		if n, err := strconv.ParseUint(r.URL.Query().Get("n"), 10, 64); err == nil && rq.loc.Has("done."+done+"_n") {
 			v.Done = rq.loc.T("done."+done+"_n", n)
 		}
+		v.Undo = undoFor(r, rq.user)
 	}
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout.html", v); err != nil {

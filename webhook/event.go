@@ -16,6 +16,9 @@ const (
 	// reason is not sent, as it is typed by a person.
 	AlertConfirmed = "alert.confirmed"
 	AlertDismissed = "alert.dismissed"
+	// AlertUndone is a decision undone (alerts.UndoDecisions): Status is
+	// what the alert is again.
+	AlertUndone = "alert.undone"
 )
 
 // Event is what a receiver gets. It holds identifiers, URLs and statuses,

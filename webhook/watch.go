@@ -54,6 +54,7 @@ type AuditFeed interface {
 var decisionEvents = map[string]string{
 	"alert.confirm": AlertConfirmed,
 	"alert.dismiss": AlertDismissed,
+	"alert.undo":    AlertUndone,
 }
 
 // Run polls until ctx is done.
@@ -214,7 +215,11 @@ func (w *Watcher) decisions(seq uint64) ([]Event, uint64, error) {
 		if err != nil {
 			return nil, seq, err
 		}
-		evs = append(evs, Event{Type: typ, At: e.At, AlertID: id, Site: a.Site, Status: statusOf[typ], PageURL: a.PageURL, MediaURL: a.MediaURL})
+		status, ok := statusOf[typ]
+		if !ok {
+			status = string(a.Status) // an undo: what the alert is again
+		}
+		evs = append(evs, Event{Type: typ, At: e.At, AlertID: id, Site: a.Site, Status: status, PageURL: a.PageURL, MediaURL: a.MediaURL})
 	}
 	return evs, seq, nil
 }

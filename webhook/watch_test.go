@@ -139,8 +139,11 @@ func TestDecisionsAreQueuedFromTheAuditLogOnceEach(t *testing.T) {
 	if _, err := db.Alerts.DecideAlerts(ctx, []uint64{ids[4], ids[0]}, alerts.StatusConfirmed, "", op); err == nil {
 		t.Fatal("a refused bulk decision was accepted")
 	}
-	if n, err := w.Poll(ctx); err != nil || n != 3 {
-		t.Fatalf("Poll = %d, %v; want 3", n, err)
+	if _, err := db.Alerts.UndoDecision(ctx, ids[3], op, alerts.Undo{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.Poll(ctx); err != nil || n != 4 {
+		t.Fatalf("Poll = %d, %v; want 4", n, err)
 	}
 	if n, err := w.Poll(ctx); err != nil || n != 0 {
 		t.Fatalf("Poll again = %d, %v; want 0", n, err)
@@ -161,6 +164,7 @@ func TestDecisionsAreQueuedFromTheAuditLogOnceEach(t *testing.T) {
 		fmt.Sprintf("alert.dismissed %d dismissed", ids[1]),
 		fmt.Sprintf("alert.confirmed %d confirmed", ids[2]),
 		fmt.Sprintf("alert.confirmed %d confirmed", ids[3]),
+		fmt.Sprintf("alert.undone %d new", ids[3]),
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
