@@ -210,4 +210,11 @@ func TestABulkUndoIsAllOrNothing(t *testing.T) {
 	if len(undos) != 2 || !strings.HasPrefix(undos[0].Detail, "alert.confirm by kim") {
 		t.Errorf("undo records %+v", undos)
 	}
+	// The queue's indexes and counts follow the alerts back.
+	if r, err := w.db.Verify(ctx); err != nil || !r.OK() {
+		t.Fatalf("verify after undo: %v %v", err, r.Problems)
+	}
+	if n, _ := w.db.Alerts(AlertFilter{Status: StatusNew}); len(n) != 2 {
+		t.Errorf("%d new alerts by the status index, want 2", len(n))
+	}
 }
