@@ -81,7 +81,9 @@ func TestMeasureClusterThroughput(t *testing.T) {
 				ws = append(ws, w)
 			}
 			deadline := time.Now().Add(30 * time.Minute)
-			var st map[string]any
+			var row struct {
+				Status map[string]any `json:"status"`
+			}
 			for {
 				// The database is the serve's; read the status through
 				// the file's last checkpoint once the pass is over: poll
@@ -103,9 +105,10 @@ func TestMeasureClusterThroughput(t *testing.T) {
 			_ = serve.Process.Signal(syscall.SIGTERM)
 			_ = serve.Wait()
 			out, _, _ := cli(t, db, "sites", "--json")
-			if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &st); err != nil {
+			if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &row); err != nil {
 				t.Fatal(err)
 			}
+			st := row.Status
 			start, _ := time.Parse(time.RFC3339Nano, st["pass_start"].(string))
 			end, _ := time.Parse(time.RFC3339Nano, st["pass_end"].(string))
 			hashed, media := st["hashed"].(float64), st["media"].(float64)
