@@ -136,6 +136,9 @@ func TestAPIErrorsSpeakTheCallersLanguage(t *testing.T) {
 		{"a body that is not JSON", "POST", "/api/alerts/1/dismiss", `{"reason":`, 400, "bad_json", "JSON 본문을 읽을 수 없습니다.", "The JSON body cannot be read.", true},
 		{"a bulk without IDs", "POST", "/api/alerts/bulk", `{"action":"confirm"}`, 400, "bulk_ids", "알림 ID를", "alert IDs", false},
 		{"an anonymous call", "GET", "/api/me", "", 401, "login_required", "로그인이 필요합니다.", "Please log in.", false},
+		{"a path no route takes", "GET", "/api/nothing-here", "", 404, "no_page", "페이지가 없습니다", "no page", false},
+		{"a method the path does not take", "DELETE", "/api/alerts/1", "", 405, "method", "DELETE 요청을 받지 않습니다", "does not take DELETE", false},
+		{"a route of another role", "GET", "/api/verify", "", 403, "forbidden", "사용할 수 없습니다", "may not use", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -133,7 +133,8 @@ func maskWhole(text, d string) string {
 // aria-labels, alt texts, title attributes (tooltips, the timeline's
 // SVG titles), options, text hidden until a script or a key shows it
 // (the review mode's reason list), noscript text, and the words the
-// page's scripts write (data-* attributes). Form fields' values are
+// page's scripts write (data-* attributes, but for those that hold a
+// code for scripts: a URL, a language, an error's code). Form fields' values are
 // what people typed, not the page's words, and are left out.
 const pageText = `(() => {
 	const parts = [document.title, document.body.innerText];
@@ -143,7 +144,7 @@ const pageText = `(() => {
 			if (v) parts.push(v);
 		}
 		for (const a of el.attributes) {
-			if (a.name.startsWith("data-") && a.name !== "data-preview" && a.name !== "data-lang") parts.push(a.value);
+			if (a.name.startsWith("data-") && !["data-preview", "data-lang", "data-code"].includes(a.name)) parts.push(a.value);
 		}
 		if (el.matches("input[type=submit], input[type=button], input[type=reset]")) parts.push(el.value);
 		if (el.matches("option, [hidden], svg title")) parts.push(el.textContent);
