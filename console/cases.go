@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -231,7 +230,7 @@ func (s *Server) hashPart(ctx context.Context, part *multipart.Part) (hashing.Fi
 	}
 	head = head[:n]
 	if hashing.Sniff(head) == "" && video.Sniff(head) == "" {
-		return hashing.Fingerprint{}, fmt.Errorf("not a picture or video (JPEG, PNG, GIF, WebP, BMP, TIFF, MP4, WebM …) by its first bytes: %w", hashing.ErrUnsupported)
+		return hashing.Fingerprint{}, refuseWith(http.StatusUnprocessableEntity, hashing.ErrUnsupported, "err.not_media")
 	}
 	data, err := hashing.ReadLimited(io.MultiReader(bytes.NewReader(head), part), s.uploadFileLimit())
 	if err != nil {
@@ -250,12 +249,12 @@ func (s *Server) hashPart(ctx context.Context, part *multipart.Part) (hashing.Fi
 	}
 	if video.Sniff(data) != "" {
 		if s.cfg.Video == nil {
-			return hashing.Fingerprint{}, fmt.Errorf("videos cannot be registered here: the console runs without ffmpeg: %w", hashing.ErrUnsupported)
+			return hashing.Fingerprint{}, refuseWith(http.StatusUnprocessableEntity, hashing.ErrUnsupported, "err.no_ffmpeg")
 		}
 		return s.cfg.Video.Fingerprint(ctx, data, hashing.ForRegistration)
 	}
 	if int64(len(data)) > s.hasher.Limits().MaxBytes {
-		return hashing.Fingerprint{}, fmt.Errorf("%d bytes, over the %d-byte limit for pictures: %w", len(data), s.hasher.Limits().MaxBytes, hashing.ErrTooLarge)
+		return hashing.Fingerprint{}, refuseWith(http.StatusRequestEntityTooLarge, hashing.ErrTooLarge, "err.picture_too_large", len(data), s.hasher.Limits().MaxBytes)
 	}
 	return s.hasher.Image(ctx, data, hashing.ForRegistration)
 }
