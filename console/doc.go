@@ -51,8 +51,13 @@
 // A handler returns an error instead of answering it; one adapter
 // (answer.go) logs it and answers it as the route says — JSON on API
 // routes, an error page on HTML routes — with the status and message an
-// httpError carries (a catalog key for messages shown in the reader's
-// language). A page and its API twin are one handler that builds the data
+// httpError carries: a catalog key, shown in the reader's language, and
+// apart from it the lower-level cause as detail. A JSON error is
+// {"error", "code", "detail"}: scripts match on the code (the key, or the
+// store error's kind), which stays when the words change; a store's own
+// error gets a sentence for its status in the reader's language (explain).
+// A request no route takes is answered the same way (404, 405). A page
+// and its API twin are one handler that builds the data
 // once and hands it to respond, which writes the page, the form post's
 // redirect with its flash message, or the JSON body.
 //
