@@ -76,8 +76,11 @@ crawls every site of FILE on its interval (pausable and startable from the conso
 serve is the crawl coordinator: the passes' items go to crawl workers over NATS
 JetStream — --workers N inside serve (default one per core) and 'hashwatch worker'
 processes on any machine, which connect to the embedded NATS server (--nats-listen,
-credentials in worker.creds beside the database) or to your cluster (--nats). See
-README: Scale out.
+credentials in worker.creds beside the database) or to your cluster (--nats). Off
+loopback (--public) the embedded server speaks TLS: --nats-tls-cert/--nats-tls-key, or
+a self-signed certificate it makes beside the database and whose SHA-256 fingerprint
+it logs for workers' --nats-pin; plaintext only with --nats-insecure. See README:
+Scale out.
 
 It listens on loopback by default. Listening on any other address needs --public,
 and then TLS in front (a reverse proxy such as Caddy or nginx, see README) with

@@ -1,6 +1,7 @@
 package natswork
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -54,7 +55,10 @@ type EmbeddedConfig struct {
 	// CredsFile is the worker identity's seed file (worker.creds beside
 	// the database); it is written, mode 0600, when missing.
 	CredsFile string
-	Logger    *slog.Logger
+	// TLS, when set, makes the listener speak TLS only (ServerTLS); the
+	// coordinator's and in-process workers' connections stay in process.
+	TLS    *tls.Config
+	Logger *slog.Logger
 }
 
 // Embedded is a running embedded NATS server with JetStream.
@@ -103,6 +107,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		JetStream:  true,
 		StoreDir:   cfg.StoreDir,
 		NoSigs:     true,
+		TLSConfig:  cfg.TLS,
 		// Jobs carry a site's configuration, results a page's links and a
 		// video's frame hashes: well under NATS's default 1 MiB payload.
 		Nkeys: []*server.NkeyUser{
