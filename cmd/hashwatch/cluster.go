@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,7 @@ type clusterOptions struct {
 	insecure  bool
 	listen    string
 	workers   int
+	visited   natswork.VisitedConfig
 	ackWait   time.Duration
 	parkAfter int
 	// listenSet is true when --nats-listen was given explicitly.
@@ -49,6 +51,9 @@ func clusterFlags(cmd *cobra.Command, o *clusterOptions) {
 	f.BoolVar(&o.insecure, "nats-insecure", false, "allow plaintext NATS off loopback (behind a TLS tunnel of your own)")
 	f.StringVar(&o.listen, "nats-listen", defaultNATSListen, "where the embedded NATS server listens for crawl workers (port 0: a free one; off loopback only with --public)")
 	f.IntVar(&o.workers, "workers", runtime.NumCPU(), "crawl workers inside serve (0: only external 'hashwatch worker' processes crawl)")
+	f.BoolVar(&o.visited.Off, "no-visited-kv", false, "run without the JetStream bucket of visited pages (workers then send back every link; for measuring)")
+	f.Int64Var(&o.visited.MaxBytes, "visited-kv-max-bytes", natswork.DefaultVisitedMaxBytes, "most bytes the visited bucket holds in memory (about 100 a page; oldest marks go first)")
+	f.DurationVar(&o.visited.TTL, "visited-kv-ttl", natswork.DefaultVisitedTTL, "how long a page's visited mark stays in the bucket")
 	f.DurationVar(&o.ackWait, "nats-ack-wait", natswork.DefaultAckWait, "how long a job a worker took may go unanswered before another worker gets it")
 	f.IntVar(&o.parkAfter, "park-after", natswork.DefaultParkAfter, "deliveries without a result after which a crawl item is parked (poison)")
 }
@@ -63,7 +68,7 @@ func (a *app) startCluster(ctx context.Context, o clusterOptions, public bool, c
 	if o.parkAfter < 1 {
 		return nil, usagef("serve: --park-after %d: want 1 or more", o.parkAfter)
 	}
-	cfg := natswork.ClusterConfig{Crawler: c, AckWait: o.ackWait, ParkAfter: o.parkAfter,
+	cfg := natswork.ClusterConfig{Crawler: c, AckWait: o.ackWait, ParkAfter: o.parkAfter, Visited: o.visited,
 		WorkerParallel: defaultWorkerParallel, Metrics: reg, Logger: a.log}
 	if o.natsURL == "" {
 		if err := checkNATSListen(o.listen, public); err != nil {
@@ -199,4 +204,21 @@ func checkNATSListen(addr string, public bool) error {
 		return usagef("serve: --nats-listen %s is not a loopback address; pass --public to let workers on other machines connect there", addr)
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process into path until stop is called
+// (serve --cpu-profile, for make bench-scale).
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -30,7 +30,8 @@ const (
 
 // workerPermissions is all a worker identity may do: pull and ack jobs of
 // the work stream's shared consumer, publish results, ask the
-// coordinator's Central questions, and receive the replies.
+// coordinator's Central questions, watch (never write) the visited
+// bucket, and receive the replies.
 func workerPermissions() *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
@@ -40,6 +41,13 @@ func workerPermissions() *server.Permissions {
 			resultSubjects,
 			"hw.central.>",
 			"hw.gate.>",
+			// Watching the visited bucket (read only): an ordered
+			// consumer of its stream, its flow control.
+			"$JS.API.STREAM.INFO.KV_" + visitedBucket,
+			"$JS.API.CONSUMER.CREATE.KV_" + visitedBucket,
+			"$JS.API.CONSUMER.CREATE.KV_" + visitedBucket + ".>",
+			"$JS.API.CONSUMER.DELETE.KV_" + visitedBucket + ".>",
+			"$JS.FC.KV_" + visitedBucket + ".>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
 	}

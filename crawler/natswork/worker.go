@@ -133,6 +133,8 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 		return err
 	}
 	central := &remoteCentral{nc: cfg.Conn}
+	visited := newVisitedCache(cfg.Conn, log)
+	defer visited.close()
 	var wg sync.WaitGroup
 	for range max(cfg.Parallel, 1) {
 		wg.Go(func() {
@@ -157,7 +159,7 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 				}
 				every := progressEvery(cons.CachedInfo().Config.AckWait)
 				for m := range batch.Messages() {
-					handle(ctx, js, central, cfg, log, m, every)
+					handle(ctx, js, central, visited, cfg, log, m, every)
 				}
 				if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 					log.Debug("fetching jobs failed; trying again", "err", err)
@@ -195,7 +197,7 @@ func progressEvery(ackWait time.Duration) time.Duration {
 }
 
 // handle processes one job message, reporting progress every every.
-func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) {
+func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) {
 	var jm jobMsg
 	if err := json.Unmarshal(m.Data(), &jm); err != nil || jm.Job == nil {
 		log.Error("dropping an undecodable crawl job", "err", err)
@@ -255,6 +257,7 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 		}
 	}
 	res.Worker = cfg.Name
+	visited.filter(ctx, jm.Epoch, j, &res)
 	data, err := json.Marshal(resultMsg{Epoch: jm.Epoch, Key: jm.Key, Worker: cfg.Name, Result: res})
 	if err != nil {
 		log.Error("encoding a crawl result failed", "url", j.Item.URL, "err", err)

@@ -1,0 +1,121 @@
+package natswork
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+)
+
+// TestTheVisitedBucketIsOnlyACache: workers leave links to pages already
+// done out of what they send back, and the bucket they read may be stale
+// or vanish at any moment without a page being skipped. A previous
+// coordinator's marks claim every page of the coming pass done (a
+// database restored from a backup); the starting coordinator deletes
+// them. Mid-pass the bucket is deleted. The pass still finds exactly the
+// sightings and counts of a one-process pass.
+func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{Hostile: true, Large: true, GalleryPages: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	site := siteFor(t, srv.URL)
+
+	ref := registerKnown(t)
+	refStats, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []string
+	seen := map[string]bool{}
+	for _, r := range fs.Requests() {
+		if !seen[r.Path] {
+			seen[r.Path] = true
+			pages = append(pages, srv.URL+r.Path)
+		}
+	}
+	fs.ClearRequests()
+
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "worker.creds")
+	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	nc, err := emb.Connect("test coordinator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx := context.Background()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A previous coordinator's marks, wrong for this database.
+	old, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: visitedBucket, History: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range pages {
+		for _, v := range []string{u, strings.TrimSuffix(u, "/")} {
+			if _, err := old.Put(ctx, markKey("fixture", v), []byte("1")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	db := registerKnown(t)
+	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
+	coord, err := NewCoordinator(ctx, CoordinatorConfig{Conn: nc, Crawler: c, AckWait: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(coord.Close)
+	c.Dispatch, c.Visited = coord.Dispatch, coord.VisitedPages()
+	tc := &testCluster{emb: emb, coord: coord, creds: creds}
+	tc.runWorker(t, WorkerConfig{Name: "w1", Parallel: 4})
+	tc.runWorker(t, WorkerConfig{Name: "w2", Parallel: 4})
+
+	// Delete the bucket once a third of the pages are fetched.
+	deleted := make(chan struct{})
+	go func() {
+		defer close(deleted)
+		deadline := time.Now().Add(time.Minute)
+		for len(fs.Requests()) < len(pages)/3 && time.Now().Before(deadline) {
+			<-time.After(5 * time.Millisecond)
+		}
+		if err := js.DeleteKeyValue(ctx, visitedBucket); err != nil {
+			t.Errorf("delete the visited bucket: %v", err)
+		}
+	}()
+	stats, err := c.Pass(ctx, site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-deleted
+	got, want := sightings(t, db), sightings(t, ref)
+	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("sightings with the visited bucket differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
+	}
+	if stats.Counts != refStats.Counts || fmt.Sprint(stats.Errors) != fmt.Sprint(refStats.Errors) {
+		t.Errorf("pass with the visited bucket counted %+v %v\none process counted %+v %v", stats.Counts, stats.Errors, refStats.Counts, refStats.Errors)
+	}
+	if coord.visitedLinks.Load() == 0 {
+		t.Errorf("workers left no link out as visited (of %d links): the bucket did nothing", coord.links.Load())
+	}
+	t.Logf("%d pages; workers left %d of %d links out as visited; %d marks published, %d dropped, %d failed",
+		stats.Pages, coord.visitedLinks.Load(), coord.links.Load(), coord.visited.published.Load(), coord.visited.dropped.Load(), coord.visited.failed.Load())
+}
