@@ -44,6 +44,7 @@ type serveOptions struct {
 	maxConns      int
 	video         video.Config
 	cluster       clusterOptions
+	cpuProfile    string
 }
 
 // defaultMaxConns bounds the console's open connections: far more than a
@@ -114,6 +115,8 @@ in flight finish and running passes store where they were.`,
 	clusterFlags(cmd, &o.cluster)
 	floodFlags(cmd, &o.flood)
 	f.IntVar(&o.maxConns, "max-connections", defaultMaxConns, "most client connections open at once")
+	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run to FILE (go tool pprof), for measuring the coordinator")
+	_ = f.MarkHidden("cpu-profile")
 	f.BoolVar(&o.allowPrivate, "allow-private", false, "let reported URLs and re-checks of hosts not in --sites reach private addresses (tests and demos only)")
 	return cmd
 }
@@ -159,6 +162,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	if err := checkListenAddr(o.addr, o.public); err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	cfg, err := siteconfig.Load(o.sitesFile)
 	if err != nil {

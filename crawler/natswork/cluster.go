@@ -92,7 +92,8 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error
 	}
 	cl.conns = append(cl.conns, coordConn)
 	c := cfg.Crawler
-	coord, err := NewCoordinator(ctx, CoordinatorConfig{Conn: coordConn, Crawler: c, AckWait: cfg.AckWait, ParkAfter: cfg.ParkAfter, Visited: cfg.Visited, Logger: cfg.Logger})
+	coord, err := NewCoordinator(ctx, CoordinatorConfig{Conn: coordConn, Crawler: c, AckWait: cfg.AckWait, ParkAfter: cfg.ParkAfter, Visited: cfg.Visited,
+		InMemory: cfg.Embedded != nil, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
