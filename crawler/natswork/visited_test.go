@@ -119,3 +119,42 @@ func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
 	t.Logf("%d pages; workers left %d of %d links out as visited; %d marks published, %d dropped, %d failed",
 		stats.Pages, coord.visitedLinks.Load(), coord.links.Load(), coord.visited.published.Load(), coord.visited.dropped.Load(), coord.visited.failed.Load())
 }
+
+// TestAnInMemoryCoordinatorReplacesFileStreams: a coordinator of the
+// embedded server (InMemory) starting where an earlier one kept its
+// streams in files (an upgrade) replaces them rather than failing.
+func TestAnInMemoryCoordinatorReplacesFileStreams(t *testing.T) {
+	dir := t.TempDir()
+	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: filepath.Join(dir, "worker.creds")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	nc, err := emb.Connect("test coordinator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx := context.Background()
+	for _, inMemory := range []bool{false, true, true} {
+		coord, err := NewCoordinator(ctx, CoordinatorConfig{Conn: nc, Crawler: &crawler.Crawler{}, InMemory: inMemory})
+		if err != nil {
+			t.Fatalf("InMemory %v: %v", inMemory, err)
+		}
+		coord.Close()
+		js, _ := jetstream.New(nc)
+		for _, name := range []string{workStream, resultStream} {
+			s, err := js.Stream(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := jetstream.FileStorage
+			if inMemory {
+				want = jetstream.MemoryStorage
+			}
+			if got := s.CachedInfo().Config.Storage; got != want {
+				t.Errorf("InMemory %v: stream %s stored in %v", inMemory, name, got)
+			}
+		}
+	}
+}
