@@ -39,6 +39,10 @@ func loadAvg() string {
 	return strings.Fields(string(data))[0]
 }
 
+// siteParallelism is the measured site's parallelism: the most
+// sites.yaml allows, so that politeness is not what is measured.
+const siteParallelism = 64
+
 // scaleRun is one measured pass of TestMeasureClusterThroughput.
 type scaleRun struct {
 	workers     int
@@ -78,7 +82,7 @@ func (r scaleRun) rate() float64 { return r.hashed / r.secs }
 // something else (the coordinator, the machine's other jobs), and what a
 // worker core can do is 1 / (CPU per medium) whatever the load.
 //
-// Politeness is lifted (site parallelism 4 × --parallel, no delay) and
+// Politeness is lifted (site parallelism 64, no delay) and
 // each worker keeps HASHWATCH_MEASURE_PARALLEL jobs in hand (default
 // 32): the fixture's pictures are small, and a worker with too few jobs
 // waits on round trips rather than using its core.
@@ -107,6 +111,11 @@ func TestMeasureClusterThroughput(t *testing.T) {
 		modes = []bool{false}
 	}
 	profDir := os.Getenv("HASHWATCH_MEASURE_PROFILE")
+	if profDir != "" {
+		if err := os.MkdirAll(profDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	parallel := 32
 	if p := os.Getenv("HASHWATCH_MEASURE_PARALLEL"); p != "" {
 		if parallel, err = strconv.Atoi(p); err != nil || parallel < 1 {
@@ -137,7 +146,7 @@ func TestMeasureClusterThroughput(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nscaling on %d gallery pages (%d CPUs; workers on cores %s with --parallel %d, serve and the site on %s; site parallelism %d)\n", gallery, n,
-		strings.Join(workerCores, ","), parallel, map[bool]string{true: "any core", false: serveCores}[serveCores == ""], 4*parallel)
+		strings.Join(workerCores, ","), parallel, map[bool]string{true: "any core", false: serveCores}[serveCores == ""], siteParallelism)
 	fmt.Fprintf(&b, "%-8s %-7s %7s %7s %6s %8s | %-13s %-13s | %s | %s | %s\n", "bucket", "workers", "media", "pages", "s", "media/s",
 		"coord s/1k media", "coord s/1k pages", "worker CPU per medium, share of its core", "NATS msgs / KB in per 1k pages", "links left out as visited")
 	rates := map[bool]map[int]float64{}
@@ -194,7 +203,7 @@ func measureScaleRun(t *testing.T, gallery, workers, parallel int, visited bool,
 	// Politeness is not what is measured: the site lets every worker's
 	// jobs fetch at once, so that a worker is bound by its core.
 	sites := filepath.Join(dir, "sites.yaml")
-	yaml := fmt.Sprintf("sites:\n  - name: fixture\n    seeds: [%q]\n    allowed_domains: [127.0.0.1]\n    max_depth: 5\n    delay: 0s\n    parallelism: %d\n    allow_private: true\n    request_timeout: 10s\n    interval: 24h\n", srv.URL+"/", 4*parallel)
+	yaml := fmt.Sprintf("sites:\n  - name: fixture\n    seeds: [%q]\n    allowed_domains: [127.0.0.1]\n    max_depth: 5\n    delay: 0s\n    parallelism: %d\n    allow_private: true\n    request_timeout: 10s\n    interval: 24h\n", srv.URL+"/", siteParallelism)
 	if err := os.WriteFile(sites, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +232,8 @@ func measureScaleRun(t *testing.T, gallery, workers, parallel int, visited bool,
 	}
 	defer serve.Process.Kill()
 	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
-		t.Fatal(err)
+		_ = serve.Wait()
+		t.Fatalf("serve printed no URL: %v\n%s", err, serveErr.String())
 	}
 	r.load = loadAvg()
 	cpu0 := cpuSeconds(t, serve.Process.Pid)

@@ -65,7 +65,7 @@ func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A previous coordinator's marks, wrong for this database.
-	old, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: visitedBucket, History: 1})
+	old, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: visitedBucket, History: 1, Storage: jetstream.MemoryStorage})
 	if err != nil {
 		t.Fatal(err)
 	}
