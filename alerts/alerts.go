@@ -393,7 +393,8 @@ func (e *StateError) Unwrap() error { return store.ErrConflict }
 // decideIn is the one check and record of a decision on a, inside the
 // transaction that stores it: the alert is by's centre's to see, its
 // status allows the move, nobody else holds it; the audit record is
-// appended and the decider's claim ends. The caller moves and stores a.
+// appended, the decider's claim ends and what the decision changes is kept
+// for an undo (undo.go). The caller moves and stores a.
 func decideIn(tx *bolt.Tx, a *Alert, to Status, action, reason string, by store.Actor, now time.Time) error {
 	if !centres.Sees(by.Centre, a.Centre) {
 		return fmt.Errorf("alert %d: %w", a.ID, store.ErrNotFound)
@@ -406,6 +407,9 @@ func decideIn(tx *bolt.Tx, a *Alert, to Status, action, reason string, by store.
 		return err
 	}
 	if err := endClaim(tx, a.ID); err != nil {
+		return err
+	}
+	if err := keepUndo(tx, a, action, to, reason, by, now); err != nil {
 		return err
 	}
 	return store.AppendAudit(tx, by.EntryFor(a.Centre, now, action, strconv.FormatUint(a.ID, 10), reason))

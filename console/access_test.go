@@ -74,16 +74,19 @@ func TestEveryRouteAllowsExactlyItsRoles(t *testing.T) {
 func TestTheRouteTableGivesEachRoleItsWork(t *testing.T) {
 	e := newEnv(t, nil)
 	want := map[string][]accounts.Role{
-		"POST /alerts/{id}/confirm":     operator,
-		"POST /alerts/{id}/reveal":      operator,
-		"POST /cases":                   staff,
-		"POST /cases/{id}/withdraw":     staff,
-		"POST /sites/{name}/pass":       analyst,
-		"POST /sites/{name}/pause":      analyst,
-		"POST /users":                   admin,
-		"GET /audit":                    admin,
-		"GET /api/backup":               admin,
-		"POST /api/alerts/bulk":         operator,
+		"POST /alerts/{id}/confirm": operator,
+		"POST /alerts/{id}/reveal":  operator,
+		"POST /cases":               staff,
+		"POST /cases/{id}/withdraw": staff,
+		"POST /sites/{name}/pass":   analyst,
+		"POST /sites/{name}/pause":  analyst,
+		"POST /users":               admin,
+		"GET /audit":                admin,
+		"GET /api/backup":           admin,
+		"POST /api/alerts/bulk":     operator,
+		// Issue 15: a decision is undone by its decider, or an admin.
+		"POST /alerts/undo":             {accounts.RoleOperator, accounts.RoleAdmin},
+		"POST /api/alerts/undo":         {accounts.RoleOperator, accounts.RoleAdmin},
 		"POST /api/cases/{id}/withdraw": staff,
 		// Issue 13: moving a case between centres is an admin's decision.
 		"POST /cases/{id}/move":     admin,

@@ -551,7 +551,7 @@ func (s *Server) bulkAlerts(w http.ResponseWriter, r *http.Request, rq *request)
 			if strings.Contains(back, "?") {
 				sep = "&"
 			}
-			http.Redirect(w, r, back+sep+"done=bulk&n="+strconv.Itoa(len(done)), http.StatusSeeOther)
+			http.Redirect(w, r, back+sep+"done=bulk&n="+strconv.Itoa(len(done))+"&undo="+joinIDs(done), http.StatusSeeOther)
 			return nil
 		}
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
@@ -139,8 +140,10 @@ func NewURLReportJSON(r alerts.URLReport) URLReportJSON {
 		})}
 }
 
-// SiteJSON is a watched site in /api/sites: its configuration and paused
-// state joined with its stored crawl status.
+// SiteJSON is a watched site: its configuration and paused state joined
+// with its stored crawl status, the last pass's errors and limits in
+// words. It is the one form of a site that the sites page, GET /api/sites
+// and `hashwatch sites --json` all show (Sites builds it).
 type SiteJSON struct {
 	Name    string         `json:"name"`
 	Contact string         `json:"contact,omitempty"`
@@ -149,6 +152,50 @@ type SiteJSON struct {
 	Status  SiteStatusJSON `json:"status"`
 	HasRun  bool           `json:"has_run"`
 	Errors  int            `json:"errors"`
+	// Configured is false for a site with stored status that sites.yaml
+	// no longer has.
+	Configured bool `json:"configured"`
+	// IntervalSeconds is the configured time between passes' starts;
+	// NextPass when the next pass is due (absent: paused or not
+	// configured; before now: due at once); LastPassSeconds the last
+	// finished pass's wall time.
+	IntervalSeconds float64   `json:"interval_seconds,omitempty"`
+	NextPass        time.Time `json:"next_pass,omitzero"`
+	LastPassSeconds float64   `json:"last_pass_seconds,omitempty"`
+	// ErrorKinds counts the last pass's errors by kind, most first.
+	ErrorKinds []ErrorKindJSON `json:"error_kinds,omitempty"`
+	// LatestErrors are the last pass's latest error messages, newest
+	// last, each with its kind as a machine code and in words.
+	LatestErrors []CrawlErrorJSON `json:"latest_errors,omitempty"`
+	// LimitsHit are the site bounds the last pass reached (max_pages,
+	// max_pass_duration, max_links_per_page), in words.
+	LimitsHit []LimitHitJSON `json:"limits_hit,omitempty"`
+}
+
+// ErrorKindJSON is a kind of crawl error and how many the last pass had,
+// in SiteJSON.
+type ErrorKindJSON struct {
+	Code    string `json:"code"`
+	Count   int    `json:"count"`
+	Message string `json:"message"`
+}
+
+// CrawlErrorJSON is one stored crawl error, in SiteJSON: Code is its kind
+// (crawler's error kinds; "other" when not recognised), Message it said
+// in the reader's language, Raw as the crawler wrote it (English).
+type CrawlErrorJSON struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Raw     string `json:"raw"`
+}
+
+// LimitHitJSON is a site bound the last pass reached, in SiteJSON: Count
+// is 1 for max_pages and max_pass_duration (the pass ended early there)
+// and the pages cut short for max_links_per_page.
+type LimitHitJSON struct {
+	Limit   string `json:"limit"`
+	Count   int    `json:"count"`
+	Message string `json:"message"`
 }
 
 // SiteStatusJSON is a site's last or current pass, in SiteJSON. The
@@ -215,10 +262,22 @@ type SkippedMediaJSON struct {
 	At     time.Time `json:"at"`
 }
 
-// json is row's API form.
-func (row siteRow) json() SiteJSON {
-	st := row.Status
-	return SiteJSON{Name: row.Name, Contact: row.Contact, Paused: row.Paused, Running: row.Running, HasRun: row.HasRun, Errors: row.Errors,
+// siteFacts are what a site's SiteJSON is made of (siteList gathers
+// them).
+type siteFacts struct {
+	Name, Contact           string
+	Paused, Running, HasRun bool
+	Configured              bool
+	Status                  crawlstate.SiteStatus
+	Interval, Took          time.Duration
+	Next                    time.Time
+}
+
+// newSiteJSON is f's JSON form, its words in l's language.
+func newSiteJSON(f siteFacts, l *locale) SiteJSON {
+	st := f.Status
+	j := SiteJSON{Name: f.Name, Contact: f.Contact, Paused: f.Paused, Running: f.Running, HasRun: f.HasRun,
+		Configured: f.Configured, IntervalSeconds: f.Interval.Seconds(), NextPass: f.Next, LastPassSeconds: f.Took.Seconds(),
 		Status: SiteStatusJSON{Name: st.Name, PassStart: st.PassStart, PassEnd: st.PassEnd, Running: st.Running, PassNumber: st.PassNumber,
 			Counts: st.Counts, Queued: st.Queued, Errors: maps.Clone(st.Errors), TotalPass: st.TotalPass, LastErrors: slices.Clone(st.LastErrors),
 			RecentSkipped: convert(st.RecentSkipped, func(m crawlstate.SkippedMedia) SkippedMediaJSON {
@@ -229,7 +288,41 @@ func (row siteRow) json() SiteJSON {
 				return ParkedItemJSON{Kind: p.Kind, URL: p.URL, Page: p.Page, Reason: p.Reason, At: p.At}
 			}),
 			Queue: queueJSON(st.Queue)}}
+	for k, n := range st.Errors {
+		j.Errors += n
+		if n > 0 {
+			j.ErrorKinds = append(j.ErrorKinds, ErrorKindJSON{Code: k, Count: n, Message: l.ErrorKind(k)})
+		}
+	}
+	slices.SortFunc(j.ErrorKinds, func(a, b ErrorKindJSON) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
+	for _, raw := range st.LastErrors {
+		code := crawlErrorCode(raw)
+		if code == "" {
+			code = "other"
+		}
+		j.LatestErrors = append(j.LatestErrors, CrawlErrorJSON{Code: code, Message: l.CrawlError(raw), Raw: raw})
+	}
+	for _, k := range boundNames {
+		n := st.Bounds[k]
+		if n <= 0 {
+			continue
+		}
+		msg := l.T("sites.limit." + k)
+		if k == "max_links_per_page" {
+			msg = l.T("sites.limit."+k, n)
+		}
+		j.LimitsHit = append(j.LimitsHit, LimitHitJSON{Limit: k, Count: n, Message: msg})
+	}
+	return j
 }
+
+// boundNames are the site bounds a pass can reach, in the order shown.
+var boundNames = []string{"max_pages", "max_pass_duration", "max_links_per_page"}
 
 func queueJSON(q *crawlstate.QueueStatus) *QueueJSON {
 	if q == nil {

@@ -39,13 +39,7 @@ var crawlErrorStatus = regexp.MustCompile(`: (\d{3}) [^:]*: unexpected HTTP stat
 // kind, with the HTTP status and the URL when the message names them.
 // A message of no known kind is shown as it is.
 func (l *locale) CrawlError(raw string) string {
-	kind := ""
-	for _, t := range crawlErrorTexts {
-		if strings.Contains(raw, t.text) {
-			kind = t.kind
-			break
-		}
-	}
+	kind := crawlErrorCode(raw)
 	if kind == "" {
 		return raw
 	}
@@ -57,6 +51,17 @@ func (l *locale) CrawlError(raw string) string {
 		return l.T("crawlerr.at", what, m[1])
 	}
 	return what
+}
+
+// crawlErrorCode is the kind of a stored crawl error message, or "" when
+// its text is of no known kind.
+func crawlErrorCode(raw string) string {
+	for _, t := range crawlErrorTexts {
+		if strings.Contains(raw, t.text) {
+			return t.kind
+		}
+	}
+	return ""
 }
 
 // ErrorKind names a kind of crawl error (crawler.ErrorKind) in the

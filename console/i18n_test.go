@@ -78,6 +78,13 @@ func TestEveryKeyInUseExists(t *testing.T) {
 		"released", "retired", "negative", "negative_removed", "pin_revoked", "self_submit_on", "self_submit_off"} {
 		keys = append(keys, "done."+d) // the ?done= values the handlers redirect with
 	}
+	keys = append(keys, "done.undone", "done.undone_n") // undo.go's
+	for _, b := range boundNames {
+		keys = append(keys, "sites.limit."+b) // newSiteJSON's limits reached
+	}
+	for _, why := range []string{alerts.UndoNothing, alerts.UndoExpired, alerts.UndoFollowed, alerts.UndoOtherUser} {
+		keys = append(keys, "undo.refused_"+why) // undoRefusal's
+	}
 	if len(keys) < 100 {
 		t.Fatalf("found only %d keys; the pattern is broken", len(keys))
 	}

@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashwatch/hashwatch/accounts"
 )
@@ -42,7 +43,9 @@ func parsePages() (map[string]*pageTemplate, error) {
 // site, a user) as one path segment of a form's action: html/template
 // leaves "/", "?", "#" and "%" of a URL path as they are, so a case ID
 // "2026/11" would otherwise post to another path.
-var templateFuncs = template.FuncMap{"seg": url.PathEscape}
+var templateFuncs = template.FuncMap{"seg": url.PathEscape,
+	// seconds turns an API body's seconds back into a duration to show.
+	"seconds": func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }}
 
 // navItem is one link of the navigation bar.
 type navItem struct {
@@ -59,6 +62,8 @@ type view struct {
 	CSRF  string
 	Nav   []navItem
 	Done  string // a localised "done" message after a redirect
+	// Undo is the Undo button of a decision's "done" message (undo.go).
+	Undo *undoButton
 	// Damaged is set while the database is damaged (store.ErrDamaged):
 	// every page says so, since every change is refused until a restore.
 	Damaged string
@@ -126,6 +131,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		if n, err := strconv.ParseUint(r.URL.Query().Get("n"), 10, 64); err == nil && rq.loc.Has("done."+done+"_n") {
 			v.Done = rq.loc.T("done."+done+"_n", n)
 		}
+		v.Undo = undoFor(r, rq.user)
 	}
 	var buf bytes.Buffer
 	if err := pt.t.ExecuteTemplate(&buf, "layout.html", v); err != nil {

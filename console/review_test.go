@@ -527,6 +527,8 @@ func TestEveryStateChangeIsAudited(t *testing.T) {
 		{"POST /api/alerts/{id}/confirm", api(op, "/api/alerts/4/confirm", `{}`), "op1", "alert.confirm", "4"},
 		{"POST /api/alerts/{id}/dismiss", api(op, "/api/alerts/5/dismiss", `{"reason":"no"}`), "op1", "alert.dismiss", "5"},
 		{"POST /api/alerts/bulk", api(op, "/api/alerts/bulk", `{"action":"confirm","ids":[6]}`), "op1", "alert.confirm", "6"},
+		{"POST /alerts/undo", form(op, "/alerts/undo", url.Values{"id": {"4"}}), "op1", "alert.undo", "4"},
+		{"POST /api/alerts/undo", api(op, "/api/alerts/undo", `{"ids":[5]}`), "op1", "alert.undo", "5"},
 		{"POST /alerts/{id}/negative", form(op, "/alerts/2/negative", url.Values{"reason": {"logo"}}), "op1", "negative.add", "1"},
 		{"POST /api/alerts/{id}/negative", api(op, "/api/alerts/7/negative", `{"reason":"banner"}`), "op1", "negative.add", "2"},
 		{"POST /negative/{id}/remove", form(op, "/negative/1/remove", nil), "op1", "negative.remove", "1"},

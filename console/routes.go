@@ -134,6 +134,8 @@ var (
 	// notices, analysts keep the site list.
 	noticeWriters = []accounts.Role{accounts.RoleOperator, accounts.RoleAnalyst}
 	anyone        = []accounts.Role{accounts.RoleAdmin, accounts.RoleStaff, accounts.RoleOperator, accounts.RoleAnalyst}
+	// undoers undo a decision: operators their own, admins anyone's.
+	undoers = []accounts.Role{accounts.RoleOperator, accounts.RoleAdmin}
 )
 
 // routeTable is every route of the console, in one place. Where a page and
@@ -175,6 +177,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/alerts/{id}/dismiss", operator, csrfSession, asJSON, light, s.dismissAlert, anyCentre},
 		{"POST", "/alerts/bulk", operator, csrfSession, asHTML, heavy, s.bulkAlerts, anyCentre},
 		{"POST", "/api/alerts/bulk", operator, csrfSession, asJSON, heavy, s.apiBulk, anyCentre},
+		// Undo of a decision (undo.go): its decider, or an admin.
+		{"POST", "/alerts/undo", undoers, csrfSession, asHTML, heavy, s.undoAlerts, anyCentre},
+		{"POST", "/api/alerts/undo", undoers, csrfSession, asJSON, heavy, s.undoAlerts, anyCentre},
 
 		// Cases (cases.go).
 		{"GET", "/cases", staff, csrfNone, asHTML, heavy, s.cases, anyCentre},

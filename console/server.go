@@ -181,6 +181,10 @@ type Config struct {
 	// SecureCookies marks cookies Secure even when the request came without
 	// TLS: set it behind a TLS-terminating reverse proxy.
 	SecureCookies bool
+	// UndoWindow is how long an operator's decision can be undone (by
+	// them or an admin, while nothing irreversible followed); zero means
+	// alerts.DefaultUndoWindow.
+	UndoWindow time.Duration
 	// TrustProxy takes the client's address from the last X-Forwarded-For
 	// entry (set it only behind a proxy that writes that header).
 	TrustProxy bool

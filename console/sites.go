@@ -6,52 +6,54 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"time"
 
+	"github.com/hashwatch/hashwatch/console/messages"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/store"
 )
 
-// siteRow is one watched site on the sites page (and, as SiteJSON, in
-// /api/sites).
-type siteRow struct {
-	Name    string
-	Contact string
-	Paused  bool
-	Running bool // a pass runs in this process now
-	Status  crawlstate.SiteStatus
-	HasRun  bool
-	Errors  int
-	// Configured is false for a site with stored status that sites.yaml
-	// no longer has.
-	Configured bool
-	// Interval is the configured time between passes' starts; Next when
-	// the next pass is due (zero: paused or not configured; before now:
-	// due at once); Took the last finished pass's wall time.
-	Interval time.Duration
-	Next     time.Time
-	Took     time.Duration
-	// Kinds counts the last pass's errors by kind, most first.
-	Kinds []errorKind
+// SiteSource is what the list of watched sites is built from: the
+// database's stored crawl status, paused sites and contacts, the sites
+// sites.yaml configures, and which sites a pass runs for in this process.
+type SiteSource struct {
+	DB *database.DB
+	// Watched are the configured sites; a site with stored status that
+	// is not among them is listed as not configured.
+	Watched []*crawler.Site
+	// Running says whether a pass of the site runs in this process now;
+	// nil means none does.
+	Running func(site string) bool
+	// Now is when the list is built, for the next pass due.
+	Now time.Time
 }
 
-// errorKind is a kind of crawl error and how many the last pass had.
-type errorKind struct {
-	Kind string
-	N    int
+// Sites lists the watched sites in lang's words ("ko" or "en"; another
+// means the console's default): the one list the console's sites page,
+// GET /api/sites and `hashwatch sites --json` all show, built here only.
+func Sites(src SiteSource, lang string) ([]SiteJSON, error) {
+	return siteList(src, langLocale(lang))
 }
 
-// siteRows joins the configured sites with their stored crawl status and
+// langLocale is lang's locale in the default time zone.
+func langLocale(lang string) *locale {
+	if messages.For(lang) == nil {
+		lang = languages[0]
+	}
+	return &locale{Lang: lang, Zone: loadZone(""), msgs: messages.For(lang)}
+}
+
+// siteList joins the configured sites with their stored crawl status and
 // paused state. Sites with stored status but no longer configured are
 // listed too, so nothing the database knows is hidden.
-func (s *Server) siteRows() ([]siteRow, error) {
-	statuses, err := s.db.Crawl.SiteStatuses()
+func siteList(src SiteSource, l *locale) ([]SiteJSON, error) {
+	statuses, err := src.DB.Crawl.SiteStatuses()
 	if err != nil {
 		return nil, err
 	}
-	paused, err := s.db.Crawl.PausedSites()
+	paused, err := src.DB.Crawl.PausedSites()
 	if err != nil {
 		return nil, err
 	}
@@ -59,46 +61,35 @@ func (s *Server) siteRows() ([]siteRow, error) {
 	for _, st := range statuses {
 		byName[st.Name] = st
 	}
-	var rows []siteRow
+	rows := []SiteJSON{}
 	seen := map[string]bool{}
 	add := func(name, contact string, site *crawler.Site) {
-		if c, ok, err := s.db.Takedown.SiteContact(name); err == nil && ok {
+		if c, ok, err := src.DB.Takedown.SiteContact(name); err == nil && ok {
 			contact = c
 		}
 		st, ok := byName[name]
-		row := siteRow{Name: name, Contact: contact, Paused: paused[name], Status: st, HasRun: ok}
-		for k, n := range st.Errors {
-			row.Errors += n
-			if n > 0 {
-				row.Kinds = append(row.Kinds, errorKind{k, n})
-			}
-		}
-		sort.Slice(row.Kinds, func(i, j int) bool {
-			a, b := row.Kinds[i], row.Kinds[j]
-			return a.N > b.N || a.N == b.N && a.Kind < b.Kind
-		})
+		var took, interval time.Duration
+		var next time.Time
 		if ok && !st.Running && !st.PassEnd.IsZero() && st.PassEnd.After(st.PassStart) {
-			row.Took = st.PassEnd.Sub(st.PassStart)
+			took = st.PassEnd.Sub(st.PassStart)
 		}
 		if site != nil {
-			row.Configured = true
-			row.Interval = time.Duration(site.Interval)
-			if !row.Paused {
+			interval = time.Duration(site.Interval)
+			if !paused[name] {
 				// As the scheduler decides (crawler's nextPass): at
 				// once if it never ran or its pass is unfinished.
-				row.Next = s.now()
+				next = src.Now
 				if ok && !st.Running && !st.PassStart.IsZero() {
-					row.Next = st.PassStart.Add(row.Interval)
+					next = st.PassStart.Add(interval)
 				}
 			}
 		}
-		if s.cfg.Scheduler != nil {
-			row.Running = s.cfg.Scheduler.Running(name)
-		}
-		rows = append(rows, row)
+		running := src.Running != nil && src.Running(name)
+		rows = append(rows, newSiteJSON(siteFacts{Name: name, Contact: contact, Paused: paused[name], Running: running, Status: st, HasRun: ok,
+			Configured: site != nil, Interval: interval, Next: next, Took: took}, l))
 		seen[name] = true
 	}
-	for _, site := range s.watched() {
+	for _, site := range src.Watched {
 		add(site.Name, site.Contact, site)
 	}
 	for _, st := range statuses {
@@ -109,8 +100,16 @@ func (s *Server) siteRows() ([]siteRow, error) {
 	return rows, nil
 }
 
+func (s *Server) siteSource() SiteSource {
+	src := SiteSource{DB: s.db, Watched: s.watched(), Now: s.now()}
+	if s.cfg.Scheduler != nil {
+		src.Running = s.cfg.Scheduler.Running
+	}
+	return src
+}
+
 type sitesData struct {
-	Sites     []siteRow
+	Sites     []SiteJSON
 	Scheduler bool
 	// Editable: sites.yaml can be edited and reloaded here (the console
 	// has its path and the user is a national analyst or admin).
@@ -130,17 +129,14 @@ const sitesRefresh = 30
 // sites lists the watched sites with their crawl status: the analysts'
 // page, or JSON.
 func (s *Server) sites(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rows, err := s.siteRows()
+	rows, err := siteList(s.siteSource(), rq.loc)
 	if err != nil {
 		return err
-	}
-	if rows == nil {
-		rows = []siteRow{}
 	}
 	editable := s.cfg.SitesFile != "" && rq.national() && s.mayGet("/sites/new", rq.user.Roles(), true)
 	return s.respond(w, r, rq, reply{page: "sites", title: rq.loc.T("sites.title"),
 		html: sitesData{Sites: rows, Scheduler: s.cfg.Scheduler != nil, Editable: editable, File: s.cfg.SitesFile, Now: s.now(), Refresh: sitesRefresh},
-		json: convert(rows, siteRow.json)})
+		json: rows})
 }
 
 // errNoScheduler reports a crawl control asked of a console that runs no

@@ -158,6 +158,43 @@ func (db *DB) AuditLog(f AuditFilter) ([]AuditEntry, error) {
 	return out, err
 }
 
+// AuditAfter returns up to limit entries whose Seq is above after, oldest
+// first: what was done since a reader last looked, for notifications that
+// follow the log (each change's record commits with the change, so the
+// log is an outbox no writer has to remember to fill). limit <= 0 means
+// 100.
+func (db *DB) AuditAfter(after uint64, limit int) ([]AuditEntry, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []AuditEntry
+	err := db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		for k, v := c.Seek(IDKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var e AuditEntry
+			if err := auditCodec.Decode(v, &e); err != nil {
+				return fmt.Errorf("audit entry %s: %w", IDString(k), err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LastAuditSeq is the highest audit sequence stored, 0 when the log is
+// empty.
+func (db *DB) LastAuditSeq() (uint64, error) {
+	var seq uint64
+	err := db.View(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bucketAudit).Cursor().Last(); k != nil {
+			seq, _ = KeyID(k)
+		}
+		return nil
+	})
+	return seq, err
+}
+
 func (f AuditFilter) matches(e AuditEntry) bool {
 	centre := e.Centre
 	if centre == "" {

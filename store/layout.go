@@ -30,6 +30,7 @@ var layout = []string{
 	// (negative.go)
 	"floodmedia", "quarantine", "negative", "negativesha", "negativepdq",
 	"alertclaims", // alerts: big-endian alert ID → who is working it, until when
+	"alertundo",   // alerts: big-endian alert ID → its last decision, for an undo
 
 	"users", "sessions", "tokens", // accounts: by name or token hash
 	"lookupcounts", // accounts: partner "/" day → lookup counts (never hashes)

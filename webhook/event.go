@@ -11,6 +11,14 @@ const (
 	NoticeOverdue = "notice.overdue"
 	// AlertRemoved is an alert whose content a re-check found removed.
 	AlertRemoved = "alert.removed"
+	// AlertConfirmed and AlertDismissed are an operator's decision on an
+	// alert (one event per alert of a bulk decision); the dismissal's
+	// reason is not sent, as it is typed by a person.
+	AlertConfirmed = "alert.confirmed"
+	AlertDismissed = "alert.dismissed"
+	// AlertUndone is a decision undone (alerts.UndoDecisions): Status is
+	// what the alert is again.
+	AlertUndone = "alert.undone"
 )
 
 // Event is what a receiver gets. It holds identifiers, URLs and statuses,

@@ -3,10 +3,12 @@ package webhook
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"strconv"
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/store"
 	"github.com/hashwatch/hashwatch/takedown"
 	bolt "go.etcd.io/bbolt"
 )
@@ -17,6 +19,8 @@ const DefaultPoll = 30 * time.Second
 // State keys of the watcher in the queue file.
 var (
 	keyLastAlert    = []byte("last_alert")
+	keyLastAudit    = []byte("last_audit")
+	maxAuditPerRun  = 5000
 	prefixRemoved   = "removed/"
 	prefixOverdue   = "overdue/"
 	maxAlertsPerRun = 1000
@@ -34,6 +38,23 @@ type Watcher struct {
 	Overdue time.Duration
 	// Every is the poll period; zero means DefaultPoll.
 	Every time.Duration
+	// Audit is the audit log, where decisions are found: each is recorded
+	// in its own transaction, so following the log misses none. Nil
+	// means no decision events.
+	Audit AuditFeed
+}
+
+// AuditFeed reads the audit log in order (store.DB does).
+type AuditFeed interface {
+	AuditAfter(after uint64, limit int) ([]store.AuditEntry, error)
+	LastAuditSeq() (uint64, error)
+}
+
+// decisionEvents are the audited actions announced, by event type.
+var decisionEvents = map[string]string{
+	"alert.confirm": AlertConfirmed,
+	"alert.dismiss": AlertDismissed,
+	"alert.undo":    AlertUndone,
 }
 
 // Run polls until ctx is done.
@@ -64,11 +85,14 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	q := w.Queue
-	var last uint64
-	started := false
+	var last, lastAudit uint64
+	started, auditStarted := false, false
 	if err := q.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketState).Get(keyLastAlert); len(v) == 8 {
 			last, started = binary.BigEndian.Uint64(v), true
+		}
+		if v := tx.Bucket(bucketState).Get(keyLastAudit); len(v) == 8 {
+			lastAudit, auditStarted = binary.BigEndian.Uint64(v), true
 		}
 		return nil
 	}); err != nil {
@@ -93,6 +117,22 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 				continue // held as a flood, not for anyone's attention
 			}
 			evs = append(evs, Event{Type: AlertNew, AlertID: a.ID, Site: a.Site, Status: string(a.Status), PageURL: a.PageURL, MediaURL: a.MediaURL})
+		}
+	}
+	newLastAudit := lastAudit
+	if w.Audit != nil {
+		var err error
+		if !auditStarted {
+			// A queue file from before decision events, or a new one:
+			// start from where the log stands, as for alerts.
+			newLastAudit, err = w.Audit.LastAuditSeq()
+		} else {
+			var decided []Event
+			decided, newLastAudit, err = w.decisions(lastAudit)
+			evs = append(evs, decided...)
+		}
+		if err != nil {
+			return 0, err
 		}
 	}
 	removed, err := w.Alerts.Alerts(alerts.AlertFilter{Status: alerts.StatusRemoved})
@@ -136,6 +176,11 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 		if err := st.Put(keyLastAlert, binary.BigEndian.AppendUint64(nil, newLast)); err != nil {
 			return err
 		}
+		if w.Audit != nil {
+			if err := st.Put(keyLastAudit, binary.BigEndian.AppendUint64(nil, newLastAudit)); err != nil {
+				return err
+			}
+		}
 		n = len(evs)
 		return q.enqueueIn(tx, evs)
 	})
@@ -143,4 +188,44 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 		q.signal()
 	}
 	return n, err
+}
+
+// decisions are the decision events audited after seq, and the last
+// sequence read.
+func (w *Watcher) decisions(seq uint64) ([]Event, uint64, error) {
+	entries, err := w.Audit.AuditAfter(seq, maxAuditPerRun)
+	if err != nil {
+		return nil, seq, err
+	}
+	var evs []Event
+	for _, e := range entries {
+		seq = e.Seq
+		typ, ok := decisionEvents[e.Action]
+		if !ok {
+			continue
+		}
+		id, err := strconv.ParseUint(e.Target, 10, 64)
+		if err != nil {
+			continue
+		}
+		a, err := w.Alerts.Alert(id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, seq, err
+		}
+		status, ok := statusOf[typ]
+		if !ok {
+			status = string(a.Status) // an undo: what the alert is again
+		}
+		evs = append(evs, Event{Type: typ, At: e.At, AlertID: id, Site: a.Site, Status: status, PageURL: a.PageURL, MediaURL: a.MediaURL})
+	}
+	return evs, seq, nil
+}
+
+// statusOf is the status a decision event's alert moved to.
+var statusOf = map[string]string{
+	AlertConfirmed: string(alerts.StatusConfirmed),
+	AlertDismissed: string(alerts.StatusDismissed),
 }

@@ -3,7 +3,9 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +94,79 @@ func TestTheWatcherQueuesEachEventOnceWithoutCaseLabels(t *testing.T) {
 	}
 	if evs[0].AlertID != a.ID || evs[0].Status != "new" || evs[1].NoticeID != n.ID || evs[2].AlertID != a.ID || evs[2].RemovedAt.IsZero() {
 		t.Errorf("events %+v", evs)
+	}
+}
+
+func TestDecisionsAreQueuedFromTheAuditLogOnceEach(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fp := hashing.Fingerprint{Kind: hashing.KindImage, Width: 10, Height: 10, SHA256: [32]byte{9},
+		Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{{Algorithm: hashing.PDQ, Code: hashing.Code{1, 2, 3, 4}, Quality: 100}}}}}
+	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Source: "v.jpg", Print: fp}}, store.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := index.Match{Fingerprint: fps[0].ID, Case: "c", Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: 5}}
+	var ids []uint64
+	for sha := byte(1); sha <= 5; sha++ {
+		a, _, err := db.Alerts.RecordAlert(ctx, alerts.AlertInput{Site: "board", MediaSHA256: [32]byte{sha}, Match: m,
+			Sighting: alerts.Sighting{PageURL: "https://board.example/p", MediaURL: "https://board.example/m.jpg"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	op := store.Actor{User: "kim"}
+	q := openQueue(t, filepath.Join(t.TempDir(), "q.db"), "https://hooks.example/", nil)
+	w := &Watcher{Queue: q, Alerts: db.Alerts, Takedown: db.Takedown, Audit: db.Store}
+	// Decided before the first poll: history, not announced.
+	if _, err := db.Alerts.DecideAlert(ctx, ids[0], alerts.StatusConfirmed, "", op); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.Poll(ctx); err != nil || n != 0 {
+		t.Fatalf("first Poll = %d, %v; want 0", n, err)
+	}
+	if _, err := db.Alerts.DecideAlert(ctx, ids[1], alerts.StatusDismissed, "a victim's name typed here", op); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Alerts.DecideAlerts(ctx, ids[2:4], alerts.StatusConfirmed, "", op); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Alerts.DecideAlerts(ctx, []uint64{ids[4], ids[0]}, alerts.StatusConfirmed, "", op); err == nil {
+		t.Fatal("a refused bulk decision was accepted")
+	}
+	if _, err := db.Alerts.UndoDecision(ctx, ids[3], op, alerts.Undo{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.Poll(ctx); err != nil || n != 4 {
+		t.Fatalf("Poll = %d, %v; want 4", n, err)
+	}
+	if n, err := w.Poll(ctx); err != nil || n != 0 {
+		t.Fatalf("Poll again = %d, %v; want 0", n, err)
+	}
+	evs, err := q.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		got = append(got, ev.Type+" "+strconv.FormatUint(ev.AlertID, 10)+" "+ev.Status)
+		raw, _ := json.Marshal(ev)
+		if strings.Contains(string(raw), "victim") || ev.Site != "board" || ev.PageURL == "" {
+			t.Errorf("event %s", raw)
+		}
+	}
+	want := []string{
+		fmt.Sprintf("alert.dismissed %d dismissed", ids[1]),
+		fmt.Sprintf("alert.confirmed %d confirmed", ids[2]),
+		fmt.Sprintf("alert.confirmed %d confirmed", ids[3]),
+		fmt.Sprintf("alert.undone %d new", ids[3]),
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -46,6 +46,8 @@ func runIn(t *testing.T, dir string, env []string, stdin string, args ...string)
 type server struct {
 	cmd    *exec.Cmd
 	stderr strings.Builder
+	// base is the console's URL, without a trailing slash.
+	base string
 }
 
 // startServe starts serve on db (with sites) from a folder of its own, and
@@ -68,9 +70,11 @@ func startServe(t *testing.T, db, sites string, flags ...string) *server {
 			s.cmd.Wait()
 		}
 	})
-	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
 		t.Fatalf("serve printed no URL: %v\nstderr: %s", err, s.stderr.String())
 	}
+	s.base = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "hashwatch console: ")), "/")
 	go io.Copy(io.Discard, stdout)
 	return s
 }

@@ -258,7 +258,7 @@ func measureScaleRun(t *testing.T, gallery, workers, parallel int, visited bool,
 		}
 		out, _, code := cli(t, db, "sites", "--json")
 		if code == 0 {
-			if l := parseLines(t, out); len(l) == 1 && fmt.Sprint(l[0]["passes"]) == "1" {
+			if l := siteStatuses(t, out); len(l) == 1 && fmt.Sprint(l[0]["passes"]) == "1" {
 				st = l[0]
 				break
 			}

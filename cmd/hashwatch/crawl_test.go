@@ -147,7 +147,11 @@ func TestCrawlResumesAfterKill(t *testing.T) {
 	t.Run("sites shows one finished pass", func(t *testing.T) {
 		out, _, _ := cli(t, db, "sites", "--json")
 		st := parseLines(t, out)
-		if len(st) != 1 || st[0]["passes"].(float64) != 1 || st[0]["running"] != false {
+		if len(st) != 1 {
+			t.Fatalf("sites --json = %v", st)
+		}
+		status, _ := st[0]["status"].(map[string]any)
+		if status["passes"] != float64(1) || status["running"] != false {
 			t.Fatalf("sites --json = %v", st)
 		}
 	})

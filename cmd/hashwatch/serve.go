@@ -36,6 +36,7 @@ type serveOptions struct {
 	trustProxy    bool
 	noCrawl       bool
 	recheckEvery  time.Duration
+	undoWindow    time.Duration
 	noticeFrom    string
 	noticeSender  string
 	smtp          smtpOptions
@@ -106,6 +107,7 @@ in flight finish and running passes store where they were.`,
 	f.BoolVar(&o.secureCookies, "secure-cookies", false, "mark cookies Secure (behind a TLS-terminating proxy)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your proxy)")
 	f.BoolVar(&o.noCrawl, "no-crawl", false, "serve the console without running the crawl scheduler or removal re-checks")
+	f.DurationVar(&o.undoWindow, "undo-window", alerts.DefaultUndoWindow, "how long an operator's decision can be undone (by them or an admin, until a notice is sent)")
 	f.DurationVar(&o.recheckEvery, "recheck-interval", crawler.DefaultRecheckInterval, "how often each confirmed or notice-sent alert's URLs are re-fetched to verify removal (jittered ±10%)")
 	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
 	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
@@ -231,7 +233,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	srv, err := console.New(console.Config{
 		DB: db, Scheduler: sched, Sites: sites, SitesFile: o.sitesFile, Inspector: inspector, Video: regVideo, Wasm: browserHashing(), NoticeFrom: o.noticeFrom, NoticeSender: o.noticeSender, Mailer: mailer,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
-		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log,
+		SecureCookies: o.secureCookies, TrustProxy: o.trustProxy, Logger: a.log, UndoWindow: o.undoWindow,
 		Rule: c.Rule, // partners' lookups match as crawled media do
 	})
 	if err != nil {
@@ -261,14 +263,22 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		MaxHeaderBytes: 64 << 10, BaseContext: func(net.Listener) context.Context { return reqCtx }}
 
 	var wg sync.WaitGroup
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	// Webhooks first: their first poll notes where the database stands
+	// before a request or a crawl can change it.
+	closeWebhooks, err := a.startWebhooks(workCtx, &wg, o.webhook, db, a.dbPath)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeWebhooks() // after wg.Wait: deferred calls run last-in first-out
 	errc := make(chan error, 1)
 	wg.Go(func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	})
-	workCtx, stopWork := context.WithCancel(ctx)
-	defer stopWork()
 	if sched != nil {
 		wg.Go(func() { _ = sched.Run(workCtx) })
 	}
@@ -282,14 +292,6 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 			}
 		})
 	}
-	closeWebhooks, err := a.startWebhooks(workCtx, &wg, o.webhook, db, a.dbPath)
-	if err != nil {
-		stopWork()
-		hs.Close()
-		wg.Wait()
-		return err
-	}
-	defer closeWebhooks() // after wg.Wait: deferred calls run last-in first-out
 	// SIGHUP reloads sites.yaml, as the sites page's button does; a file
 	// that does not validate is logged and changes nothing. Registered
 	// before the URL is printed, so a signal after it is never fatal.

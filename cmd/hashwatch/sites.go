@@ -6,12 +6,16 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/cmd/hashwatch/internal/termtable"
+	"github.com/hashwatch/hashwatch/console"
+	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
+	"github.com/hashwatch/hashwatch/database"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) sitesCommand() *cobra.Command {
 	var asJSON bool
+	var sitesFile, lang string
 	cmd := &cobra.Command{
 		Use:   "sites [--json]",
 		Short: "Show each watched site's last crawl pass",
@@ -23,6 +27,11 @@ kind. Below the table it lists the media recently skipped, with URL and size,
 items parked (they killed or stalled crawl workers on every delivery), and, for
 sites crawled by workers over NATS (serve), the work queue and each worker's
 results and last-seen time as of the pass's last checkpoint.
+
+--json prints, one line per site, the very object the console's Sites page
+shows and GET /api/sites sends (README, "sites --json"): stored status, and,
+for the sites configured in --sites FILE, the interval and the next pass; error kinds, latest errors and
+limits reached carry a machine code and words in --lang (en or ko).
 
 While serve or a crawl holds the database, sites runs inside that process and a
 pass marked running is in progress there; otherwise it was interrupted and resumes
@@ -42,12 +51,13 @@ a running crawl.`,
 				return err
 			}
 			if asJSON {
+				rows, err := a.siteList(db, sitesFile, lang)
+				if err != nil {
+					return err
+				}
 				out := newJSONLines(a.stdout)
-				for _, s := range statuses {
-					if s.Errors == nil {
-						s.Errors = map[string]int{}
-					}
-					if err := out.write(s); err != nil {
+				for _, r := range rows {
+					if err := out.write(r); err != nil {
 						return err
 					}
 				}
@@ -56,8 +66,31 @@ a running crawl.`,
 			return printSites(a, statuses)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per site")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per site, as GET /api/sites sends")
+	cmd.Flags().StringVar(&sitesFile, "sites", "", "sites.yaml, for each site's interval and next pass")
+	cmd.Flags().StringVar(&lang, "lang", "en", "language of the messages in --json: en or ko")
 	return cmd
+}
+
+// siteList is the console's list of sites (console.Sites), built from the
+// database and --sites. It is the same inside a running serve as on a
+// closed database: which sites serve watches is read from --sites, not
+// from serve, and "running" (a pass in this process) is false here.
+func (a *app) siteList(db *database.DB, sitesFile, lang string) ([]console.SiteJSON, error) {
+	if lang != "en" && lang != "ko" {
+		return nil, usagef("sites: --lang %q: want en or ko", lang)
+	}
+	src := console.SiteSource{DB: db, Now: time.Now()}
+	if sitesFile != "" {
+		cfg, err := crawler.LoadConfig(a.localPath(sitesFile))
+		if err != nil {
+			return nil, err
+		}
+		for i := range cfg.Sites {
+			src.Watched = append(src.Watched, &cfg.Sites[i])
+		}
+	}
+	return console.Sites(src, lang)
 }
 
 func printSites(a *app, statuses []crawlstate.SiteStatus) error {

@@ -72,6 +72,8 @@
       case "r": submit($("#reveal-form") || $("#keyframes-form") || $("#clearer-form") || $("#full-form")); break;
       case "c": submit($("#confirm-form")); break;
       case "d": if ($("#dismiss-form")) { showPicks(true); } break;
+      // u undoes the decision just made (the success message's Undo).
+      case "u": submit($("#undo-form")); break;
       default: return;
     }
     e.preventDefault();
