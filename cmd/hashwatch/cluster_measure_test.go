@@ -43,6 +43,18 @@ func loadAvg() string {
 // sites.yaml allows, so that politeness is not what is measured.
 const siteParallelism = 64
 
+// finishedPass is the one site's status in `sites --json` output once it
+// counts a finished pass; a site not crawled yet may have no status.
+func finishedPass(t *testing.T, out string) (map[string]any, bool) {
+	t.Helper()
+	rows := parseLines(t, out)
+	if len(rows) != 1 {
+		return nil, false
+	}
+	st, ok := rows[0]["status"].(map[string]any)
+	return st, ok && fmt.Sprint(st["passes"]) == "1"
+}
+
 // scaleRun is one measured pass of TestMeasureClusterThroughput.
 type scaleRun struct {
 	workers     int
@@ -258,8 +270,8 @@ func measureScaleRun(t *testing.T, gallery, workers, parallel int, visited bool,
 		}
 		out, _, code := cli(t, db, "sites", "--json")
 		if code == 0 {
-			if l := siteStatuses(t, out); len(l) == 1 && fmt.Sprint(l[0]["passes"]) == "1" {
-				st = l[0]
+			if s, ok := finishedPass(t, out); ok {
+				st = s
 				break
 			}
 		}
