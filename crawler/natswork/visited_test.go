@@ -3,6 +3,7 @@ package natswork
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 )
@@ -157,4 +159,65 @@ func TestAnInMemoryCoordinatorReplacesFileStreams(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWorkersLeaveOutOnlyPagesDoneInTheJobsPass: a link is left out only
+// when a mark says its page is done in the job's own pass, under the
+// coordinator's current epoch; links to media and videos always go back
+// (the frontier keeps those per page), and a new epoch starts afresh.
+func TestWorkersLeaveOutOnlyPagesDoneInTheJobsPass(t *testing.T) {
+	// A server without the bucket: a watch cannot start there.
+	dir := t.TempDir()
+	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: filepath.Join(dir, "worker.creds")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Shutdown)
+	nc, err := emb.Connect("test worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	vc := newVisitedCache(nc, slog.New(slog.DiscardHandler))
+	t.Cleanup(vc.close)
+	sm := &siteMarks{epoch: "e1", stop: func() {}, marks: map[urlKey]uint64{
+		keyOf("http://s/done"):       7,
+		keyOf("http://s/earlier"):    6,
+		keyOf("http://s/pic.jpg"):    7,
+		keyOf("http://s/clip.mp4"):   7,
+		keyOf("http://s/done-again"): 7,
+	}}
+	sm.watching.Store(true)
+	vc.sites[siteKey("site")] = sm
+	links := []string{"http://s/done", "http://s/earlier", "http://s/new", "http://s/pic.jpg", "http://s/clip.mp4", "http://s/done-again"}
+	for _, tc := range []struct {
+		name, epoch, site string
+		pass              uint64
+		kept, left        string
+	}{
+		{"pages done in the job's pass are left out", "e1", "site", 7,
+			"http://s/earlier http://s/new http://s/pic.jpg http://s/clip.mp4", "http://s/done http://s/done-again"},
+		{"marks of another pass leave nothing out", "e1", "site", 8, strings.Join(links, " "), ""},
+		{"marks of another site leave nothing out", "e1", "other", 7, strings.Join(links, " "), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := crawler.Result{Page: &work.PageResult{Links: append([]string(nil), links...)}}
+			vc.filter(context.Background(), tc.epoch, &work.Job{Site: tc.site, Pass: tc.pass}, &res)
+			if got := strings.Join(res.Page.Links, " "); got != tc.kept {
+				t.Errorf("links sent = %s\nwant %s", got, tc.kept)
+			}
+			if got := strings.Join(res.Page.VisitedLinks, " "); got != tc.left {
+				t.Errorf("links left out = %s\nwant %s", got, tc.left)
+			}
+		})
+	}
+	t.Run("a new coordinator epoch drops the marks", func(t *testing.T) {
+		// The watch of the new epoch cannot start (no bucket), and
+		// nothing is left out meanwhile.
+		res := crawler.Result{Page: &work.PageResult{Links: append([]string(nil), links...)}}
+		vc.filter(context.Background(), "e2", &work.Job{Site: "site", Pass: 7}, &res)
+		if len(res.Page.VisitedLinks) != 0 {
+			t.Errorf("links left out under a new epoch: %v", res.Page.VisitedLinks)
+		}
+	})
 }
