@@ -296,14 +296,16 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		// coordinator restart purges it): tell it the pages this pass has
 		// done so far, beside the run; until then workers merely send
 		// back some links the frontier drops.
+		// It stops with the pass (the deferred calls run in reverse).
 		var rebuilt sync.WaitGroup
 		defer rebuilt.Wait()
+		rebuildCtx, stopRebuild := context.WithCancel(runCtx)
+		defer stopRebuild()
 		rebuilt.Go(func() {
-			err := c.DB.Crawl.FrontierPagesDone(runCtx, site.Name, 1000, func(urls []string) error {
-				c.Visited.MarkVisited(site.Name, info.Number, urls)
-				return nil
+			err := c.DB.Crawl.FrontierPagesDone(rebuildCtx, site.Name, 1000, func(urls []string) error {
+				return c.Visited.Rebuild(rebuildCtx, site.Name, info.Number, urls)
 			})
-			if err != nil && runCtx.Err() == nil {
+			if err != nil && rebuildCtx.Err() == nil {
 				log.Warn("copying the pass's visited pages for workers failed; they send back more links", "err", err)
 			}
 		})

@@ -1,6 +1,8 @@
 package crawler
 
 import (
+	"context"
+
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 )
 
@@ -16,9 +18,13 @@ import (
 // stale). A copy that misses pages only costs the coordinator those
 // links; it never says a page is done that the frontier has not done.
 type VisitedPages interface {
-	// MarkVisited notes pages done in pass number pass of site. It must
-	// not block: a copy that cannot keep up drops marks.
+	// MarkVisited notes pages done in pass number pass of site, as each
+	// commit stores them. It must not block the commit: a copy that
+	// cannot keep up drops marks.
 	MarkVisited(site string, pass uint64, urls []string)
+	// Rebuild notes pages a resumed pass had done before, waiting for
+	// room as the copy takes them, until ctx ends.
+	Rebuild(ctx context.Context, site string, pass uint64, urls []string) error
 }
 
 // visitedAfterCommit is the committer's hook telling c.Visited of the

@@ -167,6 +167,19 @@ func (v *visitedWriter) MarkVisited(site string, pass uint64, urls []string) {
 	}
 }
 
+// Rebuild implements crawler.VisitedPages: it waits for room in the
+// queue, so that a large resumed pass's marks are not dropped.
+func (v *visitedWriter) Rebuild(ctx context.Context, site string, pass uint64, urls []string) error {
+	for _, u := range urls {
+		select {
+		case v.ch <- mark{key: markKey(site, u), pass: pass}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
 // run publishes queued marks until ctx ends.
 func (v *visitedWriter) run(ctx context.Context) {
 	var lastCreate time.Time
