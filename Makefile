@@ -8,7 +8,7 @@ BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build wasm demo test fuzz bench eval eval-pool pool clean
+.PHONY: all build wasm demo test fuzz bench bench-scale eval eval-pool pool clean
 
 all: build
 
@@ -78,6 +78,24 @@ bench:
 	HASHWATCH_LOADBENCH=1 $(GO) test -count=1 -v -timeout 30m -run '^TestLoadTenMillionCodes$$' ./index/
 	HASHWATCH_VIDEOBENCH=1 $(GO) test -count=1 -v -timeout 30m -run '^TestVideoMatcherMemory$$' ./index/
 	HASHWATCH_CONSOLEBENCH=1 $(GO) test -count=1 -v -timeout 40m -run '^TestConsoleUnderLoad$$' ./console/
+
+# Crawl workers' scaling (README, "Scale out"): the 2,000-page fixture site
+# crawled by `serve --workers 0` with 1, then 2 `hashwatch worker`s each
+# pinned with taskset to a core of its own; prints media fingerprinted per
+# second, the 2-to-1 ratio, the coordinator's CPU per 1,000 media and
+# pages, and each worker's CPU per medium and share of its core (to judge
+# a run on a loaded machine). SCALE_VISITED=both also runs without the
+# visited bucket; SCALE_PROFILE=DIR keeps and summarises serve's CPU
+# profiles; SCALE_PARALLEL is each worker's --parallel. Run it on a quiet
+# machine with 4 or more cores.
+SCALE_PAGES    ?= 2000
+SCALE_VISITED  ?= on
+SCALE_PROFILE  ?=
+SCALE_PARALLEL ?= 32
+bench-scale:
+	HASHWATCH_MEASURE_CLUSTER=$(SCALE_PAGES) HASHWATCH_MEASURE_VISITED=$(SCALE_VISITED) HASHWATCH_MEASURE_PROFILE=$(SCALE_PROFILE) \
+		HASHWATCH_MEASURE_PARALLEL=$(SCALE_PARALLEL) \
+		$(GO) test -count=1 -v -timeout 6h -run '^TestMeasureClusterThroughput$$' ./cmd/hashwatch/
 
 # Detection quality on the development photo set beside a checkout
 # (../shared/datasets/dev): recall per edit and false alerts.

@@ -25,6 +25,9 @@ type committer struct {
 	log  *slog.Logger
 	reqs chan commitReq
 	wg   sync.WaitGroup
+	// after, when set, hears of the writes each transaction stored, once
+	// it has committed (Crawler.Visited); it must not block.
+	after func([]crawlstate.CrawlWrite)
 }
 
 type commitReq struct {
@@ -32,8 +35,8 @@ type commitReq struct {
 	ack chan error // nil for writes posted without waiting
 }
 
-func newCommitter(db *database.DB, log *slog.Logger) *committer {
-	c := &committer{db: db, log: log, reqs: make(chan commitReq, maxCommitBatch)}
+func newCommitter(db *database.DB, log *slog.Logger, after func([]crawlstate.CrawlWrite)) *committer {
+	c := &committer{db: db, log: log, reqs: make(chan commitReq, maxCommitBatch), after: after}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -103,9 +106,17 @@ func (c *committer) loop() {
 		if err != nil && len(batch) > 1 {
 			// One bad write must not fail the others: store them one by one.
 			for _, r := range batch {
-				c.ack(r, c.db.Crawl.ApplyCrawlWrites(context.Background(), []crawlstate.CrawlWrite{r.w}))
+				one := []crawlstate.CrawlWrite{r.w}
+				err := c.db.Crawl.ApplyCrawlWrites(context.Background(), one)
+				if err == nil && c.after != nil {
+					c.after(one)
+				}
+				c.ack(r, err)
 			}
 			continue
+		}
+		if err == nil && c.after != nil {
+			c.after(ws)
 		}
 		for _, r := range batch {
 			c.ack(r, err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,9 @@ type Crawler struct {
 	// QueueStatus, when set, reads the shared work queue's state for the
 	// site status each checkpoint stores.
 	QueueStatus func(ctx context.Context) (crawlstate.QueueStatus, error)
+	// Visited, when set, is told of the pages each pass has done (see
+	// VisitedPages), for workers elsewhere to drop links to them.
+	Visited VisitedPages
 
 	// recordAlert, when set, stands in for DB.RecordAlert: tests use it to
 	// make an alert write fail the way a full disk does.
@@ -199,7 +203,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	if err := c.Rule.Validate(); err != nil {
 		return PassStats{}, err
 	}
-	commit := newCommitter(c.DB, log)
+	commit := newCommitter(c.DB, log, c.visitedAfterCommit())
 	defer commit.close()
 	var frontier Frontier = newBoltFrontier(c.DB, site.Name, commit)
 	if c.NewFrontier != nil {
@@ -287,6 +291,25 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 	defer c.unregister(p)
 
 	p.fingerprintVideos = p.videosOn()
+	if c.Visited != nil && info.Resumed {
+		// The copy outside the database may be missing or stale (a
+		// coordinator restart purges it): tell it the pages this pass has
+		// done so far, beside the run; until then workers merely send
+		// back some links the frontier drops.
+		// It stops with the pass (the deferred calls run in reverse).
+		var rebuilt sync.WaitGroup
+		defer rebuilt.Wait()
+		rebuildCtx, stopRebuild := context.WithCancel(runCtx)
+		defer stopRebuild()
+		rebuilt.Go(func() {
+			err := c.DB.Crawl.FrontierPagesDone(rebuildCtx, site.Name, 1000, func(urls []string) error {
+				return c.Visited.Rebuild(rebuildCtx, site.Name, info.Number, urls)
+			})
+			if err != nil && rebuildCtx.Err() == nil {
+				log.Warn("copying the pass's visited pages for workers failed; they send back more links", "err", err)
+			}
+		})
+	}
 	runErr := p.run(runCtx)
 	if cause := context.Cause(runCtx); ctx.Err() == nil && errors.Is(cause, errStorage) {
 		// Interrupted, not finished: what could not be stored stays in the
@@ -709,8 +732,13 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 	if pf.Dropped > 0 {
 		p.bound(&t.own, "max_links_per_page", fmt.Sprintf("page %s: %d references beyond max_links_per_page %d dropped", it.URL, pf.Dropped, p.site.MaxLinksPerPage))
 	}
+	links := pf.Links
+	if len(pf.VisitedLinks) > 0 {
+		// Pages the pass has done: in the record, not queued again.
+		links = append(slices.Clip(pf.Links), pf.VisitedLinks...)
+	}
 	rec = crawlstate.PageRecord{URL: it.URL, ETag: pf.ETag, LastModified: pf.LastModified, Serves: "page",
-		Links: pf.Links, Media: pf.Media, Videos: pf.Videos, Pass: p.info.Number, Checked: now}
+		Links: links, Media: pf.Media, Videos: pf.Videos, Pass: p.info.Number, Checked: now}
 	var final *url.URL
 	if pf.Final != "" && pf.Final != it.URL {
 		if fu, err := url.Parse(pf.Final); err == nil {

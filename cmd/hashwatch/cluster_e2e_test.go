@@ -319,6 +319,8 @@ func TestClusterFlagsAreChecked(t *testing.T) {
 		{"a worker needs a URL", []string{"worker", "--creds", sites}, "--nats"},
 		{"a worker's credentials must exist", []string{"worker", "--nats", "nats://127.0.0.1:4222", "--creds", filepath.Join(dir, "nosuch.creds")}, "--creds"},
 		{"workers off loopback need --public", []string{"serve", "--sites", sites, "--addr", "127.0.0.1:0", "--nats-listen", "0.0.0.0:4222"}, "--public"},
+		{"a worker refuses plaintext to another machine", []string{"worker", "--nats", "nats://192.0.2.7:4222", "--creds", sites}, "--nats-insecure"},
+		{"a certificate needs its key", []string{"serve", "--sites", sites, "--addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--nats-tls-cert", sites}, "--nats-tls-key"},
 		{"--workers cannot be negative", []string{"serve", "--sites", sites, "--addr", "127.0.0.1:0", "--workers", "-1"}, "--workers"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

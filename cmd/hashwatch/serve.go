@@ -45,6 +45,7 @@ type serveOptions struct {
 	maxConns      int
 	video         video.Config
 	cluster       clusterOptions
+	cpuProfile    string
 }
 
 // defaultMaxConns bounds the console's open connections: far more than a
@@ -77,8 +78,11 @@ crawls every site of FILE on its interval (pausable and startable from the conso
 serve is the crawl coordinator: the passes' items go to crawl workers over NATS
 JetStream — --workers N inside serve (default one per core) and 'hashwatch worker'
 processes on any machine, which connect to the embedded NATS server (--nats-listen,
-credentials in worker.creds beside the database) or to your cluster (--nats). See
-README: Scale out.
+credentials in worker.creds beside the database) or to your cluster (--nats). Off
+loopback (--public) the embedded server speaks TLS: --nats-tls-cert/--nats-tls-key, or
+a self-signed certificate it makes beside the database and whose SHA-256 fingerprint
+it logs for workers' --nats-pin; plaintext only with --nats-insecure. See README:
+Scale out.
 
 It listens on loopback by default. Listening on any other address needs --public,
 and then TLS in front (a reverse proxy such as Caddy or nginx, see README) with
@@ -113,6 +117,8 @@ in flight finish and running passes store where they were.`,
 	clusterFlags(cmd, &o.cluster)
 	floodFlags(cmd, &o.flood)
 	f.IntVar(&o.maxConns, "max-connections", defaultMaxConns, "most client connections open at once")
+	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run to FILE (go tool pprof), for measuring the coordinator")
+	_ = f.MarkHidden("cpu-profile")
 	f.BoolVar(&o.allowPrivate, "allow-private", false, "let reported URLs and re-checks of hosts not in --sites reach private addresses (tests and demos only)")
 	return cmd
 }
@@ -158,6 +164,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	if err := checkListenAddr(o.addr, o.public); err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	cfg, err := siteconfig.Load(o.sitesFile)
 	if err != nil {

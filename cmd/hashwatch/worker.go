@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -31,10 +32,14 @@ another worker after the ack wait. It waits, reconnecting, while the coordinator
 restarts.
 
 --creds is required: the worker.creds file serve writes beside its database (or
-credentials for your own NATS cluster). --parallel is how many jobs it works on at
+credentials for your own NATS cluster). Off loopback the connection must be TLS:
+tls:// with --nats-ca (a CA, or serve's self-signed nats-tls-cert.pem) or --nats-pin
+(the certificate's SHA-256 fingerprint serve logs); a certificate that does not
+verify stops the worker at once. --parallel is how many jobs it works on at
 once (hashing uses at most one goroutine per CPU).`,
 		Example: `  hashwatch worker --nats nats://coordinator.example:4222 --creds worker.creds
-  hashwatch worker --nats tls://nats.example:4222 --creds worker.creds --nats-ca ca.pem --parallel 32`,
+  hashwatch worker --nats tls://nats.example:4222 --creds worker.creds --nats-ca ca.pem --parallel 32
+  hashwatch worker --nats tls://coordinator.example:4222 --creds worker.creds --nats-pin 3F:A2:…  # serve's self-signed certificate`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cc.URL == "" {
@@ -55,6 +60,9 @@ once (hashing uses at most one goroutine per CPU).`,
 			}
 			cc.Logger = a.log
 			nc, err := natswork.Connect(cc)
+			if errors.Is(err, natswork.ErrPlaintext) {
+				return usagef("worker: %v", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -74,7 +82,9 @@ once (hashing uses at most one goroutine per CPU).`,
 	f := cmd.Flags()
 	f.StringVar(&cc.URL, "nats", "", "the coordinator's NATS URL (nats:// or tls://)")
 	f.StringVar(&cc.Creds, "creds", "", "credentials file (required: serve's worker.creds, or a .creds file of your cluster)")
-	f.StringVar(&cc.CA, "nats-ca", "", "CA certificate (PEM) for a tls:// server")
+	f.StringVar(&cc.CA, "nats-ca", "", "CA certificate (PEM) for a tls:// server (serve's self-signed nats-tls-cert.pem works too)")
+	f.StringVar(&cc.Pin, "nats-pin", "", "SHA-256 fingerprint of the server's TLS certificate, as serve logs it (instead of or beside --nats-ca)")
+	f.BoolVar(&cc.Insecure, "nats-insecure", false, "allow plain nats:// to a server off loopback (behind a TLS tunnel of your own)")
 	f.StringVar(&cc.Name, "name", "", "this worker's name in the coordinator's metrics (default host/pid)")
 	f.IntVar(&parallel, "parallel", defaultWorkerParallel, "jobs in hand at once")
 	f.IntVar(&parkAfter, "park-after", natswork.DefaultParkAfter, "deliveries without a result after which a job is parked (as serve's --park-after)")

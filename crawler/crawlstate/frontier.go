@@ -395,6 +395,56 @@ func (cs *Store) FrontierSeen(site string, it FrontierItem) (queued, done bool, 
 	return queued, done, err
 }
 
+// FrontierPagesDone calls fn with the URLs of the pages done (or marked
+// visited) in the site's running pass, in key order, for copies of the
+// visited set outside the database (natswork's bucket). It reads at most
+// batch keys per transaction, so a large site does not hold one open.
+func (cs *Store) FrontierPagesDone(ctx context.Context, site string, batch int, fn func(urls []string) error) error {
+	from := []byte{byte(FrontierPage)}
+	for from != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var urls []string
+		err := cs.st.View(func(tx *bolt.Tx) error {
+			start := from
+			from = nil
+			seen, err := crawlSite(tx, site, siteSeen)
+			if err != nil || seen == nil {
+				return err
+			}
+			q, err := crawlSite(tx, site, siteQueue)
+			if err != nil {
+				return err
+			}
+			c := seen.Cursor()
+			n := 0
+			for k, v := c.Seek(start); k != nil && k[0] == byte(FrontierPage); k, v = c.Next() {
+				if n == batch {
+					from = append([]byte(nil), k...)
+					break
+				}
+				n++
+				done := len(v) > 0 && v[0] == seenDone ||
+					len(v) >= 9 && (q == nil || q.Get(queueKey(FrontierPage, binary.BigEndian.Uint64(v[1:9]))) == nil)
+				if done {
+					urls = append(urls, string(k[1:]))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("visited pages of %s: %w", site, err)
+		}
+		if len(urls) > 0 {
+			if err := fn(urls); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // FrontierMediaDone reports whether an item of the media URL (on any page)
 // is done in the site's running pass: a media URL is counted once per
 // pass, by its first item done, so a resumed pass does not count it again

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -368,5 +369,50 @@ func TestCountsAddCoversEveryCounter(t *testing.T) {
 		if s.Field(i).Int() != 2 {
 			t.Errorf("Counts.Add leaves out %s", s.Type().Field(i).Name)
 		}
+	}
+}
+
+// TestFrontierPagesDoneListsExactlyTheDonePages: the pages a resumed pass
+// tells copies of its visited set about are those done or marked visited
+// — never a page still queued, never media — however small the batches.
+func TestFrontierPagesDoneListsExactlyTheDonePages(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openCrawlDB(t)
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if _, _, err := db.BeginFrontierPass(ctx, "s", start, []FrontierItem{{Kind: FrontierPage, URL: "http://a/"}}); err != nil {
+		t.Fatal(err)
+	}
+	seed, _ := db.FrontierScan("s", FrontierPage, 0, 10)
+	found := []FrontierItem{
+		{Kind: FrontierPage, URL: "http://a/1", Depth: 1},
+		{Kind: FrontierPage, URL: "http://a/2", Depth: 1},
+		{Kind: FrontierPage, URL: "http://a/3", Depth: 1},
+		{Kind: FrontierMedia, URL: "http://cdn/x.jpg", Page: "http://a/"},
+	}
+	redirect := []FrontierItem{{Kind: FrontierPage, URL: "http://a/final"}}
+	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pass: 1, Done: seed, Push: found, Visited: redirect}}); err != nil {
+		t.Fatal(err)
+	}
+	queued, _ := db.FrontierScan("s", FrontierPage, 0, 10)
+	media, _ := db.FrontierScan("s", FrontierMedia, 0, 10)
+	if err := db.ApplyCrawlWrites(ctx, []CrawlWrite{{Site: "s", Pass: 1, Done: append(queued[1:2], media...)}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "http://a/ http://a/2 http://a/final"
+	for _, batch := range []int{1, 2, 1000} {
+		var got []string
+		err := db.FrontierPagesDone(ctx, "s", batch, func(urls []string) error {
+			if len(urls) > batch {
+				t.Errorf("batch of %d URLs, want at most %d", len(urls), batch)
+			}
+			got = append(got, urls...)
+			return nil
+		})
+		if err != nil || strings.Join(got, " ") != want {
+			t.Errorf("batch %d: FrontierPagesDone = %v, %v; want %s", batch, got, err, want)
+		}
+	}
+	if err := db.FrontierPagesDone(ctx, "nosuch", 10, func([]string) error { t.Error("a site without a pass has pages"); return nil }); err != nil {
+		t.Fatal(err)
 	}
 }

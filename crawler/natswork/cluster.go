@@ -36,6 +36,8 @@ type ClusterConfig struct {
 	// takes the defaults.
 	AckWait   time.Duration
 	ParkAfter int
+	// Visited bounds (or turns off) the visited bucket.
+	Visited VisitedConfig
 	// WorkerNames names one in-process worker each (none: only external
 	// workers crawl); each keeps WorkerParallel jobs in hand.
 	WorkerNames    []string
@@ -55,6 +57,7 @@ type Cluster struct {
 	conns       []*nats.Conn
 	wg          sync.WaitGroup
 	stop        context.CancelFunc
+	log         *slog.Logger
 }
 
 // StartCluster puts cfg.Crawler's items on JetStream: Crawler.Dispatch
@@ -66,7 +69,7 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	cl := &Cluster{Embedded: cfg.Embedded}
+	cl := &Cluster{Embedded: cfg.Embedded, log: cfg.Logger}
 	defer func() {
 		if err != nil {
 			cl.Close()
@@ -89,13 +92,15 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error
 	}
 	cl.conns = append(cl.conns, coordConn)
 	c := cfg.Crawler
-	coord, err := NewCoordinator(ctx, CoordinatorConfig{Conn: coordConn, Crawler: c, AckWait: cfg.AckWait, ParkAfter: cfg.ParkAfter, Logger: cfg.Logger})
+	coord, err := NewCoordinator(ctx, CoordinatorConfig{Conn: coordConn, Crawler: c, AckWait: cfg.AckWait, ParkAfter: cfg.ParkAfter, Visited: cfg.Visited,
+		InMemory: cfg.Embedded != nil, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
 	cl.Coordinator = coord
 	c.Dispatch = coord.Dispatch
 	c.QueueStatus = coord.Status
+	c.Visited = coord.VisitedPages()
 	if c.Workers == 0 {
 		c.Workers = DispatchedPerPass
 	}
@@ -140,6 +145,11 @@ func (cl *Cluster) Close() {
 		nc.Close()
 	}
 	if cl.Embedded != nil {
+		// What the run cost in messages, for measurements (make
+		// bench-scale reads this line).
+		if v, err := cl.Embedded.Server.Varz(nil); err == nil && cl.log != nil {
+			cl.log.Info("NATS totals", "in_msgs", v.InMsgs, "in_bytes", v.InBytes, "out_msgs", v.OutMsgs, "out_bytes", v.OutBytes)
+		}
 		cl.Embedded.Shutdown()
 	}
 }

@@ -37,7 +37,17 @@ type CoordinatorConfig struct {
 	// ParkAfter is how many deliveries without a result make a job
 	// poison: the next delivery parks it. Zero means DefaultParkAfter.
 	ParkAfter int
-	Logger    *slog.Logger
+	// Visited bounds (or turns off) the visited bucket (visited.go).
+	Visited VisitedConfig
+	// InMemory keeps the work and result streams in memory rather than
+	// in files: right when the NATS server lives and dies with this
+	// process (Embedded), since a starting coordinator purges both streams
+	// anyway, and it spares the coordinator a file write and delete per
+	// job and result (about a tenth of its CPU). A NATS cluster of your
+	// own restarts on its own, and its streams stay in files, so that
+	// jobs survive it.
+	InMemory bool
+	Logger   *slog.Logger
 }
 
 // Coordinator dispatches jobs to workers over JetStream and answers their
@@ -59,6 +69,12 @@ type Coordinator struct {
 	duplicates atomic.Int64
 	parked     atomic.Int64
 	stale      atomic.Int64
+
+	// visited writes the visited bucket (nil: off); links and
+	// visitedLinks count the links of page results and those workers
+	// left out as already visited.
+	visited             *visitedWriter
+	links, visitedLinks atomic.Int64
 
 	subs []*nats.Subscription
 	wg   sync.WaitGroup
@@ -95,10 +111,21 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 	}
 	c := &Coordinator{cfg: cfg, js: js, log: log, epoch: strconv.FormatInt(time.Now().UnixNano(), 36),
 		waiters: map[uint64]chan crawler.Result{}, workers: map[string]*WorkerStats{}}
+	storage := jetstream.FileStorage
+	if cfg.InMemory {
+		storage = jetstream.MemoryStorage
+	}
 	for _, sc := range []jetstream.StreamConfig{
-		{Name: workStream, Subjects: []string{workSubjects}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
-		{Name: resultStream, Subjects: []string{resultSubjects}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage},
+		{Name: workStream, Subjects: []string{workSubjects}, Retention: jetstream.WorkQueuePolicy, Storage: storage},
+		{Name: resultStream, Subjects: []string{resultSubjects}, Retention: jetstream.WorkQueuePolicy, Storage: storage},
 	} {
+		if old, err := js.Stream(ctx, sc.Name); err == nil && old.CachedInfo().Config.Storage != sc.Storage {
+			// A stream's storage cannot change; its jobs are purged
+			// below anyway.
+			if err := js.DeleteStream(ctx, sc.Name); err != nil {
+				return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
+			}
+		}
 		s, err := js.CreateOrUpdateStream(ctx, sc)
 		if err != nil {
 			return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
@@ -119,8 +146,14 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s: %w", resultConsumer, err)
 	}
+	if c.visited, err = openVisited(ctx, cfg.Conn, cfg.Visited, log); err != nil {
+		return nil, err
+	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	c.stop = stop
+	if v := c.visited; v != nil {
+		c.wg.Go(func() { v.run(runCtx) })
+	}
 	cc, err := results.Consume(c.onResult)
 	if err != nil {
 		stop()
@@ -161,6 +194,19 @@ func (c *Coordinator) Close() {
 	}
 	c.stop()
 	c.wg.Wait()
+	if v := c.visited; v != nil {
+		c.log.Info("visited bucket", "marks_published", v.published.Load(), "marks_dropped", v.dropped.Load(), "marks_failed", v.failed.Load(),
+			"links", c.links.Load(), "links_left_out_as_visited", c.visitedLinks.Load())
+	}
+}
+
+// VisitedPages is the visited bucket's writer for crawler.Crawler.Visited,
+// nil when the bucket is off.
+func (c *Coordinator) VisitedPages() crawler.VisitedPages {
+	if c.visited == nil {
+		return nil
+	}
+	return c.visited
 }
 
 // Dispatch publishes a job for the workers and waits for its result, or
@@ -236,6 +282,10 @@ func (c *Coordinator) onResult(m jetstream.Msg) {
 		return
 	}
 	c.seen(rm.Worker)
+	if pr := rm.Result.Page; pr != nil {
+		c.links.Add(int64(len(pr.Links) + len(pr.VisitedLinks)))
+		c.visitedLinks.Add(int64(len(pr.VisitedLinks)))
+	}
 	if rm.Result.Parked {
 		c.parked.Add(1)
 	}

@@ -44,9 +44,21 @@
 //     purges both streams (their jobs belong to the dead process's
 //     dispatches, and every one of them is still queued in bbolt) and
 //     resumes its passes; workers reconnect and wait meanwhile.
+//   - The visited bucket (HW_VISITED, visited.go) is a cache, never the
+//     truth: invariant, a stale, partial or lost bucket costs at worst
+//     some extra coordinator work (links sent back that the frontier
+//     drops) — never a skipped page. A page's mark (site, pass) is written
+//     only after the bbolt transaction marking it done has committed; a
+//     starting coordinator deletes the bucket and each resumed pass
+//     rebuilds its marks from bbolt; a worker drops its copy when the
+//     coordinator's epoch changes and only leaves out links whose mark
+//     names the job's own pass; the page's record keeps every link
+//     (TestTheVisitedBucketIsOnlyACache deletes the bucket mid-pass and
+//     starts on a wrong one).
 //   - Least privilege: the embedded server's worker identity (worker.creds)
-//     may only pull and ack jobs, publish results and ask the coordinator
-//     Central questions; cases, alerts and accounts never travel over NATS.
+//     may only pull and ack jobs, publish results, ask the coordinator
+//     Central questions and watch the visited bucket; cases, alerts and
+//     accounts never travel over NATS.
 //
 // # In one process
 //

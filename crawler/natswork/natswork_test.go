@@ -78,6 +78,7 @@ func startCluster(t *testing.T, c *crawler.Crawler, ackWait time.Duration, parkA
 	}
 	t.Cleanup(coord.Close)
 	c.Dispatch = coord.Dispatch
+	c.Visited = coord.VisitedPages()
 	return &testCluster{emb: emb, coord: coord, creds: creds}
 }
 
@@ -286,6 +287,36 @@ func TestTheWorkerIdentityCanOnlyPullAndSubmit(t *testing.T) {
 	}
 	if err := js.DeleteStream(ctx, resultStream); err == nil {
 		t.Error("a worker deleted the result stream")
+	}
+	// The visited bucket: watched, never written or deleted.
+	ctx, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	kv, err := js.KeyValue(ctx, visitedBucket)
+	if err != nil {
+		t.Fatalf("a worker cannot open the visited bucket: %v", err)
+	}
+	w, err := kv.Watch(ctx, "v.>")
+	if err != nil {
+		t.Fatalf("a worker cannot watch the visited bucket: %v", err)
+	}
+	select {
+	case <-w.Updates():
+	case <-ctx.Done():
+		t.Fatal("a worker's watch of the visited bucket never started")
+	}
+	_ = w.Stop()
+	pctx, pcancel := context.WithTimeout(ctx, time.Second)
+	if _, err := kv.Put(pctx, "v.site.page", []byte("1")); err == nil {
+		t.Error("a worker wrote a visited mark")
+	}
+	pcancel()
+	dctx, dcancel := context.WithTimeout(ctx, time.Second)
+	if err := js.DeleteKeyValue(dctx, visitedBucket); err == nil {
+		t.Error("a worker deleted the visited bucket")
+	}
+	dcancel()
+	for len(errs) > 0 {
+		<-errs // the refused publish of the mark
 	}
 	if _, err := nc.Subscribe("hw.results.>", func(*nats.Msg) {}); err != nil {
 		t.Fatal(err)

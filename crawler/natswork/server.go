@@ -1,6 +1,7 @@
 package natswork
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,7 +30,8 @@ const (
 
 // workerPermissions is all a worker identity may do: pull and ack jobs of
 // the work stream's shared consumer, publish results, ask the
-// coordinator's Central questions, and receive the replies.
+// coordinator's Central questions, watch (never write) the visited
+// bucket, and receive the replies.
 func workerPermissions() *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: []string{
@@ -39,6 +41,13 @@ func workerPermissions() *server.Permissions {
 			resultSubjects,
 			"hw.central.>",
 			"hw.gate.>",
+			// Watching the visited bucket (read only): an ordered
+			// consumer of its stream, its flow control.
+			"$JS.API.STREAM.INFO.KV_" + visitedBucket,
+			"$JS.API.CONSUMER.CREATE.KV_" + visitedBucket,
+			"$JS.API.CONSUMER.CREATE.KV_" + visitedBucket + ".>",
+			"$JS.API.CONSUMER.DELETE.KV_" + visitedBucket + ".>",
+			"$JS.FC.KV_" + visitedBucket + ".>",
 		}},
 		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
 	}
@@ -54,7 +63,10 @@ type EmbeddedConfig struct {
 	// CredsFile is the worker identity's seed file (worker.creds beside
 	// the database); it is written, mode 0600, when missing.
 	CredsFile string
-	Logger    *slog.Logger
+	// TLS, when set, makes the listener speak TLS only (ServerTLS); the
+	// coordinator's and in-process workers' connections stay in process.
+	TLS    *tls.Config
+	Logger *slog.Logger
 }
 
 // Embedded is a running embedded NATS server with JetStream.
@@ -103,6 +115,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		JetStream:  true,
 		StoreDir:   cfg.StoreDir,
 		NoSigs:     true,
+		TLSConfig:  cfg.TLS,
 		// Jobs carry a site's configuration, results a page's links and a
 		// video's frame hashes: well under NATS's default 1 MiB payload.
 		Nkeys: []*server.NkeyUser{

@@ -2,8 +2,6 @@ package natswork
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,22 +21,33 @@ import (
 
 // ConnectConfig says how to reach a NATS server: URL (nats:// or tls://),
 // credentials (a JWT .creds file, or an nkey seed file such as serve's
-// worker.creds) and, for TLS, the CA that signed the server's
-// certificate.
+// worker.creds) and, for TLS, how to trust the server's certificate: the
+// CA that signed it, or its SHA-256 fingerprint (Pin), or both.
 type ConnectConfig struct {
 	URL   string
 	Creds string
 	CA    string
-	Name  string
+	// Pin is the SHA-256 fingerprint of the server's certificate (as serve
+	// prints it for its self-signed one); the connection is refused when
+	// the server shows another.
+	Pin string
+	// Insecure allows plain nats:// to a server off loopback (behind a TLS
+	// tunnel of your own); without it Connect refuses (ErrPlaintext).
+	Insecure bool
+	Name     string
 	// Logger, when set, hears of disconnections and reconnections.
 	Logger *slog.Logger
 }
 
 // Connect opens a connection that retries its first connect and
-// reconnects forever, so a worker waits through a coordinator restart.
+// reconnects forever, so a worker waits through a coordinator restart. A
+// server whose certificate cannot be trusted is the exception: retrying
+// would not change it, so Connect fails at once with ErrServerCertificate.
 func Connect(cfg ConnectConfig) (*nats.Conn, error) {
-	opts := []nats.Option{nats.Name(cfg.Name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
-		nats.ReconnectWait(time.Second)}
+	if err := checkPlaintext(cfg); err != nil {
+		return nil, err
+	}
+	opts := []nats.Option{nats.Name(cfg.Name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}
 	if cfg.Creds != "" {
 		data, err := os.ReadFile(cfg.Creds)
 		if err != nil {
@@ -54,23 +63,28 @@ func Connect(cfg ConnectConfig) (*nats.Conn, error) {
 			opts = append(opts, o)
 		}
 	}
-	if cfg.CA != "" {
-		pem, err := os.ReadFile(cfg.CA)
-		if err != nil {
-			return nil, fmt.Errorf("NATS CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("NATS CA %s: no PEM certificate", cfg.CA)
-		}
-		opts = append(opts, nats.Secure(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
+	tc, err := clientTLS(cfg.CA, cfg.Pin)
+	if err != nil {
+		return nil, err
+	}
+	if tc != nil {
+		opts = append(opts, nats.Secure(tc))
 	}
 	if log := cfg.Logger; log != nil {
 		opts = append(opts,
 			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("NATS connection lost; reconnecting", "err", err) }),
 			nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }))
 	}
+	// One plain attempt first: a certificate the worker cannot trust is
+	// reported now, clearly, instead of being retried in the background.
 	nc, err := nats.Connect(cfg.URL, opts...)
+	if err == nil {
+		return nc, nil
+	}
+	if certificateError(err) {
+		return nil, fmt.Errorf("connect to NATS %s: %w: %w (check --nats-ca or --nats-pin against the certificate serve printed)", cfg.URL, ErrServerCertificate, err)
+	}
+	nc, err = nats.Connect(cfg.URL, append(opts, nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS %s: %w", cfg.URL, err)
 	}
@@ -119,6 +133,8 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 		return err
 	}
 	central := &remoteCentral{nc: cfg.Conn}
+	visited := newVisitedCache(cfg.Conn, log)
+	defer visited.close()
 	var wg sync.WaitGroup
 	for range max(cfg.Parallel, 1) {
 		wg.Go(func() {
@@ -143,7 +159,7 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 				}
 				every := progressEvery(cons.CachedInfo().Config.AckWait)
 				for m := range batch.Messages() {
-					handle(ctx, js, central, cfg, log, m, every)
+					handle(ctx, js, central, visited, cfg, log, m, every)
 				}
 				if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 					log.Debug("fetching jobs failed; trying again", "err", err)
@@ -181,7 +197,7 @@ func progressEvery(ackWait time.Duration) time.Duration {
 }
 
 // handle processes one job message, reporting progress every every.
-func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) {
+func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) {
 	var jm jobMsg
 	if err := json.Unmarshal(m.Data(), &jm); err != nil || jm.Job == nil {
 		log.Error("dropping an undecodable crawl job", "err", err)
@@ -241,6 +257,7 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 		}
 	}
 	res.Worker = cfg.Name
+	visited.filter(ctx, jm.Epoch, j, &res)
 	data, err := json.Marshal(resultMsg{Epoch: jm.Epoch, Key: jm.Key, Worker: cfg.Name, Result: res})
 	if err != nil {
 		log.Error("encoding a crawl result failed", "url", j.Item.URL, "err", err)

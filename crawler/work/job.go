@@ -89,6 +89,11 @@ type PageResult struct {
 	LastModified string   `json:"last_modified,omitempty"`
 	Bytes        int      `json:"bytes,omitempty"`
 	Links        []string `json:"links,omitempty"`
+	// VisitedLinks are links the worker left out of Links because the
+	// coordinator's visited marks (natswork's bucket) say the pass has
+	// done those pages: they belong in the page's record (a later 304
+	// follows them) but are not queued again.
+	VisitedLinks []string `json:"visited_links,omitempty"`
 	Media        []string `json:"media,omitempty"`
 	Videos       []string `json:"videos,omitempty"`
 	Dropped      int      `json:"dropped,omitempty"`
