@@ -67,10 +67,15 @@ func TestPassTotalsSurviveKills(t *testing.T) {
 			t.Fatalf("sites: %s", errOut)
 		}
 		st := parseLines(t, out)
-		if len(st) != 1 || st[0]["running"] != false || st[0]["passes"].(float64) != 1 {
+		if len(st) != 1 || st[0]["running"] != false {
 			t.Fatalf("sites --json = %v, want one finished pass", st)
 		}
-		return st[0]
+		// The pass's counters are under "status", as in GET /api/sites.
+		status, _ := st[0]["status"].(map[string]any)
+		if passes, _ := status["passes"].(float64); passes != 1 {
+			t.Fatalf("sites --json = %v, want one finished pass", st)
+		}
+		return status
 	}
 
 	whole, wholeSites := crawlDB("whole", srv.URL)
