@@ -39,7 +39,7 @@ demo: build
 test: wasm
 	$(GO) vet $(PKGS)
 	GOOS=js GOARCH=wasm $(GO) vet ./cmd/hashwasm
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -count=1 -timeout 14m $(PKGS)
 	$(GO) test -count=1 -race -timeout 20m ./crawler/ ./index/
 	PDQ_SKIP_HOST=1 ./scripts/test-pdq-cross.sh
 
