@@ -203,3 +203,31 @@ func cpuPerOp(b *testing.B) func() {
 		}
 	}
 }
+
+// BenchmarkQueryDecodes compares, on the dev set, a query's fingerprint
+// taken as it is (luma at the views' scale, colour from a small copy) with
+// the one colour decode every query made before (QueryByColourDecode).
+func BenchmarkQueryDecodes(b *testing.B) {
+	files := devSet(b)
+	h := NewHasher(Limits{})
+	ctx := context.Background()
+	for _, path := range []struct {
+		name string
+		fp   func([]byte) (Fingerprint, error)
+	}{
+		{"colour-decode", func(data []byte) (Fingerprint, error) { return QueryByColourDecode(ctx, h, data) }},
+		{"luma-and-colour-copy", func(data []byte) (Fingerprint, error) { return h.Image(ctx, data, ForQuery) }},
+	} {
+		b.Run(path.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			defer cpuPerOp(b)()
+			for b.Loop() {
+				if _, err := path.fp(files[i%len(files)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
