@@ -2,9 +2,11 @@ package hashing
 
 import (
 	"image"
+	"image/color"
 	"math"
 
 	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/hashing/internal/gray"
 )
 
 // Every hash a view carries is computed on grey pixels, so two pictures of
@@ -82,7 +84,17 @@ const minPixelChroma = 12
 // ColourOf computes the colour summary of img (opaque, as decoding leaves
 // every picture).
 func ColourOf(img image.Image) Colour {
-	small := imaging.Resize(img, colourSide, colourSide, imaging.Box)
+	return colourOf(new(gray.Scratch), img)
+}
+
+// colourOf is ColourOf with the resizes' buffers in g.
+func colourOf(g *gray.Scratch, img image.Image) Colour {
+	var small *image.NRGBA
+	if y, ok := img.(*image.YCbCr); ok {
+		small = boxYCbCr(g, y, colourSide, colourSide)
+	} else {
+		small = imaging.Resize(img, colourSide, colourSide, imaging.Box)
+	}
 	var hist [ColourBins]float64
 	total, sum := 0.0, 0.0
 	n := 0
@@ -175,4 +187,41 @@ func (t ColourTest) Agrees(query, registered Colour, pdq int) (bool, float64) {
 	}
 	d := ColourDistance(query, registered)
 	return d <= t.MaxDistance, d
+}
+
+// boxYCbCr is imaging.Resize(src, w, h, imaging.Box) for a YCbCr picture
+// (always opaque), to the bit, on the calling goroutine: JPEGs, whose
+// colour summaries this takes, arrive as YCbCr, and imaging would convert
+// every pixel to NRGBA and start goroutines for a 32×32 result. imaging
+// converts with color.YCbCrToRGB's arithmetic and resizes each channel of
+// an opaque picture on its own, as package gray resizes a grey one.
+func boxYCbCr(g *gray.Scratch, src *image.YCbCr, w, h int) *image.NRGBA {
+	b := src.Rect
+	sw, sh := b.Dx(), b.Dy()
+	var planes [3]*image.Gray
+	for i := range planes {
+		planes[i] = image.NewGray(image.Rect(0, 0, sw, sh))
+	}
+	for y := 0; y < sh; y++ {
+		row := y * planes[0].Stride
+		for x := 0; x < sw; x++ {
+			yi := src.YOffset(b.Min.X+x, b.Min.Y+y)
+			ci := src.COffset(b.Min.X+x, b.Min.Y+y)
+			r, gg, bb := color.YCbCrToRGB(src.Y[yi], src.Cb[ci], src.Cr[ci])
+			planes[0].Pix[row+x], planes[1].Pix[row+x], planes[2].Pix[row+x] = r, gg, bb
+		}
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i, p := range planes {
+		small := g.Box(p, w, h)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				dst.Pix[y*dst.Stride+4*x+i] = small.Pix[y*small.Stride+x]
+			}
+		}
+	}
+	for j := 3; j < len(dst.Pix); j += 4 {
+		dst.Pix[j] = 255
+	}
+	return dst
 }

@@ -140,7 +140,7 @@ func (h *Hasher) decoded(img, colour image.Image, format Format, size image.Poin
 		Width:  size.X,
 		Height: size.Y,
 		Views:  views,
-		Colour: ColourOf(colour),
+		Colour: h.colourOf(colour),
 	}
 	if purpose == ForRegistration || purpose == ForInspection {
 		// A transparent picture's pixels are the composited ones: the
@@ -164,7 +164,14 @@ func (h *Hasher) Colour(ctx context.Context, data []byte, purpose Purpose) (Colo
 	if err != nil {
 		return Colour{}, err
 	}
-	return ColourOf(p.colour), nil
+	return h.colourOf(p.colour), nil
+}
+
+// colourOf is ColourOf with a pooled scratch.
+func (h *Hasher) colourOf(img image.Image) Colour {
+	s := h.scratch.Get().(*scratch)
+	defer h.scratch.Put(s)
+	return colourOf(&s.gray, img)
 }
 
 // ReferencePDQ returns the PDQ hashes of img exactly as decoded, bit-exact
