@@ -198,7 +198,7 @@ func (s *Scratch) bilinearTaps(dy, src int, scale float64) *taps {
 	fl := 2 * int(math.Max(math.Ceil(scale), 1))
 	factor := math.Min(1./scale, 1)
 	maxX := src - 1
-	t.idx, t.co, t.off, t.sum = t.idx[:0], t.co[:0], append(t.off[:0], 0), t.sum[:0]
+	t.idx, t.co, t.off, t.sum, t.rec = t.idx[:0], t.co[:0], append(t.off[:0], 0), t.sum[:0], t.rec[:0]
 	for y := 0; y < dy; y++ {
 		ix := scale*(float64(y)+0.5) - 0.5
 		start := int(ix) - fl/2 + 1
@@ -227,6 +227,7 @@ func (s *Scratch) bilinearTaps(dy, src int, scale float64) *taps {
 		}
 		t.off = append(t.off, int32(len(t.idx)))
 		t.sum = append(t.sum, sum)
+		t.rec = append(t.rec, reciprocal(sum))
 	}
 	return t
 }
@@ -234,6 +235,24 @@ func (s *Scratch) bilinearTaps(dy, src int, scale float64) *taps {
 // taps are one resize pass's weights (see bilinearTaps).
 type taps struct {
 	idx, co, off, sum []int32
+	// rec[y] is a reciprocal of sum[y] for dividing by multiplication, or
+	// 0 where it would not be exact (see reciprocal).
+	rec []uint64
+}
+
+// recShift is the fixed-point shift of taps.rec.
+const recShift = 40
+
+// reciprocal returns m with g/d == g·m >> recShift for every 0 ≤ g ≤ 255·d,
+// the sums bilinearPass divides (non-negative weights of bytes), or 0 when
+// d is too large for that. With m = ⌊2^k/d⌋ + 1 = (2^k + e)/d, 0 < e ≤ d,
+// g·m/2^k = g/d + g·e/(d·2^k), whose floor is ⌊g/d⌋ as long as g·e < 2^k,
+// which g·d ≤ 255·d² < 2^k ensures.
+func reciprocal(d int32) uint64 {
+	if d <= 0 || 255*uint64(d)*uint64(d) >= 1<<recShift {
+		return 0
+	}
+	return (1<<recShift)/uint64(d) + 1
 }
 
 // bilinearPass is nfnt/resize's resizeGray: it filters the rows rows of in
@@ -246,10 +265,18 @@ func bilinearPass(in []uint8, inStride, rows int, out []uint8, outStride int, t 
 		for y := 0; y < dstLen; y++ {
 			var g int32
 			lo, hi := t.off[y], t.off[y+1]
-			for k, i := range t.idx[lo:hi] {
-				g += t.co[int(lo)+k] * int32(row[i])
+			idx := t.idx[lo:hi]
+			co := t.co[lo:hi]
+			co = co[:len(idx)]
+			for k, i := range idx {
+				g += co[k] * int32(row[i])
 			}
-			v := g / t.sum[y]
+			var v int32
+			if m := t.rec[y]; m != 0 {
+				v = int32(uint64(g) * m >> recShift) // g ≥ 0: weights and bytes are
+			} else {
+				v = g / t.sum[y]
+			}
 			switch {
 			case uint32(v) < 256:
 				out[y*outStride+x] = uint8(v)

@@ -157,3 +157,36 @@ func TestHashesMatchGoimagehash(t *testing.T) {
 		t.Fatal("no pictures compared")
 	}
 }
+
+// TestReciprocalDividesExactly checks the bilinear pass's division by
+// multiplication against the division, for every divisor it is used for
+// and every sum it can meet (0 to 255 times the divisor).
+func TestReciprocalDividesExactly(t *testing.T) {
+	used := 0
+	for d := int32(1); d <= 1<<16; d++ {
+		m := reciprocal(d)
+		if m == 0 {
+			continue
+		}
+		used++
+		// A sweep, each point's largest residue (where the error is
+		// largest), and the top of the range, where it is largest of all.
+		step := max(1, d/8)
+		if d > 4096 {
+			step = 17 * d // beyond the sums bilinear passes meet: a few points
+		}
+		for g := int32(0); g <= 255*d+step; g += step {
+			for _, x := range []int32{g, g + d - 1 - g%d, 255*d - 1, 255 * d} {
+				if x > 255*d || x < 0 {
+					continue
+				}
+				if got := int32(uint64(x) * m >> recShift); got != x/d {
+					t.Fatalf("%d/%d: %d by multiplication, want %d", x, d, got, x/d)
+				}
+			}
+		}
+	}
+	if used < 32*256 {
+		t.Errorf("a reciprocal for only %d divisors: bilinear sums up to 32·256 must have one", used)
+	}
+}
