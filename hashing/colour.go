@@ -202,13 +202,37 @@ func boxYCbCr(g *gray.Scratch, src *image.YCbCr, w, h int) *image.NRGBA {
 	for i := range planes {
 		planes[i] = image.NewGray(image.Rect(0, 0, sw, sh))
 	}
+	// Each chroma sample covers 1<<hs × 1<<vs pixels; the chroma column of
+	// every pixel column is computed once (image.YCbCr's COffset).
+	hs, vs := 0, 0
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422:
+		hs = 1
+	case image.YCbCrSubsampleRatio420:
+		hs, vs = 1, 1
+	case image.YCbCrSubsampleRatio440:
+		vs = 1
+	case image.YCbCrSubsampleRatio411:
+		hs = 2
+	case image.YCbCrSubsampleRatio410:
+		hs, vs = 2, 1
+	}
+	if b.Min.X < 0 || b.Min.Y < 0 {
+		// Shifts round towards −∞, COffset's divisions towards 0.
+		return imaging.Resize(src, w, h, imaging.Box)
+	}
+	cx := make([]int, sw)
+	for x := range cx {
+		cx[x] = (b.Min.X+x)>>hs - b.Min.X>>hs
+	}
+	r, g2, b2 := planes[0].Pix, planes[1].Pix, planes[2].Pix
 	for y := 0; y < sh; y++ {
-		row := y * planes[0].Stride
-		for x := 0; x < sw; x++ {
-			yi := src.YOffset(b.Min.X+x, b.Min.Y+y)
-			ci := src.COffset(b.Min.X+x, b.Min.Y+y)
-			r, gg, bb := color.YCbCrToRGB(src.Y[yi], src.Cb[ci], src.Cr[ci])
-			planes[0].Pix[row+x], planes[1].Pix[row+x], planes[2].Pix[row+x] = r, gg, bb
+		ys := src.Y[y*src.YStride : y*src.YStride+sw]
+		cRow := ((b.Min.Y+y)>>vs - b.Min.Y>>vs) * src.CStride
+		cbs, crs := src.Cb[cRow:], src.Cr[cRow:]
+		o := y * sw
+		for x, yv := range ys {
+			r[o+x], g2[o+x], b2[o+x] = color.YCbCrToRGB(yv, cbs[cx[x]], crs[cx[x]])
 		}
 	}
 	dst := image.NewNRGBA(image.Rect(0, 0, w, h))

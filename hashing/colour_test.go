@@ -2,6 +2,7 @@ package hashing
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"math/rand/v2"
@@ -163,5 +164,28 @@ func TestBoxYCbCrIsImagingsResize(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkColourOf is the colour summary of a JPEG's small colour copy:
+// 1/8 of a 1024×768 photo, and of a 320×240 one.
+func BenchmarkColourOf(b *testing.B) {
+	for _, size := range []image.Point{{128, 96}, {40, 30}} {
+		m := image.NewYCbCr(image.Rect(0, 0, size.X, size.Y), image.YCbCrSubsampleRatio420)
+		src := testImage(size.X, size.Y)
+		for y := range size.Y {
+			for x := range size.X {
+				c := src.NRGBAAt(x, y)
+				m.Y[m.YOffset(x, y)], m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)] = color.RGBToYCbCr(c.R, c.G, c.B)
+			}
+		}
+		b.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(b *testing.B) {
+			var g gray.Scratch
+			b.ReportAllocs()
+			defer cpuPerOp(b)()
+			for b.Loop() {
+				colourOf(&g, m)
+			}
+		})
 	}
 }
