@@ -194,14 +194,10 @@ func (t ColourTest) Agrees(query, registered Colour, pdq int) (bool, float64) {
 // colour summaries this takes, arrive as YCbCr, and imaging would convert
 // every pixel to NRGBA and start goroutines for a 32×32 result. imaging
 // converts with color.YCbCrToRGB's arithmetic and resizes each channel of
-// an opaque picture on its own, as package gray resizes a grey one.
+// an opaque picture on its own, as package gray's BoxRGB does.
 func boxYCbCr(g *gray.Scratch, src *image.YCbCr, w, h int) *image.NRGBA {
 	b := src.Rect
 	sw, sh := b.Dx(), b.Dy()
-	var planes [3]*image.Gray
-	for i := range planes {
-		planes[i] = image.NewGray(image.Rect(0, 0, sw, sh))
-	}
 	// Each chroma sample covers 1<<hs × 1<<vs pixels; the chroma column of
 	// every pixel column is computed once (image.YCbCr's COffset).
 	hs, vs := 0, 0
@@ -225,27 +221,20 @@ func boxYCbCr(g *gray.Scratch, src *image.YCbCr, w, h int) *image.NRGBA {
 	for x := range cx {
 		cx[x] = (b.Min.X+x)>>hs - b.Min.X>>hs
 	}
-	r, g2, b2 := planes[0].Pix, planes[1].Pix, planes[2].Pix
+	rgb := make([]uint8, 3*sw*sh)
 	for y := 0; y < sh; y++ {
 		ys := src.Y[y*src.YStride : y*src.YStride+sw]
 		cRow := ((b.Min.Y+y)>>vs - b.Min.Y>>vs) * src.CStride
 		cbs, crs := src.Cb[cRow:], src.Cr[cRow:]
-		o := y * sw
+		o := rgb[3*y*sw : 3*(y+1)*sw]
 		for x, yv := range ys {
-			r[o+x], g2[o+x], b2[o+x] = color.YCbCrToRGB(yv, cbs[cx[x]], crs[cx[x]])
+			o[3*x], o[3*x+1], o[3*x+2] = color.YCbCrToRGB(yv, cbs[cx[x]], crs[cx[x]])
 		}
 	}
+	small := g.BoxRGB(rgb, sw, sh, w, h)
 	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for i, p := range planes {
-		small := g.Box(p, w, h)
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				dst.Pix[y*dst.Stride+4*x+i] = small.Pix[y*small.Stride+x]
-			}
-		}
-	}
-	for j := 3; j < len(dst.Pix); j += 4 {
-		dst.Pix[j] = 255
+	for i := 0; i < w*h; i++ {
+		dst.Pix[4*i], dst.Pix[4*i+1], dst.Pix[4*i+2], dst.Pix[4*i+3] = small[3*i], small[3*i+1], small[3*i+2], 255
 	}
 	return dst
 }

@@ -129,6 +129,75 @@ func (s *Scratch) boxPass(in []uint8, inLine, inStep int, out []uint8, outLine, 
 	}
 }
 
+// boxPass3 is boxPass on three channels interleaved as pixels of three
+// bytes (inStep and outStep count pixels): each channel gets boxPass's
+// arithmetic to the bit, the three sums kept side by side so that their
+// additions overlap instead of waiting on one another.
+func (s *Scratch) boxPass3(in []uint8, inLine, inStep int, out []uint8, outLine, outStep int, n, srcLen, dstLen int) {
+	wts, offs := s.boxWeights(dstLen, srcLen)
+	if cap(s.inv) < dstLen {
+		s.inv = make([]float64, dstLen)
+	}
+	inv := s.inv[:dstLen]
+	for j := range inv {
+		var a float64
+		for k := offs[j]; k < offs[j+1]; k++ {
+			wts[k].weight *= 255
+			a += wts[k].weight
+		}
+		inv[j] = 0
+		if a != 0 {
+			inv[j] = 1 / a
+		}
+	}
+	for l := 0; l < n; l++ {
+		line := in[l*inLine:]
+		o := out[l*outLine:]
+		for j := 0; j < dstLen; j++ {
+			if inv[j] == 0 {
+				continue
+			}
+			var r, g, b float64
+			for _, w := range wts[offs[j]:offs[j+1]] {
+				p := line[3*w.index*inStep : 3*w.index*inStep+3 : 3*w.index*inStep+3]
+				r += float64(p[0]) * w.weight
+				g += float64(p[1]) * w.weight
+				b += float64(p[2]) * w.weight
+			}
+			q := o[3*j*outStep : 3*j*outStep+3 : 3*j*outStep+3]
+			q[0], q[1], q[2] = clampRound(r*inv[j]), clampRound(g*inv[j]), clampRound(b*inv[j])
+		}
+	}
+}
+
+// BoxRGB is Box on each channel of an sw×sh picture of three-byte pixels
+// (rows of 3·sw bytes), into a new w×h one: the R, G and B that
+// imaging.Resize(img, w, h, imaging.Box) gives an opaque picture with
+// those channels.
+func (s *Scratch) BoxRGB(pix []uint8, sw, sh, w, h int) []uint8 {
+	dst := make([]uint8, 3*w*h)
+	if sw <= 0 || sh <= 0 || w <= 0 || h <= 0 {
+		return dst
+	}
+	switch {
+	case sw != w && sh != h:
+		if cap(s.tmp) < 3*w*sh {
+			s.tmp = make([]uint8, 3*w*sh)
+		}
+		tmp := s.tmp[:3*w*sh]
+		clear(tmp)
+		s.boxPass3(pix, 3*sw, 1, tmp, 3*w, 1, sh, sw, w)
+		s.boxPass3(tmp, 3, w, dst, 3, w, w, sh, h)
+	case sw != w:
+		s.boxPass3(pix, 3*sw, 1, dst, 3*w, 1, sh, sw, w)
+	case sh != h:
+		s.boxPass3(pix, 3, sw, dst, 3, w, sw, sh, h)
+	default:
+		copy(dst, pix[:3*w*h])
+	}
+	return dst
+}
+
 // Box returns src resized to w×h as imaging.Resize(src, w, h, imaging.Box)
 // does, as grey: imaging gives each of R, G and B the value computed here.
 // When the size is unchanged it returns a copy, as imaging does.

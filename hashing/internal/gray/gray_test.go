@@ -190,3 +190,31 @@ func TestReciprocalDividesExactly(t *testing.T) {
 		t.Errorf("a reciprocal for only %d divisors: bilinear sums up to 32·256 must have one", used)
 	}
 }
+
+// TestBoxRGBIsBoxOnEachChannel checks the three-channel resize against
+// Box on each channel alone, on random pictures of every shape of pass.
+func TestBoxRGBIsBoxOnEachChannel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var s Scratch
+	for _, sz := range sizes {
+		var ch [3]*image.Gray
+		pix := make([]uint8, 3*sz[0]*sz[1])
+		for i := range ch {
+			ch[i] = randomGray(rng, sz[0], sz[1], false)
+			for p := range sz[0] * sz[1] {
+				pix[3*p+i] = ch[i].Pix[(p/sz[0])*ch[i].Stride+p%sz[0]]
+			}
+		}
+		for _, out := range [][2]int{{32, 32}, {sz[0], 32}, {32, sz[1]}, {sz[0], sz[1]}, {9, 8}} {
+			got := s.BoxRGB(pix, sz[0], sz[1], out[0], out[1])
+			for i := range ch {
+				want := s.Box(ch[i], out[0], out[1])
+				for p := range out[0] * out[1] {
+					if got[3*p+i] != want.Pix[(p/out[0])*want.Stride+p%out[0]] {
+						t.Fatalf("%v → %v, channel %d, pixel %d: %d, Box gives %d", sz, out, i, p, got[3*p+i], want.Pix[(p/out[0])*want.Stride+p%out[0]])
+					}
+				}
+			}
+		}
+	}
+}
