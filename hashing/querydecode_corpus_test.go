@@ -140,3 +140,129 @@ func TestQueryDecodeOnACorpus(t *testing.T) {
 			dir, apart, q(0.5), q(0.9), q(0.99), q(1), over(0.05), over(0.1), over(0.2), greyFlips, minChroma)
 	}
 }
+
+// TestQueryColourKeepsDecisions checks, run by hand on a folder of photos
+// (HASHWATCH_QUERY_DECISIONS=DIR), that taking a query's colour summary
+// from a small colour copy changes no decision of the default rule: every
+// photo is registered, and every photo and each of its JPEG-encoded edits
+// from the evaluation's suite is compared with every registered photo —
+// its own (the true pair) and all the others — once with the colour
+// decode's summary and once with the query's own. The hashes are the same
+// (TestQueryDecodeOnACorpus), so only the colour test can decide
+// differently.
+func TestQueryColourKeepsDecisions(t *testing.T) {
+	dir := os.Getenv("HASHWATCH_QUERY_DECISIONS")
+	if dir == "" {
+		t.Skip("HASHWATCH_QUERY_DECISIONS names no folder")
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	h := hashing.NewHasher(hashing.Limits{})
+	ctx := context.Background()
+	rule := hashing.DefaultRule()
+	hashesOnly := rule
+	hashesOnly.Colour = nil
+	type photo struct {
+		data []byte
+		reg  hashing.Fingerprint
+	}
+	photos := make([]photo, len(paths))
+	parallelDo(len(paths), func(i int) {
+		data, err := os.ReadFile(paths[i])
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		reg, err := h.Image(ctx, data, hashing.ForRegistration)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		photos[i] = photo{data, reg}
+	})
+	var mu sync.Mutex
+	var queries, trueMatches, falseMatches, trueChanged, falseChanged, colourTested int
+	parallelDo(len(paths), func(i int) {
+		img, _, err := hashing.DecodeImage(photos[i].data, hashing.Limits{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		datas := [][]byte{photos[i].data}
+		for _, g := range eval.DefaultSuite() {
+			for _, e := range g.Edits {
+				if f, _ := e.Encoding(); f != "jpeg" {
+					continue // other formats never take the luma path
+				}
+				if edited, err := e.Render(img); err == nil {
+					datas = append(datas, edited)
+				}
+			}
+		}
+		for _, data := range datas {
+			old, err := hashing.QueryByColourDecode(ctx, h, data)
+			if err != nil {
+				continue
+			}
+			colour, err := h.Colour(ctx, data, hashing.ForQuery)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			now := old
+			now.Colour = colour
+			for j, p := range photos {
+				ev, ok := hashesOnly.Best(old, p.reg)
+				if !ok {
+					continue
+				}
+				before, after := rule.Confirm(old, p.reg, ev), rule.Confirm(now, p.reg, ev)
+				_, d := rule.Colour.Agrees(old.Colour, p.reg.Colour, ev.Distances[hashing.PDQ])
+				mu.Lock()
+				if d >= 0 {
+					colourTested++
+				}
+				if j == i {
+					trueMatches++
+					if before != after {
+						trueChanged++
+						t.Errorf("%s, a copy: the colour test said %v, now %v", paths[i], before, after)
+					}
+				} else {
+					falseMatches++
+					if before != after {
+						falseChanged++
+						t.Logf("%s against %s: the colour test said %v, now %v", paths[i], paths[j], before, after)
+					}
+				}
+				mu.Unlock()
+			}
+		}
+		mu.Lock()
+		queries += len(datas)
+		t.Logf("%s: %d queries so far: %d true and %d other pairs meet the hashes; changed %d true, %d other",
+			filepath.Base(paths[i]), queries, trueMatches, falseMatches, trueChanged, falseChanged)
+		mu.Unlock()
+	})
+	t.Logf("%d photos registered, %d queries (photos and their JPEG edits): %d true pairs and %d other pairs meet the rule's hashes, %d of them reach the colour test; decisions changed: %d true, %d other",
+		len(paths), queries, trueMatches, falseMatches, colourTested, trueChanged, falseChanged)
+}
+
+// parallelDo calls fn(i) for i in [0, n) on four goroutines and waits.
+func parallelDo(n int, fn func(i int)) {
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+}
