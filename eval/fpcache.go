@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
@@ -30,9 +31,10 @@ import (
 //
 // The colour summaries (hashing.Fingerprint.Colour) are kept beside, in a
 // file of fixed-size records named for the colour summary's own version
-// (the summaries of the same probe picture): a change of the colour
-// summary alone then recomputes only the summaries, a decode per picture,
-// instead of every view's hashes.
+// (the summaries of the same probe picture, and of it as a JPEG, whose
+// query summary comes from a smaller copy than its views'): a change of the
+// colour summary alone then recomputes only the summaries, a decode per
+// picture, instead of every view's hashes.
 type fpCache struct {
 	mu      sync.Mutex
 	m       map[cacheKey]hashing.Fingerprint
@@ -357,6 +359,19 @@ func hasherVersion(ctx context.Context, h *hashing.Hasher) (views, colour string
 		}
 		d.Write(encodeFP(fp))
 		dc.Write(fp.Colour.Bytes())
+	}
+	// The probe as a JPEG too: a query takes a JPEG's colour summary from
+	// its own small copy (hashing.decodePicture), which a PNG never reaches.
+	var jbuf bytes.Buffer
+	if err := jpeg.Encode(&jbuf, img, &jpeg.Options{Quality: 90}); err != nil {
+		return "", "", err
+	}
+	for _, p := range []hashing.Purpose{hashing.ForRegistration, hashing.ForQuery} {
+		c, err := h.Colour(ctx, jbuf.Bytes(), p)
+		if err != nil {
+			return "", "", fmt.Errorf("hasher version probe: %w", err)
+		}
+		dc.Write(c.Bytes())
 	}
 	return hex.EncodeToString(d.Sum(nil)[:8]), hex.EncodeToString(dc.Sum(nil)[:8]), nil
 }

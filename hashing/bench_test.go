@@ -103,9 +103,10 @@ func BenchmarkFingerprintDevSet(b *testing.B) {
 
 // BenchmarkStages splits crawl-time fingerprinting of the dev set (or of
 // the synthetic 1024×768 JPEG without it) into its stages, one image per
-// iteration, for the profile issue 18 asks for: decode at reduced scale,
-// the grey working copy, border trim with the views cut from it, and the
-// three hashes of every view. Lookup is measured by index's
+// iteration, for the profile issue 18 asks for: a query's decode (luma at
+// reduced scale and a small colour copy), the colour summary, the one
+// colour decode registration makes (decode), the grey working copy, border
+// trim with the views cut from it, and the three hashes of every view. Lookup is measured by index's
 // BenchmarkMatchImage and, with everything, by `hashwatch bench hash`.
 func BenchmarkStages(b *testing.B) {
 	var files [][]byte
@@ -117,18 +118,37 @@ func BenchmarkStages(b *testing.B) {
 	h := NewHasher(Limits{})
 	ctx := context.Background()
 	type prepared struct {
-		img  image.Image
-		work *image.Gray
+		img    image.Image
+		colour image.Image
+		work   *image.Gray
 	}
 	var pre []prepared
 	s := h.scratch.Get().(*scratch)
 	for _, f := range files {
-		img, _, _, err := decodeImage(ctx, f, h.limits, workingSize)
+		p, err := decodePicture(ctx, f, h.limits, workingSize, colourSize(ForQuery))
 		if err != nil {
 			b.Fatal(err)
 		}
-		pre = append(pre, prepared{img, s.workingCopy(img, workingSize)})
+		pre = append(pre, prepared{p.img, p.colour, s.workingCopy(p.img, workingSize)})
 	}
+	b.Run("decode-query", func(b *testing.B) {
+		i := 0
+		defer cpuPerOp(b)()
+		for b.Loop() {
+			if _, err := decodePicture(ctx, files[i%len(files)], h.limits, workingSize, colourSize(ForQuery)); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("colour", func(b *testing.B) {
+		i := 0
+		defer cpuPerOp(b)()
+		for b.Loop() {
+			colourOf(&s.gray, pre[i%len(pre)].colour)
+			i++
+		}
+	})
 	b.Run("decode", func(b *testing.B) {
 		i := 0
 		defer cpuPerOp(b)()
@@ -201,5 +221,33 @@ func cpuPerOp(b *testing.B) func() {
 		if b.N > 0 && start > 0 {
 			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 		}
+	}
+}
+
+// BenchmarkQueryDecodes compares, on the dev set, a query's fingerprint
+// taken as it is (luma at the views' scale, colour from a small copy) with
+// the one colour decode every query made before (QueryByColourDecode).
+func BenchmarkQueryDecodes(b *testing.B) {
+	files := devSet(b)
+	h := NewHasher(Limits{})
+	ctx := context.Background()
+	for _, path := range []struct {
+		name string
+		fp   func([]byte) (Fingerprint, error)
+	}{
+		{"colour-decode", func(data []byte) (Fingerprint, error) { return QueryByColourDecode(ctx, h, data) }},
+		{"luma-and-colour-copy", func(data []byte) (Fingerprint, error) { return h.Image(ctx, data, ForQuery) }},
+	} {
+		b.Run(path.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			defer cpuPerOp(b)()
+			for b.Loop() {
+				if _, err := path.fp(files[i%len(files)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }

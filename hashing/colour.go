@@ -2,9 +2,11 @@ package hashing
 
 import (
 	"image"
+	"image/color"
 	"math"
 
 	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/hashing/internal/gray"
 )
 
 // Every hash a view carries is computed on grey pixels, so two pictures of
@@ -82,7 +84,17 @@ const minPixelChroma = 12
 // ColourOf computes the colour summary of img (opaque, as decoding leaves
 // every picture).
 func ColourOf(img image.Image) Colour {
-	small := imaging.Resize(img, colourSide, colourSide, imaging.Box)
+	return colourOf(new(gray.Scratch), img)
+}
+
+// colourOf is ColourOf with the resizes' buffers in g.
+func colourOf(g *gray.Scratch, img image.Image) Colour {
+	var small *image.NRGBA
+	if y, ok := img.(*image.YCbCr); ok {
+		small = boxYCbCr(g, y, colourSide, colourSide)
+	} else {
+		small = imaging.Resize(img, colourSide, colourSide, imaging.Box)
+	}
 	var hist [ColourBins]float64
 	total, sum := 0.0, 0.0
 	n := 0
@@ -175,4 +187,54 @@ func (t ColourTest) Agrees(query, registered Colour, pdq int) (bool, float64) {
 	}
 	d := ColourDistance(query, registered)
 	return d <= t.MaxDistance, d
+}
+
+// boxYCbCr is imaging.Resize(src, w, h, imaging.Box) for a YCbCr picture
+// (always opaque), to the bit, on the calling goroutine: JPEGs, whose
+// colour summaries this takes, arrive as YCbCr, and imaging would convert
+// every pixel to NRGBA and start goroutines for a 32×32 result. imaging
+// converts with color.YCbCrToRGB's arithmetic and resizes each channel of
+// an opaque picture on its own, as package gray's BoxRGB does.
+func boxYCbCr(g *gray.Scratch, src *image.YCbCr, w, h int) *image.NRGBA {
+	b := src.Rect
+	sw, sh := b.Dx(), b.Dy()
+	// Each chroma sample covers 1<<hs × 1<<vs pixels; the chroma column of
+	// every pixel column is computed once (image.YCbCr's COffset).
+	hs, vs := 0, 0
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422:
+		hs = 1
+	case image.YCbCrSubsampleRatio420:
+		hs, vs = 1, 1
+	case image.YCbCrSubsampleRatio440:
+		vs = 1
+	case image.YCbCrSubsampleRatio411:
+		hs = 2
+	case image.YCbCrSubsampleRatio410:
+		hs, vs = 2, 1
+	}
+	if b.Min.X < 0 || b.Min.Y < 0 {
+		// Shifts round towards −∞, COffset's divisions towards 0.
+		return imaging.Resize(src, w, h, imaging.Box)
+	}
+	cx := make([]int, sw)
+	for x := range cx {
+		cx[x] = (b.Min.X+x)>>hs - b.Min.X>>hs
+	}
+	rgb := make([]uint8, 3*sw*sh)
+	for y := 0; y < sh; y++ {
+		ys := src.Y[y*src.YStride : y*src.YStride+sw]
+		cRow := ((b.Min.Y+y)>>vs - b.Min.Y>>vs) * src.CStride
+		cbs, crs := src.Cb[cRow:], src.Cr[cRow:]
+		o := rgb[3*y*sw : 3*(y+1)*sw]
+		for x, yv := range ys {
+			o[3*x], o[3*x+1], o[3*x+2] = color.YCbCrToRGB(yv, cbs[cx[x]], crs[cx[x]])
+		}
+	}
+	small := g.BoxRGB(rgb, sw, sh, w, h)
+	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < w*h; i++ {
+		dst.Pix[4*i], dst.Pix[4*i+1], dst.Pix[4*i+2], dst.Pix[4*i+3] = small[3*i], small[3*i+1], small[3*i+2], 255
+	}
+	return dst
 }

@@ -1,11 +1,15 @@
 package hashing
 
 import (
+	"bytes"
+	"fmt"
 	"image"
 	"image/color"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/disintegration/imaging"
+	"github.com/hashwatch/hashwatch/hashing/internal/gray"
 )
 
 // disc draws a disc of fill on white, with a smaller disc of spot inside
@@ -130,5 +134,58 @@ func TestRuleConfirmAppliesTheColourTest(t *testing.T) {
 	r.Colour = red
 	if _, ok := rule.Best(q, r); !ok {
 		t.Errorf("two red pictures were refused by the colour test")
+	}
+}
+
+// TestBoxYCbCrIsImagingsResize checks the colour summary's own resize of
+// YCbCr pictures against imaging's, to the bit, for every subsampling, on
+// random pictures smaller, larger and of the same size as the result, and
+// on sub-images that do not start at (0, 0).
+func TestBoxYCbCrIsImagingsResize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	ratios := []image.YCbCrSubsampleRatio{
+		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
+	}
+	var g gray.Scratch
+	for _, ratio := range ratios {
+		for _, size := range []image.Point{{128, 96}, {40, 30}, {33, 47}, {32, 32}, {7, 5}, {300, 17}} {
+			m := image.NewYCbCr(image.Rect(0, 0, size.X+3, size.Y+5), ratio)
+			for _, p := range [][]uint8{m.Y, m.Cb, m.Cr} {
+				for i := range p {
+					p[i] = uint8(rng.IntN(256))
+				}
+			}
+			for _, src := range []*image.YCbCr{m, m.SubImage(image.Rect(3, 5, size.X+3, size.Y+5)).(*image.YCbCr)} {
+				want := imaging.Resize(src, colourSide, colourSide, imaging.Box)
+				got := boxYCbCr(&g, src, colourSide, colourSide)
+				if !bytes.Equal(got.Pix, want.Pix) || got.Rect != want.Rect {
+					t.Errorf("%v %v from %v: differs from imaging.Resize", ratio, size, src.Rect.Min)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkColourOf is the colour summary of a JPEG's small colour copy:
+// 1/8 of a 1024×768 photo, and of a 320×240 one.
+func BenchmarkColourOf(b *testing.B) {
+	for _, size := range []image.Point{{128, 96}, {40, 30}} {
+		m := image.NewYCbCr(image.Rect(0, 0, size.X, size.Y), image.YCbCrSubsampleRatio420)
+		src := testImage(size.X, size.Y)
+		for y := range size.Y {
+			for x := range size.X {
+				c := src.NRGBAAt(x, y)
+				m.Y[m.YOffset(x, y)], m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)] = color.RGBToYCbCr(c.R, c.G, c.B)
+			}
+		}
+		b.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(b *testing.B) {
+			var g gray.Scratch
+			b.ReportAllocs()
+			defer cpuPerOp(b)()
+			for b.Loop() {
+				colourOf(&g, m)
+			}
+		})
 	}
 }

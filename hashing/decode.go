@@ -97,30 +97,60 @@ func DecodeImageSmall(data []byte, limits Limits, minLong int) (image.Image, For
 // A JPEG's decode stops when ctx is done or limits.MaxDecodeCPU or
 // MaxDecodeTime is spent (decodebudget.go).
 func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (image.Image, Format, image.Point, error) {
+	p, err := decodePicture(ctx, data, limits, minLong, 0)
+	return p.img, p.format, p.size, err
+}
+
+// picture is what decodePicture returns.
+type picture struct {
+	// img is the picture, opaque, as decodeImage returns it, except that
+	// a colour JPEG may come as its luma alone (*image.Gray) when a colour
+	// copy was asked for.
+	img image.Image
+	// colour is what the colour summary is taken from: a small colour copy
+	// of a JPEG, or img itself.
+	colour image.Image
+	format Format
+	size   image.Point // the full size as declared, after orientation
+}
+
+// decodePicture is decodeImage for a caller that reads the picture's
+// pixels only as luma, at minLong, and its colours only from a small copy
+// whose long side is at least colourMin (the crawl's fingerprint: grey
+// views and a 32×32 hue histogram). Given colourMin > 0, a colour JPEG
+// without EXIF rotation or flip is decoded as its luma at the scale
+// minLong asks for — the same Y plane, pixel for pixel, so every hash is
+// what decodeImage's picture gives — and its chroma only at the scale
+// colourMin asks for (1/8, from the DC terms alone, for a photo of 256 px
+// or more), which saves the inverse transforms of the chroma blocks and
+// the conversion of every pixel to RGB. Every other picture decodes as
+// decodeImage decodes it, and colour is img. colourMin ≤ 0: decodeImage.
+func decodePicture(ctx context.Context, data []byte, limits Limits, minLong, colourMin int) (picture, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
-		return nil, "", image.Point{}, fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
+		return picture{}, fmt.Errorf("%d bytes, limit %d: %w", len(data), limits.MaxBytes, ErrTooLarge)
 	}
 	format := Sniff(data)
 	if format == "" {
-		return nil, "", image.Point{}, fmt.Errorf("not a JPEG, PNG, GIF, WebP, BMP or TIFF image: %w", ErrUnsupported)
+		return picture{}, fmt.Errorf("not a JPEG, PNG, GIF, WebP, BMP or TIFF image: %w", ErrUnsupported)
 	}
+	fail := picture{format: format}
 	cfg, _, err := decodeConfig(data)
 	if err != nil {
-		return nil, format, image.Point{}, fmt.Errorf("read %s header: %v: %w", format, err, ErrCorrupt)
+		return fail, fmt.Errorf("read %s header: %v: %w", format, err, ErrCorrupt)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, format, image.Point{}, fmt.Errorf("%s declares %dx%d pixels: %w", format, cfg.Width, cfg.Height, ErrCorrupt)
+		return fail, fmt.Errorf("%s declares %dx%d pixels: %w", format, cfg.Width, cfg.Height, ErrCorrupt)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > limits.MaxPixels {
-		return nil, format, image.Point{}, fmt.Errorf("%s declares %dx%d = %d pixels, limit %d: %w",
+		return fail, fmt.Errorf("%s declares %dx%d = %d pixels, limit %d: %w",
 			format, cfg.Width, cfg.Height, px, limits.MaxPixels, ErrTooLarge)
 	}
-	var img image.Image
+	var img, thumb image.Image
 	size := image.Pt(cfg.Width, cfg.Height)
 	if format == FormatJPEG {
 		if _, err := jpegScanCount(data, limits.MaxJPEGScans); err != nil {
-			return nil, format, image.Point{}, err
+			return fail, err
 		}
 		if minLong <= 0 {
 			minLong = math.MaxInt32 // no reduction reaches it: full size
@@ -128,17 +158,17 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 		dctx, cancel := context.WithTimeout(ctx, limits.MaxDecodeTime)
 		budget, done := startDecodeBudget(limits.MaxDecodeCPU)
 		var orientation int
-		img, orientation, err = decodeJPEGScaled(dctx, data, minLong, budget.over)
+		img, thumb, orientation, err = decodeJPEGScaled(dctx, data, minLong, colourMin, budget.over)
 		done()
 		cancel()
 		switch {
 		case ctx.Err() != nil:
-			return nil, format, image.Point{}, fmt.Errorf("decode %s: %w", format, ctx.Err())
+			return fail, fmt.Errorf("decode %s: %w", format, ctx.Err())
 		case errors.Is(err, errDecodeCPU):
-			return nil, format, image.Point{}, fmt.Errorf("decode %s (%dx%d, %d bytes): stopped after %v of CPU, over the decode budget of %v (max_decode_cpu): %w",
+			return fail, fmt.Errorf("decode %s (%dx%d, %d bytes): stopped after %v of CPU, over the decode budget of %v (max_decode_cpu): %w",
 				format, cfg.Width, cfg.Height, len(data), budget.used().Round(time.Millisecond), limits.MaxDecodeCPU, ErrTooLarge)
 		case errors.Is(err, context.DeadlineExceeded):
-			return nil, format, image.Point{}, fmt.Errorf("decode %s (%dx%d, %d bytes): longer than the decode time limit of %v (max_decode_time): %w",
+			return fail, fmt.Errorf("decode %s (%dx%d, %d bytes): longer than the decode time limit of %v (max_decode_time): %w",
 				format, cfg.Width, cfg.Height, len(data), limits.MaxDecodeTime, ErrTooLarge)
 		}
 		if orientation >= 5 && orientation <= 8 {
@@ -151,30 +181,49 @@ func decodeImage(ctx context.Context, data []byte, limits Limits, minLong int) (
 		}
 	}
 	if err != nil {
-		return nil, format, image.Point{}, fmt.Errorf("decode %s: %v: %w", format, err, ErrCorrupt)
+		return fail, fmt.Errorf("decode %s: %v: %w", format, err, ErrCorrupt)
 	}
 	b := img.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 {
-		return nil, format, image.Point{}, fmt.Errorf("%s decoded to %dx%d pixels: %w", format, b.Dx(), b.Dy(), ErrCorrupt)
+		return fail, fmt.Errorf("%s decoded to %dx%d pixels: %w", format, b.Dx(), b.Dy(), ErrCorrupt)
 	}
-	return flattenAlpha(img), format, size, nil
+	p := picture{img: flattenAlpha(img), format: format, size: size}
+	p.colour = p.img
+	if thumb != nil {
+		p.colour = thumb // YCbCr: opaque
+	}
+	return p, nil
 }
 
 // decodeJPEGScaled decodes a JPEG reduced so its long side is still at least
 // minLong (at full size when no reduction keeps that much), then applies its
-// EXIF orientation as imaging.Decode would. It stops with ctx's error soon
-// after ctx is done, or with over's once over reports the budget spent.
-func decodeJPEGScaled(ctx context.Context, data []byte, minLong int, over func() error) (img image.Image, orientation int, err error) {
+// EXIF orientation as imaging.Decode would. Given colourMin > 0 it may
+// return the luma alone and a colour copy whose long side is at least
+// colourMin (see decodePicture); thumb is nil otherwise. It stops with
+// ctx's error soon after ctx is done, or with over's once over reports the
+// budget spent.
+func decodeJPEGScaled(ctx context.Context, data []byte, minLong, colourMin int, over func() error) (img, thumb image.Image, orientation int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	img, info, err := jpegscale.DecodeScaledBudget(ctx, bytes.NewReader(data), minLong, minLong, over)
-	if err != nil {
-		return nil, 0, err
+	var info jpegscale.Info
+	if colourMin > 0 {
+		var t *image.YCbCr
+		img, t, info, err = jpegscale.DecodeLumaThumb(ctx, data, minLong, minLong, colourMin, over)
+		if t != nil {
+			// Only for a picture with no rotation or flip: orient leaves
+			// img as it is.
+			thumb = t
+		}
+	} else {
+		img, info, err = jpegscale.DecodeScaledBudget(ctx, bytes.NewReader(data), minLong, minLong, over)
 	}
-	return orient(img, info.Orientation), info.Orientation, nil
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return orient(img, info.Orientation), thumb, info.Orientation, nil
 }
 
 // orient applies an EXIF orientation (1–8), with the same transforms as

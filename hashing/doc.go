@@ -21,8 +21,9 @@
 // Algorithm (PDQ, pHash, dHash), all computed on one small grey working copy
 // of the picture, as it is seen: decoding composites transparent pixels
 // over white, so what a transparent pixel hides never reaches a hash.
-// A crawled image is hashed cheaply: one decode (JPEGs at
-// reduced scale), the picture as served, its border-trimmed interior, a
+// A crawled image is hashed cheaply: one decode (a colour JPEG's luma at
+// reduced scale, its colours only in the small copy the colour summary
+// reads: decodePicture), the picture as served, its border-trimmed interior, a
 // few fixed cuts that drop a caption band, and, when row statistics find a
 // caption band (band.go), the picture without it (queryViews). A registered
 // image also gets the views that undo what re-uploaders do — mirror, turns,

@@ -66,19 +66,14 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	// Every purpose decodes in colour: the views are grey, but the rule's
-	// colour test (Rule.Colour) reads the query's colour summary.
-	// (jpegscale.DecodeLumaContext, luma only, saves about a fifth of a
-	// query's decode; a colour summary from the chroma blocks' DC terms
-	// would let queries use it.)
-	img, format, size, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
+	p, err := decodePicture(ctx, data, h.limits, sourceSize(purpose), colourSize(purpose))
 	if err != nil {
 		return Fingerprint{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
 	}
-	fp, err := h.decoded(img, format, size, purpose, func() (image.Image, error) {
+	fp, err := h.decoded(p.img, p.colour, p.format, p.size, purpose, func() (image.Image, error) {
 		// The reference PDQ is defined on the full picture, so decode it
 		// again at full size (registration and inspection are rare).
 		full, _, _, err := decodeImage(ctx, data, h.limits, 0)
@@ -113,13 +108,28 @@ func (h *Hasher) Pixels(ctx context.Context, img image.Image, purpose Purpose) (
 		return Fingerprint{}, fmt.Errorf("%dx%d = %d pixels, limit %d: %w", b.Dx(), b.Dy(), px, h.limits.MaxPixels, ErrTooLarge)
 	}
 	img = greyIfGrey(flattenAlpha(img))
-	return h.decoded(img, "", b.Size(), purpose, func() (image.Image, error) { return img, nil })
+	return h.decoded(img, img, "", b.Size(), purpose, func() (image.Image, error) { return img, nil })
+}
+
+// colourSize is the long side, at least, of the copy a query's colour
+// summary is taken from when a JPEG can be decoded in colour at a smaller
+// scale than its luma (decodePicture): the summary looks at colourSide ×
+// colourSide pixels, so a JPEG of 256 px or more gives it the 1/8-scale
+// copy that its chroma blocks' DC terms alone make. Registration and
+// inspection, which are rare, take it from the picture they hash (0), as
+// registered fingerprints always have.
+func colourSize(p Purpose) int {
+	if p == ForQuery {
+		return colourSide
+	}
+	return 0
 }
 
 // decoded fingerprints a decoded picture img (which may be a reduced copy
-// of a picture of size pixels) for purpose; full returns the picture at
-// full size, for the reference PDQ.
-func (h *Hasher) decoded(img image.Image, format Format, size image.Point, purpose Purpose, full func() (image.Image, error)) (Fingerprint, error) {
+// of a picture of size pixels, or its luma alone) for purpose, with the
+// colour summary of colour (img, or a small colour copy of it); full
+// returns the picture at full size, for the reference PDQ.
+func (h *Hasher) decoded(img, colour image.Image, format Format, size image.Point, purpose Purpose, full func() (image.Image, error)) (Fingerprint, error) {
 	views, err := h.views(img, purpose)
 	if err != nil {
 		return Fingerprint{}, err
@@ -130,7 +140,7 @@ func (h *Hasher) decoded(img image.Image, format Format, size image.Point, purpo
 		Width:  size.X,
 		Height: size.Y,
 		Views:  views,
-		Colour: ColourOf(img),
+		Colour: h.colourOf(colour),
 	}
 	if purpose == ForRegistration || purpose == ForInspection {
 		// A transparent picture's pixels are the composited ones: the
@@ -150,11 +160,18 @@ func (h *Hasher) decoded(img image.Image, format Format, size image.Point, purpo
 // colour summary (Fingerprint.Colour): what Image computes, for a caller
 // that keeps the views' hashes from an earlier run.
 func (h *Hasher) Colour(ctx context.Context, data []byte, purpose Purpose) (Colour, error) {
-	img, _, _, err := decodeImage(ctx, data, h.limits, sourceSize(purpose))
+	p, err := decodePicture(ctx, data, h.limits, sourceSize(purpose), colourSize(purpose))
 	if err != nil {
 		return Colour{}, err
 	}
-	return ColourOf(img), nil
+	return h.colourOf(p.colour), nil
+}
+
+// colourOf is ColourOf with a pooled scratch.
+func (h *Hasher) colourOf(img image.Image) Colour {
+	s := h.scratch.Get().(*scratch)
+	defer h.scratch.Put(s)
+	return colourOf(&s.gray, img)
 }
 
 // ReferencePDQ returns the PDQ hashes of img exactly as decoded, bit-exact

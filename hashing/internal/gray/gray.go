@@ -129,6 +129,75 @@ func (s *Scratch) boxPass(in []uint8, inLine, inStep int, out []uint8, outLine, 
 	}
 }
 
+// boxPass3 is boxPass on three channels interleaved as pixels of three
+// bytes (inStep and outStep count pixels): each channel gets boxPass's
+// arithmetic to the bit, the three sums kept side by side so that their
+// additions overlap instead of waiting on one another.
+func (s *Scratch) boxPass3(in []uint8, inLine, inStep int, out []uint8, outLine, outStep int, n, srcLen, dstLen int) {
+	wts, offs := s.boxWeights(dstLen, srcLen)
+	if cap(s.inv) < dstLen {
+		s.inv = make([]float64, dstLen)
+	}
+	inv := s.inv[:dstLen]
+	for j := range inv {
+		var a float64
+		for k := offs[j]; k < offs[j+1]; k++ {
+			wts[k].weight *= 255
+			a += wts[k].weight
+		}
+		inv[j] = 0
+		if a != 0 {
+			inv[j] = 1 / a
+		}
+	}
+	for l := 0; l < n; l++ {
+		line := in[l*inLine:]
+		o := out[l*outLine:]
+		for j := 0; j < dstLen; j++ {
+			if inv[j] == 0 {
+				continue
+			}
+			var r, g, b float64
+			for _, w := range wts[offs[j]:offs[j+1]] {
+				p := line[3*w.index*inStep : 3*w.index*inStep+3 : 3*w.index*inStep+3]
+				r += float64(p[0]) * w.weight
+				g += float64(p[1]) * w.weight
+				b += float64(p[2]) * w.weight
+			}
+			q := o[3*j*outStep : 3*j*outStep+3 : 3*j*outStep+3]
+			q[0], q[1], q[2] = clampRound(r*inv[j]), clampRound(g*inv[j]), clampRound(b*inv[j])
+		}
+	}
+}
+
+// BoxRGB is Box on each channel of an sw×sh picture of three-byte pixels
+// (rows of 3·sw bytes), into a new w×h one: the R, G and B that
+// imaging.Resize(img, w, h, imaging.Box) gives an opaque picture with
+// those channels.
+func (s *Scratch) BoxRGB(pix []uint8, sw, sh, w, h int) []uint8 {
+	dst := make([]uint8, 3*w*h)
+	if sw <= 0 || sh <= 0 || w <= 0 || h <= 0 {
+		return dst
+	}
+	switch {
+	case sw != w && sh != h:
+		if cap(s.tmp) < 3*w*sh {
+			s.tmp = make([]uint8, 3*w*sh)
+		}
+		tmp := s.tmp[:3*w*sh]
+		clear(tmp)
+		s.boxPass3(pix, 3*sw, 1, tmp, 3*w, 1, sh, sw, w)
+		s.boxPass3(tmp, 3, w, dst, 3, w, w, sh, h)
+	case sw != w:
+		s.boxPass3(pix, 3*sw, 1, dst, 3*w, 1, sh, sw, w)
+	case sh != h:
+		s.boxPass3(pix, 3, sw, dst, 3, w, sw, sh, h)
+	default:
+		copy(dst, pix[:3*w*h])
+	}
+	return dst
+}
+
 // Box returns src resized to w×h as imaging.Resize(src, w, h, imaging.Box)
 // does, as grey: imaging gives each of R, G and B the value computed here.
 // When the size is unchanged it returns a copy, as imaging does.
@@ -198,7 +267,7 @@ func (s *Scratch) bilinearTaps(dy, src int, scale float64) *taps {
 	fl := 2 * int(math.Max(math.Ceil(scale), 1))
 	factor := math.Min(1./scale, 1)
 	maxX := src - 1
-	t.idx, t.co, t.off, t.sum = t.idx[:0], t.co[:0], append(t.off[:0], 0), t.sum[:0]
+	t.idx, t.co, t.off, t.sum, t.rec = t.idx[:0], t.co[:0], append(t.off[:0], 0), t.sum[:0], t.rec[:0]
 	for y := 0; y < dy; y++ {
 		ix := scale*(float64(y)+0.5) - 0.5
 		start := int(ix) - fl/2 + 1
@@ -227,6 +296,7 @@ func (s *Scratch) bilinearTaps(dy, src int, scale float64) *taps {
 		}
 		t.off = append(t.off, int32(len(t.idx)))
 		t.sum = append(t.sum, sum)
+		t.rec = append(t.rec, reciprocal(sum))
 	}
 	return t
 }
@@ -234,6 +304,24 @@ func (s *Scratch) bilinearTaps(dy, src int, scale float64) *taps {
 // taps are one resize pass's weights (see bilinearTaps).
 type taps struct {
 	idx, co, off, sum []int32
+	// rec[y] is a reciprocal of sum[y] for dividing by multiplication, or
+	// 0 where it would not be exact (see reciprocal).
+	rec []uint64
+}
+
+// recShift is the fixed-point shift of taps.rec.
+const recShift = 40
+
+// reciprocal returns m with g/d == g·m >> recShift for every 0 ≤ g ≤ 255·d,
+// the sums bilinearPass divides (non-negative weights of bytes), or 0 when
+// d is too large for that. With m = ⌊2^k/d⌋ + 1 = (2^k + e)/d, 0 < e ≤ d,
+// g·m/2^k = g/d + g·e/(d·2^k), whose floor is ⌊g/d⌋ as long as g·e < 2^k,
+// which g·d ≤ 255·d² < 2^k ensures.
+func reciprocal(d int32) uint64 {
+	if d <= 0 || 255*uint64(d)*uint64(d) >= 1<<recShift {
+		return 0
+	}
+	return (1<<recShift)/uint64(d) + 1
 }
 
 // bilinearPass is nfnt/resize's resizeGray: it filters the rows rows of in
@@ -246,10 +334,18 @@ func bilinearPass(in []uint8, inStride, rows int, out []uint8, outStride int, t 
 		for y := 0; y < dstLen; y++ {
 			var g int32
 			lo, hi := t.off[y], t.off[y+1]
-			for k, i := range t.idx[lo:hi] {
-				g += t.co[int(lo)+k] * int32(row[i])
+			idx := t.idx[lo:hi]
+			co := t.co[lo:hi]
+			co = co[:len(idx)]
+			for k, i := range idx {
+				g += co[k] * int32(row[i])
 			}
-			v := g / t.sum[y]
+			var v int32
+			if m := t.rec[y]; m != 0 {
+				v = int32(uint64(g) * m >> recShift) // g ≥ 0: weights and bytes are
+			} else {
+				v = g / t.sum[y]
+			}
 			switch {
 			case uint32(v) < 256:
 				out[y*outStride+x] = uint8(v)

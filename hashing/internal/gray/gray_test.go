@@ -157,3 +157,64 @@ func TestHashesMatchGoimagehash(t *testing.T) {
 		t.Fatal("no pictures compared")
 	}
 }
+
+// TestReciprocalDividesExactly checks the bilinear pass's division by
+// multiplication against the division, for every divisor it is used for
+// and every sum it can meet (0 to 255 times the divisor).
+func TestReciprocalDividesExactly(t *testing.T) {
+	used := 0
+	for d := int32(1); d <= 1<<16; d++ {
+		m := reciprocal(d)
+		if m == 0 {
+			continue
+		}
+		used++
+		// A sweep, each point's largest residue (where the error is
+		// largest), and the top of the range, where it is largest of all.
+		step := max(1, d/8)
+		if d > 4096 {
+			step = 17 * d // beyond the sums bilinear passes meet: a few points
+		}
+		for g := int32(0); g <= 255*d+step; g += step {
+			for _, x := range []int32{g, g + d - 1 - g%d, 255*d - 1, 255 * d} {
+				if x > 255*d || x < 0 {
+					continue
+				}
+				if got := int32(uint64(x) * m >> recShift); got != x/d {
+					t.Fatalf("%d/%d: %d by multiplication, want %d", x, d, got, x/d)
+				}
+			}
+		}
+	}
+	if used < 32*256 {
+		t.Errorf("a reciprocal for only %d divisors: bilinear sums up to 32·256 must have one", used)
+	}
+}
+
+// TestBoxRGBIsBoxOnEachChannel checks the three-channel resize against
+// Box on each channel alone, on random pictures of every shape of pass.
+func TestBoxRGBIsBoxOnEachChannel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var s Scratch
+	for _, sz := range sizes {
+		var ch [3]*image.Gray
+		pix := make([]uint8, 3*sz[0]*sz[1])
+		for i := range ch {
+			ch[i] = randomGray(rng, sz[0], sz[1], false)
+			for p := range sz[0] * sz[1] {
+				pix[3*p+i] = ch[i].Pix[(p/sz[0])*ch[i].Stride+p%sz[0]]
+			}
+		}
+		for _, out := range [][2]int{{32, 32}, {sz[0], 32}, {32, sz[1]}, {sz[0], sz[1]}, {9, 8}} {
+			got := s.BoxRGB(pix, sz[0], sz[1], out[0], out[1])
+			for i := range ch {
+				want := s.Box(ch[i], out[0], out[1])
+				for p := range out[0] * out[1] {
+					if got[3*p+i] != want.Pix[(p/out[0])*want.Stride+p%out[0]] {
+						t.Fatalf("%v → %v, channel %d, pixel %d: %d, Box gives %d", sz, out, i, p, got[3*p+i], want.Pix[(p/out[0])*want.Stride+p%out[0]])
+					}
+				}
+			}
+		}
+	}
+}

@@ -85,4 +85,17 @@
 // UnsupportedError, io.ErrUnexpectedEOF...) on the same inputs, which
 // FuzzDecodeScaled checks. Only the reductions 1/2, 1/4 and 1/8 exist.
 // EXIF orientation is reported by DecodeScaledInfo, not applied.
+//
+// # Luma apart from colour
+//
+// A caller that reads a colour picture's pixels only as grey, and its
+// colours only from a small copy, gets both from DecodeLumaThumb: the Y
+// plane at the scale it asks for, pixel for pixel the one DecodeScaled
+// gives, and every component again at a coarser scale, pixel for pixel
+// DecodeReduced's at that scale. The chroma blocks are entropy-decoded as
+// always (the bit stream must be walked) but reconstructed only at the
+// coarse scale — at 1/8 from their DC terms alone — and each luma block is
+// reconstructed once more at the coarse scale, which at 1/8 is its DC
+// term. For a 4:2:0 photo decoded at 1/2 this drops a third of the inverse
+// transforms and every conversion of a chroma sample.
 package jpegscale

@@ -128,6 +128,42 @@ func DecodeLumaContext(ctx context.Context, data []byte, minWidth, minHeight int
 	return img, Info{Width: d.width, Height: d.height, Denom: 1 << d.shift, Orientation: d.orientation}, nil
 }
 
+// DecodeLumaThumb is DecodeScaledBudget for a caller that reads the luma
+// of the picture at the scale minWidth×minHeight asks for and its colours
+// only from a small copy (hashing: grey views, and a 32×32 hue histogram).
+// For a three-component YCbCr JPEG with no EXIF rotation or flip it returns
+// the luma as *image.Gray, the Y plane DecodeScaledBudget would return,
+// pixel for pixel, and thumb, the picture in colour as DecodeScaled with
+// thumbMin×thumbMin would return it (never finer than the luma), pixel for
+// pixel. The chroma blocks are then reconstructed at the thumb's scale
+// only: at 1/8 from their DC terms alone, with no inverse transform. When
+// the thumb's scale is the luma's, img is that *image.YCbCr and thumb is
+// img. Every other JPEG (grey, RGB, CMYK or YCCK, rotated or flipped)
+// comes back as DecodeScaledBudget returns it, with a nil thumb. over is
+// asked as in DecodeScaledBudget; nil means no budget.
+func DecodeLumaThumb(ctx context.Context, data []byte, minWidth, minHeight, thumbMin int, over func() error) (img image.Image, thumb *image.YCbCr, info Info, err error) {
+	d := decoder{ctx: ctx, over: over, lumaOnly: true,
+		pickShift: func(w, h int) uint { return denomShift(ScaleDenom(w, h, minWidth, minHeight)) },
+		pickThumb: func(w, h int) uint { return denomShift(ScaleDenom(w, h, thumbMin, thumbMin)) },
+	}
+	img, err = d.decode(bytes.NewReader(data), false)
+	if errors.Is(err, errChromaSkipped) {
+		img, info, err = DecodeScaledBudget(ctx, bytes.NewReader(data), minWidth, minHeight, over)
+		return img, nil, info, err
+	}
+	if err != nil {
+		return nil, nil, Info{}, err
+	}
+	info = Info{Width: d.width, Height: d.height, Denom: 1 << d.shift, Orientation: d.orientation}
+	if d.skipChroma {
+		return img, d.thumb, info, nil
+	}
+	if y, ok := img.(*image.YCbCr); ok && d.orientation <= 1 {
+		return img, y, info, nil
+	}
+	return img, nil, info, nil
+}
+
 // DecodeReduced decodes a JPEG at a fixed reduction 1/denom, denom being 1,
 // 2, 4 or 8, for callers (and tests) that want a predictable scale rather
 // than DecodeScaled's choice. With denom 1 the result is identical, pixel

@@ -157,8 +157,19 @@ type decoder struct {
 	// lumaOnly asks for the luma alone (DecodeLumaContext). skipChroma,
 	// decided at the first SOS marker, says the chroma blocks are being
 	// skipped: entropy-decoded (the bit stream must be walked), never
-	// dequantized or transformed. chromaDecided is set once it is decided.
+	// dequantized or transformed at the output's scale. chromaDecided is
+	// set once it is decided.
 	lumaOnly, skipChroma, chromaDecided bool
+	// pickThumb, when non-nil (DecodeLumaThumb), chooses thumbShift, the
+	// scale of a small colour copy made beside a luma-only decode, from
+	// the frame size; it is never finer than shift. thumb is that copy,
+	// allocated only when chroma is skipped: every block of every
+	// component is also reconstructed at thumbShift into it, which for
+	// chroma at 1/8 needs the DC term alone.
+	pickThumb  func(width, height int) uint
+	thumbShift uint
+	thumbNeed  uint64 // needZigMask(thumbShift)
+	thumb      *image.YCbCr
 
 	img1        *image.Gray
 	img3        *image.YCbCr
@@ -665,6 +676,10 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 					d.shift = d.pickShift(d.width, d.height)
 				}
 				d.needZig = needZigMask(d.shift)
+				if d.pickThumb != nil {
+					d.thumbShift = max(d.pickThumb(d.width, d.height), d.shift)
+					d.thumbNeed = needZigMask(d.thumbShift)
+				}
 				d.scaledWidth = (d.width + 1<<d.shift - 1) >> d.shift
 				d.scaledHeight = (d.height + 1<<d.shift - 1) >> d.shift
 			}

@@ -55,6 +55,14 @@ func (d *decoder) makeImg(mxx, myy int) {
 	}
 	m := image.NewYCbCr(image.Rect(0, 0, bs*h0*mxx, bs*v0*myy), subsampleRatio)
 	d.img3 = m.SubImage(visible).(*image.YCbCr)
+	if d.skipChroma && d.pickThumb != nil {
+		// The colour copy: the same layout at thumbShift.
+		ts := 8 >> d.thumbShift
+		t := image.NewYCbCr(image.Rect(0, 0, ts*h0*mxx, ts*v0*myy), subsampleRatio)
+		tw := (d.width + 1<<d.thumbShift - 1) >> d.thumbShift
+		th := (d.height + 1<<d.thumbShift - 1) >> d.thumbShift
+		d.thumb = t.SubImage(image.Rect(0, 0, tw, th)).(*image.YCbCr)
+	}
 
 	if d.nComp == 4 {
 		h3, v3 := d.comp[3].h, d.comp[3].v
@@ -81,6 +89,10 @@ func (d *decoder) processSOS(n int) error {
 	if !d.chromaDecided {
 		d.chromaDecided = true
 		d.skipChroma = d.lumaOnly && d.nComp == 3 && !d.isRGB() && d.orientation <= 1
+		if d.pickThumb != nil && d.thumbShift == d.shift {
+			// The colour copy would be the output itself: decode in colour.
+			d.skipChroma = false
+		}
 	}
 	var scan [maxComponents]struct {
 		compIndex uint8
@@ -280,6 +292,12 @@ func (d *decoder) processSOS(n int) error {
 							}
 							if d.skipChroma && compIndex != 0 && !d.progressive {
 								need = 0 // walked over, never used
+								if d.thumb != nil {
+									need = d.thumbNeed // the colour copy's (edge blocks: all)
+									if d.isEdgeBlockAt(int(compIndex), bx, by, d.thumbShift) {
+										need = allZig
+									}
+								}
 							}
 							if err := d.decodeAC(&b, &d.huff[acTable][scan[i].ta], zig, zigEnd, al, need); err != nil {
 								return err
@@ -298,6 +316,11 @@ func (d *decoder) processSOS(n int) error {
 						// accumulated block by the reconstructProgressiveImage method after all of the
 						// SOS markers are processed.
 						continue
+					}
+					if d.thumb != nil {
+						// Before reconstructBlock, which at full scale
+						// transforms b in place.
+						d.reconstructThumbBlock(&b, bx, by, int(compIndex))
 					}
 					if d.skipChroma && compIndex != 0 {
 						continue
@@ -448,7 +471,7 @@ func (d *decoder) reconstructProgressiveImage() error {
 	h0 := d.comp[0].h
 	mxx := (d.width + 8*h0 - 1) / (8 * h0)
 	for i := 0; i < d.nComp; i++ {
-		if d.progCoeffs[i] == nil || (d.skipChroma && i != 0) {
+		if d.progCoeffs[i] == nil {
 			continue
 		}
 		v := 8 * d.comp[0].v / d.comp[i].v
@@ -456,7 +479,14 @@ func (d *decoder) reconstructProgressiveImage() error {
 		stride := mxx * d.comp[i].h
 		for by := 0; by*v < d.height; by++ {
 			for bx := 0; bx*h < d.width; bx++ {
-				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], bx, by, i); err != nil {
+				b := &d.progCoeffs[i][by*stride+bx]
+				if d.thumb != nil {
+					d.reconstructThumbBlock(b, bx, by, i)
+				}
+				if d.skipChroma && i != 0 {
+					continue
+				}
+				if err := d.reconstructBlock(b, bx, by, i); err != nil {
 					return err
 				}
 			}
@@ -487,8 +517,33 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 			return UnsupportedError("too many components")
 		}
 	}
+	d.reconstructAt(b, bx, by, compIndex, d.shift, dst, stride)
+	return nil
+}
+
+// reconstructThumbBlock writes block (bx, by) of component compIndex into
+// the colour copy (d.thumb), at thumbShift, as reconstructBlock writes the
+// output at shift. It does not change b.
+func (d *decoder) reconstructThumbBlock(b *block, bx, by, compIndex int) {
+	bs := 8 >> d.thumbShift
+	t := d.thumb
+	switch compIndex {
+	case 0:
+		d.reconstructAt(b, bx, by, compIndex, d.thumbShift, t.Y[bs*(by*t.YStride+bx):], t.YStride)
+	case 1:
+		d.reconstructAt(b, bx, by, compIndex, d.thumbShift, t.Cb[bs*(by*t.CStride+bx):], t.CStride)
+	case 2:
+		d.reconstructAt(b, bx, by, compIndex, d.thumbShift, t.Cr[bs*(by*t.CStride+bx):], t.CStride)
+	}
+}
+
+// reconstructAt dequantizes block (bx, by) of component compIndex, performs
+// the inverse DCT at scale 1/2^shift and stores the (8>>shift)² samples to
+// dst (row stride stride). Only the full-scale transform changes b.
+func (d *decoder) reconstructAt(b *block, bx, by, compIndex int, shift uint, dst []byte, stride int) {
+	bs := 8 >> shift
 	qt := &d.quant[d.comp[compIndex].tq]
-	if d.isEdgeBlock(compIndex, bx, by) {
+	if d.isEdgeBlockAt(compIndex, bx, by, shift) {
 		// A block cut by the right or bottom edge of the image is padded,
 		// usually by repeating the edge samples; a reduced IDCT would
 		// average the padding in. Such blocks take the full IDCT and
@@ -496,18 +551,18 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 		// the full decode does.
 		vw, vh := d.compW[compIndex]-8*bx, d.compH[compIndex]-8*by
 		reduceEdgeBlock(b, qt, dst, stride, bs, min(vw, 8), min(vh, 8))
-		return nil
+		return
 	}
-	switch qn := &d.quantNat[d.comp[compIndex].tq]; d.shift {
+	switch qn := &d.quantNat[d.comp[compIndex].tq]; shift {
 	case 1:
 		idct4x4(b, qn, dst, stride)
-		return nil
+		return
 	case 2:
 		idct2x2(b, qn, dst, stride)
-		return nil
+		return
 	case 3:
 		idct1x1(b, qn, dst)
-		return nil
+		return
 	}
 	for zig := 0; zig < blockSize; zig++ {
 		b[unzig[zig]] *= qt[zig]
@@ -529,7 +584,6 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 			dst[yStride+x] = uint8(c)
 		}
 	}
-	return nil
 }
 
 // findRST advances past the next RST restart marker that matches expectedRST.
@@ -642,7 +696,12 @@ func needZigMask(shift uint) uint64 {
 // by the right or bottom edge of the image, in a reduced decode (see
 // reconstructBlock).
 func (d *decoder) isEdgeBlock(compIndex, bx, by int) bool {
-	if d.shift == 0 {
+	return d.isEdgeBlockAt(compIndex, bx, by, d.shift)
+}
+
+// isEdgeBlockAt is isEdgeBlock for a reconstruction at scale 1/2^shift.
+func (d *decoder) isEdgeBlockAt(compIndex, bx, by int, shift uint) bool {
+	if shift == 0 {
 		return false // not a special case at full scale
 	}
 	vw, vh := d.compW[compIndex]-8*bx, d.compH[compIndex]-8*by
