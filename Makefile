@@ -104,14 +104,17 @@ eval: build
 
 # False alerts per comparison on a pool of unrelated real images (README,
 # "Measuring false alerts at scale"). `make pool` builds the pool once
-# (about 3.5 GB of Debian packages, kept in ~/.cache/hashwatch-pool-debs);
-# eval-pool measures the tune split, SPLIT=holdout the held-out one.
+# (about 6 GB of Debian packages, kept in ~/.cache/hashwatch-pool-debs, and
+# 20 GB of scratch space); POOL_ADD=1 only adds to an existing pool the
+# packages added later (held out whole), leaving its files and split as
+# they are. eval-pool measures the tune split, SPLIT=holdout the held-out
+# one.
 # Fingerprints are cached in POOL_CACHE, so a second run hashes nothing.
 POOL       ?= $(HOME)/.cache/hashwatch-pool
 POOL_CACHE ?= $(HOME)/.cache/hashwatch-pool-fp
 SPLIT      ?= tune
 pool:
-	./scripts/build-pool.sh $(POOL)
+	./scripts/build-pool.sh $(if $(POOL_ADD),--add) $(POOL)
 
 eval-pool: build
 	@test -f $(POOL)/MANIFEST.tsv || { echo "no pool in $(POOL): run 'make pool' (or POOL=DIR)"; exit 2; }

@@ -117,6 +117,11 @@ type PoolResult struct {
 	// Disagreements counts image pairs on which the index's matches and
 	// an exhaustive comparison of every view pair disagree; it must be 0.
 	Disagreements int `json:"index_scan_disagreements"`
+	// Scanned is false for a run without the exhaustive comparison
+	// (PoolConfig.NoScan): Disagreements, and each clause's Passing, Rate,
+	// Upper and NearestExcess, were then not measured (0, or -1 for the
+	// nearest miss).
+	Scanned bool `json:"scanned"`
 }
 
 // PoolClause is what one clause of the rule lets through.
@@ -538,6 +543,9 @@ type scan struct {
 	// nearest[c] holds the closest non-passing image pairs for clause c
 	// (a few, since some may turn out to be duplicates).
 	nearest [][]nearPair
+	// ran is false when no scan was made (PoolConfig.NoScan): then
+	// nothing is known of passing pairs or of the index's exactness.
+	ran bool
 }
 
 // keepNearest is how many nearest non-passing pairs are kept per clause.
@@ -655,6 +663,7 @@ func scanPairs(ctx context.Context, cfg PoolConfig, regs, queries []hashedImage)
 	for c := range out.passing {
 		slices.Sort(out.passing[c])
 	}
+	out.ran = true
 	return out
 }
 
@@ -758,13 +767,16 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 		}
 	}
 	for key := range indexed {
-		if !scanned[key] {
+		if !scanned[key] && sc.ran {
 			res.Disagreements++
 		}
 	}
+	res.Scanned = sc.ran
 	for c := range res.Clauses {
 		pc := &res.Clauses[c]
-		pc.Rate, pc.Upper = rate(pc.Passing, res.Comparisons)
+		if sc.ran {
+			pc.Rate, pc.Upper = rate(pc.Passing, res.Comparisons)
+		}
 		for _, n := range sc.nearest[c] {
 			q, r := queries[n.q], regs[n.r]
 			if corr(q.path, r.path) >= DuplicateCorrelation {

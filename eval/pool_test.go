@@ -211,6 +211,28 @@ func TestRunPoolSeparatesDuplicatesFromFalseAlerts(t *testing.T) {
 			t.Errorf("cached run: %d false alerts, %d duplicates; want %d and %d", res2.FalseAlerts, res2.Duplicates, res.FalseAlerts, res.Duplicates)
 		}
 	})
+	t.Run("a run without the scan counts the same alerts and claims no disagreement", func(t *testing.T) {
+		if !res.Scanned {
+			t.Error("the scanned run says it was not scanned")
+		}
+		cfg3 := cfg
+		cfg3.Dump, cfg3.NoScan = nil, true
+		res3, err := RunPool(context.Background(), cfg3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res3.Scanned || res3.Disagreements != 0 {
+			t.Errorf("no-scan run: scanned %v, %d disagreements; want false and 0 (nothing was compared)", res3.Scanned, res3.Disagreements)
+		}
+		if res3.FalseAlerts != res.FalseAlerts || res3.Duplicates != res.Duplicates || res3.Upper != res.Upper {
+			t.Errorf("no-scan run: %d false alerts, %d duplicates, upper %g; want %d, %d, %g", res3.FalseAlerts, res3.Duplicates, res3.Upper, res.FalseAlerts, res.Duplicates, res.Upper)
+		}
+		for _, c := range res3.Clauses {
+			if c.Passing != 0 || c.Upper != 0 || c.NearestExcess != -1 {
+				t.Errorf("no-scan clause %s: passing %d, upper %g, nearest %d; want nothing measured (0, 0, -1)", c.Clause, c.Passing, c.Upper, c.NearestExcess)
+			}
+		}
+	})
 }
 
 func TestFingerprintCacheRoundTrip(t *testing.T) {

@@ -82,6 +82,9 @@ func printPool(a *app, r *eval.PoolResult) {
 	}
 
 	fmt.Fprintln(w, "\nper clause (alerts by the clause of their evidence; passing: image pairs some view pair of which passes the clause alone)")
+	if !r.Scanned {
+		fmt.Fprintln(w, "(--no-scan: passing pairs, their rates, nearest misses and the index check were not measured)")
+	}
 	tw := termtable.New(w)
 	fmt.Fprintln(tw, "CLAUSE\tFALSE ALERTS\tDUPLICATES\tPASSING\tRATE\tUPPER 95%\tNEAREST MISS\t")
 	for _, c := range r.Clauses {
