@@ -129,16 +129,30 @@ var layoutBackgroundData []byte
 // background/README.md for what it was built from and how to rebuild it):
 // the crawl-time views of unrelated pictures from the pool's tune split,
 // and those of synthetic layouts (layoutBackground). It is parsed once and
-// shared: a Background never changes.
-var DefaultBackground = sync.OnceValue(func() *Background {
-	return joinBackgrounds(poolBackground(), layoutBackground())
-})
+// shared: a Background never changes. The embedded files are read only
+// from inside these functions, so a program that never matches (the
+// browser's hashing module) links none of their 4.4 MB.
+func DefaultBackground() *Background {
+	defaultBackground.once.Do(func() {
+		defaultBackground.b = joinBackgrounds(poolBackground(), layoutBackground())
+	})
+	return defaultBackground.b
+}
+
+// onceBackground holds a background parsed on first use.
+type onceBackground struct {
+	once sync.Once
+	b    *Background
+}
+
+var defaultBackground, poolPart, layoutPart onceBackground
 
 // poolBackground is the part of the default background taken from real
 // pictures (background/default.bin).
-var poolBackground = sync.OnceValue(func() *Background {
-	return mustReadBackground("default.bin", defaultBackgroundData)
-})
+func poolBackground() *Background {
+	poolPart.once.Do(func() { poolPart.b = mustReadBackground("default.bin", defaultBackgroundData) })
+	return poolPart.b
+}
 
 // layoutBackground is the part of the default background drawn rather
 // than collected (background/layouts.bin): the crawl-time views of
@@ -153,9 +167,10 @@ var poolBackground = sync.OnceValue(func() *Background {
 // (Rule.Background) lets it match only a copy nearer to it than the
 // drawing is. No collection of real pictures samples that space evenly:
 // the drawings do, whatever package or site a frame comes from.
-var layoutBackground = sync.OnceValue(func() *Background {
-	return mustReadBackground("layouts.bin", layoutBackgroundData)
-})
+func layoutBackground() *Background {
+	layoutPart.once.Do(func() { layoutPart.b = mustReadBackground("layouts.bin", layoutBackgroundData) })
+	return layoutPart.b
+}
 
 // mustReadBackground parses an embedded background file.
 func mustReadBackground(name string, data []byte) *Background {
