@@ -122,16 +122,79 @@ func ReadBackground(data []byte) (*Background, error) {
 //go:embed background/default.bin
 var defaultBackgroundData []byte
 
+//go:embed background/layouts.bin
+var layoutBackgroundData []byte
+
 // DefaultBackground returns the background shipped with hashwatch (see
-// background/README.md for what it was built from and how to rebuild it).
-// It is parsed once and shared: a Background never changes.
-var DefaultBackground = sync.OnceValue(func() *Background {
-	b, err := ReadBackground(defaultBackgroundData)
+// background/README.md for what it was built from and how to rebuild it):
+// the crawl-time views of unrelated pictures from the pool's tune split,
+// and those of synthetic layouts (layoutBackground). It is parsed once and
+// shared: a Background never changes. The embedded files are read only
+// from inside these functions, so a program that never matches (the
+// browser's hashing module) links none of their 4.4 MB.
+func DefaultBackground() *Background {
+	defaultBackground.once.Do(func() {
+		defaultBackground.b = joinBackgrounds(poolBackground(), layoutBackground())
+	})
+	return defaultBackground.b
+}
+
+// onceBackground holds a background parsed on first use.
+type onceBackground struct {
+	once sync.Once
+	b    *Background
+}
+
+var defaultBackground, poolPart, layoutPart onceBackground
+
+// poolBackground is the part of the default background taken from real
+// pictures (background/default.bin).
+func poolBackground() *Background {
+	poolPart.once.Do(func() { poolPart.b = mustReadBackground("default.bin", defaultBackgroundData) })
+	return poolPart.b
+}
+
+// layoutBackground is the part of the default background drawn rather
+// than collected (background/layouts.bin): the crawl-time views of
+// pictures made only of a flat ground and a few frames, panels, bars,
+// discs, lines and gradients (package hashing/internal/synthetic). Every
+// hash is blind to what a flat area holds and where it lies beyond a
+// coarse layout, so any two pictures whose structure is a few edges on a
+// flat field — two window frames, two empty panels, a button and a stick
+// on white — can sit within the rule's distances while showing nothing
+// alike. A view that lies near such a drawing carries little more than
+// its layout, and with these in the background the ratio test
+// (Rule.Background) lets it match only a copy nearer to it than the
+// drawing is. No collection of real pictures samples that space evenly:
+// the drawings do, whatever package or site a frame comes from.
+func layoutBackground() *Background {
+	layoutPart.once.Do(func() { layoutPart.b = mustReadBackground("layouts.bin", layoutBackgroundData) })
+	return layoutPart.b
+}
+
+// mustReadBackground parses an embedded background file.
+func mustReadBackground(name string, data []byte) *Background {
+	b, err := ReadBackground(data)
 	if err != nil {
-		panic(fmt.Sprintf("hashing: embedded background: %v", err))
+		panic(fmt.Sprintf("hashing: embedded background %s: %v", name, err))
 	}
 	return b
-})
+}
+
+// joinBackgrounds returns a Background holding the views of all of bs.
+func joinBackgrounds(bs ...*Background) *Background {
+	n := 0
+	for _, b := range bs {
+		n += b.Len()
+	}
+	out := &Background{entries: make([]bgEntry, 0, n)}
+	for _, b := range bs {
+		if b != nil {
+			out.entries = append(out.entries, b.entries...)
+		}
+	}
+	return out
+}
 
 // nearest returns the smallest normalised distance (see Clause.normalised)
 // under clause c from view v to any background view whose PDQ quality is

@@ -6,6 +6,15 @@
 // measure pictures the background has never seen.
 //
 //	go run ./hashing/internal/mkbackground -pool ~/.cache/hashwatch-pool -o hashing/background/default.bin
+//
+// With -layouts N it builds the other embedded file instead, from no pool:
+// the crawl-time views of the first N synthetic layouts (package
+// hashing/internal/synthetic: frames, panels, discs, lines and gradients
+// on flat grounds), keeping only views whose PDQ quality reaches the
+// default rule's MinQuality (weaker ones never take part in a ratio
+// test).
+//
+//	go run ./hashing/internal/mkbackground -layouts 5300 -o hashing/background/layouts.bin
 package main
 
 import (
@@ -24,6 +33,7 @@ import (
 	"sync"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/internal/synthetic"
 )
 
 func main() {
@@ -32,7 +42,15 @@ func main() {
 	split := flag.String("split", "tune", "manifest split to take pictures from")
 	max := flag.Int("max", 12000, "at most this many pictures, spread over families")
 	exclude := flag.String("exclude", "dev-tiles,python3-skimage", "comma-separated families to leave out: the development photos' own tiles, and python3-skimage, whose sample pictures (astronaut, chelsea, coins, motorcycle) are development photos too; a background that holds a registered picture lets only near-identical copies of it match")
+	layouts := flag.Int("layouts", 0, "build the synthetic layouts' file from this many drawings instead of reading a pool")
 	flag.Parse()
+	if *layouts > 0 {
+		if err := runLayouts(*layouts, *out); err != nil {
+			fmt.Fprintln(os.Stderr, "mkbackground:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*pool, *out, *split, *max, strings.Split(*exclude, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "mkbackground:", err)
 		os.Exit(1)
@@ -78,6 +96,57 @@ func run(pool, out, split string, max int, exclude []string) error {
 	for _, vs := range views {
 		all = append(all, vs...)
 	}
+	return write(all, out)
+}
+
+// layoutSeed seeds the synthetic layouts: a fixed seed makes the file
+// the same on every rebuild.
+const layoutSeed = 1
+
+// runLayouts writes the crawl-time views of the first n synthetic layouts
+// whose PDQ quality reaches the default rule's MinQuality to out.
+func runLayouts(n int, out string) error {
+	h := hashing.NewHasher(hashing.Limits{})
+	minQuality := hashing.DefaultRule().MinQuality
+	views := make([][]hashing.View, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fp, err := h.Pixels(context.Background(), synthetic.Picture(layoutSeed, i), hashing.ForQuery)
+				if err != nil {
+					errs[i] = fmt.Errorf("layout %d: %w", i, err)
+					continue
+				}
+				for _, v := range fp.Views {
+					if q, ok := v.Hash(hashing.PDQ); ok && q.Quality >= minQuality {
+						views[i] = append(views[i], v)
+					}
+				}
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var all []hashing.View
+	for i, vs := range views {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		all = append(all, vs...)
+	}
+	return write(all, out)
+}
+
+// write writes the views as a background file.
+func write(all []hashing.View, out string) error {
 	b, err := hashing.NewBackground(all)
 	if err != nil {
 		return err
