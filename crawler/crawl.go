@@ -696,6 +696,11 @@ func (p *pass) handlePage(ctx context.Context, it Item) {
 		p.done(ctx, it, t, p.foundVideos(t, p.referrer(it), it.URL), true)
 		return
 	case known && rec.Pass == p.info.Number:
+		// The page was fetched and recorded by this pass, but its item
+		// was not marked done (and so not counted) before the process
+		// died: count it now, with its Done, as an uninterrupted pass
+		// counts it once. Its bytes were the dead process's work.
+		p.count(&t.own, func(s *crawlstate.Counts) { s.Pages++ })
 		p.done(ctx, it, t, p.found(t, it, rec.Links, rec.Media, rec.Videos, nil), true)
 		return
 	}

@@ -345,7 +345,7 @@ func (p *pass) stepDone(t *crawlstate.PassTally, res stepResult, page, u string,
 		p.log.Debug("match suppressed by the negative bank", "url", u, "matches", res.Suppressed)
 	}
 	for _, ra := range res.Raised {
-		if !ra.Created {
+		if !ra.Created && !p.createdBy(ra.Alert, page, u) {
 			continue
 		}
 		a := ra.Alert
@@ -362,6 +362,20 @@ func (p *pass) stepDone(t *crawlstate.PassTally, res stepResult, page, u string,
 		}
 		p.log.Info("new alert", append(args, "status", a.Status)...)
 	}
+}
+
+// createdBy reports whether a is the alert that this pass's item for the
+// media at u on page created, found again because the process that
+// created it died before marking the item done. The alert's transaction
+// and the item's Done (which carries the item's counts) are two commits,
+// so the repeated item finds the alert already there; its first sighting
+// (site, page and media URL) and its creation time within this pass say
+// that this item made it. Frontier items are unique per (page, URL) in a
+// pass, and an item's counts are stored once, with its Done, so this
+// counts each new alert once however often the pass is killed.
+func (p *pass) createdBy(a alerts.Alert, page, u string) bool {
+	return a.Site == p.site.Name && a.PageURL == page && a.MediaURL == u &&
+		!a.CreatedAt.Before(p.info.Start)
 }
 
 // creditHashed counts in t that this pass fingerprinted the bytes sum,
