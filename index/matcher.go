@@ -118,7 +118,7 @@ func (m *matcher) build() error {
 		}
 	}
 	var err error
-	if m.refs, err = hamming.Build(hashing.PDQ.Bits(), ids, codes); err != nil {
+	if m.refs, err = hamming.BuildOwned(hashing.PDQ.Bits(), ids, codes); err != nil {
 		return fmt.Errorf("build reference PDQ index: %w", err)
 	}
 	return nil
@@ -233,7 +233,7 @@ func (m *matcher) buildIndex(alg hashing.Algorithm) (*hamming.Index, error) {
 			}
 		})
 	}
-	ix, err := hamming.Build(alg.Bits(), ids, codes)
+	ix, err := hamming.BuildOwned(alg.Bits(), ids, codes)
 	if err != nil {
 		return nil, fmt.Errorf("build %s index: %w", alg, err)
 	}

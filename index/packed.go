@@ -92,14 +92,21 @@ func unpackViews(b []byte) ([]hashing.View, error) {
 }
 
 // unpackHashes decodes a hash count and that many packed hashes from the
-// start of b and returns the rest of b.
+// front of b and returns them and the rest of b.
 func unpackHashes(b []byte) ([]hashing.Hash, []byte, error) {
+	if len(b) < 1 {
+		return nil, nil, errPacked
+	}
+	return appendUnpackedHashes(make([]hashing.Hash, 0, int(b[0])), b)
+}
+
+// appendUnpackedHashes is unpackHashes appending the hashes to dst.
+func appendUnpackedHashes(dst []hashing.Hash, b []byte) ([]hashing.Hash, []byte, error) {
 	if len(b) < 1 {
 		return nil, nil, errPacked
 	}
 	cnt := int(b[0])
 	b = b[1:]
-	hs := make([]hashing.Hash, 0, cnt)
 	for range cnt {
 		if len(b) < 2 {
 			return nil, nil, errPacked
@@ -118,9 +125,9 @@ func unpackHashes(b []byte) ([]hashing.Hash, []byte, error) {
 			code[i/8] = code[i/8]<<8 | uint64(c)
 		}
 		b = b[n:]
-		hs = append(hs, hashing.Hash{Algorithm: alg, Code: code, Quality: q})
+		dst = append(dst, hashing.Hash{Algorithm: alg, Code: code, Quality: q})
 	}
-	return hs, b, nil
+	return dst, b, nil
 }
 
 // upgradeFingerprintV1 rewrites a version-1 fingerprint (views as JSON

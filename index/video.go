@@ -138,7 +138,13 @@ func holdFrames(f *Fingerprint) (*Fingerprint, error) {
 
 // heldFrames returns the frames of a fingerprint the matcher holds.
 func heldFrames(f *Fingerprint) ([]hashing.Frame, error) {
-	frames, err := unpackFrames(f.frames)
+	var u frameUnpacker
+	return u.held(f)
+}
+
+// held is heldFrames into u's storage.
+func (u *frameUnpacker) held(f *Fingerprint) ([]hashing.Frame, error) {
+	frames, err := u.unpack(f.frames)
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint %d: frames: %v: %w", f.ID, err, store.ErrCorrupt)
 	}
@@ -147,32 +153,45 @@ func heldFrames(f *Fingerprint) ([]hashing.Frame, error) {
 
 // buildFrames packs the frames of the registered videos in m.fps (whose
 // entries it replaces where they hold them unpacked) and bulk-loads their
-// codes into the frame index.
+// codes into the frame index. The codes are counted first so that the
+// arrays are exactly as large as the index needs: it takes them over as
+// its own (hamming.BuildOwned), and the frames are read with one reused
+// unpacker, so that building over 8 million codes takes little memory
+// beyond what the index keeps (TestVideoMatcherMemory).
 func (m *matcher) buildFrames() error {
-	n := 0
 	for id, f := range m.fps {
 		kept, err := holdFrames(f)
 		if err != nil {
 			return err
 		}
 		m.fps[id] = kept
-		n += len(kept.frames) / 32 // a bound: every code takes 32 bytes packed
+	}
+	var u frameUnpacker
+	each := func(fn func(id uint64, c hashing.Code)) error {
+		for _, f := range m.fps {
+			if f.frames == nil {
+				continue
+			}
+			frames, err := u.held(f)
+			if err != nil {
+				return err
+			}
+			frameCodes(f.ID, frames, fn)
+		}
+		return nil
+	}
+	n := 0
+	if err := each(func(uint64, hashing.Code) { n++ }); err != nil {
+		return err
 	}
 	ids, codes := make([]uint64, 0, n), make([]uint64, 0, 4*n)
-	for _, f := range m.fps {
-		if f.frames == nil {
-			continue
-		}
-		frames, err := heldFrames(f)
-		if err != nil {
-			return err
-		}
-		frameCodes(f.ID, frames, func(id uint64, c hashing.Code) {
-			ids = append(ids, id)
-			codes = append(codes, c[:]...)
-		})
+	if err := each(func(id uint64, c hashing.Code) {
+		ids = append(ids, id)
+		codes = append(codes, c[:]...)
+	}); err != nil {
+		return err
 	}
-	ix, err := hamming.Build(hashing.PDQ.Bits(), ids, codes)
+	ix, err := hamming.BuildOwned(hashing.PDQ.Bits(), ids, codes)
 	if err != nil {
 		return fmt.Errorf("build video frame index: %w", err)
 	}
@@ -398,6 +417,20 @@ func packFrames(frames []hashing.Frame) ([]byte, error) {
 
 // unpackFrames decodes packed frames.
 func unpackFrames(b []byte) ([]hashing.Frame, error) {
+	var u frameUnpacker
+	return u.unpack(b)
+}
+
+// frameUnpacker decodes packed frames into storage it reuses: the frames
+// an unpack returns are valid until the next one. Reading every registered
+// video once (buildFrames) then takes no memory per video.
+type frameUnpacker struct {
+	frames []hashing.Frame
+	hashes []hashing.Hash
+}
+
+// unpack decodes packed frames.
+func (u *frameUnpacker) unpack(b []byte) ([]hashing.Frame, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -406,7 +439,11 @@ func unpackFrames(b []byte) ([]hashing.Frame, error) {
 		return nil, errPacked
 	}
 	b = b[k:]
-	frames := make([]hashing.Frame, 0, n)
+	frames := u.frames[:0]
+	if frames == nil {
+		frames = make([]hashing.Frame, 0, n)
+	}
+	hashes := u.hashes[:0]
 	var at time.Duration
 	for range n {
 		d, k := binary.Uvarint(b)
@@ -417,12 +454,13 @@ func unpackFrames(b []byte) ([]hashing.Frame, error) {
 		at += time.Duration(d) * time.Millisecond
 		f := hashing.Frame{At: at}
 		for _, dst := range []*[]hashing.Hash{&f.Hashes, &f.Mirrored, &f.Cropped} {
+			start := len(hashes)
 			var err error
-			if *dst, b, err = unpackHashes(b); err != nil {
+			if hashes, b, err = appendUnpackedHashes(hashes, b); err != nil {
 				return nil, err
 			}
-			if len(*dst) == 0 {
-				*dst = nil // as hashing.Hasher leaves absent variants
+			if len(hashes) > start { // else nil, as hashing.Hasher leaves absent variants
+				*dst = hashes[start:len(hashes):len(hashes)]
 			}
 		}
 		frames = append(frames, f)
@@ -430,5 +468,6 @@ func unpackFrames(b []byte) ([]hashing.Frame, error) {
 	if len(b) != 0 {
 		return nil, errPacked
 	}
+	u.frames, u.hashes = frames, hashes
 	return frames, nil
 }

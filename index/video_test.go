@@ -78,7 +78,8 @@ func TestVideoUnrelatedDoesNotMatch(t *testing.T) {
 
 func TestPackFrames(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, fp := range []hashing.Fingerprint{synthVideo(rng, 50, false), synthVideo(rng, 7, true), {}} {
+	var reused frameUnpacker
+	for _, fp := range []hashing.Fingerprint{synthVideo(rng, 50, false), synthVideo(rng, 7, true), {}, synthVideo(rng, 90, false), synthVideo(rng, 3, false)} {
 		b, err := packFrames(fp.Frames)
 		if err != nil {
 			t.Fatal(err)
@@ -90,6 +91,9 @@ func TestPackFrames(t *testing.T) {
 		if !reflect.DeepEqual(got, fp.Frames) {
 			t.Fatalf("round trip differs")
 		}
+		if got, err := reused.unpack(b); err != nil || !reflect.DeepEqual(got, fp.Frames) {
+			t.Fatalf("round trip through a reused unpacker differs (%v)", err)
+		}
 		for cut := 1; cut < len(b); cut += 37 {
 			if _, err := unpackFrames(b[:cut]); err == nil {
 				t.Fatalf("truncated at %d of %d bytes: no error", cut, len(b))
@@ -98,6 +102,45 @@ func TestPackFrames(t *testing.T) {
 	}
 	if _, err := packFrames([]hashing.Frame{{At: time.Second}, {At: 0}}); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("frames out of order: %v, want store.ErrInvalid", err)
+	}
+}
+
+// TestFrameIndexHoldsEveryFrameCode builds the frame index over
+// registered videos, held packed, and finds every frame code (as shown and
+// its centre crops) under its ID, and nothing else.
+func TestFrameIndexHoldsEveryFrameCode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	fps := map[uint64]*Fingerprint{}
+	want := map[uint64]hashing.Code{}
+	for id := uint64(1); id <= 300; id++ {
+		p := synthVideo(rng, 1+rng.IntN(60), false)
+		for i := range p.Frames {
+			if i%7 == 3 {
+				p.Frames[i].Cropped = append(p.Frames[i].Cropped, p.Frames[i].Hashes[0], p.Frames[i].Hashes[0])
+				p.Frames[i].Cropped[2].Code[0] ^= 1
+			}
+		}
+		fps[id] = &Fingerprint{ID: id, Case: "c", Print: p}
+		frameCodes(id, p.Frames, func(fid uint64, c hashing.Code) { want[fid] = c })
+	}
+	m, err := newMatcher(fps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.frames.Len() != len(want) {
+		t.Fatalf("frame index holds %d codes, want %d", m.frames.Len(), len(want))
+	}
+	for fid, c := range want {
+		found := false
+		for _, hit := range m.frames.Search(c[:], 0, nil) {
+			if _, ok := want[hit.ID]; !ok {
+				t.Fatalf("unknown frame code %d found", hit.ID)
+			}
+			found = found || hit.ID == fid
+		}
+		if !found {
+			t.Fatalf("frame code %d not found", fid)
+		}
 	}
 }
 

@@ -28,8 +28,10 @@
 // where the next lies KeyframeGap away or nearer (concat demuxer with in
 // and out points; keyframe times from the MP4 index, or from a keyframe
 // pass), skipping B-frames and deblocking: a 60-s 720p H.264 video with
-// x264's default keyframe spacing costs about a quarter of a full decode,
-// and with keyframes every 3 s (x264 at scene cuts) about a third. Animated GIFs are decoded natively (image/gif, per-frame delays
+// x264's default keyframe spacing costs about a fifth to a quarter of a
+// full decode, with keyframes every 5 s under a third, and with keyframes
+// every 3 s, sampled from the keyframes alone, about an eighth. Animated
+// GIFs are decoded natively (image/gif, per-frame delays
 // and disposal), without ffmpeg. Animated WebPs, which the ffmpeg of
 // Debian 12 (5.1) cannot decode, go through libwebp's animation decoder
 // compiled to WebAssembly (github.com/gen2brain/webp), after their canvas

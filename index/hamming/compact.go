@@ -122,7 +122,8 @@ func (ix *Index) runJob(j *job, par int) {
 	ix.installed.Broadcast()
 }
 
-// gather copies the live codes of the job's inputs.
+// gather copies the live codes of the job's inputs into arrays the build
+// then owns.
 func gather(words int, j *job) buildInput {
 	n := 0
 	for _, s := range j.segs {
@@ -131,7 +132,7 @@ func gather(words int, j *job) buildInput {
 	for _, b := range j.bufs {
 		n += int(b.n.Load())
 	}
-	in := buildInput{ids: make([]uint64, 0, n), codes: make([]uint64, 0, n*words)}
+	in := buildInput{ids: makeU64(n)[:0], codes: makeU64(n * words)[:0]}
 	live := func(dead []uint64, i int) bool {
 		return atomic.LoadUint64(&dead[i>>6])&(1<<(i&63)) == 0
 	}

@@ -156,6 +156,19 @@ func Build(nbits int, ids, codes []uint64, opts ...Option) (*Index, error) {
 	return ix, nil
 }
 
+// BuildOwned is Build taking ids and codes over, as LoadOwned does: the
+// caller must not use either slice afterwards.
+func BuildOwned(nbits int, ids, codes []uint64, opts ...Option) (*Index, error) {
+	ix, err := New(nbits, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.LoadOwned(ids, codes); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
 // Bits returns the code width.
 func (ix *Index) Bits() int { return ix.nbits }
 
@@ -284,10 +297,30 @@ func sortMatches(ms []Match) {
 // words each). It builds one immutable segment directly, which is far
 // cheaper than inserting one by one, then publishes it atomically. Ids
 // already in the index, and repeated ids within the input, are replaced
-// (the last occurrence wins).
+// (the last occurrence wins). Load copies ids and codes; LoadOwned does
+// not.
 func (ix *Index) Load(ids, codes []uint64) error {
 	if len(codes) != len(ids)*ix.words {
 		return ErrCodeLength
+	}
+	ownIDs, ownCodes := makeU64(len(ids)), makeU64(len(codes))
+	copy(ownIDs, ids)
+	copy(ownCodes, codes)
+	return ix.LoadOwned(ownIDs, ownCodes)
+}
+
+// LoadOwned is Load without the copy: the index takes ids and codes over,
+// reorders them in place and keeps them as its own storage, so that a bulk
+// load holds its input only once (the build's other scratch is a few bytes
+// per code, see build.go). The caller must not use either slice afterwards.
+// Arrays with much unused capacity are copied to fit (an eighth is
+// tolerated).
+func (ix *Index) LoadOwned(ids, codes []uint64) error {
+	if len(codes) != len(ids)*ix.words {
+		return ErrCodeLength
+	}
+	if len(ids) > maxSegmentCodes {
+		return fmt.Errorf("%w: %d codes in one load, at most %d", ErrOption, len(ids), maxSegmentCodes)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -320,7 +353,7 @@ func (ix *Index) LoadSeq(seq iter.Seq2[uint64, []uint64]) error {
 		ids = append(ids, id)
 		codes = append(codes, code...)
 	}
-	return ix.Load(ids, codes)
+	return ix.LoadOwned(ids, codes)
 }
 
 func (ix *Index) build(in buildInput, par int) *segment {
