@@ -261,6 +261,35 @@ func (rb *recordBodies) requests() []seenRequest {
 	return append([]seenRequest(nil), rb.seen...)
 }
 
+// recordBrowserRequests records every request b's page sends from now
+// on. The function it returns fails t for any of them that went elsewhere
+// than consoleURL: a page that hashes media in the browser must not send
+// them, or anything, to a third party.
+func recordBrowserRequests(t *testing.T, b *browser) func(consoleURL string) {
+	t.Helper()
+	var mu sync.Mutex
+	var sent []string
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if r, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			sent = append(sent, r.Request.Method+" "+r.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return func(consoleURL string) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range sent {
+			if !strings.Contains(r, consoleURL) && !strings.Contains(r, "about:blank") {
+				t.Errorf("the browser sent a request elsewhere than the console: %s", r)
+			}
+		}
+	}
+}
+
 // carries reports whether body holds any 64-byte stretch of data taken
 // every 4 KiB: a file, or any part of it, sent as it is.
 func carries(body, data []byte) bool {
@@ -326,17 +355,7 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	rec := &recordBodies{h: e.srv}
 	ts := httptest.NewServer(rec)
 	t.Cleanup(ts.Close)
-	var mu sync.Mutex
-	var browserRequests []string
-	if err := chromedp.Listen(b.ctx, func(ev any) {
-		if r, ok := ev.(*network.EventRequestWillBeSent); ok {
-			mu.Lock()
-			browserRequests = append(browserRequests, r.Request.Method+" "+r.Request.URL)
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	stayedOnConsole := recordBrowserRequests(t, b)
 
 	files := t.TempDir()
 	// First a JPEG that breaks off after its header: the module's
@@ -434,13 +453,7 @@ func TestStaffRegisterFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	if hashedPosts != 1 || uploads != 1 {
 		t.Errorf("%d fingerprint posts and %d uploads, want 1 and 1", hashedPosts, uploads)
 	}
-	mu.Lock()
-	for _, r := range browserRequests {
-		if !strings.Contains(r, ts.URL) && !strings.Contains(r, "about:blank") {
-			t.Errorf("the browser sent a request elsewhere than the console: %s", r)
-		}
-	}
-	mu.Unlock()
+	stayedOnConsole(ts.URL)
 	fps, err := e.db.Index.Fingerprints("b-1")
 	if err != nil || len(fps) != len(media) {
 		t.Fatalf("case b-1 has %d fingerprints (%v), want %d", len(fps), err, len(media))

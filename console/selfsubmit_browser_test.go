@@ -7,11 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/fixtures"
@@ -35,17 +33,7 @@ func TestVictimSubmitsFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	rec := &recordBodies{h: e.srv}
 	ts := httptest.NewServer(rec)
 	t.Cleanup(ts.Close)
-	var mu sync.Mutex
-	var browserRequests []string
-	if err := chromedp.Listen(b.ctx, func(ev any) {
-		if r, ok := ev.(*network.EventRequestWillBeSent); ok {
-			mu.Lock()
-			browserRequests = append(browserRequests, r.Request.Method+" "+r.Request.URL)
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	stayedOnConsole := recordBrowserRequests(t, b)
 	ctx := context.Background()
 	if err := e.db.Centres.SetSelfSubmit(ctx, centres.National, true, store.Actor{User: "admin1"}); err != nil {
 		t.Fatal(err)
@@ -134,13 +122,7 @@ func TestVictimSubmitsFromTheBrowserWithoutSendingMedia(t *testing.T) {
 	if posts != 1 {
 		t.Errorf("%d posts of fingerprints, want 1", posts)
 	}
-	mu.Lock()
-	for _, r := range browserRequests {
-		if !strings.Contains(r, ts.URL) && !strings.Contains(r, "about:blank") {
-			t.Errorf("the browser sent a request elsewhere than the console: %s", r)
-		}
-	}
-	mu.Unlock()
+	stayedOnConsole(ts.URL)
 	fps, err := e.db.Index.Fingerprints("v-7")
 	if err != nil || len(fps) != len(known) {
 		t.Fatalf("case v-7 has %d fingerprints (%v), want %d", len(fps), err, len(known))
