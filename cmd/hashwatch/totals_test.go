@@ -141,8 +141,13 @@ func TestPassTotalsSurviveKills(t *testing.T) {
 	if kills == 0 {
 		t.Fatal("the pass finished before any kill: the test measured nothing")
 	}
-	if _, errOut, code := cli(t, killed, "crawl", "--sites", killedSites, "--once", "--json"); code != 0 {
-		t.Fatalf("resumed crawl: %s", errOut)
+	if kills == 5 {
+		// The pass is still unfinished: resume it. (One that finished
+		// before the fifth kill is complete; another crawl would start
+		// a second pass.)
+		if _, errOut, code := cli(t, killed, "crawl", "--sites", killedSites, "--once", "--json"); code != 0 {
+			t.Fatalf("resumed crawl: %s", errOut)
+		}
 	}
 	got := totals(killed)
 
