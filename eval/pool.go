@@ -184,6 +184,10 @@ type PoolAlert struct {
 	QueryChroma      int     `json:"query_chroma"`
 	RegisteredChroma int     `json:"registered_chroma"`
 	ColourDistance   float64 `json:"colour_distance"`
+	// Ratio is the background ratio test's value for the reported view
+	// pair (hashing.Evidence.Ratio): what the rule's tests on grey
+	// pictures (Rule.Grey) weigh.
+	Ratio float64 `json:"ratio"`
 }
 
 // poolImage is one manifest line.
@@ -721,7 +725,8 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 			Clause: m.ev.Clause, QueryView: m.ev.QueryView, RegisteredView: m.ev.RegisteredView,
 			PDQ: distOr(m.ev, hashing.PDQ), PHash: distOr(m.ev, hashing.PHash), DHash: distOr(m.ev, hashing.DHash),
 			Correlation: corr(q.path, r.path),
-			QueryChroma: int(q.fp.Colour.Chroma), RegisteredChroma: int(r.fp.Colour.Chroma), ColourDistance: -1}
+			QueryChroma: int(q.fp.Colour.Chroma), RegisteredChroma: int(r.fp.Colour.Chroma), ColourDistance: -1,
+			Ratio: m.ev.Ratio}
 		if !q.fp.Colour.IsZero() && !r.fp.Colour.IsZero() {
 			a.ColourDistance = hashing.ColourDistance(q.fp.Colour, r.fp.Colour)
 		}

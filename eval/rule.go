@@ -13,7 +13,7 @@ import (
 // test's factor (when above zero), background (a file, or "none") and
 // colour test (see ColourTest) replaced, for designing the rule: eval
 // measures what a change would do before it becomes the default.
-func Rule(clauses string, ratio float64, background, colour string) (hashing.Rule, error) {
+func Rule(clauses string, ratio float64, background, colour, grey string) (hashing.Rule, error) {
 	rule := hashing.DefaultRule()
 	if clauses != "" {
 		r, err := hashing.ParseRule(clauses, rule.MinQuality)
@@ -45,7 +45,46 @@ func Rule(clauses string, ratio float64, background, colour string) (hashing.Rul
 		}
 		rule.Colour = t
 	}
+	if grey != "" {
+		t, err := GreyTest(grey)
+		if err != nil {
+			return rule, err
+		}
+		rule.Grey = t
+	}
 	return rule, nil
+}
+
+// GreyTest parses a grey test given as "none" (no test, nil) or
+// "MAXRATIO[,MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]]]" (hashing.GreyTest's
+// fields; those left out keep the default rule's).
+func GreyTest(spec string) (*hashing.GreyTest, error) {
+	if spec == "none" {
+		return nil, nil
+	}
+	t := hashing.GreyTest{}
+	if d := hashing.DefaultRule().Grey; d != nil {
+		t = *d
+	}
+	parts := strings.Split(spec, ",")
+	if len(parts) > 4 {
+		return nil, fmt.Errorf("eval: grey test %q: want none or MAXRATIO[,MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]]]", spec)
+	}
+	floats := []*float64{&t.MaxRatio, &t.MaxDistance}
+	ints := []*int{&t.MinChroma, &t.AbovePDQ}
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		var err error
+		if i < len(floats) {
+			*floats[i], err = strconv.ParseFloat(p, 64)
+		} else {
+			*ints[i-len(floats)], err = strconv.Atoi(p)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("eval: grey test %q: %q is not a number", spec, p)
+		}
+	}
+	return &t, nil
 }
 
 // ColourTest parses a colour test given as "none" (no test, nil) or

@@ -3,6 +3,8 @@ package eval
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/hashwatch/hashwatch/hashing"
 )
 
 func TestRuleReplacesOnlyWhatIsGiven(t *testing.T) {
@@ -23,7 +25,7 @@ func TestRuleReplacesOnlyWhatIsGiven(t *testing.T) {
 		{"clauses that do not parse are an error", "nonsense<<", 0, "", 0, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Rule(tc.clauses, tc.ratio, tc.background, "")
+			r, err := Rule(tc.clauses, tc.ratio, tc.background, "", "")
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err %v, want error %v", err, tc.wantErr)
 			}
@@ -35,6 +37,32 @@ func TestRuleReplacesOnlyWhatIsGiven(t *testing.T) {
 			}
 			if (r.Background != nil) != tc.wantBackground {
 				t.Errorf("background set %v, want %v", r.Background != nil, tc.wantBackground)
+			}
+		})
+	}
+}
+
+func TestGreyTestSpec(t *testing.T) {
+	def := *hashing.DefaultRule().Grey
+	for _, tc := range []struct {
+		name    string
+		spec    string
+		want    *hashing.GreyTest
+		wantErr bool
+	}{
+		{"none switches the test off", "none", nil, false},
+		{"a ratio alone keeps the default's other fields", "0.5", &hashing.GreyTest{MinChroma: def.MinChroma, MaxDistance: def.MaxDistance, AbovePDQ: def.AbovePDQ, MaxRatio: 0.5}, false},
+		{"every field given replaces every field", "0.6,0.7,5,20", &hashing.GreyTest{MinChroma: 5, MaxDistance: 0.7, AbovePDQ: 20, MaxRatio: 0.6}, false},
+		{"a word is an error", "half", nil, true},
+		{"five fields are an error", "0.6,0.7,5,20,1", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := GreyTest(tc.spec)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			if (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
+				t.Errorf("GreyTest(%q) = %+v, want %+v", tc.spec, got, tc.want)
 			}
 		})
 	}

@@ -47,6 +47,10 @@ type Rule struct {
 	// hue histograms must be alike, unless either is near grey. Nil
 	// disables it.
 	Colour *ColourTest
+	// Grey, when set, is a second test on whole pictures for the matches
+	// the colour test skips because a picture is near grey (see
+	// GreyTest). Nil disables it.
+	Grey *GreyTest
 }
 
 // DefaultRule is the documented default. It was designed on one half of
@@ -108,6 +112,7 @@ func DefaultRule() Rule {
 		Background: DefaultBackground(),
 		Ratio:      defaultRatio,
 		Colour:     &ColourTest{MinChroma: 8, MaxDistance: 0.8, AbovePDQ: 31},
+		Grey:       &GreyTest{MinChroma: 8, MaxDistance: 0.8, AbovePDQ: 31, MaxRatio: 0.7},
 	}
 }
 
@@ -272,6 +277,11 @@ func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 // that every hash, computed on grey, is blind to. It reports whether the
 // match stands; a rule without the test confirms every match.
 func (r Rule) Confirm(query, registered Fingerprint, ev Evidence) bool {
+	if r.Grey != nil {
+		if agree, _ := r.Grey.Agrees(query.Colour, registered.Colour, ev); !agree {
+			return false
+		}
+	}
 	if r.Colour == nil {
 		return true
 	}

@@ -24,7 +24,7 @@ func (a *app) evalCommand() *cobra.Command {
 	var ratio float64
 	var clauses string
 	var background string
-	var colour string
+	var colour, grey string
 	cmd := &cobra.Command{
 		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json] | eval --pool DIR [--split tune|holdout|all] [--register N] [--query N] [--cache DIR]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
@@ -50,7 +50,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
   hashwatch eval --pool ~/.cache/hashwatch-pool --cache ~/.cache/hashwatch-pool-fp --dump tune.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rule, err := eval.Rule(clauses, ratio, background, colour)
+			rule, err := eval.Rule(clauses, ratio, background, colour, grey)
 			if err != nil {
 				return err
 			}
@@ -112,6 +112,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 	cmd.Flags().StringVar(&pool.Cache, "cache", "", "with --pool: folder caching fingerprints between runs")
 	cmd.Flags().BoolVar(&pool.NoScan, "no-scan", false, "with --pool: skip the exhaustive comparison of every view pair (no index check, nearest misses or dump)")
 	cmd.Flags().StringVar(&clauses, "rule", "", `the rule's clauses, e.g. "(phash<=6 & dhash<=8 & pdq<=52) | (pdq<=31)" (default: the default rule's)`)
+	cmd.Flags().StringVar(&grey, "grey", "", `the rule's grey test: "none" to switch it off, or MAXRATIO[,MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]]] (default: the default rule's)`)
 	cmd.Flags().Float64Var(&ratio, "ratio", 0, "the rule's background ratio test factor (default: the default rule's)")
 	cmd.Flags().StringVar(&colour, "colour", "", `the rule's colour test: "none" to switch it off, or MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]] (default: the default rule's)`)
 	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
