@@ -368,7 +368,7 @@ func (c *Coordinator) onLookup(m *nats.Msg) {
 func (c *Coordinator) onMatch(m *nats.Msg) {
 	var req matchRequest
 	var rep matchReply
-	if err := json.Unmarshal(m.Data, &req); err != nil {
+	if err := decodeMatchRequest(m.Data, &req); err != nil {
 		rep.Err = err.Error()
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -1,6 +1,8 @@
 package natswork
 
 import (
+	"encoding/json"
+
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/work"
@@ -51,3 +53,9 @@ type matchReply struct {
 	Err         string                `json:"err,omitempty"`
 	Unavailable bool                  `json:"unavailable,omitempty"`
 }
+
+// encodeMatchRequest is a match request as it travels.
+func encodeMatchRequest(r *matchRequest) ([]byte, error) { return json.Marshal(r) }
+
+// decodeMatchRequest reads a match request encodeMatchRequest wrote.
+func decodeMatchRequest(data []byte, r *matchRequest) error { return json.Unmarshal(data, r) }

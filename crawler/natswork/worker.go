@@ -294,26 +294,30 @@ type remoteCentral struct{ nc *nats.Conn }
 // centralTimeout bounds one Central request.
 const centralTimeout = 30 * time.Second
 
-func (rc *remoteCentral) request(ctx context.Context, subject string, req, rep any) error {
-	data, err := json.Marshal(req)
-	if err != nil {
-		return err
-	}
+// request sends data to subject and returns the reply's data.
+func (rc *remoteCentral) request(ctx context.Context, subject string, data []byte) ([]byte, error) {
 	rctx, cancel := context.WithTimeout(ctx, centralTimeout)
 	defer cancel()
 	msg, err := rc.nc.RequestWithContext(rctx, subject, data)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-		return fmt.Errorf("%s: %w: %w", subject, work.ErrCentralUnavailable, err)
+		return nil, fmt.Errorf("%s: %w: %w", subject, work.ErrCentralUnavailable, err)
 	}
-	return json.Unmarshal(msg.Data, rep)
+	return msg.Data, nil
 }
 
 func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
 	var lr lookupReply
-	if err := rc.request(ctx, centralLookup, r, &lr); err != nil {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if data, err = rc.request(ctx, centralLookup, data); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if err := json.Unmarshal(data, &lr); err != nil {
 		return crawlstate.HashResult{}, nil, err
 	}
 	if err := replyErr(lr.Err, lr.Unavailable); err != nil {
@@ -333,7 +337,13 @@ func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fin
 		req.Failure = &work.ResultError{Kind: classifyHash(err), URL: r.URL, Message: err.Error()}
 	}
 	var mr matchReply
-	if err := rc.request(ctx, centralMatch, req, &mr); err != nil {
+	if data, err = encodeMatchRequest(&req); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if data, err = rc.request(ctx, centralMatch, data); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if err := json.Unmarshal(data, &mr); err != nil {
 		return crawlstate.HashResult{}, nil, err
 	}
 	if err := replyErr(mr.Err, mr.Unavailable); err != nil {
