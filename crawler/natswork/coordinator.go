@@ -225,7 +225,7 @@ func (c *Coordinator) Dispatch(ctx context.Context, j *work.Job) crawler.Result 
 		c.mu.Unlock()
 	}()
 	cancelled := crawler.Result{Site: j.Site, Pass: j.Pass, Item: j.Item, Cancelled: true}
-	data, err := json.Marshal(jobMsg{Epoch: c.epoch, Key: key, Job: j})
+	data, err := json.Marshal(jobMsg{Epoch: c.epoch, Key: key, Job: j, Proto: Protocol})
 	if err != nil {
 		c.log.Error("encoding a job failed", "url", j.Item.URL, "err", err)
 		return cancelled
