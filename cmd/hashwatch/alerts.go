@@ -137,8 +137,9 @@ audit log. It is refused — and then nothing is undone — for an alert whose
 decision is older than the undo window (serve's --undo-window while serve
 runs, else 10 minutes), after which something that cannot be taken back
 followed (a notice sent, removal found, the case withdrawn), that someone
-else decided (the command line acts as cli:$USER, no admin), or that has no
-decision to undo. Each refusal is said on stderr, and the exit status is 1.`,
+else decided (the command line acts as cli:$USER, no admin), that another
+operator holds in the console (a claim), or that has no decision to undo.
+Each refusal is said on stderr, and the exit status is 1.`,
 		Example: `  hashwatch alerts confirm 12
   hashwatch alerts undo 12
   hashwatch alerts undo 12 13 14`,
