@@ -51,7 +51,7 @@ func registerKnown(t *testing.T) *database.DB {
 	return db
 }
 
-// cluster is an embedded server, a coordinator for crawler c and the
+// testCluster is an embedded server, a coordinator for a crawler and the
 // worker identity's credentials file.
 type testCluster struct {
 	emb   *Embedded
@@ -59,27 +59,46 @@ type testCluster struct {
 	creds string
 }
 
-func startCluster(t *testing.T, c *crawler.Crawler, ackWait time.Duration, parkAfter int) *testCluster {
+// startEmbedded starts an embedded NATS server with JetStream in a folder
+// of the test's, listening on loopback and writing the worker identity's
+// credentials file (creds), and connects to it in process as name; both
+// are closed when the test ends.
+func startEmbedded(t *testing.T, name string) (emb *Embedded, nc *nats.Conn, creds string) {
 	t.Helper()
 	dir := t.TempDir()
-	creds := filepath.Join(dir, "worker.creds")
+	creds = filepath.Join(dir, "worker.creds")
 	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: creds})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect("test coordinator")
+	nc, err = emb.Connect(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	coord, err := NewCoordinator(context.Background(), CoordinatorConfig{Conn: nc, Crawler: c, AckWait: ackWait, ParkAfter: parkAfter})
+	return emb, nc, creds
+}
+
+// startCoordinator starts the coordinator of cfg (its Conn and Crawler
+// set), closed when the test ends, and has cfg.Crawler dispatch its work
+// to it and read its marks of visited pages.
+func startCoordinator(t *testing.T, cfg CoordinatorConfig) *Coordinator {
+	t.Helper()
+	coord, err := NewCoordinator(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(coord.Close)
-	c.Dispatch = coord.Dispatch
-	c.Visited = coord.VisitedPages()
+	cfg.Crawler.Dispatch, cfg.Crawler.Visited = coord.Dispatch, coord.VisitedPages()
+	return coord
+}
+
+// startCluster starts an embedded server and a coordinator on it for c.
+func startCluster(t *testing.T, c *crawler.Crawler, ackWait time.Duration, parkAfter int) *testCluster {
+	t.Helper()
+	emb, nc, creds := startEmbedded(t, "test coordinator")
+	coord := startCoordinator(t, CoordinatorConfig{Conn: nc, Crawler: c, AckWait: ackWait, ParkAfter: parkAfter})
 	return &testCluster{emb: emb, coord: coord, creds: creds}
 }
 
