@@ -26,8 +26,10 @@
 //     cores), and even slots kept busy by many clients leave the crawl
 //     its part. One request is charged at most maxCharge, so a long
 //     backup or verify is bounded by its slot, not billed to everyone
-//     after it. Billed requests (an answer the server kept) never wait
-//     but are charged all the same. What the runtime does for handlers
+//     after it. The time owed is waited for outside the slots, so a slot
+//     is held only by a request that runs. Billed requests (an answer
+//     the server kept) never wait, and HeavyNow requests (recomputing
+//     it) wait for a heavy slot only, but both are charged all the same. What the runtime does for handlers
 //     outside them (the HTTP connection, authentication, garbage
 //     collection of their allocations) is not metered;
 //   - a request that cannot start within Config.QueueWait, or finds

@@ -28,10 +28,15 @@ const (
 	// still takes its part of the share from the requests after it, so
 	// many clients asking for it cannot take the crawl's CPU unbilled.
 	Billed
+	// HeavyNow requests take a heavy slot but do not wait for the time
+	// handlers owe, and are billed like any: rare heavy work someone is
+	// waiting on — recomputing a kept answer after a change — which the
+	// share would otherwise hold behind every list.
+	HeavyNow
 )
 
 // String names the load as route tables and their JSON show it.
-func (l Load) String() string { return [...]string{"light", "heavy", "free", "billed"}[l] }
+func (l Load) String() string { return [...]string{"light", "heavy", "free", "billed", "heavy-now"}[l] }
 
 // Config sizes a Gate. Callers apply their defaults; New raises slot and
 // queue counts below 1 to 1, since a gate with no slot would refuse all.
@@ -148,23 +153,35 @@ func (g *Gate) Enter(ctx context.Context, l Load) (leave func(), err error) {
 		}
 	}
 	slot := g.light
-	if l == Heavy {
+	if l == Heavy || l == HeavyNow {
 		slot = g.heavy
 	}
-	if err := take(slot); err != nil {
-		release()
-		return nil, err
-	}
-	if d := g.owed(); d > 0 {
-		select {
-		case <-time.After(d):
-		case <-deadline.C:
-			release()
-			return nil, &Busy{RetryAfter: d}
-		case <-ctx.Done():
-			release()
-			return nil, ctx.Err()
+	// The time owed is waited for outside the slots, so that a slot is
+	// only ever held by a request that runs: a request waiting for the
+	// share once held the heavy slot meanwhile, and a HeavyNow request
+	// (the dashboard's) waited behind it for seconds. Whoever takes a
+	// slot checks the debt again, since others may have run meanwhile.
+	for {
+		if d := g.owed(); d > 0 && l != HeavyNow {
+			select {
+			case <-time.After(d):
+			case <-deadline.C:
+				release()
+				return nil, &Busy{RetryAfter: d}
+			case <-ctx.Done():
+				release()
+				return nil, ctx.Err()
+			}
 		}
+		if err := take(slot); err != nil {
+			release()
+			return nil, err
+		}
+		if l == HeavyNow || g.owed() <= 0 {
+			break
+		}
+		<-slot
+		held = held[:len(held)-1]
 	}
 	cpu := handlerCPU()
 	return func() {

@@ -153,3 +153,34 @@ func TestBilledRequestsNeverWaitButAreCharged(t *testing.T) {
 		t.Errorf("spinning 50 ms in a billed request left %v owed (%d turns)", owed, x)
 	}
 }
+
+// TestWaitingForTheShareHoldsNoSlot checks that a heavy request waiting
+// for the time owed leaves the heavy slot free: a HeavyNow request (the
+// dashboard recomputing its kept answer) takes it at once, where it
+// waited behind such requests for seconds, and pays its CPU time later.
+func TestWaitingForTheShareHoldsNoSlot(t *testing.T) {
+	g := New(Config{Light: 1, Heavy: 1, Share: 0.01, QueueWait: 300 * time.Millisecond, QueueLength: 8,
+		Metered: func() bool { return true }})
+	g.charge(time.Hour) // a second owed: far more than QueueWait at this share
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := g.Enter(context.Background(), Heavy)
+		waiting <- err
+	}()
+	start := time.Now()
+	leave, err := g.Enter(context.Background(), HeavyNow)
+	if err != nil {
+		t.Fatalf("the HeavyNow request was refused: %v", err)
+	}
+	leave()
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Errorf("the HeavyNow request waited %v", d)
+	}
+	var b *Busy
+	if err := <-waiting; !errors.As(err, &b) {
+		t.Errorf("the heavy request owing a second got %v, want Busy", err)
+	}
+	if n := len(g.heavy); n != 0 {
+		t.Errorf("%d heavy slots still taken after both left", n)
+	}
+}
