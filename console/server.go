@@ -141,8 +141,10 @@ func (l Limits) withDefaults() Limits {
 		// the handlers cost outside the share (the HTTP connection, the
 		// session check, kept dashboards billed after the fact, garbage
 		// collection, about a tenth of the process) comes on top, so the
-		// share is the smaller. Lists wait longer for it (alert list p99
-		// 1.4 s there, where the process got half a core).
+		// share is the smaller. With the dashboard recomputing outside the
+		// share (HeavyNow), two runs at 0.1 cost the crawl 24% and 19%;
+		// lists wait longer for it (alert list p99 2.2 s there, where the
+		// process got half a core).
 		l.HandlerShare = 0.1
 	}
 	if l.QueueWait <= 0 {
