@@ -448,6 +448,23 @@ func TestQueryAlertsRefusesBadQueries(t *testing.T) {
 // It returns the last alert's creation time.
 func seedAlertsBulk(b testing.TB, db *testDB, fp uint64, n int) time.Time {
 	b.Helper()
+	return seedAlerts(b, db, fp, "", n, func(rng *rand.Rand) Status {
+		switch r := rng.IntN(10); {
+		case r < 3:
+			return StatusDismissed
+		case r < 5:
+			return StatusConfirmed
+		case r < 6:
+			return StatusRemoved
+		}
+		return StatusNew
+	})
+}
+
+// seedAlerts is seedAlertsBulk with the alerts' centre (of case c1) and
+// their statuses drawn by status.
+func seedAlerts(b testing.TB, db *testDB, fp uint64, centre string, n int, status func(*rand.Rand) Status) time.Time {
+	b.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	at := worldEpoch
 	for done := 0; done < n; {
@@ -460,16 +477,7 @@ func seedAlertsBulk(b testing.TB, db *testDB, fp uint64, n int) time.Time {
 				}
 				at = at.Add(time.Duration(rng.IntN(600)) * time.Second)
 				sha := sha256.Sum256(binary.BigEndian.AppendUint64(nil, id))
-				st := StatusNew
-				switch r := rng.IntN(10); {
-				case r < 3:
-					st = StatusDismissed
-				case r < 5:
-					st = StatusConfirmed
-				case r < 6:
-					st = StatusRemoved
-				}
-				a := Alert{ID: id, Status: st, Case: "c1", Fingerprint: fp, Site: worldSites[rng.IntN(len(worldSites))],
+				a := Alert{ID: id, Status: status(rng), Centre: centre, Case: "c1", Fingerprint: fp, Site: worldSites[rng.IntN(len(worldSites))],
 					PageURL: "http://board.example/p", MediaURL: "http://board.example/m.jpg", MediaSHA256: fmt.Sprintf("%x", sha),
 					Algorithm: string(hashing.PDQ), Distance: rng.IntN(32), CreatedAt: at, UpdatedAt: at,
 					Sightings: []Sighting{{PageURL: "http://board.example/p", MediaURL: "http://board.example/m.jpg", FirstSeen: at, LastSeen: at}}}
