@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,17 +350,32 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		damage func(tx *bolt.Tx) error
+		where  string // a problem's place starts with it, when set
 	}{
 		{"entry missing", func(tx *bolt.Tx) error {
 			k, _ := tx.Bucket(bucketAlertsByStatus).Cursor().First()
 			return tx.Bucket(bucketAlertsByStatus).Delete(k)
-		}},
+		}, ""},
+		{"fingerprint entry missing", func(tx *bolt.Tx) error {
+			k, _ := tx.Bucket(bucketAlertsByFingerprint).Cursor().Last()
+			return tx.Bucket(bucketAlertsByFingerprint).Delete(k)
+		}, "alertsbyfingerprint/"},
+		{"fingerprint entry under another fingerprint", func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketAlertsByFingerprint)
+			k, _ := b.Cursor().First()
+			moved := bytes.Clone(k)
+			moved[7]++
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+			return b.Put(moved, nil)
+		}, "alertsbyfingerprint/"},
 		{"entry of no alert", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAlertsByConfidence).Put([]byte("\x03new-and-more"), nil)
-		}},
+		}, ""},
 		{"count off by one", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAlertCounts).Put([]byte("anew"), binary.BigEndian.AppendUint64(nil, 1000))
-		}},
+		}, ""},
 		{"stale entry after a status change", func(tx *bolt.Tx) error {
 			a := &Alert{}
 			if err := decodeAlert(tx.Bucket(bucketAlerts).Get(store.IDKey(1)), a); err != nil {
@@ -370,7 +387,7 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 				return err
 			}
 			return tx.Bucket(bucketAlerts).Put(store.IDKey(1), v) // bypasses putAlert
-		}},
+		}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newAlertWorld(t, 7)
@@ -379,8 +396,14 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 			}
 			w.db.Close()
 			mutate(t, w.path, tc.damage)
-			if r := verifyFile(t, w.path); r.OK() {
+			r := verifyFile(t, w.path)
+			if r.OK() {
 				t.Fatal("verify found nothing")
+			}
+			for _, p := range r.Problems {
+				if !strings.HasPrefix(p.Where, tc.where) {
+					t.Errorf("problem at %s, want under %s: %s", p.Where, tc.where, p.What)
+				}
 			}
 		})
 	}
