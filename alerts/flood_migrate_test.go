@@ -254,3 +254,42 @@ func buildChild(t *testing.T, path string) {
 		fmt.Println("batch")
 	}
 }
+
+// BenchmarkBuildFingerprintIndex measures what the first open of a version
+// 7 file with 100,000 alerts spends building the fingerprint index, in
+// transactions of alertIndexBatch alerts (ms/batch: how long each holds
+// the write lock):
+//
+//	go test -run '^$' -bench BenchmarkBuildFingerprintIndex -benchtime 3x ./alerts
+func BenchmarkBuildFingerprintIndex(b *testing.B) {
+	db, err := openDB(b.TempDir()+"/hw.db", store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 100000
+	seedAlertsBulk(b, db, fps[0].ID, n)
+	for b.Loop() {
+		b.StopTimer()
+		if err := db.rawUpdate(func(tx *bolt.Tx) error {
+			if err := tx.DeleteBucket(bucketAlertsByFingerprint); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(bucketAlertsByFingerprint); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Put(keyAlertIndexVersion, binary.BigEndian.AppendUint32(nil, 7))
+		}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := buildAddedIndexes(db.DB, [][]byte{bucketAlertsByFingerprint}, alertIndexBatch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64((n+alertIndexBatch-1)/alertIndexBatch), "ms/batch")
+}
