@@ -52,6 +52,10 @@ import (
 //     quarantined (or released) loses its entries, so a fingerprint holds at
 //     most FloodLimit.Media+1 of them.
 //   - quarantine: fingerprint ID → Quarantine record (state, when, who).
+//
+// A fingerprint's alerts are found through the alert index
+// alertsbyfingerprint (alertquery.go), so holding, releasing or retiring
+// them, and their match history, cost those alerts and not their case's.
 var (
 	bucketFloodMedia = []byte("floodmedia")
 	bucketQuarantine = []byte("quarantine")
