@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,13 +55,17 @@ const (
 	ScopeLookup TokenScope = "lookup"
 )
 
+// TokenScopes lists every scope narrower than the whole role, in the
+// order the console offers them: ParseTokenScope accepts these and
+// "full", so the console's form and the command line offer the same.
+var TokenScopes = []TokenScope{ScopeRead, ScopeReport, ScopeOperator, ScopeStaff, ScopeLookup}
+
 // ParseTokenScope checks a scope name ("full" or "" for the whole role).
 func ParseTokenScope(s string) (TokenScope, error) {
-	switch TokenScope(s) {
-	case ScopeFull, "full":
+	if sc := TokenScope(s); sc == ScopeFull || s == "full" {
 		return ScopeFull, nil
-	case ScopeRead, ScopeReport, ScopeOperator, ScopeStaff, ScopeLookup:
-		return TokenScope(s), nil
+	} else if slices.Contains(TokenScopes, sc) {
+		return sc, nil
 	}
 	return "", fmt.Errorf("token scope %q: want full, read, report, operator, staff or lookup: %w", s, store.ErrInvalid)
 }

@@ -32,6 +32,11 @@ import (
 //   - alertsbyconfidence: lp(status) ‖ ^distance ‖ time ‖ id → empty, so
 //     that reading a status backwards yields the lowest distance first and,
 //     among equal distances, the newest first;
+//   - alertsbyfingerprint: big-endian fingerprint ID ‖ lp(status) ‖ time ‖
+//     id → empty, one fingerprint's alerts of one status, so that the flood
+//     quarantine moves (and describes) a fingerprint's alerts at the cost
+//     of those alerts, not of its case's (a fingerprint belongs to one
+//     case, so the key needs no case);
 //   - alertcounts: 'a' ‖ status, 's' ‖ lp2(site) ‖ status,
 //     'c' ‖ lp2(case) ‖ status, 'b' ‖ lp2(site) ‖ lp2(case) ‖ status,
 //     'r' ‖ lp2(centre) ‖ status and 'e' ‖ lp2(centre) ‖ lp2(site) ‖ status
@@ -54,18 +59,22 @@ import (
 // The indexes are derived data: meta's alert_index_version says which
 // layout they have, and Open rebuilds them from the alerts bucket, in one
 // transaction, when it differs (a file written before they existed, or by
-// a build with another layout). Verify checks them against the alerts.
+// a build with another layout) — except when the only change since the
+// file's version is buckets added (alertIndexAdded): those are built
+// alone, in bounded transactions that record how far they got
+// (buildAddedIndexes). Verify checks them against the alerts.
 var (
-	bucketAlertsByStatus     = []byte("alertsbystatus")
-	bucketAlertsBySite       = []byte("alertsbysite")
-	bucketAlertsByCase       = []byte("alertsbycase")
-	bucketAlertsByCentre     = []byte("alertsbycentre")
-	bucketAlertsByConfidence = []byte("alertsbyconfidence")
-	bucketAlertCounts        = []byte("alertcounts")
-	bucketAlertHours         = []byte("alerthours")
+	bucketAlertsByStatus      = []byte("alertsbystatus")
+	bucketAlertsBySite        = []byte("alertsbysite")
+	bucketAlertsByCase        = []byte("alertsbycase")
+	bucketAlertsByCentre      = []byte("alertsbycentre")
+	bucketAlertsByConfidence  = []byte("alertsbyconfidence")
+	bucketAlertCounts         = []byte("alertcounts")
+	bucketAlertHours          = []byte("alerthours")
+	bucketAlertsByFingerprint = []byte("alertsbyfingerprint")
 
 	alertIndexBuckets = [][]byte{bucketAlertsByStatus, bucketAlertsBySite, bucketAlertsByCase, bucketAlertsByCentre, bucketAlertsByConfidence, bucketAlertCounts, bucketAlertHours,
-		bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins, bucketAlertNoticeSent}
+		bucketAlertCreated, bucketAlertRemovals, bucketAlertRemovalBins, bucketAlertNoticeSent, bucketAlertsByFingerprint}
 
 	keyAlertIndexVersion = []byte("alert_index_version")
 	// keyAlertIndexWrites counts the transactions that changed an alert
@@ -75,7 +84,15 @@ var (
 
 // alertIndexVersion is the layout of the alert indexes this build writes;
 // changing the layout means raising it, which makes Open rebuild them.
-const alertIndexVersion = 7
+const alertIndexVersion = 8
+
+// alertIndexAdded names, for a version, the one bucket it added to the
+// previous version's layout, changing nothing else: a file at the version
+// before has it built alone (buildAddedIndexes) rather than every index
+// rebuilt in one transaction.
+var alertIndexAdded = map[uint32][]byte{
+	8: bucketAlertsByFingerprint, // the flood quarantine's (issue 14, item 8)
+}
 
 // AlertSort orders a QueryAlerts page.
 type AlertSort int
@@ -703,6 +720,7 @@ func alertIndexEntries(a *Alert) (entries, counters []alertEntry, err error) {
 		{bucketAlertsByCase, append(lp(kase, a.Status), suffix...), value},
 		{bucketAlertsByCentre, append(lp(centre, a.Status), suffix...), value},
 		{bucketAlertsByConfidence, append(conf, suffix...), nil},
+		{bucketAlertsByFingerprint, append(lp(store.IDKey(a.Fingerprint), a.Status), suffix...), nil},
 	}
 	hour := hourKey(hourOf(a.CreatedAt))
 	for _, prefix := range [][]byte{{'a'}, append([]byte{'s'}, site...), append([]byte{'c'}, kase...), lp2(lp2([]byte{'b'}, a.Site), caseKey),
@@ -735,7 +753,8 @@ func entryDistance(v []byte) int64 {
 // changed nothing) costs nothing.
 func indexAlert(tx *bolt.Tx, old, a *Alert) error {
 	if old != nil && old.Status == a.Status && old.CreatedAt.Equal(a.CreatedAt) && old.Site == a.Site &&
-		old.Centre == a.Centre && old.Case == a.Case && old.Distance == a.Distance && old.ID == a.ID && sameRemoval(old, a) && sameNotice(old, a) {
+		old.Centre == a.Centre && old.Case == a.Case && old.Fingerprint == a.Fingerprint && old.Distance == a.Distance && old.ID == a.ID &&
+		sameRemoval(old, a) && sameNotice(old, a) {
 		return nil
 	}
 	if old != nil {
@@ -794,6 +813,11 @@ func applyAlertIndex(tx *bolt.Tx, a *Alert, delta int) error {
 	if err != nil {
 		return err
 	}
+	return applyEntries(tx, entries, counters, delta)
+}
+
+// applyEntries adds (delta +1) or removes (-1) index entries and counts.
+func applyEntries(tx *bolt.Tx, entries, counters []alertEntry, delta int) (err error) {
 	for _, e := range entries {
 		b := tx.Bucket(e.bucket)
 		if b == nil {
@@ -847,21 +871,149 @@ func alertIndexCurrent(tx *bolt.Tx) bool {
 }
 
 // ensureAlertIndex builds the alert indexes when the file lacks them or has
-// another layout: one transaction empties them, indexes every alert and
-// records the version, so a crash leaves either the old state (rebuilt at
-// the next Open) or the whole new one.
+// another layout. When the file's layout lacks only buckets added since
+// (alertIndexAdded), those are built in bounded transactions
+// (buildAddedIndexes); otherwise one transaction empties every index,
+// indexes every alert and records the version, so a crash leaves either
+// the old state (rebuilt at the next Open) or the whole new one.
 func (al *Store) ensureAlertIndex() error {
 	if al.st.ReadOnly() {
 		return nil
 	}
-	current := false
+	current, have := false, uint32(0)
 	if err := al.st.View(func(tx *bolt.Tx) error {
-		current = alertIndexCurrent(tx)
+		current, have = alertIndexCurrent(tx), storedAlertIndexVersion(tx)
 		return nil
 	}); err != nil || current {
 		return err
 	}
+	if added := addedIndexesSince(have); added != nil {
+		return buildAddedIndexes(al.st, added, alertIndexBatch)
+	}
 	return al.st.Update(rebuildAlertIndex, nil)
+}
+
+// storedAlertIndexVersion is the alert index layout tx's file has, 0 when
+// it has none.
+func storedAlertIndexVersion(tx *bolt.Tx) uint32 {
+	if meta := tx.Bucket(bucketMeta); meta != nil {
+		if v := meta.Get(keyAlertIndexVersion); len(v) == 4 {
+			return binary.BigEndian.Uint32(v)
+		}
+	}
+	return 0
+}
+
+// addedIndexesSince lists the buckets the layouts after version have
+// added, nil when a layout between changed more than that (or version is
+// 0, no indexes, or newer than this build's): then everything is rebuilt.
+func addedIndexesSince(version uint32) [][]byte {
+	if version == 0 || version >= alertIndexVersion {
+		return nil
+	}
+	var out [][]byte
+	for v := version + 1; v <= alertIndexVersion; v++ {
+		b, ok := alertIndexAdded[v]
+		if !ok {
+			return nil
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// alertIndexBatch is how many alerts one transaction of buildAddedIndexes
+// indexes: a few hundred milliseconds of work at most, and a progress
+// record per batch.
+const alertIndexBatch = 10000
+
+// keyAlertIndexBuild, in meta, records how far buildAddedIndexes got:
+// the alert_index_writes count when it started (4 + 8 bytes: the target
+// version, the count) and the ID key of the next alert to index. A build
+// resumes from it only if the count is unchanged — no alert was written
+// since (by a build that does not know the added buckets) — and otherwise
+// starts again from empty buckets.
+var keyAlertIndexBuild = []byte("alert_index_build")
+
+// buildAddedIndexes builds the added alert index buckets from the alerts
+// bucket, batch alerts to a transaction, each transaction recording its
+// progress with its writes, and raises the index version with the last
+// one. A crash (kill -9 included) between or during transactions leaves a
+// file at the old version with the progress of the last commit: the next
+// Open resumes there. It runs inside Open, before anything else writes.
+func buildAddedIndexes(st *store.DB, added [][]byte, batch int) error {
+	for done := false; !done; {
+		if err := st.Update(func(tx *bolt.Tx) error {
+			var err error
+			done, err = buildAddedStep(tx, added, batch)
+			return err
+		}, nil); err != nil {
+			return fmt.Errorf("build alert index %s: %w", bytes.Join(added, []byte(", ")), err)
+		}
+	}
+	return nil
+}
+
+// buildAddedStep indexes the next batch alerts into the added buckets
+// inside tx and reports whether that was the last of them.
+func buildAddedStep(tx *bolt.Tx, added [][]byte, batch int) (bool, error) {
+	meta, alerts := tx.Bucket(bucketMeta), tx.Bucket(bucketAlerts)
+	if meta == nil || alerts == nil {
+		return false, fmt.Errorf("bucket %s or %s missing: %w", bucketMeta, bucketAlerts, store.ErrCorrupt)
+	}
+	var writes []byte // the alert_index_writes count, 8 bytes
+	writes = binary.BigEndian.AppendUint64(writes, 0)
+	if v := meta.Get(keyAlertIndexWrites); len(v) == 8 {
+		writes = slices.Clone(v)
+	}
+	head := binary.BigEndian.AppendUint32(nil, alertIndexVersion)
+	head = append(head, writes...)
+	var next []byte
+	if p := meta.Get(keyAlertIndexBuild); len(p) == len(head)+8 && bytes.HasPrefix(p, head) {
+		next = slices.Clone(p[len(head):])
+	} else {
+		// A fresh start, or a build interrupted and then overtaken by
+		// writes it did not index: start from empty buckets.
+		for _, name := range added {
+			if tx.Bucket(name) != nil {
+				if err := tx.DeleteBucket(name); err != nil {
+					return false, err
+				}
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return false, err
+			}
+		}
+	}
+	c := alerts.Cursor()
+	k, v := c.First()
+	if next != nil {
+		k, v = c.Seek(next)
+	}
+	for n := 0; k != nil && n < batch; k, v = c.Next() {
+		var a Alert
+		if err := decodeAlert(v, &a); err != nil {
+			return false, fmt.Errorf("alert %x: %w", k, err)
+		}
+		entries, counters, err := alertIndexEntries(&a)
+		if err != nil {
+			return false, err
+		}
+		other := func(e alertEntry) bool {
+			return !slices.ContainsFunc(added, func(b []byte) bool { return bytes.Equal(b, e.bucket) })
+		}
+		if err := applyEntries(tx, slices.DeleteFunc(entries, other), slices.DeleteFunc(counters, other), +1); err != nil {
+			return false, err
+		}
+		n++
+	}
+	if k != nil {
+		return false, meta.Put(keyAlertIndexBuild, append(head, k...))
+	}
+	if err := meta.Delete(keyAlertIndexBuild); err != nil {
+		return false, err
+	}
+	return true, meta.Put(keyAlertIndexVersion, binary.BigEndian.AppendUint32(nil, alertIndexVersion))
 }
 
 // indexedAlerts decodes the indexed fields of every alert in tx. bad, when
@@ -886,7 +1038,7 @@ func indexedAlerts(tx *bolt.Tx, tick func() error, bad func(k []byte, err error)
 			bad(k, err)
 			return tick()
 		}
-		out = append(out, Alert{ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, Site: a.Site, Centre: a.Centre, Case: a.Case, Distance: a.Distance,
+		out = append(out, Alert{ID: a.ID, Status: a.Status, CreatedAt: a.CreatedAt, Site: a.Site, Centre: a.Centre, Case: a.Case, Fingerprint: a.Fingerprint, Distance: a.Distance,
 			ConfirmedAt: a.ConfirmedAt, RemovedAt: a.RemovedAt, ReappearedAt: a.ReappearedAt, NoticeID: a.NoticeID, NoticeSentAt: a.NoticeSentAt})
 		return tick()
 	})
@@ -945,6 +1097,9 @@ func rebuildAlertIndex(tx *bolt.Tx) error {
 		}
 	}
 	if err := countIndexWrite(tx); err != nil {
+		return fmt.Errorf("rebuild alert index: %w", err)
+	}
+	if err := tx.Bucket(bucketMeta).Delete(keyAlertIndexBuild); err != nil { // a partial build is moot
 		return fmt.Errorf("rebuild alert index: %w", err)
 	}
 	return tx.Bucket(bucketMeta).Put(keyAlertIndexVersion, binary.BigEndian.AppendUint32(nil, alertIndexVersion))
@@ -1015,9 +1170,15 @@ func VerifyIndex(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 // caller reads the alerts of one status or case and no others. fn must not
 // write the alerts bucket: the cursor walks an index that writes change.
 func alertsUnder(tx *bolt.Tx, bucket, prefix []byte, fn func(*Alert) error) error {
+	return alertsFrom(tx, bucket, prefix, prefix, fn)
+}
+
+// alertsFrom is alertsUnder from the first key at or after start (which
+// begins with prefix): a time range of one status, say.
+func alertsFrom(tx *bolt.Tx, bucket, prefix, start []byte, fn func(*Alert) error) error {
 	alerts := tx.Bucket(bucketAlerts)
 	c := tx.Bucket(bucket).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+	for k, _ := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		if len(k) < len(prefix)+8 {
 			return fmt.Errorf("%s key %x: %w", bucket, k, store.ErrCorrupt)
 		}

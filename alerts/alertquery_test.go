@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,17 +350,32 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		damage func(tx *bolt.Tx) error
+		where  string // a problem's place starts with it, when set
 	}{
 		{"entry missing", func(tx *bolt.Tx) error {
 			k, _ := tx.Bucket(bucketAlertsByStatus).Cursor().First()
 			return tx.Bucket(bucketAlertsByStatus).Delete(k)
-		}},
+		}, ""},
+		{"fingerprint entry missing", func(tx *bolt.Tx) error {
+			k, _ := tx.Bucket(bucketAlertsByFingerprint).Cursor().Last()
+			return tx.Bucket(bucketAlertsByFingerprint).Delete(k)
+		}, "alertsbyfingerprint/"},
+		{"fingerprint entry under another fingerprint", func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketAlertsByFingerprint)
+			k, _ := b.Cursor().First()
+			moved := bytes.Clone(k)
+			moved[7]++
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+			return b.Put(moved, nil)
+		}, "alertsbyfingerprint/"},
 		{"entry of no alert", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAlertsByConfidence).Put([]byte("\x03new-and-more"), nil)
-		}},
+		}, ""},
 		{"count off by one", func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketAlertCounts).Put([]byte("anew"), binary.BigEndian.AppendUint64(nil, 1000))
-		}},
+		}, ""},
 		{"stale entry after a status change", func(tx *bolt.Tx) error {
 			a := &Alert{}
 			if err := decodeAlert(tx.Bucket(bucketAlerts).Get(store.IDKey(1)), a); err != nil {
@@ -370,7 +387,7 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 				return err
 			}
 			return tx.Bucket(bucketAlerts).Put(store.IDKey(1), v) // bypasses putAlert
-		}},
+		}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newAlertWorld(t, 7)
@@ -379,8 +396,14 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 			}
 			w.db.Close()
 			mutate(t, w.path, tc.damage)
-			if r := verifyFile(t, w.path); r.OK() {
+			r := verifyFile(t, w.path)
+			if r.OK() {
 				t.Fatal("verify found nothing")
+			}
+			for _, p := range r.Problems {
+				if !strings.HasPrefix(p.Where, tc.where) {
+					t.Errorf("problem at %s, want under %s: %s", p.Where, tc.where, p.What)
+				}
 			}
 		})
 	}
@@ -448,6 +471,23 @@ func TestQueryAlertsRefusesBadQueries(t *testing.T) {
 // It returns the last alert's creation time.
 func seedAlertsBulk(b testing.TB, db *testDB, fp uint64, n int) time.Time {
 	b.Helper()
+	return seedAlerts(b, db, fp, "", n, func(rng *rand.Rand) Status {
+		switch r := rng.IntN(10); {
+		case r < 3:
+			return StatusDismissed
+		case r < 5:
+			return StatusConfirmed
+		case r < 6:
+			return StatusRemoved
+		}
+		return StatusNew
+	})
+}
+
+// seedAlerts is seedAlertsBulk with the alerts' centre (of case c1) and
+// their statuses drawn by status.
+func seedAlerts(b testing.TB, db *testDB, fp uint64, centre string, n int, status func(*rand.Rand) Status) time.Time {
+	b.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	at := worldEpoch
 	for done := 0; done < n; {
@@ -460,16 +500,7 @@ func seedAlertsBulk(b testing.TB, db *testDB, fp uint64, n int) time.Time {
 				}
 				at = at.Add(time.Duration(rng.IntN(600)) * time.Second)
 				sha := sha256.Sum256(binary.BigEndian.AppendUint64(nil, id))
-				st := StatusNew
-				switch r := rng.IntN(10); {
-				case r < 3:
-					st = StatusDismissed
-				case r < 5:
-					st = StatusConfirmed
-				case r < 6:
-					st = StatusRemoved
-				}
-				a := Alert{ID: id, Status: st, Case: "c1", Fingerprint: fp, Site: worldSites[rng.IntN(len(worldSites))],
+				a := Alert{ID: id, Status: status(rng), Centre: centre, Case: "c1", Fingerprint: fp, Site: worldSites[rng.IntN(len(worldSites))],
 					PageURL: "http://board.example/p", MediaURL: "http://board.example/m.jpg", MediaSHA256: fmt.Sprintf("%x", sha),
 					Algorithm: string(hashing.PDQ), Distance: rng.IntN(32), CreatedAt: at, UpdatedAt: at,
 					Sightings: []Sighting{{PageURL: "http://board.example/p", MediaURL: "http://board.example/m.jpg", FirstSeen: at, LastSeen: at}}}

@@ -52,6 +52,10 @@ import (
 //     quarantined (or released) loses its entries, so a fingerprint holds at
 //     most FloodLimit.Media+1 of them.
 //   - quarantine: fingerprint ID → Quarantine record (state, when, who).
+//
+// A fingerprint's alerts are found through the alert index
+// alertsbyfingerprint (alertquery.go), so holding, releasing or retiring
+// them, and their match history, cost those alerts and not their case's.
 var (
 	bucketFloodMedia = []byte("floodmedia")
 	bucketQuarantine = []byte("quarantine")
@@ -280,7 +284,7 @@ func floodStatus(tx *bolt.Tx, m index.Match, sum [32]byte, now time.Time, limit 
 	if err := putQuarantine(qb, &q); err != nil {
 		return "", err
 	}
-	held, err := moveFingerprintAlerts(tx, q.Centre, q.Case, m.Fingerprint, StatusNew, StatusQuarantined, "", after, now)
+	held, err := moveFingerprintAlerts(tx, m.Fingerprint, StatusNew, StatusQuarantined, "", after, now)
 	if err != nil {
 		return "", err
 	}
@@ -331,14 +335,21 @@ func dropQuarantine(tx *bolt.Tx, fps []uint64) error {
 	return nil
 }
 
-// moveFingerprintAlerts moves every alert of fingerprint fp (of case
-// caseID) in status from, created after after, to status to, through the
-// case index, and returns how many moved. reason, when set, becomes their
-// reason.
-func moveFingerprintAlerts(tx *bolt.Tx, centre, caseID string, fp uint64, from, to Status, reason string, after, now time.Time) (int, error) {
+// moveFingerprintAlerts moves every alert of fingerprint fp in status
+// from, created after after, to status to, and returns how many moved.
+// reason, when set, becomes their reason. It reads the fingerprint index
+// from the first alert after after: a move costs the alerts it moves (and
+// any of the same instant), not its case's other alerts — a crossing runs
+// in the crawl's write transaction, which every commit waits behind.
+func moveFingerprintAlerts(tx *bolt.Tx, fp uint64, from, to Status, reason string, after, now time.Time) (int, error) {
+	prefix := lp(store.IDKey(fp), from)
+	start := prefix
+	if !after.IsZero() {
+		start = timeKey(slices.Clone(prefix), after)
+	}
 	var moving []Alert
-	err := alertsUnder(tx, bucketAlertsByCase, lp(lp2(nil, centres.Key(centre, caseID)), from), func(a *Alert) error {
-		if a.Fingerprint == fp && a.CreatedAt.After(after) {
+	err := alertsFrom(tx, bucketAlertsByFingerprint, prefix, start, func(a *Alert) error {
+		if a.CreatedAt.After(after) {
 			moving = append(moving, *a)
 		}
 		return nil
@@ -369,42 +380,35 @@ func (al *Store) Quarantines(ctx context.Context) ([]Quarantine, error) {
 	var out []Quarantine
 	err := al.st.View(func(tx *bolt.Tx) error {
 		out = out[:0]
-		byCase := map[string][]int{}
+		if !alertIndexCurrent(tx) {
+			return fmt.Errorf("alert indexes not built; a read-write open builds them: %w", store.ErrCorrupt)
+		}
 		err := tx.Bucket(bucketQuarantine).ForEach(func(k, v []byte) error {
 			var q Quarantine
 			if err := quarantineCodec.Decode(v, &q); err != nil {
 				return fmt.Errorf("quarantine %x: %w", k, err)
 			}
-			q.History = &MatchHistory{Statuses: map[Status]int{}, Days: []DayMedia{}, Sites: []SiteMedia{}}
-			byCase[centres.Key(q.Centre, q.Case)] = append(byCase[centres.Key(q.Centre, q.Case)], len(out))
 			out = append(out, q)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		// One walk over each case's alerts fills all its fingerprints'
-		// histories.
-		for key, idx := range byCase {
+		// Each history reads its fingerprint's alerts through the
+		// fingerprint index, not its case's.
+		for i := range out {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			hs := map[uint64]*historyBuilder{}
-			for _, i := range idx {
-				hs[out[i].Fingerprint] = newHistoryBuilder()
-			}
-			err := alertsUnder(tx, bucketAlertsByCase, lp2(nil, key), func(a *Alert) error {
-				if h := hs[a.Fingerprint]; h != nil {
-					h.add(a)
-				}
+			h := newHistoryBuilder()
+			err := alertsUnder(tx, bucketAlertsByFingerprint, store.IDKey(out[i].Fingerprint), func(a *Alert) error {
+				h.add(a)
 				return nil
 			})
 			if err != nil {
 				return err
 			}
-			for _, i := range idx {
-				out[i].History = hs[out[i].Fingerprint].build()
-			}
+			out[i].History = h.build()
 		}
 		return nil
 	})
@@ -529,7 +533,7 @@ func (al *Store) ReleaseQuarantine(ctx context.Context, fp uint64, by store.Acto
 		if q, err = heldQuarantine(tx, fp, by); err != nil {
 			return err
 		}
-		if n, err = moveFingerprintAlerts(tx, q.Centre, q.Case, fp, StatusQuarantined, StatusNew, "", time.Time{}, now); err != nil {
+		if n, err = moveFingerprintAlerts(tx, fp, StatusQuarantined, StatusNew, "", time.Time{}, now); err != nil {
 			return err
 		}
 		if err := dropFloodMedia(tx, fp); err != nil {
@@ -570,7 +574,7 @@ func (al *Store) RetireQuarantine(ctx context.Context, fp uint64, reason string,
 		if q, err = heldQuarantine(tx, fp, by); err != nil {
 			return "", err
 		}
-		if n, err = moveFingerprintAlerts(tx, q.Centre, q.Case, fp, StatusQuarantined, StatusDismissed, "fingerprint retired: "+reason, time.Time{}, now); err != nil {
+		if n, err = moveFingerprintAlerts(tx, fp, StatusQuarantined, StatusDismissed, "fingerprint retired: "+reason, time.Time{}, now); err != nil {
 			return "", err
 		}
 		if err := dropFloodMedia(tx, fp); err != nil {

@@ -69,7 +69,9 @@ func dashboardDays(r *http.Request) (int, error) {
 // national total with each centre's side by side, or with ?centre=ID one
 // centre's. The answer is kept (dashcache.go): a request it still holds
 // for is answered without a slot of the gate (a few reads and a copy, as
-// the guard's session check), one that must compute it in a heavy slot.
+// the guard's session check), its CPU time billed to the gate's share,
+// one that must compute it in a heavy slot (without waiting for the
+// share: admission.HeavyNow).
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) error {
 	days, err := dashboardDays(r)
 	if err != nil {
@@ -107,13 +109,33 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	key := dashKey{scope: scope, lang: rq.loc.Lang, zone: rq.loc.Zone.String(), days: days, api: rq.api}
 	if body, ok := s.dashboards.get(key, stamp, now); ok {
+		// Answered at once, but its CPU time is console work all the
+		// same: billed to the gate's share while the crawl runs.
+		leave, err := s.admit(w, r, admission.Billed)
+		if err != nil {
+			return err
+		}
+		defer leave()
 		return s.sendDashboard(w, r, rq, body)
 	}
-	leave, err := s.admit(w, r, admission.Heavy)
+	// A heavy slot, but no wait for the handlers' share: the kept answer
+	// is recomputed after a change, and waiting behind the alert lists'
+	// share put the dashboard's p99 at 0.9 s under 16 clients.
+	leave, err := s.admit(w, r, admission.HeavyNow)
 	if err != nil {
 		return err
 	}
 	defer leave()
+	// Requests that found the answer missing wait for the slot together:
+	// the first computes it, the ones after it take what it kept, unless
+	// the figures changed meanwhile (the version is read again, before
+	// the figures, as above).
+	if stamp.version, err = s.db.Alerts.FiguresVersion(); err != nil {
+		return err
+	}
+	if body, ok := s.dashboards.get(key, stamp, now); ok {
+		return s.sendDashboard(w, r, rq, body)
+	}
 	var d alerts.Dashboard
 	if scope != "" {
 		if d, err = s.db.Takedown.DashboardOf(scope, now, rq.loc.Zone, days); err != nil {

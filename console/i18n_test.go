@@ -85,7 +85,7 @@ func TestEveryKeyInUseExists(t *testing.T) {
 	for _, r := range accounts.Roles {
 		keys = append(keys, "role."+string(r))
 	}
-	for _, sc := range []accounts.TokenScope{accounts.ScopeRead, accounts.ScopeReport, accounts.ScopeOperator, accounts.ScopeStaff, accounts.ScopeLookup} {
+	for _, sc := range accounts.TokenScopes {
 		keys = append(keys, "scope."+string(sc))
 	}
 	for _, k := range []crawlstate.FrontierKind{crawlstate.FrontierPage, crawlstate.FrontierMedia, crawlstate.FrontierVideo} {

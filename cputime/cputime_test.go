@@ -46,3 +46,32 @@ func TestWorkIsCountedAndSleepIsNot(t *testing.T) {
 		})
 	}
 }
+
+// TestShortWorkIsCounted spins 200 times for half a millisecond between
+// two readings of the thread's CPU time, as the console meters its
+// handlers: the readings' differences must add up to most of the spinning
+// the process's clock saw. getrusage, stale by up to a scheduler tick,
+// counted a tenth of it.
+func TestShortWorkIsCounted(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if _, ok := Thread(); !ok {
+		t.Skipf("no thread CPU time on %s", runtime.GOOS)
+	}
+	var sum time.Duration
+	p0, _ := Process()
+	for range 200 {
+		before, _ := Thread()
+		for spin := time.Now().Add(500 * time.Microsecond); time.Now().Before(spin); {
+		}
+		after, _ := Thread()
+		sum += after - before
+		time.Sleep(time.Millisecond)
+	}
+	p1, _ := Process()
+	// The process also ran the sleeps' timers and the test's runtime; a
+	// third of its time is a bound no stale reading comes near.
+	if total := p1 - p0; sum < total/3 {
+		t.Errorf("the readings counted %v of spinning, the process %v", sum, total)
+	}
+}

@@ -7,8 +7,7 @@ import (
 	"time"
 )
 
-func process() (time.Duration, bool) { return usage(syscall.RUSAGE_SELF) }
-
+// usage is getrusage's user and system time for who.
 func usage(who int) (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(who, &ru); err != nil {

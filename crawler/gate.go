@@ -13,7 +13,8 @@ import (
 // robots.txt Crawl-delay any worker read), through Crawler.GateTurn.
 
 // GateTurn waits for a turn of the running pass of site at host (see
-// transport.Gate.Acquire for started and release); crawlDelay is the
+// transport.Gate.Acquire for started, nil when the turn needs no start,
+// and release); crawlDelay is the
 // host's robots.txt Crawl-delay as the asking worker read it (0 if none).
 func (c *Crawler) GateTurn(ctx context.Context, site string, pass uint64, host string, crawlDelay time.Duration) (started, release func(), err error) {
 	// The turn itself stores nothing: the pass is not held while waiting.
@@ -23,7 +24,7 @@ func (c *Crawler) GateTurn(ctx context.Context, site string, pass uint64, host s
 	}
 	done()
 	if p.gate == nil {
-		return func() {}, func() {}, nil
+		return nil, func() {}, nil
 	}
 	if crawlDelay > 0 && p.site.Robots() {
 		p.gate.HonourCrawlDelay(host, crawlDelay)

@@ -765,8 +765,9 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 	}
 	for key := range scanned {
 		// The scan applies the clauses' thresholds only; a rule's ratio
-		// test (hashing.Rule.Background) and colour test (Rule.Colour)
-		// may reject what they pass.
+		// test (hashing.Rule.Background, stricter beyond PDQ 31 with
+		// Rule.Strict) and colour test (Rule.Colour) may reject what
+		// they pass.
 		if !indexed[key] && rule.Background == nil && rule.Colour == nil {
 			res.Disagreements++
 		}

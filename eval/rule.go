@@ -114,3 +114,31 @@ func ColourTest(spec string) (*hashing.ColourTest, error) {
 	}
 	return &t, nil
 }
+
+// StrictRatio parses the rule's stricter ratio test for pairs beyond a PDQ
+// distance, given as "none" (no such test, nil) or "RATIO[,ABOVEPDQ]"
+// (hashing.StrictRatio's fields; ABOVEPDQ left out keeps the default
+// rule's).
+func StrictRatio(spec string) (*hashing.StrictRatio, error) {
+	if spec == "none" {
+		return nil, nil
+	}
+	s := hashing.StrictRatio{}
+	if d := hashing.DefaultRule().Strict; d != nil {
+		s = *d
+	}
+	parts := strings.Split(spec, ",")
+	if len(parts) > 2 {
+		return nil, fmt.Errorf("eval: strict ratio %q: want none or RATIO[,ABOVEPDQ]", spec)
+	}
+	var err error
+	if s.Ratio, err = strconv.ParseFloat(strings.TrimSpace(parts[0]), 64); err != nil || s.Ratio <= 0 {
+		return nil, fmt.Errorf("eval: strict ratio %q: ratio %q is not a number above 0", spec, parts[0])
+	}
+	if len(parts) == 2 {
+		if s.AbovePDQ, err = strconv.Atoi(strings.TrimSpace(parts[1])); err != nil {
+			return nil, fmt.Errorf("eval: strict ratio %q: %q is not a whole number", spec, parts[1])
+		}
+	}
+	return &s, nil
+}

@@ -42,6 +42,41 @@ func TestRuleReplacesOnlyWhatIsGiven(t *testing.T) {
 	}
 }
 
+func TestStrictRatioParses(t *testing.T) {
+	def := hashing.DefaultRule().Strict
+	for _, tc := range []struct {
+		name      string
+		spec      string
+		wantNil   bool
+		wantRatio float64
+		wantAbove int
+		wantErr   bool
+	}{
+		{"none switches the test off", "none", true, 0, 0, false},
+		{"a ratio alone keeps the default's PDQ distance", "0.6", false, 0.6, def.AbovePDQ, false},
+		{"a ratio and a PDQ distance replace both", "0.5,40", false, 0.5, 40, false},
+		{"a ratio of zero is an error", "0", false, 0, 0, true},
+		{"a PDQ distance that is not a number is an error", "0.5,x", false, 0, 0, true},
+		{"three fields are an error", "0.5,31,2", false, 0, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := StrictRatio(tc.spec)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			if (s == nil) != tc.wantNil {
+				t.Fatalf("test %+v, want nil %v", s, tc.wantNil)
+			}
+			if s != nil && (s.Ratio != tc.wantRatio || s.AbovePDQ != tc.wantAbove) {
+				t.Errorf("test %+v, want ratio %v above PDQ %d", *s, tc.wantRatio, tc.wantAbove)
+			}
+		})
+	}
+}
+
 func TestGreyTestSpec(t *testing.T) {
 	def := *hashing.DefaultRule().Grey
 	for _, tc := range []struct {

@@ -82,19 +82,22 @@ func TestRuleConfirmAppliesTheGreyTest(t *testing.T) {
 // match.
 func TestDefaultRuleGreyPictures(t *testing.T) {
 	src := testImage(320, 240)
-	lightOnBlack := frame(160, 200, 0, 6, 0, 200, 0)
-	aroundDarkOnGrey := frame(160, 200, 20, 6, 128, 220, 20)
-	squareAroundDark := frame(200, 200, 0, 14, 128, 220, 20)
-	palePanel := frame(160, 200, 0, 6, 230, 180, 240)
-	squarePalePanel := frame(200, 200, 0, 14, 230, 180, 240)
+	darkOnWhite := frame(160, 200, 8, 6, 255, 40, 255)
+	squareThickDark := frame(200, 200, 0, 14, 255, 40, 255)
+	palePanel := frame(160, 200, 8, 6, 230, 180, 240)
+	thickPalePanel := frame(160, 200, 0, 14, 230, 180, 240)
+	aroundDarkOnGrey := frame(160, 200, 8, 6, 128, 220, 20)
+	thinAroundDark := frame(160, 200, 20, 2, 128, 220, 20)
 	cases := []struct {
 		name              string
 		query, registered image.Image
 		withoutGrey, want bool
 	}{
-		{"a light frame on black and one around a dark panel on grey", lightOnBlack, aroundDarkOnGrey, true, false},
-		{"a light frame on black and a square one around a dark panel", lightOnBlack, squareAroundDark, true, false},
-		{"two pale panels of other proportions and borders", palePanel, squarePalePanel, true, false},
+		// These lie within PDQ 31, where the stricter ratio beyond PDQ 31
+		// (Rule.Strict) does not look.
+		{"a dark frame on white and a square one twice as thick", darkOnWhite, squareThickDark, true, false},
+		{"two pale panels with borders of other widths", palePanel, thickPalePanel, true, false},
+		{"a light frame around a dark panel on grey and a thinner one further in", aroundDarkOnGrey, thinAroundDark, true, false},
 		{"a frame and its own copy", aroundDarkOnGrey, aroundDarkOnGrey, true, true},
 		{"a greyscale copy of a colour picture", imaging.Grayscale(src), src, true, true},
 		{"a greyscale copy, mirrored", imaging.Grayscale(imaging.FlipH(src)), src, true, true},

@@ -22,6 +22,8 @@ var layout = []string{
 	"alertkeys", // alerts: SHA-256 ‖ big-endian fingerprint ID → alert ID
 	// alerts: the alert queue's secondary indexes and counts
 	"alertsbystatus", "alertsbysite", "alertsbycase", "alertsbycentre", "alertsbyconfidence", "alertcounts", "alerthours",
+	// alerts: a fingerprint's alerts by status, for the flood quarantine
+	"alertsbyfingerprint",
 	// alerts: the dashboard's figures, kept with every alert write
 	"alertcreated", "alertremovals", "alertremovalbins", "alertnoticesent",
 	"previews", // alerts: media SHA-256 → blurred JPEG

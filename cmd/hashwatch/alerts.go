@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -30,7 +31,7 @@ type alertJSON struct {
 func (a *app) alertsCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "alerts",
-		Short: "List, show, confirm and dismiss match alerts",
+		Short: "List, show, confirm, dismiss and undo decisions on match alerts",
 		Args:  cobra.NoArgs,
 	}
 	var status, site, caseID, centre string
@@ -127,8 +128,71 @@ of the machine: it lists every centre's alerts unless --centre names one.`,
 		},
 	}
 	dismiss.Flags().StringVar(&reason, "reason", "", "why the alert is not a re-upload (required)")
-	cmd.AddCommand(list, show, confirm, dismiss)
+	undo := &cobra.Command{
+		Use:   "undo ID...",
+		Short: "Undo the last confirm or dismiss of alerts, all or nothing",
+		Long: `undo puts each alert back as it was before its last decision (confirm or
+dismiss), as the console's Undo button does, and records "alert.undo" in the
+audit log. It is refused — and then nothing is undone — for an alert whose
+decision is older than the undo window (serve's --undo-window while serve
+runs, else 10 minutes), after which something that cannot be taken back
+followed (a notice sent, removal found, the case withdrawn), that someone
+else decided (the command line acts as cli:$USER, no admin), that another
+operator holds in the console (a claim), or that has no decision to undo.
+Each refusal is said on stderr, and the exit status is 1.`,
+		Example: `  hashwatch alerts confirm 12
+  hashwatch alerts undo 12
+  hashwatch alerts undo 12 13 14`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.undoDecisions(cmd, args)
+		},
+	}
+	cmd.AddCommand(list, show, confirm, dismiss, undo)
 	return cmd
+}
+
+// undoDecisions undoes the last decision on each alert of args, all or
+// nothing, saying a refusal in the console's words.
+func (a *app) undoDecisions(cmd *cobra.Command, args []string) error {
+	if len(args) > alerts.MaxBulk {
+		return usagef("alerts undo: %d alerts named; at most %d at a time", len(args), alerts.MaxBulk)
+	}
+	ids := make([]uint64, len(args))
+	for i, arg := range args {
+		id, err := parseID(arg)
+		if err != nil {
+			return err
+		}
+		ids[i] = id
+	}
+	db, err := a.openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	window := alerts.DefaultUndoWindow
+	if a.held != nil && a.held.undoWindow > 0 {
+		window = a.held.undoWindow
+	}
+	done, err := db.Alerts.UndoDecisions(cmd.Context(), ids, a.actor(), alerts.Undo{Window: window})
+	var re *alerts.BulkRefusedError
+	if errors.As(err, &re) {
+		if len(re.Refusals) == 1 && re.Of == 1 {
+			return console.UndoRefusal(re.Refusals[0].Err, window)
+		}
+		for _, rf := range re.Refusals {
+			fmt.Fprintf(a.stderr, "hashwatch: %v\n", console.UndoRefusal(rf.Err, window))
+		}
+		return console.UndoRefusedMany(len(re.Refusals), re.Of)
+	}
+	if err != nil {
+		return err
+	}
+	for _, al := range done {
+		fmt.Fprintf(a.stdout, "alert %d is now %s\n", al.ID, al.Status)
+	}
+	return nil
 }
 
 func (a *app) setStatus(cmd *cobra.Command, arg string, s alerts.Status, reason string) error {

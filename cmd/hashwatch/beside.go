@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashwatch/hashwatch/adminsock"
 	"github.com/hashwatch/hashwatch/database"
@@ -31,6 +32,9 @@ type holder struct {
 	path string // the file, as the holder named it
 	name string // what holds it: "serve", "crawl"
 	pid  int
+	// undoWindow is serve's --undo-window, which `alerts undo` run here
+	// keeps to as the console does; zero (crawl) means the default.
+	undoWindow time.Duration
 }
 
 // besideMode is how a command behaves while another process holds the
@@ -59,7 +63,7 @@ func besideModeOf(cmd *cobra.Command) besideMode {
 	case "hash", "eval", "bench hash", "bench index", "bench video", "help", "worker", "key generate":
 		return runsHere
 	case "register", "import", "export", "match", "sites",
-		"alerts list", "alerts show", "alerts confirm", "alerts dismiss",
+		"alerts list", "alerts show", "alerts confirm", "alerts dismiss", "alerts undo",
 		"case list", "case withdraw", "case move", "case pin",
 		"centre add", "centre list", "centre self-submit",
 		"user add", "user list", "user token", "user lookups",
@@ -157,11 +161,12 @@ func (a *app) refuseBeside(cmd *cobra.Command) error {
 // answerCLI runs other hashwatch commands inside this process, which holds
 // db, until the returned stop function is called (it lets commands in
 // progress finish for a grace period, then cancels them). name says what
-// holds the database, for messages. Without the socket (another system, a
+// holds the database, for messages; undoWindow is serve's --undo-window
+// (zero elsewhere), for `alerts undo`. Without the socket (another system, a
 // path too long for one) commands beside this process fail as "in use", as
 // they always did, and the reason is logged.
-func (a *app) answerCLI(ctx context.Context, db *database.DB, name string) (stop func()) {
-	h := &holder{db: db, path: a.localPath(a.dbPath), name: name, pid: os.Getpid()}
+func (a *app) answerCLI(ctx context.Context, db *database.DB, name string, undoWindow time.Duration) (stop func()) {
+	h := &holder{db: db, path: a.localPath(a.dbPath), name: name, pid: os.Getpid(), undoWindow: undoWindow}
 	log := a.log
 	srv, err := adminsock.Listen(ctx, adminsock.Config{DB: a.dbPath, Log: log, Handle: func(ctx context.Context, r *adminsock.Request) int {
 		return run(ctx, invocation{args: r.Args, stdin: r.Stdin, stdout: r.Stdout, stderr: r.Stderr,

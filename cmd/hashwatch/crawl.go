@@ -126,7 +126,7 @@ crawling (e.g. 127.0.0.1:9464; off by default).`,
 			}
 			// Other hashwatch commands run in this process meanwhile,
 			// since bbolt's lock keeps them out of the file.
-			defer a.answerCLI(cmd.Context(), db, "crawl")()
+			defer a.answerCLI(cmd.Context(), db, "crawl", 0)()
 			ctx := cmd.Context()
 
 			log := a.log

@@ -50,7 +50,7 @@ cleanly between changes. The crash test runs it and kills it with SIGKILL.`,
 				return err
 			}
 			defer db.Close()
-			defer a.answerCLI(ctx, db, "debug write-loop")()
+			defer a.answerCLI(ctx, db, "debug write-loop", 0)()
 			out := newJSONLines(a.stdout)
 			run := hex.EncodeToString(randomBytes(4)) // case IDs unique across runs
 			prev := ""

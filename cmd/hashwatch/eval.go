@@ -25,6 +25,7 @@ func (a *app) evalCommand() *cobra.Command {
 	var clauses string
 	var background string
 	var colour, grey string
+	var strict string
 	cmd := &cobra.Command{
 		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json] | eval --pool DIR [--split tune|holdout|all] [--register N] [--query N] [--cache DIR]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
@@ -53,6 +54,11 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 			rule, err := eval.Rule(clauses, ratio, background, colour, grey)
 			if err != nil {
 				return err
+			}
+			if strict != "" {
+				if rule.Strict, err = eval.StrictRatio(strict); err != nil {
+					return err
+				}
 			}
 			cfg.Rule, pool.Rule = rule, rule
 			if pool.Pool != "" {
@@ -115,6 +121,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 	cmd.Flags().StringVar(&grey, "grey", "", `the rule's grey test: "none" to switch it off, or MAXRATIO[,MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]]] (default: the default rule's)`)
 	cmd.Flags().Float64Var(&ratio, "ratio", 0, "the rule's background ratio test factor (default: the default rule's)")
 	cmd.Flags().StringVar(&colour, "colour", "", `the rule's colour test: "none" to switch it off, or MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]] (default: the default rule's)`)
+	cmd.Flags().StringVar(&strict, "strict", "", `the rule's stricter ratio test beyond a PDQ distance: "none" to switch it off, or RATIO[,ABOVEPDQ] (default: the default rule's)`)
 	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
 	return cmd

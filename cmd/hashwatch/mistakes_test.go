@@ -37,7 +37,7 @@ func runEnv(t *testing.T, env []string, stdin string, args ...string) (string, s
 func TestAReadCommandOnAMissingDatabaseIsAnError(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "hw-typo.db")
 	for _, args := range [][]string{
-		{"alerts", "list"}, {"alerts", "show", "1"}, {"sites"}, {"case", "list"}, {"user", "list"},
+		{"alerts", "list"}, {"alerts", "show", "1"}, {"alerts", "undo", "1"}, {"sites"}, {"case", "list"}, {"user", "list"},
 		{"quarantine", "list"}, {"negative", "list"}, {"export"}, {"audit", "export"}, {"match", "x.jpg"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

@@ -107,7 +107,7 @@ in flight finish and running passes store where they were.`,
 	f.BoolVar(&o.secureCookies, "secure-cookies", false, "mark cookies Secure (behind a TLS-terminating proxy)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your proxy)")
 	f.BoolVar(&o.noCrawl, "no-crawl", false, "serve the console without running the crawl scheduler or removal re-checks")
-	f.DurationVar(&o.undoWindow, "undo-window", alerts.DefaultUndoWindow, "how long an operator's decision can be undone (by them or an admin, until a notice is sent)")
+	f.DurationVar(&o.undoWindow, "undo-window", alerts.DefaultUndoWindow, "how long an operator's decision can be undone (by them or an admin, until a notice is sent), in the console and by alerts undo")
 	f.DurationVar(&o.recheckEvery, "recheck-interval", crawler.DefaultRecheckInterval, "how often each confirmed or notice-sent alert's URLs are re-fetched to verify removal (jittered ±10%)")
 	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
 	f.StringVar(&o.noticeSender, "notice-sender", "", "the centre's name as written in notices")
@@ -188,7 +188,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err := applyFlood(db, o.flood); err != nil {
 		return err
 	}
-	defer a.answerCLI(ctx, db, "serve")()
+	defer a.answerCLI(ctx, db, "serve", o.undoWindow)()
 
 	reg, metrics, err := newMetricsRegistry()
 	if err != nil {

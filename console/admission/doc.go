@@ -17,16 +17,21 @@
 //     gets: each handler's CPU time (handlerCPU: its thread's, so that
 //     waiting for a core on a busy machine or for the network is not
 //     billed) is owed, and paid back by Share of the process's CPU time
-//     as it is used (processCPU) plus a floor of a tenth of that share of
-//     the cores, so the console never stops; a request waits while more
-//     than a burst is owed. Measured against what the process gets rather
-//     than against GOMAXPROCS, the share holds on a machine shared with
-//     other work, and even slots kept busy by many clients leave the
-//     crawl its part. One request is charged at most maxCharge, so a long
+//     as it is used (processCPU), but at least a floor of a tenth of that
+//     share of the cores, so the console never stops; a request waits
+//     while more than a burst is owed. Measured against what the process
+//     gets rather than against GOMAXPROCS, the share holds on a machine
+//     shared with other work (the floor is a least rate, never added to
+//     the share: added, it took 30% of a process that got 0.4 of its 2
+//     cores), and even slots kept busy by many clients leave the crawl
+//     its part. One request is charged at most maxCharge, so a long
 //     backup or verify is bounded by its slot, not billed to everyone
-//     after it. What the runtime does for handlers outside them (the HTTP
-//     connection, authentication, garbage collection of their
-//     allocations) is not metered;
+//     after it. The time owed is waited for outside the slots, so a slot
+//     is held only by a request that runs. Billed requests (an answer
+//     the server kept) never wait, and HeavyNow requests (recomputing
+//     it) wait for a heavy slot only, but both are charged all the same. What the runtime does for handlers
+//     outside them (the HTTP connection, authentication, garbage
+//     collection of their allocations) is not metered;
 //   - a request that cannot start within Config.QueueWait, or finds
 //     Config.QueueLength requests already waiting, is refused with a
 //     *Busy saying when to retry rather than queued without bound.

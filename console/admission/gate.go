@@ -23,10 +23,20 @@ const (
 	// server is saturated, and work bounded otherwise (a login limiter)
 	// must not wait in line.
 	Free
+	// Billed requests never wait either, but their CPU time is owed like
+	// any handler's: work too quick to queue (an answer the server kept)
+	// still takes its part of the share from the requests after it, so
+	// many clients asking for it cannot take the crawl's CPU unbilled.
+	Billed
+	// HeavyNow requests take a heavy slot but do not wait for the time
+	// handlers owe, and are billed like any: rare heavy work someone is
+	// waiting on — recomputing a kept answer after a change — which the
+	// share would otherwise hold behind every list.
+	HeavyNow
 )
 
 // String names the load as route tables and their JSON show it.
-func (l Load) String() string { return [...]string{"light", "heavy", "free"}[l] }
+func (l Load) String() string { return [...]string{"light", "heavy", "free", "billed", "heavy-now"}[l] }
 
 // Config sizes a Gate. Callers apply their defaults; New raises slot and
 // queue counts below 1 to 1, since a gate with no slot would refuse all.
@@ -53,7 +63,9 @@ type Gate struct {
 	queue        chan struct{} // one token per request waiting or running
 	wait         time.Duration
 	// share is the part of the process's CPU time handlers may take;
-	// floor the cores' worth paid back however little the process gets;
+	// floor the cores' worth paid back however little the process gets
+	// (a least rate, not added to the share: added, it raised the share
+	// of a process that gets a fraction of its cores);
 	// burst the debt allowed before a request must wait for it.
 	share float64
 	floor float64
@@ -109,8 +121,12 @@ func (e *Busy) RetrySeconds() int { return int(e.RetryAfter/time.Second) + 1 }
 // Config.QueueWait; it returns the function that ends the request's turn
 // (and bills its CPU time), or a *Busy, or ctx's error.
 func (g *Gate) Enter(ctx context.Context, l Load) (leave func(), err error) {
-	if l == Free {
+	switch l {
+	case Free:
 		return func() {}, nil
+	case Billed:
+		cpu := handlerCPU()
+		return func() { g.charge(cpu()) }, nil
 	}
 	select {
 	case g.queue <- struct{}{}:
@@ -137,23 +153,35 @@ func (g *Gate) Enter(ctx context.Context, l Load) (leave func(), err error) {
 		}
 	}
 	slot := g.light
-	if l == Heavy {
+	if l == Heavy || l == HeavyNow {
 		slot = g.heavy
 	}
-	if err := take(slot); err != nil {
-		release()
-		return nil, err
-	}
-	if d := g.owed(); d > 0 {
-		select {
-		case <-time.After(d):
-		case <-deadline.C:
-			release()
-			return nil, &Busy{RetryAfter: d}
-		case <-ctx.Done():
-			release()
-			return nil, ctx.Err()
+	// The time owed is waited for outside the slots, so that a slot is
+	// only ever held by a request that runs: a request waiting for the
+	// share once held the heavy slot meanwhile, and a HeavyNow request
+	// (the dashboard's) waited behind it for seconds. Whoever takes a
+	// slot checks the debt again, since others may have run meanwhile.
+	for {
+		if d := g.owed(); d > 0 && l != HeavyNow {
+			select {
+			case <-time.After(d):
+			case <-deadline.C:
+				release()
+				return nil, &Busy{RetryAfter: d}
+			case <-ctx.Done():
+				release()
+				return nil, ctx.Err()
+			}
 		}
+		if err := take(slot); err != nil {
+			release()
+			return nil, err
+		}
+		if l == HeavyNow || g.owed() <= 0 {
+			break
+		}
+		<-slot
+		held = held[:len(held)-1]
 	}
 	cpu := handlerCPU()
 	return func() {
@@ -202,7 +230,7 @@ func (g *Gate) owed() time.Duration {
 	if g.debt <= g.burst {
 		return 0
 	}
-	return time.Duration(float64(g.debt-g.burst) / (g.share*g.recent + g.floor))
+	return time.Duration(float64(g.debt-g.burst) / max(g.share*g.recent, g.floor))
 }
 
 // maxCharge bounds what one request adds to the debt.
@@ -228,12 +256,13 @@ func (g *Gate) charge(d time.Duration) {
 }
 
 // settle pays back the debt for the time since it was last settled:
-// share of the CPU time the process got meanwhile, and the floor.
+// share of the CPU time the process got meanwhile, or the floor when that
+// is less.
 func (g *Gate) settle(now time.Time) {
 	cpu := g.cpu()
 	if !g.at.IsZero() {
 		wall, used := now.Sub(g.at), cpu-g.cpuAt
-		g.debt -= time.Duration(g.share*float64(used) + g.floor*float64(wall))
+		g.debt -= time.Duration(max(g.share*float64(used), g.floor*float64(wall)))
 		g.debt = max(g.debt, 0)
 		if wall > 0 {
 			// A moving average over about a second.

@@ -225,7 +225,7 @@ func (c *Coordinator) Dispatch(ctx context.Context, j *work.Job) crawler.Result 
 		c.mu.Unlock()
 	}()
 	cancelled := crawler.Result{Site: j.Site, Pass: j.Pass, Item: j.Item, Cancelled: true}
-	data, err := json.Marshal(jobMsg{Epoch: c.epoch, Key: key, Job: j})
+	data, err := json.Marshal(jobMsg{Epoch: c.epoch, Key: key, Job: j, Proto: Protocol})
 	if err != nil {
 		c.log.Error("encoding a job failed", "url", j.Item.URL, "err", err)
 		return cancelled
@@ -368,7 +368,7 @@ func (c *Coordinator) onLookup(m *nats.Msg) {
 func (c *Coordinator) onMatch(m *nats.Msg) {
 	var req matchRequest
 	var rep matchReply
-	if err := json.Unmarshal(m.Data, &req); err != nil {
+	if err := decodeMatchRequest(m.Data, &req); err != nil {
 		rep.Err = err.Error()
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

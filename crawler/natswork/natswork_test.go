@@ -2,6 +2,7 @@ package natswork
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -50,7 +51,7 @@ func registerKnown(t *testing.T) *database.DB {
 	return db
 }
 
-// cluster is an embedded server, a coordinator for crawler c and the
+// testCluster is an embedded server, a coordinator for a crawler and the
 // worker identity's credentials file.
 type testCluster struct {
 	emb   *Embedded
@@ -58,27 +59,46 @@ type testCluster struct {
 	creds string
 }
 
-func startCluster(t *testing.T, c *crawler.Crawler, ackWait time.Duration, parkAfter int) *testCluster {
+// startEmbedded starts an embedded NATS server with JetStream in a folder
+// of the test's, listening on loopback and writing the worker identity's
+// credentials file (creds), and connects to it in process as name; both
+// are closed when the test ends.
+func startEmbedded(t *testing.T, name string) (emb *Embedded, nc *nats.Conn, creds string) {
 	t.Helper()
 	dir := t.TempDir()
-	creds := filepath.Join(dir, "worker.creds")
+	creds = filepath.Join(dir, "worker.creds")
 	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: creds})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect("test coordinator")
+	nc, err = emb.Connect(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	coord, err := NewCoordinator(context.Background(), CoordinatorConfig{Conn: nc, Crawler: c, AckWait: ackWait, ParkAfter: parkAfter})
+	return emb, nc, creds
+}
+
+// startCoordinator starts the coordinator of cfg (its Conn and Crawler
+// set), closed when the test ends, and has cfg.Crawler dispatch its work
+// to it and read its marks of visited pages.
+func startCoordinator(t *testing.T, cfg CoordinatorConfig) *Coordinator {
+	t.Helper()
+	coord, err := NewCoordinator(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(coord.Close)
-	c.Dispatch = coord.Dispatch
-	c.Visited = coord.VisitedPages()
+	cfg.Crawler.Dispatch, cfg.Crawler.Visited = coord.Dispatch, coord.VisitedPages()
+	return coord
+}
+
+// startCluster starts an embedded server and a coordinator on it for c.
+func startCluster(t *testing.T, c *crawler.Crawler, ackWait time.Duration, parkAfter int) *testCluster {
+	t.Helper()
+	emb, nc, creds := startEmbedded(t, "test coordinator")
+	coord := startCoordinator(t, CoordinatorConfig{Conn: nc, Crawler: c, AckWait: ackWait, ParkAfter: parkAfter})
 	return &testCluster{emb: emb, coord: coord, creds: creds}
 }
 
@@ -406,4 +426,78 @@ func TestPolitenessHoldsAcrossWorkers(t *testing.T) {
 		t.Errorf("two requests arrived %v apart, want about the 50ms delay or more", minGap)
 	}
 	t.Logf("%d requests, at most %d at once, closest %v apart; results per worker %+v", len(rec.starts), rec.max, minGap, qs.Workers)
+}
+
+// TestAProtocol1WorkerStillWorks crawls through a worker that sends its
+// match requests as JSON, as workers built before protocol 2 do: the
+// coordinator reads them, and the alerts are those of one process.
+func TestAProtocol1WorkerStillWorks(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	ref := registerKnown(t)
+	if _, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), siteFor(t, srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+	db := registerKnown(t)
+	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, 5*time.Second, 0)
+	tc.runWorker(t, WorkerConfig{Name: "old", Parallel: 4, protocol1: true})
+	if _, err := c.Pass(context.Background(), siteFor(t, srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+	got, want := sightings(t, db), sightings(t, ref)
+	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("sightings through a protocol 1 worker differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
+	}
+}
+
+// TestAWorkerRefusesJobsOfANewerCoordinator hands a worker a job in a
+// protocol newer than its own: it stops with ErrProtocol, which says to
+// upgrade it, and leaves the job in the queue for another worker.
+func TestAWorkerRefusesJobsOfANewerCoordinator(t *testing.T) {
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, 5*time.Second, 0)
+	nc, err := tc.emb.Connect("test publisher")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	data, err := json.Marshal(jobMsg{Epoch: "future", Key: 1, Proto: Protocol + 1,
+		Job: &work.Job{Site: "fixture", Pass: 1, Item: work.Item{Kind: work.MediaItem, URL: "http://127.0.0.1:1/a.jpg"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "hw.work.media", data); err != nil {
+		t.Fatal(err)
+	}
+	wc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "old worker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wc.Close()
+	err = RunWorker(ctx, WorkerConfig{Conn: wc, Name: "old", Parallel: 2, Worker: &crawler.Worker{}})
+	if !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), "upgrade hashwatch worker") {
+		t.Fatalf("RunWorker returned %v; want ErrProtocol saying to upgrade the worker", err)
+	}
+	s, err := js.Stream(ctx, workStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1 {
+		t.Fatalf("the work stream holds %d jobs; want the refused job still there", info.State.Msgs)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,18 +48,7 @@ func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
 	}
 	fs.ClearRequests()
 
-	dir := t.TempDir()
-	creds := filepath.Join(dir, "worker.creds")
-	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: creds})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect("test coordinator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	emb, nc, creds := startEmbedded(t, "test coordinator")
 	ctx := context.Background()
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -81,12 +69,7 @@ func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
 
 	db := registerKnown(t)
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
-	coord, err := NewCoordinator(ctx, CoordinatorConfig{Conn: nc, Crawler: c, AckWait: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(coord.Close)
-	c.Dispatch, c.Visited = coord.Dispatch, coord.VisitedPages()
+	coord := startCoordinator(t, CoordinatorConfig{Conn: nc, Crawler: c, AckWait: 5 * time.Second})
 	tc := &testCluster{emb: emb, coord: coord, creds: creds}
 	tc.runWorker(t, WorkerConfig{Name: "w1", Parallel: 4})
 	tc.runWorker(t, WorkerConfig{Name: "w2", Parallel: 4})
@@ -126,17 +109,7 @@ func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
 // embedded server (InMemory) starting where an earlier one kept its
 // streams in files (an upgrade) replaces them rather than failing.
 func TestAnInMemoryCoordinatorReplacesFileStreams(t *testing.T) {
-	dir := t.TempDir()
-	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: filepath.Join(dir, "worker.creds")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect("test coordinator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	_, nc, _ := startEmbedded(t, "test coordinator")
 	ctx := context.Background()
 	for _, inMemory := range []bool{false, true, true} {
 		coord, err := NewCoordinator(ctx, CoordinatorConfig{Conn: nc, Crawler: &crawler.Crawler{}, InMemory: inMemory})
@@ -167,17 +140,7 @@ func TestAnInMemoryCoordinatorReplacesFileStreams(t *testing.T) {
 // (the frontier keeps those per page), and a new epoch starts afresh.
 func TestWorkersLeaveOutOnlyPagesDoneInTheJobsPass(t *testing.T) {
 	// A server without the bucket: a watch cannot start there.
-	dir := t.TempDir()
-	emb, err := StartEmbedded(EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", CredsFile: filepath.Join(dir, "worker.creds")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect("test worker")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	_, nc, _ := startEmbedded(t, "test worker")
 	vc := newVisitedCache(nc, slog.New(slog.DiscardHandler))
 	t.Cleanup(vc.close)
 	sm := &siteMarks{epoch: "e1", stop: func() {}, marks: map[urlKey]uint64{

@@ -111,6 +111,9 @@ type WorkerConfig struct {
 	// killed by it would.
 	dupResults bool
 	dies       func(*work.Job) bool
+	// protocol1 makes the worker speak protocol 1 whatever its jobs
+	// say, as a worker built before protocol 2 does.
+	protocol1 bool
 }
 
 // RunWorker takes jobs from the work stream until ctx ends, Parallel at a
@@ -132,6 +135,9 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	if err != nil {
 		return err
 	}
+	// A job from a newer coordinator stops the worker (handle).
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	central := &remoteCentral{nc: cfg.Conn}
 	visited := newVisitedCache(cfg.Conn, log)
 	defer visited.close()
@@ -159,7 +165,9 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 				}
 				every := progressEvery(cons.CachedInfo().Config.AckWait)
 				for m := range batch.Messages() {
-					handle(ctx, js, central, visited, cfg, log, m, every)
+					if err := handle(ctx, js, central, visited, cfg, log, m, every); err != nil {
+						stop(err)
+					}
 				}
 				if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 					log.Debug("fetching jobs failed; trying again", "err", err)
@@ -170,8 +178,15 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 		})
 	}
 	wg.Wait()
+	if err := context.Cause(ctx); errors.Is(err, ErrProtocol) {
+		return err
+	}
 	return nil
 }
+
+// ErrProtocol reports a job from a coordinator that speaks a newer
+// Protocol than this worker: the worker must be upgraded.
+var ErrProtocol = errors.New("coordinator speaks a newer protocol than this worker")
 
 func sleep(ctx context.Context, d time.Duration) {
 	select {
@@ -196,17 +211,27 @@ func progressEvery(ackWait time.Duration) time.Duration {
 	return min(max(ackWait/3, 100*time.Millisecond), 10*time.Second)
 }
 
-// handle processes one job message, reporting progress every every.
-func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) {
+// handle processes one job message, reporting progress every every. It
+// returns an error (ErrProtocol) only for a job this worker is too old to
+// process, which it hands back to the queue untouched.
+func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) error {
 	var jm jobMsg
 	if err := json.Unmarshal(m.Data(), &jm); err != nil || jm.Job == nil {
 		log.Error("dropping an undecodable crawl job", "err", err)
 		_ = m.Term()
-		return
+		return nil
+	}
+	if jm.Proto > Protocol {
+		_ = m.Nak()
+		return fmt.Errorf("%w (the coordinator's protocol %d, this worker's %d): upgrade hashwatch worker to the coordinator's version", ErrProtocol, jm.Proto, Protocol)
+	}
+	central = &remoteCentral{nc: central.nc, proto: jm.Proto}
+	if cfg.protocol1 {
+		central.proto = 1
 	}
 	j := jm.Job
 	if cfg.dies != nil && cfg.dies(j) {
-		return
+		return nil
 	}
 	var res crawler.Result
 	meta, err := m.Metadata()
@@ -248,12 +273,12 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 		case ctx.Err() != nil:
 			// Shutting down: let another worker have it at once.
 			_ = m.Nak()
-			return
+			return nil
 		case res.Retry || res.Cancelled:
 			// The coordinator is away, or the job ran out of time: try
 			// again later (a job that always times out is parked).
 			_ = m.NakWithDelay(5 * time.Second)
-			return
+			return nil
 		}
 	}
 	res.Worker = cfg.Name
@@ -262,7 +287,7 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 	if err != nil {
 		log.Error("encoding a crawl result failed", "url", j.Item.URL, "err", err)
 		_ = m.Nak()
-		return
+		return nil
 	}
 	for {
 		pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -272,7 +297,7 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 			break
 		}
 		if ctx.Err() != nil {
-			return // unacked: redelivered after AckWait
+			return nil // unacked: redelivered after AckWait
 		}
 		log.Warn("publishing a crawl result failed; retrying", "url", j.Item.URL, "err", err)
 		sleep(ctx, time.Second)
@@ -286,34 +311,43 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 	if err := m.Ack(); err != nil {
 		log.Debug("acking a crawl job failed (it may be delivered again; its second result is dropped)", "url", j.Item.URL, "err", err)
 	}
+	return nil
 }
 
-// remoteCentral asks the coordinator over NATS request/reply.
-type remoteCentral struct{ nc *nats.Conn }
+// remoteCentral asks the coordinator over NATS request/reply, in the
+// form its protocol (its job's jobMsg.Proto) reads.
+type remoteCentral struct {
+	nc    *nats.Conn
+	proto int
+}
 
 // centralTimeout bounds one Central request.
 const centralTimeout = 30 * time.Second
 
-func (rc *remoteCentral) request(ctx context.Context, subject string, req, rep any) error {
-	data, err := json.Marshal(req)
-	if err != nil {
-		return err
-	}
+// request sends data to subject and returns the reply's data.
+func (rc *remoteCentral) request(ctx context.Context, subject string, data []byte) ([]byte, error) {
 	rctx, cancel := context.WithTimeout(ctx, centralTimeout)
 	defer cancel()
 	msg, err := rc.nc.RequestWithContext(rctx, subject, data)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-		return fmt.Errorf("%s: %w: %w", subject, work.ErrCentralUnavailable, err)
+		return nil, fmt.Errorf("%s: %w: %w", subject, work.ErrCentralUnavailable, err)
 	}
-	return json.Unmarshal(msg.Data, rep)
+	return msg.Data, nil
 }
 
 func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
 	var lr lookupReply
-	if err := rc.request(ctx, centralLookup, r, &lr); err != nil {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if data, err = rc.request(ctx, centralLookup, data); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if err := json.Unmarshal(data, &lr); err != nil {
 		return crawlstate.HashResult{}, nil, err
 	}
 	if err := replyErr(lr.Err, lr.Unavailable); err != nil {
@@ -333,7 +367,13 @@ func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fin
 		req.Failure = &work.ResultError{Kind: classifyHash(err), URL: r.URL, Message: err.Error()}
 	}
 	var mr matchReply
-	if err := rc.request(ctx, centralMatch, req, &mr); err != nil {
+	if data, err = encodeMatchRequest(&req, rc.proto); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if data, err = rc.request(ctx, centralMatch, data); err != nil {
+		return crawlstate.HashResult{}, nil, err
+	}
+	if err := json.Unmarshal(data, &mr); err != nil {
 		return crawlstate.HashResult{}, nil, err
 	}
 	if err := replyErr(mr.Err, mr.Unavailable); err != nil {

@@ -182,7 +182,9 @@ func NewGate(delay time.Duration, parallelism int) *Gate {
 // Acquire waits for a turn at host (host:port, as requests name it).
 // started is to be called when the turn's request has been written (its
 // headers on the wire), release when its response is done; release implies
-// started, and both may be called more than once.
+// started, and both may be called more than once. started is nil when no
+// delay spaces the host's turns: then there is nothing to start, and a
+// coordinator spares its workers the message saying so.
 func (g *Gate) Acquire(ctx context.Context, host string) (started, release func(), err error) {
 	b := g.p.budget(host)
 	select {
@@ -190,7 +192,6 @@ func (g *Gate) Acquire(ctx context.Context, host string) (started, release func(
 	case <-ctx.Done():
 		return nil, nil, ctx.Err()
 	}
-	started = func() {}
 	if delay := time.Duration(b.delay.Load()); delay > 0 {
 		end, err := g.p.awaitTurn(ctx, b, delay)
 		if err != nil {
@@ -200,7 +201,14 @@ func (g *Gate) Acquire(ctx context.Context, host string) (started, release func(
 		started = end
 	}
 	var once sync.Once
-	release = func() { once.Do(func() { started(); <-b.slots }) }
+	release = func() {
+		once.Do(func() {
+			if started != nil {
+				started()
+			}
+			<-b.slots
+		})
+	}
 	return started, release, nil
 }
 

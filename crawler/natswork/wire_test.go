@@ -1,0 +1,159 @@
+package natswork
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/crawler/work"
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+)
+
+// queryRequest is the match request a worker sends for a fixture photo: a
+// real query fingerprint, as the crawler computes it.
+func queryRequest(tb testing.TB) matchRequest {
+	tb.Helper()
+	p := fixtures.Others()[0]
+	fp, err := hashing.NewHasher(hashing.Limits{}).Image(context.Background(), p.Data, hashing.ForQuery)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return matchRequest{
+		Req: work.ResolveRequest{Site: "fixture", Pass: 7, What: "media", URL: "http://127.0.0.1:8080/g/0123456789abcdef.jpg",
+			SHA256: hashing.SumSHA256(p.Data), Watermark: 42},
+		Fingerprint: fp, TookNanos: int64(3 * time.Millisecond),
+	}
+}
+
+// BenchmarkMatchRequest is one match request encoded by a worker and
+// decoded by the coordinator, which does it once per medium fingerprinted:
+// in protocol 1's JSON and protocol 2's binary form.
+func BenchmarkMatchRequest(b *testing.B) {
+	req := queryRequest(b)
+	for _, proto := range []int{1, Protocol} {
+		b.Run(fmt.Sprintf("protocol %d", proto), func(b *testing.B) {
+			b.ReportAllocs()
+			var size int
+			for b.Loop() {
+				data, err := encodeMatchRequest(&req, proto)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(data)
+				var got matchRequest
+				if err := decodeMatchRequest(data, &got); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(size), "bytes/msg")
+		})
+	}
+}
+
+// TestMatchRequestsSurviveTheWire checks that what the coordinator decodes
+// is exactly what the worker sent, in both protocols, for every shape of
+// request: a picture, a video's frames, bytes that could not be
+// fingerprinted, and hashes of an algorithm this build does not know.
+func TestMatchRequestsSurviveTheWire(t *testing.T) {
+	picture := queryRequest(t)
+	pdq := func(w uint64, q int) hashing.Hash {
+		return hashing.Hash{Algorithm: hashing.PDQ, Code: hashing.Code{w, ^w, w << 3, 1}, Quality: q}
+	}
+	video := matchRequest{
+		Req: work.ResolveRequest{Site: "s", Pass: 1<<40 + 3, What: "video", URL: "https://example.test/v.mp4", Watermark: 1},
+		Fingerprint: hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4", Width: 1280, Height: 720, Duration: 95 * time.Second,
+			Frames: []hashing.Frame{
+				{At: 0, Hashes: []hashing.Hash{pdq(1, 100)}, Mirrored: []hashing.Hash{pdq(2, 99)}},
+				{At: 1500 * time.Millisecond, Hashes: []hashing.Hash{pdq(3, 40), pdq(4, 41)}, Mirrored: []hashing.Hash{pdq(5, 0), pdq(6, 1)}, Cropped: []hashing.Hash{pdq(7, 7)}},
+			}},
+		TookNanos: -1,
+	}
+	failed := matchRequest{Req: picture.Req, Failure: &work.ResultError{Kind: "corrupt", URL: picture.Req.URL, Message: "unexpected EOF"}}
+	strange := matchRequest{Fingerprint: hashing.Fingerprint{Kind: "hologram", Format: "holo", Width: -1,
+		SHA256:    hashing.SumSHA256([]byte("x")),
+		Reference: []hashing.Hash{{Algorithm: "wavelet", Code: hashing.Code{1, 2, 3, 4}, Quality: -5}, {Algorithm: hashing.PHash, Code: hashing.Code{9}}},
+		Colour:    hashing.Colour{Bins: [hashing.ColourBins]uint8{1, 2, 3}, Chroma: 200},
+		Views:     []hashing.View{{Name: "nothing"}}}}
+	for _, tc := range []struct {
+		name string
+		req  matchRequest
+	}{
+		{"a picture's query fingerprint", picture},
+		{"a video's frames", video},
+		{"bytes that could not be fingerprinted", failed},
+		{"hashes of an algorithm this build does not know", strange},
+		{"an empty request", matchRequest{}},
+	} {
+		for _, proto := range []int{1, Protocol} {
+			t.Run(fmt.Sprintf("%s in protocol %d", tc.name, proto), func(t *testing.T) {
+				data, err := encodeMatchRequest(&tc.req, proto)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got matchRequest
+				if err := decodeMatchRequest(data, &got); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, tc.req) {
+					t.Errorf("decoded\n%+v\nwant\n%+v", got, tc.req)
+				}
+			})
+		}
+	}
+}
+
+// TestTruncatedMatchRequestsAreRefused cuts a binary request at every
+// length: each cut is an error, never a panic or a partial request taken
+// as whole.
+func TestTruncatedMatchRequestsAreRefused(t *testing.T) {
+	req := queryRequest(t)
+	data, err := encodeMatchRequest(&req, Protocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(data) {
+		var got matchRequest
+		if err := decodeMatchRequest(data[:n], &got); err == nil {
+			t.Fatalf("a request cut to %d of its %d bytes was accepted", n, len(data))
+		}
+	}
+	var got matchRequest
+	if err := decodeMatchRequest(append(data, 0), &got); err == nil {
+		t.Error("a request with a byte after its end was accepted")
+	}
+}
+
+// FuzzDecodeMatchRequest feeds the coordinator's decoder what a hostile
+// worker might send: it must return an error or a request that encodes
+// back to the same bytes.
+func FuzzDecodeMatchRequest(f *testing.F) {
+	req := queryRequest(f)
+	for _, proto := range []int{1, Protocol} {
+		data, err := encodeMatchRequest(&req, proto)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte{matchRequestV2, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got matchRequest
+		if err := decodeMatchRequest(data, &got); err != nil || data[0] == '{' {
+			return
+		}
+		again, err := encodeMatchRequest(&got, Protocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back matchRequest
+		if err := decodeMatchRequest(again, &back); err != nil {
+			t.Fatalf("a decoded request does not decode again: %v", err)
+		}
+		if !reflect.DeepEqual(got, back) {
+			t.Fatalf("decoded %+v, then %+v", got, back)
+		}
+	})
+}
