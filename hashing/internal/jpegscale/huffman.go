@@ -52,8 +52,11 @@ type huffman struct {
 	// and EXTEND) from the next fastBits bits, when both fit in them (see
 	// fastEntry and buildFast). It is derived from lut alone, so it
 	// decodes exactly what lut and receiveExtend would, even for a
-	// malformed table. 0 means "decode the slow way".
-	fast [1 << fastBits]int32
+	// malformed table. 0 means "decode the slow way". It is built on first
+	// use (fastBuilt), since a progressive JPEG redefines its tables for
+	// scans that never read them this way (refinement scans).
+	fast      [1 << fastBits]int32
+	fastBuilt bool
 }
 
 // A fast entry packs, from the top: the coefficient or DC difference
@@ -79,6 +82,7 @@ const (
 // longer than one block, which only progressive scans have, are left to
 // the slow way.
 func (h *huffman) buildFast(tc uint8) {
+	h.fastBuilt = true
 	for p := range int32(1 << fastBits) {
 		h.fast[p] = 0
 		v := h.lut[p>>(fastBits-lutSize)]
@@ -320,7 +324,7 @@ func (d *decoder) processDHT(n int) error {
 				x++
 			}
 		}
-		h.buildFast(tc)
+		h.fastBuilt = false // rebuilt from this lut when next needed
 
 		// Derive minCodes, maxCodes, and valsIndices.
 		var c, index int32
@@ -440,6 +444,9 @@ func (d *decoder) decodeDC(h *huffman) (int32, error) {
 		return d.ref.decodeDC(d, h)
 	}
 	if h.nCodes != 0 {
+		if !h.fastBuilt {
+			h.buildFast(dcTable)
+		}
 		a, n := d.bits.a, d.bits.n
 		if n < 32 {
 			a, n = d.refill(a, n)

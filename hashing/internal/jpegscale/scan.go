@@ -726,6 +726,9 @@ func (d *decoder) decodeAC(b *block, h *huffman, zig, zigEnd int32, al uint32, n
 	if h.nCodes == 0 && zig <= zigEnd {
 		return errUninitializedHuffman // decodeHuffman's first check
 	}
+	if !h.fastBuilt {
+		h.buildFast(acTable)
+	}
 	// The bit accumulator lives in locals (a, n) while no other method
 	// needs it; d.bits.m is always 1<<(n-1) (0 for n == 0), so it is only
 	// recomputed when the locals are written back.
