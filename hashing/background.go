@@ -27,6 +27,20 @@ import (
 // hashes only.
 type Background struct {
 	entries []bgEntry
+	// phash holds the entries' pHash codes again, contiguous, for
+	// nearest's first test: most entries fail it, and a scan that reads 8
+	// bytes of each instead of a whole entry stays in cache (built by
+	// withColumns).
+	phash []uint64
+}
+
+// withColumns fills b.phash from b.entries and returns b.
+func (b *Background) withColumns() *Background {
+	b.phash = make([]uint64, len(b.entries))
+	for i := range b.entries {
+		b.phash[i] = b.entries[i].phash
+	}
+	return b
 }
 
 // bgEntry is one background view: its three codes and PDQ quality.
@@ -70,7 +84,7 @@ func NewBackground(views []View) (*Background, error) {
 		}
 		b.entries = append(b.entries, bgEntry{pdq: p.Code, phash: ph.Code[0], dhash: dh.Code[0], quality: uint8(min(max(p.Quality, 0), 100))})
 	}
-	return b, nil
+	return b.withColumns(), nil
 }
 
 // WriteTo writes b in the background file format.
@@ -116,7 +130,7 @@ func ReadBackground(data []byte) (*Background, error) {
 		b.entries[i].phash = binary.LittleEndian.Uint64(e[33:])
 		b.entries[i].dhash = binary.LittleEndian.Uint64(e[41:])
 	}
-	return b, nil
+	return b.withColumns(), nil
 }
 
 //go:embed background/default.bin
@@ -193,7 +207,7 @@ func joinBackgrounds(bs ...*Background) *Background {
 			out.entries = append(out.entries, b.entries...)
 		}
 	}
-	return out
+	return out.withColumns()
 }
 
 // nearest returns the smallest normalised distance (see Clause.normalised)
@@ -226,15 +240,31 @@ func (b *Background) nearest(v View, c Clause, minQuality int) float64 {
 			dhCode, useDH, tDH = h.Code, true, float64(max(t.MaxDistance, 1))
 		}
 	}
-	for i := range b.entries {
-		e := &b.entries[i]
-		n := 0.0
-		if usePH {
-			n = float64(bits.OnesCount64(e.phash^phCode[0])) / tPH
-			if n >= best {
-				continue
+	// phLimit is the smallest pHash distance d whose float64(d)/tPH is at
+	// least best (65: none), so that the first test, the one most entries
+	// fail, compares integers: the quotient grows with d, so d >= phLimit
+	// exactly when float64(d)/tPH >= best.
+	phLimit := 65
+	newBest := func() {
+		phLimit = 65
+		for d := 0; d <= 64; d++ {
+			if float64(d)/tPH >= best {
+				phLimit = d
+				return
 			}
 		}
+	}
+	phash := b.phash[:len(b.entries)]
+	for i := range b.entries {
+		n := 0.0
+		if usePH {
+			d := bits.OnesCount64(phash[i] ^ phCode[0])
+			if d >= phLimit {
+				continue
+			}
+			n = float64(d) / tPH
+		}
+		e := &b.entries[i]
 		if useDH {
 			if d := float64(bits.OnesCount64(e.dhash^dhCode[0])) / tDH; d > n {
 				if n = d; n >= best {
@@ -252,6 +282,9 @@ func (b *Background) nearest(v View, c Clause, minQuality int) float64 {
 		}
 		if n < best {
 			best = n
+			if usePH {
+				newBest()
+			}
 		}
 	}
 	return best

@@ -3,6 +3,8 @@ package hashing
 import (
 	"bytes"
 	"errors"
+	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -25,6 +27,9 @@ func TestBackgroundRoundTrip(t *testing.T) {
 	}
 	if got.Len() != 2 || got.entries[0] != b.entries[0] || got.entries[1] != b.entries[1] {
 		t.Errorf("round trip: got %+v, want %+v", got.entries, b.entries)
+	}
+	if want := []uint64{5, 7}; !slices.Equal(got.phash, want) || !slices.Equal(b.phash, want) {
+		t.Errorf("pHash columns %v and %v, want %v", b.phash, got.phash, want)
 	}
 	if _, err := NewBackground([]View{{Name: "pdq only", Hashes: []Hash{{PDQ, Code{}, 100}}}}); err == nil {
 		t.Error("NewBackground accepted a view without pHash and dHash")
@@ -95,4 +100,112 @@ func TestRuleRatioTest(t *testing.T) {
 			t.Error("no match without a background")
 		}
 	})
+}
+
+// backgroundProbes are views near and far from the default background:
+// some of its own entries (distance 0), the same with a few bits flipped,
+// and views of arbitrary codes.
+func backgroundProbes(b *Background) []View {
+	var out []View
+	for i := 0; i < len(b.entries); i += len(b.entries)/23 + 1 {
+		e := b.entries[i]
+		for _, flip := range []uint64{0, 0x0101, 0xf0f0_0000_0000_00ff} {
+			out = append(out, View{Name: "probe", Hashes: []Hash{
+				{PDQ, Code{e.pdq[0] ^ flip, e.pdq[1], e.pdq[2] ^ flip<<3, e.pdq[3]}, int(e.quality)},
+				{PHash, Code{e.phash ^ flip}, 100}, {DHash, Code{e.dhash ^ flip>>1}, 100},
+			}})
+		}
+	}
+	out = append(out, View{Name: "arbitrary", Hashes: []Hash{{PDQ, Code{0x1234_5678_9abc_def0, 42, 7, 1 << 40}, 90}, {PHash, Code{0xdead_beef_0bad_f00d}, 100}, {DHash, Code{0x0f0f_0f0f_0f0f_0f0f}, 100}}})
+	out = append(out, View{Name: "pdq only", Hashes: []Hash{{PDQ, Code{5, 6, 7, 8}, 80}}})
+	return out
+}
+
+// TestNearestMatchesAPlainScan checks Background.nearest, which reads the
+// pHash column apart, against a plain scan of the entries written from
+// its definition, on the default background and the default rule's
+// clauses.
+func TestNearestMatchesAPlainScan(t *testing.T) {
+	b := DefaultBackground()
+	r := DefaultRule()
+	for _, v := range backgroundProbes(b) {
+		for ci, c := range r.Clauses {
+			want := 1e9
+			usable := true
+			for _, term := range c {
+				h, ok := v.Hash(term.Algorithm)
+				if (!ok && !term.IfPresent) || (ok && h.Quality < r.MinQuality) {
+					usable = false
+				}
+			}
+			for i := range b.entries {
+				if !usable {
+					break
+				}
+				e := &b.entries[i]
+				n, skip := 0.0, false
+				for _, term := range c {
+					h, ok := v.Hash(term.Algorithm)
+					if !ok {
+						continue
+					}
+					var d int
+					switch term.Algorithm {
+					case PDQ:
+						if int(e.quality) < r.MinQuality {
+							skip = true
+						}
+						d = e.pdq.Distance(h.Code)
+					case PHash:
+						d = Code{e.phash}.Distance(h.Code)
+					case DHash:
+						d = Code{e.dhash}.Distance(h.Code)
+					}
+					n = max(n, float64(d)/float64(max(term.MaxDistance, 1)))
+				}
+				if !skip {
+					want = min(want, n)
+				}
+			}
+			if got := b.nearest(v, c, r.MinQuality); got != want {
+				t.Errorf("view %s clause %d: nearest %v, a plain scan %v", v.Name, ci, got, want)
+			}
+		}
+	}
+}
+
+// TestCompareMemoIsCompare checks that comparing pairs through one
+// NearMemo, views repeated in any order, gives Compare's answer each time.
+func TestCompareMemoIsCompare(t *testing.T) {
+	r := DefaultRule()
+	probes := backgroundProbes(r.Background)
+	var memo NearMemo
+	for i, q := range probes {
+		for _, g := range []View{probes[(i*7)%len(probes)], probes[(i+1)%len(probes)], q} {
+			want, wantOK := r.Compare(q, g)
+			got, ok := r.CompareMemo(q, g, &memo)
+			if ok != wantOK || !reflect.DeepEqual(got, want) {
+				t.Fatalf("pair %d: CompareMemo %+v %v, Compare %+v %v", i, got, ok, want, wantOK)
+			}
+		}
+	}
+	if len(memo.m) == 0 {
+		t.Error("the memo remembered nothing")
+	}
+}
+
+// BenchmarkBackgroundNearest times one scan of the default background for
+// each of the default rule's clauses.
+func BenchmarkBackgroundNearest(b *testing.B) {
+	r := DefaultRule()
+	probes := backgroundProbes(r.Background)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		v := probes[i%len(probes)]
+		for _, c := range r.Clauses {
+			r.Background.nearest(v, c, r.MinQuality)
+		}
+		i++
+	}
 }

@@ -231,6 +231,16 @@ type Evidence struct {
 
 // Compare applies the rule to one pair of views.
 func (r Rule) Compare(query, registered View) (Evidence, bool) {
+	return r.CompareMemo(query, registered, nil)
+}
+
+// CompareMemo is Compare for a search that compares the same views many
+// times (a query's views with every candidate's, a candidate's views with
+// every query view): memo, when not nil, keeps each view's distance to the
+// background (Rule.Background), the scan of the whole background that
+// dominates a lookup, so that it is made once per view and clause instead
+// of once per pair. The result is Compare's. A memo serves one rule.
+func (r Rule) CompareMemo(query, registered View, memo *NearMemo) (Evidence, bool) {
 	dist := map[Algorithm]int{}
 	// dist holds each algorithm's distance, or -1 when a side lacks the
 	// hash, or -2 when a hash is below MinQuality.
@@ -281,7 +291,7 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 			}
 			pdq, hasPDQ := distance(PDQ)
 			k = r.Strict.factor(k, pdq, hasPDQ)
-			near := min(r.Background.nearest(registered, c, r.MinQuality), r.Background.nearest(query, c, r.MinQuality))
+			near := min(memo.nearest(r, ci, registered), memo.nearest(r, ci, query))
 			if n >= k*near {
 				continue
 			}
@@ -368,4 +378,39 @@ func ParseRule(s string, minQuality int) (Rule, error) {
 		r.Clauses = append(r.Clauses, c)
 	}
 	return r, r.Validate()
+}
+
+// A NearMemo remembers views' distances to a rule's background for
+// CompareMemo. Its zero value is ready to use; it is not safe for
+// concurrent use.
+type NearMemo struct {
+	m map[nearKey]float64
+}
+
+// nearKey is what Background.nearest's answer depends on besides the rule:
+// the clause and the view's three hashes (codes and qualities).
+type nearKey struct {
+	clause int
+	hashes [3]Hash
+}
+
+// nearest is r.Background.nearest(v, r.Clauses[ci], r.MinQuality), from
+// the memo when it has it. A nil memo remembers nothing.
+func (m *NearMemo) nearest(r Rule, ci int, v View) float64 {
+	if m == nil {
+		return r.Background.nearest(v, r.Clauses[ci], r.MinQuality)
+	}
+	k := nearKey{clause: ci}
+	for i, a := range []Algorithm{PDQ, PHash, DHash} {
+		k.hashes[i], _ = v.Hash(a)
+	}
+	if d, ok := m.m[k]; ok {
+		return d
+	}
+	d := r.Background.nearest(v, r.Clauses[ci], r.MinQuality)
+	if m.m == nil {
+		m.m = map[nearKey]float64{}
+	}
+	m.m[k] = d
+	return d
 }

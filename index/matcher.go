@@ -349,6 +349,9 @@ func (m *matcher) remove(id uint64) {
 func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 	best := map[uint64]hashing.Evidence{}
 	var hits []hamming.Match
+	// Each view's distance to the rule's background, scanned once per
+	// view and clause rather than once per pair compared.
+	var memo hashing.NearMemo
 	for _, qv := range query.Views {
 		for _, c := range rule.Clauses {
 			if len(c) == 0 {
@@ -367,7 +370,7 @@ func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 				if !ok || vi >= len(f.Print.Views) {
 					continue
 				}
-				ev, ok := rule.Compare(qv, m.view(f, vi))
+				ev, ok := rule.CompareMemo(qv, m.view(f, vi), &memo)
 				if !ok {
 					continue
 				}

@@ -2,12 +2,13 @@
 // Use of this source code is governed by a BSD-style
 // license that can be found in the LICENSE file.
 
-// Modified for hashwatch from Go 1.26.8's image/jpeg/reader.go: the decoder
-// picks a reduction (shift) once it knows the frame size, reads the EXIF
-// orientation from APP1 (exif.go), keeps natural-order quantization tables,
-// and draws YCbCrK without image/internal/imageutil. The exported Decode and
-// DecodeConfig moved to jpegscale.go, the deprecated Reader type is gone, and
-// nothing is registered with package image.
+// Modified for hashwatch from Go 1.26.8's image/jpeg/reader.go: the bit
+// accumulator is 64 bits wide, the decoder picks a reduction (shift) once it
+// knows the frame size, reads the EXIF orientation from APP1 (exif.go),
+// keeps natural-order quantization tables, and draws YCbCrK without
+// image/internal/imageutil. The exported Decode and DecodeConfig moved to
+// jpegscale.go, the deprecated Reader type is gone, and nothing is
+// registered with package image.
 
 package jpegscale
 
@@ -102,15 +103,23 @@ var unzig = [blockSize]int{
 // bits holds the unprocessed bits that have been taken from the byte-stream.
 // The n least significant bits of a form the unread bits, to be read in MSB to
 // LSB order.
+//
+// Not in image/jpeg: a and m are 64 bits wide, so that one refill (see
+// refill) brings in up to eight bytes and decodeAC can decode a whole
+// coefficient — code and extra bits, at most 31 bits — without checking for
+// more.
 type bits struct {
-	a uint32 // accumulator.
-	m uint32 // mask. m==1<<(n-1) when n>0, with m==0 when n==0.
+	a uint64 // accumulator.
+	m uint64 // mask. m==1<<(n-1) when n>0, with m==0 when n==0.
 	n int32  // the number of unread bits in a.
 }
 
 type decoder struct {
 	r    io.Reader
 	bits bits
+	// ref, set by tests only, replaces the bit reader's fast paths by a
+	// reference one (see bitReference).
+	ref *bitReference
 	// ctx, when not nil, is checked before every scan and every row of
 	// MCUs, so a decode stops soon after it is cancelled: a progressive
 	// JPEG of many cheap scans can otherwise cost minutes.

@@ -10,6 +10,7 @@
 package jpegscale
 
 import (
+	"encoding/binary"
 	"image"
 )
 
@@ -265,14 +266,7 @@ func (d *decoder) processSOS(n int) error {
 						if zig == 0 {
 							zig++
 							// Decode the DC coefficient, as specified in section F.2.2.1.
-							value, err := d.decodeHuffman(&d.huff[dcTable][scan[i].td])
-							if err != nil {
-								return err
-							}
-							if value > 16 {
-								return UnsupportedError("excessive DC component")
-							}
-							dcDelta, err := d.receiveExtend(value)
+							dcDelta, err := d.decodeDC(&d.huff[dcTable][scan[i].td])
 							if err != nil {
 								return err
 							}
@@ -715,27 +709,124 @@ func (d *decoder) isEdgeBlockAt(compIndex, bx, by int, shift uint) bool {
 // computes the value only of coefficients whose zig-zag index is set in need:
 // the others are skipped over in the bit stream, which consumes exactly the
 // same bits, and left zero.
+//
+// While the accumulator holds at least 32 bits (after refill, everywhere
+// but just before a marker or the end of the buffered bytes) a whole
+// coefficient — a code of at most 16 bits and at most 15 extra bits — is in
+// it, so nothing is checked or read until the next: h.fast decodes most
+// codes with their extra bits in one look-up, h.lut the rest of the codes
+// of up to 8 bits, and longer ones are matched bit by bit in the
+// accumulator, as decodeHuffmanBits does. With fewer bits the coefficient
+// is decoded as before, reading byte by byte, so that running out of data
+// fails, or does not, as in image/jpeg.
 func (d *decoder) decodeAC(b *block, h *huffman, zig, zigEnd int32, al uint32, need uint64) error {
+	if d.ref != nil {
+		return d.ref.decodeAC(d, b, h, zig, zigEnd, al, need)
+	}
 	if h.nCodes == 0 && zig <= zigEnd {
 		return errUninitializedHuffman // decodeHuffman's first check
+	}
+	if !h.fastBuilt {
+		h.buildFast(acTable)
 	}
 	// The bit accumulator lives in locals (a, n) while no other method
 	// needs it; d.bits.m is always 1<<(n-1) (0 for n == 0), so it is only
 	// recomputed when the locals are written back.
 	a, n := d.bits.a, d.bits.n
 	for ; zig <= zigEnd; zig++ {
-		// decodeHuffman(h).
-		var value uint8
-		if n < 8 {
-			// ensureNBits(8) in place while the bytes need no unstuffing:
-			// the same bytes, read ahead the same way.
-			for n <= 24 && d.bytes.i < d.bytes.j && d.bytes.buf[d.bytes.i] != 0xff {
-				a = a<<8 | uint32(d.bytes.buf[d.bytes.i])
-				d.bytes.i++
-				d.bytes.nUnreadable = 1
-				n += 8
+		if n < 32 {
+			// refill's common case in place: eight buffered bytes with
+			// no 0xff among them.
+			if i := d.bytes.i; i+8 <= d.bytes.j {
+				if x := binary.BigEndian.Uint64(d.bytes.buf[i:]); !hasFF(x) {
+					k := (64 - n) >> 3
+					a = a<<(8*k) | x>>(64-8*k)
+					n += 8 * k
+					d.bytes.i = i + int(k)
+					d.bytes.nUnreadable = 1
+				}
+			}
+			if n < 32 {
+				a, n = d.refill(a, n)
 			}
 		}
+		var value uint8
+		if n >= 32 {
+			if e := h.fast[(a>>uint32(n-fastBits))&(1<<fastBits-1)]; e != 0 {
+				if e&(3<<14) == fastCoeff<<14 {
+					zig += (e >> 10) & 0x0f
+					if zig > zigEnd {
+						n -= (e >> 5) & 0x1f // the code, not its extra bits
+						break
+					}
+					n -= e & 0x1f
+					if need>>uint32(zig)&1 != 0 {
+						b[unzig[zig&(blockSize-1)]] = (e >> 16) << al
+					}
+					continue
+				}
+				n -= e & 0x1f // a code alone
+				if e&(3<<14) == fastEOB<<14 {
+					d.eobRun = 0 // 1<<0, less this block
+					break
+				}
+				zig += 0x0f // fastZRL
+				continue
+			}
+			if v := h.lut[(a>>uint32(n-lutSize))&0xff]; v != 0 {
+				n -= int32(v&0xff) - 1
+				value = uint8(v >> 8)
+			} else {
+				// decodeHuffmanBits with the bits at hand.
+				found := false
+				for i, code := 0, int32(0); i < maxCodeLength; i++ {
+					n--
+					code |= int32(a>>uint32(n)) & 1
+					if code <= h.maxCodes[i] {
+						value = h.vals[h.valsIndices[i]+code-h.minCodes[i]]
+						found = true
+						break
+					}
+					code <<= 1
+				}
+				if !found {
+					d.bits = bits{a: a, m: bitMask(n), n: n}
+					return FormatError("bad Huffman code")
+				}
+			}
+			val0 := value >> 4
+			val1 := value & 0x0f
+			if val1 != 0 {
+				zig += int32(val0)
+				if zig > zigEnd {
+					break
+				}
+				t := int32(val1)
+				n -= t
+				if need>>uint32(zig)&1 != 0 {
+					s := int32(1) << t
+					x := int32(a>>uint32(n)) & (s - 1)
+					if x < s>>1 {
+						x += ((-1) << t) + 1
+					}
+					b[unzig[zig&(blockSize-1)]] = x << al
+				}
+				continue
+			}
+			if val0 != 0x0f {
+				d.eobRun = uint16(1 << val0)
+				if val0 != 0 {
+					n -= int32(val0)
+					d.eobRun |= uint16(a>>uint32(n)) & (1<<val0 - 1)
+				}
+				d.eobRun--
+				break
+			}
+			zig += 0x0f
+			continue
+		}
+
+		// Fewer than 32 bits at hand: decodeHuffman(h).
 		if n < 8 {
 			d.bits = bits{a: a, m: bitMask(n), n: n}
 			err := d.ensureNBits(8)
@@ -811,7 +902,7 @@ func (d *decoder) decodeAC(b *block, h *huffman, zig, zigEnd int32, al uint32, n
 }
 
 // bitMask is the bits.m that goes with bits.n == n.
-func bitMask(n int32) uint32 {
+func bitMask(n int32) uint64 {
 	if n <= 0 {
 		return 0
 	}
