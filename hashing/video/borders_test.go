@@ -68,25 +68,27 @@ func TestVideoBorders(t *testing.T) {
 
 // TestSegments checks the stretches decoded after sparse keyframes: at
 // most SegmentSpan, at most segmentShare of the group of pictures, and the
-// keyframe alone when the next lies KeyframeGap away or nearer.
+// keyframe alone when the next lies KeyframeGap away or nearer (groups of
+// 4.5 s included).
 func TestSegments(t *testing.T) {
 	sec := time.Second
-	keys := []time.Duration{0, 8 * sec, 9 * sec, 13 * sec, 20 * sec}
-	got := segments(keys, 21*sec+sec/2, 500*time.Millisecond)
 	half := 500 * time.Millisecond
+	keys := []time.Duration{0, 8 * sec, 9 * sec, 13*sec + half, 18*sec + half, 25*sec + half}
+	got := segments(keys, 27*sec, half)
 	if SegmentSpan <= 1500*time.Millisecond || SegmentSpan >= 3200*time.Millisecond {
 		t.Fatalf("the test wants SegmentSpan between 1.5 and 3.2 s, not %v", SegmentSpan)
 	}
-	if KeyframeGap < 1500*time.Millisecond || KeyframeGap >= 4*sec {
-		t.Fatalf("the test wants KeyframeGap between 1.5 and 4 s, not %v", KeyframeGap)
+	if KeyframeGap < 4500*time.Millisecond || KeyframeGap >= 5*sec {
+		t.Fatalf("the test wants KeyframeGap between 4.5 and 5 s, not %v", KeyframeGap)
 	}
 	share := func(d time.Duration) time.Duration { return time.Duration(float64(d) * segmentShare) }
 	want := []segment{
-		{In: half, Out: half + SegmentSpan},                    // up to SegmentSpan of a group of 8 s...
-		{In: 8*sec + half, Out: 8*sec + half + interFrame},     // ...the keyframe alone when the next is 1 s after...
-		{In: 9*sec + half, Out: 9*sec + half + share(4*sec)},   // ...a share of a group of 4 s...
-		{In: 13*sec + half, Out: 13*sec + half + share(7*sec)}, // ...or of 7 s
-		{In: 20*sec + half, Out: 20*sec + half + interFrame},   // the last keyframe, 1.5 s before the end
+		{In: half, Out: half + SegmentSpan},                        // up to SegmentSpan of a group of 8 s...
+		{In: 8*sec + half, Out: 8*sec + half + interFrame},         // ...the keyframe alone when the next is 1 s after...
+		{In: 9*sec + half, Out: 9*sec + half + interFrame},         // ...or 4.5 s after...
+		{In: 13*sec + 2*half, Out: 13*sec + 2*half + share(5*sec)}, // ...a share of a group of 5 s...
+		{In: 18*sec + 2*half, Out: 18*sec + 2*half + share(7*sec)}, // ...or of 7 s
+		{In: 25*sec + 2*half, Out: 25*sec + 2*half + interFrame},   // the last keyframe, 1.5 s before the end
 	}
 	if len(got) != len(want) {
 		t.Fatalf("segments %v, want %v", got, want)

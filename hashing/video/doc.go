@@ -30,7 +30,7 @@
 // pass), skipping B-frames and deblocking: a 60-s 720p H.264 video with
 // x264's default keyframe spacing costs about a fifth to a quarter of a
 // full decode, with keyframes every 5 s under a third, and with keyframes
-// every 3 s, sampled from the keyframes alone, about an eighth. Animated
+// every 3 to 4.5 s, sampled from the keyframes alone, about a tenth. Animated
 // GIFs are decoded natively (image/gif, per-frame delays
 // and disposal), without ffmpeg. Animated WebPs, which the ffmpeg of
 // Debian 12 (5.1) cannot decode, go through libwebp's animation decoder

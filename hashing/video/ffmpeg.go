@@ -56,12 +56,14 @@ const (
 
 // KeyframeGap is the widest spacing of keyframes at which DecodeAuto
 // samples a crawled video from its keyframes alone. It covers keyframes
-// every 3 s (groups of 75 or 90 frames at 25 or 30 fps), which decoded in
-// segments (two frames per group, each segment costing the concat
-// demuxer a reopen of the file) took a third of a full decode, and from
-// their keyframes alone take an eighth; a frame every 3 s still gives a
-// 15-s clip the three frames alignment needs.
-const KeyframeGap = 3200 * time.Millisecond
+// every 3, 4 and 4.5 s (groups of 75 to 135 frames at 25 or 30 fps),
+// which decoded in segments (the keyframe and 40% of the group after it,
+// each segment costing the concat demuxer a reopen of the file) took a
+// fifth to a third of a full decode, and from their keyframes alone take
+// an eighth to a tenth. It stays under 5 s, the longest a kept frame
+// stands for (keepEvery) and that matching counts a frame for: a frame
+// every 4.6 s still gives a 15-s clip the three frames alignment needs.
+const KeyframeGap = 4600 * time.Millisecond
 
 // rawFrame is one sampled frame before hashing.
 type rawFrame struct {
