@@ -21,11 +21,11 @@ const DispatchedPerPass = 512
 
 // CommitEvery is the coordinator's spacing of a pass's transactions
 // (crawler.Crawler.CommitEvery) when the crawler sets none: with
-// DispatchedPerPass items in flight, 10 ms more before an item is durable
+// DispatchedPerPass items in flight, 25 ms more before an item is durable
 // costs no throughput, and a transaction then stores tens of workers'
 // results at once, a fraction of the writes and fsyncs one per few
 // results costs.
-const CommitEvery = 10 * time.Millisecond
+const CommitEvery = 25 * time.Millisecond
 
 // ClusterConfig is what StartCluster wires: a coordinator for Crawler on
 // Embedded (when set) or on the cluster Connect names, and in-process

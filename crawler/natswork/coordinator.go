@@ -271,7 +271,7 @@ func (c *Coordinator) deliver(key uint64, res crawler.Result) bool {
 
 func (c *Coordinator) onResult(m jetstream.Msg) {
 	var rm resultMsg
-	if err := json.Unmarshal(m.Data(), &rm); err != nil {
+	if err := decodeResult(m.Data(), &rm); err != nil {
 		c.log.Error("dropping an undecodable crawl result", "err", err)
 		_ = m.Term()
 		return
@@ -351,7 +351,7 @@ func (c *Coordinator) onMaxDeliveries(ctx context.Context, m *nats.Msg) {
 func (c *Coordinator) onLookup(m *nats.Msg) {
 	var req work.ResolveRequest
 	var rep lookupReply
-	if err := json.Unmarshal(m.Data, &req); err != nil {
+	if err := decodeLookup(m.Data, &req); err != nil {
 		rep.Err = err.Error()
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -287,10 +287,13 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 		_ = m.Nak()
 		return fmt.Errorf("%w (the coordinator's protocol %d, this worker's %d): upgrade hashwatch worker to the coordinator's version", ErrProtocol, jm.Proto, Protocol)
 	}
-	central = &remoteCentral{nc: central.nc, proto: jm.Proto}
+	// The protocol this job's coordinator reads: every message of the
+	// job is sent in its form.
+	proto := jm.Proto
 	if cfg.protocol1 {
-		central.proto = 1
+		proto = 1
 	}
+	central = &remoteCentral{nc: central.nc, proto: proto}
 	j := jm.Job
 	if cfg.dies != nil && cfg.dies(j) {
 		return nil
@@ -345,7 +348,7 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 	}
 	res.Worker = cfg.Name
 	visited.filter(ctx, jm.Epoch, j, &res)
-	data, err := json.Marshal(resultMsg{Epoch: jm.Epoch, Key: jm.Key, Worker: cfg.Name, Result: res})
+	data, err := encodeResult(&resultMsg{Epoch: jm.Epoch, Key: jm.Key, Worker: cfg.Name, Result: res}, proto)
 	if err != nil {
 		log.Error("encoding a crawl result failed", "url", j.Item.URL, "err", err)
 		_ = m.Nak()
@@ -402,7 +405,7 @@ func (rc *remoteCentral) request(ctx context.Context, subject string, data []byt
 
 func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
 	var lr lookupReply
-	data, err := json.Marshal(r)
+	data, err := encodeLookup(&r, rc.proto)
 	if err != nil {
 		return crawlstate.HashResult{}, nil, err
 	}
