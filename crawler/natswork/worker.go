@@ -354,29 +354,70 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 		_ = m.Nak()
 		return nil
 	}
-	for {
-		pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, err := js.Publish(pubCtx, "hw.results."+j.Item.Kind.String(), data)
-		cancel()
-		if err == nil {
-			break
+	if proto >= 3 {
+		// Handed to the coordinator directly; it answers once the result
+		// is with its dispatch (or known a duplicate or stale).
+		sends := 1
+		if cfg.dupResults {
+			sends = 2
 		}
-		if ctx.Err() != nil {
-			return nil // unacked: redelivered after AckWait
+		for range sends {
+			if !sendResult(ctx, cfg.Conn, log, m, j, data) {
+				return nil // unacked: redelivered after AckWait
+			}
 		}
-		log.Warn("publishing a crawl result failed; retrying", "url", j.Item.URL, "err", err)
-		sleep(ctx, time.Second)
+	} else {
+		for {
+			pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			_, err := js.Publish(pubCtx, "hw.results."+j.Item.Kind.String(), data)
+			cancel()
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return nil // unacked: redelivered after AckWait
+			}
+			log.Warn("publishing a crawl result failed; retrying", "url", j.Item.URL, "err", err)
+			sleep(ctx, time.Second)
+		}
+		if cfg.dupResults {
+			if _, err := js.Publish(ctx, "hw.results."+j.Item.Kind.String(), data); err != nil {
+				log.Warn("publishing a duplicate result failed", "err", err)
+			}
+		}
 	}
-	if cfg.dupResults {
-		if _, err := js.Publish(ctx, "hw.results."+j.Item.Kind.String(), data); err != nil {
-			log.Warn("publishing a duplicate result failed", "err", err)
-		}
-	}
-	// Only now that the result is stored is the job done.
+	// Only now that the result is stored (or with the coordinator) is the
+	// job done.
 	if err := m.Ack(); err != nil {
 		log.Debug("acking a crawl job failed (it may be delivered again; its second result is dropped)", "url", j.Item.URL, "err", err)
 	}
 	return nil
+}
+
+// sendResult hands a protocol 3 result to the coordinator
+// (hw.central.result), retrying until it answers — telling JetStream
+// meanwhile that the job is still being worked on, so that a coordinator
+// away for a while does not get the job redelivered and parked; false
+// when ctx ends first.
+func sendResult(ctx context.Context, nc *nats.Conn, log *slog.Logger, m jetstream.Msg, j *work.Job, data []byte) bool {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		reply, err := nc.RequestWithContext(rctx, centralResult, data)
+		cancel()
+		if err == nil {
+			if len(reply.Data) > 0 {
+				// Not a retryable fault: the coordinator cannot read it.
+				log.Error("the coordinator refused a crawl result", "url", j.Item.URL, "err", string(reply.Data))
+			}
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		log.Warn("handing a crawl result to the coordinator failed; retrying", "url", j.Item.URL, "err", err)
+		_ = m.InProgress()
+		sleep(ctx, time.Second)
+	}
 }
 
 // remoteCentral asks the coordinator over NATS request/reply, in the
