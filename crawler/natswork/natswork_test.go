@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -499,5 +500,81 @@ func TestAWorkerRefusesJobsOfANewerCoordinator(t *testing.T) {
 	}
 	if info.State.Msgs != 1 {
 		t.Fatalf("the work stream holds %d jobs; want the refused job still there", info.State.Msgs)
+	}
+}
+
+// TestAKilledWorkersTurnsGoBack kills (closes) a worker's connection while
+// its requests for turns at a host of parallelism 1 wait behind another
+// worker's request: the coordinator finds it gone and gives its turns
+// back, so the pass goes on within seconds instead of waiting out each
+// turn's hold (the request timeout and 30 s, here 60 s) one after another.
+func TestAKilledWorkersTurnsGoBack(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, unblock := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(first); <-unblock })
+		fs.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	var unblockOnce sync.Once
+	defer unblockOnce.Do(func() { close(unblock) })
+	cfg, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 30s\n    delay: 0s\n    parallelism: 1\n", srv.URL+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, time.Minute, 0)
+	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 2})
+	type passed struct {
+		res crawler.PassStats
+		err error
+	}
+	done := make(chan passed, 1)
+	start := time.Now()
+	go func() {
+		res, err := c.Pass(context.Background(), &cfg.Sites[0])
+		done <- passed{res, err}
+	}()
+	<-first // worker a holds the host's one turn until unblocked
+
+	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: strings.TrimPrefix(srv.URL, "http://"), HoldMS: 30_000})
+	var asked sync.WaitGroup
+	for range 4 {
+		asked.Go(func() { _, _ = ghost.Request(gateAcquire, req, gateWait) })
+	}
+	// Every request sent (the server has them) before the worker dies.
+	for deadline := time.Now().Add(10 * time.Second); ghost.Stats().OutMsgs < 4; {
+		if time.Now().After(deadline) {
+			t.Fatal("the ghost's requests were not sent")
+		}
+		runtime.Gosched()
+	}
+	if err := ghost.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	ghost.Close()
+	asked.Wait()
+	unblockOnce.Do(func() { close(unblock) })
+
+	select {
+	case p := <-done:
+		if p.err != nil {
+			t.Fatal(p.err)
+		}
+		if took := time.Since(start); took > 30*time.Second {
+			t.Errorf("the pass took %v: the gone worker's turns were held", took)
+		}
+		t.Logf("pass of %d pages, %d media in %v", p.res.Pages, p.res.Media, time.Since(start))
+	case <-time.After(50 * time.Second):
+		t.Fatal("the pass did not end within 50 s: the gone worker's turns are held (60 s each)")
 	}
 }
