@@ -78,7 +78,9 @@ type Coordinator struct {
 
 	subs []*nats.Subscription
 	wg   sync.WaitGroup
-	stop context.CancelFunc
+	// runCtx ends when Close is called (stop).
+	runCtx context.Context
+	stop   context.CancelFunc
 }
 
 // WorkerStats is what the coordinator knows of one worker: results it
@@ -150,7 +152,7 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	c.stop = stop
+	c.runCtx, c.stop = runCtx, stop
 	if v := c.visited; v != nil {
 		c.wg.Go(func() { v.run(runCtx) })
 	}

@@ -277,6 +277,14 @@ func progressEvery(ackWait time.Duration) time.Duration {
 // returns an error (ErrProtocol) only for a job this worker is too old to
 // process, which it hands back to the queue untouched.
 func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) error {
+	if ctx.Err() != nil {
+		// Stopping: a job that reached one of this worker's pulls still
+		// open is left unacked, to come back after AckWait. Handed back
+		// at once (Nak) it would reach the next of them, each a delivery,
+		// until it counted as poison and was parked without ever having
+		// been tried.
+		return nil
+	}
 	var jm jobMsg
 	if err := json.Unmarshal(m.Data(), &jm); err != nil || jm.Job == nil {
 		log.Error("dropping an undecodable crawl job", "err", err)
