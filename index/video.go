@@ -243,9 +243,14 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 		radius = vm.MaxDistance
 	}
 	for _, qf := range query.Frames {
-		// The query frame as shown, mirrored, and its inner part (see
-		// video.Compare).
-		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped} {
+		// The query frame as shown, mirrored, its inner part (see
+		// video.Compare) and its view inside soft bars.
+		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped}
+		if soft := video.SoftOf(qf); soft != nil {
+			// Its view inside soft bars (video.SoftOf).
+			views = append(views, []hashing.Hash{*soft})
+		}
+		for _, hs := range views {
 			h, ok := video.FramePDQ(hs)
 			if !ok || h.Quality < vm.MinQuality {
 				continue

@@ -349,6 +349,14 @@ var errSparse = errors.New("keyframes too sparse")
 // near-repeats.
 func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 	content := videoBorders(raw)
+	// Soft (blurred) bars give a query frame one more view, see
+	// softBorders.
+	soft := content
+	if query {
+		if s := softBorders(raw, content); !near(s, content) {
+			soft = s
+		}
+	}
 	ph := h.pdq.Get().(*pdq.Hasher)
 	defer h.pdq.Put(ph)
 	var out []hashing.Frame
@@ -373,6 +381,12 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.Original]), Quality: q}}
 			fr.Mirrored = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.FlipY]), Quality: q}}
 			fr.Cropped = []hashing.Hash{centre(innerEach)}
+			if soft != content {
+				// The frame inside soft bars (the second Cropped hash,
+				// see softOf), compared as the frame itself is.
+				v, q := ph.HashImage(gray(imaging.Resize(f.Pix.SubImage(soft), 64, 64, imaging.Box)))
+				fr.Cropped = append(fr.Cropped, hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q})
+			}
 			// The frame trimmed on its own borders, when they differ from
 			// the video's: a picture shown in one frame of a slideshow or
 			// an animation sits in bars of its own — one-sided on a GIF
