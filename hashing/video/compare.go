@@ -127,7 +127,7 @@ func frameDistance(q hashing.Code, inner *hashing.Hash, rf hashing.Frame, minQua
 		if d := q.Distance(h.Code); !ok || d < best {
 			best, ok = d, true
 		}
-		if i == len(cropEach)-1 && inner != nil && inner.Quality >= minQuality && h.Quality >= minQuality {
+		if i == len(rf.Cropped)-1 && inner != nil && inner.Quality >= minQuality && h.Quality >= minQuality {
 			if d := inner.Code.Distance(h.Code); d < best {
 				best = d
 			}

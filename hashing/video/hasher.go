@@ -428,13 +428,15 @@ func near(a, b image.Rectangle) bool {
 }
 
 // cropEach lists the percentages cut from each side of a registered frame
-// for its Cropped hashes: sites crop videos by 10–20% to dodge matching,
+// for its Cropped hashes: sites crop videos by 10–30% to dodge matching,
 // and PDQ moves by some 50 bits for every 5% of scale, so each crop needs
-// its own hash: the middle 90% and the middle 80%. The last, the middle
-// 60% (innerEach), is also hashed in every query frame and compared with
-// its like only: it leaves out the bands along the edges where sites put
-// watermarks, logos and captions.
-var cropEach = [...]int{5, 10, innerEach}
+// its own hash: the middle 90%, 80% and 70%, a step of 5% a side. The
+// last, the middle 60% (innerEach), is also hashed in every query frame
+// and compared with its like only: it leaves out the bands along the
+// edges where sites put watermarks, logos and captions. Matching takes
+// the last Cropped hash as the inner one, so frames registered before the
+// 70% view was added still match.
+var cropEach = [...]int{5, 10, 15, innerEach}
 
 // innerEach is the percentage cut from each side for the inner hash.
 const innerEach = 20
