@@ -71,6 +71,9 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 			if _, err := os.Stat(cfg.Dataset); err != nil {
 				return fmt.Errorf("eval: dataset %s not found; pass --dataset DIR with a folder of JPEG or PNG photos (the development set lives in ../shared/datasets/dev beside a checkout)", cfg.Dataset)
 			}
+			if stress && !videoSuite {
+				return fmt.Errorf("eval: --stress is a video suite: pass --video --stress")
+			}
 			if videoSuite {
 				return a.evalVideo(cmd, cfg, stress, asJSON)
 			}
