@@ -19,7 +19,7 @@ func (a *app) evalCommand() *cobra.Command {
 	var cfg eval.Config
 	var asJSON bool
 	var dumpPath string
-	var videoSuite bool
+	var videoSuite, stress bool
 	var pool eval.PoolConfig
 	var ratio float64
 	var clauses string
@@ -80,8 +80,11 @@ holdout only to check.`,
 			if _, err := os.Stat(cfg.Dataset); err != nil {
 				return fmt.Errorf("eval: dataset %s not found; pass --dataset DIR with a folder of JPEG or PNG photos (the development set lives in ../shared/datasets/dev beside a checkout)", cfg.Dataset)
 			}
+			if stress && !videoSuite {
+				return fmt.Errorf("eval: --stress is a video suite: pass --video --stress")
+			}
 			if videoSuite {
-				return a.evalVideo(cmd, cfg, asJSON)
+				return a.evalVideo(cmd, cfg, stress, asJSON)
 			}
 			if !asJSON {
 				cfg.Progress = func(done, total int) {
@@ -133,6 +136,7 @@ holdout only to check.`,
 	cmd.Flags().StringVar(&strict, "strict", "", `the rule's stricter ratio test beyond a PDQ distance: "none" to switch it off, or RATIO[,ABOVEPDQ] (default: the default rule's)`)
 	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
+	cmd.Flags().BoolVar(&stress, "stress", false, "with --video: the stress set instead, footage and edits the method was not designed around (--limit clips, default 3; an audit, not a target)")
 	return cmd
 }
 
