@@ -274,7 +274,6 @@ func TestWhyItMatchedInWords(t *testing.T) {
 		{"rot-4", "tilted -4°", "-4° 기울어진"},
 		{"crop-c10", "with 10% cut from every side", "네 변에서 10%씩 잘린"},
 		{"crop-tl15", "with 15% cut from the top-left corner", "15%가 왼쪽 위 모서리에서 잘린"},
-		{"crop-br17.5", "with 17.5% cut from the bottom-right corner", "17.5%가 오른쪽 아래 모서리에서 잘린"},
 		{"cut-bottom-9", "with a 9% caption band cut at the bottom", "9% 자막 띠가 아래쪽에서 잘린"},
 		{"uncaptioned-top", "with its caption band at the top cut", "위쪽 자막 띠를 잘라낸"},
 		{"trimmed-rot180", "with its plain borders trimmed, then turned 180°", "단색 테두리를 잘라낸 뒤 180° 회전된"},

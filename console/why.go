@@ -156,7 +156,7 @@ func (s *Server) registeredSide(rq *request, a alerts.Alert) string {
 var (
 	viewTurn    = regexp.MustCompile(`^rot(90|180|270)$`)
 	viewTilt    = regexp.MustCompile(`^rot([+-]\d+)$`)
-	viewCrop    = regexp.MustCompile(`^crop-(c|l|r|t|b|tl|tr|bl|br)(\d+(?:\.\d+)?)$`)
+	viewCrop    = regexp.MustCompile(`^crop-(c|l|r|t|b|tl|tr|bl|br)(\d+)$`)
 	viewCaption = regexp.MustCompile(`^cut-(top|bottom)-(\d+)$`)
 	viewFrameAt = regexp.MustCompile(`^frame@([\d.]+)s$`)
 )
@@ -196,7 +196,7 @@ func describeView(l *locale, name string) string {
 		return l.T("view.tilt", m[1])
 	}
 	if m := viewCrop.FindStringSubmatch(name); m != nil {
-		pct, _ := strconv.ParseFloat(m[2], 64) // corners are cut every 2.5%
+		pct, _ := strconv.Atoi(m[2])
 		if m[1] == "c" {
 			return l.T("view.crop_all", pct)
 		}

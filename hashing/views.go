@@ -77,22 +77,6 @@ const (
 // enough to be redone alike on a turned or cropped copy (on the dev set,
 // every crop-20 miss and most quarter-turn misses were of pictures that
 // trimming had cut). trimmedViews cover the trimmed interior.
-//
-// The crop grid's spacing comes from how fast PDQ moves when a re-upload's
-// crop misses the nearest registered cut (on the dev set's half A, median
-// of each picture's nearest view pair): a corner cut off the grid by 0.5,
-// 1, 1.5, 2 and 2.5 points of the side (both edges move) lies at 18, 26,
-// 38, 44 and 50 bits, and recall falls from 1.00 to 0.99, 0.91 and 0.84
-// from 1.5 points on; a cut from one side, where one edge moves, at 22, 32
-// and 34 bits for 1, 2 and 3 points (0.95 at 3). Corners are therefore cut
-// every 2.5 points (at most 1.25 off) and sides every 5 (at most 2.5 off),
-// from 10 to 25% (a cut beyond the grid's end is off by its whole
-// distance: 25% from a corner matched 2 of 140 with the grid ending at
-// 20). The views on the grid added with it (sides at 15 and 25%, corners
-// at 12.5, 17.5, 22.5 and 25%) take a registered picture from 34 views to
-// 58. Cutting the query's corners instead (four query views of 2.5–3%)
-// was measured too: it costs no memory but crawl time, and leaves off-grid
-// corners at 0.83–0.99 on the same photos (the grid: 1.00).
 var registrationViews = []viewSpec{
 	{"mirror", flipH},
 	{"rot90", quarterTurns(1)},
@@ -108,46 +92,22 @@ var registrationViews = []viewSpec{
 	{"crop-r10", crop(0, 0, 0.10, 0)},
 	{"crop-t10", crop(0, 0.10, 0, 0)},
 	{"crop-b10", crop(0, 0, 0, 0.10)},
-	{"crop-l15", crop(0.15, 0, 0, 0)},
-	{"crop-r15", crop(0, 0, 0.15, 0)},
-	{"crop-t15", crop(0, 0.15, 0, 0)},
-	{"crop-b15", crop(0, 0, 0, 0.15)},
 	{"crop-l20", crop(0.20, 0, 0, 0)},
 	{"crop-r20", crop(0, 0, 0.20, 0)},
 	{"crop-t20", crop(0, 0.20, 0, 0)},
 	{"crop-b20", crop(0, 0, 0, 0.20)},
-	{"crop-l25", crop(0.25, 0, 0, 0)},
-	{"crop-r25", crop(0, 0, 0.25, 0)},
-	{"crop-t25", crop(0, 0.25, 0, 0)},
-	{"crop-b25", crop(0, 0, 0, 0.25)},
 	{"crop-tl10", crop(0.10, 0.10, 0, 0)},
 	{"crop-tr10", crop(0, 0.10, 0.10, 0)},
 	{"crop-bl10", crop(0.10, 0, 0, 0.10)},
 	{"crop-br10", crop(0, 0, 0.10, 0.10)},
-	{"crop-tl12.5", crop(0.125, 0.125, 0, 0)},
-	{"crop-tr12.5", crop(0, 0.125, 0.125, 0)},
-	{"crop-bl12.5", crop(0.125, 0, 0, 0.125)},
-	{"crop-br12.5", crop(0, 0, 0.125, 0.125)},
 	{"crop-tl15", crop(0.15, 0.15, 0, 0)},
 	{"crop-tr15", crop(0, 0.15, 0.15, 0)},
 	{"crop-bl15", crop(0.15, 0, 0, 0.15)},
 	{"crop-br15", crop(0, 0, 0.15, 0.15)},
-	{"crop-tl17.5", crop(0.175, 0.175, 0, 0)},
-	{"crop-tr17.5", crop(0, 0.175, 0.175, 0)},
-	{"crop-bl17.5", crop(0.175, 0, 0, 0.175)},
-	{"crop-br17.5", crop(0, 0, 0.175, 0.175)},
 	{"crop-tl20", crop(0.20, 0.20, 0, 0)},
 	{"crop-tr20", crop(0, 0.20, 0.20, 0)},
 	{"crop-bl20", crop(0.20, 0, 0, 0.20)},
 	{"crop-br20", crop(0, 0, 0.20, 0.20)},
-	{"crop-tl22.5", crop(0.225, 0.225, 0, 0)},
-	{"crop-tr22.5", crop(0, 0.225, 0.225, 0)},
-	{"crop-bl22.5", crop(0.225, 0, 0, 0.225)},
-	{"crop-br22.5", crop(0, 0, 0.225, 0.225)},
-	{"crop-tl25", crop(0.25, 0.25, 0, 0)},
-	{"crop-tr25", crop(0, 0.25, 0.25, 0)},
-	{"crop-bl25", crop(0.25, 0, 0, 0.25)},
-	{"crop-br25", crop(0, 0, 0.25, 0.25)},
 	{"mirror-crop-c5", mirrored(crop(0.05, 0.05, 0.05, 0.05))},
 	{"mirror-crop-c10", mirrored(crop(0.10, 0.10, 0.10, 0.10))},
 	{"mirror-crop-c20", mirrored(crop(0.20, 0.20, 0.20, 0.20))},
