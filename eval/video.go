@@ -70,9 +70,31 @@ type VideoResult struct {
 	// NegativeMargin), per kind: "unrelated" and "hard-negative".
 	Margins map[string]*NegativeMargin `json:"margins"`
 
+	// Misses says, for each copy that did not match, how near it came.
+	Misses []VideoMiss `json:"misses,omitempty"`
+
 	fpCPU     time.Duration
 	fpMinutes float64
 	regs      []hashing.Fingerprint
+	regOf     map[uint64]hashing.Fingerprint
+}
+
+// VideoMiss is a copy that matched nothing, with its best alignment
+// against the video it copies and how many of its frames could decide
+// (PDQ quality at least Matching.MinQuality), so a miss can be told apart:
+// no frame near enough, too few on one line, or too small a share.
+type VideoMiss struct {
+	Query           string  `json:"query"`
+	Edit            string  `json:"edit"`
+	Frames          int     `json:"frames"`
+	Decisive        int     `json:"decisive"`
+	AlignFrames     int     `json:"align_frames"`
+	QueryShare      float64 `json:"query_share"`
+	RegisteredShare float64 `json:"registered_share"`
+	Rate            float64 `json:"rate"`
+	// NearestFrame is the nearest query frame to any registered frame
+	// (PDQ, any stored view, mirrored queries included).
+	NearestFrame int `json:"nearest_frame"`
 }
 
 // NegativeMargin says how far the negatives stayed from a match: of every
@@ -190,6 +212,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		id := added[0].ID
 		idOf[id] = name
 		res.regs = append(res.regs, fp)
+		res.register(id, fp)
 		edits := fixtures.VideoEdits(fp.Duration, 15*sec, before, after)
 		for _, e := range edits {
 			data, err := b.Edit(ctx, orig, e)
@@ -255,6 +278,7 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 		id := added[0].ID
 		idOf[id] = name
 		res.regs = append(res.regs, fp)
+		res.register(id, fp)
 		for _, e := range fixtures.CameraEdits() {
 			data, err := b.Edit(ctx, orig, e)
 			if err != nil {
@@ -326,14 +350,53 @@ func (res *VideoResult) score(ctx context.Context, h *video.Hasher, db *database
 	if err != nil {
 		return err
 	}
+	found := false
 	for _, m := range ms {
 		if m.Fingerprint == want {
 			r.Found++
+			found = true
 			continue
 		}
 		res.FalseAlerts = append(res.FalseAlerts, FalseAlert{Query: name, Edit: edit, Matched: idOf[m.Fingerprint], Distance: m.Evidence.Distance})
 	}
+	if want != 0 && !found {
+		res.miss(name, edit, fp, res.regOf[want], vm)
+	}
 	return nil
+}
+
+// miss records how near a copy that matched nothing came to its original.
+func (res *VideoResult) miss(name, edit string, q, reg hashing.Fingerprint, vm video.Matching) {
+	qt := video.TimelineOf(q, vm.MinQuality)
+	a, _ := video.CompareWith(q, qt, reg, vm)
+	m := VideoMiss{Query: name, Edit: edit, Frames: len(q.Frames), Decisive: len(qt.At), AlignFrames: a.Frames,
+		QueryShare: a.QueryShare, RegisteredShare: a.RegisteredShare, Rate: a.Rate, NearestFrame: hashing.PDQ.Bits() + 1}
+	for _, qf := range q.Frames {
+		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored}
+		if soft := video.SoftOf(qf); soft != nil {
+			views = append(views, []hashing.Hash{*soft})
+		}
+		for _, hs := range views {
+			qh, ok := video.FramePDQ(hs)
+			if !ok {
+				continue
+			}
+			for _, rf := range reg.Frames {
+				for _, rh := range append(rf.Hashes[:min(len(rf.Hashes), 1):1], rf.Cropped...) {
+					m.NearestFrame = min(m.NearestFrame, qh.Code.Distance(rh.Code))
+				}
+			}
+		}
+	}
+	res.Misses = append(res.Misses, m)
+}
+
+// register remembers a registered video's fingerprint by its id.
+func (res *VideoResult) register(id uint64, fp hashing.Fingerprint) {
+	if res.regOf == nil {
+		res.regOf = map[uint64]hashing.Fingerprint{}
+	}
+	res.regOf[id] = fp
 }
 
 // edit returns the result row of an edit, adding it on first use.
@@ -395,7 +458,11 @@ func (res *VideoResult) margin(kind, name string, q hashing.Fingerprint, vm vide
 	qt := video.TimelineOf(q, vm.MinQuality)
 	for _, r := range res.regs {
 		for _, qf := range q.Frames {
-			for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored} {
+			views := [][]hashing.Hash{qf.Hashes, qf.Mirrored}
+			if soft := video.SoftOf(qf); soft != nil {
+				views = append(views, []hashing.Hash{*soft})
+			}
+			for _, hs := range views {
 				qh, ok := video.FramePDQ(hs)
 				if !ok || qh.Quality < vm.MinQuality {
 					continue

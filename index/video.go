@@ -21,15 +21,16 @@ import (
 // query's within the frame threshold and aligned in time (video.Align).
 //
 // A frame code's ID is its fingerprint ID shifted left by frameIDBits,
-// plus the frame's position shifted left by two, plus which hash of the
-// frame it is (0 as shown, 1–3 its centre crops): a candidate leads
+// plus the frame's position shifted left by frameViewBits, plus which hash of
+// the frame it is (0 as shown, 1–4 its centre crops): a candidate leads
 // straight to its fingerprint.
 const (
-	frameIDBits = 18
+	frameIDBits   = 18
+	frameViewBits = 3
 	// MaxVideoFrames is the most frames one registered video may have.
-	MaxVideoFrames = 1 << (frameIDBits - 2)
+	MaxVideoFrames = 1 << (frameIDBits - frameViewBits)
 	// maxFrameCrops is the most centre-crop hashes of a frame indexed.
-	maxFrameCrops = 3
+	maxFrameCrops = 4
 )
 
 // VideoEvidence says where a registered video was found in a query video:
@@ -77,7 +78,7 @@ func videoEvidence(a video.Alignment) *VideoEvidence {
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
 func frameCodeID(fp uint64, frame, view int) uint64 {
-	return fp<<frameIDBits | uint64(frame)<<2 | uint64(view)
+	return fp<<frameIDBits | uint64(frame)<<frameViewBits | uint64(view)
 }
 
 // frameCodes calls fn with the ID and PDQ code of every hash of frames,
@@ -243,9 +244,14 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 		radius = vm.MaxDistance
 	}
 	for _, qf := range query.Frames {
-		// The query frame as shown, mirrored, and its inner part (see
-		// video.Compare).
-		for _, hs := range [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped} {
+		// The query frame as shown, mirrored, its inner part (see
+		// video.Compare) and its view inside soft bars.
+		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped}
+		if soft := video.SoftOf(qf); soft != nil {
+			// Its view inside soft bars (video.SoftOf).
+			views = append(views, []hashing.Hash{*soft})
+		}
+		for _, hs := range views {
 			h, ok := video.FramePDQ(hs)
 			if !ok || h.Quality < vm.MinQuality {
 				continue

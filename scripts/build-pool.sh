@@ -38,13 +38,18 @@
 # PACKAGES (space-separated list replacing the default one).
 set -euo pipefail
 
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+	# This file's opening comment is its help.
+	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+	exit 0
+fi
 add=
 if [[ ${1:-} == --add ]]; then
 	add=1
 	shift
 fi
-if [[ $# -ne 1 ]]; then
-	echo "usage: $0 [--add] DIR   (e.g. $0 ~/.cache/hashwatch-pool)" >&2
+if [[ $# -ne 1 || $1 == -* ]]; then
+	echo "usage: $0 [--add] DIR   (e.g. $0 ~/.cache/hashwatch-pool; --help for more)" >&2
 	exit 2
 fi
 out=$1

@@ -98,7 +98,7 @@ of the machine: it lists every centre's alerts unless --centre names one.`,
 				return err
 			}
 			if showJSON {
-				return newJSONLines(a.stdout).write(console.NewAlertJSON(al))
+				return a.writeAlertJSON(al)
 			}
 			b, _ := json.MarshalIndent(console.NewAlertJSON(al), "", "  ")
 			_, err = fmt.Fprintln(a.stdout, string(b))
@@ -107,29 +107,38 @@ of the machine: it lists every centre's alerts unless --centre names one.`,
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "one JSON object")
 
+	var confirmJSON bool
 	confirm := &cobra.Command{
-		Use:   "confirm ID",
+		Use:   "confirm ID [--json]",
 		Short: "Confirm an alert as a re-upload to take down",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hashwatch alerts confirm 12
+  hashwatch alerts confirm 12 --json   # the updated alert, as alerts show --json prints it`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.setStatus(cmd, args[0], alerts.StatusConfirmed, "")
+			return a.setStatus(cmd, args[0], alerts.StatusConfirmed, "", confirmJSON)
 		},
 	}
+	confirm.Flags().BoolVar(&confirmJSON, "json", false, "print the updated alert as one JSON object (the shape of alerts show --json)")
 	var reason string
+	var dismissJSON bool
 	dismiss := &cobra.Command{
-		Use:   "dismiss ID --reason TEXT",
+		Use:   "dismiss ID --reason TEXT [--json]",
 		Short: "Dismiss an alert; the same media and fingerprint never alert again",
-		Args:  cobra.ExactArgs(1),
+		Example: `  hashwatch alerts dismiss 12 --reason "a different person"
+  hashwatch alerts dismiss 12 --reason "site logo" --json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if reason == "" {
 				return usagef("alerts dismiss: --reason is required")
 			}
-			return a.setStatus(cmd, args[0], alerts.StatusDismissed, reason)
+			return a.setStatus(cmd, args[0], alerts.StatusDismissed, reason, dismissJSON)
 		},
 	}
 	dismiss.Flags().StringVar(&reason, "reason", "", "why the alert is not a re-upload (required)")
+	dismiss.Flags().BoolVar(&dismissJSON, "json", false, "print the updated alert as one JSON object (the shape of alerts show --json)")
+	var undoJSON bool
 	undo := &cobra.Command{
-		Use:   "undo ID...",
+		Use:   "undo ID... [--json]",
 		Short: "Undo the last confirm or dismiss of alerts, all or nothing",
 		Long: `undo puts each alert back as it was before its last decision (confirm or
 dismiss), as the console's Undo button does, and records "alert.undo" in the
@@ -139,22 +148,25 @@ runs, else 10 minutes), after which something that cannot be taken back
 followed (a notice sent, removal found, the case withdrawn), that someone
 else decided (the command line acts as cli:$USER, no admin), that another
 operator holds in the console (a claim), or that has no decision to undo.
-Each refusal is said on stderr, and the exit status is 1.`,
+Each refusal is said on stderr, and the exit status is 1. With --json each
+restored alert is printed as one JSON object, in the order named, in the
+shape of alerts show --json.`,
 		Example: `  hashwatch alerts confirm 12
   hashwatch alerts undo 12
-  hashwatch alerts undo 12 13 14`,
+  hashwatch alerts undo 12 13 14 --json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.undoDecisions(cmd, args)
+			return a.undoDecisions(cmd, args, undoJSON)
 		},
 	}
+	undo.Flags().BoolVar(&undoJSON, "json", false, "print each restored alert as one JSON object (the shape of alerts show --json)")
 	cmd.AddCommand(list, show, confirm, dismiss, undo)
 	return cmd
 }
 
 // undoDecisions undoes the last decision on each alert of args, all or
 // nothing, saying a refusal in the console's words.
-func (a *app) undoDecisions(cmd *cobra.Command, args []string) error {
+func (a *app) undoDecisions(cmd *cobra.Command, args []string, asJSON bool) error {
 	if len(args) > alerts.MaxBulk {
 		return usagef("alerts undo: %d alerts named; at most %d at a time", len(args), alerts.MaxBulk)
 	}
@@ -190,12 +202,31 @@ func (a *app) undoDecisions(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	for _, al := range done {
-		fmt.Fprintf(a.stdout, "alert %d is now %s\n", al.ID, al.Status)
+		if err := a.printDecided(al, asJSON); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (a *app) setStatus(cmd *cobra.Command, arg string, s alerts.Status, reason string) error {
+// writeAlertJSON prints al as one JSON line in the form the CLI and the
+// API share (console.NewAlertJSON): alerts show --json, and the decisions'
+// and undo's --json.
+func (a *app) writeAlertJSON(al alerts.Alert) error {
+	return newJSONLines(a.stdout).write(console.NewAlertJSON(al))
+}
+
+// printDecided says what a decision or an undo left an alert as: a line
+// for people, or with asJSON the whole alert as alerts show --json prints it.
+func (a *app) printDecided(al alerts.Alert, asJSON bool) error {
+	if asJSON {
+		return a.writeAlertJSON(al)
+	}
+	_, err := fmt.Fprintf(a.stdout, "alert %d is now %s\n", al.ID, al.Status)
+	return err
+}
+
+func (a *app) setStatus(cmd *cobra.Command, arg string, s alerts.Status, reason string, asJSON bool) error {
 	id, err := parseID(arg)
 	if err != nil {
 		return err
@@ -209,8 +240,7 @@ func (a *app) setStatus(cmd *cobra.Command, arg string, s alerts.Status, reason 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "alert %d is now %s\n", al.ID, al.Status)
-	return nil
+	return a.printDecided(al, asJSON)
 }
 
 func parseID(s string) (uint64, error) {

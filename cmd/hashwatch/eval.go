@@ -19,7 +19,7 @@ func (a *app) evalCommand() *cobra.Command {
 	var cfg eval.Config
 	var asJSON bool
 	var dumpPath string
-	var videoSuite bool
+	var videoSuite, stress bool
 	var pool eval.PoolConfig
 	var ratio float64
 	var clauses string
@@ -27,7 +27,7 @@ func (a *app) evalCommand() *cobra.Command {
 	var colour, grey string
 	var strict string
 	cmd := &cobra.Command{
-		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json] | eval --pool DIR [--split tune|holdout|all] [--register N] [--query N] [--cache DIR]",
+		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json] | eval --video [--limit N] [--swap] [--json] | eval --pool DIR [--split tune|holdout|all] [--register N] [--query N] [--cache DIR] [--dump FILE]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
 		Long: `eval registers every other photo of DIR, applies a fixed suite of re-uploader edits
 (re-encode, resize, mirror, rotations, tone, blur, noise, bars, padding, crops, captions,
@@ -37,6 +37,7 @@ and its edits, and the distance distributions of true and false pairs.
 
 --swap registers the other half, to check on held-out photos what was tuned on the first.
 The default dataset is ` + defaultDataset + ` (the development photo set beside a checkout).
+--video runs the same for videos made from the photos with ffmpeg.
 
 --pool DIR measures false alerts at scale instead, on a pool of unrelated images built by
 scripts/build-pool.sh: it registers --register images of the --split (default: half, at
@@ -45,10 +46,18 @@ and reports false alerts per comparison with a 95% upper bound, per rule clause,
 family pair, the busiest fingerprints, and how close the nearest unrelated pair comes to
 each clause. Matches whose thumbnails correlate >= 0.9 are counted as duplicates apart.
 --cache DIR keeps fingerprints between runs; --dump writes every view pair within
-PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
+PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).
+
+The pool is built once, and rebuilt the same way, with 'make pool' (POOL=DIR, default
+~/.cache/hashwatch-pool) or scripts/build-pool.sh DIR: Debian packages of permissively
+licensed pictures, downloaded and kept in ~/.cache/hashwatch-pool-debs, and DIR/MANIFEST.tsv
+with each file's split. scripts/build-pool.sh --add DIR adds the families added later
+without changing the split; scripts/build-pool.sh --help says more. Tune on tune; look at
+holdout only to check.`,
 		Example: `  hashwatch eval --limit 40
   hashwatch eval --dataset ~/photos --json
-  hashwatch eval --pool ~/.cache/hashwatch-pool --cache ~/.cache/hashwatch-pool-fp --dump tune.csv`,
+  hashwatch eval --video --limit 5
+  make pool && hashwatch eval --pool ~/.cache/hashwatch-pool --cache ~/.cache/hashwatch-pool-fp --dump tune.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rule, err := eval.Rule(clauses, ratio, background, colour, grey)
@@ -71,8 +80,11 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 			if _, err := os.Stat(cfg.Dataset); err != nil {
 				return fmt.Errorf("eval: dataset %s not found; pass --dataset DIR with a folder of JPEG or PNG photos (the development set lives in ../shared/datasets/dev beside a checkout)", cfg.Dataset)
 			}
+			if stress && !videoSuite {
+				return fmt.Errorf("eval: --stress is a video suite: pass --video --stress")
+			}
 			if videoSuite {
-				return a.evalVideo(cmd, cfg, asJSON)
+				return a.evalVideo(cmd, cfg, stress, asJSON)
 			}
 			if !asJSON {
 				cfg.Progress = func(done, total int) {
@@ -124,6 +136,7 @@ PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).`,
 	cmd.Flags().StringVar(&strict, "strict", "", `the rule's stricter ratio test beyond a PDQ distance: "none" to switch it off, or RATIO[,ABOVEPDQ] (default: the default rule's)`)
 	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
+	cmd.Flags().BoolVar(&stress, "stress", false, "with --video: the stress set instead, footage and edits the method was not designed around (--limit clips, default 3; an audit, not a target)")
 	return cmd
 }
 

@@ -11,25 +11,36 @@ import (
 
 // evalVideo runs `eval --video`: slideshow videos made from the photos
 // with ffmpeg, the video edit family, hard negatives and unrelated videos.
-func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error {
+//
+// With stress it runs the stress set (eval.RunVideoStress) instead.
+func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, stress, asJSON bool) error {
 	vcfg := eval.VideoConfig{Dataset: cfg.Dataset, Videos: cfg.Limit, Cameras: cfg.Limit, Swap: cfg.Swap}
+	run, what := eval.RunVideo, "videos"
+	if stress {
+		run, what = eval.RunVideoStress, "stress clips"
+	}
 	if !asJSON {
 		vcfg.Progress = func(done, total int) {
-			fmt.Fprintf(a.stderr, "\r%d/%d videos", done, total)
+			fmt.Fprintf(a.stderr, "\r%d/%d %s", done, total, what)
 			if done == total {
 				fmt.Fprintln(a.stderr)
 			}
 		}
 	}
-	res, err := eval.RunVideo(cmd.Context(), vcfg)
+	res, err := run(cmd.Context(), vcfg)
 	if err != nil {
 		return fmt.Errorf("eval --video: %w", err)
 	}
 	if asJSON {
 		return newJSONLines(a.stdout).write(res)
 	}
-	fmt.Fprintf(a.stdout, "dataset %s: %d registered videos (%d slideshows, %d fixed-camera clips); %d negatives (%d hard: same photos, other order and rhythm)\n\n",
-		res.Dataset, res.Registered, res.Registered-res.Cameras, res.Cameras, res.Negatives, res.HardNegatives)
+	if stress {
+		fmt.Fprintf(a.stdout, "dataset %s: STRESS SET (an audit, not a design target): %d registered near-static 16:9 clips; %d negatives (%d hard: another photo of the same kind)\n\n",
+			res.Dataset, res.Registered, res.Negatives, res.HardNegatives)
+	} else {
+		fmt.Fprintf(a.stdout, "dataset %s: %d registered videos (%d slideshows, %d fixed-camera clips); %d negatives (%d hard: same photos, other order and rhythm)\n\n",
+			res.Dataset, res.Registered, res.Registered-res.Cameras, res.Cameras, res.Negatives, res.HardNegatives)
+	}
 	tw := termtable.New(a.stdout)
 	fmt.Fprintln(tw, "EDIT\tRECALL\tFOUND\tTARGET\t")
 	for _, e := range res.Edits {
@@ -46,6 +57,13 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, asJSON bool) error 
 	fmt.Fprintf(a.stdout, "\nfalse alerts: %d\n", len(res.FalseAlerts))
 	for _, f := range res.FalseAlerts {
 		fmt.Fprintf(a.stdout, "  %s (%s) matched %s at distance %d\n", f.Query, f.Edit, f.Matched, f.Distance)
+	}
+	if len(res.Misses) > 0 {
+		fmt.Fprintln(a.stdout, "misses (frames sampled/decisive; best alignment with the original: frames, query and registered share, rate; nearest frame PDQ):")
+		for _, m := range res.Misses {
+			fmt.Fprintf(a.stdout, "  %s (%s): %d/%d frames; %d aligned, shares %.2f/%.2f, rate %.2f; nearest %d\n",
+				m.Query, m.Edit, m.Frames, m.Decisive, m.AlignFrames, m.QueryShare, m.RegisteredShare, m.Rate, m.NearestFrame)
+		}
 	}
 	vm := video.DefaultMatching()
 	fmt.Fprintf(a.stdout, "margins (frames match at PDQ <= %d; a video match needs >= %d frames on one line and a share >= %.2f):\n",

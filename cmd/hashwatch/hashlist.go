@@ -21,7 +21,7 @@ const maxListBytes = 256 << 20
 func (a *app) importCommand() *cobra.Command {
 	var caseID, label, centre, verify string
 	cmd := &cobra.Command{
-		Use:   "import --case ID [--centre ID] [--verify PUBKEY] FILE",
+		Use:   "import --case ID [--centre ID] [--label TEXT] [--verify PUBKEY] FILE",
 		Short: "Register PDQ hashes or vPDQ video fingerprints from a partner's list",
 		Long: `import reads a hash list and registers what it holds under the case, all in one
 transaction. It tells the two kinds apart by the list's header line (export writes one)

@@ -158,6 +158,18 @@ func checkBoundAddr(a net.Addr, public bool) error {
 	return usagef("serve: the listener is bound to %s, which is not a loopback address; pass --public to listen there (and put TLS in front, see README)", a)
 }
 
+// cookiesInClear reports whether the console at a may send session
+// cookies without Secure to other machines: it listens off loopback
+// (which --public allows) without --secure-cookies. --public given only
+// for --nats-listen, with the console on loopback, is not that.
+func cookiesInClear(a net.Addr, public, secureCookies bool) bool {
+	if !public || secureCookies {
+		return false
+	}
+	ta, ok := a.(*net.TCPAddr)
+	return !ok || !ta.IP.IsLoopback()
+}
+
 func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if o.sitesFile == "" {
 		return usagef("serve: --sites FILE is required")
@@ -250,7 +262,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		ln.Close()
 		return err
 	}
-	if o.public && !o.secureCookies {
+	if cookiesInClear(ln.Addr(), o.public, o.secureCookies) {
 		a.log.Warn("listening on a public address without --secure-cookies: unless TLS terminates in front of this process, session cookies travel in clear", "addr", ln.Addr().String())
 	}
 	// Requests run under their own context, not the signal's, so a

@@ -120,7 +120,7 @@ centre see every centre's work; a regional centre's users see only their own.`,
 	var lookupsJSON bool
 	var tokenTTL time.Duration
 	token := &cobra.Command{
-		Use:   "token NAME [--name LABEL]",
+		Use:   "token NAME [--name LABEL] [--scope S] [--expires 720h]",
 		Short: "Issue an API token for a user's scripts (printed once, stored hashed)",
 		Long: `token issues a new API token acting with the user's role, narrowed by --scope
 (read: GET requests only; report: reported URLs only; operator or staff: what that

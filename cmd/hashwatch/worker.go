@@ -37,7 +37,7 @@ tls:// with --nats-ca (a CA, or serve's self-signed nats-tls-cert.pem) or --nats
 (the certificate's SHA-256 fingerprint serve logs); a certificate that does not
 verify stops the worker at once. --parallel is how many jobs it works on at
 once (hashing uses at most one goroutine per CPU).`,
-		Example: `  hashwatch worker --nats nats://coordinator.example:4222 --creds worker.creds
+		Example: `  hashwatch worker --nats nats://127.0.0.1:4222 --creds worker.creds  # serve on this machine
   hashwatch worker --nats tls://nats.example:4222 --creds worker.creds --nats-ca ca.pem --parallel 32
   hashwatch worker --nats tls://coordinator.example:4222 --creds worker.creds --nats-pin 3F:A2:…  # serve's self-signed certificate`,
 		Args: cobra.NoArgs,

@@ -78,7 +78,9 @@ type Coordinator struct {
 
 	subs []*nats.Subscription
 	wg   sync.WaitGroup
-	stop context.CancelFunc
+	// runCtx ends when Close is called (stop).
+	runCtx context.Context
+	stop   context.CancelFunc
 }
 
 // WorkerStats is what the coordinator knows of one worker: results it
@@ -150,7 +152,7 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	c.stop = stop
+	c.runCtx, c.stop = runCtx, stop
 	if v := c.visited; v != nil {
 		c.wg.Go(func() { v.run(runCtx) })
 	}
@@ -163,7 +165,7 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 		<-runCtx.Done()
 		cc.Stop()
 	})
-	for subj, h := range map[string]nats.MsgHandler{centralLookup: c.onLookup, centralMatch: c.onMatch,
+	for subj, h := range map[string]nats.MsgHandler{centralLookup: c.onLookup, centralMatch: c.onMatch, centralResult: c.onResultRequest,
 		gateAcquire: c.onGateAcquire, gateStarted: c.onGateStarted, gateRelease: c.onGateRelease} {
 		sub, err := cfg.Conn.QueueSubscribe(subj, "coordinator", func(m *nats.Msg) {
 			// Matching costs CPU; one request must not hold up the others.
@@ -269,16 +271,47 @@ func (c *Coordinator) deliver(key uint64, res crawler.Result) bool {
 	return ok
 }
 
+// onResult takes a result from the result stream (workers of protocols 1
+// and 2).
 func (c *Coordinator) onResult(m jetstream.Msg) {
 	var rm resultMsg
-	if err := json.Unmarshal(m.Data(), &rm); err != nil {
+	if err := decodeResult(m.Data(), &rm); err != nil {
 		c.log.Error("dropping an undecodable crawl result", "err", err)
 		_ = m.Term()
 		return
 	}
+	c.take(&rm)
+	// Acked once handed over, before the pass commits it: should this
+	// process die before the commit, the item is still queued in bbolt and
+	// is dispatched again by the next process, which purges this stream on
+	// start, so an unacked result would be dropped all the same (package
+	// documentation; TestACoordinatorKilledBetweenHandOverAndCommitLosesNothing).
+	_ = m.Ack()
+}
+
+// onResultRequest takes a result a protocol 3 worker sends directly
+// (hw.central.result) and answers once it is handed over, with nothing,
+// or with why it cannot be read. The worker acks its job only then, so a
+// result lost on the way is the job's redelivery, as a result never
+// published is.
+func (c *Coordinator) onResultRequest(m *nats.Msg) {
+	var rm resultMsg
+	if err := decodeResult(m.Data, &rm); err != nil {
+		c.log.Error("dropping an undecodable crawl result", "err", err)
+		_ = m.Respond([]byte(err.Error()))
+		return
+	}
+	c.take(&rm)
+	if err := m.Respond(nil); err != nil {
+		c.log.Warn("replying to a worker failed", "err", err)
+	}
+}
+
+// take hands a decoded result to its dispatch, dropping it when stale (an
+// earlier coordinator process dispatched it) or a duplicate.
+func (c *Coordinator) take(rm *resultMsg) {
 	if rm.Epoch != c.epoch {
 		c.stale.Add(1)
-		_ = m.Ack()
 		return
 	}
 	c.seen(rm.Worker)
@@ -296,12 +329,6 @@ func (c *Coordinator) onResult(m jetstream.Msg) {
 		c.duplicates.Add(1)
 		c.log.Debug("duplicate crawl result dropped", "url", rm.Result.Item.URL, "worker", rm.Worker)
 	}
-	// Acked once handed over, before the pass commits it: should this
-	// process die before the commit, the item is still queued in bbolt and
-	// is dispatched again by the next process, which purges this stream on
-	// start, so an unacked result would be dropped all the same (package
-	// documentation; TestACoordinatorKilledBetweenHandOverAndCommitLosesNothing).
-	_ = m.Ack()
 }
 
 func (c *Coordinator) seen(worker string) {
@@ -351,7 +378,7 @@ func (c *Coordinator) onMaxDeliveries(ctx context.Context, m *nats.Msg) {
 func (c *Coordinator) onLookup(m *nats.Msg) {
 	var req work.ResolveRequest
 	var rep lookupReply
-	if err := json.Unmarshal(m.Data, &req); err != nil {
+	if err := decodeLookup(m.Data, &req); err != nil {
 		rep.Err = err.Error()
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

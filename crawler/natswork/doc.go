@@ -11,10 +11,14 @@
 // from the stream's one shared durable consumer (explicit acks, AckWait,
 // MaxDeliver bounded), process the job (crawler/work.Worker: robots.txt, fetch,
 // discovery, fingerprint — matching is asked of the coordinator over
-// request/reply, hw.central.*), publish the Result to the stream
-// HW_RESULTS, wait for the stream's PubAck, and only then ack the job. The
-// coordinator consumes results, hands each to the Dispatch waiting for it
-// (the pass then commits it in bbolt through its group commit) and acks it.
+// request/reply, hw.central.*), hand the Result to the coordinator and
+// only then ack the job: a worker of protocol 3 (wire.go) sends it as a
+// request (hw.central.result) that the coordinator answers once it has
+// handed the result to the Dispatch waiting for it (the pass then commits
+// it in bbolt through its group commit); older workers publish it to the
+// stream HW_RESULTS and wait for the stream's PubAck, and the coordinator
+// consumes it from there, hands it over and acks it. A worker takes the
+// jobs for all its free slots in one pull request.
 //
 // # Guarantees
 //
@@ -30,8 +34,9 @@
 //     the next worker instead of being processed, and the pass records it
 //     with its URL in the site's status (sites); the stream's MaxDeliver
 //     advisory parks it too, should even that delivery be lost.
-//   - A result is acked when it is handed to its dispatch, before the pass
-//     commits it, and that loses nothing: HW_RESULTS is not where an item's
+//   - A result is acked (answered, from a protocol 3 worker) when it is
+//     handed to its dispatch, before the pass commits it, and that loses
+//     nothing: neither HW_RESULTS nor the reply is where an item's
 //     durability lives. An item stays in the bbolt frontier until the
 //     transaction that stores its outcome marks it done, and a starting
 //     coordinator purges HW_RESULTS (see below), so an ack after the

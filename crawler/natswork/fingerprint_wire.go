@@ -29,13 +29,7 @@ var errTruncated = errors.New("truncated")
 // appendMatchRequest appends r's binary form to b.
 func appendMatchRequest(b []byte, r *matchRequest) []byte {
 	b = append(b, matchRequestV2)
-	q := &r.Req
-	b = appendString(b, q.Site)
-	b = binary.AppendUvarint(b, q.Pass)
-	b = appendString(b, q.What)
-	b = appendString(b, q.URL)
-	b = append(b, q.SHA256[:]...)
-	b = binary.AppendUvarint(b, q.Watermark)
+	b = appendResolveRequest(b, &r.Req)
 	b = binary.AppendVarint(b, r.TookNanos)
 	if f := r.Failure; f != nil {
 		b = append(b, 1)
@@ -104,13 +98,7 @@ func parseMatchRequest(data []byte, r *matchRequest) error {
 	if v := d.byte(); v != matchRequestV2 {
 		return fmt.Errorf("match request: version %d, want %d", v, matchRequestV2)
 	}
-	q := &r.Req
-	q.Site = d.string()
-	q.Pass = d.uvarint()
-	q.What = d.string()
-	q.URL = d.string()
-	d.sum(&q.SHA256)
-	q.Watermark = d.uvarint()
+	readResolveRequest(&d, &r.Req)
 	r.TookNanos = d.varint()
 	r.Failure = nil
 	if d.byte() == 1 {
@@ -144,13 +132,7 @@ func parseMatchRequest(data []byte, r *matchRequest) error {
 		}
 	}
 	fp.Duration = time.Duration(d.varint())
-	if d.err != nil {
-		return fmt.Errorf("match request: %w", d.err)
-	}
-	if len(d.b) > 0 {
-		return fmt.Errorf("match request: %d bytes after its end", len(d.b))
-	}
-	return nil
+	return d.end("match request")
 }
 
 // wireReader reads the binary form; the first error sticks and every

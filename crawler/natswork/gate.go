@@ -3,11 +3,13 @@ package natswork
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +23,14 @@ import (
 // pass's gate grants one) and gives it back when the response body is
 // closed (hw.gate.release). A lease a dead worker never gives back ends by
 // itself after the site's request timeout.
+//
+// A worker killed with turns asked for (up to --parallel of them) would
+// otherwise be served them one after another, each held to its timeout
+// by nobody: with parallelism 1 and a 5-s request timeout, 16 asked-for
+// turns stopped the host — every worker — for 16 × 35 s. So the
+// coordinator checks that the asker is still there (requesterGone) every
+// gateProbeEvery while it waits, and once gateProbeAfter into a turn it
+// still holds; a gone asker's wait ends and its turn goes back at once.
 
 const (
 	gateAcquire = "hw.gate.acquire"
@@ -50,6 +60,20 @@ type gateReply struct {
 // a long Crawl-delay and many workers queued can take a while.
 const gateWait = 10 * time.Minute
 
+const (
+	// gateProbeEvery is how often the coordinator checks that a worker
+	// waiting for a turn is still there.
+	gateProbeEvery = 5 * time.Second
+	// gateProbeAfter is how long a granted turn runs before the
+	// coordinator checks that its worker is still there; most turns end
+	// before.
+	gateProbeAfter = 2 * time.Second
+	// gateProbeWait is how long a check waits: a worker that is there
+	// never answers it; one that is gone is told of at once by the
+	// server (no responders).
+	gateProbeWait = time.Second
+)
+
 // leases are the turns the coordinator granted and not yet got back.
 type leases struct {
 	mu   sync.Mutex
@@ -70,6 +94,14 @@ func (l *leases) add(started, release func(), hold time.Duration) uint64 {
 	l.mu.Unlock()
 	time.AfterFunc(hold, func() { l.release(id) })
 	return id
+}
+
+// holds reports whether turn id is still out.
+func (l *leases) holds(id uint64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.held[id]
+	return ok
 }
 
 func (l *leases) started(id uint64) {
@@ -101,7 +133,10 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), gateWait-5*time.Second)
 	defer cancel()
+	watched := make(chan struct{})
+	c.wg.Go(func() { c.watchAsker(ctx, cancel, m.Reply, watched) })
 	started, release, err := c.cfg.Crawler.GateTurn(ctx, req.Site, req.Pass, req.Host, time.Duration(req.CrawlDelayMS)*time.Millisecond)
+	close(watched)
 	if err != nil {
 		rep.Err, rep.Unavailable = err.Error(), true
 		c.reply(m, rep)
@@ -116,7 +151,53 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	data, _ := json.Marshal(rep)
 	if err := m.Respond(data); err != nil {
 		c.gate.release(rep.Lease)
+		return
 	}
+	id := rep.Lease
+	time.AfterFunc(gateProbeAfter, func() {
+		if c.gate.holds(id) && c.requesterGone(m.Reply) {
+			c.log.Debug("turn of a gone worker given back", "host", req.Host, "site", req.Site)
+			c.gate.release(id)
+		}
+	})
+}
+
+// watchAsker ends a wait for a turn (cancel) when the worker that asked
+// is gone, checking every gateProbeEvery until done is closed or ctx ends.
+func (c *Coordinator) watchAsker(ctx context.Context, cancel context.CancelFunc, reply string, done <-chan struct{}) {
+	t := time.NewTicker(gateProbeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if c.requesterGone(reply) {
+				cancel()
+				return
+			}
+		}
+	}
+}
+
+// requesterGone reports whether the connection that sent a request with
+// reply subject reply has gone. nats.go answers requests through one
+// subscription per connection, _INBOX.<id>.*, and drops a message for a
+// token it is not waiting on; so a message to _INBOX.<id>.probe reaches a
+// live worker, which ignores it (the check waits gateProbeWait for
+// nothing), while for a closed connection the server answers at once that
+// nobody listens.
+func (c *Coordinator) requesterGone(reply string) bool {
+	i := strings.LastIndexByte(reply, '.')
+	if i < 0 || !strings.HasPrefix(reply, nats.InboxPrefix) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(c.runCtx, gateProbeWait)
+	defer cancel()
+	_, err := c.cfg.Conn.RequestWithContext(ctx, reply[:i+1]+"probe", nil)
+	return errors.Is(err, nats.ErrNoResponders)
 }
 
 func (c *Coordinator) onGateStarted(m *nats.Msg) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -499,5 +500,172 @@ func TestAWorkerRefusesJobsOfANewerCoordinator(t *testing.T) {
 	}
 	if info.State.Msgs != 1 {
 		t.Fatalf("the work stream holds %d jobs; want the refused job still there", info.State.Msgs)
+	}
+}
+
+// TestAKilledWorkersTurnsGoBack kills (closes) a worker's connection while
+// its requests for turns at a host of parallelism 1 wait behind another
+// worker's request: the coordinator finds it gone and gives its turns
+// back, so the pass goes on within seconds instead of waiting out each
+// turn's hold (the request timeout and 30 s, here 60 s) one after another.
+func TestAKilledWorkersTurnsGoBack(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, unblock := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(first); <-unblock })
+		fs.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	var unblockOnce sync.Once
+	defer unblockOnce.Do(func() { close(unblock) })
+	cfg, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 30s\n    delay: 0s\n    parallelism: 1\n", srv.URL+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, time.Minute, 0)
+	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 2})
+	type passed struct {
+		res crawler.PassStats
+		err error
+	}
+	done := make(chan passed, 1)
+	start := time.Now()
+	go func() {
+		res, err := c.Pass(context.Background(), &cfg.Sites[0])
+		done <- passed{res, err}
+	}()
+	<-first // worker a holds the host's one turn until unblocked
+
+	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: strings.TrimPrefix(srv.URL, "http://"), HoldMS: 30_000})
+	var asked sync.WaitGroup
+	for range 4 {
+		asked.Go(func() { _, _ = ghost.Request(gateAcquire, req, gateWait) })
+	}
+	// Every request sent (the server has them) before the worker dies.
+	for deadline := time.Now().Add(10 * time.Second); ghost.Stats().OutMsgs < 4; {
+		if time.Now().After(deadline) {
+			t.Fatal("the ghost's requests were not sent")
+		}
+		runtime.Gosched()
+	}
+	if err := ghost.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	ghost.Close()
+	asked.Wait()
+	unblockOnce.Do(func() { close(unblock) })
+
+	select {
+	case p := <-done:
+		if p.err != nil {
+			t.Fatal(p.err)
+		}
+		if took := time.Since(start); took > 30*time.Second {
+			t.Errorf("the pass took %v: the gone worker's turns were held", took)
+		}
+		t.Logf("pass of %d pages, %d media in %v", p.res.Pages, p.res.Media, time.Since(start))
+	case <-time.After(50 * time.Second):
+		t.Fatal("the pass did not end within 50 s: the gone worker's turns are held (60 s each)")
+	}
+}
+
+// TestAStoppedWorkerParksNothing stops a worker (its context ends, as on
+// SIGTERM) while it holds jobs at a slow site: the jobs it hands back
+// must not bounce among its own pending pulls, each bounce a delivery,
+// until another worker parks them as poison. The pass, finished by a
+// second worker, parks nothing and equals a pass with no stop.
+func TestAStoppedWorkerParksNothing(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan struct{}, 64)
+	var slow sync.Mutex
+	slowOn := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slow.Lock()
+		on := slowOn
+		slow.Unlock()
+		if on && strings.HasPrefix(r.URL.Path, "/page/") {
+			held <- struct{}{}
+			<-r.Context().Done() // until the worker gives up
+			return
+		}
+		fs.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	// parallelism 1: the jobs the worker holds besides the one at the
+	// server wait for a turn, as at a real site it crawls politely.
+	sites, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 2s\n    delay: 0s\n    parallelism: 1\n", srv.URL+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &sites.Sites[0]
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, 3*time.Second, 4)
+	done := make(chan crawler.PassStats, 1)
+	go func() {
+		res, err := c.Pass(context.Background(), cfg)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+
+	nc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "stopped"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		_ = RunWorker(ctx, WorkerConfig{Conn: nc, Name: "stopped", Parallel: 16, ParkAfter: 4,
+			Worker: &crawler.Worker{Gate: GateTransport(nc)}})
+	}()
+	<-held // the worker is on page jobs; wait until it holds several
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		qs, err := tc.coord.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if qs.InFlight >= 6 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker holds %d jobs, want 6", qs.InFlight)
+		}
+		runtime.Gosched()
+	}
+	stop()
+	<-stopped
+	slow.Lock()
+	slowOn = false
+	slow.Unlock()
+
+	tc.runWorker(t, WorkerConfig{Name: "after", Parallel: 4, ParkAfter: 4})
+	select {
+	case res := <-done:
+		if res.Parked != 0 {
+			t.Errorf("%d items parked after a worker was stopped, want 0", res.Parked)
+		}
+		if res.Pages != 13 {
+			t.Errorf("%d pages, want the fixture's 13", res.Pages)
+		}
+		t.Logf("after the stop: %d pages, %d media, %d parked", res.Pages, res.Media, res.Parked)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the pass did not end")
 	}
 }

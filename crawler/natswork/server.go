@@ -26,6 +26,9 @@ const (
 	resultSubjects = "hw.results.>"
 	centralLookup  = "hw.central.lookup"
 	centralMatch   = "hw.central.match"
+	// centralResult takes protocol 3 workers' results (request/reply to
+	// the coordinator instead of the result stream).
+	centralResult = "hw.central.result"
 )
 
 // workerPermissions is all a worker identity may do: pull and ack jobs of

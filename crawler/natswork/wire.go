@@ -20,11 +20,18 @@ import (
 //     of the size and a fraction of the coordinator's decoding time. A
 //     protocol 2 coordinator still reads protocol 1 workers' JSON
 //     requests.
+//   - 3: crawl results and lookup requests in a binary form too
+//     (result_wire.go), and a result handed to the coordinator as a
+//     request (hw.central.result, answered once handed over) rather than
+//     through the result stream, which spares the NATS server storing,
+//     delivering and acking it. A protocol 3 coordinator still reads the
+//     JSON lookups and the results (from the stream) of protocol 1 and 2
+//     workers.
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
 // queue for another worker.
-const Protocol = 2
+const Protocol = 3
 
 // jobMsg is a job as it sits in the work stream.
 type jobMsg struct {

@@ -141,47 +141,109 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	central := &remoteCentral{nc: cfg.Conn}
 	visited := newVisitedCache(cfg.Conn, log)
 	defer visited.close()
+	parallel := max(cfg.Parallel, 1)
+	// free holds a token per job slot not in use; the pull loop takes
+	// the free slots and fetches that many jobs in one pull request.
+	free := make(chan struct{}, parallel)
+	for range parallel {
+		free <- struct{}{}
+	}
 	var wg sync.WaitGroup
-	for range max(cfg.Parallel, 1) {
-		wg.Go(func() {
-			var cons jetstream.Consumer
-			for ctx.Err() == nil {
-				if cons == nil {
-					c, err := js.Consumer(ctx, workStream, workConsumer)
-					if err != nil {
-						if ctx.Err() == nil {
-							log.Debug("work queue not available yet; waiting for the coordinator", "err", err)
-							sleep(ctx, time.Second)
-						}
-						continue
-					}
-					cons = c
-				}
-				batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
-				if err != nil {
-					cons = nil
-					sleep(ctx, time.Second)
-					continue
-				}
-				every := progressEvery(cons.CachedInfo().Config.AckWait)
-				for m := range batch.Messages() {
-					if err := handle(ctx, js, central, visited, cfg, log, m, every); err != nil {
-						stop(err)
-					}
-				}
-				if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
-					log.Debug("fetching jobs failed; trying again", "err", err)
-					cons = nil
+	var cons jetstream.Consumer
+	for ctx.Err() == nil {
+		if cons == nil {
+			c, err := js.Consumer(ctx, workStream, workConsumer)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Debug("work queue not available yet; waiting for the coordinator", "err", err)
 					sleep(ctx, time.Second)
 				}
+				continue
 			}
-		})
+			cons = c
+		}
+		n := takeSlots(ctx, free, parallel)
+		if n == 0 {
+			break
+		}
+		batch, err := cons.Fetch(n, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			giveSlots(free, n)
+			cons = nil
+			sleep(ctx, time.Second)
+			continue
+		}
+		every := progressEvery(cons.CachedInfo().Config.AckWait)
+		for m := range batch.Messages() {
+			n--
+			wg.Go(func() {
+				defer func() { free <- struct{}{} }()
+				if err := handle(ctx, js, central, visited, cfg, log, m, every); err != nil {
+					stop(err)
+				}
+			})
+		}
+		giveSlots(free, n)
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			log.Debug("fetching jobs failed; trying again", "err", err)
+			cons = nil
+			sleep(ctx, time.Second)
+		}
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); errors.Is(err, ErrProtocol) {
 		return err
 	}
 	return nil
+}
+
+// pullGather is how long the pull loop waits for a quarter of a worker's
+// slots to be free before fetching jobs for those that are: one pull
+// request (and its subscription) then brings several jobs rather than one,
+// a message or three fewer per job for the NATS server to handle. Jobs
+// are only fetched for free slots, so none waits in the worker unworked
+// while its AckWait runs.
+const pullGather = 20 * time.Millisecond
+
+// takeSlots waits for a free slot, then up to pullGather for a quarter of
+// all parallel to be free, and takes every free one; 0 when ctx ends.
+func takeSlots(ctx context.Context, free chan struct{}, parallel int) int {
+	select {
+	case <-free:
+	case <-ctx.Done():
+		return 0
+	}
+	n := 1
+	gather := time.NewTimer(pullGather)
+	defer gather.Stop()
+	for n < max(parallel/4, 1) {
+		select {
+		case <-free:
+			n++
+			continue
+		case <-gather.C:
+		case <-ctx.Done():
+			giveSlots(free, n)
+			return 0
+		}
+		break
+	}
+	for n < parallel {
+		select {
+		case <-free:
+			n++
+			continue
+		default:
+		}
+		break
+	}
+	return n
+}
+
+func giveSlots(free chan struct{}, n int) {
+	for range n {
+		free <- struct{}{}
+	}
 }
 
 // ErrProtocol reports a job from a coordinator that speaks a newer
@@ -215,6 +277,14 @@ func progressEvery(ackWait time.Duration) time.Duration {
 // returns an error (ErrProtocol) only for a job this worker is too old to
 // process, which it hands back to the queue untouched.
 func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) error {
+	if ctx.Err() != nil {
+		// Stopping: a job that reached one of this worker's pulls still
+		// open is left unacked, to come back after AckWait. Handed back
+		// at once (Nak) it would reach the next of them, each a delivery,
+		// until it counted as poison and was parked without ever having
+		// been tried.
+		return nil
+	}
 	var jm jobMsg
 	if err := json.Unmarshal(m.Data(), &jm); err != nil || jm.Job == nil {
 		log.Error("dropping an undecodable crawl job", "err", err)
@@ -225,10 +295,13 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 		_ = m.Nak()
 		return fmt.Errorf("%w (the coordinator's protocol %d, this worker's %d): upgrade hashwatch worker to the coordinator's version", ErrProtocol, jm.Proto, Protocol)
 	}
-	central = &remoteCentral{nc: central.nc, proto: jm.Proto}
+	// The protocol this job's coordinator reads: every message of the
+	// job is sent in its form.
+	proto := jm.Proto
 	if cfg.protocol1 {
-		central.proto = 1
+		proto = 1
 	}
+	central = &remoteCentral{nc: central.nc, proto: proto}
 	j := jm.Job
 	if cfg.dies != nil && cfg.dies(j) {
 		return nil
@@ -283,35 +356,76 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 	}
 	res.Worker = cfg.Name
 	visited.filter(ctx, jm.Epoch, j, &res)
-	data, err := json.Marshal(resultMsg{Epoch: jm.Epoch, Key: jm.Key, Worker: cfg.Name, Result: res})
+	data, err := encodeResult(&resultMsg{Epoch: jm.Epoch, Key: jm.Key, Worker: cfg.Name, Result: res}, proto)
 	if err != nil {
 		log.Error("encoding a crawl result failed", "url", j.Item.URL, "err", err)
 		_ = m.Nak()
 		return nil
 	}
-	for {
-		pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, err := js.Publish(pubCtx, "hw.results."+j.Item.Kind.String(), data)
-		cancel()
-		if err == nil {
-			break
+	if proto >= 3 {
+		// Handed to the coordinator directly; it answers once the result
+		// is with its dispatch (or known a duplicate or stale).
+		sends := 1
+		if cfg.dupResults {
+			sends = 2
 		}
-		if ctx.Err() != nil {
-			return nil // unacked: redelivered after AckWait
+		for range sends {
+			if !sendResult(ctx, cfg.Conn, log, m, j, data) {
+				return nil // unacked: redelivered after AckWait
+			}
 		}
-		log.Warn("publishing a crawl result failed; retrying", "url", j.Item.URL, "err", err)
-		sleep(ctx, time.Second)
+	} else {
+		for {
+			pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			_, err := js.Publish(pubCtx, "hw.results."+j.Item.Kind.String(), data)
+			cancel()
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return nil // unacked: redelivered after AckWait
+			}
+			log.Warn("publishing a crawl result failed; retrying", "url", j.Item.URL, "err", err)
+			sleep(ctx, time.Second)
+		}
+		if cfg.dupResults {
+			if _, err := js.Publish(ctx, "hw.results."+j.Item.Kind.String(), data); err != nil {
+				log.Warn("publishing a duplicate result failed", "err", err)
+			}
+		}
 	}
-	if cfg.dupResults {
-		if _, err := js.Publish(ctx, "hw.results."+j.Item.Kind.String(), data); err != nil {
-			log.Warn("publishing a duplicate result failed", "err", err)
-		}
-	}
-	// Only now that the result is stored is the job done.
+	// Only now that the result is stored (or with the coordinator) is the
+	// job done.
 	if err := m.Ack(); err != nil {
 		log.Debug("acking a crawl job failed (it may be delivered again; its second result is dropped)", "url", j.Item.URL, "err", err)
 	}
 	return nil
+}
+
+// sendResult hands a protocol 3 result to the coordinator
+// (hw.central.result), retrying until it answers — telling JetStream
+// meanwhile that the job is still being worked on, so that a coordinator
+// away for a while does not get the job redelivered and parked; false
+// when ctx ends first.
+func sendResult(ctx context.Context, nc *nats.Conn, log *slog.Logger, m jetstream.Msg, j *work.Job, data []byte) bool {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		reply, err := nc.RequestWithContext(rctx, centralResult, data)
+		cancel()
+		if err == nil {
+			if len(reply.Data) > 0 {
+				// Not a retryable fault: the coordinator cannot read it.
+				log.Error("the coordinator refused a crawl result", "url", j.Item.URL, "err", string(reply.Data))
+			}
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		log.Warn("handing a crawl result to the coordinator failed; retrying", "url", j.Item.URL, "err", err)
+		_ = m.InProgress()
+		sleep(ctx, time.Second)
+	}
 }
 
 // remoteCentral asks the coordinator over NATS request/reply, in the
@@ -340,7 +454,7 @@ func (rc *remoteCentral) request(ctx context.Context, subject string, data []byt
 
 func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
 	var lr lookupReply
-	data, err := json.Marshal(r)
+	data, err := encodeLookup(&r, rc.proto)
 	if err != nil {
 		return crawlstate.HashResult{}, nil, err
 	}

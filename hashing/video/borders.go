@@ -116,3 +116,101 @@ func videoBorders(raw []rawFrame) image.Rectangle {
 	}
 	return image.Rect(r.Min.X+hz, r.Min.Y+v, r.Max.X-hz, r.Max.Y-v)
 }
+
+// Soft bars are the "blurred background" of social media: a video fitted
+// into a canvas of another shape (a landscape clip in a square or
+// vertical frame, a 4:3 clip in 16:9) whose bars are filled with a
+// blurred, enlarged copy of the video instead of a flat colour. They are
+// neither uniform nor still, so videoBorders keeps them; what gives them
+// away is that every frame is smooth along them. A line is soft when its
+// mean absolute difference between neighbouring pixels along the line,
+// averaged over the frames, is under softShare of that of the video's
+// busiest lines (their softTop-th percentile) and under softMax grey
+// levels: a measure relative to the video, not tuned to one blur.
+const (
+	softShare = 0.25
+	softTop   = 90 // percentile of line detail taken as the video's
+	softMax   = 4  // grey levels per pixel: no bar is busier
+)
+
+// softBorders returns the part of content inside soft bars, found as
+// videoBorders finds bars: in centred pairs, each pair trimmed by its
+// smaller side, at least barMinKeep percent kept. It returns content when
+// there are none. A flat sky and floor would pass for soft bars too, so
+// the result only ever adds a view of a query frame (see hashFrames),
+// never replaces the frame as the video's bars do.
+func softBorders(raw []rawFrame, content image.Rectangle) image.Rectangle {
+	if len(raw) == 0 || content.Dx() < 8 || content.Dy() < 8 {
+		return content
+	}
+	r := raw[0].Pix.Rect
+	w, h := content.Dx(), content.Dy()
+	rowD := make([]float64, h) // detail along each row
+	colD := make([]float64, w) // along each column
+	n := 0
+	for _, f := range raw {
+		if f.Pix.Rect != r {
+			continue
+		}
+		p, stride := f.Pix.Pix, f.Pix.Stride
+		for y := range h {
+			row := p[(content.Min.Y-r.Min.Y+y)*stride+(content.Min.X-r.Min.X):]
+			s := 0
+			for x := 1; x < w; x++ {
+				s += absInt(int(row[x]) - int(row[x-1]))
+			}
+			rowD[y] += float64(s) / float64(w-1)
+		}
+		for x := range w {
+			col := p[(content.Min.Y-r.Min.Y)*stride+(content.Min.X-r.Min.X)+x:]
+			s := 0
+			for y := 1; y < h; y++ {
+				s += absInt(int(col[y*stride]) - int(col[(y-1)*stride]))
+			}
+			colD[x] += float64(s) / float64(h-1)
+		}
+		n++
+	}
+	if n == 0 {
+		return content
+	}
+	limit := func(d []float64) float64 {
+		s := slices.Clone(d)
+		slices.Sort(s)
+		top := s[min(len(s)-1, len(s)*softTop/100)] / float64(n)
+		return min(softShare*top, softMax)
+	}
+	// pair counts the soft lines from each end of d, inward, and returns
+	// the smaller count (0 unless both ends are soft).
+	pair := func(d []float64, lim float64) int {
+		a, b := 0, 0
+		for a < len(d) && d[a]/float64(n) < lim {
+			a++
+		}
+		for b < len(d)-a && d[len(d)-1-b]/float64(n) < lim {
+			b++
+		}
+		v := min(a, b)
+		if len(d)-2*v < len(d)*barMinKeep/100 {
+			return 0
+		}
+		return v
+	}
+	v := pair(rowD, limit(rowD))
+	hz := pair(colD, limit(colD))
+	// Past the blur's edge, as for bars.
+	if v > 0 {
+		v++
+	}
+	if hz > 0 {
+		hz++
+	}
+	return image.Rect(content.Min.X+hz, content.Min.Y+v, content.Max.X-hz, content.Max.Y-v)
+}
+
+func absInt(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

@@ -73,11 +73,21 @@ func CompareWith(query hashing.Fingerprint, qt Timeline, registered hashing.Fing
 			continue
 		}
 		qm, hasMirror := FramePDQ(qf.Mirrored)
+		soft := SoftOf(qf)
+		if soft != nil && soft.Quality < m.MinQuality {
+			soft = nil
+		}
 		for _, rf := range registered.Frames {
 			if !decisive(rf.Hashes, m.MinQuality) {
 				continue
 			}
-			if d, ok := frameDistance(qh.Code, innerOf(qf), rf, m.MinQuality); ok && d <= m.MaxDistance {
+			d, ok := frameDistance(qh.Code, innerOf(qf), rf, m.MinQuality)
+			if soft != nil {
+				if ds, oks := frameDistance(soft.Code, nil, rf, m.MinQuality); oks && (!ok || ds < d) {
+					d, ok = ds, true
+				}
+			}
+			if ok && d <= m.MaxDistance {
 				straight = append(straight, Pair{Query: qf.At, Registered: rf.At, Distance: d})
 			}
 			if hasMirror {
@@ -117,7 +127,7 @@ func frameDistance(q hashing.Code, inner *hashing.Hash, rf hashing.Frame, minQua
 		if d := q.Distance(h.Code); !ok || d < best {
 			best, ok = d, true
 		}
-		if i == len(cropEach)-1 && inner != nil && inner.Quality >= minQuality && h.Quality >= minQuality {
+		if i == len(rf.Cropped)-1 && inner != nil && inner.Quality >= minQuality && h.Quality >= minQuality {
 			if d := inner.Code.Distance(h.Code); d < best {
 				best = d
 			}
@@ -129,6 +139,18 @@ func frameDistance(q hashing.Code, inner *hashing.Hash, rf hashing.Frame, minQua
 		}
 	}
 	return best, ok
+}
+
+// SoftOf returns a query frame's view inside soft (blurred) bars, if it
+// has one: the second of its Cropped hashes (see softBorders). It is
+// compared as the frame itself is, with the registered frame and its
+// centre crops.
+func SoftOf(qf hashing.Frame) *hashing.Hash {
+	if len(qf.Cropped) > 1 && qf.Cropped[1].Algorithm == hashing.PDQ {
+		h := qf.Cropped[1]
+		return &h
+	}
+	return nil
 }
 
 // innerOf returns a query frame's inner hash (the middle 60%), if it has

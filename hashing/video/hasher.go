@@ -349,6 +349,14 @@ var errSparse = errors.New("keyframes too sparse")
 // near-repeats.
 func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 	content := videoBorders(raw)
+	// Soft (blurred) bars give a query frame one more view, see
+	// softBorders.
+	soft := content
+	if query {
+		if s := softBorders(raw, content); !near(s, content) {
+			soft = s
+		}
+	}
 	ph := h.pdq.Get().(*pdq.Hasher)
 	defer h.pdq.Put(ph)
 	var out []hashing.Frame
@@ -373,6 +381,12 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.Original]), Quality: q}}
 			fr.Mirrored = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.FlipY]), Quality: q}}
 			fr.Cropped = []hashing.Hash{centre(innerEach)}
+			if soft != content {
+				// The frame inside soft bars (the second Cropped hash,
+				// see softOf), compared as the frame itself is.
+				v, q := ph.HashImage(gray(imaging.Resize(f.Pix.SubImage(soft), 64, 64, imaging.Box)))
+				fr.Cropped = append(fr.Cropped, hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q})
+			}
 			// The frame trimmed on its own borders, when they differ from
 			// the video's: a picture shown in one frame of a slideshow or
 			// an animation sits in bars of its own — one-sided on a GIF
@@ -414,13 +428,15 @@ func near(a, b image.Rectangle) bool {
 }
 
 // cropEach lists the percentages cut from each side of a registered frame
-// for its Cropped hashes: sites crop videos by 10–20% to dodge matching,
+// for its Cropped hashes: sites crop videos by 10–30% to dodge matching,
 // and PDQ moves by some 50 bits for every 5% of scale, so each crop needs
-// its own hash: the middle 90% and the middle 80%. The last, the middle
-// 60% (innerEach), is also hashed in every query frame and compared with
-// its like only: it leaves out the bands along the edges where sites put
-// watermarks, logos and captions.
-var cropEach = [...]int{5, 10, innerEach}
+// its own hash: the middle 90%, 80% and 70%, a step of 5% a side. The
+// last, the middle 60% (innerEach), is also hashed in every query frame
+// and compared with its like only: it leaves out the bands along the
+// edges where sites put watermarks, logos and captions. Matching takes
+// the last Cropped hash as the inner one, so frames registered before the
+// 70% view was added still match.
+var cropEach = [...]int{5, 10, 15, innerEach}
 
 // innerEach is the percentage cut from each side for the inner hash.
 const innerEach = 20
