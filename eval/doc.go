@@ -9,6 +9,9 @@
 // (alternate files by sorted name) and can be swapped, so thresholds tuned on
 // one half can be checked on the other. The edits are made in Go by package
 // fixtures and are deterministic, so a run is reproducible bit for bit.
+// The suite's last group, the unseen edits (UnseenGroup), has no target: it
+// measures how recall generalises to edits the views were not designed
+// around, and is never tuned on edit by edit.
 //
 // RunPool measures false alerts at scale instead: it registers thousands of
 // unrelated images of a pool (scripts/build-pool.sh) and queries thousands

@@ -148,14 +148,17 @@ func printEval(a *app, r *eval.Result) {
 	groupMin := map[string]float64{}
 	var groups []string
 	for _, e := range r.Edits {
-		mark := ""
-		if e.Recall < e.Target {
-			mark = "below target"
+		mark, target := "", "-" // a group without a target (the unseen edits) is measured only
+		if e.Target > 0 {
+			target = fmt.Sprintf("%.2f", e.Target)
+			if e.Recall < e.Target {
+				mark = "below target"
+			}
 		}
 		if e.Errors > 0 {
 			mark += fmt.Sprintf(" (%d errors)", e.Errors)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.3f\t%d/%d\t%.2f\t%s\n", e.Group, e.Edit, e.Recall, e.Found, e.Total, e.Target, mark)
+		fmt.Fprintf(tw, "%s\t%s\t%.3f\t%d/%d\t%s\t%s\n", e.Group, e.Edit, e.Recall, e.Found, e.Total, target, mark)
 		if v, ok := groupMin[e.Group]; !ok || e.Recall < v {
 			if !ok {
 				groups = append(groups, e.Group)
@@ -164,6 +167,10 @@ func printEval(a *app, r *eval.Result) {
 		}
 	}
 	tw.Flush()
+	fmt.Fprintln(a.stdout, "\nlowest recall per group:")
+	for _, g := range groups {
+		fmt.Fprintf(a.stdout, "  %-45s %.3f\n", g, groupMin[g])
+	}
 	fmt.Fprintf(a.stdout, "\nfalse alerts: %d", len(r.FalseAlerts))
 	if len(r.FalseAlerts) > 0 {
 		fmt.Fprintln(a.stdout, ":")
