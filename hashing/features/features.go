@@ -72,8 +72,12 @@ type Set struct {
 	Points []Point
 }
 
-// levelScales are the pyramid's scales relative to the LongSide copy.
-var levelScales = [...]float64{1, 1 / math.Sqrt2, 0.5, 0.5 / math.Sqrt2}
+// levelScales are the pyramid's scales relative to the LongSide copy:
+// steps of 1.2, as ORB takes, since a steered BRIEF descriptor tolerates
+// little more than a tenth of scale change and crops and pads change the
+// scale by 1.1–1.7 (with steps of √2 an 18% corner crop, scale 1.22, fell
+// between two levels and kept a median of 14 inliers).
+var levelScales = [...]float64{1, 1 / 1.2, 1 / 1.44, 1 / 1.728, 1 / 2.0736, 1 / 2.48832}
 
 // border is how far from a level's edge a corner must lie for its
 // orientation patch and rotated descriptor pattern to stay inside.

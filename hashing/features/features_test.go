@@ -66,7 +66,7 @@ func TestVerifyFindsEditedCopies(t *testing.T) {
 				}
 				q := features.Extract(decodeGrey(t, data), cfg)
 				r := features.Verify(q, reg, cfg)
-				t.Logf("points %d/%d tentative %d inliers %d mirrored %v", len(q.Points), len(reg.Points), r.Tentative, r.Inliers, r.Mirrored)
+				t.Logf("%s points %d/%d tentative %d inliers %d mirrored %v", e.Name, len(q.Points), len(reg.Points), r.Tentative, r.Inliers, r.Mirrored)
 				if r.Inliers < minCopyInliers {
 					t.Errorf("%d inliers, want at least %d", r.Inliers, minCopyInliers)
 				}
