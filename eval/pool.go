@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -301,6 +302,7 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	matches = verifyPoolMatches(ctx, cfg, hasher, matches)
 	sc := &scan{passing: make([][]uint64, len(cfg.Rule.Clauses)), nearest: make([][]nearPair, len(cfg.Rule.Clauses))}
 	if !cfg.NoScan {
 		sc = scanPairs(ctx, cfg, regs, queries)
@@ -431,6 +433,37 @@ type poolMatch struct {
 	Query, Registered string
 	q, r              int
 	ev                hashing.Evidence
+}
+
+// verifyPoolMatches keeps the matches that pass the rule's geometric
+// verifier (Rule.Verify; all of them without one), reading the corner
+// sets of the pictures involved from the pool: the cached fingerprints
+// carry none, and only matched pairs need them.
+func verifyPoolMatches(ctx context.Context, cfg PoolConfig, hasher *hashing.Hasher, matches []poolMatch) []poolMatch {
+	if cfg.Rule.Verify == nil {
+		return matches
+	}
+	sets := newFeatureSets(hasher, cfg.Rule, func(name string) ([]byte, error) { return readPoolFile(cfg.Pool, name) })
+	keep := make([]bool, len(matches))
+	done := 0
+	var mu sync.Mutex
+	parallel(ctx, cfg.Workers, len(matches), func(i int) {
+		m := matches[i]
+		keep[i] = verified(cfg.Rule, m.ev, func() *features.Set { return sets.get(ctx, m.Query) }, func() *features.Set { return sets.get(ctx, m.Registered) })
+		mu.Lock()
+		done++
+		if cfg.Progress != nil && (done%500 == 0 || done == len(matches)) {
+			cfg.Progress("verifying", done, len(matches))
+		}
+		mu.Unlock()
+	})
+	var out []poolMatch
+	for i, m := range matches {
+		if keep[i] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // indexMatches registers regs in a temporary index, exactly as eval.Run

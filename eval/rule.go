@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 )
 
 // Rule is the default rule with its clauses (when given), the ratio
@@ -141,4 +142,32 @@ func StrictRatio(spec string) (*hashing.StrictRatio, error) {
 		}
 	}
 	return &s, nil
+}
+
+// VerifyTest parses the rule's geometric verifier given as "none" (no
+// verifier, nil) or "MININLIERS[,ABOVEPDQ[,MINPOINTS]]"
+// (hashing.VerifyTest's fields; those left out keep the default rule's,
+// or AbovePDQ 31 and MinPoints 0 when it has none), with the corner
+// finder's default configuration.
+func VerifyTest(spec string) (*hashing.VerifyTest, error) {
+	if spec == "none" {
+		return nil, nil
+	}
+	t := hashing.VerifyTest{AbovePDQ: 31, Config: features.DefaultConfig()}
+	if d := hashing.DefaultRule().Verify; d != nil {
+		t = *d
+	}
+	parts := strings.Split(spec, ",")
+	if len(parts) > 3 {
+		return nil, fmt.Errorf("eval: verifier %q: want none or MININLIERS[,ABOVEPDQ[,MINPOINTS]]", spec)
+	}
+	ints := []*int{&t.MinInliers, &t.AbovePDQ, &t.MinPoints}
+	for i, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("eval: verifier %q: %q is not a whole number of at least 0", spec, p)
+		}
+		*ints[i] = v
+	}
+	return &t, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/bits"
 	"time"
+
+	"github.com/hashwatch/hashwatch/hashing/features"
 )
 
 // Algorithm names a perceptual hash algorithm. Storage and matching are keyed
@@ -147,6 +149,14 @@ type Fingerprint struct {
 	// is the video's length.
 	Frames   []Frame
 	Duration time.Duration
+	// Features is the picture's corner set for the rule's geometric
+	// verifier (Rule.Verify, Hasher.Features): corner positions,
+	// orientations and binary descriptors, derived data from which the
+	// picture cannot be redrawn. Nil when not computed — which today is
+	// always outside eval: neither the index nor the worker wire carry
+	// it yet — and the verifier then leaves the match to the rest of the
+	// rule.
+	Features *features.Set
 }
 
 // Frame is one sampled frame of a video: when it is shown and its hashes

@@ -56,6 +56,12 @@ type Rule struct {
 	// the colour test skips because a picture is near grey (see
 	// GreyTest). Nil disables it.
 	Grey *GreyTest
+	// Verify, when set, is the geometric verifier for matches beyond a
+	// PDQ distance (see VerifyTest): the two pictures' corners must agree
+	// under one transform. It needs corner sets (Fingerprint.Features);
+	// a match where either side has none is left to the rest of the
+	// rule. Nil disables it.
+	Verify *VerifyTest
 }
 
 // DefaultRule is the documented default. It was designed on one half of
@@ -339,6 +345,11 @@ func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 func (r Rule) Confirm(query, registered Fingerprint, ev Evidence) bool {
 	if r.Grey != nil {
 		if agree, _ := r.Grey.Agrees(query.Colour, registered.Colour, ev); !agree {
+			return false
+		}
+	}
+	if r.Verify != nil {
+		if agree, _, _ := r.Verify.Agrees(query.Features, registered.Features, ev); !agree {
 			return false
 		}
 	}

@@ -26,6 +26,7 @@ func (a *app) evalCommand() *cobra.Command {
 	var background string
 	var colour, grey string
 	var strict string
+	var verify string
 	cmd := &cobra.Command{
 		Use:   "eval [--dataset DIR] [--swap] [--limit N] [--json] | eval --video [--limit N] [--swap] [--json] | eval --pool DIR [--split tune|holdout|all] [--register N] [--query N] [--cache DIR] [--dump FILE]",
 		Short: "Measure detection: recall per edit and false alerts on a photo folder",
@@ -66,6 +67,11 @@ holdout only to check.`,
 			}
 			if strict != "" {
 				if rule.Strict, err = eval.StrictRatio(strict); err != nil {
+					return err
+				}
+			}
+			if verify != "" {
+				if rule.Verify, err = eval.VerifyTest(verify); err != nil {
 					return err
 				}
 			}
@@ -134,6 +140,7 @@ holdout only to check.`,
 	cmd.Flags().Float64Var(&ratio, "ratio", 0, "the rule's background ratio test factor (default: the default rule's)")
 	cmd.Flags().StringVar(&colour, "colour", "", `the rule's colour test: "none" to switch it off, or MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]] (default: the default rule's)`)
 	cmd.Flags().StringVar(&strict, "strict", "", `the rule's stricter ratio test beyond a PDQ distance: "none" to switch it off, or RATIO[,ABOVEPDQ] (default: the default rule's)`)
+	cmd.Flags().StringVar(&verify, "verify", "", `the rule's geometric verifier (corner matches one transform explains, package hashing/features) for matches beyond a PDQ distance: "none" to switch it off, or MININLIERS[,ABOVEPDQ[,MINPOINTS]] (default: the default rule's)`)
 	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
 	cmd.Flags().BoolVar(&stress, "stress", false, "with --video: the stress set instead, footage and edits the method was not designed around (--limit clips, default 3; an audit, not a target)")

@@ -1,0 +1,188 @@
+package features
+
+import (
+	"image"
+	"math"
+	"slices"
+)
+
+// Config bounds and tunes Extract and Agreement. DefaultConfig is the
+// documented default; the zero value is not usable.
+type Config struct {
+	// LongSide is the long side, in pixels, of the grey copy corners are
+	// found on: large enough for a photo's corners to survive, small
+	// enough that extraction stays within a few milliseconds.
+	LongSide int
+	// MaxPoints caps the corners kept (and so a set's size).
+	MaxPoints int
+	// Threshold is FAST's intensity difference (0–255) between a corner
+	// and its ring.
+	Threshold int
+	// MaxHamming is the largest descriptor distance (of 256 bits) a
+	// tentative match may have.
+	MaxHamming int
+	// Ratio is the nearest-neighbour ratio test: a match's distance must
+	// be below Ratio times the distance to the second nearest descriptor.
+	Ratio float64
+	// Tolerance is how far, in pixels of the LongSide copy, a matched
+	// corner may land from where the transform puts it and still count
+	// as an inlier.
+	Tolerance float64
+	// MaxAnisotropy is the largest ratio between an affine transform's
+	// two scale factors: 16:9 stretches fit, folds and collapses do not.
+	MaxAnisotropy float64
+	// MinScale and MaxScale bound the transform's overall scale (the
+	// square root of its determinant).
+	MinScale, MaxScale float64
+	// Trials is the number of RANSAC hypotheses tried when there are too
+	// many tentative matches to try every triple.
+	Trials int
+}
+
+// DefaultConfig returns the verifier's default settings.
+func DefaultConfig() Config {
+	return Config{
+		LongSide:      320,
+		MaxPoints:     96,
+		Threshold:     20,
+		MaxHamming:    64,
+		Ratio:         0.8,
+		Tolerance:     6,
+		MaxAnisotropy: 2,
+		MinScale:      0.25,
+		MaxScale:      4,
+		Trials:        400,
+	}
+}
+
+// Point is one corner: its position on the LongSide copy, its pyramid
+// level (0: full size, 1: 1/√2, 2: 1/2), its orientation as one of
+// angleBins steps of a full turn, and its descriptor.
+type Point struct {
+	X, Y  float32
+	Level uint8
+	Angle uint8
+	Desc  [4]uint64
+}
+
+// Set is one picture's corners. W and H are the size of the copy they
+// were found on (LongSide on the long side).
+type Set struct {
+	W, H   int
+	Points []Point
+}
+
+// levelScales are the pyramid's scales relative to the LongSide copy:
+// steps of 1.2, as ORB takes, since a steered BRIEF descriptor tolerates
+// little more than a tenth of scale change and crops and pads change the
+// scale by 1.1–1.7 (with steps of √2 an 18% corner crop, scale 1.22, fell
+// between two levels and kept a median of 14 inliers).
+var levelScales = [...]float64{1, 1 / 1.2, 1 / 1.44, 1 / 1.728, 1 / 2.0736, 1 / 2.48832}
+
+// border is how far from a level's edge a corner must lie for its
+// orientation patch and rotated descriptor pattern to stay inside.
+const border = patternReach + 1
+
+// gridCells is the side of the grid corners are spread over.
+const gridCells = 4
+
+// candidate is a corner before selection.
+type candidate struct {
+	x, y  int
+	score float64
+}
+
+// Extract finds the corners of a grey picture. Pictures too small or too
+// flat to hold a corner give a set with no points.
+func Extract(g *image.Gray, cfg Config) Set {
+	base := fitGray(g, cfg.LongSide)
+	if base == nil {
+		return Set{}
+	}
+	set := Set{W: base.Rect.Dx(), H: base.Rect.Dy()}
+	levels := [len(levelScales)]*image.Gray{base}
+	for i := 1; i < len(levelScales); i++ {
+		w := int(math.Round(float64(set.W) * levelScales[i]))
+		h := int(math.Round(float64(set.H) * levelScales[i]))
+		levels[i] = resizeGray(base, w, h)
+	}
+	var smooth *image.Gray
+	score := make([]float64, set.W*set.H)
+	quota, left := 0, cfg.MaxPoints
+	for li, lv := range levels {
+		if lv == nil {
+			continue
+		}
+		// Each level gets a share of the points in proportion to its
+		// scale, and what a level leaves unused passes to the next, so a
+		// copy at another scale finds its corners among a level's own.
+		rest := 0.0
+		for _, r := range levelScales[li:] {
+			rest += r
+		}
+		quota = min(left, int(math.Ceil(float64(left)*levelScales[li]/rest)))
+		s := levelScales[li]
+		cands := detect(lv, cfg.Threshold, score)
+		slices.SortStableFunc(cands, func(a, b candidate) int {
+			switch {
+			case a.score > b.score:
+				return -1
+			case a.score < b.score:
+				return 1
+			}
+			return 0
+		})
+		perCell := max(1, (2*quota+gridCells*gridCells-1)/(gridCells*gridCells))
+		var cells [gridCells * gridCells]int
+		smooth = nil
+		taken := 0
+		for _, c := range cands {
+			if taken == quota {
+				break
+			}
+			bx, by := float32(float64(c.x)/s), float32(float64(c.y)/s)
+			cx := min(int(bx)*gridCells/max(set.W, 1), gridCells-1)
+			cy := min(int(by)*gridCells/max(set.H, 1), gridCells-1)
+			if cells[cy*gridCells+cx] == perCell {
+				continue
+			}
+			cells[cy*gridCells+cx]++
+			if smooth == nil {
+				smooth = blur(lv)
+			}
+			bin := orientation(lv, c.x, c.y)
+			set.Points = append(set.Points, Point{
+				X: bx, Y: by, Level: uint8(li), Angle: uint8(bin),
+				Desc: describe(smooth, c.x, c.y, bin),
+			})
+			taken++
+		}
+		left -= taken
+	}
+	return set
+}
+
+// Mirror returns the set the mirror image (left and right swapped) of the
+// set's picture would give, up to rounding: positions reflected, angles
+// reflected, each descriptor's bits permuted (see doc.go).
+func (s Set) Mirror() Set {
+	out := Set{W: s.W, H: s.H, Points: make([]Point, len(s.Points))}
+	for i, p := range s.Points {
+		q := p
+		q.X = float32(s.W-1) - p.X
+		q.Angle = uint8((angleBins/2 - int(p.Angle) + angleBins) % angleBins)
+		q.Desc = mirrorDesc(p.Desc)
+		out.Points[i] = q
+	}
+	return out
+}
+
+// mirrorDesc swaps every even bit with the odd bit after it: pattern pair
+// 2k+1 is pair 2k reflected.
+func mirrorDesc(d [4]uint64) [4]uint64 {
+	const even = 0x5555555555555555
+	for i, w := range d {
+		d[i] = (w&even)<<1 | (w>>1)&even
+	}
+	return d
+}

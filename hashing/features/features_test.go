@@ -1,0 +1,99 @@
+package features_test
+
+import (
+	"bytes"
+	"image"
+	"image/draw"
+	_ "image/jpeg"
+	_ "image/png"
+	"testing"
+
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing/features"
+)
+
+// grey converts img to an 8-bit grey picture.
+func grey(img image.Image) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+	draw.Draw(g, g.Rect, img, img.Bounds().Min, draw.Src)
+	return g
+}
+
+// decodeGrey decodes encoded picture bytes to grey.
+func decodeGrey(t testing.TB, data []byte) *image.Gray {
+	t.Helper()
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grey(img)
+}
+
+// photoGrey decodes a committed photo to grey.
+func photoGrey(t testing.TB, p fixtures.Photo) (image.Image, *image.Gray) {
+	t.Helper()
+	img, err := p.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, grey(img)
+}
+
+// Re-uploads keep the original's corners where one transform puts them,
+// unrelated photos do not: the copies must reach, and the unrelated stay
+// below, the 5 inliers that `hashwatch eval --verify 5` asks of matches
+// beyond PDQ 31 (the fewest a 20% crop from every side of a development
+// photo kept; README, "A geometric verifier").
+const (
+	minCopyInliers     = 5
+	maxUnrelatedInlier = minCopyInliers - 1
+)
+
+func TestVerifyFindsEditedCopies(t *testing.T) {
+	cfg := features.DefaultConfig()
+	edits := []fixtures.Edit{
+		fixtures.JPEGQuality(30), fixtures.Resize(0.5), fixtures.Rotate(5), fixtures.Rotate(-5),
+		fixtures.Rotate(90), fixtures.Mirror(), fixtures.Crop(0.20, 0.20, 0.20, 0.20),
+		fixtures.Crop(0.15, 0.15, 0, 0), fixtures.Pad(1.5, image.Black.C), fixtures.CaptionBelow(0.10),
+		fixtures.Stretch(16, 9), fixtures.Blur(2), fixtures.Contrast(-20),
+		fixtures.Combine("mirror+crop-all10+jpeg-q50", fixtures.Mirror(), fixtures.Crop(0.10, 0.10, 0.10, 0.10), fixtures.JPEGQuality(50)),
+	}
+	for _, p := range fixtures.Known()[:4] {
+		img, g := photoGrey(t, p)
+		reg := features.Extract(g, cfg)
+		for _, e := range edits {
+			t.Run(p.Name+" survives "+e.Name, func(t *testing.T) {
+				data, err := e.Render(img)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q := features.Extract(decodeGrey(t, data), cfg)
+				r := features.Verify(q, reg, cfg)
+				t.Logf("%s points %d/%d tentative %d inliers %d mirrored %v", e.Name, len(q.Points), len(reg.Points), r.Tentative, r.Inliers, r.Mirrored)
+				if r.Inliers < minCopyInliers {
+					t.Errorf("%d inliers, want at least %d", r.Inliers, minCopyInliers)
+				}
+			})
+		}
+	}
+}
+
+func TestVerifyKeepsUnrelatedPhotosApart(t *testing.T) {
+	cfg := features.DefaultConfig()
+	known, others := fixtures.Known()[:6], fixtures.Others()[:6]
+	var sets []features.Set
+	for _, p := range others {
+		_, g := photoGrey(t, p)
+		sets = append(sets, features.Extract(g, cfg))
+	}
+	for _, p := range known {
+		_, g := photoGrey(t, p)
+		reg := features.Extract(g, cfg)
+		for i, q := range sets {
+			r := features.Verify(q, reg, cfg)
+			if r.Inliers > maxUnrelatedInlier {
+				t.Errorf("%s vs %s: %d inliers, want at most %d", others[i].Name, p.Name, r.Inliers, maxUnrelatedInlier)
+			}
+		}
+	}
+}

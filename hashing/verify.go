@@ -1,0 +1,97 @@
+package hashing
+
+import (
+	"context"
+
+	"github.com/hashwatch/hashwatch/hashing/features"
+)
+
+// The hashes summarise a whole picture in a few hundred bits, and beyond
+// PDQ 31 — where only the weak clause accepts a pair — two unrelated
+// pictures of one layout (a shaded planet and a crescent-moon clip art, a
+// grey panel and a grate, a sprite and its sibling) agree as well as a
+// heavily cropped or padded copy agrees with its original. A copy is the
+// same pixels moved, so its corners sit where one transform of the
+// original's puts them; a look-alike drawn anew has corners of its own.
+// VerifyTest asks that of the matches the hashes alone decide least
+// surely: package hashing/features finds each picture's corners, matches
+// their descriptors and counts the matches one affine transform explains
+// (RANSAC inliers).
+//
+// A fingerprint without a corner set (Fingerprint.Features nil: made
+// before the verifier existed, imported from a partner's list, a video)
+// cannot be checked, and the match is left to the rest of the rule. A
+// picture whose set has fewer than MinPoints corners is checked all the
+// same when MinPoints is 0: a picture too flat to hold corners is exactly
+// what the weak clause lets through by layout alone, and the photos the
+// project protects hold dozens.
+
+// VerifyTest is the rule's geometric verifier (see Rule.Verify).
+type VerifyTest struct {
+	// AbovePDQ applies the test to matches whose best view pair lies
+	// beyond this PDQ distance (or has no PDQ distance at all among
+	// native hashes): those only the weak clause accepts.
+	AbovePDQ int
+	// MinInliers is the fewest corner matches one transform must explain
+	// for the match to stand.
+	MinInliers int
+	// MinPoints, when above 0, leaves unchecked a match in which either
+	// picture has fewer corners: too few to say anything either way.
+	MinPoints int
+	// Config is the corner finder's and matcher's configuration; both
+	// sides' sets must have been extracted with the same one.
+	Config features.Config
+}
+
+// VerifyVerdict says what the verifier did with a match.
+type VerifyVerdict int
+
+// The verifier's verdicts.
+const (
+	// VerifyNotApplied: the match lies within AbovePDQ, or was decided by
+	// PDQ alone (an imported fingerprint).
+	VerifyNotApplied VerifyVerdict = iota
+	// VerifyUnchecked: a side has no corner set, or fewer than MinPoints
+	// corners.
+	VerifyUnchecked
+	// VerifyChecked: the corners were matched; Agrees says how it went.
+	VerifyChecked
+)
+
+// Agrees reports whether the verifier lets through a match whose best view
+// pair is ev between pictures with corner sets query and registered (nil:
+// not computed), the verdict, and the inliers found when checked.
+func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, VerifyVerdict, int) {
+	if _, native := ev.Distances[PHash]; !native {
+		return true, VerifyNotApplied, 0
+	}
+	if pdq, ok := ev.Distances[PDQ]; ok && pdq <= t.AbovePDQ {
+		return true, VerifyNotApplied, 0
+	}
+	if query == nil || registered == nil {
+		return true, VerifyUnchecked, 0
+	}
+	if t.MinPoints > 0 && (len(query.Points) < t.MinPoints || len(registered.Points) < t.MinPoints) {
+		return true, VerifyUnchecked, 0
+	}
+	r := features.Verify(*query, *registered, t.Config)
+	return r.Inliers >= t.MinInliers, VerifyChecked, r.Inliers
+}
+
+// Features decodes data as Image does and returns its corner set for the
+// verifier (package hashing/features) under cfg: the picture decoded at
+// reduced scale where a JPEG allows (long side at least cfg.LongSide),
+// as grey with the hashes' weights. The set holds corner positions,
+// orientations and descriptors — never pixels; the bytes and the decoded
+// picture are not retained.
+func (h *Hasher) Features(ctx context.Context, data []byte, cfg features.Config) (features.Set, error) {
+	img, _, _, err := decodeImage(ctx, data, h.limits, max(cfg.LongSide, 1))
+	if err != nil {
+		return features.Set{}, err
+	}
+	s := h.scratch.Get().(*scratch)
+	defer h.scratch.Put(s)
+	// The corner finder scales to cfg.LongSide itself; a grey copy no
+	// larger than twice that keeps the conversion cheap.
+	return features.Extract(s.workingCopy(img, 2*cfg.LongSide), cfg), nil
+}
