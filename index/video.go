@@ -24,8 +24,12 @@ import (
 // plus the frame's position shifted left by frameViewBits, plus which hash of
 // the frame it is (0 as shown, 1–4 its centre crops): a candidate leads
 // straight to its fingerprint.
+//
+// frameIDBits grew from 18 to 19 when a fifth hash per frame (the 70% view)
+// took a third view bit, so that MaxVideoFrames stayed 65,536: a video
+// stored under the old bound must still load.
 const (
-	frameIDBits   = 18
+	frameIDBits   = 19
 	frameViewBits = 3
 	// MaxVideoFrames is the most frames one registered video may have.
 	MaxVideoFrames = 1 << (frameIDBits - frameViewBits)
