@@ -24,6 +24,11 @@ type Config struct {
 	// Ratio is the nearest-neighbour ratio test: a match's distance must
 	// be below Ratio times the distance to the second nearest descriptor.
 	Ratio float64
+	// RatioRadius, when above 0, leaves out of the ratio test's second
+	// nearest descriptor every point within this many pixels (of the
+	// LongSide copy) of the nearest one: the same corner found on
+	// another scale of the pyramid.
+	RatioRadius float64
 	// Tolerance is how far, in pixels of the LongSide copy, a matched
 	// corner may land from where the transform puts it and still count
 	// as an inlier.
