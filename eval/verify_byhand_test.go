@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/bits"
 	"os"
@@ -48,6 +49,13 @@ func TestVerifierScoresByHand(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.RatioRadius = r
+	}
+	if v := os.Getenv("HASHWATCH_VERIFY_THRESHOLD"); v != "" {
+		th, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Threshold = th
 	}
 	if rows := os.Getenv("HASHWATCH_VERIFY_RESCORE"); rows != "" {
 		rescore(t, rows, cfg)
@@ -250,7 +258,8 @@ func measureTrue(t *testing.T, cfg features.Config, swap bool) {
 	}
 }
 
-// rescore scores again the true pairs of a HASHWATCH_VERIFY_ROWS file
+// rescore (HASHWATCH_VERIFY_RESCORE, with HASHWATCH_VERIFY_RATIORADIUS
+// and HASHWATCH_VERIFY_THRESHOLD setting cfg) scores again the true pairs of a HASHWATCH_VERIFY_ROWS file
 // beyond PDQ 31 whose recorded inliers are below 12, with the plain ratio test
 // (RatioRadius 0) and under cfg, and says why a pair scores low: how many corners each
 // side has and over how many of the 4×4 grid's cells they spread, how
@@ -300,18 +309,20 @@ func rescore(t *testing.T, path string, cfg features.Config) {
 			t.Error(err)
 			continue
 		}
-		qs, err1 := featureSet(data, cfg)
-		rs, err2 := featureSet(p.data, cfg)
-		if err1 != nil || err2 != nil {
-			t.Error(err1, err2)
+		qs, err1 := featureSet(data, def)
+		rs, err2 := featureSet(p.data, def)
+		qc, err3 := featureSet(data, cfg)
+		rc, err4 := featureSet(p.data, cfg)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			t.Error(err)
 			continue
 		}
 		v0 := features.Verify(qs, rs, def)
-		v1 := features.Verify(qs, rs, cfg)
+		v1 := features.Verify(qc, rc, cfg)
 		before, after = append(before, v0.Inliers), append(after, v1.Inliers)
-		t.Logf("RESCORE %s %s pdq=%d points=%d/%d cells=%d/%d twins=%d tentative=%d inliers=%d mirrored=%v -> tentative=%d inliers=%d",
+		t.Logf("RESCORE %s %s pdq=%d points=%d/%d cells=%d/%d twins=%d tentative=%d inliers=%d mirrored=%v -> points=%d/%d tentative=%d inliers=%d",
 			f[0], f[2], pdq, len(qs.Points), len(rs.Points), cellsUsed(qs), cellsUsed(rs),
-			twinRejections(qs, rs, def, 4), v0.Tentative, v0.Inliers, v0.Mirrored, v1.Tentative, v1.Inliers)
+			twinRejections(qs, rs, def, 4), v0.Tentative, v0.Inliers, v0.Mirrored, len(qc.Points), len(rc.Points), v1.Tentative, v1.Inliers)
 	}
 	t.Logf("RESCORE SUMMARY defaults: %s", summary(before))
 	t.Logf("RESCORE SUMMARY cfg:      %s", summary(after))
