@@ -3,15 +3,19 @@ package eval
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/features"
 )
@@ -39,6 +43,24 @@ func TestVerifierScoresByHand(t *testing.T) {
 		t.Skip("by hand: set HASHWATCH_VERIFY_MEASURE=1")
 	}
 	cfg := features.DefaultConfig()
+	if v := os.Getenv("HASHWATCH_VERIFY_RATIORADIUS"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.RatioRadius = r
+	}
+	if v := os.Getenv("HASHWATCH_VERIFY_THRESHOLD"); v != "" {
+		th, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Threshold = th
+	}
+	if rows := os.Getenv("HASHWATCH_VERIFY_RESCORE"); rows != "" {
+		rescore(t, rows, cfg)
+		return
+	}
 	if spec := os.Getenv("HASHWATCH_VERIFY_FALSE"); spec != "" {
 		for _, f := range strings.Split(spec, ",") {
 			measureFalse(t, f, cfg)
@@ -234,4 +256,123 @@ func measureTrue(t *testing.T, cfg features.Config, swap bool) {
 	for _, e := range edits {
 		t.Logf("TRUE beyond PDQ 31 edit %-30s %s", e, summary(byEdit[e]))
 	}
+}
+
+// rescore (HASHWATCH_VERIFY_RESCORE, with HASHWATCH_VERIFY_RATIORADIUS
+// and HASHWATCH_VERIFY_THRESHOLD setting cfg) scores again the true pairs of a HASHWATCH_VERIFY_ROWS file
+// beyond PDQ 31 whose recorded inliers are below 12, with the plain ratio test
+// (RatioRadius 0) and under cfg, and says why a pair scores low: how many corners each
+// side has and over how many of the 4×4 grid's cells they spread, how
+// many descriptor matches the ratio test turned away because the second
+// nearest descriptor lay within 4 pixels of the nearest (the same corner
+// on another scale), and the tentative matches left.
+func rescore(t *testing.T, path string, cfg features.Config) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	photos, err := loadPhotos("../../shared/datasets/dev", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]photo{}
+	for _, p := range photos {
+		byName[p.name] = p
+	}
+	edits := map[string]fixtures.Edit{}
+	for _, g := range DefaultSuite() {
+		for _, e := range g.Edits {
+			edits[e.Name] = e
+		}
+	}
+	def := features.DefaultConfig()
+	def.RatioRadius = 0
+	var before, after []int
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) < 6 {
+			continue
+		}
+		pdq, _ := strconv.Atoi(f[3])
+		inl, _ := strconv.Atoi(f[4])
+		if pdq <= 31 || inl >= 12 {
+			continue
+		}
+		p, ok := byName[f[0]]
+		e, ok2 := edits[f[2]]
+		if !ok || !ok2 {
+			t.Errorf("%s %s: not found", f[0], f[2])
+			continue
+		}
+		data, err := e.Render(p.img)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		qs, err1 := featureSet(data, def)
+		rs, err2 := featureSet(p.data, def)
+		qc, err3 := featureSet(data, cfg)
+		rc, err4 := featureSet(p.data, cfg)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			t.Error(err)
+			continue
+		}
+		v0 := features.Verify(qs, rs, def)
+		v1 := features.Verify(qc, rc, cfg)
+		before, after = append(before, v0.Inliers), append(after, v1.Inliers)
+		t.Logf("RESCORE %s %s pdq=%d points=%d/%d cells=%d/%d twins=%d tentative=%d inliers=%d mirrored=%v -> points=%d/%d tentative=%d inliers=%d",
+			f[0], f[2], pdq, len(qs.Points), len(rs.Points), cellsUsed(qs), cellsUsed(rs),
+			twinRejections(qs, rs, def, 4), v0.Tentative, v0.Inliers, v0.Mirrored, len(qc.Points), len(rc.Points), v1.Tentative, v1.Inliers)
+	}
+	t.Logf("RESCORE SUMMARY defaults: %s", summary(before))
+	t.Logf("RESCORE SUMMARY cfg:      %s", summary(after))
+}
+
+// cellsUsed counts the cells of a 4×4 grid over the set's copy that hold
+// a corner.
+func cellsUsed(s features.Set) int {
+	var used [16]bool
+	n := 0
+	for _, p := range s.Points {
+		cx := min(int(p.X)*4/max(s.W, 1), 3)
+		cy := min(int(p.Y)*4/max(s.H, 1), 3)
+		if !used[cy*4+cx] {
+			used[cy*4+cx] = true
+			n++
+		}
+	}
+	return n
+}
+
+// twinRejections counts the points of a (and of its mirror image) whose
+// nearest descriptor in b is within cfg.MaxHamming but fails the ratio
+// test only because the second nearest belongs to a b-point within
+// radius pixels of the nearest one.
+func twinRejections(a, b features.Set, cfg features.Config, radius float32) int {
+	ham := func(x, y *[4]uint64) int {
+		return bits.OnesCount64(x[0]^y[0]) + bits.OnesCount64(x[1]^y[1]) +
+			bits.OnesCount64(x[2]^y[2]) + bits.OnesCount64(x[3]^y[3])
+	}
+	n := 0
+	for _, s := range []features.Set{a, a.Mirror()} {
+		for i := range s.Points {
+			best, second, bj, sj := 257, 257, -1, -1
+			for j := range b.Points {
+				d := ham(&s.Points[i].Desc, &b.Points[j].Desc)
+				if d < best {
+					best, second, sj, bj = d, best, bj, j
+				} else if d < second {
+					second, sj = d, j
+				}
+			}
+			if bj < 0 || sj < 0 || best > cfg.MaxHamming || float64(best) < cfg.Ratio*float64(second) {
+				continue
+			}
+			dx, dy := b.Points[sj].X-b.Points[bj].X, b.Points[sj].Y-b.Points[bj].Y
+			if dx*dx+dy*dy <= radius*radius {
+				n++
+			}
+		}
+	}
+	return n
 }

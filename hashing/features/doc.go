@@ -21,7 +21,9 @@
 // # Model
 //
 // Extract scales a grey picture to LongSide pixels on its long side and
-// finds FAST-9 corners on six scales (steps of 1.2 from 1 down to 0.4), ranks them
+// finds FAST-9 corners on six scales (steps of 1.2 from 1 down to 0.4) —
+// again at the lower FlatThreshold when fewer than MaxPoints/4 turn up,
+// since a dark or plain photo's corners are faint — ranks them
 // by the Harris measure, spreads them over a 4×4 grid and keeps at most
 // MaxPoints, shared among the scales in proportion to their size. Each corner gets the intensity-centroid orientation and a
 // steered BRIEF descriptor on a smoothed copy (ORB, Rublee et al. 2011;

@@ -18,12 +18,21 @@ type Config struct {
 	// Threshold is FAST's intensity difference (0–255) between a corner
 	// and its ring.
 	Threshold int
+	// FlatThreshold, when above 0 and below Threshold, is the FAST
+	// threshold a picture with fewer than MaxPoints/4 corners at
+	// Threshold is searched again at.
+	FlatThreshold int
 	// MaxHamming is the largest descriptor distance (of 256 bits) a
 	// tentative match may have.
 	MaxHamming int
 	// Ratio is the nearest-neighbour ratio test: a match's distance must
 	// be below Ratio times the distance to the second nearest descriptor.
 	Ratio float64
+	// RatioRadius, when above 0, leaves out of the ratio test's second
+	// nearest descriptor every point within this many pixels (of the
+	// LongSide copy) of the nearest one: the same corner found on
+	// another scale of the pyramid.
+	RatioRadius float64
 	// Tolerance is how far, in pixels of the LongSide copy, a matched
 	// corner may land from where the transform puts it and still count
 	// as an inlier.
@@ -45,6 +54,7 @@ func DefaultConfig() Config {
 		LongSide:      320,
 		MaxPoints:     96,
 		Threshold:     20,
+		FlatThreshold: 8,
 		MaxHamming:    64,
 		Ratio:         0.8,
 		Tolerance:     6,
@@ -93,12 +103,27 @@ type candidate struct {
 }
 
 // Extract finds the corners of a grey picture. Pictures too small or too
-// flat to hold a corner give a set with no points.
+// flat to hold a corner give a set with no points. A picture with fewer
+// than a quarter of MaxPoints corners at Threshold is searched again at
+// FlatThreshold (when set), and the richer set is kept: a dark or plain
+// photo's corners lie below the threshold a busy photo needs.
 func Extract(g *image.Gray, cfg Config) Set {
 	base := fitGray(g, cfg.LongSide)
 	if base == nil {
 		return Set{}
 	}
+	set := extract(base, cfg, cfg.Threshold)
+	if cfg.FlatThreshold > 0 && cfg.FlatThreshold < cfg.Threshold && len(set.Points) < cfg.MaxPoints/4 {
+		if flat := extract(base, cfg, cfg.FlatThreshold); len(flat.Points) > len(set.Points) {
+			return flat
+		}
+	}
+	return set
+}
+
+// extract finds the corners of base, already scaled to LongSide, at a FAST
+// threshold.
+func extract(base *image.Gray, cfg Config, threshold int) Set {
 	set := Set{W: base.Rect.Dx(), H: base.Rect.Dy()}
 	levels := [len(levelScales)]*image.Gray{base}
 	for i := 1; i < len(levelScales); i++ {
@@ -122,7 +147,7 @@ func Extract(g *image.Gray, cfg Config) Set {
 		}
 		quota = min(left, int(math.Ceil(float64(left)*levelScales[li]/rest)))
 		s := levelScales[li]
-		cands := detect(lv, cfg.Threshold, score)
+		cands := detect(lv, threshold, score)
 		slices.SortStableFunc(cands, func(a, b candidate) int {
 			switch {
 			case a.score > b.score:

@@ -42,8 +42,14 @@ func hamming(a, b *[4]uint64) int {
 
 // nearest returns, for each point of a, the index of its nearest
 // descriptor in b (or -1) when it passes the distance and ratio tests.
+// With cfg.RatioRadius above 0 the ratio test compares the best distance
+// with the nearest descriptor of a b-point lying farther than RatioRadius
+// from the best one: the pyramid finds one corner on several of its
+// scales a step of 1.2 apart, whose descriptors differ by little, and
+// such a twin is the same correspondence, not a rival one.
 func nearest(a, b []Point, cfg Config) []int {
 	out := make([]int, len(a))
+	r2 := float32(cfg.RatioRadius * cfg.RatioRadius)
 	for i := range a {
 		best, second, bj := 257, 257, -1
 		for j := range b {
@@ -52,6 +58,16 @@ func nearest(a, b []Point, cfg Config) []int {
 				best, second, bj = d, best, j
 			} else if d < second {
 				second = d
+			}
+		}
+		if bj >= 0 && r2 > 0 {
+			second = 257
+			for j := range b {
+				dx, dy := b[j].X-b[bj].X, b[j].Y-b[bj].Y
+				if j == bj || dx*dx+dy*dy <= r2 {
+					continue
+				}
+				second = min(second, hamming(&a[i].Desc, &b[j].Desc))
 			}
 		}
 		if bj < 0 || best > cfg.MaxHamming || float64(best) >= cfg.Ratio*float64(second) {
