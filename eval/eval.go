@@ -476,27 +476,41 @@ func trim(h []int) []int {
 	return h[:n]
 }
 
-// loadPhotos decodes the dataset's JPEG and PNG files in name order.
-func loadPhotos(dir string, limit int) ([]photo, error) {
+// photoNames lists the dataset's JPEG and PNG files in name order: the one
+// listing the photo and video evals share.
+func photoNames(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w (%v)", dir, ErrNoDataset, err)
 	}
-	var out []photo
+	var names []string
 	for _, e := range entries {
 		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if e.IsDir() || (ext != ".jpg" && ext != ".jpeg" && ext != ".png") {
-			continue
+		if !e.IsDir() && (ext == ".jpg" || ext == ".jpeg" || ext == ".png") {
+			names = append(names, e.Name())
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// loadPhotos decodes the dataset's JPEG and PNG files in name order.
+func loadPhotos(dir string, limit int) ([]photo, error) {
+	names, err := photoNames(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []photo
+	for _, n := range names {
+		data, err := os.ReadFile(filepath.Join(dir, n))
 		if err != nil {
 			return nil, err
 		}
 		img, _, err := hashing.DecodeImage(data, hashing.Limits{})
 		if err != nil {
-			return nil, fmt.Errorf("dataset %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("dataset %s: %w", n, err)
 		}
-		out = append(out, photo{name: e.Name(), data: data, img: img})
+		out = append(out, photo{name: n, data: data, img: img})
 		if limit > 0 && len(out) == limit {
 			break
 		}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -145,21 +144,12 @@ func RunVideo(ctx context.Context, cfg VideoConfig) (*VideoResult, error) {
 			return nil, fmt.Errorf("dataset %s holds %d photos, need at least %d: %w", cfg.Dataset, len(photos), 2*photosPerVideo+8, ErrNoDataset)
 		}
 	}
-	tmp, err := os.MkdirTemp("", "hashwatch-eval-video-")
+	r, err := newVideoRig(cfg, "hashwatch-eval-video-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	b := fixtures.VideoBuilder{FFmpeg: cfg.FFmpeg, Dir: tmp}
-	h := video.New(video.Config{FFmpeg: cfg.FFmpeg, TempDir: tmp})
-	if _, err := h.FFmpeg(); err != nil {
-		return nil, err
-	}
-	db, err := database.Open(filepath.Join(tmp, "eval.db"), store.Options{})
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
+	defer r.close()
+	tmp, b, h, db := r.tmp, r.b, r.h, r.db
 
 	sec := time.Second
 	back := photos[len(photos)-8:]
@@ -412,18 +402,10 @@ func (res *VideoResult) edit(name string) *EditResult {
 
 // photoFiles reads the dataset's JPEG and PNG files in name order.
 func photoFiles(dir string) ([][]byte, error) {
-	entries, err := os.ReadDir(dir)
+	names, err := photoNames(dir)
 	if err != nil {
-		return nil, fmt.Errorf("dataset %s: %w (%v)", dir, ErrNoDataset, err)
+		return nil, err
 	}
-	var names []string
-	for _, e := range entries {
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if !e.IsDir() && (ext == ".jpg" || ext == ".jpeg" || ext == ".png") {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
 	out := make([][]byte, 0, len(names))
 	for _, n := range names {
 		data, err := os.ReadFile(filepath.Join(dir, n))
@@ -433,6 +415,44 @@ func photoFiles(dir string) ([][]byte, error) {
 		out = append(out, data)
 	}
 	return out, nil
+}
+
+// videoRig is what a video eval run works with: a temporary folder for
+// ffmpeg's files and the database, the clip builder and hasher writing
+// there, and the database the clips are registered in.
+type videoRig struct {
+	tmp string
+	b   fixtures.VideoBuilder
+	h   *video.Hasher
+	db  *database.DB
+}
+
+// newVideoRig makes the folder (named from prefix), checks that ffmpeg
+// runs and opens the database; close removes it all.
+func newVideoRig(cfg VideoConfig, prefix string) (*videoRig, error) {
+	tmp, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	r := &videoRig{
+		tmp: tmp,
+		b:   fixtures.VideoBuilder{FFmpeg: cfg.FFmpeg, Dir: tmp},
+		h:   video.New(video.Config{FFmpeg: cfg.FFmpeg, TempDir: tmp}),
+	}
+	if _, err := r.h.FFmpeg(); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	if r.db, err = database.Open(filepath.Join(tmp, "eval.db"), store.Options{}); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *videoRig) close() {
+	r.db.Close()
+	os.RemoveAll(r.tmp)
 }
 
 // cleanDir removes the builder's files (not the database) between videos.

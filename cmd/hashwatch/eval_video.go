@@ -44,14 +44,17 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, stress, asJSON bool
 	tw := termtable.New(a.stdout)
 	fmt.Fprintln(tw, "EDIT\tRECALL\tFOUND\tTARGET\t")
 	for _, e := range res.Edits {
-		mark := ""
-		if e.Recall < e.Target {
-			mark = "below target"
+		mark, target := "", "-" // the stress set has no target
+		if e.Target > 0 {
+			target = fmt.Sprintf("%.2f", e.Target)
+			if e.Recall < e.Target {
+				mark = "below target"
+			}
 		}
 		if e.Errors > 0 {
 			mark += fmt.Sprintf(" (%d errors)", e.Errors)
 		}
-		fmt.Fprintf(tw, "%s\t%.3f\t%d/%d\t%.2f\t%s\n", e.Edit, e.Recall, e.Found, e.Total, e.Target, mark)
+		fmt.Fprintf(tw, "%s\t%.3f\t%d/%d\t%s\t%s\n", e.Edit, e.Recall, e.Found, e.Total, target, mark)
 	}
 	tw.Flush()
 	fmt.Fprintf(a.stdout, "\nfalse alerts: %d\n", len(res.FalseAlerts))
