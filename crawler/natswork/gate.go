@@ -31,6 +31,16 @@ import (
 // coordinator checks that the asker is still there (requesterGone) every
 // gateProbeEvery while it waits, and once gateProbeAfter into a turn it
 // still holds; a gone asker's wait ends and its turn goes back at once.
+// One sweep (leases.sweep, every gateSweepEvery) does these checks for
+// every waiting ask and turn, one probe per worker connection, and ends
+// turns held past their hold: a turn costs the coordinator no goroutine,
+// ticker or timer of its own.
+//
+// A worker gives a turn back in its next request for a turn
+// (gateRequest.Release) when the coordinator says it reads them there
+// (gateReply.Folds), or on its own after gateFoldWait: one message fewer
+// per request while a worker is busy, a few milliseconds more of holding
+// the turn when it is not.
 
 const (
 	gateAcquire = "hw.gate.acquire"
@@ -44,6 +54,9 @@ type gateRequest struct {
 	Host         string `json:"host"`
 	CrawlDelayMS int64  `json:"crawl_delay_ms,omitempty"`
 	HoldMS       int64  `json:"hold_ms"`
+	// Release gives back turns the worker is done with, before this one
+	// is asked for; sent only to a coordinator that said Folds.
+	Release []uint64 `json:"release,omitempty"`
 }
 
 type gateReply struct {
@@ -51,7 +64,12 @@ type gateReply struct {
 	// NoStart says the turn needs no hw.gate.started (no delay spaces the
 	// host's turns): one message fewer per request. A worker that
 	// predates it sends the message anyway, to no effect.
-	NoStart     bool   `json:"no_start,omitempty"`
+	NoStart bool `json:"no_start,omitempty"`
+	// Folds says this coordinator reads gateRequest.Release and
+	// hw.gate.release messages of several leases (space-separated). A
+	// coordinator that predates it never sets it, and its workers' turns
+	// go back one message each.
+	Folds       bool   `json:"folds,omitempty"`
 	Err         string `json:"err,omitempty"`
 	Unavailable bool   `json:"unavailable,omitempty"`
 }
@@ -72,36 +90,74 @@ const (
 	// never answers it; one that is gone is told of at once by the
 	// server (no responders).
 	gateProbeWait = time.Second
+	// gateSweepEvery is how often the sweep runs: the checks above and
+	// the end of a turn's hold happen up to this much later than due.
+	gateSweepEvery = time.Second
+	// gateFoldWait is how long a worker keeps a turn it is done with for
+	// its next request for a turn before giving it back on its own.
+	gateFoldWait = 3 * time.Millisecond
 )
 
-// leases are the turns the coordinator granted and not yet got back.
+// leases are the turns the coordinator granted and not yet got back, and
+// the asks for turns still waiting, both watched by sweep.
 type leases struct {
-	mu   sync.Mutex
-	next uint64
-	held map[uint64]lease
+	mu      sync.Mutex
+	next    uint64
+	held    map[uint64]*lease
+	waiting map[*ask]struct{}
 }
 
-type lease struct{ started, release func() }
+type lease struct {
+	started, release func()
+	// inbox is the asking connection's reply prefix (probePrefix); due
+	// when the turn's check is due (zero once done), until when its hold
+	// ends.
+	inbox      string
+	due, until time.Time
+}
 
-func (l *leases) add(started, release func(), hold time.Duration) uint64 {
+// ask is a request for a turn still waiting for it.
+type ask struct {
+	inbox string
+	// due is when its asker is next checked; deadline when the wait
+	// ends regardless.
+	due, deadline time.Time
+	cancel        context.CancelFunc
+}
+
+func (l *leases) add(started, release func(), inbox string, hold time.Duration) uint64 {
+	now := time.Now()
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.next++
 	id := l.next
 	if l.held == nil {
-		l.held = map[uint64]lease{}
+		l.held = map[uint64]*lease{}
 	}
-	l.held[id] = lease{started, release}
-	l.mu.Unlock()
-	time.AfterFunc(hold, func() { l.release(id) })
+	le := &lease{started: started, release: release, inbox: inbox, until: now.Add(hold)}
+	if inbox != "" {
+		le.due = now.Add(gateProbeAfter)
+	}
+	l.held[id] = le
 	return id
 }
 
-// holds reports whether turn id is still out.
-func (l *leases) holds(id uint64) bool {
+// wait records an ask until the returned func is called; cancel ends its
+// wait (its asker is gone, or it waited its longest).
+func (l *leases) wait(inbox string, cancel context.CancelFunc, longest time.Duration) func() {
+	now := time.Now()
+	a := &ask{inbox: inbox, due: now.Add(gateProbeEvery), deadline: now.Add(longest), cancel: cancel}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	_, ok := l.held[id]
-	return ok
+	if l.waiting == nil {
+		l.waiting = map[*ask]struct{}{}
+	}
+	l.waiting[a] = struct{}{}
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		delete(l.waiting, a)
+		l.mu.Unlock()
+	}
 }
 
 func (l *leases) started(id uint64) {
@@ -123,20 +179,118 @@ func (l *leases) release(id uint64) {
 	}
 }
 
+// sweep runs every gateSweepEvery until ctx ends: turns past their hold
+// go back, asks past their longest wait end, and the connections of asks
+// and turns whose check is due are probed (gone, one probe per
+// connection however many of its asks and turns are due): a gone
+// connection's asks end and its turns go back.
+func (l *leases) sweep(ctx context.Context, gone func(inbox string) bool) {
+	t := time.NewTicker(gateSweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		l.sweepOnce(ctx, time.Now(), gone)
+	}
+}
+
+func (l *leases) sweepOnce(ctx context.Context, now time.Time, gone func(inbox string) bool) {
+	var expired []uint64
+	probe := map[string]bool{}
+	l.mu.Lock()
+	for id, le := range l.held {
+		switch {
+		case now.After(le.until):
+			expired = append(expired, id)
+		case !le.due.IsZero() && !now.Before(le.due):
+			le.due = time.Time{}
+			probe[le.inbox] = true
+		}
+	}
+	for a := range l.waiting {
+		switch {
+		case now.After(a.deadline):
+			a.cancel()
+		case a.inbox != "" && !now.Before(a.due):
+			a.due = now.Add(gateProbeEvery)
+			probe[a.inbox] = true
+		}
+	}
+	l.mu.Unlock()
+	for _, id := range expired {
+		l.release(id)
+	}
+	if len(probe) == 0 {
+		return
+	}
+	// Probes of live workers each wait gateProbeWait: run them together.
+	var wg sync.WaitGroup
+	var goneMu sync.Mutex
+	goneInboxes := map[string]bool{}
+	for inbox := range probe {
+		wg.Go(func() {
+			if gone(inbox) {
+				goneMu.Lock()
+				goneInboxes[inbox] = true
+				goneMu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(goneInboxes) == 0 || ctx.Err() != nil {
+		return
+	}
+	var back []uint64
+	l.mu.Lock()
+	for id, le := range l.held {
+		// Only turns granted before the probe was sent: a turn granted
+		// since may be a reconnected worker's.
+		if goneInboxes[le.inbox] && le.due.IsZero() {
+			back = append(back, id)
+		}
+	}
+	for a := range l.waiting {
+		if goneInboxes[a.inbox] {
+			a.cancel()
+		}
+	}
+	l.mu.Unlock()
+	for _, id := range back {
+		l.release(id)
+	}
+}
+
+// probePrefix is the reply-subject prefix that names the connection that
+// sent a request with reply subject reply (see requesterGone), "" when
+// reply is not of that form.
+func probePrefix(reply string) string {
+	i := strings.LastIndexByte(reply, '.')
+	if i < 0 || !strings.HasPrefix(reply, nats.InboxPrefix) {
+		return ""
+	}
+	return reply[:i+1]
+}
+
 func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	var req gateRequest
-	var rep gateReply
+	rep := gateReply{Folds: true}
 	if err := json.Unmarshal(m.Data, &req); err != nil {
 		rep.Err = err.Error()
 		c.reply(m, rep)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), gateWait-5*time.Second)
+	for _, id := range req.Release {
+		c.gate.release(id)
+	}
+	inbox := probePrefix(m.Reply)
+	ctx, cancel := context.WithCancel(c.runCtx)
 	defer cancel()
-	watched := make(chan struct{})
-	c.wg.Go(func() { c.watchAsker(ctx, cancel, m.Reply, watched) })
+	unwait := c.gate.wait(inbox, cancel, gateWait-5*time.Second)
 	started, release, err := c.cfg.Crawler.GateTurn(ctx, req.Site, req.Pass, req.Host, time.Duration(req.CrawlDelayMS)*time.Millisecond)
-	close(watched)
+	unwait()
 	if err != nil {
 		rep.Err, rep.Unavailable = err.Error(), true
 		c.reply(m, rep)
@@ -147,56 +301,27 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	if started == nil {
 		started, rep.NoStart = func() {}, true
 	}
-	rep.Lease = c.gate.add(started, release, time.Duration(req.HoldMS)*time.Millisecond+30*time.Second)
+	rep.Lease = c.gate.add(started, release, inbox, time.Duration(req.HoldMS)*time.Millisecond+30*time.Second)
 	data, _ := json.Marshal(rep)
 	if err := m.Respond(data); err != nil {
 		c.gate.release(rep.Lease)
-		return
-	}
-	id := rep.Lease
-	time.AfterFunc(gateProbeAfter, func() {
-		if c.gate.holds(id) && c.requesterGone(m.Reply) {
-			c.log.Debug("turn of a gone worker given back", "host", req.Host, "site", req.Site)
-			c.gate.release(id)
-		}
-	})
-}
-
-// watchAsker ends a wait for a turn (cancel) when the worker that asked
-// is gone, checking every gateProbeEvery until done is closed or ctx ends.
-func (c *Coordinator) watchAsker(ctx context.Context, cancel context.CancelFunc, reply string, done <-chan struct{}) {
-	t := time.NewTicker(gateProbeEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if c.requesterGone(reply) {
-				cancel()
-				return
-			}
-		}
 	}
 }
 
-// requesterGone reports whether the connection that sent a request with
-// reply subject reply has gone. nats.go answers requests through one
-// subscription per connection, _INBOX.<id>.*, and drops a message for a
-// token it is not waiting on; so a message to _INBOX.<id>.probe reaches a
-// live worker, which ignores it (the check waits gateProbeWait for
-// nothing), while for a closed connection the server answers at once that
-// nobody listens.
-func (c *Coordinator) requesterGone(reply string) bool {
-	i := strings.LastIndexByte(reply, '.')
-	if i < 0 || !strings.HasPrefix(reply, nats.InboxPrefix) {
+// requesterGone reports whether the connection whose requests have reply
+// subjects starting with inbox (probePrefix) has gone. nats.go answers
+// requests through one subscription per connection, _INBOX.<id>.*, and
+// drops a message for a token it is not waiting on; so a message to
+// _INBOX.<id>.probe reaches a live worker, which ignores it (the check
+// waits gateProbeWait for nothing), while for a closed connection the
+// server answers at once that nobody listens.
+func (c *Coordinator) requesterGone(inbox string) bool {
+	if inbox == "" {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(c.runCtx, gateProbeWait)
 	defer cancel()
-	_, err := c.cfg.Conn.RequestWithContext(ctx, reply[:i+1]+"probe", nil)
+	_, err := c.cfg.Conn.RequestWithContext(ctx, inbox+"probe", nil)
 	return errors.Is(err, nats.ErrNoResponders)
 }
 
@@ -206,39 +331,106 @@ func (c *Coordinator) onGateStarted(m *nats.Msg) {
 	}
 }
 
+// onGateRelease gives back the turns a hw.gate.release message names: one
+// lease, or several separated by spaces (a worker told Folds).
 func (c *Coordinator) onGateRelease(m *nats.Msg) {
-	if id, err := strconv.ParseUint(string(m.Data), 10, 64); err == nil {
-		c.gate.release(id)
+	for f := range strings.FieldsSeq(string(m.Data)) {
+		if id, err := strconv.ParseUint(f, 10, 64); err == nil {
+			c.gate.release(id)
+		}
 	}
 }
 
 // GateTransport returns crawler.Worker.Gate for a worker on nc: every
 // request first takes a turn from the coordinator.
 func GateTransport(nc *nats.Conn) func(work.GateInfo, http.RoundTripper) http.RoundTripper {
-	return func(g work.GateInfo, next http.RoundTripper) http.RoundTripper {
-		return &gateTransport{nc: nc, info: g, next: next}
+	g := &gateClient{nc: nc}
+	return func(info work.GateInfo, next http.RoundTripper) http.RoundTripper {
+		return &gateTransport{g: g, info: info, next: next}
 	}
 }
 
+// gateClient is a worker connection's side of the gate: the turns it is
+// done with and has not given back yet (see gateFoldWait).
+type gateClient struct {
+	nc *nats.Conn
+
+	mu      sync.Mutex
+	folds   bool // the coordinator said Folds in its last reply
+	pending []uint64
+	timer   *time.Timer
+}
+
+// giveBack gives turn id back: at once to a coordinator that does not
+// fold, else with the next request for a turn or after gateFoldWait.
+func (g *gateClient) giveBack(id uint64) {
+	g.mu.Lock()
+	if !g.folds {
+		g.mu.Unlock()
+		_ = g.nc.Publish(gateRelease, strconv.AppendUint(nil, id, 10))
+		return
+	}
+	g.pending = append(g.pending, id)
+	if g.timer == nil {
+		g.timer = time.AfterFunc(gateFoldWait, g.flush)
+	} else if len(g.pending) == 1 {
+		g.timer.Reset(gateFoldWait)
+	}
+	g.mu.Unlock()
+}
+
+// take returns the turns waiting to go back, now the caller's to give.
+func (g *gateClient) take() []uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ids := g.pending
+	g.pending = nil
+	return ids
+}
+
+// flush gives back the turns waiting to go back in one message.
+func (g *gateClient) flush() {
+	g.publish(g.take())
+}
+
+func (g *gateClient) publish(ids []uint64) {
+	if len(ids) == 0 {
+		return
+	}
+	var b []byte
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendUint(b, id, 10)
+	}
+	_ = g.nc.Publish(gateRelease, b)
+}
+
 type gateTransport struct {
-	nc   *nats.Conn
+	g    *gateClient
 	info work.GateInfo
 	next http.RoundTripper
 }
 
 func (t *gateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	greq := gateRequest{Site: t.info.Site, Pass: t.info.Pass, Host: req.URL.Host, HoldMS: t.info.Hold.Milliseconds()}
+	g := t.g
+	greq := gateRequest{Site: t.info.Site, Pass: t.info.Pass, Host: req.URL.Host, HoldMS: t.info.Hold.Milliseconds(), Release: g.take()}
 	if t.info.CrawlDelay != nil {
 		greq.CrawlDelayMS = t.info.CrawlDelay(req.URL.Host).Milliseconds()
 	}
 	data, err := json.Marshal(greq)
 	if err != nil {
+		g.publish(greq.Release)
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), gateWait)
-	msg, err := t.nc.RequestWithContext(ctx, gateAcquire, data)
+	msg, err := g.nc.RequestWithContext(ctx, gateAcquire, data)
 	cancel()
 	if err != nil {
+		// The turns may not have reached the coordinator: give them
+		// back again (a second release of a turn is ignored).
+		g.publish(greq.Release)
 		if req.Context().Err() != nil {
 			return nil, req.Context().Err()
 		}
@@ -248,17 +440,20 @@ func (t *gateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := json.Unmarshal(msg.Data, &rep); err != nil {
 		return nil, fmt.Errorf("turn at %s: %w", req.URL.Host, err)
 	}
+	g.mu.Lock()
+	g.folds = rep.Folds
+	g.mu.Unlock()
 	if rep.Err != "" {
 		return nil, fmt.Errorf("turn at %s: %s: %w", req.URL.Host, rep.Err, work.ErrCentralUnavailable)
 	}
-	id := []byte(strconv.FormatUint(rep.Lease, 10))
+	lease := rep.Lease
 	var startOnce, releaseOnce sync.Once
 	started := func() {
 		if !rep.NoStart {
-			startOnce.Do(func() { _ = t.nc.Publish(gateStarted, id) })
+			startOnce.Do(func() { _ = g.nc.Publish(gateStarted, strconv.AppendUint(nil, lease, 10)) })
 		}
 	}
-	release := func() { releaseOnce.Do(func() { _ = t.nc.Publish(gateRelease, id) }) }
+	release := func() { releaseOnce.Do(func() { g.giveBack(lease) }) }
 	// The host's next turn is spaced from when this request reached the
 	// wire, as in transport.Polite: a slow dial cannot squeeze two
 	// workers' requests closer together than the delay.
