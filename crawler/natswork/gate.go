@@ -35,12 +35,6 @@ import (
 // every waiting ask and turn, one probe per worker connection, and ends
 // turns held past their hold: a turn costs the coordinator no goroutine,
 // ticker or timer of its own.
-//
-// A worker gives a turn back in its next request for a turn
-// (gateRequest.Release) when the coordinator says it reads them there
-// (gateReply.Folds), or on its own after gateFoldWait: one message fewer
-// per request while a worker is busy, a few milliseconds more of holding
-// the turn when it is not.
 
 const (
 	gateAcquire = "hw.gate.acquire"
@@ -54,9 +48,6 @@ type gateRequest struct {
 	Host         string `json:"host"`
 	CrawlDelayMS int64  `json:"crawl_delay_ms,omitempty"`
 	HoldMS       int64  `json:"hold_ms"`
-	// Release gives back turns the worker is done with, before this one
-	// is asked for; sent only to a coordinator that said Folds.
-	Release []uint64 `json:"release,omitempty"`
 }
 
 type gateReply struct {
@@ -64,12 +55,7 @@ type gateReply struct {
 	// NoStart says the turn needs no hw.gate.started (no delay spaces the
 	// host's turns): one message fewer per request. A worker that
 	// predates it sends the message anyway, to no effect.
-	NoStart bool `json:"no_start,omitempty"`
-	// Folds says this coordinator reads gateRequest.Release and
-	// hw.gate.release messages of several leases (space-separated). A
-	// coordinator that predates it never sets it, and its workers' turns
-	// go back one message each.
-	Folds       bool   `json:"folds,omitempty"`
+	NoStart     bool   `json:"no_start,omitempty"`
 	Err         string `json:"err,omitempty"`
 	Unavailable bool   `json:"unavailable,omitempty"`
 }
@@ -93,9 +79,6 @@ const (
 	// gateSweepEvery is how often the sweep runs: the checks above and
 	// the end of a turn's hold happen up to this much later than due.
 	gateSweepEvery = time.Second
-	// gateFoldWait is how long a worker keeps a turn it is done with for
-	// its next request for a turn before giving it back on its own.
-	gateFoldWait = 3 * time.Millisecond
 )
 
 // leases are the turns the coordinator granted and not yet got back, and
@@ -276,14 +259,11 @@ func probePrefix(reply string) string {
 
 func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	var req gateRequest
-	rep := gateReply{Folds: true}
+	var rep gateReply
 	if err := json.Unmarshal(m.Data, &req); err != nil {
 		rep.Err = err.Error()
 		c.reply(m, rep)
 		return
-	}
-	for _, id := range req.Release {
-		c.gate.release(id)
 	}
 	inbox := probePrefix(m.Reply)
 	ctx, cancel := context.WithCancel(c.runCtx)
@@ -331,106 +311,39 @@ func (c *Coordinator) onGateStarted(m *nats.Msg) {
 	}
 }
 
-// onGateRelease gives back the turns a hw.gate.release message names: one
-// lease, or several separated by spaces (a worker told Folds).
 func (c *Coordinator) onGateRelease(m *nats.Msg) {
-	for f := range strings.FieldsSeq(string(m.Data)) {
-		if id, err := strconv.ParseUint(f, 10, 64); err == nil {
-			c.gate.release(id)
-		}
+	if id, err := strconv.ParseUint(string(m.Data), 10, 64); err == nil {
+		c.gate.release(id)
 	}
 }
 
 // GateTransport returns crawler.Worker.Gate for a worker on nc: every
 // request first takes a turn from the coordinator.
 func GateTransport(nc *nats.Conn) func(work.GateInfo, http.RoundTripper) http.RoundTripper {
-	g := &gateClient{nc: nc}
-	return func(info work.GateInfo, next http.RoundTripper) http.RoundTripper {
-		return &gateTransport{g: g, info: info, next: next}
+	return func(g work.GateInfo, next http.RoundTripper) http.RoundTripper {
+		return &gateTransport{nc: nc, info: g, next: next}
 	}
-}
-
-// gateClient is a worker connection's side of the gate: the turns it is
-// done with and has not given back yet (see gateFoldWait).
-type gateClient struct {
-	nc *nats.Conn
-
-	mu      sync.Mutex
-	folds   bool // the coordinator said Folds in its last reply
-	pending []uint64
-	timer   *time.Timer
-}
-
-// giveBack gives turn id back: at once to a coordinator that does not
-// fold, else with the next request for a turn or after gateFoldWait.
-func (g *gateClient) giveBack(id uint64) {
-	g.mu.Lock()
-	if !g.folds {
-		g.mu.Unlock()
-		_ = g.nc.Publish(gateRelease, strconv.AppendUint(nil, id, 10))
-		return
-	}
-	g.pending = append(g.pending, id)
-	if g.timer == nil {
-		g.timer = time.AfterFunc(gateFoldWait, g.flush)
-	} else if len(g.pending) == 1 {
-		g.timer.Reset(gateFoldWait)
-	}
-	g.mu.Unlock()
-}
-
-// take returns the turns waiting to go back, now the caller's to give.
-func (g *gateClient) take() []uint64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	ids := g.pending
-	g.pending = nil
-	return ids
-}
-
-// flush gives back the turns waiting to go back in one message.
-func (g *gateClient) flush() {
-	g.publish(g.take())
-}
-
-func (g *gateClient) publish(ids []uint64) {
-	if len(ids) == 0 {
-		return
-	}
-	var b []byte
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ' ')
-		}
-		b = strconv.AppendUint(b, id, 10)
-	}
-	_ = g.nc.Publish(gateRelease, b)
 }
 
 type gateTransport struct {
-	g    *gateClient
+	nc   *nats.Conn
 	info work.GateInfo
 	next http.RoundTripper
 }
 
 func (t *gateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	g := t.g
-	greq := gateRequest{Site: t.info.Site, Pass: t.info.Pass, Host: req.URL.Host, HoldMS: t.info.Hold.Milliseconds(), Release: g.take()}
+	greq := gateRequest{Site: t.info.Site, Pass: t.info.Pass, Host: req.URL.Host, HoldMS: t.info.Hold.Milliseconds()}
 	if t.info.CrawlDelay != nil {
 		greq.CrawlDelayMS = t.info.CrawlDelay(req.URL.Host).Milliseconds()
 	}
 	data, err := json.Marshal(greq)
 	if err != nil {
-		g.publish(greq.Release)
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), gateWait)
-	msg, err := g.nc.RequestWithContext(ctx, gateAcquire, data)
+	msg, err := t.nc.RequestWithContext(ctx, gateAcquire, data)
 	cancel()
 	if err != nil {
-		// The turns may not have reached the coordinator: give them
-		// back again (a second release of a turn is ignored).
-		g.publish(greq.Release)
 		if req.Context().Err() != nil {
 			return nil, req.Context().Err()
 		}
@@ -440,20 +353,17 @@ func (t *gateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := json.Unmarshal(msg.Data, &rep); err != nil {
 		return nil, fmt.Errorf("turn at %s: %w", req.URL.Host, err)
 	}
-	g.mu.Lock()
-	g.folds = rep.Folds
-	g.mu.Unlock()
 	if rep.Err != "" {
 		return nil, fmt.Errorf("turn at %s: %s: %w", req.URL.Host, rep.Err, work.ErrCentralUnavailable)
 	}
-	lease := rep.Lease
+	id := []byte(strconv.FormatUint(rep.Lease, 10))
 	var startOnce, releaseOnce sync.Once
 	started := func() {
 		if !rep.NoStart {
-			startOnce.Do(func() { _ = g.nc.Publish(gateStarted, strconv.AppendUint(nil, lease, 10)) })
+			startOnce.Do(func() { _ = t.nc.Publish(gateStarted, id) })
 		}
 	}
-	release := func() { releaseOnce.Do(func() { g.giveBack(lease) }) }
+	release := func() { releaseOnce.Do(func() { _ = t.nc.Publish(gateRelease, id) }) }
 	// The host's next turn is spaced from when this request reached the
 	// wire, as in transport.Polite: a slow dial cannot squeeze two
 	// workers' requests closer together than the delay.
