@@ -2,6 +2,7 @@ package hashing
 
 import (
 	"context"
+	"fmt"
 	"image"
 
 	"github.com/hashwatch/hashwatch/hashing/features"
@@ -111,6 +112,20 @@ func (h *Hasher) Features(ctx context.Context, data []byte, cfg features.Config)
 		return features.Set{}, err
 	}
 	return h.featuresOf(img, cfg), nil
+}
+
+// LazyFeatures returns a function that makes the corner set of data
+// (Features) under the configuration it is given, for a matcher that asks
+// only when a candidate needs it (index.QueryFeatures). data must stay
+// unchanged until then.
+func (h *Hasher) LazyFeatures(data []byte) func(context.Context, features.Config) (*features.Set, error) {
+	return func(ctx context.Context, cfg features.Config) (*features.Set, error) {
+		set, err := h.Features(ctx, data, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("corner set: %w", err)
+		}
+		return &set, nil
+	}
 }
 
 // featuresOf is the corner set of a decoded picture under cfg.

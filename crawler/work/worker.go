@@ -251,11 +251,11 @@ func (w *SiteWorker[H]) processMedia(ctx context.Context, j *Job, c Central[H], 
 				return nil, ctx.Err()
 			}
 			defer func() { <-w.HashSem }()
-			set, err := w.Hasher.Features(ctx, body, cfg)
+			set, err := w.Hasher.LazyFeatures(body)(ctx, cfg)
 			if err != nil {
-				return nil, fmt.Errorf("corner set of %s: %w", it.URL, err)
+				return nil, fmt.Errorf("%s: %w", it.URL, err)
 			}
-			return &set, nil
+			return set, nil
 		}
 	}
 	hr, pv, err := c.Resolve(ctx, ResolveRequest{Site: j.Site, Pass: j.Pass, What: what, URL: it.URL, SHA256: sum, Watermark: j.Watermark},
