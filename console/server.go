@@ -40,8 +40,9 @@ type Limits struct {
 	// UploadFiles bounds the files of one registration; default 200.
 	UploadFiles int
 	// HashedBytes bounds the JSON body of a registration hashed in the
-	// browser (fingerprints only: some 13 KB a picture, 0.3 KB a video
-	// frame); default 16 MiB.
+	// browser (fingerprints only: some 18 KB a picture with its corner
+	// set for the geometric verifier, 0.3 KB a video frame); default
+	// 16 MiB.
 	HashedBytes int64
 	// Media bounds each uploaded file (bytes, pixels) as the hasher does;
 	// zero fields take hashing's defaults.

@@ -338,7 +338,7 @@ func (in *Inspector) match(ctx context.Context, site *Site, hasher *hashing.Hash
 		mo.Error = err.Error()
 		return mo
 	}
-	ms, err := in.DB.Index.Match(ctx, fp, in.Rule)
+	ms, err := in.DB.Index.MatchVerified(ctx, fp, in.Rule, queryFeatures(hasher.LazyFeatures(f.Body), in.logger(), u))
 	if err != nil {
 		mo.Error = err.Error()
 		return mo
@@ -415,4 +415,12 @@ func (in *Inspector) Submit(ctx context.Context, urls []string, note string, by 
 		}
 	}
 	return rep, nil
+}
+
+// logger is the inspector's logger, or one that discards.
+func (in *Inspector) logger() *slog.Logger {
+	if in.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return in.Logger
 }

@@ -2,7 +2,9 @@ package crawler
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 	"github.com/hashwatch/hashwatch/index"
 )
 
@@ -252,10 +255,10 @@ func (p *pass) commitMedia(it Item, r *mediaResult, rec crawlstate.MediaRecord, 
 // Resolve is the pass's Central for its own worker: each file's bytes are
 // looked up or fingerprinted and matched once per pass however many URLs
 // serve them, and the preview is made once, for bytes that matched.
-func (p *pass) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
+func (p *pass) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, corners work.FeaturesFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
 	s := p.shaFor(r.SHA256)
 	s.once.Do(func() {
-		p.resolve(ctx, r.What, r.URL, r.SHA256, r.Watermark, s, fingerprint)
+		p.resolve(ctx, r.What, r.URL, r.SHA256, r.Watermark, s, fingerprint, corners)
 		if s.ok && len(s.hr.Matches) > 0 && preview != nil {
 			if have, err := p.c.DB.Alerts.HasPreview(r.SHA256); err != nil || !have {
 				s.preview = preview()
@@ -275,7 +278,10 @@ func (p *pass) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint w
 // slots) and match, and post the result for storage. Bytes that cannot be
 // fingerprinted — corrupt, unsupported, over a limit — get a failure
 // result, which stays valid; other errors leave s.err for the caller.
-func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, wm uint64, s *shaResult, fingerprint work.FingerprintFunc) {
+// corners (nil: none) makes the bytes' corner set when the rule's
+// geometric verifier needs it (index.Index.MatchVerified); a set that
+// cannot be made is logged and leaves the match unchecked.
+func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, wm uint64, s *shaResult, fingerprint work.FingerprintFunc, corners work.FeaturesFunc) {
 	if hr, ok, err := p.c.DB.Crawl.HashResult(sum); err == nil && ok && hr.Fresh(p.rule, wm) {
 		s.hr, s.ok = hr, true
 		return
@@ -295,7 +301,7 @@ func (p *pass) resolve(ctx context.Context, what, u string, sum hashing.SHA256, 
 		}
 		s.hr = crawlstate.HashResult{SHA256: sum, Failure: kind, Message: err.Error(), Checked: now}
 	} else {
-		matches, err := p.c.DB.Index.Match(ctx, fp, p.c.Rule)
+		matches, err := p.c.DB.Index.MatchVerified(ctx, fp, p.c.Rule, queryFeatures(corners, p.log, u))
 		if err != nil {
 			s.err = fmt.Errorf("match %s: %w", u, err)
 			return
@@ -386,5 +392,22 @@ func (p *pass) creditHashed(t *crawlstate.PassTally, sum hashing.SHA256) {
 	p.mu.Unlock()
 	if s != nil && s.hashed.Load() && s.credited.CompareAndSwap(false, true) {
 		t.Hashed++
+	}
+}
+
+// queryFeatures adapts a worker's corner-set maker to the index's
+// (index.QueryFeatures), logging why a set could not be made: the match
+// is then left to the rest of the rule, and the log says which bytes went
+// unchecked. index.ErrNeedFeatures passes through unlogged.
+func queryFeatures(corners work.FeaturesFunc, log *slog.Logger, u string) index.QueryFeatures {
+	if corners == nil {
+		return nil
+	}
+	return func(ctx context.Context, cfg features.Config) (*features.Set, error) {
+		set, err := corners(ctx, cfg)
+		if err != nil && ctx.Err() == nil && !errors.Is(err, index.ErrNeedFeatures) {
+			log.Warn("no corner set for the geometric verifier; the match is left unchecked", "url", u, "err", err)
+		}
+		return set, err
 	}
 }

@@ -373,7 +373,7 @@ func (r *Rechecker) checkURL(ctx context.Context, cl *recheckClient, a alerts.Al
 		// A placeholder page or broken file where the content was.
 		return alerts.CheckGone, fmt.Sprintf("%d, no longer %s of it (%v)", f.Status, what, err)
 	}
-	ms, err := r.DB.Index.Match(ctx, fp, r.Rule)
+	ms, err := r.DB.Index.MatchVerified(ctx, fp, r.Rule, queryFeatures(cl.hasher.LazyFeatures(f.Body), r.log(), u))
 	if err != nil {
 		return alerts.CheckFailed, err.Error()
 	}

@@ -79,8 +79,14 @@ func (c *Crawler) Lookup(ctx context.Context, r work.ResolveRequest) (crawlstate
 
 // Match matches a worker's fingerprint of bytes (or records why they could
 // not be fingerprinted, failure) once per pass, stores the result, and
-// says whether the worker should send the matched bytes' preview.
-func (c *Crawler) Match(ctx context.Context, r work.ResolveRequest, fp hashing.Fingerprint, failure *work.ResultError, took time.Duration) (crawlstate.HashResult, bool, error) {
+// says whether the worker should send the matched bytes' preview. corners
+// stands for the worker's corner-set maker (see pass.resolve): the
+// transport's answer when the rule's verifier needs the query's set and
+// fp carries none — index.ErrNeedFeatures, which Match returns for the
+// worker to compute the set and ask again with it, or an error saying why
+// the worker cannot (the match is then left unchecked); nil for a worker
+// that cannot send one.
+func (c *Crawler) Match(ctx context.Context, r work.ResolveRequest, fp hashing.Fingerprint, failure *work.ResultError, took time.Duration, corners work.FeaturesFunc) (crawlstate.HashResult, bool, error) {
 	p, done, err := c.passOf(r.Site, r.Pass)
 	if err != nil {
 		return crawlstate.HashResult{}, false, err
@@ -95,7 +101,7 @@ func (c *Crawler) Match(ctx context.Context, r work.ResolveRequest, fp hashing.F
 				return hashing.Fingerprint{}, took, failure
 			}
 			return fp, took, nil
-		})
+		}, corners)
 		s.settled.Store(true)
 	})
 	if s.err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/hashing/features"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -153,11 +152,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if _, err := db.Index.Register(ctx, "eval", "", regs, store.Actor{User: auditUser}); err != nil {
 		return nil, err
 	}
-	byName := map[string][]byte{}
-	for _, p := range photos {
-		byName[p.name] = p.data
-	}
-	regSets := newFeatureSets(hasher, cfg.Rule, func(name string) ([]byte, error) { return byName[name], nil })
 	all, err := db.Index.Fingerprints("eval")
 	if err != nil {
 		return nil, err
@@ -214,17 +208,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 						fp, err = hasher.Image(ctx, data, hashing.ForQuery)
 					}
 					if err == nil {
-						matches, err = db.Index.Match(ctx, fp, cfg.Rule)
-					}
-					if err == nil && cfg.Rule.Verify != nil {
-						query := regSets.lazy(ctx, data)
-						kept := matches[:0]
-						for _, m := range matches {
-							if verified(cfg.Rule, m.Evidence, query, func() *features.Set { return regSets.get(ctx, m.Source) }) {
-								kept = append(kept, m)
-							}
-						}
-						matches = kept
+						// The product's path: registration stored each
+						// photo's corner set, and the query's is made
+						// only when a match needs it.
+						matches, err = db.Index.MatchVerified(ctx, fp, cfg.Rule, hasher.LazyFeatures(data))
 					}
 					trueD, falseD := nearest(fp, all, p.name)
 					near := nearestFalse(fp, all, p.name, cfg.Rule)

@@ -9,12 +9,13 @@ import (
 )
 
 // featureSets computes the geometric verifier's corner sets
-// (Hasher.Features) of pictures eval reads, once each: fingerprints in the
-// eval's cache and in its throw-away index carry none (the index does not
-// store them yet), so eval applies Rule.Verify to the matches the index
-// returns, with the same test (hashing.VerifyTest.Agrees) that
-// Rule.Confirm applies to fingerprints that carry sets. It is safe for
-// concurrent use.
+// (Hasher.Features) of pictures the pool eval reads, once each: its
+// fingerprint cache holds fingerprints without sets, so it applies
+// Rule.Verify to the matches the index returns, post hoc, with the test
+// the product applies (hashing.VerifyTest.Agrees, as
+// index.Index.MatchVerified does). The photo eval takes the product's
+// path itself: registration stores the sets and MatchVerified asks for
+// the query's. It is safe for concurrent use.
 type featureSets struct {
 	hasher *hashing.Hasher
 	cfg    features.Config
@@ -65,21 +66,4 @@ func verified(rule hashing.Rule, ev hashing.Evidence, query, registered func() *
 	}
 	ok, _, _ := rule.Verify.Agrees(query(), registered(), ev)
 	return ok
-}
-
-// lazy returns a function that computes the corner set of data the first
-// time it is called (nil if data does not decode), for a query checked
-// against several registered pictures.
-func (f *featureSets) lazy(ctx context.Context, data []byte) func() *features.Set {
-	var s *features.Set
-	done := false
-	return func() *features.Set {
-		if !done {
-			done = true
-			if set, err := f.hasher.Features(ctx, data, f.cfg); err == nil {
-				s = &set
-			}
-		}
-		return s
-	}
 }

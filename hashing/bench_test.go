@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/corona10/goimagehash"
+	"github.com/hashwatch/hashwatch/hashing/features"
 	"github.com/hashwatch/hashwatch/hashing/pdq"
 )
 
@@ -46,6 +47,23 @@ func BenchmarkFingerprintForRegistration(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := h.Image(ctx, data, ForRegistration); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFeatures is a query's corner set for the geometric verifier
+// (Hasher.Features: the JPEG decoded again at the corner finder's scale,
+// then the corners), made only for the rare candidates beyond PDQ 31; the
+// registration benchmark above includes it.
+func BenchmarkFeatures(b *testing.B) {
+	data := benchJPEG(b)
+	h := NewHasher(Limits{})
+	ctx := context.Background()
+	cfg := features.DefaultConfig()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.Features(ctx, data, cfg); err != nil {
 			b.Fatal(err)
 		}
 	}

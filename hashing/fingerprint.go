@@ -152,10 +152,13 @@ type Fingerprint struct {
 	// Features is the picture's corner set for the rule's geometric
 	// verifier (Rule.Verify, Hasher.Features): corner positions,
 	// orientations and binary descriptors, derived data from which the
-	// picture cannot be redrawn. Nil when not computed — which today is
-	// always outside eval: neither the index nor the worker wire carry
-	// it yet — and the verifier then leaves the match to the rest of the
-	// rule.
+	// picture cannot be redrawn. Registration computes it (ForRegistration,
+	// under the default rule's verifier configuration) and the index keeps
+	// it apart from the fingerprint, read only for the matches the
+	// verifier checks; a query gets it on demand (Hasher.Features), when a
+	// candidate needs it. Nil when not computed (queries, videos,
+	// imported hash lists, fingerprints registered before the verifier),
+	// and the verifier then leaves the match to the rest of the rule.
 	Features *features.Set
 }
 

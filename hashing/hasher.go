@@ -8,6 +8,7 @@ import (
 	"image"
 	"sync"
 
+	"github.com/hashwatch/hashwatch/hashing/features"
 	"github.com/hashwatch/hashwatch/hashing/internal/gray"
 	"github.com/hashwatch/hashwatch/hashing/pdq"
 )
@@ -40,6 +41,10 @@ func (p Purpose) NeedsSum() bool { return p != ForQuery }
 type Hasher struct {
 	limits  Limits
 	scratch sync.Pool // of *scratch, which are not safe for concurrent use
+	// registerFeatures is the corner finder's configuration under which
+	// registration computes a picture's corner set (Fingerprint.Features)
+	// for the default rule's verifier; nil computes none.
+	registerFeatures *features.Config
 }
 
 // scratch is the buffers one fingerprint at a time reuses: PDQ's, the
@@ -53,6 +58,9 @@ type scratch struct {
 // NewHasher returns a Hasher enforcing limits (zero fields take defaults).
 func NewHasher(limits Limits) *Hasher {
 	h := &Hasher{limits: limits.withDefaults()}
+	if v := defaultVerify(); v != nil {
+		h.registerFeatures = &v.Config
+	}
 	h.scratch.New = func() any { return &scratch{pdq: pdq.NewHasher()} }
 	return h
 }
@@ -82,6 +90,16 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 	if err != nil {
 		return Fingerprint{}, err
 	}
+	if purpose == ForRegistration && h.registerFeatures != nil {
+		// The corner set is computed as a query's is (Features: the
+		// picture decoded again at the corner finder's scale), so a
+		// re-upload of the very bytes finds the very same corners.
+		set, err := h.Features(ctx, data, *h.registerFeatures)
+		if err != nil {
+			return Fingerprint{}, fmt.Errorf("corner set: %w", err)
+		}
+		fp.Features = &set
+	}
 	if purpose.NeedsSum() {
 		fp.SHA256 = sha256.Sum256(data)
 	}
@@ -96,6 +114,10 @@ func (h *Hasher) Image(ctx context.Context, data []byte, purpose Purpose) (Finge
 // grey is hashed as a grey picture, as a decoder hands over a grey JPEG or
 // PNG (Y = v, where 0.299·v + 0.587·v + 0.114·v in float32 may differ from
 // v in the last bit). The caller sets SHA256 and Format if it knows them.
+// Registration also takes the corner set (Fingerprint.Features) from img,
+// at full size, where Image takes it from the bytes decoded at the corner
+// finder's scale: the two may differ by a corner or two, as a re-encoded
+// copy's do.
 func (h *Hasher) Pixels(ctx context.Context, img image.Image, purpose Purpose) (Fingerprint, error) {
 	if err := ctx.Err(); err != nil {
 		return Fingerprint{}, err
@@ -108,7 +130,15 @@ func (h *Hasher) Pixels(ctx context.Context, img image.Image, purpose Purpose) (
 		return Fingerprint{}, fmt.Errorf("%dx%d = %d pixels, limit %d: %w", b.Dx(), b.Dy(), px, h.limits.MaxPixels, ErrTooLarge)
 	}
 	img = greyIfGrey(flattenAlpha(img))
-	return h.decoded(img, img, "", b.Size(), purpose, func() (image.Image, error) { return img, nil })
+	fp, err := h.decoded(img, img, "", b.Size(), purpose, func() (image.Image, error) { return img, nil })
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	if purpose == ForRegistration && h.registerFeatures != nil {
+		set := h.featuresOf(img, *h.registerFeatures)
+		fp.Features = &set
+	}
+	return fp, nil
 }
 
 // colourSize is the long side, at least, of the copy a query's colour

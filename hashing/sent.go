@@ -1,9 +1,12 @@
 package hashing
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/hashwatch/hashwatch/hashing/features"
 )
 
 // Sent is a fingerprint as it travels, in JSON, from the device that
@@ -28,6 +31,13 @@ type Sent struct {
 	// rule's colour test; "" (a sender from before it) means none, and
 	// the test is skipped for that fingerprint.
 	Colour string `json:"colour,omitempty"`
+	// Features is a picture's corner set for the rule's geometric
+	// verifier (Fingerprint.Features) in its binary form
+	// (features.Set.MarshalBinary), base64: corner positions,
+	// orientations and descriptors, nothing of the pixels. "" (a sender
+	// from before it) means none, and the verifier leaves that
+	// fingerprint's matches to the rest of the rule.
+	Features string `json:"features,omitempty"`
 	// Frames and DurationMS describe a video (Kind video).
 	Frames     []SentFrame `json:"frames,omitempty"`
 	DurationMS int64       `json:"duration_ms,omitempty"`
@@ -62,6 +72,11 @@ func Send(fp Fingerprint) Sent {
 	s.Reference = sendHashes(fp.Reference)
 	if b := fp.Colour.Bytes(); b != nil {
 		s.Colour = hex.EncodeToString(b)
+	}
+	if fp.Features != nil {
+		if b, err := fp.Features.MarshalBinary(); err == nil {
+			s.Features = base64.StdEncoding.EncodeToString(b)
+		}
 	}
 	for _, f := range fp.Frames {
 		s.Frames = append(s.Frames, SentFrame{AtMS: f.At.Milliseconds(), Hashes: sendHashes(f.Hashes), Cropped: sendHashes(f.Cropped)})
@@ -171,6 +186,22 @@ func (s Sent) Picture(limits Limits) (Fingerprint, error) {
 			return fp, fmt.Errorf("colour summary of %d bytes, want %d: %w", len(b), ColourLen, ErrCorrupt)
 		}
 		fp.Colour = c
+	}
+	if s.Features != "" {
+		// At most MaxEncodedPoints points, so the text is bounded before
+		// it is decoded.
+		if len(s.Features) > base64.StdEncoding.EncodedLen(features.MaxEncodedBytes) {
+			return fp, fmt.Errorf("corner set of %d characters, at most %d: %w", len(s.Features), base64.StdEncoding.EncodedLen(features.MaxEncodedBytes), ErrCorrupt)
+		}
+		b, err := base64.StdEncoding.DecodeString(s.Features)
+		if err != nil {
+			return fp, fmt.Errorf("corner set: %v: %w", err, ErrCorrupt)
+		}
+		var set features.Set
+		if err := set.UnmarshalBinary(b); err != nil {
+			return fp, fmt.Errorf("%v: %w", err, ErrCorrupt)
+		}
+		fp.Features = &set
 	}
 	return fp, nil
 }

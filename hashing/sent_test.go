@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -65,6 +66,9 @@ func TestASentPictureIsCheckedBeforeItIsTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	fp.Format = ""
+	if fp.Features == nil {
+		t.Fatal("registration made no corner set to send")
+	}
 	good := Send(fp)
 	back, err := good.Picture(Limits{})
 	if err != nil {
@@ -102,6 +106,9 @@ func TestASentPictureIsCheckedBeforeItIsTaken(t *testing.T) {
 		{"reference variants of two qualities are refused", edit(func(s *Sent) { s.Reference[5].Quality = (s.Reference[0].Quality + 1) % 100 }), ErrCorrupt},
 		{"a colour summary of the wrong length is refused", edit(func(s *Sent) { s.Colour = s.Colour[:10] }), ErrCorrupt},
 		{"a colour summary not in hex is refused", edit(func(s *Sent) { s.Colour = "zz" + s.Colour[2:] }), ErrCorrupt},
+		{"a corner set cut short is refused", edit(func(s *Sent) { s.Features = s.Features[:len(s.Features)-8] }), ErrCorrupt},
+		{"a corner set not in base64 is refused", edit(func(s *Sent) { s.Features = "*" + s.Features[1:] }), ErrCorrupt},
+		{"a corner set over the size bound is refused", edit(func(s *Sent) { s.Features = strings.Repeat("A", 20000) }), ErrCorrupt},
 		{"a missing SHA-256 is refused", edit(func(s *Sent) { s.SHA256 = "" }), ErrCorrupt},
 		{"a picture of no pixels is refused", edit(func(s *Sent) { s.Width = 0 }), ErrCorrupt},
 		{"a picture over the pixel limit is refused", edit(func(s *Sent) { s.Width, s.Height = 10000, 10000 }), ErrTooLarge},

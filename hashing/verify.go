@@ -2,6 +2,8 @@ package hashing
 
 import (
 	"context"
+	"fmt"
+	"image"
 
 	"github.com/hashwatch/hashwatch/hashing/features"
 )
@@ -58,14 +60,24 @@ const (
 	VerifyChecked
 )
 
+// Applies reports whether the test checks a match whose best view pair
+// is ev: one between native fingerprints (with a pHash distance) beyond
+// AbovePDQ. Only such a match needs the two pictures' corner sets, so a
+// caller that computes a query's set lazily (index.Index.MatchVerified)
+// asks this first.
+func (t VerifyTest) Applies(ev Evidence) bool {
+	if _, native := ev.Distances[PHash]; !native {
+		return false
+	}
+	pdq, ok := ev.Distances[PDQ]
+	return !ok || pdq > t.AbovePDQ
+}
+
 // Agrees reports whether the verifier lets through a match whose best view
 // pair is ev between pictures with corner sets query and registered (nil:
 // not computed), the verdict, and the inliers found when checked.
 func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, VerifyVerdict, int) {
-	if _, native := ev.Distances[PHash]; !native {
-		return true, VerifyNotApplied, 0
-	}
-	if pdq, ok := ev.Distances[PDQ]; ok && pdq <= t.AbovePDQ {
+	if !t.Applies(ev) {
 		return true, VerifyNotApplied, 0
 	}
 	if query == nil || registered == nil {
@@ -81,17 +93,53 @@ func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, 
 // Features decodes data as Image does and returns its corner set for the
 // verifier (package hashing/features) under cfg: the picture decoded at
 // reduced scale where a JPEG allows (long side at least cfg.LongSide),
-// as grey with the hashes' weights. The set holds corner positions,
-// orientations and descriptors — never pixels; the bytes and the decoded
-// picture are not retained.
+// as grey with the hashes' weights, under the hasher's limits (bytes,
+// pixels, JPEG scans, decode time) and ctx. The set holds corner
+// positions, orientations and descriptors — never pixels; the bytes and
+// the decoded picture are not retained. Its positions are rounded to the
+// grid the stored and sent form keeps (features.Set.Rounded), so a set
+// used where it was computed and one read back from the index or a
+// worker's message give the same verdict.
 func (h *Hasher) Features(ctx context.Context, data []byte, cfg features.Config) (features.Set, error) {
+	if err := ctx.Err(); err != nil {
+		return features.Set{}, err
+	}
 	img, _, _, err := decodeImage(ctx, data, h.limits, max(cfg.LongSide, 1))
 	if err != nil {
 		return features.Set{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return features.Set{}, err
+	}
+	return h.featuresOf(img, cfg), nil
+}
+
+// LazyFeatures returns a function that makes the corner set of data
+// (Features) under the configuration it is given, for a matcher that asks
+// only when a candidate needs it (index.QueryFeatures). data must stay
+// unchanged until then.
+func (h *Hasher) LazyFeatures(data []byte) func(context.Context, features.Config) (*features.Set, error) {
+	return func(ctx context.Context, cfg features.Config) (*features.Set, error) {
+		set, err := h.Features(ctx, data, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("corner set: %w", err)
+		}
+		return &set, nil
+	}
+}
+
+// featuresOf is the corner set of a decoded picture under cfg.
+func (h *Hasher) featuresOf(img image.Image, cfg features.Config) features.Set {
 	s := h.scratch.Get().(*scratch)
 	defer h.scratch.Put(s)
 	// The corner finder scales to cfg.LongSide itself; a grey copy no
 	// larger than twice that keeps the conversion cheap.
-	return features.Extract(s.workingCopy(img, 2*cfg.LongSide), cfg), nil
+	return features.Extract(s.workingCopy(img, 2*cfg.LongSide), cfg).Rounded()
+}
+
+// defaultVerify is the default rule's verifier (Rule.Verify): matches
+// beyond PDQ 31 need 5 corner matches one transform explains. Registration
+// computes corner sets under its Config (Hasher.Image, Hasher.Pixels).
+func defaultVerify() *VerifyTest {
+	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, Config: features.DefaultConfig()}
 }

@@ -3,6 +3,7 @@ package hashing_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/hashwatch/hashwatch/fixtures"
@@ -58,5 +59,35 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 	}
 	if !bytes.Equal(known.Data, fixtures.Known()[0].Data) {
 		t.Fatal("Features changed its input")
+	}
+}
+
+func TestFeaturesHonoursTheHashersLimitsAndContext(t *testing.T) {
+	photo := fixtures.Known()[0]
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	cfg := features.DefaultConfig()
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		limits hashing.Limits
+		data   []byte
+		want   error
+	}{
+		{"bytes over the byte limit are refused", context.Background(), hashing.Limits{MaxBytes: int64(len(photo.Data)) - 1}, photo.Data, hashing.ErrTooLarge},
+		{"a picture over the pixel limit is refused before decoding", context.Background(), hashing.Limits{MaxPixels: 1000}, photo.Data, hashing.ErrTooLarge},
+		{"bytes that are no picture are refused", context.Background(), hashing.Limits{}, []byte("\xff\xd8\xff\xe0 not a JPEG"), hashing.ErrCorrupt},
+		{"a cancelled context stops it", cancelled, hashing.Limits{}, photo.Data, context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			set, err := hashing.NewHasher(tc.limits).Features(tc.ctx, tc.data, cfg)
+			if !errors.Is(err, tc.want) || len(set.Points) > 0 {
+				t.Errorf("set of %d points, err %v; want none and %v", len(set.Points), err, tc.want)
+			}
+			lazy, err := hashing.NewHasher(tc.limits).LazyFeatures(tc.data)(tc.ctx, cfg)
+			if !errors.Is(err, tc.want) || lazy != nil {
+				t.Errorf("lazily: set %v, err %v; want nil and %v", lazy, err, tc.want)
+			}
+		})
 	}
 }

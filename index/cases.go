@@ -164,6 +164,9 @@ func (ix *Index) RegisterIn(ctx context.Context, centre, caseID, caseLabel strin
 			if err := fps.Put(store.IDKey(id), v); err != nil {
 				return err
 			}
+			if err := putFeatures(tx, id, f.Print); err != nil {
+				return err
+			}
 			added = append(added, f)
 		}
 		ids := make([]uint64, len(added))
@@ -318,6 +321,9 @@ func (ix *Index) WithdrawIn(ctx context.Context, centre, caseID string, by store
 		// Deleting behind a moving cursor can skip keys, so delete afterwards.
 		for _, id := range deleted {
 			if err := fps.Delete(store.IDKey(id)); err != nil {
+				return err
+			}
+			if err := deleteFeatures(tx, id); err != nil {
 				return err
 			}
 		}

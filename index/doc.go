@@ -35,7 +35,12 @@
 // video.go). Fingerprint records are private (fingerprintRecord); callers
 // see Fingerprint. Bucket fingerprintchanges (big-endian sequence → the
 // fingerprint IDs one transaction added or removed, never their hashes)
-// feeds partners' copies of the list (Feed, changes.go); a partner's PDQ
+// feeds partners' copies of the list (Feed, changes.go). Bucket
+// fingerprintfeatures (big-endian ID → a registered picture's corner set
+// for the geometric verifier: positions, orientations and descriptors,
+// never pixels) is written and deleted with the fingerprint and read only
+// for the candidates the verifier checks (MatchVerified, features.go),
+// never loaded into the matcher. A partner's PDQ
 // is matched by MatchPDQ, which also compares registered pictures'
 // reference PDQ (shared.go).
 //

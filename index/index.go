@@ -274,6 +274,9 @@ func (ix *Index) DeleteFingerprint(ctx context.Context, id uint64, by store.Acto
 			if err := fps.Delete(store.IDKey(id)); err != nil {
 				return err
 			}
+			if err := deleteFeatures(tx, id); err != nil {
+				return err
+			}
 			if err := appendChange(tx, ChangeRemove, f.Centre, []uint64{id}, ix.st.Now()); err != nil {
 				return err
 			}

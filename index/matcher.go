@@ -297,6 +297,13 @@ func (m *matcher) add(f *Fingerprint) error {
 	if len(f.Print.Views) > 1<<viewBits {
 		return fmt.Errorf("fingerprint %d has %d views, at most %d: %w", f.ID, len(f.Print.Views), 1<<viewBits, store.ErrInvalid)
 	}
+	if f.Print.Features != nil {
+		// The corner set is stored apart and read on demand
+		// (MatchVerified); the matcher never holds it.
+		cp := *f
+		cp.Print.Features = nil
+		f = &cp
+	}
 	f, short := m.compactOf(f)
 	kept, err := m.addFrames(f)
 	m.fps[f.ID] = kept

@@ -14,7 +14,8 @@ import (
 // centre/ID), every case's centre exists, and every fingerprint's case
 // exists and is not withdrawn (withdrawal deletes them); every entry of
 // the partners' change log decodes, under a key within its sequence, and
-// names only fingerprint IDs already issued.
+// names only fingerprint IDs already issued; every stored corner set
+// decodes and belongs to a registered fingerprint.
 func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 	tick := store.Ticker(ctx)
 	// Cases, kept (key → withdrawn) for the cross-checks; there are few.
@@ -74,6 +75,10 @@ func Verify(ctx context.Context, tx *bolt.Tx, r *store.Report) error {
 		if err != nil {
 			return err
 		}
+	}
+
+	if err := verifyFeatures(ctx, tx, r); err != nil {
+		return err
 	}
 
 	if b := tx.Bucket(bucketChanges); b != nil {

@@ -17,6 +17,10 @@ var layout = []string{
 	// index: big-endian sequence → fingerprint IDs added or removed, for
 	// partners' feed (no hashes: a withdrawn one is not kept)
 	"fingerprintchanges",
+	// index: big-endian fingerprint ID → a registered picture's corner set
+	// for the geometric verifier (version byte, then features.Set's binary
+	// form), read only for the matches the verifier checks
+	"fingerprintfeatures",
 
 	"alerts",    // alerts: big-endian ID → alert
 	"alertkeys", // alerts: SHA-256 ‖ big-endian fingerprint ID → alert ID

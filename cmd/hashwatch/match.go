@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/spf13/cobra"
@@ -60,7 +62,16 @@ It records nothing.`,
 				fp, err := fingerprintFile(cmd.Context(), hasher, in, hashing.ForQuery)
 				if err == nil {
 					res.Kind = string(fp.Kind)
-					ms, merr := db.Index.Match(cmd.Context(), fp, rule)
+					// The geometric verifier's corner set, for a candidate
+					// beyond PDQ 31: the file is read again only then.
+					corners := func(ctx context.Context, cfg features.Config) (*features.Set, error) {
+						data, err := readMedia(in.file, hasher.image.Limits().MaxBytes)
+						if err != nil {
+							return nil, err
+						}
+						return hasher.image.LazyFeatures(data)(ctx, cfg)
+					}
+					ms, merr := db.Index.MatchVerified(cmd.Context(), fp, rule, corners)
 					err = merr
 					for _, m := range ms {
 						hit := matchHitJSON{Case: m.Case, Fingerprint: m.Fingerprint,

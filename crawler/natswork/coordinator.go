@@ -18,6 +18,8 @@ import (
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/work"
+	"github.com/hashwatch/hashwatch/hashing/features"
+	"github.com/hashwatch/hashwatch/index"
 )
 
 // Defaults of CoordinatorConfig.
@@ -436,13 +438,38 @@ func (c *Coordinator) onMatch(m *nats.Msg) {
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		hr, want, err := c.cfg.Crawler.Match(ctx, req.Req, req.Fingerprint, req.Failure, time.Duration(req.TookNanos))
+		hr, want, err := c.cfg.Crawler.Match(ctx, req.Req, req.Fingerprint, req.Failure, time.Duration(req.TookNanos), workerCorners(&req))
 		rep.Hash, rep.WantPreview = hr, want
 		if err != nil {
 			rep.Err, rep.Unavailable = err.Error(), errors.Is(err, work.ErrCentralUnavailable)
 		}
+		if errors.Is(err, index.ErrNeedFeatures) && c.cfg.Crawler.Rule.Verify != nil {
+			cfg := c.cfg.Crawler.Rule.Verify.Config
+			rep.NeedFeatures, rep.Unavailable = &cfg, true
+		}
 	}
 	c.reply(m, rep)
+}
+
+// workerCorners is what a worker's match request says of the query's
+// corner set, as the crawler asks it (crawler.Crawler.Match): a set it
+// carries is in its fingerprint already; a protocol 4 worker without one
+// is asked for it (index.ErrNeedFeatures); one that could not make it
+// says why; an older worker cannot send one (nil: the match is left
+// unchecked).
+func workerCorners(req *matchRequest) work.FeaturesFunc {
+	switch {
+	case req.FeaturesErr != "":
+		msg := req.FeaturesErr
+		return func(context.Context, features.Config) (*features.Set, error) {
+			return nil, fmt.Errorf("worker: %s", msg)
+		}
+	case req.CanSendFeatures:
+		return func(context.Context, features.Config) (*features.Set, error) {
+			return nil, index.ErrNeedFeatures
+		}
+	}
+	return nil
 }
 
 func (c *Coordinator) reply(m *nats.Msg, v any) {

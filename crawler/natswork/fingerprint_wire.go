@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 )
 
 // The binary form of a match request (protocol 2), the message the
@@ -24,11 +25,28 @@ import (
 // instead, and is still read (decodeMatchRequest).
 const matchRequestV2 byte = 2
 
+// matchRequestV4 (protocol 4) is matchRequestV2's layout followed by the
+// worker's part in the geometric verifier: a byte, then what it says —
+// cornersNone (no set sent: the worker makes one when the coordinator
+// asks, matchReply.NeedFeatures), cornersSet (the query's corner set in
+// its binary form, features.Set.MarshalBinary, length-prefixed) or
+// cornersFailed (why the worker could not make it, a string). Its version
+// byte alone tells the coordinator the worker can send a set.
+const matchRequestV4 byte = 4
+
+// The corner states of a protocol 4 match request.
+const (
+	cornersNone byte = iota
+	cornersSet
+	cornersFailed
+)
+
 var errTruncated = errors.New("truncated")
 
-// appendMatchRequest appends r's binary form to b.
-func appendMatchRequest(b []byte, r *matchRequest) []byte {
-	b = append(b, matchRequestV2)
+// appendMatchRequest appends r's binary form to b, in the layout of
+// version (matchRequestV2 or matchRequestV4).
+func appendMatchRequest(b []byte, r *matchRequest, version byte) ([]byte, error) {
+	b = append(b, version)
 	b = appendResolveRequest(b, &r.Req)
 	b = binary.AppendVarint(b, r.TookNanos)
 	if f := r.Failure; f != nil {
@@ -60,7 +78,25 @@ func appendMatchRequest(b []byte, r *matchRequest) []byte {
 		b = appendHashes(b, f.Mirrored)
 		b = appendHashes(b, f.Cropped)
 	}
-	return binary.AppendVarint(b, int64(fp.Duration))
+	b = binary.AppendVarint(b, int64(fp.Duration))
+	if version < matchRequestV4 {
+		return b, nil
+	}
+	switch {
+	case fp.Features != nil:
+		set, err := fp.Features.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("match request: %w", err)
+		}
+		b = append(b, cornersSet)
+		b = appendString(b, string(set))
+	case r.FeaturesErr != "":
+		b = append(b, cornersFailed)
+		b = appendString(b, r.FeaturesErr)
+	default:
+		b = append(b, cornersNone)
+	}
+	return b, nil
 }
 
 func appendString(b []byte, s string) []byte {
@@ -95,8 +131,9 @@ func codeWords(a hashing.Algorithm) int {
 // at most its own size in memory.
 func parseMatchRequest(data []byte, r *matchRequest) error {
 	d := wireReader{b: data}
-	if v := d.byte(); v != matchRequestV2 {
-		return fmt.Errorf("match request: version %d, want %d", v, matchRequestV2)
+	v := d.byte()
+	if v != matchRequestV2 && v != matchRequestV4 {
+		return fmt.Errorf("match request: version %d, want %d or %d", v, matchRequestV2, matchRequestV4)
 	}
 	readResolveRequest(&d, &r.Req)
 	r.TookNanos = d.varint()
@@ -132,6 +169,24 @@ func parseMatchRequest(data []byte, r *matchRequest) error {
 		}
 	}
 	fp.Duration = time.Duration(d.varint())
+	r.CanSendFeatures, r.FeaturesErr = v >= matchRequestV4, ""
+	if v >= matchRequestV4 {
+		switch state := d.byte(); state {
+		case cornersNone:
+		case cornersSet:
+			var set features.Set
+			if err := set.UnmarshalBinary(d.take(d.count(1))); err != nil && d.err == nil {
+				return fmt.Errorf("match request: %w", err)
+			}
+			fp.Features = &set
+		case cornersFailed:
+			r.FeaturesErr = d.string()
+		default:
+			if d.err == nil {
+				return fmt.Errorf("match request: corner state %d", state)
+			}
+		}
+	}
 	return d.end("match request")
 }
 

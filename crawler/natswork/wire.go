@@ -7,6 +7,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 )
 
 // Protocol is the version of the messages between coordinator and
@@ -27,11 +28,18 @@ import (
 //     delivering and acking it. A protocol 3 coordinator still reads the
 //     JSON lookups and the results (from the stream) of protocol 1 and 2
 //     workers.
+//   - 4: match requests carry the worker's part in the geometric
+//     verifier (matchRequestV4): when the rule needs the query's corner
+//     set for a candidate, the coordinator answers NeedFeatures with the
+//     corner finder's configuration; the worker, which still holds the
+//     bytes, makes the set and asks again with it (or says why it could
+//     not). A protocol 4 coordinator still reads protocol 2 and 3 match
+//     requests, whose matches the verifier then leaves unchecked.
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
 // queue for another worker.
-const Protocol = 3
+const Protocol = 4
 
 // jobMsg is a job as it sits in the work stream.
 type jobMsg struct {
@@ -69,6 +77,12 @@ type matchRequest struct {
 	Fingerprint hashing.Fingerprint `json:"fingerprint"`
 	Failure     *work.ResultError   `json:"failure,omitempty"`
 	TookNanos   int64               `json:"took_ns"`
+	// CanSendFeatures says the worker makes a corner set when asked (a
+	// protocol 4 request); the set itself travels as
+	// Fingerprint.Features. FeaturesErr says why the worker could not
+	// make it. Neither travels in JSON (protocol 1).
+	CanSendFeatures bool   `json:"-"`
+	FeaturesErr     string `json:"-"`
 }
 
 // matchReply answers a match request; WantPreview asks the worker for the
@@ -78,15 +92,23 @@ type matchReply struct {
 	WantPreview bool                  `json:"want_preview"`
 	Err         string                `json:"err,omitempty"`
 	Unavailable bool                  `json:"unavailable,omitempty"`
+	// NeedFeatures (protocol 4) asks the worker for the query's corner
+	// set under this configuration and the same request again with it.
+	// Err and Unavailable are set too, so an older worker tries the job
+	// again later rather than fail it.
+	NeedFeatures *features.Config `json:"need_features,omitempty"`
 }
 
 // encodeMatchRequest is a match request as it travels to a coordinator of
 // protocol proto.
 func encodeMatchRequest(r *matchRequest, proto int) ([]byte, error) {
-	if proto < 2 {
+	switch {
+	case proto < 2:
 		return json.Marshal(r)
+	case proto < 4:
+		return appendMatchRequest(make([]byte, 0, 1024), r, matchRequestV2)
 	}
-	return appendMatchRequest(make([]byte, 0, 1024), r), nil
+	return appendMatchRequest(make([]byte, 0, 1024), r, matchRequestV4)
 }
 
 // decodeMatchRequest reads a match request of either protocol: JSON

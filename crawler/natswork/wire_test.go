@@ -10,6 +10,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 )
 
 // queryRequest is the match request a worker sends for a fixture photo: a
@@ -77,17 +78,30 @@ func TestMatchRequestsSurviveTheWire(t *testing.T) {
 		Reference: []hashing.Hash{{Algorithm: "wavelet", Code: hashing.Code{1, 2, 3, 4}, Quality: -5}, {Algorithm: hashing.PHash, Code: hashing.Code{9}}},
 		Colour:    hashing.Colour{Bins: [hashing.ColourBins]uint8{1, 2, 3}, Chroma: 200},
 		Views:     []hashing.View{{Name: "nothing"}}}}
+	// Protocol 4's corner sets (the geometric verifier's): a set the
+	// worker made when asked, or why it could not.
+	set, err := hashing.NewHasher(hashing.Limits{}).Features(context.Background(), fixtures.Others()[0].Data, features.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSet := picture
+	withSet.Fingerprint.Features = &set
+	noSet := picture
+	noSet.FeaturesErr = "corner set of x.jpg: corrupt or truncated media"
 	for _, tc := range []struct {
-		name string
-		req  matchRequest
+		name   string
+		req    matchRequest
+		protos []int
 	}{
-		{"a picture's query fingerprint", picture},
-		{"a video's frames", video},
-		{"bytes that could not be fingerprinted", failed},
-		{"hashes of an algorithm this build does not know", strange},
-		{"an empty request", matchRequest{}},
+		{"a picture's query fingerprint", picture, []int{1, 3, Protocol}},
+		{"a video's frames", video, []int{1, 3, Protocol}},
+		{"bytes that could not be fingerprinted", failed, []int{1, 3, Protocol}},
+		{"hashes of an algorithm this build does not know", strange, []int{1, 3, Protocol}},
+		{"an empty request", matchRequest{}, []int{1, 3, Protocol}},
+		{"a picture with its corner set", withSet, []int{Protocol}},
+		{"a picture whose corner set could not be made", noSet, []int{Protocol}},
 	} {
-		for _, proto := range []int{1, Protocol} {
+		for _, proto := range tc.protos {
 			t.Run(fmt.Sprintf("%s in protocol %d", tc.name, proto), func(t *testing.T) {
 				data, err := encodeMatchRequest(&tc.req, proto)
 				if err != nil {
@@ -97,8 +111,12 @@ func TestMatchRequestsSurviveTheWire(t *testing.T) {
 				if err := decodeMatchRequest(data, &got); err != nil {
 					t.Fatal(err)
 				}
-				if !reflect.DeepEqual(got, tc.req) {
-					t.Errorf("decoded\n%+v\nwant\n%+v", got, tc.req)
+				// A protocol 4 request says by its form alone that the
+				// worker can send a corner set.
+				want := tc.req
+				want.CanSendFeatures = proto >= 4
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("decoded\n%+v\nwant\n%+v", got, want)
 				}
 			})
 		}
@@ -139,12 +157,32 @@ func FuzzDecodeMatchRequest(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte{matchRequestV2, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	v2, err := encodeMatchRequest(&req, 3)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(v2)
+	withSet := req
+	set, err := hashing.NewHasher(hashing.Limits{}).Features(context.Background(), fixtures.Others()[0].Data, features.DefaultConfig())
+	if err != nil {
+		f.Fatal(err)
+	}
+	withSet.Fingerprint.Features = &set
+	v4, err := encodeMatchRequest(&withSet, Protocol)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(v4)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got matchRequest
 		if err := decodeMatchRequest(data, &got); err != nil || data[0] == '{' {
 			return
 		}
-		again, err := encodeMatchRequest(&got, Protocol)
+		proto := Protocol
+		if !got.CanSendFeatures {
+			proto = 3 // a protocol 2 or 3 request
+		}
+		again, err := encodeMatchRequest(&got, proto)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/crawler/work"
+	"github.com/hashwatch/hashwatch/hashing/features"
 )
 
 // ConnectConfig says how to reach a NATS server: URL (nats:// or tls://),
@@ -459,7 +460,7 @@ func (rc *remoteCentral) request(ctx context.Context, subject string, data []byt
 	return msg.Data, nil
 }
 
-func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
+func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, corners work.FeaturesFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
 	if rc.odds.ask(r) {
 		var lr lookupReply
 		data, err := encodeLookup(&r, rc.proto)
@@ -490,16 +491,33 @@ func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fin
 		// failure result it keeps) or not.
 		req.Failure = &work.ResultError{Kind: classifyHash(err), URL: r.URL, Message: err.Error()}
 	}
-	var mr matchReply
-	data, err := encodeMatchRequest(&req, rc.proto)
+	mr, err := rc.match(ctx, &req)
 	if err != nil {
 		return crawlstate.HashResult{}, nil, err
 	}
-	if data, err = rc.request(ctx, centralMatch, data); err != nil {
-		return crawlstate.HashResult{}, nil, err
-	}
-	if err := json.Unmarshal(data, &mr); err != nil {
-		return crawlstate.HashResult{}, nil, err
+	if cfg := mr.NeedFeatures; cfg != nil && req.Failure == nil && req.Fingerprint.Features == nil && req.FeaturesErr == "" {
+		// The geometric verifier needs the bytes' corner set: make it
+		// here, where the bytes are, and ask again with it — or with why
+		// it could not be made, which leaves the match unchecked.
+		var s *features.Set
+		if corners == nil {
+			err = fmt.Errorf("this worker makes no corner set of %s (%s)", r.URL, r.What)
+		} else {
+			s, err = corners(ctx, *cfg)
+		}
+		switch {
+		case ctx.Err() != nil:
+			return crawlstate.HashResult{}, nil, ctx.Err()
+		case err != nil:
+			req.FeaturesErr = err.Error()
+		case s == nil:
+			req.FeaturesErr = "no corner set made of " + r.URL
+		default:
+			req.Fingerprint.Features = s
+		}
+		if mr, err = rc.match(ctx, &req); err != nil {
+			return crawlstate.HashResult{}, nil, err
+		}
 	}
 	if err := replyErr(mr.Err, mr.Unavailable); err != nil {
 		return crawlstate.HashResult{}, nil, err
@@ -509,6 +527,20 @@ func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fin
 		pv = preview()
 	}
 	return mr.Hash, pv, nil
+}
+
+// match sends one match request and reads the reply.
+func (rc *remoteCentral) match(ctx context.Context, req *matchRequest) (matchReply, error) {
+	var mr matchReply
+	data, err := encodeMatchRequest(req, rc.proto)
+	if err != nil {
+		return mr, err
+	}
+	if data, err = rc.request(ctx, centralMatch, data); err != nil {
+		return mr, err
+	}
+	err = json.Unmarshal(data, &mr)
+	return mr, err
 }
 
 func replyErr(msg string, unavailable bool) error {

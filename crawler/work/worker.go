@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/crawler/siteconfig"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
@@ -22,12 +23,23 @@ type Central[H any] interface {
 	// matched centrally. preview, when not nil, is called only for bytes
 	// that matched and have no preview stored yet; the result carries what
 	// it made. An error that is not the bytes' fault is returned as such.
-	Resolve(ctx context.Context, r ResolveRequest, fingerprint FingerprintFunc, preview func() []byte) (H, []byte, error)
+	//
+	// features, when not nil, computes the bytes' corner set for the
+	// rule's geometric verifier (hashing.VerifyTest) under the
+	// configuration the coordinator names: called on the worker, at most
+	// once, and only when a candidate match needs it.
+	Resolve(ctx context.Context, r ResolveRequest, fingerprint FingerprintFunc, features FeaturesFunc, preview func() []byte) (H, []byte, error)
 }
 
 // FingerprintFunc fingerprints a worker's bytes and says how long the
 // hashing itself took (without waiting for a CPU slot).
 type FingerprintFunc func(ctx context.Context) (hashing.Fingerprint, time.Duration, error)
+
+// FeaturesFunc computes the corner set of a worker's bytes under cfg
+// (hashing.Hasher.Features), on one of its hashing slots. An error says
+// why it could not (the bytes do not decode, a limit): the match is then
+// left unchecked by the verifier, never dropped.
+type FeaturesFunc func(ctx context.Context, cfg features.Config) (*features.Set, error)
 
 // ResolveRequest names the bytes a worker wants a match result for.
 type ResolveRequest struct {
@@ -230,8 +242,24 @@ func (w *SiteWorker[H]) processMedia(ctx context.Context, j *Job, c Central[H], 
 		fp, err := hash(ctx, body, hashing.ForQuery)
 		return fp, time.Since(start), err
 	}
+	var corners FeaturesFunc
+	if what == "media" {
+		corners = func(ctx context.Context, cfg features.Config) (*features.Set, error) {
+			select {
+			case w.HashSem <- struct{}{}:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			defer func() { <-w.HashSem }()
+			set, err := w.Hasher.LazyFeatures(body)(ctx, cfg)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", it.URL, err)
+			}
+			return set, nil
+		}
+	}
 	hr, pv, err := c.Resolve(ctx, ResolveRequest{Site: j.Site, Pass: j.Pass, What: what, URL: it.URL, SHA256: sum, Watermark: j.Watermark},
-		fingerprint, preview)
+		fingerprint, corners, preview)
 	switch {
 	case ctx.Err() != nil:
 		return

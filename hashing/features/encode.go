@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // ErrCorrupt reports encoded set bytes that do not decode.
@@ -14,6 +15,9 @@ var ErrCorrupt = errors.New("features: corrupt set")
 // a peer or a store cannot make a reader allocate more than
 // MaxEncodedPoints*pointBytes bytes.
 const MaxEncodedPoints = 256
+
+// MaxEncodedBytes is the largest encoded set UnmarshalBinary accepts.
+const MaxEncodedBytes = 7 + MaxEncodedPoints*pointBytes
 
 // pointBytes is one point's encoded size: x and y in 1/64 pixel (uint16
 // each), level and angle (a byte each), the 32-byte descriptor.
@@ -44,6 +48,23 @@ func (s Set) MarshalBinary() ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// Rounded returns the set with its positions rounded to the 1/64-pixel
+// grid MarshalBinary keeps: what a set read back from storage or a
+// message holds, so a set used where it was made and one that travelled
+// score alike.
+func (s Set) Rounded() Set {
+	if len(s.Points) == 0 {
+		return s
+	}
+	out := Set{W: s.W, H: s.H, Points: slices.Clone(s.Points)}
+	for i := range out.Points {
+		p := &out.Points[i]
+		p.X = float32(quantise(p.X)) / 64
+		p.Y = float32(quantise(p.Y)) / 64
+	}
+	return out
 }
 
 func quantise(v float32) uint16 {

@@ -112,29 +112,54 @@ func Extract(g *image.Gray, cfg Config) Set {
 	if base == nil {
 		return Set{}
 	}
-	set := extract(base, cfg, cfg.Threshold)
+	p := newPyramid(base)
+	set := extract(p, cfg, cfg.Threshold)
 	if cfg.FlatThreshold > 0 && cfg.FlatThreshold < cfg.Threshold && len(set.Points) < cfg.MaxPoints/4 {
-		if flat := extract(base, cfg, cfg.FlatThreshold); len(flat.Points) > len(set.Points) {
+		if flat := extract(p, cfg, cfg.FlatThreshold); len(flat.Points) > len(set.Points) {
 			return flat
 		}
 	}
 	return set
 }
 
-// extract finds the corners of base, already scaled to LongSide, at a FAST
-// threshold.
-func extract(base *image.Gray, cfg Config, threshold int) Set {
-	set := Set{W: base.Rect.Dx(), H: base.Rect.Dy()}
-	levels := [len(levelScales)]*image.Gray{base}
+// pyramid is the scaled copies of a LongSide picture corners are found
+// on, made once for both of Extract's thresholds, with each level's
+// smoothed copy (for descriptors) made when first needed and the
+// detector's scratch.
+type pyramid struct {
+	w, h   int
+	levels [len(levelScales)]*image.Gray
+	smooth [len(levelScales)]*image.Gray
+	score  []float64
+}
+
+func newPyramid(base *image.Gray) *pyramid {
+	p := &pyramid{w: base.Rect.Dx(), h: base.Rect.Dy()}
+	p.levels[0] = base
 	for i := 1; i < len(levelScales); i++ {
-		w := int(math.Round(float64(set.W) * levelScales[i]))
-		h := int(math.Round(float64(set.H) * levelScales[i]))
-		levels[i] = resizeGray(base, w, h)
+		w := int(math.Round(float64(p.w) * levelScales[i]))
+		h := int(math.Round(float64(p.h) * levelScales[i]))
+		p.levels[i] = resizeGray(base, w, h)
 	}
-	var smooth *image.Gray
-	score := make([]float64, set.W*set.H)
+	p.score = make([]float64, p.w*p.h)
+	return p
+}
+
+// smoothed is level li blurred (see blur).
+func (p *pyramid) smoothed(li int) *image.Gray {
+	if p.smooth[li] == nil {
+		p.smooth[li] = blur(p.levels[li])
+	}
+	return p.smooth[li]
+}
+
+// extract finds the corners of p's picture, already scaled to LongSide,
+// at a FAST threshold.
+func extract(p *pyramid, cfg Config, threshold int) Set {
+	set := Set{W: p.w, H: p.h}
+	score := p.score
 	quota, left := 0, cfg.MaxPoints
-	for li, lv := range levels {
+	for li, lv := range p.levels {
 		if lv == nil {
 			continue
 		}
@@ -159,7 +184,6 @@ func extract(base *image.Gray, cfg Config, threshold int) Set {
 		})
 		perCell := max(1, (2*quota+gridCells*gridCells-1)/(gridCells*gridCells))
 		var cells [gridCells * gridCells]int
-		smooth = nil
 		taken := 0
 		for _, c := range cands {
 			if taken == quota {
@@ -172,13 +196,10 @@ func extract(base *image.Gray, cfg Config, threshold int) Set {
 				continue
 			}
 			cells[cy*gridCells+cx]++
-			if smooth == nil {
-				smooth = blur(lv)
-			}
 			bin := orientation(lv, c.x, c.y)
 			set.Points = append(set.Points, Point{
 				X: bx, Y: by, Level: uint8(li), Angle: uint8(bin),
-				Desc: describe(smooth, c.x, c.y, bin),
+				Desc: describe(p.smoothed(li), c.x, c.y, bin),
 			})
 			taken++
 		}
