@@ -260,7 +260,7 @@ func (c *Crawler) Pass(ctx context.Context, site *Site) (PassStats, error) {
 		userAgent:  ua,
 		log:        log,
 		metrics:    c.Metrics.forSite(site.Name),
-		rule:       c.Rule.String(),
+		rule:       c.Rule.Key(),
 		byURL:      map[string]*mediaResult{},
 		bySHA:      map[hashing.SHA256]*shaResult{},
 		videosSeen: map[string]bool{},

@@ -1,6 +1,8 @@
 package hashing
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -213,6 +215,34 @@ func (r Rule) Validate() error {
 
 // String formats the rule for logs and help text, e.g.
 // "(phash<=10 & dhash<=12 & pdq<=90) | (pdq<=31)".
+// Key names everything the rule decides by: its clauses (String) and a
+// digest of each test's parameters (the background by its size), short
+// enough to keep beside every stored result. A crawl's stored match
+// results are reused only while Key is unchanged (crawlstate.HashResult),
+// so switching on a test (the geometric verifier, a colour test) matches
+// known bytes again rather than keep what the old rule found.
+func (r Rule) Key() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "quality>=%d", r.MinQuality)
+	if r.Background != nil {
+		fmt.Fprintf(&b, "; background %d ratio %g", r.Background.Len(), r.Ratio)
+	}
+	if r.Strict != nil {
+		fmt.Fprintf(&b, "; strict %+v", *r.Strict)
+	}
+	if r.Colour != nil {
+		fmt.Fprintf(&b, "; colour %+v", *r.Colour)
+	}
+	if r.Grey != nil {
+		fmt.Fprintf(&b, "; grey %+v", *r.Grey)
+	}
+	if r.Verify != nil {
+		fmt.Fprintf(&b, "; verify %+v", *r.Verify)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return r.String() + " #" + hex.EncodeToString(sum[:6])
+}
+
 func (r Rule) String() string {
 	clauses := make([]string, len(r.Clauses))
 	for i, c := range r.Clauses {

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"strings"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -159,5 +160,38 @@ func TestParseRuleRoundTrip(t *testing.T) {
 		if _, err := ParseRule(bad, 50); err == nil {
 			t.Errorf("ParseRule(%q) accepted", bad)
 		}
+	}
+}
+
+// A stored match result is reused only under the rule that made it, and a
+// rule is more than its clauses: switching a test on or changing its
+// parameters must change Key, while the same rule always gives the same Key.
+func TestRuleKeyNamesEveryTest(t *testing.T) {
+	base := DefaultRule()
+	if base.Key() != DefaultRule().Key() {
+		t.Fatal("the default rule's key differs between two calls")
+	}
+	if !strings.HasPrefix(base.Key(), base.String()) {
+		t.Errorf("key %q does not start with the clauses %q", base.Key(), base.String())
+	}
+	changed := map[string]func(r *Rule){
+		"verifier off":         func(r *Rule) { r.Verify = nil },
+		"verifier gate":        func(r *Rule) { v := *r.Verify; v.MinInliers++; r.Verify = &v },
+		"colour test off":      func(r *Rule) { r.Colour = nil },
+		"grey test off":        func(r *Rule) { r.Grey = nil },
+		"strict ratio off":     func(r *Rule) { r.Strict = nil },
+		"ratio":                func(r *Rule) { r.Ratio += 0.1 },
+		"background off":       func(r *Rule) { r.Background = nil },
+		"minimum quality":      func(r *Rule) { r.MinQuality++ },
+		"a clause's threshold": func(r *Rule) { r.Clauses = []Clause{{{Algorithm: PDQ, MaxDistance: 30}}} },
+	}
+	for name, change := range changed {
+		t.Run(name, func(t *testing.T) {
+			r := DefaultRule()
+			change(&r)
+			if r.Key() == base.Key() {
+				t.Errorf("key unchanged: %q", r.Key())
+			}
+		})
 	}
 }
