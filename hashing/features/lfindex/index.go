@@ -54,7 +54,7 @@ func DefaultConfig() Config {
 		Features:    fc,
 		MaxPoints:   fc.MaxPoints,
 		MaxHamming:  fc.MaxHamming,
-		MaxBucket:   2048,
+		MaxBucket:   512,
 		MinVotes:    4,
 		Candidates:  4,
 		MinInliers:  12,
@@ -117,6 +117,14 @@ type Index struct {
 	desc  [][4]uint64
 	// tables[s][v] lists the points whose substring s has value v.
 	tables [][][]int32
+	// scratch holds per-query vote counters, one slot per picture.
+	scratch sync.Pool
+}
+
+// scratch is one query's vote counters, zero between queries.
+type scratch struct {
+	votes, last []int32
+	touched     []int32
 }
 
 // New returns an empty index.
@@ -124,7 +132,9 @@ func New(cfg Config) (*Index, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Index{cfg: cfg, byID: map[uint64]int32{}}, nil
+	x := &Index{cfg: cfg, byID: map[uint64]int32{}}
+	x.scratch.New = func() any { return new(scratch) }
+	return x, nil
 }
 
 // substring returns the s-th 16-bit substring of d.
@@ -252,8 +262,21 @@ type candidate struct {
 // from q's points (at least MinVotes), most first, ties by registration
 // order. The caller holds the read lock.
 func (x *Index) candidates(q features.Set) []candidate {
-	votes := map[int32]int{}
-	last := map[int32]int{} // picture → 1 + the query point that last voted for it
+	// votes[pic] counts pic's votes, last[pic] is 1 + the query point
+	// that last voted for it; touched lists the pictures with votes.
+	sc := x.scratch.Get().(*scratch)
+	defer x.scratch.Put(sc)
+	if len(sc.votes) < len(x.pictures) {
+		sc.votes = make([]int32, len(x.pictures))
+		sc.last = make([]int32, len(x.pictures))
+	}
+	votes, last, touched := sc.votes, sc.last, sc.touched[:0]
+	defer func() {
+		for _, p := range touched {
+			votes[p], last[p] = 0, 0
+		}
+		sc.touched = touched[:0]
+	}()
 	for qi := range q.Points {
 		d := &q.Points[qi].Desc
 		for s := range Substrings {
@@ -262,24 +285,27 @@ func (x *Index) candidates(q features.Set) []candidate {
 				continue
 			}
 			for _, pt := range bucket {
-				pic := x.owner[pt]
-				if last[pic] == qi+1 || x.pictures[pic].removed {
-					continue
-				}
 				e := &x.desc[pt]
 				h := bits.OnesCount64(d[0]^e[0]) + bits.OnesCount64(d[1]^e[1]) +
 					bits.OnesCount64(d[2]^e[2]) + bits.OnesCount64(d[3]^e[3])
 				if h > x.cfg.MaxHamming {
 					continue
 				}
-				last[pic] = qi + 1
+				pic := x.owner[pt]
+				if last[pic] == int32(qi+1) || x.pictures[pic].removed {
+					continue
+				}
+				if votes[pic] == 0 {
+					touched = append(touched, pic)
+				}
+				last[pic] = int32(qi + 1)
 				votes[pic]++
 			}
 		}
 	}
 	var out []candidate
-	for p, v := range votes {
-		if v >= x.cfg.MinVotes {
+	for _, p := range touched {
+		if v := int(votes[p]); v >= x.cfg.MinVotes {
 			out = append(out, candidate{p, v})
 		}
 	}
