@@ -49,6 +49,10 @@ each clause. Matches whose thumbnails correlate >= 0.9 are counted as duplicates
 --cache DIR keeps fingerprints between runs; --dump writes every view pair within
 PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).
 
+--local T adds the local feature matcher (package hashing/features/lfindex, a measured
+prototype) beside the rule, for the photo eval and --pool: a query also matches a registered
+picture whose corners agree with its own by T or more RANSAC inliers (mirror included).
+
 The pool is built once, and rebuilt the same way, with 'make pool' (POOL=DIR, default
 ~/.cache/hashwatch-pool) or scripts/build-pool.sh DIR: Debian packages of permissively
 licensed pictures, downloaded and kept in ~/.cache/hashwatch-pool-debs, and DIR/MANIFEST.tsv
