@@ -43,6 +43,11 @@ type Config struct {
 	Suite []Group
 	// Workers hash in parallel; zero means one per CPU.
 	Workers int
+	// Local, when above 0, adds the local feature matcher (package
+	// hashing/features/lfindex) at this many inliers beside the rule: a
+	// query is found when either matches its photo, and the matcher's
+	// other matches are false alerts too.
+	Local int
 	// Progress, if set, is called after each photo with (done, total).
 	Progress func(done, total int)
 	// Dump, if set, receives CSV rows of candidate view pairs (the nearest
@@ -61,6 +66,13 @@ type EditResult struct {
 	Recall float64 `json:"recall"`
 	// Errors counts edited files that failed to decode or hash.
 	Errors int `json:"errors,omitempty"`
+	// LocalFound counts the copies only the local feature matcher found
+	// (Config.Local), included in Found; LocalInliers lists, for each
+	// copy the rule missed, the inliers the matcher gave its photo (0:
+	// not returned), so recall at any threshold above Config.Local can
+	// be read off one run.
+	LocalFound   int   `json:"local_found,omitempty"`
+	LocalInliers []int `json:"local_inliers,omitempty"`
 }
 
 // FalseAlert is a query that matched a photo it is not a copy of.
@@ -69,6 +81,9 @@ type FalseAlert struct {
 	Edit     string `json:"edit"`
 	Matched  string `json:"matched"`
 	Distance int    `json:"distance"`
+	// Inliers is set for a match of the local feature matcher alone
+	// (Config.Local); Distance is then -1.
+	Inliers int `json:"inliers,omitempty"`
 }
 
 // Result is the outcome of an evaluation.
@@ -156,10 +171,26 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-
 	res := &Result{Dataset: cfg.Dataset, Rule: cfg.Rule.String(), Registered: len(regs), Unregistered: len(photos) - len(regs),
 		TrueDistances: make([]int, 257), FalseDistances: make([]int, 257),
 		NearestFalse: map[hashing.Algorithm]int{}, FalseMargin: -1}
+	var local *localMatcher
+	var localCfg features.Config
+	if cfg.Local > 0 {
+		res.Rule += fmt.Sprintf(" | local features >= %d inliers", cfg.Local)
+		localCfg = localConfig(cfg.Local).Features
+		localSets := newFeatureSets(hasher, cfg.Rule, func(name string) ([]byte, error) { return byName[name], nil })
+		localSets.cfg = localCfg
+		names := make([]string, len(regs))
+		sets := make([]*features.Set, len(regs))
+		for i, r := range regs {
+			names[i], sets[i] = r.Source, localSets.get(ctx, r.Source)
+		}
+		if local, err = newLocalMatcher(cfg.Local, names, sets); err != nil {
+			return nil, err
+		}
+	}
+
 	type key struct{ group, edit string }
 	edits := map[key]*EditResult{}
 	var order []key
@@ -213,6 +244,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 						// only when a match needs it.
 						matches, err = db.Index.MatchVerified(ctx, fp, cfg.Rule, hasher.LazyFeatures(data))
 					}
+					var hits []localHit
+					if err == nil && local != nil {
+						var qs *features.Set
+						if set, ferr := hasher.Features(ctx, data, localCfg); ferr == nil {
+							qs = &set
+						}
+						hits, err = local.match(ctx, qs)
+					}
 					trueD, falseD := nearest(fp, all, p.name)
 					near := nearestFalse(fp, all, p.name, cfg.Rule)
 					var rows []string
@@ -230,19 +269,35 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 						firstErr = fmt.Errorf("%s: %w", p.name, err)
 					}
 					found := false
+					hashMatched := map[string]bool{}
 					for _, m := range matches {
+						hashMatched[m.Source] = true
 						if m.Source == p.name {
 							found = true
 							continue
 						}
 						res.FalseAlerts = append(res.FalseAlerts, FalseAlert{Query: p.name, Edit: q.edit.Name, Matched: m.Source, Distance: m.Evidence.Distance})
 					}
+					ownInliers := 0
+					for _, h := range hits {
+						if h.name == p.name {
+							ownInliers = h.inliers
+						} else if !hashMatched[h.name] {
+							res.FalseAlerts = append(res.FalseAlerts, FalseAlert{Query: p.name, Edit: q.edit.Name, Matched: h.name, Distance: -1, Inliers: h.inliers})
+						}
+					}
 					if isReg {
 						if q.group != "" {
 							er := edits[key{q.group, q.edit.Name}]
 							er.Total++
-							if found {
+							if found || ownInliers > 0 {
 								er.Found++
+							}
+							if !found && local != nil {
+								er.LocalInliers = append(er.LocalInliers, ownInliers)
+								if ownInliers > 0 {
+									er.LocalFound++
+								}
 							}
 						}
 						if trueD >= 0 {
@@ -288,6 +343,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	for _, k := range order {
 		er := edits[k]
+		slices.Sort(er.LocalInliers)
 		if er.Total > 0 {
 			er.Recall = float64(er.Found) / float64(er.Total)
 		}

@@ -44,6 +44,10 @@ type PoolConfig struct {
 	NoScan bool
 	// Workers hash and compare in parallel; zero means one per CPU.
 	Workers int
+	// Local, when above 0, also runs the local feature matcher (package
+	// hashing/features/lfindex) at this many inliers and reports its
+	// pairs in PoolResult.Local, apart from the hash rule's figures.
+	Local int
 	// Cache, if set, is a folder keeping fingerprints by file SHA-256 and
 	// hasher version, so a second run hashes nothing again.
 	Cache string
@@ -118,6 +122,9 @@ type PoolResult struct {
 	// Disagreements counts image pairs on which the index's matches and
 	// an exhaustive comparison of every view pair disagree; it must be 0.
 	Disagreements int `json:"index_scan_disagreements"`
+	// Local is the local feature matcher's part (PoolConfig.Local; nil
+	// when not run).
+	Local *PoolLocal `json:"local,omitempty"`
 	// Scanned is false for a run without the exhaustive comparison
 	// (PoolConfig.NoScan): Disagreements, and each clause's Passing, Rate,
 	// Upper and NearestExcess, were then not measured (0, or -1 for the
@@ -303,6 +310,11 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 		return nil, err
 	}
 	matches = verifyPoolMatches(ctx, cfg, hasher, matches)
+	if cfg.Local > 0 {
+		if res.Local, err = poolLocal(ctx, cfg, hasher, regs, queries, matches); err != nil {
+			return nil, err
+		}
+	}
 	sc := &scan{passing: make([][]uint64, len(cfg.Rule.Clauses)), nearest: make([][]nearPair, len(cfg.Rule.Clauses))}
 	if !cfg.NoScan {
 		sc = scanPairs(ctx, cfg, regs, queries)
@@ -324,6 +336,11 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 			need[queries[p.q].path], need[regs[p.r].path] = true, true
 		}
 	}
+	if res.Local != nil {
+		for _, p := range res.Local.Pairs {
+			need[p.Query], need[p.Registered] = true, true
+		}
+	}
 	thumbs, err := poolThumbs(ctx, cfg, need)
 	if err != nil {
 		return nil, err
@@ -336,6 +353,9 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 		return ta.correlation(tb)
 	}
 	summarise(res, cfg.Rule, regs, queries, matches, sc, corr)
+	if res.Local != nil {
+		res.Local.countLocal(corr)
+	}
 	if cfg.Dump != nil {
 		if err := writePoolDump(cfg.Dump, regs, queries, sc, corr); err != nil {
 			return nil, err

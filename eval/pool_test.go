@@ -233,6 +233,35 @@ func TestRunPoolSeparatesDuplicatesFromFalseAlerts(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the local matcher finds the framed middle and the copy as the rule does, and adds nothing between unrelated photos", func(t *testing.T) {
+		cfg4 := cfg
+		cfg4.Dump, cfg4.NoScan, cfg4.Local = nil, true, 10
+		res4, err := RunPool(context.Background(), cfg4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res4.FalseAlerts != res.FalseAlerts || res4.Duplicates != res.Duplicates {
+			t.Errorf("with --local: the rule's %d false alerts, %d duplicates; want %d and %d (the matcher is reported apart)", res4.FalseAlerts, res4.Duplicates, res.FalseAlerts, res.Duplicates)
+		}
+		l := res4.Local
+		if l == nil || l.Points == 0 {
+			t.Fatalf("local part %+v, want the registered pictures' corners filed", l)
+		}
+		pairs := map[string]PoolLocalPair{}
+		for _, p := range l.Pairs {
+			pairs[p.Query+" ~ "+p.Registered] = p
+			t.Logf("%s ~ %s: %d inliers, hash matched %v, duplicate %v", p.Query, p.Registered, p.Inliers, p.HashMatched, p.Duplicate)
+		}
+		if p, ok := pairs["made/inner.jpg ~ made/framed.jpg"]; !ok || !p.HashMatched {
+			t.Errorf("framed middle: %+v (found %v), want found and matched by the rule too", p, ok)
+		}
+		if p, ok := pairs["copies/brighter.jpg ~ known/"+known[4].Name]; !ok || !p.HashMatched || !p.Duplicate {
+			t.Errorf("brightened copy: %+v (found %v), want found, matched by the rule too, a duplicate", p, ok)
+		}
+		if len(l.ByThreshold) == 0 || l.ByThreshold[0].FalseAlerts != 0 {
+			t.Errorf("by threshold %+v, want no false alert added", l.ByThreshold)
+		}
+	})
 }
 
 func TestFingerprintCacheRoundTrip(t *testing.T) {

@@ -49,6 +49,10 @@ each clause. Matches whose thumbnails correlate >= 0.9 are counted as duplicates
 --cache DIR keeps fingerprints between runs; --dump writes every view pair within
 PDQ <= 90 or pHash <= 14 as CSV (gzipped when FILE ends in .gz).
 
+--local T adds the local feature matcher (package hashing/features/lfindex, a measured
+prototype) beside the rule, for the photo eval and --pool: a query also matches a registered
+picture whose corners agree with its own by T or more RANSAC inliers (mirror included).
+
 The pool is built once, and rebuilt the same way, with 'make pool' (POOL=DIR, default
 ~/.cache/hashwatch-pool) or scripts/build-pool.sh DIR: Debian packages of permissively
 licensed pictures, downloaded and kept in ~/.cache/hashwatch-pool-debs, and DIR/MANIFEST.tsv
@@ -76,6 +80,13 @@ holdout only to check.`,
 				}
 			}
 			cfg.Rule, pool.Rule = rule, rule
+			if cfg.Local < 0 {
+				return usagef("eval: --local takes a number of inliers, at least 3")
+			}
+			if cfg.Local > 0 && cfg.Local < 3 {
+				return usagef("eval: --local %d: an affine transform needs at least 3 inliers", cfg.Local)
+			}
+			pool.Local = cfg.Local
 			if pool.Pool != "" {
 				pool.Workers = cfg.Workers
 				return a.evalPool(cmd, pool, asJSON, dumpPath)
@@ -140,6 +151,7 @@ holdout only to check.`,
 	cmd.Flags().Float64Var(&ratio, "ratio", 0, "the rule's background ratio test factor (default: the default rule's)")
 	cmd.Flags().StringVar(&colour, "colour", "", `the rule's colour test: "none" to switch it off, or MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]] (default: the default rule's)`)
 	cmd.Flags().StringVar(&strict, "strict", "", `the rule's stricter ratio test beyond a PDQ distance: "none" to switch it off, or RATIO[,ABOVEPDQ] (default: the default rule's)`)
+	cmd.Flags().IntVar(&cfg.Local, "local", 0, "also match by local features (package hashing/features/lfindex) at this many RANSAC inliers, beside the rule: a measured prototype for heavy crops and turns (0: off)")
 	cmd.Flags().StringVar(&verify, "verify", "", `the rule's geometric verifier (corner matches one transform explains, package hashing/features) for matches beyond a PDQ distance: "none" to switch it off, or MININLIERS[,ABOVEPDQ[,MINPOINTS]] (default: the default rule's)`)
 	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
@@ -165,6 +177,9 @@ func printEval(a *app, r *eval.Result) {
 		if e.Errors > 0 {
 			mark += fmt.Sprintf(" (%d errors)", e.Errors)
 		}
+		if e.LocalFound > 0 {
+			mark += fmt.Sprintf(" (%d by local features)", e.LocalFound)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%.3f\t%d/%d\t%s\t%s\n", e.Group, e.Edit, e.Recall, e.Found, e.Total, target, mark)
 		if v, ok := groupMin[e.Group]; !ok || e.Recall < v {
 			if !ok {
@@ -185,6 +200,10 @@ func printEval(a *app, r *eval.Result) {
 			if i == 20 {
 				fmt.Fprintf(a.stdout, "  … %d more\n", len(r.FalseAlerts)-20)
 				break
+			}
+			if f.Distance < 0 {
+				fmt.Fprintf(a.stdout, "  %s (%s) matched %s by local features, %d inliers\n", f.Query, f.Edit, f.Matched, f.Inliers)
+				continue
 			}
 			fmt.Fprintf(a.stdout, "  %s (%s) matched %s at distance %d\n", f.Query, f.Edit, f.Matched, f.Distance)
 		}

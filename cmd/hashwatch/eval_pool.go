@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -134,5 +135,31 @@ func printPool(a *app, r *eval.PoolResult) {
 			fmt.Fprintf(w, "  %s (%s) ~ %s (%s): clause %d, pdq %d phash %d dhash %d, correlation %.2f\n",
 				x.Query, x.QueryView, x.Registered, x.RegisteredView, x.Clause, x.PDQ, x.PHash, x.DHash, x.Correlation)
 		}
+	}
+	if r.Local != nil {
+		printPoolLocal(w, r.Local)
+	}
+}
+
+// printPoolLocal prints the local feature matcher's part of a pool run.
+func printPoolLocal(w io.Writer, l *eval.PoolLocal) {
+	fmt.Fprintf(w, "\nlocal features (--local %d): %d registered points, index %.1f MB; extraction %.0f s, build %.1f s, queries %.1f s (wall)\n",
+		l.MinInliers, l.Points, float64(l.IndexBytes)/1e6, l.ExtractSeconds, l.BuildSeconds, l.QuerySeconds)
+	tw := termtable.New(w)
+	fmt.Fprintln(tw, "MIN INLIERS\tFALSE ALERTS ADDED\tDUPLICATES ADDED\t")
+	for _, c := range l.ByThreshold {
+		fmt.Fprintf(tw, "%d\t%d\t%d\t\n", c.MinInliers, c.FalseAlerts, c.Duplicates)
+	}
+	tw.Flush()
+	if len(l.Pairs) > 0 {
+		fmt.Fprintln(w, "\nlocal feature pairs, most inliers first:")
+	}
+	for i, p := range l.Pairs {
+		if i == 30 {
+			fmt.Fprintf(w, "  … %d more (see --json)\n", len(l.Pairs)-30)
+			break
+		}
+		fmt.Fprintf(w, "  %s ~ %s: %d inliers, %d votes, mirrored %v, hash matched %v, correlation %.2f\n",
+			p.Query, p.Registered, p.Inliers, p.Votes, p.Mirrored, p.HashMatched, p.Correlation)
 	}
 }
