@@ -91,17 +91,17 @@ func thumbOf(img image.Image) *thumb {
 // dihedral transforms of o (turns and mirrors), since the registered views
 // match turned and mirrored copies too, between the whole pictures or
 // their trimmed interiors: a picture and its bordered copy correlate
-// through the copy's interior. When both have borders, their wholes are
-// not compared: two different pictures on one mat or shadow layout
-// correlate through the layout alone.
+// through the copy's interior. Wholes are always compared too, so a pair
+// counted as duplicates before the interiors were looked at still is
+// (textures whose "borders" are part of the drawing; and, a known
+// leniency, two pictures on one large mat).
 func (t *thumb) correlation(o *thumb) float64 {
 	best := -1.0
 	for _, a := range []*thumb{t, t.inner} {
 		for _, b := range []*thumb{o, o.inner} {
-			if a == nil || b == nil || (a == t && b == o && t.inner != nil && o.inner != nil) {
-				continue
+			if a != nil && b != nil {
+				best = max(best, a.whole(b))
 			}
-			best = max(best, a.whole(b))
 		}
 	}
 	return best
