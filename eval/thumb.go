@@ -2,7 +2,6 @@ package eval
 
 import (
 	"context"
-	"image"
 	"math"
 	"sync"
 
@@ -20,50 +19,22 @@ const thumbSide = 32
 type thumb struct {
 	v    [thumbSide * thumbSide]float32
 	flat bool
-	// inner is the thumbnail of the picture inside its uniform borders
-	// (hashing.TrimBorders), nil when it has none: a duplicate slipped in
-	// with a frame, a padding or a drop shadow added (a flag drawn on a
-	// shadow, an icon on a canvas) is the same picture once trimmed,
-	// though the whole pictures correlate poorly.
-	inner *thumb
 }
 
 // newThumb shrinks data's picture to thumbSide² grey pixels (the whole
-// picture, stretched: a duplicate at another aspect still correlates),
-// with the thumbnail of its trimmed interior when it has borders.
+// picture, stretched: a duplicate at another aspect still correlates).
 func newThumb(data []byte) (*thumb, error) {
-	// 256 px on the long side let the border trimmer see thin frames and
-	// are plenty for a box filter down to 32.
-	img, _, err := hashing.DecodeImageSmall(data, hashing.Limits{}, 8*thumbSide)
+	// 64 px on the long side are plenty for a box filter down to 32.
+	img, _, err := hashing.DecodeImageSmall(data, hashing.Limits{}, 2*thumbSide)
 	if err != nil {
 		return nil, err
 	}
-	t := thumbOf(img)
-	// Borders come in layers (a black drop shadow on a transparent
-	// canvas, which decoding lays on white; a mat inside a frame), and
-	// TrimBorders takes one per side: trim again while it finds more.
-	in := img.Bounds()
-	for range 3 {
-		next := hashing.TrimBorders(imaging.Crop(img, in)).Add(in.Min)
-		if next == in {
-			break
-		}
-		in = next
-	}
-	if in != img.Bounds() {
-		t.inner = thumbOf(imaging.Crop(img, in))
-	}
-	return t, nil
-}
-
-// thumbOf is img's normalised grey thumbnail.
-func thumbOf(img image.Image) *thumb {
 	small := imaging.Resize(img, thumbSide, thumbSide, imaging.Box)
 	t := &thumb{}
 	var sum float64
 	for i := range t.v {
-		// Decoding lays transparent pixels on white (hashing's
-		// flattenAlpha), as the hashes see them.
+		// Transparent pixels show black, as if drawn on a dark page
+		// (imaging filters with premultiplied alpha).
 		p := small.Pix[i*4 : i*4+4]
 		y := (0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])) * float64(p[3]) / 255
 		t.v[i] = float32(y)
@@ -78,37 +49,19 @@ func thumbOf(img image.Image) *thumb {
 	}
 	if ss < 1e-9 {
 		t.flat = true
-		return t
+		return t, nil
 	}
 	norm := float32(1 / math.Sqrt(ss))
 	for i := range t.v {
 		t.v[i] *= norm
 	}
-	return t
+	return t, nil
 }
 
 // correlation is the largest correlation of t with o under the eight
 // dihedral transforms of o (turns and mirrors), since the registered views
-// match turned and mirrored copies too, between the whole pictures or
-// their trimmed interiors: a picture and its bordered copy correlate
-// through the copy's interior. Wholes are always compared too, so a pair
-// counted as duplicates before the interiors were looked at still is
-// (textures whose "borders" are part of the drawing; and, a known
-// leniency, two pictures on one large mat).
+// match turned and mirrored copies too.
 func (t *thumb) correlation(o *thumb) float64 {
-	best := -1.0
-	for _, a := range []*thumb{t, t.inner} {
-		for _, b := range []*thumb{o, o.inner} {
-			if a != nil && b != nil {
-				best = max(best, a.whole(b))
-			}
-		}
-	}
-	return best
-}
-
-// whole is correlation without the trimmed interiors.
-func (t *thumb) whole(o *thumb) float64 {
 	if t.flat || o.flat {
 		if t.flat && o.flat {
 			return 1
