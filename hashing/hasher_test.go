@@ -109,38 +109,49 @@ func TestQueryViewsCutAtACaptionBand(t *testing.T) {
 // corner or a side, or mirrored and turned, matches the registered view
 // that undoes the crop or turn, though no registered view is mirrored.
 func TestMirroredEditsMatchThroughTheQuerysMirrorView(t *testing.T) {
-	photo := testImage(320, 240)
 	h := NewHasher(Limits{})
-	reg, err := h.Pixels(t.Context(), photo, ForRegistration)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range reg.Views {
-		if strings.Contains(v.Name, "mirror") {
-			t.Fatalf("registered view %s: mirrors are the query's", v.Name)
-		}
-	}
 	rule := DefaultRule()
-	for _, e := range []fixtures.Edit{
-		fixtures.Mirror(),
-		fixtures.Combine("mirror+crop-tl15", fixtures.Mirror(), fixtures.Crop(0.15, 0.15, 0, 0)),
-		fixtures.Combine("mirror+crop-r20", fixtures.Mirror(), fixtures.Crop(0, 0, 0.2, 0)),
-		fixtures.Combine("mirror+rot90", fixtures.Mirror(), fixtures.Rotate(90)),
+	for _, pic := range []struct {
+		name string
+		img  image.Image
+	}{
+		{"a photo", testImage(320, 240)},
+		// A uniform backdrop along one edge (a clear sky): the crawled
+		// copy gets trimmed there, and the mirror view must still be cut
+		// from the picture as served, as the registered views are.
+		{"a photo under a plain sky", framed(testImage(320, 200), 60, 0, 0, 0, color.NRGBA{R: 160, G: 200, B: 240, A: 255})},
 	} {
-		t.Run(e.Name, func(t *testing.T) {
-			data, err := e.Render(photo)
-			if err != nil {
-				t.Fatal(err)
+		reg, err := h.Pixels(t.Context(), pic.img, ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range reg.Views {
+			if strings.Contains(v.Name, "mirror") {
+				t.Fatalf("registered view %s: mirrors are the query's", v.Name)
 			}
-			q, err := h.Image(t.Context(), data, ForQuery)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ev, ok := rule.Best(q, reg)
-			if !ok || ev.QueryView != ViewMirror || ev.Distance > 31 {
-				t.Errorf("best evidence %s vs %s at PDQ %d (match %v), want the mirror view within PDQ 31", ev.QueryView, ev.RegisteredView, ev.Distance, ok)
-			}
-		})
+		}
+		for _, e := range []fixtures.Edit{
+			fixtures.Mirror(),
+			fixtures.Combine("mirror+crop-tl15", fixtures.Mirror(), fixtures.Crop(0.15, 0.15, 0, 0)),
+			fixtures.Combine("mirror+crop-r20", fixtures.Mirror(), fixtures.Crop(0, 0, 0.2, 0)),
+			fixtures.Combine("mirror+crop-all10+q50", fixtures.Mirror(), fixtures.Crop(0.1, 0.1, 0.1, 0.1), fixtures.JPEGQuality(50)),
+			fixtures.Combine("mirror+rot90", fixtures.Mirror(), fixtures.Rotate(90)),
+		} {
+			t.Run(pic.name+"/"+e.Name, func(t *testing.T) {
+				data, err := e.Render(pic.img)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q, err := h.Image(t.Context(), data, ForQuery)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ev, ok := rule.Best(q, reg)
+				if !ok || ev.QueryView != ViewMirror || ev.Distance > 31 {
+					t.Errorf("best evidence %s vs %s at PDQ %d (match %v), want the mirror view within PDQ 31", ev.QueryView, ev.RegisteredView, ev.Distance, ok)
+				}
+			})
+		}
 	}
 }
 

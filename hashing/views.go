@@ -53,17 +53,18 @@ func quarterTurns(n int) func(*image.Gray) *image.Gray {
 // to 0.90–0.91 and cost under a millisecond per image at the working size.
 // A caption band found by captionBand adds a view cut at the band's edge
 // (ViewUncaptionedTop, ViewUncaptionedBottom, and ViewUncaptioned when
-// both edges carry one).
+// both edges carry one). The picture mirrored back (ViewMirror, and
+// ViewTrimmedMirror for its trimmed interior when it has borders) meets
+// every registered view, so a mirrored copy edited in any way a registered
+// view undoes matches (a mirrored corner crop, a mirrored quarter turn, a
+// mirrored copy padded), where registered mirror views each undid one
+// edit only. It is cut from the picture as served, like the registered
+// views: trimming is not redone alike on an edited copy.
 var queryViews = []viewSpec{
 	{"cut-top-9", crop(0, 0.09, 0, 0)},
 	{"cut-top-15", crop(0, 0.15, 0, 0)},
 	{"cut-bottom-9", crop(0, 0, 0, 0.09)},
 	{"cut-bottom-15", crop(0, 0, 0, 0.15)},
-	// The trimmed interior mirrored back: against every registered view
-	// it matches a mirrored copy edited in any way a registered view
-	// undoes (a mirrored corner crop, a mirrored quarter turn), where
-	// registered mirror views would each have undone one edit only.
-	{ViewMirror, flipH},
 }
 
 // Names of the views cut at a caption band's edge, and of the mirrored
@@ -73,6 +74,7 @@ const (
 	ViewUncaptionedBottom = "uncaptioned-bottom"
 	ViewUncaptioned       = "uncaptioned"
 	ViewMirror            = "mirror"
+	ViewTrimmedMirror     = "trimmed-mirror"
 )
 
 // registrationViews are hashed once per registered picture, on top of the
