@@ -276,6 +276,7 @@ func TestWhyItMatchedInWords(t *testing.T) {
 		{"crop-tl15", "with 15% cut from the top-left corner", "15%가 왼쪽 위 모서리에서 잘린"},
 		{"cut-bottom-9", "with a 9% caption band cut at the bottom", "9% 자막 띠가 아래쪽에서 잘린"},
 		{"uncaptioned-top", "with its caption band at the top cut", "위쪽 자막 띠를 잘라낸"},
+		{"uncaptioned", "with its caption bands at the top and bottom cut", "위아래 자막 띠를 잘라낸"},
 		{"trimmed-rot180", "with its plain borders trimmed, then turned 180°", "단색 테두리를 잘라낸 뒤 180° 회전된"},
 		{"mirror-crop-c5", "mirrored, then with 5% cut from every side", "좌우 반전된 뒤 네 변에서 5%씩 잘린"},
 		{"frames-mirrored", "frame by frame, mirrored", "좌우 반전된 프레임별로"},

@@ -171,12 +171,14 @@ func describeView(l *locale, name string) string {
 		return l.T("view.original")
 	case hashing.ViewTrimmed:
 		return l.T("view.trimmed")
-	case "mirror":
+	case hashing.ViewMirror:
 		return l.T("view.mirror")
 	case hashing.ViewUncaptionedTop:
 		return l.T("view.uncaptioned", l.T("side.t"))
 	case hashing.ViewUncaptionedBottom:
 		return l.T("view.uncaptioned", l.T("side.b"))
+	case hashing.ViewUncaptioned:
+		return l.T("view.uncaptioned_both")
 	case "frames":
 		return l.T("view.frames")
 	case "frames-mirrored":

@@ -276,13 +276,26 @@ func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 		for _, v := range queryViews {
 			jobs = append(jobs, job{v.name, v.make(trimmed)})
 		}
+		jobs = append(jobs, job{ViewMirror, flipH(work)})
+		if trimmed != work {
+			jobs = append(jobs, job{ViewTrimmedMirror, flipH(trimmed)})
+		}
+		top, hasTop := captionBand(work, true)
+		bottom, hasBottom := captionBand(work, false)
 		for _, band := range []struct {
-			name    string
-			fromTop bool
-		}{{ViewUncaptionedTop, true}, {ViewUncaptionedBottom, false}} {
-			if r, ok := captionBand(work, band.fromTop); ok {
-				rest := work.SubImage(r).(*image.Gray)
-				if t := TrimBorders(rest); t != r {
+			name  string
+			rest  image.Rectangle
+			found bool
+		}{
+			{ViewUncaptionedTop, top, hasTop},
+			{ViewUncaptionedBottom, bottom, hasBottom},
+			// Captions above and below (a meme's two lines): the rows
+			// both bands leave, when they leave any.
+			{ViewUncaptioned, top.Intersect(bottom), hasTop && hasBottom && !top.Intersect(bottom).Empty()},
+		} {
+			if band.found {
+				rest := work.SubImage(band.rest).(*image.Gray)
+				if t := TrimBorders(rest); t != band.rest {
 					rest = rest.SubImage(t).(*image.Gray)
 				}
 				jobs = append(jobs, job{band.name, rest})

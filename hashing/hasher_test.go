@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -58,11 +60,13 @@ func TestQueryViewsCutAtACaptionBand(t *testing.T) {
 	h := NewHasher(Limits{})
 	for _, tc := range []struct {
 		edit fixtures.Edit
-		want string
+		want []string
 	}{
-		{fixtures.CaptionAbove(0.12), ViewUncaptionedTop},
-		{fixtures.CaptionBelow(0.12), ViewUncaptionedBottom},
-		{fixtures.JPEGQuality(85), ""},
+		{fixtures.CaptionAbove(0.12), []string{ViewUncaptionedTop}},
+		{fixtures.CaptionBelow(0.12), []string{ViewUncaptionedBottom}},
+		{fixtures.Combine("captions-above-and-below", fixtures.CaptionAbove(0.12), fixtures.CaptionBelow(0.12)),
+			[]string{ViewUncaptionedTop, ViewUncaptionedBottom, ViewUncaptioned}},
+		{fixtures.JPEGQuality(85), nil},
 	} {
 		t.Run(tc.edit.Name, func(t *testing.T) {
 			data, err := tc.edit.Render(photo)
@@ -73,12 +77,81 @@ func TestQueryViewsCutAtACaptionBand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, name := range []string{ViewUncaptionedTop, ViewUncaptionedBottom} {
-				if _, ok := fp.View(name); ok != (name == tc.want) {
+			for _, name := range []string{ViewUncaptionedTop, ViewUncaptionedBottom, ViewUncaptioned} {
+				if _, ok := fp.View(name); ok != slices.Contains(tc.want, name) {
 					t.Errorf("view %s present = %v", name, ok)
 				}
 			}
 		})
+	}
+	t.Run("the view without both bands matches the registered picture", func(t *testing.T) {
+		reg, err := h.Pixels(t.Context(), photo, ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := fixtures.Combine("captions", fixtures.CaptionAbove(0.12), fixtures.CaptionBelow(0.12)).Render(photo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := h.Image(t.Context(), data, ForQuery)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, ok := DefaultRule().Best(q, reg)
+		if !ok || ev.QueryView != ViewUncaptioned {
+			t.Errorf("best evidence %+v (match %v), want through the %s view", ev, ok, ViewUncaptioned)
+		}
+	})
+}
+
+// A mirrored copy is undone on the query side (the mirror query view), so
+// it combines with every registered view: a mirrored copy cropped from a
+// corner or a side, or mirrored and turned, matches the registered view
+// that undoes the crop or turn, though no registered view is mirrored.
+func TestMirroredEditsMatchThroughTheQuerysMirrorView(t *testing.T) {
+	h := NewHasher(Limits{})
+	rule := DefaultRule()
+	for _, pic := range []struct {
+		name string
+		img  image.Image
+	}{
+		{"a photo", testImage(320, 240)},
+		// A uniform backdrop along one edge (a clear sky): the crawled
+		// copy gets trimmed there, and the mirror view must still be cut
+		// from the picture as served, as the registered views are.
+		{"a photo under a plain sky", framed(testImage(320, 200), 60, 0, 0, 0, color.NRGBA{R: 160, G: 200, B: 240, A: 255})},
+	} {
+		reg, err := h.Pixels(t.Context(), pic.img, ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range reg.Views {
+			if strings.Contains(v.Name, "mirror") {
+				t.Fatalf("registered view %s: mirrors are the query's", v.Name)
+			}
+		}
+		for _, e := range []fixtures.Edit{
+			fixtures.Mirror(),
+			fixtures.Combine("mirror+crop-tl15", fixtures.Mirror(), fixtures.Crop(0.15, 0.15, 0, 0)),
+			fixtures.Combine("mirror+crop-r20", fixtures.Mirror(), fixtures.Crop(0, 0, 0.2, 0)),
+			fixtures.Combine("mirror+crop-all10+q50", fixtures.Mirror(), fixtures.Crop(0.1, 0.1, 0.1, 0.1), fixtures.JPEGQuality(50)),
+			fixtures.Combine("mirror+rot90", fixtures.Mirror(), fixtures.Rotate(90)),
+		} {
+			t.Run(pic.name+"/"+e.Name, func(t *testing.T) {
+				data, err := e.Render(pic.img)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q, err := h.Image(t.Context(), data, ForQuery)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ev, ok := rule.Best(q, reg)
+				if !ok || ev.QueryView != ViewMirror || ev.Distance > 31 {
+					t.Errorf("best evidence %s vs %s at PDQ %d (match %v), want the mirror view within PDQ 31", ev.QueryView, ev.RegisteredView, ev.Distance, ok)
+				}
+			})
+		}
 	}
 }
 

@@ -66,7 +66,7 @@ var reviewWords = map[string]map[string]string{
 		"why.timeline_caption": "발견된 동영상(약 %s) 중 등록 영상과 일치한 구간",
 
 		"view.original": "원본 그대로", "view.trimmed": "단색 테두리를 잘라낸", "view.mirror": "좌우 반전된",
-		"view.uncaptioned": "%s 자막 띠를 잘라낸", "view.frames": "프레임별로", "view.frames_mirrored": "좌우 반전된 프레임별로",
+		"view.uncaptioned": "%s 자막 띠를 잘라낸", "view.uncaptioned_both": "위아래 자막 띠를 잘라낸", "view.frames": "프레임별로", "view.frames_mirrored": "좌우 반전된 프레임별로",
 		"view.then": "%s 뒤 %s", "view.turn": "%d° 회전된", "view.tilt": "%s° 기울어진",
 		"view.crop_all": "네 변에서 %d%%씩 잘린", "view.crop_side": "%d%%가 %s에서 잘린", "view.caption_cut": "%d%% 자막 띠가 %s에서 잘린",
 		"view.frame_at": "%s 지점 프레임",
@@ -132,7 +132,7 @@ var reviewWords = map[string]map[string]string{
 		"why.timeline_caption": "The found video (about %s), with the stretches that match the registered video",
 
 		"view.original": "as it is", "view.trimmed": "with its plain borders trimmed", "view.mirror": "mirrored",
-		"view.uncaptioned": "with its caption band at the %s cut", "view.frames": "frame by frame", "view.frames_mirrored": "frame by frame, mirrored",
+		"view.uncaptioned": "with its caption band at the %s cut", "view.uncaptioned_both": "with its caption bands at the top and bottom cut", "view.frames": "frame by frame", "view.frames_mirrored": "frame by frame, mirrored",
 		"view.then": "%s, then %s", "view.turn": "turned %d°", "view.tilt": "tilted %s°",
 		"view.crop_all": "with %d%% cut from every side", "view.crop_side": "with %d%% cut from the %s", "view.caption_cut": "with a %d%% caption band cut at the %s",
 		"view.frame_at": "at its frame of %s",
