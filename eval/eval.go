@@ -17,6 +17,7 @@ import (
 	"github.com/hashwatch/hashwatch/database"
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/features"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -179,12 +180,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Local > 0 {
 		res.Rule += fmt.Sprintf(" | local features >= %d inliers", cfg.Local)
 		localCfg = localConfig(cfg.Local).Features
-		localSets := newFeatureSets(hasher, cfg.Rule, func(name string) ([]byte, error) { return byName[name], nil })
-		localSets.cfg = localCfg
-		names := make([]string, len(regs))
-		sets := make([]*features.Set, len(regs))
-		for i, r := range regs {
-			names[i], sets[i] = r.Source, localSets.get(ctx, r.Source)
+		// The local matcher's sets, under its own configuration (the
+		// registrations carry the verifier's).
+		var names []string
+		var sets []*features.Set
+		for _, p := range photos {
+			if !registered[p.name] {
+				continue
+			}
+			var s *features.Set
+			if set, err := hasher.Features(ctx, p.data, localCfg); err == nil {
+				s = &set
+			}
+			names, sets = append(names, p.name), append(sets, s)
 		}
 		if local, err = newLocalMatcher(cfg.Local, names, sets); err != nil {
 			return nil, err
