@@ -106,7 +106,7 @@ in flight finish and running passes store where they were.`,
 	f.BoolVar(&o.public, "public", false, "allow listening on a non-loopback address (put TLS in front)")
 	f.BoolVar(&o.secureCookies, "secure-cookies", false, "mark cookies Secure (behind a TLS-terminating proxy)")
 	f.BoolVar(&o.trustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your proxy)")
-	f.BoolVar(&o.noCrawl, "no-crawl", false, "serve the console without running the crawl scheduler or removal re-checks")
+	f.BoolVar(&o.noCrawl, "no-crawl", false, "serve the console without running the crawl scheduler or removal re-checks (no NATS server or workers start, so no worker.creds is written)")
 	f.DurationVar(&o.undoWindow, "undo-window", alerts.DefaultUndoWindow, "how long an operator's decision can be undone (by them or an admin, until a notice is sent), in the console and by alerts undo")
 	f.DurationVar(&o.recheckEvery, "recheck-interval", crawler.DefaultRecheckInterval, "how often each confirmed or notice-sent alert's URLs are re-fetched to verify removal (jittered ±10%)")
 	f.StringVar(&o.noticeFrom, "notice-from", "", "From address of exported .eml notices, e.g. 'Centre <takedown@centre.example>'")
