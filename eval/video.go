@@ -366,8 +366,8 @@ func (res *VideoResult) miss(name, edit string, q, reg hashing.Fingerprint, vm v
 		QueryShare: a.QueryShare, RegisteredShare: a.RegisteredShare, Rate: a.Rate, NearestFrame: hashing.PDQ.Bits() + 1}
 	for _, qf := range q.Frames {
 		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored}
-		if soft := video.SoftOf(qf); soft != nil {
-			views = append(views, []hashing.Hash{*soft})
+		if inset := video.InsetOf(qf); inset != nil {
+			views = append(views, []hashing.Hash{*inset})
 		}
 		for _, hs := range views {
 			qh, ok := video.FramePDQ(hs)
@@ -487,8 +487,8 @@ func (res *VideoResult) margin(kind, name string, q hashing.Fingerprint, vm vide
 	for _, r := range res.regs {
 		for _, qf := range q.Frames {
 			views := [][]hashing.Hash{qf.Hashes, qf.Mirrored}
-			if soft := video.SoftOf(qf); soft != nil {
-				views = append(views, []hashing.Hash{*soft})
+			if inset := video.InsetOf(qf); inset != nil {
+				views = append(views, []hashing.Hash{*inset})
 			}
 			for _, hs := range views {
 				qh, ok := video.FramePDQ(hs)

@@ -251,13 +251,13 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 	for _, qf := range query.Frames {
 		// The query frame as shown, mirrored, its inner part (see
 		// video.Compare), its strips (video.StripDistance) and its view
-		// inside soft bars (video.SoftOf).
+		// inside soft bars or another video's frame (video.InsetOf).
 		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped}
 		for _, s := range video.QueryStrips(qf) {
 			views = append(views, []hashing.Hash{s})
 		}
-		if soft := video.SoftOf(qf); soft != nil {
-			views = append(views, []hashing.Hash{*soft})
+		if inset := video.InsetOf(qf); inset != nil {
+			views = append(views, []hashing.Hash{*inset})
 		}
 		for _, hs := range views {
 			h, ok := video.FramePDQ(hs)

@@ -73,9 +73,9 @@ func CompareWith(query hashing.Fingerprint, qt Timeline, registered hashing.Fing
 			continue
 		}
 		qm, hasMirror := FramePDQ(qf.Mirrored)
-		soft := SoftOf(qf)
-		if soft != nil && soft.Quality < m.MinQuality {
-			soft = nil
+		inset := InsetOf(qf)
+		if inset != nil && inset.Quality < m.MinQuality {
+			inset = nil
 		}
 		for _, rf := range registered.Frames {
 			if !decisive(rf.Hashes, m.MinQuality) {
@@ -85,8 +85,8 @@ func CompareWith(query hashing.Fingerprint, qt Timeline, registered hashing.Fing
 			if ds, oks := StripDistance(qf, rf, m.MinQuality); oks && (!ok || ds < d) {
 				d, ok = ds, true
 			}
-			if soft != nil {
-				if ds, oks := frameDistance(soft.Code, nil, rf, m.MinQuality); oks && (!ok || ds < d) {
+			if inset != nil {
+				if ds, oks := frameDistance(inset.Code, nil, rf, m.MinQuality); oks && (!ok || ds < d) {
 					d, ok = ds, true
 				}
 			}
@@ -145,12 +145,13 @@ func frameDistance(q hashing.Code, inner *hashing.Hash, rf hashing.Frame, minQua
 	return best, ok
 }
 
-// SoftOf returns a query frame's view inside soft (blurred) bars, if it
-// has one (see softBorders): the Cropped hash after the inner one and the
-// strips (the second, on a frame hashed before strips were). It is
-// compared as the frame itself is, with the registered frame and its
-// centre crops.
-func SoftOf(qf hashing.Frame) *hashing.Hash {
+// InsetOf returns a query frame's inset, if it has one: its view inside
+// soft (blurred) bars (softBorders) or, without them, inside the border
+// of a picture in a picture (insetPicture); the Cropped hash after the
+// inner one and the strips (the second, on a frame hashed before strips
+// were). It is compared as the frame itself is, with the registered frame
+// and its centre crops.
+func InsetOf(qf hashing.Frame) *hashing.Hash {
 	i := 1 + stripCount
 	if len(qf.Cropped) == 2 {
 		i = 1
@@ -164,8 +165,8 @@ func SoftOf(qf hashing.Frame) *hashing.Hash {
 
 // A registered frame's Cropped hashes are its centre crops, its strips
 // (left, right, centre; see strips.go) and last its inner hash; a query
-// frame's are its inner hash, its strips and its soft view, if any
-// (SoftOf). Frames hashed before the strips were added have none, and
+// frame's are its inner hash, its strips and its inset, if any
+// (InsetOf). Frames hashed before the strips were added have none, and
 // match as they did.
 
 // registeredCropped is the number of Cropped hashes of a registered

@@ -353,12 +353,15 @@ var errSparse = errors.New("keyframes too sparse")
 func (h *Hasher) hashFrames(raw []rawFrame, query bool, aspect float64) []hashing.Frame {
 	content := videoBorders(raw)
 	strips := stripRects(content, aspect)
-	// Soft (blurred) bars give a query frame one more view, see
-	// softBorders.
-	soft := content
+	// Soft (blurred) bars, or else the border of a picture in a
+	// picture, give a query frame one more view: the inset (see
+	// softBorders, insetPicture and InsetOf).
+	inset := content
 	if query {
 		if s := softBorders(raw, content); !near(s, content) {
-			soft = s
+			inset = s
+		} else if p, ok := insetPicture(raw, content); ok {
+			inset = p
 		}
 	}
 	ph := h.pdq.Get().(*pdq.Hasher)
@@ -396,13 +399,14 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool, aspect float64) []hashin
 			vs, q := ph.DihedralImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.Original]), Quality: q}}
 			fr.Mirrored = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.FlipY]), Quality: q}}
-			// The inner hash, the strips, then the soft view (see
-			// queryStrips and SoftOf).
+			// The inner hash, the strips, then the inset (see
+			// QueryStrips and InsetOf).
 			fr.Cropped = append([]hashing.Hash{centre(innerEach)}, stripHashes[:]...)
-			if soft != content {
-				// The frame inside soft bars (the last Cropped hash, see
-				// SoftOf), compared as the frame itself is.
-				v, q := ph.HashImage(gray(imaging.Resize(f.Pix.SubImage(soft), 64, 64, imaging.Box)))
+			if inset != content {
+				// The frame inside soft bars or another video's frame
+				// (the last Cropped hash, see InsetOf), compared as the
+				// frame itself is.
+				v, q := ph.HashImage(gray(imaging.Resize(f.Pix.SubImage(inset), 64, 64, imaging.Box)))
 				fr.Cropped = append(fr.Cropped, hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q})
 			}
 			// The frame trimmed on its own borders, when they differ from

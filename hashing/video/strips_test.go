@@ -225,9 +225,9 @@ func TestQueryLayout(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := hashing.Frame{Cropped: tt.cropped}
-			s := SoftOf(f)
+			s := InsetOf(f)
 			if (s == nil) != (tt.softOf == 0) || (s != nil && s.Quality != tt.softOf) {
-				t.Errorf("SoftOf = %v, want quality %d", s, tt.softOf)
+				t.Errorf("InsetOf = %v, want quality %d", s, tt.softOf)
 			}
 			strips := QueryStrips(f)
 			if tt.withStrips != (len(strips) == stripCount) || (tt.withStrips && (strips[0].Quality != 3 || strips[2].Quality != 5)) {
