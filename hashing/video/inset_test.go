@@ -15,7 +15,7 @@ import (
 // slowly, with photo fg (also moving a little) shrunk to scale and placed
 // with its top-left corner at (fx, fy), shares of the frame; scale 0
 // shows bg alone. It returns the frames and the inset's grid box.
-func insetClip(t *testing.T, bg, fg image.Image, n int, scale, fx, fy float64) ([]rawFrame, image.Rectangle) {
+func insetClip(t testing.TB, bg, fg image.Image, n int, scale, fx, fy float64) ([]rawFrame, image.Rectangle) {
 	t.Helper()
 	const W, H = 768, 432
 	var box image.Rectangle
