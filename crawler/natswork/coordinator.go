@@ -76,6 +76,10 @@ type Coordinator struct {
 	visited             *visitedWriter
 	links, visitedLinks atomic.Int64
 
+	// idle hands a worker's message to a resident handler goroutine
+	// waiting for one (handle).
+	idle chan func()
+
 	subs []*nats.Subscription
 	wg   sync.WaitGroup
 	// runCtx ends when Close is called (stop).
@@ -156,6 +160,20 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 	if v := c.visited; v != nil {
 		c.wg.Go(func() { v.run(runCtx) })
 	}
+	c.wg.Go(func() { c.gate.sweep(runCtx, c.requesterGone) })
+	c.idle = make(chan func())
+	for range residentHandlers {
+		c.wg.Go(func() {
+			for {
+				select {
+				case f := <-c.idle:
+					f()
+				case <-runCtx.Done():
+					return
+				}
+			}
+		})
+	}
 	cc, err := results.Consume(c.onResult)
 	if err != nil {
 		stop()
@@ -169,7 +187,7 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 		gateAcquire: c.onGateAcquire, gateStarted: c.onGateStarted, gateRelease: c.onGateRelease} {
 		sub, err := cfg.Conn.QueueSubscribe(subj, "coordinator", func(m *nats.Msg) {
 			// Matching costs CPU; one request must not hold up the others.
-			c.wg.Go(func() { h(m) })
+			c.handle(func() { h(m) })
 		})
 		if err != nil {
 			stop()
@@ -186,6 +204,24 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 	}
 	c.subs = append(c.subs, adv)
 	return c, nil
+}
+
+// residentHandlers is how many goroutines wait for workers' messages
+// (handle): enough for the requests a busy coordinator answers at once.
+const residentHandlers = 16
+
+// handle runs f, a worker's message's handler, on a resident goroutine,
+// or on a goroutine of its own when all of them are busy (a request for a
+// turn waits for it; a match may wait for another of the same bytes). A
+// resident goroutine keeps the stack that matching and storing grew: a
+// new goroutine per message spent about a twentieth of the coordinator's
+// CPU growing its stack.
+func (c *Coordinator) handle(f func()) {
+	select {
+	case c.idle <- f:
+	default:
+		c.wg.Go(f)
+	}
 }
 
 // Close stops consuming and answering; dispatches still waiting return

@@ -31,6 +31,10 @@ import (
 // coordinator checks that the asker is still there (requesterGone) every
 // gateProbeEvery while it waits, and once gateProbeAfter into a turn it
 // still holds; a gone asker's wait ends and its turn goes back at once.
+// One sweep (leases.sweep, every gateSweepEvery) does these checks for
+// every waiting ask and turn, one probe per worker connection, and ends
+// turns held past their hold: a turn costs the coordinator no goroutine,
+// ticker or timer of its own.
 
 const (
 	gateAcquire = "hw.gate.acquire"
@@ -72,36 +76,71 @@ const (
 	// never answers it; one that is gone is told of at once by the
 	// server (no responders).
 	gateProbeWait = time.Second
+	// gateSweepEvery is how often the sweep runs: the checks above and
+	// the end of a turn's hold happen up to this much later than due.
+	gateSweepEvery = time.Second
 )
 
-// leases are the turns the coordinator granted and not yet got back.
+// leases are the turns the coordinator granted and not yet got back, and
+// the asks for turns still waiting, both watched by sweep.
 type leases struct {
-	mu   sync.Mutex
-	next uint64
-	held map[uint64]lease
+	mu      sync.Mutex
+	next    uint64
+	held    map[uint64]*lease
+	waiting map[*ask]struct{}
 }
 
-type lease struct{ started, release func() }
+type lease struct {
+	started, release func()
+	// inbox is the asking connection's reply prefix (probePrefix); due
+	// when the turn's check is due (zero once done), until when its hold
+	// ends.
+	inbox      string
+	due, until time.Time
+}
 
-func (l *leases) add(started, release func(), hold time.Duration) uint64 {
+// ask is a request for a turn still waiting for it.
+type ask struct {
+	inbox string
+	// due is when its asker is next checked; deadline when the wait
+	// ends regardless.
+	due, deadline time.Time
+	cancel        context.CancelFunc
+}
+
+func (l *leases) add(started, release func(), inbox string, hold time.Duration) uint64 {
+	now := time.Now()
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.next++
 	id := l.next
 	if l.held == nil {
-		l.held = map[uint64]lease{}
+		l.held = map[uint64]*lease{}
 	}
-	l.held[id] = lease{started, release}
-	l.mu.Unlock()
-	time.AfterFunc(hold, func() { l.release(id) })
+	le := &lease{started: started, release: release, inbox: inbox, until: now.Add(hold)}
+	if inbox != "" {
+		le.due = now.Add(gateProbeAfter)
+	}
+	l.held[id] = le
 	return id
 }
 
-// holds reports whether turn id is still out.
-func (l *leases) holds(id uint64) bool {
+// wait records an ask until the returned func is called; cancel ends its
+// wait (its asker is gone, or it waited its longest).
+func (l *leases) wait(inbox string, cancel context.CancelFunc, longest time.Duration) func() {
+	now := time.Now()
+	a := &ask{inbox: inbox, due: now.Add(gateProbeEvery), deadline: now.Add(longest), cancel: cancel}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	_, ok := l.held[id]
-	return ok
+	if l.waiting == nil {
+		l.waiting = map[*ask]struct{}{}
+	}
+	l.waiting[a] = struct{}{}
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		delete(l.waiting, a)
+		l.mu.Unlock()
+	}
 }
 
 func (l *leases) started(id uint64) {
@@ -123,6 +162,101 @@ func (l *leases) release(id uint64) {
 	}
 }
 
+// sweep runs every gateSweepEvery until ctx ends: turns past their hold
+// go back, asks past their longest wait end, and the connections of asks
+// and turns whose check is due are probed (gone, one probe per
+// connection however many of its asks and turns are due): a gone
+// connection's asks end and its turns go back.
+func (l *leases) sweep(ctx context.Context, gone func(inbox string) bool) {
+	t := time.NewTicker(gateSweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		l.sweepOnce(ctx, time.Now(), gone)
+	}
+}
+
+func (l *leases) sweepOnce(ctx context.Context, now time.Time, gone func(inbox string) bool) {
+	var expired []uint64
+	probe := map[string]bool{}
+	l.mu.Lock()
+	for id, le := range l.held {
+		switch {
+		case now.After(le.until):
+			expired = append(expired, id)
+		case !le.due.IsZero() && !now.Before(le.due):
+			le.due = time.Time{}
+			probe[le.inbox] = true
+		}
+	}
+	for a := range l.waiting {
+		switch {
+		case now.After(a.deadline):
+			a.cancel()
+		case a.inbox != "" && !now.Before(a.due):
+			a.due = now.Add(gateProbeEvery)
+			probe[a.inbox] = true
+		}
+	}
+	l.mu.Unlock()
+	for _, id := range expired {
+		l.release(id)
+	}
+	if len(probe) == 0 {
+		return
+	}
+	// Probes of live workers each wait gateProbeWait: run them together.
+	var wg sync.WaitGroup
+	var goneMu sync.Mutex
+	goneInboxes := map[string]bool{}
+	for inbox := range probe {
+		wg.Go(func() {
+			if gone(inbox) {
+				goneMu.Lock()
+				goneInboxes[inbox] = true
+				goneMu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(goneInboxes) == 0 || ctx.Err() != nil {
+		return
+	}
+	var back []uint64
+	l.mu.Lock()
+	for id, le := range l.held {
+		// Only turns granted before the probe was sent: a turn granted
+		// since may be a reconnected worker's.
+		if goneInboxes[le.inbox] && le.due.IsZero() {
+			back = append(back, id)
+		}
+	}
+	for a := range l.waiting {
+		if goneInboxes[a.inbox] {
+			a.cancel()
+		}
+	}
+	l.mu.Unlock()
+	for _, id := range back {
+		l.release(id)
+	}
+}
+
+// probePrefix is the reply-subject prefix that names the connection that
+// sent a request with reply subject reply (see requesterGone), "" when
+// reply is not of that form.
+func probePrefix(reply string) string {
+	i := strings.LastIndexByte(reply, '.')
+	if i < 0 || !strings.HasPrefix(reply, nats.InboxPrefix) {
+		return ""
+	}
+	return reply[:i+1]
+}
+
 func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	var req gateRequest
 	var rep gateReply
@@ -131,12 +265,12 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 		c.reply(m, rep)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), gateWait-5*time.Second)
+	inbox := probePrefix(m.Reply)
+	ctx, cancel := context.WithCancel(c.runCtx)
 	defer cancel()
-	watched := make(chan struct{})
-	c.wg.Go(func() { c.watchAsker(ctx, cancel, m.Reply, watched) })
+	unwait := c.gate.wait(inbox, cancel, gateWait-5*time.Second)
 	started, release, err := c.cfg.Crawler.GateTurn(ctx, req.Site, req.Pass, req.Host, time.Duration(req.CrawlDelayMS)*time.Millisecond)
-	close(watched)
+	unwait()
 	if err != nil {
 		rep.Err, rep.Unavailable = err.Error(), true
 		c.reply(m, rep)
@@ -147,56 +281,27 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	if started == nil {
 		started, rep.NoStart = func() {}, true
 	}
-	rep.Lease = c.gate.add(started, release, time.Duration(req.HoldMS)*time.Millisecond+30*time.Second)
+	rep.Lease = c.gate.add(started, release, inbox, time.Duration(req.HoldMS)*time.Millisecond+30*time.Second)
 	data, _ := json.Marshal(rep)
 	if err := m.Respond(data); err != nil {
 		c.gate.release(rep.Lease)
-		return
-	}
-	id := rep.Lease
-	time.AfterFunc(gateProbeAfter, func() {
-		if c.gate.holds(id) && c.requesterGone(m.Reply) {
-			c.log.Debug("turn of a gone worker given back", "host", req.Host, "site", req.Site)
-			c.gate.release(id)
-		}
-	})
-}
-
-// watchAsker ends a wait for a turn (cancel) when the worker that asked
-// is gone, checking every gateProbeEvery until done is closed or ctx ends.
-func (c *Coordinator) watchAsker(ctx context.Context, cancel context.CancelFunc, reply string, done <-chan struct{}) {
-	t := time.NewTicker(gateProbeEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if c.requesterGone(reply) {
-				cancel()
-				return
-			}
-		}
 	}
 }
 
-// requesterGone reports whether the connection that sent a request with
-// reply subject reply has gone. nats.go answers requests through one
-// subscription per connection, _INBOX.<id>.*, and drops a message for a
-// token it is not waiting on; so a message to _INBOX.<id>.probe reaches a
-// live worker, which ignores it (the check waits gateProbeWait for
-// nothing), while for a closed connection the server answers at once that
-// nobody listens.
-func (c *Coordinator) requesterGone(reply string) bool {
-	i := strings.LastIndexByte(reply, '.')
-	if i < 0 || !strings.HasPrefix(reply, nats.InboxPrefix) {
+// requesterGone reports whether the connection whose requests have reply
+// subjects starting with inbox (probePrefix) has gone. nats.go answers
+// requests through one subscription per connection, _INBOX.<id>.*, and
+// drops a message for a token it is not waiting on; so a message to
+// _INBOX.<id>.probe reaches a live worker, which ignores it (the check
+// waits gateProbeWait for nothing), while for a closed connection the
+// server answers at once that nobody listens.
+func (c *Coordinator) requesterGone(inbox string) bool {
+	if inbox == "" {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(c.runCtx, gateProbeWait)
 	defer cancel()
-	_, err := c.cfg.Conn.RequestWithContext(ctx, reply[:i+1]+"probe", nil)
+	_, err := c.cfg.Conn.RequestWithContext(ctx, inbox+"probe", nil)
 	return errors.Is(err, nats.ErrNoResponders)
 }
 

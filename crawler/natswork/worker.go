@@ -138,7 +138,7 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	// A job from a newer coordinator stops the worker (handle).
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	central := &remoteCentral{nc: cfg.Conn}
+	central := &remoteCentral{nc: cfg.Conn, odds: &lookupOdds{}}
 	visited := newVisitedCache(cfg.Conn, log)
 	defer visited.close()
 	parallel := max(cfg.Parallel, 1)
@@ -301,7 +301,12 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 	if cfg.protocol1 {
 		proto = 1
 	}
-	central = &remoteCentral{nc: central.nc, proto: proto}
+	central = &remoteCentral{nc: central.nc, proto: proto, odds: central.odds}
+	if proto < 3 {
+		// Skipping lookups is this build's choice; a coordinator of an
+		// older protocol is asked as it always was.
+		central.odds = nil
+	}
 	j := jm.Job
 	if cfg.dies != nil && cfg.dies(j) {
 		return nil
@@ -433,6 +438,8 @@ func sendResult(ctx context.Context, nc *nats.Conn, log *slog.Logger, m jetstrea
 type remoteCentral struct {
 	nc    *nats.Conn
 	proto int
+	// odds decides which lookups to skip (lookup.go); nil: none.
+	odds *lookupOdds
 }
 
 // centralTimeout bounds one Central request.
@@ -453,22 +460,25 @@ func (rc *remoteCentral) request(ctx context.Context, subject string, data []byt
 }
 
 func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fingerprint work.FingerprintFunc, preview func() []byte) (crawlstate.HashResult, []byte, error) {
-	var lr lookupReply
-	data, err := encodeLookup(&r, rc.proto)
-	if err != nil {
-		return crawlstate.HashResult{}, nil, err
-	}
-	if data, err = rc.request(ctx, centralLookup, data); err != nil {
-		return crawlstate.HashResult{}, nil, err
-	}
-	if err := json.Unmarshal(data, &lr); err != nil {
-		return crawlstate.HashResult{}, nil, err
-	}
-	if err := replyErr(lr.Err, lr.Unavailable); err != nil {
-		return crawlstate.HashResult{}, nil, err
-	}
-	if lr.OK {
-		return lr.Hash, nil, nil
+	if rc.odds.ask(r) {
+		var lr lookupReply
+		data, err := encodeLookup(&r, rc.proto)
+		if err != nil {
+			return crawlstate.HashResult{}, nil, err
+		}
+		if data, err = rc.request(ctx, centralLookup, data); err != nil {
+			return crawlstate.HashResult{}, nil, err
+		}
+		if err := json.Unmarshal(data, &lr); err != nil {
+			return crawlstate.HashResult{}, nil, err
+		}
+		if err := replyErr(lr.Err, lr.Unavailable); err != nil {
+			return crawlstate.HashResult{}, nil, err
+		}
+		rc.odds.answered(r, lr.OK)
+		if lr.OK {
+			return lr.Hash, nil, nil
+		}
 	}
 	fp, took, err := fingerprint(ctx)
 	req := matchRequest{Req: r, Fingerprint: fp, TookNanos: int64(took)}
@@ -481,7 +491,8 @@ func (rc *remoteCentral) Resolve(ctx context.Context, r work.ResolveRequest, fin
 		req.Failure = &work.ResultError{Kind: classifyHash(err), URL: r.URL, Message: err.Error()}
 	}
 	var mr matchReply
-	if data, err = encodeMatchRequest(&req, rc.proto); err != nil {
+	data, err := encodeMatchRequest(&req, rc.proto)
+	if err != nil {
 		return crawlstate.HashResult{}, nil, err
 	}
 	if data, err = rc.request(ctx, centralMatch, data); err != nil {
