@@ -100,10 +100,13 @@ type VideoMiss struct {
 // negative query against every registered video, the nearest frame pair
 // (PDQ distance, mirrored queries included) and the best time alignment,
 // matched or not. A match needs MinFrames frames on one line and half of
-// either video (or MinMatched seconds).
+// either video (or MinMatched seconds). NearestStripDistance is the
+// nearest pair of strips (video.StripDistance) alone, also counted in
+// NearestFrameDistance: the margin the strips leave.
 type NegativeMargin struct {
 	NearestFrameDistance int     `json:"nearest_frame_distance"`
 	NearestFrameQuery    string  `json:"nearest_frame_query"`
+	NearestStripDistance int     `json:"nearest_strip_distance"`
 	BestAlignFrames      int     `json:"best_align_frames"`
 	BestAlignShare       float64 `json:"best_align_share"`
 	BestAlignQuery       string  `json:"best_align_query"`
@@ -363,8 +366,8 @@ func (res *VideoResult) miss(name, edit string, q, reg hashing.Fingerprint, vm v
 		QueryShare: a.QueryShare, RegisteredShare: a.RegisteredShare, Rate: a.Rate, NearestFrame: hashing.PDQ.Bits() + 1}
 	for _, qf := range q.Frames {
 		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored}
-		if soft := video.SoftOf(qf); soft != nil {
-			views = append(views, []hashing.Hash{*soft})
+		if inset := video.InsetOf(qf); inset != nil {
+			views = append(views, []hashing.Hash{*inset})
 		}
 		for _, hs := range views {
 			qh, ok := video.FramePDQ(hs)
@@ -375,6 +378,11 @@ func (res *VideoResult) miss(name, edit string, q, reg hashing.Fingerprint, vm v
 				for _, rh := range append(rf.Hashes[:min(len(rf.Hashes), 1):1], rf.Cropped...) {
 					m.NearestFrame = min(m.NearestFrame, qh.Code.Distance(rh.Code))
 				}
+			}
+		}
+		for _, rf := range reg.Frames {
+			if d, ok := video.StripDistance(qf, rf, 0); ok {
+				m.NearestFrame = min(m.NearestFrame, d)
 			}
 		}
 	}
@@ -472,15 +480,15 @@ func (res *VideoResult) margin(kind, name string, q hashing.Fingerprint, vm vide
 	}
 	m := res.Margins[kind]
 	if m == nil {
-		m = &NegativeMargin{NearestFrameDistance: hashing.PDQ.Bits() + 1}
+		m = &NegativeMargin{NearestFrameDistance: hashing.PDQ.Bits() + 1, NearestStripDistance: hashing.PDQ.Bits() + 1}
 		res.Margins[kind] = m
 	}
 	qt := video.TimelineOf(q, vm.MinQuality)
 	for _, r := range res.regs {
 		for _, qf := range q.Frames {
 			views := [][]hashing.Hash{qf.Hashes, qf.Mirrored}
-			if soft := video.SoftOf(qf); soft != nil {
-				views = append(views, []hashing.Hash{*soft})
+			if inset := video.InsetOf(qf); inset != nil {
+				views = append(views, []hashing.Hash{*inset})
 			}
 			for _, hs := range views {
 				qh, ok := video.FramePDQ(hs)
@@ -496,6 +504,16 @@ func (res *VideoResult) margin(kind, name string, q hashing.Fingerprint, vm vide
 							m.NearestFrameDistance, m.NearestFrameQuery = d, name
 						}
 					}
+				}
+			}
+			for _, rf := range r.Frames {
+				d, ok := video.StripDistance(qf, rf, vm.MinQuality)
+				if !ok {
+					continue
+				}
+				m.NearestStripDistance = min(m.NearestStripDistance, d)
+				if d < m.NearestFrameDistance {
+					m.NearestFrameDistance, m.NearestFrameQuery = d, name
 				}
 			}
 		}

@@ -22,19 +22,20 @@ import (
 //
 // A frame code's ID is its fingerprint ID shifted left by frameIDBits,
 // plus the frame's position shifted left by frameViewBits, plus which hash of
-// the frame it is (0 as shown, 1–4 its centre crops): a candidate leads
-// straight to its fingerprint.
+// the frame it is (0 as shown, 1–7 its Cropped hashes: centre crops, strips,
+// inner): a candidate leads straight to its fingerprint.
 //
 // frameIDBits grew from 18 to 19 when a fifth hash per frame (the 70% view)
 // took a third view bit, so that MaxVideoFrames stayed 65,536: a video
-// stored under the old bound must still load.
+// stored under the old bound must still load. The three strips (video's
+// strips.go) fill that third bit: a frame has at most eight codes.
 const (
 	frameIDBits   = 19
 	frameViewBits = 3
 	// MaxVideoFrames is the most frames one registered video may have.
 	MaxVideoFrames = 1 << (frameIDBits - frameViewBits)
-	// maxFrameCrops is the most centre-crop hashes of a frame indexed.
-	maxFrameCrops = 4
+	// maxFrameCrops is the most Cropped hashes of a frame indexed.
+	maxFrameCrops = 1<<frameViewBits - 1
 )
 
 // VideoEvidence says where a registered video was found in a query video:
@@ -249,11 +250,14 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 	}
 	for _, qf := range query.Frames {
 		// The query frame as shown, mirrored, its inner part (see
-		// video.Compare) and its view inside soft bars.
+		// video.Compare), its strips (video.StripDistance) and its view
+		// inside soft bars or another video's frame (video.InsetOf).
 		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped}
-		if soft := video.SoftOf(qf); soft != nil {
-			// Its view inside soft bars (video.SoftOf).
-			views = append(views, []hashing.Hash{*soft})
+		for _, s := range video.QueryStrips(qf) {
+			views = append(views, []hashing.Hash{s})
+		}
+		if inset := video.InsetOf(qf); inset != nil {
+			views = append(views, []hashing.Hash{*inset})
 		}
 		for _, hs := range views {
 			h, ok := video.FramePDQ(hs)

@@ -227,3 +227,78 @@ func TestPictureInVideo(t *testing.T) {
 		t.Fatalf("matches %+v, want photo.jpg at frame 12 s, distance 8", ms)
 	}
 }
+
+// TestVideoStripsMatch registers a video whose frames carry strips (the
+// registered layout: three centre crops, left, right and centre strips,
+// the inner hash) and queries a copy whose frames as shown are unrelated
+// but whose strips are the registered ones with noise: it is found
+// through its strips alone, only strip with like strip, and never through
+// strips under the quality floor.
+func TestVideoStripsMatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	random := func(q int) hashing.Hash {
+		return hashing.Hash{Algorithm: hashing.PDQ, Code: hashing.Code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}, Quality: q}
+	}
+	noisy := func(h hashing.Hash, q int) hashing.Hash {
+		for range 12 {
+			b := rng.IntN(256)
+			h.Code[b/64] ^= 1 << (b % 64)
+		}
+		h.Quality = q
+		return h
+	}
+	reg := synthVideo(rng, 60, false)
+	for i := range reg.Frames {
+		reg.Frames[i].Cropped = nil
+		for range 7 {
+			reg.Frames[i].Cropped = append(reg.Frames[i].Cropped, random(90))
+		}
+	}
+	const left, right, centre = 3, 4, 5 // the strips among a registered frame's Cropped hashes
+	// query shows registered frames 10–49 (every second one), unrelated
+	// as shown, with strips built by strips.
+	query := func(strips func(rf hashing.Frame) [3]hashing.Hash) hashing.Fingerprint {
+		q := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4", Duration: 20 * time.Second}
+		for i := range 20 {
+			s := strips(reg.Frames[10+2*i])
+			q.Frames = append(q.Frames, hashing.Frame{At: time.Duration(i) * time.Second,
+				Hashes: []hashing.Hash{random(90)}, Mirrored: []hashing.Hash{random(90)},
+				Cropped: []hashing.Hash{random(90), s[0], s[1], s[2]}})
+		}
+		return q
+	}
+	tests := []struct {
+		name  string
+		q     hashing.Fingerprint
+		match bool
+	}{
+		{"a copy cut on the right matches through its left strip",
+			query(func(rf hashing.Frame) [3]hashing.Hash {
+				return [3]hashing.Hash{noisy(rf.Cropped[left], 80), random(80), random(80)}
+			}), true},
+		{"a vertical centre crop matches through its centre strip",
+			query(func(rf hashing.Frame) [3]hashing.Hash {
+				return [3]hashing.Hash{random(80), random(80), noisy(rf.Cropped[centre], 80)}
+			}), true},
+		{"a left strip like the registered right strip does not match",
+			query(func(rf hashing.Frame) [3]hashing.Hash {
+				return [3]hashing.Hash{noisy(rf.Cropped[right], 80), random(80), random(80)}
+			}), false},
+		{"strips under the quality floor do not match",
+			query(func(rf hashing.Frame) [3]hashing.Hash {
+				return [3]hashing.Hash{noisy(rf.Cropped[left], 40), random(80), noisy(rf.Cropped[centre], 49)}
+			}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := newMatcher(map[uint64]*Fingerprint{1: {ID: 1, Case: "c", Print: reg}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms := m.matchVideo(tt.q, video.DefaultMatching())
+			if got := len(ms) == 1 && ms[0].Fingerprint == 1; got != tt.match || (!tt.match && len(ms) != 0) {
+				t.Errorf("matches %+v, want a match %v", ms, tt.match)
+			}
+		})
+	}
+}

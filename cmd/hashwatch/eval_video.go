@@ -73,8 +73,8 @@ func (a *app) evalVideo(cmd *cobra.Command, cfg eval.Config, stress, asJSON bool
 		vm.MaxDistance, vm.Align.MinFrames, vm.Align.MinShare)
 	for _, kind := range []string{"unrelated", "hard-negative"} {
 		if mg := res.Margins[kind]; mg != nil {
-			fmt.Fprintf(a.stdout, "  %s: nearest frame at PDQ %d (%s); best alignment %d frames, share %.2f (%s)\n",
-				kind, mg.NearestFrameDistance, mg.NearestFrameQuery, mg.BestAlignFrames, mg.BestAlignShare, mg.BestAlignQuery)
+			fmt.Fprintf(a.stdout, "  %s: nearest frame at PDQ %d (%s; strips alone %d); best alignment %d frames, share %.2f (%s)\n",
+				kind, mg.NearestFrameDistance, mg.NearestFrameQuery, mg.NearestStripDistance, mg.BestAlignFrames, mg.BestAlignShare, mg.BestAlignQuery)
 		}
 	}
 	fmt.Fprintf(a.stdout, "fingerprinting: %.0f ms CPU per minute of video (ffmpeg included)\n", res.FingerprintMSPerMinute)

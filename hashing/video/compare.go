@@ -73,17 +73,20 @@ func CompareWith(query hashing.Fingerprint, qt Timeline, registered hashing.Fing
 			continue
 		}
 		qm, hasMirror := FramePDQ(qf.Mirrored)
-		soft := SoftOf(qf)
-		if soft != nil && soft.Quality < m.MinQuality {
-			soft = nil
+		inset := InsetOf(qf)
+		if inset != nil && inset.Quality < m.MinQuality {
+			inset = nil
 		}
 		for _, rf := range registered.Frames {
 			if !decisive(rf.Hashes, m.MinQuality) {
 				continue
 			}
 			d, ok := frameDistance(qh.Code, innerOf(qf), rf, m.MinQuality)
-			if soft != nil {
-				if ds, oks := frameDistance(soft.Code, nil, rf, m.MinQuality); oks && (!ok || ds < d) {
+			if ds, oks := StripDistance(qf, rf, m.MinQuality); oks && (!ok || ds < d) {
+				d, ok = ds, true
+			}
+			if inset != nil {
+				if ds, oks := frameDistance(inset.Code, nil, rf, m.MinQuality); oks && (!ok || ds < d) {
 					d, ok = ds, true
 				}
 			}
@@ -117,11 +120,12 @@ func Best(straight, mirrored []Pair, query, registered Timeline, p AlignParams) 
 // frameDistance is the distance from a query code to the nearest of a
 // registered frame's PDQ hashes (as shown and its centre crops), or from
 // the query frame's inner hash to the registered frame's, whichever is
-// nearer.
+// nearer. The registered strips are left to StripDistance.
 func frameDistance(q hashing.Code, inner *hashing.Hash, rf hashing.Frame, minQuality int) (int, bool) {
 	best, ok := -1, false
+	first, end := stripSpan(rf)
 	for i, h := range rf.Cropped {
-		if h.Algorithm != hashing.PDQ {
+		if h.Algorithm != hashing.PDQ || (i >= first && i < end) {
 			continue
 		}
 		if d := q.Distance(h.Code); !ok || d < best {
@@ -141,16 +145,80 @@ func frameDistance(q hashing.Code, inner *hashing.Hash, rf hashing.Frame, minQua
 	return best, ok
 }
 
-// SoftOf returns a query frame's view inside soft (blurred) bars, if it
-// has one: the second of its Cropped hashes (see softBorders). It is
-// compared as the frame itself is, with the registered frame and its
-// centre crops.
-func SoftOf(qf hashing.Frame) *hashing.Hash {
-	if len(qf.Cropped) > 1 && qf.Cropped[1].Algorithm == hashing.PDQ {
-		h := qf.Cropped[1]
+// InsetOf returns a query frame's inset, if it has one: its view inside
+// soft (blurred) bars (softBorders) or, without them, inside the border
+// of a picture in a picture (insetPicture); the Cropped hash after the
+// inner one and the strips (the second, on a frame hashed before strips
+// were). It is compared as the frame itself is, with the registered frame
+// and its centre crops.
+func InsetOf(qf hashing.Frame) *hashing.Hash {
+	i := 1 + stripCount
+	if len(qf.Cropped) == 2 {
+		i = 1
+	}
+	if len(qf.Cropped) == i+1 && qf.Cropped[i].Algorithm == hashing.PDQ {
+		h := qf.Cropped[i]
 		return &h
 	}
 	return nil
+}
+
+// A registered frame's Cropped hashes are its centre crops, its strips
+// (left, right, centre; see strips.go) and last its inner hash; a query
+// frame's are its inner hash, its strips and its inset, if any
+// (InsetOf). Frames hashed before the strips were added have none, and
+// match as they did.
+
+// registeredCropped is the number of Cropped hashes of a registered
+// frame.
+const registeredCropped = len(cropEach) + stripCount
+
+// stripSpan returns where a registered frame's strips lie among its
+// Cropped hashes: [first, end), empty when it has none.
+func stripSpan(rf hashing.Frame) (first, end int) {
+	if len(rf.Cropped) != registeredCropped {
+		return 0, 0
+	}
+	return len(cropEach) - 1, len(cropEach) - 1 + stripCount
+}
+
+// registeredStrips returns a registered frame's strips, nil when it has
+// none.
+func registeredStrips(rf hashing.Frame) []hashing.Hash {
+	first, end := stripSpan(rf)
+	return rf.Cropped[first:end:end]
+}
+
+// QueryStrips returns a query frame's strips (left, right, centre), nil
+// when it has none: the index looks them up as seeds.
+func QueryStrips(qf hashing.Frame) []hashing.Hash {
+	if len(qf.Cropped) < 1+stripCount {
+		return nil
+	}
+	return qf.Cropped[1 : 1+stripCount : 1+stripCount]
+}
+
+// StripDistance is the distance from a query frame's strips to a
+// registered frame's, each compared with its like only (left with left,
+// right with right, centre with centre), the nearest; false when no pair
+// has both hashes of quality at least minQuality: a strip of a flat part
+// of the frame (a wall, a dark side) never matches on its own.
+func StripDistance(qf, rf hashing.Frame, minQuality int) (int, bool) {
+	qs, rs := QueryStrips(qf), registeredStrips(rf)
+	if len(qs) == 0 || len(rs) != len(qs) {
+		return 0, false
+	}
+	best, ok := 0, false
+	for i, q := range qs {
+		r := rs[i]
+		if q.Algorithm != hashing.PDQ || r.Algorithm != hashing.PDQ || q.Quality < minQuality || r.Quality < minQuality {
+			continue
+		}
+		if d := q.Code.Distance(r.Code); !ok || d < best {
+			best, ok = d, true
+		}
+	}
+	return best, ok
 }
 
 // innerOf returns a query frame's inner hash (the middle 60%), if it has

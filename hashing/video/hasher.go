@@ -148,7 +148,7 @@ func (h *Hasher) FingerprintUsage(ctx context.Context, data []byte, purpose hash
 	if last := raw[len(raw)-1].At + interval; fp.Duration < last {
 		fp.Duration = last
 	}
-	fp.Frames = h.hashFrames(raw, purpose != hashing.ForRegistration)
+	fp.Frames = h.hashFrames(raw, purpose != hashing.ForRegistration, pixelAspect(fp.Width, fp.Height))
 	return fp, usage, nil
 }
 
@@ -347,14 +347,21 @@ var errSparse = errors.New("keyframes too sparse")
 // hashFrames trims the borders the whole video shares (letterbox and
 // pillarbox bars, see videoBorders), hashes each frame and drops
 // near-repeats.
-func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
+//
+// aspect is a grid pixel's width over its height in the video's own
+// pixels (pixelAspect), which places the strips (see stripRects).
+func (h *Hasher) hashFrames(raw []rawFrame, query bool, aspect float64) []hashing.Frame {
 	content := videoBorders(raw)
-	// Soft (blurred) bars give a query frame one more view, see
-	// softBorders.
-	soft := content
+	strips := stripRects(content, aspect)
+	// Soft (blurred) bars, or else the border of a picture in a
+	// picture, give a query frame one more view: the inset (see
+	// softBorders, insetPicture and InsetOf).
+	inset := content
 	if query {
 		if s := softBorders(raw, content); !near(s, content) {
-			soft = s
+			inset = s
+		} else if p, ok := insetPicture(raw, content); ok {
+			inset = p
 		}
 	}
 	ph := h.pdq.Get().(*pdq.Hasher)
@@ -369,22 +376,37 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 		}
 		small := gray(imaging.Resize(g, 64, 64, imaging.Box))
 		fr := hashing.Frame{At: f.At}
-		centre := func(pct int) hashing.Hash {
-			b := g.Bounds()
-			dx, dy := b.Dx()*pct/100, b.Dy()*pct/100
-			c := g.SubImage(image.Rect(b.Min.X+dx, b.Min.Y+dy, b.Max.X-dx, b.Max.Y-dy)).(*image.Gray)
-			v, q := ph.HashImage(gray(imaging.Resize(c, 64, 64, imaging.Box)))
+		part := func(r image.Rectangle) hashing.Hash {
+			v, q := ph.HashImage(gray(imaging.Resize(f.Pix.SubImage(r), 64, 64, imaging.Box)))
 			return hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q}
+		}
+		centre := func(pct int) hashing.Hash {
+			dx, dy := content.Dx()*pct/100, content.Dy()*pct/100
+			return part(image.Rect(content.Min.X+dx, content.Min.Y+dy, content.Max.X-dx, content.Max.Y-dy))
+		}
+		// The strips, hashed alike on both sides (see strips.go); a strip
+		// the same as the one before it (both the whole frame) repeats its
+		// hash.
+		var stripHashes [stripCount]hashing.Hash
+		for i, r := range strips {
+			if i > 0 && r == strips[i-1] {
+				stripHashes[i] = stripHashes[i-1]
+				continue
+			}
+			stripHashes[i] = part(r)
 		}
 		if query {
 			vs, q := ph.DihedralImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.Original]), Quality: q}}
 			fr.Mirrored = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(vs[pdq.FlipY]), Quality: q}}
-			fr.Cropped = []hashing.Hash{centre(innerEach)}
-			if soft != content {
-				// The frame inside soft bars (the second Cropped hash,
-				// see softOf), compared as the frame itself is.
-				v, q := ph.HashImage(gray(imaging.Resize(f.Pix.SubImage(soft), 64, 64, imaging.Box)))
+			// The inner hash, the strips, then the inset (see
+			// QueryStrips and InsetOf).
+			fr.Cropped = append([]hashing.Hash{centre(innerEach)}, stripHashes[:]...)
+			if inset != content {
+				// The frame inside soft bars or another video's frame
+				// (the last Cropped hash, see InsetOf), compared as the
+				// frame itself is.
+				v, q := ph.HashImage(gray(imaging.Resize(f.Pix.SubImage(inset), 64, 64, imaging.Box)))
 				fr.Cropped = append(fr.Cropped, hashing.Hash{Algorithm: hashing.PDQ, Code: code(v), Quality: q})
 			}
 			// The frame trimmed on its own borders, when they differ from
@@ -405,9 +427,13 @@ func (h *Hasher) hashFrames(raw []rawFrame, query bool) []hashing.Frame {
 		} else {
 			v, q := ph.HashImage(small)
 			fr.Hashes = []hashing.Hash{{Algorithm: hashing.PDQ, Code: code(v), Quality: q}}
-			for _, pct := range cropEach {
+			// The centre crops, the strips, then the inner hash (see
+			// registeredStrips).
+			for _, pct := range cropEach[:len(cropEach)-1] {
 				fr.Cropped = append(fr.Cropped, centre(pct))
 			}
+			fr.Cropped = append(fr.Cropped, stripHashes[:]...)
+			fr.Cropped = append(fr.Cropped, centre(innerEach))
 		}
 		c := fr.Hashes[0].Code
 		if len(out) > 0 && c.Distance(prev) <= dupDistance && f.At-prevAt < keepEvery {
@@ -435,7 +461,8 @@ func near(a, b image.Rectangle) bool {
 // and compared with its like only: it leaves out the bands along the
 // edges where sites put watermarks, logos and captions. Matching takes
 // the last Cropped hash as the inner one, so frames registered before the
-// 70% view was added still match.
+// 70% view and the strips were added still match. Between the crops and
+// the inner hash a registered frame lists its strips (registeredStrips).
 var cropEach = [...]int{5, 10, 15, innerEach}
 
 // innerEach is the percentage cut from each side for the inner hash.

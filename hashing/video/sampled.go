@@ -38,7 +38,7 @@ func Registered(samples []Sample, width, height int, duration time.Duration) has
 		if last := raw[len(raw)-1].At + RegistrationInterval; fp.Duration < last {
 			fp.Duration = last
 		}
-		fp.Frames = h.hashFrames(raw, false)
+		fp.Frames = h.hashFrames(raw, false, pixelAspect(width, height))
 	}
 	return fp
 }
@@ -48,5 +48,5 @@ func Registered(samples []Sample, width, height int, duration time.Duration) has
 // (hashing.Sent.Video), and returns it. It needs no ffmpeg.
 func (l Limits) Received(s hashing.Sent) (hashing.Fingerprint, error) {
 	l = l.withDefaults()
-	return s.Video(hashing.SentVideoLimits{MaxDuration: l.MaxDuration + RegistrationInterval, MaxFrames: l.MaxFrames, MaxPixels: l.MaxPixels}, len(cropEach))
+	return s.Video(hashing.SentVideoLimits{MaxDuration: l.MaxDuration + RegistrationInterval, MaxFrames: l.MaxFrames, MaxPixels: l.MaxPixels}, registeredCropped)
 }

@@ -1,0 +1,79 @@
+package video_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/video"
+)
+
+// TestPartOfFrameEditsMatch builds 16:9 phone-like footage and copies
+// that keep only part of its frame, at cuts and sizes the strips and the
+// inset search were not shaped on (the stress set's crop-right20, 9:16
+// crop and 60% picture-in-picture were their targets): each must match
+// the original in time, and the footage of another photo must not.
+// Copies cut on two opposite sides (top and bottom) keep neither the
+// full height nor the full width, which no view covers; their alignment
+// is logged, not asserted.
+func TestPartOfFrameEditsMatch(t *testing.T) {
+	needFFmpeg(t)
+	ctx := context.Background()
+	b := fixtures.VideoBuilder{Dir: t.TempDir()}
+	known, others := fixtures.Known(), fixtures.Others()
+	clip := func(scene, person []byte, seed int) []byte {
+		data, err := b.Footage(ctx, fixtures.Footage{Photo: scene, Person: person, Duration: 16 * time.Second, Width: 384, Height: 216, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	orig := clip(known[1].Data, others[0].Data, 1)
+	other := clip(others[2].Data, others[3].Data, 2)
+	h := video.New(video.Config{})
+	reg, err := h.Fingerprint(ctx, orig, hashing.ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := video.DefaultMatching()
+	tests := []struct {
+		edit   fixtures.VideoEdit
+		assert bool
+	}{
+		{fixtures.CropSides("crop-left15", 0.15, 0, 0, 0), true},
+		{fixtures.CropSides("crop-right10", 0, 0.10, 0, 0), true},
+		{fixtures.CropSides("crop-left25", 0.25, 0, 0, 0), true},
+		{fixtures.CentreCrop(4, 5), true},
+		{fixtures.CentreCrop(1, 1), true},
+		{fixtures.PictureInPicture(other, 0.45), true},
+		{fixtures.CropSides("crop-top-bottom10", 0, 0, 0.10, 0.10), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.edit.Name, func(t *testing.T) {
+			data, err := b.Edit(ctx, orig, tt.edit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, ok := video.Compare(q, reg, m)
+			t.Logf("%d frames aligned, shares %.2f/%.2f, matched %v", a.Frames, a.QueryShare, a.RegisteredShare, ok)
+			if tt.assert && !ok {
+				t.Errorf("no match")
+			}
+		})
+	}
+	t.Run("other footage does not match", func(t *testing.T) {
+		q, err := h.Fingerprint(ctx, other, hashing.ForQuery)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, ok := video.Compare(q, reg, m); ok {
+			t.Errorf("matched: %d frames, shares %.2f/%.2f", a.Frames, a.QueryShare, a.RegisteredShare)
+		}
+	})
+}
