@@ -24,15 +24,14 @@
 // A crawled image is hashed cheaply: one decode (a colour JPEG's luma at
 // reduced scale, its colours only in the small copy the colour summary
 // reads: decodePicture), the picture as served, its border-trimmed interior, a
-// few fixed cuts that drop a caption band, its mirror image, and, when row
-// statistics find a caption band (band.go), the picture without it
-// (queryViews). A registered image also gets the views that undo what
-// re-uploaders do — turns, crops — cut from a larger copy of the whole
-// picture (not its trimmed interior: trimming an edited copy does not land
-// where trimming the original did), plus trimmed turns when it has borders
-// (registrationViews), and the reference PDQ of the full picture for
-// export. A mirror is undone on the query side alone, so it combines with
-// every registered view. A Rule compares a query view with a registered
+// few fixed cuts that drop a caption band, and, when row statistics find a
+// caption band (band.go), the picture without it (without both, when it has
+// one above and one below) (queryViews). A registered image also gets the
+// views that undo what re-uploaders do — mirror, turns, crops — cut from a
+// larger copy of the whole picture (not its trimmed interior: trimming an
+// edited copy does not land where trimming the original did), plus trimmed
+// mirror and turns when it has borders (registrationViews), and the
+// reference PDQ of the full picture for export. A Rule compares a query view with a registered
 // view, algorithm by algorithm, and decides; with a Background (an
 // embedded sample of unrelated pictures' hashes) it also asks the pair to
 // be nearer than either view is to anything in that sample, so views that

@@ -276,10 +276,6 @@ func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 		for _, v := range queryViews {
 			jobs = append(jobs, job{v.name, v.make(trimmed)})
 		}
-		jobs = append(jobs, job{ViewMirror, flipH(work)})
-		if trimmed != work {
-			jobs = append(jobs, job{ViewTrimmedMirror, flipH(trimmed)})
-		}
 		top, hasTop := captionBand(work, true)
 		bottom, hasBottom := captionBand(work, false)
 		for _, band := range []struct {
