@@ -86,6 +86,27 @@ type DB struct {
 	// damaged holds the error of the first page-check panic: from then on
 	// every write is refused, so a damaged file is never written into.
 	damaged atomic.Pointer[error]
+
+	// commits counts the write transactions committed (WriteStats).
+	commits atomic.Int64
+}
+
+// WriteStats is what the DB's writes have cost since it was opened: what
+// a measurement divides by the work done (make bench-scale reads it from
+// serve's log), since a commit's fsync and the pages it writes are much of
+// a busy coordinator's CPU.
+type WriteStats struct {
+	// Commits counts write transactions committed through Update.
+	Commits int64
+	// PagesWritten counts the pages bbolt wrote to the file, meta pages
+	// included.
+	PagesWritten int64
+}
+
+// WriteStats returns the writes' cost so far.
+func (db *DB) WriteStats() WriteStats {
+	st := db.bolt.Stats()
+	return WriteStats{Commits: db.commits.Load(), PagesWritten: st.TxStats.GetWrite()}
 }
 
 // ErrDamaged reports a database whose pages failed bbolt's own checks
@@ -238,6 +259,7 @@ func (db *DB) Update(fn func(*bolt.Tx) error, after func()) (err error) {
 	if err := db.bolt.Update(fn); err != nil {
 		return err
 	}
+	db.commits.Add(1)
 	if after != nil {
 		after()
 	}

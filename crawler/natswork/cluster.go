@@ -161,6 +161,10 @@ func (cl *Cluster) Close() {
 		if v, err := cl.Embedded.Server.Varz(nil); err == nil && cl.log != nil {
 			cl.log.Info("NATS totals", "in_msgs", v.InMsgs, "in_bytes", v.InBytes, "out_msgs", v.OutMsgs, "out_bytes", v.OutBytes)
 		}
+		if cl.log != nil && cl.Coordinator != nil {
+			ws := cl.Coordinator.cfg.Crawler.DB.Store.WriteStats()
+			cl.log.Info("bbolt totals", "commits", ws.Commits, "pages_written", ws.PagesWritten)
+		}
 		cl.Embedded.Shutdown()
 	}
 }
