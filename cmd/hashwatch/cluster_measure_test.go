@@ -70,7 +70,8 @@ type scaleRun struct {
 	natsBytes   float64
 	commits     float64 // bbolt write transactions of serve's whole run
 	pagesOut    float64 // bbolt pages serve wrote
-	linksOut    string // links workers left out as visited, of all links
+	batches     string  // results per batch workers sent (protocol 5)
+	linksOut    string  // links workers left out as visited, of all links
 	load        string
 	newAlerts   any
 	cores       string
@@ -161,8 +162,8 @@ func TestMeasureClusterThroughput(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nscaling on %d gallery pages (%d CPUs; workers on cores %s with --parallel %d, serve and the site on %s; site parallelism %d)\n", gallery, n,
 		strings.Join(workerCores, ","), parallel, map[bool]string{true: "any core", false: serveCores}[serveCores == ""], siteParallelism)
-	fmt.Fprintf(&b, "%-8s %-7s %7s %7s %6s %8s | %-13s %-13s | %s | %s | %s | %s\n", "bucket", "workers", "media", "pages", "s", "media/s",
-		"coord s/1k media", "coord s/1k pages", "worker CPU per medium, share of its core", "NATS msgs / KB in per 1k pages", "bbolt commits / pages written per 1k pages", "links left out as visited")
+	fmt.Fprintf(&b, "%-8s %-7s %7s %7s %6s %8s | %-13s %-13s | %s | %s | %s | %s | %s\n", "bucket", "workers", "media", "pages", "s", "media/s",
+		"coord s/1k media", "coord s/1k pages", "worker CPU per medium, share of its core", "NATS msgs / KB in per 1k pages", "bbolt commits / pages written per 1k pages", "results per batch", "links left out as visited")
 	rates := map[bool]map[int]float64{}
 	for _, r := range runs {
 		var per []string
@@ -182,10 +183,10 @@ func TestMeasureClusterThroughput(t *testing.T) {
 			}
 			per = append(per, fmt.Sprintf("w%d %.1f ms, %.0f%%", i+1, perMedium, 100*share))
 		}
-		fmt.Fprintf(&b, "%-8v %-7d %7.0f %7.0f %6.1f %8.1f | %-16.2f %-16.2f | %s | %.0f / %.0f | %.0f / %.0f | %s   (load %s; new alerts %v)\n",
+		fmt.Fprintf(&b, "%-8v %-7d %7.0f %7.0f %6.1f %8.1f | %-16.2f %-16.2f | %s | %.0f / %.0f | %.0f / %.0f | %s | %s   (load %s; new alerts %v)\n",
 			r.visited, r.workers, r.hashed, r.pages, r.secs, r.rate(), 1000*r.coordCPU/r.media, 1000*r.coordCPU/r.pages,
 			strings.Join(per, "; "), 1000*r.natsMsgs/r.pages, 1000*r.natsBytes/r.pages, 1000*r.commits/r.pages, 1000*r.pagesOut/r.pages,
-			r.linksOut, r.load, r.newAlerts)
+			r.batches, r.linksOut, r.load, r.newAlerts)
 		if rates[r.visited] == nil {
 			rates[r.visited] = map[int]float64{}
 		}
@@ -315,6 +316,14 @@ func measureScaleRun(t *testing.T, gallery, workers, parallel int, visited bool,
 	if m := regexp.MustCompile(`bbolt totals.*?commits=(\d+) pages_written=(\d+)`).FindStringSubmatch(log); m != nil {
 		r.commits, _ = strconv.ParseFloat(m[1], 64)
 		r.pagesOut, _ = strconv.ParseFloat(m[2], 64)
+	}
+	r.batches = "-"
+	if m := regexp.MustCompile(`result batches.*?batches=(\d+) results=(\d+)`).FindStringSubmatch(log); m != nil {
+		b, _ := strconv.ParseFloat(m[1], 64)
+		n, _ := strconv.ParseFloat(m[2], 64)
+		if b > 0 {
+			r.batches = fmt.Sprintf("%.1f", n/b)
+		}
 	}
 	r.linksOut = "-"
 	if m := regexp.MustCompile(`links=(\d+) links_left_out_as_visited=(\d+)`).FindStringSubmatch(log); m != nil {

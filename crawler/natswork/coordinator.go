@@ -71,6 +71,9 @@ type Coordinator struct {
 	duplicates atomic.Int64
 	parked     atomic.Int64
 	stale      atomic.Int64
+	// batches counts the batches of results workers sent (protocol 5),
+	// batched the results in them.
+	batches, batched atomic.Int64
 
 	// visited writes the visited bucket (nil: off); links and
 	// visitedLinks count the links of page results and those workers
@@ -238,6 +241,8 @@ func (c *Coordinator) Close() {
 		c.log.Info("visited bucket", "marks_published", v.published.Load(), "marks_dropped", v.dropped.Load(), "marks_failed", v.failed.Load(),
 			"links", c.links.Load(), "links_left_out_as_visited", c.visitedLinks.Load())
 	}
+	// make bench-scale reads this line.
+	c.log.Info("result batches", "batches", c.batches.Load(), "results", c.batched.Load())
 }
 
 // VisitedPages is the visited bucket's writer for crawler.Crawler.Visited,
@@ -327,20 +332,41 @@ func (c *Coordinator) onResult(m jetstream.Msg) {
 	_ = m.Ack()
 }
 
-// onResultRequest takes a result a protocol 3 worker sends directly
-// (hw.central.result) and answers once it is handed over, with nothing,
-// or with why it cannot be read. The worker acks its job only then, so a
-// result lost on the way is the job's redelivery, as a result never
-// published is.
+// onResultRequest takes the results a worker of protocol 3 or later sends
+// directly (hw.central.result): one, or from protocol 5 a batch of them
+// (batch.go). It answers once every result is handed over, with nothing,
+// or with why the request cannot be read. The worker acks each job only
+// then, so a result lost on the way is the job's redelivery, as a result
+// never published is.
 func (c *Coordinator) onResultRequest(m *nats.Msg) {
-	var rm resultMsg
-	if err := decodeResult(m.Data, &rm); err != nil {
-		c.log.Error("dropping an undecodable crawl result", "err", err)
-		_ = m.Respond([]byte(err.Error()))
-		return
+	one := [][]byte{m.Data}
+	if len(m.Data) > 0 && m.Data[0] == resultBatchV5 {
+		var err error
+		if one, err = splitResultBatch(m.Data); err != nil {
+			c.log.Error("dropping an undecodable batch of crawl results", "err", err)
+			_ = m.Respond([]byte(err.Error()))
+			return
+		}
+		c.batches.Add(1)
+		c.batched.Add(int64(len(one)))
 	}
-	c.take(&rm)
-	if err := m.Respond(nil); err != nil {
+	var failed error
+	for _, data := range one {
+		var rm resultMsg
+		if err := decodeResult(data, &rm); err != nil {
+			// The others of a batch are taken all the same: the worker
+			// acks them all once answered.
+			c.log.Error("dropping an undecodable crawl result", "err", err)
+			failed = errors.Join(failed, err)
+			continue
+		}
+		c.take(&rm)
+	}
+	var reply []byte
+	if failed != nil {
+		reply = []byte(failed.Error())
+	}
+	if err := m.Respond(reply); err != nil {
 		c.log.Warn("replying to a worker failed", "err", err)
 	}
 }

@@ -35,11 +35,17 @@ import (
 //     bytes, makes the set and asks again with it (or says why it could
 //     not). A protocol 4 coordinator still reads protocol 2 and 3 match
 //     requests, whose matches the verifier then leaves unchecked.
+//   - 5: a worker hands its results over in batches (batch.go): one
+//     hw.central.result request carries several, gathered for at most
+//     resultGather while the worker's other jobs may add to them, and
+//     each job is acked once the request carrying its result is
+//     answered. A protocol 5 coordinator still reads the single results
+//     of protocol 3 and 4 workers.
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
 // queue for another worker.
-const Protocol = 4
+const Protocol = 5
 
 // jobMsg is a job as it sits in the work stream.
 type jobMsg struct {

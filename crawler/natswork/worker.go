@@ -113,8 +113,17 @@ type WorkerConfig struct {
 	dupResults bool
 	dies       func(*work.Job) bool
 	// protocol1 makes the worker speak protocol 1 whatever its jobs
-	// say, as a worker built before protocol 2 does.
+	// say, as a worker built before protocol 2 does; protocol speaks
+	// that protocol when lower than the job's (0: the job's).
 	protocol1 bool
+	protocol  int
+	// unackedAfterResult leaves a job unacked once the coordinator has
+	// answered for its result, as a worker killed between handing over a
+	// batch of results and acking all their jobs does; delivery counts
+	// the job's deliveries.
+	unackedAfterResult func(j *work.Job, delivery uint64) bool
+	// sender, when set, batches the results (set by RunWorker).
+	sender *resultSender
 }
 
 // RunWorker takes jobs from the work stream until ctx ends, Parallel at a
@@ -149,6 +158,13 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	for range parallel {
 		free <- struct{}{}
 	}
+	// Protocol 5 results travel in batches (batch.go), sent by one
+	// goroutine that ends once every job is done.
+	cfg.sender = newResultSender(cfg.Conn, log)
+	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+	var senderWG sync.WaitGroup
+	senderWG.Go(func() { cfg.sender.run(senderCtx) })
+	defer func() { stopSender(); senderWG.Wait() }()
 	var wg sync.WaitGroup
 	var cons jetstream.Consumer
 	for ctx.Err() == nil {
@@ -177,6 +193,7 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 		every := progressEvery(cons.CachedInfo().Config.AckWait)
 		for m := range batch.Messages() {
 			n--
+			cfg.sender.started()
 			wg.Go(func() {
 				defer func() { free <- struct{}{} }()
 				if err := handle(ctx, js, central, visited, cfg, log, m, every); err != nil {
@@ -278,6 +295,11 @@ func progressEvery(ackWait time.Duration) time.Duration {
 // returns an error (ErrProtocol) only for a job this worker is too old to
 // process, which it hands back to the queue untouched.
 func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) error {
+	// The job counts as busy for the result sender (started by the pull
+	// loop) until its result is queued or it ends without one.
+	var once sync.Once
+	queued := func() { once.Do(cfg.sender.finished) }
+	defer queued()
 	if ctx.Err() != nil {
 		// Stopping: a job that reached one of this worker's pulls still
 		// open is left unacked, to come back after AckWait. Handed back
@@ -299,6 +321,9 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 	// The protocol this job's coordinator reads: every message of the
 	// job is sent in its form.
 	proto := jm.Proto
+	if cfg.protocol > 0 && cfg.protocol < proto {
+		proto = cfg.protocol
+	}
 	if cfg.protocol1 {
 		proto = 1
 	}
@@ -368,19 +393,28 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 		_ = m.Nak()
 		return nil
 	}
-	if proto >= 3 {
+	sends := 1
+	if cfg.dupResults {
+		sends = 2
+	}
+	switch {
+	case proto >= 5:
+		// In a batch with the worker's other results (batch.go); the
+		// coordinator answers once it has them all.
+		for range sends {
+			if !cfg.sender.send(ctx, m, data, queued) {
+				return nil // unacked: redelivered after AckWait
+			}
+		}
+	case proto >= 3:
 		// Handed to the coordinator directly; it answers once the result
 		// is with its dispatch (or known a duplicate or stale).
-		sends := 1
-		if cfg.dupResults {
-			sends = 2
-		}
 		for range sends {
 			if !sendResult(ctx, cfg.Conn, log, m, j, data) {
 				return nil // unacked: redelivered after AckWait
 			}
 		}
-	} else {
+	default:
 		for {
 			pubCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			_, err := js.Publish(pubCtx, "hw.results."+j.Item.Kind.String(), data)
@@ -402,6 +436,11 @@ func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral,
 	}
 	// Only now that the result is stored (or with the coordinator) is the
 	// job done.
+	if cfg.unackedAfterResult != nil {
+		if meta, err := m.Metadata(); err == nil && cfg.unackedAfterResult(j, meta.NumDelivered) {
+			return nil
+		}
+	}
 	if err := m.Ack(); err != nil {
 		log.Debug("acking a crawl job failed (it may be delivered again; its second result is dropped)", "url", j.Item.URL, "err", err)
 	}
