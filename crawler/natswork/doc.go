@@ -17,13 +17,17 @@
 // handed the result to the Dispatch waiting for it (the pass then commits
 // it in bbolt through its group commit); older workers publish it to the
 // stream HW_RESULTS and wait for the stream's PubAck, and the coordinator
-// consumes it from there, hands it over and acks it. A worker takes the
+// consumes it from there, hands it over and acks it. A worker of protocol
+// 5 sends its results several to a request (batch.go) and acks each job
+// once the request carrying its result is answered. A worker takes the
 // jobs for all its free slots in one pull request.
 //
 // # Guarantees
 //
 //   - A worker killed at any moment loses nothing: its unacked job is
-//     redelivered after AckWait.
+//     redelivered after AckWait — with batched results, every job of a
+//     batch it had not acked yet, whether or not the coordinator had the
+//     batch (TestAWorkerKilledMidBatchLosesNothing).
 //   - Duplicates are harmless: every dispatch has its own key, and a
 //     result whose dispatch already has one (a worker killed between
 //     publishing and acking, whose job was redelivered) is acked and

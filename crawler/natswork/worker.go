@@ -195,8 +195,12 @@ func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 			n--
 			cfg.sender.started()
 			wg.Go(func() {
-				defer func() { free <- struct{}{} }()
-				if err := handle(ctx, js, central, visited, cfg, log, m, every); err != nil {
+				// The slot is free again once the job's result waits in a
+				// batch (handle): the job needs no more work, only its ack.
+				var once sync.Once
+				release := func() { once.Do(func() { free <- struct{}{} }) }
+				defer release()
+				if err := handle(ctx, js, central, visited, cfg, log, m, every, release); err != nil {
 					stop(err)
 				}
 			})
@@ -294,11 +298,20 @@ func progressEvery(ackWait time.Duration) time.Duration {
 // handle processes one job message, reporting progress every every. It
 // returns an error (ErrProtocol) only for a job this worker is too old to
 // process, which it hands back to the queue untouched.
-func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration) error {
+func handle(ctx context.Context, js jetstream.JetStream, central *remoteCentral, visited *visitedCache, cfg WorkerConfig, log *slog.Logger, m jetstream.Msg, every time.Duration, release func()) error {
 	// The job counts as busy for the result sender (started by the pull
-	// loop) until its result is queued or it ends without one.
+	// loop) until its result is queued or it ends without one; its slot
+	// is released then too (release), not only once the batch carrying
+	// the result is answered and the job acked: with results gathered
+	// for up to resultGather, holding the slot that long would leave a
+	// worker's core idle.
 	var once sync.Once
-	queued := func() { once.Do(cfg.sender.finished) }
+	queued := func() {
+		once.Do(func() {
+			cfg.sender.finished()
+			release()
+		})
+	}
 	defer queued()
 	if ctx.Err() != nil {
 		// Stopping: a job that reached one of this worker's pulls still
