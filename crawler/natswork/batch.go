@@ -157,19 +157,22 @@ func (s *resultSender) run(ctx context.Context) {
 		batch = append(batch[:0], first)
 		size := len(first.data)
 		timer.Reset(s.gather)
+		// add puts p in the batch, or sends the batch first when p would
+		// make it too large (p then starts the next one).
+		add := func(p *pendingResult) {
+			if size+len(p.data) > s.maxBytes {
+				s.deliver(ctx, batch)
+				batch, size = batch[:0], 0
+				timer.Reset(s.gather)
+			}
+			batch = append(batch, p)
+			size += len(p.data)
+		}
 	gather:
 		for len(batch) < s.max && size < s.maxBytes {
 			select {
 			case p := <-s.reqs:
-				if size+len(p.data) > s.maxBytes {
-					// Too large to join: it goes first next time.
-					s.deliver(ctx, batch)
-					batch, size = append(batch[:0], p), len(p.data)
-					timer.Reset(s.gather)
-					continue
-				}
-				batch = append(batch, p)
-				size += len(p.data)
+				add(p)
 				continue
 			default:
 			}
@@ -178,14 +181,7 @@ func (s *resultSender) run(ctx context.Context) {
 			}
 			select {
 			case p := <-s.reqs:
-				if size+len(p.data) > s.maxBytes {
-					s.deliver(ctx, batch)
-					batch, size = append(batch[:0], p), len(p.data)
-					timer.Reset(s.gather)
-					continue
-				}
-				batch = append(batch, p)
-				size += len(p.data)
+				add(p)
 			case <-s.idle:
 			case <-timer.C:
 				break gather

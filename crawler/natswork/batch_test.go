@@ -107,8 +107,8 @@ func (f *fakeJob) InProgress() error { f.inProgress.Add(1); return nil }
 // TestTheResultSenderBatches drives the worker's result sender at its
 // bounds against a coordinator that counts requests: one result with
 // nothing else in hand goes at once, alone; results of jobs finishing
-// together share a request, a full batch goes without waiting and the
-// rest follow; a job still being processed holds a batch at most
+// together share a request, a batch full by count or size goes without
+// waiting and the rest follow, a result larger than a batch goes alone; a job still being processed holds a batch at most
 // resultGather; a worker stopped before the answer acks nothing; a
 // coordinator away is waited for, the jobs kept in progress meanwhile.
 func TestTheResultSenderBatches(t *testing.T) {
@@ -119,6 +119,7 @@ func TestTheResultSenderBatches(t *testing.T) {
 		// result for hold.
 		results, busy int
 		hold          time.Duration
+		size          int // of each result, with batches of at most 10 bytes (0: 1 byte)
 		stopped       bool // the worker stops before queueing
 		away          time.Duration
 		wantRequests  []int // results per request, in order
@@ -130,6 +131,8 @@ func TestTheResultSenderBatches(t *testing.T) {
 		{name: "one, nothing else in hand: at once", results: 1, wantRequests: []int{1}, wantOK: true, maxWait: gather / 2},
 		{name: "several together", results: 3, wantRequests: []int{3}, wantOK: true, maxWait: gather / 2},
 		{name: "full batch and the rest", results: 10, wantRequests: []int{4, 4, 2}, wantOK: true, maxWait: gather / 2},
+		{name: "full by size and the rest", results: 5, size: 4, wantRequests: []int{2, 2, 1}, wantOK: true, maxWait: gather / 2},
+		{name: "one larger than a batch: alone", results: 1, size: 11, wantRequests: []int{1}, wantOK: true, maxWait: gather / 2},
 		{name: "a job still in hand: waits for it, at most the gather time", results: 2, busy: 1, hold: 10 * gather,
 			wantRequests: []int{2}, wantOK: true, minWait: gather, maxWait: 3 * gather},
 		{name: "a job in hand that finishes without a result: sent then", results: 2, busy: 1, hold: gather / 4,
@@ -163,7 +166,7 @@ func TestTheResultSenderBatches(t *testing.T) {
 				time.AfterFunc(tc.away, answer)
 			}
 			s := newResultSender(nc, slog.New(slog.DiscardHandler))
-			s.gather, s.max = gather, 4
+			s.gather, s.max, s.maxBytes = gather, 4, 10
 			runCtx, stopRun := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
 			wg.Go(func() { s.run(runCtx) })
@@ -188,7 +191,7 @@ func TestTheResultSenderBatches(t *testing.T) {
 				jobs[i] = &fakeJob{}
 				jobsWG.Go(func() {
 					var once sync.Once
-					oks[i] = s.send(ctx, jobs[i], []byte(fmt.Sprint(i)), func() { once.Do(s.finished) })
+					oks[i] = s.send(ctx, jobs[i], make([]byte, max(tc.size, 1)), func() { once.Do(s.finished) })
 					waits[i] = time.Since(start)
 				})
 			}
