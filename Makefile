@@ -84,7 +84,8 @@ bench:
 # pinned with taskset to a core of its own; prints media fingerprinted per
 # second, the 2-to-1 ratio, the coordinator's CPU per 1,000 media and
 # pages, and each worker's CPU per medium and share of its core (to judge
-# a run on a loaded machine). SCALE_VISITED=both also runs without the
+# a run on a loaded machine), NATS messages, bbolt commits and pages written
+# per 1,000 pages, and the results per batch workers sent. SCALE_VISITED=both also runs without the
 # visited bucket; SCALE_PROFILE=DIR keeps and summarises serve's CPU
 # profiles; SCALE_PARALLEL is each worker's --parallel. Run it on a quiet
 # machine with 4 or more cores.

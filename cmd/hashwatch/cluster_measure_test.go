@@ -84,7 +84,10 @@ func (r scaleRun) rate() float64 { return r.hashed / r.secs }
 // site with byte-distinct media (every file must be fingerprinted), media
 // fingerprinted per second by `serve --workers 0` with 1 and then 2
 // external workers, each pinned with taskset to a core of its own, their
-// ratio, and the coordinator's CPU per 1,000 media and per 1,000 pages.
+// ratio, the coordinator's CPU per 1,000 media and per 1,000 pages, and
+// per 1,000 pages the messages into its NATS server and its bbolt commits
+// and pages written (from serve's log at exit: "NATS totals", "bbolt
+// totals"), and the results per batch workers sent ("result batches").
 // It runs only when HASHWATCH_MEASURE_CLUSTER is set (to the number of
 // gallery pages, three images each: 2000 is the issue's 2,000-page site)
 // and asserts nothing about the figures.

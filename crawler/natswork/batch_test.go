@@ -119,7 +119,7 @@ func TestTheResultSenderBatches(t *testing.T) {
 		// result for hold.
 		results, busy int
 		hold          time.Duration
-		size          int // of each result, with batches of at most 10 bytes (0: 1 byte)
+		size          int  // of each result, with batches of at most 10 bytes (0: 1 byte)
 		stopped       bool // the worker stops before queueing
 		away          time.Duration
 		wantRequests  []int // results per request, in order
