@@ -127,9 +127,11 @@ type WorkerConfig struct {
 }
 
 // RunWorker takes jobs from the work stream until ctx ends, Parallel at a
-// time: it processes each (crawler.Worker), publishes the result, waits
-// for the stream to store it, then acks the job. While the coordinator is
-// away it waits and tries again.
+// time: it processes each (crawler.Worker), hands the result to the
+// coordinator in the form of the job's protocol — in a batch with others
+// from protocol 5 (batch.go), alone from 3, through the result stream
+// before — waits for the coordinator's answer (or the stream's), then
+// acks the job. While the coordinator is away it waits and tries again.
 func RunWorker(ctx context.Context, cfg WorkerConfig) error {
 	if cfg.ParkAfter <= 0 {
 		cfg.ParkAfter = DefaultParkAfter
