@@ -37,6 +37,11 @@ type VerifyTest struct {
 	// MinInliers is the fewest corner matches one transform must explain
 	// for the match to stand.
 	MinInliers int
+	// NearMinInliers, when above 0, applies the test to matches within
+	// AbovePDQ as well, with this smaller count: the hashes vouch for
+	// those, so the corners need only show that the two pictures share
+	// some geometry at all, not that one is the other moved.
+	NearMinInliers int
 	// MinPoints, when above 0, leaves unchecked a match in which either
 	// picture has fewer corners: too few to say anything either way.
 	MinPoints int
@@ -62,15 +67,27 @@ const (
 
 // Applies reports whether the test checks a match whose best view pair
 // is ev: one between native fingerprints (with a pHash distance) beyond
-// AbovePDQ. Only such a match needs the two pictures' corner sets, so a
+// AbovePDQ, or at any distance when NearMinInliers is set. Only such a match needs the two pictures' corner sets, so a
 // caller that computes a query's set lazily (index.Index.MatchVerified)
 // asks this first.
 func (t VerifyTest) Applies(ev Evidence) bool {
 	if _, native := ev.Distances[PHash]; !native {
 		return false
 	}
+	if t.NearMinInliers > 0 {
+		return true
+	}
 	pdq, ok := ev.Distances[PDQ]
 	return !ok || pdq > t.AbovePDQ
+}
+
+// minInliers is the inlier count a match whose best view pair is ev
+// needs: MinInliers beyond AbovePDQ, NearMinInliers within it.
+func (t VerifyTest) minInliers(ev Evidence) int {
+	if pdq, ok := ev.Distances[PDQ]; ok && pdq <= t.AbovePDQ {
+		return t.NearMinInliers
+	}
+	return t.MinInliers
 }
 
 // Agrees reports whether the verifier lets through a match whose best view
@@ -87,7 +104,7 @@ func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, 
 		return true, VerifyUnchecked, 0
 	}
 	r := features.Verify(*query, *registered, t.Config)
-	return r.Inliers >= t.MinInliers, VerifyChecked, r.Inliers
+	return r.Inliers >= t.minInliers(ev), VerifyChecked, r.Inliers
 }
 
 // Features decodes data as Image does and returns its corner set for the

@@ -36,22 +36,32 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 	weak := hashing.Evidence{Distances: map[hashing.Algorithm]int{hashing.PDQ: 48, hashing.PHash: 6, hashing.DHash: 8}}
 	near := hashing.Evidence{Distances: map[hashing.Algorithm]int{hashing.PDQ: 20, hashing.PHash: 6, hashing.DHash: 8}}
 	imported := hashing.Evidence{Distances: map[hashing.Algorithm]int{hashing.PDQ: 48}}
+	// With NearMinInliers the matches within AbovePDQ are checked too,
+	// against the smaller count; those beyond keep MinInliers.
+	both := test
+	both.NearMinInliers = 1
 	for _, tc := range []struct {
 		name        string
+		test        hashing.VerifyTest
 		q, r        *features.Set
 		ev          hashing.Evidence
 		want        bool
 		wantVerdict hashing.VerifyVerdict
 	}{
-		{"a cropped copy beyond PDQ 31 agrees", copy, orig, weak, true, hashing.VerifyChecked},
-		{"an unrelated photo beyond PDQ 31 does not", other, orig, weak, false, hashing.VerifyChecked},
-		{"a match within PDQ 31 is not checked", other, orig, near, true, hashing.VerifyNotApplied},
-		{"a match decided by PDQ alone is not checked", other, orig, imported, true, hashing.VerifyNotApplied},
-		{"a side without corners is left to the rule", other, nil, weak, true, hashing.VerifyUnchecked},
-		{"an empty set is checked and fails", &features.Set{}, orig, weak, false, hashing.VerifyChecked},
+		{"a cropped copy beyond PDQ 31 agrees", test, copy, orig, weak, true, hashing.VerifyChecked},
+		{"an unrelated photo beyond PDQ 31 does not", test, other, orig, weak, false, hashing.VerifyChecked},
+		{"a match within PDQ 31 is not checked", test, other, orig, near, true, hashing.VerifyNotApplied},
+		{"a match decided by PDQ alone is not checked", test, other, orig, imported, true, hashing.VerifyNotApplied},
+		{"a side without corners is left to the rule", test, other, nil, weak, true, hashing.VerifyUnchecked},
+		{"an empty set is checked and fails", test, &features.Set{}, orig, weak, false, hashing.VerifyChecked},
+		{"near: a cropped copy within PDQ 31 agrees", both, copy, orig, near, true, hashing.VerifyChecked},
+		{"near: an unrelated photo within PDQ 31 does not", both, other, orig, near, false, hashing.VerifyChecked},
+		{"near: an unrelated photo beyond PDQ 31 still does not", both, other, orig, weak, false, hashing.VerifyChecked},
+		{"near: a match decided by PDQ alone is still not checked", both, other, orig, imported, true, hashing.VerifyNotApplied},
+		{"near: a side without corners is still left to the rule", both, other, nil, near, true, hashing.VerifyUnchecked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ok, verdict, inliers := test.Agrees(tc.q, tc.r, tc.ev)
+			ok, verdict, inliers := tc.test.Agrees(tc.q, tc.r, tc.ev)
 			if ok != tc.want || verdict != tc.wantVerdict {
 				t.Errorf("agrees %v verdict %v (%d inliers), want %v %v", ok, verdict, inliers, tc.want, tc.wantVerdict)
 			}
