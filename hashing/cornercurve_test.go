@@ -113,6 +113,7 @@ func TestCornerCropCurve(t *testing.T) {
 	curve := map[int][]triple{} // by registered cut minus crop, in tenths of a point
 	type perAmount struct {
 		n, found int
+		byCorner map[string]int // found, by corner
 		rejected [5]int
 		nearest  []int
 	}
@@ -184,6 +185,10 @@ func TestCornerCropCurve(t *testing.T) {
 				}
 				if st == len(rules) {
 					pa.found++
+					if pa.byCorner == nil {
+						pa.byCorner = map[string]int{}
+					}
+					pa.byCorner[c]++
 				} else {
 					pa.rejected[st]++
 				}
@@ -219,9 +224,13 @@ func TestCornerCropCurve(t *testing.T) {
 			quantile(p, .5), quantile(p, .9), quantile(ph, .5), quantile(ph, .9), quantile(dh, .5), quantile(dh, .9),
 			float64(strong)/float64(len(xs)), float64(weak)/float64(len(xs)))
 	}
-	t.Logf("corner cuts %v: amount, crops, nearest view PDQ median/p90, recall, misses rejected by %v", grid, stages)
+	t.Logf("corner cuts %v: amount, crops, nearest view PDQ median/p90, recall, misses rejected by %v, found from each corner %v", grid, stages, corners)
 	for f := 8; f <= 28; f++ {
 		pa := amounts[f]
-		t.Logf("%2d%%  %4d  %3d/%3d  %.3f  %v", f, pa.n, quantile(pa.nearest, .5), quantile(pa.nearest, .9), float64(pa.found)/float64(pa.n), pa.rejected)
+		var each []int
+		for _, c := range corners {
+			each = append(each, pa.byCorner[c])
+		}
+		t.Logf("%2d%%  %4d  %3d/%3d  %.3f  %v  %v", f, pa.n, quantile(pa.nearest, .5), quantile(pa.nearest, .9), float64(pa.found)/float64(pa.n), pa.rejected, each)
 	}
 }
