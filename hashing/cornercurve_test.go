@@ -2,6 +2,7 @@ package hashing
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,8 +16,8 @@ import (
 // TestCornerCropCurve measures what cornerCuts was chosen by, on a folder
 // of photos: how far a corner crop of 8–28% (1-point steps, every corner)
 // lies from registered corner views cut every half point, and, for the
-// registered grid (cornerCuts, or HASHWATCH_CORNER_CUTS="10,15,20" to try
-// another), the recall per amount and which part of the default rule
+// registered grid (cornerCuts, or HASHWATCH_CORNER_CUTS="10,15,20" or
+// "10,12.5,15" to try another, in half points), the recall per amount and which part of the default rule
 // rejects the misses (the hash thresholds, the ratio test, Rule.Strict,
 // the colour and grey tests, the verifier). It registers every other
 // photo as hashwatch eval does (HASHWATCH_CORNER_SWAP=1 for the other
@@ -27,15 +28,18 @@ func TestCornerCropCurve(t *testing.T) {
 	if dir == "" {
 		t.Skip("set HASHWATCH_CORNER_DATASET=DIR to measure corner crops on a photo folder")
 	}
-	grid := cornerCuts
+	var grid []int // in tenths of a point
+	for _, n := range cornerCuts {
+		grid = append(grid, 10*n)
+	}
 	if s := os.Getenv("HASHWATCH_CORNER_CUTS"); s != "" {
 		grid = nil
 		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil {
-				t.Fatal(err)
+			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || x < 8 || x > 28 || math.Mod(x*2, 1) != 0 {
+				t.Fatalf("HASHWATCH_CORNER_CUTS: %q is not a cut from 8 to 28%% in half points", f)
 			}
-			grid = append(grid, n)
+			grid = append(grid, int(x*10))
 		}
 	}
 	swap := os.Getenv("HASHWATCH_CORNER_SWAP") == "1"
@@ -79,7 +83,7 @@ func TestCornerCropCurve(t *testing.T) {
 		}
 		for _, n := range grid {
 			for _, c := range corners {
-				vs = append(vs, byName[dense(c, 10*n)])
+				vs = append(vs, byName[dense(c, n)])
 			}
 		}
 		fp.Views = vs
@@ -224,7 +228,7 @@ func TestCornerCropCurve(t *testing.T) {
 			quantile(p, .5), quantile(p, .9), quantile(ph, .5), quantile(ph, .9), quantile(dh, .5), quantile(dh, .9),
 			float64(strong)/float64(len(xs)), float64(weak)/float64(len(xs)))
 	}
-	t.Logf("corner cuts %v: amount, crops, nearest view PDQ median/p90, recall, misses rejected by %v, found from each corner %v", grid, stages, corners)
+	t.Logf("corner cuts %v (tenths of a point): amount, crops, nearest view PDQ median/p90, recall, misses rejected by %v, found from each corner %v", grid, stages, corners)
 	for f := 8; f <= 28; f++ {
 		pa := amounts[f]
 		var each []int
