@@ -22,16 +22,18 @@ import (
 //
 // A frame code's ID is its fingerprint ID shifted left by frameIDBits,
 // plus the frame's position shifted left by frameViewBits, plus which hash of
-// the frame it is (0 as shown, 1–7 its Cropped hashes: centre crops, strips,
-// inner): a candidate leads straight to its fingerprint.
+// the frame it is (0 as shown, 1–15 its Cropped hashes: centre crops,
+// strips and band, inner): a candidate leads straight to its fingerprint.
 //
 // frameIDBits grew from 18 to 19 when a fifth hash per frame (the 70% view)
-// took a third view bit, so that MaxVideoFrames stayed 65,536: a video
-// stored under the old bound must still load. The three strips (video's
-// strips.go) fill that third bit: a frame has at most eight codes.
+// took a third view bit, and from 19 to 20 when the band and the half-step
+// crops (2.5% a side between the 5% steps) took a fourth (a frame has 12
+// codes, at most 16), so that MaxVideoFrames stayed 65,536: a video stored
+// under the old bound must still load. Frame code IDs are made when the
+// index loads, never stored.
 const (
-	frameIDBits   = 19
-	frameViewBits = 3
+	frameIDBits   = 20
+	frameViewBits = 4
 	// MaxVideoFrames is the most frames one registered video may have.
 	MaxVideoFrames = 1 << (frameIDBits - frameViewBits)
 	// maxFrameCrops is the most Cropped hashes of a frame indexed.
