@@ -243,6 +243,21 @@ func validVideo(p hashing.Fingerprint) error {
 }
 
 // matchVideo returns the registered videos the query video shows.
+//
+// Candidates come from the frame index in two ways. Any view of a query
+// frame within the seed radius of a registered code names its video, as
+// one frame that near is rare between unrelated videos. And the frame as
+// shown and its inset (the views compared with the registered frame and
+// its centre crops) are looked up out to the frame threshold itself
+// (MaxDistance): a video that several query frames — Align.MinFrames, the
+// fewest an alignment counts — reach there is a candidate too. A copy
+// whose every frame was moved some bits beyond the seed radius (a soft
+// view of a blurred-fill canvas lies at PDQ 28–34 from the original)
+// would otherwise never be compared, although its frames line up; the
+// alignment decides either way, so the looser radius adds comparisons,
+// not matches. Only those two views take the slower search (about three
+// times the seed radius's, hamming bench at 1M codes), the strips, the
+// inner hash and the mirror keep the seed radius.
 func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Match {
 	candidates := map[uint64]bool{}
 	var hits []hamming.Match
@@ -250,26 +265,58 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 	if radius <= 0 {
 		radius = vm.MaxDistance
 	}
-	for _, qf := range query.Frames {
+	loose := max(vm.MaxDistance, radius)
+	// near counts, per registered video, the query frames that reached it
+	// only beyond the seed radius; last is the last such frame, so each
+	// counts once.
+	type near struct{ frames, last int }
+	nearBy := map[uint64]*near{}
+	for qi, qf := range query.Frames {
 		// The query frame as shown, mirrored, its inner part (see
 		// video.Compare), its strips (video.StripDistance) and its view
-		// inside soft bars or another video's frame (video.InsetOf).
+		// inside soft bars or another video's frame (video.InsetOf); the
+		// frame as shown and its inset are searched out to loose.
 		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped}
+		wide := []bool{true, false, false}
 		for _, s := range video.QueryStrips(qf) {
 			views = append(views, []hashing.Hash{s})
+			wide = append(wide, false)
 		}
 		if inset := video.InsetOf(qf); inset != nil {
 			views = append(views, []hashing.Hash{*inset})
+			wide = append(wide, true)
 		}
-		for _, hs := range views {
+		for vi, hs := range views {
 			h, ok := video.FramePDQ(hs)
 			if !ok || h.Quality < vm.MinQuality {
 				continue
 			}
-			hits = m.frames.Search(h.Code[:], radius, hits[:0])
-			for _, hit := range hits {
-				candidates[hit.ID>>frameIDBits] = true
+			r := radius
+			if wide[vi] {
+				r = loose
 			}
+			hits = m.frames.Search(h.Code[:], r, hits[:0])
+			for _, hit := range hits {
+				id := hit.ID >> frameIDBits
+				if hit.Distance <= radius {
+					candidates[id] = true
+					continue
+				}
+				n := nearBy[id]
+				if n == nil {
+					n = &near{last: -1}
+					nearBy[id] = n
+				}
+				if n.last != qi {
+					n.frames++
+					n.last = qi
+				}
+			}
+		}
+	}
+	for id, n := range nearBy {
+		if n.frames >= max(vm.Align.MinFrames, 1) {
+			candidates[id] = true
 		}
 	}
 	qt := video.TimelineOf(query, vm.MinQuality)

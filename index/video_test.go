@@ -323,3 +323,80 @@ func TestVideoStripsMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestVideoLooseSeeds queries copies whose every frame lies beyond the
+// seed radius of the registered frames but within the frame threshold
+// (32–38 bits, as the soft view of a blurred-fill canvas does): a copy
+// whose frames as shown, or whose insets, reach the registered video from
+// enough frames is a candidate and matches in time; the same frames
+// shuffled out of time order (a hard negative's pattern), or too few of
+// them, do not match, nor do frames just beyond the threshold.
+func TestVideoLooseSeeds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	vm := video.DefaultMatching()
+	if vm.SeedDistance >= 32 || vm.MaxDistance < 38 {
+		t.Fatalf("the test needs a seed radius under 32 and a frame threshold of at least 38, have %d and %d", vm.SeedDistance, vm.MaxDistance)
+	}
+	random := func() hashing.Hash {
+		return hashing.Hash{Algorithm: hashing.PDQ, Code: hashing.Code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}, Quality: 90}
+	}
+	// away returns h with lo to hi distinct bits flipped.
+	away := func(h hashing.Hash, lo, hi int) hashing.Hash {
+		for _, b := range rng.Perm(256)[:lo+rng.IntN(hi-lo+1)] {
+			h.Code[b/64] ^= 1 << (b % 64)
+		}
+		return h
+	}
+	reg := synthVideo(rng, 60, false)
+	// query shows registered frames 10–49 (every second one) at the
+	// query times order gives, n of its 20 frames at lo–hi bits from the
+	// registered frame as shown (as the frame itself, or as its inset),
+	// the rest unrelated.
+	query := func(order []int, n, lo, hi int, inset bool) hashing.Fingerprint {
+		q := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4", Duration: 20 * time.Second}
+		for i, j := range order {
+			f := hashing.Frame{At: time.Duration(i) * time.Second, Hashes: []hashing.Hash{random()}, Mirrored: []hashing.Hash{random()}}
+			var near hashing.Hash
+			if i < n {
+				near = away(reg.Frames[10+2*j].Hashes[0], lo, hi)
+			} else {
+				near = random()
+			}
+			if inset {
+				f.Cropped = []hashing.Hash{random(), random(), random(), random(), random(), near}
+			} else {
+				f.Hashes[0] = near
+			}
+			q.Frames = append(q.Frames, f)
+		}
+		return q
+	}
+	inOrder := make([]int, 20)
+	for i := range inOrder {
+		inOrder[i] = i
+	}
+	shuffled := rng.Perm(20)
+	tests := []struct {
+		name  string
+		q     hashing.Fingerprint
+		match bool
+	}{
+		{"frames 32–38 bits away match", query(inOrder, 20, 32, 38, false), true},
+		{"insets 32–38 bits away match", query(inOrder, 20, 32, 38, true), true},
+		{"the same frames out of time order do not match", query(shuffled, 20, 32, 38, false), false},
+		{"two such frames do not make a candidate", query(inOrder, 2, 32, 38, false), false},
+		{"frames 41–48 bits away do not match", query(inOrder, 20, 41, 48, false), false},
+	}
+	m, err := newMatcher(map[uint64]*Fingerprint{1: {ID: 1, Case: "c", Print: reg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := m.matchVideo(tt.q, vm)
+			if got := len(ms) == 1 && ms[0].Fingerprint == 1; got != tt.match || (!tt.match && len(ms) != 0) {
+				t.Errorf("matches %+v, want a match %v", ms, tt.match)
+			}
+		})
+	}
+}
