@@ -246,18 +246,22 @@ func validVideo(p hashing.Fingerprint) error {
 //
 // Candidates come from the frame index in two ways. Any view of a query
 // frame within the seed radius of a registered code names its video, as
-// one frame that near is rare between unrelated videos. And the frame as
-// shown and its inset (the views compared with the registered frame and
-// its centre crops) are looked up out to the frame threshold itself
-// (MaxDistance): a video that several query frames — Align.MinFrames, the
-// fewest an alignment counts — reach there is a candidate too. A copy
-// whose every frame was moved some bits beyond the seed radius (a soft
-// view of a blurred-fill canvas lies at PDQ 28–34 from the original)
-// would otherwise never be compared, although its frames line up; the
-// alignment decides either way, so the looser radius adds comparisons,
-// not matches. Only those two views take the slower search (about three
-// times the seed radius's, hamming bench at 1M codes), the strips, the
-// inner hash and the mirror keep the seed radius.
+// one frame that near is rare between unrelated videos. And a frame's
+// inset (its view inside soft bars or a picture-in-picture border, see
+// video.InsetOf) is looked up out to the frame threshold itself
+// (MaxDistance): a video that several insets — Align.MinFrames, the
+// fewest an alignment counts — reach there is a candidate too. An inset
+// is cut from a box found to a grid pixel or two and enlarged from a part
+// of the frame, so it lies farther from the original than the copy's
+// other views do: the soft view of a blurred-fill 9:16 canvas (the video
+// a third of its height) lies at PDQ 28–34, and a copy whose every inset
+// lay beyond the seed radius was never compared, however well its frames
+// lined up. The alignment decides either way, so the looser radius adds
+// comparisons, not matches. A radius-40 search costs about three times a
+// radius-31 one (hamming bench, 1M codes), and searching every frame as
+// shown that far too made a 60-s query against 8 million codes take 50
+// ms instead of 20 (BenchmarkMatchVideo), so only insets — only videos
+// that have them — take it.
 func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Match {
 	candidates := map[uint64]bool{}
 	var hits []hamming.Match
@@ -274,10 +278,10 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 	for qi, qf := range query.Frames {
 		// The query frame as shown, mirrored, its inner part (see
 		// video.Compare), its strips (video.StripDistance) and its view
-		// inside soft bars or another video's frame (video.InsetOf); the
-		// frame as shown and its inset are searched out to loose.
+		// inside soft bars or another video's frame (video.InsetOf),
+		// searched out to loose.
 		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped}
-		wide := []bool{true, false, false}
+		wide := []bool{false, false, false}
 		for _, s := range video.QueryStrips(qf) {
 			views = append(views, []hashing.Hash{s})
 			wide = append(wide, false)

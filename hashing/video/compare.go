@@ -13,10 +13,10 @@ type Matching struct {
 	// videos (at least one frame that near); their frames are then
 	// compared within MaxDistance. A smaller radius makes the search much
 	// faster, and a true copy usually has some frame far nearer than
-	// MaxDistance; one whose frames all lie beyond it (a soft view of a
+	// MaxDistance; one whose insets all lie beyond it (the soft view of a
 	// blurred-fill canvas) is a candidate when Align.MinFrames of its
-	// frames, as shown or their insets, lie within MaxDistance (package
-	// index searches those two views out to it).
+	// insets lie within MaxDistance (package index searches insets out
+	// to it).
 	SeedDistance int
 	// MinQuality is the PDQ quality under which a frame never counts:
 	// dark, flat and faded frames match everything, so they are kept in
