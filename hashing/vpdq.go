@@ -163,8 +163,9 @@ func parseVPDQLine(text string) (VPDQFrame, error) {
 	return f, nil
 }
 
-// maxFrameCrops bounds the crop fields of one frame line.
-const maxFrameCrops = 8
+// maxFrameCrops bounds the crop fields of one frame line: a registered
+// frame has 11 Cropped hashes and the frame index takes up to 15.
+const maxFrameCrops = 15
 
 // String formats the frame as a line of a video list (without a
 // newline).

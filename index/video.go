@@ -22,16 +22,18 @@ import (
 //
 // A frame code's ID is its fingerprint ID shifted left by frameIDBits,
 // plus the frame's position shifted left by frameViewBits, plus which hash of
-// the frame it is (0 as shown, 1–7 its Cropped hashes: centre crops, strips,
-// inner): a candidate leads straight to its fingerprint.
+// the frame it is (0 as shown, 1–15 its Cropped hashes: centre crops,
+// strips and band, inner): a candidate leads straight to its fingerprint.
 //
 // frameIDBits grew from 18 to 19 when a fifth hash per frame (the 70% view)
-// took a third view bit, so that MaxVideoFrames stayed 65,536: a video
-// stored under the old bound must still load. The three strips (video's
-// strips.go) fill that third bit: a frame has at most eight codes.
+// took a third view bit, and from 19 to 20 when the band and the half-step
+// crops (2.5% a side between the 5% steps) took a fourth (a frame has 12
+// codes, at most 16), so that MaxVideoFrames stayed 65,536: a video stored
+// under the old bound must still load. Frame code IDs are made when the
+// index loads, never stored.
 const (
-	frameIDBits   = 19
-	frameViewBits = 3
+	frameIDBits   = 20
+	frameViewBits = 4
 	// MaxVideoFrames is the most frames one registered video may have.
 	MaxVideoFrames = 1 << (frameIDBits - frameViewBits)
 	// maxFrameCrops is the most Cropped hashes of a frame indexed.
@@ -241,6 +243,25 @@ func validVideo(p hashing.Fingerprint) error {
 }
 
 // matchVideo returns the registered videos the query video shows.
+//
+// Candidates come from the frame index in two ways. Any view of a query
+// frame within the seed radius of a registered code names its video, as
+// one frame that near is rare between unrelated videos. And a frame's
+// inset (its view inside soft bars or a picture-in-picture border, see
+// video.InsetOf) is looked up out to the frame threshold itself
+// (MaxDistance): a video that several insets — Align.MinFrames, the
+// fewest an alignment counts — reach there is a candidate too. An inset
+// is cut from a box found to a grid pixel or two and enlarged from a part
+// of the frame, so it lies farther from the original than the copy's
+// other views do: the soft view of a blurred-fill 9:16 canvas (the video
+// a third of its height) lies at PDQ 28–34, and a copy whose every inset
+// lay beyond the seed radius was never compared, however well its frames
+// lined up. The alignment decides either way, so the looser radius adds
+// comparisons, not matches. A radius-40 search costs about three times a
+// radius-31 one (hamming bench, 1M codes), and searching every frame as
+// shown that far too made a 60-s query against 8 million codes take 50
+// ms instead of 20 (BenchmarkMatchVideo), so only insets — only videos
+// that have them — take it.
 func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Match {
 	candidates := map[uint64]bool{}
 	var hits []hamming.Match
@@ -248,26 +269,58 @@ func (m *matcher) matchVideo(query hashing.Fingerprint, vm video.Matching) []Mat
 	if radius <= 0 {
 		radius = vm.MaxDistance
 	}
-	for _, qf := range query.Frames {
+	loose := max(vm.MaxDistance, radius)
+	// near counts, per registered video, the query frames that reached it
+	// only beyond the seed radius; last is the last such frame, so each
+	// counts once.
+	type near struct{ frames, last int }
+	nearBy := map[uint64]*near{}
+	for qi, qf := range query.Frames {
 		// The query frame as shown, mirrored, its inner part (see
 		// video.Compare), its strips (video.StripDistance) and its view
-		// inside soft bars or another video's frame (video.InsetOf).
+		// inside soft bars or another video's frame (video.InsetOf),
+		// searched out to loose.
 		views := [][]hashing.Hash{qf.Hashes, qf.Mirrored, qf.Cropped}
+		wide := []bool{false, false, false}
 		for _, s := range video.QueryStrips(qf) {
 			views = append(views, []hashing.Hash{s})
+			wide = append(wide, false)
 		}
 		if inset := video.InsetOf(qf); inset != nil {
 			views = append(views, []hashing.Hash{*inset})
+			wide = append(wide, true)
 		}
-		for _, hs := range views {
+		for vi, hs := range views {
 			h, ok := video.FramePDQ(hs)
 			if !ok || h.Quality < vm.MinQuality {
 				continue
 			}
-			hits = m.frames.Search(h.Code[:], radius, hits[:0])
-			for _, hit := range hits {
-				candidates[hit.ID>>frameIDBits] = true
+			r := radius
+			if wide[vi] {
+				r = loose
 			}
+			hits = m.frames.Search(h.Code[:], r, hits[:0])
+			for _, hit := range hits {
+				id := hit.ID >> frameIDBits
+				if hit.Distance <= radius {
+					candidates[id] = true
+					continue
+				}
+				n := nearBy[id]
+				if n == nil {
+					n = &near{last: -1}
+					nearBy[id] = n
+				}
+				if n.last != qi {
+					n.frames++
+					n.last = qi
+				}
+			}
+		}
+	}
+	for id, n := range nearBy {
+		if n.frames >= max(vm.Align.MinFrames, 1) {
+			candidates[id] = true
 		}
 	}
 	qt := video.TimelineOf(query, vm.MinQuality)

@@ -229,11 +229,12 @@ func TestPictureInVideo(t *testing.T) {
 }
 
 // TestVideoStripsMatch registers a video whose frames carry strips (the
-// registered layout: three centre crops, left, right and centre strips,
-// the inner hash) and queries a copy whose frames as shown are unrelated
-// but whose strips are the registered ones with noise: it is found
-// through its strips alone, only strip with like strip, and never through
-// strips under the quality floor.
+// registered layout: six centre crops, left, right and centre strips and
+// the band, the inner hash; and the layout before the band: three crops,
+// three strips, the inner hash) and queries a copy whose frames as shown
+// are unrelated but whose strips are the registered ones with noise: it
+// is found through its strips alone, only strip with like strip, and
+// never through strips under the quality floor.
 func TestVideoStripsMatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	random := func(q int) hashing.Hash {
@@ -247,55 +248,154 @@ func TestVideoStripsMatch(t *testing.T) {
 		h.Quality = q
 		return h
 	}
-	reg := synthVideo(rng, 60, false)
-	for i := range reg.Frames {
-		reg.Frames[i].Cropped = nil
-		for range 7 {
-			reg.Frames[i].Cropped = append(reg.Frames[i].Cropped, random(90))
+	registered := func(cropped int) hashing.Fingerprint {
+		reg := synthVideo(rng, 60, false)
+		for i := range reg.Frames {
+			reg.Frames[i].Cropped = nil
+			for range cropped {
+				reg.Frames[i].Cropped = append(reg.Frames[i].Cropped, random(90))
+			}
 		}
+		return reg
 	}
-	const left, right, centre = 3, 4, 5 // the strips among a registered frame's Cropped hashes
-	// query shows registered frames 10–49 (every second one), unrelated
-	// as shown, with strips built by strips.
-	query := func(strips func(rf hashing.Frame) [3]hashing.Hash) hashing.Fingerprint {
+	current, beforeBand := registered(11), registered(7)
+	// Where the strips lie among a registered frame's Cropped hashes.
+	const left, right, centre, band = 6, 7, 8, 9
+	const leftBeforeBand = 3
+	// query shows registered frames 10–49 (every second one) of reg,
+	// unrelated as shown, with strips (left, right, centre, band) built by
+	// strips.
+	query := func(reg hashing.Fingerprint, strips func(rf hashing.Frame) [4]hashing.Hash) hashing.Fingerprint {
 		q := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4", Duration: 20 * time.Second}
 		for i := range 20 {
 			s := strips(reg.Frames[10+2*i])
 			q.Frames = append(q.Frames, hashing.Frame{At: time.Duration(i) * time.Second,
 				Hashes: []hashing.Hash{random(90)}, Mirrored: []hashing.Hash{random(90)},
-				Cropped: []hashing.Hash{random(90), s[0], s[1], s[2]}})
+				Cropped: []hashing.Hash{random(90), s[0], s[1], s[2], s[3]}})
 		}
 		return q
 	}
 	tests := []struct {
 		name  string
+		reg   hashing.Fingerprint
 		q     hashing.Fingerprint
 		match bool
 	}{
-		{"a copy cut on the right matches through its left strip",
-			query(func(rf hashing.Frame) [3]hashing.Hash {
-				return [3]hashing.Hash{noisy(rf.Cropped[left], 80), random(80), random(80)}
+		{"a copy cut on the right matches through its left strip", current,
+			query(current, func(rf hashing.Frame) [4]hashing.Hash {
+				return [4]hashing.Hash{noisy(rf.Cropped[left], 80), random(80), random(80), random(80)}
 			}), true},
-		{"a vertical centre crop matches through its centre strip",
-			query(func(rf hashing.Frame) [3]hashing.Hash {
-				return [3]hashing.Hash{random(80), random(80), noisy(rf.Cropped[centre], 80)}
+		{"a vertical centre crop matches through its centre strip", current,
+			query(current, func(rf hashing.Frame) [4]hashing.Hash {
+				return [4]hashing.Hash{random(80), random(80), noisy(rf.Cropped[centre], 80), random(80)}
 			}), true},
-		{"a left strip like the registered right strip does not match",
-			query(func(rf hashing.Frame) [3]hashing.Hash {
-				return [3]hashing.Hash{noisy(rf.Cropped[right], 80), random(80), random(80)}
+		{"a copy cut at top and bottom matches through its band", current,
+			query(current, func(rf hashing.Frame) [4]hashing.Hash {
+				return [4]hashing.Hash{random(80), random(80), random(80), noisy(rf.Cropped[band], 80)}
+			}), true},
+		{"a video registered before the band matches through its left strip", beforeBand,
+			query(beforeBand, func(rf hashing.Frame) [4]hashing.Hash {
+				return [4]hashing.Hash{noisy(rf.Cropped[leftBeforeBand], 80), random(80), random(80), random(80)}
+			}), true},
+		{"a left strip like the registered right strip does not match", current,
+			query(current, func(rf hashing.Frame) [4]hashing.Hash {
+				return [4]hashing.Hash{noisy(rf.Cropped[right], 80), random(80), random(80), random(80)}
 			}), false},
-		{"strips under the quality floor do not match",
-			query(func(rf hashing.Frame) [3]hashing.Hash {
-				return [3]hashing.Hash{noisy(rf.Cropped[left], 40), random(80), noisy(rf.Cropped[centre], 49)}
+		{"a band like the registered centre strip does not match", current,
+			query(current, func(rf hashing.Frame) [4]hashing.Hash {
+				return [4]hashing.Hash{random(80), random(80), random(80), noisy(rf.Cropped[centre], 80)}
+			}), false},
+		{"strips under the quality floor do not match", current,
+			query(current, func(rf hashing.Frame) [4]hashing.Hash {
+				return [4]hashing.Hash{noisy(rf.Cropped[left], 40), random(80), noisy(rf.Cropped[centre], 49), noisy(rf.Cropped[band], 30)}
 			}), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := newMatcher(map[uint64]*Fingerprint{1: {ID: 1, Case: "c", Print: reg}})
+			m, err := newMatcher(map[uint64]*Fingerprint{1: {ID: 1, Case: "c", Print: tt.reg}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			ms := m.matchVideo(tt.q, video.DefaultMatching())
+			if got := len(ms) == 1 && ms[0].Fingerprint == 1; got != tt.match || (!tt.match && len(ms) != 0) {
+				t.Errorf("matches %+v, want a match %v", ms, tt.match)
+			}
+		})
+	}
+}
+
+// TestVideoLooseSeeds queries copies whose every inset lies beyond the
+// seed radius of the registered frames but within the frame threshold
+// (32–38 bits, as the soft view of a blurred-fill canvas does): a copy
+// whose insets reach the registered video from enough frames is a
+// candidate and matches in time; the same insets shuffled out of time
+// order (a hard negative's pattern), or too few of them, do not match,
+// nor do insets just beyond the threshold. Frames as shown keep the seed
+// radius.
+func TestVideoLooseSeeds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	vm := video.DefaultMatching()
+	if vm.SeedDistance >= 32 || vm.MaxDistance < 38 {
+		t.Fatalf("the test needs a seed radius under 32 and a frame threshold of at least 38, have %d and %d", vm.SeedDistance, vm.MaxDistance)
+	}
+	random := func() hashing.Hash {
+		return hashing.Hash{Algorithm: hashing.PDQ, Code: hashing.Code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}, Quality: 90}
+	}
+	// away returns h with lo to hi distinct bits flipped.
+	away := func(h hashing.Hash, lo, hi int) hashing.Hash {
+		for _, b := range rng.Perm(256)[:lo+rng.IntN(hi-lo+1)] {
+			h.Code[b/64] ^= 1 << (b % 64)
+		}
+		return h
+	}
+	reg := synthVideo(rng, 60, false)
+	// query shows registered frames 10–49 (every second one) at the
+	// query times order gives, n of its 20 frames at lo–hi bits from the
+	// registered frame as shown (as the frame itself, or as its inset),
+	// the rest unrelated.
+	query := func(order []int, n, lo, hi int, inset bool) hashing.Fingerprint {
+		q := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4", Duration: 20 * time.Second}
+		for i, j := range order {
+			f := hashing.Frame{At: time.Duration(i) * time.Second, Hashes: []hashing.Hash{random()}, Mirrored: []hashing.Hash{random()}}
+			var near hashing.Hash
+			if i < n {
+				near = away(reg.Frames[10+2*j].Hashes[0], lo, hi)
+			} else {
+				near = random()
+			}
+			if inset {
+				f.Cropped = []hashing.Hash{random(), random(), random(), random(), random(), near}
+			} else {
+				f.Hashes[0] = near
+			}
+			q.Frames = append(q.Frames, f)
+		}
+		return q
+	}
+	inOrder := make([]int, 20)
+	for i := range inOrder {
+		inOrder[i] = i
+	}
+	shuffled := rng.Perm(20)
+	tests := []struct {
+		name  string
+		q     hashing.Fingerprint
+		match bool
+	}{
+		{"insets 32–38 bits away match", query(inOrder, 20, 32, 38, true), true},
+		{"the same insets out of time order do not match", query(shuffled, 20, 32, 38, true), false},
+		{"two such insets do not make a candidate", query(inOrder, 2, 32, 38, true), false},
+		{"insets 41–48 bits away do not match", query(inOrder, 20, 41, 48, true), false},
+		{"frames as shown 32–38 bits away are no seeds", query(inOrder, 20, 32, 38, false), false},
+		{"frames as shown 20–30 bits away match", query(inOrder, 20, 20, 30, false), true},
+	}
+	m, err := newMatcher(map[uint64]*Fingerprint{1: {ID: 1, Case: "c", Print: reg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := m.matchVideo(tt.q, vm)
 			if got := len(ms) == 1 && ms[0].Fingerprint == 1; got != tt.match || (!tt.match && len(ms) != 0) {
 				t.Errorf("matches %+v, want a match %v", ms, tt.match)
 			}

@@ -12,7 +12,11 @@ type Matching struct {
 	// SeedDistance is the radius of the index search that finds candidate
 	// videos (at least one frame that near); their frames are then
 	// compared within MaxDistance. A smaller radius makes the search much
-	// faster, and a true copy has some frame far nearer than MaxDistance.
+	// faster, and a true copy usually has some frame far nearer than
+	// MaxDistance; one whose insets all lie beyond it (the soft view of a
+	// blurred-fill canvas) is a candidate when Align.MinFrames of its
+	// insets lie within MaxDistance (package index searches insets out
+	// to it).
 	SeedDistance int
 	// MinQuality is the PDQ quality under which a frame never counts:
 	// dark, flat and faded frames match everything, so they are kept in
@@ -164,22 +168,34 @@ func InsetOf(qf hashing.Frame) *hashing.Hash {
 }
 
 // A registered frame's Cropped hashes are its centre crops, its strips
-// (left, right, centre; see strips.go) and last its inner hash; a query
-// frame's are its inner hash, its strips and its inset, if any
-// (InsetOf). Frames hashed before the strips were added have none, and
-// match as they did.
+// (left, right, centre, then the band; see strips.go) and last its inner
+// hash; a query frame's are its inner hash, its strips and its inset, if
+// any (InsetOf). Registered frames hashed before the strips were added
+// have none, and those hashed before the band and the half-step crops
+// have three crops and three strips; both match as they did. Query frames
+// are matched where they are hashed and never stored, so a query frame
+// has either no strips (GIF and WebP frames hashed by an older device
+// build) or all of them.
 
 // registeredCropped is the number of Cropped hashes of a registered
 // frame.
 const registeredCropped = len(cropEach) + stripCount
 
+// registeredCroppedBeforeBand is the number of Cropped hashes of a frame
+// registered with the strips but before the band and the half-step crops:
+// the middle 90%, 80% and 70%, three strips, the inner hash.
+const registeredCroppedBeforeBand = 3 + 3 + 1
+
 // stripSpan returns where a registered frame's strips lie among its
 // Cropped hashes: [first, end), empty when it has none.
 func stripSpan(rf hashing.Frame) (first, end int) {
-	if len(rf.Cropped) != registeredCropped {
-		return 0, 0
+	switch len(rf.Cropped) {
+	case registeredCropped:
+		return len(cropEach) - 1, len(cropEach) - 1 + stripCount
+	case registeredCroppedBeforeBand:
+		return 3, 6
 	}
-	return len(cropEach) - 1, len(cropEach) - 1 + stripCount
+	return 0, 0
 }
 
 // registeredStrips returns a registered frame's strips, nil when it has
@@ -189,8 +205,8 @@ func registeredStrips(rf hashing.Frame) []hashing.Hash {
 	return rf.Cropped[first:end:end]
 }
 
-// QueryStrips returns a query frame's strips (left, right, centre), nil
-// when it has none: the index looks them up as seeds.
+// QueryStrips returns a query frame's strips (left, right, centre, band),
+// nil when it has none: the index looks them up as seeds.
 func QueryStrips(qf hashing.Frame) []hashing.Hash {
 	if len(qf.Cropped) < 1+stripCount {
 		return nil
@@ -200,17 +216,19 @@ func QueryStrips(qf hashing.Frame) []hashing.Hash {
 
 // StripDistance is the distance from a query frame's strips to a
 // registered frame's, each compared with its like only (left with left,
-// right with right, centre with centre), the nearest; false when no pair
-// has both hashes of quality at least minQuality: a strip of a flat part
-// of the frame (a wall, a dark side) never matches on its own.
+// right with right, centre with centre, band with band; a frame
+// registered before the band has none to compare), the nearest; false
+// when no pair has both hashes of quality at least minQuality: a strip
+// of a flat part of the frame (a wall, a dark side) never matches on its
+// own.
 func StripDistance(qf, rf hashing.Frame, minQuality int) (int, bool) {
 	qs, rs := QueryStrips(qf), registeredStrips(rf)
-	if len(qs) == 0 || len(rs) != len(qs) {
+	if len(qs) == 0 || len(rs) == 0 {
 		return 0, false
 	}
 	best, ok := 0, false
-	for i, q := range qs {
-		r := rs[i]
+	for i, r := range rs[:min(len(rs), len(qs))] {
+		q := qs[i]
 		if q.Algorithm != hashing.PDQ || r.Algorithm != hashing.PDQ || q.Quality < minQuality || r.Quality < minQuality {
 			continue
 		}

@@ -10,14 +10,19 @@
 // frame with the borders the whole video shares trimmed (letterbox and
 // pillarbox bars, found on the mean frame, still over the video and in
 // centred pairs: see videoBorders). A query frame also carries the PDQ of
-// its mirror image and a registered frame those of its middle 90%, 80%
-// and 70%, so mirrored and cropped re-uploads match; both carry the PDQ of
-// their middle 60%, compared with its like only, against watermarks and
-// captions along the edges. A query whose frames sit in soft bars (a
-// blurred, enlarged copy of the video filling a canvas of another shape,
-// see softBorders) also carries the PDQ of each frame inside them. Consecutive near-identical frames are dropped (a still
-// scene keeps a frame every 5 s); frames of low PDQ quality (dark, flat,
-// faded) are kept but never decide a match.
+// its mirror image and a registered frame those of its middle 95% to 70%
+// in steps of 2.5% a side (cropEach), so mirrored and cropped re-uploads
+// match; both carry the PDQ of their middle 60%, compared with its like
+// only, against watermarks and captions along the edges, and of their
+// strips and band (strips.go: boxes of a fixed shape at the sides, the
+// centre and across the middle, for copies that kept the full height or
+// the full width), each compared with its like only. A query whose
+// frames sit in soft bars (a blurred, enlarged copy of the video filling
+// a canvas of another shape, see softBorders) or show another video in a
+// picture in a picture also carries the PDQ of each frame's inset.
+// Consecutive near-identical frames are dropped (a still scene keeps a
+// frame every 5 s); frames of low PDQ quality (dark, flat, faded) are
+// kept but never decide a match.
 //
 // Frames come from ffmpeg (Debian's ffmpeg package), which decodes,
 // selects frames (select filter: the interval or a scene change), scales
