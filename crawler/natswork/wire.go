@@ -8,6 +8,7 @@ import (
 	"github.com/hashwatch/hashwatch/crawler/work"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/features"
+	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
 // Protocol is the version of the messages between coordinator and
@@ -40,7 +41,11 @@ import (
 //     resultGather while the worker's other jobs may add to them, and
 //     each job is acked once the request carrying its result is
 //     answered. A protocol 5 coordinator still reads the single results
-//     of protocol 3 and 4 workers.
+//     of protocol 3 and 4 workers. Query video frames carry a band strip
+//     (package hashing/video) after the three strips of protocol 4; to an
+//     older coordinator a worker sends them without it
+//     (video.QueryFramesBeforeBand), so that it is not read as the
+//     frame's inset.
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
@@ -108,6 +113,13 @@ type matchReply struct {
 // encodeMatchRequest is a match request as it travels to a coordinator of
 // protocol proto.
 func encodeMatchRequest(r *matchRequest, proto int) ([]byte, error) {
+	if proto < 5 && len(r.Fingerprint.Frames) > 0 {
+		// Query frames gained a band strip with protocol 5; an older
+		// coordinator would take it for the frame's inset.
+		old := *r
+		old.Fingerprint.Frames = video.QueryFramesBeforeBand(r.Fingerprint.Frames)
+		r = &old
+	}
 	switch {
 	case proto < 2:
 		return json.Marshal(r)

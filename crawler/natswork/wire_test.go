@@ -195,3 +195,53 @@ func FuzzDecodeMatchRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestOlderCoordinatorsGetFramesWithoutTheBand checks that a query video
+// frame's band strip (protocol 5) reaches a coordinator of this protocol
+// as sent, and an older one without it, so that the older reader does not
+// take the band for the frame's inset.
+func TestOlderCoordinatorsGetFramesWithoutTheBand(t *testing.T) {
+	pdq := func(w uint64) hashing.Hash {
+		return hashing.Hash{Algorithm: hashing.PDQ, Code: hashing.Code{w, ^w, w << 3, 1}, Quality: 90}
+	}
+	inner, left, right, centre, band, inset := pdq(1), pdq(2), pdq(3), pdq(4), pdq(5), pdq(6)
+	frame := func(cropped ...hashing.Hash) hashing.Frame {
+		return hashing.Frame{Hashes: []hashing.Hash{pdq(9)}, Cropped: cropped}
+	}
+	for _, tc := range []struct {
+		name      string
+		sent      hashing.Frame
+		older     []hashing.Hash
+		protocols []int
+	}{
+		{"strips and an inset", frame(inner, left, right, centre, band, inset), []hashing.Hash{inner, left, right, centre, inset}, []int{1, 3, 4}},
+		{"strips without an inset", frame(inner, left, right, centre, band), []hashing.Hash{inner, left, right, centre}, []int{1, 4}},
+		{"no strips (an older device's frame)", frame(inner, inset), []hashing.Hash{inner, inset}, []int{4}},
+	} {
+		req := matchRequest{Fingerprint: hashing.Fingerprint{Kind: hashing.KindVideo, Frames: []hashing.Frame{tc.sent}}}
+		decode := func(t *testing.T, proto int) []hashing.Hash {
+			data, err := encodeMatchRequest(&req, proto)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got matchRequest
+			if err := decodeMatchRequest(data, &got); err != nil {
+				t.Fatal(err)
+			}
+			return got.Fingerprint.Frames[0].Cropped
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := decode(t, Protocol); !reflect.DeepEqual(got, tc.sent.Cropped) {
+				t.Errorf("protocol %d: %v, want %v", Protocol, got, tc.sent.Cropped)
+			}
+			for _, proto := range tc.protocols {
+				if got := decode(t, proto); !reflect.DeepEqual(got, tc.older) {
+					t.Errorf("protocol %d: %v, want %v", proto, got, tc.older)
+				}
+			}
+			if len(req.Fingerprint.Frames[0].Cropped) != len(tc.sent.Cropped) {
+				t.Error("encoding changed the worker's frames")
+			}
+		})
+	}
+}

@@ -247,3 +247,22 @@ func innerOf(qf hashing.Frame) *hashing.Hash {
 	}
 	return nil
 }
+
+// QueryFramesBeforeBand returns frames (query frames as HashFrames makes
+// them) in the layout that builds before the band read: each frame's
+// band left out of its Cropped hashes, so that a reader of that layout
+// does not take the band for the inset. A worker answering an older
+// coordinator sends its frames so; frames without strips are returned
+// as they are. frames is not modified.
+func QueryFramesBeforeBand(frames []hashing.Frame) []hashing.Frame {
+	out := make([]hashing.Frame, len(frames))
+	for i, f := range frames {
+		out[i] = f
+		if len(f.Cropped) < 1+stripCount {
+			continue
+		}
+		band := 1 + stripBand
+		out[i].Cropped = append(append(make([]hashing.Hash, 0, len(f.Cropped)-1), f.Cropped[:band]...), f.Cropped[band+1:]...)
+	}
+	return out
+}
