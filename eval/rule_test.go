@@ -105,17 +105,18 @@ func TestGreyTestSpec(t *testing.T) {
 
 func TestVerifyTestSpec(t *testing.T) {
 	for _, tc := range []struct {
-		name                         string
-		spec                         string
-		wantNil, wantErr             bool
-		inliers, abovePDQ, minPoints int
+		name                               string
+		spec                               string
+		wantNil, wantErr                   bool
+		inliers, abovePDQ, minPoints, near int
 	}{
-		{"none switches the verifier off", "none", true, false, 0, 0, 0},
-		{"inliers alone keep PDQ 31 and check every picture", "4", false, false, 4, 31, 0},
-		{"every field can be given", "6,40,12", false, false, 6, 40, 12},
-		{"a negative count is an error", "-1", false, true, 0, 0, 0},
-		{"a word is an error", "many", false, true, 0, 0, 0},
-		{"four fields are an error", "1,2,3,4", false, true, 0, 0, 0},
+		{"none switches the verifier off", "none", true, false, 0, 0, 0, 0},
+		{"inliers alone keep PDQ 31, check every picture and leave near matches", "4", false, false, 4, 31, 0, 0},
+		{"three fields leave near matches unchecked", "6,40,12", false, false, 6, 40, 12, 0},
+		{"every field can be given", "6,40,12,2", false, false, 6, 40, 12, 2},
+		{"a negative count is an error", "-1", false, true, 0, 0, 0, 0},
+		{"a word is an error", "many", false, true, 0, 0, 0, 0},
+		{"five fields are an error", "1,2,3,4,5", false, true, 0, 0, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := VerifyTest(tc.spec)
@@ -131,8 +132,8 @@ func TestVerifyTestSpec(t *testing.T) {
 			if v == nil {
 				return
 			}
-			if v.MinInliers != tc.inliers || v.AbovePDQ != tc.abovePDQ || v.MinPoints != tc.minPoints {
-				t.Errorf("got %d,%d,%d, want %d,%d,%d", v.MinInliers, v.AbovePDQ, v.MinPoints, tc.inliers, tc.abovePDQ, tc.minPoints)
+			if v.MinInliers != tc.inliers || v.AbovePDQ != tc.abovePDQ || v.MinPoints != tc.minPoints || v.NearMinInliers != tc.near {
+				t.Errorf("got %d,%d,%d,%d, want %d,%d,%d,%d", v.MinInliers, v.AbovePDQ, v.MinPoints, v.NearMinInliers, tc.inliers, tc.abovePDQ, tc.minPoints, tc.near)
 			}
 			if v.Config.LongSide == 0 {
 				t.Error("verifier has no corner finder configuration")
