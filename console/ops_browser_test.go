@@ -19,7 +19,7 @@ func TestTemplateLivePreviewInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(css("#name")),
 		chromedp.SendKeys(css("#name"), "op1"),
 		chromedp.SendKeys(css("#password"), testPassword+"\r"),
-		chromedp.WaitVisible(css("header")),
+		chromedp.WaitVisible(css(`form[action="/logout"]`)),
 		chromedp.Navigate(e.ts.URL+"/notice-templates"),
 		chromedp.WaitVisible(css(`form[data-lang="en"] textarea`)),
 	)
@@ -53,7 +53,7 @@ func TestKoreanHeadersWrapBetweenWordsInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(css("#name")),
 		chromedp.SendKeys(css("#name"), "ana1"),
 		chromedp.SendKeys(css("#password"), testPassword+"\r"),
-		chromedp.WaitVisible(css("header")),
+		chromedp.WaitVisible(css(`form[action="/logout"]`)),
 		chromedp.Navigate(e.ts.URL+"/sites"),
 		chromedp.WaitVisible(css("#sites")),
 	)
