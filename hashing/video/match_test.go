@@ -58,15 +58,7 @@ func TestEditsMatch(t *testing.T) {
 	m := video.DefaultMatching()
 	for _, e := range fixtures.VideoEdits(17*sec, 8*sec, before, after) {
 		t.Run(e.Name, func(t *testing.T) {
-			data, err := b.Edit(ctx, orig, e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, ok := video.Compare(q, reg, m)
+			q, a, ok := compareEdit(t, b, h, orig, e, reg, m)
 			t.Logf("%s: ok=%v frames=%d/%d q=%.2f r=%.2f rate=%.2f off=%v dist=%d ranges=%v", e.Name, ok, a.Frames, len(q.Frames), a.QueryShare, a.RegisteredShare, a.Rate, a.Offset, a.Distance, a.Ranges)
 			if !ok {
 				t.Errorf("edit %s does not match its original", e.Name)
@@ -124,15 +116,7 @@ func TestCameraFootageMatches(t *testing.T) {
 	m := video.DefaultMatching()
 	for _, e := range []fixtures.VideoEdit{fixtures.Letterbox16x9(), fixtures.WatermarkVideo(), fixtures.CropAllSides(0.10)} {
 		t.Run(e.Name, func(t *testing.T) {
-			data, err := b.Edit(ctx, orig, e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, ok := video.Compare(q, reg, m)
+			q, a, ok := compareEdit(t, b, h, orig, e, reg, m)
 			t.Logf("ok=%v frames=%d/%d q=%.2f r=%.2f dist=%d", ok, a.Frames, len(q.Frames), a.QueryShare, a.RegisteredShare, a.Distance)
 			if !ok {
 				t.Errorf("edit %s of camera footage does not match its original", e.Name)
@@ -154,4 +138,22 @@ func TestCameraFootageMatches(t *testing.T) {
 			t.Errorf("camera footage of another scene matched: %+v", a)
 		}
 	})
+}
+
+// compareEdit renders edit of orig, fingerprints the result as a crawled
+// video and aligns it with reg: the step every edit test of this package
+// takes before it judges the alignment.
+func compareEdit(t *testing.T, b fixtures.VideoBuilder, h *video.Hasher, orig []byte, edit fixtures.VideoEdit, reg hashing.Fingerprint, m video.Matching) (hashing.Fingerprint, video.Alignment, bool) {
+	t.Helper()
+	ctx := context.Background()
+	data, err := b.Edit(ctx, orig, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok := video.Compare(q, reg, m)
+	return q, a, ok
 }

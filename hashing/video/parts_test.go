@@ -52,15 +52,7 @@ func TestPartOfFrameEditsMatch(t *testing.T) {
 		fixtures.CropAllSides(0.13),
 	} {
 		t.Run(edit.Name, func(t *testing.T) {
-			data, err := b.Edit(ctx, orig, edit)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, ok := video.Compare(q, reg, m)
+			_, a, ok := compareEdit(t, b, h, orig, edit, reg, m)
 			t.Logf("%d frames aligned, shares %.2f/%.2f, matched %v", a.Frames, a.QueryShare, a.RegisteredShare, ok)
 			if !ok {
 				t.Errorf("no match")
