@@ -21,28 +21,56 @@ import (
 // phoning home, or skips the test where there is none: the one start-up
 // of every browser test. extra adds options (a language the browser
 // asks for, with chromedp.Flag("accept-lang", "ko")).
+//
+// A browser that dies before it opens its DevTools port (chromedp's
+// "chrome failed to start": once in CI, 0.14 s after launch, with nothing
+// but the launcher's usual D-Bus noise on its stderr) is the machine's
+// fault, not the console's, so the start is tried again, up to three
+// times, with a fresh profile; any other failure, and a third crash, fail
+// the test.
 func startBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("no Chromium at %s (Debian package chromium; .ci/run installs it): %v", chromiumPath, err)
 	}
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		b, err := launchBrowser(t, extra)
+		if err == nil {
+			return b
+		}
+		if attempt == attempts || !strings.Contains(err.Error(), "chrome failed to start") {
+			t.Fatalf("start Chromium (attempt %d of %d): %v", attempt, attempts, err)
+		}
+		t.Logf("start Chromium (attempt %d of %d), trying again: %v", attempt, attempts, err)
+	}
+}
+
+// launchBrowser is one attempt of startBrowser: on failure the browser
+// and its allocator are already stopped.
+func launchBrowser(t *testing.T, extra []chromedp.ExecAllocatorOption) (*browser, error) {
 	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		// Containers often mount a small /dev/shm, where Chromium's
+		// shared memory runs out and the renderer crashes.
+		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("no-default-browser-check", true), chromedp.WindowSize(1280, 900),
 	}, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(cancelBrowser)
 	// The first action starts the browser, on a context without timeout
 	// (a timeout there would stop the browser); steps get their own.
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+		cancelBrowser()
+		cancelAlloc()
+		return nil, err
 	}
-	return &browser{t: t, ctx: bctx}
+	t.Cleanup(cancelAlloc)
+	t.Cleanup(cancelBrowser)
+	return &browser{t: t, ctx: bctx}, nil
 }
 
 // until waits for a page condition (a JavaScript expression) across page
