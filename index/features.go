@@ -15,8 +15,8 @@ import (
 // the rule's geometric verifier (hashing.VerifyTest), is kept in a bucket
 // of its own, keyed by the fingerprint's ID, written in the registration's
 // transaction and deleted with the fingerprint. It is not part of the
-// fingerprint record and the matcher never loads it: at up to 3.6 KB a
-// picture, a million registered pictures would hold 3.6 GB of memory for
+// fingerprint record and the matcher never loads it: at up to 7.3 KB a
+// picture, a million registered pictures would hold 7.3 GB of memory for
 // a test only the rare candidate beyond the verifier's PDQ distance
 // needs. MatchVerified reads the sets of those candidates alone.
 

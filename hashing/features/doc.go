@@ -34,6 +34,16 @@
 // set into its mirror image's without the pixels, and a registered picture
 // needs one stored set for both.
 //
+// A picture forced into another frame (a portrait photo stretched to
+// 16:9 is stretched 2.4 times along one axis) keeps neither its corners'
+// geometry within a plausible affine transform nor its descriptors. So
+// Extract also finds corners on the picture forced into a LongSide square
+// (Config.Square, Set.Square), as the perceptual hashes see every
+// picture: in the two pictures' square copies the stretch is undone, and
+// Verify counts the better of the own and the square copies' agreements.
+// A set from before square copies (a registration of an older build)
+// has none, and only its own copy is compared.
+//
 // Agreement matches descriptors by Hamming distance (nearest neighbour
 // with a ratio test, cross-checked) and fits an affine transform with a
 // limited anisotropy (so a 16:9 stretch fits, a fold does not) by RANSAC
@@ -50,10 +60,10 @@
 //     scaled picture's grid), orientations and descriptors: derived data
 //     from which the picture cannot be redrawn. It holds no pixels, and
 //     Extract keeps none after it returns.
-//   - Bounded. At most MaxPoints corners (DefaultConfig: 96) of 38 bytes
-//     each when encoded (MarshalBinary): at most 3,655 bytes whatever the
-//     picture's size; UnmarshalBinary refuses
-//     anything larger or malformed.
+//   - Bounded. At most MaxPoints corners (DefaultConfig: 96) in each of
+//     the two copies, of 38 bytes each when encoded (MarshalBinary): at
+//     most 7,309 bytes whatever the picture's size; UnmarshalBinary
+//     refuses anything larger or malformed.
 //   - Hostile sizes. Tiny, one-pixel-wide and flat pictures give an empty
 //     set, never a panic; Agreement of an empty set is zero.
 //   - Deterministic. The same pixels give the same set on every run and

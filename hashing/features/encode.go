@@ -16,35 +16,58 @@ var ErrCorrupt = errors.New("features: corrupt set")
 // MaxEncodedPoints*pointBytes bytes.
 const MaxEncodedPoints = 256
 
-// MaxEncodedBytes is the largest encoded set UnmarshalBinary accepts.
-const MaxEncodedBytes = 7 + MaxEncodedPoints*pointBytes
+// MaxEncodedBytes is the largest encoded set UnmarshalBinary accepts: a
+// version byte and two copies' corners (the picture's own and its square
+// one, Set.Square).
+const MaxEncodedBytes = 1 + 2*(copyHeaderBytes+MaxEncodedPoints*pointBytes)
+
+// copyHeaderBytes is one copy's header: width, height and point count
+// (uint16 each).
+const copyHeaderBytes = 6
 
 // pointBytes is one point's encoded size: x and y in 1/64 pixel (uint16
 // each), level and angle (a byte each), the 32-byte descriptor.
 const pointBytes = 2 + 2 + 1 + 1 + 32
 
-// setVersion leads every encoded set, for a later format to be told
-// apart.
-const setVersion = 1
+// The versions that lead an encoded set: version 1 holds one copy's
+// corners, version 2 two (the picture's own, then its square copy's).
+// MarshalBinary writes version 1 for a set without Square, so a set
+// encodes as it did before square copies existed and a reader from then
+// still reads it.
+const (
+	setVersion1 = 1
+	setVersion2 = 2
+)
 
-// MarshalBinary encodes the set: a version byte, the copy's width and
-// height (uint16), the point count (uint16), then the points. Positions
-// are rounded to 1/64 pixel.
+// MarshalBinary encodes the set: a version byte, then for each copy (the
+// picture's own; with version 2 also the square one) its width and height
+// (uint16), its point count (uint16) and its points. Positions are
+// rounded to 1/64 pixel.
 func (s Set) MarshalBinary() ([]byte, error) {
-	if len(s.Points) > MaxEncodedPoints || s.W > math.MaxUint16/64 || s.H > math.MaxUint16/64 || s.W < 0 || s.H < 0 {
-		return nil, fmt.Errorf("features: set of %d points on %d×%d cannot be encoded", len(s.Points), s.W, s.H)
+	copies := []Set{s}
+	version := byte(setVersion1)
+	if s.Square != nil && s.Square.Square != nil {
+		return nil, fmt.Errorf("features: a square copy's set has a square copy of its own")
 	}
-	out := make([]byte, 7, 7+len(s.Points)*pointBytes)
-	out[0] = setVersion
-	binary.LittleEndian.PutUint16(out[1:], uint16(s.W))
-	binary.LittleEndian.PutUint16(out[3:], uint16(s.H))
-	binary.LittleEndian.PutUint16(out[5:], uint16(len(s.Points)))
-	for _, p := range s.Points {
-		out = binary.LittleEndian.AppendUint16(out, quantise(p.X))
-		out = binary.LittleEndian.AppendUint16(out, quantise(p.Y))
-		out = append(out, p.Level, p.Angle)
-		for _, w := range p.Desc {
-			out = binary.LittleEndian.AppendUint64(out, w)
+	if s.Square != nil {
+		copies = append(copies, *s.Square)
+		version = setVersion2
+	}
+	out := []byte{version}
+	for _, c := range copies {
+		if len(c.Points) > MaxEncodedPoints || c.W > math.MaxUint16/64 || c.H > math.MaxUint16/64 || c.W < 0 || c.H < 0 {
+			return nil, fmt.Errorf("features: set of %d points on %d×%d cannot be encoded", len(c.Points), c.W, c.H)
+		}
+		out = binary.LittleEndian.AppendUint16(out, uint16(c.W))
+		out = binary.LittleEndian.AppendUint16(out, uint16(c.H))
+		out = binary.LittleEndian.AppendUint16(out, uint16(len(c.Points)))
+		for _, p := range c.Points {
+			out = binary.LittleEndian.AppendUint16(out, quantise(p.X))
+			out = binary.LittleEndian.AppendUint16(out, quantise(p.Y))
+			out = append(out, p.Level, p.Angle)
+			for _, w := range p.Desc {
+				out = binary.LittleEndian.AppendUint64(out, w)
+			}
 		}
 	}
 	return out, nil
@@ -55,14 +78,15 @@ func (s Set) MarshalBinary() ([]byte, error) {
 // message holds, so a set used where it was made and one that travelled
 // score alike.
 func (s Set) Rounded() Set {
-	if len(s.Points) == 0 {
-		return s
-	}
 	out := Set{W: s.W, H: s.H, Points: slices.Clone(s.Points)}
 	for i := range out.Points {
 		p := &out.Points[i]
 		p.X = float32(quantise(p.X)) / 64
 		p.Y = float32(quantise(p.Y)) / 64
+	}
+	if s.Square != nil {
+		sq := s.Square.Rounded()
+		out.Square = &sq
 	}
 	return out
 }
@@ -72,33 +96,57 @@ func quantise(v float32) uint16 {
 }
 
 // UnmarshalBinary decodes what MarshalBinary encoded, refusing anything
-// malformed or larger than MaxEncodedPoints.
+// malformed or holding more than MaxEncodedPoints points in a copy.
 func (s *Set) UnmarshalBinary(data []byte) error {
-	if len(data) < 7 || data[0] != setVersion {
+	if len(data) < 1 || (data[0] != setVersion1 && data[0] != setVersion2) {
 		return fmt.Errorf("%w: header", ErrCorrupt)
 	}
-	n := int(binary.LittleEndian.Uint16(data[5:]))
-	if n > MaxEncodedPoints || len(data) != 7+n*pointBytes {
-		return fmt.Errorf("%w: %d points in %d bytes", ErrCorrupt, n, len(data))
+	version, b := data[0], data[1:]
+	out, b, err := decodeCopy(b)
+	if err != nil {
+		return err
 	}
-	out := Set{W: int(binary.LittleEndian.Uint16(data[1:])), H: int(binary.LittleEndian.Uint16(data[3:]))}
+	if version == setVersion2 {
+		var sq Set
+		if sq, b, err = decodeCopy(b); err != nil {
+			return err
+		}
+		out.Square = &sq
+	}
+	if len(b) != 0 {
+		return fmt.Errorf("%w: %d bytes after the points", ErrCorrupt, len(b))
+	}
+	*s = out
+	return nil
+}
+
+// decodeCopy decodes one copy's header and points from the front of b and
+// returns what follows them.
+func decodeCopy(b []byte) (Set, []byte, error) {
+	if len(b) < copyHeaderBytes {
+		return Set{}, nil, fmt.Errorf("%w: header", ErrCorrupt)
+	}
+	n := int(binary.LittleEndian.Uint16(b[4:]))
+	if n > MaxEncodedPoints || len(b) < copyHeaderBytes+n*pointBytes {
+		return Set{}, nil, fmt.Errorf("%w: %d points in %d bytes", ErrCorrupt, n, len(b))
+	}
+	out := Set{W: int(binary.LittleEndian.Uint16(b)), H: int(binary.LittleEndian.Uint16(b[2:]))}
 	if n > 0 {
 		out.Points = make([]Point, n)
 	}
-	b := data[7:]
+	b = b[copyHeaderBytes:]
 	for i := range out.Points {
 		p := &out.Points[i]
 		p.X = float32(binary.LittleEndian.Uint16(b)) / 64
 		p.Y = float32(binary.LittleEndian.Uint16(b[2:])) / 64
 		p.Level, p.Angle = b[4], b[5]
 		if p.Angle >= angleBins || int(p.Level) >= len(levelScales) {
-			return fmt.Errorf("%w: point %d", ErrCorrupt, i)
+			return Set{}, nil, fmt.Errorf("%w: point %d", ErrCorrupt, i)
 		}
 		for k := range p.Desc {
 			p.Desc[k] = binary.LittleEndian.Uint64(b[6+8*k:])
 		}
 		b = b[pointBytes:]
 	}
-	*s = out
-	return nil
+	return out, b, nil
 }

@@ -46,6 +46,15 @@ type Config struct {
 	// Trials is the number of RANSAC hypotheses tried when there are too
 	// many tentative matches to try every triple.
 	Trials int
+	// Square, when set, also finds corners on the picture forced into a
+	// LongSide × LongSide square (Set.Square), as the perceptual hashes
+	// see it. A re-upload forced into another frame (a portrait photo
+	// stretched to 16:9 is stretched 2.4 times along one axis) keeps its
+	// corners where no affine transform of limited anisotropy puts them,
+	// and its descriptors change beyond recognition; in the square copies
+	// of the two pictures the stretch is undone. Costs a second
+	// extraction and doubles a set's size.
+	Square bool
 }
 
 // DefaultConfig returns the verifier's default settings.
@@ -62,6 +71,7 @@ func DefaultConfig() Config {
 		MinScale:      0.25,
 		MaxScale:      4,
 		Trials:        400,
+		Square:        true,
 	}
 }
 
@@ -80,6 +90,24 @@ type Point struct {
 type Set struct {
 	W, H   int
 	Points []Point
+	// Square is the corner set of the picture forced into a LongSide
+	// square (Config.Square), nil when not made or when the picture is
+	// square already (its own copy is the square one): a set of its own,
+	// whose Square is always nil.
+	Square *Set
+}
+
+// squareCopy returns the set's square-copy corners: Square, or the set
+// itself (without Square) when its copy is square, or nil when the set
+// has none.
+func (s Set) squareCopy() *Set {
+	switch {
+	case s.Square != nil:
+		return s.Square
+	case s.W == s.H && s.W > 0:
+		return &Set{W: s.W, H: s.H, Points: s.Points}
+	}
+	return nil
 }
 
 // levelScales are the pyramid's scales relative to the LongSide copy:
@@ -108,7 +136,17 @@ type candidate struct {
 // FlatThreshold (when set), and the richer set is kept: a dark or plain
 // photo's corners lie below the threshold a busy photo needs.
 func Extract(g *image.Gray, cfg Config) Set {
-	base := fitGray(g, cfg.LongSide)
+	set := extractCopy(fitGray(g, cfg.LongSide), cfg)
+	if cfg.Square && set.W != set.H && set.W > 0 {
+		sq := extractCopy(resizeGray(g, cfg.LongSide, cfg.LongSide), cfg)
+		set.Square = &sq
+	}
+	return set
+}
+
+// extractCopy is Extract on one scaled copy: the picture at its own
+// aspect, or forced into a square.
+func extractCopy(base *image.Gray, cfg Config) Set {
 	if base == nil {
 		return Set{}
 	}
@@ -213,6 +251,10 @@ func extract(p *pyramid, cfg Config, threshold int) Set {
 // reflected, each descriptor's bits permuted (see doc.go).
 func (s Set) Mirror() Set {
 	out := Set{W: s.W, H: s.H, Points: make([]Point, len(s.Points))}
+	if s.Square != nil {
+		sq := s.Square.Mirror()
+		out.Square = &sq
+	}
 	for i, p := range s.Points {
 		q := p
 		q.X = float32(s.W-1) - p.X

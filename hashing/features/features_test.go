@@ -97,3 +97,36 @@ func TestVerifyKeepsUnrelatedPhotosApart(t *testing.T) {
 		}
 	}
 }
+
+// A portrait photo forced into a 16:9 frame is stretched 2.4 times along
+// one axis: no affine transform of limited anisotropy carries its
+// corners, and its descriptors change beyond recognition. Compared as
+// square copies (Config.Square), the two pictures are the same again.
+func TestSquareCopiesUndoAStretch(t *testing.T) {
+	for _, p := range fixtures.Known()[:4] {
+		img, _ := photoGrey(t, p)
+		// The registered picture: the photo turned to portrait.
+		portrait, err := fixtures.Rotate(90).Render(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pg := decodeGrey(t, portrait)
+		stretched, err := fixtures.Stretch(16, 9).Render(pg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qg := decodeGrey(t, stretched)
+		for _, tc := range []struct {
+			square bool
+			least  int
+		}{{true, minCopyInliers}, {false, 0}} {
+			cfg := features.DefaultConfig()
+			cfg.Square = tc.square
+			r := features.Verify(features.Extract(qg, cfg), features.Extract(pg, cfg), cfg)
+			t.Logf("%s, square copies %v: tentative %d inliers %d (square %v)", p.Name, tc.square, r.Tentative, r.Inliers, r.Square)
+			if r.Inliers < tc.least || (tc.square && !r.Square) {
+				t.Errorf("%s, square copies %v: %d inliers (square %v), want at least %d from the square copies", p.Name, tc.square, r.Inliers, r.Square, tc.least)
+			}
+		}
+	}
+}

@@ -51,24 +51,48 @@ func TestEncodedSetRoundTripsWithinBounds(t *testing.T) {
 	cfg := features.DefaultConfig()
 	_, g := photoGrey(t, fixtures.Known()[0])
 	s := features.Extract(g, cfg)
+	if s.Square == nil || len(s.Square.Points) == 0 {
+		t.Fatalf("a %d×%d photo's set has no square copy's corners", s.W, s.H)
+	}
 	data, err := s.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if max := 7 + cfg.MaxPoints*38; len(data) > max {
+	if max := 1 + 2*(6+cfg.MaxPoints*38); len(data) > max {
 		t.Errorf("encoded set is %d bytes, want at most %d", len(data), max)
 	}
-	var back features.Set
-	if err := back.UnmarshalBinary(data); err != nil {
+	// A set without its square copy encodes as sets did before square
+	// copies (version 1), which readers of then still read.
+	own := features.Set{W: s.W, H: s.H, Points: s.Points}
+	v1, err := own.MarshalBinary()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(back.Points) != len(s.Points) || back.W != s.W || back.H != s.H {
-		t.Fatalf("decoded %d points on %d×%d, want %d on %d×%d", len(back.Points), back.W, back.H, len(s.Points), s.W, s.H)
+	if v1[0] != 1 || len(v1) != 7+len(s.Points)*38 {
+		t.Errorf("a set without a square copy encodes as version %d in %d bytes, want version 1 in %d", v1[0], len(v1), 7+len(s.Points)*38)
 	}
-	if r := features.Verify(s, back, cfg); r.Inliers != len(s.Points) {
-		t.Errorf("a set agrees with its decoded copy by %d inliers, want all %d", r.Inliers, len(s.Points))
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want features.Set
+	}{{"both copies", data, s}, {"own copy only", v1, own}} {
+		var back features.Set
+		if err := back.UnmarshalBinary(tc.data); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(back.Points) != len(tc.want.Points) || back.W != tc.want.W || back.H != tc.want.H || (back.Square == nil) != (tc.want.Square == nil) {
+			t.Fatalf("%s: decoded %d points on %d×%d (square copy %v), want %d on %d×%d (%v)", tc.name,
+				len(back.Points), back.W, back.H, back.Square != nil, len(tc.want.Points), tc.want.W, tc.want.H, tc.want.Square != nil)
+		}
+		if back.Square != nil && len(back.Square.Points) != len(s.Square.Points) {
+			t.Errorf("%s: decoded square copy has %d points, want %d", tc.name, len(back.Square.Points), len(s.Square.Points))
+		}
+		if r := features.Verify(tc.want, back, cfg); r.Inliers < len(tc.want.Points) {
+			t.Errorf("%s: a set agrees with its decoded copy by %d inliers, want all %d", tc.name, r.Inliers, len(tc.want.Points))
+		}
 	}
-	for _, bad := range [][]byte{nil, {1}, data[:len(data)-1], append([]byte{2}, data[1:]...), append(data, 0)} {
+	for _, bad := range [][]byte{nil, {1}, {2}, data[:len(data)-1], append([]byte{3}, data[1:]...),
+		append([]byte{2}, v1[1:]...), append([]byte{1}, data[1:]...), append(data, 0)} {
 		if err := new(features.Set).UnmarshalBinary(bad); !errors.Is(err, features.ErrCorrupt) {
 			t.Errorf("%d bytes: err %v, want ErrCorrupt", len(bad), err)
 		}

@@ -16,12 +16,33 @@ type Result struct {
 	Inliers int
 	// Mirrored says the best agreement was with the query's mirror image.
 	Mirrored bool
+	// Square says the best agreement was between the square copies.
+	Square bool
 }
 
-// Verify returns the better of the agreements of query and of its mirror
+// Verify returns the best of the agreements of query and of its mirror
 // image (Set.Mirror) with registered: a registered picture stores one set,
-// and a mirrored re-upload is found from the query's side.
+// and a mirrored re-upload is found from the query's side. With
+// cfg.Square, and square copies on both sides (Set.Square; a square
+// picture's own copy is one), the square copies are compared too, the
+// same two ways, and the better agreement of all counts.
 func Verify(query, registered Set, cfg Config) Result {
+	best := verifyCopy(query, registered, cfg)
+	if !cfg.Square || (query.Square == nil && registered.Square == nil) {
+		return best
+	}
+	if q, r := query.squareCopy(), registered.squareCopy(); q != nil && r != nil {
+		if s := verifyCopy(*q, *r, cfg); s.Inliers > best.Inliers {
+			s.Square = true
+			best = s
+		}
+	}
+	return best
+}
+
+// verifyCopy is Verify on one copy of each picture (their Points alone).
+func verifyCopy(query, registered Set, cfg Config) Result {
+	query.Square, registered.Square = nil, nil
 	r := Agreement(query, registered, cfg)
 	m := Agreement(query.Mirror(), registered, cfg)
 	if m.Inliers > r.Inliers {

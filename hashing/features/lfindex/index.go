@@ -53,6 +53,9 @@ type Config struct {
 // 25% corner crop keeps sprite siblings out.
 func DefaultConfig() Config {
 	fc := features.DefaultConfig()
+	// The index keeps and searches the picture's own copy's corners; a
+	// square copy would only cost a second extraction.
+	fc.Square = false
 	return Config{
 		Features:    fc,
 		MaxPoints:   fc.MaxPoints,
