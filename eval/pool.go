@@ -119,6 +119,19 @@ type PoolResult struct {
 	BusiestQueries    []Busy      `json:"busiest_queries"`
 	Alerts            []PoolAlert `json:"false_alert_list"`
 	DuplicateList     []PoolAlert `json:"duplicate_list"`
+	// VerifierRejected counts the matches of the rule's hashes that its
+	// geometric verifier turned down and that are no duplicates (false
+	// alerts it saved), VerifierRejectedCross those between different
+	// families, and VerifierRejectedDuplicates those the thumbnails call
+	// the same picture (a hybrid look-alike's coarse tones are its
+	// layout's, so they count as duplicates; a real duplicate turned down
+	// would be a copy lost). RejectedList lists them all (by PDQ
+	// distance, at most maxRejectedList), with their inliers: how near
+	// each came.
+	VerifierRejected           int         `json:"verifier_rejected"`
+	VerifierRejectedCross      int         `json:"verifier_rejected_cross_family"`
+	VerifierRejectedDuplicates int         `json:"verifier_rejected_duplicates"`
+	RejectedList               []PoolAlert `json:"verifier_rejected_list"`
 	// Disagreements counts image pairs on which the index's matches and
 	// an exhaustive comparison of every view pair disagree; it must be 0.
 	Disagreements int `json:"index_scan_disagreements"`
@@ -196,6 +209,12 @@ type PoolAlert struct {
 	// pair (hashing.Evidence.Ratio): what the rule's tests on grey
 	// pictures (Rule.Grey) weigh.
 	Ratio float64 `json:"ratio"`
+	// Inliers is what the rule's geometric verifier found between the two
+	// pictures (features.Verify), whether the rule checks this match or
+	// not: the verifier's margin. -1 when the rule has none, or a side
+	// has no corner set (an imported hash, a picture that will not
+	// decode).
+	Inliers int `json:"inliers"`
 }
 
 // poolImage is one manifest line.
@@ -309,7 +328,7 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	matches = verifyPoolMatches(ctx, cfg, hasher, matches)
+	matches, rejected := verifyPoolMatches(ctx, cfg, hasher, matches)
 	if cfg.Local > 0 {
 		if res.Local, err = poolLocal(ctx, cfg, hasher, regs, queries, matches); err != nil {
 			return nil, err
@@ -325,7 +344,7 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 
 	// Thumbnails of every image some match or dump row involves.
 	need := map[string]bool{}
-	for _, m := range matches {
+	for _, m := range slices.Concat(matches, rejected) {
 		need[m.Query], need[m.Registered] = true, true
 	}
 	for _, p := range sc.pairs {
@@ -353,6 +372,7 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 		return ta.correlation(tb)
 	}
 	summarise(res, cfg.Rule, regs, queries, matches, sc, corr)
+	summariseRejected(res, regs, queries, rejected, corr)
 	if res.Local != nil {
 		res.Local.countLocal(corr)
 	}
@@ -453,23 +473,41 @@ type poolMatch struct {
 	Query, Registered string
 	q, r              int
 	ev                hashing.Evidence
+	// inliers is what the geometric verifier found (verifyPoolMatches),
+	// -1 when it was not run or a side has no corner set.
+	inliers int
 }
 
-// verifyPoolMatches keeps the matches that pass the rule's geometric
-// verifier (Rule.Verify; all of them without one), reading the corner
-// sets of the pictures involved from the pool: the cached fingerprints
-// carry none, and only matched pairs need them.
-func verifyPoolMatches(ctx context.Context, cfg PoolConfig, hasher *hashing.Hasher, matches []poolMatch) []poolMatch {
-	if cfg.Rule.Verify == nil {
-		return matches
+// verifyPoolMatches applies the rule's geometric verifier (Rule.Verify)
+// to the matches, reading the corner sets of the pictures involved from
+// the pool: the cached fingerprints carry none, and only matched pairs
+// need them. It returns the matches that stand and those it rejected.
+// Every match between native fingerprints gets its inliers (the corner
+// matches one transform explains, features.Verify), checked by the rule
+// or not, so the report shows the verifier's margin on each pair and a
+// stricter verifier can be weighed from one run.
+func verifyPoolMatches(ctx context.Context, cfg PoolConfig, hasher *hashing.Hasher, matches []poolMatch) (kept, rejected []poolMatch) {
+	for i := range matches {
+		matches[i].inliers = -1
 	}
+	if cfg.Rule.Verify == nil {
+		return matches, nil
+	}
+	test := *cfg.Rule.Verify
 	sets := newFeatureSets(hasher, cfg.Rule, func(name string) ([]byte, error) { return readPoolFile(cfg.Pool, name) })
 	keep := make([]bool, len(matches))
 	done := 0
 	var mu sync.Mutex
 	parallel(ctx, cfg.Workers, len(matches), func(i int) {
-		m := matches[i]
-		keep[i] = verified(cfg.Rule, m.ev, func() *features.Set { return sets.get(ctx, m.Query) }, func() *features.Set { return sets.get(ctx, m.Registered) })
+		m := &matches[i]
+		query := func() *features.Set { return sets.get(ctx, m.Query) }
+		registered := func() *features.Set { return sets.get(ctx, m.Registered) }
+		keep[i] = verified(cfg.Rule, m.ev, query, registered)
+		if _, native := m.ev.Distances[hashing.PHash]; native {
+			if q, r := query(), registered(); q != nil && r != nil {
+				m.inliers = features.Verify(*q, *r, test.Config).Inliers
+			}
+		}
 		mu.Lock()
 		done++
 		if cfg.Progress != nil && (done%500 == 0 || done == len(matches)) {
@@ -477,13 +515,14 @@ func verifyPoolMatches(ctx context.Context, cfg PoolConfig, hasher *hashing.Hash
 		}
 		mu.Unlock()
 	})
-	var out []poolMatch
 	for i, m := range matches {
 		if keep[i] {
-			out = append(out, m)
+			kept = append(kept, m)
+		} else {
+			rejected = append(rejected, m)
 		}
 	}
-	return out
+	return kept, rejected
 }
 
 // indexMatches registers regs in a temporary index, exactly as eval.Run
@@ -774,15 +813,7 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 		key := uint64(m.q)<<32 | uint64(m.r)
 		indexed[key] = true
 		q, r := queries[m.q], regs[m.r]
-		a := PoolAlert{Query: q.path, QueryFamily: q.family, Registered: r.path, RegisteredFamily: r.family,
-			Clause: m.ev.Clause, QueryView: m.ev.QueryView, RegisteredView: m.ev.RegisteredView,
-			PDQ: distOr(m.ev, hashing.PDQ), PHash: distOr(m.ev, hashing.PHash), DHash: distOr(m.ev, hashing.DHash),
-			Correlation: corr(q.path, r.path),
-			QueryChroma: int(q.fp.Colour.Chroma), RegisteredChroma: int(r.fp.Colour.Chroma), ColourDistance: -1,
-			Ratio: m.ev.Ratio}
-		if !q.fp.Colour.IsZero() && !r.fp.Colour.IsZero() {
-			a.ColourDistance = hashing.ColourDistance(q.fp.Colour, r.fp.Colour)
-		}
+		a := poolAlert(m, q, r, corr)
 		res.Matches++
 		ci := min(max(m.ev.Clause, 0), len(res.Clauses)-1)
 		if a.Correlation >= DuplicateCorrelation {
@@ -863,6 +894,46 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 	sort.SliceStable(res.Alerts, func(i, j int) bool { return res.Alerts[i].PDQ < res.Alerts[j].PDQ })
 	if len(res.DuplicateList) > 50 {
 		res.DuplicateList = res.DuplicateList[:50]
+	}
+}
+
+// poolAlert describes match m between query q and registered image r.
+func poolAlert(m poolMatch, q, r hashedImage, corr func(a, b string) float64) PoolAlert {
+	a := PoolAlert{Query: q.path, QueryFamily: q.family, Registered: r.path, RegisteredFamily: r.family,
+		Clause: m.ev.Clause, QueryView: m.ev.QueryView, RegisteredView: m.ev.RegisteredView,
+		PDQ: distOr(m.ev, hashing.PDQ), PHash: distOr(m.ev, hashing.PHash), DHash: distOr(m.ev, hashing.DHash),
+		Correlation: corr(q.path, r.path),
+		QueryChroma: int(q.fp.Colour.Chroma), RegisteredChroma: int(r.fp.Colour.Chroma), ColourDistance: -1,
+		Ratio: m.ev.Ratio, Inliers: m.inliers}
+	if !q.fp.Colour.IsZero() && !r.fp.Colour.IsZero() {
+		a.ColourDistance = hashing.ColourDistance(q.fp.Colour, r.fp.Colour)
+	}
+	return a
+}
+
+// maxRejectedList bounds PoolResult.RejectedList.
+const maxRejectedList = 500
+
+// summariseRejected counts and lists the matches the geometric verifier
+// rejected.
+func summariseRejected(res *PoolResult, regs, queries []hashedImage, rejected []poolMatch, corr func(a, b string) float64) {
+	res.RejectedList = []PoolAlert{}
+	for _, m := range rejected {
+		a := poolAlert(m, queries[m.q], regs[m.r], corr)
+		res.RejectedList = append(res.RejectedList, a)
+		switch {
+		case a.Correlation >= DuplicateCorrelation:
+			res.VerifierRejectedDuplicates++
+		case a.QueryFamily != a.RegisteredFamily:
+			res.VerifierRejectedCross++
+			fallthrough
+		default:
+			res.VerifierRejected++
+		}
+	}
+	sort.SliceStable(res.RejectedList, func(i, j int) bool { return res.RejectedList[i].PDQ < res.RejectedList[j].PDQ })
+	if len(res.RejectedList) > maxRejectedList {
+		res.RejectedList = res.RejectedList[:maxRejectedList]
 	}
 }
 

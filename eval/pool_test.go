@@ -140,6 +140,11 @@ func TestRunPoolSeparatesDuplicatesFromFalseAlerts(t *testing.T) {
 		if a.Correlation >= DuplicateCorrelation {
 			t.Errorf("correlation %.2f, want below %.1f", a.Correlation, DuplicateCorrelation)
 		}
+		// The middle is the same pixels: the geometric verifier agrees,
+		// and reports by how much although the rule does not ask it.
+		if a.Inliers < 5 || res.VerifierRejected != 0 || res.VerifierRejectedDuplicates != 0 || len(res.RejectedList) != 0 {
+			t.Errorf("inliers %d, verifier rejected %d %+v; want at least 5 and none", a.Inliers, res.VerifierRejected, res.RejectedList)
+		}
 		if res.SameFamily != 1 || res.CrossComparisons != 30-1*1 {
 			t.Errorf("same family %d, cross comparisons %d; want 1 and 29", res.SameFamily, res.CrossComparisons)
 		}
@@ -262,6 +267,45 @@ func TestRunPoolSeparatesDuplicatesFromFalseAlerts(t *testing.T) {
 			t.Errorf("by threshold %+v, want no false alert added", l.ByThreshold)
 		}
 	})
+}
+
+// A look-alike (a photo's layout drawn with another's detail) passes the
+// rule's weak clause and is turned down by its geometric verifier: the
+// pool run lists it with the inliers it got, so the verifier's margin
+// shows, and counts it apart from the false alerts — as a duplicate, for
+// its coarse tones, which the thumbnails compare, are the photo's.
+func TestRunPoolListsWhatTheVerifierTurnsDown(t *testing.T) {
+	known, others := fixtures.Known(), fixtures.Others()
+	var detail fixtures.Photo
+	for _, p := range others {
+		if p.Name == "dev-012-pontduGard.jpg" {
+			detail = p
+		}
+	}
+	look, err := fixtures.Encode(fixtures.LookAlike(decodePhoto(t, known[1]), decodePhoto(t, detail), 8), fixtures.FormatJPEG, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := writePool(t, []poolFile{
+		{"known", known[0].Name, known[0].Data},
+		{"known", known[1].Name, known[1].Data},
+		// queried:
+		{"other", others[1].Name, others[1].Data},
+		{"made", "lookalike.jpg", look},
+	})
+	res, err := RunPool(context.Background(), PoolConfig{Pool: pool, Register: 2, Workers: 2, NoScan: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.FalseAlerts != 0 || res.Duplicates != 0 || res.VerifierRejected != 0 || res.VerifierRejectedDuplicates != 1 || len(res.RejectedList) != 1 {
+		t.Fatalf("false alerts %d, duplicates %d, verifier rejected %d and %d duplicates %+v; want only the look-alike turned down",
+			res.FalseAlerts, res.Duplicates, res.VerifierRejected, res.VerifierRejectedDuplicates, res.RejectedList)
+	}
+	r := res.RejectedList[0]
+	if r.Query != "made/lookalike.jpg" || r.Registered != "known/"+known[1].Name || r.PDQ <= 31 || r.Inliers < 0 || r.Inliers >= 5 || r.Correlation < DuplicateCorrelation {
+		t.Errorf("rejected %s ~ %s at PDQ %d with %d inliers, correlation %.2f; want the look-alike beyond PDQ 31 with 0–4, a duplicate by its thumbnail",
+			r.Query, r.Registered, r.PDQ, r.Inliers, r.Correlation)
+	}
 }
 
 func TestFingerprintCacheRoundTrip(t *testing.T) {

@@ -81,6 +81,10 @@ func printPool(a *app, r *eval.PoolResult) {
 	if r.Disagreements > 0 {
 		fmt.Fprintf(w, "WARNING: the index and an exhaustive comparison disagree on %d image pairs\n", r.Disagreements)
 	}
+	if len(r.RejectedList) > 0 {
+		fmt.Fprintf(w, "the geometric verifier turned down %d more false alerts (%d between families) and %d duplicates\n",
+			r.VerifierRejected, r.VerifierRejectedCross, r.VerifierRejectedDuplicates)
+	}
 
 	fmt.Fprintln(w, "\nper clause (alerts by the clause of their evidence; passing: image pairs some view pair of which passes the clause alone)")
 	if !r.Scanned {
@@ -122,7 +126,8 @@ func printPool(a *app, r *eval.PoolResult) {
 	for _, l := range []struct {
 		title string
 		list  []eval.PoolAlert
-	}{{"false alerts, nearest by PDQ first", r.Alerts}, {"duplicates set aside", r.DuplicateList}} {
+	}{{"false alerts, nearest by PDQ first", r.Alerts}, {"duplicates set aside", r.DuplicateList},
+		{"turned down by the geometric verifier, nearest by PDQ first", r.RejectedList}} {
 		if len(l.list) == 0 {
 			continue
 		}
@@ -132,8 +137,12 @@ func printPool(a *app, r *eval.PoolResult) {
 				fmt.Fprintf(w, "  … %d more (see --json)\n", len(l.list)-15)
 				break
 			}
-			fmt.Fprintf(w, "  %s (%s) ~ %s (%s): clause %d, pdq %d phash %d dhash %d, correlation %.2f\n",
-				x.Query, x.QueryView, x.Registered, x.RegisteredView, x.Clause, x.PDQ, x.PHash, x.DHash, x.Correlation)
+			inliers := ""
+			if x.Inliers >= 0 {
+				inliers = fmt.Sprintf(", %d inliers", x.Inliers)
+			}
+			fmt.Fprintf(w, "  %s (%s) ~ %s (%s): clause %d, pdq %d phash %d dhash %d, correlation %.2f%s\n",
+				x.Query, x.QueryView, x.Registered, x.RegisteredView, x.Clause, x.PDQ, x.PHash, x.DHash, x.Correlation, inliers)
 		}
 	}
 	if r.Local != nil {
