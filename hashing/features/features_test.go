@@ -128,5 +128,26 @@ func TestSquareCopiesUndoAStretch(t *testing.T) {
 				t.Errorf("%s, square copies %v: %d inliers (square %v), want at least %d from the square copies", p.Name, tc.square, r.Inliers, r.Square, tc.least)
 			}
 		}
+		// A copy in the same frame is compared at its own aspect only:
+		// the square copies would be a second draw, not a better one.
+		// (Its own corners are left out here, so that only the square
+		// copies could agree.)
+		recoded, err := fixtures.JPEGQuality(50).Render(pg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			aspect float64
+			square bool
+		}{{features.DefaultConfig().SquareAspect, false}, {1, true}} {
+			cfg := features.DefaultConfig()
+			cfg.SquareAspect = tc.aspect
+			q := features.Extract(decodeGrey(t, recoded), cfg)
+			q.Points = nil
+			r := features.Verify(q, features.Extract(pg, cfg), cfg)
+			if r.Square != tc.square || (tc.square && r.Inliers < minCopyInliers) || (!tc.square && r.Inliers != 0) {
+				t.Errorf("%s re-encoded, SquareAspect %g: %d inliers, square %v; want square copies compared: %v", p.Name, tc.aspect, r.Inliers, r.Square, tc.square)
+			}
+		}
 	}
 }

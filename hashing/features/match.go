@@ -23,12 +23,17 @@ type Result struct {
 // Verify returns the best of the agreements of query and of its mirror
 // image (Set.Mirror) with registered: a registered picture stores one set,
 // and a mirrored re-upload is found from the query's side. With
-// cfg.Square, and square copies on both sides (Set.Square; a square
-// picture's own copy is one), the square copies are compared too, the
-// same two ways, and the better agreement of all counts.
+// cfg.Square, square copies on both sides (Set.Square; a square
+// picture's own copy is one), and aspect ratios at least cfg.SquareAspect
+// apart, the square copies are compared too, the same two ways, and the
+// better agreement of all counts.
 func Verify(query, registered Set, cfg Config) Result {
 	best := verifyCopy(query, registered, cfg)
 	if !cfg.Square || (query.Square == nil && registered.Square == nil) {
+		return best
+	}
+	qa, ra := query.aspect(), registered.aspect()
+	if qa == 0 || ra == 0 || max(qa, ra) < cfg.SquareAspect*min(qa, ra) {
 		return best
 	}
 	if q, r := query.squareCopy(), registered.squareCopy(); q != nil && r != nil {
