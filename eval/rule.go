@@ -145,7 +145,8 @@ func StrictRatio(spec string) (*hashing.StrictRatio, error) {
 }
 
 // VerifyTest parses the rule's geometric verifier given as "none" (no
-// verifier, nil) or "MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS]]]"
+// verifier, nil) or
+// "MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS[,NEARMINDISTINCT]]]]"
 // (hashing.VerifyTest's fields; those left out keep the default rule's,
 // or AbovePDQ 31 and MinPoints 0 when it has none), with the corner
 // finder's default configuration.
@@ -158,10 +159,10 @@ func VerifyTest(spec string) (*hashing.VerifyTest, error) {
 		t = *d
 	}
 	parts := strings.Split(spec, ",")
-	if len(parts) > 4 {
-		return nil, fmt.Errorf("eval: verifier %q: want none or MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS]]]", spec)
+	ints := []*int{&t.MinInliers, &t.AbovePDQ, &t.MinPoints, &t.NearMinInliers, &t.NearMinDistinct}
+	if len(parts) > len(ints) {
+		return nil, fmt.Errorf("eval: verifier %q: want none or MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS[,NEARMINDISTINCT]]]]", spec)
 	}
-	ints := []*int{&t.MinInliers, &t.AbovePDQ, &t.MinPoints, &t.NearMinInliers}
 	for i, p := range parts {
 		v, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || v < 0 {

@@ -104,6 +104,8 @@ func TestGreyTestSpec(t *testing.T) {
 }
 
 func TestVerifyTestSpec(t *testing.T) {
+	// Fields left out keep the default rule's.
+	near := hashing.DefaultRule().Verify.NearMinInliers
 	for _, tc := range []struct {
 		name                               string
 		spec                               string
@@ -111,12 +113,14 @@ func TestVerifyTestSpec(t *testing.T) {
 		inliers, abovePDQ, minPoints, near int
 	}{
 		{"none switches the verifier off", "none", true, false, 0, 0, 0, 0},
-		{"inliers alone keep PDQ 31, check every picture and leave near matches", "4", false, false, 4, 31, 0, 0},
-		{"three fields leave near matches unchecked", "6,40,12", false, false, 6, 40, 12, 0},
-		{"every field can be given", "6,40,12,2", false, false, 6, 40, 12, 2},
+		{"inliers alone keep PDQ 31, check every picture and keep the default's near matches", "4", false, false, 4, 31, 0, near},
+		{"three fields keep the default's near matches", "6,40,12", false, false, 6, 40, 12, near},
+		{"near matches can be left unchecked", "6,40,12,0", false, false, 6, 40, 12, 0},
+		{"four fields can be given", "6,40,12,2", false, false, 6, 40, 12, 2},
+		{"every field can be given", "6,40,12,2,9", false, false, 6, 40, 12, 2},
 		{"a negative count is an error", "-1", false, true, 0, 0, 0, 0},
 		{"a word is an error", "many", false, true, 0, 0, 0, 0},
-		{"five fields are an error", "1,2,3,4,5", false, true, 0, 0, 0, 0},
+		{"six fields are an error", "1,2,3,4,5,6", false, true, 0, 0, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := VerifyTest(tc.spec)
@@ -139,5 +143,8 @@ func TestVerifyTestSpec(t *testing.T) {
 				t.Error("verifier has no corner finder configuration")
 			}
 		})
+	}
+	if v, err := VerifyTest("6,40,12,2,9"); err != nil || v.NearMinDistinct != 9 {
+		t.Errorf("the fifth field: %+v, %v; want NearMinDistinct 9", v, err)
 	}
 }

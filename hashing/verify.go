@@ -40,12 +40,22 @@ type VerifyTest struct {
 	// NearMinInliers, when above 0, applies the test to matches within
 	// AbovePDQ as well, with this smaller count: the hashes vouch for
 	// those, so the corners need only show that the two pictures share
-	// some geometry at all, not that one is the other moved. Off (0) in
-	// DefaultRule: measured with 1–3, it took the pool's tune split only
-	// from 32 to 31 false alerts and cost half A's stretched and 1.7×
-	// zoomed copies, which get no inlier from the corner matcher (README,
-	// "Matching").
+	// some geometry at all, not that one is the other moved (1–3 are one
+	// test: RANSAC fits no transform to fewer than 3). Off (0) in
+	// DefaultRule. Measured at 3 with square copies
+	// (features.Config.Square), which keep stretched copies: the pool's
+	// holdout split 26 → 16 false alerts between packages, but 1.7×
+	// zoomed copies, whose corners the matcher cannot follow, and
+	// pictures whose only corners repeat (a disc's rim) lose copies the
+	// hashes match well (README, "Matching").
 	NearMinInliers int
+	// NearMinDistinct, when above 0, leaves unchecked a match within
+	// AbovePDQ (the NearMinInliers test) in which either picture has fewer
+	// distinct corners (features.Set.Distinct): a picture whose corners
+	// all look alike, such as a disc's rim or a grid, cannot show the
+	// agreement even of a copy, so the verifier has nothing to say and
+	// the hashes decide (a fault costs no alert).
+	NearMinDistinct int
 	// MinPoints, when above 0, leaves unchecked a match in which either
 	// picture has fewer corners: too few to say anything either way.
 	MinPoints int
@@ -78,9 +88,12 @@ func (t VerifyTest) Applies(ev Evidence) bool {
 	if _, native := ev.Distances[PHash]; !native {
 		return false
 	}
-	if t.NearMinInliers > 0 {
-		return true
-	}
+	return t.NearMinInliers > 0 || t.beyond(ev)
+}
+
+// beyond reports whether a match whose best view pair is ev lies beyond
+// AbovePDQ (or has no PDQ distance): the matches MinInliers is for.
+func (t VerifyTest) beyond(ev Evidence) bool {
 	pdq, ok := ev.Distances[PDQ]
 	return !ok || pdq > t.AbovePDQ
 }
@@ -88,7 +101,7 @@ func (t VerifyTest) Applies(ev Evidence) bool {
 // minInliers is the inlier count a match whose best view pair is ev
 // needs: MinInliers beyond AbovePDQ, NearMinInliers within it.
 func (t VerifyTest) minInliers(ev Evidence) int {
-	if pdq, ok := ev.Distances[PDQ]; ok && pdq <= t.AbovePDQ {
+	if !t.beyond(ev) {
 		return t.NearMinInliers
 	}
 	return t.MinInliers
@@ -105,6 +118,9 @@ func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, 
 		return true, VerifyUnchecked, 0
 	}
 	if t.MinPoints > 0 && (len(query.Points) < t.MinPoints || len(registered.Points) < t.MinPoints) {
+		return true, VerifyUnchecked, 0
+	}
+	if !t.beyond(ev) && t.NearMinDistinct > 0 && (query.Distinct(t.Config) < t.NearMinDistinct || registered.Distinct(t.Config) < t.NearMinDistinct) {
 		return true, VerifyUnchecked, 0
 	}
 	r := features.Verify(*query, *registered, t.Config)
@@ -159,8 +175,9 @@ func (h *Hasher) featuresOf(img image.Image, cfg features.Config) features.Set {
 }
 
 // defaultVerify is the default rule's verifier (Rule.Verify): matches
-// beyond PDQ 31 need 5 corner matches one transform explains. Registration
-// computes corner sets under its Config (Hasher.Image, Hasher.Pixels).
+// beyond PDQ 31 need 5 corner matches one transform explains.
+// Registration computes corner sets under its Config (Hasher.Image,
+// Hasher.Pixels).
 func defaultVerify() *VerifyTest {
 	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, Config: features.DefaultConfig()}
 }

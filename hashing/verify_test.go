@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/color"
 	"testing"
 
 	"github.com/hashwatch/hashwatch/fixtures"
@@ -40,6 +42,12 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 	// against the smaller count; those beyond keep MinInliers.
 	both := test
 	both.NearMinInliers = 1
+	// With NearMinDistinct, a match within AbovePDQ between pictures
+	// whose corners all look alike (a disc's rim) is left to the hashes:
+	// even a copy of such a picture shows no agreement.
+	distinct := both
+	distinct.NearMinDistinct = 8
+	disc, shifted := set(discJPEG(t, 0)), set(discJPEG(t, 2))
 	for _, tc := range []struct {
 		name        string
 		test        hashing.VerifyTest
@@ -59,6 +67,10 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 		{"near: an unrelated photo beyond PDQ 31 still does not", both, other, orig, weak, false, hashing.VerifyChecked},
 		{"near: a match decided by PDQ alone is still not checked", both, other, orig, imported, true, hashing.VerifyNotApplied},
 		{"near: a side without corners is still left to the rule", both, other, nil, near, true, hashing.VerifyUnchecked},
+		{"distinct: a disc's copy within PDQ 31 is left to the hashes", distinct, shifted, disc, near, true, hashing.VerifyUnchecked},
+		{"distinct: an unrelated photo within PDQ 31 still does not agree", distinct, other, orig, near, false, hashing.VerifyChecked},
+		{"distinct: a cropped copy within PDQ 31 still agrees", distinct, copy, orig, near, true, hashing.VerifyChecked},
+		{"distinct: a disc beyond PDQ 31 is checked all the same", distinct, disc, orig, weak, false, hashing.VerifyChecked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, verdict, inliers := tc.test.Agrees(tc.q, tc.r, tc.ev)
@@ -70,6 +82,27 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 	if !bytes.Equal(known.Data, fixtures.Known()[0].Data) {
 		t.Fatal("Features changed its input")
 	}
+}
+
+// discJPEG is a dark disc on white, moved by shift pixels: a picture whose
+// only corners lie on the disc's rim, all alike.
+func discJPEG(t *testing.T, shift int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 240, 240))
+	for y := range 240 {
+		for x := range 240 {
+			c := color.RGBA{255, 255, 255, 255}
+			if dx, dy := x-120-shift, y-120; dx*dx+dy*dy <= 64*64 {
+				c = color.RGBA{30, 30, 40, 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	data, err := fixtures.Encode(img, fixtures.FormatJPEG, 70)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func TestFeaturesHonoursTheHashersLimitsAndContext(t *testing.T) {

@@ -151,3 +151,34 @@ func TestSquareCopiesUndoAStretch(t *testing.T) {
 		}
 	}
 }
+
+// Distinct tells pictures whose corners can be matched in a copy (every
+// photo) from pictures whose corners all look alike: a disc's rim, a
+// checkerboard's crossings.
+func TestDistinctTellsPhotosFromRepeatedCorners(t *testing.T) {
+	cfg := features.DefaultConfig()
+	const least = 8 // hashing's default NearMinDistinct
+	for _, p := range append(fixtures.Known()[:4], fixtures.Others()[:4]...) {
+		_, g := photoGrey(t, p)
+		if n := features.Extract(g, cfg).Distinct(cfg); n < least {
+			t.Errorf("%s: %d distinct corners, want at least %d", p.Name, n, least)
+		}
+	}
+	disc := image.NewGray(image.Rect(0, 0, 240, 240))
+	board := image.NewGray(image.Rect(0, 0, 240, 240))
+	for y := range 240 {
+		for x := range 240 {
+			disc.Pix[y*240+x] = 255
+			if dx, dy := x-120, y-120; dx*dx+dy*dy <= 64*64 {
+				disc.Pix[y*240+x] = 30
+			}
+			board.Pix[y*240+x] = uint8(40 + 180*((x/30+y/30)%2))
+		}
+	}
+	for name, g := range map[string]*image.Gray{"disc": disc, "checkerboard": board} {
+		s := features.Extract(g, cfg)
+		if n := s.Distinct(cfg); n >= least {
+			t.Errorf("%s: %d distinct corners of %d, want fewer than %d", name, n, len(s.Points), least)
+		}
+	}
+}
