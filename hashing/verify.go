@@ -49,12 +49,18 @@ type VerifyTest struct {
 	// pictures whose only corners repeat (a disc's rim) lose copies the
 	// hashes match well (README, "Matching").
 	NearMinInliers int
-	// NearMinDistinct, when above 0, leaves unchecked a match within
-	// AbovePDQ (the NearMinInliers test) in which either picture has fewer
-	// distinct corners (features.Set.Distinct): a picture whose corners
-	// all look alike, such as a disc's rim or a grid, cannot show the
-	// agreement even of a copy, so the verifier has nothing to say and
-	// the hashes decide (a fault costs no alert).
+	// NearMinDistinct, when above 0, is the fewest distinct corners
+	// (features.Set.Distinct) a registered picture needs for the
+	// NearMinInliers test. A picture whose corners all look alike, or
+	// that has none — a disc's rim, a grid, a plain panel — cannot show
+	// the agreement even of a copy. Its matches within AbovePDQ through a
+	// whole-picture view are left to the hashes (a fault costs no alert);
+	// those through one of its crop views are refused: a crop of a
+	// featureless picture is a plainer one still, a degenerate view that
+	// meets every other plain picture, and nothing in it could tell a
+	// copy. The query's corners do not count: a copy of a registered
+	// picture rich in distinct corners has them too, and a query without
+	// any (a plain banner, a two-band flag) is no such copy.
 	NearMinDistinct int
 	// MinPoints, when above 0, leaves unchecked a match in which either
 	// picture has fewer corners: too few to say anything either way.
@@ -120,7 +126,10 @@ func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, 
 	if t.MinPoints > 0 && (len(query.Points) < t.MinPoints || len(registered.Points) < t.MinPoints) {
 		return true, VerifyUnchecked, 0
 	}
-	if !t.beyond(ev) && t.NearMinDistinct > 0 && (query.Distinct(t.Config) < t.NearMinDistinct || registered.Distinct(t.Config) < t.NearMinDistinct) {
+	if !t.beyond(ev) && t.NearMinDistinct > 0 && registered.Distinct(t.Config) < t.NearMinDistinct {
+		if cropView(ev.RegisteredView) {
+			return false, VerifyChecked, 0
+		}
 		return true, VerifyUnchecked, 0
 	}
 	r := features.Verify(*query, *registered, t.Config)
@@ -179,5 +188,5 @@ func (h *Hasher) featuresOf(img image.Image, cfg features.Config) features.Set {
 // Registration computes corner sets under its Config (Hasher.Image,
 // Hasher.Pixels).
 func defaultVerify() *VerifyTest {
-	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, Config: features.DefaultConfig()}
+	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, NearMinInliers: 3, NearMinDistinct: 4, Config: features.DefaultConfig()}
 }

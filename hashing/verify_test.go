@@ -37,16 +37,21 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 	test := hashing.VerifyTest{AbovePDQ: 31, MinInliers: 6, Config: cfg}
 	weak := hashing.Evidence{Distances: map[hashing.Algorithm]int{hashing.PDQ: 48, hashing.PHash: 6, hashing.DHash: 8}}
 	near := hashing.Evidence{Distances: map[hashing.Algorithm]int{hashing.PDQ: 20, hashing.PHash: 6, hashing.DHash: 8}}
+	nearCrop := near
+	nearCrop.QueryView, nearCrop.RegisteredView = "original", "crop-br13"
 	imported := hashing.Evidence{Distances: map[hashing.Algorithm]int{hashing.PDQ: 48}}
 	// With NearMinInliers the matches within AbovePDQ are checked too,
 	// against the smaller count; those beyond keep MinInliers.
 	both := test
 	both.NearMinInliers = 1
-	// With NearMinDistinct, a match within AbovePDQ between pictures
-	// whose corners all look alike (a disc's rim) is left to the hashes:
-	// even a copy of such a picture shows no agreement.
+	// With NearMinDistinct, a match within AbovePDQ with a registered
+	// picture whose corners all look alike (a disc's rim) is left to the
+	// hashes (through a crop view, refused: a plain picture's crop is
+	// plainer still): even a copy of such a picture shows no agreement. A query
+	// without distinct corners against a registered photo rich in them
+	// is checked: a copy of the photo would have them.
 	distinct := both
-	distinct.NearMinDistinct = 8
+	distinct.NearMinDistinct = 4
 	disc, shifted := set(discJPEG(t, 0)), set(discJPEG(t, 2))
 	for _, tc := range []struct {
 		name        string
@@ -68,8 +73,11 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 		{"near: a match decided by PDQ alone is still not checked", both, other, orig, imported, true, hashing.VerifyNotApplied},
 		{"near: a side without corners is still left to the rule", both, other, nil, near, true, hashing.VerifyUnchecked},
 		{"distinct: a disc's copy within PDQ 31 is left to the hashes", distinct, shifted, disc, near, true, hashing.VerifyUnchecked},
+		{"distinct: a match with a disc's crop view within PDQ 31 is refused", distinct, shifted, disc, nearCrop, false, hashing.VerifyChecked},
+		{"distinct: a photo's crop view within PDQ 31 is checked as any other", distinct, copy, orig, nearCrop, true, hashing.VerifyChecked},
 		{"distinct: an unrelated photo within PDQ 31 still does not agree", distinct, other, orig, near, false, hashing.VerifyChecked},
 		{"distinct: a cropped copy within PDQ 31 still agrees", distinct, copy, orig, near, true, hashing.VerifyChecked},
+		{"distinct: a disc against a photo within PDQ 31 is checked and refused", distinct, disc, orig, near, false, hashing.VerifyChecked},
 		{"distinct: a disc beyond PDQ 31 is checked all the same", distinct, disc, orig, weak, false, hashing.VerifyChecked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"slices"
+	"strings"
 
 	"github.com/disintegration/imaging"
 )
@@ -114,6 +115,13 @@ var registrationViews = slices.Concat([]viewSpec{
 	{"mirror-crop-c10", mirrored(crop(0.10, 0.10, 0.10, 0.10))},
 	{"mirror-crop-c20", mirrored(crop(0.20, 0.20, 0.20, 0.20))},
 })
+
+// cropView reports whether the registered view named name is cut from the
+// picture (crop-…, mirror-crop-…: registrationViews, cornerViews), so
+// that it holds a part of it only.
+func cropView(name string) bool {
+	return strings.HasPrefix(name, "crop-") || strings.HasPrefix(name, "mirror-crop-")
+}
 
 // cornerCuts are the amounts, in percent of each side, at which the
 // registered corner crops (two adjacent sides cut alike) are cut: every 3

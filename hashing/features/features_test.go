@@ -157,7 +157,7 @@ func TestSquareCopiesUndoAStretch(t *testing.T) {
 // checkerboard's crossings.
 func TestDistinctTellsPhotosFromRepeatedCorners(t *testing.T) {
 	cfg := features.DefaultConfig()
-	const least = 8 // hashing's default NearMinDistinct
+	const least = 8 // twice hashing's default NearMinDistinct, 4
 	for _, p := range append(fixtures.Known()[:4], fixtures.Others()[:4]...) {
 		_, g := photoGrey(t, p)
 		if n := features.Extract(g, cfg).Distinct(cfg); n < least {
