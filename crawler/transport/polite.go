@@ -212,5 +212,52 @@ func (g *Gate) Acquire(ctx context.Context, host string) (started, release func(
 	return started, release, nil
 }
 
+// AcquireSlots waits for a slot at host as Acquire does and, when no delay
+// spaces the host's turns, takes at once as many more of the host's free
+// slots as make want in all, within a fair share: at most
+// parallelism / (sharers+1), rounded up, where sharers counts the others
+// (workers) holding or waiting for slots at host. It returns how many
+// slots it took, n, and release, which gives them all back. Slots taken
+// so serve several requests each, one after another, without a turn per
+// request (a coordinator leases them to a worker); with nothing to space,
+// the budget only counts requests in flight, and holding n slots keeps the
+// holder's requests in flight at or below n. With a delay it is Acquire:
+// one slot, and started is not nil (each request must be spaced).
+func (g *Gate) AcquireSlots(ctx context.Context, host string, want, sharers int) (n int, started, release func(), err error) {
+	b := g.p.budget(host)
+	if time.Duration(b.delay.Load()) > 0 {
+		started, release, err = g.Acquire(ctx, host)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		return 1, started, release, nil
+	}
+	select {
+	case b.slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0, nil, nil, ctx.Err()
+	}
+	n = 1
+	share := (g.p.parallelism + sharers) / (sharers + 1)
+	for n < min(want, share) {
+		select {
+		case b.slots <- struct{}{}:
+			n++
+			continue
+		default:
+		}
+		break
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			for range n {
+				<-b.slots
+			}
+		})
+	}
+	return n, nil, release, nil
+}
+
 // HonourCrawlDelay raises host's spacing as Polite.HonourCrawlDelay does.
 func (g *Gate) HonourCrawlDelay(host string, d time.Duration) { g.p.HonourCrawlDelay(host, d) }

@@ -1,0 +1,178 @@
+package natswork
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashwatch/hashwatch/crawler"
+	"github.com/hashwatch/hashwatch/fixtures"
+	"github.com/hashwatch/hashwatch/hashing"
+)
+
+// TestLeasedSlotsHoldTheParallelismAcrossWorkers crawls a site of
+// parallelism 3 and no delay with several workers, each holding leases of
+// slots (protocol 6) or asking turns, and counts at the server the
+// requests in flight at once: never more than 3 for all workers together.
+// The alerts are those of one process, and the coordinator granted leases
+// only to workers that ask for them, turns only to the others — a
+// protocol 5 worker, or any worker of a protocol 5 coordinator.
+func TestLeasedSlotsHoldTheParallelismAcrossWorkers(t *testing.T) {
+	const parallelism = 3
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each response takes a little while, so that the workers' requests
+	// overlap and press on the parallelism.
+	rec := &arrivals{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(3 * time.Millisecond)
+		fs.ServeHTTP(w, r)
+	})}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	sites, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 5s\n    delay: 0s\n    parallelism: %d\n", srv.URL+"/", parallelism)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := &sites.Sites[0]
+	ref := registerKnown(t)
+	if _, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site); err != nil {
+		t.Fatal(err)
+	}
+	want := sightings(t, ref)
+
+	for _, tc := range []struct {
+		name string
+		// protocols of the workers (0: this build's).
+		workers []int
+		// oldCoordinator grants no leases, as a protocol 5 coordinator.
+		oldCoordinator bool
+		leases, turns  bool
+	}{
+		{"three workers holding leases", []int{0, 0, 0}, false, true, false},
+		{"a protocol 5 worker beside two holding leases", []int{5, 0, 0}, false, true, true},
+		{"protocol 5 workers", []int{5, 5}, false, false, true},
+		{"a protocol 5 coordinator", []int{0, 0}, true, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec.mu.Lock()
+			rec.now, rec.max, rec.starts, rec.paths = 0, 0, nil, nil
+			rec.mu.Unlock()
+			db := registerKnown(t)
+			c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
+			emb, nc, creds := startEmbedded(t, "test coordinator")
+			coord := startCoordinator(t, CoordinatorConfig{Conn: nc, Crawler: c, AckWait: 5 * time.Second, noLeases: tc.oldCoordinator})
+			cl := &testCluster{emb: emb, coord: coord, creds: creds}
+			for i, proto := range tc.workers {
+				cl.runWorker(t, WorkerConfig{Name: fmt.Sprintf("w%d", i), Parallel: 8, protocol: proto})
+			}
+			start := time.Now()
+			if _, err := c.Pass(context.Background(), site); err != nil {
+				t.Fatal(err)
+			}
+			took := time.Since(start)
+			if got := sightings(t, db); len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("sightings differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
+			}
+			rec.mu.Lock()
+			most, requests := rec.max, len(rec.starts)
+			rec.mu.Unlock()
+			if most > parallelism {
+				t.Errorf("%d requests in flight at once, want at most %d (the site's parallelism for all workers together)", most, parallelism)
+			}
+			leases, slots, turns := coord.leasesGranted.Load(), coord.slotsLeased.Load(), coord.turnsGranted.Load()
+			if (leases > 0) != tc.leases || (turns > 0) != tc.turns {
+				t.Errorf("the coordinator granted %d leases and %d turns; want leases %v, turns %v", leases, turns, tc.leases, tc.turns)
+			}
+			t.Logf("pass in %v: %d requests, at most %d at once; %d leases of %d slots, %d turns", took, requests, most, leases, slots, turns)
+		})
+	}
+}
+
+// TestAKilledWorkersLeaseGoesBack has a worker take a lease of both slots
+// of a host and die (its connection closed) without giving them back: the
+// coordinator finds it gone and takes the slots back, so the pass goes on
+// within seconds instead of waiting out the lease's hold (its time, the
+// request timeout and 30 s: 63 s here).
+func TestAKilledWorkersLeaseGoesBack(t *testing.T) {
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	sites, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 30s\n    delay: 0s\n    parallelism: 2\n", srv.URL+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, time.Minute, 0)
+	type passed struct {
+		res crawler.PassStats
+		err error
+	}
+	done := make(chan passed, 1)
+	go func() {
+		res, err := c.Pass(context.Background(), &sites.Sites[0])
+		done <- passed{res, err}
+	}()
+
+	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: strings.TrimPrefix(srv.URL, "http://"), HoldMS: 30_000, Want: 8})
+	var rep gateReply
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		// Until the pass runs, the coordinator answers that it does not.
+		msg, err := ghost.Request(gateAcquire, req, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(msg.Data, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Err == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no lease: %s", rep.Err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if rep.Slots != 2 || rep.TTLMS != leaseTTL.Milliseconds() {
+		t.Fatalf("leased %d slots for %d ms, want both for %v", rep.Slots, rep.TTLMS, leaseTTL)
+	}
+	ghost.Close() // killed holding both slots
+	start := time.Now()
+	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 4})
+
+	select {
+	case p := <-done:
+		if p.err != nil {
+			t.Fatal(p.err)
+		}
+		if took := time.Since(start); took > 30*time.Second {
+			t.Errorf("the pass took %v after the kill: the gone worker's slots were held", took)
+		}
+		t.Logf("pass of %d pages, %d media, %v after the kill", p.res.Pages, p.res.Media, time.Since(start))
+	case <-time.After(50 * time.Second):
+		t.Fatal("the pass did not end within 50 s: the gone worker's lease is held (63 s)")
+	}
+	// Every lease went back, and with it every count of interest.
+	time.Sleep(leaseIdle + 50*time.Millisecond)
+	tc.coord.gate.mu.Lock()
+	held, interest := len(tc.coord.gate.held), len(tc.coord.gate.interest)
+	tc.coord.gate.mu.Unlock()
+	if held != 0 || interest != 0 {
+		t.Errorf("after the pass the coordinator still counts %d turns or leases held and %d hosts with interest", held, interest)
+	}
+}
