@@ -176,3 +176,60 @@ func TestAKilledWorkersLeaseGoesBack(t *testing.T) {
 		t.Errorf("after the pass the coordinator still counts %d turns or leases held and %d hosts with interest", held, interest)
 	}
 }
+
+// TestACrawlDelaySpacesLeasingWorkers crawls a site with no delay of its
+// own whose robots.txt asks for a Crawl-delay, with two workers that hold
+// leases of slots where no delay spaces a host: once a worker has read
+// the Crawl-delay it asks turns, and the coordinator spaces them, so every
+// request but the robots.txt fetches themselves (sent, as before leases,
+// before anyone knew the delay) arrives at least the delay after the one
+// before.
+func TestACrawlDelaySpacesLeasingWorkers(t *testing.T) {
+	const crawlDelay = 60 * time.Millisecond
+	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &arrivals{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			fmt.Fprintf(w, "User-agent: *\nCrawl-delay: %g\nAllow: /\n", crawlDelay.Seconds())
+			return
+		}
+		fs.ServeHTTP(w, r)
+	})}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	sites, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 5s\n    delay: 0s\n    parallelism: 4\n", srv.URL+"/")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	tc := startCluster(t, c, 5*time.Second, 0)
+	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 4})
+	tc.runWorker(t, WorkerConfig{Name: "b", Parallel: 4})
+	res, err := c.Pass(context.Background(), &sites.Sites[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Pages != 13 {
+		t.Errorf("%d pages, want the fixture's 13", res.Pages)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	minGap := time.Hour
+	for i := 1; i < len(rec.starts); i++ {
+		if rec.paths[i] == "/robots.txt" || rec.paths[i-1] == "/robots.txt" {
+			continue
+		}
+		if gap := rec.starts[i].Sub(rec.starts[i-1]); gap < minGap {
+			minGap = gap
+			t.Logf("%v between %s and %s", gap, rec.paths[i-1], rec.paths[i])
+		}
+	}
+	if minGap < crawlDelay-10*time.Millisecond {
+		t.Errorf("two requests arrived %v apart, want about the %v Crawl-delay or more", minGap, crawlDelay)
+	}
+	t.Logf("%d requests, at most %d at once, closest %v apart; %d leases, %d turns", len(rec.starts), rec.max, minGap,
+		tc.coord.leasesGranted.Load(), tc.coord.turnsGranted.Load())
+}
