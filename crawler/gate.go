@@ -3,6 +3,8 @@ package crawler
 import (
 	"context"
 	"time"
+
+	"github.com/hashwatch/hashwatch/crawler/transport"
 )
 
 // Politeness across workers: every worker keeps its own polite transport
@@ -36,16 +38,16 @@ func (c *Crawler) GateTurn(ctx context.Context, site string, pass uint64, host s
 // running pass of site at host and takes up to want in all of those free,
 // within a fair share of the host's parallelism among sharers+1 holders
 // (transport.Gate.AcquireSlots), for a worker to use without asking per
-// request. When a delay spaces the host's turns it is GateTurn: n is 1
-// and started is not nil.
-func (c *Crawler) GateSlots(ctx context.Context, site string, pass uint64, host string, crawlDelay time.Duration, want, sharers int) (n int, started, release func(), err error) {
+// request. When a delay spaces the host's turns it is GateTurn: one slot
+// whose Started is not nil.
+func (c *Crawler) GateSlots(ctx context.Context, site string, pass uint64, host string, crawlDelay time.Duration, want, sharers int) (*transport.Slots, error) {
 	p, done, err := c.passOf(site, pass)
 	if err != nil {
-		return 0, nil, nil, err
+		return nil, err
 	}
 	done()
 	if p.gate == nil {
-		return max(want, 1), nil, func() {}, nil
+		return transport.Unlimited(max(want, 1)), nil
 	}
 	if crawlDelay > 0 && p.site.Robots() {
 		p.gate.HonourCrawlDelay(host, crawlDelay)

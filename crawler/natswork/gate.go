@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/hashwatch/hashwatch/crawler/transport"
 	"github.com/hashwatch/hashwatch/crawler/work"
 )
 
@@ -32,18 +33,22 @@ import (
 // (transport.Gate.AcquireSlots), for leaseTTL. The worker then starts
 // requests at the host under the lease, as many at once as it has slots,
 // without asking per request, and gives the slots back in one release
-// once they have been idle for leaseIdle (at once, when the lease was
-// shared with another worker) and once it may start no more requests
-// under it. A turn per request costs the coordinator three messages (the
-// ask, its answer and the release); a lease costs as many per leaseTTL.
-// The parallelism holds across all workers at every moment, because a
-// slot leased to one is taken from the gate as a turn is. Fairness: a
-// lease lasts seconds, so a worker waiting for a host another holds waits
-// at most that long; it is then served first (the gate's waiters are
-// served in order), and the holder's next lease is only its share. A
-// host with a delay keeps a turn per request; a coordinator of protocol 5
-// answers a lease's ask with a turn, and the worker then asks turns per
-// request (leased).
+// when all of them have been idle for leaseIdle, or at once when they are
+// idle and its leaseTTL is over (it then asks for a new lease if it still
+// needs slots). A lease granted while another ask waited for the host
+// (Contended) is given back slot by slot, each as soon as it is idle
+// ("id k", a partial release), so that a host short of slots serves its
+// waiters as promptly as turns would. A turn per request costs the
+// coordinator three messages (the ask, its answer and the release); an
+// uncontended lease costs as many for all the requests it serves. The
+// parallelism holds across all workers at every moment, because a slot
+// leased to one is taken from the gate as a turn is. Fairness: a lease
+// lasts seconds, so a worker waiting for a host another holds waits about
+// that long (and for the requests in flight under it); it is then served
+// first (the gate's waiters are served in order), and the holder's next
+// lease is only its share, and contended. A host with a delay keeps a turn
+// per request; a coordinator of protocol 5 answers a lease's ask with a
+// turn, and the worker then asks turns per request (leased).
 //
 // A worker killed with turns asked for (up to --parallel of them) would
 // otherwise be served them one after another, each held to its timeout
@@ -82,12 +87,12 @@ type gateReply struct {
 	NoStart bool `json:"no_start,omitempty"`
 	// Slots (protocol 6) is the number of slots leased, for TTLMS from
 	// the grant; 0 when the reply grants a turn (the host is spaced, or
-	// the coordinator predates leases). Shared says another worker holds
-	// or waits for slots at the host too: its slots go back as soon as
-	// they are idle.
+	// the coordinator predates leases). Contended says another ask was
+	// waiting for a slot at the host when the lease was granted: each of
+	// its slots goes back as soon as it is idle (a partial release).
 	Slots       int    `json:"slots,omitempty"`
 	TTLMS       int64  `json:"ttl_ms,omitempty"`
-	Shared      bool   `json:"shared,omitempty"`
+	Contended   bool   `json:"contended,omitempty"`
 	Err         string `json:"err,omitempty"`
 	Unavailable bool   `json:"unavailable,omitempty"`
 }
@@ -120,8 +125,8 @@ const (
 	leaseTTL = 3 * time.Second
 	// leaseIdle is how long a worker keeps a lease whose slots are all
 	// idle before giving it back, so that a request a moment after
-	// another needs no new ask; a shared lease goes back at once.
-	leaseIdle = 100 * time.Millisecond
+	// another needs no new ask; a contended lease goes back at once.
+	leaseIdle = 10 * time.Millisecond
 	// turnsFor is how long a worker asks turns per request at a host
 	// after its ask for a lease was answered with a turn (the host is
 	// spaced, or the coordinator grants no leases) before asking for a
@@ -191,6 +196,9 @@ func (l *leases) leave(key, inbox string) {
 
 type lease struct {
 	started, release func()
+	// slots are a lease's slots (nil for a turn), given back in part by
+	// give.
+	slots *transport.Slots
 	// inbox is the asking connection's reply prefix (probePrefix); due
 	// when the turn's check is due (zero once done), until when its hold
 	// ends.
@@ -239,6 +247,33 @@ func (l *leases) wait(inbox string, cancel context.CancelFunc, longest time.Dura
 		l.mu.Lock()
 		delete(l.waiting, a)
 		l.mu.Unlock()
+	}
+}
+
+// addSlots records a lease of slots; release is called once all are
+// given back.
+func (l *leases) addSlots(s *transport.Slots, release func(), inbox string, hold time.Duration) uint64 {
+	id := l.add(func() {}, release, inbox, hold)
+	l.mu.Lock()
+	l.held[id].slots = s
+	l.mu.Unlock()
+	return id
+}
+
+// give gives back k of lease id's slots, and ends the lease once none is
+// left; a turn, or k 0, ends at once.
+func (l *leases) give(id uint64, k int) {
+	l.mu.Lock()
+	le, ok := l.held[id]
+	if ok && le.slots != nil && k > 0 && k < le.slots.N {
+		le.slots.Give(k)
+		l.mu.Unlock()
+		return
+	}
+	delete(l.held, id)
+	l.mu.Unlock()
+	if ok {
+		le.release()
 	}
 }
 
@@ -370,18 +405,21 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	unwait := c.gate.wait(inbox, cancel, gateWait-5*time.Second)
 	crawlDelay := time.Duration(req.CrawlDelayMS) * time.Millisecond
 	var (
-		slots            int
+		slots            *transport.Slots
 		started, release func()
 		err              error
 	)
 	key := leaseKey(&req)
 	if req.Want > 0 && !c.cfg.noLeases {
 		others := c.gate.join(key, inbox)
-		slots, started, release, err = c.cfg.Crawler.GateSlots(ctx, req.Site, req.Pass, req.Host, crawlDelay, req.Want, others)
-		if err != nil || started != nil {
+		slots, err = c.cfg.Crawler.GateSlots(ctx, req.Site, req.Pass, req.Host, crawlDelay, req.Want, others)
+		if err != nil || slots.Started != nil {
 			// Failed, or the host is spaced: a turn, not a lease.
 			c.gate.leave(key, inbox)
-			slots = 0
+			if err == nil {
+				s := slots
+				started, release, slots = s.Started, func() { s.Give(s.N) }, nil
+			}
 		}
 	} else {
 		started, release, err = c.cfg.Crawler.GateTurn(ctx, req.Site, req.Pass, req.Host, crawlDelay)
@@ -395,23 +433,22 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	// The worker's own timeout runs from the grant; the turn or lease
 	// outlives it a little, for the body to be read and closed.
 	hold := time.Duration(req.HoldMS)*time.Millisecond + 30*time.Second
-	if slots > 0 {
-		rep.Slots, rep.TTLMS, rep.Shared = slots, leaseTTL.Milliseconds(), c.gate.others(key, inbox) > 0
-		hold += leaseTTL
-		slotsBack := release
-		release = func() {
-			slotsBack()
-			c.gate.leave(key, inbox)
-		}
+	if slots != nil {
+		rep.Slots, rep.TTLMS, rep.Contended = slots.N, leaseTTL.Milliseconds(), slots.Contended
 		c.leasesGranted.Add(1)
-		c.slotsLeased.Add(int64(slots))
+		c.slotsLeased.Add(int64(slots.N))
+		s := slots
+		rep.Lease = c.gate.addSlots(s, func() {
+			s.Give(s.N)
+			c.gate.leave(key, inbox)
+		}, inbox, hold+leaseTTL)
 	} else {
 		c.turnsGranted.Add(1)
+		if started == nil {
+			started, rep.NoStart = func() {}, true
+		}
+		rep.Lease = c.gate.add(started, release, inbox, hold)
 	}
-	if started == nil {
-		started, rep.NoStart = func() {}, true
-	}
-	rep.Lease = c.gate.add(started, release, inbox, hold)
 	data, _ := json.Marshal(rep)
 	if err := m.Respond(data); err != nil {
 		c.gate.release(rep.Lease)
@@ -441,10 +478,21 @@ func (c *Coordinator) onGateStarted(m *nats.Msg) {
 	}
 }
 
+// onGateRelease ends a turn or lease ("id"), or gives back some of a
+// lease's slots ("id k", protocol 6).
 func (c *Coordinator) onGateRelease(m *nats.Msg) {
-	if id, err := strconv.ParseUint(string(m.Data), 10, 64); err == nil {
-		c.gate.release(id)
+	idText, kText, part := strings.Cut(string(m.Data), " ")
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil {
+		return
 	}
+	k := 0
+	if part {
+		if k, err = strconv.Atoi(kText); err != nil || k <= 0 {
+			return
+		}
+	}
+	c.gate.give(id, k)
 }
 
 // GateTransport returns crawler.Worker.Gate for a worker on nc that has
@@ -483,10 +531,12 @@ type slotLease struct {
 	id          []byte
 	slots, busy int
 	// until is when requests stop starting under the lease.
-	until    time.Time
-	shared   bool
-	idle     *time.Timer
-	returned bool
+	until time.Time
+	// contended: another worker waited for the host when it was
+	// granted; each slot goes back as soon as it is idle.
+	contended bool
+	idle      *time.Timer
+	returned  bool
 }
 
 // slotAsk is an ask for a lease still unanswered; err is set before done
@@ -670,7 +720,7 @@ func (t *gateTransport) askSlots(host string, hs *hostSlots, a *slotAsk, want in
 		turn = []byte(strconv.FormatUint(rep.Lease, 10))
 	default:
 		l := &slotLease{id: []byte(strconv.FormatUint(rep.Lease, 10)), slots: rep.Slots,
-			until: now.Add(time.Duration(rep.TTLMS) * time.Millisecond), shared: rep.Shared}
+			until: now.Add(time.Duration(rep.TTLMS) * time.Millisecond), contended: rep.Contended}
 		hs.leases = append(hs.leases, l)
 		// Given back after leaseIdle if no request takes a slot.
 		t.idleFor(hs, l)
@@ -683,23 +733,35 @@ func (t *gateTransport) askSlots(host string, hs *hostSlots, a *slotAsk, want in
 	}
 }
 
-// done ends a request's use of a slot of l.
+// done ends a request's use of a slot of l. The slots of a contended
+// lease that are idle go back at once (a partial release, or the whole
+// lease when none is busy).
 func (t *gateTransport) done(hs *hostSlots, l *slotLease) {
 	hs.mu.Lock()
 	l.busy--
-	back := l.busy == 0 && t.idle(hs, l)
+	var msg []byte
+	switch {
+	case l.busy == 0:
+		if t.idle(hs, l) {
+			msg = l.id
+		}
+	case l.contended:
+		k := l.slots - l.busy
+		l.slots = l.busy
+		msg = fmt.Appendf(nil, "%s %d", l.id, k)
+	}
 	hs.mu.Unlock()
-	if back {
-		_ = t.nc.Publish(gateRelease, l.id)
+	if msg != nil {
+		_ = t.nc.Publish(gateRelease, msg)
 	}
 }
 
 // idle deals with l, whose slots are all idle: it is given back now (idle
 // reports true: the caller publishes its release once hs.mu is unlocked)
-// when it is shared or may start no more requests, otherwise once it has
-// been idle for leaseIdle. hs.mu is held.
+// when it is contended or may start no more requests, otherwise once it
+// has been idle for leaseIdle. hs.mu is held.
 func (t *gateTransport) idle(hs *hostSlots, l *slotLease) bool {
-	if l.shared || !time.Now().Before(l.until) {
+	if l.contended || !time.Now().Before(l.until) {
 		hs.drop(l)
 		return true
 	}

@@ -9,8 +9,8 @@ import (
 // TestAcquireSlotsTakesAFairShareOfTheFree checks the slots a lease takes
 // at a host no delay spaces: as many as wanted of those free, within a
 // fair share of the parallelism among the holders; never more than the
-// parallelism in all; and a holder that asks while another waits is
-// served after it.
+// parallelism in all; slots given back one at a time go to the asks
+// waiting, in order, which learn that the host is contended.
 func TestAcquireSlotsTakesAFairShareOfTheFree(t *testing.T) {
 	ctx := context.Background()
 	const host = "example.org:80"
@@ -30,76 +30,90 @@ func TestAcquireSlotsTakesAFairShareOfTheFree(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewGate(0, tc.parallelism)
 			if tc.taken > 0 {
-				n, _, release, err := g.AcquireSlots(ctx, host, tc.taken, 0)
-				if err != nil || n != tc.taken {
-					t.Fatalf("taking %d first: %d, %v", tc.taken, n, err)
+				s, err := g.AcquireSlots(ctx, host, tc.taken, 0)
+				if err != nil || s.N != tc.taken {
+					t.Fatalf("taking %d first: %v, %v", tc.taken, s, err)
 				}
-				defer release()
+				defer s.Give(s.N)
 			}
-			n, started, release, err := g.AcquireSlots(ctx, host, tc.want, tc.sharers)
+			s, err := g.AcquireSlots(ctx, host, tc.want, tc.sharers)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer release()
-			if n != tc.n || started != nil {
-				t.Errorf("took %d slots (started %v), want %d and no start", n, started != nil, tc.n)
+			defer s.Give(s.N)
+			if s.N != tc.n || s.Started != nil || s.Contended {
+				t.Errorf("took %d slots (started %v, contended %v), want %d, no start, not contended", s.N, s.Started != nil, s.Contended, tc.n)
 			}
 		})
 	}
 
-	t.Run("never more than the parallelism; a waiter gets its share once a lease goes back", func(t *testing.T) {
+	t.Run("never more than the parallelism; a waiter gets its share, contended, once slots go back", func(t *testing.T) {
 		g := NewGate(0, 3)
-		n, _, releaseA, err := g.AcquireSlots(ctx, host, 8, 0)
-		if err != nil || n != 3 {
-			t.Fatalf("first lease: %d, %v; want all 3", n, err)
+		a, err := g.AcquireSlots(ctx, host, 8, 0)
+		if err != nil || a.N != 3 {
+			t.Fatalf("first lease: %v, %v; want all 3", a, err)
 		}
 		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		defer cancel()
-		if _, _, _, err := g.AcquireSlots(short, host, 1, 1); err == nil {
+		if _, err := g.AcquireSlots(short, host, 1, 1); err == nil {
 			t.Fatal("a fourth slot was granted at parallelism 3")
 		}
-		got := make(chan int, 1)
-		var releaseB func()
+		got := make(chan *Slots, 1)
 		go func() {
-			n, _, release, err := g.AcquireSlots(ctx, host, 8, 1)
+			b, err := g.AcquireSlots(ctx, host, 8, 1)
 			if err != nil {
 				t.Error(err)
 			}
-			releaseB = release
-			got <- n
+			got <- b
 		}()
 		time.Sleep(20 * time.Millisecond) // the waiter waits
-		releaseA()
-		var b int
+		// A third ask waits too, so the waiter's slots are contended.
+		third := make(chan *Slots, 1)
+		go func() {
+			c, err := g.AcquireSlots(ctx, host, 1, 2)
+			if err != nil {
+				t.Error(err)
+			}
+			third <- c
+		}()
+		time.Sleep(20 * time.Millisecond)
+		a.Give(1) // a partial release: one slot goes back
+		var b *Slots
 		select {
 		case b = <-got:
-			defer releaseB()
 		case <-time.After(5 * time.Second):
-			t.Fatal("the waiter got no slot once the lease went back")
+			t.Fatal("the waiter got no slot once one went back")
 		}
-		if b < 1 || b > 2 {
-			t.Errorf("the waiter took %d slots, want its share of 3 with another holder: 1 or 2", b)
+		if b.N != 1 || !b.Contended {
+			t.Errorf("the waiter took %d slots (contended %v), want the 1 given back, contended", b.N, b.Contended)
 		}
+		if a.N != 2 {
+			t.Errorf("the first holder holds %d slots after giving back 1 of 3, want 2", a.N)
+		}
+		a.Give(a.N)
+		c := <-third
 		// The first holder, asking again, gets what is left, and no more.
-		a, _, releaseA, err := g.AcquireSlots(ctx, host, 8, 1)
+		a, err = g.AcquireSlots(ctx, host, 8, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer releaseA()
-		if a+b != 3 {
-			t.Errorf("the holders took %d and %d slots, want the 3 there are", a, b)
+		if a.N+b.N+c.N != 3 {
+			t.Errorf("the holders took %d, %d and %d slots, want the 3 there are", a.N, b.N, c.N)
+		}
+		for _, s := range []*Slots{a, b, c} {
+			s.Give(s.N)
 		}
 	})
 
 	t.Run("a delay spaces every request: one turn", func(t *testing.T) {
 		g := NewGate(10*time.Millisecond, 4)
-		n, started, release, err := g.AcquireSlots(ctx, host, 4, 0)
+		s, err := g.AcquireSlots(ctx, host, 4, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer release()
-		if n != 1 || started == nil {
-			t.Errorf("took %d slots (started %v), want a turn: 1 with a start", n, started != nil)
+		defer s.Give(s.N)
+		if s.N != 1 || s.Started == nil {
+			t.Errorf("took %d slots (started %v), want a turn: 1 with a start", s.N, s.Started != nil)
 		}
 	})
 }
