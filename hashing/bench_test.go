@@ -54,7 +54,7 @@ func BenchmarkFingerprintForRegistration(b *testing.B) {
 
 // BenchmarkFeatures is a query's corner set for the geometric verifier
 // (Hasher.Features: the JPEG decoded again at the corner finder's scale,
-// then the corners), made only for the rare candidates beyond PDQ 31; the
+// then the corners), made only for a query some candidate matched; the
 // registration benchmark above includes it.
 func BenchmarkFeatures(b *testing.B) {
 	data := benchJPEG(b)

@@ -17,8 +17,9 @@ import (
 // transaction and deleted with the fingerprint. It is not part of the
 // fingerprint record and the matcher never loads it: at up to 7.3 KB a
 // picture, a million registered pictures would hold 7.3 GB of memory for
-// a test only the rare candidate beyond the verifier's PDQ distance
-// needs. MatchVerified reads the sets of those candidates alone.
+// a test only the matcher's candidates (its hits, rare among the
+// registered) need. MatchVerified reads the sets of those candidates
+// alone.
 
 // bucketFeatures holds the corner sets (see store's layout).
 var bucketFeatures = []byte("fingerprintfeatures")
