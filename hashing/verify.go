@@ -46,9 +46,9 @@ type VerifyTest struct {
 	// (features.Config.Square), which keep stretched copies, and
 	// NearMinDistinct 4: the pool's holdout split 26 → 16 false alerts
 	// between packages and half A of the development photos within every
-	// target, but half B under three targets, its flat photos' blurred,
-	// shrunk and white-padded copies without an inlier (README, "Square
-	// copies and the near gate").
+	// target, but half B under three targets: blurred copies of its flat
+	// photos, shrunk and white-padded copies, without an inlier (README,
+	// "Square copies and the near gate").
 	NearMinInliers int
 	// NearMinDistinct, when above 0, is the fewest distinct corners
 	// (features.Set.Distinct) a registered picture needs for the
@@ -187,9 +187,9 @@ func (h *Hasher) featuresOf(img image.Image, cfg features.Config) features.Set {
 // defaultVerify is the default rule's verifier (Rule.Verify): matches
 // beyond PDQ 31 need 5 corner matches one transform explains. The near
 // gate (NearMinInliers 3, NearMinDistinct 4) stays off: it costs the
-// development photos' half B copies of flat photos blurred, shrunk or
-// padded with white, under three groups' targets (README, "Square copies
-// and the near gate"). Registration computes corner sets under its Config
+// development photos' half B blurred (its flat photos), shrunk and
+// white-padded copies, under three groups' targets (README, "Square
+// copies and the near gate"). Registration computes corner sets under its Config
 // (Hasher.Image, Hasher.Pixels).
 func defaultVerify() *VerifyTest {
 	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, Config: features.DefaultConfig()}
