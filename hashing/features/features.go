@@ -278,8 +278,8 @@ const twinRadius = 4
 // there but its pyramid twins (corners within twinRadius pixels, the same
 // corner on another scale). Only such a corner can be matched in a copy:
 // the ratio test refuses one that has a look-alike in its own picture. A
-// photo has dozens (the development photos: at least 10, median 77 of
-// 96); a picture whose corners all look alike — a disc's rim, the cells
+// photo has dozens (counted once over the development photos: at least
+// 10, median 77 of 96); a picture whose corners all look alike — a disc's rim, the cells
 // of a grid — has almost none, and its copies cannot show the verifier
 // agreement, whatever it is. It costs O(n²) descriptor comparisons.
 func (s Set) Distinct(cfg Config) int {
