@@ -3,6 +3,8 @@ package crawler
 import (
 	"context"
 	"time"
+
+	"github.com/hashwatch/hashwatch/crawler/transport"
 )
 
 // Politeness across workers: every worker keeps its own polite transport
@@ -30,4 +32,25 @@ func (c *Crawler) GateTurn(ctx context.Context, site string, pass uint64, host s
 		p.gate.HonourCrawlDelay(host, crawlDelay)
 	}
 	return p.gate.Acquire(ctx, host)
+}
+
+// GateSlots is GateTurn for several requests: it waits for a slot of the
+// running pass of site at host and takes up to want in all of those free,
+// within a fair share of the host's parallelism among sharers+1 holders
+// (transport.Gate.AcquireSlots), for a worker to use without asking per
+// request. When a delay spaces the host's turns it is GateTurn: one slot
+// whose Started is not nil.
+func (c *Crawler) GateSlots(ctx context.Context, site string, pass uint64, host string, crawlDelay time.Duration, want, sharers int) (*transport.Slots, error) {
+	p, done, err := c.passOf(site, pass)
+	if err != nil {
+		return nil, err
+	}
+	done()
+	if p.gate == nil {
+		return transport.Unlimited(max(want, 1)), nil
+	}
+	if crawlDelay > 0 && p.site.Robots() {
+		p.gate.HonourCrawlDelay(host, crawlDelay)
+	}
+	return p.gate.AcquireSlots(ctx, host, want, sharers)
 }

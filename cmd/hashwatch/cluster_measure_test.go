@@ -87,7 +87,8 @@ func (r scaleRun) rate() float64 { return r.hashed / r.secs }
 // ratio, the coordinator's CPU per 1,000 media and per 1,000 pages, and
 // per 1,000 pages the messages into its NATS server and its bbolt commits
 // and pages written (from serve's log at exit: "NATS totals", "bbolt
-// totals"), and the results per batch workers sent ("result batches").
+// totals"), and the results per batch workers sent ("result batches");
+// the turns and leases of slots the gate granted ("gate") are logged.
 // It runs only when HASHWATCH_MEASURE_CLUSTER is set (to the number of
 // gallery pages, three images each: 2000 is the issue's 2,000-page site)
 // and asserts nothing about the figures.
@@ -328,6 +329,10 @@ func measureScaleRun(t *testing.T, gallery, workers, parallel int, visited bool,
 			r.batches = fmt.Sprintf("%.1f", n/b)
 		}
 	}
+	gate := "-"
+	if m := regexp.MustCompile(`gate.*?turns=(\d+) leases=(\d+) slots_leased=(\d+)`).FindStringSubmatch(log); m != nil {
+		gate = fmt.Sprintf("%s turns, %s leases of %s slots", m[1], m[2], m[3])
+	}
 	r.linksOut = "-"
 	if m := regexp.MustCompile(`links=(\d+) links_left_out_as_visited=(\d+)`).FindStringSubmatch(log); m != nil {
 		r.linksOut = m[2] + " of " + m[1]
@@ -339,7 +344,7 @@ func measureScaleRun(t *testing.T, gallery, workers, parallel int, visited bool,
 			t.Logf("go tool pprof: %v\n%s", err, out)
 		}
 	}
-	t.Logf("%d worker(s), visited bucket %v: %.0f media (%.0f hashed), %.0f pages in %.1f s = %.1f media hashed/s; coordinator CPU %.2f s = %.2f s per 1,000 media; workers' CPU %v s; results by worker %v; load %s",
-		workers, visited, r.media, r.hashed, r.pages, r.secs, r.rate(), r.coordCPU, 1000*r.coordCPU/r.media, r.workerCPU, r.workerRes, r.load)
+	t.Logf("%d worker(s), visited bucket %v: %.0f media (%.0f hashed), %.0f pages in %.1f s = %.1f media hashed/s; coordinator CPU %.2f s = %.2f s per 1,000 media; workers' CPU %v s; results by worker %v; gate %s; load %s",
+		workers, visited, r.media, r.hashed, r.pages, r.secs, r.rate(), r.coordCPU, 1000*r.coordCPU/r.media, r.workerCPU, r.workerRes, gate, r.load)
 	return r
 }

@@ -72,7 +72,7 @@ once (hashing uses at most one goroutine per CPU).`,
 				a.log.Warn("this worker fingerprints pictures only; video jobs fail", "err", err)
 				vh = nil
 			}
-			w := &crawler.Worker{Video: vh, Logger: a.log, Gate: natswork.GateTransport(nc)}
+			w := &crawler.Worker{Video: vh, Logger: a.log, Gate: natswork.GateTransport(nc, parallel)}
 			defer w.Close()
 			a.log.Info("crawl worker started", "nats", cc.URL, "name", cc.Name, "parallel", parallel)
 			return natswork.RunWorker(cmd.Context(), natswork.WorkerConfig{Conn: nc, Name: cc.Name, Parallel: parallel,

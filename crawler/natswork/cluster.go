@@ -131,7 +131,7 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (_ *Cluster, err error
 			}
 			cl.conns = append(cl.conns, nc)
 			if w.Gate == nil {
-				w.Gate = GateTransport(nc)
+				w.Gate = GateTransport(nc, max(cfg.WorkerParallel, 1)*len(cfg.WorkerNames))
 			}
 			cl.wg.Go(func() {
 				_ = RunWorker(wctx, WorkerConfig{Conn: nc, Name: name, Parallel: cfg.WorkerParallel,

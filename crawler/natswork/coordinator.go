@@ -50,6 +50,10 @@ type CoordinatorConfig struct {
 	// jobs survive it.
 	InMemory bool
 	Logger   *slog.Logger
+
+	// noLeases answers every ask for a lease of slots with a turn, as a
+	// coordinator of protocol 5 does (test hook).
+	noLeases bool
 }
 
 // Coordinator dispatches jobs to workers over JetStream and answers their
@@ -74,6 +78,9 @@ type Coordinator struct {
 	// batches counts the batches of results workers sent (protocol 5),
 	// batched the results in them.
 	batches, batched atomic.Int64
+	// turnsGranted counts the turns granted at hosts, leasesGranted the
+	// leases of slots (protocol 6) and slotsLeased their slots.
+	turnsGranted, leasesGranted, slotsLeased atomic.Int64
 
 	// visited writes the visited bucket (nil: off); links and
 	// visitedLinks count the links of page results and those workers
@@ -243,6 +250,7 @@ func (c *Coordinator) Close() {
 	}
 	// make bench-scale reads this line.
 	c.log.Info("result batches", "batches", c.batches.Load(), "results", c.batched.Load())
+	c.log.Info("gate", "turns", c.turnsGranted.Load(), "leases", c.leasesGranted.Load(), "slots_leased", c.slotsLeased.Load())
 }
 
 // VisitedPages is the visited bucket's writer for crawler.Crawler.Visited,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/hashwatch/hashwatch/crawler/transport"
 	"github.com/hashwatch/hashwatch/crawler/work"
 )
 
@@ -24,17 +25,42 @@ import (
 // closed (hw.gate.release). A lease a dead worker never gives back ends by
 // itself after the site's request timeout.
 //
+// Slot leases (protocol 6): at a host whose turns no delay spaces (no
+// site delay, no robots.txt Crawl-delay), a worker asks instead for up to
+// as many of the host's parallelism slots as it can use (gateRequest.Want,
+// its --parallel), and the coordinator grants those free, within a fair
+// share among the workers holding or waiting for slots there
+// (transport.Gate.AcquireSlots), for leaseTTL. The worker then starts
+// requests at the host under the lease, as many at once as it has slots,
+// without asking per request, and gives the slots back in one release
+// when all of them have been idle for leaseIdle, or at once when they are
+// idle and its leaseTTL is over (it then asks for a new lease if it still
+// needs slots). A lease granted while another ask waited for the host
+// (Contended) is given back slot by slot, each as soon as it is idle
+// ("id k", a partial release), so that a host short of slots serves its
+// waiters as promptly as turns would. A turn per request costs the
+// coordinator three messages (the ask, its answer and the release); an
+// uncontended lease costs as many for all the requests it serves. The
+// parallelism holds across all workers at every moment, because a slot
+// leased to one is taken from the gate as a turn is. Fairness: a lease
+// lasts seconds, so a worker waiting for a host another holds waits about
+// that long (and for the requests in flight under it); it is then served
+// first (the gate's waiters are served in order), and the holder's next
+// lease is only its share, and contended. A host with a delay keeps a turn
+// per request; a coordinator of protocol 5 answers a lease's ask with a
+// turn, and the worker then asks turns per request (leased).
+//
 // A worker killed with turns asked for (up to --parallel of them) would
 // otherwise be served them one after another, each held to its timeout
 // by nobody: with parallelism 1 and a 5-s request timeout, 16 asked-for
 // turns stopped the host — every worker — for 16 × 35 s. So the
 // coordinator checks that the asker is still there (requesterGone) every
-// gateProbeEvery while it waits, and once gateProbeAfter into a turn it
-// still holds; a gone asker's wait ends and its turn goes back at once.
-// One sweep (leases.sweep, every gateSweepEvery) does these checks for
-// every waiting ask and turn, one probe per worker connection, and ends
-// turns held past their hold: a turn costs the coordinator no goroutine,
-// ticker or timer of its own.
+// gateProbeEvery while it waits, and once gateProbeAfter into a turn or
+// lease it still holds; a gone asker's wait ends and its turn or lease
+// goes back at once. One sweep (leases.sweep, every gateSweepEvery) does
+// these checks for every waiting ask and turn, one probe per worker
+// connection, and ends turns and leases held past their hold: a turn
+// costs the coordinator no goroutine, ticker or timer of its own.
 
 const (
 	gateAcquire = "hw.gate.acquire"
@@ -48,6 +74,9 @@ type gateRequest struct {
 	Host         string `json:"host"`
 	CrawlDelayMS int64  `json:"crawl_delay_ms,omitempty"`
 	HoldMS       int64  `json:"hold_ms"`
+	// Want (protocol 6) asks for a lease of up to this many slots rather
+	// than one turn; 0 asks for a turn.
+	Want int `json:"want,omitempty"`
 }
 
 type gateReply struct {
@@ -55,7 +84,15 @@ type gateReply struct {
 	// NoStart says the turn needs no hw.gate.started (no delay spaces the
 	// host's turns): one message fewer per request. A worker that
 	// predates it sends the message anyway, to no effect.
-	NoStart     bool   `json:"no_start,omitempty"`
+	NoStart bool `json:"no_start,omitempty"`
+	// Slots (protocol 6) is the number of slots leased, for TTLMS from
+	// the grant; 0 when the reply grants a turn (the host is spaced, or
+	// the coordinator predates leases). Contended says another ask was
+	// waiting for a slot at the host when the lease was granted: each of
+	// its slots goes back as soon as it is idle (a partial release).
+	Slots       int    `json:"slots,omitempty"`
+	TTLMS       int64  `json:"ttl_ms,omitempty"`
+	Contended   bool   `json:"contended,omitempty"`
 	Err         string `json:"err,omitempty"`
 	Unavailable bool   `json:"unavailable,omitempty"`
 }
@@ -81,6 +118,22 @@ const (
 	gateSweepEvery = time.Second
 )
 
+const (
+	// leaseTTL is how long a worker may start requests under a lease of
+	// slots: short, so that another worker asking for the host waits at
+	// most about this long, and each lease is a new share.
+	leaseTTL = 3 * time.Second
+	// leaseIdle is how long a worker keeps a lease whose slots are all
+	// idle before giving it back, so that a request a moment after
+	// another needs no new ask; a contended lease goes back at once.
+	leaseIdle = 10 * time.Millisecond
+	// turnsFor is how long a worker asks turns per request at a host
+	// after its ask for a lease was answered with a turn (the host is
+	// spaced, or the coordinator grants no leases) before asking for a
+	// lease again.
+	turnsFor = time.Minute
+)
+
 // leases are the turns the coordinator granted and not yet got back, and
 // the asks for turns still waiting, both watched by sweep.
 type leases struct {
@@ -88,10 +141,64 @@ type leases struct {
 	next    uint64
 	held    map[uint64]*lease
 	waiting map[*ask]struct{}
+	// interest counts, per host of a pass (leaseKey) and asking
+	// connection (probePrefix), the leases of slots held and asked for:
+	// the others' count sets an ask's fair share.
+	interest map[string]map[string]int
+}
+
+// leaseKey names a host of a site's pass in leases.interest.
+func leaseKey(r *gateRequest) string {
+	return r.Site + "\x00" + strconv.FormatUint(r.Pass, 10) + "\x00" + r.Host
+}
+
+// join counts one lease held or asked for by inbox at key and returns how
+// many other connections hold or ask for slots there.
+func (l *leases) join(key, inbox string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.interest == nil {
+		l.interest = map[string]map[string]int{}
+	}
+	m := l.interest[key]
+	if m == nil {
+		m = map[string]int{}
+		l.interest[key] = m
+	}
+	m[inbox]++
+	return len(m) - 1
+}
+
+// others is how many connections other than inbox hold or ask for slots
+// at key.
+func (l *leases) others(key, inbox string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := l.interest[key]
+	if m[inbox] > 0 {
+		return len(m) - 1
+	}
+	return len(m)
+}
+
+// leave undoes one join.
+func (l *leases) leave(key, inbox string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := l.interest[key]
+	if m[inbox]--; m[inbox] <= 0 {
+		delete(m, inbox)
+	}
+	if len(m) == 0 {
+		delete(l.interest, key)
+	}
 }
 
 type lease struct {
 	started, release func()
+	// slots are a lease's slots (nil for a turn), given back in part by
+	// give.
+	slots *transport.Slots
 	// inbox is the asking connection's reply prefix (probePrefix); due
 	// when the turn's check is due (zero once done), until when its hold
 	// ends.
@@ -140,6 +247,33 @@ func (l *leases) wait(inbox string, cancel context.CancelFunc, longest time.Dura
 		l.mu.Lock()
 		delete(l.waiting, a)
 		l.mu.Unlock()
+	}
+}
+
+// addSlots records a lease of slots; release is called once all are
+// given back.
+func (l *leases) addSlots(s *transport.Slots, release func(), inbox string, hold time.Duration) uint64 {
+	id := l.add(func() {}, release, inbox, hold)
+	l.mu.Lock()
+	l.held[id].slots = s
+	l.mu.Unlock()
+	return id
+}
+
+// give gives back k of lease id's slots, and ends the lease once none is
+// left; a turn, or k 0, ends at once.
+func (l *leases) give(id uint64, k int) {
+	l.mu.Lock()
+	le, ok := l.held[id]
+	if ok && le.slots != nil && k > 0 && k < le.slots.N {
+		le.slots.Give(k)
+		l.mu.Unlock()
+		return
+	}
+	delete(l.held, id)
+	l.mu.Unlock()
+	if ok {
+		le.release()
 	}
 }
 
@@ -269,19 +403,52 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	ctx, cancel := context.WithCancel(c.runCtx)
 	defer cancel()
 	unwait := c.gate.wait(inbox, cancel, gateWait-5*time.Second)
-	started, release, err := c.cfg.Crawler.GateTurn(ctx, req.Site, req.Pass, req.Host, time.Duration(req.CrawlDelayMS)*time.Millisecond)
+	crawlDelay := time.Duration(req.CrawlDelayMS) * time.Millisecond
+	var (
+		slots            *transport.Slots
+		started, release func()
+		err              error
+	)
+	key := leaseKey(&req)
+	if req.Want > 0 && !c.cfg.noLeases {
+		others := c.gate.join(key, inbox)
+		slots, err = c.cfg.Crawler.GateSlots(ctx, req.Site, req.Pass, req.Host, crawlDelay, req.Want, others)
+		if err != nil || slots.Started != nil {
+			// Failed, or the host is spaced: a turn, not a lease.
+			c.gate.leave(key, inbox)
+			if err == nil {
+				s := slots
+				started, release, slots = s.Started, func() { s.Give(s.N) }, nil
+			}
+		}
+	} else {
+		started, release, err = c.cfg.Crawler.GateTurn(ctx, req.Site, req.Pass, req.Host, crawlDelay)
+	}
 	unwait()
 	if err != nil {
 		rep.Err, rep.Unavailable = err.Error(), true
 		c.reply(m, rep)
 		return
 	}
-	// The worker's own timeout runs from the grant; the lease outlives
-	// it a little, for the body to be read and closed.
-	if started == nil {
-		started, rep.NoStart = func() {}, true
+	// The worker's own timeout runs from the grant; the turn or lease
+	// outlives it a little, for the body to be read and closed.
+	hold := time.Duration(req.HoldMS)*time.Millisecond + 30*time.Second
+	if slots != nil {
+		rep.Slots, rep.TTLMS, rep.Contended = slots.N, leaseTTL.Milliseconds(), slots.Contended
+		c.leasesGranted.Add(1)
+		c.slotsLeased.Add(int64(slots.N))
+		s := slots
+		rep.Lease = c.gate.addSlots(s, func() {
+			s.Give(s.N)
+			c.gate.leave(key, inbox)
+		}, inbox, hold+leaseTTL)
+	} else {
+		c.turnsGranted.Add(1)
+		if started == nil {
+			started, rep.NoStart = func() {}, true
+		}
+		rep.Lease = c.gate.add(started, release, inbox, hold)
 	}
-	rep.Lease = c.gate.add(started, release, inbox, time.Duration(req.HoldMS)*time.Millisecond+30*time.Second)
 	data, _ := json.Marshal(rep)
 	if err := m.Respond(data); err != nil {
 		c.gate.release(rep.Lease)
@@ -311,17 +478,31 @@ func (c *Coordinator) onGateStarted(m *nats.Msg) {
 	}
 }
 
+// onGateRelease ends a turn or lease ("id"), or gives back some of a
+// lease's slots ("id k", protocol 6).
 func (c *Coordinator) onGateRelease(m *nats.Msg) {
-	if id, err := strconv.ParseUint(string(m.Data), 10, 64); err == nil {
-		c.gate.release(id)
+	idText, kText, part := strings.Cut(string(m.Data), " ")
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil {
+		return
 	}
+	k := 0
+	if part {
+		if k, err = strconv.Atoi(kText); err != nil || k <= 0 {
+			return
+		}
+	}
+	c.gate.give(id, k)
 }
 
-// GateTransport returns crawler.Worker.Gate for a worker on nc: every
-// request first takes a turn from the coordinator.
-func GateTransport(nc *nats.Conn) func(work.GateInfo, http.RoundTripper) http.RoundTripper {
+// GateTransport returns crawler.Worker.Gate for a worker on nc that has
+// up to parallel requests in flight (its --parallel): every request first
+// takes a turn from the coordinator, or a slot of a lease the worker holds
+// at the host (protocol 6), asked for up to parallel slots at a time.
+// parallel 0 asks a turn per request, as a worker of protocol 5 does.
+func GateTransport(nc *nats.Conn, parallel int) func(work.GateInfo, http.RoundTripper) http.RoundTripper {
 	return func(g work.GateInfo, next http.RoundTripper) http.RoundTripper {
-		return &gateTransport{nc: nc, info: g, next: next}
+		return &gateTransport{nc: nc, info: g, next: next, want: max(parallel, 0), hosts: map[string]*hostSlots{}}
 	}
 }
 
@@ -329,33 +510,93 @@ type gateTransport struct {
 	nc   *nats.Conn
 	info work.GateInfo
 	next http.RoundTripper
+	// want is the most slots the worker holds at a host; 0: no leases.
+	want int
+
+	mu    sync.Mutex
+	hosts map[string]*hostSlots
+}
+
+// hostSlots is what a worker holds at one host: its leases of slots, its
+// ask for one still unanswered, and until when it asks turns instead.
+type hostSlots struct {
+	mu         sync.Mutex
+	leases     []*slotLease
+	ask        *slotAsk
+	turnsUntil time.Time
+}
+
+// slotLease is a lease of slots at a host; busy of them are in use.
+type slotLease struct {
+	id          []byte
+	slots, busy int
+	// until is when requests stop starting under the lease.
+	until time.Time
+	// contended: another worker waited for the host when it was
+	// granted; each slot goes back as soon as it is idle.
+	contended bool
+	idle      *time.Timer
+	returned  bool
+}
+
+// slotAsk is an ask for a lease still unanswered; err is set before done
+// is closed.
+type slotAsk struct {
+	done chan struct{}
+	err  error
 }
 
 func (t *gateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	greq := gateRequest{Site: t.info.Site, Pass: t.info.Pass, Host: req.URL.Host, HoldMS: t.info.Hold.Milliseconds()}
-	if t.info.CrawlDelay != nil {
-		greq.CrawlDelayMS = t.info.CrawlDelay(req.URL.Host).Milliseconds()
+	host := req.URL.Host
+	if t.want > 0 && (t.info.CrawlDelay == nil || t.info.CrawlDelay(host) <= 0) {
+		if resp, err, ok := t.leased(req); ok {
+			return resp, err
+		}
 	}
-	data, err := json.Marshal(greq)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(req.Context(), gateWait)
-	msg, err := t.nc.RequestWithContext(ctx, gateAcquire, data)
-	cancel()
+	return t.turn(req)
+}
+
+// turn sends req under a turn of its own.
+func (t *gateTransport) turn(req *http.Request) (*http.Response, error) {
+	rep, err := t.acquire(req.Context(), req.URL.Host, 0)
 	if err != nil {
 		if req.Context().Err() != nil {
 			return nil, req.Context().Err()
 		}
-		return nil, fmt.Errorf("turn at %s: %w: %w", req.URL.Host, work.ErrCentralUnavailable, err)
+		return nil, err
 	}
+	return t.underTurn(req, rep)
+}
+
+// acquire asks the coordinator for a turn at host, or a lease of up to
+// want slots (want > 0).
+func (t *gateTransport) acquire(ctx context.Context, host string, want int) (gateReply, error) {
 	var rep gateReply
+	greq := gateRequest{Site: t.info.Site, Pass: t.info.Pass, Host: host, HoldMS: t.info.Hold.Milliseconds(), Want: want}
+	if t.info.CrawlDelay != nil {
+		greq.CrawlDelayMS = t.info.CrawlDelay(host).Milliseconds()
+	}
+	data, err := json.Marshal(greq)
+	if err != nil {
+		return rep, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, gateWait)
+	msg, err := t.nc.RequestWithContext(ctx, gateAcquire, data)
+	cancel()
+	if err != nil {
+		return rep, fmt.Errorf("turn at %s: %w: %w", host, work.ErrCentralUnavailable, err)
+	}
 	if err := json.Unmarshal(msg.Data, &rep); err != nil {
-		return nil, fmt.Errorf("turn at %s: %w", req.URL.Host, err)
+		return rep, fmt.Errorf("turn at %s: %w", host, err)
 	}
 	if rep.Err != "" {
-		return nil, fmt.Errorf("turn at %s: %s: %w", req.URL.Host, rep.Err, work.ErrCentralUnavailable)
+		return rep, fmt.Errorf("turn at %s: %s: %w", host, rep.Err, work.ErrCentralUnavailable)
 	}
+	return rep, nil
+}
+
+// underTurn sends req under the turn rep granted.
+func (t *gateTransport) underTurn(req *http.Request, rep gateReply) (*http.Response, error) {
 	id := []byte(strconv.FormatUint(rep.Lease, 10))
 	var startOnce, releaseOnce sync.Once
 	started := func() {
@@ -368,13 +609,195 @@ func (t *gateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// wire, as in transport.Polite: a slow dial cannot squeeze two
 	// workers' requests closer together than the delay.
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{WroteHeaders: started}))
+	return t.send(req, release)
+}
+
+// send sends req and calls done once its response body is closed, or at
+// once when it fails.
+func (t *gateTransport) send(req *http.Request, done func()) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err != nil {
-		release()
+		done()
 		return nil, err
 	}
-	resp.Body = &releaseBody{ReadCloser: resp.Body, release: release}
+	resp.Body = &releaseBody{ReadCloser: resp.Body, release: done}
 	return resp, nil
+}
+
+// leased sends req under a slot of a lease at its host, asking for one
+// when the worker holds no free slot there; ok is false when the worker
+// asks turns at the host instead (the coordinator answered its ask with a
+// turn a while ago).
+func (t *gateTransport) leased(req *http.Request) (resp *http.Response, err error, ok bool) {
+	ctx := req.Context()
+	hs := t.hostSlots(req.URL.Host)
+	for {
+		hs.mu.Lock()
+		now := time.Now()
+		if now.Before(hs.turnsUntil) {
+			hs.mu.Unlock()
+			return nil, nil, false
+		}
+		if l := hs.free(now); l != nil {
+			l.busy++
+			if l.idle != nil {
+				l.idle.Stop()
+				l.idle = nil
+			}
+			hs.mu.Unlock()
+			resp, err := t.send(req, sync.OnceFunc(func() { t.done(hs, l) }))
+			return resp, err, true
+		}
+		a := hs.ask
+		if a == nil {
+			a = &slotAsk{done: make(chan struct{})}
+			hs.ask = a
+			go t.askSlots(req.URL.Host, hs, a, max(t.want-hs.held(now), 1))
+		}
+		hs.mu.Unlock()
+		select {
+		case <-a.done:
+			if a.err != nil {
+				return nil, a.err, true
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err(), true
+		}
+	}
+}
+
+func (t *gateTransport) hostSlots(host string) *hostSlots {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	hs := t.hosts[host]
+	if hs == nil {
+		hs = &hostSlots{}
+		t.hosts[host] = hs
+	}
+	return hs
+}
+
+// free is a lease with a slot free that may still start requests, nil if
+// none. hs.mu is held.
+func (hs *hostSlots) free(now time.Time) *slotLease {
+	for _, l := range hs.leases {
+		if l.busy < l.slots && now.Before(l.until) {
+			return l
+		}
+	}
+	return nil
+}
+
+// held counts the slots of leases that may still start requests. hs.mu
+// is held.
+func (hs *hostSlots) held(now time.Time) int {
+	n := 0
+	for _, l := range hs.leases {
+		if now.Before(l.until) {
+			n += l.slots
+		}
+	}
+	return n
+}
+
+// askSlots asks for a lease of up to want slots at host, on behalf of
+// every request of the worker waiting for a slot there: it is not tied to
+// any one of them, so a lease granted after they gave up is still
+// recorded, and given back once idle, rather than held by nobody.
+func (t *gateTransport) askSlots(host string, hs *hostSlots, a *slotAsk, want int) {
+	rep, err := t.acquire(context.Background(), host, want)
+	now := time.Now()
+	var turn []byte
+	hs.mu.Lock()
+	switch {
+	case err != nil:
+		a.err = err
+	case rep.Slots == 0:
+		// A turn: the host is spaced, or the coordinator grants no
+		// leases. Its requests ask turns for a while; this turn goes
+		// back unused.
+		hs.turnsUntil = now.Add(turnsFor)
+		turn = []byte(strconv.FormatUint(rep.Lease, 10))
+	default:
+		l := &slotLease{id: []byte(strconv.FormatUint(rep.Lease, 10)), slots: rep.Slots,
+			until: now.Add(time.Duration(rep.TTLMS) * time.Millisecond), contended: rep.Contended}
+		hs.leases = append(hs.leases, l)
+		// Given back after leaseIdle if no request takes a slot.
+		t.idleFor(hs, l)
+	}
+	hs.ask = nil
+	close(a.done)
+	hs.mu.Unlock()
+	if turn != nil {
+		_ = t.nc.Publish(gateRelease, turn)
+	}
+}
+
+// done ends a request's use of a slot of l. The slots of a contended
+// lease that are idle go back at once (a partial release, or the whole
+// lease when none is busy).
+func (t *gateTransport) done(hs *hostSlots, l *slotLease) {
+	hs.mu.Lock()
+	l.busy--
+	var msg []byte
+	switch {
+	case l.busy == 0:
+		if t.idle(hs, l) {
+			msg = l.id
+		}
+	case l.contended:
+		k := l.slots - l.busy
+		l.slots = l.busy
+		msg = fmt.Appendf(nil, "%s %d", l.id, k)
+	}
+	hs.mu.Unlock()
+	if msg != nil {
+		_ = t.nc.Publish(gateRelease, msg)
+	}
+}
+
+// idle deals with l, whose slots are all idle: it is given back now (idle
+// reports true: the caller publishes its release once hs.mu is unlocked)
+// when it is contended or may start no more requests, otherwise once it
+// has been idle for leaseIdle. hs.mu is held.
+func (t *gateTransport) idle(hs *hostSlots, l *slotLease) bool {
+	if l.contended || !time.Now().Before(l.until) {
+		hs.drop(l)
+		return true
+	}
+	t.idleFor(hs, l)
+	return false
+}
+
+// idleFor gives l back once it has been idle for leaseIdle. hs.mu is
+// held.
+func (t *gateTransport) idleFor(hs *hostSlots, l *slotLease) {
+	l.idle = time.AfterFunc(leaseIdle, func() {
+		hs.mu.Lock()
+		back := l.busy == 0 && !l.returned
+		if back {
+			hs.drop(l)
+		}
+		hs.mu.Unlock()
+		if back {
+			_ = t.nc.Publish(gateRelease, l.id)
+		}
+	})
+}
+
+// drop removes l from hs's leases. hs.mu is held.
+func (hs *hostSlots) drop(l *slotLease) {
+	l.returned = true
+	if l.idle != nil {
+		l.idle.Stop()
+		l.idle = nil
+	}
+	for i, x := range hs.leases {
+		if x == l {
+			hs.leases = append(hs.leases[:i], hs.leases[i+1:]...)
+			break
+		}
+	}
 }
 
 type releaseBody struct {

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashwatch/hashwatch/crawler/transport"
 )
 
 // TestTheSweepEndsTurnsAndWaits checks the one sweep that replaced a
@@ -58,5 +60,40 @@ func TestTheSweepEndsTurnsAndWaits(t *testing.T) {
 	}
 	if liveCtx.Err() != nil {
 		t.Error("a live connection's ask was ended")
+	}
+}
+
+// TestALeaseIsGivenBackInParts checks partial releases of a lease of
+// slots ("id k"): it ends only once all its slots are back, and a full
+// release ("id") or its hold's end ends it at once.
+func TestALeaseIsGivenBackInParts(t *testing.T) {
+	var l leases
+	ended := map[string]bool{}
+	lease := func(name string, n int, hold time.Duration) (uint64, *transport.Slots) {
+		s := transport.Unlimited(n)
+		return l.addSlots(s, func() { ended[name] = true }, "_INBOX.w.", hold), s
+	}
+	parts, ps := lease("in parts", 3, time.Hour)
+	l.give(parts, 1)
+	l.give(parts, 1)
+	if ended["in parts"] || ps.N != 1 {
+		t.Fatalf("after giving back 2 of 3 slots: ended %v, %d held; want 1 held", ended["in parts"], ps.N)
+	}
+	l.give(parts, 1)
+	if !ended["in parts"] {
+		t.Error("a lease with all its slots back did not end")
+	}
+	whole, _ := lease("whole", 3, time.Hour)
+	l.give(whole, 0)
+	if !ended["whole"] {
+		t.Error("a full release did not end a lease")
+	}
+	lease("held too long", 3, time.Minute)
+	l.sweepOnce(context.Background(), time.Now().Add(2*time.Minute), func(string) bool { return false })
+	if !ended["held too long"] {
+		t.Error("a lease past its hold did not end")
+	}
+	if len(l.held) != 0 {
+		t.Errorf("%d turns or leases still held", len(l.held))
 	}
 }

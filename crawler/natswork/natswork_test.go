@@ -116,9 +116,19 @@ func (tc *testCluster) runWorker(t *testing.T, cfg WorkerConfig) {
 	t.Cleanup(func() { cancel(); wg.Wait(); nc.Close() })
 	cfg.Conn = nc
 	if cfg.Worker == nil {
-		cfg.Worker = &crawler.Worker{Gate: GateTransport(nc)}
+		cfg.Worker = &crawler.Worker{Gate: GateTransport(nc, cfg.leaseSlots())}
 	}
 	wg.Go(func() { _ = RunWorker(ctx, cfg) })
+}
+
+// leaseSlots is the most slots at a host the worker of cfg asks for in a
+// lease: none (a turn per request) for a worker made to speak a protocol
+// before 6.
+func (cfg *WorkerConfig) leaseSlots() int {
+	if cfg.protocol1 || (cfg.protocol > 0 && cfg.protocol < 6) {
+		return 0
+	}
+	return max(cfg.Parallel, 1)
 }
 
 func siteFor(t *testing.T, u string) *crawler.Site {
@@ -633,7 +643,7 @@ func TestAStoppedWorkerParksNothing(t *testing.T) {
 	go func() {
 		defer close(stopped)
 		_ = RunWorker(ctx, WorkerConfig{Conn: nc, Name: "stopped", Parallel: 16, ParkAfter: 4,
-			Worker: &crawler.Worker{Gate: GateTransport(nc)}})
+			Worker: &crawler.Worker{Gate: GateTransport(nc, 16)}})
 	}()
 	<-held // the worker is on page jobs; wait until it holds several
 	for deadline := time.Now().Add(30 * time.Second); ; {

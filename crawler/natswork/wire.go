@@ -46,11 +46,18 @@ import (
 //     older coordinator a worker sends them without it
 //     (video.QueryFramesBeforeBand), so that it is not read as the
 //     frame's inset.
+//   - 6: at a host whose turns no delay spaces, a worker asks the
+//     coordinator for a lease of several of the host's parallelism slots
+//     for a few seconds (gateRequest.Want, gate.go) rather than a turn
+//     per request, and gives them back in one message. A protocol 6
+//     coordinator still grants a turn to an ask without Want (protocol 5
+//     workers); a protocol 5 coordinator answers an ask with Want with a
+//     turn, and a protocol 6 worker then asks turns per request.
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
 // queue for another worker.
-const Protocol = 5
+const Protocol = 6
 
 // jobMsg is a job as it sits in the work stream.
 type jobMsg struct {

@@ -47,6 +47,8 @@ type hostBudget struct {
 	// delay is the host's spacing: the site's delay, raised by the host's
 	// robots.txt Crawl-delay when that asks for more.
 	delay atomic.Int64
+	// waiting counts the asks of Gate.AcquireSlots waiting for a slot.
+	waiting atomic.Int64
 }
 
 // NewPolite wraps base in one site's politeness budget: at most
@@ -210,6 +212,87 @@ func (g *Gate) Acquire(ctx context.Context, host string) (started, release func(
 		})
 	}
 	return started, release, nil
+}
+
+// Slots are slots at a host taken together (Gate.AcquireSlots).
+type Slots struct {
+	// N is how many are held.
+	N int
+	// Started is nil, except for a spaced host's turn (N is 1), where it
+	// is Acquire's started.
+	Started func()
+	// Contended says another ask was waiting for a slot at the host when
+	// these were taken: their holder should give each back as soon as it
+	// is idle.
+	Contended bool
+
+	mu   sync.Mutex
+	give func(k int)
+}
+
+// Give gives back k of the slots (the rest, when k is N or more); it may
+// be called with more than are held.
+func (s *Slots) Give(k int) {
+	s.mu.Lock()
+	k = min(k, s.N)
+	s.N -= k
+	s.mu.Unlock()
+	if k > 0 {
+		s.give(k)
+	}
+}
+
+// Unlimited is n slots of no budget, for a pass without one.
+func Unlimited(n int) *Slots { return &Slots{N: n, give: func(int) {}} }
+
+// AcquireSlots waits for a slot at host as Acquire does and, when no delay
+// spaces the host's turns, takes at once as many more of the host's free
+// slots as make want in all, within a fair share: at most
+// parallelism / (sharers+1), rounded up, where sharers counts the others
+// (workers) holding or waiting for slots at host. Slots taken so serve
+// several requests each, one after another, without a turn per request (a
+// coordinator leases them to a worker); with nothing to space, the budget
+// only counts requests in flight, and holding n slots keeps the holder's
+// requests in flight at or below n. With a delay it is Acquire: one slot,
+// and Started is not nil (each request must be spaced).
+func (g *Gate) AcquireSlots(ctx context.Context, host string, want, sharers int) (*Slots, error) {
+	b := g.p.budget(host)
+	if time.Duration(b.delay.Load()) > 0 {
+		started, release, err := g.Acquire(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		return &Slots{N: 1, Started: started, give: func(int) { release() }}, nil
+	}
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		b.waiting.Add(1)
+		select {
+		case b.slots <- struct{}{}:
+			b.waiting.Add(-1)
+		case <-ctx.Done():
+			b.waiting.Add(-1)
+			return nil, ctx.Err()
+		}
+	}
+	n := 1
+	share := (g.p.parallelism + sharers) / (sharers + 1)
+	for n < min(want, share) {
+		select {
+		case b.slots <- struct{}{}:
+			n++
+			continue
+		default:
+		}
+		break
+	}
+	give := func(k int) {
+		for range k {
+			<-b.slots
+		}
+	}
+	return &Slots{N: n, Contended: b.waiting.Load() > 0, give: give}, nil
 }
 
 // HonourCrawlDelay raises host's spacing as Polite.HonourCrawlDelay does.

@@ -29,8 +29,9 @@ type Worker[H any] struct {
 	Logger *slog.Logger
 	// Gate, when set, wraps each site's polite transport: every request
 	// (each retry too) first takes a turn from the coordinator's per-host
-	// gate, so that delay and parallelism hold across all workers
-	// together. The wait for a turn does not count against the request
+	// gate, or a slot of a lease of several the gate granted the worker
+	// at a host no delay spaces, so that delay and parallelism hold
+	// across all workers together. The wait for a turn does not count against the request
 	// timeout.
 	Gate func(g GateInfo, next http.RoundTripper) http.RoundTripper
 
