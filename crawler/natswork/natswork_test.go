@@ -540,16 +540,8 @@ func TestAKilledWorkersTurnsGoBack(t *testing.T) {
 	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, time.Minute, 0)
 	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 2})
-	type passed struct {
-		res crawler.PassStats
-		err error
-	}
-	done := make(chan passed, 1)
 	start := time.Now()
-	go func() {
-		res, err := c.Pass(context.Background(), &cfg.Sites[0])
-		done <- passed{res, err}
-	}()
+	await := passInBackground(c, &cfg.Sites[0])
 	<-first // worker a holds the host's one turn until unblocked
 
 	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
@@ -574,18 +566,39 @@ func TestAKilledWorkersTurnsGoBack(t *testing.T) {
 	ghost.Close()
 	asked.Wait()
 	unblockOnce.Do(func() { close(unblock) })
+	await(t, start, "turns")
+}
 
-	select {
-	case p := <-done:
-		if p.err != nil {
-			t.Fatal(p.err)
+// passInBackground starts c's pass of site, and the function it returns
+// waits for the pass after a worker holding what (its turns or leases,
+// each held 60 s or more) was killed at start: the pass must end within
+// 30 s of it, the coordinator having seen the worker gone.
+func passInBackground(c *crawler.Crawler, site *crawler.Site) func(t *testing.T, start time.Time, what string) crawler.PassStats {
+	type passed struct {
+		res crawler.PassStats
+		err error
+	}
+	done := make(chan passed, 1)
+	go func() {
+		res, err := c.Pass(context.Background(), site)
+		done <- passed{res, err}
+	}()
+	return func(t *testing.T, start time.Time, what string) crawler.PassStats {
+		t.Helper()
+		select {
+		case p := <-done:
+			if p.err != nil {
+				t.Fatal(p.err)
+			}
+			if took := time.Since(start); took > 30*time.Second {
+				t.Errorf("the pass took %v after the kill: the gone worker's %s were held", took, what)
+			}
+			t.Logf("pass of %d pages, %d media, %v after the kill", p.res.Pages, p.res.Media, time.Since(start))
+			return p.res
+		case <-time.After(50 * time.Second):
+			t.Fatalf("the pass did not end within 50 s: the gone worker's %s are held", what)
 		}
-		if took := time.Since(start); took > 30*time.Second {
-			t.Errorf("the pass took %v: the gone worker's turns were held", took)
-		}
-		t.Logf("pass of %d pages, %d media in %v", p.res.Pages, p.res.Media, time.Since(start))
-	case <-time.After(50 * time.Second):
-		t.Fatal("the pass did not end within 50 s: the gone worker's turns are held (60 s each)")
+		return crawler.PassStats{}
 	}
 }
 
