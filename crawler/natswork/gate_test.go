@@ -2,11 +2,16 @@ package natswork
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/hashwatch/hashwatch/crawler/transport"
+	"github.com/hashwatch/hashwatch/crawler/work"
 )
 
 // TestTheSweepEndsTurnsAndWaits checks the one sweep that replaced a
@@ -97,3 +102,73 @@ func TestALeaseIsGivenBackInParts(t *testing.T) {
 		t.Errorf("%d turns or leases still held", len(l.held))
 	}
 }
+
+// An ask for slots is no request's own, so no request's deadline ends it.
+// A coordinator restarted while one is in flight (its embedded server with
+// it) never answers it: the ask must end when the worker's connection
+// reconnects — the NATS client fails the requests in flight then — and
+// the request fail as the coordinator being unavailable, rather than wait
+// gateWait (ten minutes) with every request at the host behind it.
+func TestAnAskForSlotsEndsWhenTheConnectionReconnects(t *testing.T) {
+	emb, nc, creds := startEmbedded(t, "coordinator")
+	asked := make(chan struct{}, 1)
+	// The coordinator that will not answer: it took the ask and died.
+	sub, err := nc.Subscribe(gateAcquire, func(*nats.Msg) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Connect(ConnectConfig{URL: emb.ClientURL(), Creds: creds, Name: "worker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	sent := http.RoundTripper(roundTripFunc(func(*http.Request) (*http.Response, error) {
+		t.Error("a request was sent without a slot")
+		return nil, errors.New("no slot")
+	}))
+	rt := GateTransport(w, 4)(work.GateInfo{Site: "s", Pass: 1, Hold: time.Second}, sent)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://example.invalid/a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := rt.RoundTrip(req)
+		errc <- err
+	}()
+	select {
+	case <-asked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the worker did not ask for slots")
+	}
+	start := time.Now()
+	if err := w.ForceReconnect(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, work.ErrCentralUnavailable) {
+			t.Errorf("request failed with %v, want the coordinator unavailable", err)
+		}
+		t.Logf("the ask ended %v after the reconnect: %v", time.Since(start), err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the ask was still waited for 15 s after the reconnect")
+	}
+}
+
+// roundTripFunc is a function as an http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
