@@ -705,7 +705,14 @@ func (hs *hostSlots) held(now time.Time) int {
 // any one of them, so a lease granted after they gave up is still
 // recorded, and given back once idle, rather than held by nobody.
 func (t *gateTransport) askSlots(host string, hs *hostSlots, a *slotAsk, want int) {
-	rep, err := t.acquire(context.Background(), host, want)
+	// No request's deadline ends the ask, so it gets one of its own: the
+	// longest a request would have waited for its turn (the site's request
+	// timeout) and a lease's lifetime. An ask the coordinator never
+	// answers (one restarted under it) would otherwise hold every request
+	// of the worker at the host for gateWait.
+	ctx, cancel := context.WithTimeout(context.Background(), t.info.Hold+leaseTTL)
+	rep, err := t.acquire(ctx, host, want)
+	cancel()
 	now := time.Now()
 	var turn []byte
 	hs.mu.Lock()
