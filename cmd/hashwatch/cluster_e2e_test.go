@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -157,6 +158,10 @@ func TestClusterCrawlSurvivesKilledWorkersAndCoordinator(t *testing.T) {
 
 	worker := func(name string) *exec.Cmd {
 		cmd := exec.Command(binary, "worker", "--nats", natsURL, "--creds", creds, "--parallel", "8", "--name", name)
+		if d := os.Getenv("HW_WORKER_LOGS"); d != "" {
+			f, _ := os.Create(filepath.Join(d, name+"-"+strconv.FormatInt(time.Now().UnixNano(), 10)+".log"))
+			cmd.Stderr, cmd.Stdout = f, f
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
