@@ -158,8 +158,14 @@ func TestClusterCrawlSurvivesKilledWorkersAndCoordinator(t *testing.T) {
 
 	worker := func(name string) *exec.Cmd {
 		cmd := exec.Command(binary, "worker", "--nats", natsURL, "--creds", creds, "--parallel", "8", "--name", name)
+		// HW_WORKER_LOGS=DIR keeps each worker's log there, for a stall
+		// to be seen from the workers' side.
 		if d := os.Getenv("HW_WORKER_LOGS"); d != "" {
-			f, _ := os.Create(filepath.Join(d, name+"-"+strconv.FormatInt(time.Now().UnixNano(), 10)+".log"))
+			f, err := os.Create(filepath.Join(d, name+"-"+strconv.FormatInt(time.Now().UnixNano(), 10)+".log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = f.Close() })
 			cmd.Stderr, cmd.Stdout = f, f
 		}
 		if err := cmd.Start(); err != nil {
