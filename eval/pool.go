@@ -500,11 +500,18 @@ func verifyPoolMatches(ctx context.Context, cfg PoolConfig, hasher *hashing.Hash
 	var mu sync.Mutex
 	parallel(ctx, cfg.Workers, len(matches), func(i int) {
 		m := &matches[i]
-		query := func() *features.Set { return sets.get(ctx, m.Query) }
-		registered := func() *features.Set { return sets.get(ctx, m.Registered) }
-		keep[i] = verified(cfg.Rule, m.ev, query, registered)
+		keep[i] = true
 		if _, native := m.ev.Distances[hashing.PHash]; native {
-			if q, r := query(), registered(); q != nil && r != nil {
+			// The product's test (as index.Index.MatchVerified applies
+			// it); its inliers when it checked the match, else the
+			// corners' agreement measured all the same.
+			q, r := sets.get(ctx, m.Query), sets.get(ctx, m.Registered)
+			ok, verdict, inliers := test.Agrees(q, r, m.ev)
+			keep[i] = ok
+			switch {
+			case verdict == hashing.VerifyChecked:
+				m.inliers = inliers
+			case q != nil && r != nil:
 				m.inliers = features.Verify(*q, *r, test.Config).Inliers
 			}
 		}

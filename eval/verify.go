@@ -52,18 +52,3 @@ func (f *featureSets) get(ctx context.Context, name string) *features.Set {
 	f.mu.Unlock()
 	return s
 }
-
-// verified reports whether a match that the index returned stands under
-// rule's geometric verifier (always, for a rule without one); query and
-// registered return the two pictures' corner sets, called only when the
-// match needs checking.
-func verified(rule hashing.Rule, ev hashing.Evidence, query, registered func() *features.Set) bool {
-	if rule.Verify == nil {
-		return true
-	}
-	if ok, verdict, _ := rule.Verify.Agrees(nil, nil, ev); ok && verdict == hashing.VerifyNotApplied {
-		return true
-	}
-	ok, _, _ := rule.Verify.Agrees(query(), registered(), ev)
-	return ok
-}
