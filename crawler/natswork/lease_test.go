@@ -65,12 +65,7 @@ func TestLeasedSlotsHoldTheParallelismAcrossWorkers(t *testing.T) {
 	})}
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
-	sites, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
-		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 5s\n    delay: 0s\n    parallelism: %d\n", srv.URL+"/", parallelism)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	site := &sites.Sites[0]
+	site := siteWith(t, srv.URL, "5s", "0s", parallelism)
 	ref := registerKnown(t)
 	if _, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site); err != nil {
 		t.Fatal(err)
@@ -138,14 +133,10 @@ func TestAKilledWorkersLeaseGoesBack(t *testing.T) {
 	}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
-	sites, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
-		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 30s\n    delay: 0s\n    parallelism: 2\n", srv.URL+"/")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	site := siteWith(t, srv.URL, "30s", "0s", 2)
 	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, time.Minute, 0)
-	await := passInBackground(c, &sites.Sites[0])
+	await := passInBackground(c, site)
 
 	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
 	if err != nil {
@@ -211,16 +202,12 @@ func TestACrawlDelaySpacesLeasingWorkers(t *testing.T) {
 	})}
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
-	sites, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
-		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 5s\n    delay: 0s\n    parallelism: 4\n", srv.URL+"/")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	site := siteWith(t, srv.URL, "5s", "0s", 4)
 	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, 5*time.Second, 0)
 	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 4})
 	tc.runWorker(t, WorkerConfig{Name: "b", Parallel: 4})
-	res, err := c.Pass(context.Background(), &sites.Sites[0])
+	res, err := c.Pass(context.Background(), site)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,8 +133,16 @@ func (cfg *WorkerConfig) leaseSlots() int {
 
 func siteFor(t *testing.T, u string) *crawler.Site {
 	t.Helper()
+	return siteWith(t, u, "2s", "0s", 4)
+}
+
+// siteWith is the fixture site at u with the given request timeout,
+// per-host delay (Go durations) and parallelism.
+func siteWith(t *testing.T, u, timeout, delay string, parallelism int) *crawler.Site {
+	t.Helper()
 	cfg, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
-		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 2s\n    delay: 0s\n    parallelism: 4\n", u+"/")))
+		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: %s\n    delay: %s\n    parallelism: %d\n",
+		u+"/", timeout, delay, parallelism)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,16 +408,12 @@ func TestPolitenessHoldsAcrossWorkers(t *testing.T) {
 	rec := &arrivals{h: fs}
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
-	cfg, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
-		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 2s\n    delay: 50ms\n    parallelism: 1\n", srv.URL+"/")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	site := siteWith(t, srv.URL, "2s", "50ms", 1)
 	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, 5*time.Second, 0)
 	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 4})
 	tc.runWorker(t, WorkerConfig{Name: "b", Parallel: 4})
-	if _, err := c.Pass(context.Background(), &cfg.Sites[0]); err != nil {
+	if _, err := c.Pass(context.Background(), site); err != nil {
 		t.Fatal(err)
 	}
 	qs, err := tc.coord.Stats(context.Background())
@@ -532,16 +536,12 @@ func TestAKilledWorkersTurnsGoBack(t *testing.T) {
 	defer srv.Close()
 	var unblockOnce sync.Once
 	defer unblockOnce.Do(func() { close(unblock) })
-	cfg, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
-		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 30s\n    delay: 0s\n    parallelism: 1\n", srv.URL+"/")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	site := siteWith(t, srv.URL, "30s", "0s", 1)
 	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, time.Minute, 0)
 	tc.runWorker(t, WorkerConfig{Name: "a", Parallel: 2})
 	start := time.Now()
-	await := passInBackground(c, &cfg.Sites[0])
+	await := passInBackground(c, site)
 	<-first // worker a holds the host's one turn until unblocked
 
 	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
@@ -629,12 +629,7 @@ func TestAStoppedWorkerParksNothing(t *testing.T) {
 	defer srv.Close()
 	// parallelism 1: the jobs the worker holds besides the one at the
 	// server wait for a turn, as at a real site it crawls politely.
-	sites, err := crawler.ParseConfig("test.yaml", []byte(fmt.Sprintf(
-		"sites:\n  - name: fixture\n    seeds: [%q]\n    max_depth: 5\n    allow_private: true\n    request_timeout: 2s\n    delay: 0s\n    parallelism: 1\n", srv.URL+"/")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &sites.Sites[0]
+	cfg := siteWith(t, srv.URL, "2s", "0s", 1)
 	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, 3*time.Second, 4)
 	done := make(chan crawler.PassStats, 1)
