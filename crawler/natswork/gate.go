@@ -1005,8 +1005,11 @@ func (hs *hostSlots) held(now time.Time) int {
 func (t *gateTransport) askSlots(host string, hs *hostSlots, a *slotAsk, want int) {
 	// No request's deadline ends the ask, so it gets one of its own: the
 	// longest a request would have waited for its turn (the site's request
-	// timeout) and a lease's lifetime. An ask the coordinator never
-	// answers (one restarted under it) would otherwise hold every request
+	// timeout) and a lease's lifetime. An ask on hw.gate.ask is answered
+	// within askPoll, or sent again, so this bounds only a wait the
+	// coordinator keeps answering Pending, or one it cannot be reached
+	// for; an ask on hw.gate.acquire (an older coordinator) that is never
+	// answered (one restarted under it) would otherwise hold every request
 	// of the worker at the host for gateWait.
 	ctx, cancel := context.WithTimeout(context.Background(), t.info.Hold+leaseTTL)
 	rep, err := t.askLease(ctx, host, want)
