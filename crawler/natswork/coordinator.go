@@ -54,6 +54,9 @@ type CoordinatorConfig struct {
 	// noLeases answers every ask for a lease of slots with a turn, as a
 	// coordinator of protocol 5 does (test hook).
 	noLeases bool
+	// noAsks leaves hw.gate.ask unanswered, as a coordinator that
+	// predates it does (test hook).
+	noAsks bool
 }
 
 // Coordinator dispatches jobs to workers over JetStream and answers their
@@ -195,8 +198,20 @@ func NewCoordinator(ctx context.Context, cfg CoordinatorConfig) (*Coordinator, e
 		<-runCtx.Done()
 		cc.Stop()
 	})
-	for subj, h := range map[string]nats.MsgHandler{centralLookup: c.onLookup, centralMatch: c.onMatch, centralResult: c.onResultRequest,
-		gateAcquire: c.onGateAcquire, gateStarted: c.onGateStarted, gateRelease: c.onGateRelease} {
+	// Lease IDs of this process start from its start time (gate.go).
+	c.gate.next = uint64(time.Now().UnixNano())
+	// hw.gate.ask before hw.gate.acquire: a worker that finds no
+	// responder on the first asks on the second, as of an older
+	// coordinator.
+	for _, s := range []struct {
+		subj string
+		h    nats.MsgHandler
+	}{{centralLookup, c.onLookup}, {centralMatch, c.onMatch}, {centralResult, c.onResultRequest},
+		{gateAsk, c.onGateAsk}, {gateAcquire, c.onGateAcquire}, {gateStarted, c.onGateStarted}, {gateRelease, c.onGateRelease}} {
+		subj, h := s.subj, s.h
+		if subj == gateAsk && cfg.noAsks {
+			continue
+		}
 		sub, err := cfg.Conn.QueueSubscribe(subj, "coordinator", func(m *nats.Msg) {
 			// Matching costs CPU; one request must not hold up the others.
 			c.handle(func() { h(m) })

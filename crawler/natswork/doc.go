@@ -52,7 +52,11 @@
 //     in bbolt still holds every undone item. On start the coordinator
 //     purges both streams (their jobs belong to the dead process's
 //     dispatches, and every one of them is still queued in bbolt) and
-//     resumes its passes; workers reconnect and wait meanwhile.
+//     resumes its passes; workers reconnect and wait meanwhile. An ask for
+//     a lease of a host's slots that the dead coordinator had taken is
+//     never answered by it, so a worker asks again when an attempt goes
+//     unanswered, and the next coordinator answers (gate.go,
+//     TestAnAskOutlivesACoordinatorRestart).
 //   - The visited bucket (HW_VISITED, visited.go) is a cache, never the
 //     truth: invariant, a stale, partial or lost bucket costs at worst
 //     some extra coordinator work (links sent back that the frontier

@@ -2,6 +2,7 @@ package natswork
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,11 +62,57 @@ import (
 // these checks for every waiting ask and turn, one probe per worker
 // connection, and ends turns and leases held past their hold: a turn
 // costs the coordinator no goroutine, ticker or timer of its own.
+//
+// Asks that are always answered: a request the NATS server delivered to a
+// coordinator that then died (SIGKILL, a crash) is answered by nobody, and
+// nothing tells the asker so. The NATS client fails a request in flight
+// only on Close or ForceReconnect, not when its server goes away and comes
+// back (an embedded server dies with serve), and on a NATS cluster of one's
+// own the worker's connection does not even drop. An ask for a lease may
+// rightly wait in the gate a while, so a worker could not tell a lost ask
+// from a waiting one, and waited out the ask's deadline with every request
+// of it at the host (TestAnAskOutlivesACoordinatorRestart). And a lease
+// the gate granted to an ask its worker had given up on (its client drops
+// the late reply) was held by nobody until its hold ended, the request
+// timeout and 30 s later. So a worker asks for a lease on hw.gate.ask, in
+// attempts that each carry the ask's ID (gateRequest.Ask, random): the
+// coordinator answers every attempt within askPoll — the lease, an error,
+// or Pending (not yet; the ask keeps its place in the gate's line, its
+// wait is the coordinator's and outlives the attempt) — and the worker
+// sends the next attempt at once. An attempt unanswered after
+// askPoll+askSlack was lost, with the coordinator or on the way, and the
+// worker sends it again: a restarted coordinator takes it as a new ask
+// and answers it. An attempt of an ask already granted gets the same lease
+// again (the answer may have been lost), never a second one. An ask no
+// attempt of which has come for askGrace was given up, and what the gate
+// granted it goes back at once (the sweep); a worker that gives up an ask
+// (its deadline, the site's request timeout and a lease's lifetime) also
+// says so ("ask ID" on hw.gate.release), which returns a lease whose
+// answer it never got. So every lease held is one its worker has or gets
+// by asking again, and a lost message costs a retry or askGrace of idle
+// slots, not a hold. Waiting asks are asked after, rather than each grant
+// acknowledged: an acknowledgement would cost a message for every lease
+// and could itself be lost (then either the worker's slots are taken back
+// under it, or the lease is held after all), while an attempt per askPoll
+// costs messages only while an ask waits, and a lost ask or answer is
+// mended by the same retry.
+//
+// A coordinator that predates hw.gate.ask has no responder there (the
+// server answers so at once), and the worker asks on hw.gate.acquire
+// instead, in one request as before; a coordinator answers asks on
+// hw.gate.acquire (workers that predate hw.gate.ask) as before. Lease IDs
+// start from the coordinator's start time in nanoseconds, so that a
+// release a worker sends a restarted coordinator for a lease of the dead
+// one names none of the new one's.
 
 const (
 	gateAcquire = "hw.gate.acquire"
 	gateStarted = "hw.gate.started"
 	gateRelease = "hw.gate.release"
+	// gateAsk takes asks for leases that carry an ID (gateRequest.Ask)
+	// and are answered within askPoll (see "Asks that are always
+	// answered" above).
+	gateAsk = "hw.gate.ask"
 )
 
 type gateRequest struct {
@@ -77,6 +124,9 @@ type gateRequest struct {
 	// Want (protocol 6) asks for a lease of up to this many slots rather
 	// than one turn; 0 asks for a turn.
 	Want int `json:"want,omitempty"`
+	// Ask names an ask for a lease on hw.gate.ask: the worker picks it
+	// at random and sends it again with every attempt of the ask.
+	Ask string `json:"ask,omitempty"`
 }
 
 type gateReply struct {
@@ -95,6 +145,10 @@ type gateReply struct {
 	Contended   bool   `json:"contended,omitempty"`
 	Err         string `json:"err,omitempty"`
 	Unavailable bool   `json:"unavailable,omitempty"`
+	// Pending answers an attempt of an ask on hw.gate.ask that the gate
+	// has not granted within askPoll: the ask still waits, in its place,
+	// and the worker sends the next attempt at once.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // gateWait bounds how long a worker waits for one turn; a busy host with
@@ -134,6 +188,26 @@ const (
 	turnsFor = time.Minute
 )
 
+const (
+	// askPoll is the longest the coordinator keeps an attempt of an ask
+	// on hw.gate.ask before answering it Pending.
+	askPoll = 2 * time.Second
+	// askSlack is how much longer than askPoll a worker waits for an
+	// attempt's answer before it takes the attempt for lost and sends it
+	// again: room for a busy coordinator or network.
+	askSlack = 2 * time.Second
+	// askGrace is how long an ask waits in the gate with no attempt of it
+	// at the coordinator before it counts as given up. A worker sends the
+	// next attempt as soon as one is answered.
+	askGrace = 3 * time.Second
+	// askRetryPause spaces a worker's attempts that failed at once (its
+	// connection down, say).
+	askRetryPause = 250 * time.Millisecond
+	// askForget is how long the coordinator remembers an ask that ended
+	// (leases.ended): far longer than an attempt takes.
+	askForget = time.Minute
+)
+
 // leases are the turns the coordinator granted and not yet got back, and
 // the asks for turns still waiting, both watched by sweep.
 type leases struct {
@@ -145,6 +219,15 @@ type leases struct {
 	// connection (probePrefix), the leases of slots held and asked for:
 	// the others' count sets an ask's fair share.
 	interest map[string]map[string]int
+	// asks are the asks on hw.gate.ask by ID, from their first attempt
+	// until they are given up, answered with an error, or their lease
+	// ends.
+	asks map[string]*leaseAsk
+	// ended are the asks given up or whose lease ended, by ID, for
+	// askForget: an attempt of one that comes late (delayed on the way,
+	// or handled after a later one) is answered that the ask ended,
+	// rather than taken for a new ask, whose grant nobody would take.
+	ended map[string]time.Time
 }
 
 // leaseKey names a host of a site's pass in leases.interest.
@@ -204,6 +287,29 @@ type lease struct {
 	// ends.
 	inbox      string
 	due, until time.Time
+	// ask is the ask on hw.gate.ask it was granted to, if any.
+	ask *leaseAsk
+}
+
+// leaseAsk is an ask for a lease on hw.gate.ask. leases.mu guards its
+// fields; rep may be read without it once done is closed.
+type leaseAsk struct {
+	id string
+	// done is closed once the gate has answered the ask, rep then set: a
+	// lease, a turn (Slots 0) or an error.
+	done chan struct{}
+	rep  gateReply
+	// attempts counts its attempts waiting for an answer; last is when
+	// one last came or was answered.
+	attempts int
+	last     time.Time
+	// answered: rep, a grant, went to an attempt. The worker has it, or
+	// gets it again by asking again; it ends as any lease does.
+	answered bool
+	// gone: the ask was given up; a grant that comes goes back at once.
+	gone bool
+	// cancel ends its wait in the gate.
+	cancel context.CancelFunc
 }
 
 // ask is a request for a turn still waiting for it.
@@ -271,6 +377,9 @@ func (l *leases) give(id uint64, k int) {
 		return
 	}
 	delete(l.held, id)
+	if ok && le.ask != nil {
+		l.forget(le.ask, true)
+	}
 	l.mu.Unlock()
 	if ok {
 		le.release()
@@ -290,14 +399,130 @@ func (l *leases) release(id uint64) {
 	l.mu.Lock()
 	le, ok := l.held[id]
 	delete(l.held, id)
+	if ok && le.ask != nil {
+		l.forget(le.ask, true)
+	}
 	l.mu.Unlock()
 	if ok {
 		le.release()
 	}
 }
 
+// attempt records an attempt of the ask id; the first (fresh) makes the
+// ask, whose wait in the gate ctx bounds (a child of parent, ended when
+// the ask is given up). a is nil for an ask that ended.
+func (l *leases) attempt(parent context.Context, id string) (a *leaseAsk, ctx context.Context, fresh bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.ended[id]; ok {
+		return nil, nil, false
+	}
+	if l.asks == nil {
+		l.asks = map[string]*leaseAsk{}
+	}
+	if a = l.asks[id]; a == nil {
+		a, fresh = &leaseAsk{id: id, done: make(chan struct{})}, true
+		ctx, a.cancel = context.WithCancel(parent)
+		l.asks[id] = a
+	}
+	a.attempts++
+	a.last = time.Now()
+	return a, ctx, fresh
+}
+
+// attempted records that an attempt of a was answered rep. An ask
+// answered with an error ends: a later attempt of it is a new ask.
+func (l *leases) attempted(a *leaseAsk, rep *gateReply) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a.attempts--
+	a.last = time.Now()
+	switch {
+	case rep.Pending:
+	case rep.Err == "":
+		a.answered = true
+	default:
+		l.forget(a, false)
+	}
+}
+
+// granted records the gate's answer to a. What the gate granted an ask
+// given up meanwhile goes back at once.
+func (l *leases) granted(a *leaseAsk, rep gateReply) {
+	l.mu.Lock()
+	a.rep = rep
+	close(a.done)
+	back := a.gone && rep.Err == ""
+	l.mu.Unlock()
+	a.cancel()
+	if back {
+		l.release(rep.Lease)
+	}
+}
+
+// owned records that lease id was granted to the ask a (nil: none).
+func (l *leases) owned(id uint64, a *leaseAsk) {
+	if a == nil {
+		return
+	}
+	l.mu.Lock()
+	if le := l.held[id]; le != nil {
+		le.ask = a
+	}
+	l.mu.Unlock()
+}
+
+// giveUp gives up the ask id (its worker says it did, "ask ID" on
+// hw.gate.release): its wait ends, and what the gate granted it goes
+// back — its worker never got the answer.
+func (l *leases) giveUp(id string) {
+	var back uint64
+	l.mu.Lock()
+	if a := l.asks[id]; a != nil {
+		back = l.giveUpLocked(a)
+	}
+	l.mu.Unlock()
+	if back != 0 {
+		l.release(back)
+	}
+}
+
+// giveUpLocked gives up a: its wait in the gate ends, and it returns the
+// turn or lease the gate granted it, if any, for the caller to release
+// once l.mu is unlocked. l.mu is held.
+func (l *leases) giveUpLocked(a *leaseAsk) (lease uint64) {
+	a.gone = true
+	l.forget(a, true)
+	select {
+	case <-a.done:
+		if a.rep.Err == "" {
+			return a.rep.Lease
+		}
+	default:
+		a.cancel()
+	}
+	return 0
+}
+
+// forget takes a off the asks, and remembers that it ended (for
+// askForget) unless another attempt of it may make it anew (it was
+// answered with an error). l.mu is held.
+func (l *leases) forget(a *leaseAsk, ended bool) {
+	if l.asks[a.id] != a {
+		return
+	}
+	delete(l.asks, a.id)
+	if ended {
+		if l.ended == nil {
+			l.ended = map[string]time.Time{}
+		}
+		l.ended[a.id] = time.Now()
+	}
+}
+
 // sweep runs every gateSweepEvery until ctx ends: turns past their hold
-// go back, asks past their longest wait end, and the connections of asks
+// go back, asks past their longest wait end, asks on hw.gate.ask with no
+// attempt for askGrace are given up, and the connections of asks
 // and turns whose check is due are probed (gone, one probe per
 // connection however many of its asks and turns are due): a gone
 // connection's asks end and its turns go back.
@@ -334,6 +559,18 @@ func (l *leases) sweepOnce(ctx context.Context, now time.Time, gone func(inbox s
 		case a.inbox != "" && !now.Before(a.due):
 			a.due = now.Add(gateProbeEvery)
 			probe[a.inbox] = true
+		}
+	}
+	for _, a := range l.asks {
+		if !a.answered && a.attempts == 0 && now.Sub(a.last) > askGrace {
+			if id := l.giveUpLocked(a); id != 0 {
+				expired = append(expired, id)
+			}
+		}
+	}
+	for id, at := range l.ended {
+		if now.Sub(at) > askForget {
+			delete(l.ended, id)
 		}
 	}
 	l.mu.Unlock()
@@ -393,23 +630,76 @@ func probePrefix(reply string) string {
 
 func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	var req gateRequest
-	var rep gateReply
 	if err := json.Unmarshal(m.Data, &req); err != nil {
-		rep.Err = err.Error()
-		c.reply(m, rep)
+		c.reply(m, gateReply{Err: err.Error()})
 		return
 	}
 	inbox := probePrefix(m.Reply)
-	ctx, cancel := context.WithCancel(c.runCtx)
+	rep := c.grant(c.runCtx, &req, inbox, inbox, nil)
+	data, _ := json.Marshal(rep)
+	if err := m.Respond(data); err != nil && rep.Err == "" {
+		c.gate.release(rep.Lease)
+	}
+}
+
+// onGateAsk answers an attempt of an ask for a lease on hw.gate.ask
+// within askPoll: with what the gate granted the ask, or the error it
+// failed with, or Pending while it still waits. The first attempt of an
+// ask starts its wait in the gate, which later attempts find by the ask's
+// ID; an attempt of an ask already granted gets the same grant again.
+func (c *Coordinator) onGateAsk(m *nats.Msg) {
+	var req gateRequest
+	if err := json.Unmarshal(m.Data, &req); err != nil || req.Ask == "" {
+		if err == nil {
+			err = errors.New("an ask for a lease without its ID")
+		}
+		c.reply(m, gateReply{Err: err.Error()})
+		return
+	}
+	a, ctx, fresh := c.gate.attempt(c.runCtx, req.Ask)
+	if a == nil {
+		c.reply(m, gateReply{Err: "this ask for a lease has ended", Unavailable: true})
+		return
+	}
+	if fresh {
+		inbox := probePrefix(m.Reply)
+		c.wg.Go(func() { c.gate.granted(a, c.grant(ctx, &req, inbox, "", a)) })
+	}
+	poll := time.NewTimer(askPoll)
+	var rep gateReply
+	select {
+	case <-a.done:
+		rep = a.rep
+	case <-poll.C:
+		rep.Pending = true
+	case <-c.runCtx.Done():
+		rep.Err, rep.Unavailable = "the coordinator is stopping", true
+	}
+	poll.Stop()
+	c.gate.attempted(a, &rep)
+	data, _ := json.Marshal(rep)
+	if err := m.Respond(data); err != nil && !rep.Pending && rep.Err == "" {
+		c.gate.giveUp(req.Ask)
+	}
+}
+
+// grant waits until ctx ends for a turn at req's host, or a lease of
+// slots when req.Want > 0, for the connection inbox (probePrefix), and
+// records it, for ask when it is one on hw.gate.ask (nil: on
+// hw.gate.acquire). While it waits, probe's connection is checked (""
+// for none: an ask on hw.gate.ask is given up when no attempt comes).
+func (c *Coordinator) grant(ctx context.Context, req *gateRequest, inbox, probe string, ask *leaseAsk) gateReply {
+	var rep gateReply
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	unwait := c.gate.wait(inbox, cancel, gateWait-5*time.Second)
+	unwait := c.gate.wait(probe, cancel, gateWait-5*time.Second)
 	crawlDelay := time.Duration(req.CrawlDelayMS) * time.Millisecond
 	var (
 		slots            *transport.Slots
 		started, release func()
 		err              error
 	)
-	key := leaseKey(&req)
+	key := leaseKey(req)
 	if req.Want > 0 && !c.cfg.noLeases {
 		others := c.gate.join(key, inbox)
 		slots, err = c.cfg.Crawler.GateSlots(ctx, req.Site, req.Pass, req.Host, crawlDelay, req.Want, others)
@@ -427,8 +717,7 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 	unwait()
 	if err != nil {
 		rep.Err, rep.Unavailable = err.Error(), true
-		c.reply(m, rep)
-		return
+		return rep
 	}
 	// The worker's own timeout runs from the grant; the turn or lease
 	// outlives it a little, for the body to be read and closed.
@@ -449,10 +738,8 @@ func (c *Coordinator) onGateAcquire(m *nats.Msg) {
 		}
 		rep.Lease = c.gate.add(started, release, inbox, hold)
 	}
-	data, _ := json.Marshal(rep)
-	if err := m.Respond(data); err != nil {
-		c.gate.release(rep.Lease)
-	}
+	c.gate.owned(rep.Lease, ask)
+	return rep
 }
 
 // requesterGone reports whether the connection whose requests have reply
@@ -479,9 +766,14 @@ func (c *Coordinator) onGateStarted(m *nats.Msg) {
 }
 
 // onGateRelease ends a turn or lease ("id"), or gives back some of a
-// lease's slots ("id k", protocol 6).
+// lease's slots ("id k", protocol 6), or gives up an ask on hw.gate.ask
+// ("ask ID", which a coordinator that predates it ignores).
 func (c *Coordinator) onGateRelease(m *nats.Msg) {
 	idText, kText, part := strings.Cut(string(m.Data), " ")
+	if idText == "ask" {
+		c.gate.giveUp(kText)
+		return
+	}
 	id, err := strconv.ParseUint(idText, 10, 64)
 	if err != nil {
 		return
@@ -568,15 +860,21 @@ func (t *gateTransport) turn(req *http.Request) (*http.Response, error) {
 	return t.underTurn(req, rep)
 }
 
-// acquire asks the coordinator for a turn at host, or a lease of up to
-// want slots (want > 0).
-func (t *gateTransport) acquire(ctx context.Context, host string, want int) (gateReply, error) {
-	var rep gateReply
+// request is the ask for a turn at host, or a lease of up to want slots
+// (want > 0).
+func (t *gateTransport) request(host string, want int) gateRequest {
 	greq := gateRequest{Site: t.info.Site, Pass: t.info.Pass, Host: host, HoldMS: t.info.Hold.Milliseconds(), Want: want}
 	if t.info.CrawlDelay != nil {
 		greq.CrawlDelayMS = t.info.CrawlDelay(host).Milliseconds()
 	}
-	data, err := json.Marshal(greq)
+	return greq
+}
+
+// acquire asks the coordinator for a turn at host, or a lease of up to
+// want slots (want > 0), in one request on hw.gate.acquire.
+func (t *gateTransport) acquire(ctx context.Context, host string, want int) (gateReply, error) {
+	var rep gateReply
+	data, err := json.Marshal(t.request(host, want))
 	if err != nil {
 		return rep, err
 	}
@@ -707,11 +1005,14 @@ func (hs *hostSlots) held(now time.Time) int {
 func (t *gateTransport) askSlots(host string, hs *hostSlots, a *slotAsk, want int) {
 	// No request's deadline ends the ask, so it gets one of its own: the
 	// longest a request would have waited for its turn (the site's request
-	// timeout) and a lease's lifetime. An ask the coordinator never
-	// answers (one restarted under it) would otherwise hold every request
+	// timeout) and a lease's lifetime. An ask on hw.gate.ask is answered
+	// within askPoll, or sent again, so this bounds only a wait the
+	// coordinator keeps answering Pending, or one it cannot be reached
+	// for; an ask on hw.gate.acquire (an older coordinator) that is never
+	// answered (one restarted under it) would otherwise hold every request
 	// of the worker at the host for gateWait.
 	ctx, cancel := context.WithTimeout(context.Background(), t.info.Hold+leaseTTL)
-	rep, err := t.acquire(ctx, host, want)
+	rep, err := t.askLease(ctx, host, want)
 	cancel()
 	now := time.Now()
 	var turn []byte
@@ -737,6 +1038,55 @@ func (t *gateTransport) askSlots(host string, hs *hostSlots, a *slotAsk, want in
 	hs.mu.Unlock()
 	if turn != nil {
 		_ = t.nc.Publish(gateRelease, turn)
+	}
+}
+
+// askLease asks for a lease of up to want slots at host on hw.gate.ask,
+// attempt after attempt of one ask, until an attempt is answered with
+// the lease (or a turn) or an error, or ctx ends; an attempt answered
+// Pending is followed by the next at once, and one unanswered after
+// askPoll+askSlack (lost, with a coordinator that died or on the way) is
+// sent again. A worker that gives the ask up says so, for the coordinator
+// to take back a lease whose answer it never got. A coordinator that
+// predates hw.gate.ask, which has no responder there, is asked on
+// hw.gate.acquire.
+func (t *gateTransport) askLease(ctx context.Context, host string, want int) (gateReply, error) {
+	greq := t.request(host, want)
+	greq.Ask = rand.Text()
+	data, err := json.Marshal(greq)
+	if err != nil {
+		return gateReply{}, err
+	}
+	for {
+		attempt, cancel := context.WithTimeout(ctx, askPoll+askSlack)
+		msg, err := t.nc.RequestWithContext(attempt, gateAsk, data)
+		cancel()
+		if errors.Is(err, nats.ErrNoResponders) {
+			// An older coordinator, or none this moment (restarting),
+			// which hw.gate.acquire tells at once too.
+			return t.acquire(ctx, host, want)
+		}
+		if err == nil {
+			var rep gateReply
+			if err := json.Unmarshal(msg.Data, &rep); err != nil {
+				return rep, fmt.Errorf("lease at %s: %w", host, err)
+			}
+			switch {
+			case rep.Pending:
+				continue
+			case rep.Err != "":
+				return rep, fmt.Errorf("lease at %s: %s: %w", host, rep.Err, work.ErrCentralUnavailable)
+			}
+			return rep, nil
+		}
+		if ctx.Err() != nil {
+			_ = t.nc.Publish(gateRelease, []byte("ask "+greq.Ask))
+			return gateReply{}, fmt.Errorf("lease at %s: %w: %w", host, work.ErrCentralUnavailable, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(askRetryPause):
+		}
 	}
 }
 

@@ -104,11 +104,14 @@ func TestALeaseIsGivenBackInParts(t *testing.T) {
 }
 
 // An ask for slots is no request's own, so no request's deadline ends it.
-// A coordinator restarted while one is in flight (its embedded server with
-// it) never answers it: the ask must end when the worker's connection
-// reconnects — the NATS client fails the requests in flight then — and
-// the request fail as the coordinator being unavailable, rather than wait
-// gateWait (ten minutes) with every request at the host behind it.
+// A coordinator restarted while one is in flight never answers it: when
+// the worker's connection is told to reconnect (ForceReconnect; the NATS
+// client fails the requests in flight then, though not when its server
+// goes away by itself — TestAnAskOutlivesACoordinatorRestart covers that)
+// the ask must end and the request fail as the coordinator being
+// unavailable, rather than wait gateWait (ten minutes) with every request
+// at the host behind it. The coordinator here predates hw.gate.ask, so
+// the worker asks it on hw.gate.acquire.
 func TestAnAskForSlotsEndsWhenTheConnectionReconnects(t *testing.T) {
 	emb, nc, creds := startEmbedded(t, "coordinator")
 	asked := make(chan struct{}, 1)

@@ -52,7 +52,15 @@ import (
 //     per request, and gives them back in one message. A protocol 6
 //     coordinator still grants a turn to an ask without Want (protocol 5
 //     workers); a protocol 5 coordinator answers an ask with Want with a
-//     turn, and a protocol 6 worker then asks turns per request.
+//     turn, and a protocol 6 worker then asks turns per request. Later
+//     within 6, a worker asks for a lease on hw.gate.ask, in attempts
+//     that carry the ask's ID and are each answered within askPoll
+//     (gate.go), so that an ask a killed coordinator took is asked again
+//     and a lease its worker never got goes back. It needs no new
+//     version: a coordinator that predates it has no responder on
+//     hw.gate.ask, which the NATS server tells the worker at once, and
+//     the worker then asks on hw.gate.acquire as before; a coordinator
+//     answers asks there still.
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
