@@ -103,17 +103,27 @@ func startCluster(t *testing.T, c *crawler.Crawler, ackWait time.Duration, parkA
 	return &testCluster{emb: emb, coord: coord, creds: creds}
 }
 
+// connect connects to the cluster's server over TCP with the worker
+// identity as name, as a worker process does; the connection is closed
+// when the test ends.
+func (tc *testCluster) connect(t *testing.T, name string) *nats.Conn {
+	t.Helper()
+	nc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
 // runWorker runs a worker over TCP with the worker identity until the test
 // ends.
 func (tc *testCluster) runWorker(t *testing.T, cfg WorkerConfig) {
 	t.Helper()
-	nc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: cfg.Name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc := tc.connect(t, cfg.Name) // closed after the worker stops
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait(); nc.Close() })
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	cfg.Conn = nc
 	if cfg.Worker == nil {
 		cfg.Worker = &crawler.Worker{Gate: GateTransport(nc, cfg.leaseSlots())}
@@ -495,11 +505,7 @@ func TestAWorkerRefusesJobsOfANewerCoordinator(t *testing.T) {
 	if _, err := js.Publish(ctx, "hw.work.media", data); err != nil {
 		t.Fatal(err)
 	}
-	wc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "old worker"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wc.Close()
+	wc := tc.connect(t, "old worker")
 	err = RunWorker(ctx, WorkerConfig{Conn: wc, Name: "old", Parallel: 2, Worker: &crawler.Worker{}})
 	if !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), "upgrade hashwatch worker") {
 		t.Fatalf("RunWorker returned %v; want ErrProtocol saying to upgrade the worker", err)
@@ -544,10 +550,7 @@ func TestAKilledWorkersTurnsGoBack(t *testing.T) {
 	await := passInBackground(c, site)
 	<-first // worker a holds the host's one turn until unblocked
 
-	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ghost := tc.connect(t, "ghost")
 	req, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: strings.TrimPrefix(srv.URL, "http://"), HoldMS: 30_000})
 	var asked sync.WaitGroup
 	for range 4 {
@@ -641,11 +644,7 @@ func TestAStoppedWorkerParksNothing(t *testing.T) {
 		done <- res
 	}()
 
-	nc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "stopped"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := tc.connect(t, "stopped")
 	ctx, stop := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() {
