@@ -117,11 +117,7 @@ func TestLeasedSlotsHoldTheParallelismAcrossWorkers(t *testing.T) {
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
 	site := siteWith(t, srv.URL, "5s", "0s", parallelism)
-	ref := registerKnown(t)
-	if _, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site); err != nil {
-		t.Fatal(err)
-	}
-	want := sightings(t, ref)
+	ref := referencePass(t, site)
 
 	for _, tc := range []struct {
 		name string
@@ -156,9 +152,7 @@ func TestLeasedSlotsHoldTheParallelismAcrossWorkers(t *testing.T) {
 				t.Fatal(err)
 			}
 			took := time.Since(start)
-			if got := sightings(t, db); len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("sightings differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-			}
+			ref.sameSightings(t, db, "through the cluster")
 			rec.mu.Lock()
 			most, requests := rec.max, rec.total
 			rec.mu.Unlock()

@@ -176,6 +176,47 @@ func sightings(t *testing.T, db *database.DB) []string {
 	return out
 }
 
+// reference is what a pass of a site run in one process found: what the
+// same pass through a cluster must find too, whatever its workers did.
+type reference struct {
+	sightings []string
+	stats     crawler.PassStats
+}
+
+// referencePass runs a pass of site in one process, on a database of its
+// own with the fixture's known photos registered, for a pass through a
+// cluster to be compared with.
+func referencePass(t *testing.T, site *crawler.Site) reference {
+	t.Helper()
+	db := registerKnown(t)
+	stats, err := (&crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reference{sightings: sightings(t, db), stats: stats}
+}
+
+// sameSightings returns db's sightings and ends the test unless they are
+// exactly the reference pass's, and that pass found some (one that found
+// none would compare nothing); how says how db's pass ran.
+func (ref reference) sameSightings(t *testing.T, db *database.DB, how string) []string {
+	t.Helper()
+	got, want := sightings(t, db), ref.sightings
+	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("sightings %s differ from one process\n got %d: %v\nwant %d: %v", how, len(got), got, len(want), want)
+	}
+	return got
+}
+
+// sameCounts fails the test unless stats counted what the reference pass
+// did, its errors included; how says how the pass of stats ran.
+func (ref reference) sameCounts(t *testing.T, stats crawler.PassStats, how string) {
+	t.Helper()
+	if stats.Counts != ref.stats.Counts || fmt.Sprint(stats.Errors) != fmt.Sprint(ref.stats.Errors) {
+		t.Errorf("pass %s counted %+v %v\none process counted %+v %v", how, stats.Counts, stats.Errors, ref.stats.Counts, ref.stats.Errors)
+	}
+}
+
 func path(u string) string {
 	if i := strings.Index(u, "//"); i >= 0 {
 		if j := strings.Index(u[i+2:], "/"); j >= 0 {
@@ -198,13 +239,7 @@ func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
 	}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
-	site := siteFor(t, srv.URL)
-
-	ref := registerKnown(t)
-	refStats, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referencePass(t, siteFor(t, srv.URL))
 
 	db := registerKnown(t)
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
@@ -214,10 +249,7 @@ func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, want := sightings(t, db), sightings(t, ref)
-	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("sightings over JetStream differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-	}
+	got := ref.sameSightings(t, db, "over JetStream")
 	truth := map[string]bool{}
 	for _, r := range fs.Truth() {
 		truth["demo "+r.Page+" "+r.Media] = true
@@ -244,9 +276,7 @@ func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
 		}
 		<-time.After(10 * time.Millisecond)
 	}
-	if stats.Counts != refStats.Counts || fmt.Sprint(stats.Errors) != fmt.Sprint(refStats.Errors) {
-		t.Errorf("pass over JetStream counted %+v %v\none process counted %+v %v", stats.Counts, stats.Errors, refStats.Counts, refStats.Errors)
-	}
+	ref.sameCounts(t, stats, "over JetStream")
 }
 
 // TestAPoisonItemIsParked has every worker die on one media URL: after
@@ -463,10 +493,7 @@ func TestAProtocol1WorkerStillWorks(t *testing.T) {
 	}
 	srv := httptest.NewServer(fs)
 	defer srv.Close()
-	ref := registerKnown(t)
-	if _, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), siteFor(t, srv.URL)); err != nil {
-		t.Fatal(err)
-	}
+	ref := referencePass(t, siteFor(t, srv.URL))
 	db := registerKnown(t)
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, 5*time.Second, 0)
@@ -474,10 +501,7 @@ func TestAProtocol1WorkerStillWorks(t *testing.T) {
 	if _, err := c.Pass(context.Background(), siteFor(t, srv.URL)); err != nil {
 		t.Fatal(err)
 	}
-	got, want := sightings(t, db), sightings(t, ref)
-	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("sightings through a protocol 1 worker differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-	}
+	ref.sameSightings(t, db, "through a protocol 1 worker")
 }
 
 // TestAWorkerRefusesJobsOfANewerCoordinator hands a worker a job in a
