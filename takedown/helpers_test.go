@@ -95,6 +95,29 @@ func openClocked(t *testing.T, c *clock) (*testDB, index.Match) {
 	return db, index.Match{Fingerprint: fps[0].ID, Case: "c1", Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: 5}}
 }
 
+// confirm has the alerts of ids confirmed, as a reviewer does before a
+// notice is sent about them.
+func confirm(t *testing.T, db *testDB, ids ...uint64) {
+	t.Helper()
+	for _, id := range ids {
+		if _, err := db.DecideAlert(context.Background(), id, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// confirmedAlert opens a clocked database, its time 30 November 2026,
+// 09:00 UTC, with one confirmed alert at site "s": where the tests of a
+// notice's life begin.
+func confirmedAlert(t *testing.T) (*testDB, *clock, alerts.Alert) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	db, m := openClocked(t, c)
+	a := newAlert(t, db, m, 1, "s")
+	confirm(t, db, a.ID)
+	return db, c, a
+}
+
 func newAlert(t *testing.T, db *testDB, m index.Match, sha byte, site string) alerts.Alert {
 	t.Helper()
 	a, _, err := db.RecordAlert(context.Background(), alerts.AlertInput{Site: site, MediaSHA256: [32]byte{sha}, Match: m,
