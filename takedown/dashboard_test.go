@@ -12,6 +12,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -233,7 +234,7 @@ func addCentreCase(t *testing.T, db *testDB, centre, caseID string) index.Match 
 	if _, err := cs.Add(context.Background(), centre, "centre "+centre, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	fps, err := db.RegisterIn(context.Background(), centre, caseID, "", []index.Registration{{Print: print(2, 2, 2)}}, store.Actor{})
+	fps, err := db.RegisterIn(context.Background(), centre, caseID, "", []index.Registration{{Print: hashingtest.Image(2, 2, 2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -61,19 +62,6 @@ func openTemp(t *testing.T) (*testDB, string) {
 	return db, path
 }
 
-// print makes a fingerprint with one view whose pHash and dHash are p and d
-// and whose PDQ repeats them, so that its distances follow theirs.
-func print(p, d uint64, sha byte) hashing.Fingerprint {
-	return hashing.Fingerprint{
-		Kind: hashing.KindImage, Width: 10, Height: 10, SHA256: [32]byte{sha},
-		Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{
-			{Algorithm: hashing.PDQ, Code: hashing.Code{p, d, p, d}, Quality: 100},
-			{Algorithm: hashing.PHash, Code: hashing.Code{p}, Quality: 100},
-			{Algorithm: hashing.DHash, Code: hashing.Code{d}, Quality: 100},
-		}}},
-	}
-}
-
 type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time          { return c.t }
@@ -88,7 +76,7 @@ func openClocked(t *testing.T, c *clock) (*testDB, index.Match) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
