@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
@@ -228,12 +227,7 @@ func TestTheResultSenderBatches(t *testing.T) {
 // those of one process. A worker of protocol 4
 // (single results) still works with this coordinator.
 func TestAWorkerKilledMidBatchLosesNothing(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	_, srv := serveFixture(t, fixtures.SiteConfig{})
 	ref := referencePass(t, siteFor(t, srv.URL))
 	for _, tc := range []struct {
 		name      string

@@ -174,12 +174,7 @@ func TestLeasedSlotsHoldTheParallelismAcrossWorkers(t *testing.T) {
 // within seconds instead of waiting out the lease's hold (its time, the
 // request timeout and 30 s: 63 s here).
 func TestAKilledWorkersLeaseGoesBack(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	_, srv := serveFixture(t, fixtures.SiteConfig{})
 	site := siteWith(t, srv.URL, "30s", "0s", 2)
 	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, time.Minute, 0)
@@ -294,12 +289,7 @@ func TestAnAskOutlivesACoordinatorRestart(t *testing.T) {
 		{"coordinator and embedded server restarted", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(fs)
-			defer srv.Close()
+			_, srv := serveFixture(t, fixtures.SiteConfig{})
 			host := strings.TrimPrefix(srv.URL, "http://")
 			site := siteWith(t, srv.URL, "30s", "0s", 1)
 			db := registerKnown(t)

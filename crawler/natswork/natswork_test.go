@@ -146,6 +146,19 @@ func siteFor(t *testing.T, u string) *crawler.Site {
 	return siteWith(t, u, "2s", "0s", 4)
 }
 
+// serveFixture serves the fixture site of cfg on loopback until the test
+// ends.
+func serveFixture(t *testing.T, cfg fixtures.SiteConfig) (*fixtures.Site, *httptest.Server) {
+	t.Helper()
+	fs, err := fixtures.NewSite(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	return fs, srv
+}
+
 // siteWith is the fixture site at u with the given request timeout,
 // per-host delay (Go durations) and parallelism.
 func siteWith(t *testing.T, u, timeout, delay string, parallelism int) *crawler.Site {
@@ -233,12 +246,7 @@ func path(u string) string {
 // pass run in one process, and the coordinator counted the duplicates it
 // dropped.
 func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{Hostile: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, srv := serveFixture(t, fixtures.SiteConfig{Hostile: true})
 	ref := referencePass(t, siteFor(t, srv.URL))
 
 	db := registerKnown(t)
@@ -283,12 +291,7 @@ func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
 // ParkAfter deliveries the next worker parks it instead of processing it,
 // the pass finishes, and the site's status shows the parked URL.
 func TestAPoisonItemIsParked(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, srv := serveFixture(t, fixtures.SiteConfig{})
 	truth := fs.Truth()
 	poison := truth[0].Media
 
@@ -487,12 +490,7 @@ func TestPolitenessHoldsAcrossWorkers(t *testing.T) {
 // match requests as JSON, as workers built before protocol 2 do: the
 // coordinator reads them, and the alerts are those of one process.
 func TestAProtocol1WorkerStillWorks(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	_, srv := serveFixture(t, fixtures.SiteConfig{})
 	ref := referencePass(t, siteFor(t, srv.URL))
 	db := registerKnown(t)
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}

@@ -2,7 +2,6 @@ package natswork
 
 import (
 	"context"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -36,12 +35,7 @@ import (
 // exactly those of the pass run in one process: the re-upload's included,
 // none twice.
 func TestACoordinatorKilledBetweenHandOverAndCommitLosesNothing(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, srv := serveFixture(t, fixtures.SiteConfig{})
 	reupload := map[string]bool{}
 	for _, r := range fs.Truth() {
 		reupload[r.Media] = true

@@ -3,7 +3,6 @@ package natswork
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -24,12 +23,7 @@ import (
 // them. Mid-pass the bucket is deleted. The pass still finds exactly the
 // sightings and counts of a one-process pass.
 func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{Hostile: true, Large: true, GalleryPages: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, srv := serveFixture(t, fixtures.SiteConfig{Hostile: true, Large: true, GalleryPages: 40})
 	site := siteFor(t, srv.URL)
 
 	ref := referencePass(t, site)
