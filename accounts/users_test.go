@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -239,7 +240,7 @@ func TestPausedSites(t *testing.T) {
 
 func TestCaseLookup(t *testing.T) {
 	db, _ := openClock(t)
-	if _, err := db.Register(context.Background(), "c1", "label one", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{}); err != nil {
+	if _, err := db.Register(context.Background(), "c1", "label one", []index.Registration{{Print: hashingtest.Image(1, 2, 3)}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := db.Case("c1"); err != nil || c.Label != "label one" {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -128,7 +129,7 @@ func newAlertWorldIn(t testing.TB, seed uint64, caseCentres []string) *alertWorl
 		if len(caseCentres) > 0 {
 			w.centreOf[c] = caseCentres[i%len(caseCentres)]
 		}
-		fps, err := db.RegisterIn(context.Background(), w.centreOf[c], c, "case "+c, []index.Registration{{Source: c, Print: print(uint64(i+1)*0x1111, uint64(i+1)*0x2222, byte(i+1))}}, store.Actor{})
+		fps, err := db.RegisterIn(context.Background(), w.centreOf[c], c, "case "+c, []index.Registration{{Source: c, Print: hashingtest.Image(uint64(i+1)*0x1111, uint64(i+1)*0x2222, byte(i+1))}}, store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,7 +416,7 @@ func TestVerifyFindsAlertIndexDamage(t *testing.T) {
 func TestQueryAlertsDeepPages(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	fps, err := db.Register(ctx, "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}}, store.Actor{})
+	fps, err := db.Register(ctx, "c1", "case", []index.Registration{{Source: "x", Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,7 +536,7 @@ func BenchmarkQueryAlerts(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		fps, err := db.Register(ctx, "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}}, store.Actor{})
+		fps, err := db.Register(ctx, "c1", "case", []index.Registration{{Source: "x", Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -587,7 +588,7 @@ func BenchmarkRebuildAlertIndex(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	fps, err := db.Register(context.Background(), "c1", "case", []index.Registration{{Source: "x", Print: print(1, 2, 3)}}, store.Actor{})
+	fps, err := db.Register(context.Background(), "c1", "case", []index.Registration{{Source: "x", Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -31,7 +32,7 @@ func newAlerts(t *testing.T, db *testDB, n int) []uint64 {
 	t.Helper()
 	ctx := context.Background()
 	db.SetFloodLimit(FloodLimit{})
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

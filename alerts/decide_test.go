@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -18,7 +19,7 @@ func TestDecisionsAreAuditedInTheirOwnTransaction(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
 	kim := store.Actor{User: "kim", Remote: "192.0.2.7"}
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}}, kim)
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}, {Print: hashingtest.Image(2, 2, 2)}}, kim)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestDecisionsAreAuditedInTheirOwnTransaction(t *testing.T) {
 func TestConcurrentDecisionsDecideOnce(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestAlertsByStatusReadThroughTheIndexAgreeWithAFullScan(t *testing.T) {
 	if err := db.SetFloodLimit(FloodLimit{}); err != nil {
 		t.Fatal(err)
 	}
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

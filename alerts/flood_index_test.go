@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hashwatch/hashwatch/centres"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -40,11 +41,11 @@ func TestFloodCrossingMovesExactlyItsFingerprintsWaitingAlerts(t *testing.T) {
 	if err := db.SetFloodLimit(FloodLimit{Media: 3, Window: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Label: "hub", Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}}, store.Actor{})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Label: "hub", Print: hashingtest.Image(1, 1, 1)}, {Print: hashingtest.Image(2, 2, 2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := db.Register(ctx, "c2", "", []index.Registration{{Print: print(3, 3, 3)}}, store.Actor{})
+	other, err := db.Register(ctx, "c2", "", []index.Registration{{Print: hashingtest.Image(3, 3, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestFloodCrossingReadsOnlyItsFingerprintsAlerts(t *testing.T) {
 	if err := db.SetFloodLimit(FloodLimit{}); err != nil { // off while the other fingerprint alerts
 		t.Fatal(err)
 	}
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}}, store.Actor{})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}, {Print: hashingtest.Image(2, 2, 2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func BenchmarkFloodCrossing(b *testing.B) {
 	if err := db.SetFloodLimit(limit); err != nil {
 		b.Fatal(err)
 	}
-	others, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{})
+	others, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func BenchmarkFloodCrossing(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				hubs++
-				fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(hubs<<20, hubs<<40, byte(hubs))}}, store.Actor{})
+				fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(hubs<<20, hubs<<40, byte(hubs))}}, store.Actor{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/hashwatch/hashwatch/centres"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -56,7 +57,7 @@ func seedVersion7(t *testing.T) (string, []uint64) {
 	}
 	var fps []uint64
 	for i, c := range []string{"c1", "c1", "c2"} {
-		f, err := db.Register(ctx, c, "", []index.Registration{{Print: print(uint64(i+1)<<8, uint64(i+1)<<16, byte(i))}}, store.Actor{})
+		f, err := db.Register(ctx, c, "", []index.Registration{{Print: hashingtest.Image(uint64(i+1)<<8, uint64(i+1)<<16, byte(i))}}, store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +191,7 @@ func TestKilledFingerprintIndexBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{})
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func BenchmarkBuildFingerprintIndex(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{})
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		b.Fatal(err)
 	}

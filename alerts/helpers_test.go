@@ -2,15 +2,12 @@ package alerts
 
 import (
 	"context"
-	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/hashwatch/hashwatch/hashing"
-	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -58,61 +55,6 @@ func openTemp(t *testing.T) (*testDB, string) {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db, path
-}
-
-// print makes a fingerprint with one view whose pHash and dHash are p and d
-// and whose PDQ repeats them, so that its distances follow theirs.
-func print(p, d uint64, sha byte) hashing.Fingerprint {
-	return hashing.Fingerprint{
-		Kind: hashing.KindImage, Width: 10, Height: 10, SHA256: [32]byte{sha},
-		Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{
-			{Algorithm: hashing.PDQ, Code: hashing.Code{p, d, p, d}, Quality: 100},
-			{Algorithm: hashing.PHash, Code: hashing.Code{p}, Quality: 100},
-			{Algorithm: hashing.DHash, Code: hashing.Code{d}, Quality: 100},
-		}}},
-	}
-}
-
-func synthVideo(rng *rand.Rand, n int, query bool) hashing.Fingerprint {
-	fp := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4", Width: 320, Height: 240}
-	step := video.RegistrationInterval
-	if query {
-		step = video.QueryInterval
-	}
-	code := func() []hashing.Hash {
-		return []hashing.Hash{{Algorithm: hashing.PDQ, Code: hashing.Code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}, Quality: 100}}
-	}
-	for i := range n {
-		f := hashing.Frame{At: time.Duration(i) * step, Hashes: code()}
-		if query {
-			f.Mirrored = code()
-		} else {
-			f.Cropped = code()
-		}
-		fp.Frames = append(fp.Frames, f)
-	}
-	fp.Duration = time.Duration(n) * step
-	fp.SHA256[0] = byte(rng.Uint32())
-	return fp
-}
-
-func clipOf(rng *rand.Rand, reg hashing.Fingerprint, from, n, flip int) hashing.Fingerprint {
-	q := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4"}
-	for i := range n {
-		src := reg.Frames[from+2*i]
-		c := src.Hashes[0].Code
-		for range flip {
-			b := rng.IntN(256)
-			c[b/64] ^= 1 << (b % 64)
-		}
-		q.Frames = append(q.Frames, hashing.Frame{
-			At:       time.Duration(i) * time.Second,
-			Hashes:   []hashing.Hash{{Algorithm: hashing.PDQ, Code: c, Quality: 90}},
-			Mirrored: []hashing.Hash{{Algorithm: hashing.PDQ, Code: hashing.Code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}, Quality: 90}},
-		})
-	}
-	q.Duration = time.Duration(n) * time.Second
-	return q
 }
 
 // mutate changes a closed database with raw bbolt, past every check.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -26,11 +27,11 @@ func pdqFlip(base hashing.Code, n, q int) hashing.Hash {
 func TestNegativeBankSuppressesTheSamePictureEverywhere(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fps2, err := db.Register(ctx, "c2", "", []index.Registration{{Print: print(2, 2, 2)}}, store.Actor{})
+	fps2, err := db.Register(ctx, "c2", "", []index.Registration{{Print: hashingtest.Image(2, 2, 2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestOnlyReviewableAlertsGoToTheNegativeBank(t *testing.T) {
 	} {
 		t.Run(string(tt.status), func(t *testing.T) {
 			db, _ := openTemp(t)
-			fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+			fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +184,7 @@ func TestVerifyFindsABrokenNegativeBankAndQuarantine(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			db, _ := openTemp(t)
-			fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}, {Print: print(7, 7, 7)}}, store.Actor{})
+			fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}, {Print: hashingtest.Image(7, 7, 7)}}, store.Actor{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +228,7 @@ func mediaSumSlice(i int) []byte { s := mediaSum(i); return s[:] }
 func TestTheNegativeBankIsBounded(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -33,11 +34,11 @@ func TestPreviewsAreStoredWithTheAlertAndGoWithTheCase(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
 	pic := tinyJPEG(t)
-	fa, err := db.Register(ctx, "case-a", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fa, err := db.Register(ctx, "case-a", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb, err := db.Register(ctx, "case-b", "", []index.Registration{{Print: print(2, 2, 2)}}, store.Actor{})
+	fb, err := db.Register(ctx, "case-b", "", []index.Registration{{Print: hashingtest.Image(2, 2, 2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -75,7 +76,7 @@ func TestFloodQuarantineHoldsAFingerprintPastItsLimit(t *testing.T) {
 			if err := db.SetFloodLimit(tt.limit); err != nil {
 				t.Fatal(err)
 			}
-			fps, err := db.Register(ctx, "c1", "", []index.Registration{{Label: "hub", Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}}, store.Actor{})
+			fps, err := db.Register(ctx, "c1", "", []index.Registration{{Label: "hub", Print: hashingtest.Image(1, 1, 1)}, {Print: hashingtest.Image(2, 2, 2)}}, store.Actor{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,7 +152,7 @@ func TestQuarantineReleaseAndRetire(t *testing.T) {
 		if err := db.SetFloodLimit(FloodLimit{Media: 2, Window: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
-		fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: print(0xF0F0, 0x0F0F, 1)}}, store.Actor{})
+		fps, err := db.Register(ctx, "c1", "", []index.Registration{{Print: hashingtest.Image(0xF0F0, 0x0F0F, 1)}}, store.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +228,7 @@ func TestQuarantineReleaseAndRetire(t *testing.T) {
 		if err != nil || n != 4 || q.State != QuarantineRetired {
 			t.Fatalf("retire: %+v, %d, %v", q, n, err)
 		}
-		ms, err := db.Match(ctx, print(0xF0F0, 0x0F0F, 9), hashing.DefaultRule())
+		ms, err := db.Match(ctx, hashingtest.Image(0xF0F0, 0x0F0F, 9), hashing.DefaultRule())
 		if err != nil || len(ms) != 0 {
 			t.Fatalf("a retired fingerprint still matches: %v, %v", ms, err)
 		}
@@ -260,7 +261,7 @@ func TestQuarantineReleaseAndRetire(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db2.Close()
-		if ms, _ := db2.Match(ctx, print(0xF0F0, 0x0F0F, 9), hashing.DefaultRule()); len(ms) != 0 {
+		if ms, _ := db2.Match(ctx, hashingtest.Image(0xF0F0, 0x0F0F, 9), hashing.DefaultRule()); len(ms) != 0 {
 			t.Fatalf("reopened: retired fingerprint matches %v", ms)
 		}
 	})

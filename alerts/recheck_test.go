@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -27,7 +28,7 @@ func openClocked(t *testing.T, c *clock) (*testDB, index.Match) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -31,7 +32,7 @@ func newUndoWorld(t *testing.T) *undoWorld {
 	}
 	t.Cleanup(func() { db.Close() })
 	w.db = db
-	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -19,8 +20,8 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 	outer := t
 	rule := hashing.DefaultRule()
 	added, err := db.Register(ctx, "case-1", "first", []index.Registration{
-		{Source: "a.jpg", Print: print(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 1)},
-		{Source: "b.jpg", Print: print(0x123456789ABCDEF0, 0xFEDCBA9876543210, 2)},
+		{Source: "a.jpg", Print: hashingtest.Image(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 1)},
+		{Source: "b.jpg", Print: hashingtest.Image(0x123456789ABCDEF0, 0xFEDCBA9876543210, 2)},
 	}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
@@ -30,13 +31,13 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 	}
 
 	t.Run("a near copy matches the registered fingerprint at once", func(t *testing.T) {
-		ms, err := db.Match(ctx, print(0xF0F0F0F0F0F0F0F1, 0x0F0F0F0F0F0F0F0E, 9), rule)
+		ms, err := db.Match(ctx, hashingtest.Image(0xF0F0F0F0F0F0F0F1, 0x0F0F0F0F0F0F0F0E, 9), rule)
 		if err != nil || len(ms) != 1 || ms[0].Fingerprint != added[0].ID || ms[0].Evidence.Distance != 4 {
 			t.Fatalf("Match = %+v, %v", ms, err)
 		}
 	})
 	t.Run("an unrelated picture matches nothing", func(t *testing.T) {
-		if ms, _ := db.Match(ctx, print(0, 0xFFFFFFFFFFFFFFFF, 9), rule); len(ms) != 0 {
+		if ms, _ := db.Match(ctx, hashingtest.Image(0, 0xFFFFFFFFFFFFFFFF, 9), rule); len(ms) != 0 {
 			t.Fatalf("Match = %+v", ms)
 		}
 	})
@@ -57,7 +58,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 		}
 	})
 	t.Run("withdrawal deletes the fingerprints, stops matching and closes open alerts", func(t *testing.T) {
-		ms, _ := db.Match(ctx, print(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 9), rule)
+		ms, _ := db.Match(ctx, hashingtest.Image(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 9), rule)
 		a, _, err := db.RecordAlert(ctx, AlertInput{Site: "s", MediaSHA256: [32]byte{9}, Match: ms[0],
 			Sighting: Sighting{PageURL: "http://x/p", MediaURL: "http://x/m.jpg"}})
 		if err != nil {
@@ -67,7 +68,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 		if err != nil || fps != 2 || closed != 1 {
 			t.Fatalf("Withdraw = %d, %d, %v", fps, closed, err)
 		}
-		if ms, _ := db.Match(ctx, print(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 9), rule); len(ms) != 0 {
+		if ms, _ := db.Match(ctx, hashingtest.Image(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 9), rule); len(ms) != 0 {
 			t.Fatalf("withdrawn case still matches: %+v", ms)
 		}
 		if got, _ := db.Alert(a.ID); got.Status != StatusWithdrawn {
@@ -76,7 +77,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 		if left, _ := db.Fingerprints("case-1"); len(left) != 0 {
 			t.Fatalf("fingerprints left after withdrawal: %d", len(left))
 		}
-		if _, err := db.Register(ctx, "case-1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{}); !errors.Is(err, store.ErrInvalid) {
+		if _, err := db.Register(ctx, "case-1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{}); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("register into withdrawn case: err = %v", err)
 		}
 	})
@@ -85,7 +86,7 @@ func TestRegisterMatchWithdraw(t *testing.T) {
 func TestRecordAlertDeduplicates(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	added, err := db.Register(ctx, "c", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	added, err := db.Register(ctx, "c", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,13 +128,13 @@ func TestVideoRegisterMatchWithdraw(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	long := synthVideo(rng, 240, false) // two minutes
-	other := synthVideo(rng, 120, false)
+	long := hashingtest.Video(rng, 240, false) // two minutes
+	other := hashingtest.Video(rng, 120, false)
 	if _, err := db.Register(ctx, "case-v", "", []index.Registration{{Source: "long.mp4", Print: long}, {Source: "other.mp4", Print: other}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	// A 20-s clip from 30 s into the long video.
-	query := clipOf(rng, long, 60, 20, 8)
+	query := hashingtest.Clip(rng, long, 60, 20, 8)
 	ms, err := db.Match(ctx, query, hashing.DefaultRule())
 	if err != nil {
 		t.Fatal(err)

@@ -38,27 +38,37 @@ func waitPasses(t *testing.T, db *database.DB, what string, cond func(crawlstate
 	}
 }
 
-func TestSchedulerPassesNowPausesAndResumes(t *testing.T) {
+// runScheduler runs, until the test ends, a scheduler of the fixture
+// site (passes an hour apart, no delay) on a database with the known
+// photos registered; Run must return within 10 s of the end. ctx is the
+// one Run was given, siteURL the fixture site's.
+func runScheduler(t *testing.T) (db *database.DB, s *Scheduler, ctx context.Context, siteURL string) {
+	t.Helper()
 	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	db := registerKnown(t)
+	t.Cleanup(srv.Close)
+	db = registerKnown(t)
 	site := siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")
-	s := NewScheduler(&Crawler{DB: db, Rule: hashing.DefaultRule()}, []*Site{site})
+	s = NewScheduler(&Crawler{DB: db, Rule: hashing.DefaultRule()}, []*Site{site})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
 			t.Error("Run did not return after cancellation")
 		}
-	}()
+	})
+	return db, s, ctx, srv.URL
+}
+
+func TestSchedulerPassesNowPausesAndResumes(t *testing.T) {
+	db, s, ctx, _ := runScheduler(t)
 	ana := store.Actor{User: "ana", Remote: "192.0.2.7"}
 
 	waitPasses(t, db, "the first pass, due at once", func(st crawlstate.SiteStatus) bool { return st.TotalPass == 1 && !st.Running })
@@ -182,26 +192,7 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestSchedulerReloadAddsChangesAndRemovesSites(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	db := registerKnown(t)
-	site := siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")
-	s := NewScheduler(&Crawler{DB: db, Rule: hashing.DefaultRule()}, []*Site{site})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("Run did not return after cancellation")
-		}
-	}()
+	db, s, ctx, siteURL := runScheduler(t)
 	ana := store.Actor{User: "ana"}
 	waitPasses(t, db, "the first pass", func(st crawlstate.SiteStatus) bool { return st.TotalPass == 1 && !st.Running })
 
@@ -212,10 +203,10 @@ func TestSchedulerReloadAddsChangesAndRemovesSites(t *testing.T) {
 		passNow                 error // what PassNow answers afterwards
 		passes                  int   // passes stored once it has run (0: none asked)
 	}{
-		{"the same configuration changes nothing", []*Site{siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")}, "[]", "[]", "[]", nil, 2},
+		{"the same configuration changes nothing", []*Site{siteFor(t, siteURL, "    interval: 1h\n    delay: 0s\n")}, "[]", "[]", "[]", nil, 2},
 		{"a removed site is no longer crawled", nil, "[]", "[]", "[fixture]", ErrUnknownSite, 0},
-		{"a site added again is scheduled", []*Site{siteFor(t, srv.URL, "    interval: 1h\n    delay: 0s\n")}, "[fixture]", "[]", "[]", nil, 3},
-		{"a changed site runs under its new configuration", []*Site{siteFor(t, srv.URL, "    interval: 2h\n    delay: 0s\n")}, "[]", "[fixture]", "[]", nil, 4},
+		{"a site added again is scheduled", []*Site{siteFor(t, siteURL, "    interval: 1h\n    delay: 0s\n")}, "[fixture]", "[]", "[]", nil, 3},
+		{"a changed site runs under its new configuration", []*Site{siteFor(t, siteURL, "    interval: 2h\n    delay: 0s\n")}, "[]", "[fixture]", "[]", nil, 4},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {

@@ -24,7 +24,6 @@ import (
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/video"
-	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
 
@@ -74,42 +73,13 @@ func videoSite(videos map[string][]byte, extra http.HandlerFunc) *httptest.Serve
 // registered video, an unrelated video, a corrupt one and one over the
 // byte limit: one alert with video evidence, one corrupt error, one skip.
 func TestPassFingerprintsVideos(t *testing.T) {
-	needFFmpeg(t)
 	ctx := context.Background()
-	b := fixtures.VideoBuilder{Dir: t.TempDir()}
-	known, others := fixtures.Known(), fixtures.Others()
-	sec := time.Second
-	show := func(ps ...fixtures.Photo) []byte {
-		t.Helper()
-		var imgs [][]byte
-		for _, p := range ps {
-			imgs = append(imgs, p.Data)
-		}
-		data, err := b.Slideshow(ctx, fixtures.Slideshow{Photos: imgs, Durations: []time.Duration{4 * sec}, Fade: sec, Width: 160, Height: 120})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return data
-	}
-	orig, unrelated := show(known[3], known[4], known[5]), show(others[2], others[3], others[4])
-	mirror, err := b.Edit(ctx, orig, fixtures.MirrorVideo())
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs := testVideos(t)
+	orig, mirror, unrelated := vs.orig, vs.mirror, vs.unrelated
 	tmp := t.TempDir()
 	vh := video.New(video.Config{TempDir: tmp})
-	fp, err := vh.Fingerprint(ctx, orig, hashing.ForRegistration)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := database.Open(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openVideoDB(t, filepath.Join(t.TempDir(), "hw.db"), vs, true)
 	defer db.Close()
-	if _, err := db.Index.Register(ctx, "v", "", []index.Registration{{Source: "orig.mp4", Print: fp}}, store.Actor{}); err != nil {
-		t.Fatal(err)
-	}
 	limit := max(len(orig), len(mirror), len(unrelated)) + 100
 	big := append(append([]byte{}, orig...), make([]byte, limit-len(orig)+1)...)
 	srv := videoSite(map[string][]byte{

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -41,8 +42,8 @@ func TestBackupWhileWriting(t *testing.T) {
 			for i := 0; ; i++ {
 				c := fmt.Sprintf("w-%d", i)
 				fps, err := db.Index.Register(ctx, c, "", []index.Registration{
-					{Print: print(uint64(i)*0x9E3779B97F4A7C15, ^uint64(i), byte(i))},
-					{Print: print(uint64(i)*0xC2B2AE3D27D4EB4F, uint64(i), byte(i))},
+					{Print: hashingtest.Image(uint64(i)*0x9E3779B97F4A7C15, ^uint64(i), byte(i))},
+					{Print: hashingtest.Image(uint64(i)*0xC2B2AE3D27D4EB4F, uint64(i), byte(i))},
 				}, store.Actor{})
 				if ctx.Err() != nil {
 					return nil
@@ -237,7 +238,7 @@ func TestBackupFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if _, err := db.Index.Register(context.Background(), "c", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{}); err != nil {
+			if _, err := db.Index.Register(context.Background(), "c", "", []index.Registration{{Print: hashingtest.Image(1, 2, 3)}}, store.Actor{}); err != nil {
 				t.Fatal(err)
 			}
 			tt.run(t, db, dir)

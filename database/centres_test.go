@@ -10,6 +10,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	"github.com/hashwatch/hashwatch/takedown"
@@ -101,7 +102,7 @@ func TestAFileFromBeforeCentresMigratesToTheNationalCentre(t *testing.T) {
 func TestCaseIDsAreUniquePerCentre(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTemp(t)
-	if _, err := db.Index.RegisterIn(ctx, "busan", "c1", "", []index.Registration{{Print: print(1, 2, 1)}}, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.Index.RegisterIn(ctx, "busan", "c1", "", []index.Registration{{Print: hashingtest.Image(1, 2, 1)}}, store.Actor{}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("register in a centre that does not exist: %v", err)
 	}
 	if _, err := db.Centres.Add(ctx, "busan", "Busan centre", store.Actor{}); err != nil {
@@ -113,11 +114,11 @@ func TestCaseIDsAreUniquePerCentre(t *testing.T) {
 	if _, err := db.Centres.Add(ctx, "Bad/ID", "x", store.Actor{}); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("add a centre ID with '/': %v", err)
 	}
-	nat, err := db.Index.Register(ctx, "c1", "national label", []index.Registration{{Print: print(0x1111, 0x2222, 1)}}, store.Actor{})
+	nat, err := db.Index.Register(ctx, "c1", "national label", []index.Registration{{Print: hashingtest.Image(0x1111, 0x2222, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus, err := db.Index.RegisterIn(ctx, "busan", "c1", "busan label", []index.Registration{{Print: print(0x3333, 0x4444, 2)}}, store.Actor{})
+	bus, err := db.Index.RegisterIn(ctx, "busan", "c1", "busan label", []index.Registration{{Print: hashingtest.Image(0x3333, 0x4444, 2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,11 +172,11 @@ func TestMovingACaseMovesItsFingerprintsAndAlerts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fps, err := db.Index.RegisterIn(ctx, "busan", "c1", "l", []index.Registration{{Print: print(0x1111, 0x2222, 1)}}, store.Actor{})
+	fps, err := db.Index.RegisterIn(ctx, "busan", "c1", "l", []index.Registration{{Print: hashingtest.Image(0x1111, 0x2222, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Index.RegisterIn(ctx, "daegu", "c1", "", []index.Registration{{Print: print(0x7777, 0x8888, 3)}}, store.Actor{}); err != nil {
+	if _, err := db.Index.RegisterIn(ctx, "daegu", "c1", "", []index.Registration{{Print: hashingtest.Image(0x7777, 0x8888, 3)}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	rec := func(sha byte) alerts.Alert {
@@ -206,7 +207,7 @@ func TestMovingACaseMovesItsFingerprintsAndAlerts(t *testing.T) {
 		}
 	}
 	// The matcher and new alerts follow the move.
-	ms, err := db.Index.Match(ctx, print(0x1111, 0x2222, 9), hashing.DefaultRule())
+	ms, err := db.Index.Match(ctx, hashingtest.Image(0x1111, 0x2222, 9), hashing.DefaultRule())
 	if err != nil || len(ms) == 0 || ms[0].Fingerprint != fps[0].ID || ms[0].Centre != centres.National {
 		t.Errorf("match after the move: %+v, %v", ms, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/alerts"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -29,7 +30,7 @@ func TestADamagedFileCostsAnErrorNotTheProcess(t *testing.T) {
 	for c := range 40 {
 		var regs []index.Registration
 		for i := range 50 {
-			regs = append(regs, index.Registration{Source: fmt.Sprintf("f%d-%d.jpg", c, i), Print: print(uint64(c*100+i), uint64(i), byte(c))})
+			regs = append(regs, index.Registration{Source: fmt.Sprintf("f%d-%d.jpg", c, i), Print: hashingtest.Image(uint64(c*100+i), uint64(i), byte(c))})
 		}
 		if _, err := db.Index.Register(ctx, fmt.Sprintf("case-%d", c), "a label long enough to fill pages", regs, store.Actor{}); err != nil {
 			t.Fatal(err)
@@ -84,7 +85,7 @@ func TestADamagedFileCostsAnErrorNotTheProcess(t *testing.T) {
 		t.Fatalf("reads of a damaged file: %v, want ErrDamaged", hit)
 	}
 	before, _ := os.ReadFile(path)
-	if _, err := db.Index.Register(ctx, "new", "", []index.Registration{{Print: print(9999, 1, 1)}}, store.Actor{}); !errors.Is(err, store.ErrDamaged) {
+	if _, err := db.Index.Register(ctx, "new", "", []index.Registration{{Print: hashingtest.Image(9999, 1, 1)}}, store.Actor{}); !errors.Is(err, store.ErrDamaged) {
 		t.Errorf("a write after the damage: %v, want ErrDamaged", err)
 	}
 	if after, _ := os.ReadFile(path); string(after) != string(before) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -220,7 +221,7 @@ func TestReadOnlyOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if _, err := db.Index.Register(ctx, "new", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{}); !errors.Is(err, store.ErrReadOnly) {
+			if _, err := db.Index.Register(ctx, "new", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{}); !errors.Is(err, store.ErrReadOnly) {
 				t.Errorf("Register: %v", err)
 			}
 			if _, err := db.Alerts.DecideAlert(ctx, 1, alerts.StatusConfirmed, "", store.Actor{}); !errors.Is(err, store.ErrReadOnly) {
@@ -236,7 +237,7 @@ func TestReadOnlyOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			ms, err := db.Index.Match(ctx, print(0x1111, 0x2222, 9), hashing.DefaultRule())
+			ms, err := db.Index.Match(ctx, hashingtest.Image(0x1111, 0x2222, 9), hashing.DefaultRule())
 			if err != nil || len(ms) == 0 || ms[0].Fingerprint != 1 || ms[0].Evidence.Distance != 0 {
 				t.Fatalf("Match = %+v, %v", ms, err)
 			}
@@ -348,11 +349,11 @@ func TestOpenLockedDatabaseNamesThisProcess(t *testing.T) {
 func TestAMatchMadeBeforeAWithdrawalRaisesNoAlert(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
-	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{})
+	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := db.Index.Match(ctx, print(1, 2, 9), hashing.DefaultRule())
+	ms, err := db.Index.Match(ctx, hashingtest.Image(1, 2, 9), hashing.DefaultRule())
 	if err != nil || len(ms) != 1 || ms[0].Fingerprint != fps[0].ID {
 		t.Fatalf("Match = %+v, %v", ms, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -36,13 +37,13 @@ func populated(t *testing.T) string {
 	}
 	defer db.Close()
 	fps, err := db.Index.Register(ctx, "a", "case a", []index.Registration{
-		{Source: "1.jpg", Print: print(0x1111, 0x2222, 1)},
-		{Source: "2.jpg", Print: print(0x3333, 0x4444, 2)},
+		{Source: "1.jpg", Print: hashingtest.Image(0x1111, 0x2222, 1)},
+		{Source: "2.jpg", Print: hashingtest.Image(0x3333, 0x4444, 2)},
 	}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := db.Index.Register(ctx, "w", "", []index.Registration{{Source: "3.jpg", Print: print(0x5555, 0x6666, 3)}}, store.Actor{})
+	w, err := db.Index.Register(ctx, "w", "", []index.Registration{{Source: "3.jpg", Print: hashingtest.Image(0x5555, 0x6666, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +307,7 @@ func TestVerifyCapsTheProblemList(t *testing.T) {
 func TestVerifyOfALiveDatabase(t *testing.T) {
 	db, _ := openTemp(t)
 	ctx := context.Background()
-	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Print: print(1, 2, 3)}}, store.Actor{})
+	fps, err := db.Index.Register(ctx, "c", "", []index.Registration{{Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/store"
 )
 
@@ -24,7 +25,7 @@ func TestEveryCaseWriteIsAuditedInItsTransaction(t *testing.T) {
 		detail  string
 	}{
 		{"a registration is recorded with its count", func() error {
-			_, err := db.Register(ctx, "c1", "", []Registration{{Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}}, kim)
+			_, err := db.Register(ctx, "c1", "", []Registration{{Print: hashingtest.Image(1, 1, 1)}, {Print: hashingtest.Image(2, 2, 2)}}, kim)
 			return err
 		}, nil, "case.register", "2 fingerprint(s)"},
 		{"a registration without hashes is refused and records nothing", func() error {
@@ -33,7 +34,7 @@ func TestEveryCaseWriteIsAuditedInItsTransaction(t *testing.T) {
 		}, store.ErrInvalid, "", ""},
 		{"a withdrawal is recorded with what it deleted", func() error { _, _, err := db.Withdraw(ctx, "c1", kim); return err }, nil, "case.withdraw", "2 fingerprint(s) deleted, 0 alert(s) closed"},
 		{"registering under the withdrawn case is refused and records nothing", func() error {
-			_, err := db.Register(ctx, "c1", "", []Registration{{Print: print(3, 3, 3)}}, kim)
+			_, err := db.Register(ctx, "c1", "", []Registration{{Print: hashingtest.Image(3, 3, 3)}}, kim)
 			return err
 		}, store.ErrInvalid, "", ""},
 		{"withdrawing a missing case records nothing", func() error { _, _, err := db.Withdraw(ctx, "nope", kim); return err }, store.ErrNotFound, "", ""},

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/centres"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -106,11 +107,11 @@ func TestLookupFeed(t *testing.T) {
 	}{
 		{"nothing registered", func() error { return nil }},
 		{"a national case of three", func() error {
-			_, err := db.Register(ctx, "a", "", []Registration{{Print: print(1, 1, 1)}, {Print: print(2, 2, 2)}, {Print: print(3, 3, 3)}}, by)
+			_, err := db.Register(ctx, "a", "", []Registration{{Print: hashingtest.Image(1, 1, 1)}, {Print: hashingtest.Image(2, 2, 2)}, {Print: hashingtest.Image(3, 3, 3)}}, by)
 			return err
 		}},
 		{"a Busan case of two", func() error {
-			_, err := db.RegisterIn(ctx, "busan", "b", "", []Registration{{Print: print(4, 4, 4)}, {Print: print(5, 5, 5)}}, by)
+			_, err := db.RegisterIn(ctx, "busan", "b", "", []Registration{{Print: hashingtest.Image(4, 4, 4)}, {Print: hashingtest.Image(5, 5, 5)}}, by)
 			return err
 		}},
 		{"a withdrawal", func() error { _, _, err := db.Withdraw(ctx, "a", by); return err }},
@@ -122,7 +123,7 @@ func TestLookupFeed(t *testing.T) {
 			return err
 		}},
 		{"a new registration", func() error {
-			_, err := db.RegisterIn(ctx, "busan", "c", "", []Registration{{Print: print(6, 6, 6)}}, by)
+			_, err := db.RegisterIn(ctx, "busan", "c", "", []Registration{{Print: hashingtest.Image(6, 6, 6)}}, by)
 			return err
 		}},
 	}

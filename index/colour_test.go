@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/store"
 )
 
@@ -23,9 +24,9 @@ func TestColourSummariesAreKeptAndChecked(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTemp(t)
 	red, blue := hue(0), hue(10)
-	withColour := print(0xf0f0, 0x0ff0, 1)
+	withColour := hashingtest.Image(0xf0f0, 0x0ff0, 1)
 	withColour.Colour = red
-	without := print(0xf0f0, 0x0ff0, 2)
+	without := hashingtest.Image(0xf0f0, 0x0ff0, 2)
 	if _, err := db.Register(ctx, "c", "", []Registration{{Source: "red", Print: withColour}, {Source: "plain", Print: without}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestColourSummariesAreKeptAndChecked(t *testing.T) {
 		{"a query without a summary matches both", hashing.Colour{}, []string{"plain", "red"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			q := print(0xf0f0, 0x0ff0, 3)
+			q := hashingtest.Image(0xf0f0, 0x0ff0, 3)
 			q.Colour = tc.colour
 			ms, err := db2.Match(ctx, q, rule)
 			if err != nil {
@@ -83,7 +84,7 @@ func TestColourSummariesAreKeptAndChecked(t *testing.T) {
 }
 
 func TestAColourSummaryOfTheWrongLengthIsCorrupt(t *testing.T) {
-	f := &Fingerprint{ID: 1, Centre: "national", Case: "c", Print: print(1, 1, 1)}
+	f := &Fingerprint{ID: 1, Centre: "national", Case: "c", Print: hashingtest.Image(1, 1, 1)}
 	r, err := toRecord(f)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/hashwatch/hashwatch/fixtures"
 	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/hashing/features"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -38,7 +39,7 @@ func TestRegistrationKeepsTheCornerSetUntilWithdrawal(t *testing.T) {
 	if fp.Features == nil || len(fp.Features.Points) == 0 {
 		t.Fatalf("registration made no corner set: %+v", fp.Features)
 	}
-	imported := print(1, 2, 9) // as an imported or older fingerprint: no set
+	imported := hashingtest.Image(1, 2, 9) // as an imported or older fingerprint: no set
 	added, err := db.Register(ctx, "c1", "", []Registration{{Print: fp}, {Print: imported}}, by)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/store"
 )
 
@@ -42,7 +43,7 @@ func TestTheMatcherFollowsCommitOrder(t *testing.T) {
 	for i := range 20 {
 		c := fmt.Sprintf("c%d", i)
 		wg.Go(func() {
-			_, _ = db.Register(ctx, c, "", []Registration{{Print: print(uint64(i), uint64(i), byte(i))}}, store.Actor{})
+			_, _ = db.Register(ctx, c, "", []Registration{{Print: hashingtest.Image(uint64(i), uint64(i), byte(i))}}, store.Actor{})
 		})
 		wg.Go(func() { _, _, _ = db.Withdraw(ctx, c, store.Actor{}) })
 	}

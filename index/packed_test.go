@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
 )
 
 func TestPackedViewsRoundTrip(t *testing.T) {
-	views := print(0x0123456789abcdef, 0xfedcba9876543210, 1).Views
+	views := hashingtest.Image(0x0123456789abcdef, 0xfedcba9876543210, 1).Views
 	views = append(views, hashing.View{Name: "empty"})
 	b, err := packViews(views)
 	if err != nil {
@@ -39,7 +40,7 @@ func TestMigrationPacksVersion1Fingerprints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp := print(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 1)
+	fp := hashingtest.Image(0xF0F0F0F0F0F0F0F0, 0x0F0F0F0F0F0F0F0F, 1)
 	if _, err := db.Register(ctx, "c", "", []Registration{{Print: fp}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/centres"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/store"
 )
 
@@ -36,7 +37,7 @@ func pinDB(t *testing.T, selfSubmit bool) (*testDB, *centres.Store, *atomic.Int6
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.RegisterIn(ctx, "busan", "c1", "", []Registration{{Source: "a", Print: print(1, 2, 1)}}, store.Actor{}); err != nil {
+	if _, err := db.RegisterIn(ctx, "busan", "c1", "", []Registration{{Source: "a", Print: hashingtest.Image(1, 2, 1)}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	return db, cs, &clock
@@ -71,7 +72,7 @@ func TestPINs(t *testing.T) {
 			}
 		}
 		// A registration of the case keeps its PIN.
-		if _, err := db.RegisterIn(ctx, "busan", "c1", "", []Registration{{Source: "b", Print: print(3, 4, 2)}}, store.Actor{}); err != nil {
+		if _, err := db.RegisterIn(ctx, "busan", "c1", "", []Registration{{Source: "b", Print: hashingtest.Image(3, 4, 2)}}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.CheckPIN(ctx, "busan", "c1", pin, self); err != nil {

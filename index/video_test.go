@@ -10,56 +10,10 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/hashing/video"
 	"github.com/hashwatch/hashwatch/store"
 )
-
-// synthVideo returns a video fingerprint of n frames every half second
-// (as registration samples) with random codes, or, for a query, every
-// second with the mirrored hash too.
-func synthVideo(rng *rand.Rand, n int, query bool) hashing.Fingerprint {
-	fp := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4", Width: 320, Height: 240}
-	step := video.RegistrationInterval
-	if query {
-		step = video.QueryInterval
-	}
-	code := func() []hashing.Hash {
-		return []hashing.Hash{{Algorithm: hashing.PDQ, Code: hashing.Code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}, Quality: 100}}
-	}
-	for i := range n {
-		f := hashing.Frame{At: time.Duration(i) * step, Hashes: code()}
-		if query {
-			f.Mirrored = code()
-		} else {
-			f.Cropped = code()
-		}
-		fp.Frames = append(fp.Frames, f)
-	}
-	fp.Duration = time.Duration(n) * step
-	fp.SHA256[0] = byte(rng.Uint32())
-	return fp
-}
-
-// clipOf returns a query showing registered frames [from, from+n) (every
-// second one, at query sampling) with flip bits changed per code.
-func clipOf(rng *rand.Rand, reg hashing.Fingerprint, from, n, flip int) hashing.Fingerprint {
-	q := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4"}
-	for i := range n {
-		src := reg.Frames[from+2*i]
-		c := src.Hashes[0].Code
-		for range flip {
-			b := rng.IntN(256)
-			c[b/64] ^= 1 << (b % 64)
-		}
-		q.Frames = append(q.Frames, hashing.Frame{
-			At:       time.Duration(i) * time.Second,
-			Hashes:   []hashing.Hash{{Algorithm: hashing.PDQ, Code: c, Quality: 90}},
-			Mirrored: []hashing.Hash{{Algorithm: hashing.PDQ, Code: hashing.Code{rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()}, Quality: 90}},
-		})
-	}
-	q.Duration = time.Duration(n) * time.Second
-	return q
-}
 
 func TestVideoUnrelatedDoesNotMatch(t *testing.T) {
 	db, err := openDB(filepath.Join(t.TempDir(), "hw.db"), store.Options{})
@@ -68,10 +22,10 @@ func TestVideoUnrelatedDoesNotMatch(t *testing.T) {
 	}
 	defer db.Close()
 	rng := rand.New(rand.NewPCG(3, 4))
-	if _, err := db.Register(context.Background(), "c", "", []Registration{{Source: "a.mp4", Print: synthVideo(rng, 120, false)}}, store.Actor{}); err != nil {
+	if _, err := db.Register(context.Background(), "c", "", []Registration{{Source: "a.mp4", Print: hashingtest.Video(rng, 120, false)}}, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	if ms, _ := db.Match(context.Background(), synthVideo(rng, 60, true), hashing.DefaultRule()); len(ms) != 0 {
+	if ms, _ := db.Match(context.Background(), hashingtest.Video(rng, 60, true), hashing.DefaultRule()); len(ms) != 0 {
 		t.Fatalf("unrelated video matched: %+v", ms)
 	}
 }
@@ -79,7 +33,7 @@ func TestVideoUnrelatedDoesNotMatch(t *testing.T) {
 func TestPackFrames(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var reused frameUnpacker
-	for _, fp := range []hashing.Fingerprint{synthVideo(rng, 50, false), synthVideo(rng, 7, true), {}, synthVideo(rng, 90, false), synthVideo(rng, 3, false)} {
+	for _, fp := range []hashing.Fingerprint{hashingtest.Video(rng, 50, false), hashingtest.Video(rng, 7, true), {}, hashingtest.Video(rng, 90, false), hashingtest.Video(rng, 3, false)} {
 		b, err := packFrames(fp.Frames)
 		if err != nil {
 			t.Fatal(err)
@@ -113,7 +67,7 @@ func TestFrameIndexHoldsEveryFrameCode(t *testing.T) {
 	fps := map[uint64]*Fingerprint{}
 	want := map[uint64]hashing.Code{}
 	for id := uint64(1); id <= 300; id++ {
-		p := synthVideo(rng, 1+rng.IntN(60), false)
+		p := hashingtest.Video(rng, 1+rng.IntN(60), false)
 		for i := range p.Frames {
 			if i%7 == 3 {
 				p.Frames[i].Cropped = append(p.Frames[i].Cropped, p.Frames[i].Hashes[0], p.Frames[i].Hashes[0])
@@ -153,12 +107,12 @@ func BenchmarkMatchVideo(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	fps := make(map[uint64]*Fingerprint, videos)
 	for id := uint64(1); id <= videos; id++ {
-		fps[id] = &Fingerprint{ID: id, Case: "c", Print: synthVideo(rng, frames, false)}
+		fps[id] = &Fingerprint{ID: id, Case: "c", Print: hashingtest.Video(rng, frames, false)}
 	}
 	// A query whose middle 15 s are a clip of video 777, the rest
 	// unrelated (taken before the matcher holds the frames packed).
-	q := synthVideo(rng, 60, true)
-	clip := clipOf(rng, fps[777].Print, 4, 15, 10)
+	q := hashingtest.Video(rng, 60, true)
+	clip := hashingtest.Clip(rng, fps[777].Print, 4, 15, 10)
 	for i, f := range clip.Frames {
 		q.Frames[20+i].Hashes = f.Hashes
 	}
@@ -184,7 +138,7 @@ func BenchmarkMatchVideo(b *testing.B) {
 func FuzzUnpackFrames(f *testing.F) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, n := range []int{1, 3} {
-		b, _ := packFrames(synthVideo(rng, n, n == 3).Frames)
+		b, _ := packFrames(hashingtest.Video(rng, n, n == 3).Frames)
 		f.Add(b)
 	}
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
@@ -212,7 +166,7 @@ func TestPictureInVideo(t *testing.T) {
 	}
 	defer db.Close()
 	rng := rand.New(rand.NewPCG(11, 12))
-	q := synthVideo(rng, 30, true)
+	q := hashingtest.Video(rng, 30, true)
 	frame := q.Frames[12].Hashes[0]
 	frame.Code[0] ^= 0xff // 8 bits off
 	pic := hashing.Fingerprint{Kind: hashing.KindImage, Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{frame}}}}
@@ -249,7 +203,7 @@ func TestVideoStripsMatch(t *testing.T) {
 		return h
 	}
 	registered := func(cropped int) hashing.Fingerprint {
-		reg := synthVideo(rng, 60, false)
+		reg := hashingtest.Video(rng, 60, false)
 		for i := range reg.Frames {
 			reg.Frames[i].Cropped = nil
 			for range cropped {
@@ -348,7 +302,7 @@ func TestVideoLooseSeeds(t *testing.T) {
 		}
 		return h
 	}
-	reg := synthVideo(rng, 60, false)
+	reg := hashingtest.Video(rng, 60, false)
 	// query shows registered frames 10–49 (every second one) at the
 	// query times order gives, n of its 20 frames at lo–hi bits from the
 	// registered frame as shown (as the frame itself, or as its inset),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/hashing/video"
 )
 
@@ -32,11 +33,11 @@ func TestVideoMatcherMemory(t *testing.T) {
 	// The stored records, as bbolt holds them; the query's middle 15 s
 	// are a clip of video 777, the rest unrelated.
 	records := make([]fingerprintRecord, 0, videos)
-	q := synthVideo(rng, 60, true)
+	q := hashingtest.Video(rng, 60, true)
 	for id := uint64(1); id <= videos; id++ {
-		p := synthVideo(rng, frames, false)
+		p := hashingtest.Video(rng, frames, false)
 		if id == 777 {
-			for i, f := range clipOf(rng, p, 4, 15, 10).Frames {
+			for i, f := range hashingtest.Clip(rng, p, 4, 15, 10).Frames {
 				q.Frames[20+i].Hashes = f.Hashes
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/store"
 )
 
@@ -32,8 +33,8 @@ func TestTheWatermarkNeverRunsAheadOfTheMatcher(t *testing.T) {
 				if err != nil || wm == 0 {
 					continue
 				}
-				// Fingerprint wm was registered with print(code(wm), …).
-				ms, err := db.Match(ctx, print(code(wm), code(wm), 0), hashing.DefaultRule())
+				// Fingerprint wm was registered with hashingtest.Image(code(wm), …).
+				ms, err := db.Match(ctx, hashingtest.Image(code(wm), code(wm), 0), hashing.DefaultRule())
 				if err != nil {
 					t.Error(err)
 					return
@@ -50,7 +51,7 @@ func TestTheWatermarkNeverRunsAheadOfTheMatcher(t *testing.T) {
 		})
 	}
 	for i := uint64(1); i <= n; i++ {
-		if _, err := db.Register(ctx, "c", "", []Registration{{Print: print(code(i), code(i), byte(i))}}, store.Actor{}); err != nil {
+		if _, err := db.Register(ctx, "c", "", []Registration{{Print: hashingtest.Image(code(i), code(i), byte(i))}}, store.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/centres"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -38,9 +39,7 @@ func TestDashboard(t *testing.T) {
 	removeAfter := func(site string, d time.Duration) {
 		a := alert(site)
 		start := c.t
-		if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
-			t.Fatal(err)
-		}
+		confirm(t, db, a.ID)
 		if _, err := db.RecordCheck(ctx, a.ID, alerts.Check{At: start.Add(d), Outcome: alerts.CheckGone}, start.Add(d+time.Hour)); err != nil {
 			t.Fatal(err)
 		}
@@ -52,9 +51,7 @@ func TestDashboard(t *testing.T) {
 	// An open queue: one new, one notice sent long ago and unanswered.
 	alert("b")
 	sent := alert("b")
-	if _, err := db.DecideAlert(ctx, sent.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
-		t.Fatal(err)
-	}
+	confirm(t, db, sent.ID)
 	n, err := db.CreateNotice(ctx, Notice{Site: "b", To: "abuse@b.example", Subject: "s", Body: "b", AlertIDs: []uint64{sent.ID}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +234,7 @@ func addCentreCase(t *testing.T, db *testDB, centre, caseID string) index.Match 
 	if _, err := cs.Add(context.Background(), centre, "centre "+centre, store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	fps, err := db.RegisterIn(context.Background(), centre, caseID, "", []index.Registration{{Print: print(2, 2, 2)}}, store.Actor{})
+	fps, err := db.RegisterIn(context.Background(), centre, caseID, "", []index.Registration{{Print: hashingtest.Image(2, 2, 2)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,16 +252,12 @@ func TestDashboardPerCentre(t *testing.T) {
 	newAlert(t, db, m, 1, "a")
 	newAlert(t, db, m, 2, "a")
 	b := newAlert(t, db, mb, 3, "b")
-	if _, err := db.DecideAlert(ctx, b.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
-		t.Fatal(err)
-	}
+	confirm(t, db, b.ID)
 	if _, err := db.RecordCheck(ctx, b.ID, alerts.Check{At: c.t.Add(4 * time.Hour), Outcome: alerts.CheckGone}, c.t.Add(5*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	sent := newAlert(t, db, mb, 4, "b")
-	if _, err := db.DecideAlert(ctx, sent.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
-		t.Fatal(err)
-	}
+	confirm(t, db, sent.ID)
 	n, err := db.CreateNotice(ctx, Notice{Site: "b", To: "abuse@b.example", Subject: "s", Body: "b", AlertIDs: []uint64{sent.ID}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashwatch/hashwatch/alerts"
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -61,19 +62,6 @@ func openTemp(t *testing.T) (*testDB, string) {
 	return db, path
 }
 
-// print makes a fingerprint with one view whose pHash and dHash are p and d
-// and whose PDQ repeats them, so that its distances follow theirs.
-func print(p, d uint64, sha byte) hashing.Fingerprint {
-	return hashing.Fingerprint{
-		Kind: hashing.KindImage, Width: 10, Height: 10, SHA256: [32]byte{sha},
-		Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{
-			{Algorithm: hashing.PDQ, Code: hashing.Code{p, d, p, d}, Quality: 100},
-			{Algorithm: hashing.PHash, Code: hashing.Code{p}, Quality: 100},
-			{Algorithm: hashing.DHash, Code: hashing.Code{d}, Quality: 100},
-		}}},
-	}
-}
-
 type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time          { return c.t }
@@ -88,11 +76,34 @@ func openClocked(t *testing.T, c *clock) (*testDB, index.Match) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: print(1, 1, 1)}}, store.Actor{})
+	fps, err := db.Register(context.Background(), "c1", "", []index.Registration{{Print: hashingtest.Image(1, 1, 1)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return db, index.Match{Fingerprint: fps[0].ID, Case: "c1", Evidence: hashing.Evidence{Algorithm: hashing.PDQ, Distance: 5}}
+}
+
+// confirm has the alerts of ids confirmed, as a reviewer does before a
+// notice is sent about them.
+func confirm(t *testing.T, db *testDB, ids ...uint64) {
+	t.Helper()
+	for _, id := range ids {
+		if _, err := db.DecideAlert(context.Background(), id, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// confirmedAlert opens a clocked database, its time 30 November 2026,
+// 09:00 UTC, with one confirmed alert at site "s": where the tests of a
+// notice's life begin.
+func confirmedAlert(t *testing.T) (*testDB, *clock, alerts.Alert) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	db, m := openClocked(t, c)
+	a := newAlert(t, db, m, 1, "s")
+	confirm(t, db, a.ID)
+	return db, c, a
 }
 
 func newAlert(t *testing.T, db *testDB, m index.Match, sha byte, site string) alerts.Alert {

@@ -20,11 +20,7 @@ func TestNoticesMoveTheirAlertsAndBecomeOverdue(t *testing.T) {
 	op := store.Actor{User: "op1", Remote: "127.0.0.1"}
 	a1, a2, fresh := newAlert(t, db, m, 1, "s"), newAlert(t, db, m, 2, "s"), newAlert(t, db, m, 3, "s")
 	other := newAlert(t, db, m, 4, "other-site")
-	for _, id := range []uint64{a1.ID, a2.ID, other.ID} {
-		if _, err := db.DecideAlert(ctx, id, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	confirm(t, db, a1.ID, a2.ID, other.ID)
 	draft := Notice{Site: "s", To: "abuse@s.example", Lang: "ko", Subject: "삭제 요청", Body: "본문\n", AlertIDs: []uint64{a2.ID, a1.ID, a1.ID}}
 
 	for _, tc := range []struct {
@@ -247,12 +243,7 @@ func TestRenderNoticeListsTheAlertsEvidence(t *testing.T) {
 
 func TestANoticeWithoutRecipientIsNeverMarkedSent(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
-	db, m := openClocked(t, c)
-	a := newAlert(t, db, m, 1, "s")
-	if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
-		t.Fatal(err)
-	}
+	db, _, a := confirmedAlert(t)
 	n, err := db.CreateNotice(ctx, Notice{Site: "s", To: "abuse@s.example", Subject: "s", Body: "b", AlertIDs: []uint64{a.ID}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
@@ -280,12 +271,7 @@ func TestANoticeWithoutRecipientIsNeverMarkedSent(t *testing.T) {
 
 func TestADraftsReferenceFollowsTheNumberItGets(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
-	db, m := openClocked(t, c)
-	a := newAlert(t, db, m, 1, "s")
-	if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
-		t.Fatal(err)
-	}
+	db, _, a := confirmedAlert(t)
 	next, err := db.NextNoticeID()
 	if err != nil || next != 1 {
 		t.Fatalf("NextNoticeID = %d, %v; want 1", next, err)
@@ -320,12 +306,7 @@ func TestADraftsReferenceFollowsTheNumberItGets(t *testing.T) {
 
 func TestADeliveryIsRecordedAndAnAcceptedOneMarksTheNoticeSent(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
-	db, m := openClocked(t, c)
-	a := newAlert(t, db, m, 1, "s")
-	if _, err := db.DecideAlert(ctx, a.ID, alerts.StatusConfirmed, "", store.Actor{}); err != nil {
-		t.Fatal(err)
-	}
+	db, c, a := confirmedAlert(t)
 	n, err := db.CreateNotice(ctx, Notice{Site: "s", To: "abuse@s.example", Subject: "s", Body: "b", AlertIDs: []uint64{a.ID}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,40 @@ func (tw *tripwire) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // request log that the pass resumed: every page and media file fetched once
 // apart from the few in flight at the kill, and every planted re-upload
 // alerted (nothing discovered before the kill was lost).
+// killCrawlWhen runs `crawl --sites sites --once --json` on db in a
+// child process of the real binary and kills it (SIGKILL) once reached
+// is closed, as an operator's kill -9 mid-pass; a crawl that does not get
+// there within wait fails the test with stuck and the child's stderr.
+func killCrawlWhen(t *testing.T, db, sites string, reached <-chan struct{}, wait time.Duration, stuck string) {
+	t.Helper()
+	child := exec.Command(binary, "--db", db, "crawl", "--sites", sites, "--once", "--json")
+	var childErr bytes.Buffer
+	child.Stderr = &childErr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-reached:
+	case <-time.After(wait):
+		child.Process.Kill()
+		child.Wait()
+		t.Fatalf("%s\n%s", stuck, childErr.String())
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+}
+
+// needFFmpeg skips a test that makes or hashes videos where ffmpeg is not
+// installed; CI installs it, so there they always run.
+func needFFmpeg(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+}
+
 func TestCrawlResumesAfterKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill and resume: skipped with -short")
@@ -66,23 +100,7 @@ func TestCrawlResumesAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	child := exec.Command(binary, "--db", db, "crawl", "--sites", sites, "--once", "--json")
-	var childErr bytes.Buffer
-	child.Stderr = &childErr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-tw.reached:
-	case <-time.After(2 * time.Minute):
-		child.Process.Kill()
-		child.Wait()
-		t.Fatalf("the crawl made fewer than %d requests in two minutes\n%s", tw.n, childErr.String())
-	}
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	child.Wait()
+	killCrawlWhen(t, db, sites, tw.reached, 2*time.Minute, fmt.Sprintf("the crawl made fewer than %d requests in two minutes", tw.n))
 	killedAt := len(site.Requests())
 
 	out, errOut, code := cli(t, db, "crawl", "--sites", sites, "--once", "--json")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,9 +84,7 @@ func TestExportImportSigned(t *testing.T) {
 // exactly when it matches the native registration, and that unrelated
 // footage matches neither.
 func TestExportImportVideos(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed")
-	}
+	needFFmpeg(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	b := fixtures.VideoBuilder{Dir: t.TempDir()}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,9 +15,7 @@ import (
 // matches a clip cut from it, a mirrored copy and an unrelated video,
 // checking the JSON contract of register, match and hash for videos.
 func TestVideoEndToEnd(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed")
-	}
+	needFFmpeg(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	b := fixtures.VideoBuilder{Dir: t.TempDir()}

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -25,9 +23,7 @@ import (
 // resumed pass fetches no page again, fingerprints the queued videos and
 // alerts on the re-uploaded ones.
 func TestVideoCrawlResumesAfterKill(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed")
-	}
+	needFFmpeg(t)
 	if testing.Short() {
 		t.Skip("kill and resume: skipped with -short")
 	}
@@ -95,23 +91,7 @@ func TestVideoCrawlResumesAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	child := exec.Command(binary, "--db", db, "crawl", "--sites", sites, "--once", "--json")
-	var childErr bytes.Buffer
-	child.Stderr = &childErr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-reached:
-	case <-time.After(time.Minute):
-		child.Process.Kill()
-		child.Wait()
-		t.Fatalf("no video was requested within a minute\n%s", childErr.String())
-	}
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	child.Wait()
+	killCrawlWhen(t, db, sites, reached, time.Minute, "no video was requested within a minute")
 	hold.Store(false)
 
 	out, errOut, code := cli(t, db, "crawl", "--sites", sites, "--once", "--json")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashwatch/hashwatch/hashing"
+	"github.com/hashwatch/hashwatch/hashing/hashingtest"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 	bolt "go.etcd.io/bbolt"
@@ -139,7 +140,7 @@ func TestCachedMatchResultsGoStaleWhenFingerprintsAreRegistered(t *testing.T) {
 	if err != nil || !ok || !got.Fresh(rule, w0) {
 		t.Fatalf("stored result = %+v, %v, %v", got, ok, err)
 	}
-	added, err := db.Register(ctx, "c", "", []index.Registration{{Source: "a.jpg", Print: print(1, 2, 3)}}, store.Actor{})
+	added, err := db.Register(ctx, "c", "", []index.Registration{{Source: "a.jpg", Print: hashingtest.Image(1, 2, 3)}}, store.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

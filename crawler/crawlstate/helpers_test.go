@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/hashwatch/hashwatch/alerts"
-	"github.com/hashwatch/hashwatch/hashing"
 	"github.com/hashwatch/hashwatch/index"
 	"github.com/hashwatch/hashwatch/store"
 )
@@ -49,17 +48,4 @@ func openTemp(t *testing.T) (*testDB, string) {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db, path
-}
-
-// print makes a fingerprint with one view whose pHash and dHash are p and d
-// and whose PDQ repeats them, so that its distances follow theirs.
-func print(p, d uint64, sha byte) hashing.Fingerprint {
-	return hashing.Fingerprint{
-		Kind: hashing.KindImage, Width: 10, Height: 10, SHA256: [32]byte{sha},
-		Views: []hashing.View{{Name: hashing.ViewOriginal, Hashes: []hashing.Hash{
-			{Algorithm: hashing.PDQ, Code: hashing.Code{p, d, p, d}, Quality: 100},
-			{Algorithm: hashing.PHash, Code: hashing.Code{p}, Quality: 100},
-			{Algorithm: hashing.DHash, Code: hashing.Code{d}, Quality: 100},
-		}}},
-	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync"
@@ -228,18 +227,8 @@ func TestTheResultSenderBatches(t *testing.T) {
 // those of one process. A worker of protocol 4
 // (single results) still works with this coordinator.
 func TestAWorkerKilledMidBatchLosesNothing(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	ref := registerKnown(t)
-	refStats, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), siteFor(t, srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := sightings(t, ref)
+	_, srv := serveFixture(t, fixtures.SiteConfig{})
+	ref := referencePass(t, siteFor(t, srv.URL))
 	for _, tc := range []struct {
 		name      string
 		protocol  int
@@ -283,12 +272,8 @@ func TestAWorkerKilledMidBatchLosesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := sightings(t, db); len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("sightings differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-			}
-			if stats.Counts != refStats.Counts || fmt.Sprint(stats.Errors) != fmt.Sprint(refStats.Errors) {
-				t.Errorf("pass counted %+v %v\none process counted %+v %v", stats.Counts, stats.Errors, refStats.Counts, refStats.Errors)
-			}
+			ref.sameSightings(t, db, "through the cluster")
+			ref.sameCounts(t, stats, "through the cluster")
 			batches, batched := cl.coord.batches.Load(), cl.coord.batched.Load()
 			if tc.protocol == 4 {
 				if batches != 0 {
@@ -342,9 +327,7 @@ func TestAWorkerKilledMidBatchLosesNothing(t *testing.T) {
 				}
 				<-time.After(50 * time.Millisecond)
 			}
-			if got := sightings(t, db); strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("after the redeliveries, sightings differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-			}
+			ref.sameSightings(t, db, "after the redeliveries")
 		})
 	}
 }

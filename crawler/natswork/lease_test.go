@@ -50,6 +50,50 @@ func (f *inFlight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
+// startIdlePass starts a cluster with no worker and its crawler's pass
+// of the fixture site at a new host that answers every request 404 (one
+// slot there; timeout is the site's request timeout, a Go duration). With
+// no worker to take its jobs the pass, and with it the gate of its host,
+// stays up until the test ends, for the test to ask that gate for slots
+// itself as workers do.
+func startIdlePass(t *testing.T, timeout string) (cl *testCluster, srv *httptest.Server, host string) {
+	t.Helper()
+	srv = httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	site := siteWith(t, srv.URL, timeout, "0s", 1)
+	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
+	cl = startCluster(t, c, time.Minute, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	passed := make(chan struct{})
+	go func() {
+		defer close(passed)
+		_, _ = c.Pass(ctx, site)
+	}()
+	t.Cleanup(func() { cancel(); <-passed })
+	return cl, srv, strings.TrimPrefix(srv.URL, "http://")
+}
+
+// gateCall sends req on subject (hw.gate.ask or hw.gate.acquire) over nc,
+// as a worker asks the gate for slots, and returns the coordinator's
+// reply; a request that fails or a reply that does not decode fails the
+// test.
+func gateCall(t *testing.T, nc *nats.Conn, subject string, req gateRequest, timeout time.Duration) gateReply {
+	t.Helper()
+	data, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := nc.Request(subject, data, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep gateReply
+	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
 // TestLeasedSlotsHoldTheParallelismAcrossWorkers crawls a site of
 // parallelism 3 and no delay with several workers, each holding leases of
 // slots (protocol 6) or asking turns, and counts at the server the
@@ -73,11 +117,7 @@ func TestLeasedSlotsHoldTheParallelismAcrossWorkers(t *testing.T) {
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
 	site := siteWith(t, srv.URL, "5s", "0s", parallelism)
-	ref := registerKnown(t)
-	if _, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site); err != nil {
-		t.Fatal(err)
-	}
-	want := sightings(t, ref)
+	ref := referencePass(t, site)
 
 	for _, tc := range []struct {
 		name string
@@ -112,9 +152,7 @@ func TestLeasedSlotsHoldTheParallelismAcrossWorkers(t *testing.T) {
 				t.Fatal(err)
 			}
 			took := time.Since(start)
-			if got := sightings(t, db); len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("sightings differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-			}
+			ref.sameSightings(t, db, "through the cluster")
 			rec.mu.Lock()
 			most, requests := rec.max, rec.total
 			rec.mu.Unlock()
@@ -136,34 +174,18 @@ func TestLeasedSlotsHoldTheParallelismAcrossWorkers(t *testing.T) {
 // within seconds instead of waiting out the lease's hold (its time, the
 // request timeout and 30 s: 63 s here).
 func TestAKilledWorkersLeaseGoesBack(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	_, srv := serveFixture(t, fixtures.SiteConfig{})
 	site := siteWith(t, srv.URL, "30s", "0s", 2)
 	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, time.Minute, 0)
 	await := passInBackground(c, site)
 
-	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: strings.TrimPrefix(srv.URL, "http://"), HoldMS: 30_000, Want: 8})
+	ghost := tc.connect(t, "ghost")
+	req := gateRequest{Site: "fixture", Pass: 1, Host: strings.TrimPrefix(srv.URL, "http://"), HoldMS: 30_000, Want: 8}
 	var rep gateReply
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		// Until the pass runs, the coordinator answers that it does not.
-		msg, err := ghost.Request(gateAcquire, req, 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep = gateReply{}
-		if err := json.Unmarshal(msg.Data, &rep); err != nil {
-			t.Fatal(err)
-		}
-		if rep.Err == "" {
+		if rep = gateCall(t, ghost, gateAcquire, req, 5*time.Second); rep.Err == "" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -267,12 +289,7 @@ func TestAnAskOutlivesACoordinatorRestart(t *testing.T) {
 		{"coordinator and embedded server restarted", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(fs)
-			defer srv.Close()
+			_, srv := serveFixture(t, fixtures.SiteConfig{})
 			host := strings.TrimPrefix(srv.URL, "http://")
 			site := siteWith(t, srv.URL, "30s", "0s", 1)
 			db := registerKnown(t)
@@ -329,17 +346,10 @@ func TestAnAskOutlivesACoordinatorRestart(t *testing.T) {
 			}
 			// Another worker holds the host's only slot.
 			ghost := connect("ghost")
-			req, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: host, HoldMS: 30_000, Want: 1})
+			req := gateRequest{Site: "fixture", Pass: 1, Host: host, HoldMS: 30_000, Want: 1}
 			var ghostLease uint64
 			for deadline := time.Now().Add(20 * time.Second); ; {
-				msg, err := ghost.Request(gateAcquire, req, 5*time.Second)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var rep gateReply
-				if err := json.Unmarshal(msg.Data, &rep); err != nil {
-					t.Fatal(err)
-				}
+				rep := gateCall(t, ghost, gateAcquire, req, 5*time.Second)
 				if rep.Err == "" {
 					ghostLease = rep.Lease
 					break
@@ -447,42 +457,13 @@ func TestSlotsOfAnAskGivenUpGoBackPromptly(t *testing.T) {
 		{name: "the grant's answer lost, the ask asked again", lost: true, again: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.NotFoundHandler())
-			defer srv.Close()
-			host := strings.TrimPrefix(srv.URL, "http://")
-			site := siteWith(t, srv.URL, "30s", "0s", 1)
-			c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
-			cl := startCluster(t, c, time.Minute, 0)
-			ctx, cancel := context.WithCancel(context.Background())
-			passed := make(chan struct{})
-			go func() {
-				defer close(passed)
-				_, _ = c.Pass(ctx, site)
-			}()
-			defer func() { cancel(); <-passed }()
-			connect := func(name string) *nats.Conn {
-				nc, err := Connect(ConnectConfig{URL: cl.emb.ClientURL(), Creds: cl.creds, Name: name})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(nc.Close)
-				return nc
-			}
+			cl, _, host := startIdlePass(t, "30s")
 			ask := func(nc *nats.Conn, id string) gateReply {
 				t.Helper()
-				data, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: host, HoldMS: 30_000, Want: 2, Ask: id})
-				msg, err := nc.Request(gateAsk, data, askPoll+askSlack)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var rep gateReply
-				if err := json.Unmarshal(msg.Data, &rep); err != nil {
-					t.Fatal(err)
-				}
-				return rep
+				return gateCall(t, nc, gateAsk, gateRequest{Site: "fixture", Pass: 1, Host: host, HoldMS: 30_000, Want: 2, Ask: id}, askPoll+askSlack)
 			}
 			// The holder takes the host's only slot, once the pass runs.
-			holder := connect("holder")
+			holder := cl.connect(t, "holder")
 			var held gateReply
 			for deadline := time.Now().Add(20 * time.Second); ; {
 				if held = ask(holder, "holder"); held.Err == "" && !held.Pending {
@@ -497,7 +478,7 @@ func TestSlotsOfAnAskGivenUpGoBackPromptly(t *testing.T) {
 				t.Fatalf("the holder has %d slots, want the one", held.Slots)
 			}
 			// Worker b asks and waits: not yet.
-			b := connect("b")
+			b := cl.connect(t, "b")
 			if rep := ask(b, "b"); !rep.Pending {
 				t.Fatalf("b's first attempt was answered %+v, want Pending", rep)
 			}
@@ -543,7 +524,7 @@ func TestSlotsOfAnAskGivenUpGoBackPromptly(t *testing.T) {
 				}
 			}
 			start := time.Now()
-			other := connect("other")
+			other := cl.connect(t, "other")
 			for {
 				rep := ask(other, "other")
 				if rep.Err != "" {
@@ -576,34 +557,10 @@ func TestSlotsOfAnAskGivenUpGoBackPromptly(t *testing.T) {
 // coordinator it gave the ask up, which forgets it at once rather than
 // after askGrace, so that the slot, once back, is nobody's.
 func TestAWorkerThatGivesUpAnAskSaysSo(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	site := siteWith(t, srv.URL, "1s", "0s", 1)
-	c := &crawler.Crawler{DB: registerKnown(t), Rule: hashing.DefaultRule()}
-	cl := startCluster(t, c, time.Minute, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	passed := make(chan struct{})
-	go func() {
-		defer close(passed)
-		_, _ = c.Pass(ctx, site)
-	}()
-	defer func() { cancel(); <-passed }()
-	holder, err := Connect(ConnectConfig{URL: cl.emb.ClientURL(), Creds: cl.creds, Name: "holder"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
-	data, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: host, HoldMS: 1000, Want: 1, Ask: "holder"})
+	cl, srv, host := startIdlePass(t, "1s")
+	holder := cl.connect(t, "holder")
 	for deadline := time.Now().Add(20 * time.Second); ; {
-		msg, err := holder.Request(gateAsk, data, askPoll+askSlack)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rep gateReply
-		if err := json.Unmarshal(msg.Data, &rep); err != nil {
-			t.Fatal(err)
-		}
+		rep := gateCall(t, holder, gateAsk, gateRequest{Site: "fixture", Pass: 1, Host: host, HoldMS: 1000, Want: 1, Ask: "holder"}, askPoll+askSlack)
 		if rep.Slots == 1 {
 			break
 		}
@@ -613,11 +570,7 @@ func TestAWorkerThatGivesUpAnAskSaysSo(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	w, err := Connect(ConnectConfig{URL: cl.emb.ClientURL(), Creds: cl.creds, Name: "worker"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := cl.connect(t, "worker")
 	rt := GateTransport(w, 4)(work.GateInfo{Site: "fixture", Pass: 1, Hold: time.Second}, http.DefaultTransport)
 	r, err := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
 	if err != nil {

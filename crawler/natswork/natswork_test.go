@@ -103,17 +103,27 @@ func startCluster(t *testing.T, c *crawler.Crawler, ackWait time.Duration, parkA
 	return &testCluster{emb: emb, coord: coord, creds: creds}
 }
 
+// connect connects to the cluster's server over TCP with the worker
+// identity as name, as a worker process does; the connection is closed
+// when the test ends.
+func (tc *testCluster) connect(t *testing.T, name string) *nats.Conn {
+	t.Helper()
+	nc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
 // runWorker runs a worker over TCP with the worker identity until the test
 // ends.
 func (tc *testCluster) runWorker(t *testing.T, cfg WorkerConfig) {
 	t.Helper()
-	nc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: cfg.Name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc := tc.connect(t, cfg.Name) // closed after the worker stops
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait(); nc.Close() })
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	cfg.Conn = nc
 	if cfg.Worker == nil {
 		cfg.Worker = &crawler.Worker{Gate: GateTransport(nc, cfg.leaseSlots())}
@@ -134,6 +144,19 @@ func (cfg *WorkerConfig) leaseSlots() int {
 func siteFor(t *testing.T, u string) *crawler.Site {
 	t.Helper()
 	return siteWith(t, u, "2s", "0s", 4)
+}
+
+// serveFixture serves the fixture site of cfg on loopback until the test
+// ends.
+func serveFixture(t *testing.T, cfg fixtures.SiteConfig) (*fixtures.Site, *httptest.Server) {
+	t.Helper()
+	fs, err := fixtures.NewSite(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	return fs, srv
 }
 
 // siteWith is the fixture site at u with the given request timeout,
@@ -166,6 +189,47 @@ func sightings(t *testing.T, db *database.DB) []string {
 	return out
 }
 
+// reference is what a pass of a site run in one process found: what the
+// same pass through a cluster must find too, whatever its workers did.
+type reference struct {
+	sightings []string
+	stats     crawler.PassStats
+}
+
+// referencePass runs a pass of site in one process, on a database of its
+// own with the fixture's known photos registered, for a pass through a
+// cluster to be compared with.
+func referencePass(t *testing.T, site *crawler.Site) reference {
+	t.Helper()
+	db := registerKnown(t)
+	stats, err := (&crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reference{sightings: sightings(t, db), stats: stats}
+}
+
+// sameSightings returns db's sightings and ends the test unless they are
+// exactly the reference pass's, and that pass found some (one that found
+// none would compare nothing); how says how db's pass ran.
+func (ref reference) sameSightings(t *testing.T, db *database.DB, how string) []string {
+	t.Helper()
+	got, want := sightings(t, db), ref.sightings
+	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("sightings %s differ from one process\n got %d: %v\nwant %d: %v", how, len(got), got, len(want), want)
+	}
+	return got
+}
+
+// sameCounts fails the test unless stats counted what the reference pass
+// did, its errors included; how says how the pass of stats ran.
+func (ref reference) sameCounts(t *testing.T, stats crawler.PassStats, how string) {
+	t.Helper()
+	if stats.Counts != ref.stats.Counts || fmt.Sprint(stats.Errors) != fmt.Sprint(ref.stats.Errors) {
+		t.Errorf("pass %s counted %+v %v\none process counted %+v %v", how, stats.Counts, stats.Errors, ref.stats.Counts, ref.stats.Errors)
+	}
+}
+
 func path(u string) string {
 	if i := strings.Index(u, "//"); i >= 0 {
 		if j := strings.Index(u[i+2:], "/"); j >= 0 {
@@ -182,19 +246,8 @@ func path(u string) string {
 // pass run in one process, and the coordinator counted the duplicates it
 // dropped.
 func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{Hostile: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	site := siteFor(t, srv.URL)
-
-	ref := registerKnown(t)
-	refStats, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, srv := serveFixture(t, fixtures.SiteConfig{Hostile: true})
+	ref := referencePass(t, siteFor(t, srv.URL))
 
 	db := registerKnown(t)
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
@@ -204,10 +257,7 @@ func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, want := sightings(t, db), sightings(t, ref)
-	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("sightings over JetStream differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-	}
+	got := ref.sameSightings(t, db, "over JetStream")
 	truth := map[string]bool{}
 	for _, r := range fs.Truth() {
 		truth["demo "+r.Page+" "+r.Media] = true
@@ -234,21 +284,14 @@ func TestDuplicateResultsCommitNothingTwice(t *testing.T) {
 		}
 		<-time.After(10 * time.Millisecond)
 	}
-	if stats.Counts != refStats.Counts || fmt.Sprint(stats.Errors) != fmt.Sprint(refStats.Errors) {
-		t.Errorf("pass over JetStream counted %+v %v\none process counted %+v %v", stats.Counts, stats.Errors, refStats.Counts, refStats.Errors)
-	}
+	ref.sameCounts(t, stats, "over JetStream")
 }
 
 // TestAPoisonItemIsParked has every worker die on one media URL: after
 // ParkAfter deliveries the next worker parks it instead of processing it,
 // the pass finishes, and the site's status shows the parked URL.
 func TestAPoisonItemIsParked(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, srv := serveFixture(t, fixtures.SiteConfig{})
 	truth := fs.Truth()
 	poison := truth[0].Media
 
@@ -447,16 +490,8 @@ func TestPolitenessHoldsAcrossWorkers(t *testing.T) {
 // match requests as JSON, as workers built before protocol 2 do: the
 // coordinator reads them, and the alerts are those of one process.
 func TestAProtocol1WorkerStillWorks(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
-	ref := registerKnown(t)
-	if _, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), siteFor(t, srv.URL)); err != nil {
-		t.Fatal(err)
-	}
+	_, srv := serveFixture(t, fixtures.SiteConfig{})
+	ref := referencePass(t, siteFor(t, srv.URL))
 	db := registerKnown(t)
 	c := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
 	tc := startCluster(t, c, 5*time.Second, 0)
@@ -464,10 +499,7 @@ func TestAProtocol1WorkerStillWorks(t *testing.T) {
 	if _, err := c.Pass(context.Background(), siteFor(t, srv.URL)); err != nil {
 		t.Fatal(err)
 	}
-	got, want := sightings(t, db), sightings(t, ref)
-	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("sightings through a protocol 1 worker differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-	}
+	ref.sameSightings(t, db, "through a protocol 1 worker")
 }
 
 // TestAWorkerRefusesJobsOfANewerCoordinator hands a worker a job in a
@@ -495,11 +527,7 @@ func TestAWorkerRefusesJobsOfANewerCoordinator(t *testing.T) {
 	if _, err := js.Publish(ctx, "hw.work.media", data); err != nil {
 		t.Fatal(err)
 	}
-	wc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "old worker"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wc.Close()
+	wc := tc.connect(t, "old worker")
 	err = RunWorker(ctx, WorkerConfig{Conn: wc, Name: "old", Parallel: 2, Worker: &crawler.Worker{}})
 	if !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), "upgrade hashwatch worker") {
 		t.Fatalf("RunWorker returned %v; want ErrProtocol saying to upgrade the worker", err)
@@ -544,10 +572,7 @@ func TestAKilledWorkersTurnsGoBack(t *testing.T) {
 	await := passInBackground(c, site)
 	<-first // worker a holds the host's one turn until unblocked
 
-	ghost, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "ghost"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ghost := tc.connect(t, "ghost")
 	req, _ := json.Marshal(gateRequest{Site: "fixture", Pass: 1, Host: strings.TrimPrefix(srv.URL, "http://"), HoldMS: 30_000})
 	var asked sync.WaitGroup
 	for range 4 {
@@ -641,11 +666,7 @@ func TestAStoppedWorkerParksNothing(t *testing.T) {
 		done <- res
 	}()
 
-	nc, err := Connect(ConnectConfig{URL: tc.emb.ClientURL(), Creds: tc.creds, Name: "stopped"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := tc.connect(t, "stopped")
 	ctx, stop := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() {

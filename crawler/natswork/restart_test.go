@@ -2,9 +2,7 @@ package natswork
 
 import (
 	"context"
-	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,22 +35,13 @@ import (
 // exactly those of the pass run in one process: the re-upload's included,
 // none twice.
 func TestACoordinatorKilledBetweenHandOverAndCommitLosesNothing(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, srv := serveFixture(t, fixtures.SiteConfig{})
 	reupload := map[string]bool{}
 	for _, r := range fs.Truth() {
 		reupload[r.Media] = true
 	}
 
-	ref := registerKnown(t)
-	if _, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), siteFor(t, srv.URL)); err != nil {
-		t.Fatal(err)
-	}
-	want := sightings(t, ref)
+	ref := referencePass(t, siteFor(t, srv.URL))
 
 	db := registerKnown(t)
 	first := &crawler.Crawler{DB: db, Rule: hashing.DefaultRule()}
@@ -140,10 +129,7 @@ func TestACoordinatorKilledBetweenHandOverAndCommitLosesNothing(t *testing.T) {
 	if _, err := second.Pass(context.Background(), siteFor(t, srv.URL)); err != nil {
 		t.Fatal(err)
 	}
-	got := sightings(t, db)
-	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("after the restart, sightings differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-	}
+	got := ref.sameSightings(t, db, "after the restart")
 	if !slices.Contains(got, lostSighting) {
 		t.Errorf("the re-upload whose result was acked before its commit, %s, never alerted", lostSighting)
 	}

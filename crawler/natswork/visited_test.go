@@ -2,9 +2,7 @@ package natswork
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -25,19 +23,10 @@ import (
 // them. Mid-pass the bucket is deleted. The pass still finds exactly the
 // sightings and counts of a one-process pass.
 func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
-	fs, err := fixtures.NewSite(fixtures.SiteConfig{Hostile: true, Large: true, GalleryPages: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, srv := serveFixture(t, fixtures.SiteConfig{Hostile: true, Large: true, GalleryPages: 40})
 	site := siteFor(t, srv.URL)
 
-	ref := registerKnown(t)
-	refStats, err := (&crawler.Crawler{DB: ref, Rule: hashing.DefaultRule()}).Pass(context.Background(), site)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := referencePass(t, site)
 	var pages []string
 	seen := map[string]bool{}
 	for _, r := range fs.Requests() {
@@ -91,13 +80,8 @@ func TestTheVisitedBucketIsOnlyACache(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-deleted
-	got, want := sightings(t, db), sightings(t, ref)
-	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("sightings with the visited bucket differ from one process\n got %d: %v\nwant %d: %v", len(got), got, len(want), want)
-	}
-	if stats.Counts != refStats.Counts || fmt.Sprint(stats.Errors) != fmt.Sprint(refStats.Errors) {
-		t.Errorf("pass with the visited bucket counted %+v %v\none process counted %+v %v", stats.Counts, stats.Errors, refStats.Counts, refStats.Errors)
-	}
+	ref.sameSightings(t, db, "with the visited bucket")
+	ref.sameCounts(t, stats, "with the visited bucket")
 	if coord.visitedLinks.Load() == 0 {
 		t.Errorf("workers left no link out as visited (of %d links): the bucket did nothing", coord.links.Load())
 	}

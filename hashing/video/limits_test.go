@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +23,30 @@ import (
 // goes through a temporary file).
 func testVideo(t testing.TB, secs int) []byte {
 	t.Helper()
+	return testPattern(t, "160x120", 30, secs)
+}
+
+// testPattern makes secs seconds of ffmpeg's moving test pattern
+// (testsrc2) of size ("WxH") at fps frames a second, H.264 in MP4, with
+// the encoder options extra added (its index at the end unless they say
+// otherwise).
+func testPattern(t testing.TB, size string, fps, secs int, extra ...string) []byte {
+	t.Helper()
+	args := []string{"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=s=%s:r=%d:d=%d", size, fps, secs),
+		"-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-pix_fmt", "yuv420p"}
+	return runFFmpeg(t, "pattern.mp4", append(args, extra...)...)
+}
+
+// runFFmpeg runs ffmpeg with args (its input and encoder options) writing
+// a file named out in a folder of the test's, and returns that file; the
+// test is skipped where ffmpeg is not installed and fails where it fails.
+func runFFmpeg(t testing.TB, out string, args ...string) []byte {
+	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg not installed")
 	}
-	out := filepath.Join(t.TempDir(), "pattern.mp4")
-	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi",
-		"-i", "testsrc2=s=160x120:r=30:d="+strconv.Itoa(secs), "-c:v", "libx264", "-preset", "ultrafast",
-		"-threads", "1", "-pix_fmt", "yuv420p", out)
+	out = filepath.Join(t.TempDir(), out)
+	cmd := exec.Command("ffmpeg", append(append([]string{"-hide_banner", "-nostdin", "-loglevel", "error"}, args...), out)...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v: %s", err, msg)
 	}

@@ -37,18 +37,9 @@ func TestEditsMatch(t *testing.T) {
 	b := fixtures.VideoBuilder{Dir: t.TempDir()}
 	known, others := fixtures.Known(), fixtures.Others()
 	sec := time.Second
-	orig, err := b.Slideshow(ctx, fixtures.Slideshow{Photos: photos(known, 0, 1, 2, 3), Durations: []time.Duration{5 * sec}, Fade: sec, Width: 192, Height: 144})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := b.Slideshow(ctx, fixtures.Slideshow{Photos: photos(others, 0, 1), Durations: []time.Duration{4 * sec}, Fade: sec, Seed: 1, Width: 192, Height: 144})
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, err := b.Slideshow(ctx, fixtures.Slideshow{Photos: photos(others, 2, 3), Durations: []time.Duration{4 * sec}, Fade: sec, Seed: 2, Width: 192, Height: 144})
-	if err != nil {
-		t.Fatal(err)
-	}
+	orig := slideshow(t, b, fixtures.Slideshow{Photos: photos(known, 0, 1, 2, 3), Durations: []time.Duration{5 * sec}, Fade: sec})
+	before := slideshow(t, b, fixtures.Slideshow{Photos: photos(others, 0, 1), Durations: []time.Duration{4 * sec}, Fade: sec, Seed: 1})
+	after := slideshow(t, b, fixtures.Slideshow{Photos: photos(others, 2, 3), Durations: []time.Duration{4 * sec}, Fade: sec, Seed: 2})
 	h := video.New(video.Config{})
 	reg, err := h.Fingerprint(ctx, orig, hashing.ForRegistration)
 	if err != nil {
@@ -75,16 +66,7 @@ func TestEditsMatch(t *testing.T) {
 	}
 	for _, n := range negatives {
 		t.Run(n.name, func(t *testing.T) {
-			n.show.Width, n.show.Height = 192, 144
-			data, err := b.Slideshow(ctx, n.show)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, ok := video.Compare(q, reg, m)
+			q, a, ok := compareQuery(t, h, slideshow(t, b, n.show), reg, m)
 			t.Logf("ok=%v frames=%d/%d q=%.2f r=%.2f rate=%.2f off=%v dist=%d", ok, a.Frames, len(q.Frames), a.QueryShare, a.RegisteredShare, a.Rate, a.Offset, a.Distance)
 			if ok {
 				t.Errorf("matched an unrelated video: %+v", a)
@@ -130,11 +112,7 @@ func TestCameraFootageMatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a, ok := video.Compare(q, reg, m); ok {
+		if _, a, ok := compareQuery(t, h, data, reg, m); ok {
 			t.Errorf("camera footage of another scene matched: %+v", a)
 		}
 	})
@@ -145,15 +123,34 @@ func TestCameraFootageMatches(t *testing.T) {
 // takes before it judges the alignment.
 func compareEdit(t *testing.T, b fixtures.VideoBuilder, h *video.Hasher, orig []byte, edit fixtures.VideoEdit, reg hashing.Fingerprint, m video.Matching) (hashing.Fingerprint, video.Alignment, bool) {
 	t.Helper()
-	ctx := context.Background()
-	data, err := b.Edit(ctx, orig, edit)
+	data, err := b.Edit(context.Background(), orig, edit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := h.Fingerprint(ctx, data, hashing.ForQuery)
+	return compareQuery(t, h, data, reg, m)
+}
+
+// compareQuery fingerprints data as a crawled video and aligns it with
+// reg: what every test of this package does with a video that should or
+// should not match.
+func compareQuery(t *testing.T, h *video.Hasher, data []byte, reg hashing.Fingerprint, m video.Matching) (hashing.Fingerprint, video.Alignment, bool) {
+	t.Helper()
+	q, err := h.Fingerprint(context.Background(), data, hashing.ForQuery)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, ok := video.Compare(q, reg, m)
 	return q, a, ok
+}
+
+// slideshow renders s at 192×144, the size of every slideshow these
+// tests register or query.
+func slideshow(t *testing.T, b fixtures.VideoBuilder, s fixtures.Slideshow) []byte {
+	t.Helper()
+	s.Width, s.Height = 192, 144
+	data, err := b.Slideshow(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

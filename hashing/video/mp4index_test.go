@@ -2,9 +2,6 @@ package video
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -14,9 +11,6 @@ import (
 // B-frames (composition offsets and an edit list), with the index at the
 // end and at the front.
 func TestMP4Keyframes(t *testing.T) {
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed")
-	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -26,17 +20,7 @@ func TestMP4Keyframes(t *testing.T) {
 		{"no B-frames", []string{"-bf", "0", "-g", "70"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "v.mp4")
-			args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=10",
-				"-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-pix_fmt", "yuv420p"}
-			args = append(append(args, tc.args...), out)
-			if msg, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
-				t.Fatalf("ffmpeg: %v: %s", err, msg)
-			}
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := testPattern(t, "96x64", 25, 10, tc.args...)
 			k, err := mp4Keyframes(data)
 			if err != nil {
 				t.Fatal(err)

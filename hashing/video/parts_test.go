@@ -60,11 +60,7 @@ func TestPartOfFrameEditsMatch(t *testing.T) {
 		})
 	}
 	t.Run("other footage does not match", func(t *testing.T) {
-		q, err := h.Fingerprint(ctx, other, hashing.ForQuery)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a, ok := video.Compare(q, reg, m); ok {
+		if _, a, ok := compareQuery(t, h, other, reg, m); ok {
 			t.Errorf("matched: %d frames, shares %.2f/%.2f", a.Frames, a.QueryShare, a.RegisteredShare)
 		}
 	})

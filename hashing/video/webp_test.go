@@ -33,19 +33,11 @@ func slideshowAs(t *testing.T, ext string, args ...string) []byte {
 	if ext == "mp4" {
 		return mp4
 	}
-	in, out := filepath.Join(dir, "in.mp4"), filepath.Join(dir, "out."+ext)
+	in := filepath.Join(dir, "in.mp4")
 	if err := os.WriteFile(in, mp4, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("ffmpeg", append(append([]string{"-hide_banner", "-nostdin", "-loglevel", "error", "-i", in}, args...), out)...)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v: %s", err, msg)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return runFFmpeg(t, "out."+ext, append([]string{"-i", in}, args...)...)
 }
 
 // TestAnimatedWebPIsAVideo checks that an animated WebP is fingerprinted
