@@ -74,6 +74,30 @@ type EditResult struct {
 	// be read off one run.
 	LocalFound   int   `json:"local_found,omitempty"`
 	LocalInliers []int `json:"local_inliers,omitempty"`
+	// Refused lists the copies the rule's hashes matched to their photo
+	// but its geometric verifier (hashing.Rule.Verify) turned down: the
+	// verifier's cost in recall, copy by copy, so a stricter verifier
+	// can be judged by where it loses and not only by how much.
+	Refused []Refusal `json:"verifier_refused,omitempty"`
+}
+
+// Refusal is a copy the verifier turned down: its photo, the best view
+// pair by which the hashes matched it, and the corner matches one
+// transform explained.
+type Refusal struct {
+	Photo          string `json:"photo"`
+	QueryView      string `json:"query_view"`
+	RegisteredView string `json:"registered_view"`
+	PDQ            int    `json:"pdq"`
+	Inliers        int    `json:"inliers"`
+	// QueryPoints and RegisteredPoints count the two pictures' corners
+	// (their own-aspect copies), and QueryDistinct and RegisteredDistinct
+	// their distinct ones (features.Set.Distinct): a refusal of a picture
+	// without corners is a different fault from one with many.
+	QueryPoints        int `json:"query_points"`
+	QueryDistinct      int `json:"query_distinct"`
+	RegisteredPoints   int `json:"registered_points"`
+	RegisteredDistinct int `json:"registered_distinct"`
 }
 
 // FalseAlert is a query that matched a photo it is not a copy of.
@@ -294,10 +318,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 							res.FalseAlerts = append(res.FalseAlerts, FalseAlert{Query: p.name, Edit: q.edit.Name, Matched: h.name, Distance: -1, Inliers: h.inliers})
 						}
 					}
+					var refused *Refusal
+					if isReg && q.group != "" && !found && err == nil {
+						refused = refusal(ctx, db.Index, hasher, fp, data, p.name, cfg.Rule)
+					}
 					if isReg {
 						if q.group != "" {
 							er := edits[key{q.group, q.edit.Name}]
 							er.Total++
+							if refused != nil {
+								er.Refused = append(er.Refused, *refused)
+							}
 							if found || ownInliers > 0 {
 								er.Found++
 							}
@@ -364,6 +395,41 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.TrueDistances = trim(res.TrueDistances)
 	res.FalseDistances = trim(res.FalseDistances)
 	return res, nil
+}
+
+// refusal says why a copy of the registered photo name was not found
+// when the rule's hashes did match it: the verifier turned it down. It
+// returns nil when the hashes missed the copy too, or the rule has no
+// verifier.
+func refusal(ctx context.Context, ix *index.Index, hasher *hashing.Hasher, fp hashing.Fingerprint, data []byte, name string, rule hashing.Rule) *Refusal {
+	if rule.Verify == nil {
+		return nil
+	}
+	ms, err := ix.Match(ctx, fp, rule)
+	if err != nil {
+		return nil
+	}
+	for _, m := range ms {
+		if m.Source != name {
+			continue
+		}
+		reg, err := ix.Features(m.Fingerprint)
+		if err != nil || reg == nil {
+			return nil
+		}
+		q, err := hasher.Features(ctx, data, rule.Verify.Config)
+		if err != nil {
+			return nil
+		}
+		ok, _, inliers := rule.Verify.Agrees(&q, reg, m.Evidence)
+		if ok {
+			return nil
+		}
+		return &Refusal{Photo: name, QueryView: m.Evidence.QueryView, RegisteredView: m.Evidence.RegisteredView,
+			PDQ: m.Evidence.Distances[hashing.PDQ], Inliers: inliers, QueryPoints: len(q.Points), QueryDistinct: q.Distinct(rule.Verify.Config),
+			RegisteredPoints: len(reg.Points), RegisteredDistinct: reg.Distinct(rule.Verify.Config)}
+	}
+	return nil
 }
 
 // nearest returns the smallest PDQ distance over all view pairs between

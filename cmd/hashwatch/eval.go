@@ -180,6 +180,9 @@ func printEval(a *app, r *eval.Result) {
 		if e.LocalFound > 0 {
 			mark += fmt.Sprintf(" (%d by local features)", e.LocalFound)
 		}
+		if len(e.Refused) > 0 {
+			mark += fmt.Sprintf(" (%d turned down by the verifier)", len(e.Refused))
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%.3f\t%d/%d\t%s\t%s\n", e.Group, e.Edit, e.Recall, e.Found, e.Total, target, mark)
 		if v, ok := groupMin[e.Group]; !ok || e.Recall < v {
 			if !ok {
