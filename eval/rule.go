@@ -146,7 +146,7 @@ func StrictRatio(spec string) (*hashing.StrictRatio, error) {
 
 // VerifyTest parses the rule's geometric verifier given as "none" (no
 // verifier, nil) or
-// "MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS[,NEARMINDISTINCT]]]]"
+// "MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS[,NEARMINDISTINCT[,CROPMINDISTINCT]]]]]"
 // (hashing.VerifyTest's fields; those left out keep the default rule's,
 // or AbovePDQ 31 and MinPoints 0 when it has none), with the corner
 // finder's default configuration.
@@ -159,9 +159,9 @@ func VerifyTest(spec string) (*hashing.VerifyTest, error) {
 		t = *d
 	}
 	parts := strings.Split(spec, ",")
-	ints := []*int{&t.MinInliers, &t.AbovePDQ, &t.MinPoints, &t.NearMinInliers, &t.NearMinDistinct}
+	ints := []*int{&t.MinInliers, &t.AbovePDQ, &t.MinPoints, &t.NearMinInliers, &t.NearMinDistinct, &t.CropMinDistinct}
 	if len(parts) > len(ints) {
-		return nil, fmt.Errorf("eval: verifier %q: want none or MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS[,NEARMINDISTINCT]]]]", spec)
+		return nil, fmt.Errorf("eval: verifier %q: want none or MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS[,NEARMINDISTINCT[,CROPMINDISTINCT]]]]]", spec)
 	}
 	for i, p := range parts {
 		v, err := strconv.Atoi(strings.TrimSpace(p))

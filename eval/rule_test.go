@@ -120,7 +120,8 @@ func TestVerifyTestSpec(t *testing.T) {
 		{"every field can be given", "6,40,12,2,9", false, false, 6, 40, 12, 2},
 		{"a negative count is an error", "-1", false, true, 0, 0, 0, 0},
 		{"a word is an error", "many", false, true, 0, 0, 0, 0},
-		{"six fields are an error", "1,2,3,4,5,6", false, true, 0, 0, 0, 0},
+		{"six fields can be given", "6,40,12,2,9,3", false, false, 6, 40, 12, 2},
+		{"seven fields are an error", "1,2,3,4,5,6,7", false, true, 0, 0, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := VerifyTest(tc.spec)
@@ -146,5 +147,8 @@ func TestVerifyTestSpec(t *testing.T) {
 	}
 	if v, err := VerifyTest("6,40,12,2,9"); err != nil || v.NearMinDistinct != 9 {
 		t.Errorf("the fifth field: %+v, %v; want NearMinDistinct 9", v, err)
+	}
+	if v, err := VerifyTest("6,40,12,2,9,3"); err != nil || v.CropMinDistinct != 3 {
+		t.Errorf("the sixth field: %+v, %v; want CropMinDistinct 3", v, err)
 	}
 }

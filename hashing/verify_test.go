@@ -53,6 +53,13 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 	distinct := both
 	distinct.NearMinDistinct = 4
 	disc, shifted := set(discJPEG(t, 0)), set(discJPEG(t, 2))
+	// With CropMinDistinct alone, a match within AbovePDQ through a
+	// registered crop view needs distinct corners on both sides, and
+	// nothing more; whole-picture views are left to the hashes.
+	crop := test
+	crop.CropMinDistinct = 4
+	nearMirrorCrop := near
+	nearMirrorCrop.QueryView, nearMirrorCrop.RegisteredView = "trimmed", "mirror-crop-c10"
 	for _, tc := range []struct {
 		name        string
 		test        hashing.VerifyTest
@@ -79,6 +86,15 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 		{"distinct: a cropped copy within PDQ 31 still agrees", distinct, copy, orig, near, true, hashing.VerifyChecked},
 		{"distinct: a disc against a photo within PDQ 31 is checked and refused", distinct, disc, orig, near, false, hashing.VerifyChecked},
 		{"distinct: a disc beyond PDQ 31 is checked all the same", distinct, disc, orig, weak, false, hashing.VerifyChecked},
+		{"crop: a photo's partial copy through its crop view passes", crop, copy, orig, nearCrop, true, hashing.VerifyUnchecked},
+		{"crop: an unrelated photo through a crop view is left to the hashes", crop, other, orig, nearCrop, true, hashing.VerifyUnchecked},
+		{"crop: a plain query through a photo's crop view is refused", crop, disc, orig, nearCrop, false, hashing.VerifyChecked},
+		{"crop: a plain query through a mirrored crop view is refused", crop, disc, orig, nearMirrorCrop, false, hashing.VerifyChecked},
+		{"crop: even a copy through a plain picture's crop view is refused", crop, shifted, disc, nearCrop, false, hashing.VerifyChecked},
+		{"crop: a plain query through a whole view is left to the hashes", crop, disc, orig, near, true, hashing.VerifyNotApplied},
+		{"crop: a plain copy of a plain picture through a whole view is left to the hashes", crop, shifted, disc, near, true, hashing.VerifyNotApplied},
+		{"crop: without a query set the match is left to the rule", crop, nil, orig, nearCrop, true, hashing.VerifyUnchecked},
+		{"crop: beyond PDQ 31 the geometry decides", crop, disc, orig, weak, false, hashing.VerifyChecked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, verdict, inliers := tc.test.Agrees(tc.q, tc.r, tc.ev)
@@ -140,5 +156,53 @@ func TestFeaturesHonoursTheHashersLimitsAndContext(t *testing.T) {
 				t.Errorf("lazily: set %v, err %v; want nil and %v", lazy, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestFeaturesOfAPaddedCopyAreItsInteriors: a copy padded onto a plain
+// canvas (1.5 times its size, white or black) keeps its corners. Found on
+// the whole padded picture, the canvas's edge with the picture takes the
+// strongest corners, all alike, and the picture's own shrink to a
+// fraction of the budget; found on the interior inside the uniform
+// borders (TrimBorders), as the hashes' trimmed view sees it, the copy
+// agrees with its original about as well as a re-encoded one does.
+func TestFeaturesOfAPaddedCopyAreItsInteriors(t *testing.T) {
+	ctx := context.Background()
+	h := hashing.NewHasher(hashing.Limits{})
+	cfg := features.DefaultConfig()
+	for _, known := range fixtures.Known()[:3] {
+		img, err := known.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := func(e fixtures.Edit) features.Set {
+			t.Helper()
+			data, err := e.Render(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := h.Features(ctx, data, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		orig, err := h.Features(ctx, known.Data, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reencoded := features.Verify(set(fixtures.JPEGQuality(50)), orig, cfg).Inliers
+		for _, pad := range []fixtures.Edit{fixtures.Pad(1.5, color.White), fixtures.Pad(1.5, color.Black)} {
+			t.Run(known.Name+"/"+pad.Name, func(t *testing.T) {
+				q := set(pad)
+				got := features.Verify(q, orig, cfg).Inliers
+				if 2*got < reencoded {
+					t.Errorf("padded copy agrees by %d inliers, a re-encoded one by %d", got, reencoded)
+				}
+				if d, want := q.Distinct(cfg), orig.Distinct(cfg); 2*d < want {
+					t.Errorf("padded copy has %d distinct corners, its original %d", d, want)
+				}
+			})
+		}
 	}
 }

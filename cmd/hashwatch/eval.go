@@ -152,7 +152,7 @@ holdout only to check.`,
 	cmd.Flags().StringVar(&colour, "colour", "", `the rule's colour test: "none" to switch it off, or MAXDISTANCE[,MINCHROMA[,ABOVEPDQ]] (default: the default rule's)`)
 	cmd.Flags().StringVar(&strict, "strict", "", `the rule's stricter ratio test beyond a PDQ distance: "none" to switch it off, or RATIO[,ABOVEPDQ] (default: the default rule's)`)
 	cmd.Flags().IntVar(&cfg.Local, "local", 0, "also match by local features (package hashing/features/lfindex) at this many RANSAC inliers, beside the rule: a measured prototype for heavy crops and turns (0: off)")
-	cmd.Flags().StringVar(&verify, "verify", "", `the rule's geometric verifier (corner matches one transform explains, package hashing/features) for matches beyond a PDQ distance: "none" to switch it off, or MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS[,NEARMINDISTINCT]]]] (default: the default rule's)`)
+	cmd.Flags().StringVar(&verify, "verify", "", `the rule's geometric verifier (corner matches one transform explains, package hashing/features) for matches beyond a PDQ distance: "none" to switch it off, or MININLIERS[,ABOVEPDQ[,MINPOINTS[,NEARMININLIERS[,NEARMINDISTINCT[,CROPMINDISTINCT]]]]] (default: the default rule's)`)
 	cmd.Flags().StringVar(&background, "background", "", `background file for the ratio test (hashing/internal/mkbackground), or "none" to switch the test off (default: the embedded one)`)
 	cmd.Flags().BoolVar(&videoSuite, "video", false, "run the video suite instead: --limit registered videos (default 20) made from the photos with ffmpeg")
 	cmd.Flags().BoolVar(&stress, "stress", false, "with --video: the stress set instead, footage and edits the method was not designed around (--limit clips, default 3; an audit, not a target)")
