@@ -121,8 +121,9 @@ var ErrNeedFeatures = errors.New("the query's corner set is needed")
 
 // MatchVerified is Match that also applies the rule's geometric verifier
 // (hashing.Rule.Verify) to the matches it checks (hashing.VerifyTest.Applies:
-// those beyond its PDQ distance, or every native match when it sets
-// NearMinInliers) whose registered picture has a stored corner set. The query's
+// those beyond its PDQ distance, every native match when it sets
+// NearMinInliers, those through a registered crop view when it sets
+// CropMinDistinct) whose registered picture has a stored corner set. The query's
 // set is query.Features when present, else what qf returns, asked once,
 // only when such a match turns up. A match whose registered side has no
 // set, or whose query set qf could not make (nil qf, or an error: bytes a
