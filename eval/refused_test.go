@@ -23,8 +23,8 @@ func TestRunListsTheCopiesTheVerifierTurnsDown(t *testing.T) {
 	}
 	suite := []Group{{Name: "re-encode", Target: 0.99, Edits: []fixtures.Edit{fixtures.JPEGQuality(50), fixtures.Crop(0.1, 0.1, 0.1, 0.1)}}}
 	// A verifier that checks every match (AbovePDQ -1: at any distance)
-	// and wants more
-	// inliers than two sets of 96 corners can have refuses every copy.
+	// and wants more inliers than two sets of 96 corners can have
+	// refuses every copy.
 	refusing := hashing.DefaultRule()
 	v := *refusing.Verify
 	v.AbovePDQ, v.MinInliers = -1, 1000
