@@ -81,8 +81,9 @@ type VerifyTest struct {
 	// between pictures both rich in distinct corners, is left to the
 	// hashes (and to NearMinInliers when set): the corners' geometry
 	// fails partial copies of rich photos too often to be asked of them
-	// (a 20% cut from every side, a 25% corner crop: 0 inliers for one
-	// in ten; the corner budget is spread over six scales), while a
+	// (a 20% cut from every side: 0 inliers for one photo in fourteen,
+	// some 25% corner crops too; the corner budget is spread over six
+	// scales), while a
 	// partial copy of a plain photo (a hammer on a white ground, 3
 	// distinct corners) still shows a transform. On the pool's holdout
 	// split, 9 of the 10 unrelated pairs a near gate of 3 inliers would
