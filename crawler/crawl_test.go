@@ -32,21 +32,33 @@ func emptyDB(t *testing.T) *database.DB {
 	return db
 }
 
+// knownPrints are the registrations of the fixture's known photos,
+// hashed once per test binary: every test that registers them hashed
+// them anew, 58 views each, which under -race cost the race run more than
+// a minute. Tests register them and must not modify them.
+var knownPrints = sync.OnceValues(func() ([]index.Registration, error) {
+	h := hashing.NewHasher(hashing.Limits{})
+	var regs []index.Registration
+	for _, p := range fixtures.Known() {
+		fp, err := h.Image(context.Background(), p.Data, hashing.ForRegistration)
+		if err != nil {
+			return nil, err
+		}
+		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
+	}
+	return regs, nil
+})
+
 // registerFirst registers the fixture's first n known photos in a fresh
 // database.
 func registerFirst(t *testing.T, n int) *database.DB {
 	t.Helper()
 	db := emptyDB(t)
-	h := hashing.NewHasher(hashing.Limits{})
-	var regs []index.Registration
-	for _, p := range fixtures.Known()[:n] {
-		fp, err := h.Image(context.Background(), p.Data, hashing.ForRegistration)
-		if err != nil {
-			t.Fatal(err)
-		}
-		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
+	regs, err := knownPrints()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := db.Index.Register(context.Background(), "demo", "", regs, store.Actor{}); err != nil {
+	if _, err := db.Index.Register(context.Background(), "demo", "", regs[:n], store.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -55,24 +67,7 @@ func registerFirst(t *testing.T, n int) *database.DB {
 // registerKnown registers the fixture's known photos in a fresh database.
 func registerKnown(t *testing.T) *database.DB {
 	t.Helper()
-	db, err := database.Open(t.TempDir()+"/hw.db", store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	h := hashing.NewHasher(hashing.Limits{})
-	var regs []index.Registration
-	for _, p := range fixtures.Known() {
-		fp, err := h.Image(context.Background(), p.Data, hashing.ForRegistration)
-		if err != nil {
-			t.Fatal(err)
-		}
-		regs = append(regs, index.Registration{Source: p.Name, Print: fp})
-	}
-	if _, err := db.Index.Register(context.Background(), "demo", "", regs, store.Actor{}); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return registerFirst(t, len(fixtures.Known()))
 }
 
 // inflight wraps a handler and records the largest number of requests it
