@@ -158,19 +158,22 @@ func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, 
 	if t.MinPoints > 0 && (len(query.Points) < t.MinPoints || len(registered.Points) < t.MinPoints) {
 		return true, VerifyUnchecked, 0
 	}
-	if !t.beyond(ev) && t.CropMinDistinct > 0 && cropView(ev.RegisteredView) &&
-		(registered.Distinct(t.Config) < t.CropMinDistinct || query.Distinct(t.Config) < t.CropMinDistinct) {
-		r := features.Verify(*query, *registered, t.Config)
-		return r.Inliers >= minFit, VerifyChecked, r.Inliers
-	}
-	if !t.beyond(ev) && t.NearMinInliers == 0 {
-		return true, VerifyUnchecked, 0
-	}
-	if !t.beyond(ev) && t.NearMinDistinct > 0 && registered.Distinct(t.Config) < t.NearMinDistinct {
-		if cropView(ev.RegisteredView) {
-			return false, VerifyChecked, 0
+	if !t.beyond(ev) {
+		crop := cropView(ev.RegisteredView)
+		if crop && t.CropMinDistinct > 0 &&
+			(registered.Distinct(t.Config) < t.CropMinDistinct || query.Distinct(t.Config) < t.CropMinDistinct) {
+			r := features.Verify(*query, *registered, t.Config)
+			return r.Inliers >= minFit, VerifyChecked, r.Inliers
 		}
-		return true, VerifyUnchecked, 0
+		if t.NearMinInliers == 0 {
+			return true, VerifyUnchecked, 0
+		}
+		if t.NearMinDistinct > 0 && registered.Distinct(t.Config) < t.NearMinDistinct {
+			if crop {
+				return false, VerifyChecked, 0
+			}
+			return true, VerifyUnchecked, 0
+		}
 	}
 	r := features.Verify(*query, *registered, t.Config)
 	return r.Inliers >= t.minInliers(ev), VerifyChecked, r.Inliers
