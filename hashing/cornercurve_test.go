@@ -101,17 +101,7 @@ func TestCornerCropCurve(t *testing.T) {
 	rules[3].Colour, rules[3].Grey = def.Colour, def.Grey
 	rules[4] = def
 
-	names, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var photos []string
-	for _, n := range names {
-		if x := strings.ToLower(filepath.Ext(n)); x == ".jpg" || x == ".jpeg" || x == ".png" {
-			photos = append(photos, n)
-		}
-	}
-	slices.Sort(photos)
+	photos := curvePhotos(t, dir)
 	h := NewHasher(Limits{})
 	type triple [3]int
 	curve := map[int][]triple{} // by registered cut minus crop, in tenths of a point
@@ -237,4 +227,23 @@ func TestCornerCropCurve(t *testing.T) {
 		}
 		t.Logf("%2d%%  %4d  %3d/%3d  %.3f  %v  %v", f, pa.n, quantile(pa.nearest, .5), quantile(pa.nearest, .9), float64(pa.found)/float64(pa.n), pa.rejected, each)
 	}
+}
+
+// curvePhotos lists the JPEG and PNG files of dir in name order, for the
+// crop curves (TestCornerCropCurve, TestSideCropCurve), which register
+// every other one as hashwatch eval does.
+func curvePhotos(t *testing.T, dir string) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var photos []string
+	for _, n := range names {
+		if x := strings.ToLower(filepath.Ext(n)); x == ".jpg" || x == ".jpeg" || x == ".png" {
+			photos = append(photos, n)
+		}
+	}
+	slices.Sort(photos)
+	return photos
 }

@@ -3,7 +3,6 @@ package hashing
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,17 +68,7 @@ func TestSideCropCurve(t *testing.T) {
 		}
 		return fixtures.Crop(0, 0, 0, f)
 	}
-	names, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var photos []string
-	for _, n := range names {
-		if x := strings.ToLower(filepath.Ext(n)); x == ".jpg" || x == ".jpeg" || x == ".png" {
-			photos = append(photos, n)
-		}
-	}
-	slices.Sort(photos)
+	photos := curvePhotos(t, dir)
 	swap := os.Getenv("HASHWATCH_SIDE_SWAP") == "1"
 	h := NewHasher(Limits{})
 	def := DefaultRule()
