@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/hashwatch/hashwatch/fixtures"
@@ -66,5 +67,74 @@ func TestCornerCropsBetweenTheCutsMatch(t *testing.T) {
 				t.Logf("%s view vs %s view at PDQ %d", ev.QueryView, ev.RegisteredView, ev.Distance)
 			})
 		}
+	}
+}
+
+// Copies turned by an angle between the registered turned views — with
+// their corners filled black (rot±4, rot±8) or cropped away as a
+// straighten tool does (straight±3, ±6, ±9) — still match their photo
+// under the default rule, and the turned views are what finds them:
+// without the views added for them (rot±8, every straight view) most of
+// these copies are lost.
+func TestTurnedCopiesBetweenTheViewsMatch(t *testing.T) {
+	h := NewHasher(Limits{})
+	rule := DefaultRule()
+	added := func(name string) bool {
+		return name == "rot+8" || name == "rot-8" || strings.HasPrefix(name, "straight")
+	}
+	edits := []fixtures.Edit{
+		fixtures.RotateCrop(4.5), fixtures.RotateCrop(-4.5),
+		fixtures.RotateCrop(7.5), fixtures.RotateCrop(-7.5),
+		fixtures.RotateCrop(10), fixtures.RotateCrop(-10),
+		fixtures.Rotate(7), fixtures.Rotate(-7),
+		fixtures.Rotate(10), fixtures.Rotate(-10),
+	}
+	var found, foundWithout, n int
+	for _, p := range fixtures.Known() {
+		reg, err := h.Image(t.Context(), p.Data, ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		without := reg
+		without.Views = nil
+		for _, v := range reg.Views {
+			if !added(v.Name) {
+				without.Views = append(without.Views, v)
+			}
+		}
+		img, err := p.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range edits {
+			data, err := e.Render(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := h.Image(t.Context(), data, ForQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if set, err := h.Features(t.Context(), data, rule.Verify.Config); err == nil {
+				q.Features = &set
+			}
+			n++
+			if ev, ok := rule.Best(q, reg); ok {
+				found++
+				t.Logf("%s %s: %s view vs %s view at PDQ %d", p.Name, e.Name, ev.QueryView, ev.RegisteredView, ev.Distance)
+			} else {
+				t.Logf("%s %s: no match", p.Name, e.Name)
+			}
+			if _, ok := rule.Best(q, without); ok {
+				foundWithout++
+			}
+		}
+	}
+	t.Logf("found %d of %d turned copies, %d without the added views", found, n, foundWithout)
+	if found < n*95/100 {
+		t.Errorf("found %d of %d turned copies, want at least 95%%", found, n)
+	}
+	if foundWithout > n/2 {
+		t.Errorf("without the added views %d of %d turned copies are found: the test no longer shows what they are for", foundWithout, n)
 	}
 }
