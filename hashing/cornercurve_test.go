@@ -2,6 +2,7 @@ package hashing
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"path/filepath"
@@ -116,32 +117,11 @@ func TestCornerCropCurve(t *testing.T) {
 		if (i%2 == 0) == swap {
 			continue
 		}
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		reg, err := h.Image(t.Context(), data, ForRegistration)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, _, err := DecodeImage(data, Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		reg, img := curveRegistered(t, h, name)
 		regGrid := onGrid(reg)
 		for _, c := range corners {
 			for f := 8; f <= 28; f++ {
-				b, err := edit(c, float64(f)/100).Render(img)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q, err := h.Image(t.Context(), b, ForQuery)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if set, err := h.Features(t.Context(), b, def.Verify.Config); err == nil {
-					q.Features = &set
-				}
+				q := editedQuery(t, h, def, img, edit(c, float64(f)/100))
 				near := func(v View, a Algorithm) int {
 					best := 1 << 10
 					g, _ := v.Hash(a)
@@ -232,6 +212,45 @@ func TestCornerCropCurve(t *testing.T) {
 // curvePhotos lists the JPEG and PNG files of dir in name order, for the
 // crop curves (TestCornerCropCurve, TestSideCropCurve), which register
 // every other one as hashwatch eval does.
+// curveRegistered reads the photo at name and returns its registration
+// fingerprint and its decoded picture, for a curve test to edit.
+func curveRegistered(t *testing.T, h *Hasher, name string) (Fingerprint, image.Image) {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := h.Image(t.Context(), data, ForRegistration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := DecodeImage(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, img
+}
+
+// editedQuery renders e of img and returns the copy's query fingerprint
+// with its corner set under rule's verifier, as a crawl would match it.
+func editedQuery(t *testing.T, h *Hasher, rule Rule, img image.Image, e fixtures.Edit) Fingerprint {
+	t.Helper()
+	b, err := e.Render(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := h.Image(t.Context(), b, ForQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rule.Verify != nil {
+		if set, err := h.Features(t.Context(), b, rule.Verify.Config); err == nil {
+			q.Features = &set
+		}
+	}
+	return q
+}
+
 func curvePhotos(t *testing.T, dir string) []string {
 	t.Helper()
 	names, err := filepath.Glob(filepath.Join(dir, "*"))

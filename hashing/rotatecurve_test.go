@@ -59,18 +59,7 @@ func TestRotationCurve(t *testing.T) {
 		if (i%2 == 0) == swap {
 			continue
 		}
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		reg, err := h.Image(t.Context(), data, ForRegistration)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, _, err := DecodeImage(data, Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		reg, img := curveRegistered(t, h, name)
 		more := reg
 		more.Views = append(append([]View(nil), reg.Views...), hashViews(h, img, extra)...)
 		before := reg
@@ -89,17 +78,7 @@ func TestRotationCurve(t *testing.T) {
 				if kind == "cropped" {
 					e = fixtures.RotateCrop(float64(a))
 				}
-				b, err := e.Render(img)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q, err := h.Image(t.Context(), b, ForQuery)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if set, err := h.Features(t.Context(), b, def.Verify.Config); err == nil {
-					q.Features = &set
-				}
+				q := editedQuery(t, h, def, img, e)
 				key := fmt.Sprintf("%s %d", kind, int(math.Abs(float64(a))))
 				c := counts[key]
 				if c == nil {

@@ -78,32 +78,11 @@ func TestSideCropCurve(t *testing.T) {
 		if (i%2 == 0) == swap {
 			continue
 		}
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		reg, err := h.Image(t.Context(), data, ForRegistration)
-		if err != nil {
-			t.Fatal(err)
-		}
+		reg, img := curveRegistered(t, h, name)
 		regOther := onOther(reg)
-		img, _, err := DecodeImage(data, Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, s := range sides {
 			for a := 8; a <= 34; a++ {
-				b, err := edit(s, float64(a)/100).Render(img)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q, err := h.Image(t.Context(), b, ForQuery)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if set, err := h.Features(t.Context(), b, def.Verify.Config); err == nil {
-					q.Features = &set
-				}
+				q := editedQuery(t, h, def, img, edit(s, float64(a)/100))
 				c := amounts[a]
 				if c == nil {
 					c = &count{}

@@ -107,17 +107,7 @@ func TestTurnedCopiesBetweenTheViewsMatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range edits {
-			data, err := e.Render(img)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := h.Image(t.Context(), data, ForQuery)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if set, err := h.Features(t.Context(), data, rule.Verify.Config); err == nil {
-				q.Features = &set
-			}
+			q := editedQuery(t, h, rule, img, e)
 			n++
 			if ev, ok := rule.Best(q, reg); ok {
 				found++
