@@ -62,13 +62,7 @@ func TestRotationCurve(t *testing.T) {
 		reg, img := curveRegistered(t, h, name)
 		more := reg
 		more.Views = append(append([]View(nil), reg.Views...), hashViews(h, img, extra)...)
-		before := reg
-		before.Views = nil
-		for _, v := range reg.Views {
-			if v.Name != "rot+8" && v.Name != "rot-8" && !strings.HasPrefix(v.Name, "straight") {
-				before.Views = append(before.Views, v)
-			}
-		}
+		before := withoutAddedTurns(reg)
 		for _, kind := range kinds {
 			for a := -maxAngle; a <= maxAngle; a++ {
 				if a == 0 {
