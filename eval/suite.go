@@ -80,7 +80,10 @@ const UnseenName = "unseen edits (no target)"
 // points from 10 to 25% (hashing's cornerCuts, issue #17), so the group's
 // 22 and 25% corner crops lie on a cut and its 12, 17 and 18% ones a point
 // off: for corner crops, TestCornerCropCurve in package hashing measures
-// every amount from 8 to 28%.
+// every amount from 8 to 28%. Likewise the registered turned views
+// (rot±8, straightened ±3, ±6, ±9°) put its 8° turn on a view and its 8°
+// straightened copy a degree off one: TestRotationCurve measures every
+// angle from 1 to 15°.
 func UnseenGroup() Group {
 	var edits []fixtures.Edit
 	// Corner crops at off-grid amounts, from every corner.
