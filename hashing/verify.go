@@ -70,7 +70,7 @@ type VerifyTest struct {
 	NearMinDistinct int
 	// CropMinDistinct, when above 0, puts a match within AbovePDQ made
 	// through one of the registered picture's crop views (cropView:
-	// crop-…, mirror-crop-…) to the corners when either picture has fewer
+	// crop-…, mirror-crop-…, straight…) to the corners when either picture has fewer
 	// distinct corners (features.Set.Distinct) than this: it stands only
 	// if they agree by minFit inliers, the least sign of shared geometry.
 	// A crop view is a part of the picture hashed on its own; a plain
@@ -160,15 +160,24 @@ func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, 
 	}
 	if !t.beyond(ev) {
 		crop := cropView(ev.RegisteredView)
+		// The registered picture's distinct corners, counted once
+		// (O(n²) in its corners) for whichever test asks first.
+		regDistinct := -1
+		distinct := func() int {
+			if regDistinct < 0 {
+				regDistinct = registered.Distinct(t.Config)
+			}
+			return regDistinct
+		}
 		if crop && t.CropMinDistinct > 0 &&
-			(registered.Distinct(t.Config) < t.CropMinDistinct || query.Distinct(t.Config) < t.CropMinDistinct) {
+			(distinct() < t.CropMinDistinct || query.Distinct(t.Config) < t.CropMinDistinct) {
 			r := features.Verify(*query, *registered, t.Config)
 			return r.Inliers >= minFit, VerifyChecked, r.Inliers
 		}
 		if t.NearMinInliers == 0 {
 			return true, VerifyUnchecked, 0
 		}
-		if t.NearMinDistinct > 0 && registered.Distinct(t.Config) < t.NearMinDistinct {
+		if t.NearMinDistinct > 0 && distinct() < t.NearMinDistinct {
 			if crop {
 				return false, VerifyChecked, 0
 			}
