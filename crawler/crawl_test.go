@@ -34,8 +34,8 @@ func emptyDB(t *testing.T) *database.DB {
 
 // knownPrints are the registrations of the fixture's known photos,
 // hashed once per test binary: every test that registers them hashed
-// them anew, 58 views each, which under -race cost the race run more than
-// a minute. Tests register them and must not modify them.
+// them anew, every registration view of each (58 then), which under -race
+// cost the race run more than a minute. Tests register them and must not modify them.
 var knownPrints = sync.OnceValues(func() ([]index.Registration, error) {
 	h := hashing.NewHasher(hashing.Limits{})
 	var regs []index.Registration

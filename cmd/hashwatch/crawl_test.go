@@ -37,11 +37,6 @@ func (tw *tripwire) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tw.h.ServeHTTP(w, r)
 }
 
-// TestCrawlResumesAfterKill crawls a generated site with the real binary,
-// kills it with SIGKILL mid-pass, starts it again and checks from the site's
-// request log that the pass resumed: every page and media file fetched once
-// apart from the few in flight at the kill, and every planted re-upload
-// alerted (nothing discovered before the kill was lost).
 // killCrawlWhen runs `crawl --sites sites --once --json` on db in a
 // child process of the real binary and kills it (SIGKILL) once reached
 // is closed, as an operator's kill -9 mid-pass; a crawl that does not get
@@ -76,6 +71,11 @@ func needFFmpeg(t *testing.T) {
 	}
 }
 
+// TestCrawlResumesAfterKill crawls a generated site with the real binary,
+// kills it with SIGKILL mid-pass, starts it again and checks from the site's
+// request log that the pass resumed: every page and media file fetched once
+// apart from the few in flight at the kill, and every planted re-upload
+// alerted (nothing discovered before the kill was lost).
 func TestCrawlResumesAfterKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill and resume: skipped with -short")
