@@ -26,7 +26,8 @@
 // reads: decodePicture), the picture as served, its border-trimmed interior, a
 // few fixed cuts that drop a caption band, and, when row statistics find a
 // caption band (band.go), the picture without it (without both, when it has
-// one above and one below) (queryViews). A registered image also gets the
+// one above and one below), and its mirror image, which meets only the
+// registered crop views (queryViews, MirroredMeets). A registered image also gets the
 // views that undo what re-uploaders do — mirror, turns, crops — cut from a
 // larger copy of the whole picture (not its trimmed interior: trimming an
 // edited copy does not land where trimming the original did), plus trimmed

@@ -276,6 +276,7 @@ func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 		for _, v := range queryViews {
 			jobs = append(jobs, job{v.name, v.make(trimmed)})
 		}
+		jobs = append(jobs, job{ViewMirrored, flipH(work)})
 		top, hasTop := captionBand(work, true)
 		bottom, hasBottom := captionBand(work, false)
 		for _, band := range []struct {

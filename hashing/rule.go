@@ -293,6 +293,9 @@ func (r Rule) Compare(query, registered View) (Evidence, bool) {
 // dominates a lookup, so that it is made once per view and clause instead
 // of once per pair. The result is Compare's. A memo serves one rule.
 func (r Rule) CompareMemo(query, registered View, memo *NearMemo) (Evidence, bool) {
+	if !Compared(query.Name, registered.Name) {
+		return Evidence{}, false
+	}
 	dist := map[Algorithm]int{}
 	// dist holds each algorithm's distance, or -1 when a side lacks the
 	// hash, or -2 when a hash is below MinQuality.

@@ -91,6 +91,16 @@ type VerifyTest struct {
 	// corner and no inlier (the other unrelated pairs there are flags
 	// and logos drawn twice, rich in corners that agree). DefaultRule: 4.
 	CropMinDistinct int
+	// MirroredMinInliers, when above 0, is the fewest inliers a match
+	// made through the query's mirror image (ViewMirrored) needs at any
+	// distance (beyond AbovePDQ, MinInliers if that is more). That view
+	// is an extra chance for every crawled picture to meet every
+	// registered crop view, and a mirrored copy of a photo keeps its
+	// corners, mirrored (features.Verify matches the query's mirror
+	// image too), so the corners are asked whatever the hashes say. A
+	// side without a corner set leaves the match unchecked, as
+	// everywhere.
+	MirroredMinInliers int
 	// MinPoints, when above 0, leaves unchecked a match in which either
 	// picture has fewer corners: too few to say anything either way.
 	MinPoints int
@@ -126,7 +136,14 @@ func (t VerifyTest) Applies(ev Evidence) bool {
 	if _, native := ev.Distances[PHash]; !native {
 		return false
 	}
-	return t.NearMinInliers > 0 || t.beyond(ev) || (t.CropMinDistinct > 0 && cropView(ev.RegisteredView))
+	return t.NearMinInliers > 0 || t.beyond(ev) || (t.CropMinDistinct > 0 && cropView(ev.RegisteredView)) ||
+		t.mirrored(ev)
+}
+
+// mirrored reports whether ev came through the query's mirror image and
+// MirroredMinInliers asks for its corners.
+func (t VerifyTest) mirrored(ev Evidence) bool {
+	return t.MirroredMinInliers > 0 && ev.QueryView == ViewMirrored
 }
 
 // beyond reports whether a match whose best view pair is ev lies beyond
@@ -157,6 +174,14 @@ func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, 
 	}
 	if t.MinPoints > 0 && (len(query.Points) < t.MinPoints || len(registered.Points) < t.MinPoints) {
 		return true, VerifyUnchecked, 0
+	}
+	if t.mirrored(ev) {
+		need := t.MirroredMinInliers
+		if t.beyond(ev) {
+			need = max(need, t.MinInliers)
+		}
+		r := features.Verify(*query, *registered, t.Config)
+		return r.Inliers >= need, VerifyChecked, r.Inliers
 	}
 	if !t.beyond(ev) {
 		crop := cropView(ev.RegisteredView)
@@ -258,5 +283,5 @@ func (h *Hasher) featuresOf(img image.Image, cfg features.Config) features.Set {
 // "Square copies and the near gate"). Registration computes corner sets
 // under its Config (Hasher.Image, Hasher.Pixels).
 func defaultVerify() *VerifyTest {
-	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, CropMinDistinct: 4, Config: features.DefaultConfig()}
+	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, CropMinDistinct: 4, MirroredMinInliers: minFit, Config: features.DefaultConfig()}
 }

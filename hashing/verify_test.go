@@ -60,6 +60,19 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 	crop.CropMinDistinct = 4
 	nearMirrorCrop := near
 	nearMirrorCrop.QueryView, nearMirrorCrop.RegisteredView = "trimmed", "mirror-crop-c10"
+	// With MirroredMinInliers, a match made through the query's own
+	// mirror image needs that many inliers at any distance.
+	mirror := test
+	mirror.MirroredMinInliers = 3
+	mirroredCopy, err := fixtures.Combine("mirror+crop", fixtures.Mirror(), fixtures.Crop(0, 0.1, 0.15, 0)).Render(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mcopy := set(mirroredCopy)
+	nearMirrored := near
+	nearMirrored.QueryView, nearMirrored.RegisteredView = hashing.ViewMirrored, "crop-tl13"
+	weakMirrored := weak
+	weakMirrored.QueryView, weakMirrored.RegisteredView = hashing.ViewMirrored, "crop-tl13"
 	for _, tc := range []struct {
 		name        string
 		test        hashing.VerifyTest
@@ -95,6 +108,12 @@ func TestVerifyTestGatesOnlyWeakMatchesWithCorners(t *testing.T) {
 		{"crop: a plain copy of a plain picture through a whole view is left to the hashes", crop, shifted, disc, near, true, hashing.VerifyNotApplied},
 		{"crop: without a query set the match is left to the rule", crop, nil, orig, nearCrop, true, hashing.VerifyUnchecked},
 		{"crop: beyond PDQ 31 the geometry decides", crop, disc, orig, weak, false, hashing.VerifyChecked},
+		{"mirrored: a mirrored partial copy within PDQ 31 agrees", mirror, mcopy, orig, nearMirrored, true, hashing.VerifyChecked},
+		{"mirrored: an unrelated photo within PDQ 31 is refused", mirror, other, orig, nearMirrored, false, hashing.VerifyChecked},
+		{"mirrored: a mirrored partial copy beyond PDQ 31 agrees", mirror, mcopy, orig, weakMirrored, true, hashing.VerifyChecked},
+		{"mirrored: an unrelated photo beyond PDQ 31 is refused", mirror, other, orig, weakMirrored, false, hashing.VerifyChecked},
+		{"mirrored: without a query set the match is left to the rule", mirror, nil, orig, nearMirrored, true, hashing.VerifyUnchecked},
+		{"mirrored: off, the mirrored view within PDQ 31 is left to the hashes", test, other, orig, nearMirrored, true, hashing.VerifyNotApplied},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, verdict, inliers := tc.test.Agrees(tc.q, tc.r, tc.ev)

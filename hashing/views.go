@@ -82,12 +82,18 @@ func mirrored(f func(*image.Gray) *image.Gray) func(*image.Gray) *image.Gray {
 // (ViewUncaptionedTop, ViewUncaptionedBottom, and ViewUncaptioned when
 // both edges carry one).
 //
-// The mirror image stays a registered view (registrationViews), not a
-// query view: flipping the crawled picture back meets every registered
-// view at once (mirrored corner crops too), but also every turned one, and
-// on the pool's holdout that let shaded discs (planets, a ball) match
-// other planets through a mirror and a turn: between packages 23 → 33
-// false alerts (README, "Matching").
+// The mirror image of the whole picture is a registered view
+// (registrationViews). A mirrored copy that is also cut (a corner, a
+// side, straightened) needs a mirrored crop view, and registering one per
+// crop view would double the crop views' matcher memory. So the query
+// carries its own mirror image too, ViewMirrored: the picture as served
+// (not its trimmed interior: the registered crop views are cut from the
+// picture as registered), flipped. It meets only the registered crop
+// views (MirroredMeets) and must show its geometry to the verifier
+// (VerifyTest.MirroredMinInliers). Flipping the crawled picture back
+// against every registered view had let shaded discs (planets, a ball)
+// match other planets through a mirror and a turn: on the pool's holdout,
+// between packages 23 → 33 false alerts (README, "Matching").
 var queryViews = []viewSpec{
 	{"cut-top-9", crop(0, 0.09, 0, 0)},
 	{"cut-top-15", crop(0, 0.15, 0, 0)},
@@ -95,13 +101,52 @@ var queryViews = []viewSpec{
 	{"cut-bottom-15", crop(0, 0, 0, 0.15)},
 }
 
-// Names of the views cut at a caption band's edge (and both), and of the
-// registered mirror view.
+// Compared reports whether a rule compares the query view named query
+// with the registered view named registered at all: every pair but the
+// query's mirror image with a registered view it does not meet
+// (MirroredMeets). Rule.Compare asks it first, and so does every
+// exhaustive comparison of view pairs outside the rule (the evaluations'
+// scans, margins and dumps), so that they count the pairs the rule can
+// match and no others.
+func Compared(query, registered string) bool {
+	return query != ViewMirrored || MirroredMeets(registered)
+}
+
+// MirroredMeets reports whether the query's mirrored view (ViewMirrored)
+// may be compared with the registered view named registered: only with
+// the crop views cut from the picture as registered (cropView) that are
+// not registered mirrored as well. The whole picture's mirror and the
+// mirrored centre crops (mirror-crop-c5, …) are registered views, which
+// the query's unmirrored views meet; comparing them again from the
+// mirrored side would only give the same pair a second chance. The turned
+// and trimmed views are left out because a mirror and a turn together
+// make shaded discs of one layout meet (see queryViews).
+func MirroredMeets(registered string) bool {
+	return cropView(registered) && !strings.HasPrefix(registered, "mirror-") && !registeredMirrored[registered]
+}
+
+// registeredMirrored holds the registered views that are also registered
+// mirrored (registrationViews' mirror-… views, without their prefix).
+// Computed once from registrationViews and never changed.
+var registeredMirrored = func() map[string]bool {
+	m := map[string]bool{}
+	for _, v := range registrationViews {
+		if rest, ok := strings.CutPrefix(v.name, "mirror-"); ok {
+			m[rest] = true
+		}
+	}
+	return m
+}()
+
+// Names of the views cut at a caption band's edge (and both), of the
+// registered mirror view, and of the query's own mirror image (see
+// queryViews).
 const (
 	ViewUncaptionedTop    = "uncaptioned-top"
 	ViewUncaptionedBottom = "uncaptioned-bottom"
 	ViewUncaptioned       = "uncaptioned"
 	ViewMirror            = "mirror"
+	ViewMirrored          = "mirrored"
 )
 
 // registrationViews are hashed once per registered picture, on top of the

@@ -132,3 +132,99 @@ func withoutAddedTurns(fp Fingerprint) Fingerprint {
 	fp.Views = vs
 	return fp
 }
+
+// Mirrored copies that are also cut — from a corner, from a side, evenly
+// from every side, or straightened — match their photo under the default
+// rule through the query's own mirror image (ViewMirrored), which meets
+// the registered crop views and shows its corners to the verifier; and
+// that view is what finds them: without it most of these copies are lost.
+func TestMirroredCutCopiesMatch(t *testing.T) {
+	h := NewHasher(Limits{})
+	rule := DefaultRule()
+	mirrored := func(e fixtures.Edit) fixtures.Edit {
+		return fixtures.Combine("mirror+"+e.Name, fixtures.Mirror(), e, fixtures.JPEGQuality(70))
+	}
+	edits := []fixtures.Edit{
+		mirrored(fixtures.Crop(0.12, 0.12, 0, 0)),
+		mirrored(fixtures.Crop(0, 0, 0.17, 0.17)),
+		mirrored(fixtures.Crop(0, 0.20, 0.20, 0)),
+		mirrored(fixtures.Crop(0.18, 0, 0, 0)),
+		mirrored(fixtures.Crop(0, 0, 0, 0.22)),
+		mirrored(fixtures.RotateCrop(6)),
+	}
+	withoutMirrored := func(fp Fingerprint) Fingerprint {
+		var vs []View
+		for _, v := range fp.Views {
+			if v.Name != ViewMirrored {
+				vs = append(vs, v)
+			}
+		}
+		fp.Views = vs
+		return fp
+	}
+	var found, foundWithout, n int
+	for _, p := range fixtures.Known() {
+		reg, err := h.Image(t.Context(), p.Data, ForRegistration)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := p.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range edits {
+			q := editedQuery(t, h, rule, img, e)
+			n++
+			if ev, ok := rule.Best(q, reg); ok {
+				found++
+				t.Logf("%s %s: %s view vs %s view at PDQ %d", p.Name, e.Name, ev.QueryView, ev.RegisteredView, ev.Distance)
+			} else {
+				t.Logf("%s %s: no match", p.Name, e.Name)
+			}
+			if _, ok := rule.Best(withoutMirrored(q), reg); ok {
+				foundWithout++
+			}
+		}
+	}
+	t.Logf("found %d of %d mirrored cut copies, %d without the query's mirror image", found, n, foundWithout)
+	if found < n*90/100 {
+		t.Errorf("found %d of %d mirrored cut copies, want at least 90%%", found, n)
+	}
+	if foundWithout > n/2 {
+		t.Errorf("without the query's mirror image %d of %d copies are found: the test no longer shows what it is for", foundWithout, n)
+	}
+}
+
+// The query's mirror image meets only the registered crop views that are
+// not registered mirrored too: the registered mirror views cover a whole
+// mirrored copy and its centre crops, and a mirror with a turn let shaded
+// discs of one layout meet.
+func TestMirroredViewMeetsOnlyCropViews(t *testing.T) {
+	v := func(name string) View {
+		return View{Name: name, Hashes: []Hash{
+			{Algorithm: PDQ, Code: Code{1, 2, 3, 4}, Quality: 100},
+			{Algorithm: PHash, Code: Code{5}, Quality: 100},
+			{Algorithm: DHash, Code: Code{6}, Quality: 100},
+		}}
+	}
+	rule := Rule{Clauses: []Clause{{{PDQ, 31, false}}}}
+	for _, tc := range []struct {
+		registered string
+		meets      bool
+	}{
+		{"crop-tl13", true}, {"crop-r25", true}, {"crop-c15", true}, {"straight-6", true},
+		{"crop-c5", false}, {"crop-c10", false}, {"crop-c20", false},
+		{ViewOriginal, false}, {ViewTrimmed, false}, {ViewMirror, false}, {"mirror-crop-c10", false},
+		{"rot90", false}, {"rot+4", false}, {"rot-8", false}, {"trimmed-rot180", false}, {"trimmed-mirror", false},
+	} {
+		if got := MirroredMeets(tc.registered); got != tc.meets {
+			t.Errorf("MirroredMeets(%q) = %v, want %v", tc.registered, got, tc.meets)
+		}
+		if _, ok := rule.Compare(v(ViewMirrored), v(tc.registered)); ok != tc.meets {
+			t.Errorf("the mirrored view against %s: match %v, want %v", tc.registered, ok, tc.meets)
+		}
+		if _, ok := rule.Compare(v(ViewOriginal), v(tc.registered)); !ok {
+			t.Errorf("the original view against %s does not match: only the mirrored view is restricted", tc.registered)
+		}
+	}
+}
