@@ -472,6 +472,9 @@ func nearestFalse(fp hashing.Fingerprint, all []*index.Fingerprint, name string,
 		}
 		for _, qv := range fp.Views {
 			for _, rv := range f.Print.Views {
+				if !hashing.Compared(qv.Name, rv.Name) {
+					continue
+				}
 				var d [3]int // by dumpAlgorithms; -1 when a hash takes no part
 				for i, a := range dumpAlgorithms {
 					d[i] = -1
@@ -507,6 +510,9 @@ func nearestFalse(fp hashing.Fingerprint, all []*index.Fingerprint, name string,
 	return out
 }
 
+// minDistance is the smallest alg distance between a view of the query
+// fingerprint a and one of the registered b that a rule compares
+// (hashing.Compared), or -1 when no such pair has the hash.
 func minDistance(a, b hashing.Fingerprint, alg hashing.Algorithm) int {
 	best := -1
 	for _, va := range a.Views {
@@ -515,6 +521,9 @@ func minDistance(a, b hashing.Fingerprint, alg hashing.Algorithm) int {
 			continue
 		}
 		for _, vb := range b.Views {
+			if !hashing.Compared(va.Name, vb.Name) {
+				continue
+			}
 			hb, ok := vb.Hash(alg)
 			if !ok {
 				continue
@@ -544,6 +553,9 @@ func candidateRows(fp hashing.Fingerprint, all []*index.Fingerprint, name, edit 
 		var best [3]*pair
 		for _, qv := range fp.Views {
 			for _, rv := range f.Print.Views {
+				if !hashing.Compared(qv.Name, rv.Name) {
+					continue
+				}
 				var pr pair
 				pr.qv, pr.rv = qv.Name, rv.Name
 				ok := true

@@ -598,11 +598,16 @@ type flatView struct {
 	phash, dhash uint64
 	quality      int     // PDQ's
 	ok           [3]bool // by dumpAlgorithms: present and at the rule's quality floor
+	// mirrored marks a query's mirror image, and meetsMirrored a
+	// registered view that image is compared with (hashing.Compared).
+	mirrored, meetsMirrored bool
 }
 
 func flatten(fp hashing.Fingerprint, minQuality int) []flatView {
 	out := make([]flatView, len(fp.Views))
 	for i, v := range fp.Views {
+		out[i].mirrored = v.Name == hashing.ViewMirrored
+		out[i].meetsMirrored = hashing.Compared(hashing.ViewMirrored, v.Name)
 		for a, alg := range dumpAlgorithms {
 			h, ok := v.Hash(alg)
 			if !ok {
@@ -696,6 +701,9 @@ func scanPairs(ctx context.Context, cfg PoolConfig, regs, queries []hashedImage)
 				a := &qflat[qvi]
 				for rvi := range rv {
 					b := &rv[rvi]
+					if a.mirrored && !b.meetsMirrored {
+						continue // a pair no rule compares (hashing.Compared)
+					}
 					p := bits.OnesCount64(a.pdq[0]^b.pdq[0]) + bits.OnesCount64(a.pdq[1]^b.pdq[1]) +
 						bits.OnesCount64(a.pdq[2]^b.pdq[2]) + bits.OnesCount64(a.pdq[3]^b.pdq[3])
 					ph := bits.OnesCount64(a.phash ^ b.phash)
