@@ -2,6 +2,7 @@ package natswork
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
@@ -61,11 +62,16 @@ import (
 //     hw.gate.ask, which the NATS server tells the worker at once, and
 //     the worker then asks on hw.gate.acquire as before; a coordinator
 //     answers asks there still.
+//   - 7: a query picture carries its own mirror image as a view
+//     (hashing.ViewMirrored), which the rule compares with registered
+//     crop views only and puts to the verifier. To an older coordinator,
+//     whose rule would compare it with every registered view, a worker
+//     sends the picture without it (withoutMirroredView).
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
 // queue for another worker.
-const Protocol = 6
+const Protocol = 7
 
 // jobMsg is a job as it sits in the work stream.
 type jobMsg struct {
@@ -135,6 +141,13 @@ func encodeMatchRequest(r *matchRequest, proto int) ([]byte, error) {
 		old.Fingerprint.Frames = video.QueryFramesBeforeBand(r.Fingerprint.Frames)
 		r = &old
 	}
+	if proto < 7 {
+		if views := withoutMirroredView(r.Fingerprint.Views); len(views) != len(r.Fingerprint.Views) {
+			old := *r
+			old.Fingerprint.Views = views
+			r = &old
+		}
+	}
 	switch {
 	case proto < 2:
 		return json.Marshal(r)
@@ -142,6 +155,16 @@ func encodeMatchRequest(r *matchRequest, proto int) ([]byte, error) {
 		return appendMatchRequest(make([]byte, 0, 1024), r, matchRequestV2)
 	}
 	return appendMatchRequest(make([]byte, 0, 1024), r, matchRequestV4)
+}
+
+// withoutMirroredView returns views without the query's mirror image
+// (protocol 7), sharing views' array when it has none.
+func withoutMirroredView(views []hashing.View) []hashing.View {
+	i := slices.IndexFunc(views, func(v hashing.View) bool { return v.Name == hashing.ViewMirrored })
+	if i < 0 {
+		return views
+	}
+	return slices.Delete(slices.Clone(views), i, i+1)
 }
 
 // decodeMatchRequest reads a match request of either protocol: JSON

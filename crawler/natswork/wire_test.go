@@ -245,3 +245,47 @@ func TestOlderCoordinatorsGetFramesWithoutTheBand(t *testing.T) {
 		})
 	}
 }
+
+// TestOlderCoordinatorsGetPicturesWithoutTheMirroredView checks that a
+// query picture's own mirror image (protocol 7) reaches a coordinator of
+// this protocol as sent, and an older one without it: that coordinator's
+// rule would compare it with every registered view, turned ones too.
+func TestOlderCoordinatorsGetPicturesWithoutTheMirroredView(t *testing.T) {
+	view := func(name string, w uint64) hashing.View {
+		return hashing.View{Name: name, Hashes: []hashing.Hash{
+			{Algorithm: hashing.PDQ, Code: hashing.Code{w, ^w, w << 3, 1}, Quality: 90},
+			{Algorithm: hashing.PHash, Code: hashing.Code{w}, Quality: 100},
+			{Algorithm: hashing.DHash, Code: hashing.Code{^w}, Quality: 100},
+		}}
+	}
+	sent := []hashing.View{view(hashing.ViewOriginal, 1), view("cut-top-9", 2), view(hashing.ViewMirrored, 3), view(hashing.ViewUncaptionedTop, 4)}
+	req := matchRequest{Fingerprint: hashing.Fingerprint{Kind: hashing.KindImage, Width: 64, Height: 48, Views: sent}}
+	names := func(t *testing.T, proto int) []string {
+		data, err := encodeMatchRequest(&req, proto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got matchRequest
+		if err := decodeMatchRequest(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, v := range got.Fingerprint.Views {
+			out = append(out, v.Name)
+		}
+		return out
+	}
+	all := []string{hashing.ViewOriginal, "cut-top-9", hashing.ViewMirrored, hashing.ViewUncaptionedTop}
+	older := []string{hashing.ViewOriginal, "cut-top-9", hashing.ViewUncaptionedTop}
+	if got := names(t, Protocol); !reflect.DeepEqual(got, all) {
+		t.Errorf("protocol %d: views %v, want %v", Protocol, got, all)
+	}
+	for _, proto := range []int{1, 2, 4, 6} {
+		if got := names(t, proto); !reflect.DeepEqual(got, older) {
+			t.Errorf("protocol %d: views %v, want %v", proto, got, older)
+		}
+	}
+	if len(req.Fingerprint.Views) != len(sent) || req.Fingerprint.Views[2].Name != hashing.ViewMirrored {
+		t.Error("encoding changed the worker's views")
+	}
+}
