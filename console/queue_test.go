@@ -272,6 +272,8 @@ func TestWhyItMatchedInWords(t *testing.T) {
 		{"mirror", "mirrored", "좌우 반전된"},
 		{"rot90", "turned 90°", "90° 회전된"},
 		{"rot-4", "tilted -4°", "-4° 기울어진"},
+		{"straight+6", "straightened by +6° (turned, its empty corners cropped)", "+6° 돌린 뒤 빈 모서리를 잘라낸"},
+		{"mirrored", "mirrored", "좌우 반전된"},
 		{"crop-c10", "with 10% cut from every side", "네 변에서 10%씩 잘린"},
 		{"crop-tl15", "with 15% cut from the top-left corner", "15%가 왼쪽 위 모서리에서 잘린"},
 		{"cut-bottom-9", "with a 9% caption band cut at the bottom", "9% 자막 띠가 아래쪽에서 잘린"},

@@ -154,11 +154,12 @@ func (s *Server) registeredSide(rq *request, a alerts.Alert) string {
 }
 
 var (
-	viewTurn    = regexp.MustCompile(`^rot(90|180|270)$`)
-	viewTilt    = regexp.MustCompile(`^rot([+-]\d+)$`)
-	viewCrop    = regexp.MustCompile(`^crop-(c|l|r|t|b|tl|tr|bl|br)(\d+)$`)
-	viewCaption = regexp.MustCompile(`^cut-(top|bottom)-(\d+)$`)
-	viewFrameAt = regexp.MustCompile(`^frame@([\d.]+)s$`)
+	viewTurn     = regexp.MustCompile(`^rot(90|180|270)$`)
+	viewTilt     = regexp.MustCompile(`^rot([+-]\d+)$`)
+	viewStraight = regexp.MustCompile(`^straight([+-]\d+)$`)
+	viewCrop     = regexp.MustCompile(`^crop-(c|l|r|t|b|tl|tr|bl|br)(\d+)$`)
+	viewCaption  = regexp.MustCompile(`^cut-(top|bottom)-(\d+)$`)
+	viewFrameAt  = regexp.MustCompile(`^frame@([\d.]+)s$`)
 )
 
 // describeView names a fingerprint view (hashing's registration and query
@@ -171,7 +172,7 @@ func describeView(l *locale, name string) string {
 		return l.T("view.original")
 	case hashing.ViewTrimmed:
 		return l.T("view.trimmed")
-	case hashing.ViewMirror:
+	case hashing.ViewMirror, hashing.ViewMirrored:
 		return l.T("view.mirror")
 	case hashing.ViewUncaptionedTop:
 		return l.T("view.uncaptioned", l.T("side.t"))
@@ -196,6 +197,9 @@ func describeView(l *locale, name string) string {
 	}
 	if m := viewTilt.FindStringSubmatch(name); m != nil {
 		return l.T("view.tilt", m[1])
+	}
+	if m := viewStraight.FindStringSubmatch(name); m != nil {
+		return l.T("view.straight", m[1])
 	}
 	if m := viewCrop.FindStringSubmatch(name); m != nil {
 		pct, _ := strconv.Atoi(m[2])
