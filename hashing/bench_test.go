@@ -32,6 +32,7 @@ func BenchmarkFingerprintForQuery(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if _, err := h.Image(ctx, data, ForQuery); err != nil {
 			b.Fatal(err)
