@@ -27,7 +27,7 @@
 // few fixed cuts that drop a caption band, and, when row statistics find a
 // caption band (band.go), the picture without it (without both, when it has
 // one above and one below), and its mirror image, which meets only the
-// registered crop views (queryViews, MirroredMeets). A registered image also gets the
+// registered crop and turned views (queryViews, MirroredMeets). A registered image also gets the
 // views that undo what re-uploaders do — mirror, turns, crops — cut from a
 // larger copy of the whole picture (not its trimmed interior: trimming an
 // edited copy does not land where trimming the original did), plus trimmed

@@ -95,7 +95,8 @@ type VerifyTest struct {
 	// made through the query's mirror image (ViewMirrored) needs at any
 	// distance (beyond AbovePDQ, MinInliers if that is more). That view
 	// is an extra chance for every crawled picture to meet every
-	// registered crop view, and a mirrored copy of a photo keeps its
+	// registered crop and turned view (MirroredMeets), and a mirrored
+	// copy of a photo keeps its
 	// corners, mirrored (features.Verify matches the query's mirror
 	// image too), so the corners are asked whatever the hashes say. A
 	// side without a corner set leaves the match unchecked, as

@@ -88,12 +88,14 @@ func mirrored(f func(*image.Gray) *image.Gray) func(*image.Gray) *image.Gray {
 // crop view would double the crop views' matcher memory. So the query
 // carries its own mirror image too, ViewMirrored: the picture as served
 // (not its trimmed interior: the registered crop views are cut from the
-// picture as registered), flipped. It meets only the registered crop
-// views (MirroredMeets) and must show its geometry to the verifier
-// (VerifyTest.MirroredMinInliers). Flipping the crawled picture back
-// against every registered view had let shaded discs (planets, a ball)
-// match other planets through a mirror and a turn: on the pool's holdout,
-// between packages 23 → 33 false alerts (README, "Matching").
+// picture as registered), flipped. It meets only the registered crop and
+// turned views (MirroredMeets), which also finds a copy flipped upside
+// down or mirrored and turned, and every match through it must show its
+// geometry to the verifier (VerifyTest.MirroredMinInliers). Flipping the
+// crawled picture back against every registered view without that check
+// had let shaded discs (planets, a ball) match other planets through a
+// mirror and a turn: on the pool's holdout, between packages 23 → 33
+// false alerts (README, "Matching").
 var queryViews = []viewSpec{
 	{"cut-top-9", crop(0, 0.09, 0, 0)},
 	{"cut-top-15", crop(0, 0.15, 0, 0)},
@@ -113,16 +115,23 @@ func Compared(query, registered string) bool {
 }
 
 // MirroredMeets reports whether the query's mirrored view (ViewMirrored)
-// may be compared with the registered view named registered: only with
-// the crop views cut from the picture as registered (cropView) that are
-// not registered mirrored as well. The whole picture's mirror and the
-// mirrored centre crops (mirror-crop-c5, …) are registered views, which
-// the query's unmirrored views meet; comparing them again from the
-// mirrored side would only give the same pair a second chance. The turned
-// and trimmed views are left out because a mirror and a turn together
-// make shaded discs of one layout meet (see queryViews).
+// may be compared with the registered view named registered: with the
+// views cut from the picture as registered (cropView) and those turned
+// (rot90, rot180, rot270, rot±N), but not with a view that is registered
+// mirrored as well. Against the turned views the mirror image completes
+// the picture's eight flips and quarter turns (a copy flipped upside down
+// is the mirror image turned 180°) and meets mirrored copies turned a few
+// degrees; the whole picture's mirror and the mirrored centre crops
+// (mirror-crop-c5, …) are registered views, which the query's unmirrored
+// views meet, and comparing them again from the mirrored side would only
+// give the same pair a second chance. A mirror with a turn once let
+// shaded discs of one layout meet (see queryViews); every match through
+// this view must now show its corners (VerifyTest.MirroredMinInliers).
 func MirroredMeets(registered string) bool {
-	return cropView(registered) && !strings.HasPrefix(registered, "mirror-") && !registeredMirrored[registered]
+	if registeredMirrored[registered] {
+		return false
+	}
+	return cropView(registered) && !strings.HasPrefix(registered, "mirror-") || strings.HasPrefix(registered, "rot")
 }
 
 // registeredMirrored holds the registered views that are also registered

@@ -133,12 +133,13 @@ func withoutAddedTurns(fp Fingerprint) Fingerprint {
 	return fp
 }
 
-// Mirrored copies that are also cut — from a corner, from a side, evenly
-// from every side, or straightened — match their photo under the default
-// rule through the query's own mirror image (ViewMirrored), which meets
-// the registered crop views and shows its corners to the verifier; and
-// that view is what finds them: without it most of these copies are lost.
-func TestMirroredCutCopiesMatch(t *testing.T) {
+// Mirrored copies that are also cut — from a corner, from a side, or
+// straightened — or turned (upside down, a quarter turn, a few degrees
+// with black corners) match their photo under the default rule through
+// the query's own mirror image (ViewMirrored), which meets the registered
+// crop and turned views and shows its corners to the verifier; and that
+// view is what finds them: without it most of these copies are lost.
+func TestMirroredCutAndTurnedCopiesMatch(t *testing.T) {
 	h := NewHasher(Limits{})
 	rule := DefaultRule()
 	mirrored := func(e fixtures.Edit) fixtures.Edit {
@@ -151,6 +152,10 @@ func TestMirroredCutCopiesMatch(t *testing.T) {
 		mirrored(fixtures.Crop(0.18, 0, 0, 0)),
 		mirrored(fixtures.Crop(0, 0, 0, 0.22)),
 		mirrored(fixtures.RotateCrop(6)),
+		fixtures.Combine("flip+q70", fixtures.Flip(), fixtures.JPEGQuality(70)),
+		mirrored(fixtures.Rotate(90)),
+		mirrored(fixtures.Rotate(-3)),
+		mirrored(fixtures.Rotate(6)),
 	}
 	withoutMirrored := func(fp Fingerprint) Fingerprint {
 		var vs []View
@@ -186,20 +191,19 @@ func TestMirroredCutCopiesMatch(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("found %d of %d mirrored cut copies, %d without the query's mirror image", found, n, foundWithout)
+	t.Logf("found %d of %d mirrored copies, %d without the query's mirror image", found, n, foundWithout)
 	if found < n*90/100 {
-		t.Errorf("found %d of %d mirrored cut copies, want at least 90%%", found, n)
+		t.Errorf("found %d of %d mirrored copies, want at least 90%%", found, n)
 	}
 	if foundWithout > n/2 {
 		t.Errorf("without the query's mirror image %d of %d copies are found: the test no longer shows what it is for", foundWithout, n)
 	}
 }
 
-// The query's mirror image meets only the registered crop views that are
-// not registered mirrored too: the registered mirror views cover a whole
-// mirrored copy and its centre crops, and a mirror with a turn let shaded
-// discs of one layout meet.
-func TestMirroredViewMeetsOnlyCropViews(t *testing.T) {
+// The query's mirror image meets only the registered crop and turned
+// views that are not registered mirrored too: the registered mirror views
+// cover a whole mirrored copy and its centre crops.
+func TestMirroredViewMeetsOnlyCropAndTurnedViews(t *testing.T) {
 	v := func(name string) View {
 		return View{Name: name, Hashes: []Hash{
 			{Algorithm: PDQ, Code: Code{1, 2, 3, 4}, Quality: 100},
@@ -214,8 +218,9 @@ func TestMirroredViewMeetsOnlyCropViews(t *testing.T) {
 	}{
 		{"crop-tl13", true}, {"crop-r25", true}, {"crop-c15", true}, {"straight-6", true},
 		{"crop-c5", false}, {"crop-c10", false}, {"crop-c20", false},
+		{"rot90", true}, {"rot180", true}, {"rot270", true}, {"rot+4", true}, {"rot-8", true},
 		{ViewOriginal, false}, {ViewTrimmed, false}, {ViewMirror, false}, {"mirror-crop-c10", false},
-		{"rot90", false}, {"rot+4", false}, {"rot-8", false}, {"trimmed-rot180", false}, {"trimmed-mirror", false},
+		{"trimmed-rot180", false}, {"trimmed-mirror", false},
 	} {
 		if got := MirroredMeets(tc.registered); got != tc.meets {
 			t.Errorf("MirroredMeets(%q) = %v, want %v", tc.registered, got, tc.meets)
