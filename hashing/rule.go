@@ -367,15 +367,31 @@ func (r Rule) CompareMemo(query, registered View, memo *NearMemo) (Evidence, boo
 	return Evidence{}, false
 }
 
+// Preferred reports whether evidence a is kept over b as the evidence of
+// one registered picture's match: the nearer (Evidence.Distance), except
+// that a pair through the query's mirror image (ViewMirrored) yields to
+// any other. The mirror image is there for the copies no other view
+// meets; were its pair kept where another pair matched too, the tests of
+// whole pictures (Confirm, and the verifier's MirroredMinInliers) could
+// refuse a match the other pair makes, and the added view would cost an
+// alert.
+func Preferred(a, b Evidence) bool {
+	if am, bm := a.QueryView == ViewMirrored, b.QueryView == ViewMirrored; am != bm {
+		return bm
+	}
+	return a.Distance < b.Distance
+}
+
 // Best compares every view of query with every view of registered and
-// returns the matching pair with the smallest reported distance, if the
-// pictures also pass Confirm.
+// returns the matching pair Preferred keeps (the nearest, a pair through
+// the query's mirror image only when no other matches), if the pictures
+// also pass Confirm.
 func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 	var best Evidence
 	found := false
 	for _, qv := range query.Views {
 		for _, rv := range registered.Views {
-			if ev, ok := r.Compare(qv, rv); ok && (!found || ev.Distance < best.Distance) {
+			if ev, ok := r.Compare(qv, rv); ok && (!found || Preferred(ev, best)) {
 				best, found = ev, true
 			}
 		}

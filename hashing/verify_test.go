@@ -225,3 +225,65 @@ func TestFeaturesOfAPaddedCopyAreItsInteriors(t *testing.T) {
 		}
 	}
 }
+
+// The query's mirror image only adds matches: where another view pair
+// matches too, that pair is the match's evidence (hashing.Preferred), so
+// the verifier's check of the mirrored pair cannot refuse a match the
+// other pair makes; and where the mirrored pair is the only one, the
+// check decides.
+func TestTheMirroredViewNeverTakesAMatchAway(t *testing.T) {
+	ctx := context.Background()
+	cfg := features.DefaultConfig()
+	h := hashing.NewHasher(hashing.Limits{})
+	set := func(data []byte) *features.Set {
+		s, err := h.Features(ctx, data, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &s
+	}
+	code := func(w uint64) hashing.Code { return hashing.Code{w, ^w, w * 7, w << 5} }
+	// Native views (with a pHash and a dHash, which the verifier asks
+	// for), told apart by their PDQ.
+	view := func(name string, c hashing.Code) hashing.View {
+		return hashing.View{Name: name, Hashes: []hashing.Hash{
+			{Algorithm: hashing.PDQ, Code: c, Quality: 100},
+			{Algorithm: hashing.PHash, Code: hashing.Code{1}, Quality: 100},
+			{Algorithm: hashing.DHash, Code: hashing.Code{2}, Quality: 100},
+		}}
+	}
+	near := code(0x5555)
+	near[0] ^= 0xffff // 16 bits from code(0x5555)
+	rule := hashing.Rule{
+		Clauses: []hashing.Clause{{{Algorithm: hashing.PDQ, MaxDistance: 31}}},
+		Verify:  &hashing.VerifyTest{AbovePDQ: 31, MinInliers: 5, MirroredMinInliers: 3, Config: cfg},
+	}
+	registered := hashing.Fingerprint{Kind: hashing.KindImage, Views: []hashing.View{
+		view(hashing.ViewOriginal, code(0x5555)), view("crop-tl13", code(0x1234)),
+	}, Features: set(fixtures.Known()[0].Data)}
+	unrelated := set(fixtures.Others()[0].Data)
+	for _, tc := range []struct {
+		name  string
+		views []hashing.View
+		want  bool
+		via   string
+	}{
+		{"another pair matches: it is the evidence, and the match stands",
+			[]hashing.View{view(hashing.ViewOriginal, near), view(hashing.ViewMirrored, code(0x1234))}, true, hashing.ViewOriginal},
+		{"only the mirrored pair matches: the verifier refuses it",
+			[]hashing.View{view(hashing.ViewOriginal, code(0x9999)), view(hashing.ViewMirrored, code(0x1234))}, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			query := hashing.Fingerprint{Kind: hashing.KindImage, Views: tc.views, Features: unrelated}
+			ev, ok := rule.Best(query, registered)
+			if ok != tc.want || (ok && ev.QueryView != tc.via) {
+				t.Errorf("match %v through %s/%s at %d, want %v through %s", ok, ev.QueryView, ev.RegisteredView, ev.Distance, tc.want, tc.via)
+			}
+		})
+	}
+	if !hashing.Preferred(hashing.Evidence{QueryView: hashing.ViewOriginal, Distance: 30}, hashing.Evidence{QueryView: hashing.ViewMirrored, Distance: 0}) ||
+		hashing.Preferred(hashing.Evidence{QueryView: hashing.ViewMirrored, Distance: 0}, hashing.Evidence{QueryView: "cut-top-9", Distance: 30}) ||
+		!hashing.Preferred(hashing.Evidence{QueryView: "trimmed", Distance: 3}, hashing.Evidence{QueryView: hashing.ViewOriginal, Distance: 4}) {
+		t.Error("Preferred: a pair through the mirror image must yield to any other, and otherwise the nearer wins")
+	}
+}

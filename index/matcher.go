@@ -351,7 +351,7 @@ func (m *matcher) remove(id uint64) {
 }
 
 // match returns every fingerprint some view pair of which rule accepts,
-// with its best evidence, nearest first, if the pictures pass the rule's
+// with its best evidence (hashing.Preferred), nearest first, if the pictures pass the rule's
 // tests on whole pictures (Rule.Confirm) too.
 func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 	best := map[uint64]hashing.Evidence{}
@@ -381,7 +381,7 @@ func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 				if !ok {
 					continue
 				}
-				if prev, seen := best[fpID]; !seen || ev.Distance < prev.Distance {
+				if prev, seen := best[fpID]; !seen || hashing.Preferred(ev, prev) {
 					best[fpID] = ev
 				}
 			}
