@@ -61,16 +61,6 @@ func TestMirroredCutCurve(t *testing.T) {
 	kinds = append(kinds, kind{"unequal two sides", []fixtures.Edit{
 		fixtures.Crop(0.08, 0.22, 0, 0), fixtures.Crop(0, 0, 0.20, 0.10), fixtures.Crop(0, 0.05, 0.15, 0), fixtures.Crop(0.12, 0, 0, 0.18),
 	}})
-	withoutMirrored := func(fp Fingerprint) Fingerprint {
-		var vs []View
-		for _, v := range fp.Views {
-			if v.Name != ViewMirrored {
-				vs = append(vs, v)
-			}
-		}
-		fp.Views = vs
-		return fp
-	}
 	photos := curvePhotos(t, dir)
 	h := NewHasher(Limits{})
 	rule := DefaultRule()

@@ -157,16 +157,6 @@ func TestMirroredCutAndTurnedCopiesMatch(t *testing.T) {
 		mirrored(fixtures.Rotate(-3)),
 		mirrored(fixtures.Rotate(6)),
 	}
-	withoutMirrored := func(fp Fingerprint) Fingerprint {
-		var vs []View
-		for _, v := range fp.Views {
-			if v.Name != ViewMirrored {
-				vs = append(vs, v)
-			}
-		}
-		fp.Views = vs
-		return fp
-	}
 	var found, foundWithout, n int
 	for _, p := range fixtures.Known() {
 		reg, err := h.Image(t.Context(), p.Data, ForRegistration)
@@ -232,4 +222,17 @@ func TestMirroredViewMeetsOnlyCropAndTurnedViews(t *testing.T) {
 			t.Errorf("the original view against %s does not match: only the mirrored view is restricted", tc.registered)
 		}
 	}
+}
+
+// withoutMirrored returns a query fingerprint without its mirror image
+// (ViewMirrored): what the crawled side had before that view.
+func withoutMirrored(fp Fingerprint) Fingerprint {
+	var vs []View
+	for _, v := range fp.Views {
+		if v.Name != ViewMirrored {
+			vs = append(vs, v)
+		}
+	}
+	fp.Views = vs
+	return fp
 }
