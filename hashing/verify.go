@@ -96,11 +96,10 @@ type VerifyTest struct {
 	// distance (beyond AbovePDQ, MinInliers if that is more). That view
 	// is an extra chance for every crawled picture to meet every
 	// registered crop and turned view (MirroredMeets), and a mirrored
-	// copy of a photo keeps its
-	// corners, mirrored (features.Verify matches the query's mirror
-	// image too), so the corners are asked whatever the hashes say. A
-	// side without a corner set leaves the match unchecked, as
-	// everywhere.
+	// copy of a photo keeps its corners, mirrored (features.Verify
+	// matches the query's mirror image too), so the corners are asked
+	// whatever the hashes say. A side without a corner set leaves the
+	// match unchecked, as everywhere. DefaultRule: 3 (minFit).
 	MirroredMinInliers int
 	// MinPoints, when above 0, leaves unchecked a match in which either
 	// picture has fewer corners: too few to say anything either way.

@@ -131,7 +131,7 @@ func MirroredMeets(registered string) bool {
 	if registeredMirrored[registered] {
 		return false
 	}
-	return cropView(registered) && !strings.HasPrefix(registered, "mirror-") || strings.HasPrefix(registered, "rot")
+	return (cropView(registered) && !strings.HasPrefix(registered, "mirror-")) || strings.HasPrefix(registered, "rot")
 }
 
 // registeredMirrored holds the registered views that are also registered

@@ -351,8 +351,8 @@ func (m *matcher) remove(id uint64) {
 }
 
 // match returns every fingerprint some view pair of which rule accepts,
-// with its best evidence (hashing.Preferred), nearest first, if the pictures pass the rule's
-// tests on whole pictures (Rule.Confirm) too.
+// with its best evidence (hashing.Preferred), nearest first, if the
+// pictures pass the rule's tests on whole pictures (Rule.Confirm) too.
 func (m *matcher) match(query hashing.Fingerprint, rule hashing.Rule) []Match {
 	best := map[uint64]hashing.Evidence{}
 	var hits []hamming.Match
