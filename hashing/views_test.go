@@ -86,13 +86,30 @@ func TestTurnedCopiesBetweenTheViewsMatch(t *testing.T) {
 		fixtures.Rotate(7), fixtures.Rotate(-7),
 		fixtures.Rotate(10), fixtures.Rotate(-10),
 	}
-	var found, foundWithout, n int
+	found, foundWithout, n := matchKnownEdits(t, h, rule, edits, func(q, reg Fingerprint) (Fingerprint, Fingerprint) {
+		return q, withoutAddedTurns(reg)
+	})
+	t.Logf("found %d of %d turned copies, %d without the added views", found, n, foundWithout)
+	if found < n*95/100 {
+		t.Errorf("found %d of %d turned copies, want at least 95%%", found, n)
+	}
+	if foundWithout > n/2 {
+		t.Errorf("without the added views %d of %d turned copies are found: the test no longer shows what they are for", foundWithout, n)
+	}
+}
+
+// matchKnownEdits applies every edit to every fixture photo, matches each
+// copy with its registered photo under rule, and matches it again with
+// the views a change added taken out (without, applied to the query and
+// the registered fingerprint): how many copies are found with the views
+// and without them, of n.
+func matchKnownEdits(t *testing.T, h *Hasher, rule Rule, edits []fixtures.Edit, without func(q, reg Fingerprint) (Fingerprint, Fingerprint)) (found, foundWithout, n int) {
+	t.Helper()
 	for _, p := range fixtures.Known() {
 		reg, err := h.Image(t.Context(), p.Data, ForRegistration)
 		if err != nil {
 			t.Fatal(err)
 		}
-		without := withoutAddedTurns(reg)
 		img, err := p.Decode()
 		if err != nil {
 			t.Fatal(err)
@@ -106,31 +123,32 @@ func TestTurnedCopiesBetweenTheViewsMatch(t *testing.T) {
 			} else {
 				t.Logf("%s %s: no match", p.Name, e.Name)
 			}
-			if _, ok := rule.Best(q, without); ok {
+			if _, ok := rule.Best(without(q, reg)); ok {
 				foundWithout++
 			}
 		}
 	}
-	t.Logf("found %d of %d turned copies, %d without the added views", found, n, foundWithout)
-	if found < n*95/100 {
-		t.Errorf("found %d of %d turned copies, want at least 95%%", found, n)
-	}
-	if foundWithout > n/2 {
-		t.Errorf("without the added views %d of %d turned copies are found: the test no longer shows what they are for", foundWithout, n)
-	}
+	return found, foundWithout, n
 }
 
-// withoutAddedTurns returns fp without the turned views issue #17 added
-// (rot±8 and every straight view): the registered views before them.
-func withoutAddedTurns(fp Fingerprint) Fingerprint {
+// withoutViews returns fp without the views drop names.
+func withoutViews(fp Fingerprint, drop func(name string) bool) Fingerprint {
 	var vs []View
 	for _, v := range fp.Views {
-		if v.Name != "rot+8" && v.Name != "rot-8" && !strings.HasPrefix(v.Name, "straight") {
+		if !drop(v.Name) {
 			vs = append(vs, v)
 		}
 	}
 	fp.Views = vs
 	return fp
+}
+
+// withoutAddedTurns returns fp without the turned views issue #17 added
+// (rot±8 and every straight view): the registered views before them.
+func withoutAddedTurns(fp Fingerprint) Fingerprint {
+	return withoutViews(fp, func(name string) bool {
+		return name == "rot+8" || name == "rot-8" || strings.HasPrefix(name, "straight")
+	})
 }
 
 // Mirrored copies that are also cut — from a corner, from a side, or
@@ -157,30 +175,9 @@ func TestMirroredCutAndTurnedCopiesMatch(t *testing.T) {
 		mirrored(fixtures.Rotate(-3)),
 		mirrored(fixtures.Rotate(6)),
 	}
-	var found, foundWithout, n int
-	for _, p := range fixtures.Known() {
-		reg, err := h.Image(t.Context(), p.Data, ForRegistration)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := p.Decode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range edits {
-			q := editedQuery(t, h, rule, img, e)
-			n++
-			if ev, ok := rule.Best(q, reg); ok {
-				found++
-				t.Logf("%s %s: %s view vs %s view at PDQ %d", p.Name, e.Name, ev.QueryView, ev.RegisteredView, ev.Distance)
-			} else {
-				t.Logf("%s %s: no match", p.Name, e.Name)
-			}
-			if _, ok := rule.Best(withoutMirrored(q), reg); ok {
-				foundWithout++
-			}
-		}
-	}
+	found, foundWithout, n := matchKnownEdits(t, h, rule, edits, func(q, reg Fingerprint) (Fingerprint, Fingerprint) {
+		return withoutMirrored(q), reg
+	})
 	t.Logf("found %d of %d mirrored copies, %d without the query's mirror image", found, n, foundWithout)
 	if found < n*90/100 {
 		t.Errorf("found %d of %d mirrored copies, want at least 90%%", found, n)
@@ -227,12 +224,5 @@ func TestMirroredViewMeetsOnlyCropAndTurnedViews(t *testing.T) {
 // withoutMirrored returns a query fingerprint without its mirror image
 // (ViewMirrored): what the crawled side had before that view.
 func withoutMirrored(fp Fingerprint) Fingerprint {
-	var vs []View
-	for _, v := range fp.Views {
-		if v.Name != ViewMirrored {
-			vs = append(vs, v)
-		}
-	}
-	fp.Views = vs
-	return fp
+	return withoutViews(fp, func(name string) bool { return name == ViewMirrored })
 }
