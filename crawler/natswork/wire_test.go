@@ -103,14 +103,7 @@ func TestMatchRequestsSurviveTheWire(t *testing.T) {
 	} {
 		for _, proto := range tc.protos {
 			t.Run(fmt.Sprintf("%s in protocol %d", tc.name, proto), func(t *testing.T) {
-				data, err := encodeMatchRequest(&tc.req, proto)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got matchRequest
-				if err := decodeMatchRequest(data, &got); err != nil {
-					t.Fatal(err)
-				}
+				got := overTheWire(t, &tc.req, proto)
 				// A protocol 4 request says by its form alone that the
 				// worker can send a corner set.
 				want := tc.req
@@ -225,15 +218,7 @@ func TestOlderCoordinatorsGetFramesWithoutTheBand(t *testing.T) {
 	} {
 		req := matchRequest{Fingerprint: hashing.Fingerprint{Kind: hashing.KindVideo, Frames: []hashing.Frame{tc.sent}}}
 		decode := func(t *testing.T, proto int) []hashing.Hash {
-			data, err := encodeMatchRequest(&req, proto)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got matchRequest
-			if err := decodeMatchRequest(data, &got); err != nil {
-				t.Fatal(err)
-			}
-			return got.Fingerprint.Frames[0].Cropped
+			return overTheWire(t, &req, proto).Fingerprint.Frames[0].Cropped
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			if got := decode(t, Protocol); !reflect.DeepEqual(got, tc.sent.Cropped) {
@@ -266,16 +251,8 @@ func TestOlderCoordinatorsGetPicturesWithoutTheMirroredView(t *testing.T) {
 	sent := []hashing.View{view(hashing.ViewOriginal, 1), view("cut-top-9", 2), view(hashing.ViewMirrored, 3), view(hashing.ViewUncaptionedTop, 4)}
 	req := matchRequest{Fingerprint: hashing.Fingerprint{Kind: hashing.KindImage, Width: 64, Height: 48, Views: sent}}
 	names := func(t *testing.T, proto int) []string {
-		data, err := encodeMatchRequest(&req, proto)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got matchRequest
-		if err := decodeMatchRequest(data, &got); err != nil {
-			t.Fatal(err)
-		}
 		var out []string
-		for _, v := range got.Fingerprint.Views {
+		for _, v := range overTheWire(t, &req, proto).Fingerprint.Views {
 			out = append(out, v.Name)
 		}
 		return out
@@ -293,4 +270,19 @@ func TestOlderCoordinatorsGetPicturesWithoutTheMirroredView(t *testing.T) {
 	if len(req.Fingerprint.Views) != len(sent) || req.Fingerprint.Views[2].Name != hashing.ViewMirrored {
 		t.Error("encoding changed the worker's views")
 	}
+}
+
+// overTheWire is req as a coordinator of protocol proto reads it: encoded
+// by the worker for that protocol and decoded.
+func overTheWire(t *testing.T, req *matchRequest, proto int) matchRequest {
+	t.Helper()
+	data, err := encodeMatchRequest(req, proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got matchRequest
+	if err := decodeMatchRequest(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
