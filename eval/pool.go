@@ -598,16 +598,41 @@ type flatView struct {
 	phash, dhash uint64
 	quality      int     // PDQ's
 	ok           [3]bool // by dumpAlgorithms: present and at the rule's quality floor
-	// mirrored marks a query's mirror image, and meetsMirrored a
-	// registered view that image is compared with (hashing.Compared).
-	mirrored, meetsMirrored bool
+	// class is a query view's kind as hashing.Compared tells them apart
+	// (scanClass); meets has bit c set when a registered view is compared
+	// with query views of class c, so the scan asks Compared once per
+	// view rather than once per pair.
+	class int
+	meets uint8
+}
+
+// scanClasses stand for the kinds of query view hashing.Compared tells
+// apart: the picture's own views, its mirror image, and its cuts at each
+// side (Compared decides a cut by its side alone).
+var scanClasses = []string{hashing.ViewOriginal, hashing.ViewMirrored, "cut-top-0", "cut-bottom-0", "cut-left-0", "cut-right-0"}
+
+// scanClass is the index in scanClasses of the query view named name.
+func scanClass(name string) int {
+	if name == hashing.ViewMirrored {
+		return 1
+	}
+	if side, ok := hashing.CutSide(name); ok {
+		if i := slices.Index(scanClasses, "cut-"+side+"-0"); i >= 0 {
+			return i
+		}
+	}
+	return 0
 }
 
 func flatten(fp hashing.Fingerprint, minQuality int) []flatView {
 	out := make([]flatView, len(fp.Views))
 	for i, v := range fp.Views {
-		out[i].mirrored = v.Name == hashing.ViewMirrored
-		out[i].meetsMirrored = hashing.Compared(hashing.ViewMirrored, v.Name)
+		out[i].class = scanClass(v.Name)
+		for c, q := range scanClasses {
+			if hashing.Compared(q, v.Name) {
+				out[i].meets |= 1 << c
+			}
+		}
 		for a, alg := range dumpAlgorithms {
 			h, ok := v.Hash(alg)
 			if !ok {
@@ -701,7 +726,7 @@ func scanPairs(ctx context.Context, cfg PoolConfig, regs, queries []hashedImage)
 				a := &qflat[qvi]
 				for rvi := range rv {
 					b := &rv[rvi]
-					if a.mirrored && !b.meetsMirrored {
+					if b.meets&(1<<a.class) == 0 {
 						continue // a pair no rule compares (hashing.Compared)
 					}
 					p := bits.OnesCount64(a.pdq[0]^b.pdq[0]) + bits.OnesCount64(a.pdq[1]^b.pdq[1]) +

@@ -23,11 +23,14 @@
 // over white, so what a transparent pixel hides never reaches a hash.
 // A crawled image is hashed cheaply: one decode (a colour JPEG's luma at
 // reduced scale, its colours only in the small copy the colour summary
-// reads: decodePicture), the picture as served, its border-trimmed interior, a
-// few fixed cuts that drop a caption band, and, when row statistics find a
-// caption band (band.go), the picture without it (without both, when it has
-// one above and one below), and its mirror image, which meets only the
-// registered crop and turned views (queryViews, MirroredMeets). A registered image also gets the
+// reads: decodePicture), the picture as served, its border-trimmed interior,
+// fixed cuts at each side, which meet the registered corner crops on their
+// side (evening out a copy cut unequally from a corner) and, at the top and
+// bottom, the whole picture (dropping a caption band) (queryViews,
+// CutMeets), and, when row statistics find a caption band (band.go), the
+// picture without it (without both, when it has one above and one below),
+// and its mirror image, which meets only the registered crop and turned
+// views (MirroredMeets). A registered image also gets the
 // views that undo what re-uploaders do — mirror, turns, crops — cut from a
 // larger copy of the whole picture (not its trimmed interior: trimming an
 // edited copy does not land where trimming the original did), plus trimmed

@@ -18,8 +18,8 @@ type Purpose int
 
 const (
 	// ForQuery hashes what a crawler found: the picture as served, its
-	// border-trimmed interior and a few cuts (see queryViews). It is the
-	// cheap path taken for every image.
+	// border-trimmed interior, cuts at each side and its mirror image
+	// (see queryViews). It is the cheap path taken for every image.
 	ForQuery Purpose = iota
 	// ForRegistration also hashes views that undo what re-uploaders do:
 	// mirror image, turns, crops (see registrationViews), and the reference
@@ -274,7 +274,7 @@ func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 	switch purpose {
 	case ForQuery, ForInspection:
 		for _, v := range queryViews {
-			jobs = append(jobs, job{v.name, v.make(trimmed)})
+			jobs = append(jobs, job{v.name, v.make(work)})
 		}
 		jobs = append(jobs, job{ViewMirrored, flipH(work)})
 		top, hasTop := captionBand(work, true)

@@ -218,11 +218,13 @@ func (r Rule) Validate() error {
 // String formats the rule for logs and help text, e.g.
 // "(phash<=10 & dhash<=12 & pdq<=90) | (pdq<=31)".
 // Key names everything the rule decides by: its clauses (String) and a
-// digest of each test's parameters (the background by its size), short
-// enough to keep beside every stored result. A crawl's stored match
+// digest of each test's parameters (the background by its size) and of
+// the views a crawled picture is hashed in (queryViews, ViewMirrored),
+// short enough to keep beside every stored result. A crawl's stored match
 // results are reused only while Key is unchanged (crawlstate.HashResult),
-// so switching on a test (the geometric verifier, a colour test) matches
-// known bytes again rather than keep what the old rule found.
+// so switching on a test (the geometric verifier, a colour test) or
+// hashing crawled pictures in new views matches known bytes again rather
+// than keep what the old rule found.
 func (r Rule) Key() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "quality>=%d", r.MinQuality)
@@ -241,6 +243,11 @@ func (r Rule) Key() string {
 	if r.Verify != nil {
 		fmt.Fprintf(&b, "; verify %+v", *r.Verify)
 	}
+	b.WriteString("; query views")
+	for _, v := range queryViews {
+		b.WriteString(" " + v.name)
+	}
+	b.WriteString(" " + ViewMirrored)
 	sum := sha256.Sum256([]byte(b.String()))
 	return r.String() + " #" + hex.EncodeToString(sum[:6])
 }
@@ -369,22 +376,35 @@ func (r Rule) CompareMemo(query, registered View, memo *NearMemo) (Evidence, boo
 
 // Preferred reports whether evidence a is kept over b as the evidence of
 // one registered picture's match: the nearer (Evidence.Distance), except
-// that a pair through the query's mirror image (ViewMirrored) yields to
-// any other. The mirror image is there for the copies no other view
-// meets; were its pair kept where another pair matched too, the tests of
-// whole pictures (Confirm, and the verifier's MirroredMinInliers) could
-// refuse a match the other pair makes, and the added view would cost an
-// alert.
+// that a pair through one of the query's added views yields to any pair
+// through its other views — a cut (cutViews) to any other, the mirror
+// image (ViewMirrored) to any other and to a cut. The added views are
+// there for the copies no other view meets; were their pairs kept where
+// another pair matched too, the tests of whole pictures (Confirm, and the
+// verifier's MirroredMinInliers and CutMinInliers) could refuse a match
+// the other pair makes, and the added view would cost an alert.
 func Preferred(a, b Evidence) bool {
-	if am, bm := a.QueryView == ViewMirrored, b.QueryView == ViewMirrored; am != bm {
-		return bm
+	if ra, rb := addedRank(a.QueryView), addedRank(b.QueryView); ra != rb {
+		return ra < rb
 	}
 	return a.Distance < b.Distance
 }
 
+// addedRank orders query views for Preferred: 0 for the picture's own
+// views, 1 for its cuts, 2 for its mirror image.
+func addedRank(query string) int {
+	if query == ViewMirrored {
+		return 2
+	}
+	if _, cut := CutSide(query); cut {
+		return 1
+	}
+	return 0
+}
+
 // Best compares every view of query with every view of registered and
 // returns the matching pair Preferred keeps (the nearest, a pair through
-// the query's mirror image only when no other matches), if the pictures
+// the query's cuts or mirror image only when no other matches), if the pictures
 // also pass Confirm.
 func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 	var best Evidence

@@ -195,3 +195,16 @@ func TestRuleKeyNamesEveryTest(t *testing.T) {
 		})
 	}
 }
+
+// A crawled picture hashed in other views can match what it did not
+// before (or stop matching), so a stored result made from other query
+// views must not be reused: they are part of Key.
+func TestRuleKeyNamesTheQueryViews(t *testing.T) {
+	before := DefaultRule().Key()
+	saved := queryViews
+	t.Cleanup(func() { queryViews = saved })
+	queryViews = cutViews([]int{9, 15})
+	if DefaultRule().Key() == before {
+		t.Errorf("key unchanged with other query views: %q", before)
+	}
+}

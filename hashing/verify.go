@@ -101,6 +101,19 @@ type VerifyTest struct {
 	// whatever the hashes say. A side without a corner set leaves the
 	// match unchecked, as everywhere. DefaultRule: 3 (minFit).
 	MirroredMinInliers int
+	// CutMinInliers, when above 0, is the fewest inliers a match made
+	// through one of the query's cuts (cutViews: cut-top-12, …) needs at
+	// any distance (beyond AbovePDQ, MinInliers if that is more). The
+	// cuts give every crawled picture twelve more chances to meet the
+	// registered corner crops and, at the top and bottom, the whole
+	// picture; a copy of a photo cut unequally from a corner or captioned
+	// keeps most of its corners, while a texture or a plain frame that
+	// meets another by its hashes alone shows none (on the pool's
+	// holdout, a Bayer matrix against a game texture and a GUI frame
+	// against a plot, at PDQ 12–14 with no inlier). A side without a
+	// corner set leaves the match unchecked, as everywhere.
+	// DefaultRule: 3 (minFit).
+	CutMinInliers int
 	// MinPoints, when above 0, leaves unchecked a match in which either
 	// picture has fewer corners: too few to say anything either way.
 	MinPoints int
@@ -137,13 +150,21 @@ func (t VerifyTest) Applies(ev Evidence) bool {
 		return false
 	}
 	return t.NearMinInliers > 0 || t.beyond(ev) || (t.CropMinDistinct > 0 && cropView(ev.RegisteredView)) ||
-		t.mirrored(ev)
+		t.added(ev) > 0
 }
 
-// mirrored reports whether ev came through the query's mirror image and
-// MirroredMinInliers asks for its corners.
-func (t VerifyTest) mirrored(ev Evidence) bool {
-	return t.MirroredMinInliers > 0 && ev.QueryView == ViewMirrored
+// added returns the inliers a match whose best view pair is ev needs
+// because it came through one of the query's added views — its mirror
+// image (MirroredMinInliers) or a cut (CutMinInliers) — at any distance;
+// 0 when it did not or the test asks nothing of that view.
+func (t VerifyTest) added(ev Evidence) int {
+	if ev.QueryView == ViewMirrored {
+		return t.MirroredMinInliers
+	}
+	if _, cut := CutSide(ev.QueryView); cut {
+		return t.CutMinInliers
+	}
+	return 0
 }
 
 // beyond reports whether a match whose best view pair is ev lies beyond
@@ -175,8 +196,7 @@ func (t VerifyTest) Agrees(query, registered *features.Set, ev Evidence) (bool, 
 	if t.MinPoints > 0 && (len(query.Points) < t.MinPoints || len(registered.Points) < t.MinPoints) {
 		return true, VerifyUnchecked, 0
 	}
-	if t.mirrored(ev) {
-		need := t.MirroredMinInliers
+	if need := t.added(ev); need > 0 {
 		if t.beyond(ev) {
 			need = max(need, t.MinInliers)
 		}
@@ -283,5 +303,5 @@ func (h *Hasher) featuresOf(img image.Image, cfg features.Config) features.Set {
 // "Square copies and the near gate"). Registration computes corner sets
 // under its Config (Hasher.Image, Hasher.Pixels).
 func defaultVerify() *VerifyTest {
-	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, CropMinDistinct: 4, MirroredMinInliers: minFit, Config: features.DefaultConfig()}
+	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, CropMinDistinct: 4, MirroredMinInliers: minFit, CutMinInliers: minFit, Config: features.DefaultConfig()}
 }

@@ -226,12 +226,12 @@ func TestFeaturesOfAPaddedCopyAreItsInteriors(t *testing.T) {
 	}
 }
 
-// The query's mirror image only adds matches: where another view pair
-// matches too, that pair is the match's evidence (hashing.Preferred), so
-// the verifier's check of the mirrored pair cannot refuse a match the
-// other pair makes; and where the mirrored pair is the only one, the
-// check decides.
-func TestTheMirroredViewNeverTakesAMatchAway(t *testing.T) {
+// The query's added views — its mirror image and its cuts — only add
+// matches: where another view pair matches too, that pair is the match's
+// evidence (hashing.Preferred), so the verifier's check of the added
+// view's pair cannot refuse a match the other pair makes; and where the
+// added view's pair is the only one, the check decides.
+func TestTheAddedViewsNeverTakeAMatchAway(t *testing.T) {
 	ctx := context.Background()
 	cfg := features.DefaultConfig()
 	h := hashing.NewHasher(hashing.Limits{})
@@ -256,7 +256,7 @@ func TestTheMirroredViewNeverTakesAMatchAway(t *testing.T) {
 	near[0] ^= 0xffff // 16 bits from code(0x5555)
 	rule := hashing.Rule{
 		Clauses: []hashing.Clause{{{Algorithm: hashing.PDQ, MaxDistance: 31}}},
-		Verify:  &hashing.VerifyTest{AbovePDQ: 31, MinInliers: 5, MirroredMinInliers: 3, Config: cfg},
+		Verify:  &hashing.VerifyTest{AbovePDQ: 31, MinInliers: 5, MirroredMinInliers: 3, CutMinInliers: 3, Config: cfg},
 	}
 	registered := hashing.Fingerprint{Kind: hashing.KindImage, Views: []hashing.View{
 		view(hashing.ViewOriginal, code(0x5555)), view("crop-tl13", code(0x1234)),
@@ -272,6 +272,10 @@ func TestTheMirroredViewNeverTakesAMatchAway(t *testing.T) {
 			[]hashing.View{view(hashing.ViewOriginal, near), view(hashing.ViewMirrored, code(0x1234))}, true, hashing.ViewOriginal},
 		{"only the mirrored pair matches: the verifier refuses it",
 			[]hashing.View{view(hashing.ViewOriginal, code(0x9999)), view(hashing.ViewMirrored, code(0x1234))}, false, ""},
+		{"another pair matches besides a nearer cut: it is the evidence, and the match stands",
+			[]hashing.View{view(hashing.ViewOriginal, near), view("cut-left-12", code(0x1234))}, true, hashing.ViewOriginal},
+		{"only the cut's pair matches: the verifier refuses it",
+			[]hashing.View{view(hashing.ViewOriginal, code(0x9999)), view("cut-left-12", code(0x1234))}, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			query := hashing.Fingerprint{Kind: hashing.KindImage, Views: tc.views, Features: unrelated}
@@ -281,9 +285,21 @@ func TestTheMirroredViewNeverTakesAMatchAway(t *testing.T) {
 			}
 		})
 	}
-	if !hashing.Preferred(hashing.Evidence{QueryView: hashing.ViewOriginal, Distance: 30}, hashing.Evidence{QueryView: hashing.ViewMirrored, Distance: 0}) ||
-		hashing.Preferred(hashing.Evidence{QueryView: hashing.ViewMirrored, Distance: 0}, hashing.Evidence{QueryView: "cut-top-9", Distance: 30}) ||
-		!hashing.Preferred(hashing.Evidence{QueryView: "trimmed", Distance: 3}, hashing.Evidence{QueryView: hashing.ViewOriginal, Distance: 4}) {
-		t.Error("Preferred: a pair through the mirror image must yield to any other, and otherwise the nearer wins")
+	ev := func(view string, d int) hashing.Evidence { return hashing.Evidence{QueryView: view, Distance: d} }
+	for _, tc := range []struct {
+		a, b hashing.Evidence
+		want bool
+	}{
+		{ev(hashing.ViewOriginal, 30), ev(hashing.ViewMirrored, 0), true},
+		{ev(hashing.ViewOriginal, 30), ev("cut-top-12", 0), true},
+		{ev("cut-top-12", 30), ev(hashing.ViewMirrored, 0), true},
+		{ev(hashing.ViewMirrored, 0), ev("cut-top-12", 30), false},
+		{ev("cut-left-6", 3), ev("cut-top-18", 4), true},
+		{ev(hashing.ViewTrimmed, 3), ev(hashing.ViewOriginal, 4), true},
+		{ev(hashing.ViewOriginal, 4), ev(hashing.ViewTrimmed, 3), false},
+	} {
+		if got := hashing.Preferred(tc.a, tc.b); got != tc.want {
+			t.Errorf("Preferred(%s at %d, %s at %d) = %v, want %v: the picture's own views first, then its cuts, then its mirror image, the nearer within each", tc.a.QueryView, tc.a.Distance, tc.b.QueryView, tc.b.Distance, got, tc.want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,6 +188,37 @@ func TestMirroredCutAndTurnedCopiesMatch(t *testing.T) {
 	}
 }
 
+// Copies cut from a corner by different amounts on its two sides, as a
+// hand crop is, match their photo under the default rule: the query's
+// cuts (queryViews) cut its less-cut axis until it is one of the
+// registered corner crops, which cut both sides alike. Without the cuts
+// most of these copies are lost.
+func TestUnequalCornerCropsMatch(t *testing.T) {
+	h := NewHasher(Limits{})
+	rule := DefaultRule()
+	q70 := func(e fixtures.Edit) fixtures.Edit {
+		return fixtures.Combine(e.Name+"+q70", e, fixtures.JPEGQuality(70))
+	}
+	edits := []fixtures.Edit{
+		q70(fixtures.Crop(0.05, 0.20, 0, 0)),
+		q70(fixtures.Crop(0, 0.07, 0.21, 0)),
+		q70(fixtures.Crop(0.10, 0, 0, 0.23)),
+		q70(fixtures.Crop(0, 0, 0.17, 0.04)),
+		q70(fixtures.Crop(0.08, 0.17, 0, 0)),
+		q70(fixtures.Crop(0, 0.22, 0.11, 0)),
+	}
+	found, foundWithout, n := matchKnownEdits(t, h, rule, edits, func(q, reg Fingerprint) (Fingerprint, Fingerprint) {
+		return withoutViews(q, func(name string) bool { return strings.HasPrefix(name, "cut-") }), reg
+	})
+	t.Logf("found %d of %d copies cut unequally from a corner, %d without the query's cuts", found, n, foundWithout)
+	if found < n*90/100 {
+		t.Errorf("found %d of %d copies cut unequally from a corner, want at least 90%%", found, n)
+	}
+	if foundWithout > n/2 {
+		t.Errorf("without the query's cuts %d of %d copies are found: the test no longer shows what it is for", foundWithout, n)
+	}
+}
+
 // The query's mirror image meets only the registered crop and turned
 // views that are not registered mirrored too: the registered mirror views
 // cover a whole mirrored copy and its centre crops.
@@ -217,6 +249,41 @@ func TestMirroredViewMeetsOnlyCropAndTurnedViews(t *testing.T) {
 		}
 		if _, ok := rule.Compare(v(ViewOriginal), v(tc.registered)); !ok {
 			t.Errorf("the original view against %s does not match: only the mirrored view is restricted", tc.registered)
+		}
+	}
+}
+
+// A query's cut meets the registered corner crops on its own side, a cut
+// at the top or bottom also the views of the whole picture, and no cut
+// any other crop view.
+func TestACutMeetsTheCornerCropsOnItsSideAndTopAndBottomWholeViews(t *testing.T) {
+	v := func(name string) View {
+		return View{Name: name, Hashes: []Hash{
+			{Algorithm: PDQ, Code: Code{1, 2, 3, 4}, Quality: 100},
+			{Algorithm: PHash, Code: Code{5}, Quality: 100},
+			{Algorithm: DHash, Code: Code{6}, Quality: 100},
+		}}
+	}
+	rule := Rule{Clauses: []Clause{{{PDQ, 31, false}}}}
+	whole := []string{ViewOriginal, ViewTrimmed, ViewMirror, "rot90", "rot-8", "trimmed-rot180", "trimmed-mirror"}
+	for _, tc := range []struct {
+		cut   string
+		meets []string
+		not   []string
+	}{
+		{"cut-left-12", []string{"crop-tl13", "crop-bl25"}, slices.Concat(whole, []string{"crop-tr13", "crop-br10", "crop-l20", "crop-r20", "crop-t10", "crop-c15", "straight+3", "mirror-crop-c10"})},
+		{"cut-right-6", []string{"crop-tr10", "crop-br22"}, slices.Concat(whole, []string{"crop-tl10", "crop-bl22", "crop-r30", "crop-b10"})},
+		{"cut-top-18", slices.Concat(whole, []string{"crop-tl19", "crop-tr16"}), []string{"crop-bl19", "crop-br16", "crop-t15", "crop-c5"}},
+		{"cut-bottom-9", slices.Concat(whole, []string{"crop-bl10", "crop-br25"}), []string{"crop-tl10", "crop-tr25", "crop-b25", "straight-9"}},
+	} {
+		for _, reg := range slices.Concat(tc.meets, tc.not) {
+			want := !slices.Contains(tc.not, reg)
+			if _, ok := rule.Compare(v(tc.cut), v(reg)); ok != want {
+				t.Errorf("%s against %s: match %v, want %v", tc.cut, reg, ok, want)
+			}
+			if _, ok := rule.Compare(v(ViewOriginal), v(reg)); !ok {
+				t.Errorf("the original view against %s does not match: only the cuts are restricted", reg)
+			}
 		}
 	}
 }
