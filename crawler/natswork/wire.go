@@ -66,12 +66,21 @@ import (
 //     (hashing.ViewMirrored), which the rule compares with registered
 //     crop views only and puts to the verifier. To an older coordinator,
 //     whose rule would compare it with every registered view, a worker
-//     sends the picture without it (withoutMirroredView).
+//     sends the picture without it (viewsFor).
+//   - 8: a query picture's cuts (hashing's cut-… views) are cut at all
+//     four sides, by 6, 12 and 18%, from the picture as served; the rule
+//     compares them only with the registered corner crops on their side
+//     and, at the top and bottom, the whole picture (hashing.CutMeets),
+//     and puts every match through one to the verifier. An older
+//     coordinator's rule would compare them with every registered view
+//     and check none, which on the pool's tune split raised the false
+//     alerts from 54 to 639, so a worker sends it the picture without its
+//     cuts (viewsFor); the caption bands it detects still travel.
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
 // queue for another worker.
-const Protocol = 7
+const Protocol = 8
 
 // jobMsg is a job as it sits in the work stream.
 type jobMsg struct {
@@ -141,12 +150,10 @@ func encodeMatchRequest(r *matchRequest, proto int) ([]byte, error) {
 		old.Fingerprint.Frames = video.QueryFramesBeforeBand(r.Fingerprint.Frames)
 		r = &old
 	}
-	if proto < 7 {
-		if views := withoutMirroredView(r.Fingerprint.Views); len(views) != len(r.Fingerprint.Views) {
-			old := *r
-			old.Fingerprint.Views = views
-			r = &old
-		}
+	if views := viewsFor(r.Fingerprint.Views, proto); len(views) != len(r.Fingerprint.Views) {
+		old := *r
+		old.Fingerprint.Views = views
+		r = &old
 	}
 	switch {
 	case proto < 2:
@@ -157,14 +164,19 @@ func encodeMatchRequest(r *matchRequest, proto int) ([]byte, error) {
 	return appendMatchRequest(make([]byte, 0, 1024), r, matchRequestV4)
 }
 
-// withoutMirroredView returns views without the query's mirror image
-// (protocol 7), sharing views' array when it has none.
-func withoutMirroredView(views []hashing.View) []hashing.View {
-	i := slices.IndexFunc(views, func(v hashing.View) bool { return v.Name == hashing.ViewMirrored })
-	if i < 0 {
+// viewsFor returns the query views a coordinator of protocol proto is
+// sent: without the query's mirror image before protocol 7, and without
+// its cuts before protocol 8, whose rules would compare them with every
+// registered view. It shares views' array when nothing is left out.
+func viewsFor(views []hashing.View, proto int) []hashing.View {
+	drop := func(v hashing.View) bool {
+		_, cut := hashing.CutSide(v.Name)
+		return (proto < 7 && v.Name == hashing.ViewMirrored) || (proto < 8 && cut)
+	}
+	if !slices.ContainsFunc(views, drop) {
 		return views
 	}
-	return slices.Delete(slices.Clone(views), i, i+1)
+	return slices.DeleteFunc(slices.Clone(views), drop)
 }
 
 // decodeMatchRequest reads a match request of either protocol: JSON

@@ -108,11 +108,10 @@ func TestMatchRequestsSurviveTheWire(t *testing.T) {
 				// worker can send a corner set.
 				want := tc.req
 				want.CanSendFeatures = proto >= 4
-				if proto < 7 {
-					// Before protocol 7 a picture travels without its
-					// mirror image (TestOlderCoordinatorsGetPicturesWithoutTheMirroredView).
-					want.Fingerprint.Views = withoutMirroredView(want.Fingerprint.Views)
-				}
+				// Before protocols 7 and 8 a picture travels without
+				// its mirror image and its cuts
+				// (TestOlderCoordinatorsGetPicturesWithoutTheNewerViews).
+				want.Fingerprint.Views = viewsFor(want.Fingerprint.Views, proto)
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("decoded\n%+v\nwant\n%+v", got, want)
 				}
@@ -236,11 +235,12 @@ func TestOlderCoordinatorsGetFramesWithoutTheBand(t *testing.T) {
 	}
 }
 
-// TestOlderCoordinatorsGetPicturesWithoutTheMirroredView checks that a
-// query picture's own mirror image (protocol 7) reaches a coordinator of
-// this protocol as sent, and an older one without it: that coordinator's
-// rule would compare it with every registered view, turned ones too.
-func TestOlderCoordinatorsGetPicturesWithoutTheMirroredView(t *testing.T) {
+// TestOlderCoordinatorsGetPicturesWithoutTheNewerViews checks that a
+// query picture's own mirror image (protocol 7) and its cuts (protocol 8)
+// reach a coordinator of this protocol as sent, and an older one without
+// them: that coordinator's rule would compare them with every registered
+// view.
+func TestOlderCoordinatorsGetPicturesWithoutTheNewerViews(t *testing.T) {
 	view := func(name string, w uint64) hashing.View {
 		return hashing.View{Name: name, Hashes: []hashing.Hash{
 			{Algorithm: hashing.PDQ, Code: hashing.Code{w, ^w, w << 3, 1}, Quality: 90},
@@ -248,7 +248,8 @@ func TestOlderCoordinatorsGetPicturesWithoutTheMirroredView(t *testing.T) {
 			{Algorithm: hashing.DHash, Code: hashing.Code{^w}, Quality: 100},
 		}}
 	}
-	sent := []hashing.View{view(hashing.ViewOriginal, 1), view("cut-top-9", 2), view(hashing.ViewMirrored, 3), view(hashing.ViewUncaptionedTop, 4)}
+	sent := []hashing.View{view(hashing.ViewOriginal, 1), view("cut-top-12", 2), view(hashing.ViewMirrored, 3),
+		view(hashing.ViewUncaptionedTop, 4), view("cut-left-6", 5)}
 	req := matchRequest{Fingerprint: hashing.Fingerprint{Kind: hashing.KindImage, Width: 64, Height: 48, Views: sent}}
 	names := func(t *testing.T, proto int) []string {
 		var out []string
@@ -257,17 +258,21 @@ func TestOlderCoordinatorsGetPicturesWithoutTheMirroredView(t *testing.T) {
 		}
 		return out
 	}
-	all := []string{hashing.ViewOriginal, "cut-top-9", hashing.ViewMirrored, hashing.ViewUncaptionedTop}
-	older := []string{hashing.ViewOriginal, "cut-top-9", hashing.ViewUncaptionedTop}
-	if got := names(t, Protocol); !reflect.DeepEqual(got, all) {
-		t.Errorf("protocol %d: views %v, want %v", Protocol, got, all)
-	}
-	for _, proto := range []int{1, 2, 4, 6} {
-		if got := names(t, proto); !reflect.DeepEqual(got, older) {
-			t.Errorf("protocol %d: views %v, want %v", proto, got, older)
+	for _, tc := range []struct {
+		protos []int
+		want   []string
+	}{
+		{[]int{Protocol}, []string{hashing.ViewOriginal, "cut-top-12", hashing.ViewMirrored, hashing.ViewUncaptionedTop, "cut-left-6"}},
+		{[]int{7}, []string{hashing.ViewOriginal, hashing.ViewMirrored, hashing.ViewUncaptionedTop}},
+		{[]int{1, 2, 4, 6}, []string{hashing.ViewOriginal, hashing.ViewUncaptionedTop}},
+	} {
+		for _, proto := range tc.protos {
+			if got := names(t, proto); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("protocol %d: views %v, want %v", proto, got, tc.want)
+			}
 		}
 	}
-	if len(req.Fingerprint.Views) != len(sent) || req.Fingerprint.Views[2].Name != hashing.ViewMirrored {
+	if len(req.Fingerprint.Views) != len(sent) || req.Fingerprint.Views[1].Name != "cut-top-12" {
 		t.Error("encoding changed the worker's views")
 	}
 }
