@@ -158,13 +158,13 @@ var (
 	viewTilt     = regexp.MustCompile(`^rot([+-]\d+)$`)
 	viewStraight = regexp.MustCompile(`^straight([+-]\d+)$`)
 	viewCrop     = regexp.MustCompile(`^crop-(c|l|r|t|b|tl|tr|bl|br)(\d+)$`)
-	viewCaption  = regexp.MustCompile(`^cut-(top|bottom)-(\d+)$`)
+	viewCut      = regexp.MustCompile(`^cut-(top|bottom|left|right)-(\d+)$`)
 	viewFrameAt  = regexp.MustCompile(`^frame@([\d.]+)s$`)
 )
 
 // describeView names a fingerprint view (hashing's registration and query
 // views, index's video views) in the reader's words: "mirrored", "with
-// 10% cut from the left", "its caption band cut". A name this build does
+// 10% cut from the left", "with its caption band at the top cut". A name this build does
 // not know is shown as it is.
 func describeView(l *locale, name string) string {
 	switch name {
@@ -208,9 +208,11 @@ func describeView(l *locale, name string) string {
 		}
 		return l.T("view.crop_side", pct, l.T("side."+m[1]))
 	}
-	if m := viewCaption.FindStringSubmatch(name); m != nil {
+	if m := viewCut.FindStringSubmatch(name); m != nil {
+		// The crawled picture cut at one side (hashing's query cuts):
+		// said as the registered side crops are.
 		pct, _ := strconv.Atoi(m[2])
-		return l.T("view.caption_cut", pct, l.T("side."+m[1][:1]))
+		return l.T("view.crop_side", pct, l.T("side."+m[1][:1]))
 	}
 	if m := viewFrameAt.FindStringSubmatch(name); m != nil {
 		f, _ := strconv.ParseFloat(m[1], 64)
