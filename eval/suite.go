@@ -77,10 +77,13 @@ const UnseenName = "unseen edits (no target)"
 // or rule chosen for it must be generic (a denser grid chosen by how PDQ
 // distance grows with the crop, a query view), chosen on one half of the
 // photos and confirmed on the other. The corner cuts are now every 3
-// points from 10 to 25% (hashing's cornerCuts, issue #17), so the group's
+// points from 4 to 25% (hashing's cornerCuts, issue #17), so the group's
 // 22 and 25% corner crops lie on a cut and its 12, 17 and 18% ones a point
 // off: for corner crops, TestCornerCropCurve in package hashing measures
-// every amount from 8 to 28%. Likewise the registered turned views
+// every amount from 8 to 28%, and TestUnequalCornerCurve every pair of
+// amounts from 0 to 24% on the two sides. Its crops cut unequally at two
+// sides (8% and 22%, 20% and 10%, …) are met through the query's cuts
+// (hashing's queryViews), which were chosen on that curve. Likewise the registered turned views
 // (rot±8, straightened ±3, ±6, ±9°) put its 8° turn on a view and its 8°
 // straightened copy a degree off one: TestRotationCurve measures every
 // angle from 1 to 15°.

@@ -404,8 +404,8 @@ func addedRank(query string) int {
 
 // Best compares every view of query with every view of registered and
 // returns the matching pair Preferred keeps (the nearest, a pair through
-// the query's cuts or mirror image only when no other matches), if the pictures
-// also pass Confirm.
+// the query's cuts or mirror image only when no other matches), if the
+// pictures also pass Confirm.
 func (r Rule) Best(query, registered Fingerprint) (Evidence, bool) {
 	var best Evidence
 	found := false

@@ -3,6 +3,8 @@ package hashing
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,7 +21,9 @@ import (
 // the default rule's recall for each pair of amounts, with every query
 // view and without those named in HASHWATCH_UNEQUAL_DROP
 // ("label=prefix,prefix;label=…": each label drops the query views whose
-// names start with one of its prefixes). It runs only with
+// names start with one of its prefixes), and with registered corner
+// crops at more amounts (HASHWATCH_UNEQUAL_CORNERS="4,7": percent, off
+// cornerCuts) to try a grid. It runs only with
 // HASHWATCH_UNEQUAL_DATASET=DIR; a development half takes some minutes.
 func TestUnequalCornerCurve(t *testing.T) {
 	dir := os.Getenv("HASHWATCH_UNEQUAL_DATASET")
@@ -40,6 +44,19 @@ func TestUnequalCornerCurve(t *testing.T) {
 			}
 			configs = append(configs, config{label, strings.Split(list, ",")})
 		}
+	}
+	if s := os.Getenv("HASHWATCH_UNEQUAL_CORNERS"); s != "" {
+		var extra []int
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 || n > 40 || slices.Contains(cornerCuts, n) {
+				t.Fatalf("HASHWATCH_UNEQUAL_CORNERS: %q is not a cut of 1–40%% off cornerCuts %v", f, cornerCuts)
+			}
+			extra = append(extra, n)
+		}
+		saved := registrationViews
+		t.Cleanup(func() { registrationViews = saved })
+		registrationViews = slices.Concat(saved, cornerViews(extra))
 	}
 	const step, most = 4, 24
 	n := most/step + 1

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/disintegration/imaging"
@@ -84,8 +85,9 @@ func mirrored(f func(*image.Gray) *image.Gray) func(*image.Gray) *image.Gray {
 //     half A (TestUnequalCornerCurve: every pair of amounts 0–24% in
 //     steps of 4, JPEG 70), such copies were found at 0.747 with the cuts
 //     before (9 and 15% at the top and bottom, of the trimmed interior),
-//     and at 0.989 with these; without the cuts at the left and right,
-//     0.794. Probes with every cut meeting every view gave 0.983 for cuts
+//     and at 0.994 with these (0.989 before the corner crops at 4 and 7%,
+//     cornerCuts); without the cuts at the left and right, 0.808.
+//     Probes with every cut meeting every view gave 0.983 for cuts
 //     of 9 and 15% at the four sides, 0.995 for 6, 12 and 18%, 0.997 for
 //     5, 10, 15 and 20%.
 //   - A copy with a band added at the top or bottom (a caption, a
@@ -94,8 +96,8 @@ func mirrored(f func(*image.Gray) *image.Gray) func(*image.Gray) *image.Gray {
 //     band's own edge (ViewUncaptionedTop, ViewUncaptionedBottom, and
 //     ViewUncaptioned when both edges carry one).
 //
-// A cut meets only the registered corner crops on its side and, at the
-// top and bottom, the whole picture (CutMeets); every match through one
+// A cut meets only the registered corner crops of 10% or more on its side
+// and, at the top and bottom, the whole picture (CutMeets); every match through one
 // must show its corners to the verifier (VerifyTest.CutMinInliers); and
 // its pair is a match's evidence only when no pair of the picture's own
 // views matches (Preferred), so the cuts only add matches.
@@ -108,9 +110,10 @@ func mirrored(f func(*image.Gray) *image.Gray) func(*image.Gray) *image.Gray {
 // before, of the trimmed interior and meeting every registered view,
 // also found by chance some copies no view undoes, through a cut against
 // a registered crop at the same side (a comparison of the rest of both
-// pictures): corner crops of 4% (0.73 of them, against 0.55 now) and a
-// strong vignette. Cut from the picture as served, such pairs line up
-// for sprites and textures too, and made 524 of 639 false alerts on the
+// pictures): corner crops of 4% (found at 0.64, and at 0.50 with these
+// cuts until the registered corner crops at 4 and 7%) and a strong
+// vignette. Cut from the picture as served, such pairs line up for
+// sprites and textures too, and made 524 of 639 false alerts on the
 // pool's tune split.
 //
 // The mirror image of the whole picture is a registered view
@@ -180,23 +183,30 @@ func CutSide(name string) (string, bool) {
 
 // CutMeets reports whether the query's view cut at side (cutViews) may be
 // compared with the registered view named registered. Every cut meets
-// the registered corner crops at a corner on its side (a cut at the left
-// meets crop-tl… and crop-bl…), where it evens out a copy cut more at one
-// side of the corner than at the other. A cut at the top or bottom also
-// meets the views of the whole picture (as registered, trimmed,
-// mirrored, turned), where it takes off a band added there: captions and
-// banners go above and below a picture. No cut meets the other crop
-// views: a cut at the left against a registered cut at the left compares
-// the rest of two pictures, a second partial comparison on top of the one
-// the crop view makes already, and on the pool's tune split such pairs
-// (animation frames of one sprite, buttons of one menu) made 524 of 639
-// false alerts when every cut met every view. A cut at the left or right
-// against a whole view added 27 more there (frames of a turning object,
-// one angle 6% from the next) and has no band to take off.
+// the registered corner crops of 10% or more at a corner on its side (a
+// cut at the left meets crop-tl10… and crop-bl10…), where it evens out a
+// copy cut more at one side of the corner than at the other. A cut at
+// the top or bottom also meets the views of the whole picture (as
+// registered, trimmed, mirrored, turned), where it takes off a band added
+// there: captions and banners go above and below a picture. No cut meets
+// the other crop views: a cut at the left against a registered cut at the
+// left compares the rest of two pictures, a second partial comparison on
+// top of the one the crop view makes already, and on the pool's tune
+// split such pairs (animation frames of one sprite, buttons of one menu)
+// made 524 of 639 false alerts when every cut met every view. A cut at
+// the left or right against a whole view added 27 more there (frames of
+// a turning object, one angle 6% from the next) and has no band to take
+// off. Nor does a cut meet the corner crops of 4 and 7%: a 6% cut against
+// a 4% corner compares two near-whole pictures a few points apart, and
+// those pairs took the tune split's false alerts from 97 to 180 (frames
+// of one sprite again), while small crops are met by the picture's own
+// views against those corner crops.
 func CutMeets(side, registered string) bool {
 	if corner, ok := strings.CutPrefix(registered, "crop-"); ok {
-		corner = strings.TrimRight(corner, "0123456789")
-		return len(corner) == 2 && strings.ContainsRune(corner, rune(side[0]))
+		amount := strings.TrimLeft(corner, "tlbr")
+		corner = strings.TrimSuffix(corner, amount)
+		n, _ := strconv.Atoi(amount)
+		return len(corner) == 2 && strings.ContainsRune(corner, rune(side[0])) && n >= 10
 	}
 	return !cropView(registered) && (side == "top" || side == "bottom")
 }
@@ -314,20 +324,29 @@ func straightViews(angles []int) []viewSpec {
 
 // cornerCuts are the amounts, in percent of each side, at which the
 // registered corner crops (two adjacent sides cut alike) are cut: every 3
-// points from 10 to 25%. PDQ moves fast when a corner crop falls between
+// points from 4 to 25%. PDQ moves fast when a corner crop falls between
 // two cuts: on the development photos' tuning half, a corner crop off its
 // nearest cut by 0.5, 1, 1.5 and 2 points lies a median 14–20, 26–30,
 // 36–40 and 46–50 bits from it, and the default rule's thresholds pass
 // 0.999, 0.99, 0.95–0.98 and 0.78–0.87 of them (the lower figure for a
-// cut shallower than the crop, the higher for one deeper). Cuts 3 points apart keep every amount from 8.5 to
-// 26.5% within 1.5 points of one; the 10/15/20% grid before it left 18%
-// at 0.84 and 23% at 0.12 (README, "Matching"). Each cut costs four views:
-// matcher memory, and four chances per registered picture to meet an
-// unrelated one. Measured on the pool: the tune split kept its 32 false
-// alerts (0 between packages); the holdout, checked once, went 23 → 26
-// between packages (36 of its 40 new false alerts are frames of one
-// rotating asteroid against each other).
-var cornerCuts = []int{10, 13, 16, 19, 22, 25}
+// cut shallower than the crop, the higher for one deeper). Cuts 3 points
+// apart keep every amount from 2.5 to 26.5% within 1.5 points of one;
+// the 10/15/20% grid before it left 18% at 0.84 and 23% at 0.12 (README,
+// "Matching"). Each cut costs four views: matcher memory, and four
+// chances per registered picture to meet an unrelated one. Measured on
+// the pool: the tune split kept its 32 false alerts (0 between packages);
+// the holdout, checked once, went 23 → 26 between packages (36 of its 40
+// new false alerts are frames of one rotating asteroid against each
+// other). The cuts at 4 and 7% came with the query's cuts at four sides
+// (queryViews): a 4% corner crop had been found at 0.64 (half A,
+// TestUnequalCornerCurve), by chance, through the cuts before meeting
+// every registered crop, and at 0.50 once the cuts met only the corner
+// crops; with the cuts at 4 and 7%, at 1.000, and a 4% cut from one side
+// at 0.993 (0.81 before them). On the pool they cost no alert between
+// packages (holdout 15 → 15, tune 1 → 1); within packages the holdout
+// went 2,076 → 2,353, 245 of the 277 added being frames of freeorion's
+// turning asteroids, and the tune split 97 → 103.
+var cornerCuts = []int{4, 7, 10, 13, 16, 19, 22, 25}
 
 // cornerViews returns the corner crops at each of cuts (percent), from
 // each corner, named crop-tlN, crop-trN, crop-blN and crop-brN.

@@ -191,8 +191,9 @@ func TestMirroredCutAndTurnedCopiesMatch(t *testing.T) {
 // Copies cut from a corner by different amounts on its two sides, as a
 // hand crop is, match their photo under the default rule: the query's
 // cuts (queryViews) cut its less-cut axis until it is one of the
-// registered corner crops, which cut both sides alike. Without the cuts
-// most of these copies are lost.
+// registered corner crops, which cut both sides alike. So do small crops,
+// at one corner or one side, which the registered corner crops at 4 and 7%
+// (cornerCuts) meet. Without the cuts most of these copies are lost.
 func TestUnequalCornerCropsMatch(t *testing.T) {
 	h := NewHasher(Limits{})
 	rule := DefaultRule()
@@ -206,6 +207,8 @@ func TestUnequalCornerCropsMatch(t *testing.T) {
 		q70(fixtures.Crop(0, 0, 0.17, 0.04)),
 		q70(fixtures.Crop(0.08, 0.17, 0, 0)),
 		q70(fixtures.Crop(0, 0.22, 0.11, 0)),
+		q70(fixtures.Crop(0.04, 0.04, 0, 0)),
+		q70(fixtures.Crop(0, 0, 0.05, 0)),
 	}
 	found, foundWithout, n := matchKnownEdits(t, h, rule, edits, func(q, reg Fingerprint) (Fingerprint, Fingerprint) {
 		return withoutViews(q, func(name string) bool { return strings.HasPrefix(name, "cut-") }), reg
@@ -253,9 +256,9 @@ func TestMirroredViewMeetsOnlyCropAndTurnedViews(t *testing.T) {
 	}
 }
 
-// A query's cut meets the registered corner crops on its own side, a cut
-// at the top or bottom also the views of the whole picture, and no cut
-// any other crop view.
+// A query's cut meets the registered corner crops of 10% or more on its
+// own side, a cut at the top or bottom also the views of the whole
+// picture, and no cut any other crop view.
 func TestACutMeetsTheCornerCropsOnItsSideAndTopAndBottomWholeViews(t *testing.T) {
 	v := func(name string) View {
 		return View{Name: name, Hashes: []Hash{
@@ -271,7 +274,7 @@ func TestACutMeetsTheCornerCropsOnItsSideAndTopAndBottomWholeViews(t *testing.T)
 		meets []string
 		not   []string
 	}{
-		{"cut-left-12", []string{"crop-tl13", "crop-bl25"}, slices.Concat(whole, []string{"crop-tr13", "crop-br10", "crop-l20", "crop-r20", "crop-t10", "crop-c15", "straight+3", "mirror-crop-c10"})},
+		{"cut-left-12", []string{"crop-tl13", "crop-bl25", "crop-tl10"}, slices.Concat(whole, []string{"crop-tr13", "crop-br10", "crop-l20", "crop-r20", "crop-t10", "crop-c15", "straight+3", "mirror-crop-c10", "crop-tl4", "crop-bl7"})},
 		{"cut-right-6", []string{"crop-tr10", "crop-br22"}, slices.Concat(whole, []string{"crop-tl10", "crop-bl22", "crop-r30", "crop-b10"})},
 		{"cut-top-18", slices.Concat(whole, []string{"crop-tl19", "crop-tr16"}), []string{"crop-bl19", "crop-br16", "crop-t15", "crop-c5"}},
 		{"cut-bottom-9", slices.Concat(whole, []string{"crop-bl10", "crop-br25"}), []string{"crop-tl10", "crop-tr25", "crop-b25", "straight-9"}},
