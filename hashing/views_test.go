@@ -226,13 +226,7 @@ func TestUnequalCornerCropsMatch(t *testing.T) {
 // views that are not registered mirrored too: the registered mirror views
 // cover a whole mirrored copy and its centre crops.
 func TestMirroredViewMeetsOnlyCropAndTurnedViews(t *testing.T) {
-	v := func(name string) View {
-		return View{Name: name, Hashes: []Hash{
-			{Algorithm: PDQ, Code: Code{1, 2, 3, 4}, Quality: 100},
-			{Algorithm: PHash, Code: Code{5}, Quality: 100},
-			{Algorithm: DHash, Code: Code{6}, Quality: 100},
-		}}
-	}
+	v := alikeView
 	rule := Rule{Clauses: []Clause{{{PDQ, 31, false}}}}
 	for _, tc := range []struct {
 		registered string
@@ -260,13 +254,7 @@ func TestMirroredViewMeetsOnlyCropAndTurnedViews(t *testing.T) {
 // own side, a cut at the top or bottom also the views of the whole
 // picture, and no cut any other crop view.
 func TestACutMeetsTheCornerCropsOnItsSideAndTopAndBottomWholeViews(t *testing.T) {
-	v := func(name string) View {
-		return View{Name: name, Hashes: []Hash{
-			{Algorithm: PDQ, Code: Code{1, 2, 3, 4}, Quality: 100},
-			{Algorithm: PHash, Code: Code{5}, Quality: 100},
-			{Algorithm: DHash, Code: Code{6}, Quality: 100},
-		}}
-	}
+	v := alikeView
 	rule := Rule{Clauses: []Clause{{{PDQ, 31, false}}}}
 	whole := []string{ViewOriginal, ViewTrimmed, ViewMirror, "rot90", "rot-8", "trimmed-rot180", "trimmed-mirror"}
 	for _, tc := range []struct {
@@ -289,6 +277,17 @@ func TestACutMeetsTheCornerCropsOnItsSideAndTopAndBottomWholeViews(t *testing.T)
 			}
 		}
 	}
+}
+
+// alikeView is a view named name whose hashes are the same as every other
+// alikeView's, so that only the rule's choice of view pairs
+// (Compared) can keep two of them from matching.
+func alikeView(name string) View {
+	return View{Name: name, Hashes: []Hash{
+		{Algorithm: PDQ, Code: Code{1, 2, 3, 4}, Quality: 100},
+		{Algorithm: PHash, Code: Code{5}, Quality: 100},
+		{Algorithm: DHash, Code: Code{6}, Quality: 100},
+	}}
 }
 
 // withoutMirrored returns a query fingerprint without its mirror image
