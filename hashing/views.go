@@ -97,10 +97,11 @@ func mirrored(f func(*image.Gray) *image.Gray) func(*image.Gray) *image.Gray {
 //     ViewUncaptioned when both edges carry one).
 //
 // A cut meets only the registered corner crops of 10% or more on its side
-// and, at the top and bottom, the whole picture (CutMeets); every match through one
-// must show its corners to the verifier (VerifyTest.CutMinInliers); and
-// its pair is a match's evidence only when no pair of the picture's own
-// views matches (Preferred), so the cuts only add matches.
+// and, at the top and bottom, the whole picture (CutMeets); every match
+// through one must show its corners to the verifier
+// (VerifyTest.CutMinInliers); and its pair is a match's evidence only
+// when no pair of the picture's own views matches (Preferred), so the cuts
+// only add matches.
 //
 // The cuts are made from the picture as served, not its trimmed interior,
 // for the reason the registered crop views are: on a photo with a plain
@@ -206,10 +207,14 @@ func CutMeets(side, registered string) bool {
 		amount := strings.TrimLeft(corner, "tlbr")
 		corner = strings.TrimSuffix(corner, amount)
 		n, _ := strconv.Atoi(amount)
-		return len(corner) == 2 && strings.ContainsRune(corner, rune(side[0])) && n >= 10
+		return len(corner) == 2 && strings.ContainsRune(corner, rune(side[0])) && n >= cutMeetsCornersFrom
 	}
 	return !cropView(registered) && (side == "top" || side == "bottom")
 }
+
+// cutMeetsCornersFrom is the smallest registered corner crop, in percent
+// (cornerCuts), that the query's cuts meet (CutMeets).
+const cutMeetsCornersFrom = 10
 
 // MirroredMeets reports whether the query's mirrored view (ViewMirrored)
 // may be compared with the registered view named registered: with the
