@@ -164,8 +164,8 @@ var (
 
 // describeView names a fingerprint view (hashing's registration and query
 // views, index's video views) in the reader's words: "mirrored", "with
-// 10% cut from the left", "with its caption band at the top cut". A name this build does
-// not know is shown as it is.
+// 10% cut from the left", "with its caption band at the top cut". A name
+// this build does not know is shown as it is.
 func describeView(l *locale, name string) string {
 	switch name {
 	case "", hashing.ViewOriginal:

@@ -69,13 +69,14 @@ import (
 //     sends the picture without it (viewsFor).
 //   - 8: a query picture's cuts (hashing's cut-… views) are cut at all
 //     four sides, by 6, 12 and 18%, from the picture as served; the rule
-//     compares them only with the registered corner crops on their side
-//     and, at the top and bottom, the whole picture (hashing.CutMeets),
-//     and puts every match through one to the verifier. An older
-//     coordinator's rule would compare them with every registered view
-//     and check none, which on the pool's tune split raised the false
-//     alerts from 54 to 639, so a worker sends it the picture without its
-//     cuts (viewsFor); the caption bands it detects still travel.
+//     compares them only with the registered corner crops of 10% or more
+//     on their side and, at the top and bottom, the whole picture
+//     (hashing.CutMeets), and puts every match through one to the
+//     verifier. An older coordinator's rule would compare them with every
+//     registered view and check none, which on the pool's tune split
+//     raised the false alerts from 54 to 639, so a worker sends it the
+//     picture without its cuts (viewsFor); the caption bands it detects
+//     still travel.
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
