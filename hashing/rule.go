@@ -384,22 +384,31 @@ func (r Rule) CompareMemo(query, registered View, memo *NearMemo) (Evidence, boo
 // verifier's MirroredMinInliers and CutMinInliers) could refuse a match
 // the other pair makes, and the added view would cost an alert.
 func Preferred(a, b Evidence) bool {
-	if ra, rb := addedRank(a.QueryView), addedRank(b.QueryView); ra != rb {
+	if ra, rb := queryKind(a.QueryView), queryKind(b.QueryView); ra != rb {
 		return ra < rb
 	}
 	return a.Distance < b.Distance
 }
 
-// addedRank orders query views for Preferred: 0 for the picture's own
-// views, 1 for its cuts, 2 for its mirror image.
-func addedRank(query string) int {
+// The kinds of query view, by what they add to the picture's own views:
+// Preferred's order, and which of the verifier's tests asks for their
+// corners (VerifyTest.added).
+const (
+	ownQuery      = iota // the picture as served, trimmed, uncaptioned
+	cutQuery             // a cut at one side (cutViews, CutSide)
+	mirroredQuery        // its mirror image (ViewMirrored)
+)
+
+// queryKind is the kind of the query view named query: ownQuery, cutQuery
+// or mirroredQuery, in Preferred's order.
+func queryKind(query string) int {
 	if query == ViewMirrored {
-		return 2
+		return mirroredQuery
 	}
 	if _, cut := CutSide(query); cut {
-		return 1
+		return cutQuery
 	}
-	return 0
+	return ownQuery
 }
 
 // Best compares every view of query with every view of registered and

@@ -158,10 +158,10 @@ func (t VerifyTest) Applies(ev Evidence) bool {
 // image (MirroredMinInliers) or a cut (CutMinInliers) — at any distance;
 // 0 when it did not or the test asks nothing of that view.
 func (t VerifyTest) added(ev Evidence) int {
-	if ev.QueryView == ViewMirrored {
+	switch queryKind(ev.QueryView) {
+	case mirroredQuery:
 		return t.MirroredMinInliers
-	}
-	if _, cut := CutSide(ev.QueryView); cut {
+	case cutQuery:
 		return t.CutMinInliers
 	}
 	return 0

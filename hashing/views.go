@@ -140,14 +140,30 @@ var cutAmounts = []int{6, 12, 18}
 // cutViews returns the query's cuts at each of amounts (percent), at each
 // side, named cut-top-N, cut-bottom-N, cut-left-N and cut-right-N.
 func cutViews(amounts []int) []viewSpec {
+	word := map[string]string{"t": "top", "b": "bottom", "l": "left", "r": "right"}
+	return cutAtEach(amounts, []string{"t", "b", "l", "r"}, func(side string, n int) string {
+		return fmt.Sprintf("cut-%s-%d", word[side], n)
+	})
+}
+
+// cutAtEach returns, for each of amounts (percent) and each of sides in
+// turn, a view that cuts that much off the picture at the side ("l",
+// "r", "t", "b") or at both sides of the corner ("tl", …) it names, named
+// by name: the one shape of the registered side and corner crops
+// (sideViews, cornerViews) and the query's cuts (cutViews).
+func cutAtEach(amounts []int, sides []string, name func(side string, n int) string) []viewSpec {
 	var out []viewSpec
 	for _, n := range amounts {
 		f := float64(n) / 100
-		out = append(out,
-			viewSpec{fmt.Sprintf("cut-top-%d", n), crop(0, f, 0, 0)},
-			viewSpec{fmt.Sprintf("cut-bottom-%d", n), crop(0, 0, 0, f)},
-			viewSpec{fmt.Sprintf("cut-left-%d", n), crop(f, 0, 0, 0)},
-			viewSpec{fmt.Sprintf("cut-right-%d", n), crop(0, 0, f, 0)})
+		at := func(side string, letter byte) float64 {
+			if strings.IndexByte(side, letter) >= 0 {
+				return f
+			}
+			return 0
+		}
+		for _, side := range sides {
+			out = append(out, viewSpec{name(side, n), crop(at(side, 'l'), at(side, 't'), at(side, 'r'), at(side, 'b'))})
+		}
 	}
 	return out
 }
@@ -356,16 +372,7 @@ var cornerCuts = []int{4, 7, 10, 13, 16, 19, 22, 25}
 // cornerViews returns the corner crops at each of cuts (percent), from
 // each corner, named crop-tlN, crop-trN, crop-blN and crop-brN.
 func cornerViews(cuts []int) []viewSpec {
-	var out []viewSpec
-	for _, n := range cuts {
-		f := float64(n) / 100
-		out = append(out,
-			viewSpec{fmt.Sprintf("crop-tl%d", n), crop(f, f, 0, 0)},
-			viewSpec{fmt.Sprintf("crop-tr%d", n), crop(0, f, f, 0)},
-			viewSpec{fmt.Sprintf("crop-bl%d", n), crop(f, 0, 0, f)},
-			viewSpec{fmt.Sprintf("crop-br%d", n), crop(0, 0, f, f)})
-	}
-	return out
+	return cutAtEach(cuts, []string{"tl", "tr", "bl", "br"}, registeredCropName)
 }
 
 // sideCuts are the amounts, in percent, at which the registered side
@@ -380,17 +387,12 @@ var sideCuts = []int{10, 15, 20, 25, 30}
 // sideViews returns the side crops at each of cuts (percent), from each
 // side, named crop-lN, crop-rN, crop-tN and crop-bN.
 func sideViews(cuts []int) []viewSpec {
-	var out []viewSpec
-	for _, n := range cuts {
-		f := float64(n) / 100
-		out = append(out,
-			viewSpec{fmt.Sprintf("crop-l%d", n), crop(f, 0, 0, 0)},
-			viewSpec{fmt.Sprintf("crop-r%d", n), crop(0, 0, f, 0)},
-			viewSpec{fmt.Sprintf("crop-t%d", n), crop(0, f, 0, 0)},
-			viewSpec{fmt.Sprintf("crop-b%d", n), crop(0, 0, 0, f)})
-	}
-	return out
+	return cutAtEach(cuts, []string{"l", "r", "t", "b"}, registeredCropName)
 }
+
+// registeredCropName names a registered side or corner crop: crop-l20,
+// crop-tl13.
+func registeredCropName(side string, n int) string { return fmt.Sprintf("crop-%s%d", side, n) }
 
 // trimmedViews are registered, when the picture has borders worth
 // trimming, on its trimmed interior: its mirror image and quarter turns,
