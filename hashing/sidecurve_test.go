@@ -26,15 +26,10 @@ func TestSideCropCurve(t *testing.T) {
 		t.Skip("set HASHWATCH_SIDE_DATASET=DIR to measure one-side crops on a photo folder")
 	}
 	other := []int{10, 20}
-	if s := os.Getenv("HASHWATCH_SIDE_CUTS"); s != "" {
-		other = nil
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || !slices.Contains(sideCuts, n) {
-				t.Fatalf("HASHWATCH_SIDE_CUTS: %q is not one of sideCuts %v", f, sideCuts)
-			}
-			other = append(other, n)
-		}
+	if cuts := percentsFromEnv(t, "HASHWATCH_SIDE_CUTS", fmt.Sprintf("one of sideCuts %v", sideCuts), func(n int) bool {
+		return slices.Contains(sideCuts, n)
+	}); cuts != nil {
+		other = cuts
 	}
 	sides := []string{"l", "r", "t", "b"}
 	// onOther drops the registered side crops that are not on the other
@@ -107,4 +102,24 @@ func TestSideCropCurve(t *testing.T) {
 		out = append(out, fmt.Sprintf("%2d%%: cuts %v %.3f, cuts %v %.3f (%d copies)", a, sideCuts, float64(c.found)/float64(c.n), other, float64(c.foundOther)/float64(c.n), c.n))
 	}
 	t.Log("one-side crops, recall per amount:\n" + strings.Join(out, "\n"))
+}
+
+// percentsFromEnv reads the comma-separated whole percents of the
+// environment variable name for a curve test, each one that ok accepts
+// (what says what it must be); nil when the variable is unset.
+func percentsFromEnv(t *testing.T, name, what string, ok func(n int) bool) []int {
+	t.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || !ok(n) {
+			t.Fatalf("%s: %q is not %s", name, f, what)
+		}
+		out = append(out, n)
+	}
+	return out
 }

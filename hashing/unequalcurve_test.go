@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -45,15 +44,9 @@ func TestUnequalCornerCurve(t *testing.T) {
 			configs = append(configs, config{label, strings.Split(list, ",")})
 		}
 	}
-	if s := os.Getenv("HASHWATCH_UNEQUAL_CORNERS"); s != "" {
-		var extra []int
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 || n > 40 || slices.Contains(cornerCuts, n) {
-				t.Fatalf("HASHWATCH_UNEQUAL_CORNERS: %q is not a cut of 1–40%% off cornerCuts %v", f, cornerCuts)
-			}
-			extra = append(extra, n)
-		}
+	if extra := percentsFromEnv(t, "HASHWATCH_UNEQUAL_CORNERS", fmt.Sprintf("a cut of 1–40%% off cornerCuts %v", cornerCuts), func(n int) bool {
+		return n >= 1 && n <= 40 && !slices.Contains(cornerCuts, n)
+	}); extra != nil {
 		saved := registrationViews
 		t.Cleanup(func() { registrationViews = saved })
 		registrationViews = slices.Concat(saved, cornerViews(extra))
