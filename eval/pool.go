@@ -48,6 +48,10 @@ type PoolConfig struct {
 	// hashing/features/lfindex) at this many inliers and reports its
 	// pairs in PoolResult.Local, apart from the hash rule's figures.
 	Local int
+	// Judgements are pairs a person has looked at (DefaultJudgements):
+	// false alerts between families judged one design drawn twice are
+	// counted apart (PoolResult.JudgedSameDesign). None when nil.
+	Judgements []Judgement
 	// Cache, if set, is a folder keeping fingerprints by file SHA-256 and
 	// hasher version, so a second run hashes nothing again.
 	Cache string
@@ -105,11 +109,22 @@ type PoolResult struct {
 	// Rate is FalseAlerts per comparison and Upper its one-sided 95%
 	// upper bound (exact Poisson); the Cross fields count only pairs of
 	// different families, over the comparisons between different families.
-	Rate             float64      `json:"rate"`
-	Upper            float64      `json:"upper_95"`
-	CrossComparisons int64        `json:"cross_family_comparisons"`
-	CrossRate        float64      `json:"cross_family_rate"`
-	CrossUpper       float64      `json:"cross_family_upper_95"`
+	Rate             float64 `json:"rate"`
+	Upper            float64 `json:"upper_95"`
+	CrossComparisons int64   `json:"cross_family_comparisons"`
+	CrossRate        float64 `json:"cross_family_rate"`
+	CrossUpper       float64 `json:"cross_family_upper_95"`
+	// JudgedSameDesign counts the false alerts between families that a
+	// person judged one design drawn twice (PoolConfig.Judgements),
+	// JudgedDifferent those judged two different pictures, and Unjudged
+	// those nobody has looked at yet. DifferentRate and DifferentUpper
+	// are the cross-family rate and bound without the same-design pairs:
+	// the unjudged count as different pictures.
+	JudgedSameDesign int          `json:"judged_same_design"`
+	JudgedDifferent  int          `json:"judged_different"`
+	Unjudged         int          `json:"unjudged"`
+	DifferentRate    float64      `json:"different_pictures_rate"`
+	DifferentUpper   float64      `json:"different_pictures_upper_95"`
 	Clauses          []PoolClause `json:"clauses"`
 	FamilyPairs      []FamilyPair `json:"family_pairs"`
 	// BusiestRegistered are the registered images that raised false
@@ -215,6 +230,9 @@ type PoolAlert struct {
 	// has no corner set (an imported hash, a picture that will not
 	// decode).
 	Inliers int `json:"inliers"`
+	// Judged is a person's verdict on the pair (Judgement), "" when
+	// nobody has judged it: "same design: …" or "different: …".
+	Judged string `json:"judged,omitempty"`
 }
 
 // poolImage is one manifest line.
@@ -371,7 +389,7 @@ func RunPool(ctx context.Context, cfg PoolConfig) (*PoolResult, error) {
 		}
 		return ta.correlation(tb)
 	}
-	summarise(res, cfg.Rule, regs, queries, matches, sc, corr)
+	summarise(res, cfg.Rule, regs, queries, matches, sc, corr, newJudged(cfg.Judgements))
 	summariseRejected(res, regs, queries, rejected, corr)
 	if res.Local != nil {
 		res.Local.countLocal(corr)
@@ -823,7 +841,7 @@ func insertNearest(list []nearPair, p nearPair) []nearPair {
 }
 
 // summarise fills res from the index's matches and the scan.
-func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, matches []poolMatch, sc *scan, corr func(a, b string) float64) {
+func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, matches []poolMatch, sc *scan, corr func(a, b string) float64, jm judged) {
 	famQ, famR := map[string]int64{}, map[string]int64{}
 	for _, q := range queries {
 		famQ[q.family]++
@@ -867,6 +885,14 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 		res.Clauses[ci].FalseAlerts++
 		if q.family == r.family {
 			res.SameFamily++
+		} else if j, ok := jm.of(q.path, r.path); !ok {
+			res.Unjudged++
+		} else if j.SameDesign {
+			res.JudgedSameDesign++
+			a.Judged = "same design: " + j.Note
+		} else {
+			res.JudgedDifferent++
+			a.Judged = "different: " + j.Note
 		}
 		byFamily[fpair{q.family, r.family}]++
 		busyR[m.r]++
@@ -875,6 +901,7 @@ func summarise(res *PoolResult, rule hashing.Rule, regs, queries []hashedImage, 
 	}
 	res.Rate, res.Upper = rate(res.FalseAlerts, res.Comparisons)
 	res.CrossRate, res.CrossUpper = rate(res.FalseAlerts-res.SameFamily, res.CrossComparisons)
+	res.DifferentRate, res.DifferentUpper = rate(res.FalseAlerts-res.SameFamily-res.JudgedSameDesign, res.CrossComparisons)
 
 	// The index must return exactly the image pairs some clause passes.
 	scanned := map[uint64]bool{}

@@ -18,7 +18,7 @@ const defaultDataset = "../shared/datasets/dev"
 func (a *app) evalCommand() *cobra.Command {
 	var cfg eval.Config
 	var asJSON bool
-	var dumpPath string
+	var dumpPath, judgedPath string
 	var videoSuite, stress bool
 	var pool eval.PoolConfig
 	var ratio float64
@@ -89,6 +89,9 @@ holdout only to check.`,
 			pool.Local = cfg.Local
 			if pool.Pool != "" {
 				pool.Workers = cfg.Workers
+				if pool.Judgements, err = judgements(judgedPath); err != nil {
+					return err
+				}
 				return a.evalPool(cmd, pool, asJSON, dumpPath)
 			}
 			if cfg.Dataset == "" {
@@ -144,6 +147,7 @@ holdout only to check.`,
 	cmd.Flags().StringVar(&pool.Split, "split", "tune", "with --pool: tune, holdout or all")
 	cmd.Flags().IntVar(&pool.Register, "register", 0, "with --pool: images to register (default half the split, at most 10,000)")
 	cmd.Flags().IntVar(&pool.Query, "query", 0, "with --pool: images to query (default all the others)")
+	cmd.Flags().StringVar(&judgedPath, "judged", "", `with --pool: pairs a person judged (path, path, same-design|different, note; tab-separated), or "none" (default: those kept with hashwatch, eval/pooljudged.tsv)`)
 	cmd.Flags().StringVar(&pool.Cache, "cache", "", "with --pool: folder caching fingerprints between runs")
 	cmd.Flags().BoolVar(&pool.NoScan, "no-scan", false, "with --pool: skip the exhaustive comparison of every view pair (no index check, nearest misses or dump)")
 	cmd.Flags().StringVar(&clauses, "rule", "", `the rule's clauses, e.g. "(phash<=6 & dhash<=8 & pdq<=52) | (pdq<=31)" (default: the default rule's)`)

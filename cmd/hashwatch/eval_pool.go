@@ -78,6 +78,11 @@ func printPool(a *app, r *eval.PoolResult) {
 		r.Matches, r.Duplicates, eval.DuplicateCorrelation, r.FalseAlerts, r.SameFamily)
 	fmt.Fprintf(w, "false alerts per comparison: %.3g (95%% upper bound %.3g)\n", r.Rate, r.Upper)
 	fmt.Fprintf(w, "  between families only:     %.3g (95%% upper bound %.3g) over %d comparisons\n", r.CrossRate, r.CrossUpper, r.CrossComparisons)
+	if cross := r.FalseAlerts - r.SameFamily; cross > 0 {
+		fmt.Fprintf(w, "  of the %d between families, a person judged %d one design drawn twice and %d different pictures; %d are unjudged\n",
+			cross, r.JudgedSameDesign, r.JudgedDifferent, r.Unjudged)
+		fmt.Fprintf(w, "  between different pictures: %.3g (95%% upper bound %.3g), the unjudged counted in\n", r.DifferentRate, r.DifferentUpper)
+	}
 	if r.Disagreements > 0 {
 		fmt.Fprintf(w, "WARNING: the index and an exhaustive comparison disagree on %d image pairs\n", r.Disagreements)
 	}
@@ -123,10 +128,17 @@ func printPool(a *app, r *eval.PoolResult) {
 			fmt.Fprintf(w, "  %4d  %s\n", x.Count, x.Path)
 		}
 	}
+	var cross []eval.PoolAlert
+	for _, x := range r.Alerts {
+		if x.QueryFamily != x.RegisteredFamily {
+			cross = append(cross, x)
+		}
+	}
 	for _, l := range []struct {
 		title string
 		list  []eval.PoolAlert
-	}{{"false alerts, nearest by PDQ first", r.Alerts}, {"duplicates set aside", r.DuplicateList},
+	}{{"false alerts between families, nearest by PDQ first", cross},
+		{"false alerts, nearest by PDQ first", r.Alerts}, {"duplicates set aside", r.DuplicateList},
 		{"turned down by the geometric verifier, nearest by PDQ first", r.RejectedList}} {
 		if len(l.list) == 0 {
 			continue
@@ -141,8 +153,12 @@ func printPool(a *app, r *eval.PoolResult) {
 			if x.Inliers >= 0 {
 				inliers = fmt.Sprintf(", %d inliers", x.Inliers)
 			}
-			fmt.Fprintf(w, "  %s (%s) ~ %s (%s): clause %d, pdq %d phash %d dhash %d, correlation %.2f%s\n",
-				x.Query, x.QueryView, x.Registered, x.RegisteredView, x.Clause, x.PDQ, x.PHash, x.DHash, x.Correlation, inliers)
+			judged := ""
+			if x.Judged != "" {
+				judged = "; judged " + x.Judged
+			}
+			fmt.Fprintf(w, "  %s (%s) ~ %s (%s): clause %d, pdq %d phash %d dhash %d, correlation %.2f%s%s\n",
+				x.Query, x.QueryView, x.Registered, x.RegisteredView, x.Clause, x.PDQ, x.PHash, x.DHash, x.Correlation, inliers, judged)
 		}
 	}
 	if r.Local != nil {
@@ -171,4 +187,25 @@ func printPoolLocal(w io.Writer, l *eval.PoolLocal) {
 		fmt.Fprintf(w, "  %s ~ %s: %d inliers, %d votes, mirrored %v, hash matched %v, correlation %.2f\n",
 			p.Query, p.Registered, p.Inliers, p.Votes, p.Mirrored, p.HashMatched, p.Correlation)
 	}
+}
+
+// judgements reads the --judged file: "" for the judgements kept with
+// hashwatch, "none" for none.
+func judgements(path string) ([]eval.Judgement, error) {
+	switch path {
+	case "":
+		return eval.DefaultJudgements(), nil
+	case "none":
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("eval: --judged: %w", err)
+	}
+	defer f.Close()
+	js, err := eval.ReadJudgements(f)
+	if err != nil {
+		return nil, fmt.Errorf("eval: --judged %s: %w", path, err)
+	}
+	return js, nil
 }

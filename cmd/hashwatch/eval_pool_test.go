@@ -54,6 +54,11 @@ func TestEvalPoolJSON(t *testing.T) {
 	if l, ok := r["false_alert_list"].([]any); !ok || len(l) != 0 {
 		t.Errorf("false_alert_list = %v, want []", r["false_alert_list"])
 	}
+	for _, key := range []string{"judged_same_design", "judged_different", "unjudged", "different_pictures_rate"} {
+		if got, ok := r[key].(float64); !ok || got != 0 {
+			t.Errorf("%s = %v, want 0", key, r[key])
+		}
+	}
 	if cl, ok := r["clauses"].([]any); !ok || len(cl) != 2 {
 		t.Errorf("clauses = %v, want one entry per clause of the default rule", r["clauses"])
 	}
@@ -63,5 +68,21 @@ func TestEvalPoolRefusesAnUnknownSplit(t *testing.T) {
 	_, errOut, code := cli(t, filepath.Join(t.TempDir(), "hw.db"), "eval", "--pool", t.TempDir(), "--split", "train")
 	if code != 2 || !strings.Contains(errOut, "tune, holdout or all") {
 		t.Errorf("exit %d, stderr %q; want 2 and the splits there are", code, errOut)
+	}
+}
+
+func TestEvalPoolRefusesABadJudgementFile(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "judged.tsv")
+	if err := os.WriteFile(bad, []byte("a/1.png\tb/2.png\tlooks alike\tx\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, want string }{
+		{bad, `verdict "looks alike"`},
+		{filepath.Join(t.TempDir(), "absent.tsv"), "no such file"},
+	} {
+		_, errOut, code := cli(t, filepath.Join(t.TempDir(), "hw.db"), "eval", "--pool", t.TempDir(), "--judged", tc.file)
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("--judged %s: exit %d, stderr %q; want a failure naming %q", tc.file, code, errOut, tc.want)
+		}
 	}
 }
