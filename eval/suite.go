@@ -16,10 +16,23 @@ type Group struct {
 }
 
 // DefaultSuite is the evaluation's edit suite, grouped as in the hashing
-// issue's targets, and then the unseen-edits group (UnseenGroup), which has
-// no target. Every edit is a deterministic Go transform.
+// issue's targets, and then the unseen-edits group (UnseenGroup) and the
+// audit group (AuditGroup), which have no target. Every edit is a deterministic Go transform.
 func DefaultSuite() []Group {
-	return append(TargetSuite(), UnseenGroup())
+	return append(TargetSuite(), UnseenGroup(), AuditGroup())
+}
+
+// AuditName is the name of the audit group.
+const AuditName = "audit edits (no target, never tuned on)"
+
+// AuditGroup is the second generalisation check (fixtures.AuditEdits):
+// re-uploads written down after the unseen group had been studied edit by
+// edit and every view chosen, and first measured with no change made for
+// them (README, "The audit group"). The unseen group has been looked at
+// too often to say how recall generalises; this one says it until it, in
+// turn, is tuned on, which a change must then report.
+func AuditGroup() Group {
+	return Group{Name: AuditName, Edits: fixtures.AuditEdits()}
 }
 
 // TargetSuite is the part of DefaultSuite with recall targets: the edits
