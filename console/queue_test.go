@@ -278,6 +278,8 @@ func TestWhyItMatchedInWords(t *testing.T) {
 		{"crop-tl15", "with 15% cut from the top-left corner", "15%가 왼쪽 위 모서리에서 잘린"},
 		{"cut-bottom-9", "with 9% cut from the bottom", "9%가 아래쪽에서 잘린"},
 		{"cut-left-12", "with 12% cut from the left", "12%가 왼쪽에서 잘린"},
+		{"part-right", "only its right half", "오른쪽 절반만"},
+		{"part-bottom-left", "only its quarter at the bottom-left corner", "왼쪽 아래 모서리 4분의 1만"},
 		{"uncaptioned-top", "with its caption band at the top cut", "위쪽 자막 띠를 잘라낸"},
 		{"uncaptioned", "with its caption bands at the top and bottom cut", "위아래 자막 띠를 잘라낸"},
 		{"trimmed-rot180", "with its plain borders trimmed, then turned 180°", "단색 테두리를 잘라낸 뒤 180° 회전된"},

@@ -159,6 +159,7 @@ var (
 	viewStraight = regexp.MustCompile(`^straight([+-]\d+)$`)
 	viewCrop     = regexp.MustCompile(`^crop-(c|l|r|t|b|tl|tr|bl|br)(\d+)$`)
 	viewCut      = regexp.MustCompile(`^cut-(top|bottom|left|right)-(\d+)$`)
+	viewPart     = regexp.MustCompile(`^part-(top|bottom|left|right)(?:-(left|right))?$`)
 	viewFrameAt  = regexp.MustCompile(`^frame@([\d.]+)s$`)
 )
 
@@ -213,6 +214,14 @@ func describeView(l *locale, name string) string {
 		// said as the registered side crops are.
 		pct, _ := strconv.Atoi(m[2])
 		return l.T("view.crop_side", pct, l.T("side."+m[1][:1]))
+	}
+	if m := viewPart.FindStringSubmatch(name); m != nil {
+		// A half or a quarter of the crawled picture (hashing's
+		// partViews): a photo in a collage or a grid.
+		if m[2] == "" {
+			return l.T("view.half", l.T("side."+m[1][:1]))
+		}
+		return l.T("view.quarter", l.T("side."+m[1][:1]+m[2][:1]))
 	}
 	if m := viewFrameAt.FindStringSubmatch(name); m != nil {
 		f, _ := strconv.ParseFloat(m[1], 64)

@@ -25,8 +25,9 @@ type Judgement struct {
 	// the order does not matter.
 	A, B string
 	// SameDesign says the two show one design made twice (recoloured,
-	// re-rendered, redrawn from one original); false says they are two
-	// pictures, whatever parts they share.
+	// re-rendered, redrawn from one original) or one is a part cut from
+	// the other; false says they are two pictures, whatever parts they
+	// share.
 	SameDesign bool
 	// Note says what was seen.
 	Note string

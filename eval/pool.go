@@ -625,9 +625,11 @@ type flatView struct {
 }
 
 // scanClasses stand for the kinds of query view hashing.Compared tells
-// apart: the picture's own views, its mirror image, and its cuts at each
-// side (Compared decides a cut by its side alone).
-var scanClasses = []string{hashing.ViewOriginal, hashing.ViewMirrored, "cut-top-0", "cut-bottom-0", "cut-left-0", "cut-right-0"}
+// apart: the picture's own views, its mirror image, its cuts at each side
+// (Compared decides a cut by its side alone) and its halves and quarters
+// (all alike to Compared).
+var scanClasses = []string{hashing.ViewOriginal, hashing.ViewMirrored, "cut-top-0", "cut-bottom-0", "cut-left-0", "cut-right-0",
+	hashing.ViewPart + "left"}
 
 // scanClass is the index in scanClasses of the query view named name.
 func scanClass(name string) int {
@@ -638,6 +640,9 @@ func scanClass(name string) int {
 		if i := slices.Index(scanClasses, "cut-"+side+"-0"); i >= 0 {
 			return i
 		}
+	}
+	if strings.HasPrefix(name, hashing.ViewPart) {
+		return len(scanClasses) - 1
 	}
 	return 0
 }

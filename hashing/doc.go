@@ -29,8 +29,10 @@
 // bottom, the whole picture (dropping a caption band) (queryViews,
 // CutMeets), and, when row statistics find a caption band (band.go), the
 // picture without it (without both, when it has one above and one below),
-// and its mirror image, which meets only the registered crop and turned
-// views (MirroredMeets). A registered image also gets the
+// its halves and quarters, which meet only the registered picture's whole
+// views (a photo in a collage or a grid: partViews, PartMeets), and its
+// mirror image, which meets only the registered crop and turned views
+// (MirroredMeets). A registered image also gets the
 // views that undo what re-uploaders do — mirror, turns, crops — cut from a
 // larger copy of the whole picture (not its trimmed interior: trimming an
 // edited copy does not land where trimming the original did), plus trimmed

@@ -298,6 +298,9 @@ func (h *Hasher) views(img image.Image, purpose Purpose) ([]View, error) {
 				jobs = append(jobs, job{band.name, rest})
 			}
 		}
+		for _, v := range partViews {
+			jobs = append(jobs, job{v.name, v.make(work)})
+		}
 	case ForRegistration:
 		for _, v := range registrationViews {
 			jobs = append(jobs, job{v.name, v.make(work)})

@@ -247,6 +247,9 @@ func (r Rule) Key() string {
 	for _, v := range queryViews {
 		b.WriteString(" " + v.name)
 	}
+	for _, v := range partViews {
+		b.WriteString(" " + v.name)
+	}
 	b.WriteString(" " + ViewMirrored)
 	sum := sha256.Sum256([]byte(b.String()))
 	return r.String() + " #" + hex.EncodeToString(sum[:6])
@@ -396,6 +399,7 @@ func Preferred(a, b Evidence) bool {
 const (
 	ownQuery      = iota // the picture as served, trimmed, uncaptioned
 	cutQuery             // a cut at one side (cutViews, CutSide)
+	partQuery            // a half or a quarter (partViews, ViewPart)
 	mirroredQuery        // its mirror image (ViewMirrored)
 )
 
@@ -407,6 +411,9 @@ func queryKind(query string) int {
 	}
 	if _, cut := CutSide(query); cut {
 		return cutQuery
+	}
+	if strings.HasPrefix(query, ViewPart) {
+		return partQuery
 	}
 	return ownQuery
 }

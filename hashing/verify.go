@@ -114,6 +114,15 @@ type VerifyTest struct {
 	// corner set leaves the match unchecked, as everywhere.
 	// DefaultRule: 3 (minFit).
 	CutMinInliers int
+	// PartMinInliers, when above 0, is the fewest inliers a match made
+	// through one of the query's halves or quarters (partViews) needs at
+	// any distance (beyond AbovePDQ, MinInliers if that is more). A part
+	// meets every whole view of a registered picture (PartMeets); a photo
+	// put into a collage or a grid keeps its corners, while half of a
+	// sprite sheet, a texture or a plain panel meets many a picture by
+	// its hashes alone. A side without a corner set leaves the match
+	// unchecked, as everywhere. DefaultRule: 3 (minFit).
+	PartMinInliers int
 	// MinPoints, when above 0, leaves unchecked a match in which either
 	// picture has fewer corners: too few to say anything either way.
 	MinPoints int
@@ -163,6 +172,8 @@ func (t VerifyTest) added(ev Evidence) int {
 		return t.MirroredMinInliers
 	case cutQuery:
 		return t.CutMinInliers
+	case partQuery:
+		return t.PartMinInliers
 	}
 	return 0
 }
@@ -303,5 +314,5 @@ func (h *Hasher) featuresOf(img image.Image, cfg features.Config) features.Set {
 // "Square copies and the near gate"). Registration computes corner sets
 // under its Config (Hasher.Image, Hasher.Pixels).
 func defaultVerify() *VerifyTest {
-	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, CropMinDistinct: 4, MirroredMinInliers: minFit, CutMinInliers: minFit, Config: features.DefaultConfig()}
+	return &VerifyTest{AbovePDQ: 31, MinInliers: 5, CropMinDistinct: 4, MirroredMinInliers: minFit, CutMinInliers: minFit, PartMinInliers: minFit, Config: features.DefaultConfig()}
 }

@@ -226,8 +226,8 @@ func TestFeaturesOfAPaddedCopyAreItsInteriors(t *testing.T) {
 	}
 }
 
-// The query's added views — its mirror image and its cuts — only add
-// matches: where another view pair matches too, that pair is the match's
+// The query's added views — its mirror image, its cuts, its halves and
+// quarters — only add matches: where another view pair matches too, that pair is the match's
 // evidence (hashing.Preferred), so the verifier's check of the added
 // view's pair cannot refuse a match the other pair makes; and where the
 // added view's pair is the only one, the check decides.
@@ -256,10 +256,10 @@ func TestTheAddedViewsNeverTakeAMatchAway(t *testing.T) {
 	near[0] ^= 0xffff // 16 bits from code(0x5555)
 	rule := hashing.Rule{
 		Clauses: []hashing.Clause{{{Algorithm: hashing.PDQ, MaxDistance: 31}}},
-		Verify:  &hashing.VerifyTest{AbovePDQ: 31, MinInliers: 5, MirroredMinInliers: 3, CutMinInliers: 3, Config: cfg},
+		Verify:  &hashing.VerifyTest{AbovePDQ: 31, MinInliers: 5, MirroredMinInliers: 3, CutMinInliers: 3, PartMinInliers: 3, Config: cfg},
 	}
 	registered := hashing.Fingerprint{Kind: hashing.KindImage, Views: []hashing.View{
-		view(hashing.ViewOriginal, code(0x5555)), view("crop-tl13", code(0x1234)),
+		view(hashing.ViewOriginal, code(0x5555)), view("crop-tl13", code(0x1234)), view(hashing.ViewMirror, code(0x4321)),
 	}, Features: set(fixtures.Known()[0].Data)}
 	unrelated := set(fixtures.Others()[0].Data)
 	for _, tc := range []struct {
@@ -276,6 +276,10 @@ func TestTheAddedViewsNeverTakeAMatchAway(t *testing.T) {
 			[]hashing.View{view(hashing.ViewOriginal, near), view("cut-left-12", code(0x1234))}, true, hashing.ViewOriginal},
 		{"only the cut's pair matches: the verifier refuses it",
 			[]hashing.View{view(hashing.ViewOriginal, code(0x9999)), view("cut-left-12", code(0x1234))}, false, ""},
+		{"another pair matches besides a nearer half: it is the evidence, and the match stands",
+			[]hashing.View{view(hashing.ViewOriginal, near), view("part-left", code(0x4321))}, true, hashing.ViewOriginal},
+		{"only the half's pair matches: the verifier refuses it",
+			[]hashing.View{view(hashing.ViewOriginal, code(0x9999)), view("part-top-right", code(0x4321))}, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			query := hashing.Fingerprint{Kind: hashing.KindImage, Views: tc.views, Features: unrelated}
@@ -293,13 +297,16 @@ func TestTheAddedViewsNeverTakeAMatchAway(t *testing.T) {
 		{ev(hashing.ViewOriginal, 30), ev(hashing.ViewMirrored, 0), true},
 		{ev(hashing.ViewOriginal, 30), ev("cut-top-12", 0), true},
 		{ev("cut-top-12", 30), ev(hashing.ViewMirrored, 0), true},
+		{ev("cut-top-12", 30), ev("part-left", 0), true},
+		{ev("part-left", 30), ev(hashing.ViewMirrored, 0), true},
+		{ev("part-bottom-right", 0), ev("cut-left-6", 30), false},
 		{ev(hashing.ViewMirrored, 0), ev("cut-top-12", 30), false},
 		{ev("cut-left-6", 3), ev("cut-top-18", 4), true},
 		{ev(hashing.ViewTrimmed, 3), ev(hashing.ViewOriginal, 4), true},
 		{ev(hashing.ViewOriginal, 4), ev(hashing.ViewTrimmed, 3), false},
 	} {
 		if got := hashing.Preferred(tc.a, tc.b); got != tc.want {
-			t.Errorf("Preferred(%s at %d, %s at %d) = %v, want %v: the picture's own views first, then its cuts, then its mirror image, the nearer within each", tc.a.QueryView, tc.a.Distance, tc.b.QueryView, tc.b.Distance, got, tc.want)
+			t.Errorf("Preferred(%s at %d, %s at %d) = %v, want %v: the picture's own views first, then its cuts, its halves and quarters, its mirror image, the nearer within each", tc.a.QueryView, tc.a.Distance, tc.b.QueryView, tc.b.Distance, got, tc.want)
 		}
 	}
 }

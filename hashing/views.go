@@ -133,6 +133,41 @@ func mirrored(f func(*image.Gray) *image.Gray) func(*image.Gray) *image.Gray {
 // false alerts (README, "Matching").
 var queryViews = cutViews(cutAmounts)
 
+// ViewPart prefixes the query's views of a half or a quarter of the
+// crawled picture (partViews): part-left, part-top-right, ….
+const ViewPart = "part-"
+
+// partViews are the halves and quarters of a crawled picture, hashed as
+// views of their own for a photo that is only part of what was posted:
+// one of two pictures side by side or one above the other (a "before and
+// after", a comparison), one cell of a 2 × 2 grid (a thumbnail sheet, a
+// "dump"). The photo then fills a half or a quarter of the picture, and
+// the whole picture's hashes and cuts never meet it (the eval's audit
+// group: a collage found 0–1 times in 140, a grid never). The halves and
+// quarters are cut at the middle of the picture as served: a collage of
+// pictures of one height puts its seam there, and a grid its gutters.
+// A part meets only the registered picture's whole views (PartMeets),
+// every match through one must show its corners to the verifier
+// (VerifyTest.PartMinInliers), and its pair is a match's evidence only
+// when no other pair matches (Preferred), so the parts only add matches.
+// A screenshot, whose photo lies between bars of other heights, is not
+// met this way.
+var partViews = []viewSpec{
+	{ViewPart + "left", crop(0, 0, 0.5, 0)}, {ViewPart + "right", crop(0.5, 0, 0, 0)},
+	{ViewPart + "top", crop(0, 0, 0, 0.5)}, {ViewPart + "bottom", crop(0, 0.5, 0, 0)},
+	{ViewPart + "top-left", crop(0, 0, 0.5, 0.5)}, {ViewPart + "top-right", crop(0.5, 0, 0, 0.5)},
+	{ViewPart + "bottom-left", crop(0, 0.5, 0.5, 0)}, {ViewPart + "bottom-right", crop(0.5, 0.5, 0, 0)},
+}
+
+// PartMeets reports whether a query's half or quarter (partViews) may be
+// compared with the registered view named registered: with the views of
+// the whole registered picture (as registered, trimmed, mirrored,
+// turned), not with its crop views. A part is a small picture cut out of
+// the crawled one; against a registered crop it would be a part of one
+// picture against a part of another, the comparison that made most of
+// the pool's false alerts when the cuts met every view (CutMeets).
+func PartMeets(registered string) bool { return !cropView(registered) }
+
 // cutAmounts are the amounts, in percent, by which queryViews cut a
 // crawled picture at each side.
 var cutAmounts = []int{6, 12, 18}
@@ -182,6 +217,9 @@ func Compared(query, registered string) bool {
 	}
 	if side, ok := CutSide(query); ok {
 		return CutMeets(side, registered)
+	}
+	if strings.HasPrefix(query, ViewPart) {
+		return PartMeets(registered)
 	}
 	return true
 }

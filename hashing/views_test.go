@@ -279,6 +279,55 @@ func TestACutMeetsTheCornerCropsOnItsSideAndTopAndBottomWholeViews(t *testing.T)
 	}
 }
 
+// A query's half or quarter meets the views of the whole registered
+// picture and none of its crop views.
+func TestAPartMeetsOnlyTheWholeViews(t *testing.T) {
+	v := alikeView
+	rule := Rule{Clauses: []Clause{{{PDQ, 31, false}}}}
+	whole := []string{ViewOriginal, ViewTrimmed, ViewMirror, "rot90", "rot-8", "trimmed-rot180", "trimmed-mirror"}
+	crops := []string{"crop-tl13", "crop-c15", "crop-l20", "straight+3", "mirror-crop-c10", "crop-br4"}
+	for _, part := range partViews {
+		for _, reg := range slices.Concat(whole, crops) {
+			want := slices.Contains(whole, reg)
+			if _, ok := rule.Compare(v(part.name), v(reg)); ok != want {
+				t.Errorf("%s against %s: match %v, want %v", part.name, reg, ok, want)
+			}
+		}
+	}
+}
+
+// TestHalvesAndQuartersMatch finds the fixture photos in either half of a
+// side-by-side collage, in either half of one stacked above another, and
+// in the top-left cell of a 2 × 2 grid, each scaled back to the photo's
+// width and saved at JPEG 70: through the query's halves and quarters,
+// which nothing else reaches.
+func TestHalvesAndQuartersMatch(t *testing.T) {
+	h := NewHasher(Limits{})
+	rule := DefaultRule()
+	q70 := func(e fixtures.Edit) fixtures.Edit {
+		return fixtures.Combine(e.Name+"+q70", e, fixtures.JPEGQuality(70))
+	}
+	// One picture above another: the collage turned a quarter, and the
+	// result turned back.
+	stacked := func(left bool) fixtures.Edit {
+		return fixtures.Combine("stacked", fixtures.Rotate(90), fixtures.Collage(left), fixtures.Rotate(270))
+	}
+	edits := []fixtures.Edit{
+		q70(fixtures.Collage(true)), q70(fixtures.Collage(false)),
+		q70(stacked(true)), q70(stacked(false)), q70(fixtures.Grid()),
+	}
+	found, foundWithout, n := matchKnownEdits(t, h, rule, edits, func(q, reg Fingerprint) (Fingerprint, Fingerprint) {
+		return withoutViews(q, func(name string) bool { return strings.HasPrefix(name, ViewPart) }), reg
+	})
+	t.Logf("found %d of %d photos in collages and grids, %d without the halves and quarters", found, n, foundWithout)
+	if found < n*85/100 {
+		t.Errorf("found %d of %d photos in collages and grids, want at least 85%%", found, n)
+	}
+	if foundWithout > n/4 {
+		t.Errorf("without the halves and quarters %d of %d are found: the test no longer shows what it is for", foundWithout, n)
+	}
+}
+
 // alikeView is a view named name whose hashes are the same as every other
 // alikeView's, so that only the rule's choice of view pairs
 // (Compared) can keep two of them from matching.

@@ -71,7 +71,8 @@ var reviewWords = map[string]map[string]string{
 		"view.straight": "%s° 돌린 뒤 빈 모서리를 잘라낸",
 		"view.crop_all": "네 변에서 %d%%씩 잘린", "view.crop_side": "%d%%가 %s에서 잘린",
 		"view.frame_at": "%s 지점 프레임",
-		"side.t":        "위쪽", "side.b": "아래쪽", "side.l": "왼쪽", "side.r": "오른쪽",
+		"view.half":     "%s 절반만", "view.quarter": "%s 4분의 1만",
+		"side.t": "위쪽", "side.b": "아래쪽", "side.l": "왼쪽", "side.r": "오른쪽",
 		"side.tl": "왼쪽 위 모서리", "side.tr": "오른쪽 위 모서리", "side.bl": "왼쪽 아래 모서리", "side.br": "오른쪽 아래 모서리",
 	},
 	"en": {
@@ -138,7 +139,8 @@ var reviewWords = map[string]map[string]string{
 		"view.straight": "straightened by %s° (turned, its empty corners cropped)",
 		"view.crop_all": "with %d%% cut from every side", "view.crop_side": "with %d%% cut from the %s",
 		"view.frame_at": "at its frame of %s",
-		"side.t":        "top", "side.b": "bottom", "side.l": "left", "side.r": "right",
+		"view.half":     "only its %s half", "view.quarter": "only its quarter at the %s",
+		"side.t": "top", "side.b": "bottom", "side.l": "left", "side.r": "right",
 		"side.tl": "top-left corner", "side.tr": "top-right corner", "side.bl": "bottom-left corner", "side.br": "bottom-right corner",
 	},
 }

@@ -3,6 +3,7 @@ package natswork
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
@@ -77,11 +78,17 @@ import (
 //     raised the false alerts from 54 to 639, so a worker sends it the
 //     picture without its cuts (viewsFor); the caption bands it detects
 //     still travel.
+//   - 9: a query picture carries its halves and quarters as views
+//     (hashing's part-… views), which the rule compares only with the
+//     registered picture's whole views (hashing.PartMeets) and puts to
+//     the verifier. An older coordinator's rule would compare them with
+//     every registered view and check none, so a worker sends it the
+//     picture without them (viewsFor).
 //
 // A job from a coordinator newer than the worker is refused with an
 // error that says to upgrade the worker (handle), and handed back to the
 // queue for another worker.
-const Protocol = 8
+const Protocol = 9
 
 // jobMsg is a job as it sits in the work stream.
 type jobMsg struct {
@@ -167,12 +174,14 @@ func encodeMatchRequest(r *matchRequest, proto int) ([]byte, error) {
 
 // viewsFor returns the query views a coordinator of protocol proto is
 // sent: without the query's mirror image before protocol 7, and without
-// its cuts before protocol 8, whose rules would compare them with every
-// registered view. It shares views' array when nothing is left out.
+// its cuts before protocol 8, and without its halves and quarters before
+// protocol 9, whose rules would compare them with every registered view.
+// It shares views' array when nothing is left out.
 func viewsFor(views []hashing.View, proto int) []hashing.View {
 	drop := func(v hashing.View) bool {
 		_, cut := hashing.CutSide(v.Name)
-		return (proto < 7 && v.Name == hashing.ViewMirrored) || (proto < 8 && cut)
+		return (proto < 7 && v.Name == hashing.ViewMirrored) || (proto < 8 && cut) ||
+			(proto < 9 && strings.HasPrefix(v.Name, hashing.ViewPart))
 	}
 	if !slices.ContainsFunc(views, drop) {
 		return views

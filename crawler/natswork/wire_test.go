@@ -236,8 +236,8 @@ func TestOlderCoordinatorsGetFramesWithoutTheBand(t *testing.T) {
 }
 
 // TestOlderCoordinatorsGetPicturesWithoutTheNewerViews checks that a
-// query picture's own mirror image (protocol 7) and its cuts (protocol 8)
-// reach a coordinator of this protocol as sent, and an older one without
+// query picture's own mirror image (protocol 7), its cuts (protocol 8)
+// and its halves and quarters (protocol 9) reach a coordinator of this protocol as sent, and an older one without
 // them: that coordinator's rule would compare them with every registered
 // view.
 func TestOlderCoordinatorsGetPicturesWithoutTheNewerViews(t *testing.T) {
@@ -249,7 +249,7 @@ func TestOlderCoordinatorsGetPicturesWithoutTheNewerViews(t *testing.T) {
 		}}
 	}
 	sent := []hashing.View{view(hashing.ViewOriginal, 1), view("cut-top-12", 2), view(hashing.ViewMirrored, 3),
-		view(hashing.ViewUncaptionedTop, 4), view("cut-left-6", 5)}
+		view(hashing.ViewUncaptionedTop, 4), view("cut-left-6", 5), view("part-left", 6), view("part-bottom-right", 7)}
 	req := matchRequest{Fingerprint: hashing.Fingerprint{Kind: hashing.KindImage, Width: 64, Height: 48, Views: sent}}
 	names := func(t *testing.T, proto int) []string {
 		var out []string
@@ -262,7 +262,9 @@ func TestOlderCoordinatorsGetPicturesWithoutTheNewerViews(t *testing.T) {
 		protos []int
 		want   []string
 	}{
-		{[]int{Protocol}, []string{hashing.ViewOriginal, "cut-top-12", hashing.ViewMirrored, hashing.ViewUncaptionedTop, "cut-left-6"}},
+		{[]int{Protocol}, []string{hashing.ViewOriginal, "cut-top-12", hashing.ViewMirrored, hashing.ViewUncaptionedTop, "cut-left-6",
+			"part-left", "part-bottom-right"}},
+		{[]int{8}, []string{hashing.ViewOriginal, "cut-top-12", hashing.ViewMirrored, hashing.ViewUncaptionedTop, "cut-left-6"}},
 		{[]int{7}, []string{hashing.ViewOriginal, hashing.ViewMirrored, hashing.ViewUncaptionedTop}},
 		{[]int{1, 2, 4, 6}, []string{hashing.ViewOriginal, hashing.ViewUncaptionedTop}},
 	} {
