@@ -641,7 +641,7 @@ func scanClass(name string) int {
 			return i
 		}
 	}
-	if strings.HasPrefix(name, hashing.ViewPart) {
+	if hashing.IsPart(name) {
 		return len(scanClasses) - 1
 	}
 	return 0

@@ -219,7 +219,8 @@ func (r Rule) Validate() error {
 // "(phash<=10 & dhash<=12 & pdq<=90) | (pdq<=31)".
 // Key names everything the rule decides by: its clauses (String) and a
 // digest of each test's parameters (the background by its size) and of
-// the views a crawled picture is hashed in (queryViews, ViewMirrored),
+// the views a crawled picture is hashed in (queryViews, partViews,
+// ViewMirrored),
 // short enough to keep beside every stored result. A crawl's stored match
 // results are reused only while Key is unchanged (crawlstate.HashResult),
 // so switching on a test (the geometric verifier, a colour test) or
@@ -380,12 +381,13 @@ func (r Rule) CompareMemo(query, registered View, memo *NearMemo) (Evidence, boo
 // Preferred reports whether evidence a is kept over b as the evidence of
 // one registered picture's match: the nearer (Evidence.Distance), except
 // that a pair through one of the query's added views yields to any pair
-// through its other views — a cut (cutViews) to any other, the mirror
-// image (ViewMirrored) to any other and to a cut. The added views are
-// there for the copies no other view meets; were their pairs kept where
-// another pair matched too, the tests of whole pictures (Confirm, and the
-// verifier's MirroredMinInliers and CutMinInliers) could refuse a match
-// the other pair makes, and the added view would cost an alert.
+// through its other views — a cut (cutViews) to the picture's own views,
+// a half or a quarter (partViews) to those and the cuts, the mirror image
+// (ViewMirrored) to every other. The added views are there for the copies
+// no other view meets; were their pairs kept where another pair matched
+// too, the tests of whole pictures (Confirm, and the verifier's
+// MirroredMinInliers, CutMinInliers and PartMinInliers) could refuse a
+// match the other pair makes, and the added view would cost an alert.
 func Preferred(a, b Evidence) bool {
 	if ra, rb := queryKind(a.QueryView), queryKind(b.QueryView); ra != rb {
 		return ra < rb
@@ -412,7 +414,7 @@ func queryKind(query string) int {
 	if _, cut := CutSide(query); cut {
 		return cutQuery
 	}
-	if strings.HasPrefix(query, ViewPart) {
+	if IsPart(query) {
 		return partQuery
 	}
 	return ownQuery

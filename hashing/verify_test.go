@@ -227,10 +227,11 @@ func TestFeaturesOfAPaddedCopyAreItsInteriors(t *testing.T) {
 }
 
 // The query's added views — its mirror image, its cuts, its halves and
-// quarters — only add matches: where another view pair matches too, that pair is the match's
-// evidence (hashing.Preferred), so the verifier's check of the added
-// view's pair cannot refuse a match the other pair makes; and where the
-// added view's pair is the only one, the check decides.
+// quarters — only add matches: where another view pair matches too, that
+// pair is the match's evidence (hashing.Preferred), so the verifier's
+// check of the added view's pair cannot refuse a match the other pair
+// makes; and where the added view's pair is the only one, the check
+// decides.
 func TestTheAddedViewsNeverTakeAMatchAway(t *testing.T) {
 	ctx := context.Background()
 	cfg := features.DefaultConfig()

@@ -159,6 +159,10 @@ var partViews = []viewSpec{
 	{ViewPart + "bottom-left", crop(0, 0.5, 0.5, 0)}, {ViewPart + "bottom-right", crop(0.5, 0.5, 0, 0)},
 }
 
+// IsPart reports whether the query view named name is one of its halves
+// or quarters (partViews).
+func IsPart(name string) bool { return strings.HasPrefix(name, ViewPart) }
+
 // PartMeets reports whether a query's half or quarter (partViews) may be
 // compared with the registered view named registered: with the views of
 // the whole registered picture (as registered, trimmed, mirrored,
@@ -218,7 +222,7 @@ func Compared(query, registered string) bool {
 	if side, ok := CutSide(query); ok {
 		return CutMeets(side, registered)
 	}
-	if strings.HasPrefix(query, ViewPart) {
+	if IsPart(query) {
 		return PartMeets(registered)
 	}
 	return true

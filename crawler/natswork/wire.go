@@ -3,7 +3,6 @@ package natswork
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 
 	"github.com/hashwatch/hashwatch/crawler"
 	"github.com/hashwatch/hashwatch/crawler/crawlstate"
@@ -181,7 +180,7 @@ func viewsFor(views []hashing.View, proto int) []hashing.View {
 	drop := func(v hashing.View) bool {
 		_, cut := hashing.CutSide(v.Name)
 		return (proto < 7 && v.Name == hashing.ViewMirrored) || (proto < 8 && cut) ||
-			(proto < 9 && strings.HasPrefix(v.Name, hashing.ViewPart))
+			(proto < 9 && hashing.IsPart(v.Name))
 	}
 	if !slices.ContainsFunc(views, drop) {
 		return views

@@ -237,9 +237,9 @@ func TestOlderCoordinatorsGetFramesWithoutTheBand(t *testing.T) {
 
 // TestOlderCoordinatorsGetPicturesWithoutTheNewerViews checks that a
 // query picture's own mirror image (protocol 7), its cuts (protocol 8)
-// and its halves and quarters (protocol 9) reach a coordinator of this protocol as sent, and an older one without
-// them: that coordinator's rule would compare them with every registered
-// view.
+// and its halves and quarters (protocol 9) reach a coordinator of this
+// protocol as sent, and an older one without them: that coordinator's
+// rule would compare them with every registered view.
 func TestOlderCoordinatorsGetPicturesWithoutTheNewerViews(t *testing.T) {
 	view := func(name string, w uint64) hashing.View {
 		return hashing.View{Name: name, Hashes: []hashing.Hash{
