@@ -2,13 +2,9 @@ package eval
 
 import (
 	"context"
-	"image"
-	"image/draw"
 	"math"
 	"strings"
 	"testing"
-
-	"github.com/disintegration/imaging"
 
 	"github.com/hashwatch/hashwatch/fixtures"
 )
@@ -79,10 +75,7 @@ func TestTheKeptJudgementsNamePoolPairsOnce(t *testing.T) {
 // leaves the rate between different pictures.
 func TestRunPoolCountsJudgedPairsApart(t *testing.T) {
 	known, others := fixtures.Known(), fixtures.Others()
-	inner := imaging.Resize(decodePhoto(t, others[0]), 240, 240, imaging.Lanczos)
-	framed := image.NewRGBA(image.Rect(0, 0, 400, 400))
-	draw.Draw(framed, framed.Bounds(), imaging.Resize(decodePhoto(t, others[9]), 400, 400, imaging.Lanczos), image.Point{}, draw.Src)
-	draw.Draw(framed, image.Rect(80, 80, 320, 320), inner, image.Point{}, draw.Src)
+	framed, inner := framedPair(t)
 	pool := writePool(t, []poolFile{
 		{"known", known[0].Name, known[0].Data},
 		{"known", known[1].Name, known[1].Data},

@@ -82,16 +82,25 @@ func encodeJPEG(t *testing.T, img image.Image) []byte {
 	return data
 }
 
+// framedPair returns a 400×400 picture of one fixture photo with another
+// in its middle 60%, and that middle photo alone (240×240): two pictures
+// as wholes different, one the other's middle.
+func framedPair(t *testing.T) (framed, inner image.Image) {
+	t.Helper()
+	in := imaging.Resize(decodePhoto(t, fixtures.Others()[0]), 240, 240, imaging.Lanczos)
+	f := image.NewRGBA(image.Rect(0, 0, 400, 400))
+	draw.Draw(f, f.Bounds(), imaging.Resize(decodePhoto(t, fixtures.Others()[9]), 400, 400, imaging.Lanczos), image.Point{}, draw.Src)
+	draw.Draw(f, image.Rect(80, 80, 320, 320), in, image.Point{}, draw.Src)
+	return f, in
+}
+
 func TestRunPoolSeparatesDuplicatesFromFalseAlerts(t *testing.T) {
 	known, others := fixtures.Known(), fixtures.Others()
 	// A framed picture: one photo in the middle 60% of another. Its
 	// registered crop-c20 view is the middle photo alone, so a query of
 	// that photo matches it although the two pictures as wholes differ: a
 	// false alert by the pool's definition.
-	inner := imaging.Resize(decodePhoto(t, others[0]), 240, 240, imaging.Lanczos)
-	framed := image.NewRGBA(image.Rect(0, 0, 400, 400))
-	draw.Draw(framed, framed.Bounds(), imaging.Resize(decodePhoto(t, others[9]), 400, 400, imaging.Lanczos), image.Point{}, draw.Src)
-	draw.Draw(framed, image.Rect(80, 80, 320, 320), inner, image.Point{}, draw.Src)
+	framed, inner := framedPair(t)
 	// A near-duplicate: the same photo a little brighter and re-encoded.
 	dupSrc := decodePhoto(t, known[4])
 	brighter, err := fixtures.Brightness(8).Render(dupSrc)
