@@ -83,7 +83,7 @@ func TestUnequalCornerCurve(t *testing.T) {
 				continue
 			}
 			e := corner(i+cell, float64(xi*step)/100, float64(yi*step)/100)
-			q := editedQuery(t, h, rule, img, fixtures.Combine(e.Name+"+q70", e, fixtures.JPEGQuality(70)))
+			q := editedQuery(t, h, rule, img, q70(e))
 			copies[cell]++
 			for c, cf := range configs {
 				qc := withoutViews(q, func(name string) bool {

@@ -132,6 +132,11 @@ func matchKnownEdits(t *testing.T, h *Hasher, rule Rule, edits []fixtures.Edit, 
 	return found, foundWithout, n
 }
 
+// q70 is e saved at JPEG quality 70, as the match tests' copies are.
+func q70(e fixtures.Edit) fixtures.Edit {
+	return fixtures.Combine(e.Name+"+q70", e, fixtures.JPEGQuality(70))
+}
+
 // withoutViews returns fp without the views drop names.
 func withoutViews(fp Fingerprint, drop func(name string) bool) Fingerprint {
 	var vs []View
@@ -197,9 +202,6 @@ func TestMirroredCutAndTurnedCopiesMatch(t *testing.T) {
 func TestUnequalCornerCropsMatch(t *testing.T) {
 	h := NewHasher(Limits{})
 	rule := DefaultRule()
-	q70 := func(e fixtures.Edit) fixtures.Edit {
-		return fixtures.Combine(e.Name+"+q70", e, fixtures.JPEGQuality(70))
-	}
 	edits := []fixtures.Edit{
 		q70(fixtures.Crop(0.05, 0.20, 0, 0)),
 		q70(fixtures.Crop(0, 0.07, 0.21, 0)),
@@ -304,9 +306,6 @@ func TestAPartMeetsOnlyTheWholeViews(t *testing.T) {
 func TestHalvesAndQuartersMatch(t *testing.T) {
 	h := NewHasher(Limits{})
 	rule := DefaultRule()
-	q70 := func(e fixtures.Edit) fixtures.Edit {
-		return fixtures.Combine(e.Name+"+q70", e, fixtures.JPEGQuality(70))
-	}
 	// One picture above another: the collage turned a quarter, and the
 	// result turned back.
 	stacked := func(left bool) fixtures.Edit {
